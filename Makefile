@@ -1,0 +1,95 @@
+# conclave: plain GNU Makefile (wireguard-tools shape).
+# Sources are picked up by wildcard, one .c/.h pair per module; the two
+# entry points are ui/main.c (appliance) and bridge/main.c (online side).
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BUILD   ?= build
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+VERSION := $(shell cat VERSION)
+
+# The appliance must never link a network library: libcurl is only in
+# BRIDGE_PKGS, and tests/regress/appliance_links.sh checks the binary.
+CORE_PKGS   := libsodium gpgme libqrencode zbar jansson
+UI_PKGS     := ncursesw
+BRIDGE_PKGS := libcurl
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE -I.
+CFLAGS  += -DCONCLAVE_VERSION='"$(VERSION)"'
+HARDEN_CFLAGS  ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
+                  -fstack-clash-protection -fcf-protection
+HARDEN_LDFLAGS ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+CFLAGS  += $(HARDEN_CFLAGS)
+LDFLAGS += $(HARDEN_LDFLAGS)
+
+pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
+pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1))
+
+CORE_SRC   := $(sort $(wildcard crypto/*.c media/*.c ceremony/*.c))
+UI_SRC     := $(sort $(filter-out ui/main.c,$(wildcard ui/*.c)))
+BRIDGE_SRC := $(sort $(filter-out bridge/main.c,$(wildcard bridge/*.c)))
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+CORE_OBJ   := $(call obj,$(CORE_SRC))
+UI_OBJ     := $(call obj,$(UI_SRC))
+BRIDGE_OBJ := $(call obj,$(BRIDGE_SRC))
+
+CORE_LIBS   := $(call pkg_libs,$(CORE_PKGS))
+UI_LIBS     := $(call pkg_libs,$(UI_PKGS))
+BRIDGE_LIBS := $(call pkg_libs,$(BRIDGE_PKGS))
+ALL_CFLAGS  := $(call pkg_cflags,$(CORE_PKGS) $(UI_PKGS) $(BRIDGE_PKGS))
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+UNIT_HELPERS := $(call obj,$(sort $(wildcard tests/unit/helper_*.c)))
+
+.SECONDARY:
+.PHONY: all check check-unit check-sanitize fuzz-smoke install clean bootstrap
+
+all: $(BUILD)/conclave $(BUILD)/conclave-bridge
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/conclave: $(call obj,ui/main.c) $(UI_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(CORE_LIBS)
+
+$(BUILD)/conclave-bridge: $(call obj,bridge/main.c) $(BRIDGE_OBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(BRIDGE_LIBS) $(CORE_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS) $(UI_OBJ) $(BRIDGE_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(BRIDGE_LIBS) $(CORE_LIBS) $(call pkg_libs,cmocka)
+
+bootstrap:
+	@scripts/bootstrap
+
+# Every suite; ends with one "N passed, N failed" line over all of them.
+check: bootstrap all $(UNIT_BIN)
+	@BUILD=$(BUILD) tests/run all
+
+check-unit: all $(UNIT_BIN)
+	@BUILD=$(BUILD) tests/run unit
+
+# The unit suite again, built with ASan+UBSan in a build tree of its own.
+check-sanitize: bootstrap
+	@$(MAKE) --no-print-directory BUILD=build-san \
+	    HARDEN_CFLAGS= CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' check-unit
+
+fuzz-smoke: bootstrap
+	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile smoke
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/conclave $(BUILD)/conclave-bridge $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(MANDIR)/man1/
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

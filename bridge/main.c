@@ -1,0 +1,62 @@
+/*
+ * conclave-bridge: the online side. It talks to Vault/OpenBao over HTTPS
+ * and exchanges signed envelopes with the appliance through an exchange
+ * folder (a USB stick) or QR codes. It never sees a plaintext share outside
+ * the one request that submits it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+
+struct bridge_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct bridge_command bridge_commands[] = {
+	{ "help", NULL, "show this help" },
+};
+
+static int
+bridge_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: conclave-bridge [--version] [--help] COMMAND [OPTIONS]\n"
+	    "\n"
+	    "The networked half of conclave: carries signed envelopes between the\n"
+	    "offline appliance and a Vault or OpenBao server. Commands:\n");
+	for (i = 0; i < sizeof(bridge_commands) / sizeof(bridge_commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", bridge_commands[i].name, bridge_commands[i].summary);
+	fprintf(f,
+	    "\nThe server is taken from VAULT_ADDR (or BAO_ADDR); see conclave-bridge(1).\n");
+	return f == stdout ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (secmem_init() != CK_OK) {
+		fprintf(stderr, "conclave-bridge: cannot secure process memory\n");
+		return 1;
+	}
+	if (argc < 2)
+		return bridge_usage(stderr);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("conclave-bridge %s\n", CONCLAVE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
+		return bridge_usage(stdout);
+	for (i = 0; i < sizeof(bridge_commands) / sizeof(bridge_commands[0]); i++)
+		if (bridge_commands[i].run != NULL && strcmp(argv[1], bridge_commands[i].name) == 0)
+			return bridge_commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "conclave-bridge: unknown command '%s' (try --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,90 @@
+#include "crypto/errors.h"
+
+#include <stddef.h>
+
+struct err_desc {
+	int code;
+	const char *name;
+	const char *msg;
+};
+
+#define E(c, m) { c, #c, m }
+static const struct err_desc errs[] = {
+	E(CK_OK, "success"),
+	E(CK_ERR_INTERNAL, "internal error"),
+	E(CK_ERR_INVALID_ARG, "invalid argument"),
+	E(CK_ERR_ALLOC, "out of memory"),
+	E(CK_ERR_IO, "input/output error"),
+	E(CK_ERR_NOT_FOUND, "not found"),
+	E(CK_ERR_EXISTS, "already exists"),
+	E(CK_ERR_UNSUPPORTED, "not supported"),
+	E(CK_ERR_STATE, "not allowed in the current state"),
+	E(CK_ERR_TRUNCATED, "input is truncated"),
+	E(CK_ERR_TOO_LARGE, "input exceeds its size limit"),
+	E(CK_ERR_TRAILING, "unexpected data after the end of the input"),
+	E(CK_ERR_FORMAT, "malformed input"),
+	E(CK_ERR_ENCODING, "invalid encoding"),
+	E(CK_ERR_BAD_MAGIC, "not a conclave object (bad magic)"),
+	E(CK_ERR_BAD_VERSION, "unknown format version"),
+	E(CK_ERR_BAD_TYPE, "unknown or unexpected type"),
+	E(CK_ERR_JSON, "invalid JSON"),
+	E(CK_ERR_DUPLICATE_KEY, "duplicate key in JSON object"),
+	E(CK_ERR_NOT_PRINTABLE, "text contains unprintable characters"),
+	E(CK_ERR_CRYPTO, "cryptographic operation failed"),
+	E(CK_ERR_BAD_SIGNATURE, "signature does not verify"),
+	E(CK_ERR_WRONG_KEY, "signed or encrypted with an unexpected key"),
+	E(CK_ERR_DECRYPT, "decryption failed"),
+	E(CK_ERR_SHAMIR, "shares do not combine"),
+	E(CK_ERR_BAD_SHARE, "malformed share"),
+	E(CK_ERR_DUPLICATE_SHARE, "the same share was given twice"),
+	E(CK_ERR_WRONG_CEREMONY, "envelope belongs to another ceremony"),
+	E(CK_ERR_REPLAY, "envelope was already processed (replay)"),
+	E(CK_ERR_OUT_OF_ORDER, "envelope arrived out of order"),
+	E(CK_ERR_WRONG_NONCE, "server nonce does not match"),
+	E(CK_ERR_CHAIN, "hash chain is broken"),
+	E(CK_ERR_CLOSED, "transcript is already closed"),
+	E(CK_ERR_SYMLINK, "refusing a symbolic link"),
+	E(CK_ERR_NOT_REGULAR, "not a regular file"),
+	E(CK_ERR_BAD_NAME, "file name is not one conclave writes"),
+	E(CK_ERR_PGP, "OpenPGP operation failed"),
+	E(CK_ERR_KEY_NO_ENCRYPT, "key has no usable encryption subkey"),
+	E(CK_ERR_KEY_EXPIRED, "key is expired"),
+	E(CK_ERR_KEY_REVOKED, "key is revoked"),
+	E(CK_ERR_KEY_CANNOT_SIGN, "primary key cannot sign"),
+	E(CK_ERR_KEY_DUPLICATE, "the same key appears twice"),
+	E(CK_ERR_HTTP, "HTTP request failed"),
+	E(CK_ERR_UNREACHABLE, "server unreachable"),
+	E(CK_ERR_TLS, "TLS verification failed"),
+	E(CK_ERR_SERVER, "server returned an error"),
+	E(CK_ERR_ALREADY_INIT, "server is already initialised"),
+	E(CK_ERR_SEALED, "server is sealed"),
+	E(CK_ERR_DISABLED_ENDPOINT, "endpoint is disabled on the server"),
+};
+#undef E
+
+static const struct err_desc *
+find(int err)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (errs[i].code == err)
+			return &errs[i];
+	return NULL;
+}
+
+const char *
+ck_errname(int err)
+{
+	const struct err_desc *d = find(err);
+
+	return d != NULL ? d->name : "CK_ERR_UNKNOWN";
+}
+
+const char *
+ck_strerror(int err)
+{
+	const struct err_desc *d = find(err);
+
+	return d != NULL ? d->msg : "unknown error";
+}

@@ -1,0 +1,74 @@
+/*
+ * The one error enum of conclave. Library code (crypto/, media/, ceremony/,
+ * bridge/ below its main) returns CK_OK or a negative CK_ERR_* and never
+ * prints or exits; only the two programs' front ends report.
+ * Add new codes at the end of their group and give each a message in
+ * errors.c: tests and the transcript refer to them by name.
+ */
+#ifndef CONCLAVE_ERRORS_H
+#define CONCLAVE_ERRORS_H
+
+enum ck_err {
+	CK_OK = 0,
+	/* generic */
+	CK_ERR_INTERNAL = -1,
+	CK_ERR_INVALID_ARG = -2,
+	CK_ERR_ALLOC = -3,
+	CK_ERR_IO = -4,
+	CK_ERR_NOT_FOUND = -5,
+	CK_ERR_EXISTS = -6,
+	CK_ERR_UNSUPPORTED = -7,
+	CK_ERR_STATE = -8,
+	/* parsing untrusted bytes */
+	CK_ERR_TRUNCATED = -20,
+	CK_ERR_TOO_LARGE = -21,
+	CK_ERR_TRAILING = -22,
+	CK_ERR_FORMAT = -23,
+	CK_ERR_ENCODING = -24,
+	CK_ERR_BAD_MAGIC = -25,
+	CK_ERR_BAD_VERSION = -26,
+	CK_ERR_BAD_TYPE = -27,
+	CK_ERR_JSON = -28,
+	CK_ERR_DUPLICATE_KEY = -29,
+	CK_ERR_NOT_PRINTABLE = -30,
+	/* cryptography */
+	CK_ERR_CRYPTO = -40,
+	CK_ERR_BAD_SIGNATURE = -41,
+	CK_ERR_WRONG_KEY = -42,
+	CK_ERR_DECRYPT = -43,
+	CK_ERR_SHAMIR = -44,
+	CK_ERR_BAD_SHARE = -45,
+	CK_ERR_DUPLICATE_SHARE = -46,
+	/* ceremony binding */
+	CK_ERR_WRONG_CEREMONY = -60,
+	CK_ERR_REPLAY = -61,
+	CK_ERR_OUT_OF_ORDER = -62,
+	CK_ERR_WRONG_NONCE = -63,
+	CK_ERR_CHAIN = -64,
+	CK_ERR_CLOSED = -65,
+	/* media */
+	CK_ERR_SYMLINK = -80,
+	CK_ERR_NOT_REGULAR = -81,
+	CK_ERR_BAD_NAME = -82,
+	/* PGP keys */
+	CK_ERR_PGP = -100,
+	CK_ERR_KEY_NO_ENCRYPT = -101,
+	CK_ERR_KEY_EXPIRED = -102,
+	CK_ERR_KEY_REVOKED = -103,
+	CK_ERR_KEY_CANNOT_SIGN = -104,
+	CK_ERR_KEY_DUPLICATE = -105,
+	/* server */
+	CK_ERR_HTTP = -120,
+	CK_ERR_UNREACHABLE = -121,
+	CK_ERR_TLS = -122,
+	CK_ERR_SERVER = -123,
+	CK_ERR_ALREADY_INIT = -124,
+	CK_ERR_SEALED = -125,
+	CK_ERR_DISABLED_ENDPOINT = -126,
+};
+
+/* Short stable name ("CK_ERR_REPLAY") and a sentence for people. */
+const char *ck_errname(int err);
+const char *ck_strerror(int err);
+
+#endif

@@ -1,0 +1,201 @@
+/*
+ * Limits: the reader itself has none beyond the buffer it is given; each
+ * format names its own maxima next to its parser. rd_json refuses inputs
+ * over the caller's cap before jansson sees a byte.
+ */
+#include "crypto/reader.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/errors.h"
+
+void
+rd_init(struct rd *r, const void *buf, size_t len)
+{
+	r->p = buf;
+	r->left = buf != NULL ? len : 0;
+}
+
+size_t
+rd_left(const struct rd *r)
+{
+	return r->left;
+}
+
+int
+rd_ptr(struct rd *r, const uint8_t **out, size_t n)
+{
+	if (n > r->left)
+		return CK_ERR_TRUNCATED;
+	*out = r->p;
+	r->p += n;
+	r->left -= n;
+	return CK_OK;
+}
+
+int
+rd_bytes(struct rd *r, void *dst, size_t n)
+{
+	const uint8_t *p;
+	int e;
+
+	if ((e = rd_ptr(r, &p, n)) != CK_OK)
+		return e;
+	if (n > 0)
+		memcpy(dst, p, n);
+	return CK_OK;
+}
+
+static int
+rd_be(struct rd *r, size_t n, uint64_t *v)
+{
+	const uint8_t *p;
+	size_t i;
+	int e;
+
+	if ((e = rd_ptr(r, &p, n)) != CK_OK)
+		return e;
+	*v = 0;
+	for (i = 0; i < n; i++)
+		*v = (*v << 8) | p[i];
+	return CK_OK;
+}
+
+int
+rd_u8(struct rd *r, uint8_t *v)
+{
+	uint64_t x;
+	int e = rd_be(r, 1, &x);
+
+	if (e == CK_OK)
+		*v = (uint8_t)x;
+	return e;
+}
+
+int
+rd_u16be(struct rd *r, uint16_t *v)
+{
+	uint64_t x;
+	int e = rd_be(r, 2, &x);
+
+	if (e == CK_OK)
+		*v = (uint16_t)x;
+	return e;
+}
+
+int
+rd_u32be(struct rd *r, uint32_t *v)
+{
+	uint64_t x;
+	int e = rd_be(r, 4, &x);
+
+	if (e == CK_OK)
+		*v = (uint32_t)x;
+	return e;
+}
+
+int
+rd_u64be(struct rd *r, uint64_t *v)
+{
+	return rd_be(r, 8, v);
+}
+
+int
+rd_end(const struct rd *r)
+{
+	return r->left == 0 ? CK_OK : CK_ERR_TRAILING;
+}
+
+int
+rd_json(const void *buf, size_t len, size_t maxlen, json_t **out)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	*out = NULL;
+	if (len > maxlen)
+		return CK_ERR_TOO_LARGE;
+	if (memchr(buf, '\0', len) != NULL)
+		return CK_ERR_JSON;
+	j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL)
+		return json_error_code(&jerr) == json_error_duplicate_key ?
+		    CK_ERR_DUPLICATE_KEY : CK_ERR_JSON;
+	*out = j;
+	return CK_OK;
+}
+
+/* Length of the UTF-8 sequence at p, or 0 if it is not minimal and valid. */
+static size_t
+utf8_seq(const uint8_t *p, size_t left, uint32_t *cp)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else
+		return 0;
+	if (n > left)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+int
+rd_printable_utf8(const void *buf, size_t len, int allow_newline)
+{
+	const uint8_t *p = buf;
+	uint32_t cp;
+	size_t n;
+
+	while (len > 0) {
+		if ((n = utf8_seq(p, len, &cp)) == 0)
+			return CK_ERR_ENCODING;
+		/* C0, DEL and C1 controls could drive a terminal. */
+		if ((cp < 0x20 && !(allow_newline && cp == '\n')) ||
+		    (cp >= 0x7f && cp < 0xa0))
+			return CK_ERR_NOT_PRINTABLE;
+		p += n;
+		len -= n;
+	}
+	return CK_OK;
+}
+
+int
+rd_parse_uint(const char *s, unsigned long long min, unsigned long long max,
+    unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return CK_ERR_FORMAT;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return CK_ERR_FORMAT;
+	*out = v;
+	return CK_OK;
+}

@@ -1,0 +1,52 @@
+/*
+ * The one bounded reader for untrusted bytes (house style rule 14).
+ * Everything that arrives from a stick, a QR code or the server passes
+ * through these calls: every read checks the bytes left, numbers are
+ * big-endian, and callers finish with rd_end() so trailing data is an error.
+ * A reader never owns its buffer.
+ */
+#ifndef CONCLAVE_READER_H
+#define CONCLAVE_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define CK_WUR __attribute__((warn_unused_result))
+
+struct rd {
+	const uint8_t *p;
+	size_t left;
+};
+
+void rd_init(struct rd *r, const void *buf, size_t len);
+size_t rd_left(const struct rd *r);
+int rd_u8(struct rd *r, uint8_t *v) CK_WUR;
+int rd_u16be(struct rd *r, uint16_t *v) CK_WUR;
+int rd_u32be(struct rd *r, uint32_t *v) CK_WUR;
+int rd_u64be(struct rd *r, uint64_t *v) CK_WUR;
+int rd_bytes(struct rd *r, void *dst, size_t n) CK_WUR;
+/* Borrow n bytes in place (no copy); *out points into the buffer. */
+int rd_ptr(struct rd *r, const uint8_t **out, size_t n) CK_WUR;
+/* CK_ERR_TRAILING unless every byte was consumed. */
+int rd_end(const struct rd *r) CK_WUR;
+
+/*
+ * Strict JSON: at most maxlen bytes, one value, no duplicate object keys,
+ * no NUL, nothing after the value. Returns CK_ERR_TOO_LARGE,
+ * CK_ERR_DUPLICATE_KEY or CK_ERR_JSON.
+ */
+int rd_json(const void *buf, size_t len, size_t maxlen, json_t **out) CK_WUR;
+
+/*
+ * Valid UTF-8 with no control characters (newline allowed only when
+ * allow_newline): what may reach a screen or a transcript's text fields.
+ */
+int rd_printable_utf8(const void *buf, size_t len, int allow_newline) CK_WUR;
+
+/* Decimal unsigned integer, whole string, within [min, max]. */
+int rd_parse_uint(const char *s, unsigned long long min,
+    unsigned long long max, unsigned long long *out) CK_WUR;
+
+#endif

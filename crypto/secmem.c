@@ -1,0 +1,102 @@
+#include "crypto/secmem.h"
+
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <sodium.h>
+
+#include "crypto/errors.h"
+
+int
+secmem_init(void)
+{
+	const struct rlimit zero = { 0, 0 };
+
+	/* A core dump would carry every share the process ever held. */
+	if (setrlimit(RLIMIT_CORE, &zero) != 0 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return CK_ERR_INTERNAL;
+	if (sodium_init() < 0)
+		return CK_ERR_CRYPTO;
+	return CK_OK;
+}
+
+void *
+secmem_alloc(size_t len)
+{
+	return sodium_malloc(len);
+}
+
+void
+secmem_free(void *p)
+{
+	sodium_free(p);
+}
+
+void
+secmem_wipe(void *p, size_t len)
+{
+	sodium_memzero(p, len);
+}
+
+int
+secmem_noaccess(void *p)
+{
+	return sodium_mprotect_noaccess(p) == 0 ? CK_OK : CK_ERR_INTERNAL;
+}
+
+int
+secmem_readonly(void *p)
+{
+	return sodium_mprotect_readonly(p) == 0 ? CK_OK : CK_ERR_INTERNAL;
+}
+
+int
+secmem_readwrite(void *p)
+{
+	return sodium_mprotect_readwrite(p) == 0 ? CK_OK : CK_ERR_INTERNAL;
+}
+
+int
+secbuf_reserve(struct secbuf *b, size_t cap)
+{
+	unsigned char *np;
+
+	if (cap <= b->cap)
+		return CK_OK;
+	if ((np = sodium_malloc(cap)) == NULL)
+		return CK_ERR_ALLOC;
+	if (b->len > 0)
+		memcpy(np, b->p, b->len);
+	sodium_free(b->p);
+	b->p = np;
+	b->cap = cap;
+	return CK_OK;
+}
+
+int
+secbuf_append(struct secbuf *b, const void *data, size_t len)
+{
+	size_t want;
+	int e;
+
+	if (len > SIZE_MAX / 2 - b->len)
+		return CK_ERR_TOO_LARGE;
+	want = b->cap > 0 ? b->cap : 64;
+	while (want < b->len + len)
+		want *= 2;
+	if ((e = secbuf_reserve(b, want)) != CK_OK)
+		return e;
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	return CK_OK;
+}
+
+void
+secbuf_free(struct secbuf *b)
+{
+	sodium_free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}

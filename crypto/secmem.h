@@ -1,0 +1,33 @@
+/*
+ * Secure memory. Every secret (share, OTP, token, PIN, passphrase,
+ * decrypted plaintext, secret key) lives in secmem_alloc() memory:
+ * libsodium guard pages, canary, mlock, MADV_DONTDUMP; freed with
+ * secmem_free(), which wipes. secmem_init() must run first in each
+ * program: it initialises libsodium and disables core dumps.
+ */
+#ifndef CONCLAVE_SECMEM_H
+#define CONCLAVE_SECMEM_H
+
+#include <stddef.h>
+
+int secmem_init(void) __attribute__((warn_unused_result));
+void *secmem_alloc(size_t len);
+void secmem_free(void *p);	/* NULL-safe */
+void secmem_wipe(void *p, size_t len);
+int secmem_noaccess(void *p);	/* while waiting on a human */
+int secmem_readonly(void *p);
+int secmem_readwrite(void *p);
+
+/* A growable secret byte buffer that wipes on every reallocation and free. */
+struct secbuf {
+	unsigned char *p;
+	size_t len;
+	size_t cap;
+};
+
+int secbuf_reserve(struct secbuf *b, size_t cap) __attribute__((warn_unused_result));
+int secbuf_append(struct secbuf *b, const void *data, size_t len)
+    __attribute__((warn_unused_result));
+void secbuf_free(struct secbuf *b);
+
+#endif

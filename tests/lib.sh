@@ -1,0 +1,51 @@
+# Shared helpers for shell tests. Source it, call ok/fail/check, end with
+# finish. Every test prints "ok - name" or "not ok - name" and finish prints
+# the "N passed, N failed" line tests/run counts.
+set -u
+TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+BUILD=${BUILD:-$TOP/build}
+case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+CONCLAVE="$BUILD/conclave"
+BRIDGE="$BUILD/conclave-bridge"
+T_PASS=0
+T_FAIL=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/conclave-test.XXXXXX")
+T_CLEANUPS=()
+
+ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
+fail() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+# check_fails NAME CMD...: passes when CMD exits non-zero.
+check_fails() {
+	local name=$1; shift
+	if "$@"; then fail "$name (unexpectedly succeeded)"; else ok "$name"; fi
+}
+
+# check_output NAME REGEX CMD...: passes when CMD's stdout+stderr match REGEX.
+check_output() {
+	local name=$1 re=$2 out; shift 2
+	out=$("$@" 2>&1)
+	if echo "$out" | grep -Eq -- "$re"; then ok "$name"
+	else fail "$name: output did not match /$re/:"; echo "$out" | head -20 | sed 's/^/    /'; fi
+}
+
+on_exit() { T_CLEANUPS+=("$*"); }
+
+_t_cleanup() {
+	local i
+	for ((i = ${#T_CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUPS[$i]}" || true; done
+	rm -rf "$T_TMP"
+}
+trap _t_cleanup EXIT
+
+finish() {
+	echo "$T_PASS passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+	exit $?
+}

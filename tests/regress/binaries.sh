@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Both programs answer --version and --help, and the appliance links no
+# network library (DESIGN §2: the appliance never talks to a network).
+. "$(dirname "$0")/../lib.sh"
+
+ver=$(cat "$TOP/VERSION")
+check_output "conclave --version" "^conclave $ver\$" "$CONCLAVE" --version
+check_output "conclave-bridge --version" "^conclave-bridge $ver\$" "$BRIDGE" --version
+check_output "conclave --help lists commands" "usage: conclave" "$CONCLAVE" --help
+check_output "conclave-bridge --help" "usage: conclave-bridge" "$BRIDGE" --help
+check_fails "unknown command exits non-zero" "$CONCLAVE" no-such-command
+
+appliance_libs=$(ldd "$CONCLAVE")
+if echo "$appliance_libs" | grep -Eq 'libcurl|libssl|libnghttp|libssh'; then
+	fail "appliance links a network library: $(echo "$appliance_libs" | grep -E 'libcurl|libssl|libnghttp|libssh')"
+else
+	ok "appliance links no network library"
+fi
+if nm -D --undefined-only "$CONCLAVE" | grep -Eq '\b(curl_|socket|connect)\b'; then
+	fail "appliance imports network symbols"
+else
+	ok "appliance imports no curl/socket/connect symbol"
+fi
+
+# Hardening: full RELRO, PIE, non-executable stack.
+for b in "$CONCLAVE" "$BRIDGE"; do
+	n=$(basename "$b")
+	check "$n is PIE" sh -c "readelf -h '$b' | grep -q 'DYN'"
+	check "$n has full RELRO" sh -c "readelf -d '$b' | grep -q BIND_NOW && readelf -l '$b' | grep -q GNU_RELRO"
+	check "$n has a non-executable stack" sh -c "readelf -lW '$b' | grep GNU_STACK | grep -qv RWE"
+done
+finish

@@ -1,0 +1,120 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "crypto/errors.h"
+#include "crypto/reader.h"
+
+static void
+every_truncation_is_rejected(void **state)
+{
+	static const uint8_t buf[] = { 1, 0, 2, 0, 0, 0, 3, 'a', 'b' };
+	struct rd r;
+	uint8_t a, tail[2];
+	uint16_t b;
+	uint32_t c;
+	size_t len;
+	int e;
+
+	(void)state;
+	for (len = 0; len < sizeof(buf); len++) {
+		rd_init(&r, buf, len);
+		e = rd_u8(&r, &a);
+		if (e == CK_OK)
+			e = rd_u16be(&r, &b);
+		if (e == CK_OK)
+			e = rd_u32be(&r, &c);
+		if (e == CK_OK)
+			e = rd_bytes(&r, tail, sizeof(tail));
+		assert_int_equal(e, CK_ERR_TRUNCATED);
+	}
+	rd_init(&r, buf, sizeof(buf));
+	assert_int_equal(rd_u8(&r, &a), CK_OK);
+	assert_int_equal(rd_u16be(&r, &b), CK_OK);
+	assert_int_equal(rd_u32be(&r, &c), CK_OK);
+	assert_int_equal(rd_bytes(&r, tail, 2), CK_OK);
+	assert_int_equal(rd_end(&r), CK_OK);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 2);
+	assert_int_equal(c, 3);
+	assert_memory_equal(tail, "ab", 2);
+}
+
+static void
+trailing_data_is_rejected(void **state)
+{
+	static const uint8_t buf[] = { 7, 8 };
+	struct rd r;
+	uint8_t a;
+
+	(void)state;
+	rd_init(&r, buf, sizeof(buf));
+	assert_int_equal(rd_u8(&r, &a), CK_OK);
+	assert_int_equal(rd_end(&r), CK_ERR_TRAILING);
+}
+
+static void
+json_is_strict(void **state)
+{
+	static const char dup[] = "{\"a\":1,\"a\":2}";
+	static const char good[] = "{\"a\":1}";
+	static const char two[] = "{\"a\":1} {}";
+	json_t *j = NULL;
+
+	(void)state;
+	assert_int_equal(rd_json(dup, strlen(dup), 100, &j), CK_ERR_DUPLICATE_KEY);
+	assert_null(j);
+	assert_int_equal(rd_json(two, strlen(two), 100, &j), CK_ERR_JSON);
+	assert_int_equal(rd_json(good, strlen(good), 3, &j), CK_ERR_TOO_LARGE);
+	assert_int_equal(rd_json("{\"a\":\0}", 7, 100, &j), CK_ERR_JSON);
+	assert_int_equal(rd_json(good, strlen(good), 100, &j), CK_OK);
+	assert_int_equal(json_integer_value(json_object_get(j, "a")), 1);
+	json_decref(j);
+}
+
+static void
+printable_utf8_refuses_controls_and_bad_sequences(void **state)
+{
+	(void)state;
+	assert_int_equal(rd_printable_utf8("Zo\xc3\xab", 4, 0), CK_OK);
+	assert_int_equal(rd_printable_utf8("a\x1b[2J", 5, 0), CK_ERR_NOT_PRINTABLE);
+	assert_int_equal(rd_printable_utf8("a\nb", 3, 0), CK_ERR_NOT_PRINTABLE);
+	assert_int_equal(rd_printable_utf8("a\nb", 3, 1), CK_OK);
+	assert_int_equal(rd_printable_utf8("\xc2\x9b", 2, 0), CK_ERR_NOT_PRINTABLE);
+	assert_int_equal(rd_printable_utf8("\xc0\xaf", 2, 0), CK_ERR_ENCODING);
+	assert_int_equal(rd_printable_utf8("\xed\xa0\x80", 3, 0), CK_ERR_ENCODING);
+	assert_int_equal(rd_printable_utf8("\xe2\x82", 2, 0), CK_ERR_ENCODING);
+}
+
+static void
+uint_parsing_checks_range_and_end(void **state)
+{
+	unsigned long long v = 0;
+
+	(void)state;
+	assert_int_equal(rd_parse_uint("255", 1, 255, &v), CK_OK);
+	assert_int_equal(v, 255);
+	assert_int_equal(rd_parse_uint("256", 1, 255, &v), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_uint("0", 1, 255, &v), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_uint("12x", 1, 255, &v), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_uint("-1", 0, 255, &v), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_uint("", 0, 255, &v), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_uint("99999999999999999999999", 0, ~0ULL, &v), CK_ERR_FORMAT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_truncation_is_rejected),
+		cmocka_unit_test(trailing_data_is_rejected),
+		cmocka_unit_test(json_is_strict),
+		cmocka_unit_test(printable_utf8_refuses_controls_and_bad_sequences),
+		cmocka_unit_test(uint_parsing_checks_range_and_end),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

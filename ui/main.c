@@ -1,0 +1,63 @@
+/*
+ * conclave: the offline appliance. Without a subcommand it will run the
+ * guided ncurses ceremony; the subcommands run single ceremony steps from
+ * the command line (tests and rehearsals use them; the UI calls the same
+ * engine). Only this file and the UI decide to print or exit.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+
+struct command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+};
+
+static int usage(FILE *f);
+
+static const struct command commands[] = {
+	{ "help", NULL, "show this help" },
+};
+
+static int
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: conclave [--version] [--help] COMMAND [ARGS...]\n"
+	    "\n"
+	    "conclave runs witnessed key ceremonies for HashiCorp Vault and OpenBao\n"
+	    "on an offline machine. Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nSee conclave(1) for the ceremonies and their steps.\n");
+	return f == stdout ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (secmem_init() != CK_OK) {
+		fprintf(stderr, "conclave: cannot secure process memory\n");
+		return 1;
+	}
+	if (argc < 2)
+		return usage(stderr);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("conclave %s\n", CONCLAVE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
+		return usage(stdout);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].main != NULL && strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "conclave: unknown command '%s' (try conclave --help)\n", argv[1]);
+	return 2;
+}
