@@ -5,6 +5,7 @@ set -u
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 case "$BUILD" in /*) ;; *) BUILD="$TOP/$BUILD" ;; esac
+. "$TOP/scripts/deps.env"
 CONCLAVE="$BUILD/conclave"
 BRIDGE="$BUILD/conclave-bridge"
 T_PASS=0
