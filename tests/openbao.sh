@@ -1,0 +1,303 @@
+# Real OpenBao servers for shell tests. Source after tests/lib.sh:
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   . "$TOP/tests/openbao.sh"
+#   bao_start_shamir s1 || { fail "start"; finish; }
+#   curl -s "$(bao_addr s1)/v1/sys/seal-status"
+#
+# Every server is the pinned `bao` binary ($BAO, from scripts/deps.env) with
+# a real (non-dev) config written under $T_TMP/bao/NAME/, listening on
+# 127.0.0.1 only, on ports picked at random and retried if taken (other
+# tests run in parallel on the same machine). Each start registers its stop
+# with on_exit, so servers never outlive the test.
+#
+# Start functions (return non-zero and print the server log on failure):
+#   bao_start_shamir NAME [OPTS]   file storage, Shamir seal
+#   bao_start_static NAME [OPTS]   file storage, `seal "static"` with a 32-byte
+#                                  key file: auto-unseal, recovery shares
+#   bao_start_raft3 NAME [OPTS]    3-node Raft cluster NAME1 NAME2 NAME3 with
+#                                  retry_join to each other, Shamir seal
+# OPTS:
+#   --tls                   HTTPS with a certificate from a CA made in $T_TMP
+#                           (bao_cacert NAME gives the CA file)
+#   --legacy-rekey          disable_unauthed_rekey_endpoints = false
+#   --legacy-generate-root  disable_unauthed_generate_root_endpoints = false
+# The two legacy options default from BAO_LEGACY_REKEY=1 and
+# BAO_LEGACY_GENERATE_ROOT=1 in the environment. Without them OpenBao 2.6
+# keeps the unauthenticated sys/rekey* and sys/generate-root/* off (its
+# default since 2.5.0 and 2.5.3).
+#
+# Accessors: bao_addr NAME, bao_cacert NAME, bao_log NAME, bao_dir NAME,
+# bao_pid NAME. Helpers over curl+jq: bao_curl NAME ARGS... (adds the CA),
+# bao_seal_status NAME, bao_init NAME SHARES THRESHOLD (writes
+# $(bao_dir NAME)/init.json), bao_unseal NAME KEY..., bao_stop NAME.
+#
+# Notes measured on OpenBao 2.6.2: a single node answers sys/seal-status
+# about 0.15 s after exec; `disable_mlock` is not written because 2.6
+# ignores it with an "unknown or unsupported field" warning (OpenBao
+# removed mlock; the reference notes `false` was an error in older 2.x).
+
+BAO_START_TIMEOUT=${BAO_START_TIMEOUT:-20}
+BAO_LEGACY_REKEY=${BAO_LEGACY_REKEY:-0}
+BAO_LEGACY_GENERATE_ROOT=${BAO_LEGACY_GENERATE_ROOT:-0}
+
+bao_dir() { echo "$T_TMP/bao/$1"; }
+bao_addr() { cat "$T_TMP/bao/$1/addr"; }
+bao_log() { echo "$T_TMP/bao/$1/server.log"; }
+bao_pid() { cat "$T_TMP/bao/$1/pid"; }
+bao_cacert() { echo "$T_TMP/bao-ca/ca.pem"; }
+
+# bao_curl NAME CURL-ARGS...: curl against NAME's TLS trust, no proxy.
+bao_curl() {
+	local d; d=$(bao_dir "$1"); shift
+	if [ -f "$d/tls" ]; then
+		curl -sS --noproxy '*' --max-time 10 --cacert "$(bao_cacert)" "$@"
+	else
+		curl -sS --noproxy '*' --max-time 10 "$@"
+	fi
+}
+
+bao_seal_status() { bao_curl "$1" "$(bao_addr "$1")/v1/sys/seal-status"; }
+
+# bao_init NAME SHARES THRESHOLD: PUT sys/init (recovery_* on a static seal);
+# the response goes to $(bao_dir NAME)/init.json.
+bao_init() {
+	local name=$1 n=$2 t=$3 body d
+	d=$(bao_dir "$name")
+	if [ -f "$d/static" ]; then
+		body="{\"recovery_shares\":$n,\"recovery_threshold\":$t}"
+	else
+		body="{\"secret_shares\":$n,\"secret_threshold\":$t}"
+	fi
+	bao_curl "$name" -f -X PUT -d "$body" "$(bao_addr "$name")/v1/sys/init" >"$d/init.json" &&
+	    jq -e '.root_token | length > 0' "$d/init.json" >/dev/null
+}
+
+# bao_unseal NAME KEY...: submits each key; succeeds when NAME is unsealed.
+# A Raft joiner finishes unsealing a moment after its last share (it first
+# fetches the keyring from the leader), so once the threshold is reached
+# (progress back to 0) this waits up to BAO_START_TIMEOUT for sealed=false.
+bao_unseal() {
+	local name=$1 k resp deadline; shift
+	for k in "$@"; do
+		resp=$(bao_curl "$name" -f -X PUT -d "{\"key\":\"$k\"}" \
+		    "$(bao_addr "$name")/v1/sys/unseal") || return 1
+	done
+	echo "$resp" | jq -e '.sealed == false or .progress == 0' >/dev/null || return 1
+	deadline=$((SECONDS + BAO_START_TIMEOUT))
+	while [ "$SECONDS" -le "$deadline" ]; do
+		bao_seal_status "$name" | jq -e '.sealed == false' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+bao_stop() {
+	local d pid i
+	d=$(bao_dir "$1")
+	[ -f "$d/pid" ] || return 0
+	pid=$(cat "$d/pid")
+	rm -f "$d/pid"
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
+}
+
+# A random port in a range no system service uses; collisions with other
+# tests are caught by bind failure and retried by the caller.
+_bao_port() { echo $((20000 + RANDOM % 30000)); }
+
+# One CA per test run, and one server certificate for 127.0.0.1 signed by it.
+_bao_tls_files() {
+	local ca="$T_TMP/bao-ca" d=$1
+	if [ ! -f "$ca/ca.pem" ]; then
+		mkdir -p "$ca"
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout "$ca/ca.key" -out "$ca/ca.pem" -days 2 \
+		    -subj "/CN=conclave test CA" >/dev/null 2>&1 || return 1
+	fi
+	[ -f "$d/server.pem" ] && return 0
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=127.0.0.1" \
+	    >/dev/null 2>&1 &&
+	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$d/ext.cnf" &&
+	openssl x509 -req -in "$d/server.csr" -CA "$ca/ca.pem" -CAkey "$ca/ca.key" \
+	    -CAcreateserial -out "$d/server.pem" -days 2 -extfile "$d/ext.cnf" \
+	    >/dev/null 2>&1
+}
+
+# _bao_config NAME: writes $d/bao.hcl from $d's settings (api/cluster ports,
+# tls, static, raft peers), from the options in the globals _bao_*.
+_bao_config() {
+	local d; d=$(bao_dir "$1")
+	local scheme=http api cport
+	api=$(cat "$d/port"); cport=$(cat "$d/cport")
+	[ -f "$d/tls" ] && scheme=https
+	{
+		if [ -f "$d/raft" ]; then
+			echo "storage \"raft\" {"
+			echo "  path    = \"$d/data\""
+			echo "  node_id = \"$1\""
+			local peer
+			for peer in $(cat "$d/raft"); do
+				echo "  retry_join {"
+				echo "    leader_api_addr = \"$(bao_addr "$peer")\""
+				[ -f "$d/tls" ] && echo "    leader_ca_cert_file = \"$(bao_cacert)\""
+				echo "  }"
+			done
+			echo "}"
+		else
+			echo "storage \"file\" { path = \"$d/data\" }"
+		fi
+		echo "listener \"tcp\" {"
+		echo "  address         = \"127.0.0.1:$api\""
+		echo "  cluster_address = \"127.0.0.1:$cport\""
+		if [ -f "$d/tls" ]; then
+			echo "  tls_cert_file   = \"$d/server.pem\""
+			echo "  tls_key_file    = \"$d/server.key\""
+		else
+			echo "  tls_disable     = true"
+		fi
+		[ "$_bao_legacy_rekey" = 1 ] &&
+		    echo "  disable_unauthed_rekey_endpoints = false"
+		[ "$_bao_legacy_genroot" = 1 ] &&
+		    echo "  disable_unauthed_generate_root_endpoints = false"
+		echo "}"
+		if [ -f "$d/static" ]; then
+			echo "seal \"static\" {"
+			echo "  current_key_id = \"conclave-test-1\""
+			echo "  current_key    = \"file://$d/static.key\""
+			echo "}"
+		fi
+		echo "api_addr     = \"$scheme://127.0.0.1:$api\""
+		echo "cluster_addr = \"https://127.0.0.1:$cport\""
+		echo "log_level    = \"info\""
+	} >"$d/bao.hcl"
+}
+
+_bao_opts() {
+	_bao_tls=0
+	_bao_legacy_rekey=$BAO_LEGACY_REKEY
+	_bao_legacy_genroot=$BAO_LEGACY_GENERATE_ROOT
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--tls) _bao_tls=1 ;;
+		--legacy-rekey) _bao_legacy_rekey=1 ;;
+		--legacy-generate-root) _bao_legacy_genroot=1 ;;
+		*) echo "openbao.sh: unknown option $1" >&2; return 2 ;;
+		esac
+		shift
+	done
+}
+
+# _bao_prepare NAME: directory, ports, address; TLS material if asked.
+_bao_prepare() {
+	local d scheme=http
+	d=$(bao_dir "$1")
+	mkdir -p "$d/data"
+	if [ "$_bao_tls" = 1 ]; then
+		: >"$d/tls"
+		scheme=https
+		_bao_tls_files "$d" || { echo "openbao.sh: openssl failed" >&2; return 1; }
+	fi
+	_bao_new_ports "$1"
+}
+
+_bao_new_ports() {
+	local d p scheme=http
+	d=$(bao_dir "$1")
+	[ -f "$d/tls" ] && scheme=https
+	p=$(_bao_port)
+	echo "$p" >"$d/port"
+	echo $((p + 1)) >"$d/cport"
+	echo "$scheme://127.0.0.1:$p" >"$d/addr"
+}
+
+# _bao_launch NAME: starts the server in the background (no wait).
+_bao_launch() {
+	local d; d=$(bao_dir "$1")
+	_bao_config "$1"
+	# exec: the recorded pid is bao's own (the pip wrapper execs it too).
+	( cd "$d" && exec "$BAO" server -config="$d/bao.hcl" ) >"$d/server.log" 2>&1 &
+	echo $! >"$d/pid"
+	on_exit bao_stop "$1"
+}
+
+# _bao_wait NAME: polls sys/seal-status until it answers, the process dies or
+# BAO_START_TIMEOUT runs out. Returns 0 ready, 1 failed, 3 port taken.
+_bao_wait() {
+	local d pid deadline
+	d=$(bao_dir "$1")
+	pid=$(cat "$d/pid")
+	deadline=$((SECONDS + BAO_START_TIMEOUT))
+	while [ "$SECONDS" -le "$deadline" ]; do
+		if bao_seal_status "$1" >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			grep -q 'address already in use' "$d/server.log" && return 3
+			break
+		fi
+		sleep 0.05
+	done
+	echo "openbao.sh: server $1 did not become ready; its log:" >&2
+	sed 's/^/    | /' "$d/server.log" >&2
+	return 1
+}
+
+# _bao_start_one NAME: launch and wait, with new ports on a bind collision.
+_bao_start_one() {
+	local try r
+	for try in 1 2 3 4 5; do
+		_bao_launch "$1"
+		_bao_wait "$1"
+		r=$?
+		[ "$r" -ne 3 ] && return "$r"
+		bao_stop "$1"
+		_bao_new_ports "$1"
+	done
+	echo "openbao.sh: no free port for $1" >&2
+	return 1
+}
+
+bao_start_shamir() {
+	local name=$1; shift
+	_bao_opts "$@" || return
+	_bao_prepare "$name" || return
+	_bao_start_one "$name"
+}
+
+bao_start_static() {
+	local name=$1 d; shift
+	_bao_opts "$@" || return
+	_bao_prepare "$name" || return
+	d=$(bao_dir "$name")
+	: >"$d/static"
+	(umask 077 && head -c 32 /dev/urandom >"$d/static.key") || return
+	_bao_start_one "$name"
+}
+
+# bao_start_raft3 NAME: nodes NAME1..NAME3. All three start before any is
+# waited on, since each node's retry_join names the others' addresses. Port
+# collisions are not retried here: a collision fails the start loudly.
+bao_start_raft3() {
+	local name=$1 i k; shift
+	_bao_opts "$@" || return
+	for i in 1 2 3; do
+		_bao_prepare "$name$i" || return
+	done
+	for i in 1 2 3; do
+		for k in 1 2 3; do
+			[ "$k" = "$i" ] || echo "$name$k"
+		done >"$(bao_dir "$name$i")/raft"
+	done
+	for i in 1 2 3; do
+		_bao_launch "$name$i"
+	done
+	for i in 1 2 3; do
+		_bao_wait "$name$i" || return 1
+	done
+}
