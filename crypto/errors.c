@@ -63,6 +63,13 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_ALREADY_INIT, "server is already initialised"),
 	E(CK_ERR_SEALED, "server is sealed"),
 	E(CK_ERR_DISABLED_ENDPOINT, "endpoint is disabled on the server"),
+	E(CK_ERR_QR_NOT_FOUND, "no QR code found in the image"),
+	E(CK_ERR_QR_OTHER_MESSAGE, "QR frame belongs to a different message"),
+	E(CK_ERR_QR_CHECKSUM, "QR frame checksum does not match (corrupted frame)"),
+	E(CK_ERR_QR_DIGEST, "reassembled QR message does not match its digest"),
+	E(CK_ERR_QR_INCONSISTENT, "QR frame disagrees with earlier frames of its message"),
+	E(CK_ERR_QR_NO_FIT, "QR code does not fit on the screen"),
+	E(CK_ERR_QR_VERIFY, "generated QR code did not decode back to its data"),
 };
 #undef E
 

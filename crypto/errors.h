@@ -69,6 +69,14 @@ enum ck_err {
 	CK_ERR_ALREADY_INIT = -124,
 	CK_ERR_SEALED = -125,
 	CK_ERR_DISABLED_ENDPOINT = -126,
+	/* optical transport (QR codes and fountain-coded streams) */
+	CK_ERR_QR_NOT_FOUND = -140,
+	CK_ERR_QR_OTHER_MESSAGE = -141,
+	CK_ERR_QR_CHECKSUM = -142,
+	CK_ERR_QR_DIGEST = -143,
+	CK_ERR_QR_INCONSISTENT = -144,
+	CK_ERR_QR_NO_FIT = -145,
+	CK_ERR_QR_VERIFY = -146,
 };
 
 /* Short stable name ("CK_ERR_REPLAY") and a sentence for people. */
