@@ -105,7 +105,8 @@ b64_decoded_len(enum codec_b64 form, const char *b64, size_t b64len,
 			pad++;
 		*n = b64len / 4 * 3 - pad;
 	} else {
-		if (b64len % 4 == 1)
+		/* Padding given to the raw form is a bad character, not a length. */
+		if (b64len % 4 == 1 || (b64len > 0 && b64[b64len - 1] == '='))
 			return CK_ERR_ENCODING;
 		*n = b64len / 4 * 3 + (b64len % 4 == 0 ? 0 : b64len % 4 - 1);
 	}

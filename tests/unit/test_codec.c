@@ -234,6 +234,9 @@ b64_bounds_and_exact_length(void **state)
 	    out, 6), CK_ERR_FORMAT);
 	assert_int_equal(codec_b64_decode_exact(CODEC_B64_RAW, "Zm9vYm!y", 8,
 	    out, 6), CK_ERR_ENCODING);
+	/* Padding in the raw form is a bad character even where the length fits. */
+	assert_int_equal(codec_b64_decode_exact(CODEC_B64_RAW, "Zm9vYmE=", 8,
+	    out, 5), CK_ERR_ENCODING);
 }
 
 static void
