@@ -164,6 +164,22 @@ utf8_seq(const uint8_t *p, size_t left, uint32_t *cp)
 }
 
 int
+rd_utf8(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t cp;
+	size_t n;
+
+	while (len > 0) {
+		if ((n = utf8_seq(p, len, &cp)) == 0)
+			return CK_ERR_ENCODING;
+		p += n;
+		len -= n;
+	}
+	return CK_OK;
+}
+
+int
 rd_printable_utf8(const void *buf, size_t len, int allow_newline)
 {
 	const uint8_t *p = buf;

@@ -39,6 +39,10 @@ int rd_end(const struct rd *r) CK_WUR;
  */
 int rd_json(const void *buf, size_t len, size_t maxlen, json_t **out) CK_WUR;
 
+/* Valid, minimal UTF-8 (no surrogates, nothing above U+10FFFF): CK_OK or
+ * CK_ERR_ENCODING. Control characters are allowed; see below for text. */
+int rd_utf8(const void *buf, size_t len) CK_WUR;
+
 /*
  * Valid UTF-8 with no control characters (newline allowed only when
  * allow_newline): what may reach a screen or a transcript's text fields.

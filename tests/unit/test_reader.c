@@ -90,6 +90,19 @@ printable_utf8_refuses_controls_and_bad_sequences(void **state)
 }
 
 static void
+utf8_allows_controls_but_not_bad_sequences(void **state)
+{
+	(void)state;
+	assert_int_equal(rd_utf8("{\"a\":\t\"Zo\xc3\xab\"}\r\n", 15), CK_OK);
+	assert_int_equal(rd_utf8("\xf4\x8f\xbf\xbf", 4), CK_OK);
+	assert_int_equal(rd_utf8("\xf4\x90\x80\x80", 4), CK_ERR_ENCODING);
+	assert_int_equal(rd_utf8("\xc0\xaf", 2), CK_ERR_ENCODING);
+	assert_int_equal(rd_utf8("\xed\xa0\x80", 3), CK_ERR_ENCODING);
+	assert_int_equal(rd_utf8("a\xe2\x82", 3), CK_ERR_ENCODING);
+	assert_int_equal(rd_utf8("\xff", 1), CK_ERR_ENCODING);
+}
+
+static void
 uint_parsing_checks_range_and_end(void **state)
 {
 	unsigned long long v = 0;
@@ -113,6 +126,7 @@ main(void)
 		cmocka_unit_test(trailing_data_is_rejected),
 		cmocka_unit_test(json_is_strict),
 		cmocka_unit_test(printable_utf8_refuses_controls_and_bad_sequences),
+		cmocka_unit_test(utf8_allows_controls_but_not_bad_sequences),
 		cmocka_unit_test(uint_parsing_checks_range_and_end),
 	};
 
