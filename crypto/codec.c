@@ -117,7 +117,8 @@ int
 codec_b64_decode(enum codec_b64 form, const char *b64, size_t b64len,
     uint8_t *out, size_t outmax, size_t *outlen)
 {
-	size_t want, n = 0;
+	size_t i, want, n = 0;
+	unsigned hi = 0;
 	int r = CK_ERR_INTERNAL;
 
 	if (outlen != NULL)
@@ -126,6 +127,17 @@ codec_b64_decode(enum codec_b64 form, const char *b64, size_t b64len,
 		return CK_ERR_INVALID_ARG;
 	if ((r = b64_decoded_len(form, b64, b64len, &want)) != CK_OK)
 		goto out;
+	/*
+	 * libsodium 1.0.18 decodes a byte with the high bit set as if it were
+	 * a base64 digit, so one text could decode two ways; refuse them,
+	 * without branching on each character.
+	 */
+	for (i = 0; i < b64len; i++)
+		hi |= (unsigned char)b64[i];
+	if ((hi & 0x80) != 0) {
+		r = CK_ERR_ENCODING;
+		goto out;
+	}
 	if (want > outmax) {
 		r = CK_ERR_TOO_LARGE;
 		goto out;

@@ -168,6 +168,11 @@ b64_padding_is_strict_per_form(void **state)
 	/* A single leftover character cannot encode a byte. */
 	assert_int_equal(codec_b64_decode(CODEC_B64_RAW, "Zm9vY", 5, out,
 	    sizeof(out), &n), CK_ERR_ENCODING);
+	/* Bytes with the high bit set are no digits (libsodium 1.0.18 took them). */
+	assert_int_equal(codec_b64_decode(CODEC_B64_PADDED, "Zm9\xf6", 4, out,
+	    sizeof(out), &n), CK_ERR_ENCODING);
+	assert_int_equal(codec_b64_decode(CODEC_B64_RAW, "\xdam9v", 4, out,
+	    sizeof(out), &n), CK_ERR_ENCODING);
 	/* Non-zero trailing bits: not the canonical encoding of any bytes. */
 	assert_int_equal(codec_b64_decode(CODEC_B64_PADDED, "Zh==", 4, out,
 	    sizeof(out), &n), CK_ERR_ENCODING);
