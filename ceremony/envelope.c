@@ -22,6 +22,7 @@
 
 #include <sodium.h>
 
+#include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 
@@ -137,16 +138,15 @@ envelope_ceremony_id_parse(const char *s, size_t len,
     uint8_t id[ENVELOPE_CEREMONY_ID_BYTES])
 {
 	uint8_t tmp[ENVELOPE_CEREMONY_ID_BYTES];
-	size_t i, n;
+	size_t i;
 
 	if (s == NULL || len != ENVELOPE_CEREMONY_ID_HEX)
 		return CK_ERR_FORMAT;
-	/* Lowercase only: one id, one spelling (sodium_hex2bin takes both). */
+	/* Lowercase only: one id, one spelling (the hex codec takes both). */
 	for (i = 0; i < len; i++)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return CK_ERR_FORMAT;
-	if (sodium_hex2bin(tmp, sizeof(tmp), s, len, NULL, &n, NULL) != 0 ||
-	    n != sizeof(tmp))
+	if (codec_hex_decode_exact(s, len, tmp, sizeof(tmp)) != CK_OK)
 		return CK_ERR_FORMAT;
 	memcpy(id, tmp, sizeof(tmp));
 	return CK_OK;
@@ -378,23 +378,26 @@ envelope_check_binding(const struct envelope *env,
 
 /* "-----BEGIN CONCLAVE ENVELOPE NNNNNN <type>-----" without the LF. */
 static int
-armor_header(char *out, size_t cap, uint64_t seq, enum envelope_type type)
+armor_header(char *out, size_t cap, uint64_t seq, enum envelope_type type,
+    size_t *len)
 {
 	int n = snprintf(out, cap, "%s%0*llu %s%s", ENVELOPE_ARMOR_BEGIN,
 	    ENVELOPE_SEQ_DIGITS, (unsigned long long)seq,
 	    envelope_type_name(type), ENVELOPE_ARMOR_DASHES);
 
-	return n < 0 || (size_t)n >= cap ? -1 : n;
+	if (n < 0 || (size_t)n >= cap)
+		return CK_ERR_INTERNAL;
+	*len = (size_t)n;
+	return CK_OK;
 }
 
 int
 envelope_armor(const uint8_t *bin, size_t len, char **text, size_t *textlen)
 {
-	const int variant = sodium_base64_VARIANT_ORIGINAL;
 	struct frame f;
 	char *b64 = NULL, *buf = NULL, *p;
-	size_t b64len, cap, i, n;
-	int hlen, r = CK_ERR_INTERNAL;
+	size_t b64len, cap, hlen, i, n;
+	int r = CK_ERR_INTERNAL;
 
 	if (text != NULL)
 		*text = NULL;
@@ -404,15 +407,15 @@ envelope_armor(const uint8_t *bin, size_t len, char **text, size_t *textlen)
 		return CK_ERR_INVALID_ARG;
 	if ((r = read_frame(bin, len, &f)) != CK_OK)
 		return r;
-	b64len = sodium_base64_ENCODED_LEN(len, variant);
+	b64len = CODEC_B64_LEN(len);
 	cap = ENVELOPE_ARMOR_MAX + 1;
-	if ((b64 = malloc(b64len)) == NULL || (buf = malloc(cap)) == NULL) {
+	if ((b64 = malloc(b64len + 1)) == NULL || (buf = malloc(cap)) == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	sodium_bin2base64(b64, b64len, bin, len, variant);
-	b64len = strlen(b64);
-	if ((hlen = armor_header(buf, cap, f.h.seq, f.h.type)) < 0)
+	if ((r = codec_b64_encode(CODEC_B64_PADDED, bin, len, b64,
+	    b64len + 1)) != CK_OK ||
+	    (r = armor_header(buf, cap, f.h.seq, f.h.type, &hlen)) != CK_OK)
 		goto out;
 	p = buf + hlen;
 	*p++ = '\n';
@@ -471,23 +474,6 @@ parse_armor_header(const char *line, size_t len, uint64_t *seq,
 	    len - ENVELOPE_SEQ_DIGITS - 1 - dlen, type);
 }
 
-/*
- * RFC 4648 base64 alphabet and padding. Checked here because libsodium
- * 1.0.18's decoder accepts bytes with the high bit set as if it were clear.
- */
-static int
-b64_chars(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '+' || s[i] == '/' ||
-		    s[i] == '='))
-			return 0;
-	return 1;
-}
-
 /* Gather the base64 lines up to the end line into b64 (cap >= text len). */
 static int
 read_armor_body(struct rd *r, char *b64, size_t *b64len)
@@ -506,8 +492,6 @@ read_armor_body(struct rd *r, char *b64, size_t *b64len)
 		/* Only the last line may be short, and none empty. */
 		if (short_seen || len == 0 || len > ENVELOPE_ARMOR_LINE)
 			return CK_ERR_FORMAT;
-		if (!b64_chars(line, len))
-			return CK_ERR_ENCODING;
 		short_seen = len < ENVELOPE_ARMOR_LINE;
 		memcpy(b64 + *b64len, line, len);
 		*b64len += len;
@@ -520,11 +504,10 @@ read_armor_body(struct rd *r, char *b64, size_t *b64len)
 int
 envelope_dearmor(const char *text, size_t len, uint8_t **bin, size_t *binlen)
 {
-	const int variant = sodium_base64_VARIANT_ORIGINAL;
 	struct rd r;
 	struct frame f;
 	enum envelope_type htype;
-	const char *line, *end;
+	const char *line;
 	char *b64 = NULL;
 	uint8_t *buf = NULL;
 	uint64_t hseq;
@@ -558,11 +541,9 @@ envelope_dearmor(const char *text, size_t len, uint8_t **bin, size_t *binlen)
 		e = CK_ERR_ALLOC;
 		goto out;
 	}
-	if (sodium_base642bin(buf, cap, b64, b64len, NULL, &n, &end,
-	    variant) != 0 || end != b64 + b64len) {
-		e = CK_ERR_ENCODING;
+	if ((e = codec_b64_decode(CODEC_B64_PADDED, b64, b64len, buf, cap,
+	    &n)) != CK_OK)
 		goto out;
-	}
 	if ((e = read_frame(buf, n, &f)) != CK_OK)
 		goto out;
 	/* The readable header must not tell a different story. */
