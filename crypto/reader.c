@@ -163,26 +163,10 @@ utf8_seq(const uint8_t *p, size_t left, uint32_t *cp)
 	return n;
 }
 
-int
-rd_utf8(const void *buf, size_t len)
+/* Valid UTF-8 throughout; when printable, no controls either. */
+static int
+utf8_check(const uint8_t *p, size_t len, int printable, int allow_newline)
 {
-	const uint8_t *p = buf;
-	uint32_t cp;
-	size_t n;
-
-	while (len > 0) {
-		if ((n = utf8_seq(p, len, &cp)) == 0)
-			return CK_ERR_ENCODING;
-		p += n;
-		len -= n;
-	}
-	return CK_OK;
-}
-
-int
-rd_printable_utf8(const void *buf, size_t len, int allow_newline)
-{
-	const uint8_t *p = buf;
 	uint32_t cp;
 	size_t n;
 
@@ -190,13 +174,25 @@ rd_printable_utf8(const void *buf, size_t len, int allow_newline)
 		if ((n = utf8_seq(p, len, &cp)) == 0)
 			return CK_ERR_ENCODING;
 		/* C0, DEL and C1 controls could drive a terminal. */
-		if ((cp < 0x20 && !(allow_newline && cp == '\n')) ||
-		    (cp >= 0x7f && cp < 0xa0))
+		if (printable && ((cp < 0x20 && !(allow_newline && cp == '\n')) ||
+		    (cp >= 0x7f && cp < 0xa0)))
 			return CK_ERR_NOT_PRINTABLE;
 		p += n;
 		len -= n;
 	}
 	return CK_OK;
+}
+
+int
+rd_utf8(const void *buf, size_t len)
+{
+	return utf8_check(buf, len, 0, 0);
+}
+
+int
+rd_printable_utf8(const void *buf, size_t len, int allow_newline)
+{
+	return utf8_check(buf, len, 1, allow_newline);
 }
 
 int
