@@ -45,6 +45,8 @@ ALL_CFLAGS  := $(call pkg_cflags,$(CORE_PKGS) $(UI_PKGS) $(BRIDGE_PKGS))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_HELPERS := $(call obj,$(sort $(wildcard tests/unit/helper_*.c)))
+# Test-only programs the shell tests drive (never installed).
+TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
 
 .SECONDARY:
 .PHONY: all check check-unit check-sanitize fuzz-smoke install clean bootstrap
@@ -65,14 +67,18 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS) $(UI_OBJ) $(BRIDGE
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(BRIDGE_LIBS) $(CORE_LIBS) $(call pkg_libs,cmocka)
 
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
 bootstrap:
 	@scripts/bootstrap
 
 # Every suite; ends with one "N passed, N failed" line over all of them.
-check: bootstrap all $(UNIT_BIN)
+check: bootstrap all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run all
 
-check-unit: all $(UNIT_BIN)
+check-unit: all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run unit
 
 # The unit suite again, built with ASan+UBSan in a build tree of its own.

@@ -103,6 +103,25 @@ rd_u64be(struct rd *r, uint64_t *v)
 }
 
 int
+rd_line(struct rd *r, size_t max, const uint8_t **line, size_t *len)
+{
+	const uint8_t *nl;
+	size_t n;
+
+	nl = r->left > 0 ? memchr(r->p, '\n', r->left) : NULL;
+	n = nl != NULL ? (size_t)(nl - r->p) : r->left;
+	if (n > max)
+		return CK_ERR_TOO_LARGE;
+	if (nl == NULL)
+		return CK_ERR_TRUNCATED;
+	*line = r->p;
+	*len = n;
+	r->p += n + 1;
+	r->left -= n + 1;
+	return CK_OK;
+}
+
+int
 rd_end(const struct rd *r)
 {
 	return r->left == 0 ? CK_OK : CK_ERR_TRAILING;

@@ -29,6 +29,13 @@ int rd_u64be(struct rd *r, uint64_t *v) CK_WUR;
 int rd_bytes(struct rd *r, void *dst, size_t n) CK_WUR;
 /* Borrow n bytes in place (no copy); *out points into the buffer. */
 int rd_ptr(struct rd *r, const uint8_t **out, size_t n) CK_WUR;
+/*
+ * Borrow the bytes up to the next '\n' (*line, *len, newline excluded) and
+ * consume the newline too. CK_ERR_TOO_LARGE when the line is longer than
+ * max; CK_ERR_TRUNCATED when no newline follows (a torn last line). The
+ * cursor does not move on error.
+ */
+int rd_line(struct rd *r, size_t max, const uint8_t **line, size_t *len) CK_WUR;
 /* CK_ERR_TRAILING unless every byte was consumed. */
 int rd_end(const struct rd *r) CK_WUR;
 

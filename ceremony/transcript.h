@@ -1,0 +1,147 @@
+/*
+ * The ceremony transcript (DESIGN §8, format in docs/transcript.md): an
+ * append-only JSON Lines journal, one record per event, each record naming
+ * the BLAKE2b-256 hash of the previous record's exact bytes. Every record
+ * is fsync'd before the append returns, so a power cut loses at most the
+ * record being written; transcript_resume() picks the journal up again.
+ * transcript_close() appends a close record and signs the file with the
+ * ceremony key in minisign's format (FILE.minisig, key in FILE.pub).
+ *
+ * NO SECRETS EVER GO IN. A transcript is copied to archive sticks, printed
+ * and shown to witnesses. Callers pass commitments (keyed hashes), key
+ * fingerprints, accessors, nonces and envelope hashes, never a share, OTP,
+ * token, PIN, passphrase or secret key, in any field.
+ */
+#ifndef CONCLAVE_TRANSCRIPT_H
+#define CONCLAVE_TRANSCRIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ceremony/minisig.h"
+#include "crypto/reader.h"
+
+#define TRANSCRIPT_HASH_BYTES	32	/* BLAKE2b-256 */
+#define TRANSCRIPT_HEX_LEN	(2 * TRANSCRIPT_HASH_BYTES)
+#define TRANSCRIPT_FORMAT	"conclave-transcript/1"
+/* Limits, enforced when writing and when reading. */
+#define TRANSCRIPT_MAX_LINE	65536	/* bytes in one record, '\n' excluded */
+#define TRANSCRIPT_MAX_BYTES	(16u << 20)	/* whole file */
+#define TRANSCRIPT_MAX_RECORDS	100000
+#define TRANSCRIPT_MAX_TYPE	48	/* [a-z0-9-] */
+#define TRANSCRIPT_MAX_ACTOR	256	/* printable UTF-8 */
+#define TRANSCRIPT_MAX_HASHES	64	/* envelope hashes per direction */
+#define TRANSCRIPT_MAX_DEPTH	8	/* nesting inside details */
+
+struct transcript;
+
+/* One event. in/out: BLAKE2b-256 hashes of envelopes read and written. */
+struct transcript_event {
+	const char *type;	/* [a-z0-9-]+; not open, resume or close */
+	const char *actor;	/* who acted: a roster name, "operator", ... */
+	json_t *details;	/* an object, or NULL for {}; borrowed */
+	const uint8_t (*in)[TRANSCRIPT_HASH_BYTES];
+	size_t n_in;
+	const uint8_t (*out)[TRANSCRIPT_HASH_BYTES];
+	size_t n_out;
+};
+
+/*
+ * Create path (it must not exist: CK_ERR_EXISTS) and write the opening
+ * record. details: the ceremony's own fields (ceremony id, kind, cluster,
+ * ...) or NULL; the keys "format", "pubkey" and "previous_transcript" are
+ * the transcript's own (CK_ERR_INVALID_ARG). prev_transcript: the head hash
+ * of the previous ceremony's transcript for the same cluster, or NULL; it
+ * becomes the opening record's prev, else that is all zeros. sk: the
+ * ceremony's Ed25519 secret key (libsodium layout, in secmem memory),
+ * borrowed until transcript_free(). The file and its directory are fsync'd.
+ */
+int transcript_open(struct transcript **t, const char *path,
+    const char *actor, json_t *details,
+    const uint8_t prev_transcript[TRANSCRIPT_HASH_BYTES],
+    const unsigned char sk[MINISIG_SK_BYTES])
+    CK_WUR __attribute__((nonnull(1, 2, 3, 6)));
+
+/*
+ * Reopen an unclosed transcript after a restart: re-verifies every record
+ * (any error is returned and nothing is changed), cuts off a torn last
+ * line (one without its '\n'), and appends a "resume" record naming sk's
+ * public key, which signs from then on (the old key died with the process).
+ * CK_ERR_CLOSED if the transcript already has its close record.
+ */
+int transcript_resume(struct transcript **t, const char *path,
+    const char *actor, const unsigned char sk[MINISIG_SK_BYTES])
+    CK_WUR __attribute__((nonnull));
+
+/*
+ * Append one record and fsync it. CK_ERR_CLOSED after transcript_close();
+ * CK_ERR_INVALID_ARG for a reserved or malformed type, an actor or string
+ * that is not printable, too deep or too long a record; CK_ERR_STATE after
+ * an earlier write failed (resume the file to continue).
+ */
+int transcript_append(struct transcript *t, const struct transcript_event *ev)
+    CK_WUR __attribute__((nonnull));
+
+/*
+ * Append the close record, re-verify the file as written, sign it into
+ * PATH.minisig and write the public key to PATH.pub (both atomically).
+ * head, when not NULL, receives the transcript's head hash (the hash of the
+ * close record line), which the next ceremony passes as prev_transcript.
+ */
+int transcript_close(struct transcript *t, const char *actor,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
+
+/* Head hash so far and the number of records written. */
+void transcript_head(const struct transcript *t,
+    uint8_t head[TRANSCRIPT_HASH_BYTES], uint64_t *records)
+    __attribute__((nonnull(1)));
+
+/* Close the file descriptor and free; NULL-safe. Does not close the record. */
+void transcript_free(struct transcript *t);
+
+/* What transcript_verify found. */
+struct transcript_report {
+	uint64_t records;	/* complete records read */
+	int closed;		/* ends with a close record */
+	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* hash of the last good line */
+	struct minisig_pubkey key;	/* the key that signs (last announced) */
+	int has_key;
+	/* On failure: the first bad record (1-based line) and its seq if
+	 * known, with a short reason; bad_line 0 means the signature files. */
+	uint64_t bad_line;
+	uint64_t bad_seq;
+	int has_bad_seq;
+	char reason[128];
+};
+
+/*
+ * Check a transcript in memory: every line parses as a canonical record,
+ * seq goes up by one from 0, each prev is the previous line's hash (the
+ * first one's is zero or the opening record's previous_transcript), open,
+ * resume and close records are where they belong, and the file ends with
+ * a close record; then sig (PATH.minisig's bytes) must be a minisign
+ * signature of the whole file by the last announced key. When expect is
+ * not NULL, that key must also be expect (CK_ERR_WRONG_KEY); when it is
+ * NULL, the transcript's own key is used and the caller must show its key
+ * id so people can compare it with the paper record.
+ * Errors: CK_ERR_FORMAT/CK_ERR_JSON/CK_ERR_NOT_PRINTABLE/CK_ERR_TOO_LARGE
+ * (a malformed record), CK_ERR_OUT_OF_ORDER (seq), CK_ERR_CHAIN (prev),
+ * CK_ERR_BAD_TYPE (a record where it may not be), CK_ERR_BAD_VERSION,
+ * CK_ERR_TRUNCATED (torn last line, no close record), CK_ERR_WRONG_KEY,
+ * CK_ERR_BAD_SIGNATURE. rep is filled in either way.
+ */
+int transcript_verify_buf(const void *buf, size_t len, const void *sig,
+    size_t siglen, const struct minisig_pubkey *expect,
+    struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 6)));
+
+/*
+ * transcript_verify_buf() on path and PATH.minisig, read with size limits
+ * (symlinks and non-regular files refused). A missing signature file is
+ * CK_ERR_NOT_FOUND, after the records themselves have been checked.
+ */
+int transcript_verify(const char *path, const struct minisig_pubkey *expect,
+    struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 3)));
+
+#endif
