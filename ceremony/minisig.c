@@ -20,6 +20,7 @@
 
 #include <sodium.h>
 
+#include "crypto/codec.h"
 #include "crypto/errors.h"
 
 #define UNTRUSTED_PREFIX	"untrusted comment: "
@@ -32,8 +33,6 @@
 static const uint8_t alg_pk[ALG_LEN] = { 'E', 'd' };
 static const uint8_t alg_prehashed[ALG_LEN] = { 'E', 'D' };
 
-static int decode_exact(const uint8_t *b64, size_t len, uint8_t *bin,
-    size_t binlen);
 static int comment_line(struct rd *r, const char *prefix, size_t max,
     const uint8_t **text, size_t *textlen);
 static int printable_with_tabs(const uint8_t *s, size_t len);
@@ -74,23 +73,6 @@ minisig_pubkey_b64(const struct minisig_pubkey *pk,
 	    sodium_base64_VARIANT_ORIGINAL);
 }
 
-/* base64 that decodes to exactly binlen bytes, nothing left over. */
-static int
-decode_exact(const uint8_t *b64, size_t len, uint8_t *bin, size_t binlen)
-{
-	const char *end = NULL;
-	size_t got = 0;
-
-	if (len != sodium_base64_ENCODED_LEN(binlen,
-	    sodium_base64_VARIANT_ORIGINAL) - 1)
-		return CK_ERR_FORMAT;
-	if (sodium_base642bin(bin, binlen, (const char *)b64, len, NULL, &got,
-	    &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    end != (const char *)b64 + len || got != binlen)
-		return CK_ERR_ENCODING;
-	return CK_OK;
-}
-
 int
 minisig_pubkey_decode(const char *b64, size_t len, struct minisig_pubkey *pk)
 {
@@ -98,7 +80,7 @@ minisig_pubkey_decode(const char *b64, size_t len, struct minisig_pubkey *pk)
 	struct rd r;
 	int e;
 
-	if ((e = decode_exact((const uint8_t *)b64, len, blob,
+	if ((e = codec_b64_decode_exact(CODEC_B64_PADDED, b64, len, blob,
 	    sizeof(blob))) != CK_OK)
 		return e;
 	if (memcmp(blob, alg_pk, ALG_LEN) != 0)
@@ -295,7 +277,8 @@ minisig_verify(const void *msg, size_t msglen, const void *sig,
 		e = line_error(e);
 		goto out;
 	}
-	if ((e = decode_exact(b64, b64len, blob, sizeof(blob))) != CK_OK)
+	if ((e = codec_b64_decode_exact(CODEC_B64_PADDED, (const char *)b64,
+	    b64len, blob, sizeof(blob))) != CK_OK)
 		goto out;
 	if ((e = comment_line(&r, TRUSTED_PREFIX, MINISIG_MAX_TRUSTED, &tc,
 	    &tclen)) != CK_OK)
@@ -304,7 +287,8 @@ minisig_verify(const void *msg, size_t msglen, const void *sig,
 		e = line_error(e);
 		goto out;
 	}
-	if ((e = decode_exact(b64, b64len, global, sizeof(global))) != CK_OK ||
+	if ((e = codec_b64_decode_exact(CODEC_B64_PADDED, (const char *)b64,
+	    b64len, global, sizeof(global))) != CK_OK ||
 	    (e = rd_end(&r)) != CK_OK)
 		goto out;
 	if (memcmp(blob, alg_prehashed, ALG_LEN) != 0) {

@@ -29,6 +29,7 @@
 
 #include <sodium.h>
 
+#include "crypto/codec.h"
 #include "crypto/errors.h"
 
 #define TIME_LEN	20	/* 2026-11-23T10:53:03Z */
@@ -83,7 +84,7 @@ to_hex(const uint8_t h[TRANSCRIPT_HASH_BYTES], char out[TRANSCRIPT_HEX_LEN + 1])
 	sodium_bin2hex(out, TRANSCRIPT_HEX_LEN + 1, h, TRANSCRIPT_HASH_BYTES);
 }
 
-/* Exactly 64 lower-case hex digits. */
+/* Exactly 64 lower-case hex digits (one spelling per hash). */
 static int
 from_hex(json_t *s, uint8_t h[TRANSCRIPT_HASH_BYTES])
 {
@@ -96,10 +97,8 @@ from_hex(json_t *s, uint8_t h[TRANSCRIPT_HASH_BYTES])
 	for (i = 0; i < TRANSCRIPT_HEX_LEN; i++)
 		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
 			return CK_ERR_FORMAT;
-	if (sodium_hex2bin(h, TRANSCRIPT_HASH_BYTES, p, TRANSCRIPT_HEX_LEN, NULL,
-	    NULL, NULL) != 0)
-		return CK_ERR_FORMAT;
-	return CK_OK;
+	return codec_hex_decode_exact(p, TRANSCRIPT_HEX_LEN, h,
+	    TRANSCRIPT_HASH_BYTES);
 }
 
 static int
@@ -630,6 +629,19 @@ out:
 	free(buf);
 	free(sig);
 	free(sigpath);
+	return e;
+}
+
+int
+transcript_load_pubkey(const char *path, struct minisig_pubkey *pk)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int e;
+
+	if ((e = read_path(path, MINISIG_MAX_PUBFILE, &buf, &len)) == CK_OK)
+		e = minisig_pubkey_parse(buf, len, pk);
+	free(buf);
 	return e;
 }
 

@@ -144,4 +144,11 @@ int transcript_verify_buf(const void *buf, size_t len, const void *sig,
 int transcript_verify(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 3)));
 
+/*
+ * Read a minisign .pub file (at most MINISIG_MAX_PUBFILE bytes, symlinks
+ * and non-regular files refused) for transcript_verify's expect.
+ */
+int transcript_load_pubkey(const char *path, struct minisig_pubkey *pk)
+    CK_WUR __attribute__((nonnull));
+
 #endif

@@ -9,6 +9,7 @@
 
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "ui/cmd_verify.h"
 
 struct command {
 	const char *name;
@@ -20,6 +21,7 @@ static int usage(FILE *f);
 
 static const struct command commands[] = {
 	{ "help", NULL, "show this help" },
+	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 };
 
 static int
