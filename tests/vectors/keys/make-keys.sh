@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Generates the throwaway OpenPGP test keys under tests/vectors/keys/ with
+# real gpg in a temporary GNUPGHOME. The output is committed so that tests
+# do not spend minutes generating RSA-4096 keys; rerun only to change the
+# set. Every secret key is protected with the passphrase in passphrase.txt,
+# given to gpg on a file descriptor (never argv).
+#
+# Keys whose validity depends on time are created at fixed dates in the
+# past with --faked-system-time, so they are expired (or not) the same way
+# on every run of the tests, whenever that is.
+#
+# Usage: tests/vectors/keys/make-keys.sh [outdir]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here}
+pass="$here/passphrase.txt"
+GNUPGHOME=$(mktemp -d "${TMPDIR:-/tmp}/conclave-mkkeys.XXXXXX")
+export GNUPGHOME
+chmod 700 "$GNUPGHOME"
+echo allow-loopback-pinentry >"$GNUPGHOME/gpg-agent.conf"
+trap 'gpgconf --homedir "$GNUPGHOME" --kill all; rm -rf "$GNUPGHOME"' EXIT
+
+G=(gpg --batch --quiet --no-tty --pinentry-mode loopback)
+
+# g [faked-time] ARGS...: gpg with the passphrase on fd 3.
+g() {
+	local t=()
+	case "$1" in
+	@*) t=(--faked-system-time "${1#@}!"); shift ;;
+	esac
+	"${G[@]}" "${t[@]}" --passphrase-fd 3 "$@" 3<"$pass"
+}
+
+fpr_of() {	# uid -> primary fingerprint
+	gpg --batch --with-colons --list-keys "=$1" | awk -F: '$1=="fpr"{print $10; exit}'
+}
+
+# newkey NAME UID PRIMARY-ALGO PRIMARY-USAGE [SUBKEY-ALGO [EXPIRY [TIME]]]
+newkey() {
+	local name=$1 uid=$2 palgo=$3 pusage=$4 salgo=${5:-} sexp=${6:-0} t=${7:-} fpr
+	g ${t:+@$t} --quick-gen-key "$uid" "$palgo" "$pusage" 0
+	fpr=$(fpr_of "$uid")
+	if [ -n "$salgo" ]; then
+		g ${t:+@$t} --quick-add-key "$fpr" "$salgo" encr "$sexp"
+	fi
+	eval "FPR_$name=$fpr"
+}
+
+save() {	# NAME: writes NAME.asc (public) and NAME.sec.asc (secret)
+	local fpr
+	eval "fpr=\$FPR_$1"
+	gpg --batch --armor --export "$fpr" >"$out/$1.asc"
+	g --armor --export-secret-keys "$fpr" >"$out/$1.sec.asc"
+	echo "$1 $fpr"
+}
+
+# Holders: a mix of what key holders carry.
+newkey holder1 "Holder One <holder1@conclave.test>" rsa3072 sign rsa3072
+newkey holder2 "Holder Two <holder2@conclave.test>" rsa4096 sign rsa4096
+newkey holder3 "Holder Three <holder3@conclave.test>" ed25519 sign cv25519
+newkey holder4 "Holder Four <holder4@conclave.test>" rsa3072 sign rsa3072
+newkey holder5 "Holder Five <holder5@conclave.test>" ed25519 sign cv25519
+newkey holder6 "Holder Six <holder6@conclave.test>" rsa3072 sign rsa3072
+newkey holder7 "Holder Seven <holder7@conclave.test>" ed25519 sign cv25519
+newkey operator "Operator <operator@conclave.test>" ed25519 sign cv25519
+newkey witness "Witness <witness@conclave.test>" rsa3072 sign rsa3072
+
+# Three encryption subkeys: the oldest valid, a newer valid one, and the
+# newest already expired. OpenBao (go-crypto) and gpg encrypt to the middle.
+newkey multisub "Multi Subkey <multisub@conclave.test>" ed25519 sign cv25519 0 20210101T000000
+g @20220101T000000 --quick-add-key "$FPR_multisub" cv25519 encr 0
+g @20230101T000000 --quick-add-key "$FPR_multisub" cv25519 encr 1d
+
+# Bad keys.
+# Sign-only: no encryption subkey at all.
+newkey signonly "Sign Only <signonly@conclave.test>" ed25519 sign
+# The only encryption subkey expired on 2020-01-02.
+newkey expiredsub "Expired Subkey <expiredsub@conclave.test>" ed25519 sign cv25519 1d 20200101T000000
+# The whole key (primary) expired on 2020-01-02.
+g @20200101T000000 --quick-gen-key "Expired Key <expired@conclave.test>" ed25519 sign 1d
+FPR_expired=$(fpr_of "Expired Key <expired@conclave.test>")
+g @20200101T000000 --quick-add-key "$FPR_expired" cv25519 encr 1d
+# The whole key revoked (its own revocation certificate imported).
+newkey revoked "Revoked Key <revoked@conclave.test>" ed25519 sign cv25519
+sed 's/^:-----/-----/' "$GNUPGHOME/openpgp-revocs.d/$FPR_revoked.rev" | gpg --batch --quiet --import
+# The only encryption subkey revoked.
+newkey revokedsub "Revoked Subkey <revokedsub@conclave.test>" ed25519 sign cv25519
+printf 'key 1\nrevkey\ny\n0\n\ny\nsave\n' |
+	"${G[@]}" --passphrase-fd 3 --command-fd 0 --edit-key "$FPR_revokedsub" 3<"$pass"
+# A certify-only primary: fine for a holder (go-crypto only needs a
+# signing-capable algorithm), but it cannot sign a transcript as a witness.
+newkey certonly "Certify Only <certonly@conclave.test>" ed25519 cert cv25519
+# DSA primary with an ElGamal subkey: accepted with a warning.
+newkey dsaelg "DSA ElGamal <dsaelg@conclave.test>" dsa2048 sign elg2048
+
+for k in holder1 holder2 holder3 holder4 holder5 holder6 holder7 operator witness \
+    multisub signonly expiredsub expired revoked revokedsub certonly dsaelg; do
+	save "$k"
+done >"$out/fingerprints.txt"
