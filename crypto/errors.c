@@ -37,6 +37,7 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_SHAMIR, "shares do not combine"),
 	E(CK_ERR_BAD_SHARE, "malformed share"),
 	E(CK_ERR_DUPLICATE_SHARE, "the same share was given twice"),
+	E(CK_ERR_BAD_PASSPHRASE, "wrong passphrase or PIN"),
 	E(CK_ERR_WRONG_CEREMONY, "envelope belongs to another ceremony"),
 	E(CK_ERR_REPLAY, "envelope was already processed (replay)"),
 	E(CK_ERR_OUT_OF_ORDER, "envelope arrived out of order"),

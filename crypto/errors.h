@@ -39,6 +39,7 @@ enum ck_err {
 	CK_ERR_SHAMIR = -44,
 	CK_ERR_BAD_SHARE = -45,
 	CK_ERR_DUPLICATE_SHARE = -46,
+	CK_ERR_BAD_PASSPHRASE = -47,
 	/* ceremony binding */
 	CK_ERR_WRONG_CEREMONY = -60,
 	CK_ERR_REPLAY = -61,

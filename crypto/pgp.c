@@ -1,0 +1,1218 @@
+/*
+ * gpgme wrapper: throwaway homes, key import/validation/export, PKESK
+ * parsing, decryption into secmem, detached signatures.
+ *
+ * Limits (see pgp.h): key files PGP_KEYFILE_MAX, messages PGP_MSG_MAX,
+ * plaintext PGP_PLAINTEXT_MAX, PGP_IMPORT_MAX keys per file,
+ * PGP_RECIPIENTS_MAX PKESK packets, PGP_PACKETS_MAX packets per message,
+ * PGP_PARTIAL_MAX partial-length chunks per packet.
+ *
+ * Threat assumptions: key files and messages come from sticks and the
+ * server, so they are bounded here before gpg sees them and the packet
+ * walk in pgp_msg_recipients() trusts nothing. gpg itself is trusted code
+ * on the appliance. Plaintext reaches us through a gpgme callback data
+ * object that appends straight into secmem; gpgme copies it through a
+ * stack buffer on the way (not under our control).
+ */
+#include "crypto/pgp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gpgme.h>
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+
+#define PGP_PACKETS_MAX	64
+#define PGP_PARTIAL_MAX	4096
+#define PGP_HOME_TEMPLATE	"/conclave-gpg.XXXXXX"
+#define PGP_GPGME_MIN	"1.18.0"
+
+/* OpenPGP packet tags and algorithms we look at (RFC 9580 §5). */
+#define TAG_PKESK	1
+#define TAG_SKESK	3
+#define TAG_SED	9
+#define TAG_SEIPD	18
+#define TAG_AEAD	20
+
+struct pgp_home {
+	char dir[PATH_MAX];
+	char base[PATH_MAX];
+	gpgme_ctx_t ctx;
+};
+
+/* Passphrase handed to gpg-agent's loopback pinentry, once. */
+struct pass_hook {
+	const char *pass;
+	int calls;
+	int rejected;
+};
+
+/* A gpgme output data object that appends into secmem. */
+struct sec_sink {
+	struct secbuf *buf;
+	size_t max;
+};
+
+static int
+map_gpg_err(gpgme_error_t err, int dflt)
+{
+	switch (gpgme_err_code(err)) {
+	case GPG_ERR_NO_ERROR:
+		return CK_OK;
+	case GPG_ERR_BAD_PASSPHRASE:
+	case GPG_ERR_BAD_PIN:
+	case GPG_ERR_CANCELED:
+	case GPG_ERR_NO_PIN:
+	case GPG_ERR_NO_PASSPHRASE:
+		return CK_ERR_BAD_PASSPHRASE;
+	case GPG_ERR_NO_SECKEY:
+		return CK_ERR_WRONG_KEY;
+	case GPG_ERR_ENOMEM:
+		return CK_ERR_ALLOC;
+	case GPG_ERR_EOF:
+		return CK_ERR_NOT_FOUND;
+	case GPG_ERR_NO_DATA:
+	case GPG_ERR_INV_PACKET:
+	case GPG_ERR_BAD_DATA:
+		return CK_ERR_FORMAT;
+	default:
+		return dflt;
+	}
+}
+
+int
+pgp_fpr_normalize(const char *in, char out[PGP_FPR_LEN + 1])
+{
+	size_t i;
+
+	for (i = 0; i < PGP_FPR_LEN; i++) {
+		char c = in[i];
+
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return CK_ERR_ENCODING;
+		out[i] = c;
+	}
+	if (in[PGP_FPR_LEN] != '\0')
+		return CK_ERR_ENCODING;
+	out[PGP_FPR_LEN] = '\0';
+	return CK_OK;
+}
+
+int
+pgp_fpr_grouped(const char *fpr, char *out, size_t outlen)
+{
+	char norm[PGP_FPR_LEN + 1];
+	size_t i, o = 0;
+	int e;
+
+	if (outlen < PGP_FPR_GROUPED_LEN + 1)
+		return CK_ERR_INVALID_ARG;
+	if ((e = pgp_fpr_normalize(fpr, norm)) != CK_OK)
+		return e;
+	for (i = 0; i < PGP_FPR_LEN; i++) {
+		if (i > 0 && i % 4 == 0)
+			out[o++] = ' ';
+		out[o++] = (char)(norm[i] >= 'a' ? norm[i] - 'a' + 'A' : norm[i]);
+	}
+	out[o] = '\0';
+	return CK_OK;
+}
+
+/* ---- files ---- */
+
+/*
+ * Read a regular file of at most max bytes into secmem (key files may be
+ * secret keys; public ones are small enough not to matter). No symlinks.
+ */
+static int
+read_bounded(const char *path, size_t max, struct secbuf *out)
+{
+	struct stat st;
+	uint8_t probe;
+	ssize_t n;
+	int fd, r = CK_ERR_INTERNAL;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP ? CK_ERR_SYMLINK :
+		    errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
+	if (fstat(fd, &st) != 0) {
+		r = CK_ERR_IO;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = CK_ERR_NOT_REGULAR;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = CK_ERR_TOO_LARGE;
+		goto out;
+	}
+	if ((r = secbuf_reserve(out, (size_t)st.st_size + 1)) != CK_OK)
+		goto out;
+	while (out->len < (size_t)st.st_size) {
+		n = read(fd, out->p + out->len, (size_t)st.st_size - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n == 0 ? CK_ERR_TRUNCATED : CK_ERR_IO;
+			goto out;
+		}
+		out->len += (size_t)n;
+	}
+	/* A file that grew while we read it is not the file we measured. */
+	if ((n = read(fd, &probe, 1)) != 0) {
+		r = n > 0 ? CK_ERR_TOO_LARGE : CK_ERR_IO;
+		goto out;
+	}
+	r = CK_OK;
+ out:
+	if (r != CK_OK)
+		secbuf_free(out);
+	close(fd);
+	return r;
+}
+
+/* ---- homes ---- */
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* gpgme cannot stop an agent: run gpgconf ourselves, fixed argv, no shell. */
+static void
+kill_agent(const char *dir)
+{
+	const char *gpgconf = gpgme_get_dirinfo("gpgconf-name");
+	pid_t pid;
+	int st, devnull;
+
+	if (gpgconf == NULL)
+		return;
+	pid = fork();
+	if (pid < 0)
+		return;
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		execl(gpgconf, "gpgconf", "--homedir", dir, "--kill", "all",
+		    (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int
+write_conf(const char *dir, const char *name, const char *text)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(text);
+	int fd, r = CK_ERR_IO;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
+	    sizeof(path))
+		return CK_ERR_TOO_LARGE;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		return CK_ERR_IO;
+	if (write(fd, text, len) == (ssize_t)len && fsync(fd) == 0)
+		r = CK_OK;
+	if (close(fd) != 0)
+		r = CK_ERR_IO;
+	return r;
+}
+
+int
+pgp_home_open(const char *basedir, struct pgp_home **out)
+{
+	/*
+	 * Loopback pinentry: the UI asks, gpg-agent never pops a pinentry.
+	 * No passphrase caching, so a passphrase lives in the agent only for
+	 * the operation that needs it.
+	 */
+	static const char agent_conf[] =
+	    "allow-loopback-pinentry\n"
+	    "default-cache-ttl 0\n"
+	    "max-cache-ttl 0\n";
+	struct pgp_home *h = NULL;
+	int r = CK_ERR_INTERNAL;
+
+	*out = NULL;
+	if (gpgme_check_version(PGP_GPGME_MIN) == NULL)
+		return CK_ERR_PGP;
+	if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP) != 0)
+		return CK_ERR_PGP;
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return CK_ERR_ALLOC;
+	if ((size_t)snprintf(h->base, sizeof(h->base), "%s", basedir) >=
+	    sizeof(h->base) ||
+	    (size_t)snprintf(h->dir, sizeof(h->dir), "%s" PGP_HOME_TEMPLATE,
+	    basedir) >= sizeof(h->dir)) {
+		r = CK_ERR_TOO_LARGE;
+		goto out;
+	}
+	if (mkdtemp(h->dir) == NULL) {
+		h->dir[0] = '\0';
+		r = CK_ERR_IO;
+		goto out;
+	}
+	/* mkdtemp makes 0700 already; say so for auditors and odd umasks. */
+	if (chmod(h->dir, 0700) != 0) {
+		r = CK_ERR_IO;
+		goto out;
+	}
+	if ((r = write_conf(h->dir, "gpg-agent.conf", agent_conf)) != CK_OK)
+		goto out;
+	r = CK_ERR_PGP;
+	if (gpgme_new(&h->ctx) != 0) {
+		h->ctx = NULL;
+		goto out;
+	}
+	if (gpgme_ctx_set_engine_info(h->ctx, GPGME_PROTOCOL_OpenPGP, NULL,
+	    h->dir) != 0 ||
+	    gpgme_set_protocol(h->ctx, GPGME_PROTOCOL_OpenPGP) != 0 ||
+	    gpgme_set_pinentry_mode(h->ctx, GPGME_PINENTRY_MODE_LOOPBACK) != 0)
+		goto out;
+	gpgme_set_offline(h->ctx, 1);
+	*out = h;
+	h = NULL;
+	r = CK_OK;
+ out:
+	pgp_home_close(h);
+	return r;
+}
+
+const char *
+pgp_home_dir(const struct pgp_home *h)
+{
+	return h->dir;
+}
+
+/* Delete every secret key the home knows before its files go away. */
+static void
+delete_secret_keys(struct pgp_home *h)
+{
+	gpgme_key_t key;
+	char fprs[PGP_IMPORT_MAX * 4][PGP_FPR_LEN + 1];
+	size_t n = 0, i;
+
+	if (gpgme_op_keylist_start(h->ctx, NULL, 1) != 0)
+		return;
+	while (gpgme_op_keylist_next(h->ctx, &key) == 0) {
+		if (n < sizeof(fprs) / sizeof(fprs[0]) && key->fpr != NULL &&
+		    pgp_fpr_normalize(key->fpr, fprs[n]) == CK_OK)
+			n++;
+		gpgme_key_unref(key);
+	}
+	gpgme_op_keylist_end(h->ctx);
+	for (i = 0; i < n; i++)
+		pgp_delete_key(h, fprs[i]);
+}
+
+void
+pgp_home_close(struct pgp_home *h)
+{
+	if (h == NULL)
+		return;
+	if (h->ctx != NULL) {
+		delete_secret_keys(h);
+		gpgme_release(h->ctx);
+	}
+	if (h->dir[0] != '\0') {
+		kill_agent(h->dir);
+		(void)nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	free(h);
+}
+
+/* ---- import ---- */
+
+static int
+get_key(struct pgp_home *h, const char *fpr, int secret, gpgme_key_t *key)
+{
+	char norm[PGP_FPR_LEN + 1];
+	gpgme_error_t err;
+	int e;
+
+	*key = NULL;
+	if ((e = pgp_fpr_normalize(fpr, norm)) != CK_OK)
+		return e;
+	err = gpgme_get_key(h->ctx, norm, key, secret);
+	if (err != 0) {
+		*key = NULL;
+		return map_gpg_err(err, CK_ERR_PGP);
+	}
+	return CK_OK;
+}
+
+static int
+import_data(struct pgp_home *h, const void *buf, size_t len, int want_secret,
+    struct pgp_fprs *out)
+{
+	gpgme_data_t d = NULL;
+	gpgme_import_result_t res;
+	gpgme_import_status_t st;
+	struct pgp_fprs got;
+	size_t i;
+	int r = CK_ERR_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	memset(&got, 0, sizeof(got));
+	if (len > PGP_KEYFILE_MAX)
+		return CK_ERR_TOO_LARGE;
+	if (gpgme_data_new_from_mem(&d, buf, len, 0) != 0)
+		return CK_ERR_ALLOC;
+	if ((r = map_gpg_err(gpgme_op_import(h->ctx, d), CK_ERR_PGP)) != CK_OK)
+		goto out;
+	r = CK_ERR_FORMAT;
+	if ((res = gpgme_op_import_result(h->ctx)) == NULL)
+		goto out;
+	for (st = res->imports; st != NULL; st = st->next) {
+		if (st->fpr == NULL || st->result != 0)
+			continue;
+		for (i = 0; i < got.n; i++)
+			if (strcasecmp(got.fpr[i], st->fpr) == 0)
+				break;
+		if (i < got.n)
+			continue;
+		if (got.n == PGP_IMPORT_MAX) {
+			r = CK_ERR_TOO_LARGE;
+			goto out;
+		}
+		if (pgp_fpr_normalize(st->fpr, got.fpr[got.n]) != CK_OK)
+			goto out;
+		got.n++;
+	}
+	/* A secret key where a public one was expected must not linger. */
+	if (!want_secret && res->secret_read > 0) {
+		for (i = 0; i < got.n; i++)
+			pgp_delete_key(h, got.fpr[i]);
+		goto out;
+	}
+	if (got.n == 0 || res->not_imported > 0 ||
+	    (want_secret && res->secret_read == 0))
+		goto out;
+	*out = got;
+	r = CK_OK;
+ out:
+	gpgme_data_release(d);
+	return r;
+}
+
+int
+pgp_import(struct pgp_home *h, const void *buf, size_t len,
+    struct pgp_fprs *out)
+{
+	return import_data(h, buf, len, 0, out);
+}
+
+static int
+import_file(struct pgp_home *h, const char *path, int secret,
+    struct pgp_fprs *out)
+{
+	struct secbuf b = { 0 };
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = read_bounded(path, PGP_KEYFILE_MAX, &b)) != CK_OK)
+		return r;
+	r = import_data(h, b.p, b.len, secret, out);
+	secbuf_free(&b);
+	return r;
+}
+
+int
+pgp_import_file(struct pgp_home *h, const char *path, struct pgp_fprs *out)
+{
+	return import_file(h, path, 0, out);
+}
+
+int
+pgp_import_secret_file(struct pgp_home *h, const char *path,
+    struct pgp_fprs *out)
+{
+	return import_file(h, path, 1, out);
+}
+
+int
+pgp_delete_key(struct pgp_home *h, const char *fpr)
+{
+	gpgme_key_t key;
+	int r;
+
+	if ((r = get_key(h, fpr, 0, &key)) != CK_OK)
+		return r;
+	r = map_gpg_err(gpgme_op_delete_ext(h->ctx, key,
+	    GPGME_DELETE_ALLOW_SECRET | GPGME_DELETE_FORCE), CK_ERR_PGP);
+	gpgme_key_unref(key);
+	return r;
+}
+
+/* ---- validation ---- */
+
+static int
+algo_can_sign(gpgme_pubkey_algo_t a)
+{
+	return a == GPGME_PK_RSA || a == GPGME_PK_RSA_S || a == GPGME_PK_DSA ||
+	    a == GPGME_PK_ECDSA || a == GPGME_PK_EDDSA;
+}
+
+static int
+algo_can_encrypt(gpgme_pubkey_algo_t a)
+{
+	return a == GPGME_PK_RSA || a == GPGME_PK_RSA_E ||
+	    a == GPGME_PK_ELG_E || a == GPGME_PK_ELG || a == GPGME_PK_ECDH ||
+	    a == GPGME_PK_ECC;
+}
+
+/* The curves go-crypto can parse (GC:openpgp/internal/ecc/curve_info.go). */
+static int
+curve_supported(const char *curve)
+{
+	static const char *const known[] = {
+		"cv25519", "ed25519", "cv448", "ed448", "nistp256", "nistp384",
+		"nistp521", "brainpoolP256r1", "brainpoolP384r1",
+		"brainpoolP512r1",
+	};
+	size_t i;
+
+	if (curve == NULL || curve[0] == '\0')
+		return 1;
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(curve, known[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+subkey_valid(gpgme_subkey_t sk)
+{
+	return !sk->revoked && !sk->expired && !sk->invalid && !sk->disabled;
+}
+
+static int
+enc_usable(gpgme_subkey_t sk)
+{
+	return sk->can_encrypt && algo_can_encrypt(sk->pubkey_algo) &&
+	    subkey_valid(sk);
+}
+
+/*
+ * go-crypto's Entity.EncryptionKey: the newest usable encryption subkey
+ * (ties go to the later one, as its ">=" does), else the primary if it may
+ * encrypt.
+ */
+static gpgme_subkey_t
+choose_enc(gpgme_key_t key)
+{
+	gpgme_subkey_t sk, best = NULL;
+
+	for (sk = key->subkeys->next; sk != NULL; sk = sk->next)
+		if (enc_usable(sk) &&
+		    (best == NULL || sk->timestamp >= best->timestamp))
+			best = sk;
+	if (best == NULL && enc_usable(key->subkeys))
+		best = key->subkeys;
+	return best;
+}
+
+/* Why no key can encrypt: say "revoked" or "expired" when that is why. */
+static int
+no_enc_reason(gpgme_key_t key)
+{
+	gpgme_subkey_t sk;
+	int revoked = 0, expired = 0;
+
+	for (sk = key->subkeys; sk != NULL; sk = sk->next) {
+		if (!sk->can_encrypt || !algo_can_encrypt(sk->pubkey_algo))
+			continue;
+		if (sk->revoked)
+			revoked = 1;
+		else if (sk->expired)
+			expired = 1;
+	}
+	return revoked ? CK_ERR_KEY_REVOKED :
+	    expired ? CK_ERR_KEY_EXPIRED : CK_ERR_KEY_NO_ENCRYPT;
+}
+
+/*
+ * "2.2.40" -> 0x020228 (major, minor, micro; each below 256); anything
+ * after the third number is ignored. 0 when unparsable, i.e. "oldest".
+ */
+static unsigned long
+version_num(const char *s)
+{
+	unsigned long v = 0, part;
+	char *end;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		errno = 0;
+		part = strtoul(s, &end, 10);
+		if (end == s || errno != 0 || part > 255)
+			return 0;
+		v = v << 8 | part;
+		if (*end != '.')
+			return v << 8 * (2 - i);
+		s = end + 1;
+	}
+	return v;
+}
+
+static int
+local_gnupg_old(struct pgp_home *h)
+{
+	gpgme_engine_info_t e = gpgme_ctx_get_engine_info(h->ctx);
+
+	for (; e != NULL; e = e->next)
+		if (e->protocol == GPGME_PROTOCOL_OpenPGP)
+			return e->version == NULL || version_num(e->version) <
+			    version_num(PGP_GNUPG_ECDH_MIN);
+	return 1;
+}
+
+static void
+algo_name(gpgme_subkey_t sk, char out[PGP_ALGO_MAX])
+{
+	char *s = gpgme_pubkey_algo_string(sk);
+
+	snprintf(out, PGP_ALGO_MAX, "%s", s != NULL ? s : "unknown");
+	gpgme_free(s);
+}
+
+static unsigned
+key_warnings(struct pgp_home *h, gpgme_subkey_t primary, gpgme_subkey_t enc)
+{
+	unsigned w = 0;
+
+	if (enc->pubkey_algo == GPGME_PK_ECDH || enc->pubkey_algo == GPGME_PK_ECC) {
+		w |= PGP_WARN_ECDH;
+		if (local_gnupg_old(h))
+			w |= PGP_WARN_ECDH_LOCAL;
+	}
+	if (primary->pubkey_algo == GPGME_PK_DSA ||
+	    enc->pubkey_algo == GPGME_PK_ELG_E || enc->pubkey_algo == GPGME_PK_ELG)
+		w |= PGP_WARN_DSA_ELGAMAL;
+	if (((primary->pubkey_algo == GPGME_PK_RSA ||
+	    primary->pubkey_algo == GPGME_PK_RSA_S) && primary->length < 2048) ||
+	    ((enc->pubkey_algo == GPGME_PK_RSA ||
+	    enc->pubkey_algo == GPGME_PK_RSA_E) && enc->length < 2048))
+		w |= PGP_WARN_WEAK_RSA;
+	return w;
+}
+
+/* The first valid user id, if it is printable; else "" and a warning. */
+static unsigned
+first_uid(gpgme_key_t key, char out[PGP_UID_MAX])
+{
+	gpgme_user_id_t u;
+	size_t len;
+
+	out[0] = '\0';
+	for (u = key->uids; u != NULL; u = u->next) {
+		if (u->revoked || u->invalid || u->uid == NULL)
+			continue;
+		len = strlen(u->uid);
+		if (len >= PGP_UID_MAX ||
+		    rd_printable_utf8(u->uid, len, 0) != CK_OK)
+			return PGP_WARN_UID_UNPRINTABLE;
+		memcpy(out, u->uid, len + 1);
+		return 0;
+	}
+	return 0;
+}
+
+static int
+fill_keyinfo(struct pgp_home *h, gpgme_key_t key, gpgme_subkey_t enc,
+    struct pgp_keyinfo *ki)
+{
+	int e;
+
+	if (key->fpr == NULL || enc->fpr == NULL || enc->keyid == NULL ||
+	    strlen(enc->keyid) != PGP_KEYID_LEN)
+		return CK_ERR_PGP;
+	if ((e = pgp_fpr_normalize(key->fpr, ki->fpr)) != CK_OK ||
+	    (e = pgp_fpr_normalize(enc->fpr, ki->enc_fpr)) != CK_OK)
+		return CK_ERR_UNSUPPORTED;	/* not a v4 key */
+	/* The key id of a v4 key is the low 64 bits of its fingerprint. */
+	memcpy(ki->enc_keyid, ki->enc_fpr + PGP_FPR_LEN - PGP_KEYID_LEN,
+	    PGP_KEYID_LEN + 1);
+	algo_name(key->subkeys, ki->primary_algo);
+	algo_name(enc, ki->enc_algo);
+	ki->enc_created = enc->timestamp;
+	ki->warnings = key_warnings(h, key->subkeys, enc) |
+	    first_uid(key, ki->uid);
+	return CK_OK;
+}
+
+int
+pgp_key_validate(struct pgp_home *h, const char *fpr, struct pgp_keyinfo *out)
+{
+	struct pgp_keyinfo ki;
+	gpgme_key_t key = NULL;
+	gpgme_subkey_t enc;
+	int r = CK_ERR_INTERNAL;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ki, 0, sizeof(ki));
+	if ((r = get_key(h, fpr, 0, &key)) != CK_OK)
+		goto out;
+	r = CK_ERR_PGP;
+	if (key->subkeys == NULL || key->invalid)
+		goto out;
+	if (key->revoked || key->subkeys->revoked) {
+		r = CK_ERR_KEY_REVOKED;
+		goto out;
+	}
+	if (key->expired || key->subkeys->expired) {
+		r = CK_ERR_KEY_EXPIRED;
+		goto out;
+	}
+	if (!algo_can_sign(key->subkeys->pubkey_algo)) {
+		r = CK_ERR_KEY_CANNOT_SIGN;
+		goto out;
+	}
+	if ((enc = choose_enc(key)) == NULL) {
+		r = no_enc_reason(key);
+		goto out;
+	}
+	if (!curve_supported(key->subkeys->curve) ||
+	    !curve_supported(enc->curve)) {
+		r = CK_ERR_UNSUPPORTED;
+		goto out;
+	}
+	if ((r = fill_keyinfo(h, key, enc, &ki)) != CK_OK)
+		goto out;
+	*out = ki;
+	r = CK_OK;
+ out:
+	gpgme_key_unref(key);
+	return r;
+}
+
+int
+pgp_key_can_sign(struct pgp_home *h, const char *fpr)
+{
+	gpgme_key_t key = NULL;
+	gpgme_subkey_t sk;
+	int r;
+
+	if ((r = get_key(h, fpr, 0, &key)) != CK_OK)
+		return r;
+	r = CK_ERR_KEY_CANNOT_SIGN;
+	if (key->revoked || key->subkeys->revoked)
+		r = CK_ERR_KEY_REVOKED;
+	else if (key->expired || key->subkeys->expired)
+		r = CK_ERR_KEY_EXPIRED;
+	else
+		for (sk = key->subkeys; sk != NULL; sk = sk->next)
+			if (sk->can_sign && algo_can_sign(sk->pubkey_algo) &&
+			    subkey_valid(sk))
+				r = CK_OK;
+	gpgme_key_unref(key);
+	return r;
+}
+
+const char *
+pgp_warning_text(unsigned bit)
+{
+	switch (bit) {
+	case PGP_WARN_ECDH:
+		return "ECDH (Curve25519) encryption key: the holder must "
+		    "decrypt with GnuPG " PGP_GNUPG_ECDH_MIN " or newer";
+	case PGP_WARN_ECDH_LOCAL:
+		return "this machine's GnuPG is older than "
+		    PGP_GNUPG_ECDH_MIN " and cannot decrypt ECDH shares";
+	case PGP_WARN_DSA_ELGAMAL:
+		return "DSA/ElGamal key: dated algorithms that old Vault "
+		    "versions could not use";
+	case PGP_WARN_WEAK_RSA:
+		return "RSA key shorter than 2048 bits";
+	case PGP_WARN_UID_UNPRINTABLE:
+		return "the key's user id contains unprintable characters "
+		    "and is not shown";
+	default:
+		return NULL;
+	}
+}
+
+/* ---- export ---- */
+
+int
+pgp_export(struct pgp_home *h, const char *fpr, uint8_t **out, size_t *outlen)
+{
+	char norm[PGP_FPR_LEN + 1];
+	gpgme_data_t d = NULL;
+	char *mem = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((r = pgp_fpr_normalize(fpr, norm)) != CK_OK)
+		return r;
+	if (gpgme_data_new(&d) != 0)
+		return CK_ERR_ALLOC;
+	gpgme_set_armor(h->ctx, 0);
+	/* Mode 0: the whole key, as `gpg --export FPR` writes it. */
+	r = map_gpg_err(gpgme_op_export(h->ctx, norm, 0, d), CK_ERR_PGP);
+	mem = gpgme_data_release_and_get_mem(d, &len);
+	if (r != CK_OK)
+		goto out;
+	if (mem == NULL || len == 0) {
+		r = CK_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (len > PGP_EXPORT_MAX) {
+		r = CK_ERR_TOO_LARGE;
+		goto out;
+	}
+	if ((*out = malloc(len)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	memcpy(*out, mem, len);
+	*outlen = len;
+	r = CK_OK;
+ out:
+	gpgme_free(mem);
+	return r;
+}
+
+int
+pgp_export_base64(struct pgp_home *h, const char *fpr, char **out)
+{
+	uint8_t *bin = NULL;
+	size_t len, b64len;
+	char *b64 = NULL;
+	int r;
+
+	*out = NULL;
+	if ((r = pgp_export(h, fpr, &bin, &len)) != CK_OK)
+		return r;
+	b64len = CODEC_B64_LEN(len) + 1;
+	if ((b64 = malloc(b64len)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = codec_b64_encode(CODEC_B64_PADDED, bin, len, b64, b64len)) !=
+	    CK_OK)
+		goto out;
+	*out = b64;
+	b64 = NULL;
+	r = CK_OK;
+ out:
+	free(bin);
+	free(b64);
+	return r;
+}
+
+/* ---- PKESK recipients (no key needed) ---- */
+
+/*
+ * One packet header (RFC 9580 §4.2: old and new formats). For a body with
+ * partial lengths, the chunks are walked and *body is NULL: only data
+ * packets may use them, and we never need their contents.
+ */
+static int
+pkt_next(struct rd *r, uint8_t *tag, const uint8_t **body, size_t *blen)
+{
+	uint8_t ctb, a, b;
+	uint16_t l16;
+	uint32_t l32;
+	size_t len, chunks = 0;
+	int e;
+
+	*body = NULL;
+	*blen = 0;
+	if ((e = rd_u8(r, &ctb)) != CK_OK)
+		return e;
+	if ((ctb & 0x80) == 0)
+		return CK_ERR_FORMAT;
+	if ((ctb & 0x40) == 0) {	/* old format */
+		*tag = (ctb >> 2) & 0x0f;
+		switch (ctb & 3) {
+		case 0:
+			e = rd_u8(r, &a);
+			len = a;
+			break;
+		case 1:
+			e = rd_u16be(r, &l16);
+			len = l16;
+			break;
+		case 2:
+			e = rd_u32be(r, &l32);
+			len = l32;
+			break;
+		default:	/* indeterminate: to the end */
+			len = rd_left(r);
+			break;
+		}
+		if (e != CK_OK)
+			return e;
+		*blen = len;
+		return rd_ptr(r, body, len);
+	}
+	*tag = ctb & 0x3f;
+	for (;;) {
+		if ((e = rd_u8(r, &a)) != CK_OK)
+			return e;
+		if (a < 192) {
+			len = a;
+		} else if (a < 224) {
+			if ((e = rd_u8(r, &b)) != CK_OK)
+				return e;
+			len = ((size_t)(a - 192) << 8) + b + 192;
+		} else if (a == 255) {
+			if ((e = rd_u32be(r, &l32)) != CK_OK)
+				return e;
+			len = l32;
+		} else {	/* partial: 2^(a & 0x1f) bytes, more follow */
+			if (*tag != TAG_SEIPD && *tag != TAG_AEAD)
+				return CK_ERR_FORMAT;
+			if (++chunks > PGP_PARTIAL_MAX)
+				return CK_ERR_TOO_LARGE;
+			if ((e = rd_ptr(r, body, (size_t)1 << (a & 0x1f))) != CK_OK)
+				return e;
+			continue;
+		}
+		if ((e = rd_ptr(r, body, len)) != CK_OK)
+			return e;
+		if (chunks > 0)
+			*body = NULL;
+		else
+			*blen = len;
+		return CK_OK;
+	}
+}
+
+static int
+parse_pkesk(const uint8_t *body, size_t blen, struct pgp_recipients *rc)
+{
+	uint8_t ver, keyid[8], algo;
+	struct rd r;
+	int e;
+
+	rd_init(&r, body, blen);
+	if ((e = rd_u8(&r, &ver)) != CK_OK)
+		return e;
+	if (ver == 6)
+		return CK_ERR_UNSUPPORTED;
+	if (ver != 3)
+		return CK_ERR_BAD_VERSION;
+	if ((e = rd_bytes(&r, keyid, sizeof(keyid))) != CK_OK ||
+	    (e = rd_u8(&r, &algo)) != CK_OK)
+		return e;
+	if (rd_left(&r) == 0)	/* no encrypted session key */
+		return CK_ERR_TRUNCATED;
+	if (rc->n == PGP_RECIPIENTS_MAX)
+		return CK_ERR_TOO_LARGE;
+	if ((e = codec_hex_encode(keyid, sizeof(keyid), rc->keyid[rc->n],
+	    PGP_KEYID_LEN + 1)) != CK_OK)
+		return e;
+	rc->algo[rc->n] = algo;
+	rc->n++;
+	return CK_OK;
+}
+
+int
+pgp_msg_recipients(const void *msg, size_t len, struct pgp_recipients *out)
+{
+	struct pgp_recipients rc;
+	const uint8_t *body;
+	size_t blen, npkt;
+	uint8_t tag;
+	struct rd r;
+	int e;
+
+	memset(out, 0, sizeof(*out));
+	memset(&rc, 0, sizeof(rc));
+	if (len > PGP_MSG_MAX)
+		return CK_ERR_TOO_LARGE;
+	rd_init(&r, msg, len);
+	for (npkt = 0; npkt < PGP_PACKETS_MAX; npkt++) {
+		if ((e = pkt_next(&r, &tag, &body, &blen)) != CK_OK)
+			return e;
+		switch (tag) {
+		case TAG_PKESK:
+			if (body == NULL)
+				return CK_ERR_FORMAT;
+			if ((e = parse_pkesk(body, blen, &rc)) != CK_OK)
+				return e;
+			break;
+		case TAG_SKESK:
+		case TAG_SED:	/* no integrity protection */
+			return CK_ERR_UNSUPPORTED;
+		case TAG_SEIPD:
+		case TAG_AEAD:
+			if (rc.n == 0)
+				return CK_ERR_FORMAT;
+			if ((e = rd_end(&r)) != CK_OK)
+				return e;
+			*out = rc;
+			return CK_OK;
+		default:
+			return CK_ERR_FORMAT;
+		}
+	}
+	return CK_ERR_TOO_LARGE;
+}
+
+/* ---- decryption and signatures ---- */
+
+/*
+ * Loopback pinentry: write the passphrase (or PIN) to gpg-agent's fd from
+ * secmem. Only one try per operation: after a wrong one, cancel, so the
+ * UI can tell the holder instead of gpg asking three times.
+ */
+static gpgme_error_t
+pass_cb(void *hook, const char *uid_hint, const char *info, int prev_was_bad,
+    int fd)
+{
+	struct pass_hook *p = hook;
+
+	(void)uid_hint;
+	(void)info;
+	if (prev_was_bad || p->calls > 0) {
+		p->rejected = 1;
+		return gpgme_error(GPG_ERR_CANCELED);
+	}
+	p->calls++;
+	if (gpgme_io_writen(fd, p->pass, strlen(p->pass)) != 0 ||
+	    gpgme_io_writen(fd, "\n", 1) != 0)
+		return gpgme_error_from_syserror();
+	return 0;
+}
+
+static ssize_t
+sink_write(void *handle, const void *buf, size_t size)
+{
+	struct sec_sink *s = handle;
+
+	if (size > s->max - s->buf->len) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (secbuf_append(s->buf, buf, size) != CK_OK) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return (ssize_t)size;
+}
+
+static int
+check_passphrase(const char *passphrase)
+{
+	/* The loopback protocol ends a passphrase at a newline. */
+	return strchr(passphrase, '\n') != NULL ||
+	    strchr(passphrase, '\r') != NULL ? CK_ERR_INVALID_ARG : CK_OK;
+}
+
+static int
+decrypt_result_ok(gpgme_ctx_t ctx)
+{
+	gpgme_decrypt_result_t res = gpgme_op_decrypt_result(ctx);
+
+	if (res == NULL || res->unsupported_algorithm != NULL ||
+	    res->wrong_key_usage || res->legacy_cipher_nomdc)
+		return CK_ERR_DECRYPT;
+	return CK_OK;
+}
+
+int
+pgp_decrypt(struct pgp_home *h, const void *msg, size_t len,
+    const char *passphrase, struct secbuf *out)
+{
+	struct gpgme_data_cbs cbs = { .write = sink_write };
+	struct sec_sink sink = { out, PGP_PLAINTEXT_MAX };
+	struct pass_hook hook = { passphrase, 0, 0 };
+	gpgme_data_t c = NULL, p = NULL;
+	gpgme_error_t err;
+	int r = CK_ERR_INTERNAL;
+
+	if (out->p != NULL || out->len != 0)
+		return CK_ERR_INVALID_ARG;
+	if (len > PGP_MSG_MAX)
+		return CK_ERR_TOO_LARGE;
+	if ((r = check_passphrase(passphrase)) != CK_OK)
+		return r;
+	/* One allocation up front: no reallocation copies of plaintext. */
+	if ((r = secbuf_reserve(out, PGP_PLAINTEXT_MAX)) != CK_OK)
+		return r;
+	r = CK_ERR_ALLOC;
+	if (gpgme_data_new_from_mem(&c, msg, len, 0) != 0 ||
+	    gpgme_data_new_from_cbs(&p, &cbs, &sink) != 0)
+		goto out;
+	gpgme_set_passphrase_cb(h->ctx, pass_cb, &hook);
+	err = gpgme_op_decrypt(h->ctx, c, p);
+	gpgme_set_passphrase_cb(h->ctx, NULL, NULL);
+	if (hook.rejected)
+		r = CK_ERR_BAD_PASSPHRASE;
+	else if (out->len == sink.max && err != 0)
+		r = CK_ERR_TOO_LARGE;
+	else if (err != 0)
+		r = map_gpg_err(err, CK_ERR_DECRYPT);
+	else
+		r = decrypt_result_ok(h->ctx);
+ out:
+	gpgme_data_release(c);
+	gpgme_data_release(p);
+	if (r != CK_OK)
+		secbuf_free(out);
+	return r;
+}
+
+int
+pgp_decrypt_keyfile(struct pgp_home *h, const char *keyfile,
+    const char *passphrase, const void *msg, size_t len, struct secbuf *out)
+{
+	struct pgp_home *sh = NULL;
+	struct pgp_fprs f;
+	int r;
+
+	if (out->p != NULL || out->len != 0)
+		return CK_ERR_INVALID_ARG;
+	/* A home of its own: the secret key never meets the roster's keys. */
+	if ((r = pgp_home_open(h->base, &sh)) != CK_OK)
+		return r;
+	if ((r = pgp_import_secret_file(sh, keyfile, &f)) == CK_OK)
+		r = pgp_decrypt(sh, msg, len, passphrase, out);
+	pgp_home_close(sh);	/* deletes the secret key, kills the agent */
+	return r;
+}
+
+int
+pgp_sign_detached(struct pgp_home *h, const char *fpr, const char *passphrase,
+    const void *data, size_t len, int armor, uint8_t **sig, size_t *siglen)
+{
+	struct pass_hook hook = { passphrase, 0, 0 };
+	gpgme_data_t d = NULL, s = NULL;
+	gpgme_key_t key = NULL;
+	gpgme_sign_result_t res;
+	gpgme_error_t err;
+	char *mem = NULL;
+	size_t mlen = 0;
+	int r;
+
+	*sig = NULL;
+	*siglen = 0;
+	if ((r = check_passphrase(passphrase)) != CK_OK)
+		return r;
+	if ((r = get_key(h, fpr, 1, &key)) != CK_OK)
+		return r;
+	r = CK_ERR_ALLOC;
+	if (gpgme_data_new_from_mem(&d, data, len, 0) != 0 ||
+	    gpgme_data_new(&s) != 0)
+		goto out;
+	gpgme_signers_clear(h->ctx);
+	if ((r = map_gpg_err(gpgme_signers_add(h->ctx, key), CK_ERR_PGP)) != 0)
+		goto out;
+	gpgme_set_armor(h->ctx, armor != 0);
+	gpgme_set_passphrase_cb(h->ctx, pass_cb, &hook);
+	err = gpgme_op_sign(h->ctx, d, s, GPGME_SIG_MODE_DETACH);
+	gpgme_set_passphrase_cb(h->ctx, NULL, NULL);
+	gpgme_set_armor(h->ctx, 0);
+	gpgme_signers_clear(h->ctx);
+	if (hook.rejected) {
+		r = CK_ERR_BAD_PASSPHRASE;
+		goto out;
+	}
+	if ((r = map_gpg_err(err, CK_ERR_PGP)) != CK_OK)
+		goto out;
+	res = gpgme_op_sign_result(h->ctx);
+	r = CK_ERR_PGP;
+	if (res == NULL || res->invalid_signers != NULL ||
+	    res->signatures == NULL || res->signatures->next != NULL)
+		goto out;
+	mem = gpgme_data_release_and_get_mem(s, &mlen);
+	s = NULL;
+	if (mem == NULL || mlen == 0 || mlen > PGP_SIG_MAX)
+		goto out;
+	r = CK_ERR_ALLOC;
+	if ((*sig = malloc(mlen)) == NULL)
+		goto out;
+	memcpy(*sig, mem, mlen);
+	*siglen = mlen;
+	r = CK_OK;
+ out:
+	gpgme_free(mem);
+	gpgme_data_release(d);
+	gpgme_data_release(s);
+	gpgme_key_unref(key);
+	return r;
+}
+
+/* The one signature must be good, current, and by fpr's key. */
+static int
+check_signature(struct pgp_home *h, const char *norm, gpgme_signature_t sg)
+{
+	const unsigned bad = GPGME_SIGSUM_RED | GPGME_SIGSUM_KEY_REVOKED |
+	    GPGME_SIGSUM_KEY_EXPIRED | GPGME_SIGSUM_SIG_EXPIRED;
+	gpgme_key_t key = NULL;
+	int r;
+
+	if (sg == NULL || sg->next != NULL)
+		return CK_ERR_BAD_SIGNATURE;
+	if (gpgme_err_code(sg->status) == GPG_ERR_NO_PUBKEY)
+		return CK_ERR_WRONG_KEY;
+	if (sg->status != 0 || (sg->summary & bad) != 0 || sg->fpr == NULL)
+		return CK_ERR_BAD_SIGNATURE;
+	/* sg->fpr may name a signing subkey: compare its primary. */
+	if (gpgme_get_key(h->ctx, sg->fpr, &key, 0) != 0)
+		return CK_ERR_WRONG_KEY;
+	r = key->fpr != NULL && strcasecmp(key->fpr, norm) == 0 ?
+	    CK_OK : CK_ERR_WRONG_KEY;
+	gpgme_key_unref(key);
+	return r;
+}
+
+int
+pgp_verify_detached(struct pgp_home *h, const char *fpr, const void *data,
+    size_t len, const void *sig, size_t siglen)
+{
+	char norm[PGP_FPR_LEN + 1];
+	gpgme_data_t d = NULL, s = NULL;
+	gpgme_verify_result_t res;
+	int r;
+
+	if ((r = pgp_fpr_normalize(fpr, norm)) != CK_OK)
+		return r;
+	if (siglen > PGP_SIG_MAX)
+		return CK_ERR_TOO_LARGE;
+	r = CK_ERR_ALLOC;
+	if (gpgme_data_new_from_mem(&s, sig, siglen, 0) != 0 ||
+	    gpgme_data_new_from_mem(&d, data, len, 0) != 0)
+		goto out;
+	r = CK_ERR_BAD_SIGNATURE;
+	if (gpgme_op_verify(h->ctx, s, d, NULL) != 0 ||
+	    (res = gpgme_op_verify_result(h->ctx)) == NULL)
+		goto out;
+	r = check_signature(h, norm, res->signatures);
+ out:
+	gpgme_data_release(d);
+	gpgme_data_release(s);
+	return r;
+}
