@@ -82,10 +82,12 @@ check-unit: all $(UNIT_BIN) $(TOOL_BIN)
 	@BUILD=$(BUILD) tests/run unit
 
 # The unit suite again, built with ASan+UBSan in a build tree of its own.
+# CFLAGS/LDFLAGS go in through the environment: on the command line they
+# would override the += lines above (-I., -std=c11, -Werror ...).
 check-sanitize: bootstrap
-	@$(MAKE) --no-print-directory BUILD=build-san \
-	    HARDEN_CFLAGS= CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
-	    LDFLAGS='-fsanitize=address,undefined' check-unit
+	@CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
+	    LDFLAGS='-fsanitize=address,undefined' \
+	    $(MAKE) --no-print-directory BUILD=build-san HARDEN_CFLAGS= check-unit
 
 fuzz-smoke: bootstrap
 	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile smoke
