@@ -64,6 +64,7 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_ALREADY_INIT, "server is already initialised"),
 	E(CK_ERR_SEALED, "server is sealed"),
 	E(CK_ERR_DISABLED_ENDPOINT, "endpoint is disabled on the server"),
+	E(CK_ERR_PERMISSION_DENIED, "permission denied (token missing, invalid or revoked)"),
 	E(CK_ERR_QR_NOT_FOUND, "no QR code found in the image"),
 	E(CK_ERR_QR_OTHER_MESSAGE, "QR frame belongs to a different message"),
 	E(CK_ERR_QR_CHECKSUM, "QR frame checksum does not match (corrupted frame)"),

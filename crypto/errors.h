@@ -70,6 +70,7 @@ enum ck_err {
 	CK_ERR_ALREADY_INIT = -124,
 	CK_ERR_SEALED = -125,
 	CK_ERR_DISABLED_ENDPOINT = -126,
+	CK_ERR_PERMISSION_DENIED = -127,
 	/* optical transport (QR codes and fountain-coded streams) */
 	CK_ERR_QR_NOT_FOUND = -140,
 	CK_ERR_QR_OTHER_MESSAGE = -141,

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# bridge/vault's typed calls against a real OpenBao: the server half of
+# tests/unit/test_vault.c (init with vault_init_ceremony, sealed 503,
+# unseal and reset, a disabled legacy endpoint, root token lookup and
+# revocation proof), which skips itself without CONCLAVE_TEST_BAO_ADDR.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+
+bin="$BUILD/tests/test_vault"
+if ! bao_start_shamir v; then
+	fail "OpenBao server starts"
+	finish
+fi
+out=$(CONCLAVE_TEST_BAO_ADDR=$(bao_addr v) "$bin" 2>&1)
+rc=$?
+echo "$out" | sed 's/^/    | /'
+check "test_vault against a real OpenBao passes" [ "$rc" -eq 0 ]
+check_fails "no server test was skipped" grep -q SKIPPED <<<"$out"
+check_output "the server is left initialised and unsealed" '^true false$' \
+    sh -c "curl -s --noproxy '*' '$(bao_addr v)/v1/sys/seal-status' | jq -r '\"\(.initialized) \(.sealed)\"'"
+finish

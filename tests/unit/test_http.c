@@ -1,0 +1,163 @@
+/*
+ * bridge/http: argument checks, both response styles, and the transport
+ * errors that need no server (a refused connection on loopback). The
+ * server-side behaviour is in test_vault.c, run against a real OpenBao by
+ * tests/integration/bridge_vault.sh.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bridge/http.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+
+/* Port 1 on loopback: nothing listens there, so connect is refused. */
+#define REFUSED_ADDR	"http://127.0.0.1:1"
+
+static struct http_client *
+client(const char *addr)
+{
+	struct http_config cfg = { .address = addr };
+	struct http_client *c = NULL;
+
+	assert_int_equal(http_client_new(&cfg, &c), CK_OK);
+	return c;
+}
+
+static void
+addresses_are_checked(void **state)
+{
+	static const char *const bad[] = {
+		"", "127.0.0.1:8200", "ftp://host", "http://", "https:///x",
+		"http://user@host", "http://host?x=1", "http://host#f",
+		"http://ho st", "http://host\n",
+	};
+	struct http_config cfg = { 0 };
+	struct http_client *c = NULL;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg.address = bad[i];
+		assert_int_equal(http_client_new(&cfg, &c), CK_ERR_INVALID_ARG);
+		assert_null(c);
+	}
+	cfg.address = "https://vault.example:8200//";
+	assert_int_equal(http_client_new(&cfg, &c), CK_OK);
+	assert_string_equal(http_client_address(c), "https://vault.example:8200");
+	http_client_free(c);
+	cfg.namespace = "team a";	/* would split the header */
+	assert_int_equal(http_client_new(&cfg, &c), CK_ERR_INVALID_ARG);
+}
+
+static void
+tokens_cannot_inject_headers(void **state)
+{
+	struct http_client *c = client(REFUSED_ADDR);
+	char big[HTTP_MAX_TOKEN + 1];
+
+	(void)state;
+	assert_int_equal(http_set_token(c, "s.abc\r\nX-Evil: 1", 16), CK_ERR_INVALID_ARG);
+	assert_int_equal(http_set_token(c, "", 0), CK_ERR_INVALID_ARG);
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(http_set_token(c, big, sizeof(big)), CK_ERR_INVALID_ARG);
+	assert_int_equal(http_set_token(c, big, HTTP_MAX_TOKEN), CK_OK);
+	http_client_free(c);
+}
+
+static void
+token_from_environment_is_wiped(void **state)
+{
+	struct http_client *c = client(REFUSED_ADDR);
+	char *v;
+
+	(void)state;
+	unsetenv("BAO_TOKEN");
+	unsetenv("VAULT_TOKEN");
+	assert_int_equal(http_load_token(c, NULL), CK_ERR_NOT_FOUND);
+	assert_int_equal(setenv("VAULT_TOKEN", "s.0123456789abcdefghijklmn", 1), 0);
+	v = getenv("VAULT_TOKEN");
+	assert_int_equal(http_load_token(c, NULL), CK_OK);
+	assert_null(getenv("VAULT_TOKEN"));
+	/* setenv's copy stays allocated; its bytes must be gone. */
+	assert_null(memchr(v, 's', 26));
+	assert_int_equal(http_load_token(c, "/nonexistent/token"), CK_ERR_NOT_FOUND);
+	http_client_free(c);
+}
+
+static void
+refused_connection_is_unreachable(void **state)
+{
+	struct http_client *c = client(REFUSED_ADDR);
+	json_t *j = NULL;
+	long status = -1;
+
+	(void)state;
+	assert_int_equal(http_request(c, "GET", "sys/seal-status", NULL, 0, &status, &j),
+	    CK_ERR_UNREACHABLE);
+	assert_null(j);
+	assert_int_equal(status, 0);
+	assert_non_null(strstr(http_error_detail(c), "onnect"));
+	http_client_free(c);
+}
+
+static void
+paths_and_methods_are_checked(void **state)
+{
+	static const char *const bad[] = {
+		"", "/sys/init", "sys/../x", "sys/init?x", "sys/init#", "sys/in it",
+	};
+	struct http_client *c = client(REFUSED_ADDR);
+	json_t *j = NULL;
+	long status;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(http_request(c, "GET", bad[i], NULL, 0, &status, &j),
+		    CK_ERR_INVALID_ARG);
+	assert_int_equal(http_request(c, "PATCH", "sys/init", NULL, 0, &status, &j),
+	    CK_ERR_INVALID_ARG);
+	http_client_free(c);
+}
+
+static void
+both_response_styles(void **state)
+{
+	json_t *raw = json_pack("{s:b, s:b}", "initialized", 1, "sealed", 0);
+	json_t *env = json_pack("{s:s, s:s, s:{s:s}, s:n}", "request_id", "x",
+	    "lease_id", "", "data", "nonce", "n1", "wrap_info");
+	json_t *bad = json_pack("{s:s, s:s}", "request_id", "x", "data", "str");
+
+	(void)state;
+	assert_ptr_equal(http_body_data(raw), raw);
+	assert_string_equal(json_string_value(json_object_get(http_body_data(env),
+	    "nonce")), "n1");
+	assert_null(http_body_data(bad));
+	assert_null(http_body_data(NULL));
+	json_decref(raw);
+	json_decref(env);
+	json_decref(bad);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(addresses_are_checked),
+		cmocka_unit_test(tokens_cannot_inject_headers),
+		cmocka_unit_test(token_from_environment_is_wiped),
+		cmocka_unit_test(refused_connection_is_unreachable),
+		cmocka_unit_test(paths_and_methods_are_checked),
+		cmocka_unit_test(both_response_styles),
+	};
+
+	if (secmem_init() != CK_OK || http_global_init() != CK_OK)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

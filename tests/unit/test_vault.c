@@ -1,0 +1,289 @@
+/*
+ * bridge/vault: seal-status parsing of both servers' shapes and hostile
+ * variants (always), and the typed calls against a real OpenBao when
+ * CONCLAVE_TEST_BAO_ADDR names an uninitialised Shamir server (started by
+ * tests/integration/bridge_vault.sh; skipped otherwise). The server tests
+ * run in order, as one init ceremony: init, unseal, lookup, revoke.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bridge/http.h"
+#include "bridge/vault.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+
+/* As OpenBao 2.6.2 answers (commit_date) and as Vault does (build_date). */
+static const char openbao_status[] =
+    "{\"type\":\"shamir\",\"initialized\":true,\"sealed\":false,\"t\":2,\"n\":3,"
+    "\"progress\":0,\"nonce\":\"\",\"recovery_seal\":false,\"version\":\"2.6.2\","
+    "\"commit_date\":\"2026-08-18T15:48:19Z\",\"migration\":false,"
+    "\"cluster_name\":\"vault-cluster-1\",\"cluster_id\":\"3e8b3fec-3749-e056-ba41-b62a63b997e8\","
+    "\"storage_type\":\"raft\"}";
+static const char vault_status[] =
+    "{\"type\":\"awskms\",\"initialized\":true,\"sealed\":true,\"t\":3,\"n\":5,"
+    "\"progress\":1,\"nonce\":\"2dbd10f1-8528-6246-09e7-82b25b8aba63\","
+    "\"version\":\"1.17.3\",\"build_date\":\"2024-08-06T14:28:45Z\",\"migration\":false,"
+    "\"recovery_seal\":true,\"hcp_link_status\":\"\",\"removed_from_cluster\":false}";
+
+static int
+parse(const char *text, struct vault_seal_status *st)
+{
+	json_t *j = NULL;
+	int r;
+
+	assert_int_equal(rd_json(text, strlen(text), 4096, &j), CK_OK);
+	r = vault_parse_seal_status(j, st);
+	json_decref(j);
+	return r;
+}
+
+static void
+seal_status_of_both_servers(void **state)
+{
+	struct vault_seal_status st;
+
+	(void)state;
+	assert_int_equal(parse(openbao_status, &st), CK_OK);
+	assert_string_equal(st.type, "shamir");
+	assert_true(st.initialized && !st.sealed && !st.recovery_seal);
+	assert_int_equal(st.t, 2);
+	assert_int_equal(st.n, 3);
+	assert_string_equal(st.build_date, "2026-08-18T15:48:19Z");
+	assert_string_equal(st.cluster_id, "3e8b3fec-3749-e056-ba41-b62a63b997e8");
+	assert_string_equal(st.storage_type, "raft");
+	assert_int_equal(parse(vault_status, &st), CK_OK);
+	assert_true(st.sealed && st.recovery_seal);
+	assert_int_equal(st.progress, 1);
+	assert_string_equal(st.nonce, "2dbd10f1-8528-6246-09e7-82b25b8aba63");
+	assert_string_equal(st.build_date, "2024-08-06T14:28:45Z");
+	assert_string_equal(st.cluster_name, "");
+}
+
+static void
+hostile_seal_status_is_refused(void **state)
+{
+	static const char *const bad[] = {
+		"[]",
+		"{\"initialized\":true,\"sealed\":true,\"t\":1,\"n\":1,\"progress\":0,\"version\":\"1\"}",
+		"{\"type\":\"shamir\",\"initialized\":\"yes\",\"sealed\":true,\"t\":1,\"n\":1,\"progress\":0,\"version\":\"1\"}",
+		"{\"type\":\"shamir\",\"initialized\":true,\"sealed\":true,\"t\":256,\"n\":1,\"progress\":0,\"version\":\"1\"}",
+		"{\"type\":\"shamir\",\"initialized\":true,\"sealed\":true,\"t\":-1,\"n\":1,\"progress\":0,\"version\":\"1\"}",
+		"{\"type\":\"shamir\",\"initialized\":true,\"sealed\":true,\"t\":1,\"n\":1,\"progress\":0,\"version\":\"1\\u001b[2J\"}",
+		"{\"type\":\"shamir\",\"initialized\":true,\"sealed\":true,\"t\":1,\"n\":1,\"progress\":0,\"version\":\"1\",\"cluster_name\":\"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\"}",
+		"{\"type\":\"shamir\",\"initialized\":true,\"sealed\":true,\"t\":1.5,\"n\":1,\"progress\":0,\"version\":\"1\"}",
+	};
+	struct vault_seal_status st;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &st), CK_ERR_FORMAT);
+		assert_string_equal(st.type, "");
+	}
+}
+
+static void
+unseal_keys_cannot_escape_json(void **state)
+{
+	struct http_config cfg = { .address = "http://127.0.0.1:1" };
+	struct http_client *c = NULL;
+	struct vault_seal_status st;
+	char big[VAULT_MAX_KEY + 1];
+
+	(void)state;
+	assert_int_equal(http_client_new(&cfg, &c), CK_OK);
+	/* Refused before any connection is tried (127.0.0.1:1 would be
+	 * CK_ERR_UNREACHABLE). */
+	assert_int_equal(vault_unseal(c, "ab\",\"reset\":true,\"x\":\"", 22, &st),
+	    CK_ERR_BAD_SHARE);
+	assert_int_equal(vault_unseal(c, "", 0, &st), CK_ERR_BAD_SHARE);
+	memset(big, 'a', sizeof(big));
+	assert_int_equal(vault_unseal(c, big, sizeof(big), &st), CK_ERR_BAD_SHARE);
+	assert_int_equal(vault_unseal(c, big, 66, &st), CK_ERR_UNREACHABLE);
+	http_client_free(c);
+}
+
+/* ---- against a real server ---- */
+
+struct server {
+	struct http_client *c;
+	json_t *init;		/* the init response */
+};
+
+static int
+server_setup(void **state)
+{
+	static struct server s;
+	struct http_config cfg = { 0 };
+
+	if ((cfg.address = getenv("CONCLAVE_TEST_BAO_ADDR")) == NULL)
+		return 0;
+	if (http_client_new(&cfg, &s.c) != CK_OK)
+		return -1;
+	*state = &s;
+	return 0;
+}
+
+static int
+server_teardown(void **state)
+{
+	struct server *s = *state;
+
+	if (s != NULL) {
+		json_decref(s->init);
+		http_client_free(s->c);
+	}
+	return 0;
+}
+
+#define NEED_SERVER(s) do { if ((s) == NULL) skip(); } while (0)
+
+static const char *
+init_key(const struct server *s, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(s->init, "keys"), i));
+}
+
+static void
+s1_init(void **state)
+{
+	struct server *s = *state;
+	struct vault_identity id;
+	struct vault_seal_status st;
+	json_t *req, *again = NULL;
+	int initialized = -1;
+
+	NEED_SERVER(s);
+	assert_int_equal(vault_init_status(s->c, &initialized), CK_OK);
+	assert_int_equal(initialized, 0);
+	/* Uninitialised and sealed: a legacy endpoint says "sealed" (503). */
+	assert_int_equal(vault_seal_status(s->c, &st), CK_OK);
+	assert_true(st.sealed && !st.initialized);
+	req = json_pack("{s:i, s:i}", "secret_shares", 3, "secret_threshold", 2);
+	assert_int_equal(vault_init_ceremony(s->c, req, &s->init, &id), CK_OK);
+	assert_int_equal(json_array_size(json_object_get(s->init, "keys")), 3);
+	assert_int_equal(json_array_size(json_object_get(s->init, "keys_base64")), 3);
+	assert_int_equal(strlen(init_key(s, 0)), 66);
+	assert_non_null(json_string_value(json_object_get(s->init, "root_token")));
+	assert_string_equal(id.address, getenv("CONCLAVE_TEST_BAO_ADDR"));
+	assert_string_equal(id.type, "shamir");
+	assert_true(id.version[0] != '\0');
+	assert_string_equal(id.cluster_id, "");	/* still sealed */
+	assert_int_equal(vault_init_ceremony(s->c, req, &again, &id), CK_ERR_ALREADY_INIT);
+	assert_null(again);
+	/* And the server's own refusal, not just our pre-check. */
+	assert_int_equal(vault_init(s->c, req, &again), CK_ERR_ALREADY_INIT);
+	assert_null(again);
+	assert_non_null(strstr(http_error_detail(s->c), "already initialized"));
+	json_decref(req);
+}
+
+static void
+s2_sealed_is_reported(void **state)
+{
+	struct server *s = *state;
+	json_t *j = NULL;
+	long status;
+
+	NEED_SERVER(s);
+	assert_int_equal(http_request(s->c, "GET", "sys/rekey/init", NULL, 0, &status, &j),
+	    CK_ERR_SEALED);
+	assert_int_equal(status, 503);
+	assert_null(j);
+}
+
+static void
+s3_unseal(void **state)
+{
+	struct server *s = *state;
+	struct vault_seal_status st;
+	const char *k0, *k2;
+
+	NEED_SERVER(s);
+	k0 = init_key(s, 0);
+	k2 = init_key(s, 2);
+	assert_int_equal(vault_unseal(s->c, k0, strlen(k0), &st), CK_OK);
+	assert_true(st.sealed);
+	assert_int_equal(st.progress, 1);
+	assert_int_equal(strlen(st.nonce), 36);
+	assert_int_equal(vault_unseal_reset(s->c, &st), CK_OK);
+	assert_int_equal(st.progress, 0);
+	/* A well-formed share that is not one: the server refuses it (400). */
+	assert_int_equal(vault_unseal(s->c, "0011223344556677889900112233445566778899001122334455667788990011aa",
+	    66, &st), CK_OK);
+	assert_int_equal(st.progress, 1);
+	assert_int_equal(vault_unseal(s->c, k2, strlen(k2), &st), CK_ERR_SERVER);
+	assert_true(http_error_detail(s->c)[0] != '\0');
+	assert_int_equal(vault_unseal_reset(s->c, &st), CK_OK);
+	assert_int_equal(vault_unseal(s->c, k0, strlen(k0), &st), CK_OK);
+	assert_int_equal(vault_unseal(s->c, k2, strlen(k2), &st), CK_OK);
+	assert_false(st.sealed);
+	assert_int_equal(vault_seal_status(s->c, &st), CK_OK);
+	assert_false(st.sealed);
+	assert_int_equal(strlen(st.cluster_id), 36);
+}
+
+static void
+s4_disabled_endpoint(void **state)
+{
+	struct server *s = *state;
+	json_t *j = NULL;
+	long status;
+
+	NEED_SERVER(s);
+	/* OpenBao >= 2.5 keeps unauthenticated rekey off by default. */
+	assert_int_equal(http_request(s->c, "PUT", "sys/rekey/init", "{}", 2, &status, &j),
+	    CK_ERR_DISABLED_ENDPOINT);
+	assert_int_equal(status, 405);
+}
+
+static void
+s5_root_token_lookup_and_revoke(void **state)
+{
+	struct server *s = *state;
+	struct vault_token_info ti;
+	const char *tok;
+
+	NEED_SERVER(s);
+	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_ERR_PERMISSION_DENIED);
+	tok = json_string_value(json_object_get(s->init, "root_token"));
+	assert_int_equal(http_set_token(s->c, tok, strlen(tok)), CK_OK);
+	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_OK);
+	assert_true(ti.is_root);
+	assert_string_equal(ti.policies, "root");
+	assert_int_equal(ti.ttl, 0);
+	assert_true(strlen(ti.accessor) > 0);
+	assert_null(strstr(ti.accessor, tok));
+	assert_int_equal(vault_token_revoke_self(s->c), CK_OK);
+	/* The proof of revocation the closing step records. */
+	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_ERR_PERMISSION_DENIED);
+	assert_string_equal(ti.accessor, "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest offline[] = {
+		cmocka_unit_test(seal_status_of_both_servers),
+		cmocka_unit_test(hostile_seal_status_is_refused),
+		cmocka_unit_test(unseal_keys_cannot_escape_json),
+	};
+	const struct CMUnitTest server[] = {
+		cmocka_unit_test(s1_init),
+		cmocka_unit_test(s2_sealed_is_reported),
+		cmocka_unit_test(s3_unseal),
+		cmocka_unit_test(s4_disabled_endpoint),
+		cmocka_unit_test(s5_root_token_lookup_and_revoke),
+	};
+
+	if (secmem_init() != CK_OK || http_global_init() != CK_OK)
+		return 1;
+	return cmocka_run_group_tests(offline, NULL, NULL) |
+	    cmocka_run_group_tests(server, server_setup, server_teardown);
+}
