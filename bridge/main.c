@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/http.h"
+#include "bridge/status.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 
@@ -18,6 +20,7 @@ struct bridge_command {
 
 static const struct bridge_command bridge_commands[] = {
 	{ "help", NULL, "show this help" },
+	{ "status", status_main, "seal status of one or more nodes" },
 };
 
 static int
@@ -44,6 +47,10 @@ main(int argc, char **argv)
 
 	if (secmem_init() != CK_OK) {
 		fprintf(stderr, "conclave-bridge: cannot secure process memory\n");
+		return 1;
+	}
+	if (http_global_init() != CK_OK) {
+		fprintf(stderr, "conclave-bridge: cannot initialise libcurl\n");
 		return 1;
 	}
 	if (argc < 2)

@@ -21,6 +21,11 @@ if nm -D --undefined-only "$CONCLAVE" | grep -Eq '\b(curl_|socket|connect)\b'; t
 else
 	ok "appliance imports no curl/socket/connect symbol"
 fi
+# The same two probes must fire on the bridge, which does link libcurl:
+# otherwise the appliance checks above could never fail.
+check_output "bridge links libcurl (the library probe can fire)" 'libcurl' ldd "$BRIDGE"
+check_output "bridge imports curl_ symbols (the symbol probe can fire)" '\bcurl_' \
+    nm -D --undefined-only "$BRIDGE"
 
 # Hardening: full RELRO, PIE, non-executable stack.
 for b in "$CONCLAVE" "$BRIDGE"; do

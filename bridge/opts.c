@@ -1,0 +1,152 @@
+/*
+ * Limits: at most OPTS_MAX_ADDRESSES addresses, each at most
+ * HTTP_MAX_ADDRESS bytes (checked again by http_client_new).
+ */
+#include "bridge/opts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/errors.h"
+
+void
+opts_init(struct bridge_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->format = OPTS_FORMAT_TABLE;
+}
+
+/* Adds each comma-separated address of list. */
+static int
+add_addresses(struct bridge_opts *o, const char *list)
+{
+	const char *p = list, *end;
+	size_t len;
+
+	for (;;) {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || len > HTTP_MAX_ADDRESS ||
+		    o->naddresses == OPTS_MAX_ADDRESSES)
+			return CK_ERR_INVALID_ARG;
+		if ((o->addresses[o->naddresses] = strndup(p, len)) == NULL)
+			return CK_ERR_ALLOC;
+		o->naddresses++;
+		if (end == NULL)
+			return CK_OK;
+		p = end + 1;
+	}
+}
+
+int
+opts_handle(struct bridge_opts *o, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPTS_ADDRESS:
+		return add_addresses(o, arg);
+	case OPTS_CA_CERT:
+		o->ca_cert = arg;
+		return CK_OK;
+	case OPTS_CA_PATH:
+		o->ca_path = arg;
+		return CK_OK;
+	case OPTS_NAMESPACE:
+		o->namespace = arg;
+		return CK_OK;
+	case OPTS_TOKEN_FILE:
+		o->token_file = arg;
+		return CK_OK;
+	case OPTS_EXCHANGE:
+		o->exchange = arg;
+		return CK_OK;
+	case OPTS_INSECURE:
+		o->insecure = 1;
+		return CK_OK;
+	case OPTS_HELP:
+		o->help = 1;
+		return CK_OK;
+	case OPTS_FORMAT:
+		if (strcmp(arg, "table") == 0)
+			o->format = OPTS_FORMAT_TABLE;
+		else if (strcmp(arg, "json") == 0)
+			o->format = OPTS_FORMAT_JSON;
+		else
+			return CK_ERR_INVALID_ARG;
+		return CK_OK;
+	default:
+		return CK_ERR_NOT_FOUND;
+	}
+}
+
+/* The first of two environment variables that is set and not empty. */
+static const char *
+env2(const char *a, const char *b)
+{
+	const char *v;
+
+	if ((v = getenv(a)) != NULL && *v != '\0')
+		return v;
+	if ((v = getenv(b)) != NULL && *v != '\0')
+		return v;
+	return NULL;
+}
+
+int
+opts_finish(struct bridge_opts *o)
+{
+	const char *addr;
+
+	if (o->naddresses == 0) {
+		addr = env2("VAULT_ADDR", "BAO_ADDR");
+		if (add_addresses(o, addr != NULL ? addr : OPTS_DEFAULT_ADDRESS) != CK_OK)
+			return CK_ERR_INVALID_ARG;
+	}
+	if (o->ca_cert == NULL)
+		o->ca_cert = env2("VAULT_CACERT", "BAO_CACERT");
+	if (o->ca_path == NULL)
+		o->ca_path = env2("VAULT_CAPATH", "BAO_CAPATH");
+	if (o->namespace == NULL)
+		o->namespace = env2("VAULT_NAMESPACE", "BAO_NAMESPACE");
+	return CK_OK;
+}
+
+int
+opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
+{
+	struct http_config cfg = {
+		.ca_cert = o->ca_cert,
+		.ca_path = o->ca_path,
+		.namespace = o->namespace,
+		.insecure = o->insecure,
+	};
+
+	*out = NULL;
+	if (i >= o->naddresses)
+		return CK_ERR_INVALID_ARG;
+	cfg.address = o->addresses[i];
+	return http_client_new(&cfg, out);
+}
+
+void
+opts_warn(const struct bridge_opts *o, FILE *f)
+{
+	if (!o->insecure)
+		return;
+	fprintf(f,
+	    "************************************************************\n"
+	    "WARNING: --insecure-skip-verify: the server's TLS certificate is\n"
+	    "NOT verified. Anyone on the network path can impersonate the\n"
+	    "server and read every share and token sent to it. Never use\n"
+	    "this in a real ceremony.\n"
+	    "************************************************************\n");
+}
+
+void
+opts_free(struct bridge_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->naddresses; i++)
+		free(o->addresses[i]);
+	o->naddresses = 0;
+}

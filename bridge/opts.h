@@ -1,0 +1,116 @@
+/*
+ * The bridge's common command-line flags, shared by every command:
+ *   --address A        server address; repeatable and/or comma-separated
+ *   --ca-cert FILE     PEM CA bundle to trust
+ *   --ca-path DIR      directory of hashed CA certificates
+ *   --namespace NS     X-Vault-Namespace
+ *   --token-file FILE  read the token from FILE instead of VAULT_TOKEN
+ *   --format F         "table" (default) or "json"
+ *   --exchange DIR     the exchange folder (USB stick) for envelopes
+ *   --insecure-skip-verify  no TLS verification (warned about loudly)
+ * Environment defaults, as the vault CLI: VAULT_ADDR/BAO_ADDR,
+ * VAULT_CACERT/BAO_CACERT, VAULT_CAPATH/BAO_CAPATH,
+ * VAULT_NAMESPACE/BAO_NAMESPACE. VAULT_SKIP_VERIFY is deliberately not
+ * honoured: turning verification off takes the explicit flag.
+ *
+ * A command builds its getopt_long table with OPTS_LONGOPTS, passes every
+ * option to opts_handle() first, and calls opts_finish() after the loop.
+ */
+#ifndef CONCLAVE_BRIDGE_OPTS_H
+#define CONCLAVE_BRIDGE_OPTS_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bridge/http.h"
+#include "crypto/reader.h"
+
+/* Most nodes one command talks to (a Raft cluster is typically 3 or 5). */
+#define OPTS_MAX_ADDRESSES	16
+/* What the vault CLI assumes when nothing is set. */
+#define OPTS_DEFAULT_ADDRESS	"https://127.0.0.1:8200"
+
+enum opts_format {
+	OPTS_FORMAT_TABLE,
+	OPTS_FORMAT_JSON,
+};
+
+enum {
+	OPTS_ADDRESS = 0x100,
+	OPTS_CA_CERT,
+	OPTS_CA_PATH,
+	OPTS_NAMESPACE,
+	OPTS_TOKEN_FILE,
+	OPTS_FORMAT,
+	OPTS_EXCHANGE,
+	OPTS_INSECURE,
+	OPTS_HELP,
+};
+
+#define OPTS_LONGOPTS \
+	{ "address", required_argument, NULL, OPTS_ADDRESS }, \
+	{ "ca-cert", required_argument, NULL, OPTS_CA_CERT }, \
+	{ "ca-path", required_argument, NULL, OPTS_CA_PATH }, \
+	{ "namespace", required_argument, NULL, OPTS_NAMESPACE }, \
+	{ "token-file", required_argument, NULL, OPTS_TOKEN_FILE }, \
+	{ "format", required_argument, NULL, OPTS_FORMAT }, \
+	{ "exchange", required_argument, NULL, OPTS_EXCHANGE }, \
+	{ "insecure-skip-verify", no_argument, NULL, OPTS_INSECURE }, \
+	{ "help", no_argument, NULL, OPTS_HELP }
+
+/* The common part of every command's --help. */
+#define OPTS_HELP_TEXT \
+	"  --address A          server address (repeatable, or A,B,C);\n" \
+	"                       default $VAULT_ADDR, $BAO_ADDR, " OPTS_DEFAULT_ADDRESS "\n" \
+	"  --ca-cert FILE       trust this PEM CA bundle (default $VAULT_CACERT)\n" \
+	"  --ca-path DIR        trust this CA directory (default $VAULT_CAPATH)\n" \
+	"  --namespace NS       X-Vault-Namespace (default $VAULT_NAMESPACE)\n" \
+	"  --token-file FILE    read the token from FILE (default $VAULT_TOKEN)\n" \
+	"  --format table|json  output format (default table)\n" \
+	"  --exchange DIR       exchange folder for envelopes\n" \
+	"  --insecure-skip-verify\n" \
+	"                       do NOT verify the server's TLS certificate\n" \
+	"  --help               this text\n"
+
+struct bridge_opts {
+	char *addresses[OPTS_MAX_ADDRESSES];	/* owned copies */
+	size_t naddresses;
+	const char *ca_cert;		/* borrowed from argv or the environment */
+	const char *ca_path;
+	const char *namespace;
+	const char *token_file;
+	const char *exchange;
+	enum opts_format format;
+	int insecure;
+	int help;
+};
+
+/* Zeroes *o (table format, no addresses). */
+void opts_init(struct bridge_opts *o);
+
+/*
+ * Takes one getopt_long result. CK_OK if it was a common option,
+ * CK_ERR_NOT_FOUND if it is not one (the command's own, or '?'),
+ * CK_ERR_INVALID_ARG for a bad value (unknown format, empty or too many
+ * addresses), CK_ERR_ALLOC.
+ */
+int opts_handle(struct bridge_opts *o, int opt, const char *arg) CK_WUR;
+
+/* Applies the environment defaults; CK_ERR_INVALID_ARG if an address from
+ * the environment is unusable. */
+int opts_finish(struct bridge_opts *o) CK_WUR;
+
+/* A client for addresses[i] with the TLS and namespace settings. */
+int opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
+    CK_WUR;
+
+/*
+ * Prints the loud warning for --insecure-skip-verify to f, if it was given.
+ * Front ends call it once before talking to any server.
+ */
+void opts_warn(const struct bridge_opts *o, FILE *f);
+
+void opts_free(struct bridge_opts *o);
+
+#endif
