@@ -1,0 +1,99 @@
+/*
+ * USB sticks on the appliance (DESIGN §6): found by polling sysfs (no
+ * udev), mounted read-only for import and made writable only for an
+ * explicit export.
+ *
+ * A stick is a block device under <sysroot>/block whose sysfs link passes
+ * through a USB bus ("usbN" path component). `removable` is reported but
+ * not required: QEMU says 1, some real sticks say 0 (see
+ * reference/boot-image.md §3). Devices of size 0 (a card reader without a
+ * card) are left out. A device that vanishes while being scanned is simply
+ * not listed: polling again is how hot-plug is followed.
+ *
+ * Vendor and model come from the device and are untrusted: they are
+ * trimmed and checked with rd_printable_utf8; if that fails every byte
+ * outside printable ASCII becomes '?', so they are always safe to show.
+ */
+#ifndef CONCLAVE_STICK_H
+#define CONCLAVE_STICK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/reader.h"
+
+#define STICK_SYSROOT		"/sys"
+#define STICK_NAME_MAX		31	/* kernel block device name */
+#define STICK_DEV_MAX		(5 + STICK_NAME_MAX)	/* "/dev/" + name */
+#define STICK_LABEL_MAX		64	/* vendor or model, bytes */
+#define STICK_ATTR_MAX		256	/* bytes read from one sysfs attribute */
+#define STICK_MAX		16	/* sticks listed by one scan */
+#define STICK_PARTS_MAX		16	/* partitions listed per stick */
+#define STICK_PATH_MAX		256	/* device and mount point paths */
+
+struct stick_part {
+	char name[STICK_NAME_MAX + 1];	/* "sda1" */
+	char dev[STICK_DEV_MAX + 1];	/* "/dev/sda1" */
+	unsigned int number;		/* partition number */
+	uint64_t bytes;
+};
+
+struct stick {
+	char name[STICK_NAME_MAX + 1];	/* "sda" */
+	char dev[STICK_DEV_MAX + 1];	/* "/dev/sda" */
+	uint64_t bytes;
+	int removable;
+	int ro;				/* write-protect switch or kernel ro */
+	char vendor[STICK_LABEL_MAX + 1];	/* sanitised, may be "" */
+	char model[STICK_LABEL_MAX + 1];	/* sanitised, may be "" */
+	size_t nparts;			/* 0: a filesystem on the whole disk */
+	struct stick_part parts[STICK_PARTS_MAX];	/* by number */
+};
+
+struct stick_list {
+	size_t n;
+	size_t skipped;		/* sticks beyond STICK_MAX, not listed */
+	struct stick v[STICK_MAX];	/* sda, sdb, ..., sdz, sdaa */
+};
+
+/*
+ * Scan <sysroot>/block (STICK_SYSROOT on the appliance; tests pass a fake
+ * tree). CK_ERR_NOT_FOUND if <sysroot>/block cannot be opened.
+ */
+int stick_scan(const char *sysroot, struct stick_list *out) CK_WUR
+    __attribute__((nonnull));
+
+/* A mounted stick; filled by stick_mount, owned by the caller. */
+struct stick_mount {
+	char dev[STICK_PATH_MAX];
+	char dir[STICK_PATH_MAX];
+	const char *fstype;	/* "vfat", "exfat" or "ext4" */
+	int writable;
+};
+
+/*
+ * Mount block device dev on the existing directory dir, read-only, nodev,
+ * nosuid, noexec, noatime, trying vfat, exFAT and ext4 in turn. The block
+ * device itself is set read-only first (BLKROSET), so not even a journal
+ * replay writes to the stick. CK_ERR_MEDIA_GONE if the device is gone,
+ * CK_ERR_NOT_REGULAR if dev is not a block device, CK_ERR_MOUNT if no
+ * filesystem type mounts.
+ */
+int stick_mount(const char *dev, const char *dir, struct stick_mount *m)
+    CK_WUR __attribute__((nonnull));
+
+/*
+ * Make the mounted stick writable (for an explicit export) or read-only
+ * again (after syncing it). Only the export step should call this with 1.
+ */
+int stick_set_writable(struct stick_mount *m, int writable) CK_WUR
+    __attribute__((nonnull));
+
+/*
+ * Sync and unmount. CK_ERR_STATE if something still uses the mount (it
+ * stays mounted), CK_ERR_MEDIA_GONE if the sync failed because the stick
+ * went away (it is unmounted all the same).
+ */
+int stick_unmount(struct stick_mount *m) CK_WUR __attribute__((nonnull));
+
+#endif

@@ -1,0 +1,516 @@
+/*
+ * media/stick.
+ *
+ * Detection runs against a fake sysfs tree built in a temp directory:
+ * that tests the parsing and the selection rules, not hot-plug. Real
+ * hot-plug (a virtual USB stick appearing in a booted image) is exercised
+ * by the QEMU image test under image/.
+ *
+ * Mounting runs against real loop devices when this process may create
+ * them (root, /dev/loop-control, losetup, mkfs): a fresh image is mounted
+ * read-only through stick_mount, made writable for an export written with
+ * exch_*, unmounted and read back; then the backing store is cut away
+ * under the mounted filesystem to stand in for a yanked stick. Without
+ * loop devices those tests are reported as SKIPPED (never as passed).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "crypto/errors.h"
+#include "media/exchange.h"
+#include "media/stick.h"
+
+#define USB_A	"devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/" \
+		"target0:0:0/0:0:0:0"
+#define USB_B	"devices/pci0000:00/0000:00:14.0/usb1/1-3/1-3:1.0/host1/" \
+		"target1:0:0/1:0:0:0"
+#define ATA	"devices/pci0000:00/0000:00:1f.2/ata1/host2/target2:0:0/" \
+		"2:0:0:0"
+
+static char tmp[64];
+static char loopdev[64];	/* attached by the running test, if any */
+
+/* ---- fake sysfs ---- */
+
+static void
+mkp(const char *rel)
+{
+	char p[512];
+	size_t i;
+
+	snprintf(p, sizeof(p), "%s/%s", tmp, rel);
+	for (i = strlen(tmp) + 1; p[i] != '\0'; i++) {
+		if (p[i] != '/')
+			continue;
+		p[i] = '\0';
+		assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
+		p[i] = '/';
+	}
+	assert_true(mkdir(p, 0755) == 0 || errno == EEXIST);
+}
+
+static void
+wr(const char *dir, const char *file, const char *content)
+{
+	char p[512];
+	FILE *f;
+
+	mkp(dir);
+	snprintf(p, sizeof(p), "%s/%s/%s", tmp, dir, file);
+	assert_non_null(f = fopen(p, "w"));
+	fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void
+ln(const char *rel, const char *target)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "%s/%s", tmp, rel);
+	assert_int_equal(symlink(target, p), 0);
+}
+
+/*
+ * A disk as the kernel shows it: the device directory under devices/ with
+ * its block node, /sys/block/<name> a relative link to it, and the SCSI
+ * device's vendor and model beside it. size NULL leaves the size out.
+ */
+static void
+disk(const char *devpath, const char *name, const char *size,
+    const char *removable)
+{
+	char d[400], link[400];
+
+	snprintf(d, sizeof(d), "%s/block/%s", devpath, name);
+	mkp(d);
+	if (size != NULL)
+		wr(d, "size", size);
+	wr(d, "removable", removable);
+	wr(d, "ro", "0\n");
+	mkp("block");
+	snprintf(link, sizeof(link), "block/%s", name);
+	snprintf(d, sizeof(d), "../%s/block/%s", devpath, name);
+	ln(link, d);
+	snprintf(d, sizeof(d), "%s/block/%s/device", devpath, name);
+	ln(d, "../..");
+}
+
+static void
+part(const char *devpath, const char *disk, const char *name,
+    const char *num, const char *size)
+{
+	char d[400];
+
+	snprintf(d, sizeof(d), "%s/block/%s/%s", devpath, disk, name);
+	wr(d, "partition", num);
+	wr(d, "size", size);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s", "/tmp/test_stick.XXXXXX");
+	return mkdtemp(tmp) == NULL ? -1 : 0;
+}
+
+/* Also after a failed assertion: no mount or loop device outlives a test. */
+static int
+teardown(void **state)
+{
+	char cmd[160];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "%s/mnt", tmp);
+	(void)umount2(cmd, MNT_DETACH);
+	if (loopdev[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "losetup -d '%s'", loopdev);
+		loopdev[0] = '\0';
+		if (system(cmd) != 0)
+			return -1;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- detection ---- */
+
+static void
+finds_usb_sticks_and_their_partitions(void **state)
+{
+	struct stick_list *l = malloc(sizeof(*l));
+	const struct stick *s;
+
+	(void)state;
+	assert_non_null(l);
+	disk(USB_A, "sda", "15633408\n", "1\n");
+	wr(USB_A, "vendor", "SanDisk \n");
+	wr(USB_A, "model", "Cruzer Blade    \n");
+	part(USB_A, "sda", "sda1", "1\n", "2048\n");
+	part(USB_A, "sda", "sda10", "10\n", "4096\n");
+	part(USB_A, "sda", "sda2", "2\n", "1024\n");
+	mkp(USB_A "/block/sda/queue");		/* not partitions */
+	mkp(USB_A "/block/sda/power");
+	wr(USB_A "/block/sda/holders", "size", "7\n");
+
+	assert_int_equal(stick_scan(tmp, l), CK_OK);
+	assert_int_equal(l->n, 1);
+	assert_int_equal(l->skipped, 0);
+	s = &l->v[0];
+	assert_string_equal(s->name, "sda");
+	assert_string_equal(s->dev, "/dev/sda");
+	assert_int_equal(s->bytes, 15633408ULL * 512);
+	assert_int_equal(s->removable, 1);
+	assert_int_equal(s->ro, 0);
+	assert_string_equal(s->vendor, "SanDisk");
+	assert_string_equal(s->model, "Cruzer Blade");
+	assert_int_equal(s->nparts, 3);
+	assert_string_equal(s->parts[0].name, "sda1");
+	assert_string_equal(s->parts[0].dev, "/dev/sda1");
+	assert_int_equal(s->parts[0].bytes, 2048 * 512);
+	assert_string_equal(s->parts[1].name, "sda2");
+	assert_string_equal(s->parts[2].name, "sda10");
+	assert_int_equal(s->parts[2].number, 10);
+	free(l);
+}
+
+static void
+selection_rules(void **state)
+{
+	struct stick_list *l = malloc(sizeof(*l));
+
+	(void)state;
+	assert_non_null(l);
+	/* USB, removable=0 (some real sticks): listed. */
+	disk(USB_B, "sdc", "1000\n", "0\n");
+	/* USB card reader without a card: not listed. */
+	disk(USB_A, "sdb", "0\n", "1\n");
+	/* USB, but its size vanished mid-scan: not listed, no error. */
+	disk(USB_A, "sdd", NULL, "1\n");
+	/* Removable but not on USB (SATA optical drive): not listed. */
+	disk(ATA, "sr0", "2000\n", "1\n");
+	/* Not on a bus at all, and a "usb" component without a number. */
+	disk("devices/virtual", "loop0", "2000\n", "0\n");
+	disk("devices/virtual/usb/x", "zram0", "2000\n", "0\n");
+	disk("devices/virtual/usbmisc/x", "zram1", "2000\n", "0\n");
+	/* Names sort the kernel's way: sdz before sdaa. */
+	disk(USB_B, "sdaa", "1000\n", "1\n");
+	disk(USB_B, "sdz", "1000\n", "1\n");
+	/* A name that is not a kernel name is not used in a path. */
+	disk(USB_B, "sd;rm", "1000\n", "1\n");
+
+	assert_int_equal(stick_scan(tmp, l), CK_OK);
+	assert_int_equal(l->n, 3);
+	assert_string_equal(l->v[0].name, "sdc");
+	assert_int_equal(l->v[0].removable, 0);
+	assert_int_equal(l->v[0].nparts, 0);	/* whole-disk filesystem */
+	assert_string_equal(l->v[0].vendor, "");
+	assert_string_equal(l->v[1].name, "sdz");
+	assert_string_equal(l->v[2].name, "sdaa");
+	free(l);
+}
+
+static void
+labels_are_sanitised(void **state)
+{
+	struct stick_list *l = malloc(sizeof(*l));
+
+	(void)state;
+	assert_non_null(l);
+	disk(USB_A, "sda", "100\n", "1\n");
+	wr(USB_A, "vendor", "Zo\xc3\xab\n");		/* printable UTF-8 */
+	wr(USB_A, "model", "Evil\x1b[2J\x9b" "1m\n");	/* escapes */
+	disk(USB_B, "sdb", "100\n", "1\n");
+	wr(USB_B, "vendor", "\xff\xfe");		/* not UTF-8 */
+	wr(USB_B, "model", "0123456789012345678901234567890123456789"
+	    "012345678901234567890123456789");		/* 70 bytes */
+	assert_int_equal(stick_scan(tmp, l), CK_OK);
+	assert_int_equal(l->n, 2);
+	assert_string_equal(l->v[0].vendor, "Zo\xc3\xab");
+	assert_string_equal(l->v[0].model, "Evil?[2J?1m");
+	assert_int_equal(rd_printable_utf8(l->v[0].model,
+	    strlen(l->v[0].model), 0), CK_OK);
+	assert_string_equal(l->v[1].vendor, "??");
+	assert_int_equal(strlen(l->v[1].model), STICK_LABEL_MAX);
+	free(l);
+}
+
+static void
+scan_is_bounded(void **state)
+{
+	struct stick_list *l = malloc(sizeof(*l));
+	char name[16], dir[300];
+	int i;
+
+	(void)state;
+	assert_non_null(l);
+	for (i = 0; i < STICK_MAX + 2; i++) {
+		snprintf(name, sizeof(name), "sd%c", 'a' + i);
+		snprintf(dir, sizeof(dir), USB_A "%d", i);
+		disk(dir, name, "100\n", "1\n");
+	}
+	assert_int_equal(stick_scan(tmp, l), CK_OK);
+	assert_int_equal(l->n, STICK_MAX);
+	assert_int_equal(l->skipped, 2);
+	assert_int_equal(stick_scan("/nonexistent/sys", l), CK_ERR_NOT_FOUND);
+	assert_int_equal(l->n, 0);
+	free(l);
+}
+
+/* ---- real mounts on loop devices ---- */
+
+static int
+can_loop(void)
+{
+	if (geteuid() != 0 || access("/dev/loop-control", W_OK) != 0 ||
+	    system("command -v losetup mkfs.ext4 mkfs.vfat truncate "
+	    ">/dev/null 2>&1") != 0)
+		return 0;
+	return 1;
+}
+
+#define NEED_LOOP() do {						\
+	if (!can_loop()) {						\
+		print_message("SKIP: needs root, /dev/loop-control, "	\
+		    "losetup, mkfs.ext4, mkfs.vfat\n");			\
+		skip();							\
+	}								\
+} while (0)
+
+static void
+run(const char *fmt, const char *a, const char *b)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), fmt, a, b);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A fresh image of the given kind ("vfat", "ext4", "blank") on a loop. */
+static void
+attach(const char *kind, char *img, size_t imgmax, char *dev, size_t devmax)
+{
+	char cmd[256];
+	FILE *p;
+
+	snprintf(img, imgmax, "%s/%s.img", tmp, kind);
+	run("truncate -s 8M '%s'%s", img, "");
+	if (strcmp(kind, "vfat") == 0)
+		run("mkfs.vfat '%s' >/dev/null%s", img, "");
+	else if (strcmp(kind, "ext4") == 0)
+		run("mkfs.ext4 -q -F '%s'%s", img, "");
+	snprintf(cmd, sizeof(cmd), "losetup -f --show '%s'", img);
+	assert_non_null(p = popen(cmd, "r"));
+	assert_non_null(fgets(dev, (int)devmax, p));
+	assert_int_equal(pclose(p), 0);
+	dev[strcspn(dev, "\n")] = '\0';
+	snprintf(loopdev, sizeof(loopdev), "%s", dev);
+}
+
+static void
+detach(const char *dev)
+{
+	run("losetup -d '%s'%s", dev, "");
+	loopdev[0] = '\0';
+}
+
+static int
+kernel_has(const char *fstype)
+{
+	char line[128];
+	FILE *f = fopen("/proc/filesystems", "r");
+	int found = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(strrchr(line, '\t') ? strrchr(line, '\t') + 1 :
+		    line, fstype) == 0)
+			found = 1;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The mount options of dir in /proc/self/mountinfo ("" if not mounted). */
+static void
+mount_opts(const char *dir, char *out, size_t max)
+{
+	char line[1024], mp[512], opts[256];
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+
+	assert_non_null(f);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %*s %*s %*s %511s %255s", mp, opts) == 2 &&
+		    strcmp(mp, dir) == 0)
+			snprintf(out, max, ",%s,", opts);
+	fclose(f);
+}
+
+static int
+blk_ro(const char *dev)
+{
+	int fd, ro = -1;
+
+	assert_true((fd = open(dev, O_RDONLY)) >= 0);
+	assert_int_equal(ioctl(fd, BLKROGET, &ro), 0);
+	close(fd);
+	return ro;
+}
+
+static const uint8_t ID[EXCH_ID_LEN] = { 0xc0, 0x0c, 0x1a, 0x7e };
+
+/* Mount a fresh image: vfat where the kernel has it, else ext4. */
+static void
+mount_fresh(char *img, size_t imgmax, char *dev, size_t devmax,
+    const char *mnt, struct stick_mount *m)
+{
+	const char *kind = kernel_has("vfat") ? "vfat" : "ext4";
+
+	if (strcmp(kind, "vfat") != 0)
+		print_message("this kernel has no vfat: using ext4 (vfat is "
+		    "mounted by the QEMU image test)\n");
+	attach(kind, img, imgmax, dev, devmax);
+	assert_int_equal(stick_mount(dev, mnt, m), CK_OK);
+	assert_string_equal(m->fstype, kind);
+}
+
+static void
+mount_read_only_export_and_read_back(void **state)
+{
+	char img[128], dev[64], mnt[128], opts[300], p[300];
+	struct stick_mount m;
+	struct exch_dir *d = NULL;
+	struct exch_list l;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd;
+
+	(void)state;
+	NEED_LOOP();
+	snprintf(mnt, sizeof(mnt), "%s/mnt", tmp);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	mount_fresh(img, sizeof(img), dev, sizeof(dev), mnt, &m);
+
+	/* Import mode: read-only all the way down. */
+	mount_opts(mnt, opts, sizeof(opts));
+	assert_non_null(strstr(opts, ",ro,"));
+	assert_non_null(strstr(opts, ",nodev,"));
+	assert_non_null(strstr(opts, ",nosuid,"));
+	assert_non_null(strstr(opts, ",noexec,"));
+	assert_int_equal(blk_ro(dev), 1);
+	assert_int_equal(exch_open(mnt, ID, EXCH_CREATE, &d), CK_ERR_READ_ONLY);
+	snprintf(p, sizeof(p), "%s/planted", mnt);
+	assert_true(open(p, O_CREAT | O_WRONLY, 0600) < 0 && errno == EROFS);
+
+	/* Export: writable only now, still nodev/nosuid/noexec. */
+	assert_int_equal(stick_set_writable(&m, 1), CK_OK);
+	mount_opts(mnt, opts, sizeof(opts));
+	assert_non_null(strstr(opts, ",rw,"));
+	assert_non_null(strstr(opts, ",nodev,"));
+	assert_non_null(strstr(opts, ",nosuid,"));
+	assert_non_null(strstr(opts, ",noexec,"));
+	assert_int_equal(blk_ro(dev), 0);
+	assert_int_equal(exch_open(mnt, ID, EXCH_CREATE, &d), CK_OK);
+	assert_int_equal(exch_write(d, "000001-init-request.env", "first", 5,
+	    0), CK_OK);
+	assert_int_equal(exch_write(d, "000002-session-offer.env", "second",
+	    6, 0), CK_OK);
+	exch_close(d);
+	d = NULL;
+
+	/* Back to read-only, then off. */
+	assert_int_equal(stick_set_writable(&m, 0), CK_OK);
+	assert_int_equal(blk_ro(dev), 1);
+	assert_true((fd = open(p, O_CREAT | O_WRONLY, 0600)) < 0 &&
+	    errno == EROFS);
+	assert_int_equal(stick_unmount(&m), CK_OK);
+	mount_opts(mnt, opts, sizeof(opts));
+	assert_string_equal(opts, "");
+
+	/* Plugged in again: the envelopes are there, complete. */
+	assert_int_equal(stick_mount(dev, mnt, &m), CK_OK);
+	assert_int_equal(exch_open(mnt, ID, 0, &d), CK_OK);
+	assert_int_equal(exch_list(d, &l), CK_OK);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.refused, 0);
+	exch_list_free(&l);
+	assert_int_equal(exch_read(d, "000001-init-request.env",
+	    EXCH_READ_MAX_DEFAULT, &buf, &len), CK_OK);
+	assert_int_equal(len, 5);
+	assert_memory_equal(buf, "first", 5);
+	free(buf);
+
+	/*
+	 * Yank: cut the device's backing store to nothing, as a pulled
+	 * stick leaves the mounted filesystem. The envelope not read yet
+	 * must come back as a specific error, and unmounting must work.
+	 */
+	run("truncate -s 0 '%s' && losetup -c '%s'", img, dev);
+	assert_int_equal(exch_read(d, "000002-session-offer.env",
+	    EXCH_READ_MAX_DEFAULT, &buf, &len), CK_ERR_MEDIA_GONE);
+	assert_null(buf);
+	exch_close(d);
+	assert_int_equal(stick_unmount(&m), CK_OK);
+	mount_opts(mnt, opts, sizeof(opts));
+	assert_string_equal(opts, "");
+	detach(dev);
+}
+
+static void
+mount_refusals(void **state)
+{
+	char img[128], dev[64], mnt[128], p[200];
+	struct stick_mount m;
+	int fd;
+
+	(void)state;
+	NEED_LOOP();
+	snprintf(mnt, sizeof(mnt), "%s/mnt", tmp);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	/* No filesystem on it: every type is tried, none mounts. */
+	attach("blank", img, sizeof(img), dev, sizeof(dev));
+	assert_int_equal(stick_mount(dev, mnt, &m), CK_ERR_MOUNT);
+	detach(dev);
+	/* The stick went away between scan and mount. */
+	assert_int_equal(stick_mount(dev, mnt, &m), CK_ERR_MEDIA_GONE);
+	assert_int_equal(stick_mount("/dev/sdzz9", mnt, &m), CK_ERR_MEDIA_GONE);
+	/* Only block devices are mounted. */
+	snprintf(p, sizeof(p), "%s/file", tmp);
+	assert_true((fd = open(p, O_CREAT | O_WRONLY, 0600)) >= 0);
+	close(fd);
+	assert_int_equal(stick_mount(p, mnt, &m), CK_ERR_NOT_REGULAR);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(finds_usb_sticks_and_their_partitions),
+		T(selection_rules),
+		T(labels_are_sanitised),
+		T(scan_is_bounded),
+		T(mount_read_only_export_and_read_back),
+		T(mount_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
