@@ -175,6 +175,22 @@ minisig_pubkey_format(const struct minisig_pubkey *pk, char **out,
 	return CK_OK;
 }
 
+/*
+ * What the global signature covers: the file signature from the signature
+ * blob, then the trusted comment, which this binds to it. malloc'd.
+ */
+static uint8_t *
+global_message(const uint8_t blob[SIG_BLOB_LEN], const void *tc, size_t tclen)
+{
+	uint8_t *m = malloc(MINISIG_SIG_BYTES + tclen);
+
+	if (m == NULL)
+		return NULL;
+	memcpy(m, blob + ALG_LEN + MINISIG_KEYID_BYTES, MINISIG_SIG_BYTES);
+	memcpy(m + MINISIG_SIG_BYTES, tc, tclen);
+	return m;
+}
+
 int
 minisig_sign(const void *msg, size_t msglen,
     const unsigned char sk[MINISIG_SK_BYTES], const char *trusted,
@@ -208,13 +224,10 @@ minisig_sign(const void *msg, size_t msglen,
 		r = CK_ERR_CRYPTO;
 		goto out;
 	}
-	/* The global signature binds the trusted comment to the signature. */
-	if ((sigtc = malloc(MINISIG_SIG_BYTES + tclen)) == NULL) {
+	if ((sigtc = global_message(blob, trusted, tclen)) == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	memcpy(sigtc, blob + ALG_LEN + MINISIG_KEYID_BYTES, MINISIG_SIG_BYTES);
-	memcpy(sigtc + MINISIG_SIG_BYTES, trusted, tclen);
 	if (crypto_sign_detached(global, NULL, sigtc, MINISIG_SIG_BYTES + tclen,
 	    sk) != 0) {
 		r = CK_ERR_CRYPTO;
@@ -306,12 +319,10 @@ minisig_verify(const void *msg, size_t msglen, const void *sig,
 		e = CK_ERR_BAD_SIGNATURE;
 		goto out;
 	}
-	if ((sigtc = malloc(MINISIG_SIG_BYTES + tclen)) == NULL) {
+	if ((sigtc = global_message(blob, tc, tclen)) == NULL) {
 		e = CK_ERR_ALLOC;
 		goto out;
 	}
-	memcpy(sigtc, blob + ALG_LEN + MINISIG_KEYID_BYTES, MINISIG_SIG_BYTES);
-	memcpy(sigtc + MINISIG_SIG_BYTES, tc, tclen);
 	if (crypto_sign_verify_detached(global, sigtc, MINISIG_SIG_BYTES + tclen,
 	    pk->pk) != 0) {
 		e = CK_ERR_BAD_SIGNATURE;

@@ -13,6 +13,7 @@
 #include "ceremony/minisig.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
+#include "crypto/words.h"
 
 static int
 usage(FILE *f)
@@ -29,6 +30,9 @@ usage(FILE *f)
 	    "                     transcript must be signed with. Without it the\n"
 	    "                     key named in the transcript is used: compare the\n"
 	    "                     key id printed with the one on the paper record.\n"
+	    "\n"
+	    "On success it prints one OK line (records, signing key id, head hash)\n"
+	    "and the head hash as PGP words, as witnesses read it aloud.\n"
 	    "\n"
 	    "Exit status: 0 valid, 1 invalid (the first bad record is named),\n"
 	    "2 usage error.\n");
@@ -56,6 +60,7 @@ cmd_verify_main(int argc, char **argv)
 	struct transcript_report rep;
 	const char *path = NULL, *pubpath = NULL;
 	char hex[TRANSCRIPT_HEX_LEN + 1], id[17];
+	char words[WORDS_TEXT_MAX(TRANSCRIPT_HASH_BYTES)];
 	int i, e;
 
 	for (i = 1; i < argc; i++) {
@@ -87,5 +92,9 @@ cmd_verify_main(int argc, char **argv)
 	printf("OK %s: %" PRIu64 " records, signed by key %s%s, head %s\n",
 	    path, rep.records, id, pubpath != NULL ? " (as given)" :
 	    " (named in the transcript: compare with the paper record)", hex);
+	/* The same hash as the witnesses read it aloud and initial it. */
+	if (words_encode(rep.head, sizeof(rep.head), words, sizeof(words)) ==
+	    CK_OK)
+		printf("head as words: %s\n", words);
 	return 0;
 }

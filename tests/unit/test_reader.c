@@ -118,6 +118,29 @@ uint_parsing_checks_range_and_end(void **state)
 	assert_int_equal(rd_parse_uint("99999999999999999999999", 0, ~0ULL, &v), CK_ERR_FORMAT);
 }
 
+static void
+lines_are_bounded_and_need_their_newline(void **state)
+{
+	static const char buf[] = "ab\n\nlong line\ntorn";
+	const uint8_t *line;
+	struct rd r;
+	size_t len;
+
+	(void)state;
+	rd_init(&r, buf, strlen(buf));
+	assert_int_equal(rd_line(&r, 2, &line, &len), CK_OK);
+	assert_int_equal(len, 2);
+	assert_memory_equal(line, "ab", 2);
+	assert_int_equal(rd_line(&r, 0, &line, &len), CK_OK);
+	assert_int_equal(len, 0);
+	assert_int_equal(rd_line(&r, 8, &line, &len), CK_ERR_TOO_LARGE);
+	assert_int_equal(rd_left(&r), strlen("long line\ntorn"));
+	assert_int_equal(rd_line(&r, 9, &line, &len), CK_OK);
+	assert_int_equal(rd_line(&r, 100, &line, &len), CK_ERR_TRUNCATED);
+	assert_int_equal(rd_line(&r, 3, &line, &len), CK_ERR_TOO_LARGE);
+	assert_int_equal(rd_left(&r), 4);
+}
+
 int
 main(void)
 {
@@ -128,6 +151,7 @@ main(void)
 		cmocka_unit_test(printable_utf8_refuses_controls_and_bad_sequences),
 		cmocka_unit_test(utf8_allows_controls_but_not_bad_sequences),
 		cmocka_unit_test(uint_parsing_checks_range_and_end),
+		cmocka_unit_test(lines_are_bounded_and_need_their_newline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
