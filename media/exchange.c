@@ -21,81 +21,14 @@
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "media/file.h"
 
-#define TMP_PREFIX	"."
-#define TMP_SUFFIX	".tmp"
-#define TMP_NAME_MAX	(sizeof(TMP_PREFIX) - 1 + EXCH_NAME_MAX + \
-			    sizeof(TMP_SUFFIX) - 1)
 #define ENVELOPE_MODE	0644
 #define FOLDER_MODE	0755
 
 struct exch_dir {
 	int fd;
 };
-
-static int
-sys_openat(int dirfd, const char *name, int flags, mode_t mode)
-{
-	return openat(dirfd, name, flags, mode);
-}
-
-static int
-sys_fstatat(int dirfd, const char *name, struct stat *st, int flags)
-{
-	return fstatat(dirfd, name, st, flags);
-}
-
-static const struct exch_fileops sys_ops = {
-	.openat = sys_openat,
-	.mkdirat = mkdirat,
-	.read = read,
-	.write = write,
-	.fsync = fsync,
-	.close = close,
-	.renameat2 = renameat2,
-	.unlinkat = unlinkat,
-	.fstat = fstat,
-	.fstatat = sys_fstatat,
-};
-static const struct exch_fileops *ops = &sys_ops;
-
-void
-exch_set_fileops(const struct exch_fileops *o)
-{
-	ops = o != NULL ? o : &sys_ops;
-}
-
-int
-exch_errno(int errnum)
-{
-	switch (errnum) {
-	case ELOOP:
-		return CK_ERR_SYMLINK;
-	case ENOENT:
-		return CK_ERR_NOT_FOUND;
-	case EEXIST:
-	case ENOTEMPTY:
-		return CK_ERR_EXISTS;
-	case ENOTDIR:
-	case EISDIR:
-		return CK_ERR_NOT_REGULAR;
-	case EROFS:
-		return CK_ERR_READ_ONLY;
-	case ENOSPC:
-	case EDQUOT:
-		return CK_ERR_NO_SPACE;
-	case ENOMEM:
-		return CK_ERR_ALLOC;
-	/* What a pulled or dying stick looks like from a file system. */
-	case EIO:
-	case ENODEV:
-	case ENXIO:
-	case ESHUTDOWN:
-		return CK_ERR_MEDIA_GONE;
-	default:
-		return CK_ERR_IO;
-	}
-}
 
 int
 exch_name_parse(const char *name, uint32_t *seq, char *type)
@@ -128,65 +61,21 @@ exch_name_parse(const char *name, uint32_t *seq, char *type)
 	return CK_OK;
 }
 
-/* ".<name>.tmp" for a valid envelope name. */
-static void
-tmp_name(const char *name, char out[TMP_NAME_MAX + 1])
-{
-	int n;
-
-	n = snprintf(out, TMP_NAME_MAX + 1, TMP_PREFIX "%s" TMP_SUFFIX, name);
-	if (n < 0 || (size_t)n > TMP_NAME_MAX)
-		abort();	/* name was validated: cannot happen */
-}
-
-/* Our own temp files are skipped silently by exch_list. */
+/* Our own temp files (of envelope names) are skipped silently by exch_list. */
 static int
 is_tmp_name(const char *s)
 {
 	char inner[EXCH_NAME_MAX + 1];
-	size_t len = strnlen(s, TMP_NAME_MAX + 1);
-	size_t ilen;
+	size_t len = strnlen(s, EXCH_NAME_MAX + 8), ilen;
+	const size_t pre = sizeof(FILE_TMP_PREFIX) - 1;
+	const size_t suf = sizeof(FILE_TMP_SUFFIX) - 1;
 
-	if (len > TMP_NAME_MAX || len <= sizeof(TMP_PREFIX) - 1 +
-	    sizeof(TMP_SUFFIX) - 1 || s[0] != TMP_PREFIX[0] ||
-	    strcmp(s + len - (sizeof(TMP_SUFFIX) - 1), TMP_SUFFIX) != 0)
+	if (!file_is_tmp_name(s) || len - pre - suf > EXCH_NAME_MAX)
 		return 0;
-	ilen = len - (sizeof(TMP_PREFIX) - 1) - (sizeof(TMP_SUFFIX) - 1);
-	memcpy(inner, s + sizeof(TMP_PREFIX) - 1, ilen);
+	ilen = len - pre - suf;
+	memcpy(inner, s + pre, ilen);
 	inner[ilen] = '\0';
 	return exch_name_parse(inner, NULL, NULL) == CK_OK;
-}
-
-static int
-open_folder(int rootfd, const char *hex, int *fdp)
-{
-	struct stat st;
-	int fd;
-
-	fd = ops->openat(rootfd, hex,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0 && errno == ENOTDIR) {
-		/* O_DIRECTORY|O_NOFOLLOW says ENOTDIR for a symlink too. */
-		if (ops->fstatat(rootfd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode))
-			return CK_ERR_SYMLINK;
-		return CK_ERR_NOT_REGULAR;
-	}
-	if (fd < 0)
-		return exch_errno(errno);
-	*fdp = fd;
-	return CK_OK;
-}
-
-/* Create the folder and make its directory entry durable. */
-static int
-make_folder(int rootfd, const char *hex)
-{
-	if (ops->mkdirat(rootfd, hex, FOLDER_MODE) != 0 && errno != EEXIST)
-		return exch_errno(errno);
-	if (ops->fsync(rootfd) != 0)
-		return exch_errno(errno);
-	return CK_OK;
 }
 
 int
@@ -200,19 +89,14 @@ exch_open(const char *root, const uint8_t id[EXCH_ID_LEN], int flags,
 	*out = NULL;
 	if ((r = codec_hex_encode(id, EXCH_ID_LEN, hex, sizeof(hex))) != CK_OK)
 		goto out;
-	rootfd = ops->openat(AT_FDCWD, root,
+	rootfd = file_ops()->openat(AT_FDCWD, root,
 	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	if (rootfd < 0) {
-		r = exch_errno(errno);
+		r = file_errno(errno);
 		goto out;
 	}
-	r = open_folder(rootfd, hex, &fd);
-	if (r == CK_ERR_NOT_FOUND && (flags & EXCH_CREATE)) {
-		if ((r = make_folder(rootfd, hex)) != CK_OK)
-			goto out;
-		r = open_folder(rootfd, hex, &fd);
-	}
-	if (r != CK_OK)
+	if ((r = file_open_dir(rootfd, hex,
+	    (flags & EXCH_CREATE) ? FILE_CREATE : 0, FOLDER_MODE, &fd)) != CK_OK)
 		goto out;
 	if ((d = malloc(sizeof(*d))) == NULL) {
 		r = CK_ERR_ALLOC;
@@ -224,9 +108,9 @@ exch_open(const char *root, const uint8_t id[EXCH_ID_LEN], int flags,
 	r = CK_OK;
 out:
 	if (fd >= 0)
-		ops->close(fd);
+		file_ops()->close(fd);
 	if (rootfd >= 0)
-		ops->close(rootfd);
+		file_ops()->close(rootfd);
 	return r;
 }
 
@@ -235,184 +119,33 @@ exch_close(struct exch_dir *d)
 {
 	if (d == NULL)
 		return;
-	ops->close(d->fd);
+	file_ops()->close(d->fd);
 	free(d);
-}
-
-/*
- * Create the temp file. A leftover of the same name is from a crashed
- * earlier attempt (one writer per folder): remove it and try once more.
- * O_NOFOLLOW|O_EXCL means a planted symlink is never followed.
- */
-static int
-create_tmp(struct exch_dir *d, const char *tmp, int *fdp)
-{
-	const int fl = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
-	int fd;
-
-	fd = ops->openat(d->fd, tmp, fl, ENVELOPE_MODE);
-	if (fd < 0 && errno == EEXIST) {
-		if (ops->unlinkat(d->fd, tmp, 0) != 0)
-			return exch_errno(errno);
-		fd = ops->openat(d->fd, tmp, fl, ENVELOPE_MODE);
-	}
-	if (fd < 0)
-		return exch_errno(errno);
-	*fdp = fd;
-	return CK_OK;
-}
-
-static int
-write_all(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = ops->write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return exch_errno(errno);
-		if (n == 0)
-			return CK_ERR_IO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return CK_OK;
 }
 
 int
 exch_write(struct exch_dir *d, const char *name, const void *buf,
     size_t len, int flags)
 {
-	char tmp[TMP_NAME_MAX + 1];
-	struct stat st;
-	int fd = -1, made = 0, r = CK_ERR_INTERNAL;
-	int c;
+	int r;
 
 	if ((r = exch_name_parse(name, NULL, NULL)) != CK_OK)
 		return r;
-	tmp_name(name, tmp);
-	/* Fail early rather than after writing; RENAME_NOREPLACE decides. */
-	if (!(flags & EXCH_REPLACE)) {
-		if (ops->fstatat(d->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			return CK_ERR_EXISTS;
-		if (errno != ENOENT)
-			return exch_errno(errno);
-	}
-	if ((r = create_tmp(d, tmp, &fd)) != CK_OK)
-		goto out;
-	made = 1;
-	if ((r = write_all(fd, buf, len)) != CK_OK)
-		goto out;
-	if (ops->fsync(fd) != 0) {
-		r = exch_errno(errno);
-		goto out;
-	}
-	c = ops->close(fd);
-	fd = -1;
-	if (c != 0) {
-		r = exch_errno(errno);
-		goto out;
-	}
-	if (ops->renameat2(d->fd, tmp, d->fd, name,
-	    (flags & EXCH_REPLACE) ? 0 : RENAME_NOREPLACE) != 0) {
-		r = exch_errno(errno);
-		goto out;
-	}
-	made = 0;
-	/*
-	 * The new file is complete under its name now; a failing folder
-	 * fsync only means its entry may not have reached the medium.
-	 */
-	if (ops->fsync(d->fd) != 0) {
-		r = exch_errno(errno);
-		goto out;
-	}
-	r = CK_OK;
-out:
-	if (fd >= 0)
-		ops->close(fd);
-	if (made)
-		ops->unlinkat(d->fd, tmp, 0);
-	return r;
-}
-
-/* Open for reading and check that it is a regular file within max. */
-static int
-open_regular(struct exch_dir *d, const char *name, size_t max, int *fdp,
-    size_t *sizep)
-{
-	struct stat st;
-	int fd, r;
-
-	fd = ops->openat(d->fd, name,
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
-	if (fd < 0) {
-		/* A socket (or a device without a driver) cannot be opened. */
-		if (errno == ENXIO || errno == ENODEV)
-			return CK_ERR_NOT_REGULAR;
-		return exch_errno(errno);
-	}
-	if (ops->fstat(fd, &st) != 0)
-		r = exch_errno(errno);
-	else if (!S_ISREG(st.st_mode))
-		r = CK_ERR_NOT_REGULAR;
-	else if ((uintmax_t)st.st_size > max)
-		r = CK_ERR_TOO_LARGE;
-	else {
-		*fdp = fd;
-		*sizep = (size_t)st.st_size;
-		return CK_OK;
-	}
-	ops->close(fd);
-	return r;
+	return file_write_atomic(d->fd, name, buf, len, ENVELOPE_MODE,
+	    (flags & EXCH_REPLACE) ? FILE_REPLACE : 0);
 }
 
 int
 exch_read(struct exch_dir *d, const char *name, size_t max, uint8_t **out,
     size_t *outlen)
 {
-	uint8_t *buf = NULL;
-	size_t size = 0, got = 0;
-	ssize_t n;
-	int fd = -1, r = CK_ERR_INTERNAL;
+	int r;
 
 	*out = NULL;
 	*outlen = 0;
 	if ((r = exch_name_parse(name, NULL, NULL)) != CK_OK)
 		return r;
-	if ((r = open_regular(d, name, max, &fd, &size)) != CK_OK)
-		return r;
-	/* One byte more than the size, so that growth is noticed. */
-	if ((buf = malloc(size + 1)) == NULL) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	while (got < size + 1) {
-		n = ops->read(fd, buf + got, size + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = exch_errno(errno);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got > size) {
-		r = CK_ERR_IO;	/* changed while we read it */
-		goto out;
-	}
-	*out = buf;
-	*outlen = got;
-	buf = NULL;
-	r = CK_OK;
-out:
-	free(buf);
-	ops->close(fd);
-	return r;
+	return file_read(d->fd, name, max, out, outlen);
 }
 
 static int
@@ -475,9 +208,9 @@ exch_list(struct exch_dir *d, struct exch_list *out)
 	/* A descriptor of our own: closedir closes it, and rewinds nothing. */
 	fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return exch_errno(errno);
+		return file_errno(errno);
 	if ((dir = fdopendir(fd)) == NULL) {
-		r = exch_errno(errno);
+		r = file_errno(errno);
 		close(fd);
 		goto out;
 	}
@@ -495,7 +228,7 @@ exch_list(struct exch_dir *d, struct exch_list *out)
 			goto out;
 	}
 	if (errno != 0) {
-		r = exch_errno(errno);
+		r = file_errno(errno);
 		goto out;
 	}
 	if (l.n > 0)

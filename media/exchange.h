@@ -10,11 +10,9 @@
  * any other name is refused with CK_ERR_BAD_NAME (the envelope module owns
  * how names are formed; this module only checks the pattern).
  *
- * Writes are atomic: the bytes go to ".<name>.tmp" in the same folder
- * (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0644: envelopes are signed, not secret),
- * are fsync'd, renamed over the final name and the folder is fsync'd, so a
- * crash or a pulled stick leaves the old file or the complete new one,
- * never a torn one. Envelopes are immutable: an existing name is
+ * Writes are atomic and reads bounded and refusing, through media/file.h
+ * (mode 0644: envelopes are signed, not secret), so a crash or a pulled
+ * stick leaves the old file or the complete new one, never a torn one. Envelopes are immutable: an existing name is
  * CK_ERR_EXISTS unless EXCH_REPLACE is given. One writer per folder is
  * assumed: a leftover temp file of the same name is taken to be from a
  * crashed earlier attempt and removed.
@@ -107,31 +105,5 @@ int exch_read(struct exch_dir *d, const char *name, size_t max,
 int exch_list(struct exch_dir *d, struct exch_list *out) CK_WUR
     __attribute__((nonnull));
 void exch_list_free(struct exch_list *l);
-
-/* The CK_ERR_* for an errno from a file operation on a medium. */
-int exch_errno(int errnum);
-
-/*
- * Fault injection seam (house style rule 22: "inject a failure at every
- * I/O call, for media/ through a file-ops shim"). Every system call that
- * exch_write, exch_read and exch_open make goes through this table.
- * Programs never call exch_set_fileops; tests install a table whose entries
- * fail on demand. NULL restores the real system calls.
- */
-struct exch_fileops {
-	int (*openat)(int dirfd, const char *name, int flags, mode_t mode);
-	int (*mkdirat)(int dirfd, const char *name, mode_t mode);
-	ssize_t (*read)(int fd, void *buf, size_t n);
-	ssize_t (*write)(int fd, const void *buf, size_t n);
-	int (*fsync)(int fd);
-	int (*close)(int fd);
-	int (*renameat2)(int olddirfd, const char *oldname, int newdirfd,
-	    const char *newname, unsigned int flags);
-	int (*unlinkat)(int dirfd, const char *name, int flags);
-	int (*fstat)(int fd, struct stat *st);
-	int (*fstatat)(int dirfd, const char *name, struct stat *st,
-	    int flags);
-};
-void exch_set_fileops(const struct exch_fileops *ops);
 
 #endif

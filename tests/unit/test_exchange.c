@@ -23,6 +23,7 @@
 
 #include "crypto/errors.h"
 #include "media/exchange.h"
+#include "media/file.h"
 
 static const uint8_t ID[EXCH_ID_LEN] = {
 	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
@@ -121,7 +122,7 @@ f_fstatat(int dfd, const char *n, struct stat *st, int fl)
 	return fault() ? -1 : fstatat(dfd, n, st, fl);
 }
 
-static const struct exch_fileops fault_ops = {
+static const struct file_ops fault_ops = {
 	f_openat, f_mkdirat, f_read, f_write, f_fsync, f_close, f_renameat2,
 	f_unlinkat, f_fstat, f_fstatat,
 };
@@ -134,7 +135,7 @@ fault_arm(enum fault_mode mode, int at, int err)
 	f_errno = err;
 	f_hit = 0;
 	f_mode = mode;
-	exch_set_fileops(&fault_ops);
+	file_set_ops(&fault_ops);
 }
 
 /* ---- fixture helpers ---- */
@@ -159,7 +160,7 @@ teardown(void **state)
 	struct fx *fx = *state;
 	char cmd[128];
 
-	exch_set_fileops(NULL);
+	file_set_ops(NULL);
 	exch_close(fx->d);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->root);
 	if (system(cmd) != 0)
@@ -296,7 +297,7 @@ run_faults(struct fx *fx, const char *old, int flags, int err, int expect,
 		f_short = shortw;
 		fault_arm(FAULT_ERRNO, at, err);
 		r = exch_write(fx->d, name, new, strlen(new), flags);
-		exch_set_fileops(NULL);
+		file_set_ops(NULL);
 		got = slurp(fx, name, buf, sizeof(buf));
 		assert_int_equal(count_hidden(fx), 0);
 		if (!f_hit) {
@@ -480,7 +481,7 @@ ceremony_folder_open_errors(void **state)
 	fault_arm(FAULT_ERRNO, 4, EIO);		/* ..., fsync root */
 	assert_int_equal(exch_open(fx->root, id3, EXCH_CREATE, &d),
 	    CK_ERR_MEDIA_GONE);
-	exch_set_fileops(NULL);
+	file_set_ops(NULL);
 	assert_int_equal(exch_open(fx->root, id3, EXCH_CREATE, &d), CK_OK);
 	assert_int_equal(access(p, F_OK), 0);
 	exch_close(d);
