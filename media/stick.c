@@ -26,7 +26,7 @@
 #include <linux/fs.h>
 
 #include "crypto/errors.h"
-#include "media/exchange.h"
+#include "media/file.h"
 
 #define SECTOR_BYTES	512ULL	/* sysfs sizes are in 512-byte units */
 #define MOUNT_FLAGS	(MS_NODEV | MS_NOSUID | MS_NOEXEC | MS_NOATIME)
@@ -84,7 +84,7 @@ read_attr(int dfd, const char *rel, char *buf, size_t max)
 	int fd;
 
 	if ((fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return exch_errno(errno);
+		return file_errno(errno);
 	while (got < STICK_ATTR_MAX) {
 		n = read(fd, raw + got, STICK_ATTR_MAX - got);
 		if (n < 0 && errno == EINTR)
@@ -95,7 +95,7 @@ read_attr(int dfd, const char *rel, char *buf, size_t max)
 	}
 	close(fd);
 	if (n < 0)
-		return exch_errno(errno);
+		return file_errno(errno);
 	for (a = 0; a < got && (raw[a] == ' ' || raw[a] == '\n' ||
 	    raw[a] == '\t'); a++)
 		;
@@ -176,7 +176,7 @@ read_part(int dfd, const char *name, struct stick_part *p)
 
 	pfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
-		return exch_errno(errno);
+		return file_errno(errno);
 	r = read_uint_attr(pfd, "partition", UINT_MAX, &num);
 	if (r == CK_OK)
 		r = read_uint_attr(pfd, "size", UINT64_MAX / SECTOR_BYTES,
@@ -207,7 +207,7 @@ read_parts(int dfd, struct stick *s)
 	int fd;
 
 	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return exch_errno(errno);
+		return file_errno(errno);
 	if ((dir = fdopendir(fd)) == NULL) {
 		close(fd);
 		return CK_ERR_ALLOC;
@@ -234,7 +234,7 @@ read_stick(int bfd, const char *name, struct stick *s)
 	memset(s, 0, sizeof(*s));
 	dfd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
-		return exch_errno(errno);
+		return file_errno(errno);
 	if ((r = read_uint_attr(dfd, "size", UINT64_MAX / SECTOR_BYTES,
 	    &sectors)) != CK_OK ||
 	    (r = read_uint_attr(dfd, "removable", 1, &rem)) != CK_OK ||
@@ -318,14 +318,14 @@ set_blk_ro(const char *dev, int ro)
 	if ((fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
 			return CK_ERR_MEDIA_GONE;
-		return exch_errno(errno);
+		return file_errno(errno);
 	}
 	if (fstat(fd, &st) != 0)
-		r = exch_errno(errno);
+		r = file_errno(errno);
 	else if (!S_ISBLK(st.st_mode))
 		r = CK_ERR_NOT_REGULAR;
 	else if (ioctl(fd, BLKROSET, &ro) != 0)
-		r = exch_errno(errno);
+		r = file_errno(errno);
 	close(fd);
 	return r;
 }
@@ -388,9 +388,9 @@ sync_mount(const struct stick_mount *m)
 	int fd, r = CK_OK;
 
 	if ((fd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return exch_errno(errno);
+		return file_errno(errno);
 	if (syncfs(fd) != 0)
-		r = exch_errno(errno);
+		r = file_errno(errno);
 	close(fd);
 	return r;
 }
@@ -408,7 +408,7 @@ stick_set_writable(struct stick_mount *m, int writable)
 		if ((r = set_blk_ro(m->dev, 0)) != CK_OK)
 			return r;
 		if (mount(m->dev, m->dir, fs->type, fl, fs->data) != 0) {
-			r = exch_errno(errno);
+			r = file_errno(errno);
 			(void)set_blk_ro(m->dev, 1);
 			return r;
 		}
@@ -418,7 +418,7 @@ stick_set_writable(struct stick_mount *m, int writable)
 	if ((r = sync_mount(m)) != CK_OK)
 		return r;
 	if (mount(m->dev, m->dir, fs->type, fl | MS_RDONLY, fs->data) != 0)
-		return errno == EBUSY ? CK_ERR_STATE : exch_errno(errno);
+		return errno == EBUSY ? CK_ERR_STATE : file_errno(errno);
 	m->writable = 0;
 	return set_blk_ro(m->dev, 1);
 }
@@ -431,7 +431,7 @@ stick_unmount(struct stick_mount *m)
 	if (m->writable)
 		rs = sync_mount(m);
 	if (umount2(m->dir, 0) != 0)
-		return errno == EBUSY ? CK_ERR_STATE : exch_errno(errno);
+		return errno == EBUSY ? CK_ERR_STATE : file_errno(errno);
 	m->writable = 0;
 	return rs;
 }
