@@ -536,6 +536,31 @@ out:
 	return r;
 }
 
+int
+http_request_json(struct http_client *c, const char *method, const char *path,
+    const json_t *body, long *status, json_t **out)
+{
+	char *buf = NULL;
+	size_t len;
+	int r = CK_ERR_INTERNAL;
+
+	*out = NULL;
+	*status = 0;
+	if (!json_is_object(body))
+		return CK_ERR_INVALID_ARG;
+	/* Sized first, then written into our own buffer, so nothing from
+	 * jansson's allocator has to be freed here. */
+	if ((len = json_dumpb(body, NULL, 0, JSON_COMPACT)) == 0)
+		return CK_ERR_INVALID_ARG;
+	if ((buf = malloc(len)) == NULL)
+		return CK_ERR_ALLOC;
+	if (json_dumpb(body, buf, len, JSON_COMPACT) == len)
+		r = http_request(c, method, path, buf, len, status, out);
+	secmem_wipe(buf, len);
+	free(buf);
+	return r;
+}
+
 json_t *
 http_body_data(json_t *body)
 {

@@ -105,6 +105,15 @@ int http_request(struct http_client *c, const char *method, const char *path,
     const void *body, size_t bodylen, long *status, json_t **out) CK_WUR;
 
 /*
+ * http_request() with a JSON object body, serialised compactly into a
+ * buffer wiped after the call (for bodies with no secrets in them, or with
+ * secrets already held by a jansson heap that wipes). CK_ERR_INVALID_ARG if
+ * body is not an object.
+ */
+int http_request_json(struct http_client *c, const char *method,
+    const char *path, const json_t *body, long *status, json_t **out) CK_WUR;
+
+/*
  * The last request's error text for people: the server's "errors" joined
  * with "; " (each checked printable, else replaced), or libcurl's message.
  * Empty string when there is none. Valid until the next request.

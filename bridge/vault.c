@@ -8,7 +8,6 @@
 #include "bridge/vault.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/errors.h"
@@ -151,29 +150,24 @@ vault_init_status(struct http_client *c, int *initialized)
 int
 vault_init(struct http_client *c, const json_t *request, json_t **response)
 {
-	char *body = NULL;
-	size_t len;
-	int r = CK_ERR_INTERNAL;
+	json_t *j = NULL;
+	long status;
+	int r;
 
 	*response = NULL;
-	if (!json_is_object(request))
-		return CK_ERR_INVALID_ARG;
-	/* Sized first, then written into our own buffer, so no buffer from
-	 * jansson's allocator has to be freed here. */
-	if ((len = json_dumpb(request, NULL, 0, JSON_COMPACT)) == 0)
-		return CK_ERR_INVALID_ARG;
-	if ((body = malloc(len)) == NULL)
-		return CK_ERR_ALLOC;
-	if (json_dumpb(request, body, len, JSON_COMPACT) != len)
-		goto out;
-	r = request_object(c, "PUT", "sys/init", body, len, response);
+	r = http_request_json(c, "PUT", "sys/init", request, &status, &j);
 	/* Both servers answer 400 "Vault is already initialized". */
 	if (r == CK_ERR_SERVER &&
 	    strstr(http_error_detail(c), ALREADY_INIT_MESSAGE) != NULL)
-		r = CK_ERR_ALREADY_INIT;
-out:
-	free(body);
-	return r;
+		return CK_ERR_ALREADY_INIT;
+	if (r != CK_OK)
+		return r;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return CK_ERR_FORMAT;
+	}
+	*response = j;
+	return CK_OK;
 }
 
 static int

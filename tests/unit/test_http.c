@@ -1,8 +1,9 @@
 /*
  * bridge/http: argument checks, both response styles, and the transport
- * errors that need no server (a refused connection on loopback). The
- * server-side behaviour is in test_vault.c, run against a real OpenBao by
- * tests/integration/bridge_vault.sh.
+ * errors that need no server (a refused connection on loopback); with
+ * CONCLAVE_TEST_HOSTILE_ADDR (tests/integration/bridge_http.sh starts
+ * tests/tools/hostile_http.py) also hostile answers and what goes on the
+ * wire. The OpenBao side is in test_vault.c.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -145,6 +146,127 @@ both_response_styles(void **state)
 	json_decref(bad);
 }
 
+/* ---- against tests/tools/hostile_http.py ---- */
+
+static int
+hostile_setup(void **state)
+{
+	static struct http_client *c;
+	struct http_config cfg = { .namespace = "team-a/sub" };
+
+	if ((cfg.address = getenv("CONCLAVE_TEST_HOSTILE_ADDR")) == NULL)
+		return 0;
+	if (http_client_new(&cfg, &c) != CK_OK)
+		return -1;
+	*state = c;
+	return 0;
+}
+
+static int
+hostile_teardown(void **state)
+{
+	http_client_free(*state);
+	return 0;
+}
+
+/* GET path; returns the error, with the body (if any) freed. */
+static int
+get(struct http_client *c, const char *path, long *status)
+{
+	json_t *j = NULL;
+	int r = http_request(c, "GET", path, NULL, 0, status, &j);
+
+	if (r != CK_OK)
+		assert_null(j);
+	json_decref(j);
+	return r;
+}
+
+static void
+h_bad_bodies(void **state)
+{
+	struct http_client *c = *state;
+	long status;
+
+	if (c == NULL)
+		skip();
+	assert_int_equal(get(c, "big", &status), CK_ERR_TOO_LARGE);
+	assert_int_equal(get(c, "big-unsized", &status), CK_ERR_TOO_LARGE);
+	assert_int_equal(get(c, "dup", &status), CK_ERR_DUPLICATE_KEY);
+	assert_int_equal(get(c, "trailing", &status), CK_ERR_JSON);
+	assert_int_equal(get(c, "nul", &status), CK_ERR_JSON);
+	assert_int_equal(get(c, "empty", &status), CK_OK);
+	assert_int_equal(status, 204);
+}
+
+static void
+h_error_statuses(void **state)
+{
+	struct http_client *c = *state;
+	long status;
+
+	if (c == NULL)
+		skip();
+	assert_int_equal(get(c, "escape", &status), CK_ERR_SERVER);
+	assert_int_equal(status, 400);
+	assert_string_equal(http_error_detail(c), "(unprintable server message)");
+	assert_int_equal(get(c, "multi", &status), CK_ERR_SERVER);
+	assert_string_equal(http_error_detail(c), "one; two  three");
+	assert_int_equal(get(c, "long-error", &status), CK_ERR_SERVER);
+	assert_int_equal(strlen(http_error_detail(c)), HTTP_MAX_DETAIL);
+	assert_int_equal(get(c, "html", &status), CK_ERR_SERVER);
+	assert_string_equal(http_error_detail(c), "HTTP status 502");
+	assert_int_equal(get(c, "sealed", &status), CK_ERR_SEALED);
+	/* 503 alone is not "sealed": a standby or overloaded node says so. */
+	assert_int_equal(get(c, "unavailable", &status), CK_ERR_SERVER);
+	/* Redirects are not followed (127.0.0.1:1 would be unreachable). */
+	assert_int_equal(get(c, "redirect", &status), CK_ERR_SERVER);
+	assert_int_equal(status, 307);
+}
+
+static void
+h_headers_on_the_wire(void **state)
+{
+	struct http_client *c = *state;
+	json_t *j = NULL;
+	long status;
+
+	if (c == NULL)
+		skip();
+	assert_int_equal(http_request(c, "GET", "echo-headers", NULL, 0, &status, &j), CK_OK);
+	assert_string_equal(json_string_value(json_object_get(j, "x-vault-namespace")),
+	    "team-a/sub");
+	assert_null(json_object_get(j, "x-vault-token"));
+	json_decref(j);
+	assert_int_equal(http_set_token(c, "s.tok", 5), CK_OK);
+	assert_int_equal(http_request(c, "GET", "echo-headers", NULL, 0, &status, &j), CK_OK);
+	assert_string_equal(json_string_value(json_object_get(j, "x-vault-token")), "s.tok");
+	assert_null(json_object_get(j, "expect"));
+	json_decref(j);
+}
+
+static void
+h_bodies_on_the_wire(void **state)
+{
+	struct http_client *c = *state;
+	json_t *j = NULL, *req = json_pack("{s:i, s:[s]}", "n", 3, "k", "a\"b");
+	long status;
+
+	if (c == NULL)
+		skip();
+	assert_int_equal(http_request_json(c, "PUT", "echo-body", req, &status, &j), CK_OK);
+	assert_string_equal(json_string_value(json_object_get(j, "method")), "PUT");
+	assert_string_equal(json_string_value(json_object_get(j, "body")),
+	    "{\"n\":3,\"k\":[\"a\\\"b\"]}");
+	json_decref(j);
+	assert_int_equal(http_request(c, "DELETE", "echo-body", NULL, 0, &status, &j), CK_OK);
+	assert_string_equal(json_string_value(json_object_get(j, "method")), "DELETE");
+	json_decref(j);
+	assert_int_equal(http_request_json(c, "PUT", "echo-body", json_array_get(NULL, 0),
+	    &status, &j), CK_ERR_INVALID_ARG);
+	json_decref(req);
+}
+
 int
 main(void)
 {
@@ -157,7 +279,15 @@ main(void)
 		cmocka_unit_test(both_response_styles),
 	};
 
+	const struct CMUnitTest hostile[] = {
+		cmocka_unit_test(h_bad_bodies),
+		cmocka_unit_test(h_error_statuses),
+		cmocka_unit_test(h_headers_on_the_wire),
+		cmocka_unit_test(h_bodies_on_the_wire),
+	};
+
 	if (secmem_init() != CK_OK || http_global_init() != CK_OK)
 		return 1;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL) |
+	    cmocka_run_group_tests(hostile, hostile_setup, hostile_teardown);
 }

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""A deliberately hostile HTTP server for bridge/http's tests.
+
+Serves canned bad answers (oversize, duplicate keys, trailing bytes, NUL,
+terminal escapes in error messages, redirects, HTML error pages) on
+127.0.0.1 with a free port, written to the file named by argv[1] once the
+server listens. /v1/echo-headers and /v1/echo-body return what the client
+sent, so tests can see the headers and bodies the bridge really puts on the
+wire. Used by tests/integration/bridge_http.sh; test data only.
+"""
+import json
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+BIG = 5 * 1024 * 1024  # above HTTP_MAX_RESPONSE (4 MiB)
+
+
+def canned(path):
+    """(status, headers, body bytes) for a path, or None."""
+    js = {"Content-Type": "application/json"}
+    table = {
+        "/v1/dup": (200, js, b'{"a":1,"a":2}'),
+        "/v1/trailing": (200, js, b'{"a":1} x'),
+        "/v1/nul": (200, js, b'{"a":"x\x00y"}'),
+        "/v1/escape": (400, js, b'{"errors":["evil \\u001b[2J text"]}'),
+        "/v1/long-error": (400, js, json.dumps({"errors": ["x" * 2000]}).encode()),
+        "/v1/multi": (400, js, b'{"errors":["one","two\\n\\tthree"]}'),
+        "/v1/html": (502, {"Content-Type": "text/html"}, b"<html>bad gateway</html>"),
+        "/v1/sealed": (503, js, b'{"errors":["Vault is sealed"]}'),
+        "/v1/unavailable": (503, js, b'{"errors":["standby"]}'),
+        "/v1/redirect": (307, {"Location": "http://127.0.0.1:1/v1/x"}, b""),
+        "/v1/empty": (204, {}, b""),
+        "/v1/big": (200, js, b" " * BIG + b"{}"),
+    }
+    return table.get(path)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, headers, body, length=True):
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        if length:
+            self.send_header("Content-Length", str(len(body)))
+        else:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except ConnectionError:
+            # The client gave up on an oversize body, as it should.
+            self.close_connection = True
+            return
+        if not length:
+            self.close_connection = True
+
+    def answer(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n) if n > 0 else b""
+        if self.path == "/v1/echo-headers":
+            h = {k.lower(): v for k, v in self.headers.items()}
+            self.reply(200, {}, json.dumps(h).encode())
+        elif self.path == "/v1/echo-body":
+            self.reply(200, {}, json.dumps({"method": self.command,
+                                            "body": body.decode("latin-1")}).encode())
+        elif self.path == "/v1/big-unsized":
+            # No Content-Length: only the client's running cap can stop it.
+            self.reply(200, {}, b" " * BIG + b"{}", length=False)
+        else:
+            c = canned(self.path)
+            if c is None:
+                self.reply(404, {}, b'{"errors":[]}')
+            else:
+                self.reply(*c)
+
+    do_GET = do_PUT = do_POST = do_DELETE = answer
+
+
+def main():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write("http://127.0.0.1:%d\n" % srv.server_address[1])
+    import os
+    os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
