@@ -169,26 +169,88 @@ is_regular_entry(int dirfd, const struct dirent *e)
 	    S_ISREG(st.st_mode);
 }
 
-/* Add one directory entry to l, or count it as refused. */
+/*
+ * Call each(ctx, dirfd, entry) for every entry of the directory dfd but
+ * "." and "..", at most EXCH_LIST_MAX of them (CK_ERR_TOO_LARGE beyond:
+ * a stick is untrusted and may hold millions of names).
+ */
 static int
-list_add(struct exch_list *l, size_t *cap, int dirfd, const struct dirent *e)
+walk_dir(int dfd, int (*each)(void *, int, const struct dirent *), void *ctx)
 {
+	struct dirent *e;
+	DIR *dir;
+	size_t seen = 0;
+	int fd, r = CK_OK;
+
+	/* A descriptor of our own: closedir closes it, dfd keeps its offset. */
+	fd = file_ops()->openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return file_errno(errno);
+	if ((dir = fdopendir(fd)) == NULL) {
+		close(fd);
+		return CK_ERR_ALLOC;
+	}
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(dir)) == NULL) {
+			if (errno != 0)
+				r = file_errno(errno);
+			break;
+		}
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (++seen > EXCH_LIST_MAX)
+			r = CK_ERR_TOO_LARGE;
+		else
+			r = each(ctx, dirfd(dir), e);
+		if (r != CK_OK)
+			break;
+	}
+	closedir(dir);
+	return r;
+}
+
+/*
+ * v with room for one more element of size sz (n used, *cap allocated),
+ * or NULL when out of memory (v is then still valid and owned by the caller).
+ */
+static void *
+grow(void *v, size_t n, size_t *cap, size_t sz)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	if ((nv = reallocarray(v, ncap, sz)) == NULL)
+		return NULL;
+	*cap = ncap;
+	return nv;
+}
+
+struct list_ctx {
+	struct exch_list l;
+	size_t cap;
+};
+
+/* Add one directory entry to the list, or count it as refused. */
+static int
+list_add(void *vctx, int dirfd, const struct dirent *e)
+{
+	struct list_ctx *c = vctx;
 	struct exch_entry *v, *ent;
 
 	if (is_tmp_name(e->d_name))
 		return CK_OK;
 	if (exch_name_parse(e->d_name, NULL, NULL) != CK_OK ||
 	    !is_regular_entry(dirfd, e)) {
-		l->refused++;
+		c->l.refused++;
 		return CK_OK;
 	}
-	if (l->n == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		if ((v = reallocarray(l->v, *cap, sizeof(*v))) == NULL)
-			return CK_ERR_ALLOC;
-		l->v = v;
-	}
-	ent = &l->v[l->n++];
+	if ((v = grow(c->l.v, c->l.n, &c->cap, sizeof(*v))) == NULL)
+		return CK_ERR_ALLOC;
+	c->l.v = v;
+	ent = &c->l.v[c->l.n++];
 	if (exch_name_parse(e->d_name, &ent->seq, ent->type) != CK_OK)
 		abort();	/* checked above */
 	memcpy(ent->name, e->d_name, strlen(e->d_name) + 1);
@@ -198,49 +260,85 @@ list_add(struct exch_list *l, size_t *cap, int dirfd, const struct dirent *e)
 int
 exch_list(struct exch_dir *d, struct exch_list *out)
 {
-	struct exch_list l = { NULL, 0, 0 };
-	struct dirent *e;
-	DIR *dir = NULL;
-	size_t cap = 0, seen = 0;
-	int fd, r = CK_ERR_INTERNAL;
+	struct list_ctx c = { { NULL, 0, 0 }, 0 };
+	int r;
 
 	memset(out, 0, sizeof(*out));
-	/* A descriptor of our own: closedir closes it, and rewinds nothing. */
-	fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if ((r = walk_dir(d->fd, list_add, &c)) != CK_OK) {
+		free(c.l.v);
+		return r;
+	}
+	if (c.l.n > 0)
+		qsort(c.l.v, c.l.n, sizeof(*c.l.v), entry_cmp);
+	*out = c.l;
+	return CK_OK;
+}
+
+struct ceremonies_ctx {
+	struct exch_ceremonies c;
+	size_t cap;
+};
+
+/* A folder named by 32 lowercase hex digits; anything else is not ours. */
+static int
+ceremony_add(void *vctx, int dirfd, const struct dirent *e)
+{
+	struct ceremonies_ctx *c = vctx;
+	uint8_t (*v)[EXCH_ID_LEN];
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < EXCH_ID_HEX_LEN; i++)
+		if (!((e->d_name[i] >= '0' && e->d_name[i] <= '9') ||
+		    (e->d_name[i] >= 'a' && e->d_name[i] <= 'f')))
+			return CK_OK;
+	if (e->d_name[i] != '\0' ||
+	    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return CK_OK;
+	if ((v = grow(c->c.ids, c->c.n, &c->cap, sizeof(*v))) == NULL)
+		return CK_ERR_ALLOC;
+	c->c.ids = v;
+	return codec_hex_decode_exact(e->d_name, EXCH_ID_HEX_LEN,
+	    c->c.ids[c->c.n++], EXCH_ID_LEN);
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, EXCH_ID_LEN);
+}
+
+int
+exch_list_ceremonies(const char *root, struct exch_ceremonies *out)
+{
+	struct ceremonies_ctx c = { { NULL, 0 }, 0 };
+	int rootfd, r;
+
+	memset(out, 0, sizeof(*out));
+	rootfd = file_ops()->openat(AT_FDCWD, root,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (rootfd < 0)
 		return file_errno(errno);
-	if ((dir = fdopendir(fd)) == NULL) {
-		r = file_errno(errno);
-		close(fd);
-		goto out;
+	r = walk_dir(rootfd, ceremony_add, &c);
+	file_ops()->close(rootfd);
+	if (r != CK_OK) {
+		free(c.c.ids);
+		return r;
 	}
-	for (;;) {
-		errno = 0;
-		if ((e = readdir(dir)) == NULL)
-			break;
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (++seen > EXCH_LIST_MAX) {
-			r = CK_ERR_TOO_LARGE;
-			goto out;
-		}
-		if ((r = list_add(&l, &cap, dirfd(dir), e)) != CK_OK)
-			goto out;
-	}
-	if (errno != 0) {
-		r = file_errno(errno);
-		goto out;
-	}
-	if (l.n > 0)
-		qsort(l.v, l.n, sizeof(*l.v), entry_cmp);
-	*out = l;
-	l.v = NULL;
-	r = CK_OK;
-out:
-	free(l.v);
-	if (dir != NULL)
-		closedir(dir);
-	return r;
+	if (c.c.n > 0)
+		qsort(c.c.ids, c.c.n, sizeof(*c.c.ids), id_cmp);
+	*out = c.c;
+	return CK_OK;
+}
+
+void
+exch_ceremonies_free(struct exch_ceremonies *c)
+{
+	if (c == NULL)
+		return;
+	free(c->ids);
+	memset(c, 0, sizeof(*c));
 }
 
 void

@@ -45,7 +45,7 @@
 #define EXCH_NAME_MAX		(EXCH_SEQ_DIGITS + 1 + EXCH_TYPE_MAX + 4)
 /* Default read limit for one envelope; callers may pass a tighter one. */
 #define EXCH_READ_MAX_DEFAULT	(1024 * 1024)
-/* Most entries one ceremony folder may hold before listing gives up. */
+/* Most entries a listed folder (ceremony folder or root) may hold. */
 #define EXCH_LIST_MAX		4096
 
 /* exch_write flags */
@@ -105,5 +105,19 @@ int exch_read(struct exch_dir *d, const char *name, size_t max,
 int exch_list(struct exch_dir *d, struct exch_list *out) CK_WUR
     __attribute__((nonnull));
 void exch_list_free(struct exch_list *l);
+
+/*
+ * The ceremonies with a folder under root (e.g. a stick's mount point):
+ * directories named by exactly 32 lowercase hex digits, sorted by id.
+ * Everything else at root (other files, symlinks) is ignored: a stick's
+ * top level is shared with other uses. Free with exch_ceremonies_free.
+ */
+struct exch_ceremonies {
+	uint8_t (*ids)[EXCH_ID_LEN];
+	size_t n;
+};
+int exch_list_ceremonies(const char *root, struct exch_ceremonies *out)
+    CK_WUR __attribute__((nonnull));
+void exch_ceremonies_free(struct exch_ceremonies *c);
 
 #endif

@@ -656,6 +656,59 @@ listing_is_bounded(void **state)
 	assert_null(l.v);
 }
 
+static void
+ceremonies_are_discovered(void **state)
+{
+	static const char *ignored[] = {
+		"00112233445566778899AABBCCDDEEFF",	/* uppercase */
+		"0011223344556677889900112233445",	/* 31 digits */
+		"001122334455667788990011223344556",	/* 33 digits */
+		"System Volume Information", ".Trashes",
+	};
+	struct fx *fx = *state;
+	struct exch_ceremonies c;
+	char p[256];
+	size_t i;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/ffffffffffffffffffffffffffffff01", fx->root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	for (i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", fx->root, ignored[i]);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", fx->root);
+	assert_true((fd = open(p, O_CREAT | O_WRONLY, 0644)) >= 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", fx->root);
+	assert_int_equal(symlink(ID_HEX, p), 0);
+
+	assert_int_equal(exch_list_ceremonies(fx->root, &c), CK_OK);
+	assert_int_equal(c.n, 2);
+	assert_memory_equal(c.ids[0], ID, EXCH_ID_LEN);
+	assert_int_equal(c.ids[1][0], 0xff);
+	assert_int_equal(c.ids[1][15], 0x01);
+	exch_ceremonies_free(&c);
+	assert_null(c.ids);
+}
+
+static void
+listing_faults_are_reported(void **state)
+{
+	struct fx *fx = *state;
+	struct exch_ceremonies c;
+	struct exch_list l;
+
+	fault_arm(FAULT_ERRNO, 1, EIO);
+	assert_int_equal(exch_list(fx->d, &l), CK_ERR_MEDIA_GONE);
+	assert_null(l.v);
+	fault_arm(FAULT_ERRNO, 1, EIO);		/* the root */
+	assert_int_equal(exch_list_ceremonies(fx->root, &c), CK_ERR_MEDIA_GONE);
+	fault_arm(FAULT_ERRNO, 2, EIO);		/* the walk */
+	assert_int_equal(exch_list_ceremonies(fx->root, &c), CK_ERR_MEDIA_GONE);
+	assert_null(c.ids);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -677,6 +730,8 @@ main(void)
 		cmocka_unit_test(name_parse_extracts_seq_and_type),
 		T(listing_is_in_sequence_order),
 		T(listing_is_bounded),
+		T(ceremonies_are_discovered),
+		T(listing_faults_are_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
