@@ -3,7 +3,7 @@
  *
  * Limits: envelope names at most EXCH_NAME_MAX characters (pattern in
  * exchange.h); reads at most the caller's max (EXCH_READ_MAX_DEFAULT
- * suggested); at most EXCH_LIST_MAX directory entries per ceremony folder.
+ * suggested); at most EXCH_LIST_MAX directory entries per listed folder.
  *
  * Every path is resolved relative to the ceremony folder's descriptor, so
  * a folder swapped for a symlink after exch_open cannot redirect us, and
