@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,13 +30,14 @@
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "media/file.h"
 
 #define TIME_LEN	20	/* 2026-11-23T10:53:03Z */
-#define ACTOR_SELF	"conclave"
 
 struct transcript {
 	int fd;
-	char *path;
+	int dirfd;	/* the transcript's directory */
+	char *name;	/* its name there */
 	uint64_t records;
 	off_t size;
 	uint8_t head[TRANSCRIPT_HASH_BYTES];
@@ -519,82 +519,49 @@ out:
 	return e;
 }
 
-/* Read an open regular file whole, at most max bytes. */
+/*
+ * Open path's directory (no symlink as its last component) and give the
+ * final name, which media/file.h wants on its own.
+ */
 static int
-read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
+open_parent(const char *path, int *dirfd, char **name)
 {
-	struct stat sb;
-	uint8_t *p = NULL;
-	size_t got = 0;
-	ssize_t n;
-	int e = CK_ERR_INTERNAL;
+	char *d = strdup(path), *b = strdup(path);
+	int e = CK_ERR_ALLOC;
 
-	*buf = NULL;
-	*len = 0;
-	if (fstat(fd, &sb) != 0) {
-		e = CK_ERR_IO;
+	*dirfd = -1;
+	*name = NULL;
+	if (d == NULL || b == NULL)
 		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		e = CK_ERR_NOT_REGULAR;
+	if ((e = file_open_dir(AT_FDCWD, dirname(d), 0, 0, dirfd)) != CK_OK)
 		goto out;
-	}
-	if ((uint64_t)sb.st_size > max) {
-		e = CK_ERR_TOO_LARGE;
-		goto out;
-	}
-	if ((p = malloc((size_t)sb.st_size + 1)) == NULL) {
+	if ((*name = strdup(basename(b))) == NULL) {
+		close(*dirfd);
+		*dirfd = -1;
 		e = CK_ERR_ALLOC;
 		goto out;
 	}
-	/* One byte more than fstat said, so a file that grew is noticed. */
-	while (got <= (size_t)sb.st_size) {
-		n = pread(fd, p + got, (size_t)sb.st_size + 1 - got, (off_t)got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = CK_ERR_IO;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	if (got != (size_t)sb.st_size) {
-		e = CK_ERR_IO;
-		goto out;
-	}
-	*buf = p;
-	*len = got;
-	p = NULL;
 	e = CK_OK;
 out:
-	free(p);
+	free(d);
+	free(b);
 	return e;
 }
 
+/* dirfd/name + suffix, e.g. the .minisig beside a transcript. */
 static int
-open_error(void)
+read_beside(int dirfd, const char *name, const char *suffix, size_t max,
+    uint8_t **buf, size_t *len)
 {
-	switch (errno) {
-	case ENOENT: return CK_ERR_NOT_FOUND;
-	case EEXIST: return CK_ERR_EXISTS;
-	case ELOOP: return CK_ERR_SYMLINK;
-	default: return CK_ERR_IO;
-	}
-}
-
-static int
-read_path(const char *path, size_t max, uint8_t **buf, size_t *len)
-{
-	int fd, e;
+	char *n;
+	int e;
 
 	*buf = NULL;
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return open_error();
-	e = read_fd(fd, max, buf, len);
-	close(fd);
+	if (asprintf(&n, "%s%s", name, suffix) < 0)
+		return CK_ERR_ALLOC;
+	e = file_read(dirfd, n, max, buf, len);
+	free(n);
 	return e;
 }
 
@@ -604,31 +571,31 @@ transcript_verify(const char *path, const struct minisig_pubkey *expect,
 {
 	uint8_t *buf = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0;
-	char *sigpath = NULL;
-	int e;
+	char *name = NULL;
+	int dirfd = -1, e;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((e = read_path(path, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK) {
+	if ((e = open_parent(path, &dirfd, &name)) != CK_OK ||
+	    (e = file_read(dirfd, name, TRANSCRIPT_MAX_BYTES, &buf, &len)) !=
+	    CK_OK) {
 		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
 		    ck_strerror(e));
 		goto out;
 	}
-	if (asprintf(&sigpath, "%s.minisig", path) < 0) {
-		sigpath = NULL;
-		e = CK_ERR_ALLOC;
-		goto out;
-	}
-	e = read_path(sigpath, MINISIG_MAX_SIGFILE, &sig, &siglen);
+	e = read_beside(dirfd, name, ".minisig", MINISIG_MAX_SIGFILE, &sig,
+	    &siglen);
 	if (e != CK_OK && e != CK_ERR_NOT_FOUND) {
-		fail_at(rep, 0, NULL, "cannot read %s: %s", sigpath,
+		fail_at(rep, 0, NULL, "cannot read its .minisig: %s",
 		    ck_strerror(e));
 		goto out;
 	}
 	e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
 out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(name);
 	free(buf);
 	free(sig);
-	free(sigpath);
 	return e;
 }
 
@@ -637,30 +604,17 @@ transcript_load_pubkey(const char *path, struct minisig_pubkey *pk)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int e;
+	char *name = NULL;
+	int dirfd = -1, e;
 
-	if ((e = read_path(path, MINISIG_MAX_PUBFILE, &buf, &len)) == CK_OK)
+	if ((e = open_parent(path, &dirfd, &name)) == CK_OK &&
+	    (e = file_read(dirfd, name, MINISIG_MAX_PUBFILE, &buf, &len)) ==
+	    CK_OK)
 		e = minisig_pubkey_parse(buf, len, pk);
+	if (dirfd >= 0)
+		close(dirfd);
+	free(name);
 	free(buf);
-	return e;
-}
-
-/* Make a rename or a creation in path's directory durable. */
-static int
-fsync_parent(const char *path)
-{
-	char *copy = strdup(path);
-	int fd, e = CK_ERR_IO;
-
-	if (copy == NULL)
-		return CK_ERR_ALLOC;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		if (fsync(fd) == 0)
-			e = CK_OK;
-		close(fd);
-	}
-	free(copy);
 	return e;
 }
 
@@ -680,48 +634,6 @@ write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return CK_OK;
-}
-
-/* Write path whole or not at all: temp file, fsync, rename, fsync dir. */
-static int
-write_atomic(const char *path, const void *buf, size_t len)
-{
-	char *tmp = NULL;
-	int fd = -1, e = CK_ERR_INTERNAL;
-
-	if (asprintf(&tmp, "%s.tmp", path) < 0) {
-		tmp = NULL;
-		e = CK_ERR_ALLOC;
-		goto out;
-	}
-	/* A temp file left by a crash is ours and incomplete. */
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-	if (fd < 0) {
-		e = open_error();
-		goto out;
-	}
-	if ((e = write_all(fd, buf, len)) != CK_OK)
-		goto out;
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		e = CK_ERR_IO;
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		e = CK_ERR_IO;
-		goto out;
-	}
-	e = fsync_parent(path);
-out:
-	if (fd >= 0)
-		close(fd);
-	if (e != CK_OK && tmp != NULL)
-		(void)unlink(tmp);
-	free(tmp);
-	return e;
 }
 
 static void
@@ -863,21 +775,25 @@ transcript_append(struct transcript *t, const struct transcript_event *ev)
 	return append_record(t, ev);
 }
 
-static struct transcript *
-transcript_new(const char *path, const unsigned char *sk)
+static int
+transcript_new(struct transcript **tp, const char *path,
+    const unsigned char *sk)
 {
 	struct transcript *t = calloc(1, sizeof(*t));
+	int e;
 
+	*tp = NULL;
 	if (t == NULL)
-		return NULL;
+		return CK_ERR_ALLOC;
 	t->fd = -1;
-	if ((t->path = strdup(path)) == NULL) {
+	if ((e = open_parent(path, &t->dirfd, &t->name)) != CK_OK) {
 		free(t);
-		return NULL;
+		return e;
 	}
 	t->sk = sk;
 	minisig_pubkey_from_sk(&t->key, sk);
-	return t;
+	*tp = t;
+	return CK_OK;
 }
 
 /* details for open and resume: the key first, then the caller's fields. */
@@ -923,32 +839,36 @@ transcript_open(struct transcript **tp, const char *path, const char *actor,
 {
 	struct transcript_event ev = { .type = "open", .actor = actor };
 	struct transcript *t = NULL;
-	int created = 0, e = CK_ERR_ALLOC;
+	int created = 0, e;
 
 	*tp = NULL;
-	if ((t = transcript_new(path, sk)) == NULL)
+	if ((e = transcript_new(&t, path, sk)) != CK_OK)
 		goto out;
 	if ((e = key_details(t, 1, prev_transcript, details, &ev.details)) !=
 	    CK_OK)
 		goto out;
 	if (prev_transcript != NULL)
 		memcpy(t->head, prev_transcript, TRANSCRIPT_HASH_BYTES);
-	t->fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND |
-	    O_CLOEXEC, 0644);
+	t->fd = openat(t->dirfd, t->name, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_APPEND | O_CLOEXEC, 0644);
 	if (t->fd < 0) {
-		e = open_error();
+		e = file_errno(errno);
 		goto out;
 	}
 	created = 1;
-	if ((e = append_record(t, &ev)) != CK_OK ||
-	    (e = fsync_parent(path)) != CK_OK)
+	if ((e = append_record(t, &ev)) != CK_OK)
 		goto out;
+	/* The new name must survive a power cut as well as the record. */
+	if (fsync(t->dirfd) != 0) {
+		e = file_errno(errno);
+		goto out;
+	}
 	*tp = t;
 	t = NULL;
 	e = CK_OK;
 out:
 	if (t != NULL && created)
-		(void)unlink(path);
+		(void)unlinkat(t->dirfd, t->name, 0);
 	json_decref(ev.details);
 	transcript_free(t);
 	return e;
@@ -967,13 +887,15 @@ transcript_resume(struct transcript **tp, const char *path, const char *actor,
 	int e = CK_ERR_ALLOC;
 
 	*tp = NULL;
-	if ((t = transcript_new(path, sk)) == NULL)
+	if ((e = transcript_new(&t, path, sk)) != CK_OK)
 		goto out;
-	if ((t->fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		e = open_error();
+	if ((t->fd = openat(t->dirfd, t->name, O_RDWR | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		e = file_errno(errno);
 		goto out;
 	}
-	if ((e = read_fd(t->fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK)
+	if ((e = file_read(t->dirfd, t->name, TRANSCRIPT_MAX_BYTES, &buf,
+	    &len)) != CK_OK)
 		goto out;
 	memset(&rep, 0, sizeof(rep));
 	if ((e = scan_records(buf, len, 1, &st, &rep)) != CK_OK)
@@ -1004,18 +926,34 @@ out:
 	return e;
 }
 
+/* Write dirfd/name + suffix atomically, replacing an older one. */
+static int
+write_beside(const struct transcript *t, const char *suffix, const char *buf,
+    size_t len)
+{
+	char *n;
+	int e;
+
+	if (asprintf(&n, "%s%s", t->name, suffix) < 0)
+		return CK_ERR_ALLOC;
+	e = file_write_atomic(t->dirfd, n, buf, len, 0644, FILE_REPLACE);
+	free(n);
+	return e;
+}
+
 /* Sign the file as it is on disk, after checking it as a verifier will. */
 static int
 sign_files(struct transcript *t)
 {
 	struct transcript_report rep;
-	char *tc = NULL, *sig = NULL, *pub = NULL, *p = NULL;
+	char *tc = NULL, *sig = NULL, *pub = NULL;
 	size_t len, siglen, publen;
 	uint8_t *buf = NULL;
 	struct scan st;
 	int e;
 
-	if ((e = read_fd(t->fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK)
+	if ((e = file_read(t->dirfd, t->name, TRANSCRIPT_MAX_BYTES, &buf,
+	    &len)) != CK_OK)
 		goto out;
 	memset(&rep, 0, sizeof(rep));
 	if ((e = scan_records(buf, len, 0, &st, &rep)) != CK_OK)
@@ -1026,32 +964,20 @@ sign_files(struct transcript *t)
 		e = CK_ERR_STATE;
 		goto out;
 	}
-	e = CK_ERR_ALLOC;
-	if ((tc = trusted_comment(st.records, st.head)) == NULL)
+	if ((tc = trusted_comment(st.records, st.head)) == NULL) {
+		e = CK_ERR_ALLOC;
 		goto out;
+	}
 	if ((e = minisig_sign(buf, len, t->sk, tc, &sig, &siglen)) != CK_OK ||
-	    (e = minisig_pubkey_format(&t->key, &pub, &publen)) != CK_OK)
+	    (e = minisig_pubkey_format(&t->key, &pub, &publen)) != CK_OK ||
+	    (e = write_beside(t, ".pub", pub, publen)) != CK_OK)
 		goto out;
-	if (asprintf(&p, "%s.pub", t->path) < 0) {
-		p = NULL;
-		e = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((e = write_atomic(p, pub, publen)) != CK_OK)
-		goto out;
-	free(p);
-	if (asprintf(&p, "%s.minisig", t->path) < 0) {
-		p = NULL;
-		e = CK_ERR_ALLOC;
-		goto out;
-	}
-	e = write_atomic(p, sig, siglen);
+	e = write_beside(t, ".minisig", sig, siglen);
 out:
 	free(buf);
 	free(tc);
 	free(sig);
 	free(pub);
-	free(p);
 	return e;
 }
 
@@ -1102,6 +1028,8 @@ transcript_free(struct transcript *t)
 		return;
 	if (t->fd >= 0)
 		close(t->fd);
-	free(t->path);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	free(t->name);
 	free(t);
 }
