@@ -599,3 +599,18 @@ envelope_file_name_parse(const char *name, size_t len, uint64_t *seq,
 	*type = t;
 	return CK_OK;
 }
+
+int
+envelope_file_name_matches(const struct envelope *env, const char *name,
+    size_t len)
+{
+	enum envelope_type t;
+	uint64_t seq;
+	int e;
+
+	if (env == NULL || name == NULL)
+		return CK_ERR_INVALID_ARG;
+	if ((e = envelope_file_name_parse(name, len, &seq, &t)) != CK_OK)
+		return e;
+	return seq == env->seq && t == env->type ? CK_OK : CK_ERR_BAD_NAME;
+}

@@ -227,4 +227,12 @@ int envelope_file_name(uint64_t seq, enum envelope_type type,
 int envelope_file_name_parse(const char *name, size_t len, uint64_t *seq,
     enum envelope_type *type) CK_WUR;
 
+/*
+ * The name a parsed envelope was read from must be the name it would be
+ * written under: CK_OK, or CK_ERR_BAD_NAME when the name is malformed or
+ * its seq or type differs from the envelope's (a renamed or misplaced file).
+ */
+int envelope_file_name_matches(const struct envelope *env, const char *name,
+    size_t len) CK_WUR;
+
 #endif

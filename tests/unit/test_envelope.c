@@ -843,6 +843,29 @@ file_names_are_strict(void **state)
 }
 
 static void
+file_name_must_match_the_envelope(void **state)
+{
+	struct envelope env;
+	uint8_t *bin = NULL;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(envelope_build(ENVELOPE_CLOSING_RESULT, cid, 12, CREATED,
+	    "{}", 2, sk_b, &bin, &len), CK_OK);
+	assert_int_equal(envelope_parse(bin, len, &env), CK_OK);
+	assert_int_equal(envelope_file_name_matches(&env,
+	    "000012-closing-result.env", 25), CK_OK);
+	assert_int_equal(envelope_file_name_matches(&env,
+	    "000013-closing-result.env", 25), CK_ERR_BAD_NAME);
+	assert_int_equal(envelope_file_name_matches(&env,
+	    "000012-closing-request.env", 26), CK_ERR_BAD_NAME);
+	assert_int_equal(envelope_file_name_matches(&env,
+	    "000012-closing-result.env~", 26), CK_ERR_BAD_NAME);
+	envelope_free(&env);
+	free(bin);
+}
+
+static void
 ceremony_ids_are_lowercase_hex(void **state)
 {
 	uint8_t a[ENVELOPE_CEREMONY_ID_BYTES], b[ENVELOPE_CEREMONY_ID_BYTES];
@@ -881,6 +904,7 @@ main(void)
 		cmocka_unit_test(binding_rules_and_their_order),
 		cmocka_unit_test(type_registry_is_complete_and_stable),
 		cmocka_unit_test(file_names_are_strict),
+		cmocka_unit_test(file_name_must_match_the_envelope),
 		cmocka_unit_test(ceremony_ids_are_lowercase_hex),
 	};
 
