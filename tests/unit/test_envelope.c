@@ -230,6 +230,12 @@ add_armor_vectors(const uint8_t *good, size_t goodlen, const uint8_t *badsig,
 	buf[blen - 1] = '\n';
 	buf[blen] = s[ENVELOPE_ARMOR_LINE - 1];
 	add("armor-short-line.asc", buf, tlen, CK_ERR_FORMAT);
+	/* The first line as two of 32: each length alone would be fine. */
+	blen = (size_t)(s - text) + ENVELOPE_ARMOR_LINE / 2;
+	memcpy(buf, text, blen);
+	buf[blen] = '\n';
+	strcpy(buf + blen + 1, text + blen);
+	add("armor-split-line.asc", buf, tlen + 1, CK_ERR_FORMAT);
 
 	memcpy(buf, text, tlen + 1);
 	buf[(size_t)(s - text) + 10] = '!';
