@@ -628,7 +628,9 @@ write_all(int fd, const void *buf, size_t len)
 		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n < 0)
+			return file_errno(errno);
+		if (n == 0)
 			return CK_ERR_IO;
 		p += n;
 		len -= (size_t)n;
@@ -735,7 +737,9 @@ append_record(struct transcript *t, const struct transcript_event *ev)
 		return CK_ERR_TOO_LARGE;
 	if ((e = build_line(t, ev, &line, &len)) != CK_OK)
 		return e;
-	if ((e = write_all(t->fd, line, len)) != CK_OK || fsync(t->fd) != 0) {
+	if ((e = write_all(t->fd, line, len)) == CK_OK && fsync(t->fd) != 0)
+		e = file_errno(errno);
+	if (e != CK_OK) {
 		/*
 		 * Best effort: transcript_resume also cuts a torn line. The
 		 * state of the file is unknown now, so stop appending.
@@ -743,7 +747,6 @@ append_record(struct transcript *t, const struct transcript_event *ev)
 		if (ftruncate(t->fd, t->size) == 0)
 			(void)fsync(t->fd);
 		t->broken = 1;
-		e = CK_ERR_IO;
 		goto out;
 	}
 	hash_line((const uint8_t *)line, len - 1, t->head);

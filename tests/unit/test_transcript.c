@@ -4,7 +4,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -252,6 +254,51 @@ resume_refuses_a_damaged_journal(void **state)
 }
 
 static void
+failed_write_is_cut_back_and_stops_appends(void **state)
+{
+	struct fx *f = *state;
+	struct transcript *t = NULL;
+	struct transcript_event ev = { .type = "big", .actor = "op" };
+	struct rlimit old, lim;
+	uint8_t *before, *after;
+	size_t len, len2;
+	char pad[2000];
+	int e;
+
+	assert_int_equal(transcript_open(&t, f->path, "operator", NULL, NULL,
+	    f->sk), CK_OK);
+	append_events(t, 1);
+	before = slurp(f->path, &len);
+	/* The medium fills up in the middle of the next record. */
+	memset(pad, 'x', sizeof(pad) - 1);
+	pad[sizeof(pad) - 1] = '\0';
+	ev.details = json_pack("{ss}", "pad", pad);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = len + 100;
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	e = transcript_append(t, &ev);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(e, CK_ERR_IO);
+	after = slurp(f->path, &len2);
+	assert_int_equal(len2, len);	/* the partial record was cut off */
+	assert_memory_equal(after, before, len);
+	/* This handle no longer knows the file: it refuses to go on. */
+	assert_int_equal(transcript_append(t, &ev), CK_ERR_STATE);
+	json_decref(ev.details);
+	transcript_free(t);
+	t = NULL;
+	assert_int_equal(transcript_resume(&t, f->path, "operator", f->sk),
+	    CK_OK);
+	assert_int_equal(transcript_close(t, "operator", NULL), CK_OK);
+	transcript_free(t);
+	free(before);
+	free(after);
+}
+
+static void
 previous_transcript_links_ceremonies(void **state)
 {
 	struct fx *f = *state;
@@ -462,6 +509,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(closed_transcript_refuses_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_cuts_a_torn_line_and_continues, setup, teardown),
 		cmocka_unit_test_setup_teardown(resume_refuses_a_damaged_journal, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_write_is_cut_back_and_stops_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(previous_transcript_links_ceremonies, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_events_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_names_missing_signature_and_wrong_key, setup, teardown),
