@@ -319,3 +319,13 @@ vault_init_ceremony(struct http_client *c, const json_t *request,
 	id->recovery_seal = st.recovery_seal;
 	return CK_OK;
 }
+
+int
+vault_identity_json(const struct vault_identity *id, json_t **out)
+{
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "address", id->address,
+	    "version", id->version, "cluster_name", id->cluster_name,
+	    "cluster_id", id->cluster_id, "type", id->type,
+	    "recovery_seal", id->recovery_seal);
+	return *out != NULL ? CK_OK : CK_ERR_ALLOC;
+}

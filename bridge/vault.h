@@ -120,6 +120,13 @@ struct vault_identity {
 };
 
 /*
+ * The identity as a JSON object for an init-result payload:
+ * {"address","version","cluster_name","cluster_id","type","recovery_seal"}
+ * (strings, cluster_* "" while sealed; recovery_seal a boolean).
+ */
+int vault_identity_json(const struct vault_identity *id, json_t **out) CK_WUR;
+
+/*
  * The HTTP half of `conclave-bridge init`: checks the server is not yet
  * initialised (CK_ERR_ALREADY_INIT), PUTs sys/init with the request as
  * given, then reads seal-status for the server's identity. A Shamir server

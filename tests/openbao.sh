@@ -69,7 +69,9 @@ bao_init() {
 	else
 		body="{\"secret_shares\":$n,\"secret_threshold\":$t}"
 	fi
-	bao_curl "$name" -f -X PUT -d "$body" "$(bao_addr "$name")/v1/sys/init" >"$d/init.json" &&
+	# A Raft node's init waits for its first election: allow more time.
+	bao_curl "$name" -f --max-time 60 -X PUT -d "$body" \
+	    "$(bao_addr "$name")/v1/sys/init" >"$d/init.json" &&
 	    jq -e '.root_token | length > 0' "$d/init.json" >/dev/null
 }
 
@@ -141,6 +143,9 @@ _bao_config() {
 			echo "storage \"raft\" {"
 			echo "  path    = \"$d/data\""
 			echo "  node_id = \"$1\""
+			# Production timing (the default 5) makes init wait ~6 s for
+			# the first election; 1 is the tuning for fast local disks.
+			echo "  performance_multiplier = 1"
 			local peer
 			for peer in $(cat "$d/raft"); do
 				echo "  retry_join {"

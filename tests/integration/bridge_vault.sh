@@ -2,16 +2,18 @@
 # bridge/vault's typed calls against a real OpenBao: the server half of
 # tests/unit/test_vault.c (init with vault_init_ceremony, sealed 503,
 # unseal and reset, a disabled legacy endpoint, root token lookup and
-# revocation proof), which skips itself without CONCLAVE_TEST_BAO_ADDR.
+# revocation proof; init with recovery shares on a static seal), which
+# skips itself without CONCLAVE_TEST_BAO_ADDR / CONCLAVE_TEST_BAO_STATIC_ADDR.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 
 bin="$BUILD/tests/test_vault"
-if ! bao_start_shamir v; then
+if ! bao_start_shamir v || ! bao_start_static vs; then
 	fail "OpenBao server starts"
 	finish
 fi
-out=$(CONCLAVE_TEST_BAO_ADDR=$(bao_addr v) "$bin" 2>&1)
+out=$(CONCLAVE_TEST_BAO_ADDR=$(bao_addr v) CONCLAVE_TEST_BAO_STATIC_ADDR=$(bao_addr vs) \
+    "$bin" 2>&1)
 rc=$?
 echo "$out" | sed 's/^/    | /'
 check "test_vault against a real OpenBao passes" [ "$rc" -eq 0 ]

@@ -56,8 +56,8 @@ else
 fi
 
 t0=$(date +%s%N)
-if bao_start_raft3 r; then
-	ok "raft: three nodes start ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+if bao_start_raft3 r --tls; then
+	ok "raft: three TLS nodes start ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 	check "raft: init node 1 (3/2)" bao_init r1 3 2
 	keys=($(jq -r '.keys[]' "$(bao_dir r1)/init.json"))
 	check "raft: unseal node 1" bao_unseal r1 "${keys[0]}" "${keys[1]}"
@@ -77,6 +77,6 @@ if bao_start_raft3 r; then
 	    -H "X-Vault-Token: $(jq -r .root_token "$(bao_dir r1)/init.json")" \
 	    "$(bao_addr r1)/v1/sys/storage/raft/configuration"
 else
-	fail "raft: three nodes start"
+	fail "raft: three TLS nodes start"
 fi
 finish

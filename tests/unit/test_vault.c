@@ -1,7 +1,8 @@
 /*
  * bridge/vault: seal-status parsing of both servers' shapes and hostile
  * variants (always), and the typed calls against a real OpenBao when
- * CONCLAVE_TEST_BAO_ADDR names an uninitialised Shamir server (started by
+ * CONCLAVE_TEST_BAO_ADDR names an uninitialised Shamir server and
+ * CONCLAVE_TEST_BAO_STATIC_ADDR an uninitialised static-seal one (started by
  * tests/integration/bridge_vault.sh; skipped otherwise). The server tests
  * run in order, as one init ceremony: init, unseal, lookup, revoke.
  */
@@ -266,6 +267,56 @@ s5_root_token_lookup_and_revoke(void **state)
 	assert_string_equal(ti.accessor, "");
 }
 
+/* ---- against a real static-seal (auto-unseal) OpenBao ---- */
+
+static int
+static_setup(void **state)
+{
+	static struct server s;
+	struct http_config cfg = { 0 };
+
+	if ((cfg.address = getenv("CONCLAVE_TEST_BAO_STATIC_ADDR")) == NULL)
+		return 0;
+	if (http_client_new(&cfg, &s.c) != CK_OK)
+		return -1;
+	*state = &s;
+	return 0;
+}
+
+static void
+st_init_with_recovery_shares(void **state)
+{
+	struct server *s = *state;
+	struct vault_identity id;
+	json_t *wrong, *req, *idj;
+
+	NEED_SERVER(s);
+	/* Unseal-share fields on an auto-unseal seal: the server's 400 is
+	 * passed through with its message. */
+	wrong = json_pack("{s:i, s:i}", "secret_shares", 3, "secret_threshold", 2);
+	assert_int_equal(vault_init(s->c, wrong, &s->init), CK_ERR_SERVER);
+	assert_null(s->init);
+	assert_non_null(strstr(http_error_detail(s->c), "secret_shares"));
+	req = json_pack("{s:i, s:i}", "recovery_shares", 3, "recovery_threshold", 2);
+	assert_int_equal(vault_init_ceremony(s->c, req, &s->init, &id), CK_OK);
+	assert_int_equal(json_array_size(json_object_get(s->init, "recovery_keys")), 3);
+	assert_int_equal(json_array_size(json_object_get(s->init, "keys")), 0);
+	assert_string_equal(id.type, "static");
+	assert_true(id.recovery_seal);
+	/* Auto-unsealed by init, so the cluster is known at once. */
+	assert_int_equal(strlen(id.cluster_id), 36);
+	assert_true(id.cluster_name[0] != '\0');
+	assert_int_equal(vault_identity_json(&id, &idj), CK_OK);
+	assert_string_equal(json_string_value(json_object_get(idj, "cluster_id")),
+	    id.cluster_id);
+	assert_true(json_is_true(json_object_get(idj, "recovery_seal")));
+	assert_string_equal(json_string_value(json_object_get(idj, "address")),
+	    getenv("CONCLAVE_TEST_BAO_STATIC_ADDR"));
+	json_decref(idj);
+	json_decref(wrong);
+	json_decref(req);
+}
+
 int
 main(void)
 {
@@ -281,9 +332,13 @@ main(void)
 		cmocka_unit_test(s4_disabled_endpoint),
 		cmocka_unit_test(s5_root_token_lookup_and_revoke),
 	};
+	const struct CMUnitTest static_seal[] = {
+		cmocka_unit_test(st_init_with_recovery_shares),
+	};
 
 	if (secmem_init() != CK_OK || http_global_init() != CK_OK)
 		return 1;
 	return cmocka_run_group_tests(offline, NULL, NULL) |
-	    cmocka_run_group_tests(server, server_setup, server_teardown);
+	    cmocka_run_group_tests(server, server_setup, server_teardown) |
+	    cmocka_run_group_tests(static_seal, static_setup, server_teardown);
 }
