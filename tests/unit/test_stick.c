@@ -473,6 +473,35 @@ mount_read_only_export_and_read_back(void **state)
 	detach(dev);
 }
 
+/* The stick is pulled in the middle of an export. */
+static void
+yanked_during_export(void **state)
+{
+	char img[128], dev[64], mnt[128], opts[300];
+	struct stick_mount m;
+	struct exch_dir *d = NULL;
+	int r;
+
+	(void)state;
+	NEED_LOOP();
+	snprintf(mnt, sizeof(mnt), "%s/mnt", tmp);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	mount_fresh(img, sizeof(img), dev, sizeof(dev), mnt, &m);
+	assert_int_equal(stick_set_writable(&m, 1), CK_OK);
+	assert_int_equal(exch_open(mnt, ID, EXCH_CREATE, &d), CK_OK);
+	assert_int_equal(exch_write(d, "000001-a.env", "before", 6, 0), CK_OK);
+	run("truncate -s 0 '%s' && losetup -c '%s'", img, dev);
+	assert_int_equal(exch_write(d, "000002-a.env", "during", 6, 0),
+	    CK_ERR_MEDIA_GONE);
+	exch_close(d);
+	/* The sync may or may not notice; either way the mount goes away. */
+	r = stick_unmount(&m);
+	assert_true(r == CK_OK || r == CK_ERR_MEDIA_GONE);
+	mount_opts(mnt, opts, sizeof(opts));
+	assert_string_equal(opts, "");
+	detach(dev);
+}
+
 static void
 mount_refusals(void **state)
 {
@@ -509,6 +538,7 @@ main(void)
 		T(labels_are_sanitised),
 		T(scan_is_bounded),
 		T(mount_read_only_export_and_read_back),
+		T(yanked_during_export),
 		T(mount_refusals),
 	};
 
