@@ -3,9 +3,8 @@
  * parsing, decryption into secmem, detached signatures.
  *
  * Limits (see pgp.h): key files PGP_KEYFILE_MAX, messages PGP_MSG_MAX,
- * plaintext PGP_PLAINTEXT_MAX, PGP_IMPORT_MAX keys per file,
- * PGP_RECIPIENTS_MAX PKESK packets, PGP_PACKETS_MAX packets per message,
- * PGP_PARTIAL_MAX partial-length chunks per packet.
+ * plaintext PGP_PLAINTEXT_MAX, PGP_IMPORT_MAX keys per file; packet
+ * limits are crypto/pgppkt's.
  *
  * Threat assumptions: key files and messages come from sticks and the
  * server, so they are bounded here before gpg sees them and the packet
@@ -32,17 +31,8 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 
-#define PGP_PACKETS_MAX	64
-#define PGP_PARTIAL_MAX	4096
 #define PGP_HOME_TEMPLATE	"/conclave-gpg.XXXXXX"
 #define PGP_GPGME_MIN	"1.18.0"
-
-/* OpenPGP packet tags and algorithms we look at (RFC 9580 §5). */
-#define TAG_PKESK	1
-#define TAG_SKESK	3
-#define TAG_SED	9
-#define TAG_SEIPD	18
-#define TAG_AEAD	20
 
 struct pgp_home {
 	char dir[PATH_MAX];
@@ -521,22 +511,55 @@ enc_usable(gpgme_subkey_t sk)
 }
 
 /*
- * go-crypto's Entity.EncryptionKey: the newest usable encryption subkey
- * (ties go to the later one, as its ">=" does), else the primary if it may
- * encrypt.
+ * go-crypto's Entity.EncryptionKey: the usable encryption subkey with the
+ * newest binding signature (ties go to the later one, as its ">=" does),
+ * else the primary if it may encrypt. bind: the key's subkeys in packet
+ * order, which is gpgme's order too (both list the one keyblock); a
+ * mismatch is CK_ERR_PGP rather than a guess.
  */
-static gpgme_subkey_t
-choose_enc(gpgme_key_t key)
+static int
+choose_enc(gpgme_key_t key, const struct pgppkt_subkeys *bind,
+    gpgme_subkey_t *out, uint32_t *bound)
 {
 	gpgme_subkey_t sk, best = NULL;
+	uint32_t best_bound = 0;
+	size_t i = 0;
 
-	for (sk = key->subkeys->next; sk != NULL; sk = sk->next)
+	*out = NULL;
+	*bound = 0;
+	for (sk = key->subkeys->next; sk != NULL; sk = sk->next, i++) {
+		if (i >= bind->n || sk->timestamp < 0 ||
+		    (uint32_t)sk->timestamp != bind->k[i].created)
+			return CK_ERR_PGP;
 		if (enc_usable(sk) &&
-		    (best == NULL || sk->timestamp >= best->timestamp))
+		    (best == NULL || bind->k[i].bound >= best_bound)) {
 			best = sk;
+			best_bound = bind->k[i].bound;
+		}
+	}
+	if (i != bind->n)
+		return CK_ERR_PGP;
 	if (best == NULL && enc_usable(key->subkeys))
 		best = key->subkeys;
-	return best;
+	*out = best;
+	*bound = best != key->subkeys ? best_bound : 0;
+	return CK_OK;
+}
+
+/* The binding times of fpr's subkeys, from its export. */
+static int
+subkey_bindings(struct pgp_home *h, const char *fpr,
+    struct pgppkt_subkeys *bind)
+{
+	uint8_t *bin = NULL;
+	size_t len;
+	int r;
+
+	if ((r = pgp_export(h, fpr, &bin, &len)) != CK_OK)
+		return r;
+	r = pgppkt_subkeys(bin, len, bind);
+	free(bin);
+	return r;
 }
 
 /* Why no key can encrypt: say "revoked" or "expired" when that is why. */
@@ -671,7 +694,9 @@ fill_keyinfo(struct pgp_home *h, gpgme_key_t key, gpgme_subkey_t enc,
 int
 pgp_key_validate(struct pgp_home *h, const char *fpr, struct pgp_keyinfo *out)
 {
+	struct pgppkt_subkeys bind;
 	struct pgp_keyinfo ki;
+	uint32_t bound;
 	gpgme_key_t key = NULL;
 	gpgme_subkey_t enc;
 	int r = CK_ERR_INTERNAL;
@@ -695,7 +720,10 @@ pgp_key_validate(struct pgp_home *h, const char *fpr, struct pgp_keyinfo *out)
 		r = CK_ERR_KEY_CANNOT_SIGN;
 		goto out;
 	}
-	if ((enc = choose_enc(key)) == NULL) {
+	if ((r = subkey_bindings(h, fpr, &bind)) != CK_OK ||
+	    (r = choose_enc(key, &bind, &enc, &bound)) != CK_OK)
+		goto out;
+	if (enc == NULL) {
 		r = no_enc_reason(key);
 		goto out;
 	}
@@ -706,6 +734,7 @@ pgp_key_validate(struct pgp_home *h, const char *fpr, struct pgp_keyinfo *out)
 	}
 	if ((r = fill_keyinfo(h, key, enc, &ki)) != CK_OK)
 		goto out;
+	ki.enc_bound = bound;
 	*out = ki;
 	r = CK_OK;
  out:
@@ -828,157 +857,6 @@ pgp_export_base64(struct pgp_home *h, const char *fpr, char **out)
 	free(bin);
 	free(b64);
 	return r;
-}
-
-/* ---- PKESK recipients (no key needed) ---- */
-
-/*
- * One packet header (RFC 9580 §4.2: old and new formats). For a body with
- * partial lengths, the chunks are walked and *body is NULL: only data
- * packets may use them, and we never need their contents.
- */
-static int
-pkt_next(struct rd *r, uint8_t *tag, const uint8_t **body, size_t *blen)
-{
-	uint8_t ctb, a, b;
-	uint16_t l16;
-	uint32_t l32;
-	size_t len, chunks = 0;
-	int e;
-
-	*body = NULL;
-	*blen = 0;
-	if ((e = rd_u8(r, &ctb)) != CK_OK)
-		return e;
-	if ((ctb & 0x80) == 0)
-		return CK_ERR_FORMAT;
-	if ((ctb & 0x40) == 0) {	/* old format */
-		*tag = (ctb >> 2) & 0x0f;
-		switch (ctb & 3) {
-		case 0:
-			e = rd_u8(r, &a);
-			len = a;
-			break;
-		case 1:
-			e = rd_u16be(r, &l16);
-			len = l16;
-			break;
-		case 2:
-			e = rd_u32be(r, &l32);
-			len = l32;
-			break;
-		default:	/* indeterminate: to the end */
-			len = rd_left(r);
-			break;
-		}
-		if (e != CK_OK)
-			return e;
-		*blen = len;
-		return rd_ptr(r, body, len);
-	}
-	*tag = ctb & 0x3f;
-	for (;;) {
-		if ((e = rd_u8(r, &a)) != CK_OK)
-			return e;
-		if (a < 192) {
-			len = a;
-		} else if (a < 224) {
-			if ((e = rd_u8(r, &b)) != CK_OK)
-				return e;
-			len = ((size_t)(a - 192) << 8) + b + 192;
-		} else if (a == 255) {
-			if ((e = rd_u32be(r, &l32)) != CK_OK)
-				return e;
-			len = l32;
-		} else {	/* partial: 2^(a & 0x1f) bytes, more follow */
-			if (*tag != TAG_SEIPD && *tag != TAG_AEAD)
-				return CK_ERR_FORMAT;
-			if (++chunks > PGP_PARTIAL_MAX)
-				return CK_ERR_TOO_LARGE;
-			if ((e = rd_ptr(r, body, (size_t)1 << (a & 0x1f))) != CK_OK)
-				return e;
-			continue;
-		}
-		if ((e = rd_ptr(r, body, len)) != CK_OK)
-			return e;
-		if (chunks > 0)
-			*body = NULL;
-		else
-			*blen = len;
-		return CK_OK;
-	}
-}
-
-static int
-parse_pkesk(const uint8_t *body, size_t blen, struct pgp_recipients *rc)
-{
-	uint8_t ver, keyid[8], algo;
-	struct rd r;
-	int e;
-
-	rd_init(&r, body, blen);
-	if ((e = rd_u8(&r, &ver)) != CK_OK)
-		return e;
-	if (ver == 6)
-		return CK_ERR_UNSUPPORTED;
-	if (ver != 3)
-		return CK_ERR_BAD_VERSION;
-	if ((e = rd_bytes(&r, keyid, sizeof(keyid))) != CK_OK ||
-	    (e = rd_u8(&r, &algo)) != CK_OK)
-		return e;
-	if (rd_left(&r) == 0)	/* no encrypted session key */
-		return CK_ERR_TRUNCATED;
-	if (rc->n == PGP_RECIPIENTS_MAX)
-		return CK_ERR_TOO_LARGE;
-	if ((e = codec_hex_encode(keyid, sizeof(keyid), rc->keyid[rc->n],
-	    PGP_KEYID_LEN + 1)) != CK_OK)
-		return e;
-	rc->algo[rc->n] = algo;
-	rc->n++;
-	return CK_OK;
-}
-
-int
-pgp_msg_recipients(const void *msg, size_t len, struct pgp_recipients *out)
-{
-	struct pgp_recipients rc;
-	const uint8_t *body;
-	size_t blen, npkt;
-	uint8_t tag;
-	struct rd r;
-	int e;
-
-	memset(out, 0, sizeof(*out));
-	memset(&rc, 0, sizeof(rc));
-	if (len > PGP_MSG_MAX)
-		return CK_ERR_TOO_LARGE;
-	rd_init(&r, msg, len);
-	for (npkt = 0; npkt < PGP_PACKETS_MAX; npkt++) {
-		if ((e = pkt_next(&r, &tag, &body, &blen)) != CK_OK)
-			return e;
-		switch (tag) {
-		case TAG_PKESK:
-			if (body == NULL)
-				return CK_ERR_FORMAT;
-			if ((e = parse_pkesk(body, blen, &rc)) != CK_OK)
-				return e;
-			break;
-		case TAG_SKESK:
-		case TAG_SED:	/* no integrity protection */
-			return CK_ERR_UNSUPPORTED;
-		case TAG_SEIPD:
-		case TAG_AEAD:
-			if (rc.n == 0)
-				return CK_ERR_FORMAT;
-			if ((e = rd_end(&r)) != CK_OK)
-				return e;
-			*out = rc;
-			return CK_OK;
-		default:
-			return CK_ERR_FORMAT;
-		}
-	}
-	return CK_ERR_TOO_LARGE;
 }
 
 /* ---- decryption and signatures ---- */

@@ -15,7 +15,7 @@
  * rule (newest valid encrypt-capable subkey, else an encrypt-capable
  * primary). The chosen key id is reported so that the appliance can check,
  * before anyone decrypts, that share i's PKESK names holder i's subkey
- * (pgp_msg_recipients parses that without any secret key).
+ * (crypto/pgppkt.h parses that without any secret key).
  *
  * Smartcards: pgp_decrypt() and pgp_sign_detached() use whatever secret
  * key gpg-agent can reach, so a card whose key stubs are known to the home
@@ -30,18 +30,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto/pgppkt.h"
 #include "crypto/reader.h"	/* CK_WUR */
 #include "crypto/secmem.h"
 
 #define PGP_FPR_LEN	40	/* v4 fingerprint, lowercase hex */
 #define PGP_KEYID_LEN	16	/* key id, lowercase hex */
 #define PGP_KEYFILE_MAX	(256 * 1024)	/* a public or secret key file */
-#define PGP_MSG_MAX	(64 * 1024)	/* an encrypted share or token */
+#define PGP_MSG_MAX	PGPPKT_MSG_MAX	/* an encrypted share or token */
 #define PGP_PLAINTEXT_MAX	4096	/* a decrypted share or token */
-#define PGP_EXPORT_MAX	(256 * 1024)	/* one exported public key */
+#define PGP_EXPORT_MAX	PGPPKT_KEY_MAX	/* one exported public key */
 #define PGP_SIG_MAX	(16 * 1024)	/* one detached signature */
 #define PGP_IMPORT_MAX	8	/* keys accepted from one file */
-#define PGP_RECIPIENTS_MAX	16	/* PKESK packets in one message */
 #define PGP_UID_MAX	256	/* bytes of a user id we keep */
 #define PGP_ALGO_MAX	24	/* "rsa3072", "ed25519", "cv25519" ... */
 
@@ -71,14 +71,8 @@ struct pgp_keyinfo {
 	char enc_algo[PGP_ALGO_MAX];
 	char uid[PGP_UID_MAX];	/* first valid user id, printable or "" */
 	int64_t enc_created;	/* creation time of the encryption key */
+	int64_t enc_bound;	/* its newest binding signature; 0: primary */
 	unsigned warnings;	/* PGP_WARN_* */
-};
-
-/* Key ids named by an encrypted message's PKESK packets, in order. */
-struct pgp_recipients {
-	size_t n;
-	char keyid[PGP_RECIPIENTS_MAX][PGP_KEYID_LEN + 1];
-	uint8_t algo[PGP_RECIPIENTS_MAX];	/* OpenPGP public-key algorithm */
 };
 
 /*
@@ -112,11 +106,10 @@ int pgp_import_file(struct pgp_home *h, const char *path,
  * CK_ERR_KEY_REVOKED / CK_ERR_KEY_EXPIRED when encryption subkeys exist but
  * all are revoked or expired. CK_ERR_NOT_FOUND for an unknown fingerprint.
  *
- * go-crypto orders subkeys by the creation time of their newest binding
- * signature; gpgme does not expose that, so this uses the subkey's own
- * creation time. They differ only when an older subkey's binding was
- * re-issued (e.g. its expiry extended) after a newer subkey was added;
- * the PKESK check after init catches that case.
+ * Like go-crypto, subkeys are ranked by the creation time of their newest
+ * binding signature (read from the exported key with crypto/pgppkt), not
+ * by their own creation time as gpg does: after an older subkey's expiry
+ * was extended, OpenBao encrypts to it while gpg would pick the newer one.
  */
 int pgp_key_validate(struct pgp_home *h, const char *fpr,
     struct pgp_keyinfo *out) CK_WUR __attribute__((nonnull));
@@ -138,15 +131,6 @@ int pgp_export(struct pgp_home *h, const char *fpr, uint8_t **out,
 /* Standard padded base64 of pgp_export(): an entry of `pgp_keys`. */
 int pgp_export_base64(struct pgp_home *h, const char *fpr, char **out)
     CK_WUR __attribute__((nonnull));
-
-/*
- * PKESK recipients of a binary OpenPGP message, without any key: the
- * message must be ESK packets (PKESK v3 only) followed by exactly one
- * integrity-protected data packet (SEIPD or AEAD), and nothing after.
- * CK_ERR_UNSUPPORTED for SKESK, unprotected data or PKESK v6.
- */
-int pgp_msg_recipients(const void *msg, size_t len,
-    struct pgp_recipients *out) CK_WUR __attribute__((nonnull));
 
 /*
  * Import a secret key (armored or binary, normally passphrase-protected)

@@ -67,13 +67,13 @@ cmd_roster(struct pgp_home *h, int argc, char **argv)
 static int
 cmd_recipients(const char *path)
 {
-	struct pgp_recipients rc;
+	struct pgppkt_recipients rc;
 	unsigned char *msg;
 	size_t len, i;
 	int e;
 
 	msg = slurp(path, &len);
-	e = pgp_msg_recipients(msg, len, &rc);
+	e = pgppkt_recipients(msg, len, &rc);
 	free(msg);
 	if (e != CK_OK)
 		return die(e);

@@ -26,7 +26,7 @@ static const char share[] =
 
 static const char *const fixtures[] = {
 	"holder1", "holder2", "holder3", "holder4", "holder5", "holder6",
-	"holder7", "operator", "witness", "multisub", "signonly",
+	"holder7", "operator", "witness", "multisub", "rebound", "signonly",
 	"expiredsub", "expired", "revoked", "revokedsub", "certonly", "dsaelg",
 };
 #define NFIX (sizeof(fixtures) / sizeof(fixtures[0]))
@@ -242,7 +242,7 @@ good_keys_choose_the_subkey_gpg_and_openbao_use(void **state)
 		"holder6", "holder7", "operator", "witness", "multisub",
 		"certonly", "dsaelg",
 	};
-	struct pgp_recipients rc;
+	struct pgppkt_recipients rc;
 	struct pgp_keyinfo ki;
 	char want[PGP_KEYID_LEN + 1];
 	unsigned char *msg;
@@ -258,7 +258,7 @@ good_keys_choose_the_subkey_gpg_and_openbao_use(void **state)
 		assert_string_equal(ki.enc_keyid, ki.enc_fpr + 24);
 		/* gpg's own encryption names the same subkey. */
 		msg = gpg_encrypt(share, fpr(good[i]), NULL, 0, &len);
-		assert_int_equal(pgp_msg_recipients(msg, len, &rc), CK_OK);
+		assert_int_equal(pgppkt_recipients(msg, len, &rc), CK_OK);
 		assert_int_equal(rc.n, 1);
 		assert_string_equal(rc.keyid[0], ki.enc_keyid);
 		free(msg);
@@ -266,9 +266,57 @@ good_keys_choose_the_subkey_gpg_and_openbao_use(void **state)
 	/* Not the oldest (2021) nor the newest, expired (2023) subkey. */
 	assert_int_equal(pgp_key_validate(F->h, fpr("multisub"), &ki), CK_OK);
 	assert_int_equal(ki.enc_created, 1640995200);	/* 2022-01-01 */
+	assert_int_equal(ki.enc_bound, 1640995200);
 	assert_int_equal(pgp_key_validate(F->h, fpr("holder2"), &ki), CK_OK);
 	assert_string_equal(ki.enc_algo, "rsa4096");
 	assert_string_equal(ki.uid, "Holder Two <holder2@conclave.test>");
+}
+
+/*
+ * rebound: the 2021 subkey's binding was re-issued in 2023, after the 2022
+ * subkey was added. go-crypto (OpenBao) ranks by binding time and picks the
+ * 2021 subkey (tests/integration/pgp_init.sh checks that against a real
+ * server); gpg ranks by creation and picks the 2022 one.
+ */
+static void
+ranking_is_by_binding_signature_time(void **state)
+{
+	struct pgppkt_recipients rc;
+	struct pgppkt_subkeys sk;
+	struct pgp_keyinfo ki;
+	uint8_t *bin;
+	unsigned char *msg;
+	size_t len, cut;
+
+	(void)state;
+	assert_int_equal(pgp_key_validate(F->h, fpr("rebound"), &ki), CK_OK);
+	assert_int_equal(ki.enc_created, 1609459200);	/* 2021-01-01 */
+	assert_int_equal(ki.enc_bound, 1672531200);	/* 2023-01-01 */
+	msg = gpg_encrypt(share, fpr("rebound"), NULL, 0, &len);
+	assert_int_equal(pgppkt_recipients(msg, len, &rc), CK_OK);
+	assert_string_not_equal(rc.keyid[0], ki.enc_keyid);
+	free(msg);
+
+	assert_int_equal(pgp_export(F->h, fpr("rebound"), &bin, &len), CK_OK);
+	assert_int_equal(pgppkt_subkeys(bin, len, &sk), CK_OK);
+	assert_int_equal(sk.n, 2);
+	assert_int_equal(sk.k[0].created, 1609459200);
+	assert_int_equal(sk.k[0].bound, 1672531200);
+	assert_int_equal(sk.k[1].created, 1640995200);
+	assert_int_equal(sk.k[1].bound, 1640995200);
+	assert_int_equal(sk.k[1].algo, 18);	/* ECDH */
+	/* Cut inside a packet: truncated; at a boundary: a shorter key. */
+	for (cut = 0; cut < len; cut++)
+		if (pgppkt_subkeys(bin, cut, &sk) == CK_OK)
+			assert_true(sk.n <= 2 && cut > 0);
+	assert_int_equal(pgppkt_subkeys(bin, len - 1, &sk), CK_ERR_TRUNCATED);
+	assert_int_equal(pgppkt_subkeys(bin, 0, &sk), CK_ERR_TRUNCATED);
+	bin = realloc(bin, 2 * len);
+	memcpy(bin + len, bin, len);
+	assert_int_equal(pgppkt_subkeys(bin, 2 * len, &sk), CK_ERR_TRAILING);
+	assert_int_equal(sk.n, 0);
+	assert_int_equal(pgppkt_subkeys(bin + 1, len - 1, &sk), CK_ERR_FORMAT);
+	free(bin);
 }
 
 static void
@@ -369,7 +417,7 @@ to_new_format(const unsigned char *m, size_t len, size_t *outlen)
 static void
 recipients_are_read_without_a_key(void **state)
 {
-	struct pgp_recipients rc;
+	struct pgppkt_recipients rc;
 	struct pgp_keyinfo k1, k3;
 	unsigned char *msg, *nf, *more;
 	size_t len, nlen = 0, cut;
@@ -379,7 +427,7 @@ recipients_are_read_without_a_key(void **state)
 	assert_int_equal(pgp_key_validate(F->h, fpr("holder1"), &k1), CK_OK);
 	assert_int_equal(pgp_key_validate(F->h, fpr("holder3"), &k3), CK_OK);
 	msg = gpg_encrypt(share, fpr("holder1"), fpr("holder3"), 0, &len);
-	assert_int_equal(pgp_msg_recipients(msg, len, &rc), CK_OK);
+	assert_int_equal(pgppkt_recipients(msg, len, &rc), CK_OK);
 	assert_int_equal(rc.n, 2);
 	assert_true((strcmp(rc.keyid[0], k1.enc_keyid) == 0 &&
 	    strcmp(rc.keyid[1], k3.enc_keyid) == 0) ||
@@ -387,11 +435,11 @@ recipients_are_read_without_a_key(void **state)
 	    strcmp(rc.keyid[0], k3.enc_keyid) == 0));
 	assert_true(rc.algo[0] == 1 || rc.algo[0] == 18);
 	for (cut = 0; cut < len; cut++)
-		assert_int_not_equal(pgp_msg_recipients(msg, cut, &rc), CK_OK);
+		assert_int_not_equal(pgppkt_recipients(msg, cut, &rc), CK_OK);
 	more = malloc(len + 1);
 	memcpy(more, msg, len);
 	more[len] = 0xc1;
-	assert_int_equal(pgp_msg_recipients(more, len + 1, &rc), CK_ERR_TRAILING);
+	assert_int_equal(pgppkt_recipients(more, len + 1, &rc), CK_ERR_TRAILING);
 	assert_int_equal(rc.n, 0);
 	free(more);
 	free(msg);
@@ -399,17 +447,17 @@ recipients_are_read_without_a_key(void **state)
 	/* New-format headers, as OpenBao writes them, parse the same. */
 	msg = gpg_encrypt(share, fpr("holder1"), NULL, 0, &len);
 	nf = to_new_format(msg, len, &nlen);
-	assert_int_equal(pgp_msg_recipients(nf, nlen, &rc), CK_OK);
+	assert_int_equal(pgppkt_recipients(nf, nlen, &rc), CK_OK);
 	assert_int_equal(rc.n, 1);
 	assert_string_equal(rc.keyid[0], k1.enc_keyid);
 	free(nf);
 	msg[3] = 6;	/* PKESK version 6 */
-	assert_int_not_equal(pgp_msg_recipients(msg, len, &rc), CK_OK);
+	assert_int_not_equal(pgppkt_recipients(msg, len, &rc), CK_OK);
 	free(msg);
 
 	/* Armor, a passphrase-only message: refused. */
 	msg = gpg_encrypt(share, fpr("holder1"), NULL, 1, &len);
-	assert_int_equal(pgp_msg_recipients(msg, len, &rc), CK_ERR_FORMAT);
+	assert_int_equal(pgppkt_recipients(msg, len, &rc), CK_ERR_FORMAT);
 	free(msg);
 	snprintf(out, sizeof(out), "%s/sym.gpg", F->base);
 	snprintf(cmd, sizeof(cmd), "printf x | gpg --homedir %s --batch "
@@ -417,7 +465,7 @@ recipients_are_read_without_a_key(void **state)
 	    pgp_home_dir(F->h), out);
 	assert_int_equal(tk_run(cmd, NULL, 0, NULL), 0);
 	msg = tk_slurp(out, &len);
-	assert_int_equal(pgp_msg_recipients(msg, len, &rc), CK_ERR_UNSUPPORTED);
+	assert_int_equal(pgppkt_recipients(msg, len, &rc), CK_ERR_UNSUPPORTED);
 	free(msg);
 	unlink(out);
 }
@@ -546,6 +594,7 @@ main(void)
 		cmocka_unit_test(import_refuses_bad_files_and_secret_keys),
 		cmocka_unit_test(bad_keys_give_their_specific_error),
 		cmocka_unit_test(good_keys_choose_the_subkey_gpg_and_openbao_use),
+		cmocka_unit_test(ranking_is_by_binding_signature_time),
 		cmocka_unit_test(warnings_flag_ecdh_and_dsa_elgamal),
 		cmocka_unit_test(export_is_gpg_export_and_round_trips),
 		cmocka_unit_test(recipients_are_read_without_a_key),

@@ -71,6 +71,14 @@ newkey multisub "Multi Subkey <multisub@conclave.test>" ed25519 sign cv25519 0 2
 g @20220101T000000 --quick-add-key "$FPR_multisub" cv25519 encr 0
 g @20230101T000000 --quick-add-key "$FPR_multisub" cv25519 encr 1d
 
+# The older of two encryption subkeys had its expiry extended in 2023, so
+# its binding signature is the newest: OpenBao (go-crypto ranks by binding
+# time) encrypts to it, while gpg (ranking by key creation) picks the other.
+newkey rebound "Rebound Subkey <rebound@conclave.test>" ed25519 sign cv25519 0 20210101T000000
+g @20220101T000000 --quick-add-key "$FPR_rebound" cv25519 encr 0
+old=$(gpg --batch --with-colons --list-keys "$FPR_rebound" | awk -F: '$1=="fpr"{n++; if (n==2) print $10}')
+g @20230101T000000 --quick-set-expire "$FPR_rebound" 20y "$old"
+
 # Bad keys.
 # Sign-only: no encryption subkey at all.
 newkey signonly "Sign Only <signonly@conclave.test>" ed25519 sign
@@ -94,6 +102,6 @@ newkey certonly "Certify Only <certonly@conclave.test>" ed25519 cert cv25519
 newkey dsaelg "DSA ElGamal <dsaelg@conclave.test>" dsa2048 sign elg2048
 
 for k in holder1 holder2 holder3 holder4 holder5 holder6 holder7 operator witness \
-    multisub signonly expiredsub expired revoked revokedsub certonly dsaelg; do
+    multisub rebound signonly expiredsub expired revoked revokedsub certonly dsaelg; do
 	save "$k"
 done >"$out/fingerprints.txt"

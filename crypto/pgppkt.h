@@ -1,0 +1,65 @@
+/*
+ * OpenPGP packets read without any key (RFC 9580 §4-5), for the two
+ * questions gpgme cannot answer before a decryption:
+ *   - which key ids an encrypted share or token names in its PKESK packets
+ *     (the appliance checks share i against holder i's encryption subkey
+ *     BEFORE anyone decrypts), and
+ *   - when each subkey of a public key was last bound (the creation time of
+ *     its newest binding signature), which is how OpenBao's go-crypto ranks
+ *     encryption subkeys (vault-openbao-api.md §7).
+ * Signatures are not verified here: gpg verified the key on import, and a
+ * forged binding can only make a prediction wrong, which the PKESK check
+ * then catches.
+ */
+#ifndef CONCLAVE_PGPPKT_H
+#define CONCLAVE_PGPPKT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/reader.h"
+
+#define PGPPKT_KEYID_LEN	16	/* key id, lowercase hex */
+#define PGPPKT_MSG_MAX	(64 * 1024)	/* an encrypted share or token */
+#define PGPPKT_KEY_MAX	(256 * 1024)	/* one exported public key */
+#define PGPPKT_RECIPIENTS_MAX	16	/* PKESK packets in one message */
+#define PGPPKT_SUBKEYS_MAX	32	/* subkeys of one key */
+#define PGPPKT_PACKETS_MAX	4096	/* packets in one message or key */
+#define PGPPKT_PARTIAL_MAX	4096	/* partial-length chunks per packet */
+
+/* Key ids named by an encrypted message's PKESK packets, in order. */
+struct pgppkt_recipients {
+	size_t n;
+	char keyid[PGPPKT_RECIPIENTS_MAX][PGPPKT_KEYID_LEN + 1];
+	uint8_t algo[PGPPKT_RECIPIENTS_MAX];	/* OpenPGP public-key algorithm */
+};
+
+/* The subkeys of one transferable public key, in packet order. */
+struct pgppkt_subkeys {
+	size_t n;
+	struct {
+		uint32_t created;	/* the subkey packet's creation time */
+		uint32_t bound;	/* newest binding signature (0x18); 0: none */
+		uint8_t algo;
+	} k[PGPPKT_SUBKEYS_MAX];
+};
+
+/*
+ * PKESK recipients of a binary OpenPGP message: ESK packets (PKESK v3
+ * only) followed by exactly one integrity-protected data packet (SEIPD or
+ * AEAD), and nothing after. Old and new packet headers, partial lengths on
+ * the data packet. CK_ERR_UNSUPPORTED for SKESK, unprotected data (SED) or
+ * PKESK v6; CK_ERR_FORMAT for anything else out of place.
+ */
+int pgppkt_recipients(const void *msg, size_t len,
+    struct pgppkt_recipients *out) CK_WUR __attribute__((nonnull));
+
+/*
+ * Subkeys of a binary transferable public key (one key: a second primary
+ * key packet is CK_ERR_TRAILING), with the creation time of each one's
+ * newest binding signature.
+ */
+int pgppkt_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
+    CK_WUR __attribute__((nonnull));
+
+#endif
