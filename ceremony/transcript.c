@@ -63,6 +63,7 @@ struct scan {
 	uint8_t head[TRANSCRIPT_HASH_BYTES];
 	struct minisig_pubkey key;
 	int closed;
+	uint64_t resumes;
 	size_t good_len;	/* bytes up to the end of the last good line */
 };
 
@@ -338,9 +339,12 @@ check_role(const struct rec *rc, struct scan *st, uint8_t *want_prev,
 			    CK_ERR_FORMAT);
 		return CK_OK;
 	}
-	if (strcmp(rc->type, "resume") == 0 && get_pubkey(d, &st->key) != CK_OK)
-		return role_fail(why, "bad public key in a resume record",
-		    CK_ERR_FORMAT);
+	if (strcmp(rc->type, "resume") == 0) {
+		if (get_pubkey(d, &st->key) != CK_OK)
+			return role_fail(why, "bad public key in a resume "
+			    "record", CK_ERR_FORMAT);
+		st->resumes++;
+	}
 	if (strcmp(rc->type, "close") == 0) {
 		v = json_object_get(d, "records");
 		if (!json_is_integer(v) ||
@@ -464,6 +468,7 @@ fill_report(struct transcript_report *rep, const struct scan *st)
 	memcpy(rep->head, st->head, sizeof(rep->head));
 	rep->key = st->key;
 	rep->has_key = st->records > 0;
+	rep->resumes = st->resumes;
 }
 
 int

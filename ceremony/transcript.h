@@ -108,6 +108,9 @@ struct transcript_report {
 	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* hash of the last good line */
 	struct minisig_pubkey key;	/* the key that signs (last announced) */
 	int has_key;
+	/* resume records: each brought a new key, which the paper record
+	 * must name too, since only people can vouch for it */
+	uint64_t resumes;
 	/* On failure: the first bad record (1-based line) and its seq if
 	 * known, with a short reason; bad_line 0 means the signature files. */
 	uint64_t bad_line;

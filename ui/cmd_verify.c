@@ -92,6 +92,10 @@ cmd_verify_main(int argc, char **argv)
 	printf("OK %s: %" PRIu64 " records, signed by key %s%s, head %s\n",
 	    path, rep.records, id, pubpath != NULL ? " (as given)" :
 	    " (named in the transcript: compare with the paper record)", hex);
+	if (rep.resumes > 0)
+		printf("note: resumed %" PRIu64 " time(s) after a restart, each "
+		    "with a new key; the paper record must name key %s\n",
+		    rep.resumes, id);
 	/* The same hash as the witnesses read it aloud and initial it. */
 	if (words_encode(rep.head, sizeof(rep.head), words, sizeof(words)) ==
 	    CK_OK)

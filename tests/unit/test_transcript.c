@@ -134,6 +134,7 @@ chain_links_every_line(void **state)
 	write_closed(f, 3, NULL, head);
 	assert_int_equal(transcript_verify(f->path, NULL, &rep), CK_OK);
 	assert_int_equal(rep.records, 5);
+	assert_int_equal(rep.resumes, 0);
 	assert_true(rep.closed);
 	assert_memory_equal(rep.head, head, sizeof(head));
 	minisig_pubkey_from_sk(&pk, f->sk);
@@ -218,6 +219,7 @@ resume_cuts_a_torn_line_and_continues(void **state)
 	transcript_free(t);
 	assert_int_equal(transcript_verify(f->path, NULL, &rep), CK_OK);
 	assert_int_equal(rep.records, 3 + 1 + 1 + 1);
+	assert_int_equal(rep.resumes, 1);
 	/* Signed by the key the resume record announced. */
 	minisig_pubkey_from_sk(&key2, sk2);
 	assert_memory_equal(&rep.key, &key2, sizeof(key2));
