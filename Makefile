@@ -12,7 +12,7 @@ VERSION := $(shell cat VERSION)
 
 # The appliance must never link a network library: libcurl is only in
 # BRIDGE_PKGS, and tests/regress/appliance_links.sh checks the binary.
-CORE_PKGS   := libsodium gpgme libqrencode zbar jansson
+CORE_PKGS   := libsodium gpgme libqrencode zbar jansson libpng
 UI_PKGS     := ncursesw
 BRIDGE_PKGS := libcurl
 
@@ -58,7 +58,7 @@ UNIT_HELPERS := $(call obj,$(sort $(wildcard tests/unit/helper_*.c)))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
 
 .SECONDARY:
-.PHONY: all check check-unit check-sanitize fuzz-smoke install clean bootstrap
+.PHONY: all check check-unit check-sanitize fuzz-smoke bench-qr install clean bootstrap
 
 all: $(BUILD)/conclave $(BUILD)/conclave-bridge
 
@@ -78,7 +78,7 @@ $(BUILD)/conclave-bridge: $(call obj,bridge/main.c) $(BRIDGE_OBJ) $(CORE_OBJ)
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS) $(UI_OBJ) $(BRIDGE_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(BRIDGE_LIBS) $(CORE_LIBS) $(call pkg_libs,cmocka)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(BRIDGE_LIBS) $(CORE_LIBS) $(call pkg_libs,cmocka) -lm
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -105,6 +105,15 @@ check-sanitize: bootstrap
 
 fuzz-smoke: bootstrap
 	@$(MAKE) --no-print-directory -f tests/fuzz/Makefile smoke
+
+# Figures for the optical airgap (docs/qr.md); prints, asserts nothing.
+$(BUILD)/bench/bench_qr: $(call obj,tests/bench/bench_qr.c tests/unit/helper_camsim.c) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
+
+bench-qr: $(BUILD)/bench/bench_qr
+	@$(BUILD)/bench/bench_qr $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -1,0 +1,589 @@
+/*
+ * QR symbols: libqrencode to encode, zbar to scan, libpng for files.
+ *
+ * Limits on untrusted input: PNG files at most QR_MAX_PNG_BYTES and
+ * QR_MAX_IMAGE_SIDE pixels a side, read without following symlinks; at most
+ * QR_MAX_SYMBOLS codes of at most QR_MAX_PAYLOAD bytes each are taken from
+ * one image (zbar's own decoder bounds a QR payload anyway). zbar looks for
+ * QR codes only: a second symbology is a second parser and, as Glacier
+ * found, a source of false alarms from barcodes hidden inside a QR image.
+ */
+#include "media/qr.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <png.h>
+#include <qrencode.h>
+#include <zbar.h>
+
+#include "crypto/errors.h"
+
+struct qr_scanner {
+	zbar_image_scanner_t *zs;
+};
+
+struct qr_camera {
+	zbar_video_t *video;
+	int enabled;
+};
+
+static const QRecLevel ecc_levels[] = {
+	[QR_ECC_L] = QR_ECLEVEL_L, [QR_ECC_M] = QR_ECLEVEL_M,
+	[QR_ECC_Q] = QR_ECLEVEL_Q, [QR_ECC_H] = QR_ECLEVEL_H,
+};
+
+/* ---- encoding ---- */
+
+int
+qr_encode(const uint8_t *data, size_t len, enum qr_ecc ecc,
+    struct qr_code **out)
+{
+	struct qr_code *c = NULL;
+	QRcode *q = NULL;
+	size_t n, i;
+	int r = CK_ERR_INTERNAL;
+
+	*out = NULL;
+	if ((unsigned)ecc > QR_ECC_H || len == 0)
+		return CK_ERR_INVALID_ARG;
+	if (len > QR_MAX_PAYLOAD)
+		return CK_ERR_TOO_LARGE;
+	errno = 0;
+	if ((q = QRcode_encodeData((int)len, data, 0, ecc_levels[ecc])) == NULL) {
+		r = errno == ERANGE ? CK_ERR_TOO_LARGE : CK_ERR_ALLOC;
+		goto out;
+	}
+	n = (size_t)q->width * (size_t)q->width;
+	r = CK_ERR_ALLOC;
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->dark = malloc(n)) == NULL)
+		goto out;
+	c->version = q->version;
+	c->width = q->width;
+	/* libqrencode: bit 0 of each byte is the module's colour. */
+	for (i = 0; i < n; i++)
+		c->dark[i] = q->data[i] & 1;
+	*out = c;
+	c = NULL;
+	r = CK_OK;
+out:
+	qr_code_free(c);
+	if (q != NULL)
+		QRcode_free(q);
+	return r;
+}
+
+int
+qr_encode_verified(struct qr_scanner *s, const uint8_t *data, size_t len,
+    enum qr_ecc ecc, struct qr_code **out)
+{
+	struct qr_code *c = NULL;
+	struct qr_image *img = NULL;
+	struct qr_symbols syms = { 0 };
+	int r;
+
+	*out = NULL;
+	if ((r = qr_encode(data, len, ecc, &c)) != CK_OK ||
+	    (r = qr_render_image(c, QR_VERIFY_SCALE, &img)) != CK_OK)
+		goto out;
+	r = qr_scan(s, img, &syms);
+	if (r == CK_ERR_QR_NOT_FOUND || (r == CK_OK && (syms.n != 1 ||
+	    syms.len[0] != len || memcmp(syms.data[0], data, len) != 0)))
+		r = CK_ERR_QR_VERIFY;
+	if (r != CK_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	qr_symbols_clear(&syms);
+	qr_image_free(img);
+	qr_code_free(c);
+	return r;
+}
+
+void
+qr_code_free(struct qr_code *c)
+{
+	if (c == NULL)
+		return;
+	free(c->dark);
+	free(c);
+}
+
+/* ---- images and PNG ---- */
+
+int
+qr_image_new(int w, int h, struct qr_image **out)
+{
+	struct qr_image *img;
+
+	*out = NULL;
+	if (w <= 0 || h <= 0 || w > QR_MAX_IMAGE_SIDE || h > QR_MAX_IMAGE_SIDE)
+		return CK_ERR_INVALID_ARG;
+	if ((img = calloc(1, sizeof(*img))) == NULL)
+		return CK_ERR_ALLOC;
+	if ((img->pix = malloc((size_t)w * (size_t)h)) == NULL) {
+		free(img);
+		return CK_ERR_ALLOC;
+	}
+	memset(img->pix, 255, (size_t)w * (size_t)h);
+	img->w = w;
+	img->h = h;
+	*out = img;
+	return CK_OK;
+}
+
+void
+qr_image_free(struct qr_image *img)
+{
+	if (img == NULL)
+		return;
+	free(img->pix);
+	free(img);
+}
+
+int
+qr_render_image(const struct qr_code *c, int scale, struct qr_image **out)
+{
+	struct qr_image *img = NULL;
+	int side, x, y, r;
+
+	*out = NULL;
+	if (scale < 1 || scale > QR_MAX_IMAGE_SIDE)
+		return CK_ERR_INVALID_ARG;
+	side = (c->width + 2 * QR_QUIET) * scale;
+	if ((r = qr_image_new(side, side, &img)) != CK_OK)
+		return r;
+	for (y = 0; y < side; y++)
+		for (x = 0; x < side; x++) {
+			int mx = x / scale - QR_QUIET, my = y / scale - QR_QUIET;
+
+			if (mx >= 0 && my >= 0 && mx < c->width && my < c->width &&
+			    c->dark[my * c->width + mx])
+				img->pix[(size_t)y * side + x] = 0;
+		}
+	*out = img;
+	return CK_OK;
+}
+
+int
+qr_png_write(const struct qr_image *img, const char *path)
+{
+	png_image pi;
+	FILE *f = NULL;
+	int fd, r = CK_ERR_IO;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == ELOOP ? CK_ERR_SYMLINK : CK_ERR_IO;
+	if ((f = fdopen(fd, "wb")) == NULL) {
+		close(fd);
+		return CK_ERR_IO;
+	}
+	memset(&pi, 0, sizeof(pi));
+	pi.version = PNG_IMAGE_VERSION;
+	pi.width = (png_uint_32)img->w;
+	pi.height = (png_uint_32)img->h;
+	pi.format = PNG_FORMAT_GRAY;
+	if (png_image_write_to_stdio(&pi, f, 0, img->pix, img->w, NULL))
+		r = CK_OK;
+	png_image_free(&pi);
+	if (fclose(f) != 0)
+		r = CK_ERR_IO;
+	return r;
+}
+
+int
+qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out)
+{
+	png_image pi;
+	png_color white = { 255, 255, 255 };
+	struct qr_image *img = NULL;
+	int r = CK_ERR_FORMAT;
+
+	*out = NULL;
+	if (len > QR_MAX_PNG_BYTES)
+		return CK_ERR_TOO_LARGE;
+	memset(&pi, 0, sizeof(pi));
+	pi.version = PNG_IMAGE_VERSION;
+	if (!png_image_begin_read_from_memory(&pi, buf, len))
+		goto out;
+	if (pi.width == 0 || pi.height == 0 || pi.width > QR_MAX_IMAGE_SIDE ||
+	    pi.height > QR_MAX_IMAGE_SIDE) {
+		r = CK_ERR_TOO_LARGE;
+		goto out;
+	}
+	pi.format = PNG_FORMAT_GRAY;
+	if ((r = qr_image_new((int)pi.width, (int)pi.height, &img)) != CK_OK)
+		goto out;
+	r = CK_ERR_FORMAT;
+	if (!png_image_finish_read(&pi, &white, img->pix, img->w, NULL))
+		goto out;
+	*out = img;
+	img = NULL;
+	r = CK_OK;
+out:
+	png_image_free(&pi);
+	qr_image_free(img);
+	return r;
+}
+
+int
+qr_png_read(const char *path, struct qr_image **out)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd, r = CK_ERR_IO;
+
+	*out = NULL;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return errno == ELOOP ? CK_ERR_SYMLINK :
+		    errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	r = CK_ERR_NOT_REGULAR;
+	if (!S_ISREG(st.st_mode))
+		goto out;
+	r = CK_ERR_TOO_LARGE;
+	if (st.st_size > QR_MAX_PNG_BYTES)
+		goto out;
+	r = CK_ERR_ALLOC;
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+		goto out;
+	/* Read one byte more than fstat said, to notice a growing file. */
+	while (got <= (size_t)st.st_size &&
+	    (n = read(fd, buf + got, (size_t)st.st_size + 1 - got)) > 0)
+		got += (size_t)n;
+	r = CK_ERR_IO;
+	if (n < 0 || got != (size_t)st.st_size)
+		goto out;
+	r = qr_png_decode(buf, got, out);
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+/* ---- terminal ---- */
+
+/* Light modules are drawn as glyphs in white on an explicit black ground. */
+#define TXT_ON "\x1b[97;40m"
+#define TXT_OFF "\x1b[0m\n"
+
+static int
+module_light(const struct qr_code *c, int scale, int x, int y)
+{
+	int mx = x / scale - QR_QUIET, my = y / scale - QR_QUIET;
+
+	if (mx < 0 || my < 0 || mx >= c->width || my >= c->width)
+		return 1;
+	return !c->dark[my * c->width + mx];
+}
+
+int
+qr_render_text(const struct qr_code *c, int cols, int rows, char **out)
+{
+	static const char *cell[4] = { " ", "\xe2\x96\x84", "\xe2\x96\x80",
+	    "\xe2\x96\x88" };	/* none, lower, upper, full block */
+	int side = c->width + 2 * QR_QUIET, scale, lines, x, y;
+	size_t cap, n = 0;
+	char *s;
+
+	*out = NULL;
+	for (scale = 1; (scale + 1) * side <= cols &&
+	    ((scale + 1) * side + 1) / 2 <= rows; scale++)
+		;
+	if (side > cols || (side + 1) / 2 > rows)
+		return CK_ERR_QR_NO_FIT;
+	lines = (scale * side + 1) / 2;
+	cap = (size_t)lines * ((size_t)scale * side * 3 + sizeof(TXT_ON) +
+	    sizeof(TXT_OFF)) + 1;
+	if ((s = malloc(cap)) == NULL)
+		return CK_ERR_ALLOC;
+	for (y = 0; y < lines; y++) {
+		memcpy(s + n, TXT_ON, sizeof(TXT_ON) - 1);
+		n += sizeof(TXT_ON) - 1;
+		for (x = 0; x < scale * side; x++) {
+			int top = module_light(c, scale, x, 2 * y);
+			int bot = 2 * y + 1 < scale * side &&
+			    module_light(c, scale, x, 2 * y + 1);
+			const char *g = cell[top << 1 | bot];
+			size_t gl = strlen(g);
+
+			memcpy(s + n, g, gl);
+			n += gl;
+		}
+		memcpy(s + n, TXT_OFF, sizeof(TXT_OFF) - 1);
+		n += sizeof(TXT_OFF) - 1;
+	}
+	s[n] = '\0';
+	*out = s;
+	return CK_OK;
+}
+
+/* ---- framebuffer ---- */
+
+static uint32_t
+fb_channel_max(uint32_t off, uint32_t len)
+{
+	return len == 0 || len > 16 ? 0 : ((1u << len) - 1) << off;
+}
+
+static void
+fb_put(struct qr_fb *fb, uint32_t x, uint32_t y, uint32_t v)
+{
+	uint8_t *p = fb->mem + (size_t)y * fb->line_length +
+	    (size_t)x * (fb->bits_per_pixel / 8);
+	uint32_t i;
+
+	for (i = 0; i < fb->bits_per_pixel / 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));		/* little-endian pixels */
+}
+
+int
+qr_fb_draw(struct qr_fb *fb, const struct qr_code *c)
+{
+	uint32_t side = (uint32_t)(c->width + 2 * QR_QUIET), scale, x0, y0, x, y;
+	uint32_t white, bpp = fb->bits_per_pixel;
+
+	if (bpp != 16 && bpp != 24 && bpp != 32)
+		return CK_ERR_UNSUPPORTED;
+	if ((size_t)fb->line_length * fb->yres > fb->size ||
+	    (size_t)fb->xres * (bpp / 8) > fb->line_length)
+		return CK_ERR_INVALID_ARG;
+	scale = (fb->xres < fb->yres ? fb->xres : fb->yres) / side;
+	if (scale == 0)
+		return CK_ERR_QR_NO_FIT;
+	white = fb_channel_max(fb->red_off, fb->red_len) |
+	    fb_channel_max(fb->green_off, fb->green_len) |
+	    fb_channel_max(fb->blue_off, fb->blue_len);
+	x0 = (fb->xres - side * scale) / 2;
+	y0 = (fb->yres - side * scale) / 2;
+	for (y = 0; y < fb->yres; y++)
+		for (x = 0; x < fb->xres; x++) {
+			int dark = 0;
+
+			if (x >= x0 && y >= y0 && x < x0 + side * scale &&
+			    y < y0 + side * scale)
+				dark = !module_light(c, (int)scale, (int)(x - x0),
+				    (int)(y - y0));
+			fb_put(fb, x, y, dark ? 0 : white);
+		}
+	return CK_OK;
+}
+
+int
+qr_fb_show(const char *dev, const struct qr_code *c)
+{
+	struct fb_var_screeninfo var;
+	struct fb_fix_screeninfo fix;
+	struct qr_fb fb;
+	void *mem = MAP_FAILED;
+	int fd, r = CK_ERR_IO;
+
+	if ((fd = open(dev, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
+	if (ioctl(fd, FBIOGET_VSCREENINFO, &var) != 0 ||
+	    ioctl(fd, FBIOGET_FSCREENINFO, &fix) != 0) {
+		r = CK_ERR_UNSUPPORTED;
+		goto out;
+	}
+	if ((mem = mmap(NULL, fix.smem_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+	    fd, 0)) == MAP_FAILED)
+		goto out;
+	memset(&fb, 0, sizeof(fb));
+	/* Draw on the visible part of the virtual screen. */
+	fb.mem = (uint8_t *)mem + (size_t)var.yoffset * fix.line_length +
+	    (size_t)var.xoffset * (var.bits_per_pixel / 8);
+	fb.size = fix.smem_len - (size_t)(fb.mem - (uint8_t *)mem);
+	fb.xres = var.xres;
+	fb.yres = var.yres;
+	fb.line_length = fix.line_length;
+	fb.bits_per_pixel = var.bits_per_pixel;
+	fb.red_off = var.red.offset;
+	fb.red_len = var.red.length;
+	fb.green_off = var.green.offset;
+	fb.green_len = var.green.length;
+	fb.blue_off = var.blue.offset;
+	fb.blue_len = var.blue.length;
+	r = qr_fb_draw(&fb, c);
+out:
+	if (mem != MAP_FAILED)
+		munmap(mem, fix.smem_len);
+	close(fd);
+	return r;
+}
+
+/* ---- scanning ---- */
+
+int
+qr_scanner_new(struct qr_scanner **out)
+{
+	struct qr_scanner *s;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return CK_ERR_ALLOC;
+	if ((s->zs = zbar_image_scanner_create()) == NULL) {
+		free(s);
+		return CK_ERR_ALLOC;
+	}
+	if (zbar_image_scanner_set_config(s->zs, ZBAR_NONE, ZBAR_CFG_ENABLE, 0) != 0 ||
+	    zbar_image_scanner_set_config(s->zs, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1) != 0 ||
+	    zbar_image_scanner_set_config(s->zs, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1) != 0) {
+		qr_scanner_free(s);
+		return CK_ERR_UNSUPPORTED;
+	}
+	*out = s;
+	return CK_OK;
+}
+
+void
+qr_scanner_free(struct qr_scanner *s)
+{
+	if (s == NULL)
+		return;
+	zbar_image_scanner_destroy(s->zs);
+	free(s);
+}
+
+void
+qr_symbols_clear(struct qr_symbols *syms)
+{
+	size_t i;
+
+	for (i = 0; i < syms->n; i++)
+		free(syms->data[i]);
+	memset(syms, 0, sizeof(*syms));
+}
+
+/* Copy the QR results of a scanned zbar image. */
+static int
+collect(const zbar_image_t *zi, struct qr_symbols *out)
+{
+	const zbar_symbol_t *sym;
+	unsigned int len;
+
+	for (sym = zbar_image_first_symbol(zi); sym != NULL;
+	    sym = zbar_symbol_next(sym)) {
+		if (zbar_symbol_get_type(sym) != ZBAR_QRCODE)
+			continue;
+		len = zbar_symbol_get_data_length(sym);
+		if (len == 0 || len > QR_MAX_PAYLOAD || out->n == QR_MAX_SYMBOLS)
+			continue;
+		if ((out->data[out->n] = malloc(len)) == NULL)
+			return CK_ERR_ALLOC;
+		memcpy(out->data[out->n], zbar_symbol_get_data(sym), len);
+		out->len[out->n++] = len;
+	}
+	return out->n > 0 ? CK_OK : CK_ERR_QR_NOT_FOUND;
+}
+
+int
+qr_scan(struct qr_scanner *s, const struct qr_image *img,
+    struct qr_symbols *out)
+{
+	zbar_image_t *zi;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((zi = zbar_image_create()) == NULL)
+		return CK_ERR_ALLOC;
+	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_set_size(zi, (unsigned)img->w, (unsigned)img->h);
+	zbar_image_set_data(zi, img->pix, (unsigned long)img->w * img->h, NULL);
+	r = zbar_scan_image(s->zs, zi) < 0 ? CK_ERR_INTERNAL : collect(zi, out);
+	zbar_image_destroy(zi);
+	if (r != CK_OK)
+		qr_symbols_clear(out);
+	return r;
+}
+
+/* ---- camera (V4L2 through zbar's video API) ---- */
+
+int
+qr_camera_open(const char *dev, struct qr_camera **out)
+{
+	struct qr_camera *cam;
+	int r = CK_ERR_IO;
+
+	*out = NULL;
+	if ((cam = calloc(1, sizeof(*cam))) == NULL)
+		return CK_ERR_ALLOC;
+	if ((cam->video = zbar_video_create()) == NULL) {
+		free(cam);
+		return CK_ERR_ALLOC;
+	}
+	/* Prefer a modest resolution: decode time grows with pixels. */
+	(void)zbar_video_request_size(cam->video, 640, 480);
+	if (zbar_video_open(cam->video, dev) != 0) {
+		r = access(dev, F_OK) != 0 ? CK_ERR_NOT_FOUND : CK_ERR_IO;
+		goto fail;
+	}
+	/* Let zbar pick a capture format it can convert to grayscale. */
+	if (zbar_negotiate_format(cam->video, NULL) != 0 ||
+	    zbar_video_enable(cam->video, 1) != 0) {
+		r = CK_ERR_UNSUPPORTED;
+		goto fail;
+	}
+	cam->enabled = 1;
+	*out = cam;
+	return CK_OK;
+fail:
+	qr_camera_close(cam);
+	return r;
+}
+
+int
+qr_camera_scan(struct qr_camera *cam, struct qr_scanner *s, int timeout_ms,
+    struct qr_symbols *out)
+{
+	struct pollfd pfd;
+	zbar_image_t *raw, *gray;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	pfd.fd = zbar_video_get_fd(cam->video);
+	pfd.events = POLLIN;
+	/* zbar_video_next_image blocks; wait on the device first. */
+	if (pfd.fd >= 0) {
+		r = poll(&pfd, 1, timeout_ms);
+		if (r == 0)
+			return CK_ERR_QR_NOT_FOUND;
+		if (r < 0)
+			return errno == EINTR ? CK_ERR_QR_NOT_FOUND : CK_ERR_IO;
+	}
+	if ((raw = zbar_video_next_image(cam->video)) == NULL)
+		return CK_ERR_IO;
+	gray = zbar_image_convert(raw, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_destroy(raw);
+	if (gray == NULL)
+		return CK_ERR_UNSUPPORTED;
+	r = zbar_scan_image(s->zs, gray) < 0 ? CK_ERR_INTERNAL : collect(gray, out);
+	zbar_image_destroy(gray);
+	if (r != CK_OK)
+		qr_symbols_clear(out);
+	return r;
+}
+
+void
+qr_camera_close(struct qr_camera *cam)
+{
+	if (cam == NULL)
+		return;
+	if (cam->enabled)
+		(void)zbar_video_enable(cam->video, 0);
+	zbar_video_destroy(cam->video);
+	free(cam);
+}

@@ -1,0 +1,133 @@
+/*
+ * QR symbols: encode (libqrencode, byte mode), render (terminal half
+ * blocks, grayscale images and PNG files, the Linux framebuffer) and scan
+ * (zbar, QR symbology only, binary mode, from images and V4L2 cameras).
+ * The payloads are opaque bytes here; media/fountain.h gives them meaning.
+ */
+#ifndef CONCLAVE_QR_H
+#define CONCLAVE_QR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/reader.h"
+
+#define QR_QUIET 4			/* light modules around every rendering */
+#define QR_MAX_PAYLOAD 2953		/* version 40-L, byte mode */
+#define QR_MAX_SYMBOLS 8		/* QR codes taken from one image */
+#define QR_MAX_IMAGE_SIDE 8192		/* pixels, for images read from files */
+#define QR_MAX_PNG_BYTES (32 * 1024 * 1024)
+#define QR_VERIFY_SCALE 3		/* pixels per module for read-back */
+
+enum qr_ecc { QR_ECC_L, QR_ECC_M, QR_ECC_Q, QR_ECC_H };
+
+/* A QR symbol: width x width modules, dark[y * width + x] is 1 or 0. */
+struct qr_code {
+	int version;
+	int width;
+	uint8_t *dark;
+};
+
+/* An 8-bit grayscale image, 0 black, 255 white, rows packed. */
+struct qr_image {
+	int w, h;
+	uint8_t *pix;
+};
+
+/* The payloads of the QR codes found in one image, each malloc'd. */
+struct qr_symbols {
+	size_t n;
+	uint8_t *data[QR_MAX_SYMBOLS];
+	size_t len[QR_MAX_SYMBOLS];
+};
+
+struct qr_scanner;
+struct qr_camera;
+
+/*
+ * Encode len bytes in byte mode at the given ECC level, in the smallest
+ * version that holds them. CK_ERR_TOO_LARGE if no version does.
+ */
+int qr_encode(const uint8_t *data, size_t len, enum qr_ecc ecc,
+    struct qr_code **out) CK_WUR;
+/*
+ * qr_encode, then render the symbol and scan it back with s; the symbol is
+ * handed out only if it decodes to exactly the same bytes
+ * (CK_ERR_QR_VERIFY otherwise). Every code conclave shows goes through here.
+ */
+int qr_encode_verified(struct qr_scanner *s, const uint8_t *data, size_t len,
+    enum qr_ecc ecc, struct qr_code **out) CK_WUR;
+void qr_code_free(struct qr_code *c);
+
+/* The symbol at scale pixels per module with a QR_QUIET module border. */
+int qr_render_image(const struct qr_code *c, int scale,
+    struct qr_image **out) CK_WUR;
+/* An empty w x h image (all white), for drawing into. */
+int qr_image_new(int w, int h, struct qr_image **out) CK_WUR;
+void qr_image_free(struct qr_image *img);
+
+/*
+ * The symbol as text for a terminal of cols x rows character cells: Unicode
+ * half blocks (two module rows per line), explicit white-on-black colours so
+ * the terminal's theme cannot invert it, a QR_QUIET border, each module
+ * scaled up as far as the terminal allows. CK_ERR_QR_NO_FIT if even one
+ * column per module does not fit. *out is a NUL-terminated malloc'd string.
+ */
+int qr_render_text(const struct qr_code *c, int cols, int rows,
+    char **out) CK_WUR;
+
+/* Write img as an 8-bit grayscale PNG (created or truncated, no symlinks). */
+int qr_png_write(const struct qr_image *img, const char *path) CK_WUR;
+/*
+ * Read a PNG of any colour type as grayscale (alpha composited on white).
+ * Refuses files over QR_MAX_PNG_BYTES or images over QR_MAX_IMAGE_SIDE
+ * (CK_ERR_TOO_LARGE), symlinks and non-regular files, and anything libpng
+ * rejects (CK_ERR_FORMAT).
+ */
+int qr_png_read(const char *path, struct qr_image **out) CK_WUR;
+int qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out) CK_WUR;
+
+/*
+ * A framebuffer's geometry and memory (what FBIOGET_*SCREENINFO report),
+ * so drawing can be checked against memory that is not a device.
+ */
+struct qr_fb {
+	uint8_t *mem;
+	size_t size;
+	uint32_t xres, yres;
+	uint32_t line_length;		/* bytes per row */
+	uint32_t bits_per_pixel;	/* 16, 24 or 32 */
+	uint32_t red_off, red_len, green_off, green_len, blue_off, blue_len;
+};
+/*
+ * Clear the visible screen to white and draw the symbol centred, each module
+ * an integer number of pixels (crisp edges), as large as fits.
+ * CK_ERR_QR_NO_FIT if one pixel per module does not fit,
+ * CK_ERR_UNSUPPORTED for other pixel depths.
+ */
+int qr_fb_draw(struct qr_fb *fb, const struct qr_code *c) CK_WUR;
+/* qr_fb_draw on a framebuffer device such as /dev/fb0. */
+int qr_fb_show(const char *dev, const struct qr_code *c) CK_WUR;
+
+/* A zbar scanner with every symbology off except QR, in binary mode. */
+int qr_scanner_new(struct qr_scanner **out) CK_WUR;
+void qr_scanner_free(struct qr_scanner *s);
+/*
+ * Scan a grayscale image. CK_ERR_QR_NOT_FOUND if it holds no QR code
+ * (other barcodes are not even looked for). out is cleared first.
+ */
+int qr_scan(struct qr_scanner *s, const struct qr_image *img,
+    struct qr_symbols *out) CK_WUR;
+void qr_symbols_clear(struct qr_symbols *syms);
+
+/*
+ * A V4L2 camera through zbar's video API (e.g. "/dev/video0"). qr_camera_scan
+ * waits at most timeout_ms for a frame (CK_ERR_QR_NOT_FOUND when none came
+ * or it held no QR code) and scans it.
+ */
+int qr_camera_open(const char *dev, struct qr_camera **out) CK_WUR;
+int qr_camera_scan(struct qr_camera *cam, struct qr_scanner *s, int timeout_ms,
+    struct qr_symbols *out) CK_WUR;
+void qr_camera_close(struct qr_camera *cam);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * Envelopes as QR streams: glue between media/fountain.c (frames) and
+ * media/qr.c (symbols). No parsing of its own: every byte scanned goes
+ * through ftn_frame_parse, with that file's limits.
+ */
+#include "media/qrstream.h"
+
+#include <stdlib.h>
+
+#include "crypto/errors.h"
+
+struct qrs_sender {
+	struct ftn_encoder *enc;
+	enum qr_ecc ecc;
+	uint32_t next;
+	uint8_t frame[FTN_MAX_FRAME];
+};
+
+struct qrs_receiver {
+	struct ftn_decoder *dec;
+};
+
+int
+qrs_sender_new(const uint8_t *msg, size_t len, size_t fraglen,
+    enum qr_ecc ecc, struct qrs_sender **out)
+{
+	struct qrs_sender *s;
+	int r;
+
+	*out = NULL;
+	if ((unsigned)ecc > QR_ECC_H)
+		return CK_ERR_INVALID_ARG;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = ftn_encoder_new(msg, len, fraglen, &s->enc)) != CK_OK) {
+		free(s);
+		return r;
+	}
+	s->ecc = ecc;
+	*out = s;
+	return CK_OK;
+}
+
+void
+qrs_sender_free(struct qrs_sender *s)
+{
+	if (s == NULL)
+		return;
+	ftn_encoder_free(s->enc);
+	free(s);
+}
+
+uint32_t
+qrs_sender_fragments(const struct qrs_sender *s)
+{
+	return ftn_encoder_fragments(s->enc);
+}
+
+int
+qrs_sender_next(struct qrs_sender *s, struct qr_scanner *sc,
+    struct qr_code **out)
+{
+	uint32_t index = ftn_encoder_fragments(s->enc) == 1 ? 0 : s->next;
+	int r;
+
+	*out = NULL;
+	if ((r = ftn_encoder_frame(s->enc, index, s->frame, sizeof(s->frame))) != CK_OK)
+		return r;
+	if ((r = qr_encode_verified(sc, s->frame, ftn_encoder_frame_len(s->enc),
+	    s->ecc, out)) != CK_OK)
+		return r;
+	/* After 2^32 frames the stream wraps; any k of them still decode. */
+	s->next++;
+	return CK_OK;
+}
+
+int
+qrs_receiver_new(struct qrs_receiver **out)
+{
+	struct qrs_receiver *r;
+	int e;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return CK_ERR_ALLOC;
+	if ((e = ftn_decoder_new(&r->dec)) != CK_OK) {
+		free(r);
+		return e;
+	}
+	*out = r;
+	return CK_OK;
+}
+
+void
+qrs_receiver_free(struct qrs_receiver *r)
+{
+	if (r == NULL)
+		return;
+	ftn_decoder_free(r->dec);
+	free(r);
+}
+
+int
+qrs_receiver_frame(struct qrs_receiver *r, const uint8_t *frame, size_t len)
+{
+	return ftn_decoder_add(r->dec, frame, len);
+}
+
+/* Feed every scanned symbol; the result rule is in qrstream.h. */
+static int
+feed_symbols(struct qrs_receiver *r, struct qr_symbols *syms)
+{
+	int e, first = CK_OK, good = 0;
+	size_t i;
+
+	for (i = 0; i < syms->n; i++) {
+		e = ftn_decoder_add(r->dec, syms->data[i], syms->len[i]);
+		if (e == CK_OK)
+			good = 1;
+		else if (first == CK_OK)
+			first = e;
+	}
+	qr_symbols_clear(syms);
+	return good ? CK_OK : first;
+}
+
+int
+qrs_receiver_image(struct qrs_receiver *r, struct qr_scanner *sc,
+    const struct qr_image *img)
+{
+	struct qr_symbols syms;
+	int e;
+
+	if ((e = qr_scan(sc, img, &syms)) != CK_OK)
+		return e;
+	return feed_symbols(r, &syms);
+}
+
+int
+qrs_receiver_png(struct qrs_receiver *r, struct qr_scanner *sc,
+    const char *path)
+{
+	struct qr_image *img = NULL;
+	int e;
+
+	if ((e = qr_png_read(path, &img)) != CK_OK)
+		return e;
+	e = qrs_receiver_image(r, sc, img);
+	qr_image_free(img);
+	return e;
+}
+
+int
+qrs_receiver_camera(struct qrs_receiver *r, struct qr_scanner *sc,
+    struct qr_camera *cam, int timeout_ms)
+{
+	struct qr_symbols syms;
+	int e;
+
+	if ((e = qr_camera_scan(cam, sc, timeout_ms, &syms)) != CK_OK)
+		return e;
+	return feed_symbols(r, &syms);
+}
+
+void
+qrs_receiver_progress(const struct qrs_receiver *r, struct ftn_progress *p)
+{
+	ftn_decoder_progress(r->dec, p);
+}
+
+int
+qrs_receiver_message(const struct qrs_receiver *r, uint8_t **msg, size_t *len)
+{
+	return ftn_decoder_message(r->dec, msg, len);
+}

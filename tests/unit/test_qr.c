@@ -1,0 +1,501 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <png.h>
+#include <sodium.h>
+#include <zbar.h>
+
+#include "crypto/errors.h"
+#include "media/fountain.h"
+#include "media/qr.h"
+#include "media/qrstream.h"
+#include "tests/unit/helper_camsim.h"
+
+static char tmpdir[] = "/tmp/test_qr.XXXXXX";
+
+static struct qr_scanner *
+scanner(void)
+{
+	struct qr_scanner *s = NULL;
+
+	assert_int_equal(qr_scanner_new(&s), CK_OK);
+	return s;
+}
+
+static void
+fill_binary(uint8_t *buf, size_t n)
+{
+	size_t i;
+
+	/* Every byte value, NULs and invalid UTF-8 included. */
+	for (i = 0; i < n; i++)
+		buf[i] = (uint8_t)(i * 167 + 3);
+}
+
+static void
+assert_scans_to(struct qr_scanner *s, const struct qr_image *img,
+    const uint8_t *want, size_t len)
+{
+	struct qr_symbols syms;
+
+	assert_int_equal(qr_scan(s, img, &syms), CK_OK);
+	assert_int_equal(syms.n, 1);
+	assert_int_equal(syms.len[0], len);
+	assert_memory_equal(syms.data[0], want, len);
+	qr_symbols_clear(&syms);
+}
+
+static void
+binary_round_trip_through_png(void **state)
+{
+	static const size_t lens[] = { 1, 17, 300, 585, 1500, QR_MAX_PAYLOAD };
+	struct qr_scanner *s = scanner();
+	uint8_t data[QR_MAX_PAYLOAD + 1];
+	char path[64];
+	size_t i;
+
+	(void)state;
+	fill_binary(data, sizeof(data));
+	snprintf(path, sizeof(path), "%s/code.png", tmpdir);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct qr_code *c = NULL;
+		struct qr_image *img = NULL, *back = NULL;
+
+		assert_int_equal(qr_encode(data, lens[i], QR_ECC_L, &c), CK_OK);
+		assert_int_equal(qr_render_image(c, 3, &img), CK_OK);
+		assert_int_equal(img->w, (c->width + 2 * QR_QUIET) * 3);
+		assert_int_equal(qr_png_write(img, path), CK_OK);
+		assert_int_equal(qr_png_read(path, &back), CK_OK);
+		assert_int_equal(back->w, img->w);
+		assert_memory_equal(back->pix, img->pix, (size_t)img->w * img->h);
+		assert_scans_to(s, back, data, lens[i]);
+		qr_image_free(img);
+		qr_image_free(back);
+		qr_code_free(c);
+	}
+	qr_scanner_free(s);
+}
+
+static void
+encoding_limits_and_read_back(void **state)
+{
+	struct qr_scanner *s = scanner();
+	uint8_t data[QR_MAX_PAYLOAD + 1];
+	struct qr_code *c = NULL;
+
+	(void)state;
+	fill_binary(data, sizeof(data));
+	assert_int_equal(qr_encode(data, QR_MAX_PAYLOAD + 1, QR_ECC_L, &c),
+	    CK_ERR_TOO_LARGE);
+	/* 2953 bytes need ECC L; at H the most is 1273. */
+	assert_int_equal(qr_encode(data, 1300, QR_ECC_H, &c), CK_ERR_TOO_LARGE);
+	assert_int_equal(qr_encode(data, 0, QR_ECC_L, &c), CK_ERR_INVALID_ARG);
+	assert_null(c);
+	assert_int_equal(qr_encode_verified(s, data, 500, QR_ECC_M, &c), CK_OK);
+	assert_true(c->version >= 1 && c->version <= 40);
+	assert_int_equal(c->width, 17 + 4 * c->version);
+	qr_code_free(c);
+	qr_scanner_free(s);
+}
+
+/* EAN-13 digit patterns (L, G, R codes) and the first digit's parity. */
+static const char *const ean_l[10] = { "0001101", "0011001", "0010011",
+    "0111101", "0100011", "0110001", "0101111", "0111011", "0110111",
+    "0001011" };
+static const char *const ean_parity[10] = { "LLLLLL", "LLGLGG", "LLGGLG",
+    "LLGGGL", "LGLLGG", "LGGLLG", "LGGGLL", "LGLGLG", "LGLGGL", "LGGLGL" };
+
+static void
+ean_bits(const char *pat, int kind, char *out)
+{
+	int i;
+
+	for (i = 0; i < 7; i++) {
+		int b = pat[i] == '1';
+
+		if (kind == 'G')	/* G: the R pattern reversed */
+			b = !(pat[6 - i] == '1');
+		else if (kind == 'R')
+			b = !b;
+		out[i] = b ? '1' : '0';
+	}
+}
+
+/* An EAN-13 barcode for "4006381333931", drawn module by module. */
+static struct qr_image *
+draw_ean13(void)
+{
+	static const char digits[] = "4006381333931";
+	char bars[96] = "101", *p = bars + 3;
+	struct qr_image *img = NULL;
+	int i, x, y, first = digits[0] - '0';
+
+	for (i = 1; i <= 6; i++, p += 7)
+		ean_bits(ean_l[digits[i] - '0'], ean_parity[first][i - 1], p);
+	memcpy(p, "01010", 5);
+	p += 5;
+	for (i = 7; i <= 12; i++, p += 7)
+		ean_bits(ean_l[digits[i] - '0'], 'R', p);
+	memcpy(p, "101", 3);
+	assert_int_equal(qr_image_new(95 * 3 + 60, 120, &img), CK_OK);
+	for (y = 10; y < 110; y++)
+		for (x = 0; x < 95 * 3; x++)
+			if (bars[x / 3] == '1')
+				img->pix[y * img->w + 30 + x] = 0;
+	return img;
+}
+
+static void
+other_barcodes_are_not_even_looked_for(void **state)
+{
+	struct qr_scanner *s = scanner();
+	struct qr_image *img = draw_ean13();
+	struct qr_symbols syms;
+	zbar_image_scanner_t *any = zbar_image_scanner_create();
+	zbar_image_t *zi = zbar_image_create();
+
+	(void)state;
+	/* A stock zbar does read it: the image really is a barcode. */
+	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_set_size(zi, (unsigned)img->w, (unsigned)img->h);
+	zbar_image_set_data(zi, img->pix, (unsigned long)img->w * img->h, NULL);
+	assert_int_equal(zbar_scan_image(any, zi), 1);
+	assert_int_equal(zbar_symbol_get_type(zbar_image_first_symbol(zi)), ZBAR_EAN13);
+	assert_string_equal(zbar_symbol_get_data(zbar_image_first_symbol(zi)),
+	    "4006381333931");
+	zbar_image_destroy(zi);
+	zbar_image_scanner_destroy(any);
+	/* Ours does not see it. */
+	assert_int_equal(qr_scan(s, img, &syms), CK_ERR_QR_NOT_FOUND);
+	assert_int_equal(syms.n, 0);
+	qr_image_free(img);
+	qr_scanner_free(s);
+}
+
+static void
+foreign_qr_codes_are_named(void **state)
+{
+	static const char url[] = "https://example.org/not-a-frame";
+	struct qr_scanner *s = scanner();
+	struct qrs_receiver *rcv = NULL;
+	struct qr_code *c = NULL;
+	struct qr_image *img = NULL;
+
+	(void)state;
+	assert_int_equal(qrs_receiver_new(&rcv), CK_OK);
+	assert_int_equal(qr_encode((const uint8_t *)url, strlen(url), QR_ECC_M, &c), CK_OK);
+	assert_int_equal(qr_render_image(c, 4, &img), CK_OK);
+	assert_int_equal(qrs_receiver_image(rcv, s, img), CK_ERR_BAD_MAGIC);
+	qr_image_free(img);
+	/* A blank image holds nothing at all. */
+	assert_int_equal(qr_image_new(200, 200, &img), CK_OK);
+	assert_int_equal(qrs_receiver_image(rcv, s, img), CK_ERR_QR_NOT_FOUND);
+	qr_image_free(img);
+	qr_code_free(c);
+	qrs_receiver_free(rcv);
+	qr_scanner_free(s);
+}
+
+/* Turn the terminal rendering back into pixels (3x3 per half cell). */
+static struct qr_image *
+text_to_image(const char *t)
+{
+	struct qr_image *img = NULL;
+	int cols = 0, lines = 0, x = 0, y = 0, dx, dy, h;
+	const char *p;
+
+	for (p = t; *p; p++)
+		if (*p == '\n')
+			lines++;
+	for (p = strchr(t, 'm') + 1; *p != '\x1b'; cols++)
+		p += *p == ' ' ? 1 : 3;
+	assert_int_equal(qr_image_new(cols * 3, lines * 6, &img), CK_OK);
+	memset(img->pix, 0, (size_t)img->w * img->h);
+	for (p = t; *p; ) {
+		int top = 0, bot = 0;
+
+		if (*p == '\x1b') {
+			p = strchr(p, 'm') + 1;
+			continue;
+		}
+		if (*p == '\n') {
+			p++, y++, x = 0;
+			continue;
+		}
+		if (*p == ' ') {
+			p++;
+		} else {
+			assert_int_equal((uint8_t)p[0], 0xe2);
+			top = p[2] == '\x80' || p[2] == '\x88';
+			bot = p[2] == '\x84' || p[2] == '\x88';
+			p += 3;
+		}
+		for (h = 0; h < 2; h++)
+			for (dy = 0; dy < 3; dy++)
+				for (dx = 0; dx < 3; dx++)
+					img->pix[(y * 6 + h * 3 + dy) * img->w + x * 3 + dx] =
+					    (h ? bot : top) ? 255 : 0;
+		x++;
+	}
+	return img;
+}
+
+static void
+terminal_rendering_scans_and_refuses_to_overflow(void **state)
+{
+	struct qr_scanner *s = scanner();
+	uint8_t data[120];
+	struct qr_code *c = NULL;
+	struct qr_image *img;
+	char *t = NULL;
+	int side;
+
+	(void)state;
+	fill_binary(data, sizeof(data));
+	assert_int_equal(qr_encode(data, sizeof(data), QR_ECC_L, &c), CK_OK);
+	side = c->width + 2 * QR_QUIET;
+	assert_int_equal(qr_render_text(c, side - 1, 100, &t), CK_ERR_QR_NO_FIT);
+	assert_int_equal(qr_render_text(c, 200, side / 2, &t), CK_ERR_QR_NO_FIT);
+	assert_null(t);
+	/* Exactly fitting: one column per module. */
+	assert_int_equal(qr_render_text(c, side, (side + 1) / 2, &t), CK_OK);
+	img = text_to_image(t);
+	assert_int_equal(img->w, side * 3);
+	assert_scans_to(s, img, data, sizeof(data));
+	qr_image_free(img);
+	free(t);
+	/* A big terminal gets bigger modules. */
+	assert_int_equal(qr_render_text(c, 2 * side + 5, side + 3, &t), CK_OK);
+	img = text_to_image(t);
+	assert_int_equal(img->w, 2 * side * 3);
+	assert_scans_to(s, img, data, sizeof(data));
+	qr_image_free(img);
+	free(t);
+	qr_code_free(c);
+	qr_scanner_free(s);
+}
+
+/* Read a fake framebuffer back as grayscale (any channel lit = white). */
+static struct qr_image *
+fb_to_image(const struct qr_fb *fb)
+{
+	struct qr_image *img = NULL;
+	uint32_t x, y, i, bytes = fb->bits_per_pixel / 8;
+
+	assert_int_equal(qr_image_new((int)fb->xres, (int)fb->yres, &img), CK_OK);
+	for (y = 0; y < fb->yres; y++)
+		for (x = 0; x < fb->xres; x++) {
+			const uint8_t *p = fb->mem + y * fb->line_length + x * bytes;
+			uint32_t v = 0;
+
+			for (i = 0; i < bytes; i++)
+				v |= (uint32_t)p[i] << (8 * i);
+			img->pix[y * fb->xres + x] = v ? 255 : 0;
+		}
+	return img;
+}
+
+static void
+framebuffer_drawing_is_crisp_and_scans(void **state)
+{
+	struct qr_scanner *s = scanner();
+	uint8_t data[400];
+	struct qr_code *c = NULL;
+	struct qr_image *img;
+	struct qr_fb fb;
+	int bpp;
+
+	(void)state;
+	fill_binary(data, sizeof(data));
+	assert_int_equal(qr_encode(data, sizeof(data), QR_ECC_L, &c), CK_OK);
+	for (bpp = 16; bpp <= 32; bpp += 16) {
+		memset(&fb, 0, sizeof(fb));
+		fb.xres = 320;
+		fb.yres = 240;
+		fb.bits_per_pixel = (uint32_t)bpp;
+		fb.line_length = fb.xres * (uint32_t)bpp / 8 + 64;	/* padded rows */
+		fb.size = (size_t)fb.line_length * fb.yres;
+		if (bpp == 16) {	/* RGB565 */
+			fb.red_off = 11, fb.red_len = 5;
+			fb.green_off = 5, fb.green_len = 6;
+			fb.blue_len = 5;
+		} else {
+			fb.red_off = 16, fb.red_len = 8;
+			fb.green_off = 8, fb.green_len = 8;
+			fb.blue_len = 8;
+		}
+		assert_non_null(fb.mem = malloc(fb.size));
+		memset(fb.mem, 0x5a, fb.size);
+		assert_int_equal(qr_fb_draw(&fb, c), CK_OK);
+		img = fb_to_image(&fb);
+		/* Integer scale: 240 / (width + 8) pixels per module, centred. */
+		assert_int_equal(img->pix[0], 255);
+		assert_scans_to(s, img, data, sizeof(data));
+		qr_image_free(img);
+		fb.yres = (uint32_t)c->width;	/* no room for the quiet zone */
+		assert_int_equal(qr_fb_draw(&fb, c), CK_ERR_QR_NO_FIT);
+		fb.bits_per_pixel = 8;
+		assert_int_equal(qr_fb_draw(&fb, c), CK_ERR_UNSUPPORTED);
+		free(fb.mem);
+	}
+	assert_int_equal(qr_fb_show("/nonexistent/fb0", c), CK_ERR_NOT_FOUND);
+	qr_code_free(c);
+	qr_scanner_free(s);
+}
+
+/* A valid PNG of w x h gray pixels, written by libpng itself. */
+static uint8_t *
+png_of_size(int w, int h, size_t *len)
+{
+	png_image pi;
+	uint8_t *pix = calloc((size_t)w, (size_t)h), *buf;
+	png_alloc_size_t n = 0;
+
+	assert_non_null(pix);
+	memset(&pi, 0, sizeof(pi));
+	pi.version = PNG_IMAGE_VERSION;
+	pi.width = (png_uint_32)w;
+	pi.height = (png_uint_32)h;
+	pi.format = PNG_FORMAT_GRAY;
+	assert_true(png_image_write_to_memory(&pi, NULL, &n, 0, pix, 0, NULL));
+	assert_non_null(buf = malloc(n));
+	assert_true(png_image_write_to_memory(&pi, buf, &n, 0, pix, 0, NULL));
+	free(pix);
+	*len = n;
+	return buf;
+}
+
+static void
+png_files_are_read_with_limits(void **state)
+{
+	struct qr_image *img = NULL;
+	char path[64], link[64];
+	uint8_t *png;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	png = png_of_size(QR_MAX_IMAGE_SIDE + 1, 2, &len);
+	assert_int_equal(qr_png_decode(png, len, &img), CK_ERR_TOO_LARGE);
+	free(png);
+	png = png_of_size(QR_MAX_IMAGE_SIDE, 2, &len);
+	assert_int_equal(qr_png_decode(png, len, &img), CK_OK);
+	qr_image_free(img);
+	img = NULL;
+	png[len / 2] ^= 0xff;	/* damaged image data */
+	assert_int_equal(qr_png_decode(png, len, &img), CK_ERR_FORMAT);
+	free(png);
+	assert_int_equal(qr_png_decode((const uint8_t *)"GIF89a", 6, &img), CK_ERR_FORMAT);
+	assert_null(img);
+	snprintf(path, sizeof(path), "%s/junk.png", tmpdir);
+	assert_non_null(f = fopen(path, "wb"));
+	fputs("not a png", f);
+	fclose(f);
+	assert_int_equal(qr_png_read(path, &img), CK_ERR_FORMAT);
+	snprintf(link, sizeof(link), "%s/link.png", tmpdir);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(qr_png_read(link, &img), CK_ERR_SYMLINK);
+	assert_int_equal(qr_png_read(tmpdir, &img), CK_ERR_NOT_REGULAR);
+	snprintf(path, sizeof(path), "%s/absent.png", tmpdir);
+	assert_int_equal(qr_png_read(path, &img), CK_ERR_NOT_FOUND);
+	assert_null(img);
+}
+
+/* Stream msg through camera images, dropping loss_pct% of frames. */
+static void
+cross_camera(const uint8_t *msg, size_t len, size_t frag, int loss_pct,
+    uint32_t seed)
+{
+	struct qr_scanner *s = scanner();
+	struct qrs_sender *snd = NULL;
+	struct qrs_receiver *rcv = NULL;
+	struct ftn_progress p = { 0 };
+	uint8_t *got = NULL;
+	size_t glen = 0;
+	uint32_t shown = 0, k;
+
+	assert_int_equal(qrs_sender_new(msg, len, frag, QR_ECC_L, &snd), CK_OK);
+	assert_int_equal(qrs_receiver_new(&rcv), CK_OK);
+	k = qrs_sender_fragments(snd);
+	while (!p.complete) {
+		struct qr_code *c = NULL;
+		struct qr_image *img = NULL;
+		struct camsim cam;
+
+		assert_int_equal(qrs_sender_next(snd, s, &c), CK_OK);
+		assert_true(++shown <= 3 * k + 10);
+		if (randombytes_uniform(100) >= (uint32_t)loss_pct) {
+			camsim_defaults(&cam, seed + shown);
+			cam.angle_deg = (shown % 2 ? 1 : -1) * 3.0;
+			assert_int_equal(camsim_shoot(c, &cam, &img), CK_OK);
+			assert_int_equal(qrs_receiver_image(rcv, s, img), CK_OK);
+			qr_image_free(img);
+		}
+		qr_code_free(c);
+		qrs_receiver_progress(rcv, &p);
+		assert_true(p.recovered <= k);
+	}
+	assert_int_equal(p.fragments, k);
+	assert_int_equal(qrs_receiver_message(rcv, &got, &glen), CK_OK);
+	assert_int_equal(glen, len);
+	assert_memory_equal(got, msg, len);
+	free(got);
+	qrs_sender_free(snd);
+	qrs_receiver_free(rcv);
+	qr_scanner_free(s);
+}
+
+static void
+lossy_camera_channel_delivers(void **state)
+{
+	uint8_t *msg = malloc(6000);
+
+	(void)state;
+	assert_non_null(msg);
+	fill_binary(msg, 6000);
+	cross_camera(msg, 100, QRS_DEFAULT_FRAGMENT, 0, 1);	/* one static code */
+	cross_camera(msg, 6000, QRS_DEFAULT_FRAGMENT, 20, 2);
+	cross_camera(msg, 3000, 200, 50, 3);
+	free(msg);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return sodium_init() < 0 || mkdtemp(tmpdir) == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[64];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
+	return system(cmd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(binary_round_trip_through_png),
+		cmocka_unit_test(encoding_limits_and_read_back),
+		cmocka_unit_test(other_barcodes_are_not_even_looked_for),
+		cmocka_unit_test(foreign_qr_codes_are_named),
+		cmocka_unit_test(terminal_rendering_scans_and_refuses_to_overflow),
+		cmocka_unit_test(framebuffer_drawing_is_crisp_and_scans),
+		cmocka_unit_test(png_files_are_read_with_limits),
+		cmocka_unit_test(lossy_camera_channel_delivers),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
