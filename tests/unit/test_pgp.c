@@ -91,7 +91,7 @@ static unsigned char *
 gpg_encrypt(const char *s, const char *fpr1, const char *fpr2, int armor,
     size_t *len)
 {
-	char cmd[1024], out[512];
+	char cmd[PGP_PLAINTEXT_MAX + 2048], out[512];
 	unsigned char *msg;
 
 	snprintf(out, sizeof(out), "%s/msg.gpg", F->base);
@@ -127,8 +127,12 @@ home_is_private_and_removed(void **state)
 	/* Start the agent, then close: the directory and the agent go. */
 	snprintf(buf, sizeof(buf), "gpg-connect-agent --homedir %s /bye", dir);
 	assert_int_equal(tk_run(buf, NULL, 0, NULL), 0);
+	snprintf(buf, sizeof(buf), "pgrep -f 'gpg-agen[t] --homedir %s' >/dev/null",
+	    dir);
+	assert_int_equal(tk_run(buf, NULL, 0, NULL), 0);
 	pgp_home_close(h);
 	assert_int_not_equal(stat(dir, &st), 0);
+	assert_int_not_equal(tk_run(buf, NULL, 0, NULL), 0);
 	assert_int_equal(pgp_home_open("/nonexistent/dir", &h), CK_ERR_IO);
 	assert_null(h);
 }
@@ -476,7 +480,7 @@ decrypt_with_a_holders_key_file(void **state)
 	static const char *const holders[] = { "holder1", "holder3" };
 	struct secbuf pt = { 0 };
 	unsigned char *msg;
-	char *bad;
+	char *bad, *big;
 	size_t i, len;
 
 	(void)state;
@@ -506,6 +510,16 @@ decrypt_with_a_holders_key_file(void **state)
 	msg[len - 5] ^= 1;
 	assert_int_equal(pgp_decrypt_keyfile(F->h, tk_key("holder1", 1),
 	    F->pass, msg, len, &pt), CK_ERR_DECRYPT);
+	assert_null(pt.p);
+	free(msg);
+	/* More plaintext than a share or token can be: refused, wiped. */
+	big = malloc(PGP_PLAINTEXT_MAX + 2);
+	memset(big, 'a', PGP_PLAINTEXT_MAX + 1);
+	big[PGP_PLAINTEXT_MAX + 1] = '\0';
+	msg = gpg_encrypt(big, fpr("holder3"), NULL, 0, &len);
+	free(big);
+	assert_int_equal(pgp_decrypt_keyfile(F->h, tk_key("holder3", 1),
+	    F->pass, msg, len, &pt), CK_ERR_TOO_LARGE);
 	assert_null(pt.p);
 	free(msg);
 }

@@ -1,0 +1,64 @@
+/*
+ * crypto/pgppkt on arbitrary bytes: the PKESK walk over an encrypted share
+ * or token from the server, and the subkey/binding walk over a public key
+ * from a stick. Byte 0 picks the parser. Besides memory safety: what is
+ * accepted stays within the stated limits and every key id is 16
+ * lowercase hex digits; a failed parse leaves its output empty.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/errors.h"
+#include "crypto/pgppkt.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+recipients(const uint8_t *p, size_t n)
+{
+	struct pgppkt_recipients rc;
+	size_t i, j;
+
+	if (pgppkt_recipients(p, n, &rc) != CK_OK) {
+		if (rc.n != 0)
+			abort();
+		return;
+	}
+	if (rc.n == 0 || rc.n > PGPPKT_RECIPIENTS_MAX)
+		abort();
+	for (i = 0; i < rc.n; i++) {
+		if (strlen(rc.keyid[i]) != PGPPKT_KEYID_LEN)
+			abort();
+		for (j = 0; j < PGPPKT_KEYID_LEN; j++)
+			if (strchr("0123456789abcdef", rc.keyid[i][j]) == NULL)
+				abort();
+	}
+}
+
+static void
+subkeys(const uint8_t *p, size_t n)
+{
+	struct pgppkt_subkeys sk;
+
+	if (pgppkt_subkeys(p, n, &sk) != CK_OK) {
+		if (sk.n != 0)
+			abort();
+		return;
+	}
+	if (sk.n > PGPPKT_SUBKEYS_MAX)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	if (data[0] & 1)
+		subkeys(data + 1, size - 1);
+	else
+		recipients(data + 1, size - 1);
+	return 0;
+}
