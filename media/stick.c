@@ -308,9 +308,14 @@ out:
 	return r;
 }
 
-/* Open dev, check it is a block device, set its kernel read-only flag. */
+/*
+ * Open dev, check it is a block device, and set its kernel read-only flag
+ * to ro; *was (if not NULL) receives the flag as it was. The flag outlives
+ * the mount (a loop device keeps it across detach), so it is put back on
+ * unmount.
+ */
 static int
-set_blk_ro(const char *dev, int ro)
+set_blk_ro(const char *dev, int ro, int *was)
 {
 	struct stat st;
 	int fd, r = CK_OK;
@@ -324,6 +329,8 @@ set_blk_ro(const char *dev, int ro)
 		r = file_errno(errno);
 	else if (!S_ISBLK(st.st_mode))
 		r = CK_ERR_NOT_REGULAR;
+	else if (was != NULL && ioctl(fd, BLKROGET, was) != 0)
+		r = file_errno(errno);
 	else if (ioctl(fd, BLKROSET, &ro) != 0)
 		r = file_errno(errno);
 	close(fd);
@@ -363,8 +370,9 @@ stick_mount(const char *dev, const char *dir, struct stick_mount *m)
 	if ((r = copy_path(m->dev, dev)) != CK_OK ||
 	    (r = copy_path(m->dir, dir)) != CK_OK)
 		return r;
-	if ((r = set_blk_ro(dev, 1)) != CK_OK)
+	if ((r = set_blk_ro(dev, 1, &m->was_ro)) != CK_OK)
 		return r;
+	r = CK_ERR_MOUNT;
 	for (i = 0; i < sizeof(fs_tries) / sizeof(fs_tries[0]); i++) {
 		if (mount(dev, dir, fs_tries[i].type, fl, fs_tries[i].data) == 0) {
 			m->fstype = fs_tries[i].type;
@@ -372,13 +380,16 @@ stick_mount(const char *dev, const char *dir, struct stick_mount *m)
 		}
 		/* EINVAL: not this type; ENODEV: type not in the kernel. */
 		if (errno == EIO || errno == ENXIO)
-			return CK_ERR_MEDIA_GONE;
-		if (errno == EBUSY)
-			return CK_ERR_STATE;
-		if (errno == ENOENT || errno == ENOTDIR)
-			return CK_ERR_NOT_FOUND;
+			r = CK_ERR_MEDIA_GONE;
+		else if (errno == EBUSY)
+			r = CK_ERR_STATE;
+		else if (errno == ENOENT || errno == ENOTDIR)
+			r = CK_ERR_NOT_FOUND;
+		if (r != CK_ERR_MOUNT)
+			break;
 	}
-	return CK_ERR_MOUNT;
+	(void)set_blk_ro(dev, m->was_ro, NULL);
+	return r;
 }
 
 /* syncfs the mounted filesystem. */
@@ -405,11 +416,11 @@ stick_set_writable(struct stick_mount *m, int writable)
 	if (!!writable == m->writable)
 		return CK_OK;
 	if (writable) {
-		if ((r = set_blk_ro(m->dev, 0)) != CK_OK)
+		if ((r = set_blk_ro(m->dev, 0, NULL)) != CK_OK)
 			return r;
 		if (mount(m->dev, m->dir, fs->type, fl, fs->data) != 0) {
 			r = file_errno(errno);
-			(void)set_blk_ro(m->dev, 1);
+			(void)set_blk_ro(m->dev, 1, NULL);
 			return r;
 		}
 		m->writable = 1;
@@ -420,7 +431,7 @@ stick_set_writable(struct stick_mount *m, int writable)
 	if (mount(m->dev, m->dir, fs->type, fl | MS_RDONLY, fs->data) != 0)
 		return errno == EBUSY ? CK_ERR_STATE : file_errno(errno);
 	m->writable = 0;
-	return set_blk_ro(m->dev, 1);
+	return set_blk_ro(m->dev, 1, NULL);
 }
 
 int
@@ -433,5 +444,7 @@ stick_unmount(struct stick_mount *m)
 	if (umount2(m->dir, 0) != 0)
 		return errno == EBUSY ? CK_ERR_STATE : file_errno(errno);
 	m->writable = 0;
+	/* A pulled stick has no flag left to restore. */
+	(void)set_blk_ro(m->dev, m->was_ro, NULL);
 	return rs;
 }

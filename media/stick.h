@@ -69,13 +69,15 @@ struct stick_mount {
 	char dir[STICK_PATH_MAX];
 	const char *fstype;	/* "vfat", "exfat" or "ext4" */
 	int writable;
+	int was_ro;		/* the device's read-only flag before mounting */
 };
 
 /*
  * Mount block device dev on the existing directory dir, read-only, nodev,
  * nosuid, noexec, noatime, trying vfat, exFAT and ext4 in turn. The block
  * device itself is set read-only first (BLKROSET), so not even a journal
- * replay writes to the stick. CK_ERR_MEDIA_GONE if the device is gone,
+ * replay writes to the stick; stick_unmount (or a failed mount) puts the
+ * flag back as it was. CK_ERR_MEDIA_GONE if the device is gone,
  * CK_ERR_NOT_REGULAR if dev is not a block device, CK_ERR_MOUNT if no
  * filesystem type mounts.
  */

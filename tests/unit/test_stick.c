@@ -133,13 +133,15 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[160];
+	char cmd[256];
 
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "%s/mnt", tmp);
 	(void)umount2(cmd, MNT_DETACH);
 	if (loopdev[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "losetup -d '%s'", loopdev);
+		/* The kernel ro flag would outlive the loop device's use. */
+		snprintf(cmd, sizeof(cmd), "blockdev --setrw '%s'; losetup -d '%s'",
+		    loopdev, loopdev);
 		loopdev[0] = '\0';
 		if (system(cmd) != 0)
 			return -1;
@@ -278,7 +280,7 @@ static int
 can_loop(void)
 {
 	if (geteuid() != 0 || access("/dev/loop-control", W_OK) != 0 ||
-	    system("command -v losetup mkfs.ext4 mkfs.vfat truncate "
+	    system("command -v losetup blockdev mkfs.ext4 mkfs.vfat truncate "
 	    ">/dev/null 2>&1") != 0)
 		return 0;
 	return 1;
@@ -287,7 +289,7 @@ can_loop(void)
 #define NEED_LOOP() do {						\
 	if (!can_loop()) {						\
 		print_message("SKIP: needs root, /dev/loop-control, "	\
-		    "losetup, mkfs.ext4, mkfs.vfat\n");			\
+		    "losetup, blockdev, mkfs.ext4, mkfs.vfat\n");		\
 		skip();							\
 	}								\
 } while (0)
@@ -320,6 +322,8 @@ attach(const char *kind, char *img, size_t imgmax, char *dev, size_t devmax)
 	assert_int_equal(pclose(p), 0);
 	dev[strcspn(dev, "\n")] = '\0';
 	snprintf(loopdev, sizeof(loopdev), "%s", dev);
+	/* Start from a known flag: a loop device keeps it across users. */
+	run("blockdev --setrw '%s'%s", dev, "");
 }
 
 static void
@@ -443,6 +447,7 @@ mount_read_only_export_and_read_back(void **state)
 	assert_int_equal(stick_unmount(&m), CK_OK);
 	mount_opts(mnt, opts, sizeof(opts));
 	assert_string_equal(opts, "");
+	assert_int_equal(blk_ro(dev), 0);	/* as we found it */
 
 	/* Plugged in again: the envelopes are there, complete. */
 	assert_int_equal(stick_mount(dev, mnt, &m), CK_OK);
@@ -470,6 +475,94 @@ mount_read_only_export_and_read_back(void **state)
 	assert_int_equal(stick_unmount(&m), CK_OK);
 	mount_opts(mnt, opts, sizeof(opts));
 	assert_string_equal(opts, "");
+	detach(dev);
+}
+
+/* An MBR with two partitions: 4 MiB at 1 MiB and 1 MiB at 5 MiB. */
+static void
+write_mbr(const char *img)
+{
+	static const uint32_t part[2][2] = { { 2048, 8192 }, { 10240, 2048 } };
+	uint8_t mbr[512] = { 0 };
+	int fd, i, k;
+
+	for (i = 0; i < 2; i++) {
+		uint8_t *e = mbr + 446 + 16 * i;
+
+		e[4] = 0x83;	/* Linux */
+		for (k = 0; k < 4; k++) {
+			e[8 + k] = (uint8_t)(part[i][0] >> (8 * k));
+			e[12 + k] = (uint8_t)(part[i][1] >> (8 * k));
+		}
+	}
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+	assert_true((fd = open(img, O_WRONLY)) >= 0);
+	assert_int_equal(write(fd, mbr, sizeof(mbr)), sizeof(mbr));
+	close(fd);
+}
+
+/*
+ * The kernel's own sysfs attributes, parsed: a partitioned loop device,
+ * with only its USB-ness faked (a "usb1" link into the real tree).
+ */
+static void
+real_sysfs_attributes_parse(void **state)
+{
+	char img[128], dev[64], cmd[256], p[160];
+	struct stick_list *l = malloc(sizeof(*l));
+	const char *name;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(l);
+	if (!can_loop())
+		free(l);
+	NEED_LOOP();
+	snprintf(img, sizeof(img), "%s/parts.img", tmp);
+	run("truncate -s 8M '%s'%s", img, "");
+	write_mbr(img);
+	snprintf(cmd, sizeof(cmd), "losetup -f -P --show '%s'", img);
+	assert_non_null(f = popen(cmd, "r"));
+	assert_non_null(fgets(dev, sizeof(dev), f));
+	assert_int_equal(pclose(f), 0);
+	dev[strcspn(dev, "\n")] = '\0';
+	snprintf(loopdev, sizeof(loopdev), "%s", dev);
+	run("blockdev --setrw '%s'%s", dev, "");
+	name = strrchr(dev, '/') + 1;
+
+	mkp("sys/devices");
+	mkp("sys/block");
+	ln("sys/devices/usb1", "/sys/devices/virtual/block");
+	snprintf(p, sizeof(p), "sys/block/%s", name);
+	snprintf(cmd, sizeof(cmd), "../devices/usb1/%s", name);
+	ln(p, cmd);
+	snprintf(p, sizeof(p), "%s/sys", tmp);
+
+	assert_int_equal(stick_scan(p, l), CK_OK);
+	assert_int_equal(l->n, 1);
+	assert_string_equal(l->v[0].name, name);
+	assert_string_equal(l->v[0].dev, dev);
+	assert_int_equal(l->v[0].bytes, 8 << 20);
+	assert_int_equal(l->v[0].ro, 0);
+	snprintf(p, sizeof(p), "/sys/block/%s/%sp1/partition", name, name);
+	if (access(p, F_OK) != 0) {
+		print_message("this kernel did not scan the MBR (no msdos "
+		    "partition support?): partitions are covered by the fake "
+		    "tree only\n");
+		assert_int_equal(l->v[0].nparts, 0);
+		free(l);
+		detach(dev);
+		return;
+	}
+	assert_int_equal(l->v[0].nparts, 2);
+	assert_int_equal(l->v[0].parts[0].number, 1);
+	assert_int_equal(l->v[0].parts[0].bytes, 4 << 20);
+	snprintf(p, sizeof(p), "%sp1", dev);
+	assert_string_equal(l->v[0].parts[0].dev, p);
+	assert_int_equal(l->v[0].parts[1].number, 2);
+	assert_int_equal(l->v[0].parts[1].bytes, 1 << 20);
+	free(l);
 	detach(dev);
 }
 
@@ -516,6 +609,7 @@ mount_refusals(void **state)
 	/* No filesystem on it: every type is tried, none mounts. */
 	attach("blank", img, sizeof(img), dev, sizeof(dev));
 	assert_int_equal(stick_mount(dev, mnt, &m), CK_ERR_MOUNT);
+	assert_int_equal(blk_ro(dev), 0);
 	detach(dev);
 	/* The stick went away between scan and mount. */
 	assert_int_equal(stick_mount(dev, mnt, &m), CK_ERR_MEDIA_GONE);
@@ -538,6 +632,7 @@ main(void)
 		T(labels_are_sanitised),
 		T(scan_is_bounded),
 		T(mount_read_only_export_and_read_back),
+		T(real_sysfs_attributes_parse),
 		T(yanked_during_export),
 		T(mount_refusals),
 	};
