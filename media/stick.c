@@ -310,9 +310,9 @@ out:
 
 /*
  * Open dev, check it is a block device, and set its kernel read-only flag
- * to ro; *was (if not NULL) receives the flag as it was. The flag outlives
- * the mount (a loop device keeps it across detach), so it is put back on
- * unmount.
+ * to ro. With was: *was receives the flag as it was, and a device that is
+ * read-only already is left alone. The flag outlives the mount (a loop
+ * device keeps it across detach), so what we set is cleared on unmount.
  */
 static int
 set_blk_ro(const char *dev, int ro, int *was)
@@ -331,7 +331,7 @@ set_blk_ro(const char *dev, int ro, int *was)
 		r = CK_ERR_NOT_REGULAR;
 	else if (was != NULL && ioctl(fd, BLKROGET, was) != 0)
 		r = file_errno(errno);
-	else if (ioctl(fd, BLKROSET, &ro) != 0)
+	else if ((was == NULL || !*was) && ioctl(fd, BLKROSET, &ro) != 0)
 		r = file_errno(errno);
 	close(fd);
 	return r;
@@ -388,7 +388,8 @@ stick_mount(const char *dev, const char *dir, struct stick_mount *m)
 		if (r != CK_ERR_MOUNT)
 			break;
 	}
-	(void)set_blk_ro(dev, m->was_ro, NULL);
+	if (!m->was_ro)
+		(void)set_blk_ro(dev, 0, NULL);
 	return r;
 }
 
@@ -416,6 +417,9 @@ stick_set_writable(struct stick_mount *m, int writable)
 	if (!!writable == m->writable)
 		return CK_OK;
 	if (writable) {
+		/* Write-protect switch, or a device the kernel calls read-only. */
+		if (m->was_ro)
+			return CK_ERR_READ_ONLY;
 		if ((r = set_blk_ro(m->dev, 0, NULL)) != CK_OK)
 			return r;
 		if (mount(m->dev, m->dir, fs->type, fl, fs->data) != 0) {
@@ -444,7 +448,8 @@ stick_unmount(struct stick_mount *m)
 	if (umount2(m->dir, 0) != 0)
 		return errno == EBUSY ? CK_ERR_STATE : file_errno(errno);
 	m->writable = 0;
-	/* A pulled stick has no flag left to restore. */
-	(void)set_blk_ro(m->dev, m->was_ro, NULL);
+	/* A pulled stick has no flag left to clear. */
+	if (!m->was_ro)
+		(void)set_blk_ro(m->dev, 0, NULL);
 	return rs;
 }

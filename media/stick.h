@@ -76,8 +76,8 @@ struct stick_mount {
  * Mount block device dev on the existing directory dir, read-only, nodev,
  * nosuid, noexec, noatime, trying vfat, exFAT and ext4 in turn. The block
  * device itself is set read-only first (BLKROSET), so not even a journal
- * replay writes to the stick; stick_unmount (or a failed mount) puts the
- * flag back as it was. CK_ERR_MEDIA_GONE if the device is gone,
+ * replay writes to the stick; stick_unmount (or a failed mount) clears
+ * it again unless the device was read-only to begin with. CK_ERR_MEDIA_GONE if the device is gone,
  * CK_ERR_NOT_REGULAR if dev is not a block device, CK_ERR_MOUNT if no
  * filesystem type mounts.
  */
@@ -87,6 +87,8 @@ int stick_mount(const char *dev, const char *dir, struct stick_mount *m)
 /*
  * Make the mounted stick writable (for an explicit export) or read-only
  * again (after syncing it). Only the export step should call this with 1.
+ * CK_ERR_READ_ONLY if the device was read-only before we mounted it (a
+ * write-protect switch).
  */
 int stick_set_writable(struct stick_mount *m, int writable) CK_WUR
     __attribute__((nonnull));

@@ -314,16 +314,19 @@ attach(const char *kind, char *img, size_t imgmax, char *dev, size_t devmax)
 	run("truncate -s 8M '%s'%s", img, "");
 	if (strcmp(kind, "vfat") == 0)
 		run("mkfs.vfat '%s' >/dev/null%s", img, "");
-	else if (strcmp(kind, "ext4") == 0)
+	else if (strcmp(kind, "ext4") == 0 || strcmp(kind, "ext4-wp") == 0)
 		run("mkfs.ext4 -q -F '%s'%s", img, "");
-	snprintf(cmd, sizeof(cmd), "losetup -f --show '%s'", img);
+	/* ext4-wp: attached read-only, as a stick with its switch on. */
+	snprintf(cmd, sizeof(cmd), "losetup -f --show %s '%s'",
+	    strcmp(kind, "ext4-wp") == 0 ? "-r" : "", img);
 	assert_non_null(p = popen(cmd, "r"));
 	assert_non_null(fgets(dev, (int)devmax, p));
 	assert_int_equal(pclose(p), 0);
 	dev[strcspn(dev, "\n")] = '\0';
 	snprintf(loopdev, sizeof(loopdev), "%s", dev);
 	/* Start from a known flag: a loop device keeps it across users. */
-	run("blockdev --setrw '%s'%s", dev, "");
+	if (strcmp(kind, "ext4-wp") != 0)
+		run("blockdev --setrw '%s'%s", dev, "");
 }
 
 static void
@@ -610,6 +613,14 @@ mount_refusals(void **state)
 	attach("blank", img, sizeof(img), dev, sizeof(dev));
 	assert_int_equal(stick_mount(dev, mnt, &m), CK_ERR_MOUNT);
 	assert_int_equal(blk_ro(dev), 0);
+	detach(dev);
+	/* A write-protected stick mounts for import but never for export. */
+	attach("ext4-wp", img, sizeof(img), dev, sizeof(dev));
+	assert_int_equal(stick_mount(dev, mnt, &m), CK_OK);
+	assert_int_equal(stick_set_writable(&m, 1), CK_ERR_READ_ONLY);
+	assert_int_equal(m.writable, 0);
+	assert_int_equal(stick_unmount(&m), CK_OK);
+	assert_int_equal(blk_ro(dev), 1);
 	detach(dev);
 	/* The stick went away between scan and mount. */
 	assert_int_equal(stick_mount(dev, mnt, &m), CK_ERR_MEDIA_GONE);
