@@ -211,6 +211,15 @@ http_client_free(struct http_client *c)
 	free(c);
 }
 
+void
+http_client_scrub(struct http_client *c)
+{
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	/* NULL on failure: http_request tries again. */
+	c->curl = curl_easy_init();
+}
+
 const char *
 http_client_address(const struct http_client *c)
 {
@@ -503,6 +512,8 @@ http_request(struct http_client *c, const char *method, const char *path,
 	    strcmp(method, "PUT") != 0 && strcmp(method, "POST") != 0 &&
 	    strcmp(method, "DELETE") != 0))
 		return CK_ERR_INVALID_ARG;
+	if (c->curl == NULL && (c->curl = curl_easy_init()) == NULL)
+		return CK_ERR_ALLOC;
 	snprintf(url, sizeof(url), "%s/v1/%s", c->address, path);
 	if ((r = build_headers(c, body != NULL, &hdrs)) != CK_OK ||
 	    (r = set_options(c, method, url, body, bodylen, hdrs)) != CK_OK)

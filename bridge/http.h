@@ -67,6 +67,17 @@ int http_client_new(const struct http_config *cfg, struct http_client **out)
     CK_WUR;
 void http_client_free(struct http_client *c);	/* NULL-safe; wipes the token */
 
+/*
+ * Forgets everything libcurl kept from earlier requests by replacing its
+ * handle, so that the wiping allocator clears every buffer the old one
+ * held; the next request opens a new connection. libcurl 7.88 already
+ * frees its receive buffer after each transfer (test_vault's residue check
+ * passes without this), but other versions keep buffers and spare chunks
+ * per connection: called after every request or answer that carries a
+ * secret (an init answer, an unseal key, a token lookup).
+ */
+void http_client_scrub(struct http_client *c);
+
 /* The address the client talks to (normalised, for display and records). */
 const char *http_client_address(const struct http_client *c);
 

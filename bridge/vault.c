@@ -156,6 +156,8 @@ vault_init(struct http_client *c, const json_t *request, json_t **response)
 
 	*response = NULL;
 	r = http_request_json(c, "PUT", "sys/init", request, &status, &j);
+	/* The answer holds the root token and maybe plaintext shares. */
+	http_client_scrub(c);
 	/* Both servers answer 400 "Vault is already initialized". */
 	if (r == CK_ERR_SERVER &&
 	    strstr(http_error_detail(c), ALREADY_INIT_MESSAGE) != NULL)
@@ -207,6 +209,7 @@ vault_unseal(struct http_client *c, const char *key, size_t len,
 	memcpy(body + sizeof(pre) - 1, key, len);
 	memcpy(body + sizeof(pre) - 1 + len, post, sizeof(post) - 1);
 	r = unseal_body(c, body, blen, st);
+	http_client_scrub(c);
 	secmem_wipe(body, blen);
 	secmem_free(body);
 	return r;
@@ -254,7 +257,10 @@ vault_token_lookup_self(struct http_client *c, struct vault_token_info *ti)
 	int r;
 
 	memset(ti, 0, sizeof(*ti));
-	if ((r = request_object(c, "GET", "auth/token/lookup-self", NULL, 0, &j)) != CK_OK)
+	r = request_object(c, "GET", "auth/token/lookup-self", NULL, 0, &j);
+	/* The answer repeats the token ("id"). */
+	http_client_scrub(c);
+	if (r != CK_OK)
 		return r;
 	/* The answer also holds the token itself ("id"): never copied out. */
 	r = CK_ERR_FORMAT;

@@ -6,12 +6,16 @@
  * tests/integration/bridge_vault.sh; skipped otherwise). The server tests
  * run in order, as one init ceremony: init, unseal, lookup, revoke.
  */
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "bridge/http.h"
@@ -267,6 +271,99 @@ s5_root_token_lookup_and_revoke(void **state)
 	assert_string_equal(ti.accessor, "");
 }
 
+/* ---- memory residue ---- */
+
+/* The test keeps secrets only XOR-masked, so its own copies never match. */
+#define RESIDUE_MASK	0x5a
+#define RESIDUE_CHUNK	(1u << 20)
+#define RESIDUE_WINDOW	12
+#define RESIDUE_MAX_REGION	(1ull << 30)
+
+struct masked {
+	uint8_t b[128];
+	size_t len;
+};
+
+static void
+mask(const char *s, struct masked *m)
+{
+	size_t i;
+
+	m->len = strlen(s);
+	assert_true(m->len >= RESIDUE_WINDOW && m->len <= sizeof(m->b));
+	for (i = 0; i < m->len; i++)
+		m->b[i] = (uint8_t)s[i] ^ RESIDUE_MASK;
+}
+
+/*
+ * Hits of any RESIDUE_WINDOW-byte piece of the secret (at every multiple of
+ * the window, and its tail): free() overwrites only the first bytes of a
+ * block, so a freed but unwiped secret leaves pieces, not the whole.
+ */
+static size_t
+count_in(const uint8_t *p, size_t n, const struct masked *m)
+{
+	size_t i, j, o, hits = 0;
+
+	for (o = 0; o < m->len; o += RESIDUE_WINDOW) {
+		if (o + RESIDUE_WINDOW > m->len)
+			o = m->len - RESIDUE_WINDOW;
+		for (i = 0; i + RESIDUE_WINDOW <= n; i++) {
+			for (j = 0; j < RESIDUE_WINDOW &&
+			    (uint8_t)(p[i + j] ^ RESIDUE_MASK) == m->b[o + j]; j++)
+				;
+			hits += j == RESIDUE_WINDOW;
+		}
+		if (o + RESIDUE_WINDOW == m->len)
+			break;
+	}
+	return hits;
+}
+
+/*
+ * Pieces of the unmasked secret anywhere in the process's writable
+ * memory (heap, stack, anonymous and data mappings), read through
+ * /proc/self/mem in overlapping chunks.
+ */
+static size_t
+residue(const struct masked *m)
+{
+	uint8_t *buf;
+	char line[4096], *end;
+	unsigned long long lo, hi, a;
+	size_t hits = 0, n;
+	ssize_t got;
+	FILE *maps;
+	int mem;
+
+	buf = mmap(NULL, RESIDUE_CHUNK, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(buf != MAP_FAILED);
+	assert_non_null(maps = fopen("/proc/self/maps", "r"));
+	assert_true((mem = open("/proc/self/mem", O_RDONLY)) >= 0);
+	while (fgets(line, sizeof(line), maps) != NULL) {
+		lo = strtoull(line, &end, 16);
+		if (*end != '-')
+			continue;
+		hi = strtoull(end + 1, &end, 16);
+		/* Sanitizers reserve terabytes of shadow memory: skip it. */
+		if (end[0] != ' ' || end[1] != 'r' || end[2] != 'w' ||
+		    hi - lo > RESIDUE_MAX_REGION)
+			continue;
+		for (a = lo; a < hi; a += n - (RESIDUE_WINDOW - 1)) {
+			n = hi - a < RESIDUE_CHUNK ? hi - a : RESIDUE_CHUNK;
+			if ((got = pread(mem, buf, n, (off_t)a)) > 0)
+				hits += count_in(buf, (size_t)got, m);
+			if (a + n >= hi)
+				break;
+		}
+	}
+	close(mem);
+	fclose(maps);
+	munmap(buf, RESIDUE_CHUNK);
+	return hits;
+}
+
 /* ---- against a real static-seal (auto-unseal) OpenBao ---- */
 
 static int
@@ -317,6 +414,28 @@ st_init_with_recovery_shares(void **state)
 	json_decref(req);
 }
 
+static void
+st_no_secret_left_in_memory(void **state)
+{
+	struct server *s = *state;
+	struct masked tok, key;
+
+	NEED_SERVER(s);
+	assert_non_null(s->init);
+	mask(json_string_value(json_object_get(s->init, "root_token")), &tok);
+	mask(json_string_value(json_array_get(json_object_get(s->init,
+	    "recovery_keys"), 0)), &key);
+	/* The check sees them while the response is alive ... */
+	assert_true(residue(&tok) >= 1);
+	assert_true(residue(&key) >= 1);
+	json_decref(s->init);
+	s->init = NULL;
+	/* ... and nowhere once it is freed: not in jansson's heap, libcurl's
+	 * buffers or the response buffer. */
+	assert_int_equal(residue(&tok), 0);
+	assert_int_equal(residue(&key), 0);
+}
+
 int
 main(void)
 {
@@ -334,6 +453,7 @@ main(void)
 	};
 	const struct CMUnitTest static_seal[] = {
 		cmocka_unit_test(st_init_with_recovery_shares),
+		cmocka_unit_test(st_no_secret_left_in_memory),
 	};
 
 	if (secmem_init() != CK_OK || http_global_init() != CK_OK)
