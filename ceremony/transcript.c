@@ -882,9 +882,14 @@ out:
 	return e;
 }
 
-int
-transcript_resume(struct transcript **tp, const char *path, const char *actor,
-    const unsigned char sk[MINISIG_SK_BYTES])
+/*
+ * Reopen for appending. A resume record is written when a torn line was
+ * cut, when the key changed (after a crash), or always when forced (the
+ * caller says the process was restarted); otherwise nothing is added.
+ */
+static int
+reopen(struct transcript **tp, const char *path, const char *actor,
+    const unsigned char sk[MINISIG_SK_BYTES], int force_resume)
 {
 	struct transcript_event ev = { .type = "resume", .actor = actor };
 	struct transcript_report rep;
@@ -921,9 +926,12 @@ transcript_resume(struct transcript **tp, const char *path, const char *actor,
 	t->records = st.records;
 	t->size = (off_t)st.good_len;
 	memcpy(t->head, st.head, sizeof(t->head));
-	if ((e = key_details(t, 0, NULL, NULL, &ev.details)) != CK_OK ||
-	    (e = append_record(t, &ev)) != CK_OK)
-		goto out;
+	if (force_resume || st.good_len < len ||
+	    sodium_memcmp(st.key.pk, t->key.pk, MINISIG_PK_BYTES) != 0) {
+		if ((e = key_details(t, 0, NULL, NULL, &ev.details)) != CK_OK ||
+		    (e = append_record(t, &ev)) != CK_OK)
+			goto out;
+	}
 	*tp = t;
 	t = NULL;
 	e = CK_OK;
@@ -947,6 +955,20 @@ write_beside(const struct transcript *t, const char *suffix, const char *buf,
 	e = file_write_atomic(t->dirfd, n, buf, len, 0644, FILE_REPLACE);
 	free(n);
 	return e;
+}
+
+int
+transcript_resume(struct transcript **tp, const char *path, const char *actor,
+    const unsigned char sk[MINISIG_SK_BYTES])
+{
+	return reopen(tp, path, actor, sk, 1);
+}
+
+int
+transcript_continue(struct transcript **tp, const char *path,
+    const char *actor, const unsigned char sk[MINISIG_SK_BYTES])
+{
+	return reopen(tp, path, actor, sk, 0);
 }
 
 /* Sign the file as it is on disk, after checking it as a verifier will. */

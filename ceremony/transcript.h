@@ -76,6 +76,18 @@ int transcript_resume(struct transcript **t, const char *path,
     CK_WUR __attribute__((nonnull));
 
 /*
+ * Reopen an unclosed transcript to go on with the same key, as the
+ * command-line steps of one ceremony do (one process per step): the same
+ * checks as transcript_resume, but a resume record is added only when
+ * something happened (a torn line cut off, or sk is not the key the
+ * transcript last announced), so a clean step-to-step hand-over leaves no
+ * trace of its own.
+ */
+int transcript_continue(struct transcript **t, const char *path,
+    const char *actor, const unsigned char sk[MINISIG_SK_BYTES])
+    CK_WUR __attribute__((nonnull));
+
+/*
  * Append one record and fsync it. CK_ERR_CLOSED after transcript_close();
  * CK_ERR_INVALID_ARG for a reserved or malformed type, an actor or string
  * that is not printable, too deep or too long a record; CK_ERR_STATE after

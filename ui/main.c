@@ -9,6 +9,7 @@
 
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "ui/cmd_init.h"
 #include "ui/cmd_verify.h"
 
 struct command {
@@ -21,6 +22,7 @@ static int usage(FILE *f);
 
 static const struct command commands[] = {
 	{ "help", NULL, "show this help" },
+	{ "init", cmd_init_main, "initialise a cluster: begin, accept, handout, close" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 };
 

@@ -1,0 +1,553 @@
+/*
+ * The init ceremony, appliance side (see init.h).
+ *
+ * Limits: at most INIT_MAX_SHARES shares; each encrypted share or token at
+ * most PGP_MSG_MAX bytes once decoded; the payloads are the envelope's,
+ * already bounded by ENVELOPE_MAX_PAYLOAD and parsed strictly.
+ */
+#include "ceremony/init.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+#include "crypto/shamir.h"
+#include "media/file.h"
+
+#define ACTOR_APPLIANCE	"appliance"
+#define ACTOR_BRIDGE	"bridge"
+#define SHARE_FILE_MODE	0644	/* encrypted: only the holder's key opens it */
+#define SHARE_HEX_LEN	(2 * SHAMIR_KEY_SHARE_LEN)
+
+static void
+say(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+int
+init_check_quorum(unsigned n, unsigned t)
+{
+	if (n < 1 || n > INIT_MAX_SHARES || t < 1 || t > n || (n > 1 && t < 2))
+		return CK_ERR_QUORUM;
+	return CK_OK;
+}
+
+static const char *
+shares_name(enum init_shares shares)
+{
+	return shares == INIT_RECOVERY ? "recovery" : "unseal";
+}
+
+static json_t *
+member_json(const struct roster_member *m)
+{
+	return json_pack("{s:s, s:s, s:s}", "name", m->name, "fingerprint",
+	    m->fpr, "encryption_key", m->enc_keyid);
+}
+
+/* Who takes part, for the transcript (fingerprints, never secrets). */
+static json_t *
+roster_record(const struct roster *r)
+{
+	json_t *holders = json_array(), *others = json_array(), *o;
+	size_t i;
+
+	for (i = 0; holders != NULL && others != NULL && i < r->n; i++) {
+		const struct roster_member *m = &r->m[i];
+
+		if ((o = member_json(m)) == NULL)
+			break;
+		json_object_set_new(o, "role", json_string(roster_role_name(m->role)));
+		if (m->role == ROSTER_HOLDER)
+			json_object_set_new(o, "share", json_integer(m->share_index));
+		json_array_append_new(m->role == ROSTER_HOLDER ? holders : others, o);
+	}
+	return json_pack("{s:o, s:o}", "holders", holders, "others", others);
+}
+
+static int
+request_payload(const struct roster *r, unsigned t, enum init_shares shares,
+    json_t **out)
+{
+	const struct roster_member *op = roster_operator(r);
+	json_t *keys = json_array(), *holders = json_array();
+	unsigned k;
+
+	*out = NULL;
+	for (k = 1; keys != NULL && holders != NULL && k <= r->n_holders; k++) {
+		const struct roster_member *m = roster_holder(r, k);
+
+		json_array_append_new(keys, json_string(m->key_b64));
+		json_array_append_new(holders, json_pack("{s:I, s:s, s:s}",
+		    "share", (json_int_t)k, "name", m->name, "fingerprint", m->fpr));
+	}
+	*out = json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:o}",
+	    "kind", INIT_KIND, "shares", shares_name(shares),
+	    "n", (json_int_t)r->n_holders, "t", (json_int_t)t,
+	    "pgp_keys", keys, "root_token_pgp_key", op->key_b64,
+	    "holders", holders);
+	return *out != NULL ? CK_OK : CK_ERR_ALLOC;
+}
+
+int
+init_begin(const char *state_dir, const char *exchange_root,
+    const struct roster *roster, unsigned t, enum init_shares shares,
+    const uint8_t *prev, struct session **out)
+{
+	struct session *s = NULL;
+	json_t *details = NULL, *payload = NULL, *who = NULL;
+	char *text = NULL;
+	size_t textlen = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = init_check_quorum((unsigned)roster->n_holders, t)) != CK_OK)
+		return r;
+	if (roster_operator(roster) == NULL)
+		return CK_ERR_INVALID_ARG;
+	details = json_pack("{s:s, s:I, s:I}", "shares", shares_name(shares),
+	    "n", (json_int_t)roster->n_holders, "t", (json_int_t)t);
+	if (details == NULL || (who = roster_record(roster)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_create(state_dir, exchange_root, INIT_KIND,
+	    ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
+		goto out;
+	if ((r = roster_dump(roster, &text, &textlen)) != CK_OK ||
+	    (r = session_write_file(s, SESSION_ROSTER, text, textlen)) != CK_OK ||
+	    (r = session_record(s, "roster", ACTOR_APPLIANCE, who)) != CK_OK)
+		goto out;
+	if ((r = request_payload(roster, t, shares, &payload)) != CK_OK)
+		goto out;
+	if (json_object_update(s->ext, details) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "requested")) != CK_OK ||
+	    (r = session_send(s, ENVELOPE_INIT_REQUEST, payload,
+	    "init-request-sent", ACTOR_APPLIANCE, details)) != CK_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = CK_OK;
+out:
+	free(text);
+	json_decref(details);
+	json_decref(payload);
+	json_decref(who);
+	session_free(s);
+	return r;
+}
+
+int
+init_load_roster(struct session *s, struct roster **out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if ((r = session_read_file(s, SESSION_ROSTER, ROSTER_JSON_MAX, &buf,
+	    &len)) != CK_OK)
+		return r;
+	r = roster_parse(buf, len, out);
+	free(buf);
+	return r;
+}
+
+static unsigned
+ext_uint(const struct session *s, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(s->ext, key));
+
+	return v > 0 && v <= INIT_MAX_SHARES ? (unsigned)v : 0;
+}
+
+static int
+is_recovery(const struct session *s)
+{
+	const char *v = json_string_value(json_object_get(s->ext, "shares"));
+
+	return v != NULL && strcmp(v, "recovery") == 0;
+}
+
+/* Decode a base64 OpenPGP message from the server into a malloc'd buffer. */
+static int
+decode_msg(const json_t *j, uint8_t **msg, size_t *len)
+{
+	const char *b64 = json_string_value(j);
+	int r;
+
+	*msg = NULL;
+	if (b64 == NULL)
+		return CK_ERR_FORMAT;
+	if ((*msg = malloc(PGP_MSG_MAX)) == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = codec_b64_decode(CODEC_B64_PADDED, b64, strlen(b64), *msg,
+	    PGP_MSG_MAX, len)) != CK_OK) {
+		free(*msg);
+		*msg = NULL;
+	}
+	return r;
+}
+
+/* Is msg encrypted to exactly keyid (and nobody else)? */
+static int
+check_recipient(const json_t *j, const char *keyid, uint8_t hash[32])
+{
+	struct pgp_recipients rc;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = decode_msg(j, &msg, &len)) != CK_OK)
+		return r;
+	if ((r = pgp_msg_recipients(msg, len, &rc)) == CK_OK &&
+	    (rc.n != 1 || strcmp(rc.keyid[0], keyid) != 0))
+		r = CK_ERR_WRONG_RECIPIENT;
+	if (hash != NULL)
+		crypto_generichash(hash, 32, msg, len, NULL, 0);
+	free(msg);
+	return r;
+}
+
+static int
+hex_string(const uint8_t *bin, size_t len, json_t **out)
+{
+	char hex[2 * 64 + 1];
+
+	*out = NULL;
+	if (codec_hex_encode(bin, len, hex, sizeof(hex)) != CK_OK)
+		return CK_ERR_INTERNAL;
+	return (*out = json_string(hex)) != NULL ? CK_OK : CK_ERR_ALLOC;
+}
+
+/* The checks of init_accept on the payload; *shares_out lists them. */
+static int
+check_result(struct session *s, const struct roster *ro, const json_t *p,
+    json_t **shares_out, char *why, size_t whylen)
+{
+	const char *field = is_recovery(s) ? "recovery_keys_base64" : "keys_base64";
+	const json_t *resp = json_object_get(p, "response");
+	const json_t *keys = json_object_get(resp, field);
+	const struct roster_member *op = roster_operator(ro);
+	unsigned n = ext_uint(s, "n"), k;
+	uint8_t hash[32];
+	json_t *list = json_array(), *h = NULL;
+	int r;
+
+	*shares_out = NULL;
+	if (list == NULL)
+		return CK_ERR_ALLOC;
+	if (!json_is_object(resp) || !json_is_object(json_object_get(p, "server"))) {
+		say(why, whylen, "the result has no server response or identity");
+		r = CK_ERR_FORMAT;
+		goto out;
+	}
+	if (!json_is_array(keys) || json_array_size(keys) != n) {
+		say(why, whylen, "asked for %u %s shares, the server returned %zu",
+		    n, is_recovery(s) ? "recovery" : "unseal",
+		    json_is_array(keys) ? json_array_size(keys) : (size_t)0);
+		r = CK_ERR_SHARE_COUNT;
+		goto out;
+	}
+	for (k = 1; k <= n; k++) {
+		const struct roster_member *m = roster_holder(ro, k);
+
+		if ((r = check_recipient(json_array_get(keys, k - 1), m->enc_keyid,
+		    hash)) != CK_OK) {
+			say(why, whylen, "share %u is not encrypted to %s's key %s",
+			    k, m->name, m->enc_keyid);
+			goto out;
+		}
+		if ((r = hex_string(hash, sizeof(hash), &h)) != CK_OK)
+			goto out;
+		json_array_append_new(list, json_pack("{s:I, s:s, s:s, s:o}",
+		    "share", (json_int_t)k, "holder", m->name, "encrypted_to",
+		    m->enc_keyid, "ciphertext", h));
+	}
+	if ((r = check_recipient(json_object_get(resp, "root_token"),
+	    op->enc_keyid, NULL)) != CK_OK) {
+		say(why, whylen, "the root token is not encrypted to the operator "
+		    "%s's key %s", op->name, op->enc_keyid);
+		goto out;
+	}
+	*shares_out = list;
+	list = NULL;
+	r = CK_OK;
+out:
+	json_decref(list);
+	return r;
+}
+
+int
+init_accept(struct session *s, char *why, size_t whylen)
+{
+	struct envelope env = { 0 };
+	struct roster *ro = NULL;
+	json_t *shares = NULL, *details = NULL, *server, *resp, *keys;
+	int r;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "requested") != 0)
+		return CK_ERR_STATE;
+	if ((r = init_load_roster(s, &ro)) != CK_OK)
+		goto out;
+	if ((r = session_receive(s, ENVELOPE_INIT_RESULT, &env)) != CK_OK) {
+		session_reject(s, "init-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	if ((r = check_result(s, ro, env.payload, &shares, why, whylen)) != CK_OK) {
+		session_reject(s, "init-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	server = json_object_get(env.payload, "server");
+	resp = json_object_get(env.payload, "response");
+	keys = json_object_get(resp, is_recovery(s) ? "recovery_keys_base64" :
+	    "keys_base64");
+	details = json_pack("{s:O, s:O}", "server", server, "shares", shares);
+	if (details == NULL ||
+	    json_object_set(s->ext, "encrypted_shares", keys) != 0 ||
+	    json_object_set(s->ext, "server", server) != 0 ||
+	    json_object_set_new(s->ext, "proofs", json_array()) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "accepted")) != CK_OK ||
+	    (r = session_accept(s, &env, "init-result-accepted", ACTOR_BRIDGE,
+	    details)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(shares);
+	json_decref(details);
+	roster_free(ro);
+	envelope_free(&env);
+	return r;
+}
+
+static int
+proven(const struct session *s, unsigned k, uint8_t x, int *dup_x)
+{
+	const json_t *proofs = json_object_get(s->ext, "proofs"), *p;
+	size_t i;
+	int found = 0;
+
+	*dup_x = 0;
+	json_array_foreach(proofs, i, p) {
+		if (json_integer_value(json_object_get(p, "share")) == k)
+			found = 1;
+		else if (json_integer_value(json_object_get(p, "x_tag")) == x)
+			*dup_x = 1;
+	}
+	return found;
+}
+
+/* The keyed commitment of init.h; the key is public, the share is not. */
+static void
+commit_share(const struct session *s, const char *text, size_t len,
+    uint8_t out[INIT_COMMIT_BYTES])
+{
+	crypto_generichash_state st;
+	uint8_t key[crypto_generichash_KEYBYTES];
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(key));
+	crypto_generichash_update(&st, (const uint8_t *)INIT_COMMIT_LABEL,
+	    strlen(INIT_COMMIT_LABEL));
+	crypto_generichash_update(&st, s->id, sizeof(s->id));
+	crypto_generichash_final(&st, key, sizeof(key));
+	crypto_generichash(out, INIT_COMMIT_BYTES, (const uint8_t *)text, len,
+	    key, sizeof(key));
+}
+
+static int
+write_share_file(const char *stick_dir, const char *name, const uint8_t *msg,
+    size_t len)
+{
+	int fd, r;
+
+	if ((r = file_open_dir(AT_FDCWD, stick_dir, 0, 0700, &fd)) != CK_OK)
+		return r;
+	/* A repeated handout (after a wrong passphrase) writes the same bytes. */
+	r = file_write_atomic(fd, name, msg, len, SHARE_FILE_MODE, FILE_REPLACE);
+	close(fd);
+	return r;
+}
+
+/* Decrypt, check the form, commit; the plaintext never leaves this frame. */
+static int
+prove(struct session *s, struct pgp_home *h, unsigned k, const char *keyfile,
+    const char *passphrase, const uint8_t *msg, size_t len, json_t **proof)
+{
+	struct secbuf plain = { 0 };
+	uint8_t *share = NULL, commit[INIT_COMMIT_BYTES];
+	json_t *c = NULL;
+	int r, dup_x = 0;
+
+	*proof = NULL;
+	r = keyfile != NULL ?
+	    pgp_decrypt_keyfile(h, keyfile, passphrase, msg, len, &plain) :
+	    pgp_decrypt(h, msg, len, passphrase, &plain);
+	if (r != CK_OK)
+		goto out;
+	if ((share = secmem_alloc(SHAMIR_KEY_SHARE_LEN)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if (plain.len != SHARE_HEX_LEN) {
+		r = CK_ERR_BAD_SHARE;
+		goto out;
+	}
+	if ((r = shamir_share_from_hex((const char *)plain.p, plain.len,
+	    share)) != CK_OK)
+		goto out;
+	(void)proven(s, k, share[SHAMIR_KEY_SHARE_LEN - 1], &dup_x);
+	if (dup_x) {
+		r = CK_ERR_DUPLICATE_SHARE;
+		goto out;
+	}
+	commit_share(s, (const char *)plain.p, plain.len, commit);
+	if ((r = hex_string(commit, sizeof(commit), &c)) != CK_OK)
+		goto out;
+	*proof = json_pack("{s:I, s:i, s:o}", "share", (json_int_t)k,
+	    "x_tag", share[SHAMIR_KEY_SHARE_LEN - 1], "commitment", c);
+	r = *proof != NULL ? CK_OK : CK_ERR_ALLOC;
+out:
+	secmem_free(share);
+	secbuf_free(&plain);
+	return r;
+}
+
+int
+init_handout(struct session *s, struct pgp_home *h, unsigned k,
+    const char *stick_dir, const char *keyfile, const char *passphrase,
+    char **file_out)
+{
+	const struct roster_member *m;
+	struct roster *ro = NULL;
+	json_t *proof = NULL, *details = NULL;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	char *name = NULL;
+	int r, dup_x;
+
+	*file_out = NULL;
+	if (strcmp(session_phase(s), "accepted") != 0)
+		return CK_ERR_STATE;
+	if ((r = init_load_roster(s, &ro)) != CK_OK)
+		goto out;
+	if ((m = roster_holder(ro, k)) == NULL) {
+		r = CK_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (proven(s, k, 0, &dup_x)) {
+		r = CK_ERR_EXISTS;
+		goto out;
+	}
+	if ((r = decode_msg(json_array_get(json_object_get(s->ext,
+	    "encrypted_shares"), k - 1), &msg, &len)) != CK_OK)
+		goto out;
+	if (asprintf(&name, "conclave-%.8s-share-%u.gpg", s->id_hex, k) < 0) {
+		name = NULL;
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = write_share_file(stick_dir, name, msg, len)) != CK_OK)
+		goto out;
+	if ((r = prove(s, h, k, keyfile, passphrase, msg, len, &proof)) != CK_OK) {
+		session_reject(s, "decrypt-proof", r, m->name);
+		goto out;
+	}
+	details = json_pack("{s:I, s:s, s:s, s:s, s:O, s:O}", "share", (json_int_t)k,
+	    "holder", m->name, "fingerprint", m->fpr, "file", name,
+	    "x_tag", json_object_get(proof, "x_tag"),
+	    "commitment", json_object_get(proof, "commitment"));
+	if (details == NULL ||
+	    json_array_append(json_object_get(s->ext, "proofs"), proof) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_record(s, "share-handed-out", m->name, details)) != CK_OK ||
+	    (r = session_save(s)) != CK_OK)
+		goto out;
+	*file_out = name;
+	name = NULL;
+	r = CK_OK;
+out:
+	free(name);
+	free(msg);
+	json_decref(proof);
+	json_decref(details);
+	roster_free(ro);
+	return r;
+}
+
+static int
+check_revocation(const json_t *p, char *why, size_t whylen)
+{
+	if (json_is_true(json_object_get(p, "root_token_revoked")) &&
+	    json_is_true(json_object_get(p, "lookup_refused")) &&
+	    json_is_string(json_object_get(p, "accessor")))
+		return CK_OK;
+	say(why, whylen, "the bridge does not prove that the root token is revoked");
+	return CK_ERR_FORMAT;
+}
+
+int
+init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
+    size_t whylen)
+{
+	struct envelope env = { 0 };
+	unsigned n = ext_uint(s, "n"), k, missing = 0;
+	json_t *details = NULL;
+	int r, dup_x;
+	size_t used = 0;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "accepted") != 0)
+		return CK_ERR_STATE;
+	for (k = 1; k <= n; k++) {
+		if (proven(s, k, 0, &dup_x))
+			continue;
+		if (missing++ == 0)
+			used += (size_t)snprintf(why, whylen, "no handout yet for share");
+		if (used < whylen)
+			used += (size_t)snprintf(why + used, whylen - used, " %u", k);
+	}
+	if (missing > 0)
+		return CK_ERR_INCOMPLETE;
+	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK ||
+	    (r = check_revocation(env.payload, why, whylen)) != CK_OK) {
+		session_reject(s, "closing-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	details = json_pack("{s:O, s:b}", "accessor",
+	    json_object_get(env.payload, "accessor"), "lookup_refused", 1);
+	if (details == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_accept(s, &env, "root-token-revoked", ACTOR_BRIDGE,
+	    details)) != CK_OK ||
+	    (r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(details);
+	envelope_free(&env);
+	return r;
+}

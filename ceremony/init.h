@@ -1,0 +1,90 @@
+/*
+ * The appliance's side of the init ceremony (DESIGN §4.1), as steps that
+ * the command line and the UI both call:
+ *   init_begin    roster in; the init-request envelope out (seq 1)
+ *   init_accept   the bridge's init-result in: count and recipients checked
+ *   init_handout  one holder: encrypted share to their stick, decrypt proof
+ *   init_close    the bridge's closing-result (root token revoked) in; the
+ *                 transcript closed and signed
+ * Every step records itself in the transcript; a refused envelope is
+ * recorded as refused and changes nothing else.
+ */
+#ifndef CONCLAVE_INIT_H
+#define CONCLAVE_INIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ceremony/roster.h"
+#include "ceremony/session.h"
+#include "crypto/pgp.h"
+#include "crypto/reader.h"
+
+#define INIT_KIND		"init"
+#define INIT_MAX_SHARES		255
+/* Keyed commitments to decrypted shares: BLAKE2b-256 keyed with
+ * BLAKE2b-256(INIT_COMMIT_LABEL || ceremony id). */
+#define INIT_COMMIT_LABEL	"conclave-share-commitment-v1"
+#define INIT_COMMIT_BYTES	32
+
+/* Unseal shares (Shamir seal) or recovery shares (auto-unseal). */
+enum init_shares {
+	INIT_UNSEAL,
+	INIT_RECOVERY,
+};
+
+/*
+ * CK_OK when n shares with threshold t are allowed: 1 <= t <= n <= 255 and
+ * t >= 2 when n > 1 (the server's own rule). CK_ERR_QUORUM otherwise.
+ */
+int init_check_quorum(unsigned n, unsigned t) CK_WUR;
+
+/*
+ * Start an init ceremony in state_dir: the roster (holders in share order
+ * and an operator, whose key protects the initial root token) is saved,
+ * and the init-request envelope goes to the exchange folder. prev: the
+ * head hash of the cluster's previous transcript, or NULL.
+ */
+int init_begin(const char *state_dir, const char *exchange_root,
+    const struct roster *roster, unsigned t, enum init_shares shares,
+    const uint8_t *prev, struct session **out) CK_WUR
+    __attribute__((nonnull(1, 2, 3, 7)));
+
+/*
+ * Take the init-result: the server's response must hold exactly n
+ * encrypted shares, share i encrypted to holder i's encryption key and
+ * nothing else (CK_ERR_SHARE_COUNT, CK_ERR_WRONG_RECIPIENT), and the root
+ * token to the operator's key. Binding and format errors as
+ * session_receive / CK_ERR_FORMAT. On any refusal the transcript records
+ * it and nothing else changes.
+ */
+int init_accept(struct session *s, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+
+/*
+ * Hand holder k (1-based) their share: write the encrypted share to
+ * stick_dir as a binary OpenPGP file that stock `gpg --decrypt` opens
+ * (its name in *file_out, malloc'd), then the decrypt proof: the holder's
+ * key decrypts it here (keyfile: their passphrase-protected secret key
+ * from their stick; NULL: a smartcard known to h), the plaintext must be
+ * 66 lowercase hex digits whose x-tag differs from every share already
+ * proven (CK_ERR_BAD_SHARE, CK_ERR_DUPLICATE_SHARE), and a keyed
+ * commitment (never the share) is recorded. The plaintext is wiped.
+ */
+int init_handout(struct session *s, struct pgp_home *h, unsigned k,
+    const char *stick_dir, const char *keyfile, const char *passphrase,
+    char **file_out) CK_WUR __attribute__((nonnull(1, 2, 4, 6, 7)));
+
+/*
+ * Take the closing-result (the initial root token revoked, and a lookup
+ * with it refused) and close the transcript, signed. Every holder must
+ * have had their handout with its proof (CK_ERR_INCOMPLETE).
+ */
+int init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
+
+/* The roster saved with the ceremony (caller frees with roster_free). */
+int init_load_roster(struct session *s, struct roster **out) CK_WUR
+    __attribute__((nonnull));
+
+#endif

@@ -1,0 +1,459 @@
+/*
+ * The appliance's ceremony state folder (see session.h).
+ *
+ * Limits: ceremony.json at most SESSION_STATE_MAX bytes, parsed strictly;
+ * ceremony.key exactly ENVELOPE_SK_BYTES.
+ *
+ * Order of writes in a step: the envelope, then its transcript record,
+ * then ceremony.json. A crash between them leaves an envelope on the stick
+ * that the state does not count yet; the step is then refused with
+ * CK_ERR_EXISTS rather than sending a second, different envelope.
+ */
+#include "ceremony/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ceremony/courier.h"
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+#include "media/file.h"
+
+#define STATE_MODE	0600
+#define DIR_MODE	0700
+
+static struct session *
+session_alloc(void)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->dirfd = -1;
+	if ((s->sk = secmem_alloc(ENVELOPE_SK_BYTES)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	transcript_free(s->t);
+	exch_close(s->x);
+	json_decref(s->state);
+	secmem_free(s->sk);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s->dir);
+	free(s);
+}
+
+char *
+session_path(const struct session *s, const char *name)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/%s", s->dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+/* An empty directory, or none yet: a ceremony never overwrites another. */
+static int
+open_fresh_dir(const char *dir, int *fdp)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r, dup_fd;
+
+	if ((r = file_open_dir(AT_FDCWD, dir, FILE_CREATE, DIR_MODE, &fd)) != CK_OK)
+		return r;
+	if ((dup_fd = dup(fd)) < 0 || (d = fdopendir(dup_fd)) == NULL) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		close(fd);
+		return CK_ERR_IO;
+	}
+	r = CK_OK;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			r = CK_ERR_EXISTS;
+	closedir(d);
+	if (r != CK_OK) {
+		close(fd);
+		return r;
+	}
+	*fdp = fd;
+	return CK_OK;
+}
+
+static int
+hex_field(json_t *o, const char *key, const uint8_t *bin, size_t len)
+{
+	char hex[2 * 64 + 1];
+
+	if (codec_hex_encode(bin, len, hex, sizeof(hex)) != CK_OK)
+		return CK_ERR_INTERNAL;
+	return json_object_set_new(o, key, json_string(hex)) == 0 ?
+	    CK_OK : CK_ERR_ALLOC;
+}
+
+int
+session_save(struct session *s)
+{
+	char *text = NULL;
+	int r;
+
+	if (json_object_set_new(s->state, "last_seq",
+	    json_integer((json_int_t)s->last_seq)) != 0)
+		return CK_ERR_ALLOC;
+	if (s->has_peer && (r = hex_field(s->state, "bridge_pk", s->peer_pk,
+	    sizeof(s->peer_pk))) != CK_OK)
+		return r;
+	if ((text = json_dumps(s->state, JSON_INDENT(1) | JSON_PRESERVE_ORDER)) == NULL)
+		return CK_ERR_ALLOC;
+	r = file_write_atomic(s->dirfd, SESSION_STATE_FILE, text, strlen(text),
+	    STATE_MODE, FILE_REPLACE);
+	free(text);
+	return r;
+}
+
+const char *
+session_phase(const struct session *s)
+{
+	const char *p = json_string_value(json_object_get(s->state, "phase"));
+
+	return p != NULL ? p : "";
+}
+
+int
+session_set_phase(struct session *s, const char *phase)
+{
+	if (json_object_set_new(s->state, "phase", json_string(phase)) != 0)
+		return CK_ERR_ALLOC;
+	return session_save(s);
+}
+
+static int
+open_transcript(struct session *s, const char *actor, const char *kind,
+    json_t *details, const uint8_t prev[TRANSCRIPT_HASH_BYTES])
+{
+	json_t *d = details != NULL ? json_deep_copy(details) : json_object();
+	char *path = session_path(s, SESSION_TRANSCRIPT);
+	int r = CK_ERR_ALLOC;
+
+	if (d == NULL || path == NULL ||
+	    json_object_set_new(d, "ceremony_id", json_string(s->id_hex)) != 0 ||
+	    json_object_set_new(d, "kind", json_string(kind)) != 0)
+		goto out;
+	r = transcript_open(&s->t, path, actor, d, prev, s->sk);
+out:
+	json_decref(d);
+	free(path);
+	return r;
+}
+
+int
+session_create(const char *dir, const char *exchange_root, const char *kind,
+    const char *actor, json_t *details,
+    const uint8_t prev[TRANSCRIPT_HASH_BYTES], struct session **out)
+{
+	struct session *s = NULL;
+	int r = CK_ERR_ALLOC;
+
+	*out = NULL;
+	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
+		goto out;
+	if ((r = open_fresh_dir(dir, &s->dirfd)) != CK_OK)
+		goto out;
+	envelope_ceremony_id_new(s->id);
+	envelope_ceremony_id_hex(s->id, s->id_hex);
+	if (crypto_sign_keypair(s->pk, s->sk) != 0) {
+		r = CK_ERR_CRYPTO;
+		goto out;
+	}
+	if ((r = file_write_atomic(s->dirfd, SESSION_KEY_FILE, s->sk,
+	    ENVELOPE_SK_BYTES, STATE_MODE, 0)) != CK_OK)
+		goto out;
+	if ((r = exch_open(exchange_root, s->id, EXCH_CREATE, &s->x)) != CK_OK)
+		goto out;
+	s->state = json_pack("{s:s, s:s, s:s, s:s, s:I, s:n, s:s, s:{}}",
+	    "format", SESSION_FORMAT, "kind", kind, "ceremony_id", s->id_hex,
+	    "phase", "open", "last_seq", (json_int_t)0, "bridge_pk",
+	    "exchange", exchange_root, "data");
+	if (s->state == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	s->ext = json_object_get(s->state, "data");
+	if ((r = open_transcript(s, actor, kind, details, prev)) != CK_OK ||
+	    (r = session_save(s)) != CK_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = CK_OK;
+out:
+	session_free(s);
+	return r;
+}
+
+/* ceremony.json, strictly: the fields session.c itself relies on. */
+static int
+parse_state(struct session *s, const uint8_t *buf, size_t len,
+    const char *kind)
+{
+	const char *fmt, *k, *id, *phase, *peer;
+	json_int_t seq;
+	json_t *data;
+	int r;
+
+	if ((r = rd_json(buf, len, SESSION_STATE_MAX, &s->state)) != CK_OK)
+		return r;
+	if (json_unpack(s->state, "{s:s, s:s, s:s, s:s, s:I, s:o}",
+	    "format", &fmt, "kind", &k, "ceremony_id", &id, "phase", &phase,
+	    "last_seq", &seq, "data", &data) != 0 ||
+	    strcmp(fmt, SESSION_FORMAT) != 0 || !json_is_object(data) ||
+	    seq < 0 || seq > ENVELOPE_SEQ_MAX)
+		return CK_ERR_FORMAT;
+	if (strcmp(k, kind) != 0)
+		return CK_ERR_BAD_TYPE;
+	if (strcmp(phase, "closed") == 0)
+		return CK_ERR_CLOSED;
+	if ((r = envelope_ceremony_id_parse(id, strlen(id), s->id)) != CK_OK)
+		return r;
+	memcpy(s->id_hex, id, sizeof(s->id_hex));
+	s->last_seq = (uint64_t)seq;
+	s->ext = data;
+	peer = json_string_value(json_object_get(s->state, "bridge_pk"));
+	if (peer != NULL) {
+		if (codec_hex_decode_exact(peer, strlen(peer), s->peer_pk,
+		    sizeof(s->peer_pk)) != CK_OK)
+			return CK_ERR_FORMAT;
+		s->has_peer = 1;
+	}
+	return CK_OK;
+}
+
+static int
+load_key(struct session *s)
+{
+	struct secbuf kb = { 0 };
+	uint8_t pk[ENVELOPE_PK_BYTES];
+	int r;
+
+	if ((r = file_read_secret(s->dirfd, SESSION_KEY_FILE, ENVELOPE_SK_BYTES,
+	    &kb)) != CK_OK)
+		return r;
+	if (kb.len != ENVELOPE_SK_BYTES) {
+		r = CK_ERR_FORMAT;
+		goto out;
+	}
+	memcpy(s->sk, kb.p, ENVELOPE_SK_BYTES);
+	/* libsodium's layout is seed || pk: check the halves agree. */
+	crypto_sign_ed25519_sk_to_pk(s->pk, s->sk);
+	if (crypto_sign_seed_keypair(pk, kb.p, s->sk) != 0 ||
+	    sodium_memcmp(pk, s->pk, sizeof(pk)) != 0) {
+		r = CK_ERR_FORMAT;
+		goto out;
+	}
+	r = CK_OK;
+out:
+	secbuf_free(&kb);
+	return r;
+}
+
+int
+session_load(const char *dir, const char *kind, const char *exchange_root,
+    struct session **out)
+{
+	struct session *s = NULL;
+	uint8_t *buf = NULL;
+	char *tpath = NULL;
+	size_t len = 0;
+	const char *root;
+	int r = CK_ERR_ALLOC;
+
+	*out = NULL;
+	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
+		goto out;
+	if ((r = file_open_dir(AT_FDCWD, dir, 0, DIR_MODE, &s->dirfd)) != CK_OK)
+		goto out;
+	if ((r = file_read(s->dirfd, SESSION_STATE_FILE, SESSION_STATE_MAX,
+	    &buf, &len)) != CK_OK || (r = parse_state(s, buf, len, kind)) != CK_OK)
+		goto out;
+	if ((r = load_key(s)) != CK_OK)
+		goto out;
+	if (exchange_root != NULL) {
+		if (json_object_set_new(s->state, "exchange",
+		    json_string(exchange_root)) != 0) {
+			r = CK_ERR_ALLOC;
+			goto out;
+		}
+	}
+	root = json_string_value(json_object_get(s->state, "exchange"));
+	if (root == NULL) {
+		r = CK_ERR_FORMAT;
+		goto out;
+	}
+	if ((r = exch_open(root, s->id, 0, &s->x)) != CK_OK)
+		goto out;
+	if ((tpath = session_path(s, SESSION_TRANSCRIPT)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = transcript_continue(&s->t, tpath, "appliance", s->sk)) != CK_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = CK_OK;
+out:
+	free(tpath);
+	free(buf);
+	session_free(s);
+	return r;
+}
+
+static int
+append(struct session *s, const char *event, const char *actor,
+    json_t *details, const uint8_t *in, const uint8_t *outh)
+{
+	struct transcript_event ev = {
+		.type = event, .actor = actor, .details = details,
+		.in = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])in,
+		.n_in = in != NULL,
+		.out = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])outh,
+		.n_out = outh != NULL,
+	};
+
+	return transcript_append(s->t, &ev);
+}
+
+int
+session_record(struct session *s, const char *event, const char *actor,
+    json_t *details)
+{
+	return append(s, event, actor, details, NULL, NULL);
+}
+
+int
+session_send(struct session *s, enum envelope_type type, const json_t *payload,
+    const char *event, const char *actor, json_t *details)
+{
+	uint8_t hash[ENVELOPE_HASH_BYTES];
+	int r;
+
+	if ((r = courier_send(s->x, type, s->id, s->last_seq + 1, payload, s->sk,
+	    hash)) != CK_OK)
+		return r;
+	s->last_seq++;
+	if ((r = append(s, event, actor, details, NULL, hash)) != CK_OK)
+		return r;
+	return session_save(s);
+}
+
+int
+session_receive(struct session *s, enum envelope_type want,
+    struct envelope *env)
+{
+	return courier_receive(s->x, s->id, s->has_peer ? s->peer_pk : NULL,
+	    s->last_seq, want, env);
+}
+
+int
+session_accept(struct session *s, const struct envelope *env,
+    const char *event, const char *actor, json_t *details)
+{
+	json_t *d = details != NULL ? json_deep_copy(details) : json_object();
+	int r = CK_ERR_ALLOC;
+
+	if (d == NULL)
+		goto out;
+	/* The first bridge envelope binds the ceremony to the bridge's key. */
+	if (!s->has_peer) {
+		if ((r = hex_field(d, "bridge_pk", env->signer_pk,
+		    sizeof(env->signer_pk))) != CK_OK)
+			goto out;
+		memcpy(s->peer_pk, env->signer_pk, sizeof(s->peer_pk));
+		s->has_peer = 1;
+	}
+	if ((r = append(s, event, actor, d, env->hash, NULL)) != CK_OK)
+		goto out;
+	s->last_seq = env->seq;
+	r = session_save(s);
+out:
+	json_decref(d);
+	return r;
+}
+
+int
+session_reject(struct session *s, const char *what, int err, const char *actor)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s}", "what", what, "error",
+	    ck_errname(err), "reason", ck_strerror(err));
+	int r;
+
+	if (d == NULL)
+		return CK_ERR_ALLOC;
+	r = session_record(s, "refused", actor, d);
+	json_decref(d);
+	return r;
+}
+
+/* Overwrite the key file in place (on tmpfs that is the only copy), then drop it. */
+static int
+destroy_key_file(struct session *s)
+{
+	uint8_t zero[ENVELOPE_SK_BYTES] = { 0 };
+	int fd, r = CK_OK;
+
+	fd = openat(s->dirfd, SESSION_KEY_FILE, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return file_errno(errno);
+	if (write(fd, zero, sizeof(zero)) != (ssize_t)sizeof(zero) || fsync(fd) != 0)
+		r = file_errno(errno);
+	close(fd);
+	if (r == CK_OK && unlinkat(s->dirfd, SESSION_KEY_FILE, 0) != 0)
+		r = file_errno(errno);
+	return r;
+}
+
+int
+session_close(struct session *s, const char *actor,
+    uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	int r;
+
+	if ((r = transcript_close(s->t, actor, head)) != CK_OK)
+		return r;
+	if ((r = destroy_key_file(s)) != CK_OK)
+		return r;
+	secmem_wipe(s->sk, ENVELOPE_SK_BYTES);
+	return session_set_phase(s, "closed");
+}
+
+int
+session_write_file(struct session *s, const char *name, const void *buf,
+    size_t len)
+{
+	return file_write_atomic(s->dirfd, name, buf, len, STATE_MODE,
+	    FILE_REPLACE);
+}
+
+int
+session_read_file(struct session *s, const char *name, size_t max,
+    uint8_t **out, size_t *outlen)
+{
+	return file_read(s->dirfd, name, max, out, outlen);
+}

@@ -1,0 +1,136 @@
+/*
+ * The appliance's side of one ceremony between steps: its state folder.
+ *
+ * The guided UI runs a whole ceremony in one process; the command-line
+ * steps (`conclave init begin`, `... accept`, ...) are separate processes,
+ * so what the ceremony knows lives in a state folder that must be on RAM
+ * (tmpfs: /run on the appliance image):
+ *   ceremony.json     phase, ceremony id, sequence, the bridge's key, and
+ *                     the ceremony kind's own fields (no secrets)
+ *   ceremony.key      the ceremony's Ed25519 secret key (mode 0600); it
+ *                     signs envelopes and the transcript and is wiped and
+ *                     removed when the ceremony closes
+ *   transcript.jsonl  the transcript (+ .minisig and .pub once closed)
+ *   roster.json       who takes part
+ * Shares, OTPs, tokens and passphrases never go here.
+ */
+#ifndef CONCLAVE_SESSION_H
+#define CONCLAVE_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ceremony/envelope.h"
+#include "ceremony/transcript.h"
+#include "crypto/reader.h"
+#include "media/exchange.h"
+
+#define SESSION_FORMAT		"conclave-state/1"
+#define SESSION_STATE_FILE	"ceremony.json"
+#define SESSION_KEY_FILE	"ceremony.key"
+#define SESSION_TRANSCRIPT	"transcript.jsonl"
+#define SESSION_ROSTER		"roster.json"
+#define SESSION_STATE_MAX	(1u << 20)
+
+struct session {
+	int dirfd;
+	char *dir;
+	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
+	char id_hex[ENVELOPE_CEREMONY_ID_HEX + 1];
+	unsigned char *sk;		/* secmem, ENVELOPE_SK_BYTES */
+	uint8_t pk[ENVELOPE_PK_BYTES];
+	json_t *state;			/* ceremony.json as an object */
+	json_t *ext;			/* state["data"]: the kind's own fields */
+	struct transcript *t;
+	struct exch_dir *x;		/* this ceremony's exchange folder */
+	uint64_t last_seq;
+	int has_peer;
+	uint8_t peer_pk[ENVELOPE_PK_BYTES];	/* the bridge's signing key */
+};
+
+/*
+ * Start a ceremony of kind ("init", "unseal", ...) in dir (created; it
+ * must not exist or be empty: CK_ERR_EXISTS): a fresh ceremony id and key,
+ * the exchange folder under exchange_root, the transcript's opening record
+ * (details: the ceremony's own fields, or NULL; prev: the previous
+ * ceremony's head hash for this cluster, or NULL).
+ */
+int session_create(const char *dir, const char *exchange_root,
+    const char *kind, const char *actor, json_t *details,
+    const uint8_t prev[TRANSCRIPT_HASH_BYTES], struct session **out)
+    CK_WUR __attribute__((nonnull(1, 2, 3, 4, 7)));
+
+/*
+ * Pick up the ceremony in dir: its state, key and transcript (whose chain
+ * is re-verified). kind must match (CK_ERR_BAD_TYPE); a closed ceremony is
+ * CK_ERR_CLOSED. exchange_root overrides the saved one when the stick is
+ * mounted elsewhere (NULL: the saved one).
+ */
+int session_load(const char *dir, const char *kind, const char *exchange_root,
+    struct session **out) CK_WUR __attribute__((nonnull(1, 2, 4)));
+
+/* Write ceremony.json (after changing s->ext or the phase). */
+int session_save(struct session *s) CK_WUR __attribute__((nonnull));
+
+const char *session_phase(const struct session *s) __attribute__((nonnull));
+int session_set_phase(struct session *s, const char *phase) CK_WUR
+    __attribute__((nonnull));
+
+/*
+ * Sign payload as the next envelope, write it to the exchange folder,
+ * record it in the transcript as event (with details, may be NULL) and
+ * save the state.
+ */
+int session_send(struct session *s, enum envelope_type type,
+    const json_t *payload, const char *event, const char *actor,
+    json_t *details) CK_WUR __attribute__((nonnull(1, 3, 4, 5)));
+
+/*
+ * Take the next envelope of type want from the exchange folder with every
+ * binding check (courier_receive); the bridge's key is learnt from its
+ * first envelope and required of every later one. Nothing is recorded:
+ * the caller checks the contents and then calls session_accept, or
+ * session_reject to put a refusal on the record.
+ */
+int session_receive(struct session *s, enum envelope_type want,
+    struct envelope *env) CK_WUR __attribute__((nonnull));
+
+/* Record env as accepted (event, details) and advance the sequence. */
+int session_accept(struct session *s, const struct envelope *env,
+    const char *event, const char *actor, json_t *details) CK_WUR
+    __attribute__((nonnull(1, 2, 3, 4)));
+
+/*
+ * Record that something was refused (an envelope, a decrypt proof), with
+ * the error, so the transcript shows what was tried; state and sequence do
+ * not change. Best effort on a path that is failing already: not CK_WUR.
+ */
+int session_reject(struct session *s, const char *what, int err,
+    const char *actor) __attribute__((nonnull));
+
+/* Append one event to the transcript (in/out envelope hashes optional). */
+int session_record(struct session *s, const char *event, const char *actor,
+    json_t *details) CK_WUR __attribute__((nonnull(1, 2, 3)));
+
+/*
+ * Close the transcript (signed), wipe and remove the ceremony key, mark
+ * the state closed. head receives the head hash (may be NULL).
+ */
+int session_close(struct session *s, const char *actor,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
+
+/* Write/read a file in the state folder (roster.json and the like). */
+int session_write_file(struct session *s, const char *name, const void *buf,
+    size_t len) CK_WUR __attribute__((nonnull));
+int session_read_file(struct session *s, const char *name, size_t max,
+    uint8_t **out, size_t *outlen) CK_WUR __attribute__((nonnull));
+
+/* Path of a file in the state folder (malloc'd). */
+char *session_path(const struct session *s, const char *name)
+    __attribute__((nonnull));
+
+void session_free(struct session *s);	/* NULL-safe; wipes the key */
+
+#endif

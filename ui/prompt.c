@@ -1,0 +1,83 @@
+#include "ui/prompt.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+
+/* Byte by byte, so nothing past the newline is consumed from a shared fd. */
+static int
+read_line(int fd, char *buf, size_t max, size_t *lenp)
+{
+	size_t len = 0;
+	ssize_t n;
+	char c;
+
+	for (;;) {
+		n = read(fd, &c, 1);
+		if (n < 0)
+			return CK_ERR_IO;
+		if (n == 0 || c == '\n')
+			break;
+		if (len + 1 >= max)
+			return CK_ERR_TOO_LARGE;
+		buf[len++] = c;
+	}
+	if (n == 0 && len == 0)
+		return CK_ERR_IO;
+	if (len > 0 && buf[len - 1] == '\r')
+		len--;
+	buf[len] = '\0';
+	*lenp = len;
+	return CK_OK;
+}
+
+int
+prompt_secret(const char *prompt, int fd, char **out)
+{
+	struct termios old, quiet;
+	char *buf = NULL;
+	size_t len = 0;
+	int tty = -1, restore = 0, r = CK_ERR_INTERNAL;
+
+	*out = NULL;
+	if ((buf = secmem_alloc(PROMPT_SECRET_MAX)) == NULL)
+		return CK_ERR_ALLOC;
+	if (fd < 0) {
+		if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
+			r = CK_ERR_IO;
+			goto out;
+		}
+		if (tcgetattr(tty, &old) == 0) {
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+			quiet.c_lflag |= ICANON;
+			restore = tcsetattr(tty, TCSAFLUSH, &quiet) == 0;
+		}
+		if (write(tty, prompt, strlen(prompt)) < 0) {
+			r = CK_ERR_IO;
+			goto out;
+		}
+		fd = tty;
+	}
+	if ((r = read_line(fd, buf, PROMPT_SECRET_MAX, &len)) != CK_OK)
+		goto out;
+	*out = buf;
+	buf = NULL;
+	r = CK_OK;
+out:
+	if (restore) {
+		(void)tcsetattr(tty, TCSAFLUSH, &old);
+		if (write(tty, "\n", 1) < 0) {
+			/* the newline after a hidden entry is cosmetic */
+		}
+	}
+	if (tty >= 0)
+		close(tty);
+	secmem_free(buf);
+	return r;
+}
