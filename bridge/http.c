@@ -10,6 +10,7 @@
 #include "bridge/http.h"
 
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,33 +43,23 @@ struct http_client {
  * The wiping allocator. libcurl builds requests (headers with the token,
  * bodies with shares) in its own heap, and jansson holds parsed responses
  * (root tokens, unencrypted shares) in its heap: every block is zeroed when
- * freed. A header in front of each block remembers its size.
+ * freed. Blocks are plain malloc blocks wiped to malloc_usable_size, so a
+ * block jansson hands out (json_dumps) may still be released with free()
+ * by code that does not know this allocator is installed.
  */
-#define WHDR	(sizeof(max_align_t))
-
 static void *
 w_malloc(size_t n)
 {
-	unsigned char *p;
-
-	if (n > SIZE_MAX - WHDR || (p = malloc(n + WHDR)) == NULL)
-		return NULL;
-	memcpy(p, &n, sizeof(n));
-	return p + WHDR;
+	return malloc(n);
 }
 
 static void
 w_free(void *q)
 {
-	unsigned char *p;
-	size_t n;
-
 	if (q == NULL)
 		return;
-	p = (unsigned char *)q - WHDR;
-	memcpy(&n, p, sizeof(n));
-	secmem_wipe(p, n + WHDR);
-	free(p);
+	secmem_wipe(q, malloc_usable_size(q));
+	free(q);
 }
 
 static void *
@@ -81,7 +72,7 @@ w_realloc(void *q, size_t n)
 		return w_malloc(n);
 	if ((np = w_malloc(n)) == NULL)
 		return NULL;
-	memcpy(&old, (unsigned char *)q - WHDR, sizeof(old));
+	old = malloc_usable_size(q);
 	memcpy(np, q, old < n ? old : n);
 	w_free(q);
 	return np;

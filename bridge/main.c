@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bridge/http.h"
+#include "bridge/ceremony_init.h"
 #include "bridge/status.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
@@ -20,6 +21,7 @@ struct bridge_command {
 
 static const struct bridge_command bridge_commands[] = {
 	{ "help", NULL, "show this help" },
+	{ "init", bridge_init_main, "initialise a server for the appliance's init ceremony" },
 	{ "status", status_main, "seal status of one or more nodes" },
 };
 

@@ -1,6 +1,5 @@
 #include "ceremony/courier.h"
 
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -128,21 +127,19 @@ int
 courier_find_ceremony(const char *root, enum envelope_type want,
     uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES])
 {
-	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
-	struct dirent *de;
-	DIR *dir;
-	int found = 0;
+	struct exch_ceremonies c = { 0 };
+	size_t i, found = 0;
+	int r;
 
-	if ((dir = opendir(root)) == NULL)
-		return CK_ERR_NOT_FOUND;
-	while ((de = readdir(dir)) != NULL) {
-		if (envelope_ceremony_id_parse(de->d_name, strlen(de->d_name),
-		    id) != CK_OK || !is_fresh_request(root, id, want))
+	if ((r = exch_list_ceremonies(root, &c)) != CK_OK)
+		return r;
+	for (i = 0; i < c.n; i++) {
+		if (!is_fresh_request(root, c.ids[i], want))
 			continue;
 		if (found++ == 0)
-			memcpy(ceremony_id, id, sizeof(id));
+			memcpy(ceremony_id, c.ids[i], ENVELOPE_CEREMONY_ID_BYTES);
 	}
-	closedir(dir);
+	exch_ceremonies_free(&c);
 	if (found == 0)
 		return CK_ERR_NOT_FOUND;
 	return found == 1 ? CK_OK : CK_ERR_EXISTS;

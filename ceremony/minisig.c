@@ -22,6 +22,7 @@
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "crypto/words.h"
 
 #define UNTRUSTED_PREFIX	"untrusted comment: "
 #define TRUSTED_PREFIX		"trusted comment: "
@@ -38,15 +39,28 @@ static int comment_line(struct rd *r, const char *prefix, size_t max,
 static int printable_with_tabs(const uint8_t *s, size_t len);
 
 void
-minisig_pubkey_from_sk(struct minisig_pubkey *pk,
-    const unsigned char sk[MINISIG_SK_BYTES])
+minisig_pubkey_from_pk(struct minisig_pubkey *pk,
+    const uint8_t ed25519_pk[MINISIG_PK_BYTES])
 {
 	uint8_t h[crypto_generichash_BYTES];
 
-	/* libsodium's secret key is seed || public key. */
-	memcpy(pk->pk, sk + crypto_sign_SEEDBYTES, MINISIG_PK_BYTES);
+	memcpy(pk->pk, ed25519_pk, MINISIG_PK_BYTES);
 	crypto_generichash(h, sizeof(h), pk->pk, MINISIG_PK_BYTES, NULL, 0);
 	memcpy(pk->key_id, h, MINISIG_KEYID_BYTES);
+}
+
+void
+minisig_pubkey_from_sk(struct minisig_pubkey *pk,
+    const unsigned char sk[MINISIG_SK_BYTES])
+{
+	/* libsodium's secret key is seed || public key. */
+	minisig_pubkey_from_pk(pk, sk + crypto_sign_SEEDBYTES);
+}
+
+int
+minisig_keyid_words(const struct minisig_pubkey *pk, char *out, size_t outmax)
+{
+	return words_encode(pk->key_id, MINISIG_KEYID_BYTES, out, outmax);
 }
 
 void

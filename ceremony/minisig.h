@@ -51,6 +51,17 @@ struct minisig_pubkey {
  */
 void minisig_pubkey_from_sk(struct minisig_pubkey *pk,
     const unsigned char sk[MINISIG_SK_BYTES]) __attribute__((nonnull));
+/* The same from a bare Ed25519 public key (an envelope's signer). */
+void minisig_pubkey_from_pk(struct minisig_pubkey *pk,
+    const uint8_t ed25519_pk[MINISIG_PK_BYTES]);
+/*
+ * The key id as words (PGP word list), what both screens show so that
+ * people can compare the appliance's ceremony key with the paper record
+ * and with what the bridge saw. outmax >= WORDS_TEXT_MAX(MINISIG_KEYID_BYTES).
+ */
+int minisig_keyid_words(const struct minisig_pubkey *pk, char *out,
+    size_t outmax) CK_WUR;
+
 
 /* Key id as minisign prints it: 64-bit little-endian, upper-case hex. */
 void minisig_keyid_hex(const struct minisig_pubkey *pk, char out[17])

@@ -19,7 +19,7 @@
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
 #include "crypto/words.h"
-#include "ui/prompt.h"
+#include "media/tty.h"
 
 #define MAX_MEMBERS	64
 
@@ -246,7 +246,7 @@ print_ceremony_key(const struct session *s)
 
 	minisig_pubkey_from_sk(&pk, s->sk);
 	minisig_keyid_hex(&pk, id);
-	if (words_encode(pk.key_id, MINISIG_KEYID_BYTES, words, sizeof(words)) != CK_OK)
+	if (minisig_keyid_words(&pk, words, sizeof(words)) != CK_OK)
 		words[0] = '\0';
 	printf("Ceremony %s\nCeremony key %s\n  %s\n", s->id_hex, id, words);
 }
@@ -353,7 +353,7 @@ step_handout(const struct init_args *a)
 		refuse("handout", r, NULL);
 		goto out;
 	}
-	if ((r = prompt_secret(a->secret_key != NULL ? "Passphrase: " : "PIN: ",
+	if ((r = tty_read_secret(a->secret_key != NULL ? "Passphrase: " : "PIN: ",
 	    a->passphrase_fd, &pass)) != CK_OK) {
 		refuse("handout", r, "no passphrase or PIN was given");
 		goto out;

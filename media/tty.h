@@ -1,22 +1,23 @@
 /*
- * Secrets typed by people (PINs, passphrases) or handed over on a file
+ * The terminal as a medium for secrets: PINs, passphrases and tokens typed
+ * by people (echo off), or handed over on a file
  * descriptor by a test or a rehearsal script: never argv, never env.
  */
-#ifndef CONCLAVE_PROMPT_H
-#define CONCLAVE_PROMPT_H
+#ifndef CONCLAVE_TTY_H
+#define CONCLAVE_TTY_H
 
 #include <stddef.h>
 
-#define PROMPT_SECRET_MAX	1024
+#define TTY_SECRET_MAX	1024
 
 /*
  * One line into secmem (*out, NUL-terminated, free with secmem_free),
  * without its newline. fd >= 0: read from that descriptor. fd < 0: ask on
  * /dev/tty with echo off, showing prompt. CK_ERR_TOO_LARGE past
- * PROMPT_SECRET_MAX, CK_ERR_IO when there is no terminal or input ends
+ * TTY_SECRET_MAX, CK_ERR_IO when there is no terminal or input ends
  * before a newline with nothing read.
  */
-int prompt_secret(const char *prompt, int fd, char **out)
+int tty_read_secret(const char *prompt, int fd, char **out)
     __attribute__((warn_unused_result));
 
 #endif

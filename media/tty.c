@@ -1,4 +1,4 @@
-#include "ui/prompt.h"
+#include "media/tty.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,7 +37,7 @@ read_line(int fd, char *buf, size_t max, size_t *lenp)
 }
 
 int
-prompt_secret(const char *prompt, int fd, char **out)
+tty_read_secret(const char *prompt, int fd, char **out)
 {
 	struct termios old, quiet;
 	char *buf = NULL;
@@ -45,7 +45,7 @@ prompt_secret(const char *prompt, int fd, char **out)
 	int tty = -1, restore = 0, r = CK_ERR_INTERNAL;
 
 	*out = NULL;
-	if ((buf = secmem_alloc(PROMPT_SECRET_MAX)) == NULL)
+	if ((buf = secmem_alloc(TTY_SECRET_MAX)) == NULL)
 		return CK_ERR_ALLOC;
 	if (fd < 0) {
 		if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0) {
@@ -64,7 +64,7 @@ prompt_secret(const char *prompt, int fd, char **out)
 		}
 		fd = tty;
 	}
-	if ((r = read_line(fd, buf, PROMPT_SECRET_MAX, &len)) != CK_OK)
+	if ((r = read_line(fd, buf, TTY_SECRET_MAX, &len)) != CK_OK)
 		goto out;
 	*out = buf;
 	buf = NULL;

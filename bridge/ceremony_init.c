@@ -1,0 +1,345 @@
+#include "bridge/ceremony_init.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "bridge/opts.h"
+#include "bridge/vault.h"
+#include "ceremony/courier.h"
+#include "ceremony/init.h"
+#include "ceremony/minisig.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+#include "crypto/words.h"
+#include "media/tty.h"
+
+/* Envelope sequence numbers of this ceremony, as the appliance counts. */
+#define SEQ_REQUEST	1
+#define SEQ_RESULT	2
+#define SEQ_CLOSING	3
+
+enum { OPT_CEREMONY = 0x200, OPT_ROOT_TOKEN_FD };
+
+struct init_ctx {
+	struct bridge_opts o;
+	const char *ceremony;
+	int token_fd;
+	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
+	struct exch_dir *x;
+	struct http_client *c;
+	unsigned char *sk;		/* session signing key, secmem */
+	uint8_t pk[ENVELOPE_PK_BYTES];
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: conclave-bridge init --exchange DIR [--ceremony ID] [OPTIONS]\n"
+	    "\n"
+	    "Answers the appliance's init request: checks its signature, that the\n"
+	    "server is not initialised and that its seal suits the shares asked for\n"
+	    "(unseal shares: Shamir seal; recovery shares: auto-unseal), calls\n"
+	    "PUT sys/init and writes the signed result to the exchange folder.\n"
+	    "Then it waits: configure the server with the initial root token\n"
+	    "(it is encrypted to the operator's key), then give the token back\n"
+	    "(typed, hidden, or on --root-token-fd N) and it is revoked; the proof\n"
+	    "(a lookup with it is refused) goes to the appliance.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
+	    "  --root-token-fd N    read the root token from file descriptor N\n"
+	    OPTS_HELP_TEXT);
+}
+
+static int
+fail(const char *what, int err, const char *detail)
+{
+	fprintf(stderr, "conclave-bridge init: %s: %s (%s)%s%s\n", what,
+	    ck_strerror(err), ck_errname(err),
+	    detail != NULL && detail[0] != '\0' ? ": " : "",
+	    detail != NULL ? detail : "");
+	return 1;
+}
+
+/* The request's fields, checked before anything reaches the server. */
+static int
+build_request(const json_t *p, json_t **req, int *recovery)
+{
+	const char *kind = NULL, *shares = NULL, *root_key = NULL;
+	json_int_t n = 0, t = 0;
+	json_t *keys = NULL;
+	size_t i;
+
+	*req = NULL;
+	if (json_unpack((json_t *)p, "{s:s, s:s, s:I, s:I, s:o, s:s}",
+	    "kind", &kind, "shares", &shares, "n", &n, "t", &t,
+	    "pgp_keys", &keys, "root_token_pgp_key", &root_key) != 0 ||
+	    strcmp(kind, INIT_KIND) != 0 ||
+	    (strcmp(shares, "unseal") != 0 && strcmp(shares, "recovery") != 0) ||
+	    !json_is_array(keys))
+		return CK_ERR_FORMAT;
+	if (n < 1 || n > INIT_MAX_SHARES || t < 1 ||
+	    init_check_quorum((unsigned)n, (unsigned)t) != CK_OK)
+		return CK_ERR_QUORUM;
+	if (json_array_size(keys) != (size_t)n)
+		return CK_ERR_SHARE_COUNT;
+	for (i = 0; i < (size_t)n; i++)
+		if (!json_is_string(json_array_get(keys, i)))
+			return CK_ERR_FORMAT;
+	*recovery = strcmp(shares, "recovery") == 0;
+	*req = *recovery ?
+	    json_pack("{s:I, s:I, s:O, s:s}", "recovery_shares", n,
+		"recovery_threshold", t, "recovery_pgp_keys", keys,
+		"root_token_pgp_key", root_key) :
+	    json_pack("{s:I, s:I, s:O, s:s}", "secret_shares", n,
+		"secret_threshold", t, "pgp_keys", keys,
+		"root_token_pgp_key", root_key);
+	return *req != NULL ? CK_OK : CK_ERR_ALLOC;
+}
+
+static void
+print_signer(const uint8_t pk[ENVELOPE_PK_BYTES])
+{
+	struct minisig_pubkey mp;
+	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
+
+	minisig_pubkey_from_pk(&mp, pk);
+	minisig_keyid_hex(&mp, id);
+	if (minisig_keyid_words(&mp, words, sizeof(words)) != CK_OK)
+		words[0] = '\0';
+	printf("Init request signed by ceremony key %s\n  %s\n"
+	    "Compare these words with the appliance's screen.\n", id, words);
+}
+
+/* Does the server's seal suit the shares asked for? Nothing sent yet. */
+static int
+check_server(struct init_ctx *ctx, int recovery)
+{
+	struct vault_seal_status st;
+	int r;
+
+	if ((r = vault_seal_status(ctx->c, &st)) != CK_OK)
+		return fail("server", r, http_error_detail(ctx->c));
+	if (st.initialized)
+		return fail("server", CK_ERR_ALREADY_INIT,
+		    "nothing was sent to it and nothing was written");
+	if (recovery != (strcmp(st.type, "shamir") != 0)) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "the server's seal is '%s' but the "
+		    "appliance asked for %s shares", st.type,
+		    recovery ? "recovery" : "unseal");
+		return fail("server", CK_ERR_SEAL_MISMATCH, why);
+	}
+	return 0;
+}
+
+static int
+send_result(struct init_ctx *ctx, json_t *resp, const struct vault_identity *vi)
+{
+	json_t *p;
+	int r;
+
+	p = json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s, s:b}}", "response", resp,
+	    "server", "address", vi->address, "version", vi->version,
+	    "type", vi->type, "cluster_id", vi->cluster_id,
+	    "cluster_name", vi->cluster_name, "recovery_seal", vi->recovery_seal);
+	if (p == NULL)
+		return CK_ERR_ALLOC;
+	r = courier_send(ctx->x, ENVELOPE_INIT_RESULT, ctx->id, SEQ_RESULT, p,
+	    ctx->sk, NULL);
+	json_decref(p);
+	return r;
+}
+
+static int
+do_init(struct init_ctx *ctx, const json_t *payload)
+{
+	struct vault_identity vi;
+	json_t *req = NULL, *resp = NULL;
+	int recovery = 0, r, rc = 1;
+
+	if ((r = build_request(payload, &req, &recovery)) != CK_OK)
+		return fail("init request", r, "nothing was sent to the server");
+	if (check_server(ctx, recovery) != 0)
+		goto out;
+	r = vault_init_ceremony(ctx->c, req, &resp, &vi);
+	if (resp == NULL) {
+		fail("sys/init", r, http_error_detail(ctx->c));
+		goto out;
+	}
+	/* Even if the status read failed, the shares exist only here now. */
+	if (r != CK_OK)
+		memset(&vi, 0, sizeof(vi));
+	if ((r = send_result(ctx, resp, &vi)) != CK_OK) {
+		fail("writing the init result", r, NULL);
+		goto out;
+	}
+	printf("Server initialised: %s (%s %s). Init result written.\n"
+	    "The initial root token, encrypted to the operator's key:\n"
+	    "  %s\n"
+	    "Decrypt it with: echo '<that text>' | base64 -d | gpg --decrypt\n",
+	    vi.address, vi.type, vi.version,
+	    json_string_value(json_object_get(resp, "root_token")));
+	rc = 0;
+out:
+	json_decref(req);
+	json_decref(resp);
+	return rc;
+}
+
+/* Revoke the initial root token and prove it: a lookup must be refused. */
+static int
+revoke_root(struct init_ctx *ctx)
+{
+	struct vault_token_info ti;
+	json_t *p = NULL;
+	char *tok = NULL;
+	int r, rc = 1;
+
+	printf("\nWhen the initial configuration is done, give the initial root "
+	    "token to revoke it.\n");
+	fflush(stdout);
+	if ((r = tty_read_secret("Root token (hidden): ", ctx->token_fd, &tok)) != CK_OK)
+		return fail("reading the root token", r, NULL);
+	if ((r = http_set_token(ctx->c, tok, strlen(tok))) != CK_OK) {
+		fail("root token", r, "not a token");
+		goto out;
+	}
+	if ((r = vault_token_lookup_self(ctx->c, &ti)) != CK_OK) {
+		fail("looking up the root token", r, http_error_detail(ctx->c));
+		goto out;
+	}
+	if (!ti.is_root) {
+		fail("root token", CK_ERR_WRONG_KEY, "that token has no root policy");
+		goto out;
+	}
+	if ((r = vault_token_revoke_self(ctx->c)) != CK_OK) {
+		fail("revoking the root token", r, http_error_detail(ctx->c));
+		goto out;
+	}
+	if ((r = vault_token_lookup_self(ctx->c, &(struct vault_token_info){ 0 })) !=
+	    CK_ERR_PERMISSION_DENIED) {
+		fail("proving the revocation", r == CK_OK ? CK_ERR_STATE : r,
+		    "a lookup with the token was not refused");
+		goto out;
+	}
+	p = json_pack("{s:b, s:s, s:b}", "root_token_revoked", 1,
+	    "accessor", ti.accessor, "lookup_refused", 1);
+	if (p == NULL || (r = courier_send(ctx->x, ENVELOPE_CLOSING_RESULT, ctx->id,
+	    SEQ_CLOSING, p, ctx->sk, NULL)) != CK_OK) {
+		fail("writing the closing result", p == NULL ? CK_ERR_ALLOC : r, NULL);
+		goto out;
+	}
+	printf("Root token (accessor %s) revoked; a lookup with it is refused.\n"
+	    "Closing result written: next, conclave init close on the appliance.\n",
+	    ti.accessor);
+	rc = 0;
+out:
+	json_decref(p);
+	secmem_free(tok);
+	return rc;
+}
+
+static int
+parse(struct init_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		OPTS_LONGOPTS,
+		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
+		{ "root-token-fd", required_argument, NULL, OPT_ROOT_TOKEN_FD },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	int ch, e;
+
+	opts_init(&ctx->o);
+	ctx->token_fd = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if ((e = opts_handle(&ctx->o, ch, optarg)) == CK_OK)
+			continue;
+		if (ch == OPT_CEREMONY)
+			ctx->ceremony = optarg;
+		else if (ch == OPT_ROOT_TOKEN_FD &&
+		    rd_parse_uint(optarg, 0, 1023, &v) == CK_OK)
+			ctx->token_fd = (int)v;
+		else
+			return 2;
+	}
+	if (ctx->o.help)
+		return 1;
+	if (optind != argc || opts_finish(&ctx->o) != CK_OK ||
+	    ctx->o.exchange == NULL)
+		return 2;
+	return 0;
+}
+
+static int
+open_ceremony(struct init_ctx *ctx)
+{
+	int r;
+
+	if (ctx->ceremony != NULL)
+		r = envelope_ceremony_id_parse(ctx->ceremony, strlen(ctx->ceremony),
+		    ctx->id);
+	else
+		r = courier_find_ceremony(ctx->o.exchange, ENVELOPE_INIT_REQUEST,
+		    ctx->id);
+	if (r == CK_ERR_EXISTS)
+		return fail("exchange", r, "several ceremonies wait: name one "
+		    "with --ceremony");
+	if (r != CK_OK)
+		return fail("exchange", r, "no init request waiting");
+	if ((r = exch_open(ctx->o.exchange, ctx->id, 0, &ctx->x)) != CK_OK)
+		return fail("exchange", r, ctx->o.exchange);
+	return 0;
+}
+
+int
+bridge_init_main(int argc, char **argv)
+{
+	struct init_ctx ctx;
+	struct envelope env = { 0 };
+	int r, rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if ((r = parse(&ctx, argc, argv)) != 0) {
+		usage(r == 1 ? stdout : stderr);
+		opts_free(&ctx.o);
+		return r == 1 ? 0 : 2;
+	}
+	opts_warn(&ctx.o, stderr);
+	if (open_ceremony(&ctx) != 0)
+		goto out;
+	if ((r = courier_receive(ctx.x, ctx.id, NULL, SEQ_REQUEST - 1,
+	    ENVELOPE_INIT_REQUEST, &env)) != CK_OK) {
+		fail("init request", r, NULL);
+		goto out;
+	}
+	print_signer(env.signer_pk);
+	if ((r = opts_client(&ctx.o, 0, &ctx.c)) != CK_OK) {
+		fail("server address", r, ctx.o.addresses[0]);
+		goto out;
+	}
+	if ((ctx.sk = secmem_alloc(ENVELOPE_SK_BYTES)) == NULL ||
+	    crypto_sign_keypair(ctx.pk, ctx.sk) != 0) {
+		fail("session key", CK_ERR_ALLOC, NULL);
+		goto out;
+	}
+	if (do_init(&ctx, env.payload) != 0)
+		goto out;
+	rc = revoke_root(&ctx);
+out:
+	envelope_free(&env);
+	http_client_free(ctx.c);
+	exch_close(ctx.x);
+	secmem_free(ctx.sk);
+	opts_free(&ctx.o);
+	return rc;
+}

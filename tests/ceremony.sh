@@ -1,0 +1,117 @@
+# Helpers for ceremony integration tests: the test key set, the appliance
+# steps, the bridge in the background with the root token handed over on a
+# FIFO, and stock gpg playing the holders and the operator. Source after
+# tests/lib.sh and tests/openbao.sh.
+KEYS=$TOP/tests/vectors/keys
+PASSFILE=$KEYS/passphrase.txt
+
+# ceremony_begin DIR T [EXTRA...]: holders 1..5, operator, witness.
+ceremony_begin() {
+	local dir=$1 t=$2; shift 2
+	mkdir -p "$dir/x"
+	"$CONCLAVE" init begin --state "$dir/state" --exchange "$dir/x" -t "$t" \
+	    --holder alice="$KEYS/holder1.asc" --holder bob="$KEYS/holder2.asc" \
+	    --holder carol="$KEYS/holder3.asc" --holder dave="$KEYS/holder4.asc" \
+	    --holder erin="$KEYS/holder5.asc" --operator olga="$KEYS/operator.asc" \
+	    --witness walt="$KEYS/witness.asc" "$@" >"$dir/begin.out" 2>&1
+}
+
+# wait_for CMD...: up to 60 s.
+wait_for() {
+	local i
+	for i in $(seq 1 300); do "$@" && return 0; sleep 0.2; done
+	return 1
+}
+
+# bridge_init_start DIR ADDR: runs until it has written the init result.
+bridge_init_start() {
+	local dir=$1 addr=$2
+	mkfifo "$dir/token.fifo"
+	"$BRIDGE" init --exchange "$dir/x" --address "$addr" --root-token-fd 3 \
+	    3<"$dir/token.fifo" >"$dir/bridge.out" 2>&1 &
+	echo $! >"$dir/bridge.pid"
+	on_exit "kill $(cat "$dir/bridge.pid") 2>/dev/null"
+	# Opening the FIFO for writing lets the bridge's redirection proceed.
+	exec {TOKEN_FD}>"$dir/token.fifo"
+	echo "$TOKEN_FD" >"$dir/token.fd"
+	wait_for sh -c "ls '$dir'/x/*/000002-init-result.env >/dev/null 2>&1"
+}
+
+# bridge_init_finish DIR TOKEN: hand the token over, wait for the bridge.
+bridge_init_finish() {
+	local dir=$1 fd
+	fd=$(cat "$dir/token.fd")
+	printf '%s\n' "$2" >&"$fd"
+	eval "exec $fd>&-"
+	wait "$(cat "$dir/bridge.pid")"
+}
+
+# A private gpg home with a secret key imported (the holder's own machine).
+gpg_home_with() {	# NAME KEYFILE
+	local h=$T_TMP/gpg-$1
+	if [ ! -d "$h" ]; then
+		mkdir -m 700 "$h"
+		gpg --homedir "$h" --batch --quiet --pinentry-mode loopback \
+		    --passphrase-file "$PASSFILE" --import "$2" 2>/dev/null
+	fi
+	echo "$h"
+}
+
+gpg_decrypt_as() {	# NAME KEYFILE < ciphertext
+	gpg --homedir "$(gpg_home_with "$1" "$2")" --batch --quiet \
+	    --pinentry-mode loopback --passphrase-file "$PASSFILE" --decrypt 2>/dev/null
+}
+
+# operator_root_token DIR: the root token the bridge printed, decrypted.
+operator_root_token() {
+	grep -A1 "encrypted to the operator's key" "$1/bridge.out" | tail -n 1 |
+	    tr -d ' ' | base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc"
+}
+
+# handout DIR K: holder K's stick is DIR/stickK; passphrase on fd 3.
+handout() {
+	mkdir -p "$1/stick$2"
+	"$CONCLAVE" init handout --state "$1/state" --holder "$2" \
+	    --stick "$1/stick$2" --secret-key "$KEYS/holder$2.sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE"
+}
+
+# gpg_share DIR K: stock gpg on holder K's share file, as the holder would.
+gpg_share() {
+	gpg_decrypt_as "holder$2" "$KEYS/holder$2.sec.asc" <"$1"/stick"$2"/*.gpg
+}
+
+# seal_field NAME JQ: one field of NAME's seal status.
+seal_field() { bao_seal_status "$1" | jq -r "$2"; }
+
+# configure_server ADDR TOKEN: a policy and a userpass user allowed to seal.
+configure_server() {
+	local a=$1 t=$2
+	curl -sf -H "X-Vault-Token: $t" -X POST -d '{"type":"userpass"}' \
+	    "$a/v1/sys/auth/userpass" &&
+	curl -sf -H "X-Vault-Token: $t" -X PUT \
+	    -d '{"policy":"path \"sys/seal\" { capabilities = [\"update\", \"sudo\"] }"}' \
+	    "$a/v1/sys/policies/acl/sealer" &&
+	curl -sf -H "X-Vault-Token: $t" -X POST \
+	    -d '{"password":"sealer-pass","token_policies":"sealer"}' \
+	    "$a/v1/auth/userpass/users/sealer"
+}
+
+seal_with_sealer() {
+	local tok
+	tok=$(curl -sf -X POST -d '{"password":"sealer-pass"}' \
+	    "$1/v1/auth/userpass/login/sealer" | jq -r .auth.client_token)
+	curl -sf -H "X-Vault-Token: $tok" -X PUT "$1/v1/sys/seal"
+}
+
+# no_share_text DIR: no decrypted share appears in any file the ceremony wrote.
+no_share_text() {
+	local k s
+	for k in 1 2 3 4 5; do
+		s=$(gpg_share "$1" "$k")
+		[ -n "$s" ] || return 1
+		if grep -rqF "$s" "$1/state" "$1/x"; then
+			echo "share $k found in ceremony files"; return 1
+		fi
+	done
+}
