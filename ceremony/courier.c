@@ -64,9 +64,7 @@ courier_receive(struct exch_dir *d,
 {
 	struct exch_list l = { 0 };
 	struct envelope e = { 0 };
-	enum envelope_type name_type;
 	const char *name = NULL;
-	uint64_t name_seq;
 	uint8_t *bin = NULL;
 	size_t binlen = 0;
 	int r = CK_ERR_INTERNAL;
@@ -85,11 +83,8 @@ courier_receive(struct exch_dir *d,
 	    signer_pk != NULL ? signer_pk : e.signer_pk, last_seq)) != CK_OK)
 		goto out;
 	/* The name is unsigned: it must agree with what is signed. */
-	if (envelope_file_name_parse(name, strlen(name), &name_seq,
-	    &name_type) != CK_OK || name_seq != e.seq || name_type != e.type) {
-		r = CK_ERR_FORMAT;
+	if ((r = envelope_file_name_matches(&e, name, strlen(name))) != CK_OK)
 		goto out;
-	}
 	if (e.type != want) {
 		r = CK_ERR_BAD_TYPE;
 		goto out;

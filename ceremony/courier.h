@@ -35,7 +35,7 @@ int courier_send(struct exch_dir *d, enum envelope_type type,
  * CK_ERR_WRONG_CEREMONY; signer: CK_ERR_WRONG_KEY unless signer_pk is NULL
  * for a first contact, when the caller must record env->signer_pk; seq:
  * CK_ERR_REPLAY / CK_ERR_OUT_OF_ORDER), that the file name matches the
- * signed seq and type (CK_ERR_FORMAT), that the type is want
+ * signed seq and type (CK_ERR_BAD_NAME), that the type is want
  * (CK_ERR_BAD_TYPE). Nothing is changed on any failure.
  */
 int courier_receive(struct exch_dir *d,

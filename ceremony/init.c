@@ -2,7 +2,7 @@
  * The init ceremony, appliance side (see init.h).
  *
  * Limits: at most INIT_MAX_SHARES shares; each encrypted share or token at
- * most PGP_MSG_MAX bytes once decoded; the payloads are the envelope's,
+ * most PGPPKT_MSG_MAX bytes once decoded; the payloads are the envelope's,
  * already bounded by ENVELOPE_MAX_PAYLOAD and parsed strictly.
  */
 #include "ceremony/init.h"
@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "crypto/codec.h"
+#include "crypto/pgppkt.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "crypto/shamir.h"
@@ -195,10 +196,10 @@ decode_msg(const json_t *j, uint8_t **msg, size_t *len)
 	*msg = NULL;
 	if (b64 == NULL)
 		return CK_ERR_FORMAT;
-	if ((*msg = malloc(PGP_MSG_MAX)) == NULL)
+	if ((*msg = malloc(PGPPKT_MSG_MAX)) == NULL)
 		return CK_ERR_ALLOC;
 	if ((r = codec_b64_decode(CODEC_B64_PADDED, b64, strlen(b64), *msg,
-	    PGP_MSG_MAX, len)) != CK_OK) {
+	    PGPPKT_MSG_MAX, len)) != CK_OK) {
 		free(*msg);
 		*msg = NULL;
 	}
@@ -209,14 +210,14 @@ decode_msg(const json_t *j, uint8_t **msg, size_t *len)
 static int
 check_recipient(const json_t *j, const char *keyid, uint8_t hash[32])
 {
-	struct pgp_recipients rc;
+	struct pgppkt_recipients rc;
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	int r;
 
 	if ((r = decode_msg(j, &msg, &len)) != CK_OK)
 		return r;
-	if ((r = pgp_msg_recipients(msg, len, &rc)) == CK_OK &&
+	if ((r = pgppkt_recipients(msg, len, &rc)) == CK_OK &&
 	    (rc.n != 1 || strcmp(rc.keyid[0], keyid) != 0))
 		r = CK_ERR_WRONG_RECIPIENT;
 	if (hash != NULL)
