@@ -1,14 +1,14 @@
 /*
- * gpgme wrapper: throwaway homes, key import/validation/export, PKESK
- * parsing, decryption into secmem, detached signatures.
+ * gpgme wrapper: throwaway homes, key import/validation/export,
+ * decryption into secmem, detached signatures.
  *
  * Limits (see pgp.h): key files PGP_KEYFILE_MAX, messages PGP_MSG_MAX,
  * plaintext PGP_PLAINTEXT_MAX, PGP_IMPORT_MAX keys per file; packet
  * limits are crypto/pgppkt's.
  *
  * Threat assumptions: key files and messages come from sticks and the
- * server, so they are bounded here before gpg sees them and the packet
- * walk in pgp_msg_recipients() trusts nothing. gpg itself is trusted code
+ * server, so they are bounded here before gpg sees them (and the packet
+ * walks in crypto/pgppkt trust nothing). gpg itself is trusted code
  * on the appliance. Plaintext reaches us through a gpgme callback data
  * object that appends straight into secmem; gpgme copies it through a
  * stack buffer on the way (not under our control).
@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <gpgme.h>
+
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 

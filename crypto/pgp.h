@@ -88,8 +88,9 @@ const char *pgp_home_dir(const struct pgp_home *h) __attribute__((nonnull));
 
 /*
  * Import public keys (armored or binary). out gets the primary
- * fingerprints. Refuses data that carries a secret key (CK_ERR_FORMAT,
- * and the secret key is deleted again), no key (CK_ERR_FORMAT) and more
+ * fingerprints. Refuses data that carries a secret key (CK_ERR_FORMAT;
+ * the key, public part included, is deleted again), no key or a key gpg
+ * would not import (CK_ERR_FORMAT) and more
  * than PGP_IMPORT_MAX keys (CK_ERR_TOO_LARGE).
  */
 int pgp_import(struct pgp_home *h, const void *buf, size_t len,
