@@ -185,6 +185,23 @@ roster_fpr_words(const struct roster_member *m, char *out, size_t outmax)
 	return words_encode(bin, sizeof(bin), out, outmax);
 }
 
+int
+roster_check_recipient(const struct roster_member *m, const void *msg,
+    size_t len)
+{
+	struct pgppkt_recipients rc;
+	int e;
+
+	if (m->enc_keyid[0] == '\0')
+		return CK_ERR_INVALID_ARG;
+	if ((e = pgppkt_recipients(msg, len, &rc)) != CK_OK)
+		return e;
+	/* One recipient: a copy for anyone else would be a leak. */
+	if (rc.n != 1 || strcmp(rc.keyid[0], m->enc_keyid) != 0)
+		return CK_ERR_WRONG_KEY;
+	return CK_OK;
+}
+
 /* ---- JSON ---- */
 
 static json_t *

@@ -92,6 +92,17 @@ int roster_import_keys(struct roster *r, struct pgp_home *h) CK_WUR
     __attribute__((nonnull));
 
 /*
+ * The appliance's check on a server result, before anyone decrypts: msg
+ * (a binary OpenPGP message: keys_base64[k-1] decoded, or the root token)
+ * must be encrypted to m's encryption subkey and to nobody else.
+ * CK_ERR_WRONG_KEY if it names another key, or more keys than m's; the
+ * crypto/pgppkt errors for a malformed message; CK_ERR_INVALID_ARG for a
+ * witness (no encryption subkey on record).
+ */
+int roster_check_recipient(const struct roster_member *m, const void *msg,
+    size_t len) CK_WUR __attribute__((nonnull));
+
+/*
  * A member's fingerprint for reading aloud: 20 PGP words (words_encode)
  * into out, outmax >= ROSTER_FPR_WORDS_MAX.
  */

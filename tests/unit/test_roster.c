@@ -324,6 +324,53 @@ recorded_keys_are_checked_on_import(void **state)
 	assert_int_equal(import_edited(ed_otherkeyid), CK_ERR_WRONG_KEY);
 }
 
+/* gpg's encryption of a share to the given fixture keys (by fingerprint). */
+static unsigned char *
+encrypt_to(const char *a, const char *b, size_t *len)
+{
+	char cmd[1024], out[512], fa[41], fb[41];
+	unsigned char *msg;
+
+	tk_fpr(a, fa);
+	if (b != NULL)
+		tk_fpr(b, fb);
+	snprintf(out, sizeof(out), "%s/share.gpg", F->base);
+	snprintf(cmd, sizeof(cmd), "printf %%s 00ff | gpg --homedir %s "
+	    "--batch --quiet --yes --trust-model always -e -r %s %s%s -o %s",
+	    pgp_home_dir(F->h), fa, b != NULL ? "-r " : "", b != NULL ? fb : "",
+	    out);
+	assert_int_equal(tk_run(cmd, NULL, 0, NULL), 0);
+	msg = tk_slurp(out, len);
+	return msg;
+}
+
+static void
+share_must_go_to_its_holder_alone(void **state)
+{
+	const struct roster_member *h1 = roster_holder(F->r, 1);
+	const struct roster_member *h2 = roster_holder(F->r, 2);
+	unsigned char *msg;
+	size_t len;
+
+	(void)state;
+	msg = encrypt_to("holder1", NULL, &len);
+	assert_int_equal(roster_check_recipient(h1, msg, len), CK_OK);
+	assert_int_equal(roster_check_recipient(h2, msg, len), CK_ERR_WRONG_KEY);
+	assert_int_equal(roster_check_recipient(&F->r->m[8], msg, len),
+	    CK_ERR_INVALID_ARG);
+	assert_int_equal(roster_check_recipient(h1, msg, len / 2),
+	    CK_ERR_TRUNCATED);
+	free(msg);
+	/* Also encrypted to someone else: refused even for holder 1. */
+	msg = encrypt_to("holder1", "multisub", &len);
+	assert_int_equal(roster_check_recipient(h1, msg, len), CK_ERR_WRONG_KEY);
+	free(msg);
+	msg = encrypt_to("operator", NULL, &len);
+	assert_int_equal(roster_check_recipient(roster_operator(F->r), msg,
+	    len), CK_OK);
+	free(msg);
+}
+
 static void
 fingerprints_read_as_words(void **state)
 {
@@ -352,6 +399,7 @@ main(void)
 		cmocka_unit_test(saved_json_round_trips_in_fixed_order),
 		cmocka_unit_test(parse_is_strict),
 		cmocka_unit_test(recorded_keys_are_checked_on_import),
+		cmocka_unit_test(share_must_go_to_its_holder_alone),
 		cmocka_unit_test(fingerprints_read_as_words),
 	};
 
