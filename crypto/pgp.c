@@ -479,25 +479,6 @@ algo_can_encrypt(gpgme_pubkey_algo_t a)
 	    a == GPGME_PK_ECC;
 }
 
-/* The curves go-crypto can parse (GC:openpgp/internal/ecc/curve_info.go). */
-static int
-curve_supported(const char *curve)
-{
-	static const char *const known[] = {
-		"cv25519", "ed25519", "cv448", "ed448", "nistp256", "nistp384",
-		"nistp521", "brainpoolP256r1", "brainpoolP384r1",
-		"brainpoolP512r1",
-	};
-	size_t i;
-
-	if (curve == NULL || curve[0] == '\0')
-		return 1;
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(curve, known[i]) == 0)
-			return 1;
-	return 0;
-}
-
 static int
 subkey_valid(gpgme_subkey_t sk)
 {
@@ -726,11 +707,6 @@ pgp_key_validate(struct pgp_home *h, const char *fpr, struct pgp_keyinfo *out)
 		goto out;
 	if (enc == NULL) {
 		r = no_enc_reason(key);
-		goto out;
-	}
-	if (!curve_supported(key->subkeys->curve) ||
-	    !curve_supported(enc->curve)) {
-		r = CK_ERR_UNSUPPORTED;
 		goto out;
 	}
 	if ((r = fill_keyinfo(h, key, enc, &ki)) != CK_OK)

@@ -111,6 +111,10 @@ int pgp_import_file(struct pgp_home *h, const char *path,
  * binding signature (read from the exported key with crypto/pgppkt), not
  * by their own creation time as gpg does: after an older subkey's expiry
  * was extended, OpenBao encrypts to it while gpg would pick the newer one.
+ *
+ * No curve is refused: OpenBao 2.6.2 accepted pgp_keys on Curve25519,
+ * NIST P-256, brainpoolP256r1 and secp256k1 (measured), and RSA-1024,
+ * which therefore only gets PGP_WARN_WEAK_RSA.
  */
 int pgp_key_validate(struct pgp_home *h, const char *fpr,
     struct pgp_keyinfo *out) CK_WUR __attribute__((nonnull));
