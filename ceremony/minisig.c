@@ -270,85 +270,94 @@ out:
 	return r;
 }
 
-/* Map a layout error on one of the signature's lines to what it means. */
+/* The four lines of a .minisig file, the trusted comment borrowed. */
+struct sigfile {
+	uint8_t blob[SIG_BLOB_LEN];
+	uint8_t global[MINISIG_SIG_BYTES];
+	const uint8_t *tc;
+	size_t tclen;
+};
+
+/* One '\n'-terminated base64 line that decodes to exactly binlen bytes. */
 static int
-line_error(int e)
+b64_line(struct rd *r, uint8_t *bin, size_t binlen)
 {
-	return e == CK_ERR_TRUNCATED || e == CK_ERR_TOO_LARGE ?
-	    CK_ERR_FORMAT : e;
+	const uint8_t *b64;
+	size_t len;
+	int e;
+
+	if ((e = rd_line(r, 2 * binlen, &b64, &len)) != CK_OK)
+		return e == CK_ERR_TRUNCATED || e == CK_ERR_TOO_LARGE ?
+		    CK_ERR_FORMAT : e;
+	return codec_b64_decode_exact(CODEC_B64_PADDED, (const char *)b64, len,
+	    bin, binlen);
+}
+
+static int
+parse_sigfile(const void *sig, size_t siglen, struct sigfile *sf)
+{
+	const uint8_t *text;
+	size_t textlen;
+	struct rd r;
+	int e;
+
+	if (siglen > MINISIG_MAX_SIGFILE)
+		return CK_ERR_TOO_LARGE;
+	rd_init(&r, sig, siglen);
+	if ((e = comment_line(&r, UNTRUSTED_PREFIX, MINISIG_MAX_COMMENT, &text,
+	    &textlen)) != CK_OK ||
+	    (e = b64_line(&r, sf->blob, sizeof(sf->blob))) != CK_OK ||
+	    (e = comment_line(&r, TRUSTED_PREFIX, MINISIG_MAX_TRUSTED, &sf->tc,
+	    &sf->tclen)) != CK_OK ||
+	    (e = b64_line(&r, sf->global, sizeof(sf->global))) != CK_OK)
+		return e;
+	if ((e = rd_end(&r)) != CK_OK)
+		return e;
+	if (memcmp(sf->blob, alg_prehashed, ALG_LEN) != 0)
+		return memcmp(sf->blob, alg_pk, ALG_LEN) == 0 ?
+		    CK_ERR_UNSUPPORTED : CK_ERR_FORMAT;
+	return CK_OK;
 }
 
 int
 minisig_verify(const void *msg, size_t msglen, const void *sig,
     size_t siglen, const struct minisig_pubkey *pk, char **trusted)
 {
-	uint8_t hash[PREHASH_BYTES], blob[SIG_BLOB_LEN];
-	uint8_t global[MINISIG_SIG_BYTES], *sigtc = NULL;
-	const uint8_t *text, *tc, *b64;
-	size_t textlen, tclen, b64len;
-	struct rd r;
+	uint8_t hash[PREHASH_BYTES], *sigtc = NULL;
+	struct sigfile sf;
 	char *copy = NULL;
-	int e = CK_ERR_INTERNAL;
+	int e;
 
 	if (trusted != NULL)
 		*trusted = NULL;
-	if (siglen > MINISIG_MAX_SIGFILE) {
-		e = CK_ERR_TOO_LARGE;
+	if ((e = parse_sigfile(sig, siglen, &sf)) != CK_OK)
 		goto out;
-	}
-	rd_init(&r, sig, siglen);
-	if ((e = comment_line(&r, UNTRUSTED_PREFIX, MINISIG_MAX_COMMENT, &text,
-	    &textlen)) != CK_OK)
-		goto out;
-	if ((e = rd_line(&r, 2 * SIG_BLOB_LEN, &b64, &b64len)) != CK_OK) {
-		e = line_error(e);
-		goto out;
-	}
-	if ((e = codec_b64_decode_exact(CODEC_B64_PADDED, (const char *)b64,
-	    b64len, blob, sizeof(blob))) != CK_OK)
-		goto out;
-	if ((e = comment_line(&r, TRUSTED_PREFIX, MINISIG_MAX_TRUSTED, &tc,
-	    &tclen)) != CK_OK)
-		goto out;
-	if ((e = rd_line(&r, 2 * MINISIG_SIG_BYTES, &b64, &b64len)) != CK_OK) {
-		e = line_error(e);
-		goto out;
-	}
-	if ((e = codec_b64_decode_exact(CODEC_B64_PADDED, (const char *)b64,
-	    b64len, global, sizeof(global))) != CK_OK ||
-	    (e = rd_end(&r)) != CK_OK)
-		goto out;
-	if (memcmp(blob, alg_prehashed, ALG_LEN) != 0) {
-		e = memcmp(blob, alg_pk, ALG_LEN) == 0 ? CK_ERR_UNSUPPORTED :
-		    CK_ERR_FORMAT;
-		goto out;
-	}
-	if (memcmp(blob + ALG_LEN, pk->key_id, MINISIG_KEYID_BYTES) != 0) {
+	if (memcmp(sf.blob + ALG_LEN, pk->key_id, MINISIG_KEYID_BYTES) != 0) {
 		e = CK_ERR_WRONG_KEY;
 		goto out;
 	}
 	crypto_generichash(hash, sizeof(hash), msg, msglen, NULL, 0);
-	if (crypto_sign_verify_detached(blob + ALG_LEN + MINISIG_KEYID_BYTES,
+	if (crypto_sign_verify_detached(sf.blob + ALG_LEN + MINISIG_KEYID_BYTES,
 	    hash, sizeof(hash), pk->pk) != 0) {
 		e = CK_ERR_BAD_SIGNATURE;
 		goto out;
 	}
-	if ((sigtc = global_message(blob, tc, tclen)) == NULL) {
+	if ((sigtc = global_message(sf.blob, sf.tc, sf.tclen)) == NULL) {
 		e = CK_ERR_ALLOC;
 		goto out;
 	}
-	if (crypto_sign_verify_detached(global, sigtc, MINISIG_SIG_BYTES + tclen,
-	    pk->pk) != 0) {
+	if (crypto_sign_verify_detached(sf.global, sigtc,
+	    MINISIG_SIG_BYTES + sf.tclen, pk->pk) != 0) {
 		e = CK_ERR_BAD_SIGNATURE;
 		goto out;
 	}
-	if (trusted != NULL) {
-		if ((copy = strndup((const char *)tc, tclen)) == NULL) {
-			e = CK_ERR_ALLOC;
-			goto out;
-		}
-		*trusted = copy;
+	if (trusted != NULL &&
+	    (copy = strndup((const char *)sf.tc, sf.tclen)) == NULL) {
+		e = CK_ERR_ALLOC;
+		goto out;
 	}
+	if (trusted != NULL)
+		*trusted = copy;
 	e = CK_OK;
 out:
 	free(sigtc);
