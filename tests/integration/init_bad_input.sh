@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Init ceremony bad inputs (issue 3): each gives its specific error and
+# changes nothing; afterwards the same ceremony completes and its
+# transcript, refusals included, verifies.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+ENV_TOOL=$BUILD/tests/tools/envelope_tool
+
+# begin_refused NAME ERROR ARGS...: refused with ERROR, nothing written.
+begin_refused() {
+	local name=$1 err=$2 d=$T_TMP/refused-$RANDOM; shift 2
+	mkdir -p "$d/x"
+	check_output "$name: refused with $err" "$err" "$CONCLAVE" init begin \
+	    --state "$d/state" --exchange "$d/x" "$@"
+	check "$name: nothing written" sh -c "[ -z \"\$(ls -A '$d/x')\" ] && [ ! -e '$d/state/ceremony.json' ]"
+}
+H1="--holder alice=$KEYS/holder1.asc"
+H2="--holder bob=$KEYS/holder2.asc"
+H3="--holder carol=$KEYS/holder3.asc"
+OP="--operator olga=$KEYS/operator.asc"
+begin_refused "t > n" CK_ERR_QUORUM -t 4 $H1 $H2 $H3 $OP
+begin_refused "t = 1 with n > 1" CK_ERR_QUORUM -t 1 $H1 $H2 $H3 $OP
+begin_refused "sign-only holder key" CK_ERR_KEY_NO_ENCRYPT -t 2 $H1 $H2 \
+    --holder sam="$KEYS/signonly.asc" $OP
+begin_refused "expired holder key" CK_ERR_KEY_EXPIRED -t 2 $H1 $H2 \
+    --holder eve="$KEYS/expired.asc" $OP
+begin_refused "expired encryption subkey" CK_ERR_KEY_EXPIRED -t 2 $H1 $H2 \
+    --holder eve="$KEYS/expiredsub.asc" $OP
+begin_refused "revoked holder key" CK_ERR_KEY_REVOKED -t 2 $H1 $H2 \
+    --holder rex="$KEYS/revoked.asc" $OP
+begin_refused "revoked encryption subkey" CK_ERR_KEY_REVOKED -t 2 $H1 $H2 \
+    --holder rex="$KEYS/revokedsub.asc" $OP
+begin_refused "the same key twice" CK_ERR_KEY_DUPLICATE -t 2 $H1 $H2 \
+    --holder alice2="$KEYS/holder1.asc" $OP
+
+bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
+bao_start_static r1 || { fail "OpenBao (static) starts"; finish; }
+
+# bridge_refused NAME ERROR DIR ADDR [OPTS]: the bridge refuses, writes nothing.
+bridge_refused() {
+	local name=$1 err=$2 d=$3 addr=$4; shift 4
+	check_output "$name: bridge refuses with $err" "$err" \
+	    "$BRIDGE" init --exchange "$d/x" --address "$addr" --root-token-fd 0 "$@" </dev/null
+	check "$name: no init result written" sh -c "! ls '$d'/x/*/000002-* >/dev/null 2>&1"
+}
+check "recovery request for the Shamir server" ceremony_begin "$T_TMP/m1" 3 --recovery
+bridge_refused "recovery shares on a Shamir seal" CK_ERR_SEAL_MISMATCH "$T_TMP/m1" "$(bao_addr s1)"
+check_output "the Shamir server is still uninitialised" '^false$' seal_field s1 .initialized
+check "unseal request for the static-seal server" ceremony_begin "$T_TMP/m2" 3
+bridge_refused "unseal shares on an auto-unseal seal" CK_ERR_SEAL_MISMATCH "$T_TMP/m2" "$(bao_addr r1)"
+check_output "the static server is still uninitialised" '^false$' seal_field r1 .initialized
+bridge_refused "server unreachable" CK_ERR_UNREACHABLE "$T_TMP/m2" "http://127.0.0.1:9"
+bao_start_shamir tls1 --tls || fail "OpenBao (TLS) starts"
+bridge_refused "TLS certificate not trusted" CK_ERR_TLS "$T_TMP/m2" "$(bao_addr tls1)"
+check_output "the TLS server is still uninitialised" '^false$' seal_field tls1 .initialized
+
+# The real ceremony A on s1.
+A=$T_TMP/a
+check "A: begin" ceremony_begin "$A" 3
+check "A: bridge init" bridge_init_start "$A" "$(bao_addr s1)"
+check "already initialised: another request" ceremony_begin "$T_TMP/m3" 3
+bridge_refused "server already initialised" CK_ERR_ALREADY_INIT "$T_TMP/m3" "$(bao_addr s1)"
+
+F=$(ls -d "$A"/x/*)
+id=$(basename "$F")
+cp "$F/000002-init-result.env" "$T_TMP/good.env"
+good=$("$ENV_TOOL" payload "$T_TMP/good.env")
+put() { rm -f "$F"/000002-* "$F"/000003-*; cp "$1" "$F/$2"; }
+forge() {	# TYPE SEQ JQ-FILTER [CEREMONY]
+	echo "$good" | jq -c "$3" | "$ENV_TOOL" forge "$1" "${4:-$id}" "$2" >"$T_TMP/forged.env"
+}
+accept_refused() {	# NAME ERROR
+	check_output "$1: accept refused with $2" "$2" "$CONCLAVE" init accept --state "$A/state"
+	check_output "$1: ceremony still waits for the result" '^requested$' \
+	    sh -c "'$CONCLAVE' init status --state '$A/state' | head -n 1"
+}
+head -c 200 "$T_TMP/good.env" >"$T_TMP/cut.env"
+{ head -c 300 "$T_TMP/good.env"; printf 'X'; tail -c +302 "$T_TMP/good.env"; } >"$T_TMP/tampered.env"
+put "$T_TMP/tampered.env" 000002-init-result.env
+accept_refused "tampered result" CK_ERR_BAD_SIGNATURE
+put "$T_TMP/cut.env" 000002-init-result.env
+accept_refused "truncated result" CK_ERR_TRUNCATED
+forge init-result 2 . 0123456789abcdef0123456789abcdef
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "result of another ceremony" CK_ERR_WRONG_CEREMONY
+put "$F/000001-init-request.env" 000002-init-result.env
+accept_refused "replayed envelope" CK_ERR_REPLAY
+forge closing-result 3 '{"root_token_revoked":true}'
+put "$T_TMP/forged.env" 000003-closing-result.env
+accept_refused "out of order" CK_ERR_OUT_OF_ORDER
+forge closing-result 2 '{"root_token_revoked":true}'
+put "$T_TMP/forged.env" 000002-closing-result.env
+accept_refused "wrong envelope type" CK_ERR_BAD_TYPE
+forge init-result 2 '.response.keys_base64 |= .[1:]'
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "a share missing" CK_ERR_SHARE_COUNT
+forge init-result 2 '.response.keys_base64 |= [.[1], .[0]] + .[2:]'
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "shares swapped between holders" CK_ERR_WRONG_RECIPIENT
+forge init-result 2 '.response.root_token = .response.keys_base64[0]'
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "root token not to the operator" CK_ERR_WRONG_RECIPIENT
+
+put "$T_TMP/good.env" 000002-init-result.env
+check "the genuine result is then accepted" "$CONCLAVE" init accept --state "$A/state"
+check_output "accepting it twice is refused" 'not allowed in the current state' \
+    "$CONCLAVE" init accept --state "$A/state"
+
+mkdir -p "$A/stick1"
+check_output "handout with a wrong passphrase: CK_ERR_BAD_PASSPHRASE" CK_ERR_BAD_PASSPHRASE \
+    sh -c "echo wrong | '$CONCLAVE' init handout --state '$A/state' --holder 1 \
+    --stick '$A/stick1' --secret-key '$KEYS/holder1.sec.asc' --passphrase-fd 0"
+check_output "handout with another holder's key: CK_ERR_WRONG_KEY" CK_ERR_WRONG_KEY \
+    "$CONCLAVE" init handout --state "$A/state" --holder 1 --stick "$A/stick1" \
+    --secret-key "$KEYS/holder2.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+check_output "handout to holder 9 of 5: CK_ERR_NOT_FOUND" CK_ERR_NOT_FOUND \
+    "$CONCLAVE" init handout --state "$A/state" --holder 9 --stick "$A/stick1" \
+    --secret-key "$KEYS/holder1.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+for k in 1 2 3 4 5; do
+	check "A: handout $k after the refusals" handout "$A" "$k"
+done
+check "A: shares unseal" bao_unseal s1 "$(gpg_share "$A" 2)" "$(gpg_share "$A" 4)" "$(gpg_share "$A" 5)"
+check "A: revoke" bridge_init_finish "$A" "$(operator_root_token "$A")"
+check "A: close" "$CONCLAVE" init close --state "$A/state"
+T=$A/state/transcript.jsonl
+check_output "A: transcript verifies, refusals and all" '^OK' "$CONCLAVE" verify "$T"
+check_output "A: the transcript records the 9 refused envelopes" '^9$' \
+    sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"init-result\"'"
+check_output "A: ... and the 2 failed decrypt proofs" '^2$' \
+    sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"decrypt-proof\"'"
+check_output "A: a closed ceremony refuses further steps" CK_ERR_CLOSED \
+    "$CONCLAVE" init accept --state "$A/state"
+finish
