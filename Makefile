@@ -59,6 +59,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 
 .SECONDARY:
 .PHONY: all check check-unit check-sanitize fuzz-smoke bench-qr install clean bootstrap
+.PHONY: image image-test image-repro
 
 all: $(BUILD)/conclave $(BUILD)/conclave-bridge
 
@@ -114,6 +115,24 @@ $(BUILD)/bench/bench_qr: $(call obj,tests/bench/bench_qr.c tests/unit/helper_cam
 
 bench-qr: $(BUILD)/bench/bench_qr
 	@$(BUILD)/bench/bench_qr $(BENCH_ARGS)
+
+# The bootable offline image (docs/image.md), as root: rebuilt when the
+# image recipe or the appliance's sources change.
+IMAGE_DEPS := $(filter-out image/boot_test.py image/repro.sh,$(wildcard image/* image/rootfs/*)) \
+              $(wildcard crypto/* media/* ceremony/* ui/*) VERSION
+image: $(BUILD)/image/SHA256SUMS
+
+$(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)
+	@scripts/bootstrap image
+	IMAGE_OUT=$(BUILD)/image image/build.sh
+
+image-test: image
+	python3 image/boot_test.py -o $(BUILD)/image
+
+# Builds twice, the second time offline from the first build's .debs.
+image-repro:
+	@scripts/bootstrap image
+	IMAGE_OUT=$(BUILD)/image image/repro.sh $(BUILD)/image-offline
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Boot tests of the conclave image under QEMU (TCG), driven over the serial
+console (make image-test; docs/image.md).
+
+  usb   -nic none and a virtual USB stick (vfat): the console mounts the
+        stick, imports a file, writes a receipt back; the host reads the
+        stick afterwards with mtools.
+  nics  e1000 and virtio-net attached: only lo, no sockets, modules locked.
+  iso   the hybrid ISO boots under BIOS (CD-ROM) and UEFI (OVMF, USB stick).
+
+Prints "ok - ..." lines, the timings, and "N passed, N failed".
+Usage: boot_test.py [-o BUILD/image] [usb|nics|iso ...]
+"""
+import argparse
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+# Seconds a boot may take to reach the console prompt before a test fails;
+# generous for a loaded 2-core machine, the measured figure is printed.
+BOOT_TIMEOUT = 90
+STEP_TIMEOUT = 30
+PROMPT = "conclave> "
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+passed = failed = 0
+
+
+def ok(name):
+    global passed
+    passed += 1
+    print("ok - " + name, flush=True)
+
+
+def fail(name, detail=""):
+    global failed
+    failed += 1
+    print("not ok - " + name + (": " + detail if detail else ""), flush=True)
+
+
+def check(name, cond, detail=""):
+    (ok if cond else lambda n: fail(n, detail))(name)
+    return cond
+
+
+class Guest:
+    """A QEMU guest whose first serial port is our stdin/stdout."""
+
+    def __init__(self, args, log):
+        self.buf = b""
+        self.pos = 0
+        self.lock = threading.Condition()
+        self.log = open(log, "wb")
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "max",
+             "-m", "1024", "-smp", "1", "-display", "none", "-no-reboot",
+             "-monitor", "none", "-serial", "stdio"] + args,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            data = self.proc.stdout.read1(4096)
+            if not data:
+                break
+            self.log.write(data)
+            self.log.flush()
+            with self.lock:
+                self.buf += ANSI.sub(b"", data)
+                self.lock.notify_all()
+        with self.lock:
+            self.lock.notify_all()
+
+    def expect(self, pattern, timeout=STEP_TIMEOUT):
+        """Waits for pattern after the last match; returns the match or None."""
+        rx = re.compile(pattern.encode())
+        end = time.monotonic() + timeout
+        with self.lock:
+            while True:
+                m = rx.search(self.buf, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = end - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self.lock.wait(0.2)):
+                    return None
+                self.lock.wait(left)
+
+    def run(self, line, pattern, timeout=STEP_TIMEOUT):
+        """Sends a console line, returns the match of pattern in its output
+        (the prompt that follows is consumed too)."""
+        self.proc.stdin.write(line.encode() + b"\r")
+        self.proc.stdin.flush()
+        m = self.expect(pattern, timeout)
+        if m:
+            self.expect(re.escape(PROMPT), timeout)
+        return m
+
+    def elapsed(self):
+        return time.monotonic() - self.t0
+
+    def cpu(self):
+        """CPU seconds QEMU has used: the boot time a loaded host cannot skew."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self, timeout=STEP_TIMEOUT):
+        """Powers the guest off through the console; True if QEMU exited."""
+        try:
+            self.proc.stdin.write(b"poweroff\r")
+            self.proc.stdin.flush()
+            self.proc.wait(timeout)
+            return True
+        except (subprocess.TimeoutExpired, BrokenPipeError):
+            return False
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.log.close()
+
+
+def kernel_args(out, extra=""):
+    with open(os.path.join(TOP, "image", "cmdline")) as f:
+        cmdline = f.read().strip()
+    return ["-kernel", os.path.join(out, "vmlinuz"), "-initrd", os.path.join(out, "initrd.img"),
+            "-append", cmdline + " console=ttyS0,115200 conclave.serial=ttyS0 " + extra]
+
+
+def first_screen(g, what):
+    m = g.expect(r"conclave (\d+\.\d+[^\s]*)\n", BOOT_TIMEOUT)
+    t, cpu = g.elapsed(), g.cpu()
+    if not check(what + ": conclave's first screen on the serial console", m is not None):
+        return None
+    check(what + ": console prompt", g.expect(re.escape(PROMPT), STEP_TIMEOUT) is not None)
+    print(f"# {what}: first screen after {t:.1f} s wall, {cpu:.1f} s QEMU CPU time"
+          f" (load average {os.getloadavg()[0]:.1f})", flush=True)
+    return t
+
+
+def test_usb(out, tmp):
+    stick = os.path.join(tmp, "stick.img")
+    with open(stick, "wb") as f:
+        f.truncate(16 << 20)
+    subprocess.run(["mkfs.vfat", "-n", "STICK", stick], check=True, stdout=subprocess.DEVNULL)
+    roster = os.path.join(tmp, "roster.json")
+    with open(roster, "w") as f:
+        f.write('{"roster":"stand-in","nonce":"%s"}\n' % secrets.token_hex(16))
+    with open(roster, "rb") as f:
+        roster_sha = hashlib.sha256(f.read()).hexdigest()
+    subprocess.run(["mcopy", "-i", stick, roster, "::/roster.json"], check=True)
+
+    g = Guest(["-nic", "none"] + kernel_args(out) +
+              ["-device", "qemu-xhci,id=xhci",
+               "-drive", "if=none,id=stick,format=raw,file=" + stick,
+               "-device", "usb-storage,bus=xhci.0,drive=stick,removable=on"],
+              os.path.join(out, "test-usb.log"))
+    t = first_screen(g, "usb")
+    exported = None
+    if t is not None:
+        m = g.run("stick", r"stick (/dev/sd[a-z]+1?) mounted read-only \(vfat\)")
+        check("usb: the stick is found and mounted read-only", m is not None)
+        m = g.run("import roster.json", r"imported roster\.json \((\d+) bytes\) sha256 ([0-9a-f]{64})")
+        check("usb: a file is read from the stick intact", m is not None and m.group(2).decode() == roster_sha,
+              "guest saw " + (m.group(2).decode() if m else "nothing"))
+        m = g.run("import ../etc/shadow", r"not a plain file name")
+        check("usb: import refuses a path", m is not None)
+        m = g.run("ls; sh -i $(id)", r"\[conclave exit (\d+)\]")
+        check("usb: a shell line is only words for conclave", m is not None and m.group(1) == b"2")
+        m = g.run("conclave --version", r"\[conclave exit (\d+)\]")
+        check("usb: conclave runs from the console", m is not None and m.group(1) == b"0")
+        m = g.run("receipt", r"receipt\.txt written")
+        check("usb: receipt written in memory", m is not None)
+        m = g.run("export receipt.txt", r"exported receipt\.txt \((\d+) bytes\) sha256 ([0-9a-f]{64})")
+        if check("usb: a file is written back to the stick", m is not None):
+            exported = m.group(2).decode()
+        m = g.run("status", r"airgap: interfaces: ([^\n]*)\n")
+        check("usb: only lo with -nic none", m is not None and m.group(1).split() == [b"lo"])
+        m = g.run("eject", r"the stick can be removed")
+        check("usb: stick unmounted", m is not None)
+    check("usb: poweroff ends QEMU", g.stop())
+
+    r = subprocess.run(["mtype", "-i", stick, "::/receipt.txt"], capture_output=True)
+    data = r.stdout
+    check("usb: host reads receipt.txt back from the stick", r.returncode == 0 and data != b"")
+    check("usb: receipt holds the imported file's SHA-256",
+          (roster_sha + "  roster.json").encode() in data, data.decode(errors="replace"))
+    check("usb: receipt on the stick is what the guest exported",
+          exported is not None and hashlib.sha256(data).hexdigest() == exported)
+    r = subprocess.run(["mdir", "-a", "-b", "-i", stick, "::/"], capture_output=True)
+    check("usb: no temporary file left on the stick", b".receipt" not in r.stdout, r.stdout.decode())
+    return t
+
+
+def test_nics(out, tmp):
+    g = Guest(["-netdev", "user,id=n1,restrict=on", "-device", "e1000,netdev=n1",
+               "-netdev", "user,id=n2,restrict=on", "-device", "virtio-net-pci,netdev=n2"]
+              + kernel_args(out), os.path.join(out, "test-nics.log"))
+    t = first_screen(g, "nics")
+    if t is not None:
+        g.proc.stdin.write(b"status\r")
+        g.proc.stdin.flush()
+        m = g.expect(r"airgap: interfaces: ([^\n]*)\n")
+        check("nics: only lo exists", m is not None and m.group(1).split() == [b"lo"],
+              m.group(1).decode() if m else "no answer")
+        for f in ("tcp", "tcp6", "udp", "udp6"):
+            m = g.expect(r"airgap: /proc/net/%s: ([^\n]*)\n" % f)
+            check(f"nics: /proc/net/{f} is empty",
+                  m is not None and m.group(1) in (b"0 sockets", b"absent"),
+                  m.group(1).decode() if m else "no answer")
+        m = g.expect(r"airgap: network controllers on the PCI bus: (\d+), with a driver: (\d+)")
+        check("nics: both NICs are on the bus, no driver bound",
+              m is not None and m.group(1) == b"2" and m.group(2) == b"0",
+              m.group(0).decode() if m else "no answer")
+        m = g.expect(r"airgap: kernel\.modules_disabled=(\d)")
+        check("nics: kernel.modules_disabled=1", m is not None and m.group(1) == b"1")
+        m = g.expect(r"airgap: module load probe: ([^\n]*)\n")
+        check("nics: loading a module is refused (EPERM)",
+              m is not None and b"Operation not permitted" in m.group(1),
+              m.group(1).decode() if m else "no answer")
+        m = g.expect(r"airgap: modprobe e1000: ([^\n]*)\n")
+        check("nics: modprobe e1000 fails", m is not None and b"loaded" not in m.group(1) and m.group(1) != b"",
+              m.group(1).decode() if m else "no answer")
+        m = g.expect(r"airgap: swap devices: (\d+)")
+        check("nics: no swap", m is not None and m.group(1) == b"0")
+        g.expect(re.escape(PROMPT))
+    check("nics: poweroff ends QEMU", g.stop())
+    return t
+
+
+def test_iso(out, tmp):
+    times = {}
+    iso = os.path.join(out, "conclave.iso")
+    vars_fd = os.path.join(tmp, "vars.fd")
+    shutil.copy("/usr/share/OVMF/OVMF_VARS_4M.fd", vars_fd)
+    for what, args in (
+        ("iso-bios", ["-cdrom", iso, "-boot", "d"]),
+        ("iso-uefi", ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+                      "-drive", "if=pflash,format=raw,unit=1,file=" + vars_fd,
+                      "-device", "qemu-xhci,id=xhci",
+                      "-drive", "if=none,id=boot,format=raw,readonly=on,file=" + iso,
+                      "-device", "usb-storage,bus=xhci.0,drive=boot,bootindex=0"])):
+        g = Guest(["-nic", "none"] + args, os.path.join(out, f"test-{what}.log"))
+        times[what] = first_screen(g, what)
+        if times[what] is not None:
+            m = g.run("status", r"airgap: kernel\.modules_disabled=(\d)")
+            check(what + ": modules locked", m is not None and m.group(1) == b"1")
+        check(what + ": poweroff ends QEMU", g.stop())
+    return times
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-o", "--out", default=os.path.join(TOP, "build", "image"))
+    ap.add_argument("tests", nargs="*", default=["usb", "nics", "iso"])
+    a = ap.parse_args()
+    for f in ("vmlinuz", "initrd.img", "conclave.iso"):
+        if not os.path.exists(os.path.join(a.out, f)):
+            sys.exit(f"boot_test: {a.out}/{f} missing (make image)")
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        for t in a.tests:
+            {"usb": test_usb, "nics": test_nics, "iso": test_iso}[t](a.out, tmp)
+    print(f"# boot tests took {time.monotonic() - t0:.0f} s; serial logs in {a.out}/test-*.log")
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(0 if failed == 0 and passed > 0 else 1)
+
+
+if __name__ == "__main__":
+    main()

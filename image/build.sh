@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Builds the bootable offline image of conclave (docs/image.md).
+#   image/build.sh                  from the Debian mirror
+#   image/build.sh --offline PREV   without network (unshare -n), from the .debs
+#                                   a previous build archived in PREV/debs,
+#                                   checked against PREV/manifest.txt
+# Output in $IMAGE_OUT (default build/image): vmlinuz, initrd.img,
+# conclave.iso, manifest.txt, SHA256SUMS, build-tools.txt and debs/.
+# Needs root (mmdebstrap --mode=root, device nodes) and scripts/bootstrap image.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+prev=
+out=$(realpath -m "${IMAGE_OUT:-build/image}")
+if [ "${1:-}" = --offline ]; then
+	prev=$(realpath "${2:?--offline needs a previous build directory}")
+	[ "$prev" != "$out" ] || { echo "image: --offline needs another IMAGE_OUT" >&2; exit 2; }
+fi
+suite=bookworm
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+export LC_ALL=C TZ=UTC
+umask 022
+# The ISO's EFI FAT image gets this volume serial instead of a random one.
+fat_serial=434f4e43
+iso_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S00)
+
+log() { printf 'image: %s\n' "$*" >&2; }
+t0=$(date +%s)
+
+rm -rf "$out/work" "$out/debs"
+mkdir -p "$out/work" "$out/debs"
+work=$out/work root=$work/rootfs
+
+# The appliance, compiled for the image with build paths mapped away so a
+# rebuild elsewhere gives the same binary.
+log "compiling conclave"
+CFLAGS="-O2 -g -ffile-prefix-map=$top=." \
+	make -s --no-print-directory BUILD="$out/app" "$out/app/conclave"
+
+mmdebstrap_args=(
+	--variant=essential --mode=root --quiet
+	--include="$(grep -v '^#' image/packages.txt | paste -sd, -)"
+	--aptopt='APT::Install-Recommends "false"'
+	--skip=essential/unlink
+	--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
+	--customize-hook="$top/image/hook-customize.sh"
+)
+export IMAGE_DEBS=$out/debs
+if [ -z "$prev" ]; then
+	log "rootfs from the mirror (mmdebstrap)"
+	mmdebstrap "${mmdebstrap_args[@]}" "$suite" "$root" \
+		"deb http://deb.debian.org/debian $suite main" \
+		"deb http://deb.debian.org/debian $suite-updates main" \
+		"deb http://deb.debian.org/debian-security $suite-security main"
+else
+	log "checking the archived .debs in $prev/debs against $prev/manifest.txt"
+	repo=$work/repo
+	mkdir -p "$repo/pool" "$repo/dists/$suite/main/binary-amd64"
+	while read -r pkg ver arch sum file; do
+		echo "$sum  $prev/debs/$file"
+		cp "$prev/debs/$file" "$repo/pool/"
+	done < <(grep -v '^#' "$prev/manifest.txt") | sha256sum --quiet -c -
+	(cd "$repo" && apt-ftparchive packages pool >"dists/$suite/main/binary-amd64/Packages")
+	apt-ftparchive -o APT::FTPArchive::Release::Suite="$suite" \
+		-o APT::FTPArchive::Release::Codename="$suite" \
+		-o APT::FTPArchive::Release::Components=main \
+		-o APT::FTPArchive::Release::Architectures=amd64 \
+		release "$repo/dists/$suite" >"$work/Release"
+	mv "$work/Release" "$repo/dists/$suite/Release"
+	log "rootfs offline (unshare -n mmdebstrap)"
+	unshare -n mmdebstrap "${mmdebstrap_args[@]}" \
+		--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
+		"$suite" "$root" "deb [trusted=yes] file://$repo $suite main"
+fi
+
+# Manifest: every .deb used (installed packages and the kernel), with its
+# version and SHA-256; each installed package must have its .deb.
+log "manifest"
+{
+	echo "# package version architecture sha256 file (suite $suite, SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH)"
+	for deb in "$out"/debs/*.deb; do
+		printf '%s %s %s %s %s\n' \
+			"$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)" \
+			"$(dpkg-deb -f "$deb" Architecture)" \
+			"$(sha256sum <"$deb" | cut -d' ' -f1)" "$(basename "$deb")"
+	done | sort
+} >"$out/manifest.txt"
+kpkg=$(cat "$out/debs/kernel.txt")
+while read -r pkg ver arch; do
+	grep -q "^$pkg $ver " "$out/manifest.txt" ||
+		{ log "no .deb recorded for installed $pkg $ver"; exit 1; }
+done <"$out/debs/installed.txt"
+grep -q "^$kpkg " "$out/manifest.txt" || { log "kernel $kpkg not in manifest"; exit 1; }
+
+# Kernel and the module allowlist with its dependencies, in load order.
+log "kernel $kpkg and module allowlist"
+kdir=$work/kernel
+dpkg-deb -x "$out/debs/${kpkg}_"*.deb "$kdir"
+kv=$(ls "$kdir/lib/modules")
+depmod -b "$kdir" "$kv"
+mkdir -p "$root/etc/conclave"
+: >"$root/etc/conclave/modules.load"
+for m in $(grep -v '^#' image/modules.txt); do
+	modprobe -d "$kdir" -S "$kv" --show-depends "$m" | while read -r kind path _; do
+		[ "$kind" = insmod ] || continue
+		rel=${path#"$kdir/lib/modules/$kv/"}
+		grep -qxF "$rel" "$root/etc/conclave/modules.load" && continue
+		install -D -m 0644 "$path" "$root/lib/modules/$kv/$rel"
+		echo "$rel" >>"$root/etc/conclave/modules.load"
+	done
+done
+cp "$kdir/lib/modules/$kv"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kv/"
+depmod -b "$root" "$kv"
+cp "$kdir/boot/vmlinuz-$kv" "$out/vmlinuz"
+
+# The appliance's own files.
+log "appliance files"
+strip -o "$root/usr/bin/conclave" "$out/app/conclave"
+install -m 0755 image/rootfs/init "$root/init"
+install -m 0755 image/rootfs/conclave-console "$root/usr/sbin/conclave-console"
+install -d -m 0755 "$root/media/stick"
+# No package manager, documentation, translations or swap tools on board.
+rm -rf "$root"/etc/apt "$root"/var/lib/apt "$root"/var/cache/apt \
+	"$root"/usr/share/{doc,man,info,locale,lintian,bug,bash-completion}
+find "$root" -name 'swapon' -o -name 'swapoff' -o -name 'mkswap' -o -name 'swaplabel' | xargs -r rm -f
+# The kernel needs /dev/console before /init mounts devtmpfs.
+rm -rf "$root/dev" && mkdir -m 0755 "$root/dev" && mknod -m 0600 "$root/dev/console" c 5 1
+
+log "initrd (sorted, time-normalised cpio, zstd)"
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --reproducible --quiet) |
+	zstd -q -19 -T1 >"$out/initrd.img"
+
+log "hybrid ISO (grub-mkrescue, BIOS and UEFI)"
+iso=$work/iso
+mkdir -p "$iso/boot/grub"
+cp "$out/vmlinuz" "$out/initrd.img" "$iso/boot/"
+sed "s|@CMDLINE@|$(cat image/cmdline)|" image/grub.cfg >"$iso/boot/grub/grub.cfg"
+find "$iso" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+grub-mkrescue --quiet --compress=xz --fonts= --locales= --themes= -o "$out/conclave.iso" "$iso" -- \
+	-volume_date uuid "$iso_date" -volume_date all_file_dates "=$SOURCE_DATE_EPOCH" 2>"$work/grub-mkrescue.log" ||
+	{ cat "$work/grub-mkrescue.log" >&2; exit 1; }
+lba=$(xorriso -indev "$out/conclave.iso" -report_el_torito plain 2>/dev/null |
+	awk '/^El Torito boot img :/ && $7 == "UEFI" { print $NF }' | head -n 1)
+[ -n "$lba" ] || { log "no UEFI El Torito image in the ISO"; exit 1; }
+mlabel -i "$out/conclave.iso@@$((lba * 2048))" -N "$fat_serial" ::
+
+{
+	echo "# host tools that shape the output bits"
+	dpkg-query -W -f='${Package} ${Version}\n' mmdebstrap apt xorriso grub-common grub-pc-bin \
+		grub-efi-amd64-bin mtools zstd cpio kmod gcc binutils libc6-dev | sort
+} >"$out/build-tools.txt"
+(cd "$out" && sha256sum vmlinuz initrd.img conclave.iso manifest.txt >SHA256SUMS)
+rm -rf "$work"
+log "done in $(($(date +%s) - t0)) s: $(du -m "$out/conclave.iso" | cut -f1) MB ISO, $(du -m "$out/initrd.img" | cut -f1) MB initrd"
+cat "$out/SHA256SUMS"

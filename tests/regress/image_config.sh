@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The boot image's recipe keeps the airgap (docs/image.md): no network tool
+# among its packages, no network driver among its kernel modules, module
+# loading locked by /init before any console runs, and a console that never
+# hands out a shell. The QEMU boot itself is make image-test.
+. "$(dirname "$0")/../lib.sh"
+
+img=$TOP/image
+# Debian packages that would put a network client, server or configuration
+# on the appliance.
+net_pkgs='iproute2|ifupdown|isc-dhcp-client|dhcpcd5|udhcpc|net-tools|netbase|iputils-ping|openssh-(client|server)|dropbear.*|wget|curl|libcurl.*|dirmngr|gnupg|wpasupplicant|iw|wireless-tools|network-manager|systemd|systemd-resolved|netcat-.*|socat|rsync|bluez|avahi-daemon|ntp|chrony|ca-certificates'
+pkgs=$(grep -v '^#' "$img/packages.txt")
+check "image package list is not empty" test -n "$pkgs"
+bad=$(echo "$pkgs" | grep -Ex "$net_pkgs" || true)
+check "no network tool in image/packages.txt${bad:+: $bad}" test -z "$bad"
+
+# Kernel modules: names of network, wireless and Bluetooth drivers.
+net_mods='.*(net|e1000|igb|ixgb|r8169|tg3|bnx|iwl|ath|rtw|rtl|brcm|mt76|wl|80211|bluetooth|btusb|bt.*|usbnet|cdc_ether|rndis.*|ax88179.*|ppp.*|slip|can).*'
+mods=$(grep -v '^#' "$img/modules.txt")
+check "module allowlist has the stick's filesystems and nls_ascii" \
+	sh -c "echo '$mods' | grep -qx vfat && echo '$mods' | grep -qx nls_ascii && echo '$mods' | grep -qx exfat"
+bad=$(echo "$mods" | grep -Ex "$net_mods" || true)
+check "no network driver in image/modules.txt${bad:+: $bad}" test -z "$bad"
+
+# A built image: its manifest and shipped modules, when there is one.
+if [ -f "$BUILD/image/manifest.txt" ]; then
+	bad=$(grep -v '^#' "$BUILD/image/manifest.txt" | cut -d' ' -f1 | grep -Ex "$net_pkgs" || true)
+	check "no network package in the built image's manifest${bad:+: $bad}" test -z "$bad"
+fi
+
+# /init: modules are locked after the allowlist loads and before busybox init
+# starts any console; a failure to lock stops the boot.
+init=$img/rootfs/init
+n_load=$(grep -n 'insmod' "$init" | head -n 1 | cut -d: -f1)
+n_lock=$(grep -n 'echo 1 >/proc/sys/kernel/modules_disabled || fatal' "$init" | cut -d: -f1)
+n_exec=$(grep -n '^exec $bb init$' "$init" | cut -d: -f1)
+check "init loads modules, then locks loading (fail-closed), then starts init" \
+	test -n "$n_load" -a -n "$n_lock" -a -n "$n_exec" -a "${n_load:-0}" -lt "${n_lock:-0}" -a "${n_lock:-0}" -lt "${n_exec:-0}"
+check "init respawns only the conclave console" \
+	sh -c "! grep -o '::respawn:[^\"]*' '$init' | grep -v '::respawn:/usr/sbin/conclave-console\$'"
+check "init has no swapon" sh -c "! grep -q swapon '$init'"
+
+# The console splits words without globbing and never evaluates input.
+console=$img/rootfs/conclave-console
+check "console never evaluates input" sh -c "! grep -Eq '(^|[^a-z_])(eval|exec|sh -c|bash|\\\$SHELL)([^a-z_]|\$)' '$console'"
+check "console splits input with globbing off" \
+	sh -c "grep -A1 '^	set -f\$' '$console' | grep -q 'set -- \$line'"
+
+# The kernel command line keeps hibernation off and the lockdown on, and
+# never names a root device or another init.
+cmdline=$(cat "$img/cmdline")
+for p in nohibernate lockdown=confidentiality init_on_free=1 module.sig_enforce=1; do
+	check "kernel command line has $p" sh -c "echo ' $cmdline ' | grep -q ' $p '"
+done
+check "kernel command line has no root=/init=" sh -c "! echo ' $cmdline ' | grep -Eq ' (root|init|rdinit)='"
+check "console shell syntax" sh -n "$console"
+check "init shell syntax" sh -n "$init"
+finish
