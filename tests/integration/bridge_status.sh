@@ -54,6 +54,9 @@ if bao_start_shamir tl --tls; then
 	t=$(bao_addr tl)
 	check "TLS: trusted with --ca-cert" "$BRIDGE" status --address "$t" --ca-cert "$(bao_cacert)"
 	check "TLS: trusted with VAULT_CACERT" env VAULT_CACERT="$(bao_cacert)" "$BRIDGE" status --address "$t"
+	mkdir -p "$T_TMP/cadir" && cp "$(bao_cacert)" "$T_TMP/cadir/" && openssl rehash "$T_TMP/cadir" 2>/dev/null
+	check "TLS: trusted with --ca-path (hashed CA directory)" \
+	    "$BRIDGE" status --address "$t" --ca-path "$T_TMP/cadir"
 	check_output "TLS: refused without the CA, with a TLS message" \
 	    "TLS verification failed: SSL certificate problem" "$BRIDGE" status --address "$t"
 	check_fails "TLS: refused without the CA, non-zero exit" "$BRIDGE" status --address "$t"

@@ -252,8 +252,11 @@ static void
 s5_root_token_lookup_and_revoke(void **state)
 {
 	struct server *s = *state;
-	struct vault_token_info ti;
-	const char *tok;
+	struct vault_token_info ti, before;
+	struct vault_seal_status st;
+	json_t *j = NULL, *req;
+	const char *tok, *child;
+	long status;
 
 	NEED_SERVER(s);
 	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_ERR_PERMISSION_DENIED);
@@ -265,10 +268,29 @@ s5_root_token_lookup_and_revoke(void **state)
 	assert_int_equal(ti.ttl, 0);
 	assert_true(strlen(ti.accessor) > 0);
 	assert_null(strstr(ti.accessor, tok));
-	assert_int_equal(vault_token_revoke_self(s->c), CK_OK);
-	/* The proof of revocation the closing step records. */
+	/* A non-root token is refused by the closing step and stays valid. */
+	req = json_pack("{s:[s], s:b}", "policies", "default", "no_parent", 1);
+	assert_int_equal(http_request_json(s->c, "POST", "auth/token/create", req,
+	    &status, &j), CK_OK);
+	child = json_string_value(json_object_get(json_object_get(j, "auth"), "client_token"));
+	assert_non_null(child);
+	assert_int_equal(http_set_token(s->c, child, strlen(child)), CK_OK);
+	assert_int_equal(vault_revoke_root_token(s->c, &before), CK_ERR_STATE);
+	assert_false(before.is_root);
+	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_OK);
+	json_decref(j);
+	json_decref(req);
+	/* The root token: looked up, revoked, and the revocation proven. */
+	assert_int_equal(http_set_token(s->c, tok, strlen(tok)), CK_OK);
+	assert_int_equal(vault_revoke_root_token(s->c, &before), CK_OK);
+	assert_true(before.is_root);
+	assert_true(strlen(before.accessor) > 0);
 	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_ERR_PERMISSION_DENIED);
 	assert_string_equal(ti.accessor, "");
+	/* Revoking twice cannot be passed off as a proof. */
+	assert_int_equal(vault_revoke_root_token(s->c, &before), CK_ERR_PERMISSION_DENIED);
+	assert_int_equal(vault_seal_status(s->c, &st), CK_OK);
+	assert_false(st.sealed);
 }
 
 /* ---- memory residue ---- */
