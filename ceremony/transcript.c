@@ -276,6 +276,10 @@ out:
 	return e;
 }
 
+static void fail_at(struct transcript_report *rep, uint64_t line,
+    const struct rec *rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static void
 fail_at(struct transcript_report *rep, uint64_t line, const struct rec *rc,
     const char *fmt, ...)
@@ -505,7 +509,13 @@ transcript_verify_buf(const void *buf, size_t len, const void *sig,
 		goto out;
 	}
 	if ((e = minisig_verify(buf, len, sig, siglen, &st.key, &tc)) != CK_OK) {
-		fail_at(rep, 0, NULL, "signature: %s", ck_strerror(e));
+		/* The chain held, so only the close record is in question. */
+		if (e == CK_ERR_BAD_SIGNATURE)
+			fail_at(rep, 0, NULL, "signature does not verify: the "
+			    "close record (line %" PRIu64 ") or the .minisig "
+			    "was changed", st.records);
+		else
+			fail_at(rep, 0, NULL, "signature: %s", ck_strerror(e));
 		goto out;
 	}
 	if ((want = trusted_comment(st.records, st.head)) == NULL) {

@@ -40,7 +40,7 @@ check "conclave verify exits 1 on a bad transcript" test $? -eq 1
 # The last record changed: only the signature covers it.
 cp t.jsonl t3.jsonl && cp t.jsonl.minisig t3.jsonl.minisig
 sed -i '$s/"actor":"operator"/"actor":"Operator"/' t3.jsonl
-check_output "conclave verify refuses a changed close record" "CK_ERR_BAD_SIGNATURE" \
+check_output "conclave verify refuses a changed close record" "close record \(line 6\) or the .minisig was changed \[CK_ERR_BAD_SIGNATURE\]" \
 	"$CONCLAVE" verify t3.jsonl
 check_fails "stock minisign refuses it too" "$MINISIGN" -V -q -m t3.jsonl -p t.jsonl.pub
 # Another key.
