@@ -17,7 +17,6 @@
 #include <sodium.h>
 
 #include "crypto/codec.h"
-#include "crypto/pgppkt.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "crypto/shamir.h"
@@ -206,20 +205,18 @@ decode_msg(const json_t *j, uint8_t **msg, size_t *len)
 	return r;
 }
 
-/* Is msg encrypted to exactly keyid (and nobody else)? */
+/* Is msg encrypted to m's subkey (and nobody else)? */
 static int
-check_recipient(const json_t *j, const char *keyid, uint8_t hash[32])
+check_recipient(const json_t *j, const struct roster_member *m,
+    uint8_t hash[32])
 {
-	struct pgppkt_recipients rc;
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	int r;
 
 	if ((r = decode_msg(j, &msg, &len)) != CK_OK)
 		return r;
-	if ((r = pgppkt_recipients(msg, len, &rc)) == CK_OK &&
-	    (rc.n != 1 || strcmp(rc.keyid[0], keyid) != 0))
-		r = CK_ERR_WRONG_RECIPIENT;
+	r = roster_check_recipient(m, msg, len);
 	if (hash != NULL)
 		crypto_generichash(hash, 32, msg, len, NULL, 0);
 	free(msg);
@@ -269,7 +266,7 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 	for (k = 1; k <= n; k++) {
 		const struct roster_member *m = roster_holder(ro, k);
 
-		if ((r = check_recipient(json_array_get(keys, k - 1), m->enc_keyid,
+		if ((r = check_recipient(json_array_get(keys, k - 1), m,
 		    hash)) != CK_OK) {
 			say(why, whylen, "share %u is not encrypted to %s's key %s",
 			    k, m->name, m->enc_keyid);
@@ -281,8 +278,8 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 		    "share", (json_int_t)k, "holder", m->name, "encrypted_to",
 		    m->enc_keyid, "ciphertext", h));
 	}
-	if ((r = check_recipient(json_object_get(resp, "root_token"),
-	    op->enc_keyid, NULL)) != CK_OK) {
+	if ((r = check_recipient(json_object_get(resp, "root_token"), op,
+	    NULL)) != CK_OK) {
 		say(why, whylen, "the root token is not encrypted to the operator "
 		    "%s's key %s", op->name, op->enc_keyid);
 		goto out;

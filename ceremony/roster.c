@@ -198,7 +198,7 @@ roster_check_recipient(const struct roster_member *m, const void *msg,
 		return e;
 	/* One recipient: a copy for anyone else would be a leak. */
 	if (rc.n != 1 || strcmp(rc.keyid[0], m->enc_keyid) != 0)
-		return CK_ERR_WRONG_KEY;
+		return CK_ERR_WRONG_RECIPIENT;
 	return CK_OK;
 }
 

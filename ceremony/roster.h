@@ -95,7 +95,7 @@ int roster_import_keys(struct roster *r, struct pgp_home *h) CK_WUR
  * The appliance's check on a server result, before anyone decrypts: msg
  * (a binary OpenPGP message: keys_base64[k-1] decoded, or the root token)
  * must be encrypted to m's encryption subkey and to nobody else.
- * CK_ERR_WRONG_KEY if it names another key, or more keys than m's; the
+ * CK_ERR_WRONG_RECIPIENT if it names another key, or more keys than m's; the
  * crypto/pgppkt errors for a malformed message; CK_ERR_INVALID_ARG for a
  * witness (no encryption subkey on record).
  */

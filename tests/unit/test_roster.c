@@ -355,7 +355,8 @@ share_must_go_to_its_holder_alone(void **state)
 	(void)state;
 	msg = encrypt_to("holder1", NULL, &len);
 	assert_int_equal(roster_check_recipient(h1, msg, len), CK_OK);
-	assert_int_equal(roster_check_recipient(h2, msg, len), CK_ERR_WRONG_KEY);
+	assert_int_equal(roster_check_recipient(h2, msg, len),
+	    CK_ERR_WRONG_RECIPIENT);
 	assert_int_equal(roster_check_recipient(&F->r->m[8], msg, len),
 	    CK_ERR_INVALID_ARG);
 	assert_int_equal(roster_check_recipient(h1, msg, len / 2),
@@ -363,7 +364,8 @@ share_must_go_to_its_holder_alone(void **state)
 	free(msg);
 	/* Also encrypted to someone else: refused even for holder 1. */
 	msg = encrypt_to("holder1", "multisub", &len);
-	assert_int_equal(roster_check_recipient(h1, msg, len), CK_ERR_WRONG_KEY);
+	assert_int_equal(roster_check_recipient(h1, msg, len),
+	    CK_ERR_WRONG_RECIPIENT);
 	free(msg);
 	msg = encrypt_to("operator", NULL, &len);
 	assert_int_equal(roster_check_recipient(roster_operator(F->r), msg,
