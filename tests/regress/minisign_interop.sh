@@ -27,6 +27,20 @@ check_output "conclave verify --pubkey accepts it" "^OK t.jsonl: 6 records.*as g
 head=$(sed -n 's/.*head:\([0-9a-f]*\)$/\1/p' t.jsonl.minisig)
 check_output "conclave verify prints the signed head hash" "head $head\$" "$CONCLAVE" verify t.jsonl
 
+check_output "conclave verify gives the head hash as PGP words" \
+	"^head as words: ([A-Za-z-]+ ){31}[A-Za-z-]+\$" "$CONCLAVE" verify t.jsonl
+
+# A transcript resumed after a crash is signed by the resume's new key.
+check "transcript_tool writes a resumed transcript" "$TOOL" resumed r.jsonl
+check "stock minisign verifies it with the new key" "$MINISIGN" -V -q -m r.jsonl -p r.jsonl.pub
+openkey=$(head -n 1 r.jsonl | sed 's/.*"pubkey":"\([^"]*\)".*/\1/')
+check_fails "stock minisign refuses it under the opening key" \
+	"$MINISIGN" -V -q -m r.jsonl -P "$openkey"
+check_output "conclave verify says it was resumed and names the key" \
+	"^note: resumed 1 time\(s\).*must name key [0-9A-F]{16}" "$CONCLAVE" verify r.jsonl
+check_output "the record count includes open, resume and close" "^OK r.jsonl: 5 records" \
+	"$CONCLAVE" verify r.jsonl --pubkey r.jsonl.pub
+
 # A tampered transcript: both verifiers refuse it.
 cp t.jsonl t2.jsonl && cp t.jsonl.minisig t2.jsonl.minisig
 sed -i '3s/"step":1/"step":9/' t2.jsonl

@@ -5,6 +5,8 @@
  * minisign code against the stock minisign program both ways.
  *
  *   transcript_tool write FILE [EVENTS]   closed, signed sample transcript
+ *   transcript_tool resumed FILE          one left unclosed, then resumed
+ *                                         with a second key and closed
  *   transcript_tool sign FILE             FILE.minisig and FILE.pub
  *   transcript_tool verify FILE SIG PUB   prints CK_OK or the CK_ERR_* name
  */
@@ -84,6 +86,32 @@ write_sample(const char *path, unsigned long events, const unsigned char *sk)
 	return e;
 }
 
+/* A crash after one event; a new process with a new key resumes. */
+static int
+write_resumed(const char *path, const unsigned char *sk)
+{
+	unsigned char pk2[crypto_sign_PUBLICKEYBYTES], *sk2;
+	struct transcript_event ev = { .type = "sample-step", .actor = "op" };
+	struct transcript *t = NULL;
+	int e;
+
+	if ((sk2 = secmem_alloc(crypto_sign_SECRETKEYBYTES)) == NULL)
+		return CK_ERR_ALLOC;
+	crypto_sign_keypair(pk2, sk2);
+	if ((e = transcript_open(&t, path, "operator", NULL, NULL, sk)) ==
+	    CK_OK)
+		e = transcript_append(t, &ev);
+	transcript_free(t);
+	t = NULL;
+	if (e == CK_OK &&
+	    (e = transcript_resume(&t, path, "operator", sk2)) == CK_OK &&
+	    (e = transcript_append(t, &ev)) == CK_OK)
+		e = transcript_close(t, "operator", NULL);
+	transcript_free(t);
+	secmem_free(sk2);
+	return e;
+}
+
 static int
 sign_file(const char *path, const unsigned char *sk)
 {
@@ -140,13 +168,15 @@ main(int argc, char **argv)
 	if (argc >= 3 && argc <= 4 && strcmp(argv[1], "write") == 0 &&
 	    (argc == 3 || rd_parse_uint(argv[3], 0, 1000, &n) == CK_OK))
 		e = write_sample(argv[2], (unsigned long)n, sk);
+	else if (argc == 3 && strcmp(argv[1], "resumed") == 0)
+		e = write_resumed(argv[2], sk);
 	else if (argc == 3 && strcmp(argv[1], "sign") == 0)
 		e = sign_file(argv[2], sk);
 	else if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		e = verify_file(argv[2], argv[3], argv[4]);
 	else
 		fprintf(stderr, "usage: transcript_tool write FILE [N] | "
-		    "sign FILE | verify FILE SIG PUB\n");
+		    "resumed FILE | sign FILE | verify FILE SIG PUB\n");
 	secmem_free(sk);
 	printf("%s\n", ck_errname(e));
 	return e == CK_OK ? 0 : 1;
