@@ -187,19 +187,18 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
-/* gpgme cannot stop an agent: run gpgconf ourselves, fixed argv, no shell. */
-static void
-kill_agent(const char *dir)
+/*
+ * Run one GnuPG tool for what gpgme has no call for: a fixed argv, no
+ * shell, stdio on /dev/null. Returns its exit status, or -1.
+ */
+static int
+run_tool(const char *path, char *const argv[])
 {
-	const char *gpgconf = gpgme_get_dirinfo("gpgconf-name");
 	pid_t pid;
 	int st, devnull;
 
-	if (gpgconf == NULL)
-		return;
-	pid = fork();
-	if (pid < 0)
-		return;
+	if (path == NULL || (pid = fork()) < 0)
+		return -1;
 	if (pid == 0) {
 		devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
@@ -207,12 +206,22 @@ kill_agent(const char *dir)
 			dup2(devnull, 1);
 			dup2(devnull, 2);
 		}
-		execl(gpgconf, "gpgconf", "--homedir", dir, "--kill", "all",
-		    (char *)NULL);
+		execv(path, argv);
 		_exit(127);
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* gpgme cannot stop an agent: gpgconf --homedir DIR --kill all. */
+static void
+kill_agent(char *dir)
+{
+	char *argv[] = { "gpgconf", "--homedir", dir, "--kill", "all", NULL };
+
+	(void)run_tool(gpgme_get_dirinfo("gpgconf-name"), argv);
 }
 
 static int
@@ -337,6 +346,17 @@ pgp_home_close(struct pgp_home *h)
 		(void)nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	}
 	free(h);
+}
+
+int
+pgp_card_learn(struct pgp_home *h)
+{
+	char *argv[] = { "gpg", "--homedir", h->dir, "--batch", "--no-tty",
+	    "--card-status", NULL };
+
+	/* gpg-agent records stubs for the card's keys as a side effect. */
+	return run_tool(gpgme_get_dirinfo("gpg-name"), argv) == 0 ?
+	    CK_OK : CK_ERR_NOT_FOUND;
 }
 
 /* ---- import ---- */

@@ -18,11 +18,11 @@
  * (crypto/pgppkt.h parses that without any secret key).
  *
  * Smartcards: pgp_decrypt() and pgp_sign_detached() use whatever secret
- * key gpg-agent can reach, so a card whose key stubs are known to the home
- * (after scdaemon has learnt the card) decrypts through the same path, and
- * the PIN arrives through the same loopback callback as a passphrase.
- * Learning the card is not implemented here and is untested: no card was
- * available when this was written.
+ * key gpg-agent can reach, so a card decrypts through the same path once
+ * pgp_card_learn() has made the agent record stubs for its keys (the
+ * holder's public key must be in the home), and the PIN arrives through
+ * the same loopback callback as a passphrase. Only the no-card path is
+ * tested: no card was available when this was written.
  */
 #ifndef CONCLAVE_PGP_H
 #define CONCLAVE_PGP_H
@@ -85,6 +85,13 @@ int pgp_home_open(const char *basedir, struct pgp_home **out) CK_WUR
 /* Delete secret keys, kill the agent, remove the directory. NULL-safe. */
 void pgp_home_close(struct pgp_home *h);
 const char *pgp_home_dir(const struct pgp_home *h) __attribute__((nonnull));
+
+/*
+ * Let gpg-agent (via scdaemon) learn the OpenPGP card in the reader, as
+ * `gpg --card-status` does: afterwards the card's keys decrypt and sign.
+ * CK_ERR_NOT_FOUND when there is no card (or no reader).
+ */
+int pgp_card_learn(struct pgp_home *h) CK_WUR __attribute__((nonnull));
 
 /*
  * Import public keys (armored or binary). out gets the primary
