@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -850,6 +851,18 @@ fail:
 	return CK_ERR_ALLOC;
 }
 
+/*
+ * One writer per journal: a second one (another process, or a second
+ * handle in this one) would fork the chain. The lock dies with the fd.
+ */
+static int
+lock_journal(int fd)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return CK_OK;
+	return errno == EWOULDBLOCK ? CK_ERR_STATE : file_errno(errno);
+}
+
 int
 transcript_open(struct transcript **tp, const char *path, const char *actor,
     json_t *details, const uint8_t prev_transcript[TRANSCRIPT_HASH_BYTES],
@@ -874,6 +887,8 @@ transcript_open(struct transcript **tp, const char *path, const char *actor,
 		goto out;
 	}
 	created = 1;
+	if ((e = lock_journal(t->fd)) != CK_OK)
+		goto out;
 	if ((e = append_record(t, &ev)) != CK_OK)
 		goto out;
 	/* The new name must survive a power cut as well as the record. */
@@ -917,6 +932,8 @@ reopen(struct transcript **tp, const char *path, const char *actor,
 		e = file_errno(errno);
 		goto out;
 	}
+	if ((e = lock_journal(t->fd)) != CK_OK)
+		goto out;
 	if ((e = file_read(t->dirfd, t->name, TRANSCRIPT_MAX_BYTES, &buf,
 	    &len)) != CK_OK)
 		goto out;

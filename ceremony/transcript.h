@@ -69,7 +69,11 @@ int transcript_open(struct transcript **t, const char *path,
  * (any error is returned and nothing is changed), cuts off a torn last
  * line (one without its '\n'), and appends a "resume" record naming sk's
  * public key, which signs from then on (the old key died with the process).
- * CK_ERR_CLOSED if the transcript already has its close record.
+ * CK_ERR_CLOSED if the transcript already has its close record (if the
+ * power went between the close record and the signature, the transcript
+ * stays unsigned: verify says CK_ERR_NOT_FOUND). CK_ERR_STATE if another
+ * handle has it open: a journal has one writer (flock), in transcript_open
+ * too.
  */
 int transcript_resume(struct transcript **t, const char *path,
     const char *actor, const unsigned char sk[MINISIG_SK_BYTES])

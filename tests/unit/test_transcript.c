@@ -194,6 +194,14 @@ resume_cuts_a_torn_line_and_continues(void **state)
 	assert_int_equal(transcript_open(&t, f->path, "operator", NULL, NULL,
 	    f->sk), CK_OK);
 	append_events(t, 2);
+	{
+		struct transcript *second = NULL;
+
+		/* One writer at a time. */
+		assert_int_equal(transcript_resume(&second, f->path, "operator",
+		    f->sk), CK_ERR_STATE);
+		assert_null(second);
+	}
 	transcript_free(t);	/* the process dies: no close record */
 	t = NULL;
 	buf = slurp(f->path, &len);
