@@ -3,7 +3,8 @@
 # the roster's pgp_keys are accepted, share i's PKESK names exactly the
 # encryption subkey conclave predicted for holder i (including the key whose
 # newest subkey has expired, and the key whose older subkey was re-bound
-# last, where gpg and go-crypto disagree), the shares decrypt with the holders' key
+# last, where gpg and go-crypto disagree; DSA/ElGamal and a certify-only
+# primary, which we accept with a warning or silently), the shares decrypt with the holders' key
 # files to 66-hex text that unseals, and the root token goes to the operator.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
@@ -11,7 +12,7 @@
 TOOL="$BUILD/tests/tools/pgp_tool"
 K="$TOP/tests/vectors/keys"
 PASS="$K/passphrase.txt"
-holders=(holder1 holder3 multisub rebound holder2)
+holders=(holder1 holder3 multisub rebound holder2 dsaelg certonly)
 
 roster=$("$TOOL" roster $(for h in "${holders[@]}"; do echo "$K/$h.asc"; done))
 check "roster of ${#holders[@]} holders" test "$(echo "$roster" | wc -l)" -eq ${#holders[@]}
