@@ -40,11 +40,14 @@ pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1))
 CORE_SRC   := $(sort $(wildcard crypto/*.c media/*.c ceremony/*.c))
 UI_SRC     := $(sort $(filter-out ui/main.c,$(wildcard ui/*.c)))
 BRIDGE_SRC := $(sort $(filter-out bridge/main.c,$(wildcard bridge/*.c)))
+# Front-end code both programs share (commands that may print).
+CLI_SRC    := $(sort $(wildcard cli/*.c))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 CORE_OBJ   := $(call obj,$(CORE_SRC))
 UI_OBJ     := $(call obj,$(UI_SRC))
 BRIDGE_OBJ := $(call obj,$(BRIDGE_SRC))
+CLI_OBJ    := $(call obj,$(CLI_SRC))
 
 CORE_LIBS   := $(call pkg_libs,$(CORE_PKGS))
 UI_LIBS     := $(call pkg_libs,$(UI_PKGS))
@@ -68,11 +71,11 @@ $(BUILD)/obj/%.o: %.c
 	$(call say,CC)
 	$(Q)$(CC) $(CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/conclave: $(call obj,ui/main.c) $(UI_OBJ) $(CORE_OBJ)
+$(BUILD)/conclave: $(call obj,ui/main.c) $(UI_OBJ) $(CLI_OBJ) $(CORE_OBJ)
 	$(call say,LD)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(CORE_LIBS)
 
-$(BUILD)/conclave-bridge: $(call obj,bridge/main.c) $(BRIDGE_OBJ) $(CORE_OBJ)
+$(BUILD)/conclave-bridge: $(call obj,bridge/main.c) $(BRIDGE_OBJ) $(CLI_OBJ) $(CORE_OBJ)
 	$(call say,LD)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BRIDGE_LIBS) $(CORE_LIBS)
 

@@ -12,6 +12,7 @@
 #include "bridge/status.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "cli/qr_cmd.h"
 
 struct bridge_command {
 	const char *name;
@@ -23,6 +24,10 @@ static const struct bridge_command bridge_commands[] = {
 	{ "help", NULL, "show this help" },
 	{ "init", bridge_init_main, "initialise a server for the appliance's init ceremony" },
 	{ "status", status_main, "seal status of one or more nodes" },
+	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
+	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
+	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
+	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
 };
 
 static int

@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <png.h>
@@ -27,6 +26,7 @@
 #include <zbar.h>
 
 #include "crypto/errors.h"
+#include "media/file.h"
 
 struct qr_scanner {
 	zbar_image_scanner_t *zs;
@@ -176,29 +176,27 @@ qr_render_image(const struct qr_code *c, int scale, struct qr_image **out)
 }
 
 int
-qr_png_write(const struct qr_image *img, const char *path)
+qr_png_write(const struct qr_image *img, int dirfd, const char *name)
 {
 	png_image pi;
-	FILE *f = NULL;
-	int fd, r = CK_ERR_IO;
+	png_alloc_size_t n = 0;
+	uint8_t *buf = NULL;
+	int r = CK_ERR_ALLOC;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return errno == ELOOP ? CK_ERR_SYMLINK : CK_ERR_IO;
-	if ((f = fdopen(fd, "wb")) == NULL) {
-		close(fd);
-		return CK_ERR_IO;
-	}
 	memset(&pi, 0, sizeof(pi));
 	pi.version = PNG_IMAGE_VERSION;
 	pi.width = (png_uint_32)img->w;
 	pi.height = (png_uint_32)img->h;
 	pi.format = PNG_FORMAT_GRAY;
-	if (png_image_write_to_stdio(&pi, f, 0, img->pix, img->w, NULL))
-		r = CK_OK;
+	/* The first call measures, the second writes. */
+	if (!png_image_write_to_memory(&pi, NULL, &n, 0, img->pix, img->w, NULL) ||
+	    (buf = malloc(n)) == NULL ||
+	    !png_image_write_to_memory(&pi, buf, &n, 0, img->pix, img->w, NULL))
+		goto out;
+	r = file_write_atomic(dirfd, name, buf, n, 0644, FILE_REPLACE);
+out:
 	png_image_free(&pi);
-	if (fclose(f) != 0)
-		r = CK_ERR_IO;
+	free(buf);
 	return r;
 }
 
@@ -240,38 +238,15 @@ out:
 int
 qr_png_read(const char *path, struct qr_image **out)
 {
-	struct stat st;
 	uint8_t *buf = NULL;
-	size_t got = 0;
-	ssize_t n = 0;
-	int fd, r = CK_ERR_IO;
+	size_t len = 0;
+	int r;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
-		return errno == ELOOP ? CK_ERR_SYMLINK :
-		    errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
-	if (fstat(fd, &st) != 0)
-		goto out;
-	r = CK_ERR_NOT_REGULAR;
-	if (!S_ISREG(st.st_mode))
-		goto out;
-	r = CK_ERR_TOO_LARGE;
-	if (st.st_size > QR_MAX_PNG_BYTES)
-		goto out;
-	r = CK_ERR_ALLOC;
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		goto out;
-	/* Read one byte more than fstat said, to notice a growing file. */
-	while (got <= (size_t)st.st_size &&
-	    (n = read(fd, buf + got, (size_t)st.st_size + 1 - got)) > 0)
-		got += (size_t)n;
-	r = CK_ERR_IO;
-	if (n < 0 || got != (size_t)st.st_size)
-		goto out;
-	r = qr_png_decode(buf, got, out);
-out:
+	if ((r = file_read(AT_FDCWD, path, QR_MAX_PNG_BYTES, &buf, &len)) != CK_OK)
+		return r;
+	r = qr_png_decode(buf, len, out);
 	free(buf);
-	close(fd);
 	return r;
 }
 
@@ -393,7 +368,7 @@ qr_fb_show(const char *dev, const struct qr_code *c)
 	int fd, r = CK_ERR_IO;
 
 	if ((fd = open(dev, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
+		return file_errno(errno);
 	if (ioctl(fd, FBIOGET_VSCREENINFO, &var) != 0 ||
 	    ioctl(fd, FBIOGET_FSCREENINFO, &fix) != 0) {
 		r = CK_ERR_UNSUPPORTED;

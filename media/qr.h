@@ -76,13 +76,16 @@ void qr_image_free(struct qr_image *img);
 int qr_render_text(const struct qr_code *c, int cols, int rows,
     char **out) CK_WUR;
 
-/* Write img as an 8-bit grayscale PNG (created or truncated, no symlinks). */
-int qr_png_write(const struct qr_image *img, const char *path) CK_WUR;
+/*
+ * Write img as an 8-bit grayscale PNG named name in directory dirfd,
+ * atomically and replacing an older file (media/file.h).
+ */
+int qr_png_write(const struct qr_image *img, int dirfd, const char *name) CK_WUR;
 /*
  * Read a PNG of any colour type as grayscale (alpha composited on white).
- * Refuses files over QR_MAX_PNG_BYTES or images over QR_MAX_IMAGE_SIDE
- * (CK_ERR_TOO_LARGE), symlinks and non-regular files, and anything libpng
- * rejects (CK_ERR_FORMAT).
+ * The file is read through media/file.h (no symlinks, regular files only, at
+ * most QR_MAX_PNG_BYTES); images over QR_MAX_IMAGE_SIDE are CK_ERR_TOO_LARGE,
+ * anything libpng rejects CK_ERR_FORMAT.
  */
 int qr_png_read(const char *path, struct qr_image **out) CK_WUR;
 int qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out) CK_WUR;

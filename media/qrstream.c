@@ -5,9 +5,14 @@
  */
 #include "media/qrstream.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "crypto/errors.h"
+
+#define QRS_PNG_NAME "qr-%04u.png"
+#define QRS_PNG_SCALE 6		/* pixels per module in exported PNGs */
 
 struct qrs_sender {
 	struct ftn_encoder *enc;
@@ -172,4 +177,90 @@ int
 qrs_receiver_message(const struct qrs_receiver *r, uint8_t **msg, size_t *len)
 {
 	return ftn_decoder_message(r->dec, msg, len);
+}
+
+void
+qrs_opts_init(struct qrs_opts *o)
+{
+	o->fragment = QRS_DEFAULT_FRAGMENT;
+	o->ecc = QRS_DEFAULT_ECC;
+	o->fps = QRS_DEFAULT_FPS;
+}
+
+int
+qrs_opts_parse(struct qrs_opts *o, int argc, char **argv, int *i)
+{
+	unsigned long long v;
+	const char *opt = argv[*i], *val;
+
+	if (strcmp(opt, "--fragment") != 0 && strcmp(opt, "--ecc") != 0 &&
+	    strcmp(opt, "--fps") != 0)
+		return CK_ERR_NOT_FOUND;
+	if (*i + 1 >= argc)
+		return CK_ERR_INVALID_ARG;
+	val = argv[++*i];
+	if (strcmp(opt, "--ecc") == 0) {
+		static const char levels[] = "LMQH";
+		const char *p = strchr(levels, val[0]);
+
+		if (p == NULL || val[0] == '\0' || val[1] != '\0')
+			return CK_ERR_INVALID_ARG;
+		o->ecc = (enum qr_ecc)(p - levels);
+	} else if (strcmp(opt, "--fps") == 0) {
+		if (rd_parse_uint(val, QRS_MIN_FPS, QRS_MAX_FPS, &v) != CK_OK)
+			return CK_ERR_INVALID_ARG;
+		o->fps = (unsigned int)v;
+	} else {
+		if (rd_parse_uint(val, FTN_MIN_FRAGMENT, FTN_MAX_FRAGMENT, &v) != CK_OK)
+			return CK_ERR_INVALID_ARG;
+		o->fragment = (size_t)v;
+	}
+	return CK_OK;
+}
+
+uint32_t
+qrs_png_frames(uint32_t k)
+{
+	return k == 1 ? 1 : k + k / 4 + 2;
+}
+
+int
+qrs_export_png(const uint8_t *msg, size_t len, const struct qrs_opts *o,
+    struct qr_scanner *sc, int dirfd, uint32_t frames, uint32_t *k)
+{
+	struct qrs_sender *snd = NULL;
+	struct qr_code *c = NULL;
+	struct qr_image *img = NULL;
+	char name[32];
+	uint32_t i;
+	int r;
+
+	*k = 0;
+	if ((r = qrs_sender_new(msg, len, o->fragment, o->ecc, &snd)) != CK_OK)
+		return r;
+	*k = qrs_sender_fragments(snd);
+	for (i = 0; i < frames && r == CK_OK; i++) {
+		snprintf(name, sizeof(name), QRS_PNG_NAME, i);
+		if ((r = qrs_sender_next(snd, sc, &c)) == CK_OK &&
+		    (r = qr_render_image(c, QRS_PNG_SCALE, &img)) == CK_OK)
+			r = qr_png_write(img, dirfd, name);
+		qr_image_free(img);
+		qr_code_free(c);
+		img = NULL;
+		c = NULL;
+	}
+	qrs_sender_free(snd);
+	return r;
+}
+
+void
+qrs_progress_text(const struct ftn_progress *p, char *buf, size_t n)
+{
+	unsigned int pct = p->fragments == 0 ? 0 :
+	    (unsigned int)(100ULL * p->recovered / p->fragments);
+
+	snprintf(buf, n, "%u frames seen, %u useful, %u refused; "
+	    "%u/%u fragments (%u%%)%s", p->frames_seen, p->frames_useful,
+	    p->frames_rejected, p->recovered, p->fragments, pct,
+	    p->complete ? ", complete" : "");
 }

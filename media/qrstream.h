@@ -22,8 +22,49 @@
 /* Seconds without a new useful frame after which the UI offers the stick. */
 #define QRS_STALL_SECONDS 20
 
+/* Adjustable per transfer: density, error correction, speed. */
+struct qrs_opts {
+	size_t fragment;	/* FTN_MIN_FRAGMENT .. FTN_MAX_FRAGMENT */
+	enum qr_ecc ecc;
+	unsigned int fps;	/* QRS_MIN_FPS .. QRS_MAX_FPS */
+};
+
+#define QRS_STR_(x) #x
+#define QRS_STR(x) QRS_STR_(x)
+/* Help text for the options qrs_opts_parse takes, for --help screens. */
+#define QRS_OPTS_HELP \
+	"  --fragment N   payload bytes per code, " QRS_STR(FTN_MIN_FRAGMENT) ".." \
+	QRS_STR(FTN_MAX_FRAGMENT) " (density; default " \
+	QRS_STR(QRS_DEFAULT_FRAGMENT) ")\n" \
+	"  --ecc L|M|Q|H  QR error correction level (default L)\n" \
+	"  --fps N        codes shown per second, " QRS_STR(QRS_MIN_FPS) ".." \
+	QRS_STR(QRS_MAX_FPS) " (default " QRS_STR(QRS_DEFAULT_FPS) ")\n"
+
 struct qrs_sender;
 struct qrs_receiver;
+
+void qrs_opts_init(struct qrs_opts *o);
+/*
+ * If argv[*i] is one of the options in QRS_OPTS_HELP, take it and its value
+ * (advancing *i past the value) and return CK_OK; CK_ERR_NOT_FOUND if it is
+ * not one of them; CK_ERR_INVALID_ARG for a missing or bad value.
+ */
+int qrs_opts_parse(struct qrs_opts *o, int argc, char **argv, int *i) CK_WUR;
+
+/*
+ * How many PNG files qrs_export_png writes by default: 1 for a one-frame
+ * message, else k plus a quarter for frames lost on the way plus 2.
+ */
+uint32_t qrs_png_frames(uint32_t k);
+/*
+ * Write frames 0 .. frames-1 of msg as "qr-0000.png", "qr-0001.png", ...
+ * in directory dirfd (each verified before it is written). *k is the
+ * message's fragment count.
+ */
+int qrs_export_png(const uint8_t *msg, size_t len, const struct qrs_opts *o,
+    struct qr_scanner *sc, int dirfd, uint32_t frames, uint32_t *k) CK_WUR;
+/* One line for a progress display: frames seen, useful, refused, fraction. */
+void qrs_progress_text(const struct ftn_progress *p, char *buf, size_t n);
 
 /* A sender for msg at fraglen payload bytes per frame (density). */
 int qrs_sender_new(const uint8_t *msg, size_t len, size_t fraglen,

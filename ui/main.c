@@ -9,6 +9,7 @@
 
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "cli/qr_cmd.h"
 #include "ui/cmd_init.h"
 #include "ui/cmd_verify.h"
 
@@ -24,6 +25,10 @@ static const struct command commands[] = {
 	{ "help", NULL, "show this help" },
 	{ "init", cmd_init_main, "initialise a cluster: begin, accept, handout, close" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
+	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
+	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
+	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
+	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
 };
 
 static int

@@ -1,0 +1,20 @@
+/*
+ * The QR commands, the same in both programs (conclave and conclave-bridge
+ * put them in their command tables): an envelope file to QR codes (PNG
+ * files, the terminal, the framebuffer) and QR codes (PNG files, a camera)
+ * back to the envelope file. cli/ holds front-end code shared by the two
+ * programs; like ui/ and bridge/ it may print, and nothing below uses it.
+ * Each function takes the command's argv (argv[0] is the command name) and
+ * returns the exit status; messages name the running program.
+ */
+#ifndef CONCLAVE_QR_CMD_H
+#define CONCLAVE_QR_CMD_H
+
+#define QRCMD_EXIT_INCOMPLETE 3	/* not enough codes yet: show more or use a stick */
+
+int qrcmd_encode(int argc, char **argv);
+int qrcmd_show(int argc, char **argv);
+int qrcmd_decode(int argc, char **argv);
+int qrcmd_scan(int argc, char **argv);
+
+#endif

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Envelopes cross by QR code through rendered PNG images, both ways
+# (appliance -> bridge and bridge -> appliance), with codes lost on the way,
+# and the bad inputs are named: foreign codes, other envelopes, other
+# barcodes, damaged images, too small terminals, no camera.
+. "$(dirname "$0")/../lib.sh"
+
+head -c 9000 /dev/urandom >"$T_TMP/big.env"
+printf 'CONCLAVE-ENVELOPE small one\n' >"$T_TMP/small.env"
+
+# cross FROM TO FILE DIR: encode with FROM, drop every 5th code, decode with TO.
+cross() {
+	local from=$1 to=$2 file=$3 dir=$4
+	"$from" qr-encode "$file" --png-dir "$dir" >/dev/null || return 1
+	ls "$dir"/qr-*.png | awk 'NR % 5 != 2' | xargs "$to" qr-decode --out "$dir.out" \
+	    2>"$dir.log" || return 1
+	cmp -s "$file" "$dir.out"
+}
+check "appliance -> bridge, stream, 20% of codes lost" \
+    cross "$CONCLAVE" "$BRIDGE" "$T_TMP/big.env" "$T_TMP/a2b"
+check "bridge -> appliance, stream, 20% of codes lost" \
+    cross "$BRIDGE" "$CONCLAVE" "$T_TMP/big.env" "$T_TMP/b2a"
+check_output "progress is reported per image" \
+    'frames seen, [0-9]+ useful, 0 refused; [0-9]+/[0-9]+ fragments' cat "$T_TMP/b2a.log"
+check_output "a small envelope is one static code" 'one static code' \
+    "$CONCLAVE" qr-encode "$T_TMP/small.env" --png-dir "$T_TMP/one"
+check "one code decodes" "$BRIDGE" qr-decode --out "$T_TMP/one.out" "$T_TMP/one/qr-0000.png"
+check "one code is the envelope" cmp -s "$T_TMP/small.env" "$T_TMP/one.out"
+
+# Density and error correction are adjustable and still cross.
+"$BRIDGE" qr-encode "$T_TMP/big.env" --png-dir "$T_TMP/m" --fragment 900 --ecc M --frames 20 >/dev/null
+check "--fragment 900 --ecc M decodes" "$CONCLAVE" qr-decode --out "$T_TMP/m.out" "$T_TMP"/m/qr-*.png
+check_output "bad --ecc is a usage error" 'bad option value' "$CONCLAVE" qr-encode x --png-dir y --ecc X
+
+# Too few codes: exit 3 and the stick is offered.
+"$CONCLAVE" qr-encode "$T_TMP/big.env" --png-dir "$T_TMP/few" >/dev/null
+few=$(ls "$T_TMP"/few/qr-*.png | head -n 5)
+check_output "too few codes: incomplete, use the stick" 'incomplete: 5 of [0-9]+ fragments.*USB stick' \
+    "$BRIDGE" qr-decode --out "$T_TMP/few.out" $few
+"$BRIDGE" qr-decode --out "$T_TMP/few.out" $few 2>/dev/null
+check "incomplete exits 3" test $? -eq 3
+check "nothing written when incomplete" test ! -e "$T_TMP/few.out"
+
+# Codes of two envelopes mixed: the other one is named, the first completes.
+"$CONCLAVE" qr-encode "$T_TMP/small.env" --png-dir "$T_TMP/other" >/dev/null
+check_output "a frame of another envelope is named" 'different envelope, ignored' \
+    "$BRIDGE" qr-decode --out "$T_TMP/mix.out" "$T_TMP/a2b/qr-0000.png" "$T_TMP/other/qr-0000.png" \
+    "$T_TMP"/a2b/qr-00*.png
+check "mixed codes still give the first envelope" cmp -s "$T_TMP/big.env" "$T_TMP/mix.out"
+
+# A QR code that is not ours, a plain image, a damaged PNG.
+if command -v qrencode >/dev/null; then
+	qrencode -o "$T_TMP/url.png" 'https://example.org/'
+	check_output "a foreign QR code is named" 'not a conclave envelope frame' \
+	    "$CONCLAVE" qr-decode --out "$T_TMP/x.out" "$T_TMP/url.png"
+else
+	fail "qrencode(1) missing (scripts/packages/base.txt)"
+fi
+head -c 300 "$T_TMP/a2b/qr-0001.png" >"$T_TMP/cut.png"
+check_output "a truncated PNG is named" 'cut.png: malformed input' \
+    "$CONCLAVE" qr-decode --out "$T_TMP/x.out" "$T_TMP/cut.png"
+
+# Terminal rendering: sized to the terminal, refused when it cannot fit.
+check_output "qr-show draws half blocks" $'\xe2\x96\x80' \
+    "$BRIDGE" qr-show "$T_TMP/small.env" --size 120x60
+check_output "qr-show refuses a small terminal" 'does not fit.*USB stick' \
+    "$BRIDGE" qr-show "$T_TMP/big.env" --size 40x20
+check_output "qr-show streams N codes" 'code 2, stream of [0-9]+ fragments' \
+    "$CONCLAVE" qr-show "$T_TMP/big.env" --size 200x100 --frames 3 --fps 30
+check_output "qr-show on a missing framebuffer is named" 'fbX: not found' \
+    "$CONCLAVE" qr-show "$T_TMP/small.env" --fb /dev/fbX
+
+# No camera on this machine: the error names the device.
+check_output "qr-scan without a camera is named" '/dev/videoX: not found' \
+    "$BRIDGE" qr-scan --out "$T_TMP/cam.out" --camera /dev/videoX
+finish
