@@ -30,6 +30,34 @@
 #define SIG_SUBKEY_BINDING	0x18
 #define SUBPKT_CREATED	2
 
+/* Old-format body length (RFC 9580 §4.2.2): 1, 2, 4 octets or to the end. */
+static int
+old_len(struct rd *r, uint8_t ltype, size_t *len)
+{
+	uint8_t a;
+	uint16_t l16;
+	uint32_t l32;
+	int e;
+
+	switch (ltype) {
+	case 0:
+		e = rd_u8(r, &a);
+		*len = a;
+		return e;
+	case 1:
+		e = rd_u16be(r, &l16);
+		*len = l16;
+		return e;
+	case 2:
+		e = rd_u32be(r, &l32);
+		*len = l32;
+		return e;
+	default:	/* indeterminate: to the end */
+		*len = rd_left(r);
+		return CK_OK;
+	}
+}
+
 /*
  * One packet header (RFC 9580 §4.2: old and new formats). For a body with
  * partial lengths, the chunks are walked and *body is NULL: only data
@@ -39,7 +67,6 @@ static int
 pkt_next(struct rd *r, uint8_t *tag, const uint8_t **body, size_t *blen)
 {
 	uint8_t ctb, a, b;
-	uint16_t l16;
 	uint32_t l32;
 	size_t len, chunks = 0;
 	int e;
@@ -52,24 +79,7 @@ pkt_next(struct rd *r, uint8_t *tag, const uint8_t **body, size_t *blen)
 		return CK_ERR_FORMAT;
 	if ((ctb & 0x40) == 0) {	/* old format */
 		*tag = (ctb >> 2) & 0x0f;
-		switch (ctb & 3) {
-		case 0:
-			e = rd_u8(r, &a);
-			len = a;
-			break;
-		case 1:
-			e = rd_u16be(r, &l16);
-			len = l16;
-			break;
-		case 2:
-			e = rd_u32be(r, &l32);
-			len = l32;
-			break;
-		default:	/* indeterminate: to the end */
-			len = rd_left(r);
-			break;
-		}
-		if (e != CK_OK)
+		if ((e = old_len(r, ctb & 3, &len)) != CK_OK)
 			return e;
 		*blen = len;
 		return rd_ptr(r, body, len);
