@@ -211,22 +211,15 @@ revoke_root(struct init_ctx *ctx)
 		fail("root token", r, "not a token");
 		goto out;
 	}
-	if ((r = vault_token_lookup_self(ctx->c, &ti)) != CK_OK) {
-		fail("looking up the root token", r, http_error_detail(ctx->c));
-		goto out;
-	}
-	if (!ti.is_root) {
+	r = vault_revoke_root_token(ctx->c, &ti);
+	if (r == CK_ERR_STATE && !ti.is_root) {
 		fail("root token", CK_ERR_WRONG_KEY, "that token has no root policy");
 		goto out;
 	}
-	if ((r = vault_token_revoke_self(ctx->c)) != CK_OK) {
-		fail("revoking the root token", r, http_error_detail(ctx->c));
-		goto out;
-	}
-	if ((r = vault_token_lookup_self(ctx->c, &(struct vault_token_info){ 0 })) !=
-	    CK_ERR_PERMISSION_DENIED) {
-		fail("proving the revocation", r == CK_OK ? CK_ERR_STATE : r,
-		    "a lookup with the token was not refused");
+	if (r != CK_OK) {
+		fail("revoking the root token and proving it", r,
+		    r == CK_ERR_STATE ? "a lookup with the token was not refused" :
+		    http_error_detail(ctx->c));
 		goto out;
 	}
 	p = json_pack("{s:b, s:s, s:b}", "root_token_revoked", 1,
