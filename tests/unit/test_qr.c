@@ -13,6 +13,7 @@
 #include <sodium.h>
 #include <zbar.h>
 
+#include "ceremony/envelope.h"
 #include "crypto/errors.h"
 #include "media/fountain.h"
 #include "media/qr.h"
@@ -412,10 +413,13 @@ png_files_are_read_with_limits(void **state)
 	assert_null(img);
 }
 
-/* Stream msg through camera images, dropping loss_pct% of frames. */
-static void
+/*
+ * Stream msg through camera images, dropping loss_pct% of frames; return
+ * what the receiver decoded (malloc'd, *outlen bytes).
+ */
+static uint8_t *
 cross_camera(const uint8_t *msg, size_t len, size_t frag, int loss_pct,
-    uint32_t seed)
+    uint32_t seed, size_t *outlen)
 {
 	struct qr_scanner *s = scanner();
 	struct qrs_sender *snd = NULL;
@@ -448,12 +452,23 @@ cross_camera(const uint8_t *msg, size_t len, size_t frag, int loss_pct,
 	}
 	assert_int_equal(p.fragments, k);
 	assert_int_equal(qrs_receiver_message(rcv, &got, &glen), CK_OK);
-	assert_int_equal(glen, len);
-	assert_memory_equal(got, msg, len);
-	free(got);
 	qrs_sender_free(snd);
 	qrs_receiver_free(rcv);
 	qr_scanner_free(s);
+	*outlen = glen;
+	return got;
+}
+
+static void
+assert_crosses(const uint8_t *msg, size_t len, size_t frag, int loss_pct,
+    uint32_t seed)
+{
+	size_t glen = 0;
+	uint8_t *got = cross_camera(msg, len, frag, loss_pct, seed, &glen);
+
+	assert_int_equal(glen, len);
+	assert_memory_equal(got, msg, len);
+	free(got);
 }
 
 static void
@@ -464,10 +479,122 @@ lossy_camera_channel_delivers(void **state)
 	(void)state;
 	assert_non_null(msg);
 	fill_binary(msg, 6000);
-	cross_camera(msg, 100, QRS_DEFAULT_FRAGMENT, 0, 1);	/* one static code */
-	cross_camera(msg, 6000, QRS_DEFAULT_FRAGMENT, 20, 2);
-	cross_camera(msg, 3000, 200, 50, 3);
+	assert_crosses(msg, 100, QRS_DEFAULT_FRAGMENT, 0, 1);	/* one static code */
+	assert_crosses(msg, 6000, QRS_DEFAULT_FRAGMENT, 20, 2);
+	assert_crosses(msg, 3000, 200, 50, 3);
 	free(msg);
+}
+
+/* A signed envelope of type t with a JSON payload of about size bytes. */
+static uint8_t *
+make_envelope(enum envelope_type t, const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES],
+    uint64_t seq, const uint8_t *sk, size_t size, size_t *len)
+{
+	char *payload = malloc(size + 64);
+	uint8_t *env = NULL;
+	size_t n, i;
+
+	assert_non_null(payload);
+	n = (size_t)snprintf(payload, 64, "{\"type\":\"%s\",\"pad\":\"",
+	    envelope_type_name(t));
+	for (i = 0; i < size; i++)
+		payload[n++] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[randombytes_uniform(32)];
+	memcpy(payload + n, "\"}", 2);
+	n += 2;
+	assert_int_equal(envelope_build(t, id, seq, 1700000000, payload, n, sk,
+	    &env, len), CK_OK);
+	free(payload);
+	return env;
+}
+
+static void
+every_envelope_type_crosses_by_camera_both_ways(void **state)
+{
+	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
+	uint8_t apk[32], ask[64], bpk[32], bsk[64];
+	unsigned int wire;
+	uint64_t seq = 0;
+
+	(void)state;
+	envelope_ceremony_id_new(id);
+	crypto_sign_keypair(apk, ask);
+	crypto_sign_keypair(bpk, bsk);
+	for (wire = 1; wire < 256; wire++) {
+		struct envelope env;
+		enum envelope_type t;
+		uint8_t *bin, *got;
+		size_t len, glen;
+		int a2b;
+
+		if (envelope_type_from_byte((uint8_t)wire, &t) != CK_OK)
+			continue;
+		a2b = envelope_type_dir(t) == ENVELOPE_A_TO_B;
+		/* An init result for 7 RSA-4096 holders is about 10 KB. */
+		bin = make_envelope(t, id, ++seq, a2b ? ask : bsk,
+		    t == ENVELOPE_INIT_RESULT ? 10000 : a2b ? 1200 : 300, &len);
+		got = cross_camera(bin, len, QRS_DEFAULT_FRAGMENT, 20, wire, &glen);
+		assert_int_equal(envelope_parse(got, glen, &env), CK_OK);
+		assert_int_equal(env.type, t);
+		assert_int_equal(envelope_check_binding(&env, id, a2b ? apk : bpk,
+		    seq - 1), CK_OK);
+		envelope_free(&env);
+		free(got);
+		free(bin);
+	}
+	assert_true(seq >= 14);
+}
+
+static void
+frames_of_another_ceremony_are_refused(void **state)
+{
+	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES], other[ENVELOPE_CEREMONY_ID_BYTES];
+	uint8_t pk[32], sk[64], *mine, *theirs, *got = NULL;
+	struct qrs_sender *sm = NULL, *st = NULL;
+	struct qrs_receiver *rcv = NULL;
+	struct qr_scanner *s = scanner();
+	struct ftn_progress p = { 0 };
+	struct envelope env;
+	size_t ml, tl, glen;
+	int n = 0;
+
+	(void)state;
+	envelope_ceremony_id_new(id);
+	envelope_ceremony_id_new(other);
+	crypto_sign_keypair(pk, sk);
+	mine = make_envelope(ENVELOPE_INIT_RESULT, id, 2, sk, 3000, &ml);
+	theirs = make_envelope(ENVELOPE_INIT_RESULT, other, 2, sk, 3000, &tl);
+	assert_int_equal(qrs_sender_new(mine, ml, 400, QR_ECC_L, &sm), CK_OK);
+	assert_int_equal(qrs_sender_new(theirs, tl, 400, QR_ECC_L, &st), CK_OK);
+	assert_int_equal(qrs_receiver_new(&rcv), CK_OK);
+	/* Two screens in view, codes alternating: ours completes, theirs is named. */
+	while (!p.complete) {
+		struct qr_code *c = NULL;
+		struct qr_image *img = NULL;
+
+		assert_true(++n < 100);
+		assert_int_equal(qrs_sender_next(n % 2 ? sm : st, s, &c), CK_OK);
+		assert_int_equal(qr_render_image(c, 2, &img), CK_OK);
+		assert_int_equal(qrs_receiver_image(rcv, s, img),
+		    n % 2 ? CK_OK : CK_ERR_QR_OTHER_MESSAGE);
+		qr_image_free(img);
+		qr_code_free(c);
+		qrs_receiver_progress(rcv, &p);
+	}
+	assert_int_equal(p.frames_rejected, n / 2);
+	assert_int_equal(qrs_receiver_message(rcv, &got, &glen), CK_OK);
+	assert_int_equal(envelope_parse(got, glen, &env), CK_OK);
+	assert_int_equal(envelope_check_binding(&env, id, pk, 1), CK_OK);
+	/* Had the other screen been the only one, the binding names it. */
+	assert_int_equal(envelope_check_binding(&env, other, pk, 1),
+	    CK_ERR_WRONG_CEREMONY);
+	envelope_free(&env);
+	free(got);
+	free(mine);
+	free(theirs);
+	qrs_sender_free(sm);
+	qrs_sender_free(st);
+	qrs_receiver_free(rcv);
+	qr_scanner_free(s);
 }
 
 static int
@@ -499,6 +626,8 @@ main(void)
 		cmocka_unit_test(framebuffer_drawing_is_crisp_and_scans),
 		cmocka_unit_test(png_files_are_read_with_limits),
 		cmocka_unit_test(lossy_camera_channel_delivers),
+		cmocka_unit_test(every_envelope_type_crosses_by_camera_both_ways),
+		cmocka_unit_test(frames_of_another_ceremony_are_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
