@@ -10,6 +10,7 @@ wire. Used by tests/integration/bridge_http.sh; test data only.
 """
 import json
 import sys
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BIG = 5 * 1024 * 1024  # above HTTP_MAX_RESPONSE (4 MiB)
@@ -68,6 +69,9 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/v1/echo-body":
             self.reply(200, {}, json.dumps({"method": self.command,
                                             "body": body.decode("latin-1")}).encode())
+        elif self.path == "/v1/slow":
+            time.sleep(3)
+            self.reply(200, {}, b"{}")
         elif self.path == "/v1/big-unsized":
             # No Content-Length: only the client's running cap can stop it.
             self.reply(200, {}, b" " * BIG + b"{}", length=False)

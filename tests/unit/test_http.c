@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "bridge/http.h"
@@ -246,6 +247,36 @@ h_headers_on_the_wire(void **state)
 }
 
 static void
+h_token_file_and_timeout(void **state)
+{
+	struct http_client *c = *state, *slow = NULL;
+	struct http_config cfg = { .timeout = 1 };
+	char path[] = "/tmp/conclave-test-token.XXXXXX";
+	json_t *j = NULL;
+	long status;
+	int fd;
+
+	if (c == NULL)
+		skip();
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_int_equal(write(fd, "s.fromfile\nignored\n", 19), 19);
+	close(fd);
+	assert_int_equal(http_load_token(c, path), CK_OK);
+	unlink(path);
+	assert_int_equal(http_request(c, "GET", "echo-headers", NULL, 0, &status, &j), CK_OK);
+	assert_string_equal(json_string_value(json_object_get(j, "x-vault-token")),
+	    "s.fromfile");
+	json_decref(j);
+	/* A server that stops answering is unreachable after the timeout. */
+	cfg.address = http_client_address(c);
+	assert_int_equal(http_client_new(&cfg, &slow), CK_OK);
+	assert_int_equal(http_request(slow, "GET", "slow", NULL, 0, &status, &j),
+	    CK_ERR_UNREACHABLE);
+	assert_non_null(strstr(http_error_detail(slow), "imed out"));
+	http_client_free(slow);
+}
+
+static void
 h_bodies_on_the_wire(void **state)
 {
 	struct http_client *c = *state;
@@ -284,6 +315,7 @@ main(void)
 		cmocka_unit_test(h_error_statuses),
 		cmocka_unit_test(h_headers_on_the_wire),
 		cmocka_unit_test(h_bodies_on_the_wire),
+		cmocka_unit_test(h_token_file_and_timeout),
 	};
 
 	if (secmem_init() != CK_OK || http_global_init() != CK_OK)
