@@ -82,6 +82,52 @@ parse_count(const char *s, unsigned long long max, unsigned long long *v)
 	return rd_parse_uint(s, 1, max, v);
 }
 
+static int parse_size(const char *s, int *cols, int *rows);
+
+/* What qr-encode and qr-show take: FILE, --frames, QR options, and more. */
+struct sender_args {
+	struct qrs_opts o;
+	const char *file;
+	const char *place;	/* the value of --png-dir or --fb */
+	unsigned long long frames;
+	int cols, rows;		/* --size, qr-show only */
+};
+
+/*
+ * Parse argv for qr-encode (place_opt "--png-dir") or qr-show ("--fb",
+ * which also takes --size). 0 on success, else the usage exit status.
+ */
+static int
+parse_sender(int argc, char **argv, const char *place_opt, struct sender_args *a)
+{
+	const char *prog = program_invocation_short_name;
+	int i, e, show = strcmp(place_opt, "--fb") == 0;
+
+	memset(a, 0, sizeof(*a));
+	qrs_opts_init(&a->o);
+	for (i = 1; i < argc; i++) {
+		if ((e = qrs_opts_parse(&a->o, argc, argv, &i)) == CK_OK)
+			continue;
+		if (e != CK_ERR_NOT_FOUND)
+			return bad_usage(prog, argv[0], "bad option value");
+		if (strcmp(argv[i], place_opt) == 0 && i + 1 < argc)
+			a->place = argv[++i];
+		else if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc) {
+			if (parse_count(argv[++i], QRCMD_MAX_FRAMES, &a->frames) != CK_OK)
+				return bad_usage(prog, argv[0], "bad --frames");
+		} else if (show && strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+			if (parse_size(argv[++i], &a->cols, &a->rows) != CK_OK)
+				return bad_usage(prog, argv[0], "bad --size");
+		} else if (argv[i][0] != '-' && a->file == NULL)
+			a->file = argv[i];
+		else
+			return bad_usage(prog, argv[0], "unexpected argument");
+	}
+	if (a->file == NULL)
+		return bad_usage(prog, argv[0], "need FILE");
+	return 0;
+}
+
 /* ---- qr-encode ---- */
 
 static void
@@ -103,58 +149,40 @@ int
 qrcmd_encode(int argc, char **argv)
 {
 	const char *prog = program_invocation_short_name;
-	struct qrs_opts o;
+	struct sender_args a;
 	struct qr_scanner *sc = NULL;
-	const char *file = NULL, *dir = NULL;
-	unsigned long long frames = 0;
+	unsigned long long frames;
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	uint32_t k = 0;
-	int i, e, dfd = -1, rc = 1;
+	int e, dfd = -1, rc = 1;
 
 	if (want_help(argc, argv)) {
 		encode_usage(prog);
 		return 0;
 	}
-	qrs_opts_init(&o);
-	for (i = 1; i < argc; i++) {
-		if ((e = qrs_opts_parse(&o, argc, argv, &i)) == CK_OK)
-			continue;
-		if (e != CK_ERR_NOT_FOUND)
-			return bad_usage(prog, argv[0], "bad option value");
-		if (strcmp(argv[i], "--png-dir") == 0 && i + 1 < argc)
-			dir = argv[++i];
-		else if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc) {
-			if (parse_count(argv[++i], QRCMD_MAX_FRAMES, &frames) != CK_OK)
-				return bad_usage(prog, argv[0], "bad --frames");
-		} else if (argv[i][0] != '-' && file == NULL)
-			file = argv[i];
-		else
-			return bad_usage(prog, argv[0], "unexpected argument");
-	}
-	if (file == NULL || dir == NULL)
-		return bad_usage(prog, argv[0], "need FILE and --png-dir DIR");
-	if ((e = read_message(file, &msg, &len)) != CK_OK) {
-		rc = fail(prog, file, e);
+	if ((rc = parse_sender(argc, argv, "--png-dir", &a)) != 0)
+		return rc;
+	rc = 1;
+	if (a.place == NULL)
+		return bad_usage(prog, argv[0], "need --png-dir DIR");
+	if ((e = read_message(a.file, &msg, &len)) != CK_OK ||
+	    (e = ftn_fragment_count(len, a.o.fragment, &k)) != CK_OK) {
+		rc = fail(prog, a.file, e);
 		goto out;
 	}
-	if ((e = ftn_fragment_count(len, o.fragment, &k)) != CK_OK) {
-		rc = fail(prog, file, e);
-		goto out;
-	}
-	if (frames == 0)
-		frames = qrs_png_frames(k);
-	if ((e = file_open_dir(AT_FDCWD, dir, FILE_CREATE, 0755, &dfd)) != CK_OK) {
-		rc = fail(prog, dir, e);
+	frames = a.frames != 0 ? a.frames : qrs_png_frames(k);
+	if ((e = file_open_dir(AT_FDCWD, a.place, FILE_CREATE, 0755, &dfd)) != CK_OK) {
+		rc = fail(prog, a.place, e);
 		goto out;
 	}
 	if ((e = qr_scanner_new(&sc)) != CK_OK ||
-	    (e = qrs_export_png(msg, len, &o, sc, dfd, (uint32_t)frames, &k)) != CK_OK) {
+	    (e = qrs_export_png(msg, len, &a.o, sc, dfd, (uint32_t)frames, &k)) != CK_OK) {
 		rc = fail(prog, "writing QR codes", e);
 		goto out;
 	}
 	printf("%s: %llu code(s) in %s: %zu bytes, %u fragment(s) of %zu bytes%s\n",
-	    prog, frames, dir, len, k, o.fragment,
+	    prog, frames, a.place, len, k, a.o.fragment,
 	    k == 1 ? " (one static code)" : "; any large enough subset decodes");
 	rc = 0;
 out:
@@ -236,69 +264,47 @@ int
 qrcmd_show(int argc, char **argv)
 {
 	const char *prog = program_invocation_short_name;
-	struct qrs_opts o;
+	struct sender_args a;
 	struct qr_scanner *sc = NULL;
 	struct qrs_sender *snd = NULL;
 	struct winsize ws;
-	const char *file = NULL, *fb = NULL;
-	unsigned long long frames = 0;
+	unsigned long long frames;
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	uint32_t n, k;
-	int i, e, cols = 0, rows = 0, rc = 1;
+	int e, rc;
 
 	if (want_help(argc, argv)) {
 		show_usage(prog);
 		return 0;
 	}
-	qrs_opts_init(&o);
-	for (i = 1; i < argc; i++) {
-		if ((e = qrs_opts_parse(&o, argc, argv, &i)) == CK_OK)
-			continue;
-		if (e != CK_ERR_NOT_FOUND)
-			return bad_usage(prog, argv[0], "bad option value");
-		if (strcmp(argv[i], "--fb") == 0 && i + 1 < argc)
-			fb = argv[++i];
-		else if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc) {
-			if (parse_count(argv[++i], QRCMD_MAX_FRAMES, &frames) != CK_OK)
-				return bad_usage(prog, argv[0], "bad --frames");
-		} else if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
-			if (parse_size(argv[++i], &cols, &rows) != CK_OK)
-				return bad_usage(prog, argv[0], "bad --size");
-		} else if (argv[i][0] != '-' && file == NULL)
-			file = argv[i];
-		else
-			return bad_usage(prog, argv[0], "unexpected argument");
-	}
-	if (file == NULL)
-		return bad_usage(prog, argv[0], "need FILE");
-	if (cols == 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	if ((rc = parse_sender(argc, argv, "--fb", &a)) != 0)
+		return rc;
+	rc = 1;
+	if (a.cols == 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
 	    ws.ws_col > 0 && ws.ws_row > 0) {
-		cols = ws.ws_col;
-		rows = ws.ws_row;
+		a.cols = ws.ws_col;
+		a.rows = ws.ws_row;
 	}
-	if (fb == NULL && cols == 0)
+	if (a.place == NULL && a.cols == 0)
 		return bad_usage(prog, argv[0],
 		    "not a terminal: give --size COLSxROWS or --fb DEVICE");
-	if ((e = read_message(file, &msg, &len)) != CK_OK) {
-		rc = fail(prog, file, e);
-		goto out;
-	}
-	if ((e = qr_scanner_new(&sc)) != CK_OK ||
-	    (e = qrs_sender_new(msg, len, o.fragment, o.ecc, &snd)) != CK_OK) {
-		rc = fail(prog, file, e);
+	if ((e = read_message(a.file, &msg, &len)) != CK_OK ||
+	    (e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_sender_new(msg, len, a.o.fragment, a.o.ecc, &snd)) != CK_OK) {
+		rc = fail(prog, a.file, e);
 		goto out;
 	}
 	k = qrs_sender_fragments(snd);
-	if (frames == 0 && k == 1)
-		frames = 1;
-	if (fb == NULL)
+	frames = a.frames == 0 && k == 1 ? 1 : a.frames;
+	if (a.place == NULL)
 		fputs("\x1b[2J", stdout);
 	for (n = 0; frames == 0 || n < frames; n++) {
 		struct qr_code *c = NULL;
 
 		if ((e = qrs_sender_next(snd, sc, &c)) == CK_OK)
-			e = fb != NULL ? qr_fb_show(fb, c) : show_text(c, cols, rows, n, k);
+			e = a.place != NULL ? qr_fb_show(a.place, c) :
+			    show_text(c, a.cols, a.rows, n, k);
 		qr_code_free(c);
 		if (e == CK_ERR_QR_NO_FIT) {
 			fprintf(stderr, "%s: the code does not fit on this screen: "
@@ -307,11 +313,11 @@ qrcmd_show(int argc, char **argv)
 			goto out;
 		}
 		if (e != CK_OK) {
-			rc = fail(prog, fb != NULL ? fb : "showing a code", e);
+			rc = fail(prog, a.place != NULL ? a.place : "showing a code", e);
 			goto out;
 		}
 		if (frames == 0 || n + 1 < frames)
-			pause_frame(o.fps);
+			pause_frame(a.o.fps);
 	}
 	rc = 0;
 out:
