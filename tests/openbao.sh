@@ -108,9 +108,10 @@ bao_stop() {
 	kill -9 "$pid" 2>/dev/null || true
 }
 
-# A random port in a range no system service uses; collisions with other
-# tests are caught by bind failure and retried by the caller.
-_bao_port() { echo $((20000 + RANDOM % 30000)); }
+# A random port below Linux's ephemeral range (32768 and up by default), so
+# no outgoing connection can hold it; collisions with other tests are
+# caught by the bind failure and retried by the caller.
+_bao_port() { echo $((10000 + RANDOM % 22000)); }
 
 # One CA per test run, and one server certificate for 127.0.0.1 signed by it.
 _bao_tls_files() {
@@ -239,7 +240,11 @@ _bao_wait() {
 	pid=$(cat "$d/pid")
 	deadline=$((SECONDS + BAO_START_TIMEOUT))
 	while [ "$SECONDS" -le "$deadline" ]; do
-		if bao_seal_status "$1" >/dev/null 2>&1; then
+		# Another server may hold the port: only ours, past its listener
+		# setup, counts as an answer.
+		if grep -q '==> OpenBao server started' "$d/server.log" &&
+		    kill -0 "$pid" 2>/dev/null &&
+		    bao_seal_status "$1" >/dev/null 2>&1; then
 			return 0
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -286,10 +291,10 @@ bao_start_static() {
 }
 
 # bao_start_raft3 NAME: nodes NAME1..NAME3. All three start before any is
-# waited on, since each node's retry_join names the others' addresses. Port
-# collisions are not retried here: a collision fails the start loudly.
+# waited on, since each node's retry_join names the others' addresses; a
+# port collision restarts the three on new ports.
 bao_start_raft3() {
-	local name=$1 i k; shift
+	local name=$1 i k try r; shift
 	_bao_opts "$@" || return
 	for i in 1 2 3; do
 		_bao_prepare "$name$i" || return
@@ -299,10 +304,22 @@ bao_start_raft3() {
 			[ "$k" = "$i" ] || echo "$name$k"
 		done >"$(bao_dir "$name$i")/raft"
 	done
-	for i in 1 2 3; do
-		_bao_launch "$name$i"
+	for try in 1 2 3; do
+		for i in 1 2 3; do
+			_bao_launch "$name$i"
+		done
+		r=0
+		for i in 1 2 3; do
+			_bao_wait "$name$i" || { r=$?; break; }
+		done
+		[ "$r" -ne 3 ] && return "$r"
+		for i in 1 2 3; do
+			bao_stop "$name$i"
+			rm -rf "$(bao_dir "$name$i")/data"
+			mkdir -p "$(bao_dir "$name$i")/data"
+			_bao_new_ports "$name$i"
+		done
 	done
-	for i in 1 2 3; do
-		_bao_wait "$name$i" || return 1
-	done
+	echo "openbao.sh: no free ports for $name" >&2
+	return 1
 }

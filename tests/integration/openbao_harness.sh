@@ -22,6 +22,19 @@ else
 	fail "shamir server starts"
 fi
 
+# A taken port is retried: the first port offered is the running server's.
+busy=$(cat "$(bao_dir sh)/port")
+eval "_orig_$(declare -f _bao_port)"
+_bao_port() {
+	if [ ! -f "$T_TMP/offered" ]; then : >"$T_TMP/offered"; echo "$busy"; else _orig__bao_port; fi
+}
+if bao_start_shamir collide; then
+	check_fails "a taken port is retried on another" [ "$(cat "$(bao_dir collide)/port")" = "$busy" ]
+else
+	fail "a taken port is retried on another"
+fi
+eval "$(declare -f _orig__bao_port | sed 's/^_orig__bao_port/_bao_port/')"
+
 if bao_start_shamir legacy --legacy-rekey --legacy-generate-root; then
 	check "legacy: init 1/1" bao_init legacy 1 1
 	check "legacy: unseal" bao_unseal legacy "$(jq -r '.keys[0]' "$(bao_dir legacy)/init.json")"
