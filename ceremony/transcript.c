@@ -31,6 +31,7 @@
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "crypto/words.h"
 #include "media/file.h"
 
 #define TIME_LEN	20	/* 2026-11-23T10:53:03Z */
@@ -1066,6 +1067,13 @@ transcript_close(struct transcript *t, const char *actor,
 out:
 	json_decref(ev.details);
 	return e;
+}
+
+int
+transcript_head_words(const uint8_t head[TRANSCRIPT_HASH_BYTES], char *out,
+    size_t outmax)
+{
+	return words_encode(head, TRANSCRIPT_HEAD_WORDS, out, outmax);
 }
 
 void

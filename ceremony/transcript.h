@@ -109,6 +109,15 @@ int transcript_append(struct transcript *t, const struct transcript_event *ev)
 int transcript_close(struct transcript *t, const char *actor,
     uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
 
+/*
+ * The head hash as people read it aloud, write it on paper and initial it:
+ * its first TRANSCRIPT_HEAD_WORDS bytes (128 bits) as PGP words. Every
+ * screen that shows a head uses this, so the words always match.
+ */
+#define TRANSCRIPT_HEAD_WORDS	16
+int transcript_head_words(const uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *out, size_t outmax) CK_WUR __attribute__((nonnull));
+
 /* Head hash so far and the number of records written. */
 void transcript_head(const struct transcript *t,
     uint8_t head[TRANSCRIPT_HASH_BYTES], uint64_t *records)

@@ -383,7 +383,7 @@ step_close(const struct init_args *a)
 	struct session *s = NULL;
 	uint8_t head[TRANSCRIPT_HASH_BYTES];
 	char why[256], hex[2 * TRANSCRIPT_HASH_BYTES + 1];
-	char words[WORDS_TEXT_MAX(8)];
+	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
 	int r;
 
 	if ((r = session_load(a->state, INIT_KIND, a->exchange, &s)) != CK_OK)
@@ -393,7 +393,7 @@ step_close(const struct init_args *a)
 		return refuse("close", r, why);
 	}
 	if (codec_hex_encode(head, sizeof(head), hex, sizeof(hex)) != CK_OK ||
-	    words_encode(head, 8, words, sizeof(words)) != CK_OK)
+	    transcript_head_words(head, words, sizeof(words)) != CK_OK)
 		words[0] = '\0';
 	printf("Ceremony closed. The initial root token is revoked.\n"
 	    "Transcript %s/%s (signed: .minisig, key: .pub)\n"

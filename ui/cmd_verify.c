@@ -5,15 +5,19 @@
 #include "ui/cmd_verify.h"
 
 #include <inttypes.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "ceremony/minisig.h"
+#include "ceremony/audit.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/words.h"
+#include "media/file.h"
 
 static int
 usage(FILE *f)
@@ -53,6 +57,36 @@ report_failure(const char *path, const struct transcript_report *rep, int e)
 	    ck_strerror(e), ck_errname(e));
 }
 
+/* The ceremony's own rules (ceremony/audit.h) over the verified file. */
+static int
+audit(const char *path)
+{
+	struct audit_report ar;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int e;
+
+	if ((e = file_read(AT_FDCWD, path, TRANSCRIPT_MAX_BYTES, &buf, &len)) ==
+	    CK_OK)
+		e = audit_transcript(buf, len, &ar);
+	free(buf);
+	if (e != CK_OK) {
+		fprintf(stderr, "conclave verify: %s: the ceremony is not complete: "
+		    "%s [%s]\n", path, e == CK_ERR_INCOMPLETE || e == CK_ERR_FORMAT ?
+		    ar.problem : ck_strerror(e), ck_errname(e));
+		return 1;
+	}
+	if (!ar.rules)
+		printf("ceremony: %s (chain and signature only: no rules for "
+		    "this kind)\n", ar.kind[0] != '\0' ? ar.kind : "none named");
+	else
+		printf("ceremony: %s, %u of %u shares handed out with a decrypt "
+		    "proof, threshold %u, initial root token revoked, %u "
+		    "refusal(s) on record\n", ar.kind, ar.proven, ar.n, ar.t,
+		    ar.refused);
+	return 0;
+}
+
 int
 cmd_verify_main(int argc, char **argv)
 {
@@ -60,7 +94,7 @@ cmd_verify_main(int argc, char **argv)
 	struct transcript_report rep;
 	const char *path = NULL, *pubpath = NULL;
 	char hex[TRANSCRIPT_HEX_LEN + 1], id[17];
-	char words[WORDS_TEXT_MAX(TRANSCRIPT_HASH_BYTES)];
+	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
 	int i, e;
 
 	for (i = 1; i < argc; i++) {
@@ -96,9 +130,10 @@ cmd_verify_main(int argc, char **argv)
 		printf("note: resumed %" PRIu64 " time(s) after a restart, each "
 		    "with a new key; the paper record must name key %s\n",
 		    rep.resumes, id);
+	if (audit(path) != 0)
+		return 1;
 	/* The same hash as the witnesses read it aloud and initial it. */
-	if (words_encode(rep.head, sizeof(rep.head), words, sizeof(words)) ==
-	    CK_OK)
+	if (transcript_head_words(rep.head, words, sizeof(words)) == CK_OK)
 		printf("head as words: %s\n", words);
 	return 0;
 }

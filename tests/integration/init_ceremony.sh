@@ -25,6 +25,39 @@ done
 check_fails "a second handout to holder 2 is refused" handout "$C" 2
 check_output "close before the root token is revoked is refused" 'CK_ERR_NOT_FOUND' \
     "$CONCLAVE" init close --state "$C/state"
+for k in 1 2 3 4 5; do
+	check_output "stock gpg decrypts holder $k's share file" '^[0-9a-f]{66}$' \
+	    gpg_share "$C" "$k"
+done
+# A Shamir server is sealed after init: holders 1, 3, 5 unseal it.
+check "shares 1, 3, 5 unseal the server" \
+    bao_unseal s1 "$(gpg_share "$C" 1)" "$(gpg_share "$C" 3)" "$(gpg_share "$C" 5)"
+
+root=$(operator_root_token "$C")
+check_output "the root token decrypts with the operator's key (stock gpg)" \
+    '^s\.[A-Za-z0-9]{24}$' echo "$root"
+# The operator's initial configuration: a policy and a user who may seal.
+check "operator configures auth with the root token" configure_server "$addr" "$root"
+check "bridge revokes the root token and proves it" bridge_init_finish "$C" "$root"
+check_output "a lookup with the initial root token is refused" '^403$' \
+    curl -s -o /dev/null -w '%{http_code}' -H "X-Vault-Token: $root" \
+    "$addr/v1/auth/token/lookup-self"
+check "init close: closing result accepted, transcript signed" \
+    sh -c "'$CONCLAVE' init close --state '$C/state' >'$C/close.out'"
+
+T=$C/state/transcript.jsonl
+check_output "conclave verify accepts the transcript" '^OK' "$CONCLAVE" verify "$T"
+check_output "conclave verify checks the ceremony: 5 of 5 proven, root token revoked" \
+    '5 of 5 shares handed out with a decrypt proof, threshold 3, initial root token revoked' \
+    "$CONCLAVE" verify "$T"
+check "stock minisign verifies the transcript" minisign -Vm "$T" -p "$T.pub" -q
+check_output "transcript records 5 proofs" '^5$' \
+    sh -c "grep -c '\"type\":\"share-handed-out\"' '$T'"
+check_output "transcript records the revocation" 'root-token-revoked' cat "$T"
+check "no share text in the transcript, state or exchange" no_share_text "$C"
+check_output "verify and close show the same head words" "$(sed -n 's/^  //p' "$C/close.out" | tail -n 1)" \
+    "$CONCLAVE" verify "$T"
+
 seal_with_sealer "$addr"
 check_output "the sealer (configured with the root token) sealed it" '^true$' \
     seal_field s1 .sealed
@@ -43,7 +76,9 @@ for k in 1 2 3 4 5; do
 	check "recovery: handout to holder $k" handout "$R" "$k"
 done
 check "recovery: close" "$CONCLAVE" init close --state "$R/state"
-check_output "recovery: transcript verifies" '^OK' "$CONCLAVE" verify "$R/state/transcript.jsonl"
+check_output "recovery: transcript verifies, 5 of 5 proven, revoked" \
+    '5 of 5 shares handed out with a decrypt proof, threshold 3, initial root token revoked' \
+    "$CONCLAVE" verify "$R/state/transcript.jsonl"
 check "recovery: stock minisign verifies" minisign -Vm "$R/state/transcript.jsonl" \
     -p "$R/state/transcript.jsonl.pub" -q
 check_output "recovery: seal-status reports recovery_seal with n=5 t=3" \

@@ -1,0 +1,127 @@
+/*
+ * Ceremony rules over a verified transcript (see audit.h).
+ * Limits: those of the transcript (TRANSCRIPT_MAX_LINE per record), which
+ * transcript_verify has enforced already.
+ */
+#include "ceremony/audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "ceremony/init.h"
+#include "ceremony/transcript.h"
+#include "crypto/errors.h"
+
+struct init_tally {
+	unsigned char seen[INIT_MAX_SHARES + 1];
+	unsigned dup;
+};
+
+static int
+kind_of(json_t *rec, struct audit_report *rep)
+{
+	const json_t *d = json_object_get(rec, "details");
+	const char *kind = json_string_value(json_object_get(d, "kind"));
+	json_int_t n = json_integer_value(json_object_get(d, "n"));
+	json_int_t t = json_integer_value(json_object_get(d, "t"));
+
+	if (kind == NULL)
+		return CK_OK;	/* not a ceremony engine's transcript */
+	if (strlen(kind) > AUDIT_KIND_MAX)
+		return CK_ERR_FORMAT;
+	strcpy(rep->kind, kind);
+	if (n > 0 && n <= INIT_MAX_SHARES && t > 0 && t <= n) {
+		rep->n = (unsigned)n;
+		rep->t = (unsigned)t;
+	}
+	return CK_OK;
+}
+
+static void
+tally_init(json_t *rec, const char *type, struct init_tally *it,
+    struct audit_report *rep)
+{
+	json_int_t k;
+
+	if (strcmp(type, "share-handed-out") == 0) {
+		k = json_integer_value(json_object_get(json_object_get(rec,
+		    "details"), "share"));
+		if (k < 1 || k > INIT_MAX_SHARES)
+			return;
+		if (it->seen[k]++ == 0)
+			rep->proven++;
+		else
+			it->dup++;
+	} else if (strcmp(type, "root-token-revoked") == 0)
+		rep->revoked = 1;
+}
+
+static int
+judge_init(const struct init_tally *it, struct audit_report *rep)
+{
+	unsigned k;
+	size_t used = 0;
+
+	rep->rules = 1;
+	if (rep->n == 0) {
+		snprintf(rep->problem, sizeof(rep->problem),
+		    "the opening record names no share count");
+		return CK_ERR_FORMAT;
+	}
+	if (it->dup > 0) {
+		snprintf(rep->problem, sizeof(rep->problem),
+		    "a share was handed out twice");
+		return CK_ERR_INCOMPLETE;
+	}
+	for (k = 1; k <= rep->n && used < sizeof(rep->problem); k++)
+		if (!it->seen[k])
+			used += (size_t)snprintf(rep->problem + used,
+			    sizeof(rep->problem) - used, "%s%u",
+			    used == 0 ? "no handout with proof for share " : ", ", k);
+	if (rep->proven != rep->n || used > 0)
+		return CK_ERR_INCOMPLETE;
+	if (!rep->revoked) {
+		snprintf(rep->problem, sizeof(rep->problem),
+		    "the initial root token is not shown revoked");
+		return CK_ERR_INCOMPLETE;
+	}
+	return CK_OK;
+}
+
+int
+audit_transcript(const void *buf, size_t len, struct audit_report *rep)
+{
+	struct init_tally it;
+	const uint8_t *line;
+	json_t *rec = NULL;
+	const char *type;
+	size_t llen;
+	struct rd r;
+	int e = CK_OK, first = 1;
+
+	memset(rep, 0, sizeof(*rep));
+	memset(&it, 0, sizeof(it));
+	rd_init(&r, buf, len);
+	while (rd_left(&r) > 0) {
+		if ((e = rd_line(&r, TRANSCRIPT_MAX_LINE, &line, &llen)) != CK_OK ||
+		    (e = rd_json(line, llen, TRANSCRIPT_MAX_LINE, &rec)) != CK_OK)
+			return e;
+		if ((type = json_string_value(json_object_get(rec, "type"))) == NULL)
+			e = CK_ERR_FORMAT;
+		else if (first)
+			e = kind_of(rec, rep);
+		else if (strcmp(type, "refused") == 0)
+			rep->refused++;
+		else
+			tally_init(rec, type, &it, rep);
+		json_decref(rec);
+		first = 0;
+		if (e != CK_OK)
+			return e;
+	}
+	if (strcmp(rep->kind, INIT_KIND) == 0)
+		return judge_init(&it, rep);
+	return CK_OK;
+}

@@ -1,0 +1,38 @@
+/*
+ * What a ceremony's transcript must show, beyond a sound chain and a good
+ * signature (DESIGN §8): per ceremony kind, the rules an auditor checks.
+ * init: every share handed out with its decrypt proof, each holder once,
+ * and the initial root token revoked. A transcript of a kind without rules
+ * here passes with audit_report.rules == 0, and says so.
+ *
+ * Call it only on a transcript that transcript_verify accepted: it trusts
+ * the record layout and looks only at types and details.
+ */
+#ifndef CONCLAVE_AUDIT_H
+#define CONCLAVE_AUDIT_H
+
+#include <stddef.h>
+
+#include "crypto/reader.h"
+
+#define AUDIT_KIND_MAX	32
+
+struct audit_report {
+	char kind[AUDIT_KIND_MAX + 1];	/* from the opening record */
+	int rules;			/* 1 if this kind has rules */
+	unsigned n, t;			/* shares and threshold (init) */
+	unsigned proven;		/* distinct shares handed out with a proof */
+	unsigned refused;		/* refusals on record */
+	int revoked;			/* the initial root token was revoked */
+	char problem[160];		/* on CK_ERR_INCOMPLETE: what is missing */
+};
+
+/*
+ * CK_OK when the transcript in buf shows what its kind requires;
+ * CK_ERR_INCOMPLETE (rep->problem says what is missing); CK_ERR_FORMAT if
+ * the records are not what the ceremony engine writes.
+ */
+int audit_transcript(const void *buf, size_t len, struct audit_report *rep)
+    CK_WUR __attribute__((nonnull));
+
+#endif

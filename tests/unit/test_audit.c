@@ -1,0 +1,97 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ceremony/audit.h"
+#include "crypto/errors.h"
+
+#define OPEN_INIT "{\"seq\":0,\"type\":\"open\",\"details\":{\"kind\":\"init\",\"n\":3,\"t\":2}}\n"
+#define PROOF(k) "{\"type\":\"share-handed-out\",\"details\":{\"share\":" #k "}}\n"
+#define REVOKED "{\"type\":\"root-token-revoked\",\"details\":{}}\n"
+#define REFUSED "{\"type\":\"refused\",\"details\":{}}\n"
+#define CLOSE "{\"type\":\"close\",\"details\":{}}\n"
+
+static int
+run(const char *text, struct audit_report *rep)
+{
+	return audit_transcript(text, strlen(text), rep);
+}
+
+static void
+complete_init_passes(void **state)
+{
+	struct audit_report rep;
+
+	(void)state;
+	assert_int_equal(run(OPEN_INIT REFUSED PROOF(2) PROOF(1) PROOF(3) REVOKED
+	    CLOSE, &rep), CK_OK);
+	assert_string_equal(rep.kind, "init");
+	assert_int_equal(rep.rules, 1);
+	assert_int_equal(rep.proven, 3);
+	assert_int_equal(rep.n, 3);
+	assert_int_equal(rep.refused, 1);
+}
+
+static void
+missing_handout_is_named(void **state)
+{
+	struct audit_report rep;
+
+	(void)state;
+	assert_int_equal(run(OPEN_INIT PROOF(1) PROOF(3) REVOKED CLOSE, &rep),
+	    CK_ERR_INCOMPLETE);
+	assert_non_null(strstr(rep.problem, "share 2"));
+}
+
+static void
+unrevoked_root_token_fails(void **state)
+{
+	struct audit_report rep;
+
+	(void)state;
+	assert_int_equal(run(OPEN_INIT PROOF(1) PROOF(2) PROOF(3) CLOSE, &rep),
+	    CK_ERR_INCOMPLETE);
+	assert_non_null(strstr(rep.problem, "revoked"));
+}
+
+static void
+a_share_twice_fails(void **state)
+{
+	struct audit_report rep;
+
+	(void)state;
+	assert_int_equal(run(OPEN_INIT PROOF(1) PROOF(2) PROOF(2) PROOF(3) REVOKED
+	    CLOSE, &rep), CK_ERR_INCOMPLETE);
+	assert_non_null(strstr(rep.problem, "twice"));
+}
+
+static void
+kinds_without_rules_pass_and_say_so(void **state)
+{
+	struct audit_report rep;
+
+	(void)state;
+	assert_int_equal(run("{\"type\":\"open\",\"details\":{}}\n" CLOSE, &rep), CK_OK);
+	assert_int_equal(rep.rules, 0);
+	assert_int_equal(run("{\"type\":\"open\",\"details\":{}}\n{\"x\":1}\n", &rep),
+	    CK_ERR_FORMAT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(complete_init_passes),
+		cmocka_unit_test(missing_handout_is_named),
+		cmocka_unit_test(unrevoked_root_token_fails),
+		cmocka_unit_test(a_share_twice_fails),
+		cmocka_unit_test(kinds_without_rules_pass_and_say_so),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
