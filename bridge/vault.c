@@ -250,36 +250,45 @@ join_policies(const json_t *arr, struct vault_token_info *ti)
 	return CK_OK;
 }
 
+/* The lookup-self answer (a logical envelope) into *ti. */
+static int
+parse_token_info(json_t *body, struct vault_token_info *ti)
+{
+	json_t *d, *ttl;
+	int r;
+
+	memset(ti, 0, sizeof(*ti));
+	/* The answer also holds the token itself ("id"): never copied out. */
+	if ((d = http_body_data(body)) == NULL || d == body)
+		return CK_ERR_FORMAT;
+	ttl = json_object_get(d, "ttl");
+	if ((r = get_str(d, "accessor", 1, ti->accessor, sizeof(ti->accessor))) != CK_OK ||
+	    (r = get_str(d, "display_name", 0, ti->display_name,
+	    sizeof(ti->display_name))) != CK_OK ||
+	    (r = join_policies(json_object_get(d, "policies"), ti)) != CK_OK)
+		goto fail;
+	r = CK_ERR_FORMAT;
+	if (!json_is_integer(ttl) || json_integer_value(ttl) < 0)
+		goto fail;
+	ti->ttl = json_integer_value(ttl);
+	return CK_OK;
+fail:
+	memset(ti, 0, sizeof(*ti));
+	return r;
+}
+
 int
 vault_token_lookup_self(struct http_client *c, struct vault_token_info *ti)
 {
-	json_t *j = NULL, *d, *ttl;
+	json_t *j = NULL;
 	int r;
 
 	memset(ti, 0, sizeof(*ti));
 	r = request_object(c, "GET", "auth/token/lookup-self", NULL, 0, &j);
 	/* The answer repeats the token ("id"). */
 	http_client_scrub(c);
-	if (r != CK_OK)
-		return r;
-	/* The answer also holds the token itself ("id"): never copied out. */
-	r = CK_ERR_FORMAT;
-	if ((d = http_body_data(j)) == NULL || d == j)
-		goto out;
-	ttl = json_object_get(d, "ttl");
-	if ((r = get_str(d, "accessor", 1, ti->accessor, sizeof(ti->accessor))) != CK_OK ||
-	    (r = get_str(d, "display_name", 0, ti->display_name,
-	    sizeof(ti->display_name))) != CK_OK ||
-	    (r = join_policies(json_object_get(d, "policies"), ti)) != CK_OK)
-		goto out;
-	r = CK_ERR_FORMAT;
-	if (!json_is_integer(ttl) || json_integer_value(ttl) < 0)
-		goto out;
-	ti->ttl = json_integer_value(ttl);
-	r = CK_OK;
-out:
-	if (r != CK_OK)
-		memset(ti, 0, sizeof(*ti));
+	if (r == CK_OK)
+		r = parse_token_info(j, ti);
 	json_decref(j);
 	return r;
 }
