@@ -61,7 +61,7 @@ UNIT_HELPERS := $(call obj,$(sort $(wildcard tests/unit/helper_*.c)))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
 
 .SECONDARY:
-.PHONY: all check check-unit check-sanitize fuzz-smoke bench-qr install clean bootstrap
+.PHONY: rehearsal all check check-unit check-sanitize fuzz-smoke bench-qr install clean bootstrap
 .PHONY: image image-test image-repro
 
 all: $(BUILD)/conclave $(BUILD)/conclave-bridge
@@ -88,6 +88,10 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+
+# A whole init ceremony against a local OpenBao, narrated (scripts/rehearse).
+rehearsal:
+	@scripts/rehearse
 
 bootstrap:
 	@scripts/bootstrap

@@ -34,4 +34,15 @@ for b in "$CONCLAVE" "$BRIDGE"; do
 	check "$n has full RELRO" sh -c "readelf -d '$b' | grep -q BIND_NOW && readelf -l '$b' | grep -q GNU_RELRO"
 	check "$n has a non-executable stack" sh -c "readelf -lW '$b' | grep GNU_STACK | grep -qv RWE"
 done
+# make install honours PREFIX and DESTDIR (into a scratch root, no build).
+dest=$T_TMP/root
+check "make install PREFIX=/usr DESTDIR=..." \
+    make -s -C "$TOP" BUILD="$BUILD" PREFIX=/usr DESTDIR="$dest" install
+for f in usr/bin/conclave usr/bin/conclave-bridge; do
+	check "installed $f (executable)" test -x "$dest/$f"
+done
+for f in usr/share/man/man1/conclave.1 usr/share/man/man1/conclave-bridge.1; do
+	check "installed $f" test -s "$dest/$f"
+done
+check_output "the installed appliance runs" "^conclave " "$dest/usr/bin/conclave" --version
 finish
