@@ -185,24 +185,30 @@ is_recovery(const struct session *s)
 	return v != NULL && strcmp(v, "recovery") == 0;
 }
 
-/* Decode a base64 OpenPGP message from the server into a malloc'd buffer. */
+/* Decode base64 (at most max bytes once decoded) into a malloc'd buffer. */
+static int
+decode_b64(const char *b64, size_t max, uint8_t **out, size_t *len)
+{
+	int r;
+
+	*out = NULL;
+	if (b64 == NULL)
+		return CK_ERR_FORMAT;
+	if ((*out = malloc(max)) == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = codec_b64_decode(CODEC_B64_PADDED, b64, strlen(b64), *out, max,
+	    len)) != CK_OK) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* A base64 OpenPGP message from the server. */
 static int
 decode_msg(const json_t *j, uint8_t **msg, size_t *len)
 {
-	const char *b64 = json_string_value(j);
-	int r;
-
-	*msg = NULL;
-	if (b64 == NULL)
-		return CK_ERR_FORMAT;
-	if ((*msg = malloc(PGPPKT_MSG_MAX)) == NULL)
-		return CK_ERR_ALLOC;
-	if ((r = codec_b64_decode(CODEC_B64_PADDED, b64, strlen(b64), *msg,
-	    PGPPKT_MSG_MAX, len)) != CK_OK) {
-		free(*msg);
-		*msg = NULL;
-	}
-	return r;
+	return decode_b64(json_string_value(j), PGPPKT_MSG_MAX, msg, len);
 }
 
 /* Is msg encrypted to m's subkey (and nobody else)? */
@@ -386,9 +392,30 @@ write_share_file(const char *stick_dir, const char *name, const uint8_t *msg,
 	return r;
 }
 
+/*
+ * A smartcard decrypts through gpg-agent once the holder's public key is in
+ * the home and scdaemon has learnt the card (CK_ERR_NOT_FOUND: no card).
+ */
+static int
+card_ready(struct pgp_home *h, const struct roster_member *m)
+{
+	struct pgp_fprs fprs;
+	uint8_t *key = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = decode_b64(m->key_b64, PGP_EXPORT_MAX, &key, &len)) != CK_OK)
+		return r;
+	if ((r = pgp_import(h, key, len, &fprs)) == CK_OK)
+		r = pgp_card_learn(h);
+	free(key);
+	return r;
+}
+
 /* Decrypt, check the form, commit; the plaintext never leaves this frame. */
 static int
-prove(struct session *s, struct pgp_home *h, unsigned k, const char *keyfile,
+prove(struct session *s, struct pgp_home *h, const struct roster_member *m,
+    unsigned k, const char *keyfile,
     const char *passphrase, const uint8_t *msg, size_t len, json_t **proof)
 {
 	struct secbuf plain = { 0 };
@@ -397,9 +424,10 @@ prove(struct session *s, struct pgp_home *h, unsigned k, const char *keyfile,
 	int r, dup_x = 0;
 
 	*proof = NULL;
-	r = keyfile != NULL ?
-	    pgp_decrypt_keyfile(h, keyfile, passphrase, msg, len, &plain) :
-	    pgp_decrypt(h, msg, len, passphrase, &plain);
+	if (keyfile != NULL)
+		r = pgp_decrypt_keyfile(h, keyfile, passphrase, msg, len, &plain);
+	else if ((r = card_ready(h, m)) == CK_OK)
+		r = pgp_decrypt(h, msg, len, passphrase, &plain);
 	if (r != CK_OK)
 		goto out;
 	if ((share = secmem_alloc(SHAMIR_KEY_SHARE_LEN)) == NULL) {
@@ -466,7 +494,7 @@ init_handout(struct session *s, struct pgp_home *h, unsigned k,
 	}
 	if ((r = write_share_file(stick_dir, name, msg, len)) != CK_OK)
 		goto out;
-	if ((r = prove(s, h, k, keyfile, passphrase, msg, len, &proof)) != CK_OK) {
+	if ((r = prove(s, h, m, k, keyfile, passphrase, msg, len, &proof)) != CK_OK) {
 		session_reject(s, "decrypt-proof", r, m->name);
 		goto out;
 	}

@@ -362,7 +362,9 @@ step_handout(const struct init_args *a)
 	if (r != CK_OK) {
 		refuse("handout", r, r == CK_ERR_BAD_PASSPHRASE ?
 		    "the share is on the stick; run handout again to retry the proof" :
-		    NULL);
+		    r == CK_ERR_NOT_FOUND && a->secret_key == NULL ?
+		    "no OpenPGP smartcard found: insert the holder's card, or give "
+		    "--secret-key" : NULL);
 		goto out;
 	}
 	printf("Share %u written to %s/%s and proven: the holder's key decrypts it\n"

@@ -117,6 +117,11 @@ check_output "handout with another holder's key: CK_ERR_WRONG_KEY" CK_ERR_WRONG_
 check_output "handout to holder 9 of 5: CK_ERR_NOT_FOUND" CK_ERR_NOT_FOUND \
     "$CONCLAVE" init handout --state "$A/state" --holder 9 --stick "$A/stick1" \
     --secret-key "$KEYS/holder1.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+# No smartcard here (and none in CI): the card path must say so, not hang.
+check_output "handout by smartcard with no card: CK_ERR_NOT_FOUND, says so" \
+    'no OpenPGP smartcard found' \
+    sh -c "echo 123456 | timeout 60 '$CONCLAVE' init handout --state '$A/state' \
+    --holder 1 --stick '$A/stick1' --passphrase-fd 0"
 for k in 1 2 3 4 5; do
 	check "A: handout $k after the refusals" handout "$A" "$k"
 done
@@ -127,7 +132,7 @@ T=$A/state/transcript.jsonl
 check_output "A: transcript verifies, refusals and all" '^OK' "$CONCLAVE" verify "$T"
 check_output "A: the transcript records the 9 refused envelopes" '^9$' \
     sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"init-result\"'"
-check_output "A: ... and the 2 failed decrypt proofs" '^2$' \
+check_output "A: ... and the 3 failed decrypt proofs (passphrase, key, no card)" '^3$' \
     sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"decrypt-proof\"'"
 check_output "A: a closed ceremony refuses further steps" CK_ERR_CLOSED \
     "$CONCLAVE" init accept --state "$A/state"
