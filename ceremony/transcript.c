@@ -635,26 +635,6 @@ transcript_load_pubkey(const char *path, struct minisig_pubkey *pk)
 	return e;
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return file_errno(errno);
-		if (n == 0)
-			return CK_ERR_IO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return CK_OK;
-}
-
 static void
 now_rfc3339(char out[TIME_LEN + 1])
 {
@@ -754,7 +734,7 @@ append_record(struct transcript *t, const struct transcript_event *ev)
 		return CK_ERR_TOO_LARGE;
 	if ((e = build_line(t, ev, &line, &len)) != CK_OK)
 		return e;
-	if ((e = write_all(t->fd, line, len)) == CK_OK && fsync(t->fd) != 0)
+	if ((e = file_write_all(t->fd, line, len)) == CK_OK && fsync(t->fd) != 0)
 		e = file_errno(errno);
 	if (e != CK_OK) {
 		/*

@@ -207,9 +207,10 @@ create_tmp(int dirfd, const char *tmp, mode_t mode, int *fdp)
 	return CK_OK;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t len)
+int
+file_write_all(int fd, const void *buf, size_t len)
 {
+	const uint8_t *p = buf;
 	ssize_t n;
 
 	while (len > 0) {
@@ -248,7 +249,7 @@ file_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
 	if ((r = create_tmp(dirfd, tmp, mode, &fd)) != CK_OK)
 		goto out;
 	made = 1;
-	if ((r = write_all(fd, buf, len)) != CK_OK)
+	if ((r = file_write_all(fd, buf, len)) != CK_OK)
 		goto out;
 	if (ops->fsync(fd) != 0) {
 		r = file_errno(errno);

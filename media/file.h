@@ -55,6 +55,12 @@ int file_write_atomic(int dirfd, const char *name, const void *buf,
     size_t len, mode_t mode, int flags) CK_WUR __attribute__((nonnull));
 
 /*
+ * All of buf to fd (retrying short writes and EINTR), for a file kept open
+ * and appended to, such as the transcript; the caller fsyncs.
+ */
+int file_write_all(int fd, const void *buf, size_t len) CK_WUR;
+
+/*
  * Read dirfd/name, at most max bytes, into a malloc'd buffer (*out, with
  * one NUL byte after *outlen for text callers; free()). Outputs are
  * NULL/0 on failure. A file that grows while being read is CK_ERR_IO.
