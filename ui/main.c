@@ -1,6 +1,6 @@
 /*
- * conclave: the offline appliance. Without a subcommand it will run the
- * guided ncurses ceremony; the subcommands run single ceremony steps from
+ * conclave: the offline appliance. Without a subcommand it runs the
+ * guided ncurses ceremony (ui/ui.h); the subcommands run single ceremony steps from
  * the command line (tests and rehearsals use them; the UI calls the same
  * engine). Only this file and the UI decide to print or exit.
  */
@@ -11,6 +11,7 @@
 #include "crypto/secmem.h"
 #include "cli/qr_cmd.h"
 #include "ui/cmd_init.h"
+#include "ui/cmd_ui.h"
 #include "ui/cmd_verify.h"
 
 struct command {
@@ -24,6 +25,7 @@ static int usage(FILE *f);
 static const struct command commands[] = {
 	{ "help", NULL, "show this help" },
 	{ "init", cmd_init_main, "initialise a cluster: begin, accept, handout, close" },
+	{ "ui", cmd_ui_main, "the guided ceremony (the default without a command)" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
@@ -37,7 +39,7 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-	    "usage: conclave [--version] [--help] COMMAND [ARGS...]\n"
+	    "usage: conclave [--version] [--help] [COMMAND [ARGS...]]\n"
 	    "\n"
 	    "conclave runs witnessed key ceremonies for HashiCorp Vault and OpenBao\n"
 	    "on an offline machine. Commands:\n");
@@ -56,8 +58,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "conclave: cannot secure process memory\n");
 		return 1;
 	}
-	if (argc < 2)
-		return usage(stderr);
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--version") != 0 &&
+	    strcmp(argv[1], "--help") != 0))
+		return cmd_ui_main(argc, argv);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("conclave %s\n", CONCLAVE_VERSION);
 		return 0;

@@ -1,0 +1,138 @@
+/*
+ * The last look before the ceremony exists, then init_begin: the roster
+ * is saved, the transcript opened, and the signed init request written to
+ * the exchange folder. Afterwards the ceremony key is shown as words for
+ * the operator to compare on the bridge.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ceremony/init.h"
+#include "ceremony/minisig.h"
+#include "crypto/errors.h"
+#include "crypto/words.h"
+#include "ui/ui.h"
+
+static int begun;
+
+static void
+begin_init(void)
+{
+	begun = 0;
+}
+
+static void
+draw_confirm(void)
+{
+	const struct roster_member *op = roster_operator(ui.roster);
+	size_t i;
+	int y = UI_TOP;
+
+	ui_text(y++, 2, "Shares        %zu %s shares, any %u of them unseal",
+	    ui.roster->n_holders, ui.recovery ? "recovery" : "unseal",
+	    ui.threshold);
+	ui_text(y++, 2, "Operator      %s (receives the initial root token)",
+	    ui_safe(op->name));
+	for (i = 0; i < ui.roster->n && y < UI_BOTTOM - 6; i++) {
+		if (ui.roster->m[i].role == ROSTER_HOLDER)
+			ui_text(y++, 2, "Share %-7u %s", ui.roster->m[i].share_index,
+			    ui_safe(ui.roster->m[i].name));
+		else if (ui.roster->m[i].role == ROSTER_WITNESS)
+			ui_text(y++, 2, "Witness       %s", ui_safe(ui.roster->m[i].name));
+	}
+	y = ui_para(y + 1, "Every key was confirmed. Beginning creates the "
+	    "ceremony: its key, its transcript, and the signed init request on "
+	    "the exchange stick. This cannot be undone; a mistake from here on "
+	    "means a new ceremony.");
+	ui_bold(y + 1, 2, "Begin the init ceremony? Type y to begin.");
+	ui_hints("y begin  Esc back to the roster");
+}
+
+static void
+draw_begun(void)
+{
+	struct minisig_pubkey pk;
+	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
+	int y = UI_TOP;
+
+	minisig_pubkey_from_sk(&pk, ui.s->sk);
+	minisig_keyid_hex(&pk, id);
+	if (minisig_keyid_words(&pk, words, sizeof(words)) != CK_OK)
+		words[0] = '\0';
+	ui_text(y++, 2, "Ceremony      %s", ui.s->id_hex);
+	ui_text(y++, 2, "Ceremony key  %s", id);
+	attron(A_BOLD);
+	y = ui_para(y, words);
+	attroff(A_BOLD);
+	y = ui_para(y + 1, "Operator: write the ceremony key words down. The "
+	    "bridge shows the key that signed the request; it must be the same.");
+	ui_para(y + 1, "The init request is on the exchange stick. Take the "
+	    "stick to the operator's workstation and run conclave-bridge init.");
+	ui_hints("Enter: wait for the bridge's answer");
+}
+
+static void
+begin_draw(void)
+{
+	if (begun)
+		draw_begun();
+	else
+		draw_confirm();
+}
+
+static void
+record_confirmations(void)
+{
+	size_t i;
+
+	for (i = 0; i < ui.roster->n; i++)
+		if (ui_record("fingerprint-confirmed", ui.roster->m[i].name,
+		    json_pack("{s:s}", "fingerprint", ui.roster->m[i].fpr)) != CK_OK)
+			ui_say(1, "could not record %s's confirmation",
+			    ui_safe(ui.roster->m[i].name));
+}
+
+static void
+begin_key(int ch)
+{
+	int r;
+
+	if (begun) {
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+			ui_goto(UI_SCR_RESULT);
+		return;
+	}
+	if (ch == 27) {
+		ui_goto(UI_SCR_ROSTER);
+		return;
+	}
+	if (ch != 'y' && ch != 'Y')
+		return;
+	ui_say(0, "Writing the init request...");
+	ui_redraw();
+	r = init_begin(ui.state_dir, ui.exchange, ui.roster, ui.threshold,
+	    ui.recovery ? INIT_RECOVERY : INIT_UNSEAL, NULL, &ui.s);
+	if (r != CK_OK) {
+		ui_say_err("The ceremony could not begin", r,
+		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);
+		return;
+	}
+	if ((r = ui_flush_pending()) != CK_OK)
+		ui_say_err("recording", r, NULL);
+	record_confirmations();
+	if (ui.status_bad == 0)
+		ui_say(0, "The ceremony has begun.");
+	begun = 1;
+}
+
+const struct ui_screen scr_begin = {
+	.title = "Begin the ceremony",
+	.help = "Check the summary with everyone present. Beginning is the "
+	    "point of no return: the request is signed with a fresh ceremony "
+	    "key and written to the exchange stick. Esc goes back to change the "
+	    "roster instead.",
+	.init = begin_init,
+	.draw = begin_draw,
+	.key = begin_key,
+};

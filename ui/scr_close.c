@@ -1,0 +1,79 @@
+/*
+ * Waiting for the bridge's closing-result (the initial root token is
+ * revoked, and a lookup with it is refused), then init_close: the
+ * transcript is closed and signed with the ceremony key.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "ceremony/init.h"
+#include "crypto/errors.h"
+#include "ui/ui.h"
+
+static time_t since;
+static int refused;
+
+static void
+close_init(void)
+{
+	since = time(NULL);
+	refused = 0;
+}
+
+static void
+close_draw(void)
+{
+	int y = UI_TOP;
+
+	y = ui_para(y, "Operator: configure the server with the initial root "
+	    "token (it was encrypted to your key), then give the token back to "
+	    "conclave-bridge. It revokes the token, checks that a lookup with it "
+	    "is refused, and writes the proof to the exchange stick.");
+	y = ui_para(y + 1, "Bring the stick back here. The appliance then closes "
+	    "the transcript and signs it.");
+	if (refused) {
+		ui_bold(y + 1, 2, "The closing result was refused (see below).");
+		ui_hints("r read the stick again");
+	} else {
+		ui_text(y + 1, 2, "Waiting for the closing result... %lds",
+		    (long)(time(NULL) - since));
+		ui_hints("The stick is read as soon as the proof is on it");
+	}
+}
+
+static void
+close_tick(void)
+{
+	char why[256] = "";
+	int r;
+
+	if (refused || !ui_envelope_waiting())
+		return;
+	if ((r = init_close(ui.s, ui.head, why, sizeof(why))) != CK_OK) {
+		ui_say_err("Closing result refused", r, why);
+		refused = 1;
+		return;
+	}
+	ui.closed = 1;
+	ui_goto(UI_SCR_SUMMARY);
+}
+
+static void
+close_key(int ch)
+{
+	if (refused && ch == 'r')
+		close_init();
+}
+
+const struct ui_screen scr_close = {
+	.title = "Closing: the initial root token is revoked",
+	.help = "The initial root token must not outlive the ceremony. The "
+	    "operator uses it for the first configuration, then hands it to the "
+	    "bridge, which revokes it and proves the revocation. Only then does "
+	    "the appliance close the transcript.",
+	.init = close_init,
+	.draw = close_draw,
+	.key = close_key,
+	.tick = close_tick,
+};

@@ -1,0 +1,189 @@
+/*
+ * One holder at a time: "is NAME at the appliance?", their stick, their
+ * passphrase or PIN (masked, in secmem, wiped right after use), then
+ * init_handout writes the encrypted share to the stick and checks the
+ * decrypt proof. The screen is cleared between holders.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ceremony/init.h"
+#include "crypto/errors.h"
+#include "ui/ui.h"
+
+enum { ASK, STICK, PASS, DONE };
+
+static int step;
+static unsigned k;		/* share index of the holder whose turn it is */
+static struct ui_field stickf, passf;
+static char *keyfile, *written;
+
+static const struct roster_member *
+holder(void)
+{
+	return roster_holder(ui.roster, k);
+}
+
+static void
+handout_init(void)
+{
+	if ((stickf.buf == NULL && ui_field_init(&stickf, 0) != CK_OK) ||
+	    (passf.buf == NULL && ui_field_init(&passf, 1) != CK_OK))
+		ui_fatal("out of memory");
+	ui_field_clear(&passf);
+	free(keyfile);
+	free(written);
+	keyfile = written = NULL;
+	k = ui.handed_out + 1;
+	step = ASK;
+}
+
+static void
+handout_draw(void)
+{
+	const struct roster_member *m = holder();
+	int y = UI_TOP;
+
+	ui_progress(y, "Shares handed out and proven:", ui.handed_out,
+	    (unsigned)ui.roster->n_holders);
+	y += 2;
+	switch (step) {
+	case ASK:
+		attron(A_BOLD);
+		ui_text(y, 2, "Is %s at the appliance?", ui_safe(m->name));
+		attroff(A_BOLD);
+		y = ui_para(y + 2, "Only this holder should be at the keyboard "
+		    "now; the others step back. The holder brings their own stick "
+		    "and their card or key file.");
+		ui_hints("y yes, I am here  Esc not yet");
+		break;
+	case STICK:
+		ui_text(y, 2, "Share %u for %s", k, ui_safe(m->name));
+		ui_text(y + 2, 2, "Holder's stick (folder):");
+		ui_field_draw(y + 3, 2, 76, &stickf);
+		ui_para(y + 5, "The encrypted share is written there; stock "
+		    "`gpg --decrypt` opens it later. A key file *.sec.asc found "
+		    "there is used for the proof, otherwise the smartcard.");
+		ui_hints("Enter write the share  Esc back");
+		break;
+	case PASS:
+		ui_text(y, 2, "Share %u for %s", k, ui_safe(m->name));
+		ui_text(y + 2, 2, "%s, type the %s to prove your key opens "
+		    "the share:", ui_safe(m->name), keyfile != NULL ?
+		    "passphrase of your key file" : "PIN of your card");
+		ui_field_draw(y + 4, 2, 40, &passf);
+		ui_para(y + 6, "Nothing you type is shown. The share is decrypted "
+		    "here in locked memory, checked, and wiped; only a keyed "
+		    "commitment goes on the record.");
+		ui_hints("Enter prove  Esc back");
+		break;
+	case DONE:
+		ui_text(y, 2, "Share %u is on %s's stick and proven.", k,
+		    ui_safe(m->name));
+		ui_text(y + 2, 2, "File  %s", ui_safe(written));
+		ui_para(y + 4, "Take your stick and your card or key file. "
+		    "Enter clears the screen before the next holder comes.");
+		ui_hints("Enter: done, clear the screen");
+		break;
+	}
+}
+
+static void
+to_stick(void)
+{
+	char *p = ui_stick_path(holder()->name);
+
+	if (p == NULL)
+		ui_fatal("out of memory");
+	ui_field_set(&stickf, p);
+	free(p);
+	step = STICK;
+	ui.typing = 1;
+}
+
+static void
+prove(void)
+{
+	int r;
+
+	ui_say(0, "Decrypting and checking the share...");
+	ui_redraw();
+	free(written);
+	written = NULL;
+	r = init_handout(ui.s, ui.home, k, stickf.buf, keyfile, passf.buf,
+	    &written);
+	ui_field_clear(&passf);
+	if (r == CK_ERR_BAD_PASSPHRASE) {
+		ui_say(1, "Wrong %s. Nothing was revealed; type it again.",
+		    keyfile != NULL ? "passphrase" : "PIN");
+		return;
+	}
+	if (r != CK_OK) {
+		ui_say_err("The share could not be handed out", r, NULL);
+		step = STICK;
+		return;
+	}
+	ui.handed_out++;
+	ui.secret = NULL;
+	ui.typing = 0;
+	ui_say(0, "Decrypt proof recorded for share %u.", k);
+	step = DONE;
+}
+
+static void
+handout_key(int ch)
+{
+	int f, r;
+
+	switch (step) {
+	case ASK:
+		if (ch == 'y' || ch == 'Y')
+			to_stick();
+		break;
+	case STICK:
+		if ((f = ui_field_key(&stickf, ch)) < 0) {
+			step = ASK;
+			ui.typing = 0;
+		} else if (f > 0) {
+			free(keyfile);
+			r = ui_find_secret_key(stickf.buf, &keyfile);
+			if (r != CK_OK && r != CK_ERR_NOT_FOUND)
+				ui_fatal("out of memory");
+			step = PASS;
+			ui.secret = &passf;
+		}
+		break;
+	case PASS:
+		if ((f = ui_field_key(&passf, ch)) < 0) {
+			ui_field_clear(&passf);
+			ui.secret = NULL;
+			step = STICK;
+		} else if (f > 0 && passf.len > 0) {
+			prove();
+		}
+		break;
+	case DONE:
+		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
+			break;
+		ui.status[0] = '\0';
+		if (ui.handed_out == ui.roster->n_holders)
+			ui_goto(UI_SCR_REVIEW);
+		else
+			ui_goto(UI_SCR_HANDOUT);
+		break;
+	}
+}
+
+const struct ui_screen scr_handout = {
+	.title = "Handout: one holder at a time",
+	.help = "Each holder in turn: confirm you are at the appliance, give the "
+	    "folder of your stick, then type your passphrase or PIN. Your share "
+	    "is written to your stick encrypted to your key, and your key "
+	    "decrypts it here once to prove it works; the share itself is never "
+	    "shown or stored. A wrong passphrase changes nothing: type it again.",
+	.init = handout_init,
+	.draw = handout_draw,
+	.key = handout_key,
+};

@@ -1,0 +1,79 @@
+/*
+ * First screen: which ceremony. Only the ceremonies whose engine is in
+ * this build can be chosen; the others say so.
+ */
+#include <curses.h>
+
+#include "ui/ui.h"
+
+struct choice {
+	const char *label;
+	const char *what;
+	int available;
+};
+
+static const struct choice choices[] = {
+	{ "Initialise a cluster (init)",
+	  "New Vault/OpenBao cluster: unseal or recovery shares encrypted to "
+	  "each holder's OpenPGP key, handed out one holder at a time.", 1 },
+	{ "Unseal", "not in this build yet", 0 },
+	{ "Rekey (rotate the shares)", "not in this build yet", 0 },
+	{ "Regenerate a root token", "not in this build yet", 0 },
+};
+#define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
+
+static unsigned sel;
+
+static void
+start_init(void)
+{
+	sel = 0;
+}
+
+static void
+start_draw(void)
+{
+	unsigned i;
+	int y = UI_TOP + 1;
+
+	ui_text(y, 2, "Which ceremony is this?");
+	y += 2;
+	for (i = 0; i < NCHOICES; i++, y += 2) {
+		if (i == sel)
+			attron(A_REVERSE);
+		ui_text(y, 4, "%u  %-34s", i + 1, choices[i].label);
+		if (i == sel)
+			attroff(A_REVERSE);
+		if (!choices[i].available)
+			ui_text(y, 44, "(%s)", choices[i].what);
+	}
+	ui_para(y + 1, choices[sel].what);
+	ui_hints("Up/Down choose  Enter start  Ctrl-Q leave");
+}
+
+static void
+start_key(int ch)
+{
+	if (ch == KEY_UP && sel > 0)
+		sel--;
+	else if (ch == KEY_DOWN && sel + 1 < NCHOICES)
+		sel++;
+	else if (ch >= '1' && ch < '1' + (int)NCHOICES)
+		sel = (unsigned)(ch - '1');
+	else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+		if (!choices[sel].available)
+			ui_say(1, "%s is not in this build yet.", choices[sel].label);
+		else
+			ui_goto(UI_SCR_ROSTER);
+	}
+}
+
+const struct ui_screen scr_start = {
+	.title = "Choose the ceremony",
+	.help = "Pick the ceremony the script for today names. Init creates a "
+	    "new cluster's shares; it is done once per cluster. Use the arrow "
+	    "keys or the number, then Enter.",
+	.init = start_init,
+	.draw = start_draw,
+	.key = start_key,
+};

@@ -1,0 +1,672 @@
+/*
+ * The dispatcher and the frame of the guided UI (see ui.h): one loop owns
+ * getch() and KEY_RESIZE; help (F1 or ?), a deviation (F2 or Ctrl-E) and
+ * the inactivity lock are overlays over whatever screen is current.
+ */
+#include "ui/ui.h"
+
+#include <curses.h>
+#include <dirent.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/errors.h"
+#include "crypto/reader.h"
+#include "crypto/secmem.h"
+#include "media/exchange.h"
+
+struct ui_ctx ui;
+
+enum ov_kind { OV_NONE, OV_HELP, OV_DEVIATION, OV_LOCK, OV_QUIT };
+
+static const struct ui_screen *const screens[UI_NSCREENS] = {
+	[UI_SCR_START] = &scr_start,
+	[UI_SCR_ROSTER] = &scr_roster,
+	[UI_SCR_QUORUM] = &scr_quorum,
+	[UI_SCR_FPR] = &scr_fpr,
+	[UI_SCR_BEGIN] = &scr_begin,
+	[UI_SCR_RESULT] = &scr_result,
+	[UI_SCR_HANDOUT] = &scr_handout,
+	[UI_SCR_REVIEW] = &scr_review,
+	[UI_SCR_CLOSE] = &scr_close,
+	[UI_SCR_SUMMARY] = &scr_summary,
+};
+
+static enum ui_screen_id current;
+static enum ov_kind ov;
+static int curses_on, quitting, dev_stage;
+static struct ui_field dev_who, dev_what;
+static const char *hints_text;
+
+static const char deviation_help[] =
+    "A deviation is anything that did not go as the script says: a late "
+    "holder, a stick that would not mount, a fingerprint read wrongly, an "
+    "interruption. Type who is recording it and what happened. It goes into "
+    "the transcript with the time, and into the summary.";
+
+const char *
+ui_safe(const char *text)
+{
+	if (text == NULL)
+		return "(none)";
+	if (rd_printable_utf8(text, strlen(text), 0) != CK_OK)
+		return "(unprintable)";
+	return text;
+}
+
+/* Columns text takes (UTF-8: one per character; names are not CJK). */
+static int
+width_of(const char *t)
+{
+	int w = 0;
+
+	for (; *t != '\0'; t++)
+		w += ((unsigned char)*t & 0xc0) != 0x80;
+	return w;
+}
+
+/*
+ * Every string reaches the screen here. A string too wide for the row is
+ * cut, and the cut is marked with a reverse '>' in the last column so a
+ * layout that does not fit 80x24 shows (tests/ui check for it).
+ */
+static void
+put(int y, int x, const char *t)
+{
+	int room = COLS - x;
+
+	int n = 0, cols = 0;
+
+	if (room <= 0)
+		return;
+	/* addstr would wrap onto the next row: cut at the margin. */
+	while (t[n] != '\0' && (cols < room || ((unsigned char)t[n] & 0xc0) == 0x80)) {
+		cols += ((unsigned char)t[n] & 0xc0) != 0x80;
+		n++;
+	}
+	mvaddnstr(y, x, t, n);
+	if (width_of(t) > room) {
+		attron(A_REVERSE);
+		mvaddch(y, COLS - 1, '>');
+		attroff(A_REVERSE);
+	}
+}
+
+void
+ui_text(int y, int x, const char *fmt, ...)
+{
+	char line[4 * UI_COLS + 1];
+	va_list ap;
+
+	if (y < UI_TOP || y > UI_BOTTOM)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	put(y, x, line);
+}
+
+void
+ui_bold(int y, int x, const char *text)
+{
+	attron(A_BOLD);
+	ui_text(y, x, "%s", text);
+	attroff(A_BOLD);
+}
+
+int
+ui_para(int y, const char *text)
+{
+	int width = (COLS < UI_COLS ? COLS : UI_COLS) - 4;
+	const char *p = text, *brk;
+	int n;
+
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		n = (int)strlen(p);
+		if (n > width) {
+			for (brk = p + width; brk > p && *brk != ' '; brk--)
+				;
+			n = brk > p ? (int)(brk - p) : width;
+		}
+		if (y <= UI_BOTTOM)
+			mvaddnstr(y, 2, p, n);
+		else if (y == UI_BOTTOM + 1)
+			put(UI_BOTTOM, COLS - 1, "> ");	/* more than fits */
+		y++;
+		p += n;
+	}
+	return y;
+}
+
+void
+ui_hints(const char *hints)
+{
+	hints_text = hints;
+}
+
+void
+ui_progress(int y, const char *what, unsigned done, unsigned total)
+{
+	char bar[31];
+	unsigned i, fill = total ? done * 30 / total : 0;
+
+	for (i = 0; i < 30; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[30] = '\0';
+	ui_text(y, 2, "%s %u of %u  [%s]", what, done, total, bar);
+}
+
+void
+ui_say(int bad, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ui.status, sizeof(ui.status), fmt, ap);
+	va_end(ap);
+	ui.status_bad = bad;
+}
+
+void
+ui_say_err(const char *what, int err, const char *why)
+{
+	ui_say(1, "%s: %s (%s)%s%s", what, ck_strerror(err), ck_errname(err),
+	    why != NULL && why[0] != '\0' ? ": " : "",
+	    why != NULL ? ui_safe(why) : "");
+}
+
+int
+ui_field_init(struct ui_field *f, int masked)
+{
+	f->buf = masked ? secmem_alloc(UI_FIELD_MAX + 1) :
+	    calloc(1, UI_FIELD_MAX + 1);
+	f->len = 0;
+	f->masked = masked;
+	if (f->buf == NULL)
+		return CK_ERR_ALLOC;
+	f->buf[0] = '\0';
+	return CK_OK;
+}
+
+void
+ui_field_set(struct ui_field *f, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (n > UI_FIELD_MAX)
+		n = UI_FIELD_MAX;
+	memcpy(f->buf, text, n);
+	f->buf[n] = '\0';
+	f->len = n;
+}
+
+void
+ui_field_clear(struct ui_field *f)
+{
+	if (f->buf != NULL)
+		memset(f->buf, 0, UI_FIELD_MAX + 1);
+	f->len = 0;
+}
+
+void
+ui_field_free(struct ui_field *f)
+{
+	if (f->buf == NULL)
+		return;
+	if (f->masked) {
+		secmem_free(f->buf);
+	} else {
+		ui_field_clear(f);
+		free(f->buf);
+	}
+	f->buf = NULL;
+	f->len = 0;
+}
+
+int
+ui_field_key(struct ui_field *f, int ch)
+{
+	if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+		return 1;
+	if (ch == 27)
+		return -1;
+	if (ch == KEY_BACKSPACE || ch == 127 || ch == 8) {
+		/* Back over a whole UTF-8 sequence. */
+		while (f->len > 0 && ((unsigned char)f->buf[f->len - 1] & 0xc0) == 0x80)
+			f->buf[--f->len] = '\0';
+		if (f->len > 0)
+			f->buf[--f->len] = '\0';
+		return 0;
+	}
+	if (ch == UI_CTRL('u')) {
+		ui_field_clear(f);
+		return 0;
+	}
+	if (ch >= 0x20 && ch <= 0xff && ch != 0x7f && f->len < UI_FIELD_MAX) {
+		f->buf[f->len++] = (char)ch;
+		f->buf[f->len] = '\0';
+	}
+	return 0;
+}
+
+void
+ui_field_draw(int y, int x, int width, const struct ui_field *f)
+{
+	const char *shown;
+	size_t off = 0;
+
+	if (y < UI_TOP || y > UI_BOTTOM)
+		return;
+	attron(A_UNDERLINE);
+	mvhline(y, x, ' ', width);
+	if (f->masked) {
+		/* Nothing of the secret, not even its length. */
+		mvaddstr(y, x, "(hidden while you type)");
+	} else {
+		shown = f->buf;
+		if (f->len > (size_t)width - 1)
+			off = f->len - ((size_t)width - 1);
+		/* A partly typed multibyte character is drawn when complete. */
+		if (rd_printable_utf8(shown + off, f->len - off, 0) == CK_OK)
+			mvaddnstr(y, x, shown + off, width - 1);
+	}
+	attroff(A_UNDERLINE);
+}
+
+void
+ui_quit(void)
+{
+	quitting = 1;
+}
+
+int
+ui_envelope_waiting(void)
+{
+	struct exch_list l;
+	size_t i;
+	int found = 0;
+
+	if (ui.s == NULL || exch_list(ui.s->x, &l) != CK_OK)
+		return 0;
+	for (i = 0; i < l.n; i++)
+		if (l.v[i].seq == ui.s->last_seq + 1)
+			found = 1;
+	exch_list_free(&l);
+	return found;
+}
+
+static int
+has_suffix(const char *s, const char *suf)
+{
+	size_t n = strlen(s), m = strlen(suf);
+
+	return n > m && strcmp(s + n - m, suf) == 0;
+}
+
+int
+ui_find_secret_key(const char *folder, char **out)
+{
+	struct dirent *e;
+	DIR *d;
+	char best[256] = "";
+
+	*out = NULL;
+	if ((d = opendir(folder)) == NULL)
+		return CK_ERR_NOT_FOUND;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(best) ||
+		    (!has_suffix(e->d_name, ".sec.asc") &&
+		    !has_suffix(e->d_name, ".sec.gpg")))
+			continue;
+		if (best[0] == '\0' || strcmp(e->d_name, best) < 0)
+			snprintf(best, sizeof(best), "%s", e->d_name);
+	}
+	closedir(d);
+	if (best[0] == '\0')
+		return CK_ERR_NOT_FOUND;
+	if (asprintf(out, "%s/%s", folder, best) < 0) {
+		*out = NULL;
+		return CK_ERR_ALLOC;
+	}
+	return CK_OK;
+}
+
+char *
+ui_stick_path(const char *name)
+{
+	char *p;
+
+	if (ui.sticks_dir == NULL)
+		return strdup("");
+	if (asprintf(&p, "%s/%s", ui.sticks_dir, name) < 0)
+		return NULL;
+	return p;
+}
+
+int
+ui_record(const char *event, const char *actor, json_t *details)
+{
+	struct ui_pending *p;
+	int r;
+
+	if (ui.s != NULL) {
+		r = session_record(ui.s, event, actor, details);
+		json_decref(details);
+		return r;
+	}
+	if (ui.npending == UI_MAX_PENDING) {
+		json_decref(details);
+		return CK_ERR_TOO_LARGE;
+	}
+	p = &ui.pending[ui.npending++];
+	snprintf(p->event, sizeof(p->event), "%s", event);
+	snprintf(p->actor, sizeof(p->actor), "%s", actor);
+	p->details = details;
+	return CK_OK;
+}
+
+int
+ui_flush_pending(void)
+{
+	size_t i;
+	int r = CK_OK;
+
+	for (i = 0; i < ui.npending; i++) {
+		if (r == CK_OK)
+			r = session_record(ui.s, ui.pending[i].event,
+			    ui.pending[i].actor, ui.pending[i].details);
+		json_decref(ui.pending[i].details);
+	}
+	ui.npending = 0;
+	return r;
+}
+
+static void
+wipe_all(void)
+{
+	size_t i;
+
+	ui_field_free(&dev_who);
+	ui_field_free(&dev_what);
+	if (ui.secret != NULL)
+		ui_field_clear(ui.secret);
+	for (i = 0; i < ui.npending; i++)
+		json_decref(ui.pending[i].details);
+	ui.npending = 0;
+	session_free(ui.s);
+	ui.s = NULL;
+	roster_free(ui.roster);
+	ui.roster = NULL;
+	pgp_home_close(ui.home);
+	ui.home = NULL;
+}
+
+void
+ui_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (curses_on)
+		endwin();
+	curses_on = 0;
+	wipe_all();
+	fputs("conclave: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static void
+draw_frame(const struct ui_screen *sc)
+{
+	erase();
+	if (ui.rehearsal) {
+		attron(A_REVERSE | A_BOLD);
+		mvhline(0, 0, ' ', COLS);
+		mvaddnstr(0, 0, "  REHEARSAL  *  throwaway demo keys  *  "
+		    "not a real ceremony  *  REHEARSAL", COLS);
+		attroff(A_REVERSE | A_BOLD);
+	} else {
+		mvaddnstr(0, 0, "conclave  offline key ceremony", COLS);
+	}
+	attron(A_BOLD);
+	put(1, 0, sc->title);
+	attroff(A_BOLD);
+	mvaddnstr(1, COLS > 30 ? COLS - 30 : 0, "F1 ? help  F2 ^E deviation", 30);
+	mvhline(2, 0, ACS_HLINE, COLS);
+	if (ui.status[0] == '\0')
+		mvhline(22, 0, ACS_HLINE, COLS);
+	else {
+		if (ui.status_bad)
+			attron(A_REVERSE);
+		put(22, 0, ui.status);
+		if (ui.status_bad)
+			attroff(A_REVERSE);
+	}
+}
+
+static void
+draw_overlay(void)
+{
+	const struct ui_screen *sc = screens[current];
+	int y;
+
+	if (ov == OV_NONE)
+		return;
+	for (y = UI_TOP; y <= UI_BOTTOM; y++)
+		mvhline(y, 0, ' ', COLS);
+	switch (ov) {
+	case OV_HELP:
+		ui_bold(UI_TOP, 2, "Help");
+		y = ui_para(UI_TOP + 2, sc->help);
+		ui_para(y + 1, "Everywhere: F1 or ? help, F2 or Ctrl-E record a "
+		    "deviation, Ctrl-Q leave. After a few minutes without a key "
+		    "the screen locks and anything half-typed is wiped.");
+		hints_text = "Any key: back to the step";
+		break;
+	case OV_DEVIATION:
+		ui_bold(UI_TOP, 2, "Record a deviation");
+		y = ui_para(UI_TOP + 2, deviation_help);
+		ui_text(y + 1, 2, "Recorded by (name):");
+		ui_field_draw(y + 1, 24, 40, &dev_who);
+		ui_text(y + 3, 2, "What happened:");
+		ui_field_draw(y + 3, 24, 54, &dev_what);
+		ui_text(y + 5, 2, "%s", dev_stage == 0 ? "Type the name, Enter." :
+		    "Type what happened, Enter to record it.");
+		hints_text = "Enter next/record  Esc cancel";
+		break;
+	case OV_LOCK:
+		ui_bold(UI_TOP + 4, 2, "Locked after inactivity.");
+		ui_para(UI_TOP + 6, "Nothing was lost: the ceremony is where it was. "
+		    "Anything half-typed (a passphrase, a PIN) has been wiped.");
+		hints_text = "Enter: unlock";
+		break;
+	case OV_QUIT:
+		ui_bold(UI_TOP + 2, 2, "Leave conclave?");
+		ui_para(UI_TOP + 4, ui.s != NULL && !ui.closed ?
+		    "The ceremony is not finished. Its state folder keeps the "
+		    "transcript so far; leaving is recorded as a deviation." :
+		    "No ceremony has begun yet. Nothing is recorded.");
+		hints_text = "y leave  n stay";
+		break;
+	default:
+		break;
+	}
+}
+
+void
+ui_redraw(void)
+{
+	const struct ui_screen *sc = screens[current];
+
+	hints_text = "";
+	draw_frame(sc);
+	sc->draw();
+	draw_overlay();
+	/* The status line was drawn by the frame; hints go on the last row. */
+	mvhline(23, 0, ' ', COLS);
+	put(23, 0, hints_text);
+	refresh();
+}
+
+void
+ui_goto(enum ui_screen_id id)
+{
+	current = id;
+	ui.typing = 0;
+	ui.secret = NULL;
+	/* A new screen starts clean: nothing of the previous one remains. */
+	clear();
+	if (screens[id]->init != NULL)
+		screens[id]->init();
+}
+
+static void
+overlay_key(int ch)
+{
+	json_t *d;
+	int k;
+
+	switch (ov) {
+	case OV_HELP:
+		ov = OV_NONE;
+		break;
+	case OV_LOCK:
+		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+			ov = OV_NONE;
+		break;
+	case OV_QUIT:
+		if (ch == 'y' || ch == 'Y') {
+			if (ui.s != NULL && !ui.closed && ui_record("deviation", "operator",
+			    json_pack("{s:s}", "text",
+			    "the appliance was left before the ceremony closed")) != CK_OK)
+				ui_say(1, "could not record leaving");
+			quitting = 1;
+		}
+		ov = OV_NONE;
+		break;
+	case OV_DEVIATION:
+		k = ui_field_key(dev_stage == 0 ? &dev_who : &dev_what, ch);
+		if (k < 0) {
+			ov = OV_NONE;
+			break;
+		}
+		if (k == 0)
+			break;
+		if (dev_stage == 0) {
+			if (dev_who.len > 0 && rd_printable_utf8(dev_who.buf,
+			    dev_who.len, 0) == CK_OK && dev_who.len <= ROSTER_NAME_MAX)
+				dev_stage = 1;
+			break;
+		}
+		if (dev_what.len == 0 ||
+		    rd_printable_utf8(dev_what.buf, dev_what.len, 0) != CK_OK)
+			break;
+		d = json_pack("{s:s}", "text", dev_what.buf);
+		if (d == NULL || ui_record("deviation", dev_who.buf, d) != CK_OK) {
+			ui_say(1, "The deviation could not be recorded");
+		} else {
+			ui.deviations++;
+			ui_say(0, "Deviation %u recorded%s.", ui.deviations,
+			    ui.s != NULL ? " in the transcript" :
+			    " (it goes into the transcript when the ceremony begins)");
+		}
+		ov = OV_NONE;
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+open_deviation(void)
+{
+	ui_field_clear(&dev_who);
+	ui_field_clear(&dev_what);
+	dev_stage = 0;
+	ov = OV_DEVIATION;
+}
+
+/* The one place that reads keys. */
+static void
+dispatch(void)
+{
+	time_t last = time(NULL);
+	int ch;
+
+	timeout(UI_TICK_MS);
+	while (!quitting) {
+		ui_redraw();
+		ch = getch();
+		if (ch == ERR) {
+			if (ov != OV_LOCK && ui.relock_secs > 0 &&
+			    time(NULL) - last >= (time_t)ui.relock_secs) {
+				if (ui.secret != NULL)
+					ui_field_clear(ui.secret);
+				ov = OV_LOCK;
+			}
+			if (ov == OV_NONE && screens[current]->tick != NULL)
+				screens[current]->tick();
+			continue;
+		}
+		last = time(NULL);
+		if (ch == KEY_RESIZE) {
+			clear();
+			continue;
+		}
+		if (ov != OV_NONE) {
+			overlay_key(ch);
+			continue;
+		}
+		if (ch == KEY_F(1) || (ch == '?' && !ui.typing)) {
+			ov = OV_HELP;
+			continue;
+		}
+		if (ch == KEY_F(2) || ch == UI_KEY_DEVIATION) {
+			open_deviation();
+			continue;
+		}
+		if (ch == UI_KEY_QUIT || ch == KEY_F(10)) {
+			ov = OV_QUIT;
+			continue;
+		}
+		ui.status[0] = '\0';
+		screens[current]->key(ch);
+	}
+}
+
+int
+ui_run(void)
+{
+	if (ui_field_init(&dev_who, 0) != CK_OK ||
+	    ui_field_init(&dev_what, 0) != CK_OK)
+		ui_fatal("out of memory");
+	if (ui.relock_secs == 0)
+		ui.relock_secs = UI_RELOCK_SECS;
+	setlocale(LC_ALL, "");
+	if (initscr() == NULL)
+		ui_fatal("cannot start the terminal UI");
+	curses_on = 1;
+	/* raw: Ctrl-C and Ctrl-Z are keys here, not a way out mid-ceremony. */
+	raw();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	if (LINES < UI_ROWS || COLS < UI_COLS)
+		ui_fatal("the terminal is %dx%d; conclave needs at least %dx%d",
+		    COLS, LINES, UI_COLS, UI_ROWS);
+	ui_goto(UI_SCR_START);
+	dispatch();
+	endwin();
+	curses_on = 0;
+	wipe_all();
+	return 0;
+}

@@ -1,0 +1,167 @@
+/*
+ * The guided ncurses application (`conclave` without a subcommand, or
+ * `conclave ui`): what key holders and witnesses see in the room.
+ *
+ * One module per screen (ui/scr_*.c), each with X_init (entering the
+ * screen), X_draw and X_key (one key; the dispatcher has already handled
+ * help, deviations and the lock), and an optional X_tick (called about
+ * four times a second while no key arrives: polling the exchange folder).
+ * ui.c owns getch(), KEY_RESIZE, the frame every screen is drawn in (the
+ * REHEARSAL banner, title, status line, key hints), the overlays (help,
+ * deviation, lock) and the one fatal path, which calls endwin() first.
+ *
+ * The screens add no ceremony logic: they call the engine
+ * (ceremony/init.h) and show what it returns. Everything untrusted (names
+ * from key files and file names, server fields) goes through
+ * rd_printable_utf8 before it is drawn (ui_safe).
+ */
+#ifndef CONCLAVE_UI_H
+#define CONCLAVE_UI_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "ceremony/roster.h"
+#include "ceremony/session.h"
+#include "crypto/pgp.h"
+
+#define UI_COLS		80	/* every screen is laid out for 80x24 */
+#define UI_ROWS		24
+#define UI_TOP		3	/* first content row */
+#define UI_BOTTOM	21	/* last content row */
+#define UI_RELOCK_SECS	300	/* default inactivity relock */
+#define UI_TICK_MS	250
+#define UI_FIELD_MAX	256	/* names, paths, free text */
+#define UI_MAX_PENDING	64	/* records made before the ceremony exists */
+#define UI_MAX_KEYFILES	64
+
+/* Control keys that work on every terminal (TERM=linux, xterm, tmux). */
+#define UI_CTRL(c)	((c) & 0x1f)
+#define UI_KEY_DEVIATION	UI_CTRL('e')
+#define UI_KEY_QUIT		UI_CTRL('q')
+
+enum ui_screen_id {
+	UI_SCR_START,
+	UI_SCR_ROSTER,
+	UI_SCR_QUORUM,
+	UI_SCR_FPR,
+	UI_SCR_BEGIN,
+	UI_SCR_RESULT,
+	UI_SCR_HANDOUT,
+	UI_SCR_REVIEW,
+	UI_SCR_CLOSE,
+	UI_SCR_SUMMARY,
+	UI_NSCREENS,
+};
+
+struct ui_screen {
+	const char *title;
+	const char *help;	/* shown by F1 / ? */
+	void (*init)(void);
+	void (*draw)(void);
+	void (*key)(int ch);
+	void (*tick)(void);	/* may be NULL */
+};
+
+/* A line of input; masked fields live in secmem and are never drawn. */
+struct ui_field {
+	char *buf;		/* UI_FIELD_MAX + 1 bytes */
+	size_t len;
+	int masked;
+};
+
+struct ui_pending {
+	char event[32];
+	char actor[ROSTER_NAME_MAX + 1];
+	json_t *details;
+};
+
+/* The one ceremony this process runs, shared by the screens. */
+struct ui_ctx {
+	const char *state_dir;
+	const char *exchange;
+	const char *keys_dir;	/* where the roster's key files are */
+	const char *sticks_dir;	/* holders' sticks as folders (rehearsal) */
+	const char *gnupg_base;
+	int rehearsal;
+	unsigned relock_secs;
+	struct pgp_home *home;
+	struct roster *roster;
+	unsigned threshold;
+	int recovery;
+	struct session *s;	/* NULL until the ceremony has begun */
+	int closed;		/* the transcript is closed and signed */
+	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* its head hash, once closed */
+	unsigned handed_out;
+	unsigned deviations;
+	struct ui_pending pending[UI_MAX_PENDING];
+	size_t npending;
+	int typing;		/* a field has the keys: '?' is text, not help */
+	struct ui_field *secret;	/* a masked field open now: wiped on relock */
+	char status[UI_FIELD_MAX];	/* one-line message under the content */
+	int status_bad;
+};
+
+extern struct ui_ctx ui;
+
+/* The whole application; returns the exit status. */
+int ui_run(void);
+
+void ui_goto(enum ui_screen_id id);
+void ui_quit(void);
+/*
+ * 1 when the exchange folder holds the ceremony's next envelope (the one
+ * the engine would read now), 0 when not yet. Only looks: the engine
+ * reads and checks it.
+ */
+int ui_envelope_waiting(void);
+/*
+ * A secret key file in folder (a holder's or witness's stick): the first
+ * *.sec.asc or *.sec.gpg by name, malloc'd path in *out; CK_ERR_NOT_FOUND.
+ */
+int ui_find_secret_key(const char *folder, char **out);
+/* ui.sticks_dir/name, or "" without --sticks (malloc'd, or NULL). */
+char *ui_stick_path(const char *name);
+/* Screen-switch for the screens' own sub-states: redraw now. */
+void ui_redraw(void);
+
+/* Frame and text helpers (clipped to the content rows). */
+void ui_text(int y, int x, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Word-wrapped paragraph from row y; returns the next free row. */
+int ui_para(int y, const char *text);
+void ui_bold(int y, int x, const char *text);
+void ui_hints(const char *hints);
+void ui_progress(int y, const char *what, unsigned done, unsigned total);
+void ui_say(int bad, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An engine error on the status line: its message and CK_ERR_ name. */
+void ui_say_err(const char *what, int err, const char *why);
+
+/* text if it is printable UTF-8, else a placeholder (never raw bytes). */
+const char *ui_safe(const char *text);
+
+/* Fields. ui_field_key: 1 = Enter, 0 = consumed, -1 = Escape. */
+int ui_field_init(struct ui_field *f, int masked);
+void ui_field_set(struct ui_field *f, const char *text);
+void ui_field_clear(struct ui_field *f);	/* wipes */
+void ui_field_free(struct ui_field *f);
+int ui_field_key(struct ui_field *f, int ch);
+void ui_field_draw(int y, int x, int width, const struct ui_field *f);
+
+/*
+ * Put an event on the record: into the transcript once the ceremony
+ * exists, else queued until it does (ui_flush_pending after init_begin).
+ * details is taken over (may be NULL).
+ */
+int ui_record(const char *event, const char *actor, json_t *details);
+int ui_flush_pending(void);
+
+/* Restore the terminal, wipe what we hold, print why, exit 1. */
+void ui_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* The screens (ui/scr_*.c). */
+extern const struct ui_screen scr_start, scr_roster, scr_quorum, scr_fpr,
+    scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary;
+
+#endif
