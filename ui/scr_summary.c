@@ -15,8 +15,6 @@
 #include "crypto/words.h"
 #include "ui/ui.h"
 
-#define HEAD_WORDS	8	/* bytes of the head shown as words */
-
 static struct ui_field passf;
 static size_t wi;		/* witness signing now (roster index) */
 static int signing;
@@ -35,11 +33,11 @@ summary_init(void)
 static void
 summary_draw(void)
 {
-	char hex[2 * TRANSCRIPT_HASH_BYTES + 1], words[WORDS_TEXT_MAX(HEAD_WORDS)];
+	char hex[2 * TRANSCRIPT_HASH_BYTES + 1], words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
 	int y = UI_TOP;
 
 	if (codec_hex_encode(ui.head, sizeof(ui.head), hex, sizeof(hex)) != CK_OK ||
-	    words_encode(ui.head, HEAD_WORDS, words, sizeof(words)) != CK_OK)
+	    transcript_head_words(ui.head, words, sizeof(words)) != CK_OK)
 		hex[0] = words[0] = '\0';
 	ui_text(y++, 2, "Ceremony closed. The initial root token is revoked.");
 	ui_text(y++, 2, "%u of %zu shares handed out and proven; %u deviations.",

@@ -60,7 +60,7 @@ step "Begin the init ceremony? Type y to begin." begin-confirm
 ui_keys y
 step "Ceremony key" begun
 check "the init request is on the exchange stick" \
-    sh -c "ls '$C'/x/*/000001-init-request.env"
+    sh -c "ls '$C'/x/*/000001-init-request.env >/dev/null"
 check "bridge init answers it and waits for the root token" \
     bridge_init_start "$C" "$(bao_addr s1)"
 ui_keys Enter
@@ -107,7 +107,13 @@ echo "# UI init ceremony (with the unseal and gpg in between): $((SECONDS - star
 
 T=$C/state/transcript.jsonl
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
+check_output "conclave verify checks the ceremony: 3 of 3 proven, root token revoked" \
+    '3 of 3 shares handed out with a decrypt proof, threshold 2, initial root token revoked' \
+    "$CONCLAVE" verify "$T"
 check "stock minisign verifies it" minisign -Vm "$T" -p "$T.pub" -q
+hw=$("$CONCLAVE" verify "$T" | sed -n 's/^  //p' | tail -n 1)
+check_output "the summary shows the head words conclave verify prints" "$hw" \
+    sh -c "tr -s ' \n' '  ' <'$UI_SNAPS/29-summary.txt'"
 check_output "the deviation is in the transcript" \
     '"type":"deviation".*"actor":"walt".*10 minutes late' cat "$T"
 check_output "the witness's confirmation is in the transcript" \
