@@ -61,7 +61,7 @@ UNIT_HELPERS := $(call obj,$(sort $(wildcard tests/unit/helper_*.c)))
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal all check check-unit check-sanitize fuzz-smoke bench-qr install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-sanitize fuzz-smoke bench-qr install clean bootstrap
 .PHONY: image image-test image-repro
 
 all: $(BUILD)/conclave $(BUILD)/conclave-bridge
@@ -95,6 +95,11 @@ rehearsal:
 
 bootstrap:
 	@scripts/bootstrap
+
+# A rehearsal: local OpenBao, throwaway demo keys, appliance and bridge
+# side by side in tmux; leaving tmux stops everything (scripts/demo).
+demo: bootstrap all
+	@scripts/demo
 
 # Every suite; ends with one "N passed, N failed" line over all of them.
 check: bootstrap all $(UNIT_BIN) $(TOOL_BIN)

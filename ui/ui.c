@@ -507,6 +507,14 @@ ui_redraw(void)
 {
 	const struct ui_screen *sc = screens[current];
 
+	if (LINES < UI_ROWS || COLS < UI_COLS) {
+		/* Nothing of the ceremony on a screen that cannot show it whole. */
+		erase();
+		mvaddnstr(0, 0, "conclave needs a terminal of at least 80x24.", COLS);
+		mvaddnstr(1, 0, "Make this one larger (tmux: Ctrl-b z).", COLS);
+		refresh();
+		return;
+	}
 	hints_text = "";
 	draw_frame(sc);
 	sc->draw();
@@ -622,6 +630,8 @@ dispatch(void)
 			clear();
 			continue;
 		}
+		if (LINES < UI_ROWS || COLS < UI_COLS)
+			continue;	/* keys wait until the screen fits */
 		if (ov != OV_NONE) {
 			overlay_key(ch);
 			continue;
@@ -660,9 +670,6 @@ ui_run(void)
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	if (LINES < UI_ROWS || COLS < UI_COLS)
-		ui_fatal("the terminal is %dx%d; conclave needs at least %dx%d",
-		    COLS, LINES, UI_COLS, UI_ROWS);
 	ui_goto(UI_SCR_START);
 	dispatch();
 	endwin();

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# `make demo`'s script, detached: it starts OpenBao and the tmux session
+# (appliance left, bridge right), an init ceremony can be driven through
+# both panes to the summary, and --stop leaves nothing running.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/uidrive.sh"
+
+export DEMO_TMUX_SOCKET=$UI_SOCKET
+name=$("$TOP/scripts/demo" --detach)
+check_output "scripts/demo --detach prints the session's name" '^conclave-demo-' echo "$name"
+on_exit "'$TOP/scripts/demo' --stop '$name'"
+dir=$(uitmux show-environment -t "$name" CONCLAVE_DEMO_DIR | sed 's/^[^=]*=//')
+pid=$(cat "$dir/bao/demo/pid")
+check "the demo's OpenBao runs" kill -0 "$pid"
+start=$SECONDS
+
+UI_TARGET=$name:rehearsal.1
+check "the bridge pane waits for the init request" ui_wait "Waiting for the appliance's init request"
+UI_TARGET=$name:rehearsal.0
+check "the appliance pane shows the REHEARSAL banner" ui_wait "REHEARSAL"
+ui_keys Enter
+check "the demo roster: 3 holders, an operator, a witness" \
+    ui_wait "3 holders, 1 operator, 1 witnesses"
+ui_keys Enter
+check "quorum" ui_wait "How many of them are needed"
+ui_keys Enter
+for k in 1 2 3 4 5; do ui_wait "Key $k of 5" >/dev/null && ui_keys y; done
+check "begin" ui_wait "Type y to begin."
+ui_keys y
+check "the ceremony key is shown" ui_wait "Ceremony key"
+ui_keys Enter
+check "the bridge's init result is accepted" ui_wait "Init result accepted." 60
+ui_keys Enter
+for n in alice bob carol; do
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_wait "Holder's stick (folder):" >/dev/null && ui_keys Enter
+	ui_wait "passphrase of your key file" >/dev/null
+	ui_type "$(cat "$TOP/tests/vectors/keys/passphrase.txt")"; ui_keys Enter
+	check "$n's share handed out and proven" ui_wait "is on $n's stick and proven" 60
+	ui_keys Enter
+done
+check "review" ui_wait "does this match what you saw?"
+ui_keys y
+ui_wait "Every witness has answered" >/dev/null && ui_keys Enter
+check "waiting for the closing result" ui_wait "Waiting for the closing result"
+UI_TARGET=$name:rehearsal.1
+check "the bridge pane asks the operator" ui_wait "press Enter here"
+ui_keys Enter
+check "the bridge revokes the root token" ui_wait "revoked" 60
+UI_TARGET=$name:rehearsal.0
+check "the appliance closes the ceremony" \
+    ui_wait "Ceremony closed. The initial root token is revoked." 60
+echo "# init through make demo's panes: $((SECONDS - start)) s"
+check_output "the demo's transcript verifies" '^OK' \
+    "$CONCLAVE" verify "$dir/state/transcript.jsonl"
+
+"$TOP/scripts/demo" --stop "$name"
+check_fails "--stop ends the tmux session" uitmux has-session -t "$name" 2>/dev/null
+check_fails "--stop stops the demo's OpenBao" kill -0 "$pid"
+check_fails "--stop removes the demo folder" test -e "$dir"
+finish
