@@ -56,6 +56,11 @@ close_tick(void)
 		return;
 	}
 	ui.closed = 1;
+	snprintf(ui.outcome[0], sizeof(ui.outcome[0]),
+	    "Ceremony closed. The initial root token is revoked.");
+	snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
+	    "%u of %zu shares handed out and proven; %u deviations.",
+	    ui.handed_out, ui.roster->n_holders, ui.deviations);
 	ui_goto(UI_SCR_SUMMARY);
 }
 

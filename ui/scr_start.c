@@ -10,15 +10,17 @@ struct choice {
 	const char *label;
 	const char *what;
 	int available;
+	enum ui_screen_id first;	/* the ceremony's first screen */
 };
 
 static const struct choice choices[] = {
 	{ "Initialise a cluster (init)",
 	  "New Vault/OpenBao cluster: unseal or recovery shares encrypted to "
-	  "each holder's OpenPGP key, handed out one holder at a time.", 1 },
-	{ "Unseal", "not in this build yet", 0 },
-	{ "Rekey (rotate the shares)", "not in this build yet", 0 },
-	{ "Regenerate a root token", "not in this build yet", 0 },
+	  "each holder's OpenPGP key, handed out one holder at a time.", 1,
+	  UI_SCR_ROSTER },
+	{ "Unseal", "not in this build yet", 0, UI_SCR_START },
+	{ "Rekey (rotate the shares)", "not in this build yet", 0, UI_SCR_START },
+	{ "Regenerate a root token", "not in this build yet", 0, UI_SCR_START },
 };
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
 
@@ -64,7 +66,7 @@ start_key(int ch)
 		if (!choices[sel].available)
 			ui_say(1, "%s is not in this build yet.", choices[sel].label);
 		else
-			ui_goto(UI_SCR_ROSTER);
+			ui_goto(choices[sel].first);
 	}
 }
 

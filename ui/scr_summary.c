@@ -39,9 +39,8 @@ summary_draw(void)
 	if (codec_hex_encode(ui.head, sizeof(ui.head), hex, sizeof(hex)) != CK_OK ||
 	    transcript_head_words(ui.head, words, sizeof(words)) != CK_OK)
 		hex[0] = words[0] = '\0';
-	ui_text(y++, 2, "Ceremony closed. The initial root token is revoked.");
-	ui_text(y++, 2, "%u of %zu shares handed out and proven; %u deviations.",
-	    ui.handed_out, ui.roster->n_holders, ui.deviations);
+	ui_text(y++, 2, "%s", ui.outcome[0]);
+	ui_text(y++, 2, "%s", ui.outcome[1]);
 	y++;
 	ui_text(y++, 2, "Transcript head %.32s", hex);
 	ui_text(y++, 2, "                %s", hex + 32);
@@ -60,7 +59,8 @@ summary_draw(void)
 		ui_field_draw(y + 2, 2, 40, &passf);
 		ui_hints("Enter sign  Esc cancel");
 	} else {
-		ui_hints("s witness signs with their key file  q finish");
+		ui_hints(ui.roster != NULL ?
+		    "s witness signs with their key file  q finish" : "q finish");
 	}
 }
 
@@ -70,7 +70,7 @@ next_signer(void)
 {
 	char *stick;
 
-	for (; wi < ui.roster->n; wi++) {
+	for (; ui.roster != NULL && wi < ui.roster->n; wi++) {
 		if (ui.roster->m[wi].role != ROSTER_WITNESS)
 			continue;
 		if ((stick = ui_stick_path(ui.roster->m[wi].name)) == NULL)
@@ -122,7 +122,7 @@ summary_key(int ch)
 	if (!signing) {
 		if (ch == 'q' || ch == 'Q') {
 			ui_quit();
-		} else if (ch == 's' || ch == 'S') {
+		} else if (ui.roster != NULL && (ch == 's' || ch == 'S')) {
 			if (!next_signer()) {
 				wi = 0;
 				ui_say(1, "No witness has a key file (*.sec.asc) on "

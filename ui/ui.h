@@ -93,6 +93,7 @@ struct ui_ctx {
 	struct session *s;	/* NULL until the ceremony has begun */
 	int closed;		/* the transcript is closed and signed */
 	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* its head hash, once closed */
+	char outcome[2][UI_COLS];	/* the summary's first lines */
 	unsigned handed_out;
 	unsigned deviations;
 	struct ui_pending pending[UI_MAX_PENDING];
