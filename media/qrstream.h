@@ -14,7 +14,7 @@
 #include "media/fountain.h"
 #include "media/qr.h"
 
-#define QRS_DEFAULT_FRAGMENT 500	/* payload bytes per frame */
+#define QRS_DEFAULT_FRAGMENT 560	/* payload bytes per frame */
 #define QRS_DEFAULT_ECC QR_ECC_L
 #define QRS_DEFAULT_FPS 8		/* frames shown per second */
 #define QRS_MIN_FPS 1
