@@ -48,6 +48,7 @@ static const struct {
 	{ ENVELOPE_CLOSING_RESULT, "closing-result", ENVELOPE_B_TO_A },
 	{ ENVELOPE_DR_TOKEN_REQUEST, "dr-token-request", ENVELOPE_A_TO_B },
 	{ ENVELOPE_DR_TOKEN_RESULT, "dr-token-result", ENVELOPE_B_TO_A },
+	{ ENVELOPE_UNSEAL_REQUEST, "unseal-request", ENVELOPE_A_TO_B },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 

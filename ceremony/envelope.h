@@ -88,6 +88,7 @@ enum envelope_type {
 	ENVELOPE_CLOSING_RESULT = 0x0c,		/* B -> A */
 	ENVELOPE_DR_TOKEN_REQUEST = 0x0d,	/* A -> B */
 	ENVELOPE_DR_TOKEN_RESULT = 0x0e,	/* B -> A */
+	ENVELOPE_UNSEAL_REQUEST = 0x0f,		/* A -> B */
 };
 
 /* Which side sends a type. */

@@ -40,6 +40,7 @@ enum ck_err {
 	CK_ERR_BAD_SHARE = -45,
 	CK_ERR_DUPLICATE_SHARE = -46,
 	CK_ERR_BAD_PASSPHRASE = -47,
+	CK_ERR_SAS_MISMATCH = -48,
 	/* ceremony binding */
 	CK_ERR_WRONG_CEREMONY = -60,
 	CK_ERR_REPLAY = -61,
@@ -52,6 +53,8 @@ enum ck_err {
 	CK_ERR_WRONG_RECIPIENT = -68,
 	CK_ERR_SEAL_MISMATCH = -69,
 	CK_ERR_INCOMPLETE = -70,
+	CK_ERR_TOO_FEW_SHARES = -71,
+	CK_ERR_SAME_HOLDER = -72,
 	/* media */
 	CK_ERR_SYMLINK = -80,
 	CK_ERR_NOT_REGULAR = -81,
@@ -76,6 +79,7 @@ enum ck_err {
 	CK_ERR_SEALED = -125,
 	CK_ERR_DISABLED_ENDPOINT = -126,
 	CK_ERR_PERMISSION_DENIED = -127,
+	CK_ERR_SHARE_REFUSED = -128,
 	/* optical transport (QR codes and fountain-coded streams) */
 	CK_ERR_QR_NOT_FOUND = -140,
 	CK_ERR_QR_OTHER_MESSAGE = -141,
