@@ -59,13 +59,8 @@ usage(FILE *f)
 static int
 fail(const char *what, int err, const char *detail)
 {
-	fprintf(stderr, "conclave-bridge init: %s: %s (%s)%s%s\n", what,
-	    ck_strerror(err), ck_errname(err),
-	    detail != NULL && detail[0] != '\0' ? ": " : "",
-	    detail != NULL ? detail : "");
-	return 1;
+	return opts_fail("init", what, err, detail);
 }
-
 /* The request's fields, checked before anything reaches the server. */
 static int
 build_request(const json_t *p, json_t **req, int *recovery)

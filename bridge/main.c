@@ -9,6 +9,7 @@
 
 #include "bridge/http.h"
 #include "bridge/ceremony_init.h"
+#include "bridge/ceremony_unseal.h"
 #include "bridge/status.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
@@ -28,6 +29,7 @@ static const struct bridge_command bridge_commands[] = {
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
 	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
 	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
+	{ "unseal", bridge_unseal_main, "unseal every node of a cluster for the appliance's unseal ceremony" },
 };
 
 static int

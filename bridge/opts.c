@@ -4,6 +4,7 @@
  */
 #include "bridge/opts.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,4 +150,14 @@ opts_free(struct bridge_opts *o)
 	for (i = 0; i < o->naddresses; i++)
 		free(o->addresses[i]);
 	o->naddresses = 0;
+}
+
+int
+opts_fail(const char *cmd, const char *what, int err, const char *detail)
+{
+	fprintf(stderr, "conclave-bridge %s: %s: %s (%s)%s%s\n", cmd, what,
+	    ck_strerror(err), ck_errname(err),
+	    detail != NULL && detail[0] != '\0' ? ": " : "",
+	    detail != NULL ? detail : "");
+	return 1;
 }

@@ -111,6 +111,12 @@ int opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
  */
 void opts_warn(const struct bridge_opts *o, FILE *f);
 
+/*
+ * "conclave-bridge CMD: what: error (CK_ERR_...): detail" on stderr;
+ * returns 1 (the commands' exit status for a refusal).
+ */
+int opts_fail(const char *cmd, const char *what, int err, const char *detail);
+
 void opts_free(struct bridge_opts *o);
 
 #endif

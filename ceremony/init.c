@@ -8,7 +8,6 @@
 #include "ceremony/init.h"
 
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,16 +25,6 @@
 #define ACTOR_BRIDGE	"bridge"
 #define SHARE_FILE_MODE	0644	/* encrypted: only the holder's key opens it */
 #define SHARE_HEX_LEN	(2 * SHAMIR_KEY_SHARE_LEN)
-
-static void
-say(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
 
 int
 init_check_quorum(unsigned n, unsigned t)
@@ -258,12 +247,12 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 	if (list == NULL)
 		return CK_ERR_ALLOC;
 	if (!json_is_object(resp) || !json_is_object(json_object_get(p, "server"))) {
-		say(why, whylen, "the result has no server response or identity");
+		session_why(why, whylen, "the result has no server response or identity");
 		r = CK_ERR_FORMAT;
 		goto out;
 	}
 	if (!json_is_array(keys) || json_array_size(keys) != n) {
-		say(why, whylen, "asked for %u %s shares, the server returned %zu",
+		session_why(why, whylen, "asked for %u %s shares, the server returned %zu",
 		    n, is_recovery(s) ? "recovery" : "unseal",
 		    json_is_array(keys) ? json_array_size(keys) : (size_t)0);
 		r = CK_ERR_SHARE_COUNT;
@@ -274,7 +263,7 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 
 		if ((r = check_recipient(json_array_get(keys, k - 1), m,
 		    hash)) != CK_OK) {
-			say(why, whylen, "share %u is not encrypted to %s's key %s",
+			session_why(why, whylen, "share %u is not encrypted to %s's key %s",
 			    k, m->name, m->enc_keyid);
 			goto out;
 		}
@@ -286,7 +275,7 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 	}
 	if ((r = check_recipient(json_object_get(resp, "root_token"), op,
 	    NULL)) != CK_OK) {
-		say(why, whylen, "the root token is not encrypted to the operator "
+		session_why(why, whylen, "the root token is not encrypted to the operator "
 		    "%s's key %s", op->name, op->enc_keyid);
 		goto out;
 	}
@@ -412,6 +401,39 @@ card_ready(struct pgp_home *h, const struct roster_member *m)
 	return r;
 }
 
+int
+init_open_share(struct pgp_home *h, const char *keyfile, const char *passphrase,
+    const uint8_t *msg, size_t len, struct secbuf *plain, uint8_t *x_tag)
+{
+	uint8_t *share = NULL;
+	int r;
+
+	*x_tag = 0;
+	r = keyfile != NULL ?
+	    pgp_decrypt_keyfile(h, keyfile, passphrase, msg, len, plain) :
+	    pgp_decrypt(h, msg, len, passphrase, plain);
+	if (r != CK_OK)
+		goto out;
+	if ((share = secmem_alloc(SHAMIR_KEY_SHARE_LEN)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if (plain->len != SHARE_HEX_LEN) {
+		r = CK_ERR_BAD_SHARE;
+		goto out;
+	}
+	if ((r = shamir_share_from_hex((const char *)plain->p, plain->len,
+	    share)) != CK_OK)
+		goto out;
+	*x_tag = share[SHAMIR_KEY_SHARE_LEN - 1];
+	r = CK_OK;
+out:
+	secmem_free(share);
+	if (r != CK_OK)
+		secbuf_free(plain);
+	return r;
+}
+
 /* Decrypt, check the form, commit; the plaintext never leaves this frame. */
 static int
 prove(struct session *s, struct pgp_home *h, const struct roster_member *m,
@@ -419,29 +441,17 @@ prove(struct session *s, struct pgp_home *h, const struct roster_member *m,
     const char *passphrase, const uint8_t *msg, size_t len, json_t **proof)
 {
 	struct secbuf plain = { 0 };
-	uint8_t *share = NULL, commit[INIT_COMMIT_BYTES];
+	uint8_t commit[INIT_COMMIT_BYTES], x = 0;
 	json_t *c = NULL;
 	int r, dup_x = 0;
 
 	*proof = NULL;
-	if (keyfile != NULL)
-		r = pgp_decrypt_keyfile(h, keyfile, passphrase, msg, len, &plain);
-	else if ((r = card_ready(h, m)) == CK_OK)
-		r = pgp_decrypt(h, msg, len, passphrase, &plain);
-	if (r != CK_OK)
+	if (keyfile == NULL && (r = card_ready(h, m)) != CK_OK)
 		goto out;
-	if ((share = secmem_alloc(SHAMIR_KEY_SHARE_LEN)) == NULL) {
-		r = CK_ERR_ALLOC;
+	if ((r = init_open_share(h, keyfile, passphrase, msg, len, &plain,
+	    &x)) != CK_OK)
 		goto out;
-	}
-	if (plain.len != SHARE_HEX_LEN) {
-		r = CK_ERR_BAD_SHARE;
-		goto out;
-	}
-	if ((r = shamir_share_from_hex((const char *)plain.p, plain.len,
-	    share)) != CK_OK)
-		goto out;
-	(void)proven(s, k, share[SHAMIR_KEY_SHARE_LEN - 1], &dup_x);
+	(void)proven(s, k, x, &dup_x);
 	if (dup_x) {
 		r = CK_ERR_DUPLICATE_SHARE;
 		goto out;
@@ -450,10 +460,9 @@ prove(struct session *s, struct pgp_home *h, const struct roster_member *m,
 	if ((r = hex_string(commit, sizeof(commit), &c)) != CK_OK)
 		goto out;
 	*proof = json_pack("{s:I, s:i, s:o}", "share", (json_int_t)k,
-	    "x_tag", share[SHAMIR_KEY_SHARE_LEN - 1], "commitment", c);
+	    "x_tag", x, "commitment", c);
 	r = *proof != NULL ? CK_OK : CK_ERR_ALLOC;
 out:
-	secmem_free(share);
 	secbuf_free(&plain);
 	return r;
 }
@@ -529,7 +538,7 @@ check_revocation(const json_t *p, char *why, size_t whylen)
 	    json_is_true(json_object_get(p, "lookup_refused")) &&
 	    json_is_string(json_object_get(p, "accessor")))
 		return CK_OK;
-	say(why, whylen, "the bridge does not prove that the root token is revoked");
+	session_why(why, whylen, "the bridge does not prove that the root token is revoked");
 	return CK_ERR_FORMAT;
 }
 

@@ -76,6 +76,19 @@ int init_handout(struct session *s, struct pgp_home *h, unsigned k,
     char **file_out) CK_WUR __attribute__((nonnull(1, 2, 4, 6, 7)));
 
 /*
+ * Decrypt one holder's encrypted share (keyfile: their secret key file;
+ * NULL: a smartcard whose public key h holds and whose card gpg-agent has
+ * learnt, as init_handout prepares it) and check its form: 66 lowercase hex
+ * digits, a valid share (CK_ERR_BAD_SHARE). plain receives the text in
+ * secmem (left empty on failure), *x_tag the share's x coordinate.
+ * Every ceremony that takes shares from holders uses it.
+ */
+int init_open_share(struct pgp_home *h, const char *keyfile,
+    const char *passphrase, const uint8_t *msg, size_t len,
+    struct secbuf *plain, uint8_t *x_tag) CK_WUR
+    __attribute__((nonnull(1, 3, 4, 6, 7)));
+
+/*
  * Take the closing-result (the initial root token revoked, and a lookup
  * with it refused) and close the transcript, signed. Every holder must
  * have had their handout with its proof (CK_ERR_INCOMPLETE).

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -456,4 +457,14 @@ session_read_file(struct session *s, const char *name, size_t max,
     uint8_t **out, size_t *outlen)
 {
 	return file_read(s->dirfd, name, max, out, outlen);
+}
+
+void
+session_why(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
 }

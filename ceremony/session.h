@@ -131,6 +131,13 @@ int session_read_file(struct session *s, const char *name, size_t max,
 char *session_path(const struct session *s, const char *name)
     __attribute__((nonnull));
 
+/*
+ * Put a reason for a refusal into the caller's why buffer (the ceremony
+ * steps' common "why, whylen" out-parameter).
+ */
+void session_why(char *why, size_t whylen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), nonnull(1, 3)));
+
 void session_free(struct session *s);	/* NULL-safe; wipes the key */
 
 #endif

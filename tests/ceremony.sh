@@ -115,3 +115,37 @@ no_share_text() {
 		fi
 	done
 }
+
+# --- quorum ceremonies (unseal, ...) ---
+
+# encrypt_share K HEX: HEX encrypted to holder K's key as binary OpenPGP, the
+# form init's handout writes to a holder's stick, on stdout.
+encrypt_share() {
+	printf '%s' "$2" | gpg --homedir "$(gpg_home_with "pub$1" "$KEYS/holder$1.asc")" \
+	    --batch --quiet --trust-model always --recipient-file "$KEYS/holder$1.asc" \
+	    --encrypt 2>/dev/null
+}
+
+# quorum_bridge_start DIR ARGS...: conclave-bridge ARGS in the background
+# (output in DIR/bridge.out), waiting until its session offer is written.
+quorum_bridge_start() {
+	local dir=$1; shift
+	"$BRIDGE" "$@" >"$dir/bridge.out" 2>&1 &
+	echo $! >"$dir/bridge.pid"
+	on_exit "kill $(cat "$dir/bridge.pid") 2>/dev/null"
+	wait_for sh -c "ls '$dir'/x/*/000002-session-offer.env >/dev/null 2>&1"
+}
+
+# bridge_sas DIR: the five words the bridge showed.
+bridge_sas() {
+	grep -A1 '^Short authentication string' "$1/bridge.out" | tail -n 1 |
+	    sed 's/^ *//'
+}
+
+# wait_envelope DIR SEQ TYPE: until the bridge has written it.
+wait_envelope() {
+	wait_for sh -c "ls '$1'/x/*/$(printf %06d "$2")-$3.env >/dev/null 2>&1"
+}
+
+# bridge_wait DIR: the bridge's exit status.
+bridge_wait() { wait "$(cat "$1/bridge.pid")"; }

@@ -30,7 +30,8 @@
 # Accessors: bao_addr NAME, bao_cacert NAME, bao_log NAME, bao_dir NAME,
 # bao_pid NAME. Helpers over curl+jq: bao_curl NAME ARGS... (adds the CA),
 # bao_seal_status NAME, bao_init NAME SHARES THRESHOLD (writes
-# $(bao_dir NAME)/init.json), bao_unseal NAME KEY..., bao_stop NAME.
+# $(bao_dir NAME)/init.json), bao_unseal NAME KEY..., bao_stop NAME,
+# bao_restart NAME (stop, start again on the same ports and data; sealed).
 #
 # Notes measured on OpenBao 2.6.2: a single node answers sys/seal-status
 # about 0.15 s after exec; `disable_mlock` is not written because 2.6
@@ -106,6 +107,14 @@ bao_stop() {
 		sleep 0.1
 	done
 	kill -9 "$pid" 2>/dev/null || true
+}
+
+# bao_restart NAME: the same server again (same ports, config and data), as
+# after a reboot: it comes back sealed. Waits until it answers.
+bao_restart() {
+	bao_stop "$1"
+	_bao_launch "$1"
+	_bao_wait "$1"
 }
 
 # A random port below Linux's ephemeral range (32768 and up by default), so

@@ -158,24 +158,36 @@ parse_args(int argc, char **argv, struct init_args *a)
 	return 0;
 }
 
-static const char *
-gnupg_base(const struct init_args *a)
+const char *
+cmd_gnupg_base(const char *opt)
 {
 	const char *t = getenv("TMPDIR");
 
-	if (a->gnupg_base != NULL)
-		return a->gnupg_base;
+	if (opt != NULL)
+		return opt;
 	return t != NULL && t[0] != '\0' ? t : "/tmp";
+}
+
+static const char *
+gnupg_base(const struct init_args *a)
+{
+	return cmd_gnupg_base(a->gnupg_base);
+}
+
+int
+cmd_refuse(const char *cmd, const char *step, int err, const char *why)
+{
+	fprintf(stderr, "conclave %s %s: %s (%s)\n", cmd, step, ck_strerror(err),
+	    ck_errname(err));
+	if (why != NULL && why[0] != '\0')
+		fprintf(stderr, "  %s\n", why);
+	return 1;
 }
 
 static int
 refuse(const char *step, int err, const char *why)
 {
-	fprintf(stderr, "conclave init %s: %s (%s)\n", step, ck_strerror(err),
-	    ck_errname(err));
-	if (why != NULL && why[0] != '\0')
-		fprintf(stderr, "  %s\n", why);
-	return 1;
+	return cmd_refuse("init", step, err, why);
 }
 
 static void
@@ -238,8 +250,8 @@ out:
 	return r;
 }
 
-static void
-print_ceremony_key(const struct session *s)
+void
+cmd_print_ceremony_key(const struct session *s)
 {
 	struct minisig_pubkey pk;
 	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
@@ -251,15 +263,16 @@ print_ceremony_key(const struct session *s)
 	printf("Ceremony %s\nCeremony key %s\n  %s\n", s->id_hex, id, words);
 }
 
-static int
-load_prev(const char *path, uint8_t head[TRANSCRIPT_HASH_BYTES])
+int
+cmd_load_prev(const char *step, const char *path,
+    uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
 	struct transcript_report rep;
 	int r;
 
 	if ((r = transcript_verify(path, NULL, &rep)) != CK_OK) {
-		fprintf(stderr, "conclave init begin: previous transcript %s does "
-		    "not verify: %s (%s)\n", path, ck_strerror(r), rep.reason);
+		fprintf(stderr, "conclave %s: previous transcript %s does "
+		    "not verify: %s (%s)\n", step, path, ck_strerror(r), rep.reason);
 		return r;
 	}
 	memcpy(head, rep.head, TRANSCRIPT_HASH_BYTES);
@@ -277,7 +290,7 @@ step_begin(const struct init_args *a)
 
 	if (a->exchange == NULL || a->threshold == 0)
 		return usage(stderr);
-	if (a->previous != NULL && load_prev(a->previous, prev) != CK_OK)
+	if (a->previous != NULL && cmd_load_prev("init begin", a->previous, prev) != CK_OK)
 		return 1;
 	if ((r = build_roster(a, &ro)) != CK_OK)
 		return 1;
@@ -298,7 +311,7 @@ step_begin(const struct init_args *a)
 		roster_free(ro);
 		return refuse("begin", r, r == CK_ERR_QUORUM ? why : NULL);
 	}
-	print_ceremony_key(s);
+	cmd_print_ceremony_key(s);
 	printf("\nRoster (each holder reads their fingerprint words aloud):\n");
 	for (i = 0; i < ro->n; i++)
 		print_member(&ro->m[i]);

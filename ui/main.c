@@ -12,6 +12,7 @@
 #include "cli/qr_cmd.h"
 #include "ui/cmd_init.h"
 #include "ui/cmd_ui.h"
+#include "ui/cmd_unseal.h"
 #include "ui/cmd_verify.h"
 
 struct command {
@@ -26,6 +27,7 @@ static const struct command commands[] = {
 	{ "help", NULL, "show this help" },
 	{ "init", cmd_init_main, "initialise a cluster: begin, accept, handout, close" },
 	{ "ui", cmd_ui_main, "the guided ceremony (the default without a command)" },
+	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },

@@ -1,0 +1,126 @@
+/*
+ * One quorum ceremony session, bridge side (see bsession.h).
+ *
+ * Limits: envelopes as courier_receive bounds them; a wait polls the
+ * exchange folder every POLL_MS milliseconds.
+ */
+#include "bridge/bsession.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "ceremony/courier.h"
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+
+#define POLL_MS	200
+
+int
+bsession_open(struct bsession *b, const char *exchange, const char *ceremony,
+    enum envelope_type want, struct envelope *req)
+{
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	if (ceremony != NULL)
+		r = envelope_ceremony_id_parse(ceremony, strlen(ceremony), b->id);
+	else
+		r = courier_find_ceremony(exchange, want, b->id);
+	if (r != CK_OK)
+		return r;
+	envelope_ceremony_id_hex(b->id, b->id_hex);
+	if ((r = exch_open(exchange, b->id, 0, &b->x)) != CK_OK)
+		return r;
+	if ((r = courier_receive(b->x, b->id, NULL, 0, want, req)) != CK_OK)
+		return r;
+	memcpy(b->appliance_pk, req->signer_pk, sizeof(b->appliance_pk));
+	b->last_seq = req->seq;
+	if ((b->sk = secmem_alloc(ENVELOPE_SK_BYTES)) == NULL ||
+	    crypto_sign_keypair(b->pk, b->sk) != 0)
+		return CK_ERR_ALLOC;
+	return sealbox_keypair(b->box_pk, &b->box_sk);
+}
+
+int
+bsession_sas(const struct bsession *b, char sas[BSESSION_SAS_MAX])
+{
+	return words_sas(b->appliance_pk, b->box_pk, b->id, WORDS_SAS_DEFAULT,
+	    sas, BSESSION_SAS_MAX);
+}
+
+void
+bsession_nonce(char out[2 * BSESSION_NONCE_BYTES + 1])
+{
+	uint8_t n[BSESSION_NONCE_BYTES];
+
+	randombytes_buf(n, sizeof(n));
+	/* Cannot fail: the buffer is sized for it. */
+	if (codec_hex_encode(n, sizeof(n), out, 2 * BSESSION_NONCE_BYTES + 1) !=
+	    CK_OK)
+		out[0] = '\0';
+}
+
+void
+bsession_box_pk_hex(const struct bsession *b, char out[2 * SEALBOX_PK_LEN + 1])
+{
+	if (codec_hex_encode(b->box_pk, sizeof(b->box_pk), out,
+	    2 * SEALBOX_PK_LEN + 1) != CK_OK)
+		out[0] = '\0';
+}
+
+int
+bsession_send(struct bsession *b, enum envelope_type type,
+    const json_t *payload)
+{
+	int r;
+
+	if ((r = courier_send(b->x, type, b->id, b->last_seq + 1, payload, b->sk,
+	    NULL)) != CK_OK)
+		return r;
+	b->last_seq++;
+	return CK_OK;
+}
+
+int
+bsession_wait(struct bsession *b, enum envelope_type want,
+    enum envelope_type want2, unsigned timeout_s, struct envelope *env)
+{
+	struct timespec pause = { 0, POLL_MS * 1000000L };
+	time_t deadline = time(NULL) + (time_t)timeout_s;
+	int r;
+
+	for (;;) {
+		r = courier_receive(b->x, b->id, b->appliance_pk, b->last_seq, want,
+		    env);
+		if (r == CK_ERR_BAD_TYPE && want2 != 0)
+			r = courier_receive(b->x, b->id, b->appliance_pk,
+			    b->last_seq, want2, env);
+		if (r == CK_OK) {
+			b->last_seq = env->seq;
+			return CK_OK;
+		}
+		if (r != CK_ERR_NOT_FOUND || time(NULL) >= deadline)
+			return r;
+		nanosleep(&pause, NULL);
+	}
+}
+
+int
+bsession_open_share(const struct bsession *b, uint64_t seq, const char *nonce,
+    const char *b64, char **share, size_t *len)
+{
+	return sealed_open(b->box_pk, b->box_sk, b->id, seq, nonce, b64, share,
+	    len);
+}
+
+void
+bsession_free(struct bsession *b)
+{
+	exch_close(b->x);
+	secmem_free(b->sk);
+	secmem_free(b->box_sk);
+	memset(b, 0, sizeof(*b));
+}

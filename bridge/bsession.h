@@ -1,0 +1,86 @@
+/*
+ * The bridge's side of one quorum ceremony session (DESIGN §5,
+ * docs/ceremonies.md): the appliance's opening request read from the
+ * exchange folder (its ceremony key pinned from it), a fresh session key
+ * pair held only in this process's locked memory (Ed25519 to sign
+ * envelopes, X25519 that shares are sealed to), the short authentication
+ * string, and envelopes sent and awaited with every binding check.
+ */
+#ifndef CONCLAVE_BSESSION_H
+#define CONCLAVE_BSESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ceremony/envelope.h"
+#include "ceremony/sealed.h"
+#include "crypto/reader.h"
+#include "crypto/words.h"
+#include "media/exchange.h"
+
+#define BSESSION_SAS_MAX	WORDS_TEXT_MAX(WORDS_SAS_DEFAULT)
+/* The bridge's own nonce for ceremonies without a server nonce (unseal). */
+#define BSESSION_NONCE_BYTES	16
+
+struct bsession {
+	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
+	char id_hex[ENVELOPE_CEREMONY_ID_HEX + 1];
+	struct exch_dir *x;
+	uint8_t appliance_pk[ENVELOPE_PK_BYTES];
+	unsigned char *sk;		/* Ed25519 signing key, secmem */
+	uint8_t pk[ENVELOPE_PK_BYTES];
+	uint8_t *box_sk;		/* X25519 sealing key, secmem */
+	uint8_t box_pk[SEALBOX_PK_LEN];
+	uint64_t last_seq;
+};
+
+/*
+ * Open the ceremony under exchange (ceremony: its id in hex, or NULL to
+ * find the one folder waiting with an envelope of type want at seq 1),
+ * take that request (every check of courier_receive; its signer becomes
+ * the pinned appliance key) into *req, and make the session keys.
+ */
+int bsession_open(struct bsession *b, const char *exchange,
+    const char *ceremony, enum envelope_type want, struct envelope *req)
+    CK_WUR __attribute__((nonnull(1, 2, 5)));
+
+/* The 5 words both screens show (appliance key, box key, ceremony id). */
+int bsession_sas(const struct bsession *b, char sas[BSESSION_SAS_MAX]) CK_WUR
+    __attribute__((nonnull));
+
+/* A fresh random nonce as hex (2 * BSESSION_NONCE_BYTES + NUL). */
+void bsession_nonce(char out[2 * BSESSION_NONCE_BYTES + 1])
+    __attribute__((nonnull));
+
+/* The box public key as 64 hex digits plus NUL. */
+void bsession_box_pk_hex(const struct bsession *b,
+    char out[2 * SEALBOX_PK_LEN + 1]) __attribute__((nonnull));
+
+/* Sign and write payload as the next envelope. */
+int bsession_send(struct bsession *b, enum envelope_type type,
+    const json_t *payload) CK_WUR __attribute__((nonnull));
+
+/*
+ * Wait up to timeout_s seconds for the next envelope from the appliance,
+ * of type want or (when want2 is not 0) want2. CK_ERR_NOT_FOUND on
+ * timeout; any binding error of courier_receive as it is.
+ */
+int bsession_wait(struct bsession *b, enum envelope_type want,
+    enum envelope_type want2, unsigned timeout_s, struct envelope *env)
+    CK_WUR __attribute__((nonnull));
+
+/*
+ * Open one sealed share carried by the envelope of sequence seq, bound to
+ * nonce (sealed_open's checks and errors); secmem_free *share right
+ * after its one request.
+ */
+int bsession_open_share(const struct bsession *b, uint64_t seq,
+    const char *nonce, const char *b64, char **share, size_t *len) CK_WUR
+    __attribute__((nonnull));
+
+/* Wipe the keys, close the folder. NULL-safe fields. */
+void bsession_free(struct bsession *b) __attribute__((nonnull));
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * Steps shared by the quorum ceremonies, appliance side (see quorum.h).
+ *
+ * Limits: the offer is the envelope's payload (bounded and strictly parsed
+ * by envelope_parse); box_pk exactly 64 hex digits; nonce
+ * 1..SEALED_NONCE_MAX printable ASCII; threshold 1..QUORUM_MAX_SHARES;
+ * holder names 1..ROSTER_NAME_MAX bytes of printable UTF-8.
+ */
+#include "ceremony/quorum.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ceremony/init.h"
+#include "ceremony/roster.h"
+#include "ceremony/sealed.h"
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+
+static int
+printable_ascii(const char *v, size_t max)
+{
+	size_t i, n = v != NULL ? strlen(v) : 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (v[i] < 0x21 || v[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/* The offer's fields this side relies on. */
+static int
+parse_offer(const struct session *s, const json_t *p,
+    uint8_t box_pk[SEALBOX_PK_LEN], char *why, size_t whylen)
+{
+	const char *kind = json_string_value(json_object_get(p, "kind"));
+	const char *pk = json_string_value(json_object_get(p, "box_pk"));
+	const char *nonce = json_string_value(json_object_get(p, "nonce"));
+	const json_t *t = json_object_get(p, "threshold");
+
+	if (kind == NULL || strcmp(kind, json_string_value(json_object_get(
+	    s->state, "kind"))) != 0) {
+		session_why(why, whylen, "the offer is for another kind of ceremony");
+		return CK_ERR_FORMAT;
+	}
+	if (pk == NULL || codec_hex_decode_exact(pk, strlen(pk), box_pk,
+	    SEALBOX_PK_LEN) != CK_OK) {
+		session_why(why, whylen, "the offer has no usable session key");
+		return CK_ERR_FORMAT;
+	}
+	if (!printable_ascii(nonce, SEALED_NONCE_MAX)) {
+		session_why(why, whylen, "the offer has no usable nonce");
+		return CK_ERR_FORMAT;
+	}
+	if (!json_is_integer(t) || json_integer_value(t) < 1 ||
+	    json_integer_value(t) > QUORUM_MAX_SHARES) {
+		session_why(why, whylen, "the offer has no usable threshold");
+		return CK_ERR_FORMAT;
+	}
+	return CK_OK;
+}
+
+int
+quorum_accept_offer(struct session *s, const char *want_phase,
+    const char *confirm, const char *witness, char sas[QUORUM_SAS_MAX],
+    json_t **offer, char *why, size_t whylen)
+{
+	struct envelope env = { 0 };
+	uint8_t box_pk[SEALBOX_PK_LEN];
+	json_t *details = NULL, *o = NULL, *p;
+	int r;
+
+	why[0] = '\0';
+	sas[0] = '\0';
+	if (offer != NULL)
+		*offer = NULL;
+	if (strcmp(session_phase(s), want_phase) != 0)
+		return CK_ERR_STATE;
+	if ((r = session_receive(s, ENVELOPE_SESSION_OFFER, &env)) != CK_OK) {
+		session_reject(s, "session-offer", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	p = env.payload;
+	if ((r = parse_offer(s, p, box_pk, why, whylen)) != CK_OK) {
+		session_reject(s, "session-offer", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	if ((r = words_sas(s->pk, box_pk, s->id, QUORUM_SAS_WORDS, sas,
+	    QUORUM_SAS_MAX)) != CK_OK)
+		goto out;
+	if (confirm == NULL) {
+		session_why(why, whylen, "a witness compares the words on both screens");
+		r = CK_ERR_INCOMPLETE;
+		goto out;
+	}
+	if (strcmp(confirm, sas) != 0) {
+		session_why(why, whylen, "the words typed are not this screen's: the offer "
+		    "may come from another bridge; nothing is sealed to it");
+		session_reject(s, "session-offer", CK_ERR_SAS_MISMATCH,
+		    witness != NULL ? witness : ACTOR_APPLIANCE);
+		r = CK_ERR_SAS_MISMATCH;
+		goto out;
+	}
+	o = json_pack("{s:O, s:O, s:O}", "box_pk", json_object_get(p, "box_pk"),
+	    "nonce", json_object_get(p, "nonce"), "threshold",
+	    json_object_get(p, "threshold"));
+	details = json_pack("{s:s, s:b, s:s, s:O, s:O, s:O}", "sas", sas,
+	    "sas_confirmed", 1, "witness", witness != NULL ? witness : "",
+	    "box_pk", json_object_get(p, "box_pk"),
+	    "nonce", json_object_get(p, "nonce"),
+	    "threshold", json_object_get(p, "threshold"));
+	if (o == NULL || details == NULL ||
+	    (json_object_get(p, "nodes") != NULL &&
+	    json_object_set(details, "nodes", json_object_get(p, "nodes")) != 0) ||
+	    json_object_set(s->ext, "offer", o) != 0 ||
+	    json_object_set_new(s->ext, "sealed", json_array()) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, QUORUM_PHASE_CONFIRMED)) != CK_OK ||
+	    (r = session_accept(s, &env, "session-offer-accepted", ACTOR_BRIDGE,
+	    details)) != CK_OK)
+		goto out;
+	if (offer != NULL)
+		*offer = json_incref(p);
+	r = CK_OK;
+out:
+	json_decref(o);
+	json_decref(details);
+	envelope_free(&env);
+	return r;
+}
+
+size_t
+quorum_sealed_count(const struct session *s)
+{
+	return json_array_size(json_object_get(s->ext, "sealed"));
+}
+
+unsigned
+quorum_threshold(const struct session *s)
+{
+	json_int_t t = json_integer_value(json_object_get(json_object_get(s->ext,
+	    "offer"), "threshold"));
+
+	return t > 0 && t <= QUORUM_MAX_SHARES ? (unsigned)t : 0;
+}
+
+/* Has this holder or this x-tag given a share already? */
+static int
+already_given(const struct session *s, const char *holder, int x)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(s->ext, "sealed"), i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "holder")),
+		    holder) == 0)
+			return CK_ERR_SAME_HOLDER;
+		if (json_integer_value(json_object_get(e, "x_tag")) == x)
+			return CK_ERR_DUPLICATE_SHARE;
+	}
+	return CK_OK;
+}
+
+int
+quorum_add_share(struct session *s, struct pgp_home *h, const char *holder,
+    const char *keyfile, const char *passphrase, const uint8_t *msg,
+    size_t len, char *why, size_t whylen)
+{
+	const json_t *offer = json_object_get(s->ext, "offer");
+	struct secbuf plain = { 0 };
+	uint8_t box_pk[SEALBOX_PK_LEN], x = 0;
+	const char *pk, *nonce;
+	char *box = NULL;
+	json_t *details = NULL, *e = NULL;
+	int r;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), QUORUM_PHASE_CONFIRMED) != 0 ||
+	    offer == NULL) {
+		session_why(why, whylen, "no session offer confirmed yet: nothing is "
+		    "sealed before a witness confirms the words");
+		return CK_ERR_STATE;
+	}
+	if (holder[0] == '\0' || strlen(holder) > ROSTER_NAME_MAX ||
+	    rd_printable_utf8(holder, strlen(holder), 0) != CK_OK)
+		return CK_ERR_INVALID_ARG;
+	if (quorum_sealed_count(s) >= quorum_threshold(s)) {
+		session_why(why, whylen, "the server's threshold of %u shares is met",
+		    quorum_threshold(s));
+		return CK_ERR_SHARE_COUNT;
+	}
+	if ((r = already_given(s, holder, -1)) != CK_OK) {
+		session_why(why, whylen, "%s has given a share already", holder);
+		goto refused;
+	}
+	pk = json_string_value(json_object_get(offer, "box_pk"));
+	nonce = json_string_value(json_object_get(offer, "nonce"));
+	if (pk == NULL || nonce == NULL ||
+	    codec_hex_decode_exact(pk, strlen(pk), box_pk, sizeof(box_pk)) != CK_OK)
+		return CK_ERR_STATE;
+	if ((r = init_open_share(h, keyfile, passphrase, msg, len, &plain,
+	    &x)) != CK_OK) {
+		session_why(why, whylen, "%s's share did not decrypt to a well-formed share",
+		    holder);
+		goto refused;
+	}
+	if ((r = already_given(s, holder, x)) != CK_OK) {
+		session_why(why, whylen, "share x-tag %u was given already", x);
+		goto refused;
+	}
+	r = sealed_seal(box_pk, s->id, s->last_seq + 1, nonce,
+	    (const char *)plain.p, plain.len, &box);
+	secbuf_free(&plain);
+	if (r != CK_OK)
+		goto out;
+	e = json_pack("{s:s, s:i, s:s}", "holder", holder, "x_tag", x,
+	    "sealed", box);
+	details = json_pack("{s:s, s:i, s:I}", "holder", holder, "x_tag", x,
+	    "seq", (json_int_t)(s->last_seq + 1));
+	if (e == NULL || details == NULL ||
+	    json_array_append(json_object_get(s->ext, "sealed"), e) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_record(s, "share-sealed", holder, details)) != CK_OK ||
+	    (r = session_save(s)) != CK_OK)
+		goto out;
+	r = CK_OK;
+	goto out;
+refused:
+	session_reject(s, "share", r, holder);
+out:
+	secbuf_free(&plain);
+	free(box);
+	json_decref(e);
+	json_decref(details);
+	return r;
+}
+
+int
+quorum_submission(struct session *s, json_t **payload, char *why,
+    size_t whylen)
+{
+	json_t *shares = json_object_get(s->ext, "sealed");
+	const char *kind = json_string_value(json_object_get(s->state, "kind"));
+
+	*payload = NULL;
+	why[0] = '\0';
+	if (strcmp(session_phase(s), QUORUM_PHASE_CONFIRMED) != 0)
+		return CK_ERR_STATE;
+	if (json_array_size(shares) < quorum_threshold(s)) {
+		session_why(why, whylen, "%zu of the %u shares the server needs are sealed",
+		    json_array_size(shares), quorum_threshold(s));
+		return CK_ERR_TOO_FEW_SHARES;
+	}
+	*payload = json_pack("{s:s, s:O, s:O}", "kind", kind, "nonce",
+	    json_object_get(json_object_get(s->ext, "offer"), "nonce"),
+	    "shares", shares);
+	if (*payload == NULL ||
+	    json_object_set_new(s->ext, "sealed", json_array()) != 0) {
+		json_decref(*payload);
+		*payload = NULL;
+		return CK_ERR_ALLOC;
+	}
+	return CK_OK;
+}

@@ -1,0 +1,81 @@
+/*
+ * The appliance's steps that every quorum ceremony (unseal, rekey,
+ * generate-root, dr-token) shares (DESIGN §4.2-4.5, §5): take the
+ * bridge's session offer once a witness has confirmed the short
+ * authentication string, then one holder at a time decrypt, check and
+ * seal a share to the bridge session (ceremony/sealed.h), and finally
+ * put the sealed shares into one submission.
+ *
+ * The state lives in the session's ext (ceremony.json, no secrets):
+ *   "offer":  {"box_pk", "nonce", "threshold"} once the SAS is confirmed
+ *   "sealed": [{"holder", "x_tag", "sealed"}]: boxes only
+ * Phases: the ceremony's own before the offer, "confirmed" after it.
+ */
+#ifndef CONCLAVE_QUORUM_H
+#define CONCLAVE_QUORUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ceremony/session.h"
+#include "crypto/pgp.h"
+#include "crypto/reader.h"
+#include "crypto/words.h"
+
+#define QUORUM_SAS_WORDS	WORDS_SAS_DEFAULT
+#define QUORUM_SAS_MAX		WORDS_TEXT_MAX(QUORUM_SAS_WORDS)
+#define QUORUM_MAX_SHARES	255
+#define QUORUM_PHASE_CONFIRMED	"confirmed"
+#define ACTOR_APPLIANCE		"appliance"
+#define ACTOR_BRIDGE		"bridge"
+
+/*
+ * Take the bridge's session-offer (binding checked by session_receive;
+ * "kind" must be the session's, "box_pk" 64 hex digits, "nonce" 1..64
+ * printable ASCII, "threshold" 1..255: CK_ERR_FORMAT otherwise) and put
+ * the short authentication string over (ceremony key, box_pk, ceremony
+ * id) into sas. confirm NULL: nothing is recorded or changed (the caller
+ * shows sas and asks the witness); CK_ERR_INCOMPLETE. confirm not equal
+ * to sas (words compared exactly, single spaces): CK_ERR_SAS_MISMATCH,
+ * recorded as refused, and the offer is not accepted. Equal: the offer is
+ * accepted and recorded with the confirmed words, the bridge's keys are
+ * pinned, the phase becomes "confirmed". *offer (may be NULL) receives a
+ * new reference to the offer's payload. want_phase: the phase the
+ * ceremony must be in (CK_ERR_STATE).
+ */
+int quorum_accept_offer(struct session *s, const char *want_phase,
+    const char *confirm, const char *witness, char sas[QUORUM_SAS_MAX],
+    json_t **offer, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull(1, 2, 5, 7)));
+
+/*
+ * One holder's share: msg (their encrypted share file, as handed out at
+ * init) is decrypted with keyfile (or a card when NULL) and passphrase,
+ * checked for form (init_open_share), refused if this holder
+ * (CK_ERR_SAME_HOLDER) or this x-tag (CK_ERR_DUPLICATE_SHARE) already
+ * gave one or the threshold is met (CK_ERR_SHARE_COUNT), sealed to the
+ * offer's box_pk bound to the ceremony id, the next envelope's seq and the
+ * offer's nonce, and wiped. Only the box is kept; the transcript records
+ * holder and x-tag. Phase must be "confirmed" (CK_ERR_STATE:
+ * nothing is sealed before the witness confirms the SAS).
+ */
+int quorum_add_share(struct session *s, struct pgp_home *h,
+    const char *holder, const char *keyfile, const char *passphrase,
+    const uint8_t *msg, size_t len, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull(1, 2, 3, 5, 6, 8)));
+
+/* Shares sealed so far, and the offer's threshold (0 before the offer). */
+size_t quorum_sealed_count(const struct session *s) __attribute__((nonnull));
+unsigned quorum_threshold(const struct session *s) __attribute__((nonnull));
+
+/*
+ * The share-submission payload {"kind", "nonce", "shares": [...]}: at
+ * least the threshold (CK_ERR_TOO_FEW_SHARES). The boxes move from ext
+ * into *payload (they are sent once).
+ */
+int quorum_submission(struct session *s, json_t **payload, char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull));
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * The unseal ceremony, appliance side (DESIGN §4.2, docs/ceremonies.md):
+ *   unseal_begin   the unseal-request envelope out (seq 1)
+ *   (quorum_accept_offer, quorum_add_share: ceremony/quorum.h)
+ *   unseal_submit  the t sealed shares out in one share-submission
+ *   unseal_result  the bridge's per-node results in; when every node is
+ *                  unsealed the transcript is closed and signed
+ *   unseal_retry   nodes still sealed (unreachable, died mid-unseal):
+ *                  ask the same live bridge session to try them again
+ *                  with the shares it already holds
+ *   unseal_abandon give up on the nodes still sealed: the bridge wipes
+ *                  the shares; the transcript is closed and says so
+ * Phases: requested, confirmed, submitted, partial, closed.
+ */
+#ifndef CONCLAVE_UNSEAL_H
+#define CONCLAVE_UNSEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ceremony/quorum.h"
+#include "ceremony/session.h"
+#include "crypto/reader.h"
+
+#define UNSEAL_KIND		"unseal"
+#define UNSEAL_MAX_NODES	16
+
+/* Node results the bridge reports, as strings in the envelope. */
+#define UNSEAL_NODE_UNSEALED	"unsealed"
+#define UNSEAL_NODE_SKIPPED	"already-unsealed"
+#define UNSEAL_NODE_UNREACHABLE	"unreachable"
+#define UNSEAL_NODE_REFUSED	"refused"
+#define UNSEAL_NODE_FAILED	"failed"
+
+/*
+ * Start an unseal ceremony in state_dir: a fresh ceremony key, the
+ * transcript (prev: the cluster's previous head hash, or NULL) and the
+ * unseal-request envelope for conclave-bridge unseal.
+ */
+int unseal_begin(const char *state_dir, const char *exchange_root,
+    const uint8_t *prev, struct session **out) CK_WUR
+    __attribute__((nonnull(1, 2, 4)));
+
+/* Send the sealed shares (quorum_submission's checks). */
+int unseal_submit(struct session *s, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+
+/*
+ * Take a submission-result: {"nodes": [{"address", "result", "error"?}],
+ * "done": bool}. Every node's result is recorded. done (every node
+ * unsealed or already unsealed): the transcript is closed and *closed
+ * set; otherwise the phase becomes "partial" and *pending counts the
+ * nodes still sealed. head (when closed) receives the head hash.
+ */
+int unseal_result(struct session *s, int *closed, unsigned *pending,
+    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+
+/* Phase "partial": a retry request to the same bridge session. */
+int unseal_retry(struct session *s) CK_WUR __attribute__((nonnull));
+
+/*
+ * Phase "partial": a closing-request (the bridge wipes the shares and
+ * stops) and the transcript closed, recording the nodes left sealed.
+ */
+int unseal_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
+    CK_WUR __attribute__((nonnull));
+
+#endif
