@@ -13,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ceremony/envelope.h"
 #include "crypto/errors.h"
+#include "media/exchange.h"
 #include "media/file.h"
 #include "media/qrstream.h"
 
@@ -360,15 +362,51 @@ report(const char *prog, const char *src, int e, const struct qrs_receiver *r)
 	fprintf(stderr, "%s: %s: %s; %s\n", prog, src, what, line);
 }
 
+/*
+ * Put a received envelope where the ceremony steps look for it: the
+ * exchange folder root/<ceremony id>/NNNNNN-<type>.env, named from its
+ * signed header (so only a well-formed, signed envelope is placed; the
+ * ceremony step still checks whose signature and which seq it expects).
+ */
 static int
-finish(const char *prog, const struct qrs_receiver *r, const char *out)
+place_envelope(const char *prog, const char *root, const uint8_t *msg,
+    size_t len)
+{
+	struct envelope env;
+	struct exch_dir *d = NULL;
+	char name[ENVELOPE_FILE_NAME_MAX], hex[ENVELOPE_CEREMONY_ID_HEX + 1];
+	int e;
+
+	if ((e = envelope_parse(msg, len, &env)) != CK_OK)
+		return fail(prog, "the codes carry no valid envelope", e);
+	if ((e = envelope_file_name(env.seq, env.type, name)) == CK_OK &&
+	    (e = exch_open(root, env.ceremony_id, EXCH_CREATE, &d)) == CK_OK)
+		e = exch_write(d, name, msg, len, 0);
+	envelope_ceremony_id_hex(env.ceremony_id, hex);
+	envelope_free(&env);
+	exch_close(d);
+	if (e != CK_OK)
+		return fail(prog, root, e);
+	fprintf(stderr, "%s: envelope %s placed in %s/%s\n", prog, name, root, hex);
+	return 0;
+}
+
+/* Write the complete message to --out FILE or into --exchange ROOT. */
+static int
+finish(const char *prog, const struct qrs_receiver *r, const char *out,
+    const char *exchange)
 {
 	uint8_t *msg = NULL;
 	size_t len = 0;
-	int e;
+	int e, rc;
 
 	if ((e = qrs_receiver_message(r, &msg, &len)) != CK_OK)
 		return fail(prog, "no message", e);
+	if (exchange != NULL) {
+		rc = place_envelope(prog, exchange, msg, len);
+		free(msg);
+		return rc;
+	}
 	e = write_message(out, msg, len);
 	free(msg);
 	if (e != CK_OK)
@@ -380,11 +418,14 @@ finish(const char *prog, const struct qrs_receiver *r, const char *out)
 static void
 decode_usage(const char *prog)
 {
-	printf("usage: %s qr-decode --out FILE IMAGE.png...\n"
+	printf("usage: %s qr-decode (--out FILE | --exchange DIR) IMAGE.png...\n"
 	    "\n"
 	    "Read QR codes from PNG images (in any order, any subset large enough)\n"
-	    "and write the envelope they carry to FILE. Codes of another envelope,\n"
-	    "other barcodes and damaged codes are reported and skipped.\n"
+	    "and write the envelope they carry to FILE, or, with --exchange, into\n"
+	    "the exchange folder DIR as the ceremony steps expect it\n"
+	    "(DIR/<ceremony id>/NNNNNN-<type>.env, signature checked first).\n"
+	    "Codes of another envelope, other barcodes and damaged codes are\n"
+	    "reported and skipped.\n"
 	    "Exit status: 0 written, %d not enough codes yet, 1 error.\n",
 	    prog, QRCMD_EXIT_INCOMPLETE);
 }
@@ -396,7 +437,7 @@ qrcmd_decode(int argc, char **argv)
 	struct qrs_receiver *r = NULL;
 	struct qr_scanner *sc = NULL;
 	struct ftn_progress p;
-	const char *out = NULL;
+	const char *out = NULL, *exchange = NULL;
 	int i, e, images = 0, rc = 1;
 
 	if (want_help(argc, argv)) {
@@ -406,19 +447,21 @@ qrcmd_decode(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			out = argv[++i];
+		else if (strcmp(argv[i], "--exchange") == 0 && i + 1 < argc)
+			exchange = argv[++i];
 		else if (argv[i][0] == '-')
 			return bad_usage(prog, argv[0], "unexpected option");
 		else
 			images++;
 	}
-	if (out == NULL || images == 0)
-		return bad_usage(prog, argv[0], "need --out FILE and images");
+	if ((out == NULL) == (exchange == NULL) || images == 0)
+		return bad_usage(prog, argv[0], "need images and --out FILE or --exchange DIR");
 	if ((e = qr_scanner_new(&sc)) != CK_OK || (e = qrs_receiver_new(&r)) != CK_OK) {
 		rc = fail(prog, "setting up", e);
 		goto out;
 	}
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--out") == 0) {
+		if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--exchange") == 0) {
 			i++;
 			continue;
 		}
@@ -435,7 +478,7 @@ qrcmd_decode(int argc, char **argv)
 		rc = QRCMD_EXIT_INCOMPLETE;
 		goto out;
 	}
-	rc = finish(prog, r, out);
+	rc = finish(prog, r, out, exchange);
 out:
 	qrs_receiver_free(r);
 	qr_scanner_free(sc);
@@ -445,10 +488,12 @@ out:
 static void
 scan_usage(const char *prog)
 {
-	printf("usage: %s qr-scan --out FILE [--camera DEVICE] [--stall SECONDS]\n"
+	printf("usage: %s qr-scan (--out FILE | --exchange DIR) [--camera DEVICE]\n"
+	    "          [--stall SECONDS]\n"
 	    "\n"
 	    "Read QR codes from a camera (default /dev/video0) until the envelope\n"
-	    "they carry is complete, then write it to FILE. Progress is shown as\n"
+	    "they carry is complete, then write it to FILE or into the exchange\n"
+	    "folder DIR (as qr-decode does). Progress is shown as\n"
 	    "frames arrive. When no new information has come for SECONDS\n"
 	    "(default %d) it stops and says to use the USB stick instead.\n"
 	    "Exit status: 0 written, %d stalled, 1 error.\n",
@@ -463,7 +508,7 @@ qrcmd_scan(int argc, char **argv)
 	struct qr_scanner *sc = NULL;
 	struct qr_camera *cam = NULL;
 	struct ftn_progress p;
-	const char *out = NULL, *dev = "/dev/video0";
+	const char *out = NULL, *exchange = NULL, *dev = "/dev/video0";
 	unsigned long long stall = QRS_STALL_SECONDS;
 	uint32_t seen = 0, rejected = 0;
 	time_t last;
@@ -476,6 +521,8 @@ qrcmd_scan(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			out = argv[++i];
+		else if (strcmp(argv[i], "--exchange") == 0 && i + 1 < argc)
+			exchange = argv[++i];
 		else if (strcmp(argv[i], "--camera") == 0 && i + 1 < argc)
 			dev = argv[++i];
 		else if (strcmp(argv[i], "--stall") == 0 && i + 1 < argc) {
@@ -484,8 +531,8 @@ qrcmd_scan(int argc, char **argv)
 		} else
 			return bad_usage(prog, argv[0], "unexpected argument");
 	}
-	if (out == NULL)
-		return bad_usage(prog, argv[0], "need --out FILE");
+	if ((out == NULL) == (exchange == NULL))
+		return bad_usage(prog, argv[0], "need --out FILE or --exchange DIR");
 	if ((e = qr_scanner_new(&sc)) != CK_OK || (e = qrs_receiver_new(&r)) != CK_OK) {
 		rc = fail(prog, "setting up", e);
 		goto out;
@@ -521,7 +568,7 @@ qrcmd_scan(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = finish(prog, r, out);
+	rc = finish(prog, r, out, exchange);
 out:
 	qr_camera_close(cam);
 	qrs_receiver_free(r);

@@ -2,7 +2,8 @@
 # Envelopes cross by QR code through rendered PNG images, both ways
 # (appliance -> bridge and bridge -> appliance), with codes lost on the way,
 # and the bad inputs are named: foreign codes, other envelopes, other
-# barcodes, damaged images, too small terminals, no camera.
+# barcodes, damaged images, too small terminals, no camera. The ceremony
+# steps over QR are in tests/integration/qr_ceremony.sh.
 . "$(dirname "$0")/../lib.sh"
 
 head -c 9000 /dev/urandom >"$T_TMP/big.env"
@@ -31,6 +32,12 @@ check "one code is the envelope" cmp -s "$T_TMP/small.env" "$T_TMP/one.out"
 "$BRIDGE" qr-encode "$T_TMP/big.env" --png-dir "$T_TMP/m" --fragment 900 --ecc M --frames 20 >/dev/null
 check "--fragment 900 --ecc M decodes" "$CONCLAVE" qr-decode --out "$T_TMP/m.out" "$T_TMP"/m/qr-*.png
 check_output "bad --ecc is a usage error" 'bad option value' "$CONCLAVE" qr-encode x --png-dir y --ecc X
+
+check_output "--exchange takes only signed envelopes" 'no valid envelope.*CK_ERR_BAD_MAGIC' \
+    "$BRIDGE" qr-decode --exchange "$T_TMP/xch" "$T_TMP"/a2b/qr-*.png
+check "nothing placed in the exchange folder" test ! -e "$T_TMP/xch"
+check_output "--out and --exchange together is a usage error" 'need images and --out' \
+    "$BRIDGE" qr-decode --exchange "$T_TMP/xch" --out "$T_TMP/o" "$T_TMP/a2b/qr-0000.png"
 
 # Too few codes: exit 3 and the stick is offered.
 "$CONCLAVE" qr-encode "$T_TMP/big.env" --png-dir "$T_TMP/few" >/dev/null
