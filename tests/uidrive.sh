@@ -61,3 +61,42 @@ ui_fits() {
 		return 1
 	fi
 }
+
+# ui_step TEXT NAME [SECS]: wait for TEXT, keep the screen as NAME; a
+# missing screen ends the test (the rest would only time out).
+ui_step() {
+	if ui_wait "$1" "${3:-30}"; then ok "screen: $2"; ui_snap "$2"
+	else fail "screen: $2 (waiting for '$1')"; finish; fi
+}
+
+# ui_no_secrets SECRET...: none of them on any kept screen.
+ui_no_secrets() {
+	local f s leak=0
+	for f in "$UI_SNAPS"/*.txt; do
+		for s in "$@"; do
+			[ -n "$s" ] && grep -qF -- "$s" "$f" && { echo "    secret on $f"; leak=1; }
+		done
+	done
+	check "no share and no passphrase on any of the $UI_NSNAP screens" test "$leak" = 0
+}
+
+# ui_check_screens PREFIX: every kept screen fits 80x24, and so does its
+# committed copy tests/ui/screens/PREFIX-NN-NAME.txt, which shows the same
+# step (same title line). UPDATE_SCREENS=1 refreshes the committed copies.
+ui_check_screens() {
+	local fix=$TOP/tests/ui/screens f g bad=0
+	for f in "$UI_SNAPS"/*.txt; do ui_fits "$f" || bad=1; done
+	check "every screen fits 80x24" test "$bad" = 0
+	if [ "${UPDATE_SCREENS:-0}" = 1 ]; then
+		rm -f "$fix/$1"-*.txt
+		for f in "$UI_SNAPS"/*.txt; do cp "$f" "$fix/$1-$(basename "$f")"; done
+	fi
+	bad=0
+	for f in "$UI_SNAPS"/*.txt; do
+		g=$fix/$1-$(basename "$f")
+		[ -f "$g" ] || { echo "    no fixture $g (UPDATE_SCREENS=1)"; bad=1; continue; }
+		ui_fits "$g" || bad=1
+		[ "$(sed -n 2p "$f")" = "$(sed -n 2p "$g")" ] || { echo "    $g: another step"; bad=1; }
+	done
+	check "the committed screens match the steps and fit 80x24" test "$bad" = 0
+}

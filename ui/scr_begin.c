@@ -9,9 +9,7 @@
 #include <string.h>
 
 #include "ceremony/init.h"
-#include "ceremony/minisig.h"
 #include "crypto/errors.h"
-#include "crypto/words.h"
 #include "ui/ui.h"
 
 static int begun;
@@ -52,19 +50,8 @@ draw_confirm(void)
 static void
 draw_begun(void)
 {
-	struct minisig_pubkey pk;
-	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
-	int y = UI_TOP;
+	int y = ui_ceremony_key(UI_TOP);
 
-	minisig_pubkey_from_sk(&pk, ui.s->sk);
-	minisig_keyid_hex(&pk, id);
-	if (minisig_keyid_words(&pk, words, sizeof(words)) != CK_OK)
-		words[0] = '\0';
-	ui_text(y++, 2, "Ceremony      %s", ui.s->id_hex);
-	ui_text(y++, 2, "Ceremony key  %s", id);
-	attron(A_BOLD);
-	y = ui_para(y, words);
-	attroff(A_BOLD);
 	y = ui_para(y + 1, "Operator: write the ceremony key words down. The "
 	    "bridge shows the key that signed the request; it must be the same.");
 	ui_para(y + 1, "The init request is on the exchange stick. Take the "

@@ -18,7 +18,10 @@ static const struct choice choices[] = {
 	  "New Vault/OpenBao cluster: unseal or recovery shares encrypted to "
 	  "each holder's OpenPGP key, handed out one holder at a time.", 1,
 	  UI_SCR_ROSTER },
-	{ "Unseal", "not in this build yet", 0, UI_SCR_START },
+	{ "Unseal",
+	  "Bring every sealed node of a cluster back with one quorum of "
+	  "holders; shares cross to the bridge sealed to its session.", 1,
+	  UI_SCR_UBEGIN },
 	{ "Rekey (rotate the shares)", "not in this build yet", 0, UI_SCR_START },
 	{ "Regenerate a root token", "not in this build yet", 0, UI_SCR_START },
 };

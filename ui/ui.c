@@ -14,9 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "ceremony/minisig.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
+#include "crypto/words.h"
 #include "media/exchange.h"
 
 struct ui_ctx ui;
@@ -34,6 +36,10 @@ static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_REVIEW] = &scr_review,
 	[UI_SCR_CLOSE] = &scr_close,
 	[UI_SCR_SUMMARY] = &scr_summary,
+	[UI_SCR_UBEGIN] = &scr_ubegin,
+	[UI_SCR_SAS] = &scr_sas,
+	[UI_SCR_USHARE] = &scr_ushare,
+	[UI_SCR_URESULT] = &scr_uresult,
 };
 
 static enum ui_screen_id current;
@@ -309,8 +315,21 @@ has_suffix(const char *s, const char *suf)
 	return n > m && strcmp(s + n - m, suf) == 0;
 }
 
-int
-ui_find_secret_key(const char *folder, char **out)
+static int
+is_secret_key_name(const char *n)
+{
+	return has_suffix(n, ".sec.asc") || has_suffix(n, ".sec.gpg");
+}
+
+static int
+is_share_name(const char *n)
+{
+	return has_suffix(n, ".gpg") && !has_suffix(n, ".sec.gpg");
+}
+
+/* The first name in folder (sorted) that want() accepts. */
+static int
+find_in(const char *folder, int (*want)(const char *), char **out)
 {
 	struct dirent *e;
 	DIR *d;
@@ -321,8 +340,7 @@ ui_find_secret_key(const char *folder, char **out)
 		return CK_ERR_NOT_FOUND;
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(best) ||
-		    (!has_suffix(e->d_name, ".sec.asc") &&
-		    !has_suffix(e->d_name, ".sec.gpg")))
+		    !want(e->d_name))
 			continue;
 		if (best[0] == '\0' || strcmp(e->d_name, best) < 0)
 			snprintf(best, sizeof(best), "%s", e->d_name);
@@ -335,6 +353,36 @@ ui_find_secret_key(const char *folder, char **out)
 		return CK_ERR_ALLOC;
 	}
 	return CK_OK;
+}
+
+int
+ui_find_secret_key(const char *folder, char **out)
+{
+	return find_in(folder, is_secret_key_name, out);
+}
+
+int
+ui_find_share_file(const char *folder, char **out)
+{
+	return find_in(folder, is_share_name, out);
+}
+
+int
+ui_ceremony_key(int y)
+{
+	struct minisig_pubkey pk;
+	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
+
+	minisig_pubkey_from_sk(&pk, ui.s->sk);
+	minisig_keyid_hex(&pk, id);
+	if (minisig_keyid_words(&pk, words, sizeof(words)) != CK_OK)
+		words[0] = '\0';
+	ui_text(y++, 2, "Ceremony      %s", ui.s->id_hex);
+	ui_text(y++, 2, "Ceremony key  %s", id);
+	attron(A_BOLD);
+	y = ui_para(y, words);
+	attroff(A_BOLD);
+	return y;
 }
 
 char *

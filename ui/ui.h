@@ -52,6 +52,10 @@ enum ui_screen_id {
 	UI_SCR_REVIEW,
 	UI_SCR_CLOSE,
 	UI_SCR_SUMMARY,
+	UI_SCR_UBEGIN,
+	UI_SCR_SAS,
+	UI_SCR_USHARE,
+	UI_SCR_URESULT,
 	UI_NSCREENS,
 };
 
@@ -122,6 +126,10 @@ int ui_envelope_waiting(void);
  * *.sec.asc or *.sec.gpg by name, malloc'd path in *out; CK_ERR_NOT_FOUND.
  */
 int ui_find_secret_key(const char *folder, char **out);
+/* The same for a share file: the first *.gpg that is not *.sec.gpg. */
+int ui_find_share_file(const char *folder, char **out);
+/* The ceremony id and key (hex and words) from row y; the next free row. */
+int ui_ceremony_key(int y);
 /* ui.sticks_dir/name, or "" without --sticks (malloc'd, or NULL). */
 char *ui_stick_path(const char *name);
 /* Screen-switch for the screens' own sub-states: redraw now. */
@@ -163,6 +171,7 @@ void ui_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 
 /* The screens (ui/scr_*.c). */
 extern const struct ui_screen scr_start, scr_roster, scr_quorum, scr_fpr,
-    scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary;
+    scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary,
+    scr_ubegin, scr_sas, scr_ushare, scr_uresult;
 
 #endif

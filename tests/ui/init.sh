@@ -11,12 +11,6 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-# step TEXT NAME: wait for TEXT, keep the screen as NAME.
-step() {
-	if ui_wait "$1" "${3:-30}"; then ok "screen: $2"; ui_snap "$2"
-	else fail "screen: $2 (waiting for '$1')"; finish; fi
-}
-
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
 C=$T_TMP/c
 mkdir -p "$C/keys" "$C/x" "$C/sticks/walt"
@@ -34,58 +28,58 @@ start=$SECONDS
 
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --keys "$C/keys" --sticks "$C/sticks" --rehearsal
-step "Which ceremony is this?" start
+ui_step "Which ceremony is this?" start
 check "the REHEARSAL banner is on the screen" grep -q "REHEARSAL" "$UI_SNAPS/01-start.txt"
 ui_keys Enter
-step "3 holders, 1 operator, 1 witnesses" roster
+ui_step "3 holders, 1 operator, 1 witnesses" roster
 ui_keys '?'
-step "Give each one its role" roster-help
+ui_step "Give each one its role" roster-help
 ui_keys Enter
 ui_keys C-e
-step "Record a deviation" deviation
+ui_step "Record a deviation" deviation
 ui_type walt; ui_keys Enter
 ui_type "the ceremony started 10 minutes late"; ui_keys Enter
-step "Deviation 1 recorded" deviation-recorded
+ui_step "Deviation 1 recorded" deviation-recorded
 ui_keys Enter
-step "How many of them are needed" quorum
+ui_step "How many of them are needed" quorum
 ui_keys BSpace; ui_type 1; ui_keys Enter
-step "1 of 3 is not allowed" quorum-refused
+ui_step "1 of 3 is not allowed" quorum-refused
 ui_keys BSpace; ui_type 2; ui_keys Enter
-step "Key 1 of 5" fpr-alice
+ui_step "Key 1 of 5" fpr-alice
 check "alice's fingerprint words are shown" grep -q "Read these words aloud" "$UI_SNAPS/$(printf %02d $UI_NSNAP)-fpr-alice.txt"
 for k in 2 3 4 5; do ui_keys y; ui_wait "Key $k of 5" >/dev/null; done
-step "walt, witness" fpr-walt
+ui_step "walt, witness" fpr-walt
 ui_keys y
-step "Begin the init ceremony? Type y to begin." begin-confirm
+ui_step "Begin the init ceremony? Type y to begin." begin-confirm
 ui_keys y
-step "Ceremony key" begun
+ui_step "Ceremony key" begun
 check "the init request is on the exchange stick" \
     sh -c "ls '$C'/x/*/000001-init-request.env >/dev/null"
 check "bridge init answers it and waits for the root token" \
     bridge_init_start "$C" "$(bao_addr s1)"
 ui_keys Enter
-step "Init result accepted." accepted
+ui_step "Init result accepted." accepted
 ui_keys Enter
 for k in 1 2 3; do
 	n=${names[$k - 1]}
-	step "Is $n at the appliance?" "handout-$n-ask"
+	ui_step "Is $n at the appliance?" "handout-$n-ask"
 	ui_keys y
-	step "Holder's stick (folder):" "handout-$n-stick"
+	ui_step "Holder's stick (folder):" "handout-$n-stick"
 	ui_keys Enter
-	step "passphrase of your key file" "handout-$n-pass"
+	ui_step "passphrase of your key file" "handout-$n-pass"
 	if [ "$k" = 1 ]; then
 		ui_type "not-the-passphrase"; ui_keys Enter
-		step "Wrong passphrase. Nothing was revealed" "handout-$n-wrong" 60
+		ui_step "Wrong passphrase. Nothing was revealed" "handout-$n-wrong" 60
 	fi
 	ui_type "$PASS"; ui_keys Enter
-	step "is on $n's stick and proven" "handout-$n-done" 60
+	ui_step "is on $n's stick and proven" "handout-$n-done" 60
 	ui_keys Enter
 done
-step "walt (witness): does this match what you saw?" review
+ui_step "walt (witness): does this match what you saw?" review
 ui_keys y
-step "Every witness has answered" review-done
+ui_step "Every witness has answered" review-done
 ui_keys Enter
-step "Waiting for the closing result" closing
+ui_step "Waiting for the closing result" closing
 # Shares: what gpg gives each holder from their stick; two unseal the server.
 shares=()
 for k in 1 2 3; do
@@ -96,11 +90,11 @@ for k in 1 2 3; do
 done
 check "bob's and carol's shares unseal the server" bao_unseal s1 "${shares[1]}" "${shares[2]}"
 check "bridge revokes the root token" bridge_init_finish "$C" "$(operator_root_token "$C")"
-step "Ceremony closed. The initial root token is revoked." summary
+ui_step "Ceremony closed. The initial root token is revoked." summary
 ui_keys s
-step "walt, the passphrase of your key file" witness-sign
+ui_step "walt, the passphrase of your key file" witness-sign
 ui_type "$PASS"; ui_keys Enter
-step "walt signed the transcript" witness-signed 60
+ui_step "walt signed the transcript" witness-signed 60
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI init ceremony (with the unseal and gpg in between): $((SECONDS - start)) s"
@@ -125,30 +119,6 @@ gh=$(gpg_home_with witness "$KEYS/witness.sec.asc")
 check "the witness's OpenPGP signature over the transcript verifies" \
     gpg --homedir "$gh" --batch --quiet --verify "$T.$wfpr.asc" "$T" 2>/dev/null
 
-leak=0
-for f in "$UI_SNAPS"/*.txt; do
-	for s in "${shares[@]}" "$PASS" "not-the-passphrase"; do
-		[ -n "$s" ] && grep -qF -- "$s" "$f" && { echo "    secret on $f"; leak=1; }
-	done
-done
-check "no share and no passphrase on any of the $UI_NSNAP screens" test "$leak" = 0
-bad=0
-for f in "$UI_SNAPS"/*.txt; do ui_fits "$f" || bad=1; done
-check "every screen fits 80x24" test "$bad" = 0
-
-# The committed screens: the same steps, and they fit too.
-fix=$TOP/tests/ui/screens
-if [ "${UPDATE_SCREENS:-0}" = 1 ]; then
-	rm -f "$fix"/init-*.txt
-	for f in "$UI_SNAPS"/*.txt; do cp "$f" "$fix/init-$(basename "$f")"; done
-fi
-bad=0
-for f in "$UI_SNAPS"/*.txt; do
-	g=$fix/init-$(basename "$f")
-	[ -f "$g" ] || { echo "    no fixture $g (UPDATE_SCREENS=1)"; bad=1; continue; }
-	ui_fits "$g" || bad=1
-	# Same title line: the fixture shows this step.
-	[ "$(sed -n 2p "$f")" = "$(sed -n 2p "$g")" ] || { echo "    $g: another step"; bad=1; }
-done
-check "the committed screens match the steps and fit 80x24" test "$bad" = 0
+ui_no_secrets "${shares[@]}" "$PASS" "not-the-passphrase"
+ui_check_screens init
 finish

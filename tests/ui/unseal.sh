@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The unseal ceremony through the guided UI, in tmux with TERM=linux,
+# against a real OpenBao (Shamir, initialised with 3 shares, t = 2; the
+# holders' sticks hold their shares encrypted to their keys, the form
+# init's handout writes) and the real bridge: the witness first types
+# wrong words (refused, nothing sealed), then the bridge's; alice gets her
+# passphrase wrong once; alice and bob unseal the server. Screens are kept
+# (tests/ui/screens/unseal-*.txt), fit 80x24, and never show a share or a
+# passphrase.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
+check "OpenBao initialised with 3 shares, threshold 2" bao_init s1 3 2
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir s1)/init.json"; }
+C=$T_TMP/c
+mkdir -p "$C/x"
+names=(alice bob carol)
+for k in 1 2 3; do
+	d=$C/sticks/${names[$k - 1]}
+	mkdir -p "$d"
+	encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
+	cp "$KEYS/holder$k.sec.asc" "$d/"
+done
+PASS=$(cat "$PASSFILE")
+start=$SECONDS
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --sticks "$C/sticks" --rehearsal
+ui_step "Which ceremony is this?" start
+ui_keys Down Enter
+ui_step "Begin the unseal ceremony? Type y to begin." begin
+ui_keys y
+ui_step "Ceremony key" begun
+check "bridge unseal offers a session" quorum_bridge_start "$C" unseal \
+    --exchange "$C/x" --address "$(bao_addr s1)" --wait 120
+ui_keys Enter
+ui_step "The bridge's words:" sas
+ui_type walt; ui_keys Enter
+ui_type "aardvark absurd accrue acme adrift"; ui_keys Enter
+ui_step "The words differ" sas-mismatch
+ui_type "$(bridge_sas "$C")"; ui_keys Enter
+ui_step "Next holder, your name:" share-name
+for k in 1 2; do
+	n=${names[$k - 1]}
+	[ "$k" = 1 ] || ui_step "Next holder, your name:" "share-$n-name"
+	ui_type "$n"; ui_keys Enter
+	ui_step "Is $n at the appliance?" "share-$n-ask"
+	ui_keys y
+	ui_step "$n's stick (folder):" "share-$n-stick"
+	ui_keys Enter
+	ui_step "passphrase of your key file" "share-$n-pass"
+	if [ "$k" = 1 ]; then
+		ui_type "not-the-passphrase"; ui_keys Enter
+		ui_step "Wrong passphrase. Nothing was revealed" "share-$n-wrong" 60
+	fi
+	ui_type "$PASS"; ui_keys Enter
+	ui_step "$n's share is sealed to the bridge session." "share-$n-done" 60
+	ui_keys Enter
+done
+ui_step "Submit the shares? Type y." submit
+ui_keys y
+ui_step "Ceremony closed. Every node is unsealed." summary 60
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+echo "# UI unseal ceremony: $((SECONDS - start)) s"
+
+check_output "the server is unsealed" '^false$' seal_field s1 .sealed
+T=$C/state/transcript.jsonl
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
+check_output "the refused words are on the record" 'CK_ERR_SAS_MISMATCH' cat "$T"
+check_output "the witness's confirmed words are on the record" \
+    "\"sas\":\"$(bridge_sas "$C")\",\"sas_confirmed\":true" cat "$T"
+ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "$PASS" "not-the-passphrase"
+ui_check_screens unseal
+finish

@@ -1,0 +1,132 @@
+/*
+ * The short authentication string (DESIGN §5): before any share is sealed
+ * to the bridge session, a witness types the words the bridge shows and
+ * the engine compares them with its own (quorum_accept_offer). A mismatch
+ * is on the record and nothing is sealed.
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "ceremony/quorum.h"
+#include "crypto/errors.h"
+#include "crypto/reader.h"
+#include "ui/ui.h"
+
+enum { WAITING, WHO, WORDS, MISMATCH };
+
+static int step;
+static time_t since;
+static char sas[QUORUM_SAS_MAX];
+static struct ui_field whof, wordsf;
+
+static void
+sas_init(void)
+{
+	if ((whof.buf == NULL && ui_field_init(&whof, 0) != CK_OK) ||
+	    (wordsf.buf == NULL && ui_field_init(&wordsf, 0) != CK_OK))
+		ui_fatal("out of memory");
+	step = WAITING;
+	since = time(NULL);
+}
+
+static void
+sas_draw(void)
+{
+	int y = UI_TOP;
+
+	if (step == WAITING) {
+		y = ui_para(y, "Waiting for the bridge's session offer on the "
+		    "exchange stick.");
+		ui_text(y + 1, 2, "Waiting... %lds", (long)(time(NULL) - since));
+		ui_hints("The stick is read as soon as the offer is on it");
+		return;
+	}
+	y = ui_para(y, "The bridge shows five words: its short authentication "
+	    "string. A witness reads them from the bridge's screen and types them "
+	    "here; the appliance compares them with its own. Until they match, "
+	    "no share is sealed to the bridge.");
+	ui_text(y + 1, 2, "Witness (name):");
+	ui_field_draw(y + 1, 20, 40, &whof);
+	ui_text(y + 3, 2, "The bridge's words:");
+	ui_field_draw(y + 4, 2, 76, &wordsf);
+	if (step == MISMATCH) {
+		attron(A_BOLD);
+		ui_para(y + 6, "The words differ. STOP: the offer may not come "
+		    "from your bridge (a substituted stick). The refusal is on the "
+		    "record. Check the words again, or end the ceremony.");
+		attroff(A_BOLD);
+	}
+	ui_hints(step == WHO ? "Type the witness's name, Enter" :
+	    "Type the five words, single spaces, Enter");
+}
+
+static void
+sas_tick(void)
+{
+	char why[256] = "";
+	int r;
+
+	if (step != WAITING || !ui_envelope_waiting())
+		return;
+	/* confirm NULL: nothing is recorded; sas gets the appliance's words. */
+	r = quorum_accept_offer(ui.s, "requested", NULL, NULL, sas, NULL, why,
+	    sizeof(why));
+	if (r != CK_ERR_INCOMPLETE) {
+		ui_say_err("The session offer was refused", r, why);
+		return;
+	}
+	step = WHO;
+	ui.typing = 1;
+}
+
+static void
+sas_key(int ch)
+{
+	char why[256] = "";
+	int f, r;
+
+	if (step == WAITING)
+		return;
+	if (step == WHO) {
+		if ((f = ui_field_key(&whof, ch)) > 0 && whof.len > 0 &&
+		    whof.len <= ROSTER_NAME_MAX &&
+		    rd_printable_utf8(whof.buf, whof.len, 0) == CK_OK)
+			step = WORDS;
+		return;
+	}
+	if ((f = ui_field_key(&wordsf, ch)) < 0) {
+		step = WHO;
+		return;
+	}
+	if (f == 0 || wordsf.len == 0)
+		return;
+	r = quorum_accept_offer(ui.s, "requested", wordsf.buf, whof.buf, sas,
+	    NULL, why, sizeof(why));
+	if (r == CK_ERR_SAS_MISMATCH) {
+		step = MISMATCH;
+		ui_field_clear(&wordsf);
+		ui_say(1, "The words differ (CK_ERR_SAS_MISMATCH): nothing sealed.");
+		return;
+	}
+	if (r != CK_OK) {
+		ui_say_err("The offer could not be accepted", r, why);
+		return;
+	}
+	ui_say(0, "The witness confirmed the words; threshold %u.",
+	    quorum_threshold(ui.s));
+	ui_goto(UI_SCR_USHARE);
+}
+
+const struct ui_screen scr_sas = {
+	.title = "Short authentication string",
+	.help = "Both screens derive five words from the appliance's ceremony "
+	    "key, the bridge's session key and the ceremony id. If someone "
+	    "swapped the stick or the bridge, the words differ. A witness types "
+	    "the words the bridge shows; only an exact match lets shares be "
+	    "sealed to the bridge.",
+	.init = sas_init,
+	.draw = sas_draw,
+	.key = sas_key,
+	.tick = sas_tick,
+};

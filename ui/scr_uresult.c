@@ -1,0 +1,172 @@
+/*
+ * Unseal: the sealed shares go to the bridge in one submission
+ * (unseal_submit, after a confirmation), then the bridge's per-node
+ * results come back (unseal_result). Every node unsealed: the transcript
+ * is closed. Nodes still sealed: retry them with the same bridge session
+ * (unseal_retry), or abandon them (unseal_abandon, confirmed).
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "ceremony/quorum.h"
+#include "ceremony/unseal.h"
+#include "crypto/errors.h"
+#include "ui/ui.h"
+
+enum { CONFIRM, WAITING, PARTIAL, ABANDON };
+
+static int step;
+static unsigned pending;
+static time_t since;
+
+static void
+uresult_init(void)
+{
+	step = CONFIRM;
+}
+
+static int
+draw_nodes(int y)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(json_object_get(ui.s->ext, "nodes"), i, n) {
+		const char *res = json_string_value(json_object_get(n, "result"));
+		const char *err = json_string_value(json_object_get(n, "error"));
+
+		ui_text(y++, 4, "%-36.36s %s%s%.30s", ui_safe(json_string_value(
+		    json_object_get(n, "address"))), res != NULL ? ui_safe(res) :
+		    "(no result yet)", err != NULL ? ": " : "",
+		    err != NULL ? ui_safe(err) : "");
+	}
+	return y;
+}
+
+static void
+uresult_draw(void)
+{
+	int y = UI_TOP;
+
+	switch (step) {
+	case CONFIRM:
+		ui_text(y, 2, "%zu shares sealed to the bridge session (threshold %u).",
+		    quorum_sealed_count(ui.s), quorum_threshold(ui.s));
+		y = ui_para(y + 2, "Submitting writes them to the exchange stick, in "
+		    "one envelope only the confirmed bridge session can open. The "
+		    "bridge submits them to every sealed node.");
+		ui_bold(y + 1, 2, "Submit the shares? Type y.");
+		ui_hints("y submit");
+		break;
+	case WAITING:
+		y = ui_para(y, "Take the exchange stick to the bridge. Waiting for "
+		    "the nodes' results...");
+		ui_text(y + 1, 2, "Waiting... %lds", (long)(time(NULL) - since));
+		ui_hints("The stick is read as soon as the results are on it");
+		break;
+	case PARTIAL:
+		ui_text(y++, 2, "%u node(s) still sealed:", pending);
+		y = draw_nodes(y + 1);
+		ui_para(y + 1, "When the nodes are back, r asks the same bridge "
+		    "session to try them again with the shares it holds. a abandons "
+		    "them: the bridge wipes the shares and the transcript says which "
+		    "nodes stayed sealed.");
+		ui_hints("r retry  a abandon");
+		break;
+	case ABANDON:
+		ui_bold(y, 2, "Abandon the nodes still sealed? Type y.");
+		ui_para(y + 2, "This cannot be undone: unsealing them needs a new "
+		    "ceremony and the quorum again.");
+		ui_hints("y abandon  n back");
+		break;
+	}
+}
+
+static void
+closed_now(const char *how)
+{
+	ui.closed = 1;
+	snprintf(ui.outcome[0], sizeof(ui.outcome[0]), "Ceremony closed. %s",
+	    how);
+	snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
+	    "%u holders' shares crossed sealed to the bridge; %u deviations.",
+	    ui.handed_out, ui.deviations);
+	ui_goto(UI_SCR_SUMMARY);
+}
+
+static void
+uresult_tick(void)
+{
+	char why[256] = "";
+	int closed = 0, r;
+
+	if (step != WAITING || !ui_envelope_waiting())
+		return;
+	if ((r = unseal_result(ui.s, &closed, &pending, ui.head, why,
+	    sizeof(why))) != CK_OK) {
+		ui_say_err("The results were refused", r, why);
+		step = PARTIAL;
+		return;
+	}
+	if (closed)
+		closed_now("Every node is unsealed.");
+	else
+		step = PARTIAL;
+}
+
+static void
+uresult_key(int ch)
+{
+	char why[256] = "";
+	int r;
+
+	switch (step) {
+	case CONFIRM:
+		if (ch != 'y' && ch != 'Y')
+			return;
+		if ((r = unseal_submit(ui.s, why, sizeof(why))) != CK_OK) {
+			ui_say_err("The submission failed", r, why);
+			return;
+		}
+		step = WAITING;
+		since = time(NULL);
+		break;
+	case PARTIAL:
+		if (ch == 'a') {
+			step = ABANDON;
+		} else if (ch == 'r') {
+			if ((r = unseal_retry(ui.s)) != CK_OK) {
+				ui_say_err("The retry request failed", r, NULL);
+				return;
+			}
+			step = WAITING;
+			since = time(NULL);
+		}
+		break;
+	case ABANDON:
+		if (ch == 'n' || ch == 27) {
+			step = PARTIAL;
+		} else if (ch == 'y' || ch == 'Y') {
+			if ((r = unseal_abandon(ui.s, ui.head)) != CK_OK) {
+				ui_say_err("Abandoning failed", r, NULL);
+				step = PARTIAL;
+				return;
+			}
+			closed_now("Nodes left sealed (abandoned).");
+		}
+		break;
+	}
+}
+
+const struct ui_screen scr_uresult = {
+	.title = "Unseal: submit and results",
+	.help = "The sealed shares cross in one envelope. The bridge submits "
+	    "them to every sealed node and reports each node's result. A node "
+	    "that was down can be retried while the bridge still runs; or it can "
+	    "be abandoned, which is recorded.",
+	.init = uresult_init,
+	.draw = uresult_draw,
+	.key = uresult_key,
+	.tick = uresult_tick,
+};
