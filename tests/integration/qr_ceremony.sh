@@ -20,25 +20,18 @@ qr_cross() {
 
 bao_start_shamir q1 || { fail "OpenBao (Shamir) starts"; finish; }
 addr=$(bao_addr q1)
-C=$T_TMP/c
-mkdir -p "$C/xb"
+C=$T_TMP/c	# the appliance: its exchange folder is $C/x
+B=$T_TMP/b	# the bridge: its exchange folder is $B/x
+mkdir -p "$B/x"
 check "init begin writes the init request (appliance folder)" ceremony_begin "$C" 3
 req=$(ls "$C"/x/*/000001-init-request.env)
 cid=$(basename "$(dirname "$req")")
-check "init-request crosses A->B by QR" qr_cross "$CONCLAVE" "$BRIDGE" "$req" "$C/xb" req
-check "the bridge's copy is the appliance's envelope" cmp -s "$req" "$C/xb/$cid/000001-init-request.env"
-
-# The bridge works on its own folder only.
-mkfifo "$C/token.fifo"
-"$BRIDGE" init --exchange "$C/xb" --address "$addr" --root-token-fd 3 \
-    3<"$C/token.fifo" >"$C/bridge.out" 2>&1 &
-echo $! >"$C/bridge.pid"
-on_exit "kill $(cat "$C/bridge.pid") 2>/dev/null"
-exec {TOKEN_FD}>"$C/token.fifo"
-check "the bridge answers with the init result" \
-    wait_for test -e "$C/xb/$cid/000002-init-result.env"
-res=$C/xb/$cid/000002-init-result.env
-check_output "the init result needs a stream of codes" '[0-9]+ fragment' \
+check "init-request crosses A->B by QR" qr_cross "$CONCLAVE" "$BRIDGE" "$req" "$B/x" req
+check "the bridge's copy is the appliance's envelope" cmp -s "$req" "$B/x/$cid/000001-init-request.env"
+check "the bridge, on its own folder, answers with the init result" \
+    bridge_init_start "$B" "$addr"
+res=$B/x/$cid/000002-init-result.env
+check_output "the init result needs a stream of codes" 'any large enough subset decodes' \
     sh -c "'$BRIDGE' qr-encode '$res' --png-dir '$T_TMP/probe'"
 check "init-result crosses B->A by QR" qr_cross "$BRIDGE" "$CONCLAVE" "$res" "$C/x" res
 check "init accept reads it from the appliance folder" \
@@ -49,14 +42,10 @@ done
 # A Shamir server is sealed after init: the shares that crossed by QR open it.
 check "shares 1, 3, 5 unseal the server" \
     bao_unseal q1 "$(gpg_share "$C" 1)" "$(gpg_share "$C" 3)" "$(gpg_share "$C" 5)"
-root=$(operator_root_token "$C")
-printf '%s\n' "$root" >&"$TOKEN_FD"
-exec {TOKEN_FD}>&-
-wait "$(cat "$C/bridge.pid")"
-check "the bridge revoked the root token and wrote its proof" \
-    test -e "$C/xb/$cid/000003-closing-result.env"
+check "the bridge revokes the root token and writes its proof" \
+    bridge_init_finish "$B" "$(operator_root_token "$B")"
 check "closing-result crosses B->A by QR" \
-    qr_cross "$BRIDGE" "$CONCLAVE" "$C/xb/$cid/000003-closing-result.env" "$C/x" close
+    qr_cross "$BRIDGE" "$CONCLAVE" "$B/x/$cid/000003-closing-result.env" "$C/x" close
 check "init close: transcript signed" "$CONCLAVE" init close --state "$C/state" --exchange "$C/x"
 check_output "conclave verify: 5 of 5 proven, root token revoked" \
     '5 of 5 shares handed out with a decrypt proof, threshold 3, initial root token revoked' \
