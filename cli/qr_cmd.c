@@ -248,7 +248,7 @@ show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k)
 	char *t = NULL;
 	int e;
 
-	if ((e = qr_render_text(c, cols, rows - 1, &t)) != CK_OK)
+	if ((e = qr_render_text(c, cols, rows - 1, QR_TEXT_ANSI, &t)) != CK_OK)
 		return e;
 	fputs("\x1b[H", stdout);
 	fputs(t, stdout);

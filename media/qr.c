@@ -267,7 +267,8 @@ module_light(const struct qr_code *c, int scale, int x, int y)
 }
 
 int
-qr_render_text(const struct qr_code *c, int cols, int rows, char **out)
+qr_render_text(const struct qr_code *c, int cols, int rows, int flags,
+    char **out)
 {
 	static const char *cell[4] = { " ", "\xe2\x96\x84", "\xe2\x96\x80",
 	    "\xe2\x96\x88" };	/* none, lower, upper, full block */
@@ -287,8 +288,10 @@ qr_render_text(const struct qr_code *c, int cols, int rows, char **out)
 	if ((s = malloc(cap)) == NULL)
 		return CK_ERR_ALLOC;
 	for (y = 0; y < lines; y++) {
-		memcpy(s + n, TXT_ON, sizeof(TXT_ON) - 1);
-		n += sizeof(TXT_ON) - 1;
+		if (flags & QR_TEXT_ANSI) {
+			memcpy(s + n, TXT_ON, sizeof(TXT_ON) - 1);
+			n += sizeof(TXT_ON) - 1;
+		}
 		for (x = 0; x < scale * side; x++) {
 			int top = module_light(c, scale, x, 2 * y);
 			int bot = 2 * y + 1 < scale * side &&
@@ -299,8 +302,12 @@ qr_render_text(const struct qr_code *c, int cols, int rows, char **out)
 			memcpy(s + n, g, gl);
 			n += gl;
 		}
-		memcpy(s + n, TXT_OFF, sizeof(TXT_OFF) - 1);
-		n += sizeof(TXT_OFF) - 1;
+		if (flags & QR_TEXT_ANSI) {
+			memcpy(s + n, TXT_OFF, sizeof(TXT_OFF) - 1);
+			n += sizeof(TXT_OFF) - 1;
+		} else {
+			s[n++] = '\n';
+		}
 	}
 	s[n] = '\0';
 	*out = s;

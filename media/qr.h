@@ -66,14 +66,20 @@ int qr_render_image(const struct qr_code *c, int scale,
 int qr_image_new(int w, int h, struct qr_image **out) CK_WUR;
 void qr_image_free(struct qr_image *img);
 
+/* qr_render_text flags */
+#define QR_TEXT_ANSI 0x1	/* wrap each line in white-on-black SGR escapes */
+
 /*
  * The symbol as text for a terminal of cols x rows character cells: Unicode
- * half blocks (two module rows per line), explicit white-on-black colours so
- * the terminal's theme cannot invert it, a QR_QUIET border, each module
- * scaled up as far as the terminal allows. CK_ERR_QR_NO_FIT if even one
- * column per module does not fit. *out is a NUL-terminated malloc'd string.
+ * half blocks (two module rows per line, light modules drawn as the glyph),
+ * a QR_QUIET border, each module scaled up as far as the terminal allows.
+ * With QR_TEXT_ANSI each line sets white on black explicitly, so the
+ * terminal's theme cannot invert the code; without it the caller must draw
+ * the lines white on black itself (an ncurses screen, with a colour pair).
+ * CK_ERR_QR_NO_FIT if even one column per module does not fit. *out is a
+ * NUL-terminated malloc'd string of newline-terminated lines.
  */
-int qr_render_text(const struct qr_code *c, int cols, int rows,
+int qr_render_text(const struct qr_code *c, int cols, int rows, int flags,
     char **out) CK_WUR;
 
 /*

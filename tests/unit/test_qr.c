@@ -219,7 +219,8 @@ text_to_image(const char *t)
 	for (p = t; *p; p++)
 		if (*p == '\n')
 			lines++;
-	for (p = strchr(t, 'm') + 1; *p != '\x1b'; cols++)
+	p = *t == '\x1b' ? strchr(t, 'm') + 1 : t;
+	for (; *p != '\x1b' && *p != '\n'; cols++)
 		p += *p == ' ' ? 1 : 3;
 	assert_int_equal(qr_image_new(cols * 3, lines * 6, &img), CK_OK);
 	memset(img->pix, 0, (size_t)img->w * img->h);
@@ -266,20 +267,28 @@ terminal_rendering_scans_and_refuses_to_overflow(void **state)
 	fill_binary(data, sizeof(data));
 	assert_int_equal(qr_encode(data, sizeof(data), QR_ECC_L, &c), CK_OK);
 	side = c->width + 2 * QR_QUIET;
-	assert_int_equal(qr_render_text(c, side - 1, 100, &t), CK_ERR_QR_NO_FIT);
-	assert_int_equal(qr_render_text(c, 200, side / 2, &t), CK_ERR_QR_NO_FIT);
+	assert_int_equal(qr_render_text(c, side - 1, 100, QR_TEXT_ANSI, &t), CK_ERR_QR_NO_FIT);
+	assert_int_equal(qr_render_text(c, 200, side / 2, QR_TEXT_ANSI, &t), CK_ERR_QR_NO_FIT);
 	assert_null(t);
 	/* Exactly fitting: one column per module. */
-	assert_int_equal(qr_render_text(c, side, (side + 1) / 2, &t), CK_OK);
+	assert_int_equal(qr_render_text(c, side, (side + 1) / 2, QR_TEXT_ANSI, &t), CK_OK);
 	img = text_to_image(t);
 	assert_int_equal(img->w, side * 3);
 	assert_scans_to(s, img, data, sizeof(data));
 	qr_image_free(img);
 	free(t);
 	/* A big terminal gets bigger modules. */
-	assert_int_equal(qr_render_text(c, 2 * side + 5, side + 3, &t), CK_OK);
+	assert_int_equal(qr_render_text(c, 2 * side + 5, side + 3, QR_TEXT_ANSI, &t),
+	    CK_OK);
 	img = text_to_image(t);
 	assert_int_equal(img->w, 2 * side * 3);
+	assert_scans_to(s, img, data, sizeof(data));
+	qr_image_free(img);
+	free(t);
+	/* Plain lines for an ncurses screen: no escapes, same glyphs. */
+	assert_int_equal(qr_render_text(c, side, (side + 1) / 2, 0, &t), CK_OK);
+	assert_null(strchr(t, '\x1b'));
+	img = text_to_image(t);
 	assert_scans_to(s, img, data, sizeof(data));
 	qr_image_free(img);
 	free(t);
