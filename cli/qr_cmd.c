@@ -510,8 +510,8 @@ qrcmd_scan(int argc, char **argv)
 	struct ftn_progress p;
 	const char *out = NULL, *exchange = NULL, *dev = "/dev/video0";
 	unsigned long long stall = QRS_STALL_SECONDS;
+	struct qrs_watch w;
 	uint32_t seen = 0, rejected = 0;
-	time_t last;
 	int i, e, rc = 1;
 
 	if (want_help(argc, argv)) {
@@ -542,7 +542,7 @@ qrcmd_scan(int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "%s: scanning with %s; hold the codes in view\n", prog, dev);
-	last = time(NULL);
+	qrs_watch_start(&w, (unsigned int)stall, time(NULL));
 	for (;;) {
 		e = qrs_receiver_camera(r, sc, cam, QRCMD_POLL_MS);
 		if (e == CK_ERR_IO || e == CK_ERR_UNSUPPORTED || e == CK_ERR_ALLOC) {
@@ -552,15 +552,13 @@ qrcmd_scan(int argc, char **argv)
 		qrs_receiver_progress(r, &p);
 		/* Report what changed: new information, or a refused code. */
 		if (p.frames_useful != seen || p.frames_rejected != rejected) {
-			if (p.frames_useful != seen)
-				last = time(NULL);
 			seen = p.frames_useful;
 			rejected = p.frames_rejected;
 			report(prog, dev, e, r);
 		}
 		if (p.complete)
 			break;
-		if (time(NULL) - last >= (time_t)stall) {
+		if (qrs_watch_stalled(&w, &p, time(NULL))) {
 			fprintf(stderr, "%s: stalled: nothing new for %llu s (%u of %u "
 			    "fragments); use the USB stick instead\n", prog, stall,
 			    p.recovered, p.fragments);

@@ -264,3 +264,24 @@ qrs_progress_text(const struct ftn_progress *p, char *buf, size_t n)
 	    p->frames_rejected, p->recovered, p->fragments, pct,
 	    p->complete ? ", complete" : "");
 }
+
+void
+qrs_watch_start(struct qrs_watch *w, unsigned int stall_s, time_t now)
+{
+	w->useful = 0;
+	w->last = now;
+	w->stall_s = stall_s;
+}
+
+int
+qrs_watch_stalled(struct qrs_watch *w, const struct ftn_progress *p, time_t now)
+{
+	if (p->frames_useful != w->useful) {
+		w->useful = p->frames_useful;
+		w->last = now;
+	}
+	/* A clock stepped backwards counts from now on, never as a stall. */
+	if (now < w->last)
+		w->last = now;
+	return !p->complete && now - w->last >= (time_t)w->stall_s;
+}

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "crypto/reader.h"
 #include "media/fountain.h"
@@ -63,6 +64,20 @@ uint32_t qrs_png_frames(uint32_t k);
  */
 int qrs_export_png(const uint8_t *msg, size_t len, const struct qrs_opts *o,
     struct qr_scanner *sc, int dirfd, uint32_t frames, uint32_t *k) CK_WUR;
+/*
+ * Stall detection for a scanning screen: stalled once stall_s seconds pass
+ * without a frame that added information (then offer the USB stick).
+ */
+struct qrs_watch {
+	uint32_t useful;	/* frames_useful when last seen to change */
+	time_t last;		/* when it last changed */
+	unsigned int stall_s;
+};
+void qrs_watch_start(struct qrs_watch *w, unsigned int stall_s, time_t now);
+/* Note progress p at time now; 1 if the transfer has stalled, else 0. */
+int qrs_watch_stalled(struct qrs_watch *w, const struct ftn_progress *p,
+    time_t now);
+
 /* One line for a progress display: frames seen, useful, refused, fraction. */
 void qrs_progress_text(const struct ftn_progress *p, char *buf, size_t n);
 

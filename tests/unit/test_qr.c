@@ -606,6 +606,29 @@ frames_of_another_ceremony_are_refused(void **state)
 	qr_scanner_free(s);
 }
 
+static void
+stall_is_time_without_new_information(void **state)
+{
+	struct ftn_progress p = { 0 };
+	struct qrs_watch w;
+
+	(void)state;
+	qrs_watch_start(&w, 20, 1000);
+	assert_false(qrs_watch_stalled(&w, &p, 1019));
+	assert_true(qrs_watch_stalled(&w, &p, 1020));
+	/* New information resets the clock; seen or refused frames do not. */
+	p.frames_useful = 1;
+	assert_false(qrs_watch_stalled(&w, &p, 1030));
+	p.frames_seen = p.frames_rejected = 50;
+	assert_false(qrs_watch_stalled(&w, &p, 1049));
+	assert_true(qrs_watch_stalled(&w, &p, 1050));
+	/* A clock stepping back is not a stall; a complete message never is. */
+	assert_false(qrs_watch_stalled(&w, &p, 900));
+	assert_false(qrs_watch_stalled(&w, &p, 919));
+	p.complete = 1;
+	assert_false(qrs_watch_stalled(&w, &p, 5000));
+}
+
 static int
 setup(void **state)
 {
@@ -637,6 +660,7 @@ main(void)
 		cmocka_unit_test(lossy_camera_channel_delivers),
 		cmocka_unit_test(every_envelope_type_crosses_by_camera_both_ways),
 		cmocka_unit_test(frames_of_another_ceremony_are_refused),
+		cmocka_unit_test(stall_is_time_without_new_information),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
