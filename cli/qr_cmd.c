@@ -349,6 +349,9 @@ report(const char *prog, const char *src, int e, const struct qrs_receiver *r)
 	case CK_ERR_BAD_MAGIC:
 		what = "a QR code that is not a conclave envelope frame, ignored";
 		break;
+	case CK_ERR_TOO_LARGE:
+		what = "a frame of a stream larger than any envelope, ignored";
+		break;
 	case CK_ERR_QR_OTHER_MESSAGE:
 		what = "a frame of a different envelope, ignored: is the right "
 		    "code on screen?";
@@ -456,7 +459,8 @@ qrcmd_decode(int argc, char **argv)
 	}
 	if ((out == NULL) == (exchange == NULL) || images == 0)
 		return bad_usage(prog, argv[0], "need images and --out FILE or --exchange DIR");
-	if ((e = qr_scanner_new(&sc)) != CK_OK || (e = qrs_receiver_new(&r)) != CK_OK) {
+	if ((e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_receiver_new(ENVELOPE_MAX_BYTES, &r)) != CK_OK) {
 		rc = fail(prog, "setting up", e);
 		goto out;
 	}
@@ -533,7 +537,8 @@ qrcmd_scan(int argc, char **argv)
 	}
 	if ((out == NULL) == (exchange == NULL))
 		return bad_usage(prog, argv[0], "need --out FILE or --exchange DIR");
-	if ((e = qr_scanner_new(&sc)) != CK_OK || (e = qrs_receiver_new(&r)) != CK_OK) {
+	if ((e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_receiver_new(ENVELOPE_MAX_BYTES, &r)) != CK_OK) {
 		rc = fail(prog, "setting up", e);
 		goto out;
 	}

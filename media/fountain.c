@@ -299,6 +299,7 @@ struct ftn_row {
 };
 
 struct ftn_decoder {
+	uint32_t limit;		/* longest message accepted */
 	int locked;
 	uint8_t id[FTN_ID_LEN];
 	uint32_t msglen;
@@ -318,7 +319,14 @@ ftn_decoder_new(struct ftn_decoder **out)
 	gf_init();
 	if ((*out = calloc(1, sizeof(**out))) == NULL)
 		return CK_ERR_ALLOC;
+	(*out)->limit = FTN_MAX_MESSAGE;
 	return CK_OK;
+}
+
+void
+ftn_decoder_set_limit(struct ftn_decoder *d, uint32_t max)
+{
+	d->limit = max < FTN_MAX_MESSAGE ? max : FTN_MAX_MESSAGE;
 }
 
 /* Drop the locked message and everything learnt about it. */
@@ -504,6 +512,10 @@ ftn_decoder_add(struct ftn_decoder *d, const uint8_t *frame, size_t len)
 
 	if ((e = ftn_frame_parse(frame, len, &f)) != CK_OK)
 		goto bad;
+	if (f.msglen > d->limit) {
+		e = CK_ERR_TOO_LARGE;
+		goto bad;
+	}
 	if (d->locked && memcmp(f.id, d->id, FTN_ID_LEN) != 0) {
 		e = CK_ERR_QR_OTHER_MESSAGE;
 		goto bad;

@@ -106,6 +106,11 @@ int ftn_decoder_add(struct ftn_decoder *d, const uint8_t *frame, size_t len) CK_
 void ftn_decoder_progress(const struct ftn_decoder *d, struct ftn_progress *p);
 /* The id of the message being decoded; CK_ERR_STATE before the first frame. */
 int ftn_decoder_id(const struct ftn_decoder *d, uint8_t id[FTN_ID_LEN]) CK_WUR;
+/*
+ * Refuse frames of messages longer than max bytes (CK_ERR_TOO_LARGE) from
+ * now on, e.g. the envelope size limit; at most FTN_MAX_MESSAGE.
+ */
+void ftn_decoder_set_limit(struct ftn_decoder *d, uint32_t max);
 /* A copy of the complete message (malloc'd); CK_ERR_STATE if incomplete. */
 int ftn_decoder_message(const struct ftn_decoder *d, uint8_t **msg,
     size_t *len) CK_WUR;

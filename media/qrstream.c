@@ -80,7 +80,7 @@ qrs_sender_next(struct qrs_sender *s, struct qr_scanner *sc,
 }
 
 int
-qrs_receiver_new(struct qrs_receiver **out)
+qrs_receiver_new(uint32_t max_len, struct qrs_receiver **out)
 {
 	struct qrs_receiver *r;
 	int e;
@@ -92,6 +92,7 @@ qrs_receiver_new(struct qrs_receiver **out)
 		free(r);
 		return e;
 	}
+	ftn_decoder_set_limit(r->dec, max_len);
 	*out = r;
 	return CK_OK;
 }

@@ -95,7 +95,12 @@ uint32_t qrs_sender_fragments(const struct qrs_sender *s);
 int qrs_sender_next(struct qrs_sender *s, struct qr_scanner *sc,
     struct qr_code **out) CK_WUR;
 
-int qrs_receiver_new(struct qrs_receiver **out) CK_WUR;
+/*
+ * A receiver for messages of at most max_len bytes (e.g.
+ * ENVELOPE_MAX_BYTES); a stream claiming more is refused frame by frame with
+ * CK_ERR_TOO_LARGE before anything is allocated for it.
+ */
+int qrs_receiver_new(uint32_t max_len, struct qrs_receiver **out) CK_WUR;
 void qrs_receiver_free(struct qrs_receiver *r);
 /*
  * Feed one frame's bytes (e.g. a QR payload from elsewhere). Errors as

@@ -71,7 +71,7 @@ transfer(const uint8_t *msg, size_t len, size_t frag, enum qr_ecc ecc,
 
 	rng_s = seed * 0x9e3779b97f4a7c15ULL + 7;
 	if ((r = qrs_sender_new(msg, len, frag, ecc, &snd)) != CK_OK ||
-	    (r = qrs_receiver_new(&rcv)) != CK_OK)
+	    (r = qrs_receiver_new(FTN_MAX_MESSAGE, &rcv)) != CK_OK)
 		goto out;
 	/* Beyond 3k+10 codes shown the channel is useless: count a stall. */
 	while (!p.complete && shown < 3 * qrs_sender_fragments(snd) + 10) {

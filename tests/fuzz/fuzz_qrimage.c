@@ -38,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (qr_png_decode(data, size, &img) != CK_OK)
 		return 0;
-	if (qrs_receiver_new(&r) == CK_OK)
+	if (qrs_receiver_new(FTN_MAX_MESSAGE, &r) == CK_OK)
 		(void)qrs_receiver_image(r, sc, img);
 	qrs_receiver_free(r);
 	qr_image_free(img);

@@ -39,6 +39,12 @@ check "nothing placed in the exchange folder" test ! -e "$T_TMP/xch"
 check_output "--out and --exchange together is a usage error" 'need images and --out' \
     "$BRIDGE" qr-decode --exchange "$T_TMP/xch" --out "$T_TMP/o" "$T_TMP/a2b/qr-0000.png"
 
+# A stream larger than any envelope is refused on its first frame.
+head -c 300000 /dev/urandom >"$T_TMP/huge.env"
+"$CONCLAVE" qr-encode "$T_TMP/huge.env" --png-dir "$T_TMP/huge" --fragment 2000 --frames 1 >/dev/null
+check_output "an oversized stream is named" 'larger than any envelope.*0/0 fragments' \
+    "$BRIDGE" qr-decode --out "$T_TMP/huge.out" "$T_TMP/huge/qr-0000.png"
+
 # Too few codes: exit 3 and the stick is offered.
 "$CONCLAVE" qr-encode "$T_TMP/big.env" --png-dir "$T_TMP/few" >/dev/null
 few=$(ls "$T_TMP"/few/qr-*.png | head -n 5)

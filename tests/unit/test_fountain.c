@@ -352,6 +352,18 @@ absurd_lengths_are_refused_at_once(void **state)
 	memset(buf + 11, 0, 4);
 	reseal(buf, n);
 	assert_int_equal(ftn_frame_parse(buf, n, &f), CK_ERR_FORMAT);
+	/* a receiver's own, tighter limit (e.g. the envelope size) */
+	{
+		struct ftn_decoder *d = NULL;
+
+		frame(e, 0, buf);
+		assert_int_equal(ftn_decoder_new(&d), CK_OK);
+		ftn_decoder_set_limit(d, 499);
+		assert_int_equal(ftn_decoder_add(d, buf, n), CK_ERR_TOO_LARGE);
+		ftn_decoder_set_limit(d, 500);
+		assert_int_equal(ftn_decoder_add(d, buf, n), CK_OK);
+		ftn_decoder_free(d);
+	}
 	/* the encoder holds itself to the same limits */
 	assert_int_equal(ftn_encoder_new(m, FTN_MAX_MESSAGE + 1, 400, &none),
 	    CK_ERR_TOO_LARGE);

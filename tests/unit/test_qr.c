@@ -194,7 +194,7 @@ foreign_qr_codes_are_named(void **state)
 	struct qr_image *img = NULL;
 
 	(void)state;
-	assert_int_equal(qrs_receiver_new(&rcv), CK_OK);
+	assert_int_equal(qrs_receiver_new(FTN_MAX_MESSAGE, &rcv), CK_OK);
 	assert_int_equal(qr_encode((const uint8_t *)url, strlen(url), QR_ECC_M, &c), CK_OK);
 	assert_int_equal(qr_render_image(c, 4, &img), CK_OK);
 	assert_int_equal(qrs_receiver_image(rcv, s, img), CK_ERR_BAD_MAGIC);
@@ -439,7 +439,7 @@ cross_camera(const uint8_t *msg, size_t len, size_t frag, int loss_pct,
 	uint32_t shown = 0, k;
 
 	assert_int_equal(qrs_sender_new(msg, len, frag, QR_ECC_L, &snd), CK_OK);
-	assert_int_equal(qrs_receiver_new(&rcv), CK_OK);
+	assert_int_equal(qrs_receiver_new(FTN_MAX_MESSAGE, &rcv), CK_OK);
 	k = qrs_sender_fragments(snd);
 	while (!p.complete) {
 		struct qr_code *c = NULL;
@@ -574,7 +574,7 @@ frames_of_another_ceremony_are_refused(void **state)
 	theirs = make_envelope(ENVELOPE_INIT_RESULT, other, 2, sk, 3000, &tl);
 	assert_int_equal(qrs_sender_new(mine, ml, 400, QR_ECC_L, &sm), CK_OK);
 	assert_int_equal(qrs_sender_new(theirs, tl, 400, QR_ECC_L, &st), CK_OK);
-	assert_int_equal(qrs_receiver_new(&rcv), CK_OK);
+	assert_int_equal(qrs_receiver_new(FTN_MAX_MESSAGE, &rcv), CK_OK);
 	/* Two screens in view, codes alternating: ours completes, theirs is named. */
 	while (!p.complete) {
 		struct qr_code *c = NULL;
