@@ -231,6 +231,20 @@ parse_size(const char *s, int *cols, int *rows)
 	return CK_OK;
 }
 
+/* Say what would fit this terminal instead. */
+static void
+no_fit(const char *prog, const struct sender_args *a)
+{
+	int w = a->cols < 2 * (a->rows - 1) ? a->cols : 2 * (a->rows - 1);
+	size_t f = 0;
+
+	fprintf(stderr, "%s: the code does not fit on this %dx%d terminal: "
+	    "enlarge it", prog, a->cols, a->rows);
+	if (qrs_fragment_for_width(w - 2 * QR_QUIET, a->o.ecc, &f) == CK_OK)
+		fprintf(stderr, ", use --fragment %zu or less", f);
+	fprintf(stderr, ", or use the USB stick\n");
+}
+
 static void
 pause_frame(unsigned int fps)
 {
@@ -250,7 +264,8 @@ show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k)
 
 	if ((e = qr_render_text(c, cols, rows - 1, QR_TEXT_ANSI, &t)) != CK_OK)
 		return e;
-	fputs("\x1b[H", stdout);
+	/* Clear once it is known to fit, then redraw in place. */
+	fputs(n == 0 ? "\x1b[2J\x1b[H" : "\x1b[H", stdout);
 	fputs(t, stdout);
 	if (k == 1)
 		printf("conclave envelope: one code\x1b[K\n");
@@ -299,8 +314,6 @@ qrcmd_show(int argc, char **argv)
 	}
 	k = qrs_sender_fragments(snd);
 	frames = a.frames == 0 && k == 1 ? 1 : a.frames;
-	if (a.place == NULL)
-		fputs("\x1b[2J", stdout);
 	for (n = 0; frames == 0 || n < frames; n++) {
 		struct qr_code *c = NULL;
 
@@ -309,9 +322,7 @@ qrcmd_show(int argc, char **argv)
 			    show_text(c, a.cols, a.rows, n, k);
 		qr_code_free(c);
 		if (e == CK_ERR_QR_NO_FIT) {
-			fprintf(stderr, "%s: the code does not fit on this screen: "
-			    "enlarge the terminal, lower --fragment, or use the USB "
-			    "stick\n", prog);
+			no_fit(prog, &a);
 			goto out;
 		}
 		if (e != CK_OK) {

@@ -286,3 +286,48 @@ qrs_watch_stalled(struct qrs_watch *w, const struct ftn_progress *p, time_t now)
 		w->last = now;
 	return !p->complete && now - w->last >= (time_t)w->stall_s;
 }
+
+/* Does a frame with fragment length f fit max_width modules? */
+static int
+fragment_fits(size_t f, int max_width, enum qr_ecc ecc, int *fits)
+{
+	static uint8_t probe[FTN_MAX_FRAME];	/* content does not change the size in byte mode */
+	struct qr_code *c = NULL;
+	int r;
+
+	r = qr_encode(probe, FTN_OVERHEAD + f, ecc, &c);
+	if (r == CK_ERR_TOO_LARGE) {
+		*fits = 0;
+		return CK_OK;
+	}
+	if (r != CK_OK)
+		return r;
+	*fits = c->width <= max_width;
+	qr_code_free(c);
+	return CK_OK;
+}
+
+int
+qrs_fragment_for_width(int max_width, enum qr_ecc ecc, size_t *fragment)
+{
+	size_t lo = FTN_MIN_FRAGMENT, hi = FTN_MAX_FRAGMENT, mid;
+	int fits, r;
+
+	*fragment = 0;
+	if ((r = fragment_fits(lo, max_width, ecc, &fits)) != CK_OK)
+		return r;
+	if (!fits)
+		return CK_ERR_QR_NO_FIT;
+	/* Invariant: lo fits; everything above hi does not. */
+	while (lo < hi) {
+		mid = lo + (hi - lo + 1) / 2;
+		if ((r = fragment_fits(mid, max_width, ecc, &fits)) != CK_OK)
+			return r;
+		if (fits)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*fragment = lo;
+	return CK_OK;
+}

@@ -78,6 +78,13 @@ void qrs_watch_start(struct qrs_watch *w, unsigned int stall_s, time_t now);
 int qrs_watch_stalled(struct qrs_watch *w, const struct ftn_progress *p,
     time_t now);
 
+/*
+ * The largest fragment length whose frames, at ECC level ecc, make codes of
+ * at most max_width modules a side (quiet zone not included): what fits a
+ * given screen. CK_ERR_QR_NO_FIT if not even FTN_MIN_FRAGMENT does.
+ */
+int qrs_fragment_for_width(int max_width, enum qr_ecc ecc, size_t *fragment) CK_WUR;
+
 /* One line for a progress display: frames seen, useful, refused, fraction. */
 void qrs_progress_text(const struct ftn_progress *p, char *buf, size_t n);
 

@@ -76,8 +76,12 @@ check_output "a truncated PNG is named" 'cut.png: malformed input' \
 # Terminal rendering: sized to the terminal, refused when it cannot fit.
 check_output "qr-show draws half blocks" $'\xe2\x96\x80' \
     "$BRIDGE" qr-show "$T_TMP/small.env" --size 120x60
-check_output "qr-show refuses a small terminal" 'does not fit.*USB stick' \
-    "$BRIDGE" qr-show "$T_TMP/big.env" --size 40x20
+check_output "qr-show refuses a small terminal, says what fits" \
+    'does not fit on this 80x24 terminal: enlarge it, use --fragment [0-9]+ or less, or use the USB stick' \
+    "$BRIDGE" qr-show "$T_TMP/big.env" --size 80x24
+f=$("$BRIDGE" qr-show "$T_TMP/big.env" --size 80x24 2>&1 | sed -n 's/.*--fragment \([0-9]*\) or less.*/\1/p')
+check_output "and that fragment does fit" 'code 0, stream' \
+    "$BRIDGE" qr-show "$T_TMP/big.env" --size 80x24 --fragment "${f:-0}" --frames 1
 check_output "qr-show streams N codes" 'code 2, stream of [0-9]+ fragments' \
     "$CONCLAVE" qr-show "$T_TMP/big.env" --size 200x100 --frames 3 --fps 30
 check_output "qr-show on a missing framebuffer is named" 'fbX: not found' \

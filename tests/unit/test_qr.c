@@ -629,6 +629,31 @@ stall_is_time_without_new_information(void **state)
 	assert_false(qrs_watch_stalled(&w, &p, 5000));
 }
 
+static void
+fragment_for_a_screen_is_the_largest_that_fits(void **state)
+{
+	uint8_t frame[FTN_MAX_FRAME] = { 0 };
+	struct qr_code *c = NULL;
+	size_t f = 0;
+
+	(void)state;
+	/* Version 16 is 81 modules: the default fragment fills it exactly. */
+	assert_int_equal(qrs_fragment_for_width(81, QR_ECC_L, &f), CK_OK);
+	assert_int_equal(f, QRS_DEFAULT_FRAGMENT + 1);
+	assert_int_equal(qr_encode(frame, FTN_OVERHEAD + f, QR_ECC_L, &c), CK_OK);
+	assert_int_equal(c->width, 81);
+	qr_code_free(c);
+	assert_int_equal(qr_encode(frame, FTN_OVERHEAD + f + 1, QR_ECC_L, &c), CK_OK);
+	assert_true(c->width > 81);
+	qr_code_free(c);
+	/* An 80x24 terminal: 46 rows of modules, 38 without the quiet zone. */
+	assert_int_equal(qrs_fragment_for_width(38, QR_ECC_L, &f), CK_OK);
+	assert_true(f >= FTN_MIN_FRAGMENT && f < 100);
+	assert_int_equal(qrs_fragment_for_width(20, QR_ECC_L, &f), CK_ERR_QR_NO_FIT);
+	assert_int_equal(qrs_fragment_for_width(1000, QR_ECC_L, &f), CK_OK);
+	assert_int_equal(f, FTN_MAX_FRAGMENT);
+}
+
 static int
 setup(void **state)
 {
@@ -661,6 +686,7 @@ main(void)
 		cmocka_unit_test(every_envelope_type_crosses_by_camera_both_ways),
 		cmocka_unit_test(frames_of_another_ceremony_are_refused),
 		cmocka_unit_test(stall_is_time_without_new_information),
+		cmocka_unit_test(fragment_for_a_screen_is_the_largest_that_fits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
