@@ -472,21 +472,54 @@ collect(const zbar_image_t *zi, struct qr_symbols *out)
 	return out->n > 0 ? CK_OK : CK_ERR_QR_NOT_FOUND;
 }
 
+/* img shrunk by factor f (box average), for images too large to scan. */
+static int
+shrink(const struct qr_image *img, int f, struct qr_image **out)
+{
+	struct qr_image *o = NULL;
+	int x, y, dx, dy, r;
+
+	if ((r = qr_image_new(img->w / f, img->h / f, &o)) != CK_OK)
+		return r;
+	for (y = 0; y < o->h; y++)
+		for (x = 0; x < o->w; x++) {
+			unsigned int sum = 0;
+
+			for (dy = 0; dy < f; dy++)
+				for (dx = 0; dx < f; dx++)
+					sum += img->pix[(size_t)(y * f + dy) * img->w +
+					    x * f + dx];
+			o->pix[(size_t)y * o->w + x] = (uint8_t)(sum / (unsigned)(f * f));
+		}
+	*out = o;
+	return CK_OK;
+}
+
 int
 qr_scan(struct qr_scanner *s, const struct qr_image *img,
     struct qr_symbols *out)
 {
+	struct qr_image *small = NULL;
 	zbar_image_t *zi;
-	int r;
+	int r, side = img->w > img->h ? img->w : img->h;
 
 	memset(out, 0, sizeof(*out));
-	if ((zi = zbar_image_create()) == NULL)
+	if (side > QR_SCAN_MAX_SIDE) {
+		if ((r = shrink(img, (side + QR_SCAN_MAX_SIDE - 1) / QR_SCAN_MAX_SIDE,
+		    &small)) != CK_OK)
+			return r;
+		img = small;
+	}
+	if ((zi = zbar_image_create()) == NULL) {
+		qr_image_free(small);
 		return CK_ERR_ALLOC;
+	}
 	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
 	zbar_image_set_size(zi, (unsigned)img->w, (unsigned)img->h);
 	zbar_image_set_data(zi, img->pix, (unsigned long)img->w * img->h, NULL);
 	r = zbar_scan_image(s->zs, zi) < 0 ? CK_ERR_INTERNAL : collect(zi, out);
 	zbar_image_destroy(zi);
+	qr_image_free(small);
 	if (r != CK_OK)
 		qr_symbols_clear(out);
 	return r;

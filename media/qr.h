@@ -18,6 +18,7 @@
 #define QR_MAX_IMAGE_SIDE 8192		/* pixels, for images read from files */
 #define QR_MAX_PNG_BYTES (32 * 1024 * 1024)
 #define QR_VERIFY_SCALE 3		/* pixels per module for read-back */
+#define QR_SCAN_MAX_SIDE 2048		/* larger images are shrunk before zbar */
 
 enum qr_ecc { QR_ECC_L, QR_ECC_M, QR_ECC_Q, QR_ECC_H };
 
@@ -123,7 +124,9 @@ int qr_scanner_new(struct qr_scanner **out) CK_WUR;
 void qr_scanner_free(struct qr_scanner *s);
 /*
  * Scan a grayscale image. CK_ERR_QR_NOT_FOUND if it holds no QR code
- * (other barcodes are not even looked for). out is cleared first.
+ * (other barcodes are not even looked for). out is cleared first. An image
+ * over QR_SCAN_MAX_SIDE a side is first shrunk by an integer factor (box
+ * average), which bounds zbar's time on a huge photo or a hostile file.
  */
 int qr_scan(struct qr_scanner *s, const struct qr_image *img,
     struct qr_symbols *out) CK_WUR;

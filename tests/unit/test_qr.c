@@ -89,6 +89,27 @@ binary_round_trip_through_png(void **state)
 }
 
 static void
+huge_images_still_scan_once_shrunk(void **state)
+{
+	struct qr_scanner *s = scanner();
+	uint8_t data[300];
+	struct qr_code *c = NULL;
+	struct qr_image *img = NULL;
+
+	(void)state;
+	fill_binary(data, sizeof(data));
+	assert_int_equal(qr_encode(data, sizeof(data), QR_ECC_L, &c), CK_OK);
+	/* (61 + 8) * 60 = 4140 pixels a side: zbar sees it shrunk by 3, and a
+	 * shrink that garbled the image would fail here. */
+	assert_int_equal(qr_render_image(c, 60, &img), CK_OK);
+	assert_true(img->w > 4096);
+	assert_scans_to(s, img, data, sizeof(data));
+	qr_image_free(img);
+	qr_code_free(c);
+	qr_scanner_free(s);
+}
+
+static void
 encoding_limits_and_read_back(void **state)
 {
 	struct qr_scanner *s = scanner();
@@ -677,6 +698,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(binary_round_trip_through_png),
 		cmocka_unit_test(encoding_limits_and_read_back),
+		cmocka_unit_test(huge_images_still_scan_once_shrunk),
 		cmocka_unit_test(other_barcodes_are_not_even_looked_for),
 		cmocka_unit_test(foreign_qr_codes_are_named),
 		cmocka_unit_test(terminal_rendering_scans_and_refuses_to_overflow),
