@@ -138,7 +138,7 @@ $(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)
 	@scripts/bootstrap image
 	IMAGE_OUT=$(BUILD)/image image/build.sh
 
-image-test: image
+image-test: image $(BUILD)/tests/tools/envelope_tool
 	python3 image/boot_test.py -o $(BUILD)/image
 
 # Builds twice, the second time offline from the first build's .debs.

@@ -27,7 +27,10 @@ iso_date=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y%m%d%H%M%S00)
 log() { printf 'image: %s\n' "$*" >&2; }
 t0=$(date +%s)
 
-rm -rf "$out/work" "$out/debs"
+# A failed mmdebstrap run can leave the offline repository bind-mounted in
+# the old rootfs: unmount before deleting, and never delete across mounts.
+findmnt -rn -o TARGET | { grep "^$out/work/" || true; } | sort -r | xargs -r -n 1 umount
+rm -rf --one-file-system "$out/work" "$out/debs"
 mkdir -p "$out/work" "$out/debs"
 work=$out/work root=$work/rootfs
 
@@ -35,7 +38,7 @@ work=$out/work root=$work/rootfs
 # rebuild elsewhere gives the same binary.
 log "compiling conclave"
 CFLAGS="-O2 -g -ffile-prefix-map=$top=." \
-	make -s --no-print-directory BUILD="$out/app" "$out/app/conclave"
+	make -s --no-print-directory BUILD="$out/app" "$out/app/conclave" >/dev/null
 
 mmdebstrap_args=(
 	--variant=essential --mode=root --quiet
@@ -51,7 +54,8 @@ if [ -z "$prev" ]; then
 	mmdebstrap "${mmdebstrap_args[@]}" "$suite" "$root" \
 		"deb http://deb.debian.org/debian $suite main" \
 		"deb http://deb.debian.org/debian $suite-updates main" \
-		"deb http://deb.debian.org/debian-security $suite-security main"
+		"deb http://deb.debian.org/debian-security $suite-security main" \
+		>"$work/mmdebstrap.log" 2>&1 || { tail -n 40 "$work/mmdebstrap.log" >&2; exit 1; }
 else
 	log "checking the archived .debs in $prev/debs against $prev/manifest.txt"
 	repo=$work/repo
@@ -68,29 +72,41 @@ else
 		release "$repo/dists/$suite" >"$work/Release"
 	mv "$work/Release" "$repo/dists/$suite/Release"
 	log "rootfs offline (unshare -n mmdebstrap)"
+	IMAGE_KERNEL=$(cat "$prev/debs/kernel.txt")
+	export IMAGE_KERNEL
 	unshare -n mmdebstrap "${mmdebstrap_args[@]}" \
 		--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-		"$suite" "$root" "deb [trusted=yes] file://$repo $suite main"
+		"$suite" "$root" "deb [trusted=yes] file://$repo $suite main" \
+		>"$work/mmdebstrap.log" 2>&1 || { tail -n 40 "$work/mmdebstrap.log" >&2; exit 1; }
+	# The automount hook leaves the repository's (empty) mount point behind.
+	(cd "$root" && rmdir -p "${repo#/}")
 fi
 
 # Manifest: every .deb used (installed packages and the kernel), with its
-# version and SHA-256; each installed package must have its .deb.
+# version and SHA-256. apt leaves file: repository packages in place, so an
+# offline build takes them from the repository it was given.
 log "manifest"
+kpkg=$(cat "$out/debs/kernel.txt")
+[ -z "$prev" ] || cp -n "$repo"/pool/*.deb "$out/debs/"
+kdeb=$(ls "$out/debs/${kpkg}_"*.deb)
+{
+	cat "$out/debs/installed.txt"
+	echo "$kpkg $(dpkg-deb -f "$kdeb" Version) $(dpkg-deb -f "$kdeb" Architecture)"
+} | while read -r pkg ver arch; do
+	file=${pkg}_${ver//:/%3a}_${arch}.deb
+	[ -f "$out/debs/$file" ] || { log "no .deb for $pkg $ver $arch"; exit 1; }
+	[ "$(dpkg-deb -f "$out/debs/$file" Package Version Architecture | tr '\n' ' ')" = \
+	    "Package: $pkg Version: $ver Architecture: $arch " ] || { log "$file is not $pkg $ver $arch"; exit 1; }
+	echo "$pkg $ver $arch $(sha256sum <"$out/debs/$file" | cut -d' ' -f1) $file"
+done | sort >"$work/manifest.body"
 {
 	echo "# package version architecture sha256 file (suite $suite, SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH)"
-	for deb in "$out"/debs/*.deb; do
-		printf '%s %s %s %s %s\n' \
-			"$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)" \
-			"$(dpkg-deb -f "$deb" Architecture)" \
-			"$(sha256sum <"$deb" | cut -d' ' -f1)" "$(basename "$deb")"
-	done | sort
+	cat "$work/manifest.body"
 } >"$out/manifest.txt"
-kpkg=$(cat "$out/debs/kernel.txt")
-while read -r pkg ver arch; do
-	grep -q "^$pkg $ver " "$out/manifest.txt" ||
-		{ log "no .deb recorded for installed $pkg $ver"; exit 1; }
-done <"$out/debs/installed.txt"
-grep -q "^$kpkg " "$out/manifest.txt" || { log "kernel $kpkg not in manifest"; exit 1; }
+# Only the .debs the manifest names are archived.
+for deb in "$out"/debs/*.deb; do
+	grep -q " ${deb##*/}\$" "$out/manifest.txt" || rm -f "$deb"
+done
 
 # Kernel and the module allowlist with its dependencies, in load order.
 log "kernel $kpkg and module allowlist"
@@ -151,6 +167,6 @@ mlabel -i "$out/conclave.iso@@$((lba * 2048))" -N "$fat_serial" ::
 		grub-efi-amd64-bin mtools zstd cpio kmod gcc binutils libc6-dev | sort
 } >"$out/build-tools.txt"
 (cd "$out" && sha256sum vmlinuz initrd.img conclave.iso manifest.txt >SHA256SUMS)
-rm -rf "$work"
+rm -rf --one-file-system "$work"
 log "done in $(($(date +%s) - t0)) s: $(du -m "$out/conclave.iso" | cut -f1) MB ISO, $(du -m "$out/initrd.img" | cut -f1) MB initrd"
 cat "$out/SHA256SUMS"
