@@ -40,9 +40,18 @@ log "compiling conclave"
 CFLAGS="-O2 -g -ffile-prefix-map=$top=." \
 	make -s --no-print-directory BUILD="$out/app" "$out/app/conclave" >/dev/null
 
+# The packages of the shared libraries conclave links, found through the
+# host's dpkg database (names only: the mirror decides the versions), join
+# image/packages.txt.
+libpkgs=$(ldd "$out/app/conclave" | awk '$3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' |
+	while read -r lib; do
+		dpkg -S "$lib" 2>/dev/null || dpkg -S "/usr$lib" 2>/dev/null || dpkg -S "${lib#/usr}" 2>/dev/null ||
+			{ log "no Debian package ships $lib, which conclave links"; exit 1; }
+	done | cut -d: -f1 | sort -u)
+log "conclave links libraries from: $(echo $libpkgs)"
 mmdebstrap_args=(
 	--variant=essential --mode=root --quiet
-	--include="$(grep -v '^#' image/packages.txt | paste -sd, -)"
+	--include="$( (grep -v '^#' image/packages.txt; echo "$libpkgs") | sort -u | paste -sd, -)"
 	--aptopt='APT::Install-Recommends "false"'
 	--skip=essential/unlink
 	--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
@@ -132,6 +141,10 @@ cp "$kdir/boot/vmlinuz-$kv" "$out/vmlinuz"
 # The appliance's own files.
 log "appliance files"
 strip -o "$root/usr/bin/conclave" "$out/app/conclave"
+if chroot "$root" ldd /usr/bin/conclave | grep 'not found' >&2; then
+	log "conclave cannot run in the image"
+	exit 1
+fi
 install -m 0755 image/rootfs/init "$root/init"
 install -m 0755 image/rootfs/conclave-console "$root/usr/sbin/conclave-console"
 install -d -m 0755 "$root/media/stick"
