@@ -177,7 +177,7 @@ mlabel -i "$out/conclave.iso@@$((lba * 2048))" -N "$fat_serial" ::
 {
 	echo "# host tools that shape the output bits"
 	dpkg-query -W -f='${Package} ${Version}\n' mmdebstrap apt xorriso grub-common grub-pc-bin \
-		grub-efi-amd64-bin mtools zstd cpio kmod gcc binutils libc6-dev | sort
+		grub-efi-amd64-bin mtools zstd cpio kmod gcc-12 binutils libc6-dev | sort
 } >"$out/build-tools.txt"
 (cd "$out" && sha256sum vmlinuz initrd.img conclave.iso manifest.txt >SHA256SUMS)
 rm -rf --one-file-system "$work"
