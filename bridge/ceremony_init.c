@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "bridge/opts.h"
+#include "bridge/revoke.h"
 #include "bridge/vault.h"
 #include "ceremony/courier.h"
 #include "ceremony/init.h"
@@ -192,45 +193,27 @@ out:
 static int
 revoke_root(struct init_ctx *ctx)
 {
-	struct vault_token_info ti;
 	json_t *p = NULL;
-	char *tok = NULL;
+	char why[HTTP_MAX_DETAIL + 64];
 	int r, rc = 1;
 
 	printf("\nWhen the initial configuration is done, give the initial root "
 	    "token to revoke it.\n");
 	fflush(stdout);
-	if ((r = tty_read_secret("Root token (hidden): ", ctx->token_fd, &tok)) != CK_OK)
-		return fail("reading the root token", r, NULL);
-	if ((r = http_set_token(ctx->c, tok, strlen(tok))) != CK_OK) {
-		fail("root token", r, "not a token");
-		goto out;
-	}
-	r = vault_revoke_root_token(ctx->c, &ti);
-	if (r == CK_ERR_STATE && !ti.is_root) {
-		fail("root token", CK_ERR_WRONG_KEY, "that token has no root policy");
-		goto out;
-	}
-	if (r != CK_OK) {
-		fail("revoking the root token and proving it", r,
-		    r == CK_ERR_STATE ? "a lookup with the token was not refused" :
-		    http_error_detail(ctx->c));
-		goto out;
-	}
-	p = json_pack("{s:b, s:s, s:b}", "root_token_revoked", 1,
-	    "accessor", ti.accessor, "lookup_refused", 1);
-	if (p == NULL || (r = courier_send(ctx->x, ENVELOPE_CLOSING_RESULT, ctx->id,
+	if ((r = revoke_root_token(ctx->c, ctx->token_fd, &p, why,
+	    sizeof(why))) != CK_OK)
+		return fail("root token", r, why);
+	if ((r = courier_send(ctx->x, ENVELOPE_CLOSING_RESULT, ctx->id,
 	    SEQ_CLOSING, p, ctx->sk, NULL)) != CK_OK) {
-		fail("writing the closing result", p == NULL ? CK_ERR_ALLOC : r, NULL);
+		fail("writing the closing result", r, NULL);
 		goto out;
 	}
 	printf("Root token (accessor %s) revoked; a lookup with it is refused.\n"
 	    "Closing result written: next, conclave init close on the appliance.\n",
-	    ti.accessor);
+	    json_string_value(json_object_get(p, "accessor")));
 	rc = 0;
 out:
 	json_decref(p);
-	secmem_free(tok);
 	return rc;
 }
 

@@ -187,15 +187,16 @@ unseal_body(struct http_client *c, const char *body, size_t len,
 }
 
 int
-vault_unseal(struct http_client *c, const char *key, size_t len,
-    struct vault_seal_status *st)
+vault_key_body(const char *key, size_t len, const char *nonce, char **body,
+    size_t *blen)
 {
-	static const char pre[] = "{\"key\":\"", post[] = "\"}";
-	size_t i, blen = sizeof(pre) - 1 + len + sizeof(post) - 1;
-	char *body = NULL;
-	int r;
+	static const char pre[] = "{\"key\":\"", mid[] = "\",\"nonce\":\"",
+	    post[] = "\"}";
+	size_t i, nlen = nonce != NULL ? strlen(nonce) : 0, n;
+	char *b;
 
-	memset(st, 0, sizeof(*st));
+	*body = NULL;
+	*blen = 0;
 	if (len == 0 || len > VAULT_MAX_KEY)
 		return CK_ERR_BAD_SHARE;
 	/* Hex or standard base64: nothing that needs JSON escaping. */
@@ -203,11 +204,43 @@ vault_unseal(struct http_client *c, const char *key, size_t len,
 		if (strchr("0123456789abcdefABCDEFghijklmnopqrstuvwxyz"
 		    "GHIJKLMNOPQRSTUVWXYZ+/=", key[i]) == NULL || key[i] == '\0')
 			return CK_ERR_BAD_SHARE;
-	if ((body = secmem_alloc(blen)) == NULL)
+	if (nlen >= VAULT_MAX_NONCE)
+		return CK_ERR_WRONG_NONCE;
+	for (i = 0; i < nlen; i++)
+		if (nonce[i] < 0x21 || nonce[i] > 0x7e || nonce[i] == '"' ||
+		    nonce[i] == '\\')
+			return CK_ERR_WRONG_NONCE;
+	n = sizeof(pre) - 1 + len + (nonce != NULL ? sizeof(mid) - 1 + nlen : 0) +
+	    sizeof(post) - 1;
+	if ((b = secmem_alloc(n)) == NULL)
 		return CK_ERR_ALLOC;
-	memcpy(body, pre, sizeof(pre) - 1);
-	memcpy(body + sizeof(pre) - 1, key, len);
-	memcpy(body + sizeof(pre) - 1 + len, post, sizeof(post) - 1);
+	memcpy(b, pre, sizeof(pre) - 1);
+	i = sizeof(pre) - 1;
+	memcpy(b + i, key, len);
+	i += len;
+	if (nonce != NULL) {
+		memcpy(b + i, mid, sizeof(mid) - 1);
+		i += sizeof(mid) - 1;
+		memcpy(b + i, nonce, nlen);
+		i += nlen;
+	}
+	memcpy(b + i, post, sizeof(post) - 1);
+	*body = b;
+	*blen = n;
+	return CK_OK;
+}
+
+int
+vault_unseal(struct http_client *c, const char *key, size_t len,
+    struct vault_seal_status *st)
+{
+	char *body = NULL;
+	size_t blen = 0;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if ((r = vault_key_body(key, len, NULL, &body, &blen)) != CK_OK)
+		return r;
 	r = unseal_body(c, body, blen, st);
 	http_client_scrub(c);
 	secmem_wipe(body, blen);

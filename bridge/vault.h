@@ -76,6 +76,15 @@ int vault_init(struct http_client *c, const json_t *request, json_t **response)
     CK_WUR;
 
 /*
+ * The body {"key":"<key>"} or, with a nonce, {"key":"<key>","nonce":"<nonce>"}
+ * in secmem (*body, *blen bytes, no NUL; wipe and secmem_free it). key:
+ * 1..VAULT_MAX_KEY hex or base64 characters (CK_ERR_BAD_SHARE); nonce:
+ * printable ASCII without quotes or backslashes (CK_ERR_WRONG_NONCE).
+ */
+int vault_key_body(const char *key, size_t len, const char *nonce,
+    char **body, size_t *blen) CK_WUR;
+
+/*
  * PUT sys/unseal with one key share (hex or base64 text as the server takes
  * it, len <= VAULT_MAX_KEY, [0-9A-Za-z+/=] only). The body is built in
  * secmem and wiped after the call. *st is the status the server answers.

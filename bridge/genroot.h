@@ -1,0 +1,63 @@
+/*
+ * Root token generation on the server (vault-openbao-api.md §3, §4): the
+ * unauthenticated sys/generate-root/... (Vault; OpenBao only with the
+ * listener's disable_unauthed_generate_root_endpoints = false), OpenBao's
+ * token-authenticated sys/generate-root-token/... (>= 2.6), and Vault
+ * Enterprise's DR operation token, which is the same protocol on
+ * sys/replication/dr/secondary/generate-operation-token/....
+ */
+#ifndef CONCLAVE_GENROOT_H
+#define CONCLAVE_GENROOT_H
+
+#include <stddef.h>
+
+#include "bridge/http.h"
+#include "bridge/vault.h"
+#include "crypto/reader.h"
+
+/* The listener setting that opens the unauthenticated endpoints. */
+#define GENROOT_LEGACY_SETTING \
+    "disable_unauthed_generate_root_endpoints = false"
+#define GENROOT_MAX_ENCODED	8192	/* base64 of a PGP-encrypted token */
+#define GENROOT_FPR_MAX		64
+
+enum genroot_api {
+	GENROOT_LEGACY,		/* sys/generate-root */
+	GENROOT_TOKEN,		/* sys/generate-root-token (needs a token) */
+	GENROOT_DR,		/* sys/replication/dr/secondary/generate-operation-token */
+};
+
+struct genroot_status {
+	int started;
+	int complete;
+	unsigned progress;
+	unsigned required;
+	unsigned otp_length;	/* 0 when the answer does not say (update) */
+	char nonce[VAULT_MAX_NONCE];
+	char pgp_fingerprint[GENROOT_FPR_MAX];
+	char encoded_token[GENROOT_MAX_ENCODED];	/* "" until complete */
+};
+
+/* The API path prefix of an api ("sys/generate-root", ...). */
+const char *genroot_path(enum genroot_api api);
+
+/* GET <path>/attempt. */
+int genroot_status(struct http_client *c, enum genroot_api api,
+    struct genroot_status *st) CK_WUR;
+
+/*
+ * Start an attempt with the OTP (otp != NULL, secmem) or encrypting to a
+ * PGP key (pgp_b64 != NULL, base64 of the binary public key).
+ */
+int genroot_start(struct http_client *c, enum genroot_api api,
+    const char *otp, const char *pgp_b64, struct genroot_status *st) CK_WUR;
+
+/* Submit one share with the attempt's nonce. */
+int genroot_update(struct http_client *c, enum genroot_api api,
+    const char *key, size_t len, const char *nonce,
+    struct genroot_status *st) CK_WUR;
+
+/* DELETE <path>/attempt: cancel the attempt in progress. */
+int genroot_cancel(struct http_client *c, enum genroot_api api) CK_WUR;
+
+#endif
