@@ -6,6 +6,7 @@
  */
 #include "bridge/bsession.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -108,12 +109,88 @@ bsession_wait(struct bsession *b, enum envelope_type want,
 	}
 }
 
+/* The x-tag is the share's last byte: the box must hold what it claims. */
+static int
+x_tag_matches(const char *share, size_t len, json_int_t x)
+{
+	uint8_t b;
+
+	return len >= 2 && codec_hex_decode_exact(share + len - 2, 2, &b, 1) ==
+	    CK_OK && b == x;
+}
+
 int
 bsession_open_share(const struct bsession *b, uint64_t seq, const char *nonce,
-    const char *b64, char **share, size_t *len)
+    const json_t *entry, char **share, size_t *len)
 {
-	return sealed_open(b->box_pk, b->box_sk, b->id, seq, nonce, b64, share,
-	    len);
+	const char *b64 = json_string_value(json_object_get(entry, "sealed"));
+	int r;
+
+	*share = NULL;
+	*len = 0;
+	if (b64 == NULL)
+		return CK_ERR_FORMAT;
+	if ((r = sealed_open(b->box_pk, b->box_sk, b->id, seq, nonce, b64, share,
+	    len)) != CK_OK)
+		return r;
+	if (!x_tag_matches(*share, *len,
+	    json_integer_value(json_object_get(entry, "x_tag")))) {
+		secmem_wipe(*share, *len);
+		secmem_free(*share);
+		*share = NULL;
+		*len = 0;
+		return CK_ERR_BAD_SHARE;
+	}
+	return CK_OK;
+}
+
+int
+bsession_check_submission(const json_t *p, const char *kind, const char *nonce,
+    unsigned threshold, int retry, char *why, size_t whylen)
+{
+	const char *k = json_string_value(json_object_get(p, "kind"));
+	const char *n = json_string_value(json_object_get(p, "nonce"));
+	const json_t *shares = json_object_get(p, "shares"), *e;
+	uint8_t seen[256] = { 0 };
+	json_int_t x;
+	size_t i;
+
+	why[0] = '\0';
+	if (k == NULL || strcmp(k, kind) != 0 || !json_is_array(shares))
+		return CK_ERR_FORMAT;
+	if (n == NULL || strcmp(n, nonce) != 0) {
+		snprintf(why, whylen, "not sealed for this session's offer");
+		return CK_ERR_WRONG_NONCE;
+	}
+	if (retry != json_is_true(json_object_get(p, "retry"))) {
+		snprintf(why, whylen, retry ? "expected a retry request" :
+		    "shares expected");
+		return CK_ERR_FORMAT;
+	}
+	if (retry) {
+		if (json_array_size(shares) != 0) {
+			snprintf(why, whylen, "a retry carries no shares");
+			return CK_ERR_FORMAT;
+		}
+		return CK_OK;
+	}
+	if (json_array_size(shares) < threshold) {
+		snprintf(why, whylen, "nothing was submitted");
+		return CK_ERR_TOO_FEW_SHARES;
+	}
+	if (json_array_size(shares) > 255)
+		return CK_ERR_SHARE_COUNT;
+	json_array_foreach(shares, i, e) {
+		x = json_integer_value(json_object_get(e, "x_tag"));
+		if (!json_is_string(json_object_get(e, "sealed")) ||
+		    !json_is_integer(json_object_get(e, "x_tag")) || x < 1 || x > 255)
+			return CK_ERR_FORMAT;
+		if (seen[x]++) {
+			snprintf(why, whylen, "nothing was submitted");
+			return CK_ERR_DUPLICATE_SHARE;
+		}
+	}
+	return CK_OK;
 }
 
 void

@@ -72,13 +72,24 @@ int bsession_wait(struct bsession *b, enum envelope_type want,
     CK_WUR __attribute__((nonnull));
 
 /*
- * Open one sealed share carried by the envelope of sequence seq, bound to
- * nonce (sealed_open's checks and errors); secmem_free *share right
- * after its one request.
+ * A share-submission's payload, before any box is opened: kind, the
+ * offer's nonce (CK_ERR_WRONG_NONCE), retry or not as expected, at least
+ * threshold boxes (CK_ERR_TOO_FEW_SHARES), each {"sealed", "x_tag"} with
+ * distinct x-tags (CK_ERR_DUPLICATE_SHARE). A retry carries no boxes.
+ */
+int bsession_check_submission(const json_t *p, const char *kind,
+    const char *nonce, unsigned threshold, int retry, char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull));
+
+/*
+ * Open one sealed share, entry {"sealed", "x_tag"} of a submission carried
+ * by the envelope of sequence seq, bound to nonce (sealed_open's checks
+ * and errors; an opened share whose last byte is not x_tag is
+ * CK_ERR_BAD_SHARE). secmem_free *share right after its one request.
  */
 int bsession_open_share(const struct bsession *b, uint64_t seq,
-    const char *nonce, const char *b64, char **share, size_t *len) CK_WUR
-    __attribute__((nonnull));
+    const char *nonce, const json_t *entry, char **share, size_t *len)
+    CK_WUR __attribute__((nonnull));
 
 /* Wipe the keys, close the folder. NULL-safe fields. */
 void bsession_free(struct bsession *b) __attribute__((nonnull));

@@ -220,49 +220,13 @@ send_offer(struct unseal_ctx *ctx)
 static int
 check_submission(struct unseal_ctx *ctx, const json_t *p, int retry)
 {
-	const char *kind = json_string_value(json_object_get(p, "kind"));
-	const char *nonce = json_string_value(json_object_get(p, "nonce"));
-	const json_t *shares = json_object_get(p, "shares"), *e;
-	uint8_t seen[256] = { 0 };
-	json_int_t x;
-	size_t i;
+	char why[128];
+	int r;
 
-	if (kind == NULL || strcmp(kind, UNSEAL_KIND) != 0 || !json_is_array(shares))
-		return fail("share submission", CK_ERR_FORMAT, NULL);
-	if (nonce == NULL || strcmp(nonce, ctx->nonce) != 0)
-		return fail("share submission", CK_ERR_WRONG_NONCE,
-		    "not sealed for this session's offer");
-	if (retry != json_is_true(json_object_get(p, "retry")))
-		return fail("share submission", CK_ERR_FORMAT,
-		    retry ? "expected a retry request" : "shares expected");
-	if (retry)
-		return json_array_size(shares) == 0 ? 0 :
-		    fail("retry", CK_ERR_FORMAT, "a retry carries no shares");
-	if (json_array_size(shares) < ctx->threshold)
-		return fail("share submission", CK_ERR_TOO_FEW_SHARES,
-		    "nothing was submitted");
-	if (json_array_size(shares) > QUORUM_MAX_SHARES)
-		return fail("share submission", CK_ERR_SHARE_COUNT, NULL);
-	json_array_foreach(shares, i, e) {
-		x = json_integer_value(json_object_get(e, "x_tag"));
-		if (!json_is_string(json_object_get(e, "sealed")) ||
-		    !json_is_integer(json_object_get(e, "x_tag")) || x < 1 || x > 255)
-			return fail("share submission", CK_ERR_FORMAT, NULL);
-		if (seen[x]++)
-			return fail("share submission", CK_ERR_DUPLICATE_SHARE,
-			    "nothing was submitted");
-	}
+	if ((r = bsession_check_submission(p, UNSEAL_KIND, ctx->nonce,
+	    ctx->threshold, retry, why, sizeof(why))) != CK_OK)
+		return fail(retry ? "retry" : "share submission", r, why);
 	return 0;
-}
-
-/* The x-tag is the share's last byte: the box must hold what it claims. */
-static int
-x_tag_matches(const char *share, size_t len, json_int_t x)
-{
-	uint8_t b;
-
-	return len >= 2 && codec_hex_decode_exact(share + len - 2, 2, &b, 1) ==
-	    CK_OK && b == x;
 }
 
 /* A Raft joiner finishes unsealing a moment after its last share. */
@@ -314,14 +278,8 @@ unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
 		goto classify;
 	json_array_foreach(ctx->boxes, k, e) {
 		if ((r = bsession_open_share(&ctx->b, ctx->boxes_seq, ctx->nonce,
-		    json_string_value(json_object_get(e, "sealed")), &share,
-		    &len)) != CK_OK)
+		    e, &share, &len)) != CK_OK)
 			goto out;
-		if (!x_tag_matches(share, len,
-		    json_integer_value(json_object_get(e, "x_tag")))) {
-			r = CK_ERR_BAD_SHARE;
-			goto out;
-		}
 		r = vault_unseal(c, share, len, &st);
 		secmem_wipe(share, len);
 		secmem_free(share);

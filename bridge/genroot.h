@@ -57,7 +57,10 @@ int genroot_update(struct http_client *c, enum genroot_api api,
     const char *key, size_t len, const char *nonce,
     struct genroot_status *st) CK_WUR;
 
-/* DELETE <path>/attempt: cancel the attempt in progress. */
-int genroot_cancel(struct http_client *c, enum genroot_api api) CK_WUR;
+/*
+ * DELETE <path>/attempt: cancel the attempt in progress. Called on paths
+ * that are failing already, so best effort: not CK_WUR.
+ */
+int genroot_cancel(struct http_client *c, enum genroot_api api);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bridge/http.h"
+#include "bridge/ceremony_genroot.h"
 #include "bridge/ceremony_init.h"
 #include "bridge/ceremony_unseal.h"
 #include "bridge/status.h"
@@ -23,6 +24,7 @@ struct bridge_command {
 
 static const struct bridge_command bridge_commands[] = {
 	{ "help", NULL, "show this help" },
+	{ "generate-root", bridge_generate_root_main, "break-glass: a new root token for the appliance's generate-root ceremony" },
 	{ "init", bridge_init_main, "initialise a server for the appliance's init ceremony" },
 	{ "status", status_main, "seal status of one or more nodes" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },

@@ -543,28 +543,13 @@ check_revocation(const json_t *p, char *why, size_t whylen)
 }
 
 int
-init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
-    size_t whylen)
+init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen)
 {
 	struct envelope env = { 0 };
-	unsigned n = ext_uint(s, "n"), k, missing = 0;
 	json_t *details = NULL;
-	int r, dup_x;
-	size_t used = 0;
+	int r;
 
-	why[0] = '\0';
-	if (strcmp(session_phase(s), "accepted") != 0)
-		return CK_ERR_STATE;
-	for (k = 1; k <= n; k++) {
-		if (proven(s, k, 0, &dup_x))
-			continue;
-		if (missing++ == 0)
-			used += (size_t)snprintf(why, whylen, "no handout yet for share");
-		if (used < whylen)
-			used += (size_t)snprintf(why + used, whylen - used, " %u", k);
-	}
-	if (missing > 0)
-		return CK_ERR_INCOMPLETE;
 	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK ||
 	    (r = check_revocation(env.payload, why, whylen)) != CK_OK) {
 		session_reject(s, "closing-result", r, ACTOR_APPLIANCE);
@@ -585,4 +570,28 @@ out:
 	json_decref(details);
 	envelope_free(&env);
 	return r;
+}
+
+int
+init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
+    size_t whylen)
+{
+	unsigned n = ext_uint(s, "n"), k, missing = 0;
+	int dup_x;
+	size_t used = 0;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "accepted") != 0)
+		return CK_ERR_STATE;
+	for (k = 1; k <= n; k++) {
+		if (proven(s, k, 0, &dup_x))
+			continue;
+		if (missing++ == 0)
+			used += (size_t)snprintf(why, whylen, "no handout yet for share");
+		if (used < whylen)
+			used += (size_t)snprintf(why + used, whylen - used, " %u", k);
+	}
+	if (missing > 0)
+		return CK_ERR_INCOMPLETE;
+	return init_take_revocation(s, head, why, whylen);
 }

@@ -96,6 +96,15 @@ int init_open_share(struct pgp_home *h, const char *keyfile,
 int init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
     char *why, size_t whylen) CK_WUR __attribute__((nonnull));
 
+/*
+ * The closing-result every root-token ceremony ends with (init,
+ * generate-root): the token revoked and a lookup with it refused
+ * (CK_ERR_FORMAT otherwise), recorded with its accessor, and the
+ * transcript closed and signed. why says what is missing.
+ */
+int init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
+
 /* The roster saved with the ceremony (caller frees with roster_free). */
 int init_load_roster(struct session *s, struct roster **out) CK_WUR
     __attribute__((nonnull));

@@ -64,6 +64,40 @@ parse_offer(const struct session *s, const json_t *p,
 	return CK_OK;
 }
 
+/*
+ * An offer that says the server's endpoint for this ceremony is disabled:
+ * the setting that opens it goes on the record, and nothing goes further.
+ */
+static int
+unavailable(struct session *s, const json_t *p, char *why, size_t whylen)
+{
+	const json_t *u = json_object_get(p, "unavailable");
+	const char *ep = json_string_value(json_object_get(u, "endpoint"));
+	const char *set = json_string_value(json_object_get(u, "setting"));
+	json_t *d;
+	int r;
+
+	if (u == NULL)
+		return CK_OK;
+	if (ep == NULL || set == NULL ||
+	    rd_printable_utf8(ep, strlen(ep), 0) != CK_OK ||
+	    rd_printable_utf8(set, strlen(set), 0) != CK_OK) {
+		session_reject(s, "session-offer", CK_ERR_FORMAT, ACTOR_APPLIANCE);
+		return CK_ERR_FORMAT;
+	}
+	session_why(why, whylen, "the server's %s is disabled; the listener "
+	    "setting that opens it: %s", ep, set);
+	if ((d = json_pack("{s:s, s:s}", "endpoint", ep, "setting", set)) == NULL)
+		return CK_ERR_ALLOC;
+	r = session_record(s, "endpoint-disabled", ACTOR_BRIDGE, d);
+	json_decref(d);
+	if (r != CK_OK)
+		return r;
+	session_reject(s, "session-offer", CK_ERR_DISABLED_ENDPOINT,
+	    ACTOR_APPLIANCE);
+	return CK_ERR_DISABLED_ENDPOINT;
+}
+
 int
 quorum_accept_offer(struct session *s, const char *want_phase,
     const char *confirm, const char *witness, char sas[QUORUM_SAS_MAX],
@@ -85,6 +119,8 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 		goto out;
 	}
 	p = env.payload;
+	if ((r = unavailable(s, p, why, whylen)) != CK_OK)
+		goto out;
 	if ((r = parse_offer(s, p, box_pk, why, whylen)) != CK_OK) {
 		session_reject(s, "session-offer", r, ACTOR_APPLIANCE);
 		goto out;
@@ -269,4 +305,33 @@ quorum_submission(struct session *s, json_t **payload, char *why,
 		return CK_ERR_ALLOC;
 	}
 	return CK_OK;
+}
+
+int
+quorum_submit(struct session *s, char *why, size_t whylen)
+{
+	json_t *payload = NULL, *details = NULL;
+	int r;
+
+	if ((r = quorum_submission(s, &payload, why, whylen)) != CK_OK) {
+		if (r == CK_ERR_TOO_FEW_SHARES)
+			session_reject(s, "share-submission", r, ACTOR_APPLIANCE);
+		return r;
+	}
+	details = json_pack("{s:I, s:O}", "shares",
+	    (json_int_t)json_array_size(json_object_get(payload, "shares")),
+	    "nonce", json_object_get(payload, "nonce"));
+	if (details == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "submitted")) != CK_OK ||
+	    (r = session_send(s, ENVELOPE_SHARE_SUBMISSION, payload,
+	    "shares-submitted", ACTOR_APPLIANCE, details)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(payload);
+	json_decref(details);
+	return r;
 }

@@ -41,7 +41,9 @@
  * to sas (words compared exactly, single spaces): CK_ERR_SAS_MISMATCH,
  * recorded as refused, and the offer is not accepted. Equal: the offer is
  * accepted and recorded with the confirmed words, the bridge's keys are
- * pinned, the phase becomes "confirmed". *offer (may be NULL) receives a
+ * pinned, the phase becomes "confirmed". An offer with "unavailable":
+ * {"endpoint", "setting"} (the server's endpoint is disabled) is recorded
+ * with the setting that opens it and refused: CK_ERR_DISABLED_ENDPOINT. *offer (may be NULL) receives a
  * new reference to the offer's payload. want_phase: the phase the
  * ceremony must be in (CK_ERR_STATE).
  */
@@ -77,5 +79,12 @@ unsigned quorum_threshold(const struct session *s) __attribute__((nonnull));
  */
 int quorum_submission(struct session *s, json_t **payload, char *why,
     size_t whylen) CK_WUR __attribute__((nonnull));
+
+/*
+ * Send the sealed shares in one share-submission (quorum_submission's
+ * checks; too few is recorded as refused); phase "submitted".
+ */
+int quorum_submit(struct session *s, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
 
 #endif

@@ -43,35 +43,6 @@ out:
 	return r;
 }
 
-int
-unseal_submit(struct session *s, char *why, size_t whylen)
-{
-	json_t *payload = NULL, *details = NULL;
-	int r;
-
-	if ((r = quorum_submission(s, &payload, why, whylen)) != CK_OK) {
-		if (r == CK_ERR_TOO_FEW_SHARES)
-			session_reject(s, "share-submission", r, ACTOR_APPLIANCE);
-		return r;
-	}
-	details = json_pack("{s:I, s:O}", "shares",
-	    (json_int_t)json_array_size(json_object_get(payload, "shares")),
-	    "nonce", json_object_get(payload, "nonce"));
-	if (details == NULL) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = session_set_phase(s, "submitted")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_SHARE_SUBMISSION, payload,
-	    "shares-submitted", ACTOR_APPLIANCE, details)) != CK_OK)
-		goto out;
-	r = CK_OK;
-out:
-	json_decref(payload);
-	json_decref(details);
-	return r;
-}
-
 static int
 node_string(const json_t *n, const char *key, int required)
 {

@@ -2,7 +2,7 @@
  * The unseal ceremony, appliance side (DESIGN §4.2, docs/ceremonies.md):
  *   unseal_begin   the unseal-request envelope out (seq 1)
  *   (quorum_accept_offer, quorum_add_share: ceremony/quorum.h)
- *   unseal_submit  the t sealed shares out in one share-submission
+ *   (quorum_submit: the t sealed shares out in one share-submission)
  *   unseal_result  the bridge's per-node results in; when every node is
  *                  unsealed the transcript is closed and signed
  *   unseal_retry   nodes still sealed (unreachable, died mid-unseal):
@@ -40,10 +40,6 @@
 int unseal_begin(const char *state_dir, const char *exchange_root,
     const uint8_t *prev, struct session **out) CK_WUR
     __attribute__((nonnull(1, 2, 4)));
-
-/* Send the sealed shares (quorum_submission's checks). */
-int unseal_submit(struct session *s, char *why, size_t whylen) CK_WUR
-    __attribute__((nonnull));
 
 /*
  * Take a submission-result: {"nodes": [{"address", "result", "error"?}],

@@ -10,6 +10,7 @@
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "cli/qr_cmd.h"
+#include "ui/cmd_generate_root.h"
 #include "ui/cmd_init.h"
 #include "ui/cmd_ui.h"
 #include "ui/cmd_unseal.h"
@@ -27,6 +28,7 @@ static const struct command commands[] = {
 	{ "help", NULL, "show this help" },
 	{ "init", cmd_init_main, "initialise a cluster: begin, accept, handout, close" },
 	{ "ui", cmd_ui_main, "the guided ceremony (the default without a command)" },
+	{ "generate-root", cmd_generate_root_main, "break-glass: a new root token from a quorum" },
 	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },

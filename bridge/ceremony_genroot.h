@@ -1,0 +1,10 @@
+/*
+ * `conclave-bridge generate-root`: the bridge's side of the break-glass
+ * ceremony (DESIGN §4.4, docs/ceremonies.md).
+ */
+#ifndef CONCLAVE_BRIDGE_CEREMONY_GENROOT_H
+#define CONCLAVE_BRIDGE_CEREMONY_GENROOT_H
+
+int bridge_generate_root_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * The generate-root ceremony, appliance side (see rootgen.h).
+ *
+ * Limits: the result is the envelope's payload (bounded and strictly
+ * parsed by envelope_parse); its strings must be printable UTF-8 of at
+ * most FIELD_MAX bytes.
+ */
+#include "ceremony/rootgen.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ceremony/init.h"
+#include "crypto/errors.h"
+
+#define FIELD_MAX	512
+
+static int
+field_ok(const json_t *p, const char *key)
+{
+	const json_t *v = json_object_get(p, key);
+
+	return json_is_string(v) && json_string_length(v) > 0 &&
+	    json_string_length(v) <= FIELD_MAX &&
+	    rd_printable_utf8(json_string_value(v), json_string_length(v), 0) ==
+	    CK_OK;
+}
+
+int
+rootgen_begin(const char *state_dir, const char *exchange_root,
+    const struct roster *recipient, const uint8_t *prev, struct session **out)
+{
+	const struct roster_member *op = recipient != NULL ?
+	    roster_operator(recipient) : NULL;
+	struct session *s = NULL;
+	json_t *details = NULL, *payload = NULL;
+	char *text = NULL;
+	size_t textlen = 0;
+	int r;
+
+	*out = NULL;
+	if (recipient != NULL && op == NULL)
+		return CK_ERR_INVALID_ARG;
+	details = op != NULL ?
+	    json_pack("{s:s, s:s, s:s}", "mode", "pgp", "recipient", op->name,
+		"pgp_fingerprint", op->fpr) :
+	    json_pack("{s:s}", "mode", "otp");
+	payload = json_deep_copy(details);
+	if (details == NULL || payload == NULL ||
+	    json_object_set_new(payload, "kind", json_string(ROOTGEN_KIND)) != 0 ||
+	    (op != NULL && json_object_set_new(payload, "pgp_key",
+	    json_string(op->key_b64)) != 0)) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_create(state_dir, exchange_root, ROOTGEN_KIND,
+	    ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
+		goto out;
+	if (recipient != NULL &&
+	    ((r = roster_dump(recipient, &text, &textlen)) != CK_OK ||
+	    (r = session_write_file(s, SESSION_ROSTER, text, textlen)) != CK_OK))
+		goto out;
+	if (json_object_update(s->ext, details) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "requested")) != CK_OK ||
+	    (r = session_send(s, ENVELOPE_GENERATE_ROOT_REQUEST, payload,
+	    "generate-root-request-sent", ACTOR_APPLIANCE, details)) != CK_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = CK_OK;
+out:
+	free(text);
+	json_decref(details);
+	json_decref(payload);
+	session_free(s);
+	return r;
+}
+
+static int
+check_result(struct session *s, const json_t *p, char *why, size_t whylen)
+{
+	const char *mode = json_string_value(json_object_get(s->ext, "mode"));
+	const char *nonce = json_string_value(json_object_get(json_object_get(
+	    s->ext, "offer"), "nonce"));
+	const char *fpr = json_string_value(json_object_get(s->ext,
+	    "pgp_fingerprint"));
+
+	if (!json_is_true(json_object_get(p, "complete")) ||
+	    !field_ok(p, "endpoint") || !field_ok(p, "nonce")) {
+		session_why(why, whylen, "the result is not a completed attempt");
+		return CK_ERR_FORMAT;
+	}
+	if (nonce == NULL || strcmp(json_string_value(json_object_get(p,
+	    "nonce")), nonce) != 0) {
+		session_why(why, whylen, "the result is for another attempt");
+		return CK_ERR_WRONG_NONCE;
+	}
+	if (strcmp(mode, "pgp") == 0) {
+		if (!field_ok(p, "pgp_fingerprint") || fpr == NULL ||
+		    strcmp(json_string_value(json_object_get(p,
+		    "pgp_fingerprint")), fpr) != 0) {
+			session_why(why, whylen, "the token is not encrypted to %s",
+			    fpr != NULL ? fpr : "the recipient");
+			return CK_ERR_WRONG_RECIPIENT;
+		}
+	} else if (!field_ok(p, "accessor")) {
+		session_why(why, whylen, "the result names no token accessor");
+		return CK_ERR_FORMAT;
+	}
+	return CK_OK;
+}
+
+/* The bridge reports a failed attempt: on the record, and closed. */
+static int
+failed(struct session *s, struct envelope *env, char *why, size_t whylen)
+{
+	json_t *d;
+	int r;
+
+	if (!field_ok(env->payload, "error")) {
+		session_reject(s, "generate-root-result", CK_ERR_FORMAT,
+		    ACTOR_APPLIANCE);
+		return CK_ERR_FORMAT;
+	}
+	session_why(why, whylen, "%s",
+	    json_string_value(json_object_get(env->payload, "error")));
+	if ((d = json_pack("{s:O}", "error", json_object_get(env->payload,
+	    "error"))) == NULL)
+		return CK_ERR_ALLOC;
+	r = session_set_phase(s, "failed");
+	if (r == CK_OK)
+		r = session_accept(s, env, "generate-root-failed", ACTOR_BRIDGE, d);
+	json_decref(d);
+	if (r == CK_OK)
+		r = session_close(s, ACTOR_APPLIANCE, NULL);
+	return r == CK_OK ? CK_ERR_SERVER : r;
+}
+
+int
+rootgen_result(struct session *s, char *why, size_t whylen)
+{
+	struct envelope env = { 0 };
+	json_t *details = NULL, *p;
+	const char *keys[] = { "endpoint", "nonce", "accessor", "pgp_fingerprint" };
+	size_t i;
+	int r;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "submitted") != 0)
+		return CK_ERR_STATE;
+	if ((r = session_receive(s, ENVELOPE_GENERATE_ROOT_RESULT, &env)) != CK_OK) {
+		session_reject(s, "generate-root-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	p = env.payload;
+	if (json_object_get(p, "error") != NULL) {
+		r = failed(s, &env, why, whylen);
+		goto out;
+	}
+	if ((r = check_result(s, p, why, whylen)) != CK_OK) {
+		session_reject(s, "generate-root-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	if ((details = json_object()) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (field_ok(p, keys[i]) &&
+		    json_object_set(details, keys[i], json_object_get(p, keys[i])))
+			r = CK_ERR_ALLOC;
+	if (r != CK_OK || json_object_set(s->ext, "issued", details) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "issued")) != CK_OK ||
+	    (r = session_accept(s, &env, "root-token-generated", ACTOR_BRIDGE,
+	    details)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(details);
+	envelope_free(&env);
+	return r;
+}
+
+int
+rootgen_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen)
+{
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "issued") != 0)
+		return CK_ERR_STATE;
+	return init_take_revocation(s, head, why, whylen);
+}

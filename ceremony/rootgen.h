@@ -1,0 +1,50 @@
+/*
+ * The generate-root ceremony (break-glass), appliance side (DESIGN §4.4,
+ * docs/ceremonies.md):
+ *   rootgen_begin   generate-root-request out (seq 1): OTP mode, or PGP
+ *                   mode with the recipient's public key from the roster
+ *   (quorum_accept_offer, quorum_add_share, quorum_submit)
+ *   rootgen_result  the bridge's generate-root-result in: nonce, endpoint,
+ *                   the new token's accessor (OTP) or the fingerprint it is
+ *                   encrypted to (PGP), never the token
+ *   rootgen_close   the token revoked and a lookup refused; closed, signed
+ * Phases: requested, confirmed, submitted, issued, closed.
+ */
+#ifndef CONCLAVE_ROOTGEN_H
+#define CONCLAVE_ROOTGEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ceremony/quorum.h"
+#include "ceremony/roster.h"
+#include "ceremony/session.h"
+#include "crypto/reader.h"
+
+#define ROOTGEN_KIND	"generate-root"
+
+/*
+ * Start a generate-root ceremony. recipient: NULL for OTP mode (the bridge
+ * makes the OTP and hands the token to the operator); else a roster whose
+ * operator is the person the token is encrypted to (PGP mode).
+ */
+int rootgen_begin(const char *state_dir, const char *exchange_root,
+    const struct roster *recipient, const uint8_t *prev, struct session **out)
+    CK_WUR __attribute__((nonnull(1, 2, 5)));
+
+/*
+ * Take the generate-root-result: complete, the offer's nonce
+ * (CK_ERR_WRONG_NONCE), in PGP mode the recipient's fingerprint
+ * (CK_ERR_WRONG_RECIPIENT), in OTP mode the token's accessor. A result
+ * that reports the attempt failed (a share refused, the server restarted
+ * or cancelled it) is recorded and the ceremony closed: CK_ERR_SERVER with
+ * the bridge's reason in why.
+ */
+int rootgen_result(struct session *s, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+
+/* The closing-result (init_take_revocation); the ceremony closes. */
+int rootgen_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * The command-line steps every quorum ceremony shares (`conclave unseal`,
+ * `conclave generate-root`, ...): arguments, the SAS confirmation, one
+ * holder's share, the submission, status. Each prints its outcome and
+ * returns the command's exit status (0 done, 1 refused, 2 usage).
+ */
+#ifndef CONCLAVE_CMD_QUORUM_H
+#define CONCLAVE_CMD_QUORUM_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "ceremony/session.h"
+
+struct quorum_cmd {
+	const char *cmd;	/* "unseal", "generate-root" */
+	const char *kind;	/* the ceremony kind in the state folder */
+	const char *begun;	/* the phase before the offer is accepted */
+};
+
+struct quorum_args {
+	const char *state;
+	const char *exchange;
+	const char *previous;
+	const char *confirm;
+	const char *witness;
+	const char *holder;
+	const char *share_file;
+	const char *secret_key;
+	const char *gnupg_base;
+	const char *pgp_key;	/* NAME=KEYFILE */
+	int passphrase_fd;
+};
+
+/* Parse the common options: 0, 1 for --help, 2 for a usage error. */
+int cmd_quorum_parse(int argc, char **argv, struct quorum_args *a);
+
+/* The transcript's location and head hash as hex and words. */
+void cmd_quorum_print_head(const char *state,
+    const uint8_t head[TRANSCRIPT_HASH_BYTES]);
+
+/* Node lists of an unseal offer or result (already checked printable). */
+void cmd_quorum_print_nodes(const json_t *nodes);
+
+int cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a);
+int cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a);
+int cmd_quorum_submit(const struct quorum_cmd *q, const struct quorum_args *a);
+int cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a);
+
+#endif
