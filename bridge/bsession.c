@@ -201,3 +201,20 @@ bsession_free(struct bsession *b)
 	secmem_free(b->box_sk);
 	memset(b, 0, sizeof(*b));
 }
+
+json_t *
+bsession_error_text(int err, const char *detail)
+{
+	char buf[BSESSION_ERROR_MAX + 1];
+	size_t i, n;
+
+	n = (size_t)snprintf(buf, sizeof(buf), "%s%s%s", ck_errname(err),
+	    detail != NULL && detail[0] != '\0' ? ": " : "",
+	    detail != NULL ? detail : "");
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	return json_string(buf);
+}

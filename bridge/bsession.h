@@ -23,6 +23,8 @@
 #define BSESSION_SAS_MAX	WORDS_TEXT_MAX(WORDS_SAS_DEFAULT)
 /* The bridge's own nonce for ceremonies without a server nonce (unseal). */
 #define BSESSION_NONCE_BYTES	16
+/* Longest error text a result envelope carries. */
+#define BSESSION_ERROR_MAX	200
 
 struct bsession {
 	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
@@ -90,6 +92,13 @@ int bsession_check_submission(const json_t *p, const char *kind,
 int bsession_open_share(const struct bsession *b, uint64_t seq,
     const char *nonce, const json_t *entry, char **share, size_t *len)
     CK_WUR __attribute__((nonnull));
+
+/*
+ * "CK_ERR_NAME: detail" for a result envelope: cut to BSESSION_ERROR_MAX
+ * characters, anything outside printable ASCII replaced by '?'. NULL only
+ * when out of memory.
+ */
+json_t *bsession_error_text(int err, const char *detail);
 
 /* Wipe the keys, close the folder. NULL-safe fields. */
 void bsession_free(struct bsession *b) __attribute__((nonnull));

@@ -33,7 +33,6 @@
 #include "crypto/secmem.h"
 
 #define DEFAULT_WAIT	900
-#define ERROR_TEXT_MAX	200
 
 enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_TOKEN_OUT, OPT_ROOT_TOKEN_FD };
 
@@ -272,24 +271,6 @@ send_offer(struct genroot_ctx *ctx)
 	return 0;
 }
 
-/* A server's or library's text, safe for the envelope and any screen. */
-static json_t *
-error_text(int err, const char *detail)
-{
-	char buf[ERROR_TEXT_MAX + 1];
-	size_t i, n;
-
-	n = (size_t)snprintf(buf, sizeof(buf), "%s%s%s", ck_errname(err),
-	    detail != NULL && detail[0] != '\0' ? ": " : "",
-	    detail != NULL ? detail : "");
-	if (n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
-			buf[i] = '?';
-	return json_string(buf);
-}
-
 /* Each share for its one request; stops at complete. */
 static int
 submit(struct genroot_ctx *ctx, const json_t *shares, uint64_t seq)
@@ -387,7 +368,7 @@ send_result(struct genroot_ctx *ctx, int err, const char *detail)
 
 	if (err != CK_OK)
 		p = json_pack("{s:s, s:b, s:o}", "kind", ROOTGEN_KIND, "complete", 0,
-		    "error", error_text(err, detail));
+		    "error", bsession_error_text(err, detail));
 	else
 		p = json_pack("{s:s, s:b, s:s, s:s, s:s}", "kind", ROOTGEN_KIND,
 		    "complete", 1, "endpoint", genroot_path(ctx->api), "nonce",

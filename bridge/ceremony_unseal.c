@@ -9,7 +9,7 @@
  * the session keys are gone and the boxes are useless.
  *
  * Limits: at most OPTS_MAX_ADDRESSES nodes, QUORUM_MAX_SHARES boxes; node
- * error texts cut to ERROR_TEXT_MAX printable ASCII characters.
+ * error texts cut to BSESSION_ERROR_MAX printable ASCII characters.
  */
 #include "bridge/ceremony_unseal.h"
 
@@ -28,7 +28,6 @@
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 
-#define ERROR_TEXT_MAX		200
 #define DEFAULT_WAIT		900	/* seconds for the appliance's next step */
 #define DEFAULT_SETTLE		30	/* seconds for a Raft joiner to finish */
 #define SETTLE_POLL_MS		100
@@ -128,31 +127,13 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* A server's or library's text, safe for the envelope and any screen. */
-static json_t *
-error_text(int err, const char *detail)
-{
-	char buf[ERROR_TEXT_MAX + 1];
-	size_t i, n;
-
-	n = (size_t)snprintf(buf, sizeof(buf), "%s%s%s", ck_errname(err),
-	    detail != NULL && detail[0] != '\0' ? ": " : "",
-	    detail != NULL ? detail : "");
-	if (n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
-			buf[i] = '?';
-	return json_string(buf);
-}
-
 static json_t *
 status_json(const char *address, int r, const struct vault_seal_status *st,
     const char *detail)
 {
 	if (r != CK_OK)
 		return json_pack("{s:s, s:b, s:o}", "address", address,
-		    "reachable", 0, "error", error_text(r, detail));
+		    "reachable", 0, "error", bsession_error_text(r, detail));
 	return json_pack("{s:s, s:b, s:s, s:b, s:b, s:i, s:i, s:i, s:s, s:s}",
 	    "address", address, "reachable", 1, "type", st->type,
 	    "initialized", st->initialized, "sealed", st->sealed,
@@ -307,7 +288,7 @@ classify:
 	}
 out:
 	if (r != CK_OK)
-		*error = error_text(r, c != NULL ? http_error_detail(c) : NULL);
+		*error = bsession_error_text(r, c != NULL ? http_error_detail(c) : NULL);
 	secmem_free(share);
 	http_client_free(c);
 	return r;

@@ -136,6 +136,44 @@ quorum_bridge_start() {
 	wait_for sh -c "ls '$dir'/x/*/000002-session-offer.env >/dev/null 2>&1"
 }
 
+# quorum_bridge_start_token DIR ARGS...: the same, with the bridge reading the
+# token to revoke from a FIFO (fd 3); quorum_give_token DIR TOKEN hands it.
+quorum_bridge_start_token() {
+	local dir=$1; shift
+	mkfifo "$dir/token.fifo"
+	"$BRIDGE" "$@" --root-token-fd 3 3<"$dir/token.fifo" >"$dir/bridge.out" 2>&1 &
+	echo $! >"$dir/bridge.pid"
+	on_exit "kill $(cat "$dir/bridge.pid") 2>/dev/null"
+	exec {TOKEN_FD}>"$dir/token.fifo"
+	echo "$TOKEN_FD" >"$dir/token.fd"
+	wait_for sh -c "ls '$dir'/x/*/000002-session-offer.env >/dev/null 2>&1"
+}
+quorum_give_token() {
+	local fd
+	fd=$(cat "$1/token.fd")
+	printf '%s\n' "$2" >&"$fd"
+	eval "exec $fd>&-"
+}
+
+# quorum_share CMD DIR NAME K [FILE]: holder K (as NAME) decrypts the share
+# on their stick ($T_TMP/stickK/share.gpg unless FILE) for ceremony CMD.
+quorum_share() {
+	"$CONCLAVE" "$1" share --state "$2/state" --holder "$3" \
+	    --share-file "${5:-$T_TMP/stick$4/share.gpg}" \
+	    --secret-key "$KEYS/holder$4.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+}
+
+# quorum_sticks NAME: the holders' sticks for server NAME's init.json keys,
+# share k encrypted to holder k as init's handout writes it.
+quorum_sticks() {
+	local k
+	for k in 1 2 3 4 5; do
+		mkdir -p "$T_TMP/stick$k"
+		encrypt_share "$k" "$(jq -r ".keys[$((k - 1))]" "$(bao_dir "$1")/init.json")" \
+		    >"$T_TMP/stick$k/share.gpg" || return 1
+	done
+}
+
 # bridge_sas DIR: the five words the bridge showed.
 bridge_sas() {
 	grep -A1 '^Short authentication string' "$1/bridge.out" | tail -n 1 |

@@ -36,11 +36,7 @@ for n in u2 u3; do
 	check "$n unseals" bao_unseal "$n" "$(key 1)" "$(key 2)" "$(key 3)"
 done
 
-# The holders' sticks: share k encrypted to holder k.
-for k in 1 2 3 4 5; do
-	mkdir -p "$T_TMP/stick$k"
-	encrypt_share "$k" "$(key "$k")" >"$T_TMP/stick$k/share.gpg"
-done
+check "the holders' sticks get their encrypted shares" quorum_sticks u1
 
 restart_all() {
 	local n
@@ -51,12 +47,7 @@ check "all three nodes stopped and restarted" restart_all u1 u2 u3
 check_output "all three are sealed" '^true true true$' sh -c \
     "echo \$(for n in u1 u2 u3; do curl -s $(bao_addr u1 | sed 's/:[0-9]*$//'):\$(cat $(bao_dir u1)/../\$n/port)/v1/sys/seal-status | jq -r .sealed; done)"
 
-# share DIR NAME K [FILE]: holder K (as NAME) decrypts their stick's share.
-share() {
-	"$CONCLAVE" unseal share --state "$1/state" --holder "$2" \
-	    --share-file "${4:-$T_TMP/stick$3/share.gpg}" \
-	    --secret-key "$KEYS/holder$3.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
-}
+share() { quorum_share unseal "$@"; }
 
 # --- ceremony 1: the whole cluster back with one quorum ---
 C=$T_TMP/c1
