@@ -1,6 +1,6 @@
 /*
  * Unseal: the sealed shares go to the bridge in one submission
- * (unseal_submit, after a confirmation), then the bridge's per-node
+ * (quorum_submit, after a confirmation), then the bridge's per-node
  * results come back (unseal_result). Every node unsealed: the transcript
  * is closed. Nodes still sealed: retry them with the same bridge session
  * (unseal_retry), or abandon them (unseal_abandon, confirmed).
@@ -125,7 +125,7 @@ uresult_key(int ch)
 	case CONFIRM:
 		if (ch != 'y' && ch != 'Y')
 			return;
-		if ((r = unseal_submit(ui.s, why, sizeof(why))) != CK_OK) {
+		if ((r = quorum_submit(ui.s, why, sizeof(why))) != CK_OK) {
 			ui_say_err("The submission failed", r, why);
 			return;
 		}
