@@ -34,10 +34,31 @@
 
 #define DEFAULT_WAIT	900
 
-enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_TOKEN_OUT, OPT_ROOT_TOKEN_FD };
+enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_TOKEN_OUT, OPT_ROOT_TOKEN_FD,
+	OPT_PROMOTE };
+
+#define DR_PROMOTE_PATH	"sys/replication/dr/secondary/promote"
+
+/* generate-root, or the DR operation token on the same protocol. */
+struct genroot_kind {
+	const char *cmd;
+	const char *kind;
+	enum envelope_type request;
+	enum envelope_type result;
+	int dr;
+};
+
+static const struct genroot_kind rootgen_kind = { "generate-root",
+    ROOTGEN_KIND, ENVELOPE_GENERATE_ROOT_REQUEST,
+    ENVELOPE_GENERATE_ROOT_RESULT, 0 };
+static const struct genroot_kind dr_kind = { "dr-token", ROOTGEN_DR_KIND,
+    ENVELOPE_DR_TOKEN_REQUEST, ENVELOPE_DR_TOKEN_RESULT, 1 };
 
 struct genroot_ctx {
+	const struct genroot_kind *k;
 	struct bridge_opts o;
+	int promote;
+	int promoted;
 	const char *ceremony;
 	const char *token_out;
 	unsigned wait_s;
@@ -52,6 +73,32 @@ struct genroot_ctx {
 	struct genroot_status st;
 	char accessor[VAULT_MAX_ID];
 };
+
+static void
+dr_usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: conclave-bridge dr-token --exchange DIR --address DR-SECONDARY\n"
+	    "                              [--token-out FILE] [--promote]\n"
+	    "                              [--token-file FILE] [--ceremony ID] [--wait S]\n"
+	    "\n"
+	    "Answers the appliance's dr-token request (Vault Enterprise): the\n"
+	    "generate-root protocol on the DR secondary's\n"
+	    "sys/replication/dr/secondary/generate-operation-token, with the primary\n"
+	    "cluster's shares. The steps are those of conclave-bridge generate-root\n"
+	    "(OTP made here with the server's otp_length, session offer and short\n"
+	    "authentication string, sealed shares each opened for one request),\n"
+	    "except that the DR operation token is not looked up or revoked here.\n"
+	    "Vault 2.x wants a token on these endpoints: --token-file or VAULT_TOKEN.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --token-out FILE     write the DR operation token to FILE (mode 0600)\n"
+	    "  --promote            then promote the secondary with it\n"
+	    "                       (" DR_PROMOTE_PATH "); OTP mode only\n"
+	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
+	    "  --wait S             seconds to wait for the sealed shares (default %d)\n"
+	    OPTS_HELP_TEXT, DEFAULT_WAIT);
+}
 
 static void
 usage(FILE *f)
@@ -93,10 +140,12 @@ usage(FILE *f)
 	    OPTS_HELP_TEXT, DEFAULT_WAIT);
 }
 
+static const char *fail_cmd = "generate-root";
+
 static int
 fail(const char *what, int err, const char *detail)
 {
-	return opts_fail("generate-root", what, err, detail);
+	return opts_fail(fail_cmd, what, err, detail);
 }
 
 static int
@@ -108,6 +157,7 @@ parse(struct genroot_ctx *ctx, int argc, char **argv)
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "token-out", required_argument, NULL, OPT_TOKEN_OUT },
 		{ "root-token-fd", required_argument, NULL, OPT_ROOT_TOKEN_FD },
+		{ "promote", no_argument, NULL, OPT_PROMOTE },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
@@ -124,6 +174,8 @@ parse(struct genroot_ctx *ctx, int argc, char **argv)
 			ctx->ceremony = optarg;
 		else if (ch == OPT_TOKEN_OUT)
 			ctx->token_out = optarg;
+		else if (ch == OPT_PROMOTE && ctx->k->dr)
+			ctx->promote = 1;
 		else if (ch == OPT_WAIT && rd_parse_uint(optarg, 1, 86400, &v) == CK_OK)
 			ctx->wait_s = (unsigned)v;
 		else if (ch == OPT_ROOT_TOKEN_FD &&
@@ -146,10 +198,12 @@ check_request(struct genroot_ctx *ctx, const json_t *p)
 	const char *kind = json_string_value(json_object_get(p, "kind"));
 	const char *mode = json_string_value(json_object_get(p, "mode"));
 
-	if (kind == NULL || strcmp(kind, ROOTGEN_KIND) != 0 || mode == NULL)
+	if (kind == NULL || strcmp(kind, ctx->k->kind) != 0 || mode == NULL)
 		return CK_ERR_FORMAT;
 	if (strcmp(mode, "otp") == 0)
 		return CK_OK;
+	if (ctx->promote)
+		return CK_ERR_INVALID_ARG;	/* the bridge never sees a PGP token */
 	if (strcmp(mode, "pgp") != 0)
 		return CK_ERR_FORMAT;
 	ctx->pgp = 1;
@@ -171,6 +225,14 @@ detect(struct genroot_ctx *ctx)
 {
 	int r;
 
+	if (ctx->k->dr) {
+		/* Vault 2.x wants a token here; older Vault does not. */
+		r = http_load_token(ctx->c, ctx->o.token_file);
+		if (r != CK_OK && r != CK_ERR_NOT_FOUND)
+			return r;
+		ctx->api = GENROOT_DR;
+		return genroot_status(ctx->c, ctx->api, &ctx->st);
+	}
 	if (http_load_token(ctx->c, ctx->o.token_file) == CK_OK) {
 		ctx->api = GENROOT_TOKEN;
 		r = genroot_status(ctx->c, ctx->api, &ctx->st);
@@ -193,7 +255,7 @@ send_unavailable(struct genroot_ctx *ctx)
 	json_t *p;
 	int r;
 
-	p = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", ROOTGEN_KIND,
+	p = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", ctx->k->kind,
 	    "unavailable", "endpoint", genroot_path(GENROOT_LEGACY),
 	    "setting", GENROOT_LEGACY_SETTING, "alternative",
 	    "sys/generate-root-token with a token (--token-file), OpenBao >= 2.6");
@@ -247,7 +309,7 @@ send_offer(struct genroot_ctx *ctx)
 
 	bsession_box_pk_hex(&ctx->b, pk);
 	p = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s}", "kind",
-	    ROOTGEN_KIND, "box_pk", pk, "nonce", ctx->st.nonce, "threshold",
+	    ctx->k->kind, "box_pk", pk, "nonce", ctx->st.nonce, "threshold",
 	    (int)ctx->st.required, "mode", ctx->pgp ? "pgp" : "otp",
 	    "endpoint", genroot_path(ctx->api), "otp_length",
 	    ctx->pgp ? 0 : (int)ctx->st.otp_length,
@@ -317,6 +379,53 @@ write_token_file(const char *path, const char *tok, size_t len)
 	return r;
 }
 
+/* Promote the DR secondary with the token (the body in secmem). */
+static int
+promote(struct genroot_ctx *ctx, const char *tok)
+{
+	static const char pre[] = "{\"dr_operation_token\":\"", post[] = "\"}";
+	size_t n = sizeof(pre) - 1 + strlen(tok) + sizeof(post) - 1;
+	json_t *j = NULL;
+	char *body;
+	long status = 0;
+	int r;
+
+	if ((body = secmem_alloc(n)) == NULL)
+		return CK_ERR_ALLOC;
+	memcpy(body, pre, sizeof(pre) - 1);
+	memcpy(body + sizeof(pre) - 1, tok, strlen(tok));
+	memcpy(body + n - (sizeof(post) - 1), post, sizeof(post) - 1);
+	r = http_request(ctx->c, "POST", DR_PROMOTE_PATH, body, n, &status, &j);
+	http_client_scrub(ctx->c);
+	secmem_wipe(body, n);
+	secmem_free(body);
+	json_decref(j);
+	return r;
+}
+
+/* The DR operation token: to the operator, and the promotion if asked. */
+static int
+dr_hand_over(struct genroot_ctx *ctx, const char *tok)
+{
+	int r;
+
+	if (ctx->token_out != NULL) {
+		if ((r = write_token_file(ctx->token_out, tok, strlen(tok))) != CK_OK)
+			return fail("writing the token", r, ctx->token_out);
+		printf("DR operation token written to %s (mode 0600).\n",
+		    ctx->token_out);
+	} else {
+		printf("DR operation token, for the operator only:\n  %s\n", tok);
+	}
+	if (ctx->promote) {
+		if ((r = promote(ctx, tok)) != CK_OK)
+			return fail(DR_PROMOTE_PATH, r, http_error_detail(ctx->c));
+		ctx->promoted = 1;
+		printf("The DR secondary is promoted.\n");
+	}
+	return CK_OK;
+}
+
 /* OTP mode: decode, check it is a working root token, hand it over. */
 static int
 hand_over(struct genroot_ctx *ctx)
@@ -330,6 +439,10 @@ hand_over(struct genroot_ctx *ctx)
 	    strlen(ctx->st.encoded_token), ctx->otp, strlen(ctx->otp), &tok)) != CK_OK)
 		return fail("decoding the token", r, NULL);
 	secmem_wipe(ctx->st.encoded_token, sizeof(ctx->st.encoded_token));
+	if (ctx->k->dr) {
+		r = dr_hand_over(ctx, tok);
+		goto out;
+	}
 	if ((r = opts_client(&ctx->o, 0, &tc)) != CK_OK ||
 	    (r = http_set_token(tc, tok, strlen(tok))) != CK_OK ||
 	    (r = vault_token_lookup_self(tc, &ti)) != CK_OK) {
@@ -367,10 +480,10 @@ send_result(struct genroot_ctx *ctx, int err, const char *detail)
 	int r;
 
 	if (err != CK_OK)
-		p = json_pack("{s:s, s:b, s:o}", "kind", ROOTGEN_KIND, "complete", 0,
+		p = json_pack("{s:s, s:b, s:o}", "kind", ctx->k->kind, "complete", 0,
 		    "error", bsession_error_text(err, detail));
 	else
-		p = json_pack("{s:s, s:b, s:s, s:s, s:s}", "kind", ROOTGEN_KIND,
+		p = json_pack("{s:s, s:b, s:s, s:s, s:s}", "kind", ctx->k->kind,
 		    "complete", 1, "endpoint", genroot_path(ctx->api), "nonce",
 		    ctx->st.nonce, "mode", ctx->pgp ? "pgp" : "otp");
 	if (p == NULL)
@@ -378,9 +491,11 @@ send_result(struct genroot_ctx *ctx, int err, const char *detail)
 	if (err == CK_OK && ctx->pgp)
 		json_object_set_new(p, "pgp_fingerprint",
 		    json_string(ctx->st.pgp_fingerprint));
-	if (err == CK_OK && !ctx->pgp)
+	if (err == CK_OK && !ctx->pgp && !ctx->k->dr)
 		json_object_set_new(p, "accessor", json_string(ctx->accessor));
-	r = bsession_send(&ctx->b, ENVELOPE_GENERATE_ROOT_RESULT, p);
+	if (err == CK_OK && ctx->promoted)
+		json_object_set_new(p, "promoted", json_string(DR_PROMOTE_PATH));
+	r = bsession_send(&ctx->b, ctx->k->result, p);
 	json_decref(p);
 	return r;
 }
@@ -441,7 +556,7 @@ run(struct genroot_ctx *ctx)
 		fail("waiting for the sealed shares", r, NULL);
 		goto cancel;
 	}
-	if ((r = bsession_check_submission(env.payload, ROOTGEN_KIND, ctx->st.nonce,
+	if ((r = bsession_check_submission(env.payload, ctx->k->kind, ctx->st.nonce,
 	    ctx->st.required, 0, why, sizeof(why))) != CK_OK) {
 		fail("share submission", r, why);
 		goto cancel;
@@ -468,7 +583,7 @@ run(struct genroot_ctx *ctx)
 	}
 	secmem_free(ctx->otp);
 	ctx->otp = NULL;
-	rc = close_token(ctx);
+	rc = ctx->k->dr ? 0 : close_token(ctx);
 	goto out;
 cancel:
 	genroot_cancel(ctx->c, ctx->api);
@@ -477,35 +592,38 @@ out:
 	return rc;
 }
 
-int
-bridge_generate_root_main(int argc, char **argv)
+static int
+genroot_main(const struct genroot_kind *k, int argc, char **argv)
 {
 	struct genroot_ctx ctx;
 	struct envelope req = { 0 };
 	int r, rc = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.k = k;
+	fail_cmd = k->cmd;
 	if ((r = parse(&ctx, argc, argv)) != 0) {
-		usage(r == 1 ? stdout : stderr);
+		(k->dr ? dr_usage : usage)(r == 1 ? stdout : stderr);
 		opts_free(&ctx.o);
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
 	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
-	    ENVELOPE_GENERATE_ROOT_REQUEST, &req)) != CK_OK) {
-		fail("generate-root request", r, r == CK_ERR_EXISTS ? "several "
+	    k->request, &req)) != CK_OK) {
+		fail("request", r, r == CK_ERR_EXISTS ? "several "
 		    "ceremonies wait: name one with --ceremony" : NULL);
 		goto out;
 	}
 	if ((r = check_request(&ctx, req.payload)) != CK_OK) {
-		fail("generate-root request", r, NULL);
+		fail("request", r, r == CK_ERR_INVALID_ARG ? "--promote needs OTP "
+		    "mode: in PGP mode only the recipient can read the token" : NULL);
 		goto out;
 	}
 	if ((r = opts_client(&ctx.o, 0, &ctx.c)) != CK_OK) {
 		fail("server address", r, ctx.o.addresses[0]);
 		goto out;
 	}
-	printf("Generate-root request of ceremony %s (%s mode).\n", ctx.b.id_hex,
+	printf("%s request of ceremony %s (%s mode).\n", k->cmd, ctx.b.id_hex,
 	    ctx.pgp ? "PGP" : "OTP");
 	rc = run(&ctx);
 out:
@@ -516,4 +634,16 @@ out:
 	bsession_free(&ctx.b);
 	opts_free(&ctx.o);
 	return rc;
+}
+
+int
+bridge_generate_root_main(int argc, char **argv)
+{
+	return genroot_main(&rootgen_kind, argc, argv);
+}
+
+int
+bridge_dr_token_main(int argc, char **argv)
+{
+	return genroot_main(&dr_kind, argc, argv);
 }

@@ -6,5 +6,8 @@
 #define CONCLAVE_BRIDGE_CEREMONY_GENROOT_H
 
 int bridge_generate_root_main(int argc, char **argv);
+/* `conclave-bridge dr-token`: the same for a Vault Enterprise DR
+ * operation token, optionally promoting the DR secondary with it. */
+int bridge_dr_token_main(int argc, char **argv);
 
 #endif

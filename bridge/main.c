@@ -24,6 +24,7 @@ struct bridge_command {
 
 static const struct bridge_command bridge_commands[] = {
 	{ "help", NULL, "show this help" },
+	{ "dr-token", bridge_dr_token_main, "Vault Enterprise DR operation token for the appliance's dr-token ceremony" },
 	{ "generate-root", bridge_generate_root_main, "break-glass: a new root token for the appliance's generate-root ceremony" },
 	{ "init", bridge_init_main, "initialise a server for the appliance's init ceremony" },
 	{ "status", status_main, "seal status of one or more nodes" },

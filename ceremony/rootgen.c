@@ -26,9 +26,17 @@ field_ok(const json_t *p, const char *key)
 	    CK_OK;
 }
 
+static int
+is_dr(const struct session *s)
+{
+	return strcmp(json_string_value(json_object_get(s->state, "kind")),
+	    ROOTGEN_DR_KIND) == 0;
+}
+
 int
-rootgen_begin(const char *state_dir, const char *exchange_root,
-    const struct roster *recipient, const uint8_t *prev, struct session **out)
+rootgen_begin(const char *kind, const char *state_dir,
+    const char *exchange_root, const struct roster *recipient,
+    const uint8_t *prev, struct session **out)
 {
 	const struct roster_member *op = recipient != NULL ?
 	    roster_operator(recipient) : NULL;
@@ -39,7 +47,8 @@ rootgen_begin(const char *state_dir, const char *exchange_root,
 	int r;
 
 	*out = NULL;
-	if (recipient != NULL && op == NULL)
+	if ((recipient != NULL && op == NULL) || (strcmp(kind, ROOTGEN_KIND) != 0 &&
+	    strcmp(kind, ROOTGEN_DR_KIND) != 0))
 		return CK_ERR_INVALID_ARG;
 	details = op != NULL ?
 	    json_pack("{s:s, s:s, s:s}", "mode", "pgp", "recipient", op->name,
@@ -47,13 +56,13 @@ rootgen_begin(const char *state_dir, const char *exchange_root,
 	    json_pack("{s:s}", "mode", "otp");
 	payload = json_deep_copy(details);
 	if (details == NULL || payload == NULL ||
-	    json_object_set_new(payload, "kind", json_string(ROOTGEN_KIND)) != 0 ||
+	    json_object_set_new(payload, "kind", json_string(kind)) != 0 ||
 	    (op != NULL && json_object_set_new(payload, "pgp_key",
 	    json_string(op->key_b64)) != 0)) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_create(state_dir, exchange_root, ROOTGEN_KIND,
+	if ((r = session_create(state_dir, exchange_root, kind,
 	    ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
 		goto out;
 	if (recipient != NULL &&
@@ -65,8 +74,9 @@ rootgen_begin(const char *state_dir, const char *exchange_root,
 		goto out;
 	}
 	if ((r = session_set_phase(s, "requested")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_GENERATE_ROOT_REQUEST, payload,
-	    "generate-root-request-sent", ACTOR_APPLIANCE, details)) != CK_OK)
+	    (r = session_send(s, strcmp(kind, ROOTGEN_DR_KIND) == 0 ?
+	    ENVELOPE_DR_TOKEN_REQUEST : ENVELOPE_GENERATE_ROOT_REQUEST, payload,
+	    "request-sent", ACTOR_APPLIANCE, details)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -106,7 +116,7 @@ check_result(struct session *s, const json_t *p, char *why, size_t whylen)
 			    fpr != NULL ? fpr : "the recipient");
 			return CK_ERR_WRONG_RECIPIENT;
 		}
-	} else if (!field_ok(p, "accessor")) {
+	} else if (!is_dr(s) && !field_ok(p, "accessor")) {
 		session_why(why, whylen, "the result names no token accessor");
 		return CK_ERR_FORMAT;
 	}
@@ -121,7 +131,7 @@ failed(struct session *s, struct envelope *env, char *why, size_t whylen)
 	int r;
 
 	if (!field_ok(env->payload, "error")) {
-		session_reject(s, "generate-root-result", CK_ERR_FORMAT,
+		session_reject(s, "result", CK_ERR_FORMAT,
 		    ACTOR_APPLIANCE);
 		return CK_ERR_FORMAT;
 	}
@@ -140,28 +150,33 @@ failed(struct session *s, struct envelope *env, char *why, size_t whylen)
 }
 
 int
-rootgen_result(struct session *s, char *why, size_t whylen)
+rootgen_result(struct session *s, int *closed,
+    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen)
 {
 	struct envelope env = { 0 };
 	json_t *details = NULL, *p;
-	const char *keys[] = { "endpoint", "nonce", "accessor", "pgp_fingerprint" };
+	const char *keys[] = { "endpoint", "nonce", "accessor", "pgp_fingerprint",
+	    "promoted" };
 	size_t i;
 	int r;
 
 	why[0] = '\0';
+	*closed = 0;
 	if (strcmp(session_phase(s), "submitted") != 0)
 		return CK_ERR_STATE;
-	if ((r = session_receive(s, ENVELOPE_GENERATE_ROOT_RESULT, &env)) != CK_OK) {
-		session_reject(s, "generate-root-result", r, ACTOR_APPLIANCE);
+	if ((r = session_receive(s, is_dr(s) ? ENVELOPE_DR_TOKEN_RESULT :
+	    ENVELOPE_GENERATE_ROOT_RESULT, &env)) != CK_OK) {
+		session_reject(s, "result", r, ACTOR_APPLIANCE);
 		goto out;
 	}
 	p = env.payload;
 	if (json_object_get(p, "error") != NULL) {
-		r = failed(s, &env, why, whylen);
+		if ((r = failed(s, &env, why, whylen)) == CK_ERR_SERVER)
+			*closed = 1;
 		goto out;
 	}
 	if ((r = check_result(s, p, why, whylen)) != CK_OK) {
-		session_reject(s, "generate-root-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "result", r, ACTOR_APPLIANCE);
 		goto out;
 	}
 	if ((details = json_object()) == NULL) {
@@ -177,9 +192,14 @@ rootgen_result(struct session *s, char *why, size_t whylen)
 		goto out;
 	}
 	if ((r = session_set_phase(s, "issued")) != CK_OK ||
-	    (r = session_accept(s, &env, "root-token-generated", ACTOR_BRIDGE,
-	    details)) != CK_OK)
+	    (r = session_accept(s, &env, is_dr(s) ? "dr-token-generated" :
+	    "root-token-generated", ACTOR_BRIDGE, details)) != CK_OK)
 		goto out;
+	if (is_dr(s)) {
+		if ((r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+			goto out;
+		*closed = 1;
+	}
 	r = CK_OK;
 out:
 	json_decref(details);

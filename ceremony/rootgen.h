@@ -22,15 +22,22 @@
 #include "crypto/reader.h"
 
 #define ROOTGEN_KIND	"generate-root"
+/* Vault Enterprise's DR operation token: the same protocol on the DR
+ * secondary's generate-operation-token endpoints; the token is a DR
+ * operation token (no accessor, not revoked here), so its result closes
+ * the ceremony. */
+#define ROOTGEN_DR_KIND	"dr-token"
 
 /*
- * Start a generate-root ceremony. recipient: NULL for OTP mode (the bridge
+ * Start a generate-root (kind ROOTGEN_KIND) or dr-token (ROOTGEN_DR_KIND)
+ * ceremony. recipient: NULL for OTP mode (the bridge
  * makes the OTP and hands the token to the operator); else a roster whose
  * operator is the person the token is encrypted to (PGP mode).
  */
-int rootgen_begin(const char *state_dir, const char *exchange_root,
-    const struct roster *recipient, const uint8_t *prev, struct session **out)
-    CK_WUR __attribute__((nonnull(1, 2, 5)));
+int rootgen_begin(const char *kind, const char *state_dir,
+    const char *exchange_root, const struct roster *recipient,
+    const uint8_t *prev, struct session **out) CK_WUR
+    __attribute__((nonnull(1, 2, 3, 6)));
 
 /*
  * Take the generate-root-result: complete, the offer's nonce
@@ -38,9 +45,12 @@ int rootgen_begin(const char *state_dir, const char *exchange_root,
  * (CK_ERR_WRONG_RECIPIENT), in OTP mode the token's accessor. A result
  * that reports the attempt failed (a share refused, the server restarted
  * or cancelled it) is recorded and the ceremony closed: CK_ERR_SERVER with
- * the bridge's reason in why.
+ * the bridge's reason in why. A dr-token result (no accessor: a DR
+ * operation token is not looked up) closes the ceremony: *closed is set
+ * and head receives the head hash.
  */
-int rootgen_result(struct session *s, char *why, size_t whylen) CK_WUR
+int rootgen_result(struct session *s, int *closed,
+    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen) CK_WUR
     __attribute__((nonnull));
 
 /* The closing-result (init_take_revocation); the ceremony closes. */

@@ -50,13 +50,41 @@ static const char usage_text[] =
     "           proof (a lookup with it is refused) and closes the transcript.\n"
     "  status   where the ceremony stands.\n";
 
-static const struct quorum_cmd rootgen_cmd = { "generate-root", ROOTGEN_KIND,
-    "requested" };
+static const char dr_usage_text[] =
+    "usage: conclave dr-token begin --state DIR --exchange DIR\n"
+    "                             [--pgp-key NAME=KEYFILE] [--previous-transcript FILE]\n"
+    "       conclave dr-token accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
+    "                             [--witness NAME]\n"
+    "       conclave dr-token share --state DIR --holder NAME --share-file FILE\n"
+    "                             [--secret-key FILE] [--passphrase-fd N]\n"
+    "       conclave dr-token submit --state DIR\n"
+    "       conclave dr-token result --state DIR\n"
+    "       conclave dr-token status --state DIR\n"
+    "\n"
+    "Vault Enterprise DR operation token: the generate-root protocol on the DR\n"
+    "secondary's sys/replication/dr/secondary/generate-operation-token, with\n"
+    "the PRIMARY cluster's unseal (or recovery) shares. The steps are those of\n"
+    "conclave generate-root; the bridge (conclave-bridge dr-token) hands the\n"
+    "token to the operator and can promote the secondary with it (--promote).\n"
+    "  result   records the nonce, the endpoint, whether the secondary was\n"
+    "           promoted, and closes the transcript: a DR operation token has\n"
+    "           no accessor and is not revoked by this ceremony.\n";
+
+struct rootgen_ui {
+	struct quorum_cmd q;
+	const char *usage;
+};
+
+static const struct rootgen_ui rootgen_ui = {
+	{ "generate-root", ROOTGEN_KIND, "requested" }, usage_text };
+static const struct rootgen_ui dr_ui = {
+	{ "dr-token", ROOTGEN_DR_KIND, "requested" }, dr_usage_text };
+static const struct rootgen_ui *cur = &rootgen_ui;
 
 static int
 usage(FILE *f)
 {
-	fputs(usage_text, f);
+	fputs(cur->usage, f);
 	return f == stdout ? 0 : 2;
 }
 
@@ -97,15 +125,15 @@ step_begin(const struct quorum_args *a)
 	if (a->exchange == NULL)
 		return usage(stderr);
 	if (a->previous != NULL &&
-	    cmd_load_prev("generate-root begin", a->previous, prev) != CK_OK)
+	    cmd_load_prev(cur->q.cmd, a->previous, prev) != CK_OK)
 		return 1;
 	if (a->pgp_key != NULL && (r = recipient(a, &ro)) != CK_OK)
-		return cmd_refuse("generate-root", "begin", r, a->pgp_key);
-	r = rootgen_begin(a->state, a->exchange, ro,
+		return cmd_refuse(cur->q.cmd, "begin", r, a->pgp_key);
+	r = rootgen_begin(cur->q.kind, a->state, a->exchange, ro,
 	    a->previous != NULL ? prev : NULL, &s);
 	if (r != CK_OK) {
 		roster_free(ro);
-		return cmd_refuse("generate-root", "begin", r, NULL);
+		return cmd_refuse(cur->q.cmd, "begin", r, NULL);
 	}
 	cmd_print_ceremony_key(s);
 	if (ro != NULL)
@@ -113,8 +141,8 @@ step_begin(const struct quorum_args *a)
 		    roster_operator(ro)->name, roster_operator(ro)->fpr);
 	else
 		printf("OTP mode: the bridge decodes the token for the operator.\n");
-	printf("Request written to %s. Next: conclave-bridge generate-root.\n",
-	    a->exchange);
+	printf("Request written to %s. Next: conclave-bridge %s.\n",
+	    a->exchange, cur->q.cmd);
 	roster_free(ro);
 	session_free(s);
 	return 0;
@@ -125,17 +153,19 @@ step_result(const struct quorum_args *a)
 {
 	struct session *s = NULL;
 	const json_t *iss;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
 	char why[256];
-	int r;
+	int r, closed = 0;
 
-	if ((r = session_load(a->state, ROOTGEN_KIND, a->exchange, &s)) != CK_OK)
-		return cmd_refuse("generate-root", "result", r, NULL);
-	if ((r = rootgen_result(s, why, sizeof(why))) != CK_OK) {
+	if ((r = session_load(a->state, cur->q.kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(cur->q.cmd, "result", r, NULL);
+	if ((r = rootgen_result(s, &closed, head, why, sizeof(why))) != CK_OK) {
 		session_free(s);
-		return cmd_refuse("generate-root", "result", r, why);
+		return cmd_refuse(cur->q.cmd, "result", r, why);
 	}
 	iss = json_object_get(s->ext, "issued");
-	printf("Root token generated through %s (nonce %s).\n",
+	printf("%s generated through %s (nonce %s).\n",
+	    closed ? "DR operation token" : "Root token",
 	    json_string_value(json_object_get(iss, "endpoint")),
 	    json_string_value(json_object_get(iss, "nonce")));
 	if (json_object_get(iss, "accessor") != NULL)
@@ -144,8 +174,16 @@ step_result(const struct quorum_args *a)
 	if (json_object_get(iss, "pgp_fingerprint") != NULL)
 		printf("Encrypted to %s\n", json_string_value(json_object_get(iss,
 		    "pgp_fingerprint")));
-	printf("When the work is done: the token back to the bridge to revoke it,\n"
-	    "then conclave generate-root close.\n");
+	if (json_object_get(iss, "promoted") != NULL)
+		printf("The DR secondary was promoted (%s).\n",
+		    json_string_value(json_object_get(iss, "promoted")));
+	if (closed) {
+		printf("Ceremony closed.\n");
+		cmd_quorum_print_head(a->state, head);
+	} else {
+		printf("When the work is done: the token back to the bridge to "
+		    "revoke it,\nthen conclave generate-root close.\n");
+	}
 	session_free(s);
 	return 0;
 }
@@ -170,10 +208,10 @@ step_close(const struct quorum_args *a)
 	return 0;
 }
 
-static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&rootgen_cmd, a); }
-static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&rootgen_cmd, a); }
-static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(&rootgen_cmd, a); }
-static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&rootgen_cmd, a); }
+static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&cur->q, a); }
+static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&cur->q, a); }
+static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(&cur->q, a); }
+static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&cur->q, a); }
 
 static const struct {
 	const char *name;
@@ -185,8 +223,8 @@ static const struct {
 	{ "status", step_status },
 };
 
-int
-cmd_generate_root_main(int argc, char **argv)
+static int
+run(int argc, char **argv)
 {
 	struct quorum_args a;
 	size_t i;
@@ -199,8 +237,23 @@ cmd_generate_root_main(int argc, char **argv)
 	if ((r = cmd_quorum_parse(argc - 1, argv + 1, &a)) != 0)
 		return r == 1 ? usage(stdout) : usage(stderr);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (strcmp(argv[1], steps[i].name) == 0)
+		if (strcmp(argv[1], steps[i].name) == 0 &&
+		    (cur != &dr_ui || steps[i].run != step_close))
 			return steps[i].run(&a);
-	fprintf(stderr, "conclave generate-root: unknown step '%s'\n", argv[1]);
+	fprintf(stderr, "conclave %s: unknown step '%s'\n", cur->q.cmd, argv[1]);
 	return usage(stderr);
+}
+
+int
+cmd_generate_root_main(int argc, char **argv)
+{
+	cur = &rootgen_ui;
+	return run(argc, argv);
+}
+
+int
+cmd_dr_token_main(int argc, char **argv)
+{
+	cur = &dr_ui;
+	return run(argc, argv);
 }

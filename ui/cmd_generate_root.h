@@ -7,5 +7,7 @@
 #define CONCLAVE_CMD_GENERATE_ROOT_H
 
 int cmd_generate_root_main(int argc, char **argv);
+/* `conclave dr-token STEP ...`: the same steps for a DR operation token. */
+int cmd_dr_token_main(int argc, char **argv);
 
 #endif

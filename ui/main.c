@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "help", NULL, "show this help" },
 	{ "init", cmd_init_main, "initialise a cluster: begin, accept, handout, close" },
 	{ "ui", cmd_ui_main, "the guided ceremony (the default without a command)" },
+	{ "dr-token", cmd_dr_token_main, "Vault Enterprise DR operation token from a quorum" },
 	{ "generate-root", cmd_generate_root_main, "break-glass: a new root token from a quorum" },
 	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The dr-token ceremony (issue 4, "done when" 4) against a LOCAL HTTP
+# FIXTURE, tests/fixtures/vault_dr.py: no Vault Enterprise server is
+# available here, so the fixture replays the request and response shapes
+# that Vault documents for sys/replication/dr/secondary/generate-operation-token
+# and .../promote. It proves the conclave side (SAS, sealed shares, OTP of
+# the announced length, decoding, promotion, transcript), not Vault itself.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+
+# The primary's shares: five random 33-byte shares with x-tags 1..5.
+share_hex() { printf '%s%02x' "$(head -c 32 /dev/urandom | xxd -p -c 64)" "$1"; }
+mkdir -p "$T_TMP/bao/dr"
+{
+	printf '{"keys":['
+	for k in 1 2 3 4 5; do
+		[ "$k" = 1 ] || printf ','
+		printf '"%s"' "$(share_hex "$k")"
+	done
+	printf ']}\n'
+} >"$T_TMP/bao/dr/init.json"
+python3 "$TOP/tests/fixtures/vault_dr.py" "$T_TMP/bao/dr/init.json" "$T_TMP/dr.port" \
+    "$T_TMP/dr.log" 3 28 &
+fixture=$!
+on_exit "kill $fixture 2>/dev/null"
+check "the DR fixture listens" wait_for test -s "$T_TMP/dr.port"
+addr="http://127.0.0.1:$(cat "$T_TMP/dr.port")"
+check "the holders' sticks" quorum_sticks dr
+share() { quorum_share dr-token "$@"; }
+
+C=$T_TMP/dr1
+mkdir -p "$C/x"
+check "dr-token begin" "$CONCLAVE" dr-token begin --state "$C/state" --exchange "$C/x"
+check "the bridge starts the attempt and offers a session" quorum_bridge_start "$C" \
+    dr-token --exchange "$C/x" --address "$addr" --token-out "$C/dr-token" --promote --wait 60
+check_output "the OTP has the length the server announced" \
+    '"fields": \["otp"\]' grep '"POST", "path": "/v1/sys/replication/dr/secondary/generate-operation-token/attempt"' "$T_TMP/dr.log"
+check_output "a mismatched SAS is refused" CK_ERR_SAS_MISMATCH \
+    "$CONCLAVE" dr-token accept --state "$C/state" --confirm-sas "one two three four five"
+check "the witness confirms the SAS" "$CONCLAVE" dr-token accept --state "$C/state" \
+    --confirm-sas "$(bridge_sas "$C")"
+check "alice" share "$C" alice 1
+check "carol" share "$C" carol 3
+check "erin" share "$C" erin 5
+check "submit" "$CONCLAVE" dr-token submit --state "$C/state"
+check "the bridge answers" wait_envelope "$C" 4 dr-token-result
+check_output "result: promoted, ceremony closed" 'The DR secondary was promoted' \
+    "$CONCLAVE" dr-token result --state "$C/state"
+check "the bridge exits 0" bridge_wait "$C"
+check_output "the decoded token is the fixture's" "^$(cat "$T_TMP/dr.port.token")\$" cat "$C/dr-token"
+check_output "the token file is 0600" '^600$' stat -c %a "$C/dr-token"
+check_output "promote got the decoded token" '"token_matches": true' grep promote "$T_TMP/dr.log"
+check_output "each share went with the nonce, once" '^3$' sh -c \
+    "grep -c '\"path\": \"/v1/sys/replication/dr/secondary/generate-operation-token/update\", \"fields\": \[\"key\", \"nonce\"\]' '$T_TMP/dr.log'"
+no_token() { ! grep -rqF "$(cat "$T_TMP/dr.port.token")" "$C/state" "$C/x"; }
+check "the token is in no envelope and not in the transcript" no_token
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the transcript records the DR endpoint and the promotion" \
+    '"type":"dr-token-generated".*"promoted":"sys/replication/dr/secondary/promote"' \
+    cat "$C/state/transcript.jsonl"
+finish
