@@ -13,6 +13,7 @@
 #include "ui/cmd_generate_root.h"
 #include "ui/cmd_init.h"
 #include "ui/cmd_ui.h"
+#include "ui/sandbox.h"
 #include "ui/cmd_unseal.h"
 #include "ui/cmd_verify.h"
 
@@ -61,6 +62,11 @@ main(int argc, char **argv)
 
 	if (secmem_init() != CK_OK) {
 		fprintf(stderr, "conclave: cannot secure process memory\n");
+		return 1;
+	}
+	if (sandbox_no_network() != CK_OK) {
+		fprintf(stderr, "conclave: cannot install the no-network guard "
+		    "(seccomp); refusing to run\n");
 		return 1;
 	}
 	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--version") != 0 &&

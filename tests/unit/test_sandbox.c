@@ -1,0 +1,126 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "crypto/errors.h"
+#include "ui/sandbox.h"
+
+/* 0 when socket(domain) fails with EACCES, 1 when it works, 2 otherwise. */
+static int
+try_socket(int domain)
+{
+	int fd = socket(domain, SOCK_STREAM, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == EACCES ? 0 : 2;
+}
+
+/* Run f in a child under the filter; its exit status. */
+static int
+in_child(int (*f)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (sandbox_no_network() != CK_OK)
+			_exit(100);
+		_exit(f());
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static int
+inet_refused(void)
+{
+	return try_socket(AF_INET) == 0 && try_socket(AF_INET6) == 0 &&
+	    try_socket(AF_PACKET) == 0 && try_socket(AF_NETLINK) == 0 ? 0 : 1;
+}
+
+static int
+unix_works(void)
+{
+	int sv[2];
+
+	if (try_socket(AF_UNIX) != 1 || socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return 1;
+	close(sv[0]);
+	close(sv[1]);
+	return socketpair(AF_INET, SOCK_STREAM, 0, sv) != 0 && errno == EACCES ? 0 : 1;
+}
+
+static int
+io_uring_refused(void)
+{
+	char params[120] = { 0 };
+
+	return syscall(__NR_io_uring_setup, 1, params) < 0 && errno == EACCES ? 0 : 1;
+}
+
+/* A program started under the filter is bound too (as gpg is). */
+static int
+child_program_bound(void)
+{
+	execl("/bin/sh", "sh", "-c",
+	    "exec python3 -c 'import socket,sys\n"
+	    "try:\n socket.socket(); sys.exit(3)\n"
+	    "except PermissionError: sys.exit(0)'", (char *)NULL);
+	return 4;
+}
+
+static void
+no_inet_socket_under_the_filter(void **state)
+{
+	(void)state;
+	assert_int_equal(try_socket(AF_INET), 1);	/* the test can fail */
+	assert_int_equal(in_child(inet_refused), 0);
+}
+
+static void
+unix_sockets_still_work(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(unix_works), 0);
+}
+
+static void
+io_uring_is_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(io_uring_refused), 0);
+}
+
+static void
+programs_started_later_are_bound(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(child_program_bound), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(no_inet_socket_under_the_filter),
+		cmocka_unit_test(unix_sockets_still_work),
+		cmocka_unit_test(io_uring_is_refused),
+		cmocka_unit_test(programs_started_later_are_bound),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
