@@ -10,6 +10,7 @@
 #include "bridge/http.h"
 #include "bridge/ceremony_genroot.h"
 #include "bridge/ceremony_init.h"
+#include "bridge/ceremony_rekey.h"
 #include "bridge/ceremony_unseal.h"
 #include "bridge/status.h"
 #include "crypto/errors.h"
@@ -27,6 +28,7 @@ static const struct bridge_command bridge_commands[] = {
 	{ "dr-token", bridge_dr_token_main, "Vault Enterprise DR operation token for the appliance's dr-token ceremony" },
 	{ "generate-root", bridge_generate_root_main, "break-glass: a new root token for the appliance's generate-root ceremony" },
 	{ "init", bridge_init_main, "initialise a server for the appliance's init ceremony" },
+	{ "rekey", bridge_rekey_main, "rotate the shares for the appliance's rekey ceremony" },
 	{ "status", status_main, "seal status of one or more nodes" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },

@@ -230,37 +230,31 @@ hex_string(const uint8_t *bin, size_t len, json_t **out)
 }
 
 /* The checks of init_accept on the payload; *shares_out lists them. */
-static int
-check_result(struct session *s, const struct roster *ro, const json_t *p,
-    json_t **shares_out, char *why, size_t whylen)
+int
+init_check_shares(const struct roster *ro, const json_t *keys, unsigned n,
+    const char *what, json_t **shares_out, char *why, size_t whylen)
 {
-	const char *field = is_recovery(s) ? "recovery_keys_base64" : "keys_base64";
-	const json_t *resp = json_object_get(p, "response");
-	const json_t *keys = json_object_get(resp, field);
-	const struct roster_member *op = roster_operator(ro);
-	unsigned n = ext_uint(s, "n"), k;
 	uint8_t hash[32];
 	json_t *list = json_array(), *h = NULL;
+	unsigned k;
 	int r;
 
 	*shares_out = NULL;
 	if (list == NULL)
 		return CK_ERR_ALLOC;
-	if (!json_is_object(resp) || !json_is_object(json_object_get(p, "server"))) {
-		session_why(why, whylen, "the result has no server response or identity");
-		r = CK_ERR_FORMAT;
-		goto out;
-	}
 	if (!json_is_array(keys) || json_array_size(keys) != n) {
 		session_why(why, whylen, "asked for %u %s shares, the server returned %zu",
-		    n, is_recovery(s) ? "recovery" : "unseal",
-		    json_is_array(keys) ? json_array_size(keys) : (size_t)0);
+		    n, what, json_is_array(keys) ? json_array_size(keys) : (size_t)0);
 		r = CK_ERR_SHARE_COUNT;
 		goto out;
 	}
 	for (k = 1; k <= n; k++) {
 		const struct roster_member *m = roster_holder(ro, k);
 
+		if (m == NULL) {
+			r = CK_ERR_SHARE_COUNT;
+			goto out;
+		}
 		if ((r = check_recipient(json_array_get(keys, k - 1), m,
 		    hash)) != CK_OK) {
 			session_why(why, whylen, "share %u is not encrypted to %s's key %s",
@@ -273,18 +267,42 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 		    "share", (json_int_t)k, "holder", m->name, "encrypted_to",
 		    m->enc_keyid, "ciphertext", h));
 	}
-	if ((r = check_recipient(json_object_get(resp, "root_token"), op,
-	    NULL)) != CK_OK) {
-		session_why(why, whylen, "the root token is not encrypted to the operator "
-		    "%s's key %s", op->name, op->enc_keyid);
-		goto out;
-	}
 	*shares_out = list;
 	list = NULL;
 	r = CK_OK;
 out:
 	json_decref(list);
 	return r;
+}
+
+static int
+check_result(struct session *s, const struct roster *ro, const json_t *p,
+    json_t **shares_out, char *why, size_t whylen)
+{
+	const char *field = is_recovery(s) ? "recovery_keys_base64" : "keys_base64";
+	const json_t *resp = json_object_get(p, "response");
+	const struct roster_member *op = roster_operator(ro);
+	json_t *list = NULL;
+	int r;
+
+	*shares_out = NULL;
+	if (!json_is_object(resp) || !json_is_object(json_object_get(p, "server"))) {
+		session_why(why, whylen, "the result has no server response or identity");
+		return CK_ERR_FORMAT;
+	}
+	if ((r = init_check_shares(ro, json_object_get(resp, field),
+	    ext_uint(s, "n"), is_recovery(s) ? "recovery" : "unseal", &list, why,
+	    whylen)) != CK_OK)
+		return r;
+	if ((r = check_recipient(json_object_get(resp, "root_token"), op,
+	    NULL)) != CK_OK) {
+		session_why(why, whylen, "the root token is not encrypted to the operator "
+		    "%s's key %s", op->name, op->enc_keyid);
+		json_decref(list);
+		return r;
+	}
+	*shares_out = list;
+	return CK_OK;
 }
 
 int

@@ -62,6 +62,17 @@ int init_accept(struct session *s, char *why, size_t whylen) CK_WUR
     __attribute__((nonnull));
 
 /*
+ * The server's encrypted shares (keys: base64 OpenPGP messages) against
+ * the roster: exactly n (CK_ERR_SHARE_COUNT), share k encrypted to holder
+ * k's encryption key and nobody else (CK_ERR_WRONG_RECIPIENT). *shares_out
+ * lists them for the transcript (holder, key id, ciphertext hash). what
+ * names the shares in why ("unseal", "recovery"); keys may be NULL.
+ */
+int init_check_shares(const struct roster *ro, const json_t *keys,
+    unsigned n, const char *what, json_t **shares_out, char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull(1, 4, 5, 6)));
+
+/*
  * Hand holder k (1-based) their share: write the encrypted share to
  * stick_dir as a binary OpenPGP file that stock `gpg --decrypt` opens
  * (its name in *file_out, malloc'd), then the decrypt proof: the holder's

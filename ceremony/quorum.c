@@ -335,3 +335,40 @@ out:
 	json_decref(details);
 	return r;
 }
+
+int
+quorum_failed(struct session *s, struct envelope *env, const char *event,
+    char *why, size_t whylen)
+{
+	json_t *d;
+	int r;
+
+	if (!quorum_field_ok(env->payload, "error")) {
+		session_reject(s, "result", CK_ERR_FORMAT,
+		    ACTOR_APPLIANCE);
+		return CK_ERR_FORMAT;
+	}
+	session_why(why, whylen, "%s",
+	    json_string_value(json_object_get(env->payload, "error")));
+	if ((d = json_pack("{s:O}", "error", json_object_get(env->payload,
+	    "error"))) == NULL)
+		return CK_ERR_ALLOC;
+	r = session_set_phase(s, "failed");
+	if (r == CK_OK)
+		r = session_accept(s, env, event, ACTOR_BRIDGE, d);
+	json_decref(d);
+	if (r == CK_OK)
+		r = session_close(s, ACTOR_APPLIANCE, NULL);
+	return r == CK_OK ? CK_ERR_SERVER : r;
+}
+
+int
+quorum_field_ok(const json_t *p, const char *key)
+{
+	const json_t *v = json_object_get(p, key);
+
+	return json_is_string(v) && json_string_length(v) > 0 &&
+	    json_string_length(v) <= QUORUM_FIELD_MAX &&
+	    rd_printable_utf8(json_string_value(v), json_string_length(v), 0) ==
+	    CK_OK;
+}

@@ -30,6 +30,7 @@
 #define QUORUM_PHASE_CONFIRMED	"confirmed"
 #define ACTOR_APPLIANCE		"appliance"
 #define ACTOR_BRIDGE		"bridge"
+#define QUORUM_FIELD_MAX	512	/* a result's text fields, bytes */
 
 /*
  * Take the bridge's session-offer (binding checked by session_receive;
@@ -86,5 +87,17 @@ int quorum_submission(struct session *s, json_t **payload, char *why,
  */
 int quorum_submit(struct session *s, char *why, size_t whylen) CK_WUR
     __attribute__((nonnull));
+
+/* Is p[key] a string of 1..QUORUM_FIELD_MAX bytes of printable UTF-8? */
+int quorum_field_ok(const json_t *p, const char *key) __attribute__((nonnull));
+
+/*
+ * A result in which the bridge reports the operation failed ({"error"}):
+ * recorded as event with the bridge's reason (in why), phase "failed",
+ * and the transcript closed. Returns CK_ERR_SERVER once recorded (the
+ * ceremony's outcome), another error if the recording failed.
+ */
+int quorum_failed(struct session *s, struct envelope *env, const char *event,
+    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
 
 #endif

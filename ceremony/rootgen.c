@@ -3,7 +3,7 @@
  *
  * Limits: the result is the envelope's payload (bounded and strictly
  * parsed by envelope_parse); its strings must be printable UTF-8 of at
- * most FIELD_MAX bytes.
+ * most QUORUM_FIELD_MAX bytes.
  */
 #include "ceremony/rootgen.h"
 
@@ -13,18 +13,7 @@
 #include "ceremony/init.h"
 #include "crypto/errors.h"
 
-#define FIELD_MAX	512
 
-static int
-field_ok(const json_t *p, const char *key)
-{
-	const json_t *v = json_object_get(p, key);
-
-	return json_is_string(v) && json_string_length(v) > 0 &&
-	    json_string_length(v) <= FIELD_MAX &&
-	    rd_printable_utf8(json_string_value(v), json_string_length(v), 0) ==
-	    CK_OK;
-}
 
 static int
 is_dr(const struct session *s)
@@ -99,7 +88,7 @@ check_result(struct session *s, const json_t *p, char *why, size_t whylen)
 	    "pgp_fingerprint"));
 
 	if (!json_is_true(json_object_get(p, "complete")) ||
-	    !field_ok(p, "endpoint") || !field_ok(p, "nonce")) {
+	    !quorum_field_ok(p, "endpoint") || !quorum_field_ok(p, "nonce")) {
 		session_why(why, whylen, "the result is not a completed attempt");
 		return CK_ERR_FORMAT;
 	}
@@ -109,45 +98,20 @@ check_result(struct session *s, const json_t *p, char *why, size_t whylen)
 		return CK_ERR_WRONG_NONCE;
 	}
 	if (strcmp(mode, "pgp") == 0) {
-		if (!field_ok(p, "pgp_fingerprint") || fpr == NULL ||
+		if (!quorum_field_ok(p, "pgp_fingerprint") || fpr == NULL ||
 		    strcmp(json_string_value(json_object_get(p,
 		    "pgp_fingerprint")), fpr) != 0) {
 			session_why(why, whylen, "the token is not encrypted to %s",
 			    fpr != NULL ? fpr : "the recipient");
 			return CK_ERR_WRONG_RECIPIENT;
 		}
-	} else if (!is_dr(s) && !field_ok(p, "accessor")) {
+	} else if (!is_dr(s) && !quorum_field_ok(p, "accessor")) {
 		session_why(why, whylen, "the result names no token accessor");
 		return CK_ERR_FORMAT;
 	}
 	return CK_OK;
 }
 
-/* The bridge reports a failed attempt: on the record, and closed. */
-static int
-failed(struct session *s, struct envelope *env, char *why, size_t whylen)
-{
-	json_t *d;
-	int r;
-
-	if (!field_ok(env->payload, "error")) {
-		session_reject(s, "result", CK_ERR_FORMAT,
-		    ACTOR_APPLIANCE);
-		return CK_ERR_FORMAT;
-	}
-	session_why(why, whylen, "%s",
-	    json_string_value(json_object_get(env->payload, "error")));
-	if ((d = json_pack("{s:O}", "error", json_object_get(env->payload,
-	    "error"))) == NULL)
-		return CK_ERR_ALLOC;
-	r = session_set_phase(s, "failed");
-	if (r == CK_OK)
-		r = session_accept(s, env, "generate-root-failed", ACTOR_BRIDGE, d);
-	json_decref(d);
-	if (r == CK_OK)
-		r = session_close(s, ACTOR_APPLIANCE, NULL);
-	return r == CK_OK ? CK_ERR_SERVER : r;
-}
 
 int
 rootgen_result(struct session *s, int *closed,
@@ -171,7 +135,8 @@ rootgen_result(struct session *s, int *closed,
 	}
 	p = env.payload;
 	if (json_object_get(p, "error") != NULL) {
-		if ((r = failed(s, &env, why, whylen)) == CK_ERR_SERVER)
+		if ((r = quorum_failed(s, &env, is_dr(s) ? "dr-token-failed" :
+		    "generate-root-failed", why, whylen)) == CK_ERR_SERVER)
 			*closed = 1;
 		goto out;
 	}
@@ -184,7 +149,7 @@ rootgen_result(struct session *s, int *closed,
 		goto out;
 	}
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (field_ok(p, keys[i]) &&
+		if (quorum_field_ok(p, keys[i]) &&
 		    json_object_set(details, keys[i], json_object_get(p, keys[i])))
 			r = CK_ERR_ALLOC;
 	if (r != CK_OK || json_object_set(s->ext, "issued", details) != 0) {

@@ -209,13 +209,33 @@ print_member(const struct roster_member *m)
 			printf("            warning: %s\n", pgp_warning_text(bit));
 }
 
+int
+cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
+    const char *spec, enum roster_role role)
+{
+	char name[ROSTER_NAME_MAX + 1];
+	const char *eq;
+	int r;
+
+	if ((eq = strchr(spec, '=')) == NULL || eq == spec ||
+	    (size_t)(eq - spec) > ROSTER_NAME_MAX) {
+		fprintf(stderr, "conclave %s: expected NAME=KEYFILE, got '%s'\n",
+		    step, spec);
+		return CK_ERR_INVALID_ARG;
+	}
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = '\0';
+	if ((r = roster_add_keyfile(ro, h, name, role, eq + 1)) != CK_OK)
+		fprintf(stderr, "conclave %s: key of %s (%s): %s (%s)\n", step,
+		    name, eq + 1, ck_strerror(r), ck_errname(r));
+	return r;
+}
+
 static int
 build_roster(const struct init_args *a, struct roster **out)
 {
 	struct pgp_home *h = NULL;
 	struct roster *ro = NULL;
-	char name[ROSTER_NAME_MAX + 1];
-	const char *eq, *spec;
 	size_t i;
 	int r;
 
@@ -223,24 +243,10 @@ build_roster(const struct init_args *a, struct roster **out)
 	if ((r = pgp_home_open(gnupg_base(a), &h)) != CK_OK ||
 	    (r = roster_new(&ro)) != CK_OK)
 		goto out;
-	for (i = 0; i < a->nmembers; i++) {
-		spec = a->members[i].spec;
-		if ((eq = strchr(spec, '=')) == NULL || eq == spec ||
-		    (size_t)(eq - spec) > ROSTER_NAME_MAX) {
-			fprintf(stderr, "conclave init begin: expected NAME=KEYFILE, "
-			    "got '%s'\n", spec);
-			r = CK_ERR_INVALID_ARG;
+	for (i = 0; i < a->nmembers; i++)
+		if ((r = cmd_roster_add(ro, h, "init begin", a->members[i].spec,
+		    a->members[i].role)) != CK_OK)
 			goto out;
-		}
-		memcpy(name, spec, (size_t)(eq - spec));
-		name[eq - spec] = '\0';
-		if ((r = roster_add_keyfile(ro, h, name, a->members[i].role,
-		    eq + 1)) != CK_OK) {
-			fprintf(stderr, "conclave init begin: key of %s (%s): %s (%s)\n",
-			    name, eq + 1, ck_strerror(r), ck_errname(r));
-			goto out;
-		}
-	}
 	*out = ro;
 	ro = NULL;
 	r = CK_OK;

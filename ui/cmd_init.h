@@ -8,7 +8,9 @@
 
 #include <stdint.h>
 
+#include "ceremony/roster.h"
 #include "ceremony/session.h"
+#include "crypto/pgp.h"
 
 int cmd_init_main(int argc, char **argv);
 
@@ -20,6 +22,9 @@ int cmd_load_prev(const char *step, const char *path,
     uint8_t head[TRANSCRIPT_HASH_BYTES]);
 /* Print "conclave CMD STEP: error (CK_ERR_...)" and why; returns 1. */
 int cmd_refuse(const char *cmd, const char *step, int err, const char *why);
+/* One NAME=KEYFILE member into ro (errors printed, prefixed "conclave STEP"). */
+int cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
+    const char *spec, enum roster_role role);
 /* The ceremony id and the ceremony key's id and words, on stdout. */
 void cmd_print_ceremony_key(const struct session *s);
 

@@ -23,7 +23,8 @@
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
 	OPT_HOLDER, OPT_SHARE_FILE, OPT_SECRET_KEY, OPT_PASSPHRASE_FD,
-	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_HELP,
+	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_THRESHOLD, OPT_RECOVERY,
+	OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -38,6 +39,9 @@ static const struct option longopts[] = {
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "pgp-key", required_argument, NULL, OPT_PGP_KEY },
+	{ "stick", required_argument, NULL, OPT_STICK },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "recovery", no_argument, NULL, OPT_RECOVERY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -51,14 +55,26 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 	memset(a, 0, sizeof(*a));
 	a->passphrase_fd = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_STATE: a->state = optarg; break;
 		case OPT_EXCHANGE: a->exchange = optarg; break;
 		case OPT_PREVIOUS: a->previous = optarg; break;
 		case OPT_CONFIRM: a->confirm = optarg; break;
 		case OPT_WITNESS: a->witness = optarg; break;
-		case OPT_HOLDER: a->holder = optarg; break;
+		case OPT_HOLDER:
+			if (a->nholders == QUORUM_ARGS_MAX_HOLDERS)
+				return 2;
+			a->holders[a->nholders++] = a->holder = optarg;
+			break;
+		case OPT_STICK: a->stick = optarg; break;
+		case OPT_RECOVERY: a->recovery = 1; break;
+		case 't':
+		case OPT_THRESHOLD:
+			if (rd_parse_uint(optarg, 1, 255, &v) != CK_OK)
+				return 2;
+			a->threshold = (unsigned)v;
+			break;
 		case OPT_SHARE_FILE: a->share_file = optarg; break;
 		case OPT_SECRET_KEY: a->secret_key = optarg; break;
 		case OPT_GNUPG_BASE: a->gnupg_base = optarg; break;

@@ -19,6 +19,8 @@ struct quorum_cmd {
 	const char *begun;	/* the phase before the offer is accepted */
 };
 
+#define QUORUM_ARGS_MAX_HOLDERS	64
+
 struct quorum_args {
 	const char *state;
 	const char *exchange;
@@ -30,6 +32,11 @@ struct quorum_args {
 	const char *secret_key;
 	const char *gnupg_base;
 	const char *pgp_key;	/* NAME=KEYFILE */
+	const char *stick;
+	const char *holders[QUORUM_ARGS_MAX_HOLDERS];	/* every --holder */
+	size_t nholders;
+	unsigned threshold;
+	int recovery;
 	int passphrase_fd;
 };
 

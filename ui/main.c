@@ -12,6 +12,7 @@
 #include "cli/qr_cmd.h"
 #include "ui/cmd_generate_root.h"
 #include "ui/cmd_init.h"
+#include "ui/cmd_rekey.h"
 #include "ui/cmd_ui.h"
 #include "ui/sandbox.h"
 #include "ui/cmd_unseal.h"
@@ -31,6 +32,7 @@ static const struct command commands[] = {
 	{ "ui", cmd_ui_main, "the guided ceremony (the default without a command)" },
 	{ "dr-token", cmd_dr_token_main, "Vault Enterprise DR operation token from a quorum" },
 	{ "generate-root", cmd_generate_root_main, "break-glass: a new root token from a quorum" },
+	{ "rekey", cmd_rekey_main, "rotate the shares to a new roster, n and threshold" },
 	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },

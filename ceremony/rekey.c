@@ -1,0 +1,276 @@
+/*
+ * The rekey ceremony, appliance side (see rekey.h).
+ *
+ * Limits: the results are envelope payloads (bounded and strictly parsed
+ * by envelope_parse); text fields as quorum_field_ok; shares as
+ * init_check_shares.
+ */
+#include "ceremony/rekey.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ceremony/init.h"
+#include "crypto/errors.h"
+
+int
+rekey_begin(const char *state_dir, const char *exchange_root,
+    const struct roster *roster, unsigned t, int recovery,
+    const uint8_t *prev, struct session **out)
+{
+	struct session *s = NULL;
+	json_t *details = NULL, *payload = NULL, *keys = json_array(),
+	    *holders = json_array();
+	char *text = NULL;
+	size_t textlen = 0;
+	unsigned k, n = (unsigned)roster->n_holders;
+	int r;
+
+	*out = NULL;
+	if ((r = init_check_quorum(n, t)) != CK_OK)
+		goto out;
+	for (k = 1; keys != NULL && holders != NULL && k <= n; k++) {
+		const struct roster_member *m = roster_holder(roster, k);
+
+		json_array_append_new(keys, json_string(m->key_b64));
+		json_array_append_new(holders, json_pack("{s:I, s:s, s:s}",
+		    "share", (json_int_t)k, "name", m->name, "fingerprint", m->fpr));
+	}
+	details = json_pack("{s:s, s:s, s:I, s:I, s:b, s:O}", "target",
+	    recovery ? "recovery" : "barrier", "shares",
+	    recovery ? "recovery" : "unseal", "n", (json_int_t)n,
+	    "t", (json_int_t)t, "verify", 1, "holders", holders);
+	payload = json_pack("{s:s, s:s, s:I, s:I, s:O, s:O, s:b, s:b}", "kind",
+	    REKEY_KIND, "target", recovery ? "recovery" : "barrier",
+	    "n", (json_int_t)n, "t", (json_int_t)t, "pgp_keys", keys,
+	    "holders", holders, "verify", 1, "backup", 0);
+	if (details == NULL || payload == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_create(state_dir, exchange_root, REKEY_KIND,
+	    ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
+		goto out;
+	if ((r = roster_dump(roster, &text, &textlen)) != CK_OK ||
+	    (r = session_write_file(s, SESSION_ROSTER, text, textlen)) != CK_OK)
+		goto out;
+	if (json_object_update(s->ext, details) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "requested")) != CK_OK ||
+	    (r = session_send(s, ENVELOPE_REKEY_REQUEST, payload,
+	    "rekey-request-sent", ACTOR_APPLIANCE, details)) != CK_OK)
+		goto out;
+	*out = s;
+	s = NULL;
+	r = CK_OK;
+out:
+	free(text);
+	json_decref(keys);
+	json_decref(holders);
+	json_decref(details);
+	json_decref(payload);
+	session_free(s);
+	return r;
+}
+
+static unsigned
+ext_uint(const struct session *s, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(s->ext, key));
+
+	return v > 0 && v <= QUORUM_MAX_SHARES ? (unsigned)v : 0;
+}
+
+static int
+offer_nonce_is(const struct session *s, const json_t *p)
+{
+	const char *want = json_string_value(json_object_get(json_object_get(
+	    s->ext, "offer"), "nonce"));
+
+	return quorum_field_ok(p, "nonce") && want != NULL &&
+	    strcmp(json_string_value(json_object_get(p, "nonce")), want) == 0;
+}
+
+int
+rekey_result(struct session *s, char *why, size_t whylen)
+{
+	struct envelope env = { 0 };
+	struct roster *ro = NULL;
+	json_t *shares = NULL, *details = NULL, *p, *keys;
+	int r;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "submitted") != 0)
+		return CK_ERR_STATE;
+	if ((r = init_load_roster(s, &ro)) != CK_OK)
+		return r;
+	if ((r = session_receive(s, ENVELOPE_REKEY_RESULT, &env)) != CK_OK) {
+		session_reject(s, "rekey-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	p = env.payload;
+	if (json_object_get(p, "error") != NULL) {
+		r = quorum_failed(s, &env, "rekey-failed", why, whylen);
+		goto out;
+	}
+	keys = json_object_get(p, "keys_base64");
+	if (!json_is_true(json_object_get(p, "complete")) ||
+	    !quorum_field_ok(p, "endpoint") ||
+	    !quorum_field_ok(p, "verification_nonce")) {
+		session_why(why, whylen, "the result is not a completed rekey with "
+		    "verification pending");
+		r = CK_ERR_FORMAT;
+	} else if (!offer_nonce_is(s, p)) {
+		session_why(why, whylen, "the result is for another rekey");
+		r = CK_ERR_WRONG_NONCE;
+	} else {
+		r = init_check_shares(ro, keys, ext_uint(s, "n"),
+		    json_string_value(json_object_get(s->ext, "shares")), &shares,
+		    why, whylen);
+	}
+	if (r != CK_OK) {
+		session_reject(s, "rekey-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	details = json_pack("{s:O, s:O, s:O, s:O}", "endpoint",
+	    json_object_get(p, "endpoint"), "nonce", json_object_get(p, "nonce"),
+	    "verification_nonce", json_object_get(p, "verification_nonce"),
+	    "shares", shares);
+	if (details == NULL ||
+	    json_object_set(s->ext, "encrypted_shares", keys) != 0 ||
+	    json_object_set(s->ext, "verification_nonce",
+	    json_object_get(p, "verification_nonce")) != 0 ||
+	    json_object_set_new(s->ext, "proofs", json_array()) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "accepted")) != CK_OK ||
+	    (r = session_accept(s, &env, "rekey-result-accepted", ACTOR_BRIDGE,
+	    details)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(shares);
+	json_decref(details);
+	roster_free(ro);
+	envelope_free(&env);
+	return r;
+}
+
+int
+rekey_verifying(const struct session *s)
+{
+	return json_is_true(json_object_get(s->ext, "verifying"));
+}
+
+int
+rekey_verify_start(struct session *s, char *why, size_t whylen)
+{
+	json_t *offer = json_object_get(s->ext, "offer"), *d;
+	unsigned n = ext_uint(s, "n"), t = ext_uint(s, "t");
+	size_t proven = json_array_size(json_object_get(s->ext, "proofs"));
+	int r;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "accepted") != 0 || offer == NULL)
+		return CK_ERR_STATE;
+	if (proven < n) {
+		session_why(why, whylen, "%zu of %u new holders have had their "
+		    "handout with a decrypt proof", proven, n);
+		return CK_ERR_INCOMPLETE;
+	}
+	if (json_object_set(offer, "nonce", json_object_get(s->ext,
+	    "verification_nonce")) != 0 ||
+	    json_object_set_new(offer, "threshold", json_integer(t)) != 0 ||
+	    json_object_set_new(s->ext, "sealed", json_array()) != 0 ||
+	    json_object_set_new(s->ext, "verifying", json_true()) != 0)
+		return CK_ERR_ALLOC;
+	if ((d = json_pack("{s:O, s:I}", "verification_nonce",
+	    json_object_get(s->ext, "verification_nonce"), "threshold",
+	    (json_int_t)t)) == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = session_set_phase(s, QUORUM_PHASE_CONFIRMED)) == CK_OK)
+		r = session_record(s, "verification-started", ACTOR_APPLIANCE, d);
+	json_decref(d);
+	if (r == CK_OK)
+		r = session_save(s);
+	return r;
+}
+
+int
+rekey_verify_submit(struct session *s, char *why, size_t whylen)
+{
+	json_t *payload = NULL, *details = NULL;
+	int r;
+
+	if (!rekey_verifying(s))
+		return CK_ERR_STATE;
+	if ((r = quorum_submission(s, &payload, why, whylen)) != CK_OK) {
+		if (r == CK_ERR_TOO_FEW_SHARES)
+			session_reject(s, "rekey-verify-submission", r, ACTOR_APPLIANCE);
+		return r;
+	}
+	details = json_pack("{s:I, s:O}", "shares",
+	    (json_int_t)json_array_size(json_object_get(payload, "shares")),
+	    "verification_nonce", json_object_get(payload, "nonce"));
+	if (details == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "verify-submitted")) != CK_OK ||
+	    (r = session_send(s, ENVELOPE_REKEY_VERIFY_SUBMISSION, payload,
+	    "new-shares-submitted", ACTOR_APPLIANCE, details)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(payload);
+	json_decref(details);
+	return r;
+}
+
+int
+rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen)
+{
+	struct envelope env = { 0 };
+	json_t *d = NULL, *p;
+	int r;
+
+	why[0] = '\0';
+	if (strcmp(session_phase(s), "verify-submitted") != 0)
+		return CK_ERR_STATE;
+	if ((r = session_receive(s, ENVELOPE_SUBMISSION_RESULT, &env)) != CK_OK) {
+		session_reject(s, "submission-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	p = env.payload;
+	if (json_object_get(p, "error") != NULL) {
+		r = quorum_failed(s, &env, "rekey-verification-failed", why, whylen);
+		goto out;
+	}
+	if (!json_is_true(json_object_get(p, "complete")) || !offer_nonce_is(s, p)) {
+		session_why(why, whylen, "the result does not complete this "
+		    "verification");
+		r = json_is_true(json_object_get(p, "complete")) ?
+		    CK_ERR_WRONG_NONCE : CK_ERR_FORMAT;
+		session_reject(s, "submission-result", r, ACTOR_APPLIANCE);
+		goto out;
+	}
+	if ((d = json_pack("{s:O, s:b}", "verification_nonce",
+	    json_object_get(p, "nonce"), "new_shares_active", 1)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "done")) != CK_OK ||
+	    (r = session_accept(s, &env, "rekey-verified", ACTOR_BRIDGE, d)) != CK_OK ||
+	    (r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(d);
+	envelope_free(&env);
+	return r;
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# The rekey ceremony against a real OpenBao (issue 4, "done when" 2, on the
+# legacy endpoints opened with disable_unauthed_rekey_endpoints = false):
+# 5 shares with threshold 3 become 7 with threshold 4, erin replaced by
+# frank, gina and olga; the new shares get handouts with decrypt proofs as
+# at init, then 4 of them pass the server's verification. Afterwards the
+# old shares no longer unseal the restarted server and the new ones do.
+# The endpoint disabled (OpenBao's default) is named with its setting.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+
+bao_start_shamir k1 --legacy-rekey || { fail "OpenBao (legacy rekey) starts"; finish; }
+check "k1 is initialised 5/3" bao_init k1 5 3
+key() { jq -r ".keys[$(($2 - 1))]" "$(bao_dir "$1")/init.json"; }
+check "k1 is unsealed" bao_unseal k1 "$(key k1 1)" "$(key k1 2)" "$(key k1 3)"
+check "the holders' sticks" quorum_sticks k1
+addr=$(bao_addr k1)
+
+# New share k's holder key: 1-4 as before, erin (5) replaced.
+newkey() { case $1 in 1|2|3|4) echo "$KEYS/holder$1";; 5) echo "$KEYS/holder6";;
+	6) echo "$KEYS/holder7";; 7) echo "$KEYS/operator";; esac; }
+
+C=$T_TMP/rk
+mkdir -p "$C/x"
+check "rekey begin: 7 new holders, threshold 4" "$CONCLAVE" rekey begin \
+    --state "$C/state" --exchange "$C/x" --threshold 4 \
+    --holder alice="$(newkey 1).asc" --holder bob="$(newkey 2).asc" \
+    --holder carol="$(newkey 3).asc" --holder dave="$(newkey 4).asc" \
+    --holder frank="$(newkey 5).asc" --holder gina="$(newkey 6).asc" \
+    --holder olga="$(newkey 7).asc"
+check "the bridge starts the rekey and offers a session" quorum_bridge_start "$C" \
+    rekey --exchange "$C/x" --address "$addr" --wait 300
+check_output "the server reports the rekey with verification" \
+    '"started":true.*"t":4.*"n":7.*"required":3.*"verification_required":true' \
+    curl -s "$addr/v1/sys/rekey/init"
+check "the witness confirms the SAS" "$CONCLAVE" rekey accept --state "$C/state" \
+    --witness walt --confirm-sas "$(bridge_sas "$C")"
+share() { quorum_share rekey "$@"; }
+check "alice's current share" share "$C" alice 1
+check "bob's current share" share "$C" bob 2
+check "erin's current share" share "$C" erin 5
+check "submit" "$CONCLAVE" rekey submit --state "$C/state"
+check "the bridge answers with the new shares" wait_envelope "$C" 4 rekey-result
+check_output "result: 7 new shares, each to its new holder" '^7 new encrypted shares' \
+    "$CONCLAVE" rekey result --state "$C/state"
+check_output "verification before the handouts is refused" CK_ERR_INCOMPLETE \
+    "$CONCLAVE" rekey verify --state "$C/state"
+for k in 1 2 3 4 5 6 7; do
+	mkdir -p "$C/new$k"
+	check "handout of new share $k with a decrypt proof" "$CONCLAVE" rekey handout \
+	    --state "$C/state" --holder "$k" --stick "$C/new$k" \
+	    --secret-key "$(newkey "$k").sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+done
+check "verify: new shares next" "$CONCLAVE" rekey verify --state "$C/state"
+newshare() {	# NAME K: new holder K seals their new share
+	"$CONCLAVE" rekey share --state "$C/state" --holder "$1" \
+	    --share-file "$(ls "$C/new$2"/*.gpg)" --secret-key "$(newkey "$2").sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE"
+}
+check "new share of carol" newshare carol 3
+check "new share of frank" newshare frank 5
+check "new share of gina" newshare gina 6
+check_output "three new shares are too few for threshold 4" CK_ERR_TOO_FEW_SHARES \
+    "$CONCLAVE" rekey submit --state "$C/state"
+check "new share of olga" newshare olga 7
+check_output "the old shares are still in force before verification" \
+    '"started":true' curl -s "$addr/v1/sys/rekey/init"
+check "submit the new shares for verification" "$CONCLAVE" rekey submit --state "$C/state"
+check "the bridge answers the verification" wait_envelope "$C" 6 submission-result
+check_output "finish: verified, ceremony closed" 'Ceremony closed' \
+    "$CONCLAVE" rekey finish --state "$C/state"
+check "the bridge exits 0" bridge_wait "$C"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the server now has 7 shares, threshold 4" '^7 4$' \
+    seal_field k1 '"\(.n) \(.t)"'
+
+check "k1 restarted (sealed)" bao_restart k1
+check_fails "the old shares no longer unseal it" \
+    bao_unseal k1 "$(key k1 1)" "$(key k1 2)" "$(key k1 3)"
+curl -s -X PUT -d '{"reset":true}' "$addr/v1/sys/unseal" >/dev/null
+newplain() { gpg_decrypt_as "new$1" "$(newkey "$1").sec.asc" <"$(ls "$C/new$1"/*.gpg)"; }
+check "four new shares unseal it" bao_unseal k1 "$(newplain 2)" "$(newplain 4)" \
+    "$(newplain 5)" "$(newplain 7)"
+
+# --- OpenBao's default listener: sys/rekey disabled, named with its setting ---
+bao_start_shamir k2 || { fail "OpenBao (default listener) starts"; finish; }
+check "k2 is initialised" bao_init k2 5 3
+check "k2 is unsealed" bao_unseal k2 "$(key k2 1)" "$(key k2 2)" "$(key k2 3)"
+D=$T_TMP/rk2
+mkdir -p "$D/x"
+check "rekey begin (k2)" "$CONCLAVE" rekey begin --state "$D/state" --exchange "$D/x" \
+    --threshold 2 --holder alice="$KEYS/holder1.asc" --holder bob="$KEYS/holder2.asc"
+check_output "without a token the bridge names the listener setting" \
+    'disable_unauthed_rekey_endpoints = false' \
+    "$BRIDGE" rekey --exchange "$D/x" --address "$(bao_addr k2)" --wait 5
+check_output "the appliance records it" CK_ERR_DISABLED_ENDPOINT \
+    "$CONCLAVE" rekey accept --state "$D/state"
+check_output "the transcript names the setting" \
+    '"setting":"disable_unauthed_rekey_endpoints = false"' cat "$D/state/transcript.jsonl"
+finish
