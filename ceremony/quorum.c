@@ -308,14 +308,15 @@ quorum_submission(struct session *s, json_t **payload, char *why,
 }
 
 int
-quorum_submit(struct session *s, char *why, size_t whylen)
+quorum_submit_as(struct session *s, enum envelope_type type,
+    const char *phase, const char *event, char *why, size_t whylen)
 {
 	json_t *payload = NULL, *details = NULL;
 	int r;
 
 	if ((r = quorum_submission(s, &payload, why, whylen)) != CK_OK) {
 		if (r == CK_ERR_TOO_FEW_SHARES)
-			session_reject(s, "share-submission", r, ACTOR_APPLIANCE);
+			session_reject(s, envelope_type_name(type), r, ACTOR_APPLIANCE);
 		return r;
 	}
 	details = json_pack("{s:I, s:O}", "shares",
@@ -325,15 +326,22 @@ quorum_submit(struct session *s, char *why, size_t whylen)
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_set_phase(s, "submitted")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_SHARE_SUBMISSION, payload,
-	    "shares-submitted", ACTOR_APPLIANCE, details)) != CK_OK)
+	if ((r = session_set_phase(s, phase)) != CK_OK ||
+	    (r = session_send(s, type, payload, event, ACTOR_APPLIANCE,
+	    details)) != CK_OK)
 		goto out;
 	r = CK_OK;
 out:
 	json_decref(payload);
 	json_decref(details);
 	return r;
+}
+
+int
+quorum_submit(struct session *s, char *why, size_t whylen)
+{
+	return quorum_submit_as(s, ENVELOPE_SHARE_SUBMISSION, "submitted",
+	    "shares-submitted", why, whylen);
 }
 
 int

@@ -88,6 +88,11 @@ int quorum_submission(struct session *s, json_t **payload, char *why,
 int quorum_submit(struct session *s, char *why, size_t whylen) CK_WUR
     __attribute__((nonnull));
 
+/* The same as an envelope of type, recorded as event, into phase. */
+int quorum_submit_as(struct session *s, enum envelope_type type,
+    const char *phase, const char *event, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+
 /* Is p[key] a string of 1..QUORUM_FIELD_MAX bytes of printable UTF-8? */
 int quorum_field_ok(const json_t *p, const char *key) __attribute__((nonnull));
 

@@ -203,32 +203,10 @@ rekey_verify_start(struct session *s, char *why, size_t whylen)
 int
 rekey_verify_submit(struct session *s, char *why, size_t whylen)
 {
-	json_t *payload = NULL, *details = NULL;
-	int r;
-
 	if (!rekey_verifying(s))
 		return CK_ERR_STATE;
-	if ((r = quorum_submission(s, &payload, why, whylen)) != CK_OK) {
-		if (r == CK_ERR_TOO_FEW_SHARES)
-			session_reject(s, "rekey-verify-submission", r, ACTOR_APPLIANCE);
-		return r;
-	}
-	details = json_pack("{s:I, s:O}", "shares",
-	    (json_int_t)json_array_size(json_object_get(payload, "shares")),
-	    "verification_nonce", json_object_get(payload, "nonce"));
-	if (details == NULL) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = session_set_phase(s, "verify-submitted")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_REKEY_VERIFY_SUBMISSION, payload,
-	    "new-shares-submitted", ACTOR_APPLIANCE, details)) != CK_OK)
-		goto out;
-	r = CK_OK;
-out:
-	json_decref(payload);
-	json_decref(details);
-	return r;
+	return quorum_submit_as(s, ENVELOPE_REKEY_VERIFY_SUBMISSION,
+	    "verify-submitted", "new-shares-submitted", why, whylen);
 }
 
 int
