@@ -163,13 +163,15 @@ quorum_share() {
 	    --secret-key "$KEYS/holder$4.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
 }
 
-# quorum_sticks NAME: the holders' sticks for server NAME's init.json keys,
+# quorum_sticks NAME: the holders' sticks for server NAME's init.json keys
+# (or recovery keys on an auto-unseal server),
 # share k encrypted to holder k as init's handout writes it.
 quorum_sticks() {
 	local k
 	for k in 1 2 3 4 5; do
 		mkdir -p "$T_TMP/stick$k"
-		encrypt_share "$k" "$(jq -r ".keys[$((k - 1))]" "$(bao_dir "$1")/init.json")" \
+		encrypt_share "$k" "$(jq -r "(if (.keys | length) > 0 then .keys
+		    else .recovery_keys end)[$((k - 1))]" "$(bao_dir "$1")/init.json")" \
 		    >"$T_TMP/stick$k/share.gpg" || return 1
 	done
 }

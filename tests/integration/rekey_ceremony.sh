@@ -5,7 +5,9 @@
 # frank, gina and olga; the new shares get handouts with decrypt proofs as
 # at init, then 4 of them pass the server's verification. Afterwards the
 # old shares no longer unseal the restarted server and the new ones do.
-# The endpoint disabled (OpenBao's default) is named with its setting.
+# The endpoint disabled (OpenBao's default) is named with its setting; with
+# a token the bridge uses OpenBao's sys/rotate/root instead, and
+# sys/rotate/recovery rekeys the recovery shares of a static-seal server.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -98,4 +100,57 @@ check_output "the appliance records it" CK_ERR_DISABLED_ENDPOINT \
     "$CONCLAVE" rekey accept --state "$D/state"
 check_output "the transcript names the setting" \
     '"setting":"disable_unauthed_rekey_endpoints = false"' cat "$D/state/transcript.jsonl"
+
+# --- the same server with a token: sys/rotate/root, 5/3 -> 2/2 ---
+jq -r .root_token "$(bao_dir k2)/init.json" >"$T_TMP/k2-root"
+check "the holders' sticks for k2" quorum_sticks k2
+# rotate: one ceremony of n=2, t=2, verification on; holders carol and dave
+rotate_ceremony() {	# DIR SERVER ROOTFILE [--recovery]
+	local d=$1 srv=$2 root=$3; shift 3
+	mkdir -p "$d/x"
+	"$CONCLAVE" rekey begin --state "$d/state" --exchange "$d/x" --threshold 2 \
+	    --holder carol="$KEYS/holder3.asc" --holder dave="$KEYS/holder4.asc" "$@" \
+	    >"$d/begin.out" 2>&1 &&
+	quorum_bridge_start "$d" rekey --exchange "$d/x" --address "$(bao_addr "$srv")" \
+	    --token-file "$root" --wait 120 &&
+	"$CONCLAVE" rekey accept --state "$d/state" --confirm-sas "$(bridge_sas "$d")" \
+	    >/dev/null && C=$d && share "$d" alice 1 && share "$d" bob 2 &&
+	share "$d" erin 5 && "$CONCLAVE" rekey submit --state "$d/state" &&
+	wait_envelope "$d" 4 rekey-result && "$CONCLAVE" rekey result --state "$d/state" &&
+	mkdir -p "$d/n1" "$d/n2" &&
+	"$CONCLAVE" rekey handout --state "$d/state" --holder 1 --stick "$d/n1" \
+	    --secret-key "$KEYS/holder3.sec.asc" --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey handout --state "$d/state" --holder 2 --stick "$d/n2" \
+	    --secret-key "$KEYS/holder4.sec.asc" --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey verify --state "$d/state" &&
+	"$CONCLAVE" rekey share --state "$d/state" --holder carol \
+	    --share-file "$(ls "$d"/n1/*.gpg)" --secret-key "$KEYS/holder3.sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey share --state "$d/state" --holder dave \
+	    --share-file "$(ls "$d"/n2/*.gpg)" --secret-key "$KEYS/holder4.sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey submit --state "$d/state" &&
+	wait_envelope "$d" 6 submission-result &&
+	"$CONCLAVE" rekey finish --state "$d/state" && bridge_wait "$d"
+}
+check "a rekey through sys/rotate/root with a token" rotate_ceremony "$T_TMP/rot" k2 "$T_TMP/k2-root"
+check_output "the bridge used sys/rotate/root" 'Rekey started on sys/rotate/root' \
+    cat "$T_TMP/rot/bridge.out"
+check_output "the transcript verifies (rotate)" '^OK' "$CONCLAVE" verify "$T_TMP/rot/state/transcript.jsonl"
+check "k2 restarted" bao_restart k2
+rot_plain() { gpg_decrypt_as "holder$2" "$KEYS/holder$2.sec.asc" <"$(ls "$T_TMP/rot/n$1"/*.gpg)"; }
+check "the two new shares unseal k2" bao_unseal k2 "$(rot_plain 1 3)" "$(rot_plain 2 4)"
+
+# --- recovery shares on the static seal, through sys/rotate/recovery ---
+bao_start_static r1 || { fail "OpenBao (static seal) starts"; finish; }
+check "r1 is initialised with 5/3 recovery shares" bao_init r1 5 3
+jq -r .root_token "$(bao_dir r1)/init.json" >"$T_TMP/r1-root"
+check "the holders' recovery-share sticks" quorum_sticks r1
+check "a recovery-share rekey through sys/rotate/recovery" \
+    rotate_ceremony "$T_TMP/rec" r1 "$T_TMP/r1-root" --recovery
+check_output "the bridge used sys/rotate/recovery" 'Rekey started on sys/rotate/recovery' \
+    cat "$T_TMP/rec/bridge.out"
+check_output "r1 now has 2 recovery shares, threshold 2" '^true 2 2$' \
+    seal_field r1 '"\(.recovery_seal) \(.n) \(.t)"'
+check_output "the transcript verifies (recovery)" '^OK' "$CONCLAVE" verify "$T_TMP/rec/state/transcript.jsonl"
 finish
