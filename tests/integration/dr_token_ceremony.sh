@@ -59,4 +59,19 @@ check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transc
 check_output "the transcript records the DR endpoint and the promotion" \
     '"type":"dr-token-generated".*"promoted":"sys/replication/dr/secondary/promote"' \
     cat "$C/state/transcript.jsonl"
+
+# --- a server that announces no OTP length: the bridge guesses none ---
+python3 "$TOP/tests/fixtures/vault_dr.py" "$T_TMP/bao/dr/init.json" "$T_TMP/dr0.port" \
+    "$T_TMP/dr0.log" 3 0 &
+fixture0=$!
+on_exit "kill $fixture0 2>/dev/null"
+check "a second fixture (otp_length 0) listens" wait_for test -s "$T_TMP/dr0.port"
+D=$T_TMP/dr2
+mkdir -p "$D/x"
+check "dr-token begin (2)" "$CONCLAVE" dr-token begin --state "$D/state" --exchange "$D/x"
+check_output "the bridge refuses to guess an OTP length" \
+    'CK_ERR_UNSUPPORTED.*did not announce an OTP length' \
+    "$BRIDGE" dr-token --exchange "$D/x" --address "http://127.0.0.1:$(cat "$T_TMP/dr0.port")" --wait 5
+check_output "no attempt was started on it" '^$' sh -c \
+    "grep '\"POST\"' '$T_TMP/dr0.log' || true"
 finish

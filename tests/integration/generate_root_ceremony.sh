@@ -84,6 +84,24 @@ check "revoked (PGP)" bridge_wait "$C"
 check "close (PGP)" "$CONCLAVE" generate-root close --state "$C/state"
 check_output "the transcript verifies (PGP)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 
+# --- the server restarts mid-ceremony: its attempt and nonce are gone ---
+C=$T_TMP/restart
+mkdir -p "$C/x"
+check "begin (restart)" "$CONCLAVE" generate-root begin --state "$C/state" --exchange "$C/x"
+check "bridge (restart)" quorum_bridge_start_token "$C" generate-root --exchange "$C/x" \
+    --address "$addr" --wait 60
+check "accept (restart)" confirm "$C"
+check "alice (restart)" share "$C" alice 1
+check "bob (restart)" share "$C" bob 2
+check "carol (restart)" share "$C" carol 3
+restart_g1() { bao_restart g1 && bao_unseal g1 "$(key g1 1)" "$(key g1 2)" "$(key g1 3)"; }
+check "g1 restarts and is unsealed again" restart_g1
+check "submit (restart)" "$CONCLAVE" generate-root submit --state "$C/state"
+check "the bridge reports the failure (restart)" wait_envelope "$C" 4 generate-root-result
+check_output "result: the attempt's nonce is gone, recorded, closed" 'CK_ERR_WRONG_NONCE' \
+    "$CONCLAVE" generate-root result --state "$C/state"
+check_output "the transcript verifies (restart)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+
 # --- a share of another cluster: refused, attempt cancelled, on the record ---
 bao_start_shamir g2 || { fail "OpenBao (default listener) starts"; finish; }
 check "g2 is initialised" bao_init g2 5 3
