@@ -11,11 +11,12 @@
 
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "ui/cmd_init.h"
 #include "ui/ui.h"
 
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
-	OPT_RELOCK, OPT_GNUPG_BASE, OPT_HELP,
+	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -26,13 +27,15 @@ static const struct option longopts[] = {
 	{ "rehearsal", no_argument, NULL, OPT_REHEARSAL },
 	{ "relock", required_argument, NULL, OPT_RELOCK },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
+	{ "previous-transcript", required_argument, NULL, OPT_PREVIOUS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage_text[] =
     "usage: conclave [ui] [--state DIR] [--exchange DIR] [--keys DIR]\n"
-    "                [--sticks DIR] [--rehearsal] [--relock SECONDS]\n"
+    "                [--sticks DIR] [--previous-transcript FILE]\n"
+    "                [--rehearsal] [--relock SECONDS]\n"
     "\n"
     "The guided ceremony on the terminal (keyboard only, 80x24 or larger):\n"
     "choose the ceremony, load the roster from the key files in --keys, each\n"
@@ -49,6 +52,10 @@ static const char usage_text[] =
     "  --sticks DIR     holders' sticks as folders DIR/NAME (rehearsals): the\n"
     "                   share is written there and a secret key file found there\n"
     "                   (*.sec.asc) is used for the decrypt proof\n"
+    "  --previous-transcript FILE\n"
+    "                   the cluster's previous ceremony (from the archive\n"
+    "                   stick): verified before anything starts, and its head\n"
+    "                   hash chained into this ceremony's transcript\n"
     "  --rehearsal      a practice run: a REHEARSAL banner on every screen\n"
     "  --relock SECONDS lock the screen after this long without a key (300)\n";
 
@@ -80,6 +87,7 @@ cmd_ui_main(int argc, char **argv)
 		case OPT_STICKS: ui.sticks_dir = optarg; break;
 		case OPT_REHEARSAL: ui.rehearsal = 1; break;
 		case OPT_GNUPG_BASE: ui.gnupg_base = optarg; break;
+		case OPT_PREVIOUS: ui.previous = optarg; break;
 		case OPT_RELOCK:
 			if (rd_parse_uint(optarg, 1, 86400, &v) != CK_OK)
 				return usage(stderr);
@@ -97,6 +105,11 @@ cmd_ui_main(int argc, char **argv)
 		fprintf(stderr, "conclave: the guided ceremony needs a terminal; "
 		    "the command-line steps are `conclave init ...`\n");
 		return 2;
+	}
+	if (ui.previous != NULL) {
+		if (cmd_load_prev("ui", ui.previous, ui.prev) != CK_OK)
+			return 1;
+		ui.has_prev = 1;
 	}
 	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {
 		fprintf(stderr, "conclave: cannot open a keyring under %s: %s\n",

@@ -39,7 +39,8 @@ draw_confirm(void)
 		else if (ui.roster->m[i].role == ROSTER_WITNESS)
 			ui_text(y++, 2, "Witness       %s", ui_safe(ui.roster->m[i].name));
 	}
-	y = ui_para(y + 1, "Every key was confirmed. Beginning creates the "
+	y = ui_previous(y);
+	y = ui_para(y, "Every key was confirmed. Beginning creates the "
 	    "ceremony: its key, its transcript, and the signed init request on "
 	    "the exchange stick. This cannot be undone; a mistake from here on "
 	    "means a new ceremony.");
@@ -99,7 +100,8 @@ begin_key(int ch)
 	ui_say(0, "Writing the init request...");
 	ui_redraw();
 	r = init_begin(ui.state_dir, ui.exchange, ui.roster, ui.threshold,
-	    ui.recovery ? INIT_RECOVERY : INIT_UNSEAL, NULL, &ui.s);
+	    ui.recovery ? INIT_RECOVERY : INIT_UNSEAL,
+	    ui.has_prev ? ui.prev : NULL, &ui.s);
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,
 		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);

@@ -34,6 +34,7 @@ ubegin_draw(void)
 	    "with one quorum: the holders decrypt their shares here, one at a "
 	    "time, and each share crosses to the bridge sealed to its session "
 	    "key, after a witness has compared the short authentication string.");
+	y = ui_previous(y + 1);
 	y = ui_para(y + 1, "Beginning writes the signed unseal request to the "
 	    "exchange stick.");
 	ui_bold(y + 1, 2, "Begin the unseal ceremony? Type y to begin.");
@@ -56,7 +57,8 @@ ubegin_key(int ch)
 	}
 	if (ch != 'y' && ch != 'Y')
 		return;
-	if ((r = unseal_begin(ui.state_dir, ui.exchange, NULL, &ui.s)) != CK_OK) {
+	if ((r = unseal_begin(ui.state_dir, ui.exchange,
+	    ui.has_prev ? ui.prev : NULL, &ui.s)) != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,
 		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);
 		return;

@@ -385,6 +385,22 @@ ui_ceremony_key(int y)
 	return y;
 }
 
+int
+ui_previous(int y)
+{
+	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
+
+	if (!ui.has_prev) {
+		ui_text(y++, 2, "Previous ceremony: none given (the chain starts "
+		    "here)");
+		return y;
+	}
+	if (transcript_head_words(ui.prev, words, sizeof(words)) != CK_OK)
+		words[0] = '\0';
+	ui_text(y++, 2, "Previous ceremony's transcript verified; its head:");
+	return ui_para(y, words);
+}
+
 char *
 ui_stick_path(const char *name)
 {

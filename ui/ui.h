@@ -88,6 +88,9 @@ struct ui_ctx {
 	const char *keys_dir;	/* where the roster's key files are */
 	const char *sticks_dir;	/* holders' sticks as folders (rehearsal) */
 	const char *gnupg_base;
+	const char *previous;	/* the cluster's previous transcript, verified */
+	int has_prev;
+	uint8_t prev[TRANSCRIPT_HASH_BYTES];	/* its head hash */
 	int rehearsal;
 	unsigned relock_secs;
 	struct pgp_home *home;
@@ -130,6 +133,8 @@ int ui_find_secret_key(const char *folder, char **out);
 int ui_find_share_file(const char *folder, char **out);
 /* The ceremony id and key (hex and words) from row y; the next free row. */
 int ui_ceremony_key(int y);
+/* The previous transcript's head as words (or that there is none). */
+int ui_previous(int y);
 /* ui.sticks_dir/name, or "" without --sticks (malloc'd, or NULL). */
 char *ui_stick_path(const char *name);
 /* Screen-switch for the screens' own sub-states: redraw now. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`'s script, detached: it starts OpenBao and the tmux session
 # (appliance left, bridge right), an init ceremony can be driven through
-# both panes to the summary, and --stop leaves nothing running.
+# both panes to the summary, then an unseal ceremony after the server's
+# restart, chained to the init transcript; --stop leaves nothing running.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/uidrive.sh"
 
@@ -52,10 +53,51 @@ check "the appliance closes the ceremony" \
     ui_wait "Ceremony closed. The initial root token is revoked." 60
 echo "# init through make demo's panes: $((SECONDS - start)) s"
 check_output "the demo's transcript verifies" '^OK' \
-    "$CONCLAVE" verify "$dir/state/transcript.jsonl"
+    "$CONCLAVE" verify "$dir/state1/transcript.jsonl"
+
+# Unseal: the bridge pane restarts the server sealed; the appliance pane
+# starts the next ceremony, chained to the init transcript.
+ui_keys q
+check "the appliance pane offers the next ceremony" ui_wait "Enter: the next ceremony"
+ui_keys Enter
+UI_TARGET=$name:rehearsal.1
+check "the bridge pane offers the unseal rehearsal" ui_wait "To rehearse unseal"
+ui_keys Enter
+check "the server comes back sealed" ui_wait "sealed=true" 60
+UI_TARGET=$name:rehearsal.0
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
+check "unseal begins chained to the init transcript" \
+    ui_wait "Previous ceremony's transcript verified"
+ui_keys y
+ui_wait "Ceremony key" >/dev/null && ui_keys Enter
+check "the SAS screen, once the bridge's offer is in" ui_wait "The bridge's words:" 60
+UI_TARGET=$name:rehearsal.1
+ui_wait "Short authentication string" >/dev/null
+sas=$(ui_screen | grep -A1 '^Short authentication string' | tail -n 1 | sed 's/^ *//')
+UI_TARGET=$name:rehearsal.0
+ui_type walt; ui_keys Enter; ui_type "$sas"; ui_keys Enter
+for n in alice bob; do
+	ui_wait "Next holder, your name:" >/dev/null && { ui_type "$n"; ui_keys Enter; }
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
+	ui_wait "passphrase of your key file" >/dev/null
+	ui_type "$(cat "$TOP/tests/vectors/keys/passphrase.txt")"; ui_keys Enter
+	check "$n's share (from init's handout) is sealed to the bridge" \
+	    ui_wait "$n's share is sealed to the bridge session." 60
+	ui_keys Enter
+done
+ui_wait "Submit the shares? Type y." >/dev/null && ui_keys y
+check "the appliance: every node is unsealed" \
+    ui_wait "Ceremony closed. Every node is unsealed." 60
+check_output "the server is unsealed" '^false$' sh -c \
+    "curl -s --noproxy '*' \$(cat '$dir/bao/demo/addr')/v1/sys/seal-status | jq -r .sealed"
+head1=$("$CONCLAVE" verify "$dir/state1/transcript.jsonl" | sed -n 's/.* head \([0-9a-f]*\).*/\1/p')
+check_output "the unseal transcript verifies and names init's head as previous" "$head1" \
+    sh -c "'$CONCLAVE' verify '$dir/state2/transcript.jsonl' && head -n 1 '$dir/state2/transcript.jsonl'"
+echo "# init and unseal through make demo's panes: $((SECONDS - start)) s"
 
 "$TOP/scripts/demo" --stop "$name"
 check_fails "--stop ends the tmux session" uitmux has-session -t "$name" 2>/dev/null
-check_fails "--stop stops the demo's OpenBao" kill -0 "$pid"
+check_fails "--stop stops the demo's OpenBao" kill -0 "$pid" 2>/dev/null
 check_fails "--stop removes the demo folder" test -e "$dir"
 finish

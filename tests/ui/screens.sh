@@ -2,7 +2,8 @@
 # The guided UI's behaviour that needs no server, driven in tmux with
 # TERM=xterm-256color: the inactivity lock, help, a file name carrying a
 # terminal escape, a key nobody recognises, leaving with confirmation, a
-# terminal smaller than 80x24, and no terminal at all.
+# terminal smaller than 80x24, no terminal at all, a previous transcript
+# that does not verify.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/uidrive.sh"
 KEYS=$TOP/tests/vectors/keys
@@ -66,4 +67,13 @@ ui_wait "Leave conclave?" >/dev/null
 ui_keys y
 check "y leaves, status 0" ui_wait "[ui exited 0]" 10
 check_fails "nothing began: no state folder" test -e "$C/state"
+uitmux kill-server
+
+# The previous ceremony's transcript is verified before anything starts.
+printf '{"not":"a transcript"}\n' >"$C/prev.jsonl"
+ui_start "$CONCLAVE" --state "$C/state" --exchange "$C/x" --keys "$C/keys" \
+    --previous-transcript "$C/prev.jsonl"
+check "a previous transcript that does not verify stops it, status 1" \
+    ui_wait "conclave ui: previous transcript" 10
+check "... with status 1" ui_wait "[ui exited 1]" 10
 finish
