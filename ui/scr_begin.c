@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ceremony/init.h"
+#include "ceremony/rekey.h"
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
@@ -30,8 +31,10 @@ draw_confirm(void)
 	ui_text(y++, 2, "Shares        %zu %s shares, any %u of them unseal",
 	    ui.roster->n_holders, ui.recovery ? "recovery" : "unseal",
 	    ui.threshold);
-	ui_text(y++, 2, "Operator      %s (receives the initial root token)",
-	    ui_safe(op->name));
+	if (op != NULL)
+		ui_text(y++, 2, "Operator      %s%s", ui_safe(op->name),
+		    ui.kind == UI_KIND_INIT ? " (receives the initial root token)" :
+		    "");
 	for (i = 0; i < ui.roster->n && y < UI_BOTTOM - 6; i++) {
 		if (ui.roster->m[i].role == ROSTER_HOLDER)
 			ui_text(y++, 2, "Share %-7u %s", ui.roster->m[i].share_index,
@@ -41,10 +44,12 @@ draw_confirm(void)
 	}
 	y = ui_previous(y);
 	y = ui_para(y, "Every key was confirmed. Beginning creates the "
-	    "ceremony: its key, its transcript, and the signed init request on "
-	    "the exchange stick. This cannot be undone; a mistake from here on "
+	    "ceremony: its key, its transcript, and the signed request on the "
+	    "exchange stick. This cannot be undone; a mistake from here on "
 	    "means a new ceremony.");
-	ui_bold(y + 1, 2, "Begin the init ceremony? Type y to begin.");
+	ui_bold(y + 1, 2, ui.kind == UI_KIND_REKEY ?
+	    "Begin the rekey ceremony? Type y to begin." :
+	    "Begin the init ceremony? Type y to begin.");
 	ui_hints("y begin  Esc back to the roster");
 }
 
@@ -55,8 +60,11 @@ draw_begun(void)
 
 	y = ui_para(y + 1, "Operator: write the ceremony key words down. The "
 	    "bridge shows the key that signed the request; it must be the same.");
-	ui_para(y + 1, "The init request is on the exchange stick. Take the "
-	    "stick to the operator's workstation and run conclave-bridge init.");
+	ui_para(y + 1, ui.kind == UI_KIND_REKEY ? "The rekey request is on the "
+	    "exchange stick. Take the stick to the operator's workstation and "
+	    "run conclave-bridge rekey." : "The init request is on the exchange "
+	    "stick. Take the stick to the operator's workstation and run "
+	    "conclave-bridge init.");
 	ui_hints("Enter: wait for the bridge's answer");
 }
 
@@ -88,7 +96,7 @@ begin_key(int ch)
 
 	if (begun) {
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
-			ui_goto(UI_SCR_RESULT);
+			ui_goto(ui.kind == UI_KIND_REKEY ? UI_SCR_SAS : UI_SCR_RESULT);
 		return;
 	}
 	if (ch == 27) {
@@ -99,9 +107,13 @@ begin_key(int ch)
 		return;
 	ui_say(0, "Writing the init request...");
 	ui_redraw();
-	r = init_begin(ui.state_dir, ui.exchange, ui.roster, ui.threshold,
-	    ui.recovery ? INIT_RECOVERY : INIT_UNSEAL,
-	    ui.has_prev ? ui.prev : NULL, &ui.s);
+	if (ui.kind == UI_KIND_REKEY)
+		r = rekey_begin(ui.state_dir, ui.exchange, ui.roster, ui.threshold,
+		    ui.recovery, ui.has_prev ? ui.prev : NULL, &ui.s);
+	else
+		r = init_begin(ui.state_dir, ui.exchange, ui.roster, ui.threshold,
+		    ui.recovery ? INIT_RECOVERY : INIT_UNSEAL,
+		    ui.has_prev ? ui.prev : NULL, &ui.s);
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,
 		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "ceremony/init.h"
+#include "ceremony/quorum.h"
+#include "ceremony/rekey.h"
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
@@ -135,6 +137,7 @@ prove(void)
 static void
 handout_key(int ch)
 {
+	char why[256] = "";
 	int f, r;
 
 	switch (step) {
@@ -168,7 +171,17 @@ handout_key(int ch)
 		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
 			break;
 		ui.status[0] = '\0';
-		if (ui.handed_out == ui.roster->n_holders)
+		if (ui.handed_out == ui.roster->n_holders &&
+		    ui.kind == UI_KIND_REKEY) {
+			if ((r = rekey_verify_start(ui.s, why, sizeof(why))) != CK_OK) {
+				ui_say_err("The verification cannot start", r, why);
+				break;
+			}
+			ui.quorum_given = 0;
+			ui_goto(UI_SCR_USHARE);
+			ui_say(0, "Every new share is proven. Now %u new holders "
+			    "verify the rekey.", quorum_threshold(ui.s));
+		} else if (ui.handed_out == ui.roster->n_holders)
 			ui_goto(UI_SCR_REVIEW);
 		else
 			ui_goto(UI_SCR_HANDOUT);

@@ -189,7 +189,8 @@ build(void)
 			return;
 		}
 	}
-	if (ro->n_holders == 0 || roster_operator(ro) == NULL) {
+	if (ro->n_holders == 0 ||
+	    (ui.kind == UI_KIND_INIT && roster_operator(ro) == NULL)) {
 		ui_say(1, "The roster needs at least one holder and one operator "
 		    "(the root token is encrypted to the operator's key).");
 		roster_free(ro);

@@ -11,19 +11,25 @@ struct choice {
 	const char *what;
 	int available;
 	enum ui_screen_id first;	/* the ceremony's first screen */
+	enum ui_kind kind;
 };
 
 static const struct choice choices[] = {
 	{ "Initialise a cluster (init)",
 	  "New Vault/OpenBao cluster: unseal or recovery shares encrypted to "
 	  "each holder's OpenPGP key, handed out one holder at a time.", 1,
-	  UI_SCR_ROSTER },
+	  UI_SCR_ROSTER, UI_KIND_INIT },
 	{ "Unseal",
 	  "Bring every sealed node of a cluster back with one quorum of "
 	  "holders; shares cross to the bridge sealed to its session.", 1,
-	  UI_SCR_UBEGIN },
-	{ "Rekey (rotate the shares)", "not in this build yet", 0, UI_SCR_START },
-	{ "Regenerate a root token", "not in this build yet", 0, UI_SCR_START },
+	  UI_SCR_UBEGIN, UI_KIND_UNSEAL },
+	{ "Rekey (rotate the shares)",
+	  "New shares for a new roster: a quorum of the old shares starts it, "
+	  "each new holder proves their new share, and t new shares verify "
+	  "the rekey before the old ones stop working.", 1,
+	  UI_SCR_ROSTER, UI_KIND_REKEY },
+	{ "Regenerate a root token", "not in this build yet", 0, UI_SCR_START,
+	  UI_KIND_INIT },
 };
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
 
@@ -68,8 +74,10 @@ start_key(int ch)
 	else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		if (!choices[sel].available)
 			ui_say(1, "%s is not in this build yet.", choices[sel].label);
-		else
+		else {
+			ui.kind = choices[sel].kind;
 			ui_goto(choices[sel].first);
+		}
 	}
 }
 

@@ -7,14 +7,16 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "ceremony/quorum.h"
+#include "ceremony/rekey.h"
 #include "ceremony/unseal.h"
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
-enum { CONFIRM, WAITING, PARTIAL, ABANDON };
+enum { CONFIRM, WAITING, PARTIAL, ABANDON, FAILED };
 
 static int step;
 static unsigned pending;
@@ -51,8 +53,10 @@ uresult_draw(void)
 
 	switch (step) {
 	case CONFIRM:
-		ui_text(y, 2, "%zu shares sealed to the bridge session (threshold %u).",
-		    quorum_sealed_count(ui.s), quorum_threshold(ui.s));
+		ui_text(y, 2, "%zu %sshares sealed to the bridge session "
+		    "(threshold %u).", quorum_sealed_count(ui.s),
+		    ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ? "NEW " : "",
+		    quorum_threshold(ui.s));
 		y = ui_para(y + 2, "Submitting writes them to the exchange stick, in "
 		    "one envelope only the confirmed bridge session can open. The "
 		    "bridge submits them to every sealed node.");
@@ -74,6 +78,10 @@ uresult_draw(void)
 		    "nodes stayed sealed.");
 		ui_hints("r retry  a abandon");
 		break;
+	case FAILED:
+		ui_para(y, "The bridge's answer was refused or reports a failure "
+		    "(below); it is on the record. Ctrl-Q leaves.");
+		break;
 	case ABANDON:
 		ui_bold(y, 2, "Abandon the nodes still sealed? Type y.");
 		ui_para(y + 2, "This cannot be undone: unsealing them needs a new "
@@ -91,8 +99,31 @@ closed_now(const char *how)
 	    how);
 	snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
 	    "%u holders' shares crossed sealed to the bridge; %u deviations.",
-	    ui.handed_out, ui.deviations);
+	    ui.quorum_given, ui.deviations);
 	ui_goto(UI_SCR_SUMMARY);
+}
+
+/* Rekey: the new shares (then the handouts), or the verification's end. */
+static void
+rekey_tick(void)
+{
+	char why[256] = "";
+	int r;
+
+	if (strcmp(session_phase(ui.s), "verify-submitted") == 0) {
+		r = rekey_finish(ui.s, ui.head, why, sizeof(why));
+		if (r == CK_OK) {
+			closed_now("The new shares are verified; the old ones are "
+			    "void.");
+			return;
+		}
+	} else if ((r = rekey_result(ui.s, why, sizeof(why))) == CK_OK) {
+		ui.handed_out = 0;
+		ui_goto(UI_SCR_HANDOUT);
+		return;
+	}
+	ui_say_err("The bridge's answer was refused", r, why);
+	step = FAILED;
 }
 
 static void
@@ -103,6 +134,10 @@ uresult_tick(void)
 
 	if (step != WAITING || !ui_envelope_waiting())
 		return;
+	if (ui.kind == UI_KIND_REKEY) {
+		rekey_tick();
+		return;
+	}
 	if ((r = unseal_result(ui.s, &closed, &pending, ui.head, why,
 	    sizeof(why))) != CK_OK) {
 		ui_say_err("The results were refused", r, why);
@@ -125,7 +160,10 @@ uresult_key(int ch)
 	case CONFIRM:
 		if (ch != 'y' && ch != 'Y')
 			return;
-		if ((r = quorum_submit(ui.s, why, sizeof(why))) != CK_OK) {
+		r = ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ?
+		    rekey_verify_submit(ui.s, why, sizeof(why)) :
+		    quorum_submit(ui.s, why, sizeof(why));
+		if (r != CK_OK) {
 			ui_say_err("The submission failed", r, why);
 			return;
 		}
@@ -160,7 +198,7 @@ uresult_key(int ch)
 }
 
 const struct ui_screen scr_uresult = {
-	.title = "Unseal: submit and results",
+	.title = "Submit the shares, and the results",
 	.help = "The sealed shares cross in one envelope. The bridge submits "
 	    "them to every sealed node and reports each node's result. A node "
 	    "that was down can be retried while the bridge still runs; or it can "

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ceremony/quorum.h"
+#include "ceremony/rekey.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "media/file.h"
@@ -43,7 +44,8 @@ ushare_draw(void)
 {
 	int y = UI_TOP;
 
-	ui_progress(y, "Shares sealed to the bridge:",
+	ui_progress(y, ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ?
+	    "NEW shares sealed (verification):" : "Shares sealed to the bridge:",
 	    (unsigned)quorum_sealed_count(ui.s), quorum_threshold(ui.s));
 	y += 2;
 	switch (step) {
@@ -96,7 +98,11 @@ read_share(const char *folder, uint8_t **msg, size_t *len)
 	int fd = -1, r;
 
 	*msg = NULL;
-	if ((r = ui_find_share_file(folder, &path)) != CK_OK)
+	if (ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s))
+		r = ui_find_new_share(folder, &path);
+	else
+		r = ui_find_share_file(folder, &path);
+	if (r != CK_OK)
 		return r;
 	if ((r = file_open_dir(AT_FDCWD, folder, 0, 0, &fd)) == CK_OK) {
 		r = file_read(fd, strrchr(path, '/') + 1, PGP_MSG_MAX, msg, len);
@@ -140,7 +146,7 @@ seal_share(void)
 		ui_field_clear(&namef);
 		return;
 	}
-	ui.handed_out++;
+	ui.quorum_given++;
 	ui_say(0, "Share %u of %u sealed.", (unsigned)quorum_sealed_count(ui.s),
 	    quorum_threshold(ui.s));
 	step = DONE;

@@ -367,6 +367,23 @@ ui_find_share_file(const char *folder, char **out)
 	return find_in(folder, is_share_name, out);
 }
 
+static char new_prefix[32];
+
+static int
+is_new_share_name(const char *n)
+{
+	return strncmp(n, new_prefix, strlen(new_prefix)) == 0 &&
+	    is_share_name(n);
+}
+
+int
+ui_find_new_share(const char *folder, char **out)
+{
+	/* init_handout's name: conclave-<first 8 of the id>-share-K.gpg */
+	snprintf(new_prefix, sizeof(new_prefix), "conclave-%.8s-", ui.s->id_hex);
+	return find_in(folder, is_new_share_name, out);
+}
+
 int
 ui_ceremony_key(int y)
 {

@@ -81,8 +81,15 @@ struct ui_pending {
 	json_t *details;
 };
 
+enum ui_kind {
+	UI_KIND_INIT,
+	UI_KIND_UNSEAL,
+	UI_KIND_REKEY,
+};
+
 /* The one ceremony this process runs, shared by the screens. */
 struct ui_ctx {
+	enum ui_kind kind;
 	const char *state_dir;
 	const char *exchange;
 	const char *keys_dir;	/* where the roster's key files are */
@@ -101,7 +108,8 @@ struct ui_ctx {
 	int closed;		/* the transcript is closed and signed */
 	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* its head hash, once closed */
 	char outcome[2][UI_COLS];	/* the summary's first lines */
-	unsigned handed_out;
+	unsigned handed_out;	/* new shares handed out and proven */
+	unsigned quorum_given;	/* holders whose share was sealed to the bridge */
 	unsigned deviations;
 	struct ui_pending pending[UI_MAX_PENDING];
 	size_t npending;
@@ -131,6 +139,8 @@ int ui_envelope_waiting(void);
 int ui_find_secret_key(const char *folder, char **out);
 /* The same for a share file: the first *.gpg that is not *.sec.gpg. */
 int ui_find_share_file(const char *folder, char **out);
+/* The share file this ceremony's handout wrote there (rekey verification). */
+int ui_find_new_share(const char *folder, char **out);
 /* The ceremony id and key (hex and words) from row y; the next free row. */
 int ui_ceremony_key(int y);
 /* The previous transcript's head as words (or that there is none). */

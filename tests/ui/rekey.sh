@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The rekey ceremony through the guided UI, in tmux with TERM=linux,
+# against a real OpenBao (Shamir, 3 shares, t = 2, the legacy sys/rekey
+# endpoints open) and the real bridge: carol leaves and dave joins. The
+# witness confirms the SAS; alice and bob give their old shares; alice,
+# bob and dave receive new shares with decrypt proofs; alice and bob's new
+# shares verify the rekey. Screens kept (tests/ui/screens/rekey-*.txt),
+# fitting 80x24, never showing a share or a passphrase.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+bao_start_shamir k1 --legacy-rekey || { fail "OpenBao (legacy rekey) starts"; finish; }
+check "OpenBao initialised with 3 shares, threshold 2" bao_init k1 3 2
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir k1)/init.json"; }
+check "and unsealed" bao_unseal k1 "$(key 1)" "$(key 2)"
+C=$T_TMP/c
+mkdir -p "$C/x" "$C/keys"
+old=(alice bob carol)
+for k in 1 2 3; do
+	d=$C/sticks/${old[$k - 1]}
+	mkdir -p "$d"
+	encrypt_share "$k" "$(key "$k")" >"$d/old-share.gpg"
+	cp "$KEYS/holder$k.sec.asc" "$d/"
+done
+mkdir -p "$C/sticks/dave"
+cp "$KEYS/holder4.sec.asc" "$C/sticks/dave/"
+cp "$KEYS/holder1.asc" "$C/keys/holder-1alice.asc"
+cp "$KEYS/holder2.asc" "$C/keys/holder-2bob.asc"
+cp "$KEYS/holder4.asc" "$C/keys/holder-3dave.asc"
+PASS=$(cat "$PASSFILE")
+start=$SECONDS
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --keys "$C/keys" --sticks "$C/sticks" --rehearsal
+ui_step "Which ceremony is this?" start
+ui_keys Down Down Enter
+ui_step "3 holders, 0 operator, 0 witnesses" roster
+# The files sort in share order; the names drop the digit.
+for n in alice bob dave; do
+	ui_keys n C-u; ui_type "$n"; ui_keys Enter Down
+done
+ui_step "3      holder    dave" roster-named
+ui_keys Enter
+ui_step "How many of them are needed" quorum
+ui_keys Enter
+for k in 1 2 3; do ui_wait "Key $k of 3" >/dev/null && ui_keys y; done
+ui_step "Begin the rekey ceremony? Type y to begin." begin
+ui_keys y
+ui_step "Ceremony key" begun
+check "the bridge starts the rekey and offers a session" quorum_bridge_start "$C" \
+    rekey --exchange "$C/x" --address "$(bao_addr k1)" --wait 300
+ui_keys Enter
+ui_step "The bridge's words:" sas
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
+# holder NAME TEXT-WHEN-DONE SNAP: one quorum turn.
+holder() {
+	ui_step "Next holder, your name:" "$3-name"
+	ui_type "$1"; ui_keys Enter
+	ui_wait "Is $1 at the appliance?" >/dev/null && ui_keys y
+	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
+	ui_step "passphrase of your key file" "$3-pass"
+	ui_type "$PASS"; ui_keys Enter
+	ui_step "$2" "$3-done" 60
+	ui_keys Enter
+}
+holder alice "alice's share is sealed" old-alice
+holder bob "bob's share is sealed" old-bob
+ui_step "Submit the shares? Type y." submit-old
+ui_keys y
+for n in alice bob dave; do
+	ui_step "Is $n at the appliance?" "handout-$n-ask" 60
+	ui_keys y
+	ui_wait "Holder's stick (folder):" >/dev/null && ui_keys Enter
+	ui_wait "passphrase of your key file" >/dev/null
+	ui_type "$PASS"; ui_keys Enter
+	ui_step "is on $n's stick and proven" "handout-$n-done" 60
+	ui_keys Enter
+done
+ui_step "NEW shares sealed (verification):" verify
+holder alice "alice's share is sealed" new-alice
+holder bob "bob's share is sealed" new-bob
+ui_step "Submit the shares? Type y." submit-new
+ui_keys y
+ui_step "The new shares are verified; the old ones are void." summary 60
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+echo "# UI rekey ceremony: $((SECONDS - start)) s"
+
+T=$C/state/transcript.jsonl
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
+new=()
+for k in 1 2 4; do
+	n=$( [ "$k" = 4 ] && echo dave || echo "${old[$k - 1]}")
+	s=$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$C"/sticks/"$n"/conclave-*-share-*.gpg)
+	new+=("$s")
+	check_output "stock gpg opens $n's new share" '^[0-9a-f]{66}$' echo "$s"
+done
+check "the server restarts sealed" bao_restart k1
+check "two NEW shares unseal it (the rekey took effect)" bao_unseal k1 "${new[0]}" "${new[2]}"
+ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "${new[@]}" "$PASS"
+ui_check_screens rekey
+finish
