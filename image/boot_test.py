@@ -175,9 +175,9 @@ def test_usb(out, tmp):
         check("usb: the stick is found and mounted read-only", m is not None)
         m = g.run("ls; sh -i $(id)", r"\[conclave exit (\d+)\]")
         check("usb: a shell line is only words for conclave", m is not None and m.group(1) == b"2")
-        m = g.run("rw init begin --state state --exchange /media/stick --threshold 2"
-                  " --holder alice=/media/stick/holder1.asc --holder bob=/media/stick/holder2.asc"
-                  " --operator olga=/media/stick/operator.asc",
+        m = g.run("rw init begin --state state --exchange /run/conclave/exchange --threshold 2"
+                  " --holder alice=/run/conclave/exchange/holder1.asc --holder bob=/run/conclave/exchange/holder2.asc"
+                  " --operator olga=/run/conclave/exchange/operator.asc",
                   r"(?s)Ceremony ([0-9a-f]{32})\n(.*?)\[conclave exit (\d+)\]", 120)
         if check("usb: conclave init begin reads the roster from the stick", m is not None and m.group(3) == b"0",
                  m.group(0).decode(errors="replace")[-400:] if m else "no answer"):
@@ -185,10 +185,22 @@ def test_usb(out, tmp):
             screen = re.sub(r"\s+", "", m.group(2).decode())
             check("usb: the roster shows the keys' fingerprints",
                   all(fprs[k] in screen for k in ("holder1", "holder2", "operator")))
-        m = g.run("rw init begin --state state2 --exchange /media/stick --threshold 2"
-                  " --holder alice=/media/stick/nonexistent.asc --operator olga=/media/stick/operator.asc",
+        m = g.run("rw init begin --state state2 --exchange /run/conclave/exchange --threshold 2"
+                  " --holder alice=/run/conclave/exchange/nonexistent.asc --operator olga=/run/conclave/exchange/operator.asc",
                   r"\[conclave exit (\d+)\]", 60)
         check("usb: a missing key file is refused", m is not None and m.group(1) != b"0")
+        g.proc.stdin.write(b"ui\r")
+        g.proc.stdin.flush()
+        m = g.expect(r"Which\s*ceremony\s*is\s*this", 60)
+        check("usb: the guided ceremony (conclave ui) starts on the serial console", m is not None)
+        g.proc.stdin.write(b"\x11")  # Ctrl-Q: quit, then confirm
+        g.proc.stdin.flush()
+        time.sleep(1)
+        g.proc.stdin.write(b"y")  # no CR: the terminal is still raw
+        g.proc.stdin.flush()
+        m = g.expect(r"\[conclave exit (\d+)\]", 60)
+        g.expect(re.escape(PROMPT))
+        check("usb: the ui quits back to the console", m is not None and m.group(1) == b"0")
         m = g.run("status", r"airgap: interfaces: ([^\n]*)\n")
         check("usb: only lo with -nic none", m is not None and m.group(1).split() == [b"lo"])
         m = g.run("eject", r"the stick can be removed")

@@ -147,7 +147,6 @@ if chroot "$root" ldd /usr/bin/conclave | grep 'not found' >&2; then
 fi
 install -m 0755 image/rootfs/init "$root/init"
 install -m 0755 image/rootfs/conclave-console "$root/usr/sbin/conclave-console"
-install -d -m 0755 "$root/media/stick"
 # No package manager, documentation, translations or swap tools on board.
 rm -rf "$root"/etc/apt "$root"/var/lib/apt "$root"/var/cache/apt \
 	"$root"/usr/share/{doc,man,info,locale,lintian,bug,bash-completion}

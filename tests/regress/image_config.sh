@@ -44,7 +44,7 @@ check "init has no swapon" sh -c "! grep -q swapon '$init'"
 console=$img/rootfs/conclave-console
 check "console never evaluates input" sh -c "! grep -Eq '(^|[^a-z_])(eval|exec|sh -c|bash|\\\$SHELL)([^a-z_]|\$)' '$console'"
 check "console splits input with globbing off" \
-	sh -c "grep -A1 '^	set -f\$' '$console' | grep -q 'set -- \$line'"
+	sh -c "grep -A2 '^	set -f\$' '$console' | grep -q 'set -- \$line'"
 
 # The kernel command line keeps hibernation off and the lockdown on, and
 # never names a root device or another init.
