@@ -368,10 +368,9 @@ proven(const struct session *s, unsigned k, uint8_t x, int *dup_x)
 	return found;
 }
 
-/* The keyed commitment of init.h; the key is public, the share is not. */
-static void
-commit_share(const struct session *s, const char *text, size_t len,
-    uint8_t out[INIT_COMMIT_BYTES])
+void
+init_commitment(const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES], const char *text,
+    size_t len, uint8_t out[INIT_COMMIT_BYTES])
 {
 	crypto_generichash_state st;
 	uint8_t key[crypto_generichash_KEYBYTES];
@@ -379,7 +378,7 @@ commit_share(const struct session *s, const char *text, size_t len,
 	crypto_generichash_init(&st, NULL, 0, sizeof(key));
 	crypto_generichash_update(&st, (const uint8_t *)INIT_COMMIT_LABEL,
 	    strlen(INIT_COMMIT_LABEL));
-	crypto_generichash_update(&st, s->id, sizeof(s->id));
+	crypto_generichash_update(&st, id, ENVELOPE_CEREMONY_ID_BYTES);
 	crypto_generichash_final(&st, key, sizeof(key));
 	crypto_generichash(out, INIT_COMMIT_BYTES, (const uint8_t *)text, len,
 	    key, sizeof(key));
@@ -474,7 +473,7 @@ prove(struct session *s, struct pgp_home *h, const struct roster_member *m,
 		r = CK_ERR_DUPLICATE_SHARE;
 		goto out;
 	}
-	commit_share(s, (const char *)plain.p, plain.len, commit);
+	init_commitment(s->id, (const char *)plain.p, plain.len, commit);
 	if ((r = hex_string(commit, sizeof(commit), &c)) != CK_OK)
 		goto out;
 	*proof = json_pack("{s:I, s:i, s:o}", "share", (json_int_t)k,

@@ -27,6 +27,15 @@
 #define INIT_COMMIT_LABEL	"conclave-share-commitment-v1"
 #define INIT_COMMIT_BYTES	32
 
+/*
+ * The keyed commitment to a share's text: BLAKE2b-256 keyed with
+ * BLAKE2b-256(INIT_COMMIT_LABEL || id), id the init ceremony's. Recorded
+ * at each handout; the quorum ceremonies check shares against it.
+ */
+void init_commitment(const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES],
+    const char *text, size_t len, uint8_t out[INIT_COMMIT_BYTES])
+    __attribute__((nonnull));
+
 /* Unseal shares (Shamir seal) or recovery shares (auto-unseal). */
 enum init_shares {
 	INIT_UNSEAL,

@@ -18,6 +18,7 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "media/file.h"
 
 static int
 printable_ascii(const char *v, size_t max)
@@ -203,6 +204,9 @@ already_given(const struct session *s, const char *holder, int x)
 	return CK_OK;
 }
 
+static int check_commitment(const struct session *s,
+    const struct secbuf *plain, uint8_t x);
+
 int
 quorum_add_share(struct session *s, struct pgp_home *h, const char *holder,
     const char *keyfile, const char *passphrase, const uint8_t *msg,
@@ -248,6 +252,13 @@ quorum_add_share(struct session *s, struct pgp_home *h, const char *holder,
 	}
 	if ((r = already_given(s, holder, x)) != CK_OK) {
 		session_why(why, whylen, "share x-tag %u was given already", x);
+		goto refused;
+	}
+	if ((r = check_commitment(s, &plain, x)) != CK_OK) {
+		session_why(why, whylen, "%s's share was not handed out at init "
+		    "ceremony %s: a share of another cluster or ceremony", holder,
+		    json_string_value(json_object_get(json_object_get(s->ext,
+		    "handout"), "ceremony_id")));
 		goto refused;
 	}
 	r = sealed_seal(box_pk, s->id, s->last_seq + 1, nonce,
@@ -379,4 +390,115 @@ quorum_field_ok(const json_t *p, const char *key)
 	    json_string_length(v) <= QUORUM_FIELD_MAX &&
 	    rd_printable_utf8(json_string_value(v), json_string_length(v), 0) ==
 	    CK_OK;
+}
+
+/* The handout records of one verified init transcript. */
+static int
+collect_commitments(const uint8_t *buf, size_t len, json_t *by_x,
+    char id[ENVELOPE_CEREMONY_ID_HEX + 1])
+{
+	const uint8_t *line;
+	const char *type, *kind, *cid, *c;
+	json_t *rec, *d;
+	struct rd rd;
+	size_t n;
+	char x[4];
+	int r;
+
+	id[0] = '\0';
+	rd_init(&rd, buf, len);
+	while (rd_end(&rd) != CK_OK) {
+		if ((r = rd_line(&rd, TRANSCRIPT_MAX_LINE, &line, &n)) != CK_OK ||
+		    (r = rd_json(line, n, TRANSCRIPT_MAX_LINE, &rec)) != CK_OK)
+			return r;
+		type = json_string_value(json_object_get(rec, "type"));
+		d = json_object_get(rec, "details");
+		if (type != NULL && strcmp(type, "open") == 0) {
+			kind = json_string_value(json_object_get(d, "kind"));
+			cid = json_string_value(json_object_get(d, "ceremony_id"));
+			if (kind != NULL && cid != NULL && strcmp(kind, INIT_KIND) == 0 &&
+			    strlen(cid) == ENVELOPE_CEREMONY_ID_HEX)
+				memcpy(id, cid, ENVELOPE_CEREMONY_ID_HEX + 1);
+		} else if (type != NULL && strcmp(type, "share-handed-out") == 0 &&
+		    (c = json_string_value(json_object_get(d, "commitment"))) != NULL &&
+		    json_is_integer(json_object_get(d, "x_tag"))) {
+			snprintf(x, sizeof(x), "%d",
+			    (int)(json_integer_value(json_object_get(d, "x_tag")) & 0xff));
+			json_object_set_new(by_x, x, json_string(c));
+		}
+		json_decref(rec);
+	}
+	return id[0] != '\0' ? CK_OK : CK_ERR_BAD_TYPE;
+}
+
+int
+quorum_load_commitments(struct session *s, const char *init_transcript,
+    char *why, size_t whylen)
+{
+	struct transcript_report rep;
+	char id[ENVELOPE_CEREMONY_ID_HEX + 1];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	json_t *by_x = json_object(), *h = NULL, *d = NULL;
+	int r;
+
+	why[0] = '\0';
+	if (by_x == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = transcript_verify(init_transcript, NULL, &rep)) != CK_OK ||
+	    !rep.closed) {
+		session_why(why, whylen, "the init transcript does not verify%s",
+		    r == CK_OK ? " (not closed)" : "");
+		r = r != CK_OK ? r : CK_ERR_INCOMPLETE;
+		goto out;
+	}
+	if ((r = file_read_path(init_transcript, TRANSCRIPT_MAX_BYTES, &buf,
+	    &len)) != CK_OK ||
+	    (r = collect_commitments(buf, len, by_x, id)) != CK_OK) {
+		session_why(why, whylen, "no init ceremony's handouts in %s",
+		    init_transcript);
+		goto out;
+	}
+	h = json_pack("{s:s, s:O}", "ceremony_id", id, "commitments", by_x);
+	d = json_pack("{s:s, s:I}", "init_ceremony_id", id, "handouts",
+	    (json_int_t)json_object_size(by_x));
+	if (h == NULL || d == NULL || json_object_set(s->ext, "handout", h) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_record(s, "handout-commitments-loaded", ACTOR_APPLIANCE,
+	    d)) != CK_OK || (r = session_save(s)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	free(buf);
+	json_decref(by_x);
+	json_decref(h);
+	json_decref(d);
+	return r;
+}
+
+/* Is the share text the one handed out with this x-tag at init? */
+static int
+check_commitment(const struct session *s, const struct secbuf *plain,
+    uint8_t x)
+{
+	const json_t *h = json_object_get(s->ext, "handout");
+	const char *id_hex = json_string_value(json_object_get(h, "ceremony_id"));
+	const char *want;
+	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES], got[INIT_COMMIT_BYTES];
+	char key[4], hex[2 * INIT_COMMIT_BYTES + 1];
+
+	if (h == NULL)
+		return CK_OK;
+	snprintf(key, sizeof(key), "%d", x);
+	want = json_string_value(json_object_get(json_object_get(h,
+	    "commitments"), key));
+	if (id_hex == NULL || want == NULL ||
+	    envelope_ceremony_id_parse(id_hex, strlen(id_hex), id) != CK_OK)
+		return CK_ERR_WRONG_CEREMONY;
+	init_commitment(id, (const char *)plain->p, plain->len, got);
+	if (codec_hex_encode(got, sizeof(got), hex, sizeof(hex)) != CK_OK)
+		return CK_ERR_INTERNAL;
+	return strcmp(hex, want) == 0 ? CK_OK : CK_ERR_WRONG_CEREMONY;
 }

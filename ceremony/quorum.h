@@ -58,7 +58,8 @@ int quorum_accept_offer(struct session *s, const char *want_phase,
  * init) is decrypted with keyfile (or a card when NULL) and passphrase,
  * checked for form (init_open_share), refused if this holder
  * (CK_ERR_SAME_HOLDER) or this x-tag (CK_ERR_DUPLICATE_SHARE) already
- * gave one or the threshold is met (CK_ERR_SHARE_COUNT), sealed to the
+ * gave one or the threshold is met (CK_ERR_SHARE_COUNT), checked against
+ * the init handout's commitment when loaded (CK_ERR_WRONG_CEREMONY), sealed to the
  * offer's box_pk bound to the ceremony id, the next envelope's seq and the
  * offer's nonce, and wiped. Only the box is kept; the transcript records
  * holder and x-tag. Phase must be "confirmed" (CK_ERR_STATE:
@@ -68,6 +69,17 @@ int quorum_add_share(struct session *s, struct pgp_home *h,
     const char *holder, const char *keyfile, const char *passphrase,
     const uint8_t *msg, size_t len, char *why, size_t whylen) CK_WUR
     __attribute__((nonnull(1, 2, 3, 5, 6, 8)));
+
+/*
+ * Take the handout commitments of the cluster's init ceremony from its
+ * closed, verifying transcript (CK_ERR_INCOMPLETE if not closed; its own
+ * errors otherwise; CK_ERR_BAD_TYPE when it is not an init transcript):
+ * from then on quorum_add_share refuses a share whose keyed commitment is
+ * not the one recorded for its x-tag (CK_ERR_WRONG_CEREMONY: a share of
+ * another cluster or ceremony), before anything is sealed. Recorded.
+ */
+int quorum_load_commitments(struct session *s, const char *init_transcript,
+    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
 
 /* Shares sealed so far, and the offer's threshold (0 before the offer). */
 size_t quorum_sealed_count(const struct session *s) __attribute__((nonnull));

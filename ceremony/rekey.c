@@ -166,6 +166,27 @@ rekey_verifying(const struct session *s)
 	return json_is_true(json_object_get(s->ext, "verifying"));
 }
 
+static int
+own_commitments(struct session *s)
+{
+	const json_t *p;
+	json_t *by_x = json_object(), *h;
+	size_t i;
+	char x[4];
+
+	if (by_x == NULL)
+		return CK_ERR_ALLOC;
+	json_array_foreach(json_object_get(s->ext, "proofs"), i, p) {
+		snprintf(x, sizeof(x), "%d",
+		    (int)(json_integer_value(json_object_get(p, "x_tag")) & 0xff));
+		json_object_set(by_x, x, json_object_get(p, "commitment"));
+	}
+	h = json_pack("{s:s, s:o}", "ceremony_id", s->id_hex, "commitments", by_x);
+	if (h == NULL || json_object_set_new(s->ext, "handout", h) != 0)
+		return CK_ERR_ALLOC;
+	return CK_OK;
+}
+
 int
 rekey_verify_start(struct session *s, char *why, size_t whylen)
 {
@@ -182,6 +203,10 @@ rekey_verify_start(struct session *s, char *why, size_t whylen)
 		    "handout with a decrypt proof", proven, n);
 		return CK_ERR_INCOMPLETE;
 	}
+	/* From now on the shares are the new ones: each must be the one this
+	 * ceremony handed out (its commitment is in the proofs). */
+	if ((r = own_commitments(s)) != CK_OK)
+		return r;
 	if (json_object_set(offer, "nonce", json_object_get(s->ext,
 	    "verification_nonce")) != 0 ||
 	    json_object_set_new(offer, "threshold", json_integer(t)) != 0 ||

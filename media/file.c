@@ -392,3 +392,25 @@ out:
 	ops->close(fd);
 	return r;
 }
+
+int
+file_read_path(const char *path, size_t max, uint8_t **out, size_t *outlen)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL;
+	int fd = -1, r;
+
+	*out = NULL;
+	*outlen = 0;
+	if (slash == NULL)
+		return file_read(AT_FDCWD, path, max, out, outlen);
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		return CK_ERR_ALLOC;
+	r = file_open_dir(AT_FDCWD, dir[0] != '\0' ? dir : "/", 0, 0, &fd);
+	if (r == CK_OK) {
+		r = file_read(fd, slash + 1, max, out, outlen);
+		close(fd);
+	}
+	free(dir);
+	return r;
+}

@@ -68,6 +68,13 @@ int file_write_all(int fd, const void *buf, size_t len) CK_WUR;
 int file_read(int dirfd, const char *name, size_t max, uint8_t **out,
     size_t *outlen) CK_WUR __attribute__((nonnull));
 
+/*
+ * file_read() on a path: the directory part opened with file_open_dir
+ * (symlinks refused as there), the last component read.
+ */
+int file_read_path(const char *path, size_t max, uint8_t **out,
+    size_t *outlen) CK_WUR __attribute__((nonnull));
+
 /* The same into secret memory (a key file, a state file with a secret). */
 int file_read_secret(int dirfd, const char *name, size_t max,
     struct secbuf *out) CK_WUR __attribute__((nonnull));

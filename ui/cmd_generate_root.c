@@ -17,6 +17,7 @@
 static const char usage_text[] =
     "usage: conclave generate-root begin --state DIR --exchange DIR\n"
     "                             [--pgp-key NAME=KEYFILE] [--previous-transcript FILE]\n"
+    "                             [--init-transcript FILE]\n"
     "       conclave generate-root accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                             [--witness NAME]\n"
     "       conclave generate-root share --state DIR --holder NAME --share-file FILE\n"
@@ -33,6 +34,8 @@ static const char usage_text[] =
     "           hands it to the operator on its own screen or in a 0600 file;\n"
     "           the token never crosses the airgap. --pgp-key NAME=KEYFILE: PGP\n"
     "           mode, the server encrypts the token to that person's key.\n"
+    "           --init-transcript FILE: check every share against the init\n"
+    "           ceremony's handout commitments (as in conclave unseal begin).\n"
     "  accept   read the session offer (the server's nonce and threshold, the\n"
     "           bridge's session key) and show the short authentication string;\n"
     "           run again with --confirm-sas \"the five words\" once a witness has\n"
@@ -136,6 +139,11 @@ step_begin(const struct quorum_args *a)
 		return cmd_refuse(cur->q.cmd, "begin", r, NULL);
 	}
 	cmd_print_ceremony_key(s);
+	if (cmd_quorum_commitments(cur->q.cmd, s, a) != 0) {
+		roster_free(ro);
+		session_free(s);
+		return 1;
+	}
 	if (ro != NULL)
 		printf("PGP mode: the token will be encrypted to %s, %s\n",
 		    roster_operator(ro)->name, roster_operator(ro)->fpr);

@@ -23,7 +23,7 @@
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
 	OPT_HOLDER, OPT_SHARE_FILE, OPT_SECRET_KEY, OPT_PASSPHRASE_FD,
-	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_THRESHOLD, OPT_RECOVERY,
+	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_INIT_TRANSCRIPT, OPT_THRESHOLD, OPT_RECOVERY,
 	OPT_HELP,
 };
 
@@ -40,6 +40,7 @@ static const struct option longopts[] = {
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "pgp-key", required_argument, NULL, OPT_PGP_KEY },
 	{ "stick", required_argument, NULL, OPT_STICK },
+	{ "init-transcript", required_argument, NULL, OPT_INIT_TRANSCRIPT },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "recovery", no_argument, NULL, OPT_RECOVERY },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -68,6 +69,7 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 			a->holders[a->nholders++] = a->holder = optarg;
 			break;
 		case OPT_STICK: a->stick = optarg; break;
+		case OPT_INIT_TRANSCRIPT: a->init_transcript = optarg; break;
 		case OPT_RECOVERY: a->recovery = 1; break;
 		case 't':
 		case OPT_THRESHOLD:
@@ -169,27 +171,6 @@ out:
 	return rc;
 }
 
-/* file_read takes a directory and a name. */
-static int
-read_share_file(const char *path, uint8_t **msg, size_t *len)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = NULL;
-	int fd = -1, r;
-
-	if (slash == NULL)
-		return file_read(AT_FDCWD, path, PGP_MSG_MAX, msg, len);
-	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
-		return CK_ERR_ALLOC;
-	r = file_open_dir(AT_FDCWD, dir[0] != '\0' ? dir : "/", 0, 0, &fd);
-	if (r == CK_OK) {
-		r = file_read(fd, slash + 1, PGP_MSG_MAX, msg, len);
-		close(fd);
-	}
-	free(dir);
-	return r;
-}
-
 int
 cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 {
@@ -207,7 +188,7 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 	}
 	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
 		return cmd_refuse(q->cmd, "share", r, NULL);
-	if ((r = read_share_file(a->share_file, &msg, &len)) != CK_OK) {
+	if ((r = file_read_path(a->share_file, PGP_MSG_MAX, &msg, &len)) != CK_OK) {
 		cmd_refuse(q->cmd, "share", r, a->share_file);
 		goto out;
 	}
@@ -274,5 +255,23 @@ cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a)
 	printf("%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
 	    s->id_hex, quorum_sealed_count(s), quorum_threshold(s));
 	session_free(s);
+	return 0;
+}
+
+int
+cmd_quorum_commitments(const char *cmd, struct session *s,
+    const struct quorum_args *a)
+{
+	char why[256];
+	int r;
+
+	if (a->init_transcript == NULL)
+		return 0;
+	if ((r = quorum_load_commitments(s, a->init_transcript, why,
+	    sizeof(why))) != CK_OK)
+		return cmd_refuse(cmd, "begin", r, why);
+	printf("Shares will be checked against the handout commitments of init "
+	    "ceremony %s.\n", json_string_value(json_object_get(json_object_get(
+	    s->ext, "handout"), "ceremony_id")));
 	return 0;
 }

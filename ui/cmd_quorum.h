@@ -33,6 +33,7 @@ struct quorum_args {
 	const char *gnupg_base;
 	const char *pgp_key;	/* NAME=KEYFILE */
 	const char *stick;
+	const char *init_transcript;
 	const char *holders[QUORUM_ARGS_MAX_HOLDERS];	/* every --holder */
 	size_t nholders;
 	unsigned threshold;
@@ -49,6 +50,13 @@ void cmd_quorum_print_head(const char *state,
 
 /* Node lists of an unseal offer or result (already checked printable). */
 void cmd_quorum_print_nodes(const json_t *nodes);
+
+/*
+ * --init-transcript FILE given to begin: the init ceremony's handout
+ * commitments, so every share is checked against them (0, or 1 refused).
+ */
+int cmd_quorum_commitments(const char *cmd, struct session *s,
+    const struct quorum_args *a);
 
 int cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a);
 int cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a);

@@ -20,7 +20,7 @@
 static const char usage_text[] =
     "usage: conclave rekey begin --state DIR --exchange DIR --threshold T\n"
     "                            --holder NAME=KEYFILE... [--recovery]\n"
-    "                            [--previous-transcript FILE]\n"
+    "                            [--previous-transcript FILE] [--init-transcript FILE]\n"
     "       conclave rekey accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                            [--witness NAME]\n"
     "       conclave rekey share --state DIR --holder NAME --share-file FILE\n"
@@ -96,6 +96,8 @@ step_begin(const struct quorum_args *a)
 		goto out;
 	}
 	cmd_print_ceremony_key(s);
+	if (cmd_quorum_commitments("rekey", s, a) != 0)
+		goto out;
 	printf("\nNew roster: %zu %s shares, any %u of them. Rekey request written "
 	    "to %s.\nNext: conclave-bridge rekey.\n", ro->n_holders,
 	    a->recovery ? "recovery" : "unseal", a->threshold, a->exchange);

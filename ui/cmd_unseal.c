@@ -16,6 +16,7 @@
 static const char usage_text[] =
     "usage: conclave unseal begin --state DIR --exchange DIR\n"
     "                             [--previous-transcript FILE]\n"
+    "                             [--init-transcript FILE]\n"
     "       conclave unseal accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                             [--witness NAME]\n"
     "       conclave unseal share --state DIR --holder NAME --share-file FILE\n"
@@ -29,6 +30,10 @@ static const char usage_text[] =
     "The appliance's side of unsealing every node of a cluster with one quorum:\n"
     "  begin    a fresh ceremony key and the unseal request (signed) in the\n"
     "           exchange folder, for conclave-bridge unseal.\n"
+    "           --init-transcript FILE: the cluster's init transcript; every\n"
+    "           share is then checked against its handout commitment, and a\n"
+    "           share of another cluster or ceremony is refused\n"
+    "           (CK_ERR_WRONG_CEREMONY) before anything is sealed.\n"
     "  accept   read the bridge's session offer (its session key, the nodes\n"
     "           and their seal status, the threshold) and show the 5 words of\n"
     "           the short authentication string. Both screens must show the\n"
@@ -85,6 +90,10 @@ step_begin(const struct quorum_args *a)
 	    a->previous != NULL ? prev : NULL, &s)) != CK_OK)
 		return refuse("begin", r, NULL);
 	cmd_print_ceremony_key(s);
+	if (cmd_quorum_commitments("unseal", s, a) != 0) {
+		session_free(s);
+		return 1;
+	}
 	printf("\nUnseal request written to %s.\n"
 	    "Next: conclave-bridge unseal on the operator's workstation, then\n"
 	    "conclave unseal accept here.\n", a->exchange);
