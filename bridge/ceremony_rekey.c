@@ -423,9 +423,11 @@ run(struct rekey_ctx *ctx)
 	printf("New shares (encrypted to their holders) written. Waiting for the "
 	    "handouts and the new shares for verification...\n");
 	fflush(stdout);
+	/* No new shares (abandoned, timed out, refused): the rekey is
+	 * cancelled, so the old shares stay the only ones. */
 	if (take(ctx, ENVELOPE_REKEY_VERIFY_SUBMISSION, ctx->vnonce, ctx->t,
 	    &env) != 0)
-		goto out;
+		goto cancel;
 	if ((r = submit(ctx, "verify", ctx->vnonce, json_object_get(env.payload,
 	    "shares"), env.seq)) != CK_OK) {
 		fail("verifying the new shares", r, http_error_detail(ctx->c));

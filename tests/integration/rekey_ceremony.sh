@@ -85,6 +85,28 @@ newplain() { gpg_decrypt_as "new$1" "$(newkey "$1").sec.asc" <"$(ls "$C/new$1"/*
 check "four new shares unseal it" bao_unseal k1 "$(newplain 2)" "$(newplain 4)" \
     "$(newplain 5)" "$(newplain 7)"
 
+# --- a rekey abandoned after the new shares came: cancelled on the server ---
+A=$T_TMP/abandon
+mkdir -p "$A/x"
+check "rekey begin (to be abandoned)" "$CONCLAVE" rekey begin --state "$A/state" \
+    --exchange "$A/x" --threshold 2 --holder alice="$KEYS/holder1.asc" \
+    --holder bob="$KEYS/holder2.asc"
+check "bridge (waits 8 s for each step)" quorum_bridge_start "$A" rekey --exchange "$A/x" \
+    --address "$addr" --wait 8
+check "accept (abandon)" "$CONCLAVE" rekey accept --state "$A/state" \
+    --confirm-sas "$(bridge_sas "$A")"
+for k in 2 4 5 7; do
+	check "current share $k" "$CONCLAVE" rekey share --state "$A/state" --holder "h$k" \
+	    --share-file "$(ls "$C/new$k"/*.gpg)" --secret-key "$(newkey "$k").sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE"
+done
+check "submit (abandon)" "$CONCLAVE" rekey submit --state "$A/state"
+check "new shares come back" wait_envelope "$A" 4 rekey-result
+check_fails "no handouts, no verification: the bridge gives up" bridge_wait "$A"
+check_output "the rekey is cancelled on the server" '"started":false' \
+    curl -s "$addr/v1/sys/rekey/init"
+check_output "the server keeps 7 shares, threshold 4" '^7 4$' seal_field k1 '"\(.n) \(.t)"'
+
 # --- OpenBao's default listener: sys/rekey disabled, named with its setting ---
 bao_start_shamir k2 || { fail "OpenBao (default listener) starts"; finish; }
 check "k2 is initialised" bao_init k2 5 3
