@@ -86,6 +86,8 @@ usage(FILE *f)
 	    "     sends the new encrypted shares to the appliance for the handouts;\n"
 	    "  5. waits for the new shares (sealed, after the handouts) and submits\n"
 	    "     them to the verification; only then is the new key in force.\n"
+	    "     The appliance's `conclave rekey abandon`, or no new shares within\n"
+	    "     --wait, cancels the rekey: the old shares stay in force.\n"
 	    "  A refused share or a lost rekey cancels the operation on the server\n"
 	    "  and the failure goes to the appliance.\n"
 	    "\n"
@@ -383,6 +385,7 @@ run(struct rekey_ctx *ctx)
 {
 	struct envelope env = { 0 };
 	json_t *p = NULL;
+	char why[128];
 	int r, rc = 1;
 
 	if ((r = detect(ctx)) != CK_OK) {
@@ -425,9 +428,23 @@ run(struct rekey_ctx *ctx)
 	fflush(stdout);
 	/* No new shares (abandoned, timed out, refused): the rekey is
 	 * cancelled, so the old shares stay the only ones. */
-	if (take(ctx, ENVELOPE_REKEY_VERIFY_SUBMISSION, ctx->vnonce, ctx->t,
-	    &env) != 0)
+	if ((r = bsession_wait(&ctx->b, ENVELOPE_REKEY_VERIFY_SUBMISSION,
+	    ENVELOPE_CLOSING_REQUEST, ctx->wait_s, &env)) != CK_OK) {
+		fail("waiting for the new shares", r, NULL);
 		goto cancel;
+	}
+	if (env.type == ENVELOPE_CLOSING_REQUEST) {
+		(void)call(ctx, "DELETE", "init", NULL, 0);
+		printf("Abandoned by the appliance: the rekey is cancelled; the old "
+		    "shares stay in force.\n");
+		rc = 0;
+		goto out;
+	}
+	if ((r = bsession_check_submission(env.payload, REKEY_KIND, ctx->vnonce,
+	    ctx->t, 0, why, sizeof(why))) != CK_OK) {
+		fail("new shares", r, why);
+		goto cancel;
+	}
 	if ((r = submit(ctx, "verify", ctx->vnonce, json_object_get(env.payload,
 	    "shares"), env.seq)) != CK_OK) {
 		fail("verifying the new shares", r, http_error_detail(ctx->c));

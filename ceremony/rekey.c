@@ -277,3 +277,30 @@ out:
 	envelope_free(&env);
 	return r;
 }
+
+int
+rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	json_t *payload = NULL, *d = NULL;
+	int r;
+
+	if (strcmp(session_phase(s), "accepted") != 0 && !(rekey_verifying(s) &&
+	    strcmp(session_phase(s), QUORUM_PHASE_CONFIRMED) == 0))
+		return CK_ERR_STATE;
+	payload = json_pack("{s:s, s:b}", "kind", REKEY_KIND, "cancel", 1);
+	d = json_pack("{s:b}", "old_shares_in_force", 1);
+	if (payload == NULL || d == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = session_set_phase(s, "abandoned")) != CK_OK ||
+	    (r = session_send(s, ENVELOPE_CLOSING_REQUEST, payload,
+	    "rekey-abandoned", ACTOR_APPLIANCE, d)) != CK_OK ||
+	    (r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(payload);
+	json_decref(d);
+	return r;
+}

@@ -62,4 +62,12 @@ int rekey_verify_submit(struct session *s, char *why, size_t whylen) CK_WUR
 int rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
     char *why, size_t whylen) CK_WUR __attribute__((nonnull));
 
+/*
+ * Give up after the new shares came and before they are verified: a
+ * closing-request makes the bridge cancel the rekey on the server (the
+ * old shares stay the only ones); the transcript is closed.
+ */
+int rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
+    CK_WUR __attribute__((nonnull));
+
 #endif

@@ -31,6 +31,7 @@ static const char usage_text[] =
     "                            [--secret-key FILE] [--passphrase-fd N]\n"
     "       conclave rekey verify --state DIR\n"
     "       conclave rekey finish --state DIR\n"
+    "       conclave rekey abandon --state DIR\n"
     "       conclave rekey status --state DIR\n"
     "\n"
     "Rotate the unseal shares (or, with --recovery, the recovery shares of an\n"
@@ -51,6 +52,8 @@ static const char usage_text[] =
     "           the server until this verification completes.\n"
     "  finish   the server's verification completion: the new shares are now\n"
     "           the only ones; the transcript is closed and signed.\n"
+    "  abandon  after `result`, before `finish`: the bridge cancels the rekey on\n"
+    "           the server, so the old shares stay the only ones; closed.\n"
     "  status   where the ceremony stands.\n";
 
 static const struct quorum_cmd rekey_cmd = { "rekey", REKEY_KIND, "requested" };
@@ -229,6 +232,26 @@ step_finish(const struct quorum_args *a)
 	return 0;
 }
 
+static int
+step_abandon(const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	int r;
+
+	if ((r = session_load(a->state, REKEY_KIND, a->exchange, &s)) != CK_OK)
+		return refuse("abandon", r, NULL);
+	if ((r = rekey_abandon(s, head)) != CK_OK) {
+		session_free(s);
+		return refuse("abandon", r, NULL);
+	}
+	printf("Abandoned: the bridge cancels the rekey; the old shares stay in "
+	    "force. Ceremony closed.\n");
+	cmd_quorum_print_head(a->state, head);
+	session_free(s);
+	return 0;
+}
+
 static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&rekey_cmd, a); }
 static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&rekey_cmd, a); }
 static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&rekey_cmd, a); }
@@ -241,6 +264,7 @@ static const struct {
 	{ "share", step_share }, { "submit", step_submit },
 	{ "result", step_result }, { "handout", step_handout },
 	{ "verify", step_verify }, { "finish", step_finish },
+	{ "abandon", step_abandon },
 	{ "status", step_status },
 };
 
