@@ -1,6 +1,7 @@
 /*
- * First screen: which ceremony. Only the ceremonies whose engine is in
- * this build can be chosen; the others say so.
+ * First screen: which ceremony. Init and rekey start with the roster;
+ * unseal and generate-root with the request (their holders are whoever
+ * brings a share).
  */
 #include <curses.h>
 
@@ -9,7 +10,6 @@
 struct choice {
 	const char *label;
 	const char *what;
-	int available;
 	enum ui_screen_id first;	/* the ceremony's first screen */
 	enum ui_kind kind;
 };
@@ -17,19 +17,22 @@ struct choice {
 static const struct choice choices[] = {
 	{ "Initialise a cluster (init)",
 	  "New Vault/OpenBao cluster: unseal or recovery shares encrypted to "
-	  "each holder's OpenPGP key, handed out one holder at a time.", 1,
+	  "each holder's OpenPGP key, handed out one holder at a time.",
 	  UI_SCR_ROSTER, UI_KIND_INIT },
 	{ "Unseal",
 	  "Bring every sealed node of a cluster back with one quorum of "
-	  "holders; shares cross to the bridge sealed to its session.", 1,
+	  "holders; shares cross to the bridge sealed to its session.",
 	  UI_SCR_UBEGIN, UI_KIND_UNSEAL },
 	{ "Rekey (rotate the shares)",
 	  "New shares for a new roster: a quorum of the old shares starts it, "
 	  "each new holder proves their new share, and t new shares verify "
-	  "the rekey before the old ones stop working.", 1,
+	  "the rekey before the old ones stop working.",
 	  UI_SCR_ROSTER, UI_KIND_REKEY },
-	{ "Regenerate a root token", "not in this build yet", 0, UI_SCR_START,
-	  UI_KIND_INIT },
+	{ "Regenerate a root token",
+	  "Break-glass: a quorum of holders lets the bridge make a new root "
+	  "token (OTP mode: the token never crosses the airgap); it is "
+	  "revoked before the ceremony closes.", UI_SCR_UBEGIN,
+	  UI_KIND_ROOTGEN },
 };
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
 
@@ -55,8 +58,6 @@ start_draw(void)
 		ui_text(y, 4, "%u  %-34s", i + 1, choices[i].label);
 		if (i == sel)
 			attroff(A_REVERSE);
-		if (!choices[i].available)
-			ui_text(y, 44, "(%s)", choices[i].what);
 	}
 	ui_para(y + 1, choices[sel].what);
 	ui_hints("Up/Down choose  Enter start  Ctrl-Q leave");
@@ -72,12 +73,8 @@ start_key(int ch)
 	else if (ch >= '1' && ch < '1' + (int)NCHOICES)
 		sel = (unsigned)(ch - '1');
 	else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
-		if (!choices[sel].available)
-			ui_say(1, "%s is not in this build yet.", choices[sel].label);
-		else {
-			ui.kind = choices[sel].kind;
-			ui_goto(choices[sel].first);
-		}
+		ui.kind = choices[sel].kind;
+		ui_goto(choices[sel].first);
 	}
 }
 

@@ -4,6 +4,7 @@
  */
 #include <curses.h>
 
+#include "ceremony/rootgen.h"
 #include "ceremony/unseal.h"
 #include "crypto/errors.h"
 #include "ui/ui.h"
@@ -26,18 +27,25 @@ ubegin_draw(void)
 		y = ui_para(y + 1, "Operator: write the ceremony key words down; "
 		    "the bridge shows the key that signed the request. Take the "
 		    "exchange stick to the operator's workstation and run "
-		    "conclave-bridge unseal with every node's address.");
+		    "conclave-bridge unseal (every node's address) or "
+		    "generate-root.");
 		ui_hints("Enter: wait for the bridge's session offer");
 		return;
 	}
-	y = ui_para(y, "Unseal brings every sealed node of the cluster back "
-	    "with one quorum: the holders decrypt their shares here, one at a "
+	y = ui_para(y, ui.kind == UI_KIND_ROOTGEN ? "Break-glass: a quorum of "
+	    "holders lets the bridge generate a new root token. The token stays "
+	    "on the operator's side and is revoked before this ceremony closes." :
+	    "Unseal brings every sealed node of the cluster back with one "
+	    "quorum.");
+	y = ui_para(y + 1, "The holders decrypt their shares here, one at a "
 	    "time, and each share crosses to the bridge sealed to its session "
 	    "key, after a witness has compared the short authentication string.");
 	y = ui_previous(y + 1);
-	y = ui_para(y + 1, "Beginning writes the signed unseal request to the "
+	y = ui_para(y + 1, "Beginning writes the signed request to the "
 	    "exchange stick.");
-	ui_bold(y + 1, 2, "Begin the unseal ceremony? Type y to begin.");
+	ui_bold(y + 1, 2, ui.kind == UI_KIND_ROOTGEN ?
+	    "Begin the root-token ceremony? Type y to begin." :
+	    "Begin the unseal ceremony? Type y to begin.");
 	ui_hints("y begin  Esc back");
 }
 
@@ -57,8 +65,13 @@ ubegin_key(int ch)
 	}
 	if (ch != 'y' && ch != 'Y')
 		return;
-	if ((r = unseal_begin(ui.state_dir, ui.exchange,
-	    ui.has_prev ? ui.prev : NULL, &ui.s)) != CK_OK) {
+	if (ui.kind == UI_KIND_ROOTGEN)
+		r = rootgen_begin(ROOTGEN_KIND, ui.state_dir, ui.exchange, NULL,
+		    ui.has_prev ? ui.prev : NULL, &ui.s);
+	else
+		r = unseal_begin(ui.state_dir, ui.exchange,
+		    ui.has_prev ? ui.prev : NULL, &ui.s);
+	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,
 		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);
 		return;
@@ -66,12 +79,12 @@ ubegin_key(int ch)
 	if ((r = ui_flush_pending()) != CK_OK)
 		ui_say_err("recording", r, NULL);
 	else
-		ui_say(0, "The unseal ceremony has begun.");
+		ui_say(0, "The ceremony has begun.");
 	begun = 1;
 }
 
 const struct ui_screen scr_ubegin = {
-	.title = "Unseal: begin",
+	.title = "Begin the ceremony",
 	.help = "Beginning creates the ceremony: a fresh ceremony key, the "
 	    "transcript, and the signed unseal request on the exchange stick. "
 	    "The bridge answers with a session offer listing the nodes.",

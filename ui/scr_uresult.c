@@ -12,11 +12,12 @@
 
 #include "ceremony/quorum.h"
 #include "ceremony/rekey.h"
+#include "ceremony/rootgen.h"
 #include "ceremony/unseal.h"
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
-enum { CONFIRM, WAITING, PARTIAL, ABANDON, FAILED };
+enum { CONFIRM, WAITING, PARTIAL, ABANDON, FAILED, ISSUED };
 
 static int step;
 static unsigned pending;
@@ -78,6 +79,18 @@ uresult_draw(void)
 		    "nodes stayed sealed.");
 		ui_hints("r retry  a abandon");
 		break;
+	case ISSUED:
+		ui_text(y++, 2, "A new root token was issued (accessor %s).",
+		    ui_safe(json_string_value(json_object_get(json_object_get(
+		    ui.s->ext, "issued"), "accessor"))));
+		y = ui_para(y + 1, "It never crossed the airgap: the bridge gave it to "
+		    "the operator. Operator: do the break-glass work, then give the "
+		    "token back to conclave-bridge, which revokes it and writes the "
+		    "proof to the exchange stick.");
+		ui_text(y + 1, 2, "Waiting for the revocation... %lds",
+		    (long)(time(NULL) - since));
+		ui_hints("The stick is read as soon as the proof is on it");
+		break;
 	case FAILED:
 		ui_para(y, "The bridge's answer was refused or reports a failure "
 		    "(below); it is on the record. Ctrl-Q leaves.");
@@ -126,14 +139,44 @@ rekey_tick(void)
 	step = FAILED;
 }
 
+/* Generate-root: the result (the token's accessor), then its revocation. */
+static void
+rootgen_tick(void)
+{
+	char why[256] = "";
+	int closed = 0, r;
+
+	if (step == ISSUED) {
+		if ((r = rootgen_close(ui.s, ui.head, why, sizeof(why))) == CK_OK) {
+			closed_now("The new root token is revoked.");
+			return;
+		}
+	} else if ((r = rootgen_result(ui.s, &closed, ui.head, why,
+	    sizeof(why))) == CK_OK) {
+		if (closed)
+			closed_now("The token was issued.");
+		else {
+			step = ISSUED;
+			since = time(NULL);
+		}
+		return;
+	}
+	ui_say_err("The bridge's answer was refused", r, why);
+	step = FAILED;
+}
+
 static void
 uresult_tick(void)
 {
 	char why[256] = "";
 	int closed = 0, r;
 
-	if (step != WAITING || !ui_envelope_waiting())
+	if ((step != WAITING && step != ISSUED) || !ui_envelope_waiting())
 		return;
+	if (ui.kind == UI_KIND_ROOTGEN) {
+		rootgen_tick();
+		return;
+	}
 	if (ui.kind == UI_KIND_REKEY) {
 		rekey_tick();
 		return;

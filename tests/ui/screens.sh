@@ -34,9 +34,9 @@ ui_start env TERM=xterm-256color "$CONCLAVE" ui --state "$C/state" \
     --exchange "$C/x" --keys "$C/keys"
 check "start screen (xterm)" ui_wait "Which ceremony is this?"
 check_fails "no REHEARSAL banner outside rehearsal mode" sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -q REHEARSAL"
-ui_keys Down Down Down Enter
-check "a ceremony not in this build says so" ui_wait "is not in this build yet"
-ui_keys Up Up Up Enter
+ui_keys 3
+check "a number picks a ceremony and says what it is" ui_wait "New shares for a new roster"
+ui_keys Down Up Up Up 1 Enter
 check "the roster again" ui_wait "2 holders, 1 operator, 1 witnesses"
 check "a file name with an escape sequence is shown as (unprintable)" \
     ui_wait "(unprintable)"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Break-glass root-token regeneration (OTP mode) through the guided UI, in
+# tmux with TERM=linux, against a real OpenBao (legacy generate-root
+# endpoint open) and the real bridge: SAS, alice and bob give their
+# shares, the bridge hands the new root token to the operator (it works),
+# the operator gives it back, it is revoked and the ceremony closes. The
+# token never appears on the appliance's screens.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao starts"; finish; }
+check "OpenBao initialised with 3 shares, threshold 2" bao_init g1 3 2
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir g1)/init.json"; }
+check "and unsealed" bao_unseal g1 "$(key 1)" "$(key 2)"
+addr=$(bao_addr g1)
+C=$T_TMP/c
+mkdir -p "$C/x"
+names=(alice bob)
+for k in 1 2; do
+	d=$C/sticks/${names[$k - 1]}
+	mkdir -p "$d"
+	encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
+	cp "$KEYS/holder$k.sec.asc" "$d/"
+done
+PASS=$(cat "$PASSFILE")
+start=$SECONDS
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --sticks "$C/sticks" --rehearsal
+ui_step "Which ceremony is this?" start
+ui_keys Down Down Down Enter
+ui_step "Begin the root-token ceremony? Type y to begin." begin
+ui_keys y
+ui_step "Ceremony key" begun
+check "the bridge starts the attempt and offers a session" quorum_bridge_start_token "$C" \
+    generate-root --exchange "$C/x" --address "$addr" --token-out "$C/new-token" --wait 60
+ui_keys Enter
+ui_step "The bridge's words:" sas
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
+for n in alice bob; do
+	ui_step "Next holder, your name:" "$n-name"
+	ui_type "$n"; ui_keys Enter
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
+	ui_step "passphrase of your key file" "$n-pass"
+	ui_type "$PASS"; ui_keys Enter
+	ui_step "$n's share is sealed to the bridge session." "$n-done" 60
+	ui_keys Enter
+done
+ui_step "Submit the shares? Type y." submit
+ui_keys y
+ui_step "A new root token was issued" issued 60
+tok=$(cat "$C/new-token")
+check_output "the operator's new token works and is a root token" '^root$' sh -c \
+    "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies | join(\",\")'"
+quorum_give_token "$C" "$tok"
+check "the bridge revokes it" bridge_wait "$C"
+ui_step "Ceremony closed. The new root token is revoked." summary 60
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+echo "# UI generate-root ceremony: $((SECONDS - start)) s"
+
+check_output "the token no longer works" '^$' sh -c \
+    "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies // empty'"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+ui_no_secrets "$(key 1)" "$(key 2)" "$PASS" "$tok"
+ui_check_screens generate-root
+finish
