@@ -275,3 +275,24 @@ cmd_quorum_commitments(const char *cmd, struct session *s,
 	    s->ext, "handout"), "ceremony_id")));
 	return 0;
 }
+
+int
+cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
+    const char *step, int (*close)(struct session *, uint8_t *),
+    const char *done)
+{
+	struct session *s = NULL;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	int r;
+
+	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(q->cmd, step, r, NULL);
+	if ((r = close(s, head)) != CK_OK) {
+		session_free(s);
+		return cmd_refuse(q->cmd, step, r, NULL);
+	}
+	printf("%s\n", done);
+	cmd_quorum_print_head(a->state, head);
+	session_free(s);
+	return 0;
+}

@@ -58,6 +58,14 @@ void cmd_quorum_print_nodes(const json_t *nodes);
 int cmd_quorum_commitments(const char *cmd, struct session *s,
     const struct quorum_args *a);
 
+/*
+ * A closing step without a reason text (abandon): load the ceremony, run
+ * close(s, head), print done and the transcript's head.
+ */
+int cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
+    const char *step, int (*close)(struct session *, uint8_t *),
+    const char *done);
+
 int cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a);
 int cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a);
 int cmd_quorum_submit(const struct quorum_cmd *q, const struct quorum_args *a);

@@ -232,27 +232,15 @@ step_finish(const struct quorum_args *a)
 	return 0;
 }
 
+static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&rekey_cmd, a); }
+
 static int
 step_abandon(const struct quorum_args *a)
 {
-	struct session *s = NULL;
-	uint8_t head[TRANSCRIPT_HASH_BYTES];
-	int r;
-
-	if ((r = session_load(a->state, REKEY_KIND, a->exchange, &s)) != CK_OK)
-		return refuse("abandon", r, NULL);
-	if ((r = rekey_abandon(s, head)) != CK_OK) {
-		session_free(s);
-		return refuse("abandon", r, NULL);
-	}
-	printf("Abandoned: the bridge cancels the rekey; the old shares stay in "
-	    "force. Ceremony closed.\n");
-	cmd_quorum_print_head(a->state, head);
-	session_free(s);
-	return 0;
+	return cmd_quorum_close(&rekey_cmd, a, "abandon", rekey_abandon,
+	    "Abandoned: the bridge cancels the rekey; the old shares stay in "
+	    "force. Ceremony closed.");
 }
-
-static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&rekey_cmd, a); }
 static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&rekey_cmd, a); }
 static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&rekey_cmd, a); }
 

@@ -151,29 +151,17 @@ step_retry(const struct quorum_args *a)
 	return 0;
 }
 
-static int
-step_abandon(const struct quorum_args *a)
-{
-	struct session *s = NULL;
-	uint8_t head[TRANSCRIPT_HASH_BYTES];
-	int r;
-
-	if ((r = session_load(a->state, UNSEAL_KIND, a->exchange, &s)) != CK_OK)
-		return refuse("abandon", r, NULL);
-	if ((r = unseal_abandon(s, head)) != CK_OK) {
-		session_free(s);
-		return refuse("abandon", r, NULL);
-	}
-	printf("Abandoned: the bridge is told to wipe the shares. Ceremony "
-	    "closed with nodes left sealed.\n");
-	cmd_quorum_print_head(a->state, head);
-	session_free(s);
-	return 0;
-}
-
 static const struct quorum_cmd unseal_cmd = { "unseal", UNSEAL_KIND, "requested" };
 
 static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&unseal_cmd, a); }
+
+static int
+step_abandon(const struct quorum_args *a)
+{
+	return cmd_quorum_close(&unseal_cmd, a, "abandon", unseal_abandon,
+	    "Abandoned: the bridge is told to wipe the shares. Ceremony "
+	    "closed with nodes left sealed.");
+}
 static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&unseal_cmd, a); }
 static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(&unseal_cmd, a); }
 static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&unseal_cmd, a); }
