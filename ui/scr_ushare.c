@@ -65,7 +65,7 @@ ushare_draw(void)
 	case STICK:
 		ui_text(y, 2, "%s's stick (folder):", ui_safe(namef.buf));
 		ui_field_draw(y + 1, 2, 76, &stickf);
-		ui_para(y + 3, "Your encrypted share file from init (*.gpg) is read "
+		ui_para(y + 3, "Your newest encrypted share file (*.gpg) is read "
 		    "from there. A key file *.sec.asc there is used to decrypt it, "
 		    "otherwise your smartcard.");
 		ui_hints("Enter read the stick  Esc back");

@@ -7,6 +7,8 @@
 
 #include <curses.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -327,13 +329,19 @@ is_share_name(const char *n)
 	return has_suffix(n, ".gpg") && !has_suffix(n, ".sec.gpg");
 }
 
-/* The first name in folder (sorted) that want() accepts. */
+/*
+ * The regular file in folder that want() accepts: the first by name, or
+ * with newest the last written (a stick keeps old shares after a rekey).
+ */
 static int
-find_in(const char *folder, int (*want)(const char *), char **out)
+find_in(const char *folder, int (*want)(const char *), int newest, char **out)
 {
 	struct dirent *e;
+	struct stat st;
+	struct timespec best_t = { 0, 0 };
 	DIR *d;
 	char best[256] = "";
+	int later;
 
 	*out = NULL;
 	if ((d = opendir(folder)) == NULL)
@@ -342,8 +350,17 @@ find_in(const char *folder, int (*want)(const char *), char **out)
 		if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof(best) ||
 		    !want(e->d_name))
 			continue;
-		if (best[0] == '\0' || strcmp(e->d_name, best) < 0)
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		later = st.st_mtim.tv_sec > best_t.tv_sec ||
+		    (st.st_mtim.tv_sec == best_t.tv_sec &&
+		    st.st_mtim.tv_nsec > best_t.tv_nsec);
+		if (best[0] == '\0' || (newest ? later :
+		    strcmp(e->d_name, best) < 0)) {
 			snprintf(best, sizeof(best), "%s", e->d_name);
+			best_t = st.st_mtim;
+		}
 	}
 	closedir(d);
 	if (best[0] == '\0')
@@ -358,13 +375,13 @@ find_in(const char *folder, int (*want)(const char *), char **out)
 int
 ui_find_secret_key(const char *folder, char **out)
 {
-	return find_in(folder, is_secret_key_name, out);
+	return find_in(folder, is_secret_key_name, 0, out);
 }
 
 int
 ui_find_share_file(const char *folder, char **out)
 {
-	return find_in(folder, is_share_name, out);
+	return find_in(folder, is_share_name, 1, out);
 }
 
 static char new_prefix[32];
@@ -381,7 +398,7 @@ ui_find_new_share(const char *folder, char **out)
 {
 	/* init_handout's name: conclave-<first 8 of the id>-share-K.gpg */
 	snprintf(new_prefix, sizeof(new_prefix), "conclave-%.8s-", ui.s->id_hex);
-	return find_in(folder, is_new_share_name, out);
+	return find_in(folder, is_new_share_name, 0, out);
 }
 
 int

@@ -21,7 +21,8 @@ old=(alice bob carol)
 for k in 1 2 3; do
 	d=$C/sticks/${old[$k - 1]}
 	mkdir -p "$d"
-	encrypt_share "$k" "$(key "$k")" >"$d/old-share.gpg"
+	# init's handout name, sorting before any new one
+	encrypt_share "$k" "$(key "$k")" >"$d/conclave-00000000-share-$k.gpg"
 	cp "$KEYS/holder$k.sec.asc" "$d/"
 done
 mkdir -p "$C/sticks/dave"
@@ -93,12 +94,38 @@ check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
 new=()
 for k in 1 2 4; do
 	n=$( [ "$k" = 4 ] && echo dave || echo "${old[$k - 1]}")
-	s=$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$C"/sticks/"$n"/conclave-*-share-*.gpg)
+	f=$(ls "$C/sticks/$n"/conclave-*-share-*.gpg | grep -v -- -00000000-)
+	s=$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$f")
 	new+=("$s")
 	check_output "stock gpg opens $n's new share" '^[0-9a-f]{66}$' echo "$s"
 done
-check "the server restarts sealed" bao_restart k1
-check "two NEW shares unseal it (the rekey took effect)" bao_unseal k1 "${new[0]}" "${new[2]}"
 ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "${new[@]}" "$PASS"
 ui_check_screens rekey
+
+# An unseal through the UI with the same sticks: alice's and bob's hold
+# their old share and the new one; the UI takes the newest.
+check "the server restarts sealed" bao_restart k1
+uitmux kill-server
+U=$T_TMP/u
+mkdir -p "$U/x"
+ui_start env TERM=linux "$CONCLAVE" --state "$U/state" --exchange "$U/x" \
+    --sticks "$C/sticks" --previous-transcript "$T"
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
+ui_wait "Type y to begin." >/dev/null && ui_keys y
+ui_wait "Ceremony key" >/dev/null && ui_keys Enter
+check "bridge unseal (after the rekey)" quorum_bridge_start "$U" unseal \
+    --exchange "$U/x" --address "$(bao_addr k1)" --wait 120
+ui_wait "The bridge's words:" >/dev/null
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$U")"; ui_keys Enter
+for n in alice bob; do
+	ui_wait "Next holder, your name:" >/dev/null && { ui_type "$n"; ui_keys Enter; }
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
+	ui_wait "passphrase of your key file" >/dev/null && { ui_type "$PASS"; ui_keys Enter; }
+	ui_wait "$n's share is sealed" 60 >/dev/null && ui_keys Enter
+done
+ui_wait "Submit the shares? Type y." >/dev/null && ui_keys y
+check "the NEW shares from the sticks unseal it (the rekey took effect)" \
+    ui_wait "Ceremony closed. Every node is unsealed." 60
+check_output "the server is unsealed" '^false$' seal_field k1 .sealed
 finish
