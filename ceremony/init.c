@@ -485,6 +485,14 @@ out:
 }
 
 int
+init_encrypted_share(const struct session *s, unsigned k, uint8_t **msg,
+    size_t *len)
+{
+	return decode_msg(json_array_get(json_object_get(s->ext,
+	    "encrypted_shares"), k - 1), msg, len);
+}
+
+int
 init_handout(struct session *s, struct pgp_home *h, unsigned k,
     const char *stick_dir, const char *keyfile, const char *passphrase,
     char **file_out)
@@ -510,8 +518,7 @@ init_handout(struct session *s, struct pgp_home *h, unsigned k,
 		r = CK_ERR_EXISTS;
 		goto out;
 	}
-	if ((r = decode_msg(json_array_get(json_object_get(s->ext,
-	    "encrypted_shares"), k - 1), &msg, &len)) != CK_OK)
+	if ((r = init_encrypted_share(s, k, &msg, &len)) != CK_OK)
 		goto out;
 	if (asprintf(&name, "conclave-%.8s-share-%u.gpg", s->id_hex, k) < 0) {
 		name = NULL;

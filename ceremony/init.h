@@ -96,6 +96,13 @@ int init_handout(struct session *s, struct pgp_home *h, unsigned k,
     char **file_out) CK_WUR __attribute__((nonnull(1, 2, 4, 6, 7)));
 
 /*
+ * Holder k's (1-based) encrypted share as the server returned it and the
+ * ceremony accepted it: a binary OpenPGP message (*msg malloc'd).
+ */
+int init_encrypted_share(const struct session *s, unsigned k, uint8_t **msg,
+    size_t *len) CK_WUR __attribute__((nonnull));
+
+/*
  * Decrypt one holder's encrypted share (keyfile: their secret key file;
  * NULL: a smartcard whose public key h holds and whose card gpg-agent has
  * learnt, as init_handout prepares it) and check its form: 66 lowercase hex

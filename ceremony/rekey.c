@@ -13,6 +13,8 @@
 
 #include "ceremony/init.h"
 #include "crypto/errors.h"
+#include "crypto/shamir.h"
+#include "crypto/secmem.h"
 
 int
 rekey_begin(const char *state_dir, const char *exchange_root,
@@ -303,4 +305,127 @@ out:
 	json_decref(payload);
 	json_decref(d);
 	return r;
+}
+
+struct rekey_check {
+	struct session *s;
+	unsigned n, t, have;
+	uint8_t *shares;		/* secmem: n * SHAMIR_KEY_SHARE_LEN */
+	unsigned char present[QUORUM_MAX_SHARES + 1];
+};
+
+int
+rekey_check_open(struct session *s, struct rekey_check **out)
+{
+	struct rekey_check *c = NULL;
+	json_t *d = NULL;
+	int r = CK_ERR_ALLOC;
+
+	*out = NULL;
+	if (strcmp(session_phase(s), "accepted") != 0 || rekey_verifying(s))
+		return CK_ERR_STATE;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		goto out;
+	c->s = s;
+	c->n = ext_uint(s, "n");
+	c->t = ext_uint(s, "t");
+	if (c->n == 0 || c->t == 0) {
+		r = CK_ERR_FORMAT;
+		goto out;
+	}
+	if ((c->shares = secmem_alloc((size_t)c->n * SHAMIR_KEY_SHARE_LEN)) == NULL)
+		goto out;
+	d = json_pack("{s:I, s:I, s:b}", "n", (json_int_t)c->n, "t",
+	    (json_int_t)c->t, "secret_in_appliance_memory", 1);
+	if (d == NULL || (r = session_record(s, "all-shares-check-started",
+	    ACTOR_APPLIANCE, d)) != CK_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+	r = CK_OK;
+out:
+	json_decref(d);
+	rekey_check_free(c);
+	return r;
+}
+
+int
+rekey_check_add(struct rekey_check *c, struct pgp_home *h, unsigned k,
+    const char *keyfile, const char *passphrase)
+{
+	struct secbuf plain = { 0 };
+	uint8_t *msg = NULL, x = 0;
+	size_t len = 0, i;
+	int r;
+
+	if (k < 1 || k > c->n)
+		return CK_ERR_NOT_FOUND;
+	if (c->present[k])
+		return CK_ERR_EXISTS;
+	if ((r = init_encrypted_share(c->s, k, &msg, &len)) != CK_OK ||
+	    (r = init_open_share(h, keyfile, passphrase, msg, len, &plain,
+	    &x)) != CK_OK)
+		goto out;
+	for (i = 1; i <= c->n; i++)
+		if (c->present[i] &&
+		    c->shares[i * SHAMIR_KEY_SHARE_LEN - 1] == x) {
+			r = CK_ERR_DUPLICATE_SHARE;
+			goto out;
+		}
+	if ((r = shamir_share_from_hex((const char *)plain.p, plain.len,
+	    c->shares + (size_t)(k - 1) * SHAMIR_KEY_SHARE_LEN)) != CK_OK)
+		goto out;
+	c->present[k] = 1;
+	c->have++;
+out:
+	if (r != CK_OK)
+		session_reject(c->s, "all-shares-check", r, ACTOR_APPLIANCE);
+	secbuf_free(&plain);
+	free(msg);
+	return r;
+}
+
+int
+rekey_check_close(struct rekey_check *c, char *why, size_t whylen)
+{
+	struct shamir_part parts[QUORUM_MAX_SHARES];
+	json_t *d = NULL;
+	unsigned k;
+	int r;
+
+	why[0] = '\0';
+	if (c->have != c->n) {
+		session_why(why, whylen, "%u of %u new holders decrypted; the check "
+		    "needs all of them", c->have, c->n);
+		r = CK_ERR_INCOMPLETE;
+	} else {
+		for (k = 0; k < c->n; k++) {
+			parts[k].p = c->shares + (size_t)k * SHAMIR_KEY_SHARE_LEN;
+			parts[k].len = SHAMIR_KEY_SHARE_LEN;
+		}
+		r = shamir_check_consistent(parts, c->n, c->t);
+		if (r != CK_OK)
+			session_why(why, whylen, "the %u new shares do not lie on one "
+			    "polynomial of degree %u", c->n, c->t - 1);
+	}
+	secmem_wipe(c->shares, (size_t)c->n * SHAMIR_KEY_SHARE_LEN);
+	d = json_pack("{s:I, s:I, s:I, s:b, s:s}", "n", (json_int_t)c->n, "t",
+	    (json_int_t)c->t, "decrypted", (json_int_t)c->have, "consistent",
+	    r == CK_OK, "error", ck_errname(r));
+	if (d == NULL)
+		return CK_ERR_ALLOC;
+	if (session_record(c->s, "all-shares-check", ACTOR_APPLIANCE, d) != CK_OK &&
+	    r == CK_OK)
+		r = CK_ERR_IO;
+	json_decref(d);
+	return r;
+}
+
+void
+rekey_check_free(struct rekey_check *c)
+{
+	if (c == NULL)
+		return;
+	secmem_free(c->shares);
+	free(c);
 }

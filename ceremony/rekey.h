@@ -70,4 +70,28 @@ int rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 int rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
     CK_WUR __attribute__((nonnull));
 
+/*
+ * The opt-in all-shares check (issue 4): every NEW holder decrypts their
+ * share here in turn and the appliance checks that all n lie on one
+ * polynomial of degree t-1 (any t of them give the same secret). This
+ * puts the new key in the appliance's memory for a moment: the caller
+ * says so on screen before rekey_check_open, which records that the check
+ * started. After the handouts, before verification (phase "accepted").
+ *   rekey_check_open   records the start; holds n shares in secmem
+ *   rekey_check_add    holder k's share, decrypted and checked for form
+ *                      (CK_ERR_DUPLICATE_SHARE for a repeated x-tag)
+ *   rekey_check_close  all n there (CK_ERR_INCOMPLETE), consistent
+ *                      (CK_ERR_SHAMIR), recorded either way
+ *   rekey_check_free   wipes everything; NULL-safe
+ */
+struct rekey_check;
+int rekey_check_open(struct session *s, struct rekey_check **out) CK_WUR
+    __attribute__((nonnull));
+int rekey_check_add(struct rekey_check *c, struct pgp_home *h, unsigned k,
+    const char *keyfile, const char *passphrase) CK_WUR
+    __attribute__((nonnull(1, 2, 5)));
+int rekey_check_close(struct rekey_check *c, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+void rekey_check_free(struct rekey_check *c);
+
 #endif

@@ -12,6 +12,8 @@
 #include "ceremony/init.h"
 #include "ceremony/rekey.h"
 #include "crypto/errors.h"
+#include "crypto/reader.h"
+#include "crypto/pgp.h"
 #include "crypto/secmem.h"
 #include "media/tty.h"
 #include "ui/cmd_init.h"
@@ -29,6 +31,8 @@ static const char usage_text[] =
     "       conclave rekey result --state DIR\n"
     "       conclave rekey handout --state DIR --holder K --stick DIR\n"
     "                            [--secret-key FILE] [--passphrase-fd N]\n"
+    "       conclave rekey check-all --state DIR --holder K=SECRETKEYFILE...\n"
+    "                            [--passphrase-fd N]\n"
     "       conclave rekey verify --state DIR\n"
     "       conclave rekey finish --state DIR\n"
     "       conclave rekey abandon --state DIR\n"
@@ -46,6 +50,12 @@ static const char usage_text[] =
     "  result   the new shares, each checked to be encrypted to its new holder.\n"
     "  handout  each new holder in turn, as at init: their encrypted share to\n"
     "           their stick and a decrypt proof; only a commitment is recorded.\n"
+    "  check-all  optional, after the handouts: every NEW holder decrypts in\n"
+    "           turn (their key file; passphrases asked one by one, or one\n"
+    "           line each from --passphrase-fd) and the appliance checks that\n"
+    "           all n shares lie on one polynomial (any t give the same key).\n"
+    "           This puts the new key in the appliance's memory for a moment;\n"
+    "           the screen says so first and the transcript records it.\n"
     "  verify   once every new holder is proven: the next `share` steps take\n"
     "           NEW shares (the files just handed out) for the server's\n"
     "           verification, `submit` sends them. The old shares stay valid on\n"
@@ -244,6 +254,79 @@ step_abandon(const struct quorum_args *a)
 static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&rekey_cmd, a); }
 static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&rekey_cmd, a); }
 
+static int
+check_holders(struct rekey_check *c, const struct quorum_args *a)
+{
+	struct pgp_home *h = NULL;
+	unsigned long long k;
+	char *pass = NULL, prompt[64];
+	const char *eq;
+	size_t i;
+	int r = CK_OK;
+
+	for (i = 0; i < a->nholders && r == CK_OK; i++) {
+		char num[8];
+
+		if ((eq = strchr(a->holders[i], '=')) == NULL ||
+		    (size_t)(eq - a->holders[i]) >= sizeof(num)) {
+			fprintf(stderr, "conclave rekey check-all: expected "
+			    "K=SECRETKEYFILE, got '%s'\n", a->holders[i]);
+			return CK_ERR_INVALID_ARG;
+		}
+		memcpy(num, a->holders[i], (size_t)(eq - a->holders[i]));
+		num[eq - a->holders[i]] = '\0';
+		if (rd_parse_uint(num, 1, QUORUM_MAX_SHARES, &k) != CK_OK)
+			return CK_ERR_INVALID_ARG;
+		snprintf(prompt, sizeof(prompt), "New holder %llu, passphrase: ", k);
+		if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) == CK_OK &&
+		    (r = tty_read_secret(prompt, a->passphrase_fd, &pass)) == CK_OK)
+			r = rekey_check_add(c, h, (unsigned)k, eq + 1, pass);
+		if (r == CK_OK)
+			printf("new holder %llu: decrypted, held for the check\n", k);
+		else
+			refuse("check-all", r, NULL);
+		secmem_free(pass);
+		pass = NULL;
+		pgp_home_close(h);
+		h = NULL;
+	}
+	return r;
+}
+
+static int
+step_check_all(const struct quorum_args *a)
+{
+	struct rekey_check *c = NULL;
+	struct session *s = NULL;
+	char why[256];
+	int r, rc = 1;
+
+	if (a->nholders == 0)
+		return usage(stderr);
+	if ((r = session_load(a->state, REKEY_KIND, a->exchange, &s)) != CK_OK)
+		return refuse("check-all", r, NULL);
+	printf("ALL-SHARES CHECK: every new holder decrypts in turn, and for a\n"
+	    "moment this appliance holds enough shares to rebuild the new key.\n"
+	    "The transcript records that this happened.\n");
+	if ((r = rekey_check_open(s, &c)) != CK_OK) {
+		refuse("check-all", r, NULL);
+		goto out;
+	}
+	if (check_holders(c, a) != CK_OK)
+		goto out;
+	if ((r = rekey_check_close(c, why, sizeof(why))) != CK_OK) {
+		refuse("check-all", r, why);
+		goto out;
+	}
+	printf("All %zu new shares lie on one polynomial: any threshold of them "
+	    "gives the same key. Wiped.\n", a->nholders);
+	rc = 0;
+out:
+	rekey_check_free(c);
+	session_free(s);
+	return rc;
+}
+
 static const struct {
 	const char *name;
 	int (*run)(const struct quorum_args *);
@@ -252,6 +335,7 @@ static const struct {
 	{ "share", step_share }, { "submit", step_submit },
 	{ "result", step_result }, { "handout", step_handout },
 	{ "verify", step_verify }, { "finish", step_finish },
+	{ "check-all", step_check_all },
 	{ "abandon", step_abandon },
 	{ "status", step_status },
 };

@@ -54,6 +54,22 @@ for k in 1 2 3 4 5 6 7; do
 	    --state "$C/state" --holder "$k" --stick "$C/new$k" \
 	    --secret-key "$(newkey "$k").sec.asc" --passphrase-fd 3 3<"$PASSFILE"
 done
+# The opt-in all-shares check: all 7 new holders decrypt in turn, one
+# passphrase line each on fd 3.
+allkeys() { local k; for k in 1 2 3 4 5 6 7; do echo "--holder $k=$(newkey "$k").sec.asc"; done; }
+passes() { local i; for i in $(seq 1 "$1"); do cat "$PASSFILE"; done; }
+check_output "all-shares check with 6 of 7 holders: CK_ERR_INCOMPLETE" CK_ERR_INCOMPLETE \
+    "$CONCLAVE" rekey check-all --state "$C/state" $(allkeys | head -n 6) \
+    --passphrase-fd 3 3< <(passes 6)
+check_output "all-shares check with a key that is not holder 7's: refused" CK_ERR_WRONG_KEY \
+    "$CONCLAVE" rekey check-all --state "$C/state" $(allkeys | head -n 6) \
+    --holder 7="$KEYS/holder5.sec.asc" --passphrase-fd 3 3< <(passes 7)
+check_output "all-shares check: all 7 new shares on one polynomial" 'All 7 new shares lie on one polynomial' \
+    "$CONCLAVE" rekey check-all --state "$C/state" $(allkeys) \
+    --passphrase-fd 3 3< <(passes 7)
+check_output "the transcript records that the key was in memory, and the result" \
+    '"type":"all-shares-check".*"consistent":true' \
+    sh -c "grep -c all-shares-check-started '$C/state/transcript.jsonl' >/dev/null && grep '\"consistent\":true' '$C/state/transcript.jsonl'"
 check "verify: new shares next" "$CONCLAVE" rekey verify --state "$C/state"
 newshare() {	# NAME K: new holder K seals their new share
 	"$CONCLAVE" rekey share --state "$C/state" --holder "$1" \
