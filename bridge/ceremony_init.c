@@ -5,23 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
 
+#include "bridge/bsession.h"
 #include "bridge/opts.h"
 #include "bridge/revoke.h"
 #include "bridge/vault.h"
-#include "ceremony/courier.h"
 #include "ceremony/init.h"
 #include "ceremony/minisig.h"
 #include "crypto/errors.h"
-#include "crypto/secmem.h"
 #include "crypto/words.h"
 #include "media/tty.h"
-
-/* Envelope sequence numbers of this ceremony, as the appliance counts. */
-#define SEQ_REQUEST	1
-#define SEQ_RESULT	2
-#define SEQ_CLOSING	3
 
 enum { OPT_CEREMONY = 0x200, OPT_ROOT_TOKEN_FD };
 
@@ -29,11 +22,8 @@ struct init_ctx {
 	struct bridge_opts o;
 	const char *ceremony;
 	int token_fd;
-	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
-	struct exch_dir *x;
+	struct bsession b;	/* the exchange folder, pinned keys, sequence */
 	struct http_client *c;
-	unsigned char *sk;		/* session signing key, secmem */
-	uint8_t pk[ENVELOPE_PK_BYTES];
 };
 
 static void
@@ -147,8 +137,7 @@ send_result(struct init_ctx *ctx, json_t *resp, const struct vault_identity *vi)
 	    "cluster_name", vi->cluster_name, "recovery_seal", vi->recovery_seal);
 	if (p == NULL)
 		return CK_ERR_ALLOC;
-	r = courier_send(ctx->x, ENVELOPE_INIT_RESULT, ctx->id, SEQ_RESULT, p,
-	    ctx->sk, NULL);
+	r = bsession_send(&ctx->b, ENVELOPE_INIT_RESULT, p);
 	json_decref(p);
 	return r;
 }
@@ -203,8 +192,7 @@ revoke_root(struct init_ctx *ctx)
 	if ((r = revoke_root_token(ctx->c, ctx->token_fd, &p, why,
 	    sizeof(why))) != CK_OK)
 		return fail("root token", r, why);
-	if ((r = courier_send(ctx->x, ENVELOPE_CLOSING_RESULT, ctx->id,
-	    SEQ_CLOSING, p, ctx->sk, NULL)) != CK_OK) {
+	if ((r = bsession_send(&ctx->b, ENVELOPE_CLOSING_RESULT, p)) != CK_OK) {
 		fail("writing the closing result", r, NULL);
 		goto out;
 	}
@@ -251,27 +239,6 @@ parse(struct init_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-static int
-open_ceremony(struct init_ctx *ctx)
-{
-	int r;
-
-	if (ctx->ceremony != NULL)
-		r = envelope_ceremony_id_parse(ctx->ceremony, strlen(ctx->ceremony),
-		    ctx->id);
-	else
-		r = courier_find_ceremony(ctx->o.exchange, ENVELOPE_INIT_REQUEST,
-		    ctx->id);
-	if (r == CK_ERR_EXISTS)
-		return fail("exchange", r, "several ceremonies wait: name one "
-		    "with --ceremony");
-	if (r != CK_OK)
-		return fail("exchange", r, "no init request waiting");
-	if ((r = exch_open(ctx->o.exchange, ctx->id, 0, &ctx->x)) != CK_OK)
-		return fail("exchange", r, ctx->o.exchange);
-	return 0;
-}
-
 int
 bridge_init_main(int argc, char **argv)
 {
@@ -286,21 +253,16 @@ bridge_init_main(int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
-	if (open_ceremony(&ctx) != 0)
-		goto out;
-	if ((r = courier_receive(ctx.x, ctx.id, NULL, SEQ_REQUEST - 1,
+	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
 	    ENVELOPE_INIT_REQUEST, &env)) != CK_OK) {
-		fail("init request", r, NULL);
+		fail("init request", r, r == CK_ERR_EXISTS ? "several ceremonies "
+		    "wait: name one with --ceremony" : r == CK_ERR_NOT_FOUND ?
+		    "no init request waiting" : NULL);
 		goto out;
 	}
 	print_signer(env.signer_pk);
 	if ((r = opts_client(&ctx.o, 0, &ctx.c)) != CK_OK) {
 		fail("server address", r, ctx.o.addresses[0]);
-		goto out;
-	}
-	if ((ctx.sk = secmem_alloc(ENVELOPE_SK_BYTES)) == NULL ||
-	    crypto_sign_keypair(ctx.pk, ctx.sk) != 0) {
-		fail("session key", CK_ERR_ALLOC, NULL);
 		goto out;
 	}
 	if (do_init(&ctx, env.payload) != 0)
@@ -309,8 +271,7 @@ bridge_init_main(int argc, char **argv)
 out:
 	envelope_free(&env);
 	http_client_free(ctx.c);
-	exch_close(ctx.x);
-	secmem_free(ctx.sk);
+	bsession_free(&ctx.b);
 	opts_free(&ctx.o);
 	return rc;
 }
