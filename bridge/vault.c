@@ -301,7 +301,9 @@ parse_token_info(json_t *body, struct vault_token_info *ti)
 	    (r = join_policies(json_object_get(d, "policies"), ti)) != CK_OK)
 		goto fail;
 	r = CK_ERR_FORMAT;
-	if (!json_is_integer(ttl) || json_integer_value(ttl) < 0)
+	/* The accessor is what the transcript names as revoked: never empty. */
+	if (ti->accessor[0] == '\0' || !json_is_integer(ttl) ||
+	    json_integer_value(ttl) < 0)
 		goto fail;
 	ti->ttl = json_integer_value(ttl);
 	return CK_OK;
