@@ -231,12 +231,7 @@ parse(struct init_ctx *ctx, int argc, char **argv)
 		else
 			return 2;
 	}
-	if (ctx->o.help)
-		return 1;
-	if (optind != argc || opts_finish(&ctx->o) != CK_OK ||
-	    ctx->o.exchange == NULL)
-		return 2;
-	return 0;
+	return opts_done_exchange(&ctx->o, optind, argc);
 }
 
 int

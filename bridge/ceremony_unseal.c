@@ -119,12 +119,7 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 		else
 			return 2;
 	}
-	if (ctx->o.help)
-		return 1;
-	if (optind != argc || opts_finish(&ctx->o) != CK_OK ||
-	    ctx->o.exchange == NULL)
-		return 2;
-	return 0;
+	return opts_done_exchange(&ctx->o, optind, argc);
 }
 
 static json_t *

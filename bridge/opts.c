@@ -161,3 +161,13 @@ opts_fail(const char *cmd, const char *what, int err, const char *detail)
 	    detail != NULL ? detail : "");
 	return 1;
 }
+
+int
+opts_done_exchange(struct bridge_opts *o, int next, int argc)
+{
+	if (o->help)
+		return 1;
+	if (next != argc || opts_finish(o) != CK_OK || o->exchange == NULL)
+		return 2;
+	return 0;
+}

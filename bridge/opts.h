@@ -109,6 +109,13 @@ int opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
  * Prints the loud warning for --insecure-skip-verify to f, if it was given.
  * Front ends call it once before talking to any server.
  */
+/*
+ * The end of a ceremony command's getopt loop: 1 for --help, 2 for a
+ * usage error (operands left over, a bad common option, no --exchange),
+ * else 0 with opts_finish() done.
+ */
+int opts_done_exchange(struct bridge_opts *o, int next, int argc);
+
 void opts_warn(const struct bridge_opts *o, FILE *f);
 
 /*
