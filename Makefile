@@ -1,27 +1,38 @@
 # conclave: plain GNU Makefile (wireguard-tools shape).
-# Sources are picked up by wildcard, one .c/.h pair per module; the two
-# entry points are ui/main.c (appliance) and bridge/main.c (online side).
+# Sources are picked up by wildcard, one .c/.h pair per module, one folder a
+# room (README "Layout"). The two programs are built from the floors below:
+#   conclave         appliance/ ui/ ceremony/ media/ protocol/ crypto/
+#   conclave-bridge  bridge/ client/ media/ protocol/ crypto/
+# The bridge links the shared floors as archives, so it takes only the
+# modules it calls: never the engine (ceremony/), gpgme or libpng
+# (tests/regress/binaries.sh checks with nm).
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 BUILD   ?= build
 CC      ?= cc
+AR      ?= ar
 PKG_CONFIG ?= pkg-config
 VERSION := $(shell cat VERSION)
 
 # The appliance must never link a network library: libcurl is only in
-# BRIDGE_PKGS, and tests/regress/appliance_links.sh checks the binary.
-CORE_PKGS   := libsodium gpgme libqrencode zbar jansson libpng
-UI_PKGS     := ncursesw
-BRIDGE_PKGS := libcurl
+# BRIDGE_PKGS, and tests/regress/binaries.sh checks both binaries.
+SHARED_PKGS    := libsodium libqrencode zbar jansson libpng
+APPLIANCE_PKGS := gpgme ncursesw
+BRIDGE_PKGS    := libcurl
 
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -MMD -MP -D_GNU_SOURCE -I.
 CFLAGS  += -DCONCLAVE_VERSION='"$(VERSION)"'
+# Each function in its own section, and the linker drops every one that
+# nothing calls: a library function only the tests use (shamir_combine)
+# is not in either program.
+CFLAGS  += -ffunction-sections -fdata-sections
 HARDEN_CFLAGS  ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
                   -fstack-clash-protection -fcf-protection
 HARDEN_LDFLAGS ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+LDFLAGS += -Wl,--gc-sections
 CFLAGS  += $(HARDEN_CFLAGS)
 LDFLAGS += $(HARDEN_LDFLAGS)
 
@@ -36,23 +47,29 @@ endif
 
 pkg_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pkg_libs   = $(shell $(PKG_CONFIG) --libs $(1))
-
-CORE_SRC   := $(sort $(wildcard crypto/*.c media/*.c ceremony/*.c))
-UI_SRC     := $(sort $(filter-out ui/main.c,$(wildcard ui/*.c)))
-BRIDGE_SRC := $(sort $(filter-out bridge/main.c,$(wildcard bridge/*.c)))
-# Front-end code both programs share (commands that may print).
-CLI_SRC    := $(sort $(wildcard cli/*.c))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+src = $(sort $(wildcard $(1)/*.c))
 
-CORE_OBJ   := $(call obj,$(CORE_SRC))
-UI_OBJ     := $(call obj,$(UI_SRC))
-BRIDGE_OBJ := $(call obj,$(BRIDGE_SRC))
-CLI_OBJ    := $(call obj,$(CLI_SRC))
+# Floors shared by both programs, bottom up.
+CRYPTO_OBJ    := $(call obj,$(call src,crypto))
+PROTOCOL_OBJ  := $(call obj,$(call src,protocol))
+MEDIA_OBJ     := $(call obj,$(call src,media))
+# The appliance's engine and front ends.
+ENGINE_OBJ    := $(call obj,$(call src,ceremony))
+UI_OBJ        := $(call obj,$(call src,ui))
+APPLIANCE_OBJ := $(call obj,$(filter-out appliance/main.c,$(call src,appliance)))
+# The bridge: its server client and its commands.
+CLIENT_OBJ    := $(call obj,$(call src,client))
+BRIDGE_OBJ    := $(call obj,$(filter-out bridge/main.c,$(call src,bridge)))
 
-CORE_LIBS   := $(call pkg_libs,$(CORE_PKGS))
-UI_LIBS     := $(call pkg_libs,$(UI_PKGS))
-BRIDGE_LIBS := $(call pkg_libs,$(BRIDGE_PKGS))
-ALL_CFLAGS  := $(call pkg_cflags,$(CORE_PKGS) $(UI_PKGS) $(BRIDGE_PKGS))
+# Everything the appliance links, in link order.
+CORE_OBJ := $(ENGINE_OBJ) $(MEDIA_OBJ) $(PROTOCOL_OBJ) $(CRYPTO_OBJ)
+SHARED_A := $(BUILD)/lib/libmedia.a $(BUILD)/lib/libprotocol.a $(BUILD)/lib/libcrypto.a
+
+SHARED_LIBS    := $(call pkg_libs,$(SHARED_PKGS))
+APPLIANCE_LIBS := $(call pkg_libs,$(APPLIANCE_PKGS)) $(SHARED_LIBS)
+BRIDGE_LIBS    := $(call pkg_libs,$(BRIDGE_PKGS)) $(SHARED_LIBS)
+ALL_CFLAGS     := $(call pkg_cflags,$(SHARED_PKGS) $(APPLIANCE_PKGS) $(BRIDGE_PKGS))
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -71,23 +88,31 @@ $(BUILD)/obj/%.o: %.c
 	$(call say,CC)
 	$(Q)$(CC) $(CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/conclave: $(call obj,ui/main.c) $(UI_OBJ) $(CLI_OBJ) $(CORE_OBJ)
-	$(call say,LD)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(CORE_LIBS)
+$(BUILD)/lib/libprotocol.a: $(PROTOCOL_OBJ)
+$(BUILD)/lib/libmedia.a: $(MEDIA_OBJ)
+$(BUILD)/lib/libcrypto.a: $(CRYPTO_OBJ)
+$(BUILD)/lib/%.a:
+	@mkdir -p $(dir $@)
+	$(call say,AR)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/conclave-bridge: $(call obj,bridge/main.c) $(BRIDGE_OBJ) $(CLI_OBJ) $(CORE_OBJ)
+$(BUILD)/conclave: $(call obj,appliance/main.c) $(APPLIANCE_OBJ) $(UI_OBJ) $(CORE_OBJ)
 	$(call say,LD)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(BRIDGE_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS) $(UI_OBJ) $(BRIDGE_OBJ) $(CORE_OBJ)
+$(BUILD)/conclave-bridge: $(call obj,bridge/main.c) $(BRIDGE_OBJ) $(CLIENT_OBJ) $(SHARED_A)
+	$(call say,LD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(SHARED_A) $(BRIDGE_LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS) $(APPLIANCE_OBJ) $(UI_OBJ) $(BRIDGE_OBJ) $(CLIENT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(BRIDGE_LIBS) $(CORE_LIBS) $(call pkg_libs,cmocka) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS) $(BRIDGE_LIBS) $(call pkg_libs,cmocka) -lm
 
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS)
 
 # A whole init ceremony against a local OpenBao, narrated (scripts/rehearse).
 rehearsal:
@@ -123,7 +148,7 @@ fuzz-smoke: bootstrap
 $(BUILD)/bench/bench_qr: $(call obj,tests/bench/bench_qr.c tests/unit/helper_camsim.c) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS) -lm
 
 bench-qr: $(BUILD)/bench/bench_qr
 	@$(BUILD)/bench/bench_qr $(BENCH_ARGS)
@@ -131,7 +156,7 @@ bench-qr: $(BUILD)/bench/bench_qr
 # The bootable offline image (docs/image.md), as root: rebuilt when the
 # image recipe or the appliance's sources change.
 IMAGE_DEPS := $(filter-out image/boot_test.py image/repro.sh,$(wildcard image/* image/rootfs/*)) \
-              $(wildcard crypto/* media/* ceremony/* ui/*) VERSION
+              $(wildcard crypto/* protocol/* media/* ceremony/* ui/* appliance/*) VERSION
 image: $(BUILD)/image/SHA256SUMS
 
 $(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)

@@ -12,10 +12,10 @@
 
 #include <sodium.h>
 
-#include "ceremony/courier.h"
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "media/courier.h"
 
 #define POLL_MS	200
 

@@ -14,11 +14,11 @@
 
 #include <jansson.h>
 
-#include "ceremony/envelope.h"
-#include "ceremony/sealed.h"
 #include "crypto/reader.h"
 #include "crypto/words.h"
 #include "media/exchange.h"
+#include "protocol/envelope.h"
+#include "protocol/sealed.h"
 
 #define BSESSION_SAS_MAX	WORDS_TEXT_MAX(WORDS_SAS_DEFAULT)
 /* The bridge's own nonce for ceremonies without a server nonce (unseal). */

@@ -7,15 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bridge/http.h"
-#include "bridge/ceremony_genroot.h"
-#include "bridge/ceremony_init.h"
-#include "bridge/ceremony_rekey.h"
-#include "bridge/ceremony_unseal.h"
-#include "bridge/status.h"
+#include "bridge/cmd_generate_root.h"
+#include "bridge/cmd_init.h"
+#include "bridge/cmd_rekey.h"
+#include "bridge/cmd_status.h"
+#include "bridge/cmd_unseal.h"
+#include "client/http.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
-#include "cli/qr_cmd.h"
+#include "media/qr_cmd.h"
 
 struct bridge_command {
 	const char *name;

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "bridge/http.h"
+#include "client/http.h"
 #include "crypto/reader.h"
 
 /* Most nodes one command talks to (a Raft cluster is typically 3 or 5). */

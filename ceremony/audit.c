@@ -15,7 +15,7 @@
 #include "crypto/errors.h"
 
 struct init_tally {
-	unsigned char seen[INIT_MAX_SHARES + 1];
+	unsigned char seen[KIND_MAX_SHARES + 1];
 	unsigned dup;
 };
 
@@ -32,7 +32,7 @@ kind_of(json_t *rec, struct audit_report *rep)
 	if (strlen(kind) > AUDIT_KIND_MAX)
 		return CK_ERR_FORMAT;
 	strcpy(rep->kind, kind);
-	if (n > 0 && n <= INIT_MAX_SHARES && t > 0 && t <= n) {
+	if (n > 0 && n <= KIND_MAX_SHARES && t > 0 && t <= n) {
 		rep->n = (unsigned)n;
 		rep->t = (unsigned)t;
 	}
@@ -48,7 +48,7 @@ tally_init(json_t *rec, const char *type, struct init_tally *it,
 	if (strcmp(type, "share-handed-out") == 0) {
 		k = json_integer_value(json_object_get(json_object_get(rec,
 		    "details"), "share"));
-		if (k < 1 || k > INIT_MAX_SHARES)
+		if (k < 1 || k > KIND_MAX_SHARES)
 			return;
 		if (it->seen[k]++ == 0)
 			rep->proven++;
@@ -121,7 +121,7 @@ audit_transcript(const void *buf, size_t len, struct audit_report *rep)
 		if (e != CK_OK)
 			return e;
 	}
-	if (strcmp(rep->kind, INIT_KIND) == 0)
+	if (strcmp(rep->kind, KIND_INIT) == 0)
 		return judge_init(&it, rep);
 	return CK_OK;
 }

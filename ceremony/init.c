@@ -1,7 +1,7 @@
 /*
  * The init ceremony, appliance side (see init.h).
  *
- * Limits: at most INIT_MAX_SHARES shares; each encrypted share or token at
+ * Limits: at most KIND_MAX_SHARES shares; each encrypted share or token at
  * most PGPPKT_MSG_MAX bytes once decoded; the payloads are the envelope's,
  * already bounded by ENVELOPE_MAX_PAYLOAD and parsed strictly.
  */
@@ -21,18 +21,8 @@
 #include "crypto/shamir.h"
 #include "media/file.h"
 
-#define ACTOR_APPLIANCE	"appliance"
-#define ACTOR_BRIDGE	"bridge"
 #define SHARE_FILE_MODE	0644	/* encrypted: only the holder's key opens it */
 #define SHARE_HEX_LEN	(2 * SHAMIR_KEY_SHARE_LEN)
-
-int
-init_check_quorum(unsigned n, unsigned t)
-{
-	if (n < 1 || n > INIT_MAX_SHARES || t < 1 || t > n || (n > 1 && t < 2))
-		return CK_ERR_QUORUM;
-	return CK_OK;
-}
 
 static const char *
 shares_name(enum init_shares shares)
@@ -84,7 +74,7 @@ request_payload(const struct roster *r, unsigned t, enum init_shares shares,
 		    "share", (json_int_t)k, "name", m->name, "fingerprint", m->fpr));
 	}
 	*out = json_pack("{s:s, s:s, s:I, s:I, s:o, s:s, s:o}",
-	    "kind", INIT_KIND, "shares", shares_name(shares),
+	    "kind", KIND_INIT, "shares", shares_name(shares),
 	    "n", (json_int_t)r->n_holders, "t", (json_int_t)t,
 	    "pgp_keys", keys, "root_token_pgp_key", op->key_b64,
 	    "holders", holders);
@@ -103,7 +93,7 @@ init_begin(const char *state_dir, const char *exchange_root,
 	int r;
 
 	*out = NULL;
-	if ((r = init_check_quorum((unsigned)roster->n_holders, t)) != CK_OK)
+	if ((r = kinds_check_quorum((unsigned)roster->n_holders, t)) != CK_OK)
 		return r;
 	if (roster_operator(roster) == NULL)
 		return CK_ERR_INVALID_ARG;
@@ -113,12 +103,12 @@ init_begin(const char *state_dir, const char *exchange_root,
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_create(state_dir, exchange_root, INIT_KIND,
-	    ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
+	if ((r = session_create(state_dir, exchange_root, KIND_INIT,
+	    KIND_ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
 		goto out;
 	if ((r = roster_dump(roster, &text, &textlen)) != CK_OK ||
 	    (r = session_write_file(s, SESSION_ROSTER, text, textlen)) != CK_OK ||
-	    (r = session_record(s, "roster", ACTOR_APPLIANCE, who)) != CK_OK)
+	    (r = session_record(s, "roster", KIND_ACTOR_APPLIANCE, who)) != CK_OK)
 		goto out;
 	if ((r = request_payload(roster, t, shares, &payload)) != CK_OK)
 		goto out;
@@ -128,7 +118,7 @@ init_begin(const char *state_dir, const char *exchange_root,
 	}
 	if ((r = session_set_phase(s, "requested")) != CK_OK ||
 	    (r = session_send(s, ENVELOPE_INIT_REQUEST, payload,
-	    "init-request-sent", ACTOR_APPLIANCE, details)) != CK_OK)
+	    "init-request-sent", KIND_ACTOR_APPLIANCE, details)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -163,7 +153,7 @@ ext_uint(const struct session *s, const char *key)
 {
 	json_int_t v = json_integer_value(json_object_get(s->ext, key));
 
-	return v > 0 && v <= INIT_MAX_SHARES ? (unsigned)v : 0;
+	return v > 0 && v <= KIND_MAX_SHARES ? (unsigned)v : 0;
 }
 
 static int
@@ -319,11 +309,11 @@ init_accept(struct session *s, char *why, size_t whylen)
 	if ((r = init_load_roster(s, &ro)) != CK_OK)
 		goto out;
 	if ((r = session_receive(s, ENVELOPE_INIT_RESULT, &env)) != CK_OK) {
-		session_reject(s, "init-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "init-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	if ((r = check_result(s, ro, env.payload, &shares, why, whylen)) != CK_OK) {
-		session_reject(s, "init-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "init-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	server = json_object_get(env.payload, "server");
@@ -339,7 +329,7 @@ init_accept(struct session *s, char *why, size_t whylen)
 		goto out;
 	}
 	if ((r = session_set_phase(s, "accepted")) != CK_OK ||
-	    (r = session_accept(s, &env, "init-result-accepted", ACTOR_BRIDGE,
+	    (r = session_accept(s, &env, "init-result-accepted", KIND_ACTOR_BRIDGE,
 	    details)) != CK_OK)
 		goto out;
 	r = CK_OK;
@@ -576,7 +566,7 @@ init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 
 	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK ||
 	    (r = check_revocation(env.payload, why, whylen)) != CK_OK) {
-		session_reject(s, "closing-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "closing-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	details = json_pack("{s:O, s:b}", "accessor",
@@ -585,9 +575,9 @@ init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_accept(s, &env, "root-token-revoked", ACTOR_BRIDGE,
+	if ((r = session_accept(s, &env, "root-token-revoked", KIND_ACTOR_BRIDGE,
 	    details)) != CK_OK ||
-	    (r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
 		goto out;
 	r = CK_OK;
 out:

@@ -19,9 +19,8 @@
 #include "ceremony/session.h"
 #include "crypto/pgp.h"
 #include "crypto/reader.h"
+#include "protocol/kinds.h"
 
-#define INIT_KIND		"init"
-#define INIT_MAX_SHARES		255
 /* Keyed commitments to decrypted shares: BLAKE2b-256 keyed with
  * BLAKE2b-256(INIT_COMMIT_LABEL || ceremony id). */
 #define INIT_COMMIT_LABEL	"conclave-share-commitment-v1"
@@ -41,12 +40,6 @@ enum init_shares {
 	INIT_UNSEAL,
 	INIT_RECOVERY,
 };
-
-/*
- * CK_OK when n shares with threshold t are allowed: 1 <= t <= n <= 255 and
- * t >= 2 when n > 1 (the server's own rule). CK_ERR_QUORUM otherwise.
- */
-int init_check_quorum(unsigned n, unsigned t) CK_WUR;
 
 /*
  * Start an init ceremony in state_dir: the roster (holders in share order

@@ -3,7 +3,7 @@
  *
  * Limits: the offer is the envelope's payload (bounded and strictly parsed
  * by envelope_parse); box_pk exactly 64 hex digits; nonce
- * 1..SEALED_NONCE_MAX printable ASCII; threshold 1..QUORUM_MAX_SHARES;
+ * 1..SEALED_NONCE_MAX printable ASCII; threshold 1..KIND_MAX_SHARES;
  * holder names 1..ROSTER_NAME_MAX bytes of printable UTF-8.
  */
 #include "ceremony/quorum.h"
@@ -14,11 +14,11 @@
 
 #include "ceremony/init.h"
 #include "ceremony/roster.h"
-#include "ceremony/sealed.h"
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "media/file.h"
+#include "protocol/sealed.h"
 
 static int
 printable_ascii(const char *v, size_t max)
@@ -58,7 +58,7 @@ parse_offer(const struct session *s, const json_t *p,
 		return CK_ERR_FORMAT;
 	}
 	if (!json_is_integer(t) || json_integer_value(t) < 1 ||
-	    json_integer_value(t) > QUORUM_MAX_SHARES) {
+	    json_integer_value(t) > KIND_MAX_SHARES) {
 		session_why(why, whylen, "the offer has no usable threshold");
 		return CK_ERR_FORMAT;
 	}
@@ -83,19 +83,19 @@ unavailable(struct session *s, const json_t *p, char *why, size_t whylen)
 	if (ep == NULL || set == NULL ||
 	    rd_printable_utf8(ep, strlen(ep), 0) != CK_OK ||
 	    rd_printable_utf8(set, strlen(set), 0) != CK_OK) {
-		session_reject(s, "session-offer", CK_ERR_FORMAT, ACTOR_APPLIANCE);
+		session_reject(s, "session-offer", CK_ERR_FORMAT, KIND_ACTOR_APPLIANCE);
 		return CK_ERR_FORMAT;
 	}
 	session_why(why, whylen, "the server's %s is disabled; the listener "
 	    "setting that opens it: %s", ep, set);
 	if ((d = json_pack("{s:s, s:s}", "endpoint", ep, "setting", set)) == NULL)
 		return CK_ERR_ALLOC;
-	r = session_record(s, "endpoint-disabled", ACTOR_BRIDGE, d);
+	r = session_record(s, "endpoint-disabled", KIND_ACTOR_BRIDGE, d);
 	json_decref(d);
 	if (r != CK_OK)
 		return r;
 	session_reject(s, "session-offer", CK_ERR_DISABLED_ENDPOINT,
-	    ACTOR_APPLIANCE);
+	    KIND_ACTOR_APPLIANCE);
 	return CK_ERR_DISABLED_ENDPOINT;
 }
 
@@ -116,14 +116,14 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 	if (strcmp(session_phase(s), want_phase) != 0)
 		return CK_ERR_STATE;
 	if ((r = session_receive(s, ENVELOPE_SESSION_OFFER, &env)) != CK_OK) {
-		session_reject(s, "session-offer", r, ACTOR_APPLIANCE);
+		session_reject(s, "session-offer", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	p = env.payload;
 	if ((r = unavailable(s, p, why, whylen)) != CK_OK)
 		goto out;
 	if ((r = parse_offer(s, p, box_pk, why, whylen)) != CK_OK) {
-		session_reject(s, "session-offer", r, ACTOR_APPLIANCE);
+		session_reject(s, "session-offer", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	if ((r = words_sas(s->pk, box_pk, s->id, QUORUM_SAS_WORDS, sas,
@@ -138,7 +138,7 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 		session_why(why, whylen, "the words typed are not this screen's: the offer "
 		    "may come from another bridge; nothing is sealed to it");
 		session_reject(s, "session-offer", CK_ERR_SAS_MISMATCH,
-		    witness != NULL ? witness : ACTOR_APPLIANCE);
+		    witness != NULL ? witness : KIND_ACTOR_APPLIANCE);
 		r = CK_ERR_SAS_MISMATCH;
 		goto out;
 	}
@@ -159,7 +159,7 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 		goto out;
 	}
 	if ((r = session_set_phase(s, QUORUM_PHASE_CONFIRMED)) != CK_OK ||
-	    (r = session_accept(s, &env, "session-offer-accepted", ACTOR_BRIDGE,
+	    (r = session_accept(s, &env, "session-offer-accepted", KIND_ACTOR_BRIDGE,
 	    details)) != CK_OK)
 		goto out;
 	if (offer != NULL)
@@ -184,7 +184,7 @@ quorum_threshold(const struct session *s)
 	json_int_t t = json_integer_value(json_object_get(json_object_get(s->ext,
 	    "offer"), "threshold"));
 
-	return t > 0 && t <= QUORUM_MAX_SHARES ? (unsigned)t : 0;
+	return t > 0 && t <= KIND_MAX_SHARES ? (unsigned)t : 0;
 }
 
 /* Has this holder or this x-tag given a share already? */
@@ -327,7 +327,7 @@ quorum_submit_as(struct session *s, enum envelope_type type,
 
 	if ((r = quorum_submission(s, &payload, why, whylen)) != CK_OK) {
 		if (r == CK_ERR_TOO_FEW_SHARES)
-			session_reject(s, envelope_type_name(type), r, ACTOR_APPLIANCE);
+			session_reject(s, envelope_type_name(type), r, KIND_ACTOR_APPLIANCE);
 		return r;
 	}
 	details = json_pack("{s:I, s:O}", "shares",
@@ -338,7 +338,7 @@ quorum_submit_as(struct session *s, enum envelope_type type,
 		goto out;
 	}
 	if ((r = session_set_phase(s, phase)) != CK_OK ||
-	    (r = session_send(s, type, payload, event, ACTOR_APPLIANCE,
+	    (r = session_send(s, type, payload, event, KIND_ACTOR_APPLIANCE,
 	    details)) != CK_OK)
 		goto out;
 	r = CK_OK;
@@ -364,7 +364,7 @@ quorum_failed(struct session *s, struct envelope *env, const char *event,
 
 	if (!quorum_field_ok(env->payload, "error")) {
 		session_reject(s, "result", CK_ERR_FORMAT,
-		    ACTOR_APPLIANCE);
+		    KIND_ACTOR_APPLIANCE);
 		return CK_ERR_FORMAT;
 	}
 	session_why(why, whylen, "%s",
@@ -374,10 +374,10 @@ quorum_failed(struct session *s, struct envelope *env, const char *event,
 		return CK_ERR_ALLOC;
 	r = session_set_phase(s, "failed");
 	if (r == CK_OK)
-		r = session_accept(s, env, event, ACTOR_BRIDGE, d);
+		r = session_accept(s, env, event, KIND_ACTOR_BRIDGE, d);
 	json_decref(d);
 	if (r == CK_OK)
-		r = session_close(s, ACTOR_APPLIANCE, NULL);
+		r = session_close(s, KIND_ACTOR_APPLIANCE, NULL);
 	return r == CK_OK ? CK_ERR_SERVER : r;
 }
 
@@ -416,7 +416,7 @@ collect_commitments(const uint8_t *buf, size_t len, json_t *by_x,
 		if (type != NULL && strcmp(type, "open") == 0) {
 			kind = json_string_value(json_object_get(d, "kind"));
 			cid = json_string_value(json_object_get(d, "ceremony_id"));
-			if (kind != NULL && cid != NULL && strcmp(kind, INIT_KIND) == 0 &&
+			if (kind != NULL && cid != NULL && strcmp(kind, KIND_INIT) == 0 &&
 			    strlen(cid) == ENVELOPE_CEREMONY_ID_HEX)
 				memcpy(id, cid, ENVELOPE_CEREMONY_ID_HEX + 1);
 		} else if (type != NULL && strcmp(type, "share-handed-out") == 0 &&
@@ -466,7 +466,7 @@ quorum_load_commitments(struct session *s, const char *init_transcript,
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_record(s, "handout-commitments-loaded", ACTOR_APPLIANCE,
+	if ((r = session_record(s, "handout-commitments-loaded", KIND_ACTOR_APPLIANCE,
 	    d)) != CK_OK || (r = session_save(s)) != CK_OK)
 		goto out;
 	r = CK_OK;

@@ -3,7 +3,7 @@
  * generate-root, dr-token) shares (DESIGN §4.2-4.5, §5): take the
  * bridge's session offer once a witness has confirmed the short
  * authentication string, then one holder at a time decrypt, check and
- * seal a share to the bridge session (ceremony/sealed.h), and finally
+ * seal a share to the bridge session (protocol/sealed.h), and finally
  * put the sealed shares into one submission.
  *
  * The state lives in the session's ext (ceremony.json, no secrets):
@@ -23,13 +23,11 @@
 #include "crypto/pgp.h"
 #include "crypto/reader.h"
 #include "crypto/words.h"
+#include "protocol/kinds.h"
 
 #define QUORUM_SAS_WORDS	WORDS_SAS_DEFAULT
 #define QUORUM_SAS_MAX		WORDS_TEXT_MAX(QUORUM_SAS_WORDS)
-#define QUORUM_MAX_SHARES	255
 #define QUORUM_PHASE_CONFIRMED	"confirmed"
-#define ACTOR_APPLIANCE		"appliance"
-#define ACTOR_BRIDGE		"bridge"
 #define QUORUM_FIELD_MAX	512	/* a result's text fields, bytes */
 
 /*

@@ -13,8 +13,8 @@
 
 #include "ceremony/init.h"
 #include "crypto/errors.h"
-#include "crypto/shamir.h"
 #include "crypto/secmem.h"
+#include "crypto/shamir.h"
 
 int
 rekey_begin(const char *state_dir, const char *exchange_root,
@@ -30,7 +30,7 @@ rekey_begin(const char *state_dir, const char *exchange_root,
 	int r;
 
 	*out = NULL;
-	if ((r = init_check_quorum(n, t)) != CK_OK)
+	if ((r = kinds_check_quorum(n, t)) != CK_OK)
 		goto out;
 	for (k = 1; keys != NULL && holders != NULL && k <= n; k++) {
 		const struct roster_member *m = roster_holder(roster, k);
@@ -44,15 +44,15 @@ rekey_begin(const char *state_dir, const char *exchange_root,
 	    recovery ? "recovery" : "unseal", "n", (json_int_t)n,
 	    "t", (json_int_t)t, "verify", 1, "holders", holders);
 	payload = json_pack("{s:s, s:s, s:I, s:I, s:O, s:O, s:b, s:b}", "kind",
-	    REKEY_KIND, "target", recovery ? "recovery" : "barrier",
+	    KIND_REKEY, "target", recovery ? "recovery" : "barrier",
 	    "n", (json_int_t)n, "t", (json_int_t)t, "pgp_keys", keys,
 	    "holders", holders, "verify", 1, "backup", 0);
 	if (details == NULL || payload == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_create(state_dir, exchange_root, REKEY_KIND,
-	    ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
+	if ((r = session_create(state_dir, exchange_root, KIND_REKEY,
+	    KIND_ACTOR_APPLIANCE, details, prev, &s)) != CK_OK)
 		goto out;
 	if ((r = roster_dump(roster, &text, &textlen)) != CK_OK ||
 	    (r = session_write_file(s, SESSION_ROSTER, text, textlen)) != CK_OK)
@@ -63,7 +63,7 @@ rekey_begin(const char *state_dir, const char *exchange_root,
 	}
 	if ((r = session_set_phase(s, "requested")) != CK_OK ||
 	    (r = session_send(s, ENVELOPE_REKEY_REQUEST, payload,
-	    "rekey-request-sent", ACTOR_APPLIANCE, details)) != CK_OK)
+	    "rekey-request-sent", KIND_ACTOR_APPLIANCE, details)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -83,7 +83,7 @@ ext_uint(const struct session *s, const char *key)
 {
 	json_int_t v = json_integer_value(json_object_get(s->ext, key));
 
-	return v > 0 && v <= QUORUM_MAX_SHARES ? (unsigned)v : 0;
+	return v > 0 && v <= KIND_MAX_SHARES ? (unsigned)v : 0;
 }
 
 static int
@@ -110,7 +110,7 @@ rekey_result(struct session *s, char *why, size_t whylen)
 	if ((r = init_load_roster(s, &ro)) != CK_OK)
 		return r;
 	if ((r = session_receive(s, ENVELOPE_REKEY_RESULT, &env)) != CK_OK) {
-		session_reject(s, "rekey-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "rekey-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	p = env.payload;
@@ -134,7 +134,7 @@ rekey_result(struct session *s, char *why, size_t whylen)
 		    why, whylen);
 	}
 	if (r != CK_OK) {
-		session_reject(s, "rekey-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "rekey-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	details = json_pack("{s:O, s:O, s:O, s:O}", "endpoint",
@@ -150,7 +150,7 @@ rekey_result(struct session *s, char *why, size_t whylen)
 		goto out;
 	}
 	if ((r = session_set_phase(s, "accepted")) != CK_OK ||
-	    (r = session_accept(s, &env, "rekey-result-accepted", ACTOR_BRIDGE,
+	    (r = session_accept(s, &env, "rekey-result-accepted", KIND_ACTOR_BRIDGE,
 	    details)) != CK_OK)
 		goto out;
 	r = CK_OK;
@@ -220,7 +220,7 @@ rekey_verify_start(struct session *s, char *why, size_t whylen)
 	    (json_int_t)t)) == NULL)
 		return CK_ERR_ALLOC;
 	if ((r = session_set_phase(s, QUORUM_PHASE_CONFIRMED)) == CK_OK)
-		r = session_record(s, "verification-started", ACTOR_APPLIANCE, d);
+		r = session_record(s, "verification-started", KIND_ACTOR_APPLIANCE, d);
 	json_decref(d);
 	if (r == CK_OK)
 		r = session_save(s);
@@ -248,7 +248,7 @@ rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 	if (strcmp(session_phase(s), "verify-submitted") != 0)
 		return CK_ERR_STATE;
 	if ((r = session_receive(s, ENVELOPE_SUBMISSION_RESULT, &env)) != CK_OK) {
-		session_reject(s, "submission-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "submission-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	p = env.payload;
@@ -261,7 +261,7 @@ rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 		    "verification");
 		r = json_is_true(json_object_get(p, "complete")) ?
 		    CK_ERR_WRONG_NONCE : CK_ERR_FORMAT;
-		session_reject(s, "submission-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "submission-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	if ((d = json_pack("{s:O, s:b}", "verification_nonce",
@@ -270,8 +270,8 @@ rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 		goto out;
 	}
 	if ((r = session_set_phase(s, "done")) != CK_OK ||
-	    (r = session_accept(s, &env, "rekey-verified", ACTOR_BRIDGE, d)) != CK_OK ||
-	    (r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+	    (r = session_accept(s, &env, "rekey-verified", KIND_ACTOR_BRIDGE, d)) != CK_OK ||
+	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
 		goto out;
 	r = CK_OK;
 out:
@@ -289,7 +289,7 @@ rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 	if (strcmp(session_phase(s), "accepted") != 0 && !(rekey_verifying(s) &&
 	    strcmp(session_phase(s), QUORUM_PHASE_CONFIRMED) == 0))
 		return CK_ERR_STATE;
-	payload = json_pack("{s:s, s:b}", "kind", REKEY_KIND, "cancel", 1);
+	payload = json_pack("{s:s, s:b}", "kind", KIND_REKEY, "cancel", 1);
 	d = json_pack("{s:b}", "old_shares_in_force", 1);
 	if (payload == NULL || d == NULL) {
 		r = CK_ERR_ALLOC;
@@ -297,8 +297,8 @@ rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 	}
 	if ((r = session_set_phase(s, "abandoned")) != CK_OK ||
 	    (r = session_send(s, ENVELOPE_CLOSING_REQUEST, payload,
-	    "rekey-abandoned", ACTOR_APPLIANCE, d)) != CK_OK ||
-	    (r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+	    "rekey-abandoned", KIND_ACTOR_APPLIANCE, d)) != CK_OK ||
+	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
 		goto out;
 	r = CK_OK;
 out:
@@ -311,7 +311,7 @@ struct rekey_check {
 	struct session *s;
 	unsigned n, t, have;
 	uint8_t *shares;		/* secmem: n * SHAMIR_KEY_SHARE_LEN */
-	unsigned char present[QUORUM_MAX_SHARES + 1];
+	unsigned char present[KIND_MAX_SHARES + 1];
 };
 
 int
@@ -338,7 +338,7 @@ rekey_check_open(struct session *s, struct rekey_check **out)
 	d = json_pack("{s:I, s:I, s:b}", "n", (json_int_t)c->n, "t",
 	    (json_int_t)c->t, "secret_in_appliance_memory", 1);
 	if (d == NULL || (r = session_record(s, "all-shares-check-started",
-	    ACTOR_APPLIANCE, d)) != CK_OK)
+	    KIND_ACTOR_APPLIANCE, d)) != CK_OK)
 		goto out;
 	*out = c;
 	c = NULL;
@@ -379,7 +379,7 @@ rekey_check_add(struct rekey_check *c, struct pgp_home *h, unsigned k,
 	c->have++;
 out:
 	if (r != CK_OK)
-		session_reject(c->s, "all-shares-check", r, ACTOR_APPLIANCE);
+		session_reject(c->s, "all-shares-check", r, KIND_ACTOR_APPLIANCE);
 	secbuf_free(&plain);
 	free(msg);
 	return r;
@@ -388,7 +388,7 @@ out:
 int
 rekey_check_close(struct rekey_check *c, char *why, size_t whylen)
 {
-	struct shamir_part parts[QUORUM_MAX_SHARES];
+	struct shamir_part parts[KIND_MAX_SHARES];
 	json_t *d = NULL;
 	unsigned k;
 	int r;
@@ -414,7 +414,7 @@ rekey_check_close(struct rekey_check *c, char *why, size_t whylen)
 	    r == CK_OK, "error", ck_errname(r));
 	if (d == NULL)
 		return CK_ERR_ALLOC;
-	if (session_record(c->s, "all-shares-check", ACTOR_APPLIANCE, d) != CK_OK &&
+	if (session_record(c->s, "all-shares-check", KIND_ACTOR_APPLIANCE, d) != CK_OK &&
 	    r == CK_OK)
 		r = CK_ERR_IO;
 	json_decref(d);

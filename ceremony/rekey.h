@@ -24,12 +24,12 @@
 #include "ceremony/roster.h"
 #include "ceremony/session.h"
 #include "crypto/reader.h"
+#include "protocol/kinds.h"
 
-#define REKEY_KIND	"rekey"
 
 /*
  * Start a rekey: roster holds the NEW holders in share order; t the new
- * threshold (init_check_quorum's rule); recovery: rekey the recovery
+ * threshold (kinds_check_quorum's rule); recovery: rekey the recovery
  * shares of an auto-unseal server instead of the unseal shares.
  */
 int rekey_begin(const char *state_dir, const char *exchange_root,

@@ -22,10 +22,10 @@
 
 #include <sodium.h>
 
-#include "ceremony/courier.h"
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "media/courier.h"
 #include "media/file.h"
 
 #define STATE_MODE	0600

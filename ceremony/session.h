@@ -22,10 +22,10 @@
 
 #include <jansson.h>
 
-#include "ceremony/envelope.h"
 #include "ceremony/transcript.h"
 #include "crypto/reader.h"
 #include "media/exchange.h"
+#include "protocol/envelope.h"
 
 #define SESSION_FORMAT		"conclave-state/1"
 #define SESSION_STATE_FILE	"ceremony.json"

@@ -20,8 +20,8 @@
 
 #include <jansson.h>
 
-#include "ceremony/minisig.h"
 #include "crypto/reader.h"
+#include "protocol/minisig.h"
 
 #define TRANSCRIPT_HASH_BYTES	32	/* BLAKE2b-256 */
 #define TRANSCRIPT_HEX_LEN	(2 * TRANSCRIPT_HASH_BYTES)

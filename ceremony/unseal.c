@@ -1,7 +1,7 @@
 /*
  * The unseal ceremony, appliance side (see unseal.h).
  *
- * Limits: at most UNSEAL_MAX_NODES node results, each address at most
+ * Limits: at most KIND_MAX_NODES node results, each address at most
  * HTTP-address length (512) and every string printable UTF-8; the payload
  * is the envelope's, bounded and strictly parsed by envelope_parse.
  */
@@ -23,16 +23,16 @@ unseal_begin(const char *state_dir, const char *exchange_root,
 	int r;
 
 	*out = NULL;
-	if ((r = session_create(state_dir, exchange_root, UNSEAL_KIND,
-	    ACTOR_APPLIANCE, NULL, prev, &s)) != CK_OK)
+	if ((r = session_create(state_dir, exchange_root, KIND_UNSEAL,
+	    KIND_ACTOR_APPLIANCE, NULL, prev, &s)) != CK_OK)
 		goto out;
-	if ((payload = json_pack("{s:s}", "kind", UNSEAL_KIND)) == NULL) {
+	if ((payload = json_pack("{s:s}", "kind", KIND_UNSEAL)) == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
 	if ((r = session_set_phase(s, "requested")) != CK_OK ||
 	    (r = session_send(s, ENVELOPE_UNSEAL_REQUEST, payload,
-	    "unseal-request-sent", ACTOR_APPLIANCE, NULL)) != CK_OK)
+	    "unseal-request-sent", KIND_ACTOR_APPLIANCE, NULL)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;
@@ -66,7 +66,7 @@ check_nodes(const json_t *nodes, unsigned *pending, char *why, size_t whylen)
 
 	*pending = 0;
 	if (!json_is_array(nodes) || json_array_size(nodes) == 0 ||
-	    json_array_size(nodes) > UNSEAL_MAX_NODES) {
+	    json_array_size(nodes) > KIND_MAX_NODES) {
 		session_why(why, whylen, "the result has no usable node list");
 		return CK_ERR_FORMAT;
 	}
@@ -77,8 +77,8 @@ check_nodes(const json_t *nodes, unsigned *pending, char *why, size_t whylen)
 			return CK_ERR_FORMAT;
 		}
 		res = json_string_value(json_object_get(n, "result"));
-		if (strcmp(res, UNSEAL_NODE_UNSEALED) != 0 &&
-		    strcmp(res, UNSEAL_NODE_SKIPPED) != 0)
+		if (strcmp(res, KIND_NODE_UNSEALED) != 0 &&
+		    strcmp(res, KIND_NODE_SKIPPED) != 0)
 			(*pending)++;
 	}
 	return CK_OK;
@@ -98,12 +98,12 @@ unseal_result(struct session *s, int *closed, unsigned *pending,
 	if (strcmp(session_phase(s), "submitted") != 0)
 		return CK_ERR_STATE;
 	if ((r = session_receive(s, ENVELOPE_SUBMISSION_RESULT, &env)) != CK_OK) {
-		session_reject(s, "submission-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "submission-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	nodes = json_object_get(env.payload, "nodes");
 	if ((r = check_nodes(nodes, pending, why, whylen)) != CK_OK) {
-		session_reject(s, "submission-result", r, ACTOR_APPLIANCE);
+		session_reject(s, "submission-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	details = json_pack("{s:O, s:I}", "nodes", nodes, "still_sealed",
@@ -113,11 +113,11 @@ unseal_result(struct session *s, int *closed, unsigned *pending,
 		goto out;
 	}
 	if ((r = session_set_phase(s, *pending == 0 ? "done" : "partial")) != CK_OK ||
-	    (r = session_accept(s, &env, "unseal-result", ACTOR_BRIDGE,
+	    (r = session_accept(s, &env, "unseal-result", KIND_ACTOR_BRIDGE,
 	    details)) != CK_OK)
 		goto out;
 	if (*pending == 0) {
-		if ((r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+		if ((r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
 			goto out;
 		*closed = 1;
 	}
@@ -136,14 +136,14 @@ unseal_retry(struct session *s)
 
 	if (strcmp(session_phase(s), "partial") != 0)
 		return CK_ERR_STATE;
-	payload = json_pack("{s:s, s:O, s:b, s:[]}", "kind", UNSEAL_KIND, "nonce",
+	payload = json_pack("{s:s, s:O, s:b, s:[]}", "kind", KIND_UNSEAL, "nonce",
 	    json_object_get(json_object_get(s->ext, "offer"), "nonce"),
 	    "retry", 1, "shares");
 	if (payload == NULL)
 		return CK_ERR_ALLOC;
 	if ((r = session_set_phase(s, "submitted")) == CK_OK)
 		r = session_send(s, ENVELOPE_SHARE_SUBMISSION, payload,
-		    "retry-requested", ACTOR_APPLIANCE, NULL);
+		    "retry-requested", KIND_ACTOR_APPLIANCE, NULL);
 	json_decref(payload);
 	return r;
 }
@@ -156,7 +156,7 @@ unseal_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 
 	if (strcmp(session_phase(s), "partial") != 0)
 		return CK_ERR_STATE;
-	payload = json_pack("{s:s, s:b}", "kind", UNSEAL_KIND, "wipe_shares", 1);
+	payload = json_pack("{s:s, s:b}", "kind", KIND_UNSEAL, "wipe_shares", 1);
 	details = json_pack("{s:O}", "nodes_left", json_object_get(s->ext, "nodes"));
 	if (payload == NULL || details == NULL) {
 		r = CK_ERR_ALLOC;
@@ -164,8 +164,8 @@ unseal_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 	}
 	if ((r = session_set_phase(s, "abandoned")) != CK_OK ||
 	    (r = session_send(s, ENVELOPE_CLOSING_REQUEST, payload,
-	    "unseal-abandoned", ACTOR_APPLIANCE, details)) != CK_OK ||
-	    (r = session_close(s, ACTOR_APPLIANCE, head)) != CK_OK)
+	    "unseal-abandoned", KIND_ACTOR_APPLIANCE, details)) != CK_OK ||
+	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
 		goto out;
 	r = CK_OK;
 out:

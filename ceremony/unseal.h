@@ -21,16 +21,7 @@
 #include "ceremony/quorum.h"
 #include "ceremony/session.h"
 #include "crypto/reader.h"
-
-#define UNSEAL_KIND		"unseal"
-#define UNSEAL_MAX_NODES	16
-
-/* Node results the bridge reports, as strings in the envelope. */
-#define UNSEAL_NODE_UNSEALED	"unsealed"
-#define UNSEAL_NODE_SKIPPED	"already-unsealed"
-#define UNSEAL_NODE_UNREACHABLE	"unreachable"
-#define UNSEAL_NODE_REFUSED	"refused"
-#define UNSEAL_NODE_FAILED	"failed"
+#include "protocol/kinds.h"
 
 /*
  * Start an unseal ceremony in state_dir: a fresh ceremony key, the

@@ -1,12 +1,17 @@
 /*
- * The one error enum of conclave. Library code (crypto/, media/, ceremony/,
- * bridge/ below its main) returns CK_OK or a negative CK_ERR_* and never
- * prints or exits; only the two programs' front ends report.
+ * The one error enum of conclave. Library code (crypto/, protocol/, media/,
+ * ceremony/, client/) returns CK_OK or a negative CK_ERR_* and never prints
+ * or exits; only the two programs' front ends (appliance/, ui/, bridge/)
+ * report.
  * Add new codes at the end of their group and give each a message in
  * errors.c: tests and the transcript refer to them by name.
  */
 #ifndef CONCLAVE_ERRORS_H
 #define CONCLAVE_ERRORS_H
+
+/* On every function whose result says whether untrusted input was valid
+ * (verify, parse, decrypt): ignoring it is a compile error (-Werror). */
+#define CK_WUR __attribute__((warn_unused_result))
 
 enum ck_err {
 	CK_OK = 0,

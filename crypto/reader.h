@@ -13,7 +13,7 @@
 
 #include <jansson.h>
 
-#define CK_WUR __attribute__((warn_unused_result))
+#include "crypto/errors.h"
 
 struct rd {
 	const uint8_t *p;

@@ -41,24 +41,6 @@ secmem_wipe(void *p, size_t len)
 }
 
 int
-secmem_noaccess(void *p)
-{
-	return sodium_mprotect_noaccess(p) == 0 ? CK_OK : CK_ERR_INTERNAL;
-}
-
-int
-secmem_readonly(void *p)
-{
-	return sodium_mprotect_readonly(p) == 0 ? CK_OK : CK_ERR_INTERNAL;
-}
-
-int
-secmem_readwrite(void *p)
-{
-	return sodium_mprotect_readwrite(p) == 0 ? CK_OK : CK_ERR_INTERNAL;
-}
-
-int
 secbuf_reserve(struct secbuf *b, size_t cap)
 {
 	unsigned char *np;

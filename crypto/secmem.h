@@ -14,9 +14,6 @@ int secmem_init(void) __attribute__((warn_unused_result));
 void *secmem_alloc(size_t len);
 void secmem_free(void *p);	/* NULL-safe */
 void secmem_wipe(void *p, size_t len);
-int secmem_noaccess(void *p);	/* while waiting on a human */
-int secmem_readonly(void *p);
-int secmem_readwrite(void *p);
 
 /* A growable secret byte buffer that wipes on every reallocation and free. */
 struct secbuf {

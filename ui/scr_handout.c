@@ -178,7 +178,7 @@ handout_key(int ch)
 				break;
 			}
 			ui.quorum_given = 0;
-			ui_goto(UI_SCR_USHARE);
+			ui_goto(UI_SCR_QUORUM_SHARE);
 			ui_say(0, "Every new share is proven. Now %u new holders "
 			    "verify the rekey.", quorum_threshold(ui.s));
 		} else if (ui.handed_out == ui.roster->n_holders)

@@ -198,7 +198,7 @@ build(void)
 	}
 	ui.roster = ro;
 	ui.status[0] = '\0';
-	ui_goto(UI_SCR_QUORUM);
+	ui_goto(UI_SCR_THRESHOLD);
 }
 
 static void

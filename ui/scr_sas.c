@@ -115,7 +115,7 @@ sas_key(int ch)
 	}
 	ui_say(0, "The witness confirmed the words; threshold %u.",
 	    quorum_threshold(ui.s));
-	ui_goto(UI_SCR_USHARE);
+	ui_goto(UI_SCR_QUORUM_SHARE);
 }
 
 const struct ui_screen scr_sas = {

@@ -22,7 +22,7 @@ static const struct choice choices[] = {
 	{ "Unseal",
 	  "Bring every sealed node of a cluster back with one quorum of "
 	  "holders; shares cross to the bridge sealed to its session.",
-	  UI_SCR_UBEGIN, UI_KIND_UNSEAL },
+	  UI_SCR_QUORUM_BEGIN, UI_KIND_UNSEAL },
 	{ "Rekey (rotate the shares)",
 	  "New shares for a new roster: a quorum of the old shares starts it, "
 	  "each new holder proves their new share, and t new shares verify "
@@ -31,7 +31,7 @@ static const struct choice choices[] = {
 	{ "Regenerate a root token",
 	  "Break-glass: a quorum of holders lets the bridge make a new root "
 	  "token (OTP mode: the token never crosses the airgap); it is "
-	  "revoked before the ceremony closes.", UI_SCR_UBEGIN,
+	  "revoked before the ceremony closes.", UI_SCR_QUORUM_BEGIN,
 	  UI_KIND_ROOTGEN },
 };
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))

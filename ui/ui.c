@@ -16,12 +16,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "ceremony/minisig.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
 #include "crypto/words.h"
 #include "media/exchange.h"
+#include "protocol/minisig.h"
 
 struct ui_ctx ui;
 
@@ -30,7 +30,7 @@ enum ov_kind { OV_NONE, OV_HELP, OV_DEVIATION, OV_LOCK, OV_QUIT };
 static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_START] = &scr_start,
 	[UI_SCR_ROSTER] = &scr_roster,
-	[UI_SCR_QUORUM] = &scr_quorum,
+	[UI_SCR_THRESHOLD] = &scr_threshold,
 	[UI_SCR_FPR] = &scr_fpr,
 	[UI_SCR_BEGIN] = &scr_begin,
 	[UI_SCR_RESULT] = &scr_result,
@@ -38,10 +38,10 @@ static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_REVIEW] = &scr_review,
 	[UI_SCR_CLOSE] = &scr_close,
 	[UI_SCR_SUMMARY] = &scr_summary,
-	[UI_SCR_UBEGIN] = &scr_ubegin,
+	[UI_SCR_QUORUM_BEGIN] = &scr_quorum_begin,
 	[UI_SCR_SAS] = &scr_sas,
-	[UI_SCR_USHARE] = &scr_ushare,
-	[UI_SCR_URESULT] = &scr_uresult,
+	[UI_SCR_QUORUM_SHARE] = &scr_quorum_share,
+	[UI_SCR_QUORUM_RESULT] = &scr_quorum_result,
 };
 
 static enum ui_screen_id current;

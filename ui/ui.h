@@ -44,7 +44,7 @@
 enum ui_screen_id {
 	UI_SCR_START,
 	UI_SCR_ROSTER,
-	UI_SCR_QUORUM,
+	UI_SCR_THRESHOLD,
 	UI_SCR_FPR,
 	UI_SCR_BEGIN,
 	UI_SCR_RESULT,
@@ -52,10 +52,10 @@ enum ui_screen_id {
 	UI_SCR_REVIEW,
 	UI_SCR_CLOSE,
 	UI_SCR_SUMMARY,
-	UI_SCR_UBEGIN,
+	UI_SCR_QUORUM_BEGIN,
 	UI_SCR_SAS,
-	UI_SCR_USHARE,
-	UI_SCR_URESULT,
+	UI_SCR_QUORUM_SHARE,
+	UI_SCR_QUORUM_RESULT,
 	UI_NSCREENS,
 };
 
@@ -186,8 +186,8 @@ int ui_flush_pending(void);
 void ui_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 /* The screens (ui/scr_*.c). */
-extern const struct ui_screen scr_start, scr_roster, scr_quorum, scr_fpr,
+extern const struct ui_screen scr_start, scr_roster, scr_threshold, scr_fpr,
     scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary,
-    scr_ubegin, scr_sas, scr_ushare, scr_uresult;
+    scr_quorum_begin, scr_sas, scr_quorum_share, scr_quorum_result;
 
 #endif

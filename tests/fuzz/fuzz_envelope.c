@@ -18,8 +18,8 @@
 
 #include <sodium.h>
 
-#include "ceremony/envelope.h"
 #include "crypto/errors.h"
+#include "protocol/envelope.h"
 
 /* The unit test's appliance key (seed 00 01 .. 1f); public knowledge. */
 static uint8_t sk[ENVELOPE_SK_BYTES];

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ceremony/minisig.h"
 #include "crypto/errors.h"
+#include "protocol/minisig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

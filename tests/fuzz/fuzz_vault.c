@@ -13,8 +13,8 @@
 
 /* The Makefile defines it for the programs; the fuzz build does not. */
 #define CONCLAVE_VERSION "fuzz"
-#include "bridge/http.c"
-#include "bridge/vault.c"
+#include "client/http.c"
+#include "client/vault.c"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bridge/http against a hostile HTTP server (tests/tools/hostile_http.py):
+# client/http against a hostile HTTP server (tests/tools/hostile_http.py):
 # oversize, duplicate-key, trailing and NUL bodies, unprintable and overlong
 # error messages, redirects, and the headers and bodies really sent. Runs
 # the server half of tests/unit/test_http.c, which skips itself without

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bridge/vault's typed calls against a real OpenBao: the server half of
+# client/vault's typed calls against a real OpenBao: the server half of
 # tests/unit/test_vault.c (init with vault_init_ceremony, sealed 503,
 # unseal and reset, a disabled legacy endpoint, root token lookup and
 # revocation proof; init with recovery shares on a static seal), which

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Both programs answer --version and --help, and the appliance links no
-# network library (DESIGN §2: the appliance never talks to a network).
+# Both programs answer --version and --help, the appliance links no
+# network library (DESIGN §2: the appliance never talks to a network), and
+# the bridge links the protocol and its server client, never the engine
+# (DESIGN §2, "protocol versus engine").
 . "$(dirname "$0")/../lib.sh"
 
 ver=$(cat "$TOP/VERSION")
@@ -26,6 +28,32 @@ fi
 check_output "bridge links libcurl (the library probe can fire)" 'libcurl' ldd "$BRIDGE"
 check_output "bridge imports curl_ symbols (the symbol probe can fire)" '\bcurl_' \
     nm -D --undefined-only "$BRIDGE"
+
+# The bridge holds no engine: no Shamir, handout, decryption, stick or
+# transcript-writing code, and no gpgme. The same probes run on the
+# appliance, which has all of them, so each can fire.
+engine_syms='\b(shamir_[a-z_]+|init_handout|quorum_add_share|pgp_decrypt[a-z_]*|stick_[a-z_]+|transcript_append|session_create|gpgme_[a-z_]+)\b'
+bridge_syms=$(nm "$BRIDGE" 2>&1)
+if echo "$bridge_syms" | grep -Eq "$engine_syms"; then
+	fail "bridge links engine code: $(echo "$bridge_syms" | grep -Eo "$engine_syms" | sort -u | tr '\n' ' ')"
+else
+	ok "bridge links no engine symbol (shamir, handout, decrypt, stick, transcript, gpgme)"
+fi
+if ldd "$BRIDGE" | grep -q libgpgme; then
+	fail "bridge links libgpgme"
+else
+	ok "bridge links no libgpgme"
+fi
+for s in shamir_share_from_hex init_handout quorum_add_share pgp_decrypt transcript_append gpgme_op_decrypt; do
+	check_output "appliance has $s (the engine probe can fire)" "\b$s\b" nm "$CONCLAVE"
+done
+check_output "appliance links libgpgme (the library probe can fire)" libgpgme ldd "$CONCLAVE"
+# Code only the tests call is not in either program (--gc-sections).
+if nm "$CONCLAVE" "$BRIDGE" | grep -q '\bshamir_combine\b'; then
+	fail "shamir_combine (tests only) is linked into a program"
+else
+	ok "shamir_combine (tests only) is in neither program"
+fi
 
 # Hardening: full RELRO, PIE, non-executable stack.
 for b in "$CONCLAVE" "$BRIDGE"; do

@@ -11,9 +11,9 @@
 
 #include <sodium.h>
 
-#include "ceremony/envelope.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "protocol/envelope.h"
 
 static int
 slurp(FILE *f, uint8_t **buf, size_t *len)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A deliberately hostile HTTP server for bridge/http's tests.
+"""A deliberately hostile HTTP server for client/http's tests.
 
 Serves canned bad answers (oversize, duplicate keys, trailing bytes, NUL,
 terminal escapes in error messages, redirects, HTML error pages) on

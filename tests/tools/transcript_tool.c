@@ -16,11 +16,11 @@
 
 #include <sodium.h>
 
-#include "ceremony/minisig.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
+#include "protocol/minisig.h"
 
 static int
 slurp(const char *path, char **buf, size_t *len)

@@ -20,9 +20,9 @@
 
 #include <sodium.h>
 
-#include "ceremony/envelope.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "protocol/envelope.h"
 
 #define VEC_DIR		"tests/vectors/envelope"
 #define VEC_MAX		64

@@ -1,5 +1,5 @@
 /*
- * bridge/http: argument checks, both response styles, and the transport
+ * client/http: argument checks, both response styles, and the transport
  * errors that need no server (a refused connection on loopback); with
  * CONCLAVE_TEST_HOSTILE_ADDR (tests/integration/bridge_http.sh starts
  * tests/tools/hostile_http.py) also hostile answers and what goes on the
@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bridge/http.h"
+#include "client/http.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 

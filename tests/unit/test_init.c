@@ -20,15 +20,15 @@ static void
 quorum_rule(void **state)
 {
 	(void)state;
-	assert_int_equal(init_check_quorum(1, 1), CK_OK);
-	assert_int_equal(init_check_quorum(2, 2), CK_OK);
-	assert_int_equal(init_check_quorum(5, 3), CK_OK);
-	assert_int_equal(init_check_quorum(255, 255), CK_OK);
-	assert_int_equal(init_check_quorum(256, 3), CK_ERR_QUORUM);
-	assert_int_equal(init_check_quorum(5, 6), CK_ERR_QUORUM);
-	assert_int_equal(init_check_quorum(5, 1), CK_ERR_QUORUM);
-	assert_int_equal(init_check_quorum(5, 0), CK_ERR_QUORUM);
-	assert_int_equal(init_check_quorum(0, 0), CK_ERR_QUORUM);
+	assert_int_equal(kinds_check_quorum(1, 1), CK_OK);
+	assert_int_equal(kinds_check_quorum(2, 2), CK_OK);
+	assert_int_equal(kinds_check_quorum(5, 3), CK_OK);
+	assert_int_equal(kinds_check_quorum(255, 255), CK_OK);
+	assert_int_equal(kinds_check_quorum(256, 3), CK_ERR_QUORUM);
+	assert_int_equal(kinds_check_quorum(5, 6), CK_ERR_QUORUM);
+	assert_int_equal(kinds_check_quorum(5, 1), CK_ERR_QUORUM);
+	assert_int_equal(kinds_check_quorum(5, 0), CK_ERR_QUORUM);
+	assert_int_equal(kinds_check_quorum(0, 0), CK_ERR_QUORUM);
 }
 
 static char *

@@ -8,9 +8,9 @@
 
 #include <sodium.h>
 
-#include "ceremony/minisig.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "protocol/minisig.h"
 
 /*
  * Known answer: key and signatures made by stock minisign 0.11 (Debian

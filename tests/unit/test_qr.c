@@ -13,11 +13,11 @@
 #include <sodium.h>
 #include <zbar.h>
 
-#include "ceremony/envelope.h"
 #include "crypto/errors.h"
 #include "media/fountain.h"
 #include "media/qr.h"
 #include "media/qrstream.h"
+#include "protocol/envelope.h"
 #include "tests/unit/helper_camsim.h"
 
 static char tmpdir[] = "/tmp/test_qr.XXXXXX";

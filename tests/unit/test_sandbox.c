@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "appliance/sandbox.h"
 #include "crypto/errors.h"
-#include "ui/sandbox.h"
 
 /* 0 when socket(domain) fails with EACCES, 1 when it works, 2 otherwise. */
 static int

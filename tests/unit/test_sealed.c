@@ -1,5 +1,5 @@
 /*
- * ceremony/sealed: a share sealed to the bridge session opens only with
+ * protocol/sealed: a share sealed to the bridge session opens only with
  * that session's key, in that ceremony, for that envelope seq and nonce.
  */
 #include <stdarg.h>
@@ -12,10 +12,10 @@
 
 #include <sodium.h>
 
-#include "ceremony/sealed.h"
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "protocol/sealed.h"
 
 static const char share[] =
     "731efd85efc86760bad32bfb8cfad0518d27f52f7e2b92df173dc4f230af1ec201";

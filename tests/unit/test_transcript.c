@@ -12,10 +12,10 @@
 
 #include <sodium.h>
 
-#include "ceremony/minisig.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "protocol/minisig.h"
 
 struct fx {
 	char dir[64];

@@ -1,5 +1,5 @@
 /*
- * bridge/vault: seal-status parsing of both servers' shapes and hostile
+ * client/vault: seal-status parsing of both servers' shapes and hostile
  * variants (always), and the typed calls against a real OpenBao when
  * CONCLAVE_TEST_BAO_ADDR names an uninitialised Shamir server and
  * CONCLAVE_TEST_BAO_STATIC_ADDR an uninitialised static-seal one (started by
@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "bridge/http.h"
-#include "bridge/vault.h"
+#include "client/http.h"
+#include "client/vault.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 

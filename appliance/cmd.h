@@ -1,0 +1,31 @@
+/*
+ * What every appliance command (`conclave init`, `unseal`, `rekey`,
+ * `generate-root`, `dr-token`, `verify`) shares: how a refusal is printed,
+ * where throwaway GnuPG homes go, a roster member from NAME=KEYFILE, the
+ * ceremony key on stdout, and a previous transcript verified for chaining.
+ * These print: they are the front end, not the engine.
+ */
+#ifndef CONCLAVE_CMD_H
+#define CONCLAVE_CMD_H
+
+#include <stdint.h>
+
+#include "ceremony/roster.h"
+#include "ceremony/session.h"
+#include "ceremony/transcript.h"
+#include "crypto/pgp.h"
+
+/* Base directory for throwaway GnuPG homes: opt, else $TMPDIR, else /tmp. */
+const char *cmd_gnupg_base(const char *opt);
+/* Verify a previous transcript and take its head hash (errors printed). */
+int cmd_load_prev(const char *step, const char *path,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]);
+/* Print "conclave CMD STEP: error (CK_ERR_...)" and why; returns 1. */
+int cmd_refuse(const char *cmd, const char *step, int err, const char *why);
+/* One NAME=KEYFILE member into ro (errors printed, prefixed "conclave STEP"). */
+int cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
+    const char *spec, enum roster_role role);
+/* The ceremony id and the ceremony key's id and words, on stdout. */
+void cmd_print_ceremony_key(const struct session *s);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * `conclave generate-root`: exit 0 on success, 1 when the step was refused
+ * (the reason is printed and, where a ceremony exists, recorded in its
+ * transcript), 2 on a usage error.
+ */
+#include "appliance/cmd_generate_root.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "appliance/cmd.h"
+#include "appliance/cmd_quorum.h"
+#include "ceremony/generate_root.h"
+#include "crypto/errors.h"
+#include "crypto/pgp.h"
+
+static const char usage_text[] =
+    "usage: conclave generate-root begin --state DIR --exchange DIR\n"
+    "                             [--pgp-key NAME=KEYFILE] [--previous-transcript FILE]\n"
+    "                             [--init-transcript FILE]\n"
+    "       conclave generate-root accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
+    "                             [--witness NAME]\n"
+    "       conclave generate-root share --state DIR --holder NAME --share-file FILE\n"
+    "                             [--secret-key FILE] [--passphrase-fd N]\n"
+    "       conclave generate-root submit --state DIR\n"
+    "       conclave generate-root result --state DIR\n"
+    "       conclave generate-root close --state DIR\n"
+    "       conclave generate-root status --state DIR\n"
+    "\n"
+    "Break-glass: a new root token from a quorum of unseal (or recovery) shares.\n"
+    "  begin    the generate-root request (signed) for conclave-bridge\n"
+    "           generate-root. OTP mode by default: the bridge makes the one-time\n"
+    "           password with the server's otp_length, decodes the token and\n"
+    "           hands it to the operator on its own screen or in a 0600 file;\n"
+    "           the token never crosses the airgap. --pgp-key NAME=KEYFILE: PGP\n"
+    "           mode, the server encrypts the token to that person's key.\n"
+    "           --init-transcript FILE: check every share against the init\n"
+    "           ceremony's handout commitments (as in conclave unseal begin).\n"
+    "  accept   read the session offer (the server's nonce and threshold, the\n"
+    "           bridge's session key) and show the short authentication string;\n"
+    "           run again with --confirm-sas \"the five words\" once a witness has\n"
+    "           compared both screens (a mismatch is CK_ERR_SAS_MISMATCH). An\n"
+    "           offer saying the server's endpoint is disabled is recorded with\n"
+    "           the listener setting that opens it (CK_ERR_DISABLED_ENDPOINT).\n"
+    "  share    one holder's share decrypted here, checked, sealed to the bridge\n"
+    "           session and wiped (as in conclave unseal share).\n"
+    "  submit   the sealed shares in one submission.\n"
+    "  result   read the outcome: the nonce, the endpoint, the new token's\n"
+    "           accessor (OTP) or the fingerprint it is encrypted to (PGP).\n"
+    "           Never the token.\n"
+    "  close    when the emergency work is done the operator gives the token\n"
+    "           back to the bridge, which revokes it; this step records the\n"
+    "           proof (a lookup with it is refused) and closes the transcript.\n"
+    "  status   where the ceremony stands.\n";
+
+static const char dr_usage_text[] =
+    "usage: conclave dr-token begin --state DIR --exchange DIR\n"
+    "                             [--pgp-key NAME=KEYFILE] [--previous-transcript FILE]\n"
+    "       conclave dr-token accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
+    "                             [--witness NAME]\n"
+    "       conclave dr-token share --state DIR --holder NAME --share-file FILE\n"
+    "                             [--secret-key FILE] [--passphrase-fd N]\n"
+    "       conclave dr-token submit --state DIR\n"
+    "       conclave dr-token result --state DIR\n"
+    "       conclave dr-token status --state DIR\n"
+    "\n"
+    "Vault Enterprise DR operation token: the generate-root protocol on the DR\n"
+    "secondary's sys/replication/dr/secondary/generate-operation-token, with\n"
+    "the PRIMARY cluster's unseal (or recovery) shares. The steps are those of\n"
+    "conclave generate-root; the bridge (conclave-bridge dr-token) hands the\n"
+    "token to the operator and can promote the secondary with it (--promote).\n"
+    "  result   records the nonce, the endpoint, whether the secondary was\n"
+    "           promoted, and closes the transcript: a DR operation token has\n"
+    "           no accessor and is not revoked by this ceremony.\n";
+
+struct generate_root_ui {
+	struct quorum_cmd q;
+	const char *usage;
+};
+
+static const struct generate_root_ui generate_root_ui = {
+	{ "generate-root", KIND_GENERATE_ROOT, "requested" }, usage_text };
+static const struct generate_root_ui dr_ui = {
+	{ "dr-token", KIND_DR_TOKEN, "requested" }, dr_usage_text };
+static const struct generate_root_ui *cur = &generate_root_ui;
+
+static int
+usage(FILE *f)
+{
+	fputs(cur->usage, f);
+	return f == stdout ? 0 : 2;
+}
+
+static int
+recipient(const struct quorum_args *a, struct roster **out)
+{
+	struct pgp_home *h = NULL;
+	struct roster *ro = NULL;
+	char name[ROSTER_NAME_MAX + 1];
+	const char *eq = strchr(a->pgp_key, '=');
+	int r;
+
+	*out = NULL;
+	if (eq == NULL || eq == a->pgp_key ||
+	    (size_t)(eq - a->pgp_key) > ROSTER_NAME_MAX)
+		return CK_ERR_INVALID_ARG;
+	memcpy(name, a->pgp_key, (size_t)(eq - a->pgp_key));
+	name[eq - a->pgp_key] = '\0';
+	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) == CK_OK &&
+	    (r = roster_new(&ro)) == CK_OK &&
+	    (r = roster_add_keyfile(ro, h, name, ROSTER_OPERATOR, eq + 1)) == CK_OK) {
+		*out = ro;
+		ro = NULL;
+	}
+	roster_free(ro);
+	pgp_home_close(h);
+	return r;
+}
+
+static int
+step_begin(const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	struct roster *ro = NULL;
+	uint8_t prev[TRANSCRIPT_HASH_BYTES];
+	int r;
+
+	if (a->exchange == NULL)
+		return usage(stderr);
+	if (a->previous != NULL &&
+	    cmd_load_prev(cur->q.cmd, a->previous, prev) != CK_OK)
+		return 1;
+	if (a->pgp_key != NULL && (r = recipient(a, &ro)) != CK_OK)
+		return cmd_refuse(cur->q.cmd, "begin", r, a->pgp_key);
+	r = generate_root_begin(cur->q.kind, a->state, a->exchange, ro,
+	    a->previous != NULL ? prev : NULL, &s);
+	if (r != CK_OK) {
+		roster_free(ro);
+		return cmd_refuse(cur->q.cmd, "begin", r, NULL);
+	}
+	cmd_print_ceremony_key(s);
+	if (cmd_quorum_commitments(cur->q.cmd, s, a) != 0) {
+		roster_free(ro);
+		session_free(s);
+		return 1;
+	}
+	if (ro != NULL)
+		printf("PGP mode: the token will be encrypted to %s, %s\n",
+		    roster_operator(ro)->name, roster_operator(ro)->fpr);
+	else
+		printf("OTP mode: the bridge decodes the token for the operator.\n");
+	printf("Request written to %s. Next: conclave-bridge %s.\n",
+	    a->exchange, cur->q.cmd);
+	roster_free(ro);
+	session_free(s);
+	return 0;
+}
+
+static int
+step_result(const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	const json_t *iss;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	char why[256];
+	int r, closed = 0;
+
+	if ((r = session_load(a->state, cur->q.kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(cur->q.cmd, "result", r, NULL);
+	if ((r = generate_root_result(s, &closed, head, why, sizeof(why))) != CK_OK) {
+		session_free(s);
+		return cmd_refuse(cur->q.cmd, "result", r, why);
+	}
+	iss = json_object_get(s->ext, "issued");
+	printf("%s generated through %s (nonce %s).\n",
+	    closed ? "DR operation token" : "Root token",
+	    json_string_value(json_object_get(iss, "endpoint")),
+	    json_string_value(json_object_get(iss, "nonce")));
+	if (json_object_get(iss, "accessor") != NULL)
+		printf("Accessor %s\n", json_string_value(json_object_get(iss,
+		    "accessor")));
+	if (json_object_get(iss, "pgp_fingerprint") != NULL)
+		printf("Encrypted to %s\n", json_string_value(json_object_get(iss,
+		    "pgp_fingerprint")));
+	if (json_object_get(iss, "promoted") != NULL)
+		printf("The DR secondary was promoted (%s).\n",
+		    json_string_value(json_object_get(iss, "promoted")));
+	if (closed) {
+		printf("Ceremony closed.\n");
+		cmd_quorum_print_head(a->state, head);
+	} else {
+		printf("When the work is done: the token back to the bridge to "
+		    "revoke it,\nthen conclave generate-root close.\n");
+	}
+	session_free(s);
+	return 0;
+}
+
+static int
+step_close(const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	char why[256];
+	int r;
+
+	if ((r = session_load(a->state, KIND_GENERATE_ROOT, a->exchange, &s)) != CK_OK)
+		return cmd_refuse("generate-root", "close", r, NULL);
+	if ((r = generate_root_close(s, head, why, sizeof(why))) != CK_OK) {
+		session_free(s);
+		return cmd_refuse("generate-root", "close", r, why);
+	}
+	printf("The generated root token is revoked. Ceremony closed.\n");
+	cmd_quorum_print_head(a->state, head);
+	session_free(s);
+	return 0;
+}
+
+static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&cur->q, a); }
+static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&cur->q, a); }
+static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(&cur->q, a); }
+static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&cur->q, a); }
+
+static const struct {
+	const char *name;
+	int (*run)(const struct quorum_args *);
+} steps[] = {
+	{ "begin", step_begin }, { "accept", step_accept },
+	{ "share", step_share }, { "submit", step_submit },
+	{ "result", step_result }, { "close", step_close },
+	{ "status", step_status },
+};
+
+static int
+run(int argc, char **argv)
+{
+	struct quorum_args a;
+	size_t i;
+	int r;
+
+	if (argc < 2)
+		return usage(stderr);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
+		return usage(stdout);
+	if ((r = cmd_quorum_parse(argc - 1, argv + 1, &a)) != 0)
+		return r == 1 ? usage(stdout) : usage(stderr);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		if (strcmp(argv[1], steps[i].name) == 0 &&
+		    (cur != &dr_ui || steps[i].run != step_close))
+			return steps[i].run(&a);
+	fprintf(stderr, "conclave %s: unknown step '%s'\n", cur->q.cmd, argv[1]);
+	return usage(stderr);
+}
+
+int
+cmd_generate_root_main(int argc, char **argv)
+{
+	cur = &generate_root_ui;
+	return run(argc, argv);
+}
+
+int
+cmd_dr_token_main(int argc, char **argv)
+{
+	cur = &dr_ui;
+	return run(argc, argv);
+}

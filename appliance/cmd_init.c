@@ -1,0 +1,412 @@
+/*
+ * `conclave init`: begin, accept, handout, close, status. Exit 0 on
+ * success, 1 when the step was refused (the reason is printed and, where a
+ * ceremony exists, recorded in its transcript), 2 on a usage error.
+ */
+#include "appliance/cmd_init.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "appliance/cmd.h"
+#include "ceremony/init.h"
+#include "ceremony/roster.h"
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+#include "crypto/pgp.h"
+#include "crypto/reader.h"
+#include "crypto/secmem.h"
+#include "crypto/words.h"
+#include "media/tty.h"
+#include "protocol/minisig.h"
+
+#define MAX_MEMBERS	64
+
+struct member_arg {
+	enum roster_role role;
+	char *spec;		/* NAME=KEYFILE, borrowed from argv */
+};
+
+struct init_args {
+	const char *state;
+	const char *exchange;
+	const char *stick;
+	const char *secret_key;
+	const char *previous;
+	const char *gnupg_base;
+	unsigned threshold;
+	unsigned holder;
+	int passphrase_fd;
+	int recovery;
+	struct member_arg members[MAX_MEMBERS];
+	size_t nmembers;
+};
+
+enum {
+	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_HOLDER, OPT_OPERATOR, OPT_WITNESS,
+	OPT_THRESHOLD, OPT_RECOVERY, OPT_PREVIOUS, OPT_STICK, OPT_SECRET_KEY,
+	OPT_PASSPHRASE_FD, OPT_GNUPG_BASE, OPT_HELP,
+};
+
+static const struct option longopts[] = {
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "exchange", required_argument, NULL, OPT_EXCHANGE },
+	{ "holder", required_argument, NULL, OPT_HOLDER },
+	{ "operator", required_argument, NULL, OPT_OPERATOR },
+	{ "witness", required_argument, NULL, OPT_WITNESS },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "recovery", no_argument, NULL, OPT_RECOVERY },
+	{ "previous-transcript", required_argument, NULL, OPT_PREVIOUS },
+	{ "stick", required_argument, NULL, OPT_STICK },
+	{ "secret-key", required_argument, NULL, OPT_SECRET_KEY },
+	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
+	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char usage_text[] =
+    "usage: conclave init begin --state DIR --exchange DIR --threshold T\n"
+    "                           --holder NAME=KEYFILE... --operator NAME=KEYFILE\n"
+    "                           [--witness NAME=KEYFILE]... [--recovery]\n"
+    "                           [--previous-transcript FILE]\n"
+    "       conclave init accept --state DIR [--exchange DIR]\n"
+    "       conclave init handout --state DIR --holder K --stick DIR\n"
+    "                           [--secret-key FILE] [--passphrase-fd N]\n"
+    "       conclave init close --state DIR [--exchange DIR]\n"
+    "       conclave init status --state DIR\n"
+    "\n"
+    "The appliance's side of initialising a Vault/OpenBao cluster:\n"
+    "  begin    check every holder's OpenPGP key, save the roster, and write the\n"
+    "           init request (signed) to the exchange folder for conclave-bridge.\n"
+    "           Holders get shares in the order given. The operator's key\n"
+    "           encrypts the initial root token. --recovery asks for recovery\n"
+    "           shares (auto-unseal servers) instead of unseal shares.\n"
+    "  accept   read the bridge's init result: every share must be encrypted to\n"
+    "           its holder's key and the root token to the operator's.\n"
+    "  handout  one holder at a time: their encrypted share is written to their\n"
+    "           stick (`gpg --decrypt FILE` opens it), then their key decrypts it\n"
+    "           here as a proof; only a keyed commitment is recorded.\n"
+    "           --secret-key: the holder's key file (else a smartcard);\n"
+    "           the passphrase or PIN is asked for on the terminal, or read\n"
+    "           from --passphrase-fd.\n"
+    "  close    read the bridge's proof that the root token is revoked, close the\n"
+    "           transcript and sign it with the ceremony key.\n"
+    "  status   where the ceremony stands.\n"
+    "\n"
+    "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
+    "until close. KEYFILE is an OpenPGP public key, armored or binary.\n";
+
+static int
+usage(FILE *f)
+{
+	fputs(usage_text, f);
+	return f == stdout ? 0 : 2;
+}
+
+static int
+parse_args(int argc, char **argv, struct init_args *a)
+{
+	unsigned long long v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->passphrase_fd = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STATE: a->state = optarg; break;
+		case OPT_EXCHANGE: a->exchange = optarg; break;
+		case OPT_STICK: a->stick = optarg; break;
+		case OPT_SECRET_KEY: a->secret_key = optarg; break;
+		case OPT_PREVIOUS: a->previous = optarg; break;
+		case OPT_GNUPG_BASE: a->gnupg_base = optarg; break;
+		case OPT_RECOVERY: a->recovery = 1; break;
+		case OPT_HELP: return usage(stdout) == 0 ? 1 : 2;
+		case 't':
+		case OPT_THRESHOLD:
+			if (rd_parse_uint(optarg, 1, KIND_MAX_SHARES, &v) != CK_OK) {
+				fprintf(stderr, "conclave init: threshold must be 1..%d\n",
+				    KIND_MAX_SHARES);
+				return 2;
+			}
+			a->threshold = (unsigned)v;
+			break;
+		case OPT_PASSPHRASE_FD:
+			if (rd_parse_uint(optarg, 0, 1023, &v) != CK_OK)
+				return usage(stderr);
+			a->passphrase_fd = (int)v;
+			break;
+		case OPT_HOLDER:
+		case OPT_OPERATOR:
+		case OPT_WITNESS:
+			if (a->nmembers == MAX_MEMBERS) {
+				fprintf(stderr, "conclave init: at most %d keys\n", MAX_MEMBERS);
+				return 2;
+			}
+			a->members[a->nmembers].role = c == OPT_HOLDER ? ROSTER_HOLDER :
+			    c == OPT_OPERATOR ? ROSTER_OPERATOR : ROSTER_WITNESS;
+			a->members[a->nmembers++].spec = optarg;
+			break;
+		default:
+			return usage(stderr);
+		}
+	}
+	if (optind != argc || a->state == NULL)
+		return usage(stderr);
+	return 0;
+}
+
+static const char *
+gnupg_base(const struct init_args *a)
+{
+	return cmd_gnupg_base(a->gnupg_base);
+}
+
+static int
+refuse(const char *step, int err, const char *why)
+{
+	return cmd_refuse("init", step, err, why);
+}
+
+static void
+print_member(const struct roster_member *m)
+{
+	char grouped[PGP_FPR_GROUPED_LEN + 1], words[ROSTER_FPR_WORDS_MAX];
+	unsigned bit;
+
+	if (pgp_fpr_grouped(m->fpr, grouped, sizeof(grouped)) != CK_OK ||
+	    roster_fpr_words(m, words, sizeof(words)) != CK_OK)
+		return;
+	if (m->role == ROSTER_HOLDER)
+		printf("  share %-3u %s\n", m->share_index, m->name);
+	else
+		printf("  %-9s %s\n", roster_role_name(m->role), m->name);
+	printf("            %s\n            %s\n", grouped, words);
+	for (bit = 1; bit != 0 && bit <= m->warnings; bit <<= 1)
+		if ((m->warnings & bit) && pgp_warning_text(bit) != NULL)
+			printf("            warning: %s\n", pgp_warning_text(bit));
+}
+
+static int
+build_roster(const struct init_args *a, struct roster **out)
+{
+	struct pgp_home *h = NULL;
+	struct roster *ro = NULL;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if ((r = pgp_home_open(gnupg_base(a), &h)) != CK_OK ||
+	    (r = roster_new(&ro)) != CK_OK)
+		goto out;
+	for (i = 0; i < a->nmembers; i++)
+		if ((r = cmd_roster_add(ro, h, "init begin", a->members[i].spec,
+		    a->members[i].role)) != CK_OK)
+			goto out;
+	*out = ro;
+	ro = NULL;
+	r = CK_OK;
+out:
+	roster_free(ro);
+	pgp_home_close(h);
+	return r;
+}
+
+static int
+step_begin(const struct init_args *a)
+{
+	struct roster *ro = NULL;
+	struct session *s = NULL;
+	uint8_t prev[TRANSCRIPT_HASH_BYTES];
+	size_t i;
+	int r;
+
+	if (a->exchange == NULL || a->threshold == 0)
+		return usage(stderr);
+	if (a->previous != NULL && cmd_load_prev("init begin", a->previous, prev) != CK_OK)
+		return 1;
+	if ((r = build_roster(a, &ro)) != CK_OK)
+		return 1;
+	if (roster_operator(ro) == NULL) {
+		fprintf(stderr, "conclave init begin: --operator NAME=KEYFILE is "
+		    "required: the initial root token is encrypted to that key\n");
+		roster_free(ro);
+		return 2;
+	}
+	r = init_begin(a->state, a->exchange, ro, a->threshold,
+	    a->recovery ? INIT_RECOVERY : INIT_UNSEAL,
+	    a->previous != NULL ? prev : NULL, &s);
+	if (r != CK_OK) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "%zu holders, threshold %u",
+		    ro->n_holders, a->threshold);
+		roster_free(ro);
+		return refuse("begin", r, r == CK_ERR_QUORUM ? why : NULL);
+	}
+	cmd_print_ceremony_key(s);
+	printf("\nRoster (each holder reads their fingerprint words aloud):\n");
+	for (i = 0; i < ro->n; i++)
+		print_member(&ro->m[i]);
+	printf("\n%zu %s shares, any %u of them unseal. Init request written to %s.\n"
+	    "Next: conclave-bridge init on the operator's workstation.\n",
+	    ro->n_holders, a->recovery ? "recovery" : "unseal", a->threshold,
+	    a->exchange);
+	roster_free(ro);
+	session_free(s);
+	return 0;
+}
+
+static int
+step_accept(const struct init_args *a)
+{
+	struct session *s = NULL;
+	const json_t *srv;
+	char why[256];
+	int r;
+
+	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
+		return refuse("accept", r, NULL);
+	if ((r = init_accept(s, why, sizeof(why))) != CK_OK) {
+		session_free(s);
+		return refuse("accept", r, why);
+	}
+	srv = json_object_get(s->ext, "server");
+	printf("Init result accepted: %zu encrypted shares, each to its holder's key.\n"
+	    "Server %s (%s %s)\n"
+	    "Next: conclave init handout --holder K, for each holder in turn.\n",
+	    json_array_size(json_object_get(s->ext, "encrypted_shares")),
+	    json_string_value(json_object_get(srv, "address")),
+	    json_string_value(json_object_get(srv, "type")),
+	    json_string_value(json_object_get(srv, "version")));
+	session_free(s);
+	return 0;
+}
+
+static int
+step_handout(const struct init_args *a)
+{
+	struct session *s = NULL;
+	struct pgp_home *h = NULL;
+	char *pass = NULL, *file = NULL;
+	int r, rc = 1;
+
+	if (a->stick == NULL || a->holder == 0)
+		return usage(stderr);
+	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
+		return refuse("handout", r, NULL);
+	if ((r = pgp_home_open(gnupg_base(a), &h)) != CK_OK) {
+		refuse("handout", r, NULL);
+		goto out;
+	}
+	if ((r = tty_read_secret(a->secret_key != NULL ? "Passphrase: " : "PIN: ",
+	    a->passphrase_fd, &pass)) != CK_OK) {
+		refuse("handout", r, "no passphrase or PIN was given");
+		goto out;
+	}
+	r = init_handout(s, h, a->holder, a->stick, a->secret_key, pass, &file);
+	if (r != CK_OK) {
+		refuse("handout", r, r == CK_ERR_BAD_PASSPHRASE ?
+		    "the share is on the stick; run handout again to retry the proof" :
+		    r == CK_ERR_NOT_FOUND && a->secret_key == NULL ?
+		    "no OpenPGP smartcard found: insert the holder's card, or give "
+		    "--secret-key" : NULL);
+		goto out;
+	}
+	printf("Share %u written to %s/%s and proven: the holder's key decrypts it\n"
+	    "to a well-formed share. To read it later: gpg --decrypt %s/%s\n",
+	    a->holder, a->stick, file, a->stick, file);
+	rc = 0;
+out:
+	free(file);
+	secmem_free(pass);
+	pgp_home_close(h);
+	session_free(s);
+	return rc;
+}
+
+static int
+step_close(const struct init_args *a)
+{
+	struct session *s = NULL;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	char why[256], hex[2 * TRANSCRIPT_HASH_BYTES + 1];
+	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
+	int r;
+
+	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
+		return refuse("close", r, NULL);
+	if ((r = init_close(s, head, why, sizeof(why))) != CK_OK) {
+		session_free(s);
+		return refuse("close", r, why);
+	}
+	if (codec_hex_encode(head, sizeof(head), hex, sizeof(hex)) != CK_OK ||
+	    transcript_head_words(head, words, sizeof(words)) != CK_OK)
+		words[0] = '\0';
+	printf("Ceremony closed. The initial root token is revoked.\n"
+	    "Transcript %s/%s (signed: .minisig, key: .pub)\n"
+	    "Head %s\n  %s\n"
+	    "Witnesses: write the head words down and initial them.\n",
+	    a->state, SESSION_TRANSCRIPT, hex, words);
+	session_free(s);
+	return 0;
+}
+
+static int
+step_status(const struct init_args *a)
+{
+	struct session *s = NULL;
+	int r;
+
+	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK) {
+		if (r == CK_ERR_CLOSED) {
+			printf("closed\n");
+			return 0;
+		}
+		return refuse("status", r, NULL);
+	}
+	printf("%s\nceremony %s, %zu of %lld shares handed out\n",
+	    session_phase(s), s->id_hex,
+	    json_array_size(json_object_get(s->ext, "proofs")),
+	    (long long)json_integer_value(json_object_get(s->ext, "n")));
+	session_free(s);
+	return 0;
+}
+
+int
+cmd_init_main(int argc, char **argv)
+{
+	struct init_args a;
+	const char *step;
+	unsigned long long k;
+	int r;
+
+	if (argc < 2)
+		return usage(stderr);
+	step = argv[1];
+	if (strcmp(step, "--help") == 0 || strcmp(step, "help") == 0)
+		return usage(stdout);
+	/* handout takes --holder K, a number; begin takes NAME=KEYFILE. */
+	if ((r = parse_args(argc - 1, argv + 1, &a)) != 0)
+		return r == 1 ? 0 : r;
+	if (strcmp(step, "handout") == 0) {
+		if (a.nmembers != 1 || a.members[0].role != ROSTER_HOLDER ||
+		    rd_parse_uint(a.members[0].spec, 1, KIND_MAX_SHARES, &k) != CK_OK)
+			return usage(stderr);
+		a.holder = (unsigned)k;
+		return step_handout(&a);
+	}
+	if (strcmp(step, "begin") == 0)
+		return step_begin(&a);
+	if (strcmp(step, "accept") == 0)
+		return step_accept(&a);
+	if (strcmp(step, "close") == 0)
+		return step_close(&a);
+	if (strcmp(step, "status") == 0)
+		return step_status(&a);
+	fprintf(stderr, "conclave init: unknown step '%s'\n", step);
+	return usage(stderr);
+}

@@ -1,0 +1,298 @@
+/*
+ * The steps the quorum ceremonies' commands share (see cmd_quorum.h).
+ */
+#include "appliance/cmd_quorum.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance/cmd.h"
+#include "ceremony/quorum.h"
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+#include "crypto/pgp.h"
+#include "crypto/secmem.h"
+#include "crypto/words.h"
+#include "media/file.h"
+#include "media/tty.h"
+
+enum {
+	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
+	OPT_HOLDER, OPT_SHARE_FILE, OPT_SECRET_KEY, OPT_PASSPHRASE_FD,
+	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_INIT_TRANSCRIPT, OPT_THRESHOLD, OPT_RECOVERY,
+	OPT_HELP,
+};
+
+static const struct option longopts[] = {
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "exchange", required_argument, NULL, OPT_EXCHANGE },
+	{ "previous-transcript", required_argument, NULL, OPT_PREVIOUS },
+	{ "confirm-sas", required_argument, NULL, OPT_CONFIRM },
+	{ "witness", required_argument, NULL, OPT_WITNESS },
+	{ "holder", required_argument, NULL, OPT_HOLDER },
+	{ "share-file", required_argument, NULL, OPT_SHARE_FILE },
+	{ "secret-key", required_argument, NULL, OPT_SECRET_KEY },
+	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
+	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
+	{ "pgp-key", required_argument, NULL, OPT_PGP_KEY },
+	{ "stick", required_argument, NULL, OPT_STICK },
+	{ "init-transcript", required_argument, NULL, OPT_INIT_TRANSCRIPT },
+	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
+	{ "recovery", no_argument, NULL, OPT_RECOVERY },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+int
+cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
+{
+	unsigned long long v;
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->passphrase_fd = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STATE: a->state = optarg; break;
+		case OPT_EXCHANGE: a->exchange = optarg; break;
+		case OPT_PREVIOUS: a->previous = optarg; break;
+		case OPT_CONFIRM: a->confirm = optarg; break;
+		case OPT_WITNESS: a->witness = optarg; break;
+		case OPT_HOLDER:
+			if (a->nholders == QUORUM_ARGS_MAX_HOLDERS)
+				return 2;
+			a->holders[a->nholders++] = a->holder = optarg;
+			break;
+		case OPT_STICK: a->stick = optarg; break;
+		case OPT_INIT_TRANSCRIPT: a->init_transcript = optarg; break;
+		case OPT_RECOVERY: a->recovery = 1; break;
+		case 't':
+		case OPT_THRESHOLD:
+			if (rd_parse_uint(optarg, 1, 255, &v) != CK_OK)
+				return 2;
+			a->threshold = (unsigned)v;
+			break;
+		case OPT_SHARE_FILE: a->share_file = optarg; break;
+		case OPT_SECRET_KEY: a->secret_key = optarg; break;
+		case OPT_GNUPG_BASE: a->gnupg_base = optarg; break;
+		case OPT_PGP_KEY: a->pgp_key = optarg; break;
+		case OPT_HELP: return 1;
+		case OPT_PASSPHRASE_FD:
+			if (rd_parse_uint(optarg, 0, 1023, &v) != CK_OK)
+				return 2;
+			a->passphrase_fd = (int)v;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind != argc || a->state == NULL)
+		return 2;
+	return 0;
+}
+
+void
+cmd_quorum_print_head(const char *state, const uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	char hex[2 * TRANSCRIPT_HASH_BYTES + 1], words[WORDS_TEXT_MAX(8)];
+
+	if (codec_hex_encode(head, TRANSCRIPT_HASH_BYTES, hex, sizeof(hex)) != CK_OK ||
+	    words_encode(head, 8, words, sizeof(words)) != CK_OK)
+		hex[0] = words[0] = '\0';
+	printf("Transcript %s/%s (signed: .minisig, key: .pub)\nHead %s\n  %s\n"
+	    "Witnesses: write the head words down and initial them.\n",
+	    state, SESSION_TRANSCRIPT, hex, words);
+}
+
+void
+cmd_quorum_print_nodes(const json_t *nodes)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(nodes, i, n) {
+		const char *addr = json_string_value(json_object_get(n, "address"));
+		const char *res = json_string_value(json_object_get(n, "result"));
+		const char *err = json_string_value(json_object_get(n, "error"));
+		json_t *sealed = json_object_get(n, "sealed");
+
+		/* Printed only after check_nodes / the envelope parser's
+		 * printable-UTF-8 rule has passed over the payload. */
+		if (res != NULL)
+			printf("  %-32s %s%s%s\n", addr != NULL ? addr : "?", res,
+			    err != NULL ? ": " : "", err != NULL ? err : "");
+		else
+			printf("  %-32s %s\n", addr != NULL ? addr : "?",
+			    !json_is_true(json_object_get(n, "reachable")) ?
+			    "unreachable" : json_is_true(sealed) ? "sealed" :
+			    "unsealed");
+	}
+}
+
+int
+cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	json_t *offer = NULL;
+	char sas[QUORUM_SAS_MAX], why[256];
+	int r, rc = 1;
+
+	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(q->cmd, "accept", r, NULL);
+	r = quorum_accept_offer(s, q->begun, a->confirm, a->witness, sas,
+	    &offer, why, sizeof(why));
+	if (sas[0] != '\0')
+		printf("Short authentication string (compare with the bridge's "
+		    "screen):\n  %s\n", sas);
+	if (r == CK_ERR_INCOMPLETE) {
+		printf("Not accepted yet: when a witness has seen the same words on "
+		    "both screens, run\n  conclave %s accept --state %s "
+		    "--confirm-sas \"%s\"\n", q->cmd, a->state, sas);
+		goto out;
+	}
+	if (r != CK_OK) {
+		cmd_refuse(q->cmd, "accept", r, why);
+		goto out;
+	}
+	printf("Session offer accepted; the witness confirmed the words.\n"
+	    "Threshold %u.\n", quorum_threshold(s));
+	cmd_quorum_print_nodes(json_object_get(offer, "nodes"));
+	printf("Next: conclave %s share, for %u holders.\n", q->cmd,
+	    quorum_threshold(s));
+	rc = 0;
+out:
+	json_decref(offer);
+	session_free(s);
+	return rc;
+}
+
+int
+cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	struct pgp_home *h = NULL;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	char *pass = NULL, why[256];
+	int r, rc = 1;
+
+	if (a->holder == NULL || a->share_file == NULL) {
+		fprintf(stderr, "conclave %s share: --holder NAME and --share-file "
+		    "FILE are required\n", q->cmd);
+		return 2;
+	}
+	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(q->cmd, "share", r, NULL);
+	if ((r = file_read_path(a->share_file, PGP_MSG_MAX, &msg, &len)) != CK_OK) {
+		cmd_refuse(q->cmd, "share", r, a->share_file);
+		goto out;
+	}
+	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) != CK_OK) {
+		cmd_refuse(q->cmd, "share", r, NULL);
+		goto out;
+	}
+	if ((r = tty_read_secret(a->secret_key != NULL ? "Passphrase: " : "PIN: ",
+	    a->passphrase_fd, &pass)) != CK_OK) {
+		cmd_refuse(q->cmd, "share", r, "no passphrase or PIN was given");
+		goto out;
+	}
+	if ((r = quorum_add_share(s, h, a->holder, a->secret_key, pass, msg, len,
+	    why, sizeof(why))) != CK_OK) {
+		cmd_refuse(q->cmd, "share", r, why);
+		goto out;
+	}
+	printf("%s's share is sealed to the bridge session and wiped here "
+	    "(%zu of %u).\n", a->holder, quorum_sealed_count(s),
+	    quorum_threshold(s));
+	if (quorum_sealed_count(s) >= quorum_threshold(s))
+		printf("Next: conclave unseal submit.\n");
+	rc = 0;
+out:
+	secmem_free(pass);
+	free(msg);
+	pgp_home_close(h);
+	session_free(s);
+	return rc;
+}
+
+int
+cmd_quorum_submit(const struct quorum_cmd *q, const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	char why[256];
+	int r;
+
+	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(q->cmd, "submit", r, NULL);
+	if ((r = quorum_submit(s, why, sizeof(why))) != CK_OK) {
+		session_free(s);
+		return cmd_refuse(q->cmd, "submit", r, why);
+	}
+	printf("Sealed shares submitted. Next: conclave %s result, once the "
+	    "bridge has answered.\n", q->cmd);
+	session_free(s);
+	return 0;
+}
+
+int
+cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a)
+{
+	struct session *s = NULL;
+	int r;
+
+	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK) {
+		if (r == CK_ERR_CLOSED) {
+			printf("closed\n");
+			return 0;
+		}
+		return cmd_refuse(q->cmd, "status", r, NULL);
+	}
+	printf("%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
+	    s->id_hex, quorum_sealed_count(s), quorum_threshold(s));
+	session_free(s);
+	return 0;
+}
+
+int
+cmd_quorum_commitments(const char *cmd, struct session *s,
+    const struct quorum_args *a)
+{
+	char why[256];
+	int r;
+
+	if (a->init_transcript == NULL)
+		return 0;
+	if ((r = quorum_load_commitments(s, a->init_transcript, why,
+	    sizeof(why))) != CK_OK)
+		return cmd_refuse(cmd, "begin", r, why);
+	printf("Shares will be checked against the handout commitments of init "
+	    "ceremony %s.\n", json_string_value(json_object_get(json_object_get(
+	    s->ext, "handout"), "ceremony_id")));
+	return 0;
+}
+
+int
+cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
+    const char *step, int (*close)(struct session *, uint8_t *),
+    const char *done)
+{
+	struct session *s = NULL;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	int r;
+
+	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(q->cmd, step, r, NULL);
+	if ((r = close(s, head)) != CK_OK) {
+		session_free(s);
+		return cmd_refuse(q->cmd, step, r, NULL);
+	}
+	printf("%s\n", done);
+	cmd_quorum_print_head(a->state, head);
+	session_free(s);
+	return 0;
+}

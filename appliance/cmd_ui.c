@@ -1,0 +1,124 @@
+/*
+ * `conclave ui`: options, then the guided application (ui/ui.c).
+ */
+#include "appliance/cmd_ui.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "appliance/cmd.h"
+#include "crypto/errors.h"
+#include "crypto/reader.h"
+#include "ui/ui.h"
+
+enum {
+	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
+	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_HELP,
+};
+
+static const struct option longopts[] = {
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "exchange", required_argument, NULL, OPT_EXCHANGE },
+	{ "keys", required_argument, NULL, OPT_KEYS },
+	{ "sticks", required_argument, NULL, OPT_STICKS },
+	{ "rehearsal", no_argument, NULL, OPT_REHEARSAL },
+	{ "relock", required_argument, NULL, OPT_RELOCK },
+	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
+	{ "previous-transcript", required_argument, NULL, OPT_PREVIOUS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char usage_text[] =
+    "usage: conclave [ui] [--state DIR] [--exchange DIR] [--keys DIR]\n"
+    "                [--sticks DIR] [--previous-transcript FILE]\n"
+    "                [--rehearsal] [--relock SECONDS]\n"
+    "\n"
+    "The guided ceremony on the terminal (keyboard only, 80x24 or larger):\n"
+    "init, unseal, rekey or root-token regeneration (OTP mode). Init and rekey\n"
+    "load the roster from the key files in --keys and each member confirms\n"
+    "their fingerprint words; unseal, rekey and generate-root have a witness\n"
+    "type the bridge's short authentication string before any share is sealed.\n"
+    "The ceremony runs step by step with the bridge through the exchange\n"
+    "folder, one holder at a time; a holder's stick holds their key file or\n"
+    "share file (the newest *.gpg).\n"
+    "F1 or ? shows help on every screen; F2 or Ctrl-E records a deviation.\n"
+    "\n"
+    "  --state DIR      the ceremony's state folder, on RAM (tmpfs); default\n"
+    "                   /run/conclave/ceremony\n"
+    "  --exchange DIR   the exchange folder (the stick's mount point); default\n"
+    "                   /run/conclave/exchange\n"
+    "  --keys DIR       the folder holding the roster's public key files\n"
+    "                   (*.asc, *.gpg; *.sec.* are skipped); default: --exchange\n"
+    "  --sticks DIR     holders' sticks as folders DIR/NAME (rehearsals): the\n"
+    "                   share is written there and a secret key file found there\n"
+    "                   (*.sec.asc) is used for the decrypt proof\n"
+    "  --previous-transcript FILE\n"
+    "                   the cluster's previous ceremony (from the archive\n"
+    "                   stick): verified before anything starts, and its head\n"
+    "                   hash chained into this ceremony's transcript\n"
+    "  --rehearsal      a practice run: a REHEARSAL banner on every screen\n"
+    "  --relock SECONDS lock the screen after this long without a key (300)\n";
+
+static int
+usage(FILE *f)
+{
+	fputs(usage_text, f);
+	return f == stdout ? 0 : 2;
+}
+
+int
+cmd_ui_main(int argc, char **argv)
+{
+	unsigned long long v;
+	const char *tmp;
+	int c, r;
+
+	memset(&ui, 0, sizeof(ui));
+	ui.state_dir = "/run/conclave/ceremony";
+	ui.exchange = "/run/conclave/exchange";
+	tmp = getenv("TMPDIR");
+	ui.gnupg_base = tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_STATE: ui.state_dir = optarg; break;
+		case OPT_EXCHANGE: ui.exchange = optarg; break;
+		case OPT_KEYS: ui.keys_dir = optarg; break;
+		case OPT_STICKS: ui.sticks_dir = optarg; break;
+		case OPT_REHEARSAL: ui.rehearsal = 1; break;
+		case OPT_GNUPG_BASE: ui.gnupg_base = optarg; break;
+		case OPT_PREVIOUS: ui.previous = optarg; break;
+		case OPT_RELOCK:
+			if (rd_parse_uint(optarg, 1, 86400, &v) != CK_OK)
+				return usage(stderr);
+			ui.relock_secs = (unsigned)v;
+			break;
+		case OPT_HELP: return usage(stdout);
+		default: return usage(stderr);
+		}
+	}
+	if (optind != argc)
+		return usage(stderr);
+	if (ui.keys_dir == NULL)
+		ui.keys_dir = ui.exchange;
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "conclave: the guided ceremony needs a terminal; "
+		    "the command-line steps are `conclave init ...`\n");
+		return 2;
+	}
+	if (ui.previous != NULL) {
+		if (cmd_load_prev("ui", ui.previous, ui.prev) != CK_OK)
+			return 1;
+		ui.has_prev = 1;
+	}
+	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {
+		fprintf(stderr, "conclave: cannot open a keyring under %s: %s\n",
+		    ui.gnupg_base, ck_strerror(r));
+		return 1;
+	}
+	return ui_run();
+}

@@ -1,0 +1,88 @@
+/*
+ * conclave: the offline appliance. Without a subcommand it runs the
+ * guided ncurses ceremony (ui/ui.h); the subcommands run single ceremony steps from
+ * the command line (tests and rehearsals use them; the UI calls the same
+ * engine). Only this file and the UI decide to print or exit.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "appliance/cmd_generate_root.h"
+#include "appliance/cmd_init.h"
+#include "appliance/cmd_rekey.h"
+#include "appliance/cmd_ui.h"
+#include "appliance/cmd_unseal.h"
+#include "appliance/cmd_verify.h"
+#include "appliance/sandbox.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+#include "media/qr_cmd.h"
+
+struct command {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *summary;
+};
+
+static int usage(FILE *f);
+
+static const struct command commands[] = {
+	{ "help", NULL, "show this help" },
+	{ "init", cmd_init_main, "initialise a cluster: begin, accept, handout, close" },
+	{ "ui", cmd_ui_main, "the guided ceremony (the default without a command)" },
+	{ "dr-token", cmd_dr_token_main, "Vault Enterprise DR operation token from a quorum" },
+	{ "generate-root", cmd_generate_root_main, "break-glass: a new root token from a quorum" },
+	{ "rekey", cmd_rekey_main, "rotate the shares to a new roster, n and threshold" },
+	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
+	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
+	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
+	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
+	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
+	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
+};
+
+static int
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: conclave [--version] [--help] [COMMAND [ARGS...]]\n"
+	    "\n"
+	    "conclave runs witnessed key ceremonies for HashiCorp Vault and OpenBao\n"
+	    "on an offline machine. Commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nSee conclave(1) for the ceremonies and their steps.\n");
+	return f == stdout ? 0 : 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (secmem_init() != CK_OK) {
+		fprintf(stderr, "conclave: cannot secure process memory\n");
+		return 1;
+	}
+	if (sandbox_no_network() != CK_OK) {
+		fprintf(stderr, "conclave: cannot install the no-network guard "
+		    "(seccomp); refusing to run\n");
+		return 1;
+	}
+	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--version") != 0 &&
+	    strcmp(argv[1], "--help") != 0))
+		return cmd_ui_main(argc, argv);
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("conclave %s\n", CONCLAVE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
+		return usage(stdout);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].main != NULL && strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "conclave: unknown command '%s' (try conclave --help)\n", argv[1]);
+	return 2;
+}

@@ -1,0 +1,272 @@
+#include "bridge/cmd_init.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+#include "bridge/bsession.h"
+#include "bridge/opts.h"
+#include "client/revoke.h"
+#include "client/vault.h"
+#include "crypto/errors.h"
+#include "crypto/words.h"
+#include "media/tty.h"
+#include "protocol/kinds.h"
+#include "protocol/minisig.h"
+
+enum { OPT_CEREMONY = 0x200, OPT_ROOT_TOKEN_FD };
+
+struct init_ctx {
+	struct bridge_opts o;
+	const char *ceremony;
+	int token_fd;
+	struct bsession b;	/* the exchange folder, pinned keys, sequence */
+	struct http_client *c;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: conclave-bridge init --exchange DIR [--ceremony ID] [OPTIONS]\n"
+	    "\n"
+	    "Answers the appliance's init request: checks its signature, that the\n"
+	    "server is not initialised and that its seal suits the shares asked for\n"
+	    "(unseal shares: Shamir seal; recovery shares: auto-unseal), calls\n"
+	    "PUT sys/init and writes the signed result to the exchange folder.\n"
+	    "Then it waits: configure the server with the initial root token\n"
+	    "(it is encrypted to the operator's key), then give the token back\n"
+	    "(typed, hidden, or on --root-token-fd N) and it is revoked; the proof\n"
+	    "(a lookup with it is refused) goes to the appliance.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
+	    "  --root-token-fd N    read the root token from file descriptor N\n"
+	    OPTS_HELP_TEXT);
+}
+
+static int
+fail(const char *what, int err, const char *detail)
+{
+	return opts_fail("init", what, err, detail);
+}
+/* The request's fields, checked before anything reaches the server. */
+static int
+build_request(const json_t *p, json_t **req, int *recovery)
+{
+	const char *kind = NULL, *shares = NULL, *root_key = NULL;
+	json_int_t n = 0, t = 0;
+	json_t *keys = NULL;
+	size_t i;
+
+	*req = NULL;
+	if (json_unpack((json_t *)p, "{s:s, s:s, s:I, s:I, s:o, s:s}",
+	    "kind", &kind, "shares", &shares, "n", &n, "t", &t,
+	    "pgp_keys", &keys, "root_token_pgp_key", &root_key) != 0 ||
+	    strcmp(kind, KIND_INIT) != 0 ||
+	    (strcmp(shares, "unseal") != 0 && strcmp(shares, "recovery") != 0) ||
+	    !json_is_array(keys))
+		return CK_ERR_FORMAT;
+	if (n < 1 || n > KIND_MAX_SHARES || t < 1 ||
+	    kinds_check_quorum((unsigned)n, (unsigned)t) != CK_OK)
+		return CK_ERR_QUORUM;
+	if (json_array_size(keys) != (size_t)n)
+		return CK_ERR_SHARE_COUNT;
+	for (i = 0; i < (size_t)n; i++)
+		if (!json_is_string(json_array_get(keys, i)))
+			return CK_ERR_FORMAT;
+	*recovery = strcmp(shares, "recovery") == 0;
+	*req = *recovery ?
+	    json_pack("{s:I, s:I, s:O, s:s}", "recovery_shares", n,
+		"recovery_threshold", t, "recovery_pgp_keys", keys,
+		"root_token_pgp_key", root_key) :
+	    json_pack("{s:I, s:I, s:O, s:s}", "secret_shares", n,
+		"secret_threshold", t, "pgp_keys", keys,
+		"root_token_pgp_key", root_key);
+	return *req != NULL ? CK_OK : CK_ERR_ALLOC;
+}
+
+static void
+print_signer(const uint8_t pk[ENVELOPE_PK_BYTES])
+{
+	struct minisig_pubkey mp;
+	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
+
+	minisig_pubkey_from_pk(&mp, pk);
+	minisig_keyid_hex(&mp, id);
+	if (minisig_keyid_words(&mp, words, sizeof(words)) != CK_OK)
+		words[0] = '\0';
+	printf("Init request signed by ceremony key %s\n  %s\n"
+	    "Compare these words with the appliance's screen.\n", id, words);
+}
+
+/* Does the server's seal suit the shares asked for? Nothing sent yet. */
+static int
+check_server(struct init_ctx *ctx, int recovery)
+{
+	struct vault_seal_status st;
+	int r;
+
+	if ((r = vault_seal_status(ctx->c, &st)) != CK_OK)
+		return fail("server", r, http_error_detail(ctx->c));
+	if (st.initialized)
+		return fail("server", CK_ERR_ALREADY_INIT,
+		    "nothing was sent to it and nothing was written");
+	if (recovery != (strcmp(st.type, "shamir") != 0)) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "the server's seal is '%s' but the "
+		    "appliance asked for %s shares", st.type,
+		    recovery ? "recovery" : "unseal");
+		return fail("server", CK_ERR_SEAL_MISMATCH, why);
+	}
+	return 0;
+}
+
+static int
+send_result(struct init_ctx *ctx, json_t *resp, const struct vault_identity *vi)
+{
+	json_t *p;
+	int r;
+
+	p = json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s, s:b}}", "response", resp,
+	    "server", "address", vi->address, "version", vi->version,
+	    "type", vi->type, "cluster_id", vi->cluster_id,
+	    "cluster_name", vi->cluster_name, "recovery_seal", vi->recovery_seal);
+	if (p == NULL)
+		return CK_ERR_ALLOC;
+	r = bsession_send(&ctx->b, ENVELOPE_INIT_RESULT, p);
+	json_decref(p);
+	return r;
+}
+
+static int
+do_init(struct init_ctx *ctx, const json_t *payload)
+{
+	struct vault_identity vi;
+	json_t *req = NULL, *resp = NULL;
+	int recovery = 0, r, rc = 1;
+
+	if ((r = build_request(payload, &req, &recovery)) != CK_OK)
+		return fail("init request", r, "nothing was sent to the server");
+	if (check_server(ctx, recovery) != 0)
+		goto out;
+	r = vault_init_ceremony(ctx->c, req, &resp, &vi);
+	if (resp == NULL) {
+		fail("sys/init", r, http_error_detail(ctx->c));
+		goto out;
+	}
+	/* Even if the status read failed, the shares exist only here now. */
+	if (r != CK_OK)
+		memset(&vi, 0, sizeof(vi));
+	if ((r = send_result(ctx, resp, &vi)) != CK_OK) {
+		fail("writing the init result", r, NULL);
+		goto out;
+	}
+	printf("Server initialised: %s (%s %s). Init result written.\n"
+	    "The initial root token, encrypted to the operator's key:\n"
+	    "  %s\n"
+	    "Decrypt it with: echo '<that text>' | base64 -d | gpg --decrypt\n",
+	    vi.address, vi.type, vi.version,
+	    json_string_value(json_object_get(resp, "root_token")));
+	rc = 0;
+out:
+	json_decref(req);
+	json_decref(resp);
+	return rc;
+}
+
+/* Revoke the initial root token and prove it: a lookup must be refused. */
+static int
+revoke_root(struct init_ctx *ctx)
+{
+	json_t *p = NULL;
+	char why[HTTP_MAX_DETAIL + 64];
+	int r, rc = 1;
+
+	printf("\nWhen the initial configuration is done, give the initial root "
+	    "token to revoke it.\n");
+	fflush(stdout);
+	if ((r = revoke_root_token(ctx->c, ctx->token_fd, &p, why,
+	    sizeof(why))) != CK_OK)
+		return fail("root token", r, why);
+	if ((r = bsession_send(&ctx->b, ENVELOPE_CLOSING_RESULT, p)) != CK_OK) {
+		fail("writing the closing result", r, NULL);
+		goto out;
+	}
+	printf("Root token (accessor %s) revoked; a lookup with it is refused.\n"
+	    "Closing result written: next, conclave init close on the appliance.\n",
+	    json_string_value(json_object_get(p, "accessor")));
+	rc = 0;
+out:
+	json_decref(p);
+	return rc;
+}
+
+static int
+parse(struct init_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		OPTS_LONGOPTS,
+		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
+		{ "root-token-fd", required_argument, NULL, OPT_ROOT_TOKEN_FD },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	int ch, e;
+
+	opts_init(&ctx->o);
+	ctx->token_fd = -1;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if ((e = opts_handle(&ctx->o, ch, optarg)) == CK_OK)
+			continue;
+		if (ch == OPT_CEREMONY)
+			ctx->ceremony = optarg;
+		else if (ch == OPT_ROOT_TOKEN_FD &&
+		    rd_parse_uint(optarg, 0, 1023, &v) == CK_OK)
+			ctx->token_fd = (int)v;
+		else
+			return 2;
+	}
+	return opts_done_exchange(&ctx->o, optind, argc);
+}
+
+int
+bridge_init_main(int argc, char **argv)
+{
+	struct init_ctx ctx;
+	struct envelope env = { 0 };
+	int r, rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if ((r = parse(&ctx, argc, argv)) != 0) {
+		usage(r == 1 ? stdout : stderr);
+		opts_free(&ctx.o);
+		return r == 1 ? 0 : 2;
+	}
+	opts_warn(&ctx.o, stderr);
+	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
+	    ENVELOPE_INIT_REQUEST, &env)) != CK_OK) {
+		fail("init request", r, r == CK_ERR_EXISTS ? "several ceremonies "
+		    "wait: name one with --ceremony" : r == CK_ERR_NOT_FOUND ?
+		    "no init request waiting" : NULL);
+		goto out;
+	}
+	print_signer(env.signer_pk);
+	if ((r = opts_client(&ctx.o, 0, &ctx.c)) != CK_OK) {
+		fail("server address", r, ctx.o.addresses[0]);
+		goto out;
+	}
+	if (do_init(&ctx, env.payload) != 0)
+		goto out;
+	rc = revoke_root(&ctx);
+out:
+	envelope_free(&env);
+	http_client_free(ctx.c);
+	bsession_free(&ctx.b);
+	opts_free(&ctx.o);
+	return rc;
+}

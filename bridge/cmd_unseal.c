@@ -1,0 +1,432 @@
+/*
+ * `conclave-bridge unseal`: one session, every node of the cluster.
+ *
+ * The opened shares never outlive one request: the bridge keeps the sealed
+ * boxes and its session keys in locked memory while it runs, and opens a
+ * box again for each node it submits to. So a node that was unreachable
+ * or died mid-unseal can be retried by the same process (the appliance's
+ * `conclave unseal retry`) without a new ceremony; once this process ends,
+ * the session keys are gone and the boxes are useless.
+ *
+ * Limits: at most OPTS_MAX_ADDRESSES nodes, KIND_MAX_SHARES boxes; node
+ * error texts cut to BSESSION_ERROR_MAX printable ASCII characters.
+ */
+#include "bridge/cmd_unseal.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bridge/bsession.h"
+#include "bridge/opts.h"
+#include "client/vault.h"
+#include "crypto/codec.h"
+#include "crypto/errors.h"
+#include "crypto/secmem.h"
+#include "protocol/kinds.h"
+
+#define DEFAULT_WAIT		900	/* seconds for the appliance's next step */
+#define DEFAULT_SETTLE		30	/* seconds for a Raft joiner to finish */
+#define SETTLE_POLL_MS		100
+
+enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_SETTLE };
+
+struct node {
+	const char *address;
+	int done;		/* unsealed, already unsealed or refused: final */
+	json_t *result;
+};
+
+struct unseal_ctx {
+	struct bridge_opts o;
+	const char *ceremony;
+	unsigned wait_s;
+	unsigned settle_s;
+	struct bsession b;
+	char nonce[2 * BSESSION_NONCE_BYTES + 1];
+	unsigned threshold;
+	struct node nodes[OPTS_MAX_ADDRESSES];
+	size_t nnodes;
+	json_t *boxes;		/* the submission's shares (ciphertext) */
+	uint64_t boxes_seq;	/* the envelope that carried them */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: conclave-bridge unseal --exchange DIR --address A [--address B ...]\n"
+	    "                              [--ceremony ID] [--wait S] [--settle S]\n"
+	    "\n"
+	    "Answers the appliance's unseal request for every node given (all the\n"
+	    "nodes of a Raft or HA cluster):\n"
+	    "  1. reads the request and makes a session key pair that lives only in\n"
+	    "     this process's locked memory;\n"
+	    "  2. writes the session offer: the key shares are sealed to, each node's\n"
+	    "     seal status and the threshold, and shows the 5-word short\n"
+	    "     authentication string. Read it aloud: the appliance's screen must\n"
+	    "     show the same words before any holder's share is sealed;\n"
+	    "  3. waits for the sealed shares, opens each only for the one request\n"
+	    "     that submits it to one node, and wipes it. Nodes already unsealed\n"
+	    "     are skipped; a node with a stale partial attempt is reset first;\n"
+	    "  4. writes the per-node results. If a node was unreachable or died\n"
+	    "     mid-unseal, it keeps running (the sealed shares in locked memory)\n"
+	    "     and waits for the appliance's `conclave unseal retry` (it tries\n"
+	    "     the nodes still sealed again) or `abandon` (it wipes and stops).\n"
+	    "\n"
+	    "Options:\n"
+	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
+	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
+	    "  --settle S           seconds a Raft joiner may take to finish unsealing\n"
+	    "                       after its last share (default %d)\n"
+	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE);
+}
+
+static int
+fail(const char *what, int err, const char *detail)
+{
+	return opts_fail("unseal", what, err, detail);
+}
+static int
+parse(struct unseal_ctx *ctx, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		OPTS_LONGOPTS,
+		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
+		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "settle", required_argument, NULL, OPT_SETTLE },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	int ch;
+
+	opts_init(&ctx->o);
+	ctx->wait_s = DEFAULT_WAIT;
+	ctx->settle_s = DEFAULT_SETTLE;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (opts_handle(&ctx->o, ch, optarg) == CK_OK)
+			continue;
+		if (ch == OPT_CEREMONY)
+			ctx->ceremony = optarg;
+		else if ((ch == OPT_WAIT || ch == OPT_SETTLE) &&
+		    rd_parse_uint(optarg, 1, 86400, &v) == CK_OK)
+			*(ch == OPT_WAIT ? &ctx->wait_s : &ctx->settle_s) =
+			    (unsigned)v;
+		else
+			return 2;
+	}
+	return opts_done_exchange(&ctx->o, optind, argc);
+}
+
+static json_t *
+status_json(const char *address, int r, const struct vault_seal_status *st,
+    const char *detail)
+{
+	if (r != CK_OK)
+		return json_pack("{s:s, s:b, s:o}", "address", address,
+		    "reachable", 0, "error", bsession_error_text(r, detail));
+	return json_pack("{s:s, s:b, s:s, s:b, s:b, s:i, s:i, s:i, s:s, s:s}",
+	    "address", address, "reachable", 1, "type", st->type,
+	    "initialized", st->initialized, "sealed", st->sealed,
+	    "t", (int)st->t, "n", (int)st->n, "progress", (int)st->progress,
+	    "version", st->version, "cluster_id", st->cluster_id);
+}
+
+/* Seal status of every node, the threshold, and the offer. */
+static int
+send_offer(struct unseal_ctx *ctx)
+{
+	struct vault_seal_status st;
+	struct http_client *c = NULL;
+	char pk[2 * SEALBOX_PK_LEN + 1], sas[BSESSION_SAS_MAX];
+	json_t *nodes = json_array(), *p = NULL, *n;
+	size_t i;
+	int r;
+
+	if (nodes == NULL)
+		return fail("offer", CK_ERR_ALLOC, NULL);
+	for (i = 0; i < ctx->nnodes; i++) {
+		if ((r = opts_client(&ctx->o, i, &c)) == CK_OK)
+			r = vault_seal_status(c, &st);
+		n = status_json(ctx->nodes[i].address, r, &st,
+		    c != NULL ? http_error_detail(c) : NULL);
+		if (n == NULL || json_array_append_new(nodes, n) != 0) {
+			http_client_free(c);
+			json_decref(nodes);
+			return fail("offer", CK_ERR_ALLOC, NULL);
+		}
+		printf("  %-32s %s\n", ctx->nodes[i].address, r != CK_OK ?
+		    "unreachable" : !st.initialized ? "not initialised" :
+		    st.sealed ? "sealed" : "unsealed");
+		if (r == CK_OK && st.initialized && ctx->threshold == 0)
+			ctx->threshold = st.t;
+		http_client_free(c);
+		c = NULL;
+	}
+	if (ctx->threshold == 0) {
+		json_decref(nodes);
+		return fail("offer", CK_ERR_UNREACHABLE, "no initialised node "
+		    "answered: nothing to unseal");
+	}
+	bsession_nonce(ctx->nonce);
+	bsession_box_pk_hex(&ctx->b, pk);
+	p = json_pack("{s:s, s:s, s:s, s:i, s:o}", "kind", KIND_UNSEAL,
+	    "box_pk", pk, "nonce", ctx->nonce, "threshold", (int)ctx->threshold,
+	    "nodes", nodes);
+	if (p == NULL)
+		return fail("offer", CK_ERR_ALLOC, NULL);
+	r = bsession_send(&ctx->b, ENVELOPE_SESSION_OFFER, p);
+	json_decref(p);
+	if (r != CK_OK)
+		return fail("writing the session offer", r, NULL);
+	if ((r = bsession_sas(&ctx->b, sas)) != CK_OK)
+		return fail("short authentication string", r, NULL);
+	printf("Session offer written (threshold %u).\n"
+	    "Short authentication string (read it aloud; the appliance must show "
+	    "the same):\n  %s\n", ctx->threshold, sas);
+	fflush(stdout);
+	return 0;
+}
+
+/* The submission's fields, checked before any share is opened. */
+static int
+check_submission(struct unseal_ctx *ctx, const json_t *p, int retry)
+{
+	char why[128];
+	int r;
+
+	if ((r = bsession_check_submission(p, KIND_UNSEAL, ctx->nonce,
+	    ctx->threshold, retry, why, sizeof(why))) != CK_OK)
+		return fail(retry ? "retry" : "share submission", r, why);
+	return 0;
+}
+
+/* A Raft joiner finishes unsealing a moment after its last share. */
+static int
+settle(struct unseal_ctx *ctx, struct http_client *c,
+    struct vault_seal_status *st)
+{
+	struct timespec pause = { 0, SETTLE_POLL_MS * 1000000L };
+	time_t deadline = time(NULL) + (time_t)ctx->settle_s;
+	int r;
+
+	while (st->sealed && st->progress == 0 && time(NULL) < deadline) {
+		nanosleep(&pause, NULL);
+		if ((r = vault_seal_status(c, st)) != CK_OK)
+			return r;
+	}
+	return CK_OK;
+}
+
+/* Submit the shares to one node; *result as the envelope reports it. */
+static int
+unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
+    json_t **error)
+{
+	struct vault_seal_status st;
+	struct http_client *c = NULL;
+	const json_t *e;
+	char *share = NULL;
+	size_t k, len = 0;
+	int r;
+
+	*error = NULL;
+	*result = KIND_NODE_UNREACHABLE;
+	if ((r = opts_client(&ctx->o, i, &c)) != CK_OK ||
+	    (r = vault_seal_status(c, &st)) != CK_OK)
+		goto out;
+	*result = KIND_NODE_FAILED;
+	if (!st.initialized) {
+		r = CK_ERR_STATE;
+		goto out;
+	}
+	if (!st.sealed) {
+		*result = KIND_NODE_SKIPPED;
+		r = CK_OK;
+		goto out;
+	}
+	/* Someone else's partial attempt would mix with ours. */
+	if (st.progress > 0 && (r = vault_unseal_reset(c, &st)) != CK_OK)
+		goto classify;
+	json_array_foreach(ctx->boxes, k, e) {
+		if ((r = bsession_open_share(&ctx->b, ctx->boxes_seq, ctx->nonce,
+		    e, &share, &len)) != CK_OK)
+			goto out;
+		r = vault_unseal(c, share, len, &st);
+		secmem_wipe(share, len);
+		secmem_free(share);
+		share = NULL;
+		if (r != CK_OK)
+			goto classify;
+		if (!st.sealed)
+			break;
+	}
+	if (st.sealed && (r = settle(ctx, c, &st)) != CK_OK)
+		goto classify;
+	if (st.sealed) {
+		r = CK_ERR_SEALED;
+		goto out;
+	}
+	*result = KIND_NODE_UNSEALED;
+	r = CK_OK;
+	goto out;
+classify:
+	if (r == CK_ERR_UNREACHABLE)
+		*result = KIND_NODE_UNREACHABLE;
+	else if (r == CK_ERR_SERVER) {
+		*result = KIND_NODE_REFUSED;
+		r = CK_ERR_SHARE_REFUSED;
+	}
+out:
+	if (r != CK_OK)
+		*error = bsession_error_text(r, c != NULL ? http_error_detail(c) : NULL);
+	secmem_free(share);
+	http_client_free(c);
+	return r;
+}
+
+/* Every node not final yet; the result envelope. *all_done when none left. */
+static int
+run_nodes(struct unseal_ctx *ctx, int *all_done)
+{
+	const char *res;
+	json_t *list = json_array(), *err, *n, *p;
+	size_t i;
+	int r;
+
+	*all_done = 1;
+	if (list == NULL)
+		return fail("result", CK_ERR_ALLOC, NULL);
+	for (i = 0; i < ctx->nnodes; i++) {
+		struct node *nd = &ctx->nodes[i];
+
+		if (!nd->done) {
+			(void)unseal_node(ctx, i, &res, &err);
+			n = json_pack("{s:s, s:s}", "address", nd->address,
+			    "result", res);
+			if (n != NULL && err != NULL)
+				json_object_set_new(n, "error", err);
+			else
+				json_decref(err);
+			json_decref(nd->result);
+			nd->result = n;
+			nd->done = strcmp(res, KIND_NODE_UNREACHABLE) != 0 &&
+			    strcmp(res, KIND_NODE_FAILED) != 0;
+			printf("  %-32s %s%s%s\n", nd->address, res,
+			    json_object_get(n, "error") != NULL ? ": " : "",
+			    json_object_get(n, "error") != NULL ? json_string_value(
+			    json_object_get(n, "error")) : "");
+		}
+		if (strcmp(json_string_value(json_object_get(nd->result, "result")),
+		    KIND_NODE_UNSEALED) != 0 &&
+		    strcmp(json_string_value(json_object_get(nd->result, "result")),
+		    KIND_NODE_SKIPPED) != 0)
+			*all_done = 0;
+		json_array_append(list, nd->result);
+	}
+	p = json_pack("{s:s, s:o, s:b}", "kind", KIND_UNSEAL, "nodes", list,
+	    "done", *all_done);
+	if (p == NULL)
+		return fail("result", CK_ERR_ALLOC, NULL);
+	r = bsession_send(&ctx->b, ENVELOPE_SUBMISSION_RESULT, p);
+	json_decref(p);
+	if (r != CK_OK)
+		return fail("writing the result", r, NULL);
+	fflush(stdout);
+	return 0;
+}
+
+static int
+run(struct unseal_ctx *ctx)
+{
+	struct envelope env = { 0 };
+	int r, all_done = 0, retry = 0, rc = 1;
+
+	for (;;) {
+		printf(retry ? "Waiting for the appliance (retry or abandon)...\n" :
+		    "Waiting for the sealed shares...\n");
+		fflush(stdout);
+		r = bsession_wait(&ctx->b, ENVELOPE_SHARE_SUBMISSION,
+		    retry ? ENVELOPE_CLOSING_REQUEST : 0, ctx->wait_s, &env);
+		if (r != CK_OK) {
+			fail(retry ? "waiting for retry or abandon" :
+			    "waiting for the sealed shares", r, r == CK_ERR_NOT_FOUND ?
+			    "timed out; the sealed shares are wiped" : NULL);
+			goto out;
+		}
+		if (env.type == ENVELOPE_CLOSING_REQUEST) {
+			printf("Abandoned by the appliance: the sealed shares and the "
+			    "session keys are wiped.\n");
+			rc = 0;
+			goto out;
+		}
+		if (check_submission(ctx, env.payload, retry) != 0)
+			goto out;
+		if (!retry) {
+			ctx->boxes = json_incref(json_object_get(env.payload, "shares"));
+			ctx->boxes_seq = env.seq;
+		}
+		envelope_free(&env);
+		printf("%s %zu sealed shares:\n", retry ? "Retrying with the" :
+		    "Submitting", json_array_size(ctx->boxes));
+		if (run_nodes(ctx, &all_done) != 0)
+			goto out;
+		if (all_done) {
+			printf("Every node is unsealed. The sealed shares and the session "
+			    "keys are wiped.\n");
+			rc = 0;
+			goto out;
+		}
+		retry = 1;
+	}
+out:
+	envelope_free(&env);
+	return rc;
+}
+
+int
+bridge_unseal_main(int argc, char **argv)
+{
+	struct unseal_ctx ctx;
+	struct envelope req = { 0 };
+	size_t i;
+	int r, rc = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	if ((r = parse(&ctx, argc, argv)) != 0) {
+		usage(r == 1 ? stdout : stderr);
+		opts_free(&ctx.o);
+		return r == 1 ? 0 : 2;
+	}
+	opts_warn(&ctx.o, stderr);
+	ctx.nnodes = ctx.o.naddresses;
+	for (i = 0; i < ctx.nnodes; i++)
+		ctx.nodes[i].address = ctx.o.addresses[i];
+	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
+	    ENVELOPE_UNSEAL_REQUEST, &req)) != CK_OK) {
+		fail("unseal request", r, r == CK_ERR_EXISTS ? "several ceremonies "
+		    "wait: name one with --ceremony" : NULL);
+		goto out;
+	}
+	if (strcmp(json_string_value(json_object_get(req.payload, "kind")) != NULL ?
+	    json_string_value(json_object_get(req.payload, "kind")) : "",
+	    KIND_UNSEAL) != 0) {
+		fail("unseal request", CK_ERR_FORMAT, NULL);
+		goto out;
+	}
+	printf("Unseal request of ceremony %s. Nodes:\n", ctx.b.id_hex);
+	if (send_offer(&ctx) != 0)
+		goto out;
+	rc = run(&ctx);
+out:
+	for (i = 0; i < ctx.nnodes; i++)
+		json_decref(ctx.nodes[i].result);
+	json_decref(ctx.boxes);
+	envelope_free(&req);
+	bsession_free(&ctx.b);
+	opts_free(&ctx.o);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * The generate-root ceremony (break-glass), appliance side (DESIGN §4.4,
+ * docs/ceremonies.md):
+ *   generate_root_begin   generate-root-request out (seq 1): OTP mode, or PGP
+ *                   mode with the recipient's public key from the roster
+ *   (quorum_accept_offer, quorum_add_share, quorum_submit)
+ *   generate_root_result  the bridge's generate-root-result in: nonce, endpoint,
+ *                   the new token's accessor (OTP) or the fingerprint it is
+ *                   encrypted to (PGP), never the token
+ *   generate_root_close   the token revoked and a lookup refused; closed, signed
+ * Phases: requested, confirmed, submitted, issued, closed.
+ */
+#ifndef CONCLAVE_GENERATE_ROOT_H
+#define CONCLAVE_GENERATE_ROOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ceremony/quorum.h"
+#include "ceremony/roster.h"
+#include "ceremony/session.h"
+#include "crypto/reader.h"
+#include "protocol/kinds.h"
+
+/*
+ * Start a generate-root (kind KIND_GENERATE_ROOT) or dr-token (KIND_DR_TOKEN)
+ * ceremony. A DR operation token has no accessor and is not revoked here,
+ * so a dr-token result closes the ceremony. recipient: NULL for OTP mode (the bridge
+ * makes the OTP and hands the token to the operator); else a roster whose
+ * operator is the person the token is encrypted to (PGP mode).
+ */
+int generate_root_begin(const char *kind, const char *state_dir,
+    const char *exchange_root, const struct roster *recipient,
+    const uint8_t *prev, struct session **out) CK_WUR
+    __attribute__((nonnull(1, 2, 3, 6)));
+
+/*
+ * Take the generate-root-result: complete, the offer's nonce
+ * (CK_ERR_WRONG_NONCE), in PGP mode the recipient's fingerprint
+ * (CK_ERR_WRONG_RECIPIENT), in OTP mode the token's accessor. A result
+ * that reports the attempt failed (a share refused, the server restarted
+ * or cancelled it) is recorded and the ceremony closed: CK_ERR_SERVER with
+ * the bridge's reason in why. A dr-token result (no accessor: a DR
+ * operation token is not looked up) closes the ceremony: *closed is set
+ * and head receives the head hash.
+ */
+int generate_root_result(struct session *s, int *closed,
+    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+
+/* The closing-result (init_take_revocation); the ceremony closes. */
+int generate_root_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
+
+#endif

@@ -1,0 +1,141 @@
+#include "media/courier.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/errors.h"
+
+int
+courier_send(struct exch_dir *d, enum envelope_type type,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES], uint64_t seq,
+    const json_t *payload, const uint8_t sk[ENVELOPE_SK_BYTES],
+    uint8_t hash[ENVELOPE_HASH_BYTES])
+{
+	char name[ENVELOPE_FILE_NAME_MAX];
+	char *text = NULL;
+	uint8_t *bin = NULL;
+	size_t binlen = 0;
+	int r = CK_ERR_INTERNAL;
+
+	if ((r = envelope_file_name(seq, type, name)) != CK_OK)
+		goto out;
+	if ((text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = envelope_build(type, ceremony_id, seq, (uint64_t)time(NULL),
+	    text, strlen(text), sk, &bin, &binlen)) != CK_OK)
+		goto out;
+	if ((r = exch_write(d, name, bin, binlen, 0)) != CK_OK)
+		goto out;
+	if (hash != NULL)
+		envelope_hash(bin, binlen, hash);
+	r = CK_OK;
+out:
+	free(text);
+	free(bin);
+	return r;
+}
+
+/* The listed entry with seq want_seq, or why there is none. */
+static int
+find_entry(const struct exch_list *l, uint64_t want_seq, const char **name)
+{
+	size_t i;
+	int later = 0;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].seq == want_seq) {
+			*name = l->v[i].name;
+			return CK_OK;
+		}
+		if (l->v[i].seq > want_seq)
+			later = 1;
+	}
+	return later ? CK_ERR_OUT_OF_ORDER : CK_ERR_NOT_FOUND;
+}
+
+int
+courier_receive(struct exch_dir *d,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES],
+    const uint8_t *signer_pk, uint64_t last_seq, enum envelope_type want,
+    struct envelope *env)
+{
+	struct exch_list l = { 0 };
+	struct envelope e = { 0 };
+	const char *name = NULL;
+	uint8_t *bin = NULL;
+	size_t binlen = 0;
+	int r = CK_ERR_INTERNAL;
+
+	memset(env, 0, sizeof(*env));
+	if ((r = exch_list(d, &l)) != CK_OK)
+		goto out;
+	if ((r = find_entry(&l, last_seq + 1, &name)) != CK_OK)
+		goto out;
+	if ((r = exch_read(d, name, ENVELOPE_MAX_BYTES, &bin, &binlen)) != CK_OK)
+		goto out;
+	if ((r = envelope_parse(bin, binlen, &e)) != CK_OK)
+		goto out;
+	/* A first contact has no key to compare: bind to the one it names. */
+	if ((r = envelope_check_binding(&e, ceremony_id,
+	    signer_pk != NULL ? signer_pk : e.signer_pk, last_seq)) != CK_OK)
+		goto out;
+	/* The name is unsigned: it must agree with what is signed. */
+	if ((r = envelope_file_name_matches(&e, name, strlen(name))) != CK_OK)
+		goto out;
+	if (e.type != want) {
+		r = CK_ERR_BAD_TYPE;
+		goto out;
+	}
+	*env = e;
+	memset(&e, 0, sizeof(e));
+	r = CK_OK;
+out:
+	envelope_free(&e);
+	free(bin);
+	exch_list_free(&l);
+	return r;
+}
+
+/* Does folder id under root hold a first envelope of type want, alone? */
+static int
+is_fresh_request(const char *root, const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES],
+    enum envelope_type want)
+{
+	struct exch_dir *d = NULL;
+	struct exch_list l = { 0 };
+	int fresh = 0;
+
+	if (exch_open(root, id, 0, &d) != CK_OK)
+		return 0;
+	if (exch_list(d, &l) == CK_OK && l.n == 1 && l.v[0].seq == 1 &&
+	    strcmp(l.v[0].type, envelope_type_name(want)) == 0)
+		fresh = 1;
+	exch_list_free(&l);
+	exch_close(d);
+	return fresh;
+}
+
+int
+courier_find_ceremony(const char *root, enum envelope_type want,
+    uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES])
+{
+	struct exch_ceremonies c = { 0 };
+	size_t i, found = 0;
+	int r;
+
+	if ((r = exch_list_ceremonies(root, &c)) != CK_OK)
+		return r;
+	for (i = 0; i < c.n; i++) {
+		if (!is_fresh_request(root, c.ids[i], want))
+			continue;
+		if (found++ == 0)
+			memcpy(ceremony_id, c.ids[i], ENVELOPE_CEREMONY_ID_BYTES);
+	}
+	exch_ceremonies_free(&c);
+	if (found == 0)
+		return CK_ERR_NOT_FOUND;
+	return found == 1 ? CK_OK : CK_ERR_EXISTS;
+}

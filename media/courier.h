@@ -1,0 +1,56 @@
+/*
+ * Envelopes through the exchange folder, with the binding rules of
+ * docs/envelope.md applied on every receipt. Both programs use it: the
+ * appliance and the bridge each keep the highest sequence number seen in
+ * the ceremony (last_seq) and the other side's signing key once known.
+ */
+#ifndef CONCLAVE_COURIER_H
+#define CONCLAVE_COURIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "crypto/reader.h"
+#include "media/exchange.h"
+#include "protocol/envelope.h"
+
+/*
+ * Sign payload as an envelope of type with sequence seq and write it to
+ * the ceremony folder as NNNNNN-<type>.env. hash (may be NULL) receives the
+ * BLAKE2b-256 of the bytes written, for the transcript. The payload is
+ * serialised compactly with its keys in insertion order.
+ */
+int courier_send(struct exch_dir *d, enum envelope_type type,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES], uint64_t seq,
+    const json_t *payload, const uint8_t sk[ENVELOPE_SK_BYTES],
+    uint8_t hash[ENVELOPE_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 3, 5, 6)));
+
+/*
+ * Take the next envelope: the file whose name carries seq last_seq + 1.
+ * Checks, in order: a file is there (CK_ERR_NOT_FOUND, or
+ * CK_ERR_OUT_OF_ORDER when only later ones are), it parses and its
+ * signature holds (envelope_parse's errors), the binding (ceremony id:
+ * CK_ERR_WRONG_CEREMONY; signer: CK_ERR_WRONG_KEY unless signer_pk is NULL
+ * for a first contact, when the caller must record env->signer_pk; seq:
+ * CK_ERR_REPLAY / CK_ERR_OUT_OF_ORDER), that the file name matches the
+ * signed seq and type (CK_ERR_BAD_NAME), that the type is want
+ * (CK_ERR_BAD_TYPE). Nothing is changed on any failure.
+ */
+int courier_receive(struct exch_dir *d,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES],
+    const uint8_t *signer_pk, uint64_t last_seq, enum envelope_type want,
+    struct envelope *env) CK_WUR __attribute__((nonnull(1, 2, 6)));
+
+/*
+ * The ceremony id of the one folder under root that holds an envelope of
+ * type want with seq 1 and nothing else yet answered (for the bridge,
+ * which learns the ceremony from the stick). CK_ERR_NOT_FOUND when there
+ * is none, CK_ERR_EXISTS when there are several (name one explicitly).
+ */
+int courier_find_ceremony(const char *root, enum envelope_type want,
+    uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES]) CK_WUR
+    __attribute__((nonnull));
+
+#endif

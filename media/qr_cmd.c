@@ -1,0 +1,591 @@
+/*
+ * qr-encode, qr-show, qr-decode, qr-scan (see qr_cmd.h). Argument parsing
+ * and reporting only; the work is in media/qrstream.c.
+ */
+#include "media/qr_cmd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/errors.h"
+#include "media/exchange.h"
+#include "media/file.h"
+#include "media/qrstream.h"
+#include "protocol/envelope.h"
+
+#define QRCMD_MAX_FRAMES 100000		/* --frames upper bound */
+#define QRCMD_MAX_STALL 3600		/* --stall upper bound, seconds */
+#define QRCMD_POLL_MS 250		/* camera wait per attempt */
+#define QRCMD_OUT_MODE 0600
+
+static int
+fail(const char *prog, const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s (%s)\n", prog, what, ck_strerror(err),
+	    ck_errname(err));
+	return 1;
+}
+
+static int
+bad_usage(const char *prog, const char *cmd, const char *msg)
+{
+	fprintf(stderr, "%s %s: %s (try %s %s --help)\n", prog, cmd, msg, prog, cmd);
+	return 2;
+}
+
+static int
+want_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+	return 0;
+}
+
+static int
+read_message(const char *path, uint8_t **msg, size_t *len)
+{
+	return file_read(AT_FDCWD, path, FTN_MAX_MESSAGE, msg, len);
+}
+
+/* Write the message atomically as path (directory part + file name). */
+static int
+write_message(const char *path, const uint8_t *msg, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = NULL;
+	int dfd = -1, r;
+
+	if (slash == NULL)
+		return file_write_atomic(AT_FDCWD, path, msg, len, QRCMD_OUT_MODE,
+		    FILE_REPLACE);
+	if ((dir = strndup(path, slash == path ? 1 : (size_t)(slash - path))) == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = file_open_dir(AT_FDCWD, dir, 0, 0, &dfd)) == CK_OK) {
+		r = file_write_atomic(dfd, slash + 1, msg, len, QRCMD_OUT_MODE,
+		    FILE_REPLACE);
+		close(dfd);
+	}
+	free(dir);
+	return r;
+}
+
+static int
+parse_count(const char *s, unsigned long long max, unsigned long long *v)
+{
+	return rd_parse_uint(s, 1, max, v);
+}
+
+static int parse_size(const char *s, int *cols, int *rows);
+
+/* What qr-encode and qr-show take: FILE, --frames, QR options, and more. */
+struct sender_args {
+	struct qrs_opts o;
+	const char *file;
+	const char *place;	/* the value of --png-dir or --fb */
+	unsigned long long frames;
+	int cols, rows;		/* --size, qr-show only */
+};
+
+/*
+ * Parse argv for qr-encode (place_opt "--png-dir") or qr-show ("--fb",
+ * which also takes --size). 0 on success, else the usage exit status.
+ */
+static int
+parse_sender(int argc, char **argv, const char *place_opt, struct sender_args *a)
+{
+	const char *prog = program_invocation_short_name;
+	int i, e, show = strcmp(place_opt, "--fb") == 0;
+
+	memset(a, 0, sizeof(*a));
+	qrs_opts_init(&a->o);
+	for (i = 1; i < argc; i++) {
+		if ((e = qrs_opts_parse(&a->o, argc, argv, &i)) == CK_OK)
+			continue;
+		if (e != CK_ERR_NOT_FOUND)
+			return bad_usage(prog, argv[0], "bad option value");
+		if (strcmp(argv[i], place_opt) == 0 && i + 1 < argc)
+			a->place = argv[++i];
+		else if (strcmp(argv[i], "--frames") == 0 && i + 1 < argc) {
+			if (parse_count(argv[++i], QRCMD_MAX_FRAMES, &a->frames) != CK_OK)
+				return bad_usage(prog, argv[0], "bad --frames");
+		} else if (show && strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+			if (parse_size(argv[++i], &a->cols, &a->rows) != CK_OK)
+				return bad_usage(prog, argv[0], "bad --size");
+		} else if (argv[i][0] != '-' && a->file == NULL)
+			a->file = argv[i];
+		else
+			return bad_usage(prog, argv[0], "unexpected argument");
+	}
+	if (a->file == NULL)
+		return bad_usage(prog, argv[0], "need FILE");
+	return 0;
+}
+
+/* ---- qr-encode ---- */
+
+static void
+encode_usage(const char *prog)
+{
+	printf("usage: %s qr-encode FILE --png-dir DIR [--frames N] [OPTIONS]\n"
+	    "\n"
+	    "Write the envelope FILE as QR codes, qr-0000.png, qr-0001.png, ... in\n"
+	    "DIR (created if missing). A small envelope is one code; a larger one a\n"
+	    "fountain-coded stream of which any large enough subset decodes. Every\n"
+	    "code is read back before it is written.\n"
+	    "\n"
+	    "  --frames N     how many codes to write (default: the fragments plus a\n"
+	    "                 quarter for codes lost on the way, plus 2)\n"
+	    QRS_OPTS_HELP, prog);
+}
+
+int
+qrcmd_encode(int argc, char **argv)
+{
+	const char *prog = program_invocation_short_name;
+	struct sender_args a;
+	struct qr_scanner *sc = NULL;
+	unsigned long long frames;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	uint32_t k = 0;
+	int e, dfd = -1, rc = 1;
+
+	if (want_help(argc, argv)) {
+		encode_usage(prog);
+		return 0;
+	}
+	if ((rc = parse_sender(argc, argv, "--png-dir", &a)) != 0)
+		return rc;
+	rc = 1;
+	if (a.place == NULL)
+		return bad_usage(prog, argv[0], "need --png-dir DIR");
+	if ((e = read_message(a.file, &msg, &len)) != CK_OK ||
+	    (e = ftn_fragment_count(len, a.o.fragment, &k)) != CK_OK) {
+		rc = fail(prog, a.file, e);
+		goto out;
+	}
+	frames = a.frames != 0 ? a.frames : qrs_png_frames(k);
+	if ((e = file_open_dir(AT_FDCWD, a.place, FILE_CREATE, 0755, &dfd)) != CK_OK) {
+		rc = fail(prog, a.place, e);
+		goto out;
+	}
+	if ((e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_export_png(msg, len, &a.o, sc, dfd, (uint32_t)frames, &k)) != CK_OK) {
+		rc = fail(prog, "writing QR codes", e);
+		goto out;
+	}
+	printf("%s: %llu code(s) in %s: %zu bytes, %u fragment(s) of %zu bytes%s\n",
+	    prog, frames, a.place, len, k, a.o.fragment,
+	    k == 1 ? " (one static code)" : "; any large enough subset decodes");
+	rc = 0;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	qr_scanner_free(sc);
+	free(msg);
+	return rc;
+}
+
+/* ---- qr-show ---- */
+
+static void
+show_usage(const char *prog)
+{
+	printf("usage: %s qr-show FILE [--fb DEVICE] [--frames N] [--size COLSxROWS]\n"
+	    "          [OPTIONS]\n"
+	    "\n"
+	    "Show the envelope FILE as QR codes: in this terminal (half-block\n"
+	    "characters, as large as the terminal allows) or, with --fb, as pixels\n"
+	    "on a framebuffer such as /dev/fb0. A stream runs until interrupted or\n"
+	    "until N codes were shown. Every code is read back before it is shown.\n"
+	    "\n"
+	    "  --size CxR     terminal size to assume when it cannot be asked\n"
+	    QRS_OPTS_HELP, prog);
+}
+
+static int
+parse_size(const char *s, int *cols, int *rows)
+{
+	unsigned long long c, r;
+	const char *x = strchr(s, 'x');
+	char buf[16];
+
+	if (x == NULL || (size_t)(x - s) >= sizeof(buf))
+		return CK_ERR_INVALID_ARG;
+	memcpy(buf, s, (size_t)(x - s));
+	buf[x - s] = '\0';
+	if (rd_parse_uint(buf, 1, 10000, &c) != CK_OK ||
+	    rd_parse_uint(x + 1, 1, 10000, &r) != CK_OK)
+		return CK_ERR_INVALID_ARG;
+	*cols = (int)c;
+	*rows = (int)r;
+	return CK_OK;
+}
+
+/* Say what would fit this terminal instead. */
+static void
+no_fit(const char *prog, const struct sender_args *a)
+{
+	int w = a->cols < 2 * (a->rows - 1) ? a->cols : 2 * (a->rows - 1);
+	size_t f = 0;
+
+	fprintf(stderr, "%s: the code does not fit on this %dx%d terminal: "
+	    "enlarge it", prog, a->cols, a->rows);
+	if (qrs_fragment_for_width(w - 2 * QR_QUIET, a->o.ecc, &f) == CK_OK)
+		fprintf(stderr, ", use --fragment %zu or less", f);
+	fprintf(stderr, ", or use the USB stick\n");
+}
+
+static void
+pause_frame(unsigned int fps)
+{
+	struct timespec ts = { 0, 1000000000L / fps };
+
+	if (fps == 1)
+		ts.tv_sec = 1, ts.tv_nsec = 0;
+	nanosleep(&ts, NULL);
+}
+
+/* One code on the terminal, with a status line under it (one row). */
+static int
+show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k)
+{
+	char *t = NULL;
+	int e;
+
+	if ((e = qr_render_text(c, cols, rows - 1, QR_TEXT_ANSI, &t)) != CK_OK)
+		return e;
+	/* Clear once it is known to fit, then redraw in place. */
+	fputs(n == 0 ? "\x1b[2J\x1b[H" : "\x1b[H", stdout);
+	fputs(t, stdout);
+	if (k == 1)
+		printf("conclave envelope: one code\x1b[K\n");
+	else
+		printf("code %u, stream of %u fragments: Ctrl-C to stop\x1b[K\n",
+		    n, k);
+	fflush(stdout);
+	free(t);
+	return CK_OK;
+}
+
+int
+qrcmd_show(int argc, char **argv)
+{
+	const char *prog = program_invocation_short_name;
+	struct sender_args a;
+	struct qr_scanner *sc = NULL;
+	struct qrs_sender *snd = NULL;
+	struct winsize ws;
+	unsigned long long frames;
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	uint32_t n, k;
+	int e, rc;
+
+	if (want_help(argc, argv)) {
+		show_usage(prog);
+		return 0;
+	}
+	if ((rc = parse_sender(argc, argv, "--fb", &a)) != 0)
+		return rc;
+	rc = 1;
+	if (a.cols == 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
+	    ws.ws_col > 0 && ws.ws_row > 0) {
+		a.cols = ws.ws_col;
+		a.rows = ws.ws_row;
+	}
+	if (a.place == NULL && a.cols == 0)
+		return bad_usage(prog, argv[0],
+		    "not a terminal: give --size COLSxROWS or --fb DEVICE");
+	if ((e = read_message(a.file, &msg, &len)) != CK_OK ||
+	    (e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_sender_new(msg, len, a.o.fragment, a.o.ecc, &snd)) != CK_OK) {
+		rc = fail(prog, a.file, e);
+		goto out;
+	}
+	k = qrs_sender_fragments(snd);
+	frames = a.frames == 0 && k == 1 ? 1 : a.frames;
+	for (n = 0; frames == 0 || n < frames; n++) {
+		struct qr_code *c = NULL;
+
+		if ((e = qrs_sender_next(snd, sc, &c)) == CK_OK)
+			e = a.place != NULL ? qr_fb_show(a.place, c) :
+			    show_text(c, a.cols, a.rows, n, k);
+		qr_code_free(c);
+		if (e == CK_ERR_QR_NO_FIT) {
+			no_fit(prog, &a);
+			goto out;
+		}
+		if (e != CK_OK) {
+			rc = fail(prog, a.place != NULL ? a.place : "showing a code", e);
+			goto out;
+		}
+		if (frames == 0 || n + 1 < frames)
+			pause_frame(a.o.fps);
+	}
+	rc = 0;
+out:
+	qrs_sender_free(snd);
+	qr_scanner_free(sc);
+	free(msg);
+	return rc;
+}
+
+/* ---- qr-decode and qr-scan ---- */
+
+/* What one image or camera frame gave, for the operator. */
+static void
+report(const char *prog, const char *src, int e, const struct qrs_receiver *r)
+{
+	struct ftn_progress p;
+	char line[160];
+	const char *what;
+
+	switch (e) {
+	case CK_OK:
+		what = "ok";
+		break;
+	case CK_ERR_QR_NOT_FOUND:
+		what = "no QR code";
+		break;
+	case CK_ERR_BAD_MAGIC:
+		what = "a QR code that is not a conclave envelope frame, ignored";
+		break;
+	case CK_ERR_TOO_LARGE:
+		what = "a frame of a stream larger than any envelope, ignored";
+		break;
+	case CK_ERR_QR_OTHER_MESSAGE:
+		what = "a frame of a different envelope, ignored: is the right "
+		    "code on screen?";
+		break;
+	default:
+		what = ck_strerror(e);
+		break;
+	}
+	qrs_receiver_progress(r, &p);
+	qrs_progress_text(&p, line, sizeof(line));
+	fprintf(stderr, "%s: %s: %s; %s\n", prog, src, what, line);
+}
+
+/*
+ * Put a received envelope where the ceremony steps look for it: the
+ * exchange folder root/<ceremony id>/NNNNNN-<type>.env, named from its
+ * signed header (so only a well-formed, signed envelope is placed; the
+ * ceremony step still checks whose signature and which seq it expects).
+ */
+static int
+place_envelope(const char *prog, const char *root, const uint8_t *msg,
+    size_t len)
+{
+	struct envelope env;
+	struct exch_dir *d = NULL;
+	char name[ENVELOPE_FILE_NAME_MAX], hex[ENVELOPE_CEREMONY_ID_HEX + 1];
+	int e;
+
+	if ((e = envelope_parse(msg, len, &env)) != CK_OK)
+		return fail(prog, "the codes carry no valid envelope", e);
+	if ((e = envelope_file_name(env.seq, env.type, name)) == CK_OK &&
+	    (e = exch_open(root, env.ceremony_id, EXCH_CREATE, &d)) == CK_OK)
+		e = exch_write(d, name, msg, len, 0);
+	envelope_ceremony_id_hex(env.ceremony_id, hex);
+	envelope_free(&env);
+	exch_close(d);
+	if (e != CK_OK)
+		return fail(prog, root, e);
+	fprintf(stderr, "%s: envelope %s placed in %s/%s\n", prog, name, root, hex);
+	return 0;
+}
+
+/* Write the complete message to --out FILE or into --exchange ROOT. */
+static int
+finish(const char *prog, const struct qrs_receiver *r, const char *out,
+    const char *exchange)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int e, rc;
+
+	if ((e = qrs_receiver_message(r, &msg, &len)) != CK_OK)
+		return fail(prog, "no message", e);
+	if (exchange != NULL) {
+		rc = place_envelope(prog, exchange, msg, len);
+		free(msg);
+		return rc;
+	}
+	e = write_message(out, msg, len);
+	free(msg);
+	if (e != CK_OK)
+		return fail(prog, out, e);
+	fprintf(stderr, "%s: envelope of %zu bytes written to %s\n", prog, len, out);
+	return 0;
+}
+
+static void
+decode_usage(const char *prog)
+{
+	printf("usage: %s qr-decode (--out FILE | --exchange DIR) IMAGE.png...\n"
+	    "\n"
+	    "Read QR codes from PNG images (in any order, any subset large enough)\n"
+	    "and write the envelope they carry to FILE, or, with --exchange, into\n"
+	    "the exchange folder DIR as the ceremony steps expect it\n"
+	    "(DIR/<ceremony id>/NNNNNN-<type>.env, signature checked first).\n"
+	    "Codes of another envelope, other barcodes and damaged codes are\n"
+	    "reported and skipped.\n"
+	    "Exit status: 0 written, %d not enough codes yet, 1 error.\n",
+	    prog, QRCMD_EXIT_INCOMPLETE);
+}
+
+int
+qrcmd_decode(int argc, char **argv)
+{
+	const char *prog = program_invocation_short_name;
+	struct qrs_receiver *r = NULL;
+	struct qr_scanner *sc = NULL;
+	struct ftn_progress p;
+	const char *out = NULL, *exchange = NULL;
+	int i, e, images = 0, rc = 1;
+
+	if (want_help(argc, argv)) {
+		decode_usage(prog);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--exchange") == 0 && i + 1 < argc)
+			exchange = argv[++i];
+		else if (argv[i][0] == '-')
+			return bad_usage(prog, argv[0], "unexpected option");
+		else
+			images++;
+	}
+	if ((out == NULL) == (exchange == NULL) || images == 0)
+		return bad_usage(prog, argv[0], "need images and --out FILE or --exchange DIR");
+	if ((e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_receiver_new(ENVELOPE_MAX_BYTES, &r)) != CK_OK) {
+		rc = fail(prog, "setting up", e);
+		goto out;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--exchange") == 0) {
+			i++;
+			continue;
+		}
+		e = qrs_receiver_png(r, sc, argv[i]);
+		report(prog, argv[i], e, r);
+		qrs_receiver_progress(r, &p);
+		if (p.complete)
+			break;
+	}
+	qrs_receiver_progress(r, &p);
+	if (!p.complete) {
+		fprintf(stderr, "%s: incomplete: %u of %u fragments; scan more codes "
+		    "or use the USB stick\n", prog, p.recovered, p.fragments);
+		rc = QRCMD_EXIT_INCOMPLETE;
+		goto out;
+	}
+	rc = finish(prog, r, out, exchange);
+out:
+	qrs_receiver_free(r);
+	qr_scanner_free(sc);
+	return rc;
+}
+
+static void
+scan_usage(const char *prog)
+{
+	printf("usage: %s qr-scan (--out FILE | --exchange DIR) [--camera DEVICE]\n"
+	    "          [--stall SECONDS]\n"
+	    "\n"
+	    "Read QR codes from a camera (default /dev/video0) until the envelope\n"
+	    "they carry is complete, then write it to FILE or into the exchange\n"
+	    "folder DIR (as qr-decode does). Progress is shown as\n"
+	    "frames arrive. When no new information has come for SECONDS\n"
+	    "(default %d) it stops and says to use the USB stick instead.\n"
+	    "Exit status: 0 written, %d stalled, 1 error.\n",
+	    prog, QRS_STALL_SECONDS, QRCMD_EXIT_INCOMPLETE);
+}
+
+int
+qrcmd_scan(int argc, char **argv)
+{
+	const char *prog = program_invocation_short_name;
+	struct qrs_receiver *r = NULL;
+	struct qr_scanner *sc = NULL;
+	struct qr_camera *cam = NULL;
+	struct ftn_progress p;
+	const char *out = NULL, *exchange = NULL, *dev = "/dev/video0";
+	unsigned long long stall = QRS_STALL_SECONDS;
+	struct qrs_watch w;
+	uint32_t seen = 0, rejected = 0;
+	int i, e, rc = 1;
+
+	if (want_help(argc, argv)) {
+		scan_usage(prog);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--exchange") == 0 && i + 1 < argc)
+			exchange = argv[++i];
+		else if (strcmp(argv[i], "--camera") == 0 && i + 1 < argc)
+			dev = argv[++i];
+		else if (strcmp(argv[i], "--stall") == 0 && i + 1 < argc) {
+			if (parse_count(argv[++i], QRCMD_MAX_STALL, &stall) != CK_OK)
+				return bad_usage(prog, argv[0], "bad --stall");
+		} else
+			return bad_usage(prog, argv[0], "unexpected argument");
+	}
+	if ((out == NULL) == (exchange == NULL))
+		return bad_usage(prog, argv[0], "need --out FILE or --exchange DIR");
+	if ((e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_receiver_new(ENVELOPE_MAX_BYTES, &r)) != CK_OK) {
+		rc = fail(prog, "setting up", e);
+		goto out;
+	}
+	if ((e = qr_camera_open(dev, &cam)) != CK_OK) {
+		rc = fail(prog, dev, e);
+		goto out;
+	}
+	fprintf(stderr, "%s: scanning with %s; hold the codes in view\n", prog, dev);
+	qrs_watch_start(&w, (unsigned int)stall, time(NULL));
+	for (;;) {
+		e = qrs_receiver_camera(r, sc, cam, QRCMD_POLL_MS);
+		if (e == CK_ERR_IO || e == CK_ERR_UNSUPPORTED || e == CK_ERR_ALLOC) {
+			rc = fail(prog, dev, e);
+			goto out;
+		}
+		qrs_receiver_progress(r, &p);
+		/* Report what changed: new information, or a refused code. */
+		if (p.frames_useful != seen || p.frames_rejected != rejected) {
+			seen = p.frames_useful;
+			rejected = p.frames_rejected;
+			report(prog, dev, e, r);
+		}
+		if (p.complete)
+			break;
+		if (qrs_watch_stalled(&w, &p, time(NULL))) {
+			fprintf(stderr, "%s: stalled: nothing new for %llu s (%u of %u "
+			    "fragments); use the USB stick instead\n", prog, stall,
+			    p.recovered, p.fragments);
+			rc = QRCMD_EXIT_INCOMPLETE;
+			goto out;
+		}
+	}
+	rc = finish(prog, r, out, exchange);
+out:
+	qr_camera_close(cam);
+	qrs_receiver_free(r);
+	qr_scanner_free(sc);
+	return rc;
+}

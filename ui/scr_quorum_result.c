@@ -1,0 +1,253 @@
+/*
+ * Unseal: the sealed shares go to the bridge in one submission
+ * (quorum_submit, after a confirmation), then the bridge's per-node
+ * results come back (unseal_result). Every node unsealed: the transcript
+ * is closed. Nodes still sealed: retry them with the same bridge session
+ * (unseal_retry), or abandon them (unseal_abandon, confirmed).
+ */
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "ceremony/generate_root.h"
+#include "ceremony/quorum.h"
+#include "ceremony/rekey.h"
+#include "ceremony/unseal.h"
+#include "crypto/errors.h"
+#include "ui/ui.h"
+
+enum { CONFIRM, WAITING, PARTIAL, ABANDON, FAILED, ISSUED };
+
+static int step;
+static unsigned pending;
+static time_t since;
+
+static void
+qresult_init(void)
+{
+	step = CONFIRM;
+}
+
+static int
+draw_nodes(int y)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(json_object_get(ui.s->ext, "nodes"), i, n) {
+		const char *res = json_string_value(json_object_get(n, "result"));
+		const char *err = json_string_value(json_object_get(n, "error"));
+
+		ui_text(y++, 4, "%-36.36s %s%s%.30s", ui_safe(json_string_value(
+		    json_object_get(n, "address"))), res != NULL ? ui_safe(res) :
+		    "(no result yet)", err != NULL ? ": " : "",
+		    err != NULL ? ui_safe(err) : "");
+	}
+	return y;
+}
+
+static void
+qresult_draw(void)
+{
+	int y = UI_TOP;
+
+	switch (step) {
+	case CONFIRM:
+		ui_text(y, 2, "%zu %sshares sealed to the bridge session "
+		    "(threshold %u).", quorum_sealed_count(ui.s),
+		    ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ? "NEW " : "",
+		    quorum_threshold(ui.s));
+		y = ui_para(y + 2, "Submitting writes them to the exchange stick, in "
+		    "one envelope only the confirmed bridge session can open. The "
+		    "bridge submits them to every sealed node.");
+		ui_bold(y + 1, 2, "Submit the shares? Type y.");
+		ui_hints("y submit");
+		break;
+	case WAITING:
+		y = ui_para(y, "Take the exchange stick to the bridge. Waiting for "
+		    "the nodes' results...");
+		ui_text(y + 1, 2, "Waiting... %lds", (long)(time(NULL) - since));
+		ui_hints("The stick is read as soon as the results are on it");
+		break;
+	case PARTIAL:
+		ui_text(y++, 2, "%u node(s) still sealed:", pending);
+		y = draw_nodes(y + 1);
+		ui_para(y + 1, "When the nodes are back, r asks the same bridge "
+		    "session to try them again with the shares it holds. a abandons "
+		    "them: the bridge wipes the shares and the transcript says which "
+		    "nodes stayed sealed.");
+		ui_hints("r retry  a abandon");
+		break;
+	case ISSUED:
+		ui_text(y++, 2, "A new root token was issued (accessor %s).",
+		    ui_safe(json_string_value(json_object_get(json_object_get(
+		    ui.s->ext, "issued"), "accessor"))));
+		y = ui_para(y + 1, "It never crossed the airgap: the bridge gave it to "
+		    "the operator. Operator: do the break-glass work, then give the "
+		    "token back to conclave-bridge, which revokes it and writes the "
+		    "proof to the exchange stick.");
+		ui_text(y + 1, 2, "Waiting for the revocation... %lds",
+		    (long)(time(NULL) - since));
+		ui_hints("The stick is read as soon as the proof is on it");
+		break;
+	case FAILED:
+		ui_para(y, "The bridge's answer was refused or reports a failure "
+		    "(below); it is on the record. Ctrl-Q leaves.");
+		break;
+	case ABANDON:
+		ui_bold(y, 2, "Abandon the nodes still sealed? Type y.");
+		ui_para(y + 2, "This cannot be undone: unsealing them needs a new "
+		    "ceremony and the quorum again.");
+		ui_hints("y abandon  n back");
+		break;
+	}
+}
+
+static void
+closed_now(const char *how)
+{
+	ui.closed = 1;
+	snprintf(ui.outcome[0], sizeof(ui.outcome[0]), "Ceremony closed. %s",
+	    how);
+	snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
+	    "%u holders' shares crossed sealed to the bridge; %u deviations.",
+	    ui.quorum_given, ui.deviations);
+	ui_goto(UI_SCR_SUMMARY);
+}
+
+/* Rekey: the new shares (then the handouts), or the verification's end. */
+static void
+rekey_tick(void)
+{
+	char why[256] = "";
+	int r;
+
+	if (strcmp(session_phase(ui.s), "verify-submitted") == 0) {
+		r = rekey_finish(ui.s, ui.head, why, sizeof(why));
+		if (r == CK_OK) {
+			closed_now("The new shares are verified; the old ones are "
+			    "void.");
+			return;
+		}
+	} else if ((r = rekey_result(ui.s, why, sizeof(why))) == CK_OK) {
+		ui.handed_out = 0;
+		ui_goto(UI_SCR_HANDOUT);
+		return;
+	}
+	ui_say_err("The bridge's answer was refused", r, why);
+	step = FAILED;
+}
+
+/* Generate-root: the result (the token's accessor), then its revocation. */
+static void
+generate_root_tick(void)
+{
+	char why[256] = "";
+	int closed = 0, r;
+
+	if (step == ISSUED) {
+		if ((r = generate_root_close(ui.s, ui.head, why, sizeof(why))) == CK_OK) {
+			closed_now("The new root token is revoked.");
+			return;
+		}
+	} else if ((r = generate_root_result(ui.s, &closed, ui.head, why,
+	    sizeof(why))) == CK_OK) {
+		if (closed)
+			closed_now("The token was issued.");
+		else {
+			step = ISSUED;
+			since = time(NULL);
+		}
+		return;
+	}
+	ui_say_err("The bridge's answer was refused", r, why);
+	step = FAILED;
+}
+
+static void
+qresult_tick(void)
+{
+	char why[256] = "";
+	int closed = 0, r;
+
+	if ((step != WAITING && step != ISSUED) || !ui_envelope_waiting())
+		return;
+	if (ui.kind == UI_KIND_ROOTGEN) {
+		generate_root_tick();
+		return;
+	}
+	if (ui.kind == UI_KIND_REKEY) {
+		rekey_tick();
+		return;
+	}
+	if ((r = unseal_result(ui.s, &closed, &pending, ui.head, why,
+	    sizeof(why))) != CK_OK) {
+		ui_say_err("The results were refused", r, why);
+		step = PARTIAL;
+		return;
+	}
+	if (closed)
+		closed_now("Every node is unsealed.");
+	else
+		step = PARTIAL;
+}
+
+static void
+qresult_key(int ch)
+{
+	char why[256] = "";
+	int r;
+
+	switch (step) {
+	case CONFIRM:
+		if (ch != 'y' && ch != 'Y')
+			return;
+		r = ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ?
+		    rekey_verify_submit(ui.s, why, sizeof(why)) :
+		    quorum_submit(ui.s, why, sizeof(why));
+		if (r != CK_OK) {
+			ui_say_err("The submission failed", r, why);
+			return;
+		}
+		step = WAITING;
+		since = time(NULL);
+		break;
+	case PARTIAL:
+		if (ch == 'a') {
+			step = ABANDON;
+		} else if (ch == 'r') {
+			if ((r = unseal_retry(ui.s)) != CK_OK) {
+				ui_say_err("The retry request failed", r, NULL);
+				return;
+			}
+			step = WAITING;
+			since = time(NULL);
+		}
+		break;
+	case ABANDON:
+		if (ch == 'n' || ch == 27) {
+			step = PARTIAL;
+		} else if (ch == 'y' || ch == 'Y') {
+			if ((r = unseal_abandon(ui.s, ui.head)) != CK_OK) {
+				ui_say_err("Abandoning failed", r, NULL);
+				step = PARTIAL;
+				return;
+			}
+			closed_now("Nodes left sealed (abandoned).");
+		}
+		break;
+	}
+}
+
+const struct ui_screen scr_quorum_result = {
+	.title = "Submit the shares, and the results",
+	.help = "The sealed shares cross in one envelope. The bridge submits "
+	    "them to every sealed node and reports each node's result. A node "
+	    "that was down can be retried while the bridge still runs; or it can "
+	    "be abandoned, which is recorded.",
+	.init = qresult_init,
+	.draw = qresult_draw,
+	.key = qresult_key,
+	.tick = qresult_tick,
+};

@@ -1,0 +1,226 @@
+/*
+ * Quorum turns: one holder at a time gives their name, is asked "is NAME
+ * at the appliance?", gives their stick (the share file from init and,
+ * in rehearsals, their key file), and types their passphrase or PIN
+ * (masked, secmem, wiped after use). quorum_add_share decrypts, checks
+ * and seals the share to the bridge session and wipes it. Progress: x of
+ * the threshold. The screen is cleared between holders.
+ */
+#include <curses.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ceremony/quorum.h"
+#include "ceremony/rekey.h"
+#include "crypto/errors.h"
+#include "crypto/reader.h"
+#include "media/file.h"
+#include "ui/ui.h"
+
+enum { NAME, ASK, STICK, PASS, DONE };
+
+static int step;
+static struct ui_field namef, stickf, passf;
+static char *keyfile;
+
+static void
+qshare_init(void)
+{
+	if ((namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK) ||
+	    (stickf.buf == NULL && ui_field_init(&stickf, 0) != CK_OK) ||
+	    (passf.buf == NULL && ui_field_init(&passf, 1) != CK_OK))
+		ui_fatal("out of memory");
+	ui_field_clear(&namef);
+	ui_field_clear(&passf);
+	step = NAME;
+	ui.typing = 1;
+}
+
+static void
+qshare_draw(void)
+{
+	int y = UI_TOP;
+
+	ui_progress(y, ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ?
+	    "NEW shares sealed (verification):" : "Shares sealed to the bridge:",
+	    (unsigned)quorum_sealed_count(ui.s), quorum_threshold(ui.s));
+	y += 2;
+	switch (step) {
+	case NAME:
+		ui_text(y, 2, "Next holder, your name:");
+		ui_field_draw(y, 26, 40, &namef);
+		ui_para(y + 2, "One holder at a time at the keyboard; the others "
+		    "step back.");
+		ui_hints("Type the name, Enter");
+		break;
+	case ASK:
+		attron(A_BOLD);
+		ui_text(y, 2, "Is %s at the appliance?", ui_safe(namef.buf));
+		attroff(A_BOLD);
+		ui_hints("y yes, I am here  Esc not yet");
+		break;
+	case STICK:
+		ui_text(y, 2, "%s's stick (folder):", ui_safe(namef.buf));
+		ui_field_draw(y + 1, 2, 76, &stickf);
+		ui_para(y + 3, "Your newest encrypted share file (*.gpg) is read "
+		    "from there. A key file *.sec.asc there is used to decrypt it, "
+		    "otherwise your smartcard.");
+		ui_hints("Enter read the stick  Esc back");
+		break;
+	case PASS:
+		ui_text(y, 2, "%s, type the %s:", ui_safe(namef.buf),
+		    keyfile != NULL ? "passphrase of your key file" :
+		    "PIN of your card");
+		ui_field_draw(y + 2, 2, 40, &passf);
+		ui_para(y + 4, "Nothing you type is shown. Your share is decrypted "
+		    "in locked memory, checked, sealed to the bridge session and "
+		    "wiped.");
+		ui_hints("Enter decrypt and seal  Esc back");
+		break;
+	case DONE:
+		ui_text(y, 2, "%s's share is sealed to the bridge session.",
+		    ui_safe(namef.buf));
+		ui_para(y + 2, "Take your stick and card. Enter clears the screen "
+		    "for the next holder.");
+		ui_hints("Enter: done, clear the screen");
+		break;
+	}
+}
+
+/* The share file's bytes (bounded read, symlinks refused: media/file). */
+static int
+read_share(const char *folder, uint8_t **msg, size_t *len)
+{
+	char *path = NULL;
+	int fd = -1, r;
+
+	*msg = NULL;
+	if (ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s))
+		r = ui_find_new_share(folder, &path);
+	else
+		r = ui_find_share_file(folder, &path);
+	if (r != CK_OK)
+		return r;
+	if ((r = file_open_dir(AT_FDCWD, folder, 0, 0, &fd)) == CK_OK) {
+		r = file_read(fd, strrchr(path, '/') + 1, PGP_MSG_MAX, msg, len);
+		close(fd);
+	}
+	free(path);
+	return r;
+}
+
+static void
+seal_share(void)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	char why[256] = "";
+	int r;
+
+	ui_say(0, "Decrypting, checking and sealing...");
+	ui_redraw();
+	if ((r = read_share(stickf.buf, &msg, &len)) != CK_OK) {
+		ui_field_clear(&passf);
+		ui_say_err("No share file on the stick", r, NULL);
+		step = STICK;
+		return;
+	}
+	r = quorum_add_share(ui.s, ui.home, namef.buf, keyfile, passf.buf, msg,
+	    len, why, sizeof(why));
+	free(msg);
+	ui_field_clear(&passf);
+	if (r == CK_ERR_BAD_PASSPHRASE) {
+		ui_say(1, "Wrong %s. Nothing was revealed; type it again.",
+		    keyfile != NULL ? "passphrase" : "PIN");
+		return;
+	}
+	ui.secret = NULL;
+	ui.typing = 0;
+	if (r != CK_OK) {
+		ui_say_err("The share was refused", r, why);
+		step = NAME;
+		ui.typing = 1;
+		ui_field_clear(&namef);
+		return;
+	}
+	ui.quorum_given++;
+	ui_say(0, "Share %u of %u sealed.", (unsigned)quorum_sealed_count(ui.s),
+	    quorum_threshold(ui.s));
+	step = DONE;
+}
+
+static void
+qshare_key(int ch)
+{
+	char *p;
+	int f, r;
+
+	switch (step) {
+	case NAME:
+		if (ui_field_key(&namef, ch) > 0 && namef.len > 0 &&
+		    namef.len <= ROSTER_NAME_MAX &&
+		    rd_printable_utf8(namef.buf, namef.len, 0) == CK_OK) {
+			step = ASK;
+			ui.typing = 0;
+		}
+		break;
+	case ASK:
+		if (ch == 27) {
+			step = NAME;
+			ui.typing = 1;
+		} else if (ch == 'y' || ch == 'Y') {
+			if ((p = ui_stick_path(namef.buf)) == NULL)
+				ui_fatal("out of memory");
+			ui_field_set(&stickf, p);
+			free(p);
+			step = STICK;
+			ui.typing = 1;
+		}
+		break;
+	case STICK:
+		if ((f = ui_field_key(&stickf, ch)) < 0) {
+			step = ASK;
+			ui.typing = 0;
+		} else if (f > 0) {
+			free(keyfile);
+			r = ui_find_secret_key(stickf.buf, &keyfile);
+			if (r != CK_OK && r != CK_ERR_NOT_FOUND)
+				ui_fatal("out of memory");
+			step = PASS;
+			ui.secret = &passf;
+		}
+		break;
+	case PASS:
+		if ((f = ui_field_key(&passf, ch)) < 0) {
+			ui_field_clear(&passf);
+			ui.secret = NULL;
+			step = STICK;
+		} else if (f > 0 && passf.len > 0) {
+			seal_share();
+		}
+		break;
+	case DONE:
+		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
+			break;
+		if (quorum_sealed_count(ui.s) >= quorum_threshold(ui.s))
+			ui_goto(UI_SCR_QUORUM_RESULT);
+		else
+			ui_goto(UI_SCR_QUORUM_SHARE);
+		break;
+	}
+}
+
+const struct ui_screen scr_quorum_share = {
+	.title = "Quorum: one holder at a time",
+	.help = "Each holder in turn: your name, then confirm you are at the "
+	    "appliance, give your stick's folder, and type your passphrase or "
+	    "PIN. Your share is decrypted here, checked against the others "
+	    "(the same share or the same holder twice is refused), sealed to the "
+	    "bridge session the witness confirmed, and wiped. It is never shown.",
+	.init = qshare_init,
+	.draw = qshare_draw,
+	.key = qshare_key,
+};
