@@ -175,6 +175,7 @@ static void
 print_member(const struct roster_member *m)
 {
 	char grouped[PGP_FPR_GROUPED_LEN + 1], words[ROSTER_FPR_WORDS_MAX];
+	char warn[PGP_WARNING_MAX];
 	unsigned bit;
 
 	if (pgp_fpr_grouped(m->fpr, grouped, sizeof(grouped)) != CK_OK ||
@@ -186,8 +187,9 @@ print_member(const struct roster_member *m)
 		printf("  %-9s %s\n", roster_role_name(m->role), m->name);
 	printf("            %s\n            %s\n", grouped, words);
 	for (bit = 1; bit != 0 && bit <= m->warnings; bit <<= 1)
-		if ((m->warnings & bit) && pgp_warning_text(bit) != NULL)
-			printf("            warning: %s\n", pgp_warning_text(bit));
+		if ((m->warnings & bit) &&
+		    pgp_warning_text(bit, m->enc_algo, warn) != NULL)
+			printf("            warning: %s\n", warn);
 }
 
 static int

@@ -112,6 +112,7 @@ check_key(struct pgp_home *h, const char *fpr, enum roster_role role,
 		if ((e = pgp_key_can_sign(h, fpr)) != CK_OK)
 			return e;
 		m->enc_keyid[0] = '\0';
+		m->enc_algo[0] = '\0';
 		m->warnings = 0;
 		return pgp_fpr_normalize(fpr, m->fpr);
 	}
@@ -119,6 +120,7 @@ check_key(struct pgp_home *h, const char *fpr, enum roster_role role,
 		return e;
 	memcpy(m->fpr, ki.fpr, sizeof(m->fpr));
 	memcpy(m->enc_keyid, ki.enc_keyid, sizeof(m->enc_keyid));
+	memcpy(m->enc_algo, ki.enc_algo, sizeof(m->enc_algo));
 	m->warnings = ki.warnings;
 	return CK_OK;
 }
@@ -419,6 +421,7 @@ import_member(struct roster_member *m, struct pgp_home *h)
 	if (strcmp(chk.enc_keyid, m->enc_keyid) != 0)
 		goto out;
 	m->warnings = chk.warnings;
+	memcpy(m->enc_algo, chk.enc_algo, sizeof(m->enc_algo));
 	e = CK_OK;
  out:
 	free(bin);

@@ -42,6 +42,7 @@ struct roster_member {
 	char enc_keyid[PGP_KEYID_LEN + 1];	/* "" for witnesses */
 	char *key_b64;	/* base64 of the binary export (pgp_keys entry) */
 	unsigned warnings;	/* PGP_WARN_*; not saved, set on add/import */
+	char enc_algo[PGP_ALGO_MAX];	/* the same: "cv25519", "rsa3072" ... */
 };
 
 struct roster {

@@ -514,8 +514,11 @@ enc_usable(gpgme_subkey_t sk)
 
 /*
  * go-crypto's Entity.EncryptionKey: the usable encryption subkey with the
- * newest binding signature (ties go to the later one, as its ">=" does),
- * else the primary if it may encrypt. bind: the key's subkeys in packet
+ * newest binding signature, else the primary if it may encrypt. A tie goes
+ * to the EARLIER subkey in packet order: go-crypto replaces its candidate
+ * only when a binding is strictly newer (CreationTime.After). Two subkeys
+ * added within one second tie; OpenBao 2.6.2 encrypted to the first
+ * (tests/integration/key_matrix.sh, key "twinsub"). bind: the key's subkeys in packet
  * order, which is gpgme's order too (both list the one keyblock); a
  * mismatch is CK_ERR_PGP rather than a guess.
  */
@@ -534,7 +537,7 @@ choose_enc(gpgme_key_t key, const struct pgppkt_subkeys *bind,
 		    (uint32_t)sk->timestamp != bind->k[i].created)
 			return CK_ERR_PGP;
 		if (enc_usable(sk) &&
-		    (best == NULL || bind->k[i].bound >= best_bound)) {
+		    (best == NULL || bind->k[i].bound > best_bound)) {
 			best = sk;
 			best_bound = bind->k[i].bound;
 		}
@@ -762,27 +765,59 @@ pgp_key_can_sign(struct pgp_home *h, const char *fpr)
 	return r;
 }
 
-const char *
-pgp_warning_text(unsigned bit)
+/*
+ * gpgme names an ECC key by its curve ("nistp256", "cv25519" ...); people
+ * know some of them by another name. The rest are shown as gpg names them.
+ */
+static const char *
+curve_name(const char *algo)
 {
+	static const char *const names[][2] = {
+		{ "cv25519", "Curve25519" },
+		{ "nistp256", "NIST P-256" },
+		{ "nistp384", "NIST P-384" },
+		{ "nistp521", "NIST P-521" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(algo, names[i][0]) == 0)
+			return names[i][1];
+	return algo;
+}
+
+const char *
+pgp_warning_text(unsigned bit, const char *enc_algo,
+    char out[PGP_WARNING_MAX])
+{
+	const char *fixed;
+
 	switch (bit) {
 	case PGP_WARN_ECDH:
-		return "ECDH (Curve25519) encryption key: the holder must "
-		    "decrypt with GnuPG " PGP_GNUPG_ECDH_MIN " or newer";
+		snprintf(out, PGP_WARNING_MAX, "ECDH (%s) encryption key: the "
+		    "holder must decrypt with GnuPG " PGP_GNUPG_ECDH_MIN
+		    " or newer", curve_name(enc_algo));
+		return out;
 	case PGP_WARN_ECDH_LOCAL:
-		return "this machine's GnuPG is older than "
+		fixed = "this machine's GnuPG is older than "
 		    PGP_GNUPG_ECDH_MIN " and cannot decrypt ECDH shares";
+		break;
 	case PGP_WARN_DSA_ELGAMAL:
-		return "DSA/ElGamal key: dated algorithms that old Vault "
+		fixed = "DSA/ElGamal key: dated algorithms that old Vault "
 		    "versions could not use";
+		break;
 	case PGP_WARN_WEAK_RSA:
-		return "RSA key shorter than 2048 bits";
+		fixed = "RSA key shorter than 2048 bits";
+		break;
 	case PGP_WARN_UID_UNPRINTABLE:
-		return "the key's user id contains unprintable characters "
+		fixed = "the key's user id contains unprintable characters "
 		    "and is not shown";
+		break;
 	default:
 		return NULL;
 	}
+	snprintf(out, PGP_WARNING_MAX, "%s", fixed);
+	return out;
 }
 
 /* ---- export ---- */

@@ -119,8 +119,12 @@ int pgp_import_file(struct pgp_home *h, const char *path,
  * by their own creation time as gpg does: after an older subkey's expiry
  * was extended, OpenBao encrypts to it while gpg would pick the newer one.
  *
+ * Ties (bindings made in the same second) go to the earlier subkey in
+ * packet order, as in go-crypto.
+ *
  * No curve is refused: OpenBao 2.6.2 accepted pgp_keys on Curve25519,
- * NIST P-256, brainpoolP256r1 and secp256k1 (measured), and RSA-1024,
+ * NIST P-256/384/521, brainpoolP256/384/512r1 and secp256k1 (measured by
+ * tests/integration/key_matrix.sh; docs/compatibility.md), and RSA-1024,
  * which therefore only gets PGP_WARN_WEAK_RSA.
  */
 int pgp_key_validate(struct pgp_home *h, const char *fpr,
@@ -131,8 +135,14 @@ int pgp_key_validate(struct pgp_home *h, const char *fpr,
  */
 int pgp_key_can_sign(struct pgp_home *h, const char *fpr) CK_WUR
     __attribute__((nonnull));
-/* One sentence for a PGP_WARN_* bit; NULL for an unknown bit. */
-const char *pgp_warning_text(unsigned bit);
+/*
+ * One sentence for a PGP_WARN_* bit, written to out and returned; NULL for
+ * an unknown bit. enc_algo is the key's pgp_keyinfo.enc_algo: the ECDH
+ * warning names its curve ("NIST P-384", "brainpoolP512r1", "Curve25519").
+ */
+#define PGP_WARNING_MAX	128
+const char *pgp_warning_text(unsigned bit, const char *enc_algo,
+    char out[PGP_WARNING_MAX]) __attribute__((nonnull));
 
 /*
  * The binary transferable public key, as `gpg --export FPR` writes it

@@ -22,6 +22,7 @@ fpr_draw(void)
 {
 	const struct roster_member *m = &ui.roster->m[idx];
 	char grouped[PGP_FPR_GROUPED_LEN + 1], words[ROSTER_FPR_WORDS_MAX];
+	char warn[PGP_WARNING_MAX], line[PGP_WARNING_MAX + 16];
 	unsigned bit;
 	int y = UI_TOP;
 
@@ -45,8 +46,12 @@ fpr_draw(void)
 	y = ui_para(y, words);
 	attroff(A_BOLD);
 	for (bit = 1; bit != 0 && bit <= m->warnings; bit <<= 1)
-		if ((m->warnings & bit) && pgp_warning_text(bit) != NULL)
-			ui_text(++y, 2, "Warning: %s", pgp_warning_text(bit));
+		if ((m->warnings & bit) &&
+		    pgp_warning_text(bit, m->enc_algo, warn) != NULL) {
+			/* Wrapped: with a curve's name it is wider than 80. */
+			snprintf(line, sizeof(line), "Warning: %s", warn);
+			y = ui_para(y + 1, line) - 1;
+		}
 	ui_para(y + 2, "Does this match the fingerprint on your own card or "
 	    "paper record?");
 	ui_hints("y yes, it is mine  n no, not my key  Esc back to the roster");

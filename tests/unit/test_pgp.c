@@ -28,6 +28,8 @@ static const char *const fixtures[] = {
 	"holder1", "holder2", "holder3", "holder4", "holder5", "holder6",
 	"holder7", "operator", "witness", "multisub", "rebound", "signonly",
 	"expiredsub", "expired", "revoked", "revokedsub", "certonly", "dsaelg",
+	"nistp384", "brainpoolp512", "secp256k1", "twinsub", "mixedsub",
+	"rsaprimary",
 };
 #define NFIX (sizeof(fixtures) / sizeof(fixtures[0]))
 
@@ -323,10 +325,44 @@ ranking_is_by_binding_signature_time(void **state)
 	free(bin);
 }
 
+/*
+ * twinsub: two encryption subkeys bound in the same second. go-crypto
+ * keeps the first (it replaces a candidate only when a binding is strictly
+ * newer); OpenBao 2.6.2 encrypted to it (tests/integration/key_matrix.sh).
+ * mixedsub: the newer subkeys are revoked and expired; rsaprimary has no
+ * subkey and its primary may encrypt.
+ */
+static void
+ties_go_to_the_first_subkey_and_dead_ones_are_skipped(void **state)
+{
+	struct pgppkt_subkeys sk;
+	struct pgp_keyinfo ki;
+	uint8_t *bin;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(pgp_export(F->h, fpr("twinsub"), &bin, &len), CK_OK);
+	assert_int_equal(pgppkt_subkeys(bin, len, &sk), CK_OK);
+	free(bin);
+	assert_int_equal(sk.n, 2);
+	assert_int_equal(sk.k[0].bound, sk.k[1].bound);
+	assert_int_equal(pgp_key_validate(F->h, fpr("twinsub"), &ki), CK_OK);
+	assert_string_equal(ki.enc_keyid, "4fc9ce081d322bd4");	/* the first */
+
+	assert_int_equal(pgp_key_validate(F->h, fpr("mixedsub"), &ki), CK_OK);
+	assert_string_equal(ki.enc_keyid, "4c290fabb21c2f3d");	/* 2021 */
+	assert_int_equal(ki.enc_created, 1609459200);
+
+	assert_int_equal(pgp_key_validate(F->h, fpr("rsaprimary"), &ki), CK_OK);
+	assert_string_equal(ki.enc_fpr, ki.fpr);
+	assert_int_equal(ki.enc_bound, 0);
+}
+
 static void
 warnings_flag_ecdh_and_dsa_elgamal(void **state)
 {
 	struct pgp_keyinfo ki;
+	char w[PGP_WARNING_MAX];
 
 	(void)state;
 	assert_int_equal(pgp_key_validate(F->h, fpr("holder1"), &ki), CK_OK);
@@ -337,8 +373,36 @@ warnings_flag_ecdh_and_dsa_elgamal(void **state)
 	assert_string_equal(ki.enc_algo, "cv25519");
 	assert_int_equal(pgp_key_validate(F->h, fpr("dsaelg"), &ki), CK_OK);
 	assert_int_equal(ki.warnings, PGP_WARN_DSA_ELGAMAL);
-	assert_non_null(pgp_warning_text(PGP_WARN_ECDH));
-	assert_null(pgp_warning_text(0x8000));
+	assert_null(pgp_warning_text(0x8000, "cv25519", w));
+}
+
+/* The ECDH warning names the key's own curve (it said Curve25519 for all). */
+static void
+ecdh_warning_names_the_curve(void **state)
+{
+	static const char *const keys[][3] = {
+		{ "holder3", "cv25519", "(Curve25519)" },
+		{ "nistp384", "nistp384", "(NIST P-384)" },
+		{ "brainpoolp512", "brainpoolP512r1", "(brainpoolP512r1)" },
+		{ "secp256k1", "secp256k1", "(secp256k1)" },
+	};
+	struct pgp_keyinfo ki;
+	char w[PGP_WARNING_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		assert_int_equal(pgp_key_validate(F->h, fpr(keys[i][0]), &ki),
+		    CK_OK);
+		assert_int_equal(ki.warnings, PGP_WARN_ECDH);
+		assert_string_equal(ki.enc_algo, keys[i][1]);
+		assert_non_null(pgp_warning_text(PGP_WARN_ECDH, ki.enc_algo, w));
+		assert_non_null(strstr(w, keys[i][2]));
+		if (i > 0)
+			assert_null(strstr(w, "Curve25519"));
+	}
+	assert_non_null(pgp_warning_text(PGP_WARN_DSA_ELGAMAL, "elg2048", w));
+	assert_non_null(strstr(w, "DSA/ElGamal"));
 }
 
 static void
@@ -611,7 +675,9 @@ main(void)
 		cmocka_unit_test(bad_keys_give_their_specific_error),
 		cmocka_unit_test(good_keys_choose_the_subkey_gpg_and_openbao_use),
 		cmocka_unit_test(ranking_is_by_binding_signature_time),
+		cmocka_unit_test(ties_go_to_the_first_subkey_and_dead_ones_are_skipped),
 		cmocka_unit_test(warnings_flag_ecdh_and_dsa_elgamal),
+		cmocka_unit_test(ecdh_warning_names_the_curve),
 		cmocka_unit_test(export_is_gpg_export_and_round_trips),
 		cmocka_unit_test(recipients_are_read_without_a_key),
 		cmocka_unit_test(decrypt_with_a_holders_key_file),

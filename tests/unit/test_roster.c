@@ -101,6 +101,9 @@ holders_are_in_share_order_with_their_keys(void **state)
 	assert_null(roster_holder(F->r, 0));
 	assert_null(roster_holder(F->r, 8));
 	assert_int_equal(roster_holder(F->r, 3)->warnings, PGP_WARN_ECDH);
+	/* The member keeps its algorithm for the warning's curve name. */
+	assert_string_equal(roster_holder(F->r, 3)->enc_algo, "cv25519");
+	assert_string_equal(roster_holder(F->r, 1)->enc_algo, "rsa3072");
 	m = roster_operator(F->r);
 	assert_non_null(m);
 	assert_string_equal(m->name, "Olga Operator");
@@ -308,8 +311,10 @@ import_edited(void (*edit)(json_t *))
 	free(d);
 	assert_int_equal(pgp_home_open(F->base, &h), CK_OK);
 	e = roster_import_keys(back, h);
-	if (e == CK_OK)
+	if (e == CK_OK) {
 		assert_int_equal(back->m[2].warnings, PGP_WARN_ECDH);
+		assert_string_equal(back->m[2].enc_algo, "cv25519");
+	}
 	pgp_home_close(h);
 	roster_free(back);
 	return e;
