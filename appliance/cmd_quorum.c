@@ -210,7 +210,7 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 	    "(%zu of %u).\n", a->holder, quorum_sealed_count(s),
 	    quorum_threshold(s));
 	if (quorum_sealed_count(s) >= quorum_threshold(s))
-		printf("Next: conclave unseal submit.\n");
+		printf("Next: conclave %s submit.\n", q->cmd);
 	rc = 0;
 out:
 	secmem_free(pass);

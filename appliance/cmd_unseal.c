@@ -1,7 +1,8 @@
 /*
- * `conclave unseal`: exit 0 on success, 1 when the step was refused (the
- * reason is printed and, where a ceremony exists, recorded in its
- * transcript), 2 on a usage error, 3 when `result` leaves nodes sealed.
+ * `conclave unseal` and `conclave migrate` (the same steps for a seal
+ * migration, docs/migration.md): exit 0 on success, 1 when the step was
+ * refused (the reason is printed and, where a ceremony exists, recorded in
+ * its transcript), 2 on a usage error, 3 when `result` leaves nodes sealed.
  */
 #include "appliance/cmd_unseal.h"
 
@@ -63,17 +64,53 @@ static const char usage_text[] =
     "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
     "until the ceremony closes. Plaintext shares never reach it.\n";
 
+static const char migrate_usage_text[] =
+    "usage: conclave migrate begin --state DIR --exchange DIR\n"
+    "                              [--previous-transcript FILE]\n"
+    "                              [--init-transcript FILE]\n"
+    "       conclave migrate accept|share|submit|result|retry|abandon|status ...\n"
+    "                              (the options of conclave unseal)\n"
+    "\n"
+    "A seal migration: Shamir to auto-unseal (static, transit, a KMS), or\n"
+    "auto-unseal back to Shamir. Before it, the operator changes every node's\n"
+    "seal configuration (the new seal stanza added; when leaving auto-unseal,\n"
+    "the old stanza marked disabled = \"true\") and restarts every node; the\n"
+    "bridge (conclave-bridge migrate) checks that every node waits for a\n"
+    "migration before it offers anything. Then the steps are unseal's:\n"
+    "  begin    a fresh ceremony key and the migrate request for the bridge.\n"
+    "  accept   the bridge's offer: the nodes, the seal before and after, and\n"
+    "           the 5 words a witness compares (--confirm-sas).\n"
+    "  share    one holder's share: unseal shares when leaving Shamir,\n"
+    "           recovery shares when returning to it.\n"
+    "  submit   the sealed shares; the bridge sends each with \"migrate\": true.\n"
+    "  result   the per-node results and each node's seal type afterwards;\n"
+    "           when every node is migrated the transcript is closed, naming\n"
+    "           the seal before and after.\n"
+    "  retry, abandon, status: as for unseal.\n"
+    "\n"
+    "Afterwards the holders keep the same shares in a new role: unseal shares\n"
+    "become recovery shares (to auto-unseal: they then serve rekey and\n"
+    "root-token generation, not unsealing), recovery shares become unseal\n"
+    "shares (to Shamir). A rekey straight after gives the holders fresh shares\n"
+    "for the new role (conclave rekey begin --recovery, or without it).\n"
+    "--state DIR must be on RAM (tmpfs). Plaintext shares never reach it.\n";
+
+/* conclave unseal or conclave migrate: set by the entry point. */
+static const struct quorum_cmd unseal_cmd = { "unseal", KIND_UNSEAL, "requested" };
+static const struct quorum_cmd migrate_cmd = { "migrate", KIND_MIGRATE, "requested" };
+static const struct quorum_cmd *cur = &unseal_cmd;
+
 static int
 usage(FILE *f)
 {
-	fputs(usage_text, f);
+	fputs(cur == &migrate_cmd ? migrate_usage_text : usage_text, f);
 	return f == stdout ? 0 : 2;
 }
 
 static int
 refuse(const char *step, int err, const char *why)
 {
-	return cmd_refuse("unseal", step, err, why);
+	return cmd_refuse(cur->cmd, step, err, why);
 }
 
 static int
@@ -85,22 +122,43 @@ step_begin(const struct quorum_args *a)
 
 	if (a->exchange == NULL)
 		return usage(stderr);
-	if (a->previous != NULL &&
-	    cmd_load_prev("unseal begin", a->previous, prev) != CK_OK)
+	if (a->previous != NULL && cmd_load_prev(cur == &migrate_cmd ?
+	    "migrate begin" : "unseal begin", a->previous, prev) != CK_OK)
 		return 1;
-	if ((r = unseal_begin(a->state, a->exchange,
+	if ((r = unseal_begin(cur->kind, a->state, a->exchange,
 	    a->previous != NULL ? prev : NULL, &s)) != CK_OK)
 		return refuse("begin", r, NULL);
 	cmd_print_ceremony_key(s);
-	if (cmd_quorum_commitments("unseal", s, a) != 0) {
+	if (cmd_quorum_commitments(cur->cmd, s, a) != 0) {
 		session_free(s);
 		return 1;
 	}
-	printf("\nUnseal request written to %s.\n"
-	    "Next: conclave-bridge unseal on the operator's workstation, then\n"
-	    "conclave unseal accept here.\n", a->exchange);
+	printf("\n%s request written to %s.\n"
+	    "Next: conclave-bridge %s on the operator's workstation, then\n"
+	    "conclave %s accept here.\n", cur == &migrate_cmd ? "Migrate" :
+	    "Unseal", a->exchange, cur->cmd, cur->cmd);
 	session_free(s);
 	return 0;
+}
+
+/* What the holders' shares are now: the room must hear it. */
+static void
+print_migrated(const struct session *s)
+{
+	const json_t *seal = json_object_get(json_object_get(s->ext, "offer"),
+	    "seal");
+	const char *from = json_string_value(json_object_get(seal, "from"));
+	const char *to = json_string_value(json_object_get(seal, "to"));
+
+	printf("Every node is unsealed with its new seal: %s -> %s. Ceremony "
+	    "closed.\n", from != NULL ? from : "?", to != NULL ? to : "?");
+	if (to != NULL && strcmp(to, "shamir") == 0)
+		printf("The holders' recovery shares are now UNSEAL shares: they "
+		    "unseal the cluster after every restart.\n");
+	else
+		printf("The holders' unseal shares are now RECOVERY shares: the "
+		    "cluster unseals itself; the shares serve rekey and root-token "
+		    "generation, and a migration back to Shamir.\n");
 }
 
 static int
@@ -112,7 +170,7 @@ step_result(const struct quorum_args *a)
 	char why[256];
 	int r, closed = 0;
 
-	if ((r = session_load(a->state, KIND_UNSEAL, a->exchange, &s)) != CK_OK)
+	if ((r = session_load(a->state, cur->kind, a->exchange, &s)) != CK_OK)
 		return refuse("result", r, NULL);
 	if ((r = unseal_result(s, &closed, &pending, head, why,
 	    sizeof(why))) != CK_OK) {
@@ -121,13 +179,16 @@ step_result(const struct quorum_args *a)
 	}
 	printf("Node results:\n");
 	cmd_quorum_print_nodes(json_object_get(s->ext, "nodes"));
-	if (closed) {
+	if (closed && cur == &migrate_cmd)
+		print_migrated(s);
+	else if (closed)
 		printf("Every node is unsealed. Ceremony closed.\n");
+	if (closed) {
 		cmd_quorum_print_head(a->state, head);
 	} else {
-		printf("%u node(s) still sealed. When they are back: conclave unseal "
-		    "retry (the bridge must still be running), or conclave unseal "
-		    "abandon.\n", pending);
+		printf("%u node(s) still sealed. When they are back: conclave %s "
+		    "retry (the bridge must still be running), or conclave %s "
+		    "abandon.\n", pending, cur->cmd, cur->cmd);
 	}
 	session_free(s);
 	return closed ? 0 : 3;
@@ -139,32 +200,30 @@ step_retry(const struct quorum_args *a)
 	struct session *s = NULL;
 	int r;
 
-	if ((r = session_load(a->state, KIND_UNSEAL, a->exchange, &s)) != CK_OK)
+	if ((r = session_load(a->state, cur->kind, a->exchange, &s)) != CK_OK)
 		return refuse("retry", r, NULL);
 	if ((r = unseal_retry(s)) != CK_OK) {
 		session_free(s);
 		return refuse("retry", r, r == CK_ERR_STATE ?
 		    "only nodes left sealed by a result can be retried" : NULL);
 	}
-	printf("Retry requested. Next: conclave unseal result.\n");
+	printf("Retry requested. Next: conclave %s result.\n", cur->cmd);
 	session_free(s);
 	return 0;
 }
 
-static const struct quorum_cmd unseal_cmd = { "unseal", KIND_UNSEAL, "requested" };
-
-static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&unseal_cmd, a); }
+static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(cur, a); }
 
 static int
 step_abandon(const struct quorum_args *a)
 {
-	return cmd_quorum_close(&unseal_cmd, a, "abandon", unseal_abandon,
+	return cmd_quorum_close(cur, a, "abandon", unseal_abandon,
 	    "Abandoned: the bridge is told to wipe the shares. Ceremony "
 	    "closed with nodes left sealed.");
 }
-static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&unseal_cmd, a); }
-static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(&unseal_cmd, a); }
-static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&unseal_cmd, a); }
+static int step_share(const struct quorum_args *a) { return cmd_quorum_share(cur, a); }
+static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(cur, a); }
+static int step_status(const struct quorum_args *a) { return cmd_quorum_status(cur, a); }
 
 static const struct {
 	const char *name;
@@ -176,8 +235,8 @@ static const struct {
 	{ "abandon", step_abandon }, { "status", step_status },
 };
 
-int
-cmd_unseal_main(int argc, char **argv)
+static int
+run_main(int argc, char **argv)
 {
 	struct quorum_args a;
 	size_t i;
@@ -192,6 +251,20 @@ cmd_unseal_main(int argc, char **argv)
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
 		if (strcmp(argv[1], steps[i].name) == 0)
 			return steps[i].run(&a);
-	fprintf(stderr, "conclave unseal: unknown step '%s'\n", argv[1]);
+	fprintf(stderr, "conclave %s: unknown step '%s'\n", cur->cmd, argv[1]);
 	return usage(stderr);
+}
+
+int
+cmd_unseal_main(int argc, char **argv)
+{
+	cur = &unseal_cmd;
+	return run_main(argc, argv);
+}
+
+int
+cmd_migrate_main(int argc, char **argv)
+{
+	cur = &migrate_cmd;
+	return run_main(argc, argv);
 }

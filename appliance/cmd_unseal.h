@@ -7,5 +7,7 @@
 #define CONCLAVE_CMD_UNSEAL_H
 
 int cmd_unseal_main(int argc, char **argv);
+/* `conclave migrate STEP ...`: the same steps for a seal migration. */
+int cmd_migrate_main(int argc, char **argv);
 
 #endif

@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "generate-root", cmd_generate_root_main, "break-glass: a new root token from a quorum" },
 	{ "rekey", cmd_rekey_main, "rotate the shares to a new roster, n and threshold" },
 	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
+	{ "migrate", cmd_migrate_main, "migrate the seal (Shamir <-> auto-unseal) with the quorum" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },

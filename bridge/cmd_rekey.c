@@ -324,7 +324,7 @@ submit(struct rekey_ctx *ctx, const char *leaf, const char *nonce,
 		if ((r = bsession_open_share(&ctx->b, seq, nonce, e, &share,
 		    &len)) != CK_OK)
 			return r;
-		r = vault_key_body(share, len, nonce, &body, &blen);
+		r = vault_key_body(share, len, nonce, 0, &body, &blen);
 		secmem_wipe(share, len);
 		secmem_free(share);
 		if (r != CK_OK)

@@ -1,5 +1,9 @@
 /*
  * `conclave-bridge unseal`: one session, every node of the cluster.
+ * `conclave-bridge migrate`: the same ceremony for a seal migration: every
+ * node must be restarted with the new seal configuration (it reports
+ * "migration": true) before the offer is written, and every share goes
+ * with "migrate": true (docs/migration.md).
  *
  * The opened shares never outlive one request: the bridge keeps the sealed
  * boxes and its session keys in locked memory while it runs, and opens a
@@ -31,7 +35,7 @@
 #define DEFAULT_SETTLE		30	/* seconds for a Raft joiner to finish */
 #define SETTLE_POLL_MS		100
 
-enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_SETTLE };
+enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_SETTLE, OPT_TO };
 
 struct node {
 	const char *address;
@@ -40,6 +44,9 @@ struct node {
 };
 
 struct unseal_ctx {
+	const char *kind;	/* KIND_UNSEAL or KIND_MIGRATE */
+	int migrate;
+	const char *to;		/* migrate: the seal type expected after, or NULL */
 	struct bridge_opts o;
 	const char *ceremony;
 	unsigned wait_s;
@@ -52,6 +59,44 @@ struct unseal_ctx {
 	json_t *boxes;		/* the submission's shares (ciphertext) */
 	uint64_t boxes_seq;	/* the envelope that carried them */
 };
+
+static void
+usage_migrate(FILE *f)
+{
+	fprintf(f,
+	    "usage: conclave-bridge migrate --exchange DIR --address A [--address B ...]\n"
+	    "                               [--to TYPE] [--ceremony ID] [--wait S]\n"
+	    "                               [--settle S]\n"
+	    "\n"
+	    "Answers the appliance's migrate request: a seal migration (Shamir to\n"
+	    "auto-unseal, or auto-unseal to Shamir). Before this runs, the operator\n"
+	    "has changed every node's seal configuration (the new seal stanza added;\n"
+	    "when leaving auto-unseal, the old stanza marked disabled = \"true\") and\n"
+	    "restarted every node. Then, as `conclave-bridge unseal`:\n"
+	    "  1. every node's seal status is read: each reachable node must be\n"
+	    "     sealed and report \"migration\": true with the same seal type (and\n"
+	    "     TYPE, when --to is given). Otherwise nothing is offered and the\n"
+	    "     missing step is named: no share is ever used on a node that is not\n"
+	    "     migrating;\n"
+	    "  2. the session offer, with the seal before and after, and the 5-word\n"
+	    "     short authentication string to read aloud;\n"
+	    "  3. the sealed shares (unseal shares when leaving Shamir, recovery\n"
+	    "     shares when returning to it) go to every node with \"migrate\":\n"
+	    "     true, opened for one request each and wiped;\n"
+	    "  4. the per-node results, with each node's seal type afterwards.\n"
+	    "Afterwards the holders' shares have changed role: unseal shares became\n"
+	    "recovery shares (to auto-unseal), or recovery shares became unseal\n"
+	    "shares (to Shamir).\n"
+	    "\n"
+	    "Options:\n"
+	    "  --to TYPE            the seal type the nodes must migrate to (shamir,\n"
+	    "                       static, transit, ...)\n"
+	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
+	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
+	    "  --settle S           seconds a Raft joiner may take to finish unsealing\n"
+	    "                       after its last share (default %d)\n"
+	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE);
+}
 
 static void
 usage(FILE *f)
@@ -84,10 +129,12 @@ usage(FILE *f)
 	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE);
 }
 
+static const char *cmd_name = KIND_UNSEAL;
+
 static int
 fail(const char *what, int err, const char *detail)
 {
-	return opts_fail("unseal", what, err, detail);
+	return opts_fail(cmd_name, what, err, detail);
 }
 static int
 parse(struct unseal_ctx *ctx, int argc, char **argv)
@@ -97,6 +144,7 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "settle", required_argument, NULL, OPT_SETTLE },
+		{ "to", required_argument, NULL, OPT_TO },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
@@ -111,6 +159,9 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 			continue;
 		if (ch == OPT_CEREMONY)
 			ctx->ceremony = optarg;
+		else if (ch == OPT_TO && ctx->migrate && optarg[0] != '\0' &&
+		    strlen(optarg) < VAULT_MAX_TYPE)
+			ctx->to = optarg;
 		else if ((ch == OPT_WAIT || ch == OPT_SETTLE) &&
 		    rd_parse_uint(optarg, 1, 86400, &v) == CK_OK)
 			*(ch == OPT_WAIT ? &ctx->wait_s : &ctx->settle_s) =
@@ -128,11 +179,53 @@ status_json(const char *address, int r, const struct vault_seal_status *st,
 	if (r != CK_OK)
 		return json_pack("{s:s, s:b, s:o}", "address", address,
 		    "reachable", 0, "error", bsession_error_text(r, detail));
-	return json_pack("{s:s, s:b, s:s, s:b, s:b, s:i, s:i, s:i, s:s, s:s}",
-	    "address", address, "reachable", 1, "type", st->type,
+	return json_pack("{s:s, s:b, s:s, s:b, s:b, s:i, s:i, s:i, s:s, s:s, s:b, "
+	    "s:b}", "address", address, "reachable", 1, "type", st->type,
 	    "initialized", st->initialized, "sealed", st->sealed,
 	    "t", (int)st->t, "n", (int)st->n, "progress", (int)st->progress,
-	    "version", st->version, "cluster_id", st->cluster_id);
+	    "version", st->version, "cluster_id", st->cluster_id,
+	    "recovery_seal", st->recovery_seal, "migration", st->migration);
+}
+
+/*
+ * Migrate: is this node ready for the quorum's shares? It must be sealed,
+ * waiting for a migration, and of the seal type the other nodes (and --to)
+ * name. *seal_to takes the first node's type. 0, or the refusal printed.
+ */
+static int
+migration_ready(const struct unseal_ctx *ctx, const char *address,
+    const struct vault_seal_status *st, char seal_to[VAULT_MAX_TYPE],
+    int *recovery_after)
+{
+	char why[256];
+
+	if (!st->initialized)
+		snprintf(why, sizeof(why), "%s is not initialised: nothing to "
+		    "migrate", address);
+	else if (!st->sealed)
+		snprintf(why, sizeof(why), "%s is unsealed: restart it with the "
+		    "new seal configuration first (it then comes up sealed with "
+		    "\"migration\": true)", address);
+	else if (!st->migration)
+		snprintf(why, sizeof(why), "%s reports no seal migration: its "
+		    "configuration lacks the new seal stanza (from Shamir), or the "
+		    "old auto-unseal stanza is not marked disabled = \"true\" (to "
+		    "Shamir); change it and restart the node", address);
+	else if (ctx->to != NULL && strcmp(st->type, ctx->to) != 0)
+		snprintf(why, sizeof(why), "%s migrates to seal \"%s\", not \"%s\" "
+		    "as --to says", address, st->type, ctx->to);
+	else if (seal_to[0] != '\0' && strcmp(st->type, seal_to) != 0)
+		snprintf(why, sizeof(why), "%s migrates to seal \"%s\" but another "
+		    "node to \"%s\": every node needs the same configuration",
+		    address, st->type, seal_to);
+	else {
+		if (seal_to[0] == '\0') {
+			snprintf(seal_to, VAULT_MAX_TYPE, "%s", st->type);
+			*recovery_after = st->recovery_seal;
+		}
+		return 0;
+	}
+	return fail("seal migration not ready", CK_ERR_STATE, why);
 }
 
 /* Seal status of every node, the threshold, and the offer. */
@@ -142,9 +235,10 @@ send_offer(struct unseal_ctx *ctx)
 	struct vault_seal_status st;
 	struct http_client *c = NULL;
 	char pk[2 * SEALBOX_PK_LEN + 1], sas[BSESSION_SAS_MAX];
+	char seal_to[VAULT_MAX_TYPE] = "";
 	json_t *nodes = json_array(), *p = NULL, *n;
 	size_t i;
-	int r;
+	int r, recovery_after = 0;
 
 	if (nodes == NULL)
 		return fail("offer", CK_ERR_ALLOC, NULL);
@@ -165,6 +259,11 @@ send_offer(struct unseal_ctx *ctx)
 			ctx->threshold = st.t;
 		http_client_free(c);
 		c = NULL;
+		if (r == CK_OK && ctx->migrate && migration_ready(ctx,
+		    ctx->nodes[i].address, &st, seal_to, &recovery_after) != 0) {
+			json_decref(nodes);
+			return 1;
+		}
 	}
 	if (ctx->threshold == 0) {
 		json_decref(nodes);
@@ -173,9 +272,18 @@ send_offer(struct unseal_ctx *ctx)
 	}
 	bsession_nonce(ctx->nonce);
 	bsession_box_pk_hex(&ctx->b, pk);
-	p = json_pack("{s:s, s:s, s:s, s:i, s:o}", "kind", KIND_UNSEAL,
+	p = json_pack("{s:s, s:s, s:s, s:i, s:o}", "kind", ctx->kind,
 	    "box_pk", pk, "nonce", ctx->nonce, "threshold", (int)ctx->threshold,
 	    "nodes", nodes);
+	/* The seal before is what the shares are now: unseal shares (Shamir)
+	 * when the new seal keeps recovery shares, else recovery shares of an
+	 * auto-unseal seal, whose type a migrating node no longer reports. */
+	if (p != NULL && ctx->migrate && json_object_set_new(p, "seal",
+	    json_pack("{s:s, s:s}", "from", recovery_after ? "shamir" :
+	    "auto-unseal", "to", seal_to)) != 0) {
+		json_decref(p);
+		p = NULL;
+	}
 	if (p == NULL)
 		return fail("offer", CK_ERR_ALLOC, NULL);
 	r = bsession_send(&ctx->b, ENVELOPE_SESSION_OFFER, p);
@@ -198,7 +306,7 @@ check_submission(struct unseal_ctx *ctx, const json_t *p, int retry)
 	char why[128];
 	int r;
 
-	if ((r = bsession_check_submission(p, KIND_UNSEAL, ctx->nonce,
+	if ((r = bsession_check_submission(p, ctx->kind, ctx->nonce,
 	    ctx->threshold, retry, why, sizeof(why))) != CK_OK)
 		return fail(retry ? "retry" : "share submission", r, why);
 	return 0;
@@ -224,7 +332,7 @@ settle(struct unseal_ctx *ctx, struct http_client *c,
 /* Submit the shares to one node; *result as the envelope reports it. */
 static int
 unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
-    json_t **error)
+    json_t **error, char *seal_after)
 {
 	struct vault_seal_status st;
 	struct http_client *c = NULL;
@@ -245,7 +353,15 @@ unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
 	}
 	if (!st.sealed) {
 		*result = KIND_NODE_SKIPPED;
+		if (seal_after != NULL && ctx->migrate)
+			snprintf(seal_after, VAULT_MAX_TYPE, "%s", st.type);
 		r = CK_OK;
+		goto out;
+	}
+	/* Restarted without the new seal stanza since the offer: a share sent
+	 * without "migrate" would be refused, and one with it is meaningless. */
+	if (ctx->migrate && !st.migration) {
+		r = CK_ERR_STATE;
 		goto out;
 	}
 	/* Someone else's partial attempt would mix with ours. */
@@ -255,7 +371,7 @@ unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
 		if ((r = bsession_open_share(&ctx->b, ctx->boxes_seq, ctx->nonce,
 		    e, &share, &len)) != CK_OK)
 			goto out;
-		r = vault_unseal(c, share, len, &st);
+		r = vault_unseal(c, share, len, ctx->migrate, &st);
 		secmem_wipe(share, len);
 		secmem_free(share);
 		share = NULL;
@@ -272,6 +388,8 @@ unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
 	}
 	*result = KIND_NODE_UNSEALED;
 	r = CK_OK;
+	if (seal_after != NULL)
+		snprintf(seal_after, VAULT_MAX_TYPE, "%s", st.type);
 	goto out;
 classify:
 	if (r == CK_ERR_UNREACHABLE)
@@ -288,12 +406,100 @@ out:
 	return r;
 }
 
+/* A node's result as the envelope reports it, printed for the operator. */
+static void
+set_result(struct node *nd, const char *res, json_t *err, const char *seal_type)
+{
+	json_t *n = json_pack("{s:s, s:s}", "address", nd->address, "result", res);
+
+	if (n != NULL && seal_type != NULL && seal_type[0] != '\0')
+		json_object_set_new(n, "seal_type", json_string(seal_type));
+	if (n != NULL && err != NULL)
+		json_object_set_new(n, "error", err);
+	else
+		json_decref(err);
+	json_decref(nd->result);
+	nd->result = n;
+	nd->done = strcmp(res, KIND_NODE_UNREACHABLE) != 0 &&
+	    strcmp(res, KIND_NODE_FAILED) != 0;
+	if (seal_type != NULL && seal_type[0] != '\0')
+		printf("  %-32s %s (seal %s)\n", nd->address, res, seal_type);
+	else
+		printf("  %-32s %s\n", nd->address, res);
+	if (json_object_get(n, "error") != NULL)
+		printf("  %-32s   %s\n", "", json_string_value(json_object_get(n,
+		    "error")));
+}
+
+static const char *
+result_of(const struct node *nd)
+{
+	return json_string_value(json_object_get(nd->result, "result"));
+}
+
+/*
+ * Migrate: a node unsealed with "migrate" still migrates. On Raft the
+ * migration is done by the node that becomes active, and only once enough
+ * nodes are unsealed to elect it; each node then reports "migration":
+ * false. Poll every unsealed node for that, up to --settle seconds; a node
+ * still migrating then is reported failed (retry checks it again).
+ */
+static void
+settle_migration(struct unseal_ctx *ctx)
+{
+	struct timespec pause = { 0, SETTLE_POLL_MS * 1000000L };
+	time_t deadline = time(NULL) + (time_t)ctx->settle_s;
+	struct vault_seal_status st[OPTS_MAX_ADDRESSES];
+	struct http_client *c = NULL;
+	int pending[OPTS_MAX_ADDRESSES] = { 0 }, left;
+	size_t i;
+
+	printf("Waiting for the seal migration to finish on every node...\n");
+	fflush(stdout);
+	do {
+		left = 0;
+		for (i = 0; i < ctx->nnodes; i++) {
+			const char *res = result_of(&ctx->nodes[i]);
+
+			pending[i] = 0;
+			if (strcmp(res, KIND_NODE_UNSEALED) != 0 &&
+			    strcmp(res, KIND_NODE_SKIPPED) != 0)
+				continue;
+			if (opts_client(&ctx->o, i, &c) != CK_OK ||
+			    vault_seal_status(c, &st[i]) != CK_OK ||
+			    st[i].sealed || st[i].migration)
+				pending[i] = 1;
+			http_client_free(c);
+			c = NULL;
+			left += pending[i];
+		}
+		if (left > 0)
+			nanosleep(&pause, NULL);
+	} while (left > 0 && time(NULL) < deadline);
+	for (i = 0; i < ctx->nnodes; i++) {
+		const char *res = result_of(&ctx->nodes[i]);
+
+		if (strcmp(res, KIND_NODE_UNSEALED) != 0 &&
+		    strcmp(res, KIND_NODE_SKIPPED) != 0)
+			continue;
+		if (pending[i])
+			set_result(&ctx->nodes[i], KIND_NODE_FAILED, json_string(
+			    "unsealed, but its seal migration did not finish within "
+			    "--settle: check the node's log; retry checks it again"),
+			    NULL);
+		else	/* res lives in the result set_result replaces */
+			set_result(&ctx->nodes[i], strcmp(res, KIND_NODE_UNSEALED) == 0 ?
+			    KIND_NODE_UNSEALED : KIND_NODE_SKIPPED, NULL, st[i].type);
+	}
+}
+
 /* Every node not final yet; the result envelope. *all_done when none left. */
 static int
 run_nodes(struct unseal_ctx *ctx, int *all_done)
 {
+	char seal_after[VAULT_MAX_TYPE];
 	const char *res;
-	json_t *list = json_array(), *err, *n, *p;
+	json_t *list = json_array(), *err, *p;
 	size_t i;
 	int r;
 
@@ -301,33 +507,21 @@ run_nodes(struct unseal_ctx *ctx, int *all_done)
 	if (list == NULL)
 		return fail("result", CK_ERR_ALLOC, NULL);
 	for (i = 0; i < ctx->nnodes; i++) {
-		struct node *nd = &ctx->nodes[i];
-
-		if (!nd->done) {
-			(void)unseal_node(ctx, i, &res, &err);
-			n = json_pack("{s:s, s:s}", "address", nd->address,
-			    "result", res);
-			if (n != NULL && err != NULL)
-				json_object_set_new(n, "error", err);
-			else
-				json_decref(err);
-			json_decref(nd->result);
-			nd->result = n;
-			nd->done = strcmp(res, KIND_NODE_UNREACHABLE) != 0 &&
-			    strcmp(res, KIND_NODE_FAILED) != 0;
-			printf("  %-32s %s%s%s\n", nd->address, res,
-			    json_object_get(n, "error") != NULL ? ": " : "",
-			    json_object_get(n, "error") != NULL ? json_string_value(
-			    json_object_get(n, "error")) : "");
-		}
-		if (strcmp(json_string_value(json_object_get(nd->result, "result")),
-		    KIND_NODE_UNSEALED) != 0 &&
-		    strcmp(json_string_value(json_object_get(nd->result, "result")),
-		    KIND_NODE_SKIPPED) != 0)
-			*all_done = 0;
-		json_array_append(list, nd->result);
+		if (ctx->nodes[i].done)
+			continue;
+		seal_after[0] = '\0';
+		(void)unseal_node(ctx, i, &res, &err, seal_after);
+		set_result(&ctx->nodes[i], res, err, seal_after);
 	}
-	p = json_pack("{s:s, s:o, s:b}", "kind", KIND_UNSEAL, "nodes", list,
+	if (ctx->migrate)
+		settle_migration(ctx);
+	for (i = 0; i < ctx->nnodes; i++) {
+		if (strcmp(result_of(&ctx->nodes[i]), KIND_NODE_UNSEALED) != 0 &&
+		    strcmp(result_of(&ctx->nodes[i]), KIND_NODE_SKIPPED) != 0)
+			*all_done = 0;
+		json_array_append(list, ctx->nodes[i].result);
+	}
+	p = json_pack("{s:s, s:o, s:b}", "kind", ctx->kind, "nodes", list,
 	    "done", *all_done);
 	if (p == NULL)
 		return fail("result", CK_ERR_ALLOC, NULL);
@@ -387,8 +581,8 @@ out:
 	return rc;
 }
 
-int
-bridge_unseal_main(int argc, char **argv)
+static int
+run_main(int argc, char **argv, int migrate)
 {
 	struct unseal_ctx ctx;
 	struct envelope req = { 0 };
@@ -396,8 +590,10 @@ bridge_unseal_main(int argc, char **argv)
 	int r, rc = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
+	ctx.migrate = migrate;
+	ctx.kind = cmd_name = migrate ? KIND_MIGRATE : KIND_UNSEAL;
 	if ((r = parse(&ctx, argc, argv)) != 0) {
-		usage(r == 1 ? stdout : stderr);
+		(migrate ? usage_migrate : usage)(r == 1 ? stdout : stderr);
 		opts_free(&ctx.o);
 		return r == 1 ? 0 : 2;
 	}
@@ -407,17 +603,20 @@ bridge_unseal_main(int argc, char **argv)
 		ctx.nodes[i].address = ctx.o.addresses[i];
 	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
 	    ENVELOPE_UNSEAL_REQUEST, &req)) != CK_OK) {
-		fail("unseal request", r, r == CK_ERR_EXISTS ? "several ceremonies "
+		fail("request", r, r == CK_ERR_EXISTS ? "several ceremonies "
 		    "wait: name one with --ceremony" : NULL);
 		goto out;
 	}
 	if (strcmp(json_string_value(json_object_get(req.payload, "kind")) != NULL ?
 	    json_string_value(json_object_get(req.payload, "kind")) : "",
-	    KIND_UNSEAL) != 0) {
-		fail("unseal request", CK_ERR_FORMAT, NULL);
+	    ctx.kind) != 0) {
+		fail("request", CK_ERR_BAD_TYPE, migrate ? "the waiting request "
+		    "is not a migrate request (conclave migrate begin)" :
+		    "the waiting request is not an unseal request");
 		goto out;
 	}
-	printf("Unseal request of ceremony %s. Nodes:\n", ctx.b.id_hex);
+	printf("%s request of ceremony %s. Nodes:\n", migrate ? "Migrate" :
+	    "Unseal", ctx.b.id_hex);
 	if (send_offer(&ctx) != 0)
 		goto out;
 	rc = run(&ctx);
@@ -429,4 +628,16 @@ out:
 	bsession_free(&ctx.b);
 	opts_free(&ctx.o);
 	return rc;
+}
+
+int
+bridge_unseal_main(int argc, char **argv)
+{
+	return run_main(argc, argv, 0);
+}
+
+int
+bridge_migrate_main(int argc, char **argv)
+{
+	return run_main(argc, argv, 1);
 }

@@ -35,6 +35,7 @@ static const struct bridge_command bridge_commands[] = {
 	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
 	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
 	{ "unseal", bridge_unseal_main, "unseal every node of a cluster for the appliance's unseal ceremony" },
+	{ "migrate", bridge_migrate_main, "migrate the seal of every node for the appliance's migrate ceremony" },
 };
 
 static int

@@ -33,6 +33,32 @@ printable_ascii(const char *v, size_t max)
 	return 1;
 }
 
+/* A seal type as a migrate offer names it: "shamir", "static", ... */
+static int
+seal_word(const json_t *v)
+{
+	const char *w = json_string_value(v);
+	size_t i;
+
+	if (w == NULL || w[0] == '\0' || strlen(w) > QUORUM_SEAL_MAX)
+		return 0;
+	for (i = 0; w[i] != '\0'; i++)
+		if (!(w[i] >= 'a' && w[i] <= 'z') && !(w[i] >= '0' && w[i] <= '9') &&
+		    w[i] != '-' && w[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* The checked seal names of a migrate offer, and nothing else of it. */
+static json_t *
+seal_copy(const json_t *p)
+{
+	const json_t *seal = json_object_get(p, "seal");
+
+	return json_pack("{s:O, s:O}", "from", json_object_get(seal, "from"),
+	    "to", json_object_get(seal, "to"));
+}
+
 /* The offer's fields this side relies on. */
 static int
 parse_offer(const struct session *s, const json_t *p,
@@ -41,7 +67,7 @@ parse_offer(const struct session *s, const json_t *p,
 	const char *kind = json_string_value(json_object_get(p, "kind"));
 	const char *pk = json_string_value(json_object_get(p, "box_pk"));
 	const char *nonce = json_string_value(json_object_get(p, "nonce"));
-	const json_t *t = json_object_get(p, "threshold");
+	const json_t *t = json_object_get(p, "threshold"), *seal;
 
 	if (kind == NULL || strcmp(kind, json_string_value(json_object_get(
 	    s->state, "kind"))) != 0) {
@@ -60,6 +86,14 @@ parse_offer(const struct session *s, const json_t *p,
 	if (!json_is_integer(t) || json_integer_value(t) < 1 ||
 	    json_integer_value(t) > KIND_MAX_SHARES) {
 		session_why(why, whylen, "the offer has no usable threshold");
+		return CK_ERR_FORMAT;
+	}
+	seal = json_object_get(p, "seal");
+	if ((strcmp(kind, KIND_MIGRATE) == 0 || seal != NULL) &&
+	    (!seal_word(json_object_get(seal, "from")) ||
+	    !seal_word(json_object_get(seal, "to")))) {
+		session_why(why, whylen, "the migrate offer does not name the seal "
+		    "before and after");
 		return CK_ERR_FORMAT;
 	}
 	return CK_OK;
@@ -153,6 +187,9 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 	if (o == NULL || details == NULL ||
 	    (json_object_get(p, "nodes") != NULL &&
 	    json_object_set(details, "nodes", json_object_get(p, "nodes")) != 0) ||
+	    (json_object_get(p, "seal") != NULL &&
+	    (json_object_set_new(details, "seal", seal_copy(p)) != 0 ||
+	    json_object_set_new(o, "seal", seal_copy(p)) != 0)) ||
 	    json_object_set(s->ext, "offer", o) != 0 ||
 	    json_object_set_new(s->ext, "sealed", json_array()) != 0) {
 		r = CK_ERR_ALLOC;

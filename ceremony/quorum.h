@@ -29,6 +29,7 @@
 #define QUORUM_SAS_MAX		WORDS_TEXT_MAX(QUORUM_SAS_WORDS)
 #define QUORUM_PHASE_CONFIRMED	"confirmed"
 #define QUORUM_FIELD_MAX	512	/* a result's text fields, bytes */
+#define QUORUM_SEAL_MAX		32	/* a seal type a migrate offer names */
 
 /*
  * Take the bridge's session-offer (binding checked by session_receive;

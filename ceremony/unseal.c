@@ -14,19 +14,28 @@
 
 #define NODE_STRING_MAX	512
 
+/* The ceremony's kind, as begun: KIND_UNSEAL or KIND_MIGRATE. */
+static const char *
+kind_of(const struct session *s)
+{
+	return json_string_value(json_object_get(s->state, "kind"));
+}
+
 int
-unseal_begin(const char *state_dir, const char *exchange_root,
-    const uint8_t *prev, struct session **out)
+unseal_begin(const char *kind, const char *state_dir,
+    const char *exchange_root, const uint8_t *prev, struct session **out)
 {
 	struct session *s = NULL;
 	json_t *payload = NULL;
 	int r;
 
 	*out = NULL;
-	if ((r = session_create(state_dir, exchange_root, KIND_UNSEAL,
+	if (strcmp(kind, KIND_UNSEAL) != 0 && strcmp(kind, KIND_MIGRATE) != 0)
+		return CK_ERR_INVALID_ARG;
+	if ((r = session_create(state_dir, exchange_root, kind,
 	    KIND_ACTOR_APPLIANCE, NULL, prev, &s)) != CK_OK)
 		goto out;
-	if ((payload = json_pack("{s:s}", "kind", KIND_UNSEAL)) == NULL) {
+	if ((payload = json_pack("{s:s}", "kind", kind)) == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
@@ -72,7 +81,7 @@ check_nodes(const json_t *nodes, unsigned *pending, char *why, size_t whylen)
 	}
 	json_array_foreach(nodes, i, n) {
 		if (!node_string(n, "address", 1) || !node_string(n, "result", 1) ||
-		    !node_string(n, "error", 0)) {
+		    !node_string(n, "error", 0) || !node_string(n, "seal_type", 0)) {
 			session_why(why, whylen, "node %zu of the result is malformed", i + 1);
 			return CK_ERR_FORMAT;
 		}
@@ -136,7 +145,7 @@ unseal_retry(struct session *s)
 
 	if (strcmp(session_phase(s), "partial") != 0)
 		return CK_ERR_STATE;
-	payload = json_pack("{s:s, s:O, s:b, s:[]}", "kind", KIND_UNSEAL, "nonce",
+	payload = json_pack("{s:s, s:O, s:b, s:[]}", "kind", kind_of(s), "nonce",
 	    json_object_get(json_object_get(s->ext, "offer"), "nonce"),
 	    "retry", 1, "shares");
 	if (payload == NULL)
@@ -156,7 +165,7 @@ unseal_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 
 	if (strcmp(session_phase(s), "partial") != 0)
 		return CK_ERR_STATE;
-	payload = json_pack("{s:s, s:b}", "kind", KIND_UNSEAL, "wipe_shares", 1);
+	payload = json_pack("{s:s, s:b}", "kind", kind_of(s), "wipe_shares", 1);
 	details = json_pack("{s:O}", "nodes_left", json_object_get(s->ext, "nodes"));
 	if (payload == NULL || details == NULL) {
 		r = CK_ERR_ALLOC;

@@ -1,5 +1,6 @@
 /*
- * The unseal ceremony, appliance side (DESIGN §4.2, docs/ceremonies.md):
+ * The unseal ceremony, appliance side (DESIGN §4.2, docs/ceremonies.md),
+ * and the seal migration that is the same ceremony (docs/migration.md):
  *   unseal_begin   the unseal-request envelope out (seq 1)
  *   (quorum_accept_offer, quorum_add_share: ceremony/quorum.h)
  *   (quorum_submit: the t sealed shares out in one share-submission)
@@ -24,13 +25,16 @@
 #include "protocol/kinds.h"
 
 /*
- * Start an unseal ceremony in state_dir: a fresh ceremony key, the
- * transcript (prev: the cluster's previous head hash, or NULL) and the
- * unseal-request envelope for conclave-bridge unseal.
+ * Start an unseal ceremony (kind KIND_UNSEAL) or a seal migration
+ * (KIND_MIGRATE: the same steps; the bridge submits every share with
+ * "migrate": true, its offer names the seal before and after, and each
+ * node's result its seal type after) in state_dir: a fresh ceremony key,
+ * the transcript (prev: the cluster's previous head hash, or NULL) and the
+ * unseal-request envelope for conclave-bridge unseal or migrate.
  */
-int unseal_begin(const char *state_dir, const char *exchange_root,
-    const uint8_t *prev, struct session **out) CK_WUR
-    __attribute__((nonnull(1, 2, 4)));
+int unseal_begin(const char *kind, const char *state_dir,
+    const char *exchange_root, const uint8_t *prev, struct session **out)
+    CK_WUR __attribute__((nonnull(1, 2, 3, 5)));
 
 /*
  * Take a submission-result: {"nodes": [{"address", "result", "error"?}],

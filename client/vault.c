@@ -84,6 +84,7 @@ vault_parse_seal_status(const json_t *j, struct vault_seal_status *st)
 	    (r = get_str(j, "cluster_id", 0, st->cluster_id,
 	    sizeof(st->cluster_id))) != CK_OK ||
 	    (r = get_bool(j, "recovery_seal", 0, &st->recovery_seal)) != CK_OK ||
+	    (r = get_bool(j, "migration", 0, &st->migration)) != CK_OK ||
 	    (r = get_str(j, "storage_type", 0, st->storage_type,
 	    sizeof(st->storage_type))) != CK_OK)
 		goto fail;
@@ -187,11 +188,13 @@ unseal_body(struct http_client *c, const char *body, size_t len,
 }
 
 int
-vault_key_body(const char *key, size_t len, const char *nonce, char **body,
-    size_t *blen)
+vault_key_body(const char *key, size_t len, const char *nonce, int migrate,
+    char **body, size_t *blen)
 {
 	static const char pre[] = "{\"key\":\"", mid[] = "\",\"nonce\":\"",
-	    post[] = "\"}";
+	    plain[] = "\"}", migrating[] = "\",\"migrate\":true}";
+	const char *post = migrate ? migrating : plain;
+	size_t plen = migrate ? sizeof(migrating) - 1 : sizeof(plain) - 1;
 	size_t i, nlen = nonce != NULL ? strlen(nonce) : 0, n;
 	char *b;
 
@@ -211,7 +214,7 @@ vault_key_body(const char *key, size_t len, const char *nonce, char **body,
 		    nonce[i] == '\\')
 			return CK_ERR_WRONG_NONCE;
 	n = sizeof(pre) - 1 + len + (nonce != NULL ? sizeof(mid) - 1 + nlen : 0) +
-	    sizeof(post) - 1;
+	    plen;
 	if ((b = secmem_alloc(n)) == NULL)
 		return CK_ERR_ALLOC;
 	memcpy(b, pre, sizeof(pre) - 1);
@@ -224,14 +227,14 @@ vault_key_body(const char *key, size_t len, const char *nonce, char **body,
 		memcpy(b + i, nonce, nlen);
 		i += nlen;
 	}
-	memcpy(b + i, post, sizeof(post) - 1);
+	memcpy(b + i, post, plen);
 	*body = b;
 	*blen = n;
 	return CK_OK;
 }
 
 int
-vault_unseal(struct http_client *c, const char *key, size_t len,
+vault_unseal(struct http_client *c, const char *key, size_t len, int migrate,
     struct vault_seal_status *st)
 {
 	char *body = NULL;
@@ -239,7 +242,7 @@ vault_unseal(struct http_client *c, const char *key, size_t len,
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	if ((r = vault_key_body(key, len, NULL, &body, &blen)) != CK_OK)
+	if ((r = vault_key_body(key, len, NULL, migrate, &body, &blen)) != CK_OK)
 		return r;
 	r = unseal_body(c, body, blen, st);
 	http_client_scrub(c);

@@ -46,6 +46,7 @@ struct vault_seal_status {
 	char cluster_name[VAULT_MAX_NAME];	/* "" while sealed */
 	char cluster_id[VAULT_MAX_ID];		/* "" while sealed */
 	int recovery_seal;	/* auto-unseal: shares are recovery shares */
+	int migration;		/* a seal migration waits for the quorum */
 	char storage_type[VAULT_MAX_TYPE];	/* "" if not reported */
 };
 
@@ -76,22 +77,24 @@ int vault_init(struct http_client *c, const json_t *request, json_t **response)
     CK_WUR;
 
 /*
- * The body {"key":"<key>"} or, with a nonce, {"key":"<key>","nonce":"<nonce>"}
- * in secmem (*body, *blen bytes, no NUL; wipe and secmem_free it). key:
+ * The body {"key":"<key>"} or, with a nonce, {"key":"<key>","nonce":"<nonce>"},
+ * with "migrate":true at the end when migrate (seal migration), in secmem (*body, *blen bytes, no NUL; wipe and secmem_free it). key:
  * 1..VAULT_MAX_KEY hex or base64 characters (CK_ERR_BAD_SHARE); nonce:
  * printable ASCII without quotes or backslashes (CK_ERR_WRONG_NONCE).
  */
 int vault_key_body(const char *key, size_t len, const char *nonce,
-    char **body, size_t *blen) CK_WUR;
+    int migrate, char **body, size_t *blen) CK_WUR;
 
 /*
  * PUT sys/unseal with one key share (hex or base64 text as the server takes
  * it, len <= VAULT_MAX_KEY, [0-9A-Za-z+/=] only). The body is built in
  * secmem and wiped after the call. *st is the status the server answers.
- * A key the server rejects is CK_ERR_SERVER (400).
+ * A key the server rejects is CK_ERR_SERVER (400). migrate: the server is
+ * restarted with a new seal configuration and waits for the quorum's keys
+ * with "migrate":true (seal migration; it must then be on every call).
  */
 int vault_unseal(struct http_client *c, const char *key, size_t len,
-    struct vault_seal_status *st) CK_WUR;
+    int migrate, struct vault_seal_status *st) CK_WUR;
 
 /* PUT sys/unseal {"reset":true}: discards the keys submitted so far. */
 int vault_unseal_reset(struct http_client *c, struct vault_seal_status *st)

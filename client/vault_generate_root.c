@@ -160,7 +160,7 @@ vault_generate_root_update(struct http_client *c, enum vault_generate_root_api a
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	if ((r = vault_key_body(key, len, nonce, &body, &blen)) != CK_OK)
+	if ((r = vault_key_body(key, len, nonce, 0, &body, &blen)) != CK_OK)
 		return r;
 	r = request(c, write_method(api), api, "update", body, blen, st);
 	http_client_scrub(c);

@@ -20,6 +20,9 @@
 /* Vault Enterprise's DR operation token: the generate-root protocol on the
  * DR secondary's generate-operation-token endpoints. */
 #define KIND_DR_TOKEN		"dr-token"
+/* Seal migration: the unseal ceremony with "migrate": true, on servers
+ * restarted with a new seal configuration (docs/migration.md). */
+#define KIND_MIGRATE		"migrate"
 
 /* Who a transcript record or an envelope says acted. */
 #define KIND_ACTOR_APPLIANCE	"appliance"

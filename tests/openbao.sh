@@ -31,7 +31,10 @@
 # bao_pid NAME. Helpers over curl+jq: bao_curl NAME ARGS... (adds the CA),
 # bao_seal_status NAME, bao_init NAME SHARES THRESHOLD (writes
 # $(bao_dir NAME)/init.json), bao_unseal NAME KEY..., bao_stop NAME,
-# bao_restart NAME (stop, start again on the same ports and data; sealed).
+# bao_restart NAME (stop, start again on the same ports and data; sealed),
+# bao_set_seal NAME STANZA... (the seal stanzas of NAME's next start: each
+# STANZA is "static", "static-disabled", "transit:SERVER" or
+# "transit-disabled:SERVER"; none for Shamir; see tests/integration/migrate*).
 #
 # Notes measured on OpenBao 2.6.2: a single node answers sys/seal-status
 # about 0.15 s after exec; `disable_mlock` is not written because 2.6
@@ -111,6 +114,33 @@ bao_stop() {
 
 # bao_restart NAME: the same server again (same ports, config and data), as
 # after a reboot: it comes back sealed. Waits until it answers.
+bao_set_seal() {
+	local name=$1 d st kind srv dis; shift
+	d=$(bao_dir "$name")
+	rm -f "$d/static"
+	: >"$d/seal.hcl"
+	for st in "$@"; do
+		kind=${st%%:*}; srv=${st#*:}; dis=
+		case "$kind" in *-disabled) dis=1; kind=${kind%-disabled} ;; esac
+		[ -f "$d/static.key" ] || (umask 077 && head -c 32 /dev/urandom >"$d/static.key")
+		{
+			echo "seal \"$kind\" {"
+			[ -n "$dis" ] && echo "  disabled = \"true\""
+			case "$kind" in
+			static)
+				echo "  current_key_id = \"conclave-test-1\""
+				echo "  current_key    = \"file://$d/static.key\"" ;;
+			transit)
+				echo "  address    = \"$(bao_addr "$srv")\""
+				echo "  token      = \"$(cat "$(bao_dir "$srv")/transit.token")\""
+				echo "  key_name   = \"conclave-unseal\""
+				echo "  mount_path = \"transit/\"" ;;
+			esac
+			echo "}"
+		} >>"$d/seal.hcl"
+	done
+}
+
 bao_restart() {
 	bao_stop "$1"
 	_bao_launch "$1"
@@ -187,6 +217,8 @@ _bao_config() {
 			echo "  current_key    = \"file://$d/static.key\""
 			echo "}"
 		fi
+		# A test's own seal stanzas (seal migration: bao_set_seal).
+		[ -f "$d/seal.hcl" ] && cat "$d/seal.hcl"
 		echo "api_addr     = \"$scheme://127.0.0.1:$api\""
 		echo "cluster_addr = \"https://127.0.0.1:$cport\""
 		echo "log_level    = \"info\""

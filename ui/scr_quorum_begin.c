@@ -32,7 +32,7 @@ qbegin_draw(void)
 		ui_hints("Enter: wait for the bridge's session offer");
 		return;
 	}
-	y = ui_para(y, ui.kind == UI_KIND_ROOTGEN ? "Break-glass: a quorum of "
+	y = ui_para(y, ui.kind == UI_KIND_GENERATE_ROOT ? "Break-glass: a quorum of "
 	    "holders lets the bridge generate a new root token. The token stays "
 	    "on the operator's side and is revoked before this ceremony closes." :
 	    "Unseal brings every sealed node of the cluster back with one "
@@ -43,7 +43,7 @@ qbegin_draw(void)
 	y = ui_previous(y + 1);
 	y = ui_para(y + 1, "Beginning writes the signed request to the "
 	    "exchange stick.");
-	ui_bold(y + 1, 2, ui.kind == UI_KIND_ROOTGEN ?
+	ui_bold(y + 1, 2, ui.kind == UI_KIND_GENERATE_ROOT ?
 	    "Begin the root-token ceremony? Type y to begin." :
 	    "Begin the unseal ceremony? Type y to begin.");
 	ui_hints("y begin  Esc back");
@@ -65,11 +65,11 @@ qbegin_key(int ch)
 	}
 	if (ch != 'y' && ch != 'Y')
 		return;
-	if (ui.kind == UI_KIND_ROOTGEN)
+	if (ui.kind == UI_KIND_GENERATE_ROOT)
 		r = generate_root_begin(KIND_GENERATE_ROOT, ui.state_dir, ui.exchange, NULL,
 		    ui.has_prev ? ui.prev : NULL, &ui.s);
 	else
-		r = unseal_begin(ui.state_dir, ui.exchange,
+		r = unseal_begin(KIND_UNSEAL, ui.state_dir, ui.exchange,
 		    ui.has_prev ? ui.prev : NULL, &ui.s);
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,

@@ -173,7 +173,7 @@ qresult_tick(void)
 
 	if ((step != WAITING && step != ISSUED) || !ui_envelope_waiting())
 		return;
-	if (ui.kind == UI_KIND_ROOTGEN) {
+	if (ui.kind == UI_KIND_GENERATE_ROOT) {
 		generate_root_tick();
 		return;
 	}

@@ -32,7 +32,7 @@ static const struct choice choices[] = {
 	  "Break-glass: a quorum of holders lets the bridge make a new root "
 	  "token (OTP mode: the token never crosses the airgap); it is "
 	  "revoked before the ceremony closes.", UI_SCR_QUORUM_BEGIN,
-	  UI_KIND_ROOTGEN },
+	  UI_KIND_GENERATE_ROOT },
 };
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
 

@@ -85,7 +85,7 @@ enum ui_kind {
 	UI_KIND_INIT,
 	UI_KIND_UNSEAL,
 	UI_KIND_REKEY,
-	UI_KIND_ROOTGEN,	/* generate-root, OTP mode */
+	UI_KIND_GENERATE_ROOT,	/* generate-root, OTP mode */
 };
 
 /* The one ceremony this process runs, shared by the screens. */

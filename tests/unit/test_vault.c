@@ -105,12 +105,12 @@ unseal_keys_cannot_escape_json(void **state)
 	assert_int_equal(http_client_new(&cfg, &c), CK_OK);
 	/* Refused before any connection is tried (127.0.0.1:1 would be
 	 * CK_ERR_UNREACHABLE). */
-	assert_int_equal(vault_unseal(c, "ab\",\"reset\":true,\"x\":\"", 22, &st),
+	assert_int_equal(vault_unseal(c, "ab\",\"reset\":true,\"x\":\"", 22, 0, &st),
 	    CK_ERR_BAD_SHARE);
-	assert_int_equal(vault_unseal(c, "", 0, &st), CK_ERR_BAD_SHARE);
+	assert_int_equal(vault_unseal(c, "", 0, 0, &st), CK_ERR_BAD_SHARE);
 	memset(big, 'a', sizeof(big));
-	assert_int_equal(vault_unseal(c, big, sizeof(big), &st), CK_ERR_BAD_SHARE);
-	assert_int_equal(vault_unseal(c, big, 66, &st), CK_ERR_UNREACHABLE);
+	assert_int_equal(vault_unseal(c, big, sizeof(big), 0, &st), CK_ERR_BAD_SHARE);
+	assert_int_equal(vault_unseal(c, big, 66, 0, &st), CK_ERR_UNREACHABLE);
 	http_client_free(c);
 }
 
@@ -213,7 +213,7 @@ s3_unseal(void **state)
 	NEED_SERVER(s);
 	k0 = init_key(s, 0);
 	k2 = init_key(s, 2);
-	assert_int_equal(vault_unseal(s->c, k0, strlen(k0), &st), CK_OK);
+	assert_int_equal(vault_unseal(s->c, k0, strlen(k0), 0, &st), CK_OK);
 	assert_true(st.sealed);
 	assert_int_equal(st.progress, 1);
 	assert_int_equal(strlen(st.nonce), 36);
@@ -221,13 +221,13 @@ s3_unseal(void **state)
 	assert_int_equal(st.progress, 0);
 	/* A well-formed share that is not one: the server refuses it (400). */
 	assert_int_equal(vault_unseal(s->c, "0011223344556677889900112233445566778899001122334455667788990011aa",
-	    66, &st), CK_OK);
+	    66, 0, &st), CK_OK);
 	assert_int_equal(st.progress, 1);
-	assert_int_equal(vault_unseal(s->c, k2, strlen(k2), &st), CK_ERR_SERVER);
+	assert_int_equal(vault_unseal(s->c, k2, strlen(k2), 0, &st), CK_ERR_SERVER);
 	assert_true(http_error_detail(s->c)[0] != '\0');
 	assert_int_equal(vault_unseal_reset(s->c, &st), CK_OK);
-	assert_int_equal(vault_unseal(s->c, k0, strlen(k0), &st), CK_OK);
-	assert_int_equal(vault_unseal(s->c, k2, strlen(k2), &st), CK_OK);
+	assert_int_equal(vault_unseal(s->c, k0, strlen(k0), 0, &st), CK_OK);
+	assert_int_equal(vault_unseal(s->c, k2, strlen(k2), 0, &st), CK_OK);
 	assert_false(st.sealed);
 	assert_int_equal(vault_seal_status(s->c, &st), CK_OK);
 	assert_false(st.sealed);

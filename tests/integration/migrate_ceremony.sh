@@ -1,0 +1,241 @@
+#!/usr/bin/env bash
+# Seal migration and the recovery-key ceremonies against real OpenBao
+# (issue 16, docs/migration.md):
+#   A. one node, Shamir -> static (its unseal shares become recovery shares),
+#      then root-token generation with those recovery shares, then
+#      static -> Shamir (they are unseal shares again) and an unseal with
+#      them after a restart. Bad inputs first: a node restarted without the
+#      new seal stanza, and --to naming another seal: refused before any
+#      offer, the state folder and the exchange folder unchanged.
+#   B. a 3-node Raft cluster, Shamir -> transit (a second OpenBao as the
+#      transit server) -> Shamir, every node through one ceremony each,
+#      auto-unsealed after a restart in between, unsealed by the quorum after
+#      the way back; a mixed cluster (one node not restarted with the new
+#      stanza) is refused first.
+# Every transcript verifies. Wall times go to stdout as "# migrate ..." lines
+# (docs/figures.md).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+
+BAO_START_TIMEOUT=60
+share() { quorum_share migrate "$@"; }
+confirm() {
+	"$CONCLAVE" migrate accept --state "$1/state" --witness walt \
+	    --confirm-sas "$(bridge_sas "$1")"
+}
+# tree DIR: every file under DIR with its hash, for before/after checks.
+tree() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum); }
+now() { date +%s.%N; }
+took() { echo "# migrate $1: $(echo "$(now) - $2" | bc) s (wall, holders scripted)"; }
+
+# migrate_run NAME C ADDRS K1 K2 K3 [--to T]: one whole migrate ceremony.
+migrate_run() {
+	local C=$1 to=$2 k; shift 2
+	local -a addrs=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do addrs+=(--address "$1"); shift; done
+	shift
+	mkdir -p "$C/x"
+	"$CONCLAVE" migrate begin --state "$C/state" --exchange "$C/x" >/dev/null || return 1
+	quorum_bridge_start "$C" migrate --exchange "$C/x" "${addrs[@]}" --to "$to" \
+	    --wait 120 || return 1
+	confirm "$C" >/dev/null || return 1
+	for k in "$@"; do
+		share "$C" "$(holder_name "$k")" "$k" >/dev/null || return 1
+	done
+	"$CONCLAVE" migrate submit --state "$C/state" >/dev/null || return 1
+	wait_envelope "$C" 4 submission-result || return 1
+	"$CONCLAVE" migrate result --state "$C/state" >"$C/result.out" 2>&1 || return 1
+	bridge_wait "$C"
+}
+holder_name() { case $1 in 1) echo alice ;; 2) echo bob ;; 3) echo carol ;; 4) echo dave ;; 5) echo erin ;; esac; }
+
+# ---------------------------------------------------------------- A
+bao_start_shamir m1 || { fail "OpenBao (Shamir) starts"; finish; }
+check "m1 is initialised with 5 unseal shares, threshold 3" bao_init m1 5 3
+check "the holders' sticks get their shares" quorum_sticks m1
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir m1)/init.json"; }
+jq -r .root_token "$(bao_dir m1)/init.json" >"$T_TMP/m1-root"
+check "m1 unseals" bao_unseal m1 "$(key 1)" "$(key 2)" "$(key 3)"
+
+# Bad input: the node was restarted, but without the new seal stanza.
+check "m1 restarted with its old configuration" bao_restart m1
+C=$T_TMP/a0
+mkdir -p "$C/x"
+check "migrate begin writes the request" \
+    "$CONCLAVE" migrate begin --state "$C/state" --exchange "$C/x"
+before_state=$(tree "$C/state"); before_x=$(tree "$C/x")
+"$BRIDGE" migrate --exchange "$C/x" --address "$(bao_addr m1)" --wait 5 \
+    >"$C/bridge.out" 2>&1
+check "the bridge refuses a node not migrating (exit 1)" test $? = 1
+check_output "and names what is missing" 'reports no seal migration.*new seal stanza' \
+    cat "$C/bridge.out"
+check_output "nothing was offered" '^$' sh -c "ls '$C'/x/*/ | grep offer"
+check "the appliance's state folder is unchanged" test "$before_state" = "$(tree "$C/state")"
+check "the exchange folder is unchanged" test "$before_x" = "$(tree "$C/x")"
+
+# Bad input: the new stanza is in place, but --to names another seal.
+bao_set_seal m1 static
+check "m1 restarted with seal \"static\" added" bao_restart m1
+check_output "m1 waits for a migration to static" '^true static true$' sh -c \
+    "bao_seal_status() { :; }; curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.migration) \\(.type) \\(.sealed)\"'"
+"$BRIDGE" migrate --exchange "$C/x" --address "$(bao_addr m1)" --to transit \
+    --wait 5 >"$C/bridge.out" 2>&1
+check "--to transit on a node migrating to static is refused" test $? = 1
+check_output "naming both seals" 'migrates to seal "static", not "transit"' cat "$C/bridge.out"
+check "the state folder is still unchanged" test "$before_state" = "$(tree "$C/state")"
+check "the exchange folder is still unchanged" test "$before_x" = "$(tree "$C/x")"
+check "the first request is abandoned (never offered)" rm -rf "$C"
+
+# Shamir -> static, through the ceremony.
+C=$T_TMP/a1
+t0=$(now)
+check "migrate Shamir -> static: the whole ceremony" \
+    migrate_run "$C" static "$(bao_addr m1)" -- 1 3 5
+took "shamir->static (1 node)" "$t0"
+check_output "the room is told the shares are now recovery shares" \
+    'shamir -> static.*|now RECOVERY shares' cat "$C/result.out"
+check_output "m1 is unsealed on the static seal, recovery shares" \
+    '^false static true false$' sh -c "curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.type) \\(.recovery_seal) \\(.migration)\"'"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check "stock minisign verifies it" minisign -Vm "$C/state/transcript.jsonl" \
+    -p "$C/state/transcript.jsonl.pub" -q
+check_output "the record names the seal before and after" \
+    '"seal":{"from":"shamir","to":"static"}' cat "$C/state/transcript.jsonl"
+check_output "and each node's seal type after" '"seal_type":"static"' \
+    cat "$C/state/transcript.jsonl"
+check "m1 restarted" bao_restart m1
+check_output "m1 unseals itself now (auto-unseal)" '^false$' sh -c \
+    "sleep 1; curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r .sealed"
+
+# A recovery-key ceremony: root-token generation with the old unseal shares.
+C=$T_TMP/a2
+mkdir -p "$C/x"
+check "generate-root begin (recovery shares)" \
+    "$CONCLAVE" generate-root begin --state "$C/state" --exchange "$C/x"
+check "the bridge starts the attempt" quorum_bridge_start_token "$C" generate-root \
+    --exchange "$C/x" --address "$(bao_addr m1)" --token-file "$T_TMP/m1-root" \
+    --token-out "$C/new-token" --wait 60
+check "accept" "$CONCLAVE" generate-root accept --state "$C/state" --witness walt \
+    --confirm-sas "$(bridge_sas "$C")"
+for k in 2 4 5; do
+	check "holder $k's recovery share" quorum_share generate-root "$C" "$(holder_name $k)" $k
+done
+check "submit" "$CONCLAVE" generate-root submit --state "$C/state"
+check "the bridge answers" wait_envelope "$C" 4 generate-root-result
+check_output "a new root token from recovery shares" '^Accessor ' \
+    "$CONCLAVE" generate-root result --state "$C/state"
+tok=$(cat "$C/new-token")
+check_output "it is a root token" '^root$' sh -c "curl -s -H 'X-Vault-Token: $tok' \
+    $(bao_addr m1)/v1/auth/token/lookup-self | jq -r '.data.policies[0]'"
+quorum_give_token "$C" "$tok"
+check "the bridge revokes it" bridge_wait "$C"
+check "close" "$CONCLAVE" generate-root close --state "$C/state"
+check_output "the transcript verifies (recovery generate-root)" '^OK' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl"
+
+# static -> Shamir: the old stanza disabled, the recovery shares submitted.
+bao_set_seal m1 static-disabled
+check "m1 restarted with seal \"static\" disabled" bao_restart m1
+C=$T_TMP/a3
+t0=$(now)
+check "migrate static -> Shamir: the whole ceremony" \
+    migrate_run "$C" shamir "$(bao_addr m1)" -- 2 3 4
+took "static->shamir (1 node)" "$t0"
+check_output "the room is told the shares are unseal shares again" \
+    'now UNSEAL shares' cat "$C/result.out"
+check_output "the record names the way back" '"seal":{"from":"auto-unseal","to":"shamir"}' \
+    cat "$C/state/transcript.jsonl"
+check_output "the transcript verifies (back)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+bao_set_seal m1
+check "m1 restarted on Shamir alone" bao_restart m1
+check_output "m1 is sealed after the restart" '^true shamir$' sh -c \
+    "curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.type)\"'"
+check "the same holders' shares unseal it" bao_unseal m1 "$(key 1)" "$(key 4)" "$(key 5)"
+
+# ---------------------------------------------------------------- B
+bao_start_shamir tr || { fail "the transit server starts"; finish; }
+check "the transit server is initialised" bao_init tr 1 1
+check "and unsealed" bao_unseal tr "$(jq -r '.keys[0]' "$(bao_dir tr)/init.json")"
+trtok=$(jq -r .root_token "$(bao_dir tr)/init.json")
+check "transit is mounted" bao_curl tr -f -H "X-Vault-Token: $trtok" -X POST \
+    -d '{"type":"transit"}' "$(bao_addr tr)/v1/sys/mounts/transit"
+check "the unseal key is created" bao_curl tr -f -H "X-Vault-Token: $trtok" -X POST \
+    "$(bao_addr tr)/v1/transit/keys/conclave-unseal"
+printf '%s' "$trtok" >"$(bao_dir tr)/transit.token"
+
+start_cluster() {
+	bao_start_raft3 r && bao_init r1 5 3 && return 0
+	for n in r1 r2 r3; do bao_stop "$n"; done
+	rm -rf "$T_TMP/bao/r1" "$T_TMP/bao/r2" "$T_TMP/bao/r3"
+	bao_start_raft3 r && bao_init r1 5 3
+}
+start_cluster || { fail "a 3-node Raft cluster starts and initialises"; finish; }
+ok "a 3-node Raft cluster starts and initialises"
+rkey() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir r1)/init.json"; }
+joined() { seal_field "$1" .initialized | grep -qx true; }
+check "r1 unseals" bao_unseal r1 "$(rkey 1)" "$(rkey 2)" "$(rkey 3)"
+for n in r2 r3; do
+	check "$n joins" wait_for joined "$n"
+	check "$n unseals" bao_unseal "$n" "$(rkey 1)" "$(rkey 2)" "$(rkey 3)"
+done
+check "the holders' sticks get the cluster's shares" quorum_sticks r1
+restart_all() {
+	local n
+	for n in r1 r2 r3; do bao_stop "$n"; done
+	for n in r1 r2 r3; do bao_restart "$n" || return 1; done
+}
+addrs() { echo "$(bao_addr r1) $(bao_addr r2) $(bao_addr r3)"; }
+
+# Mixed: r3 keeps its old configuration.
+for n in r1 r2; do bao_set_seal "$n" transit:tr; done
+check "the cluster restarted, r3 without the transit stanza" restart_all
+C=$T_TMP/b0
+mkdir -p "$C/x"
+check "migrate begin (mixed)" "$CONCLAVE" migrate begin --state "$C/state" --exchange "$C/x"
+before_x=$(tree "$C/x")
+"$BRIDGE" migrate --exchange "$C/x" $(for a in $(addrs); do echo --address "$a"; done) \
+    --wait 5 >"$C/bridge.out" 2>&1
+check "a mixed cluster is refused" test $? = 1
+check_output "naming the node that is not migrating" "$(bao_addr r3) reports no seal migration" \
+    cat "$C/bridge.out"
+check "nothing offered (mixed)" test "$before_x" = "$(tree "$C/x")"
+rm -rf "$C"
+
+bao_set_seal r3 transit:tr
+check "the cluster restarted, every node with the transit stanza" restart_all
+C=$T_TMP/b1
+t0=$(now)
+check "migrate Shamir -> transit, 3 nodes, one ceremony" \
+    migrate_run "$C" transit $(addrs) -- 1 2 5
+took "shamir->transit (3 Raft nodes)" "$t0"
+for n in r1 r2 r3; do
+	check_output "$n is unsealed on transit" '^false transit$' sh -c \
+	    "curl -s $(bao_addr $n)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.type)\"'"
+done
+check_output "every node's result names transit" '"seal_type":"transit".*"seal_type":"transit".*"seal_type":"transit"' \
+    sh -c "grep unseal-result '$C/state/transcript.jsonl'"
+check_output "the transcript verifies (transit)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check "the cluster restarted on transit" restart_all
+unsealed3() {
+	for n in r1 r2 r3; do seal_field "$n" .sealed | grep -qx false || return 1; done
+}
+check "every node unseals itself through transit" wait_for unsealed3
+
+for n in r1 r2 r3; do bao_set_seal "$n" transit-disabled:tr; done
+check "the cluster restarted with transit disabled" restart_all
+C=$T_TMP/b2
+t0=$(now)
+check "migrate transit -> Shamir, 3 nodes, with the recovery shares" \
+    migrate_run "$C" shamir $(addrs) -- 3 4 5
+took "transit->shamir (3 Raft nodes)" "$t0"
+check_output "the transcript verifies (back to Shamir)" '^OK' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl"
+for n in r1 r2 r3; do bao_set_seal "$n"; done
+check "the cluster restarted on Shamir alone" restart_all
+check_output "r1 is sealed" '^true$' seal_field r1 .sealed
+check "r1 unseals with the holders' shares" bao_unseal r1 "$(rkey 2)" "$(rkey 3)" "$(rkey 4)"
+for n in r2 r3; do
+	check "$n unseals with them too" bao_unseal "$n" "$(rkey 2)" "$(rkey 3)" "$(rkey 4)"
+done
+finish
