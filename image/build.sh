@@ -32,7 +32,7 @@ t0=$(date +%s)
 findmnt -rn -o TARGET | { grep "^$out/work/" || true; } | sort -r | xargs -r -n 1 umount
 rm -rf --one-file-system "$out/work" "$out/debs"
 mkdir -p "$out/work" "$out/debs"
-work=$out/work root=$work/rootfs
+work=$out/work donor=$work/donor root=$work/rootfs
 
 # The appliance, compiled for the image with build paths mapped away so a
 # rebuild elsewhere gives the same binary.
@@ -60,7 +60,7 @@ mmdebstrap_args=(
 export IMAGE_DEBS=$out/debs
 if [ -z "$prev" ]; then
 	log "rootfs from the mirror (mmdebstrap)"
-	mmdebstrap "${mmdebstrap_args[@]}" "$suite" "$root" \
+	mmdebstrap "${mmdebstrap_args[@]}" "$suite" "$donor" \
 		"deb http://deb.debian.org/debian $suite main" \
 		"deb http://deb.debian.org/debian $suite-updates main" \
 		"deb http://deb.debian.org/debian-security $suite-security main" \
@@ -85,10 +85,10 @@ else
 	export IMAGE_KERNEL
 	unshare -n mmdebstrap "${mmdebstrap_args[@]}" \
 		--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-		"$suite" "$root" "deb [trusted=yes] file://$repo $suite main" \
+		"$suite" "$donor" "deb [trusted=yes] file://$repo $suite main" \
 		>"$work/mmdebstrap.log" 2>&1 || { tail -n 40 "$work/mmdebstrap.log" >&2; exit 1; }
-	# The automount hook leaves the repository's (empty) mount point behind.
-	(cd "$root" && rmdir -p "${repo#/}")
+	# The automount hook leaves the repository's (empty) mount point behind
+	# in the donor, which is never shipped: see the image root below.
 fi
 
 # Manifest: every .deb used (installed packages and the kernel), with its
@@ -117,6 +117,48 @@ for deb in "$out"/debs/*.deb; do
 	grep -q " ${deb##*/}\$" "$out/manifest.txt" || rm -f "$deb"
 done
 
+# The image root is built anew from the donor rootfs mmdebstrap made: only
+# the files image/files.txt names, the shared libraries their ELF files
+# load, and the appliance's own files. Nothing else of the Essential set is
+# shipped (no dpkg, apt, perl, bash, dash, coreutils, login, getty, charset
+# converters): what is not in the image cannot be run by anyone.
+log "image root from image/files.txt"
+mkdir -p "$root"/{usr/bin,usr/sbin,usr/lib,usr/lib64,etc,proc,sys,run,dev}
+mkdir -m 1777 "$root/tmp"
+for d in bin sbin lib lib64; do ln -s "usr/$d" "$root/$d"; done
+# The kernel needs /dev/console before /init mounts devtmpfs.
+mknod -m 0600 "$root/dev/console" c 5 1
+# keep PATH: copies PATH (a file, directory or symlink) from the donor, and
+# the chain of symlinks it points through, into the image root.
+keep() {
+	local p=$1 t
+	while [ ! -e "$root$p" ] && [ ! -L "$root$p" ]; do
+		[ -e "$donor$p" ] || [ -L "$donor$p" ] || { log "$p is not in the rootfs"; exit 1; }
+		mkdir -p "$root${p%/*}"
+		cp -a "$donor$p" "$root$p"
+		[ -L "$donor$p" ] || break
+		t=$(readlink "$donor$p")
+		case $t in /*) p=$t ;; *) p=${p%/*}/$t ;; esac
+	done
+}
+is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
+# ld.so --list inside the donor: the libraries an ELF file loads, by path.
+libs_of() {
+	chroot "$donor" /lib64/ld-linux-x86-64.so.2 --list "$1" |
+		awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'
+}
+files=$(grep -v '^#' image/files.txt)
+for f in $files; do keep "$f"; done
+for f in $files; do
+	[ -f "$donor$f" ] && is_elf "$(realpath "$donor$f")" || continue
+	for lib in $(libs_of "$f"); do keep "$lib"; done
+done
+# busybox applets the console and /init run by name (PATH=/usr/bin): only
+# these are linked, so a name not here is not a command on the image.
+for a in sh cat chmod ls mkdir readlink stty sync tr tty uname wc; do
+	ln -s busybox "$root/usr/bin/$a"
+done
+
 # Kernel and the module allowlist with its dependencies, in load order.
 log "kernel $kpkg and module allowlist"
 kdir=$work/kernel
@@ -141,18 +183,18 @@ cp "$kdir/boot/vmlinuz-$kv" "$out/vmlinuz"
 # The appliance's own files.
 log "appliance files"
 strip -o "$root/usr/bin/conclave" "$out/app/conclave"
-if chroot "$root" ldd /usr/bin/conclave | grep 'not found' >&2; then
-	log "conclave cannot run in the image"
-	exit 1
-fi
+cp "$root/usr/bin/conclave" "$donor/usr/bin/conclave"
+for lib in $(libs_of /usr/bin/conclave); do keep "$lib"; done
 install -m 0755 image/rootfs/init "$root/init"
 install -m 0755 image/rootfs/conclave-console "$root/usr/sbin/conclave-console"
-# No package manager, documentation, translations or swap tools on board.
-rm -rf "$root"/etc/apt "$root"/var/lib/apt "$root"/var/cache/apt \
-	"$root"/usr/share/{doc,man,info,locale,lintian,bug,bash-completion}
-find "$root" -name 'swapon' -o -name 'swapoff' -o -name 'mkswap' -o -name 'swaplabel' | xargs -r rm -f
-# The kernel needs /dev/console before /init mounts devtmpfs.
-rm -rf "$root/dev" && mkdir -m 0755 "$root/dev" && mknod -m 0600 "$root/dev/console" c 5 1
+# Every program in the image finds its libraries there.
+find "$root" -path "$root/usr/lib/modules" -prune -o -type f -print | sort | while read -r f; do
+	is_elf "$f" || continue
+	if chroot "$root" /lib64/ld-linux-x86-64.so.2 --list "${f#"$root"}" 2>&1 | grep 'not found' >&2; then
+		log "${f#"$root"} cannot run in the image"
+		exit 1
+	fi
+done
 
 log "initrd (sorted, time-normalised cpio, zstd)"
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +

@@ -31,7 +31,7 @@ fi
 # /init: modules are locked after the allowlist loads and before busybox init
 # starts any console; a failure to lock stops the boot.
 init=$img/rootfs/init
-n_load=$(grep -n 'insmod' "$init" | head -n 1 | cut -d: -f1)
+n_load=$(grep -n 'modprobe -a' "$init" | head -n 1 | cut -d: -f1)
 n_lock=$(grep -n 'echo 1 >/proc/sys/kernel/modules_disabled || fatal' "$init" | cut -d: -f1)
 n_exec=$(grep -n '^exec $bb init$' "$init" | cut -d: -f1)
 check "init loads modules, then locks loading (fail-closed), then starts init" \
@@ -53,6 +53,17 @@ for p in nohibernate lockdown=confidentiality init_on_free=1 module.sig_enforce=
 	check "kernel command line has $p" sh -c "echo ' $cmdline ' | grep -q ' $p '"
 done
 check "kernel command line has no root=/init=" sh -c "! echo ' $cmdline ' | grep -Eq ' (root|init|rdinit)='"
+# The boot loader: no menu entry to edit, GRUB's command line behind a
+# password, the kernel booted straight from the configuration.
+grub=$img/grub.cfg
+check "grub.cfg has no menu entry to edit" sh -c "! grep -Eq '^[[:space:]]*(menuentry|submenu)' '$grub'"
+check "grub.cfg puts GRUB's command line behind a superuser password" \
+	sh -c "grep -q '^set superusers=' '$grub' && grep -q '^password_pbkdf2 ' '$grub'"
+check "grub.cfg boots the kernel itself" sh -c "grep -q '^linux /boot/vmlinuz @CMDLINE@' '$grub' && grep -qx boot '$grub'"
+
+# Only what runs: no second shell, login, getty or interpreter in the image.
+bad=$(grep -v '^#' "$img/files.txt" | grep -E '/(bash|dash|perl[^/]*|python[^/]*|login|agetty|getty|su|sudo)$' || true)
+check "image/files.txt ships no shell but busybox, no login or getty${bad:+: $bad}" test -z "$bad"
 check "console shell syntax" sh -n "$console"
 check "init shell syntax" sh -n "$init"
 finish
