@@ -166,10 +166,11 @@ $(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)
 image-test: image $(BUILD)/tests/tools/envelope_tool
 	python3 image/boot_test.py -o $(BUILD)/image
 
-# Builds twice, the second time offline from the first build's .debs.
+# Builds twice, the second time offline from the first build's .debs and
+# from a copy of the checkout in another folder (REPRO_DIR, default under /tmp).
 image-repro:
 	@scripts/bootstrap image
-	IMAGE_OUT=$(BUILD)/image image/repro.sh $(BUILD)/image-offline
+	IMAGE_OUT=$(BUILD)/image image/repro.sh $(REPRO_DIR)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
