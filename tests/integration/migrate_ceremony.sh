@@ -7,6 +7,9 @@
 #      them after a restart. Bad inputs first: a node restarted without the
 #      new seal stanza, and --to naming another seal: refused before any
 #      offer, the state folder and the exchange folder unchanged.
+#      A share of another server in the way back is refused by the server;
+#      that ceremony is abandoned halfway and the node is left for the same
+#      quorum.
 #   B. a 3-node Raft cluster, Shamir -> transit (a second OpenBao as the
 #      transit server) -> Shamir, every node through one ceremony each,
 #      auto-unsealed after a restart in between, unsealed by the quorum after
@@ -137,6 +140,36 @@ check_output "the transcript verifies (recovery generate-root)" '^OK' \
 # static -> Shamir: the old stanza disabled, the recovery shares submitted.
 bao_set_seal m1 static-disabled
 check "m1 restarted with seal \"static\" disabled" bao_restart m1
+# Bad input: a share of another generation (another server's key) in the
+# quorum. The server refuses it; the ceremony is abandoned halfway, the
+# record says where it stopped, and the node is left as it was: sealed,
+# still migrating, for the same quorum.
+bao_start_shamir o1 || { fail "another OpenBao starts"; finish; }
+check "the other server is initialised" bao_init o1 5 3
+encrypt_share 1 "$(jq -r '.keys[0]' "$(bao_dir o1)/init.json")" >"$T_TMP/stick1/other.gpg"
+bao_stop o1
+C=$T_TMP/a3x
+mkdir -p "$C/x"
+check "migrate begin (wrong share)" "$CONCLAVE" migrate begin --state "$C/state" --exchange "$C/x"
+check "the bridge offers (wrong share)" quorum_bridge_start "$C" migrate --exchange "$C/x" \
+    --address "$(bao_addr m1)" --to shamir --wait 60
+check "accept (wrong share)" confirm "$C"
+check "alice brings a share of another server" share "$C" alice 1 "$T_TMP/stick1/other.gpg"
+check "bob" share "$C" bob 2
+check "carol" share "$C" carol 3
+check "submit (wrong share)" "$CONCLAVE" migrate submit --state "$C/state"
+check "the bridge answers (wrong share)" wait_envelope "$C" 4 submission-result
+check_output "the server refused the shares" 'refused: CK_ERR_SHARE_REFUSED' \
+    "$CONCLAVE" migrate result --state "$C/state"
+check_output "abandon closes the ceremony" 'closed with nodes left sealed' \
+    "$CONCLAVE" migrate abandon --state "$C/state"
+check "the bridge wipes and exits 0 (wrong share)" bridge_wait "$C"
+check_output "the transcript verifies (abandoned)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the record names the node left behind" '"nodes_left":\[\{"address":"[^"]*","result":"refused"' \
+    cat "$C/state/transcript.jsonl"
+check_output "m1 is left sealed and still migrating" '^true true$' sh -c \
+    "curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.migration)\"'"
+
 C=$T_TMP/a3
 t0=$(now)
 check "migrate static -> Shamir: the whole ceremony" \
