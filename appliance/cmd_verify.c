@@ -57,34 +57,42 @@ report_failure(const char *path, const struct transcript_report *rep, int e)
 	    ck_strerror(e), ck_errname(e));
 }
 
-/* The ceremony's own rules (ceremony/audit.h) over the verified file. */
+/*
+ * The ceremony's own rules (ceremony/audit.h) over the verified file. On
+ * success ar holds what to report; nothing is printed on stdout here, so
+ * OK appears only when every check held.
+ */
 static int
-audit(const char *path)
+audit(const char *path, struct audit_report *ar)
 {
-	struct audit_report ar;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int e;
 
 	if ((e = file_read(AT_FDCWD, path, TRANSCRIPT_MAX_BYTES, &buf, &len)) ==
 	    CK_OK)
-		e = audit_transcript(buf, len, &ar);
+		e = audit_transcript(buf, len, ar);
 	free(buf);
 	if (e != CK_OK) {
 		fprintf(stderr, "conclave verify: %s: the ceremony is not complete: "
 		    "%s [%s]\n", path, e == CK_ERR_INCOMPLETE || e == CK_ERR_FORMAT ?
-		    ar.problem : ck_strerror(e), ck_errname(e));
+		    ar->problem : ck_strerror(e), ck_errname(e));
 		return 1;
 	}
-	if (!ar.rules)
+	return 0;
+}
+
+static void
+print_audit(const struct audit_report *ar)
+{
+	if (!ar->rules)
 		printf("ceremony: %s (chain and signature only: no rules for "
-		    "this kind)\n", ar.kind[0] != '\0' ? ar.kind : "none named");
+		    "this kind)\n", ar->kind[0] != '\0' ? ar->kind : "none named");
 	else
 		printf("ceremony: %s, %u of %u shares handed out with a decrypt "
 		    "proof, threshold %u, initial root token revoked, %u "
-		    "refusal(s) on record\n", ar.kind, ar.proven, ar.n, ar.t,
-		    ar.refused);
-	return 0;
+		    "refusal(s) on record\n", ar->kind, ar->proven, ar->n, ar->t,
+		    ar->refused);
 }
 
 int
@@ -92,6 +100,7 @@ cmd_verify_main(int argc, char **argv)
 {
 	struct minisig_pubkey expect;
 	struct transcript_report rep;
+	struct audit_report ar;
 	const char *path = NULL, *pubpath = NULL;
 	char hex[TRANSCRIPT_HEX_LEN + 1], id[17];
 	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
@@ -121,6 +130,8 @@ cmd_verify_main(int argc, char **argv)
 		report_failure(path, &rep, e);
 		return 1;
 	}
+	if (audit(path, &ar) != 0)
+		return 1;
 	sodium_bin2hex(hex, sizeof(hex), rep.head, sizeof(rep.head));
 	minisig_keyid_hex(&rep.key, id);
 	printf("OK %s: %" PRIu64 " records, signed by key %s%s, head %s\n",
@@ -130,8 +141,7 @@ cmd_verify_main(int argc, char **argv)
 		printf("note: resumed %" PRIu64 " time(s) after a restart, each "
 		    "with a new key; the paper record must name key %s\n",
 		    rep.resumes, id);
-	if (audit(path) != 0)
-		return 1;
+	print_audit(&ar);
 	/* The same hash as the witnesses read it aloud and initial it. */
 	if (transcript_head_words(rep.head, words, sizeof(words)) == CK_OK)
 		printf("head as words: %s\n", words);

@@ -43,18 +43,28 @@ static void
 tally_init(json_t *rec, const char *type, struct init_tally *it,
     struct audit_report *rep)
 {
+	const json_t *d = json_object_get(rec, "details");
+	const json_t *acc = json_object_get(d, "accessor");
 	json_int_t k;
 
+	/*
+	 * A claim counts only with its evidence: a handout with the keyed
+	 * commitment of the decrypt proof, a revocation with the accessor and
+	 * the refused lookup that proves it (the appliance records nothing
+	 * less, so anything less was not written by it).
+	 */
 	if (strcmp(type, "share-handed-out") == 0) {
-		k = json_integer_value(json_object_get(json_object_get(rec,
-		    "details"), "share"));
-		if (k < 1 || k > KIND_MAX_SHARES)
+		k = json_integer_value(json_object_get(d, "share"));
+		if (k < 1 || k > KIND_MAX_SHARES ||
+		    !json_is_string(json_object_get(d, "commitment")))
 			return;
 		if (it->seen[k]++ == 0)
 			rep->proven++;
 		else
 			it->dup++;
-	} else if (strcmp(type, "root-token-revoked") == 0)
+	} else if (strcmp(type, "root-token-revoked") == 0 &&
+	    json_is_true(json_object_get(d, "lookup_refused")) &&
+	    json_is_string(acc) && json_string_length(acc) > 0)
 		rep->revoked = 1;
 }
 
@@ -84,7 +94,8 @@ judge_init(const struct init_tally *it, struct audit_report *rep)
 		return CK_ERR_INCOMPLETE;
 	if (!rep->revoked) {
 		snprintf(rep->problem, sizeof(rep->problem),
-		    "the initial root token is not shown revoked");
+		    "the initial root token is not shown revoked (a revocation "
+		    "counts only with an accessor and a refused lookup)");
 		return CK_ERR_INCOMPLETE;
 	}
 	return CK_OK;

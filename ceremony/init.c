@@ -265,6 +265,111 @@ out:
 	return r;
 }
 
+/* Is every member of o one of the names in allowed (NULL-terminated)? */
+static int
+only_members(const json_t *o, const char *const *allowed, const char *what,
+    char *why, size_t whylen)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach((json_t *)o, k, v) {
+		for (i = 0; allowed[i] != NULL && strcmp(k, allowed[i]) != 0; i++)
+			;
+		if (allowed[i] == NULL) {
+			/* The name is untrusted: shown only when short and printable. */
+			if (strlen(k) <= 64 && rd_printable_utf8(k, strlen(k),
+			    0) == CK_OK)
+				session_why(why, whylen, "%s has a member \"%s\" the "
+				    "protocol does not define", what, k);
+			else
+				session_why(why, whylen, "%s has a member the protocol "
+				    "does not define", what);
+			return CK_ERR_FORMAT;
+		}
+	}
+	return CK_OK;
+}
+
+/*
+ * The server answers each encrypted share twice, as hex ("keys") and as
+ * base64 ("keys_base64"); the appliance hands out the base64 copy, so the
+ * hex one, when present, must be the same bytes (else a reader of the
+ * envelope could be shown a share nobody checked).
+ */
+static int
+hex_agrees(const json_t *hex, const json_t *b64, const char *field,
+    char *why, size_t whylen)
+{
+	uint8_t *a = NULL, *b = NULL;
+	size_t i, alen = 0, blen = 0;
+	int r = CK_OK;
+
+	if (hex == NULL)
+		return CK_OK;
+	if (!json_is_array(hex) || json_array_size(hex) != json_array_size(b64)) {
+		session_why(why, whylen, "response.%s does not list the same shares "
+		    "as its base64 copy", field);
+		return CK_ERR_FORMAT;
+	}
+	for (i = 0; r == CK_OK && i < json_array_size(hex); i++) {
+		const char *h = json_string_value(json_array_get(hex, i));
+
+		if (h == NULL || (r = decode_msg(json_array_get(b64, i), &b,
+		    &blen)) != CK_OK) {
+			r = CK_ERR_FORMAT;
+		} else if ((a = malloc(PGPPKT_MSG_MAX)) == NULL) {
+			r = CK_ERR_ALLOC;
+		} else if (codec_hex_decode(h, strlen(h), a, PGPPKT_MSG_MAX,
+		    &alen) != CK_OK || alen != blen || memcmp(a, b, blen) != 0) {
+			session_why(why, whylen, "response.%s[%zu] is not the same "
+			    "share as its base64 copy", field, i);
+			r = CK_ERR_FORMAT;
+		}
+		free(a);
+		free(b);
+		a = b = NULL;
+	}
+	return r;
+}
+
+static const char *const result_members[] = { "response", "server", NULL };
+static const char *const response_members[] = { "keys", "keys_base64",
+	"recovery_keys", "recovery_keys_base64", "root_token", NULL };
+static const char *const server_members[] = { "address", "version", "type",
+	"cluster_id", "cluster_name", "recovery_seal", NULL };
+
+/* The envelope's shape: known members only, the identity recordable. */
+static int
+check_result_form(const json_t *p, char *why, size_t whylen)
+{
+	const json_t *resp = json_object_get(p, "response");
+	const json_t *srv = json_object_get(p, "server");
+	int r;
+
+	if (!json_is_object(resp) || !json_is_object(srv)) {
+		session_why(why, whylen, "the result has no server response or identity");
+		return CK_ERR_FORMAT;
+	}
+	if ((r = only_members(p, result_members, "the result", why,
+	    whylen)) != CK_OK ||
+	    (r = only_members(resp, response_members, "response", why,
+	    whylen)) != CK_OK ||
+	    (r = only_members(srv, server_members, "server", why,
+	    whylen)) != CK_OK ||
+	    (r = session_check_recordable(srv, "server", why, whylen)) != CK_OK)
+		return r;
+	if (!json_is_string(json_object_get(srv, "address")) ||
+	    !json_is_string(json_object_get(srv, "version")) ||
+	    !json_is_string(json_object_get(srv, "type"))) {
+		session_why(why, whylen, "server needs address, version and type "
+		    "as text");
+		return CK_ERR_FORMAT;
+	}
+	return CK_OK;
+}
+
 static int
 check_result(struct session *s, const struct roster *ro, const json_t *p,
     json_t **shares_out, char *why, size_t whylen)
@@ -276,10 +381,8 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 	int r;
 
 	*shares_out = NULL;
-	if (!json_is_object(resp) || !json_is_object(json_object_get(p, "server"))) {
-		session_why(why, whylen, "the result has no server response or identity");
-		return CK_ERR_FORMAT;
-	}
+	if ((r = check_result_form(p, why, whylen)) != CK_OK)
+		return r;
 	if ((r = init_check_shares(ro, json_object_get(resp, field),
 	    ext_uint(s, "n"), is_recovery(s) ? "recovery" : "unseal", &list, why,
 	    whylen)) != CK_OK)
@@ -291,10 +394,22 @@ check_result(struct session *s, const struct roster *ro, const json_t *p,
 		json_decref(list);
 		return r;
 	}
+	if ((r = hex_agrees(json_object_get(resp, is_recovery(s) ?
+	    "recovery_keys" : "keys"), json_object_get(resp, field),
+	    is_recovery(s) ? "recovery_keys" : "keys", why, whylen)) != CK_OK) {
+		json_decref(list);
+		return r;
+	}
 	*shares_out = list;
 	return CK_OK;
 }
 
+/*
+ * Everything is checked before anything is saved: the envelope's binding,
+ * its form, every share's recipient, and that its record can be written.
+ * The record, the pinned bridge key, last_seq and the phase then move in
+ * session_accept, or not at all.
+ */
 int
 init_accept(struct session *s, char *why, size_t whylen)
 {
@@ -313,7 +428,7 @@ init_accept(struct session *s, char *why, size_t whylen)
 		goto out;
 	}
 	if ((r = check_result(s, ro, env.payload, &shares, why, whylen)) != CK_OK) {
-		session_reject(s, "init-result", r, KIND_ACTOR_APPLIANCE);
+		session_reject_why(s, "init-result", r, why, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	server = json_object_get(env.payload, "server");
@@ -330,8 +445,10 @@ init_accept(struct session *s, char *why, size_t whylen)
 	}
 	if ((r = session_set_phase(s, "accepted")) != CK_OK ||
 	    (r = session_accept(s, &env, "init-result-accepted", KIND_ACTOR_BRIDGE,
-	    details)) != CK_OK)
+	    details)) != CK_OK) {
+		session_reject(s, "init-result", r, KIND_ACTOR_APPLIANCE);
 		goto out;
+	}
 	r = CK_OK;
 out:
 	json_decref(shares);
@@ -548,12 +665,22 @@ out:
 static int
 check_revocation(const json_t *p, char *why, size_t whylen)
 {
-	if (json_is_true(json_object_get(p, "root_token_revoked")) &&
-	    json_is_true(json_object_get(p, "lookup_refused")) &&
-	    json_is_string(json_object_get(p, "accessor")))
-		return CK_OK;
-	session_why(why, whylen, "the bridge does not prove that the root token is revoked");
-	return CK_ERR_FORMAT;
+	const json_t *acc = json_object_get(p, "accessor");
+
+	if (!json_is_true(json_object_get(p, "root_token_revoked")) ||
+	    !json_is_true(json_object_get(p, "lookup_refused")) ||
+	    !json_is_string(acc)) {
+		session_why(why, whylen, "the bridge does not prove that the root "
+		    "token is revoked");
+		return CK_ERR_FORMAT;
+	}
+	if (json_string_length(acc) == 0 || json_string_length(acc) >
+	    KIND_MAX_ACCESSOR) {
+		session_why(why, whylen, "accessor is %zu bytes: a token accessor "
+		    "is 1..%d", json_string_length(acc), KIND_MAX_ACCESSOR);
+		return CK_ERR_TOO_LARGE;
+	}
+	return session_check_recordable(acc, "accessor", why, whylen);
 }
 
 int
@@ -566,7 +693,7 @@ init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 
 	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK ||
 	    (r = check_revocation(env.payload, why, whylen)) != CK_OK) {
-		session_reject(s, "closing-result", r, KIND_ACTOR_APPLIANCE);
+		session_reject_why(s, "closing-result", r, why, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
 	details = json_pack("{s:O, s:b}", "accessor",

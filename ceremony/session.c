@@ -139,12 +139,13 @@ session_phase(const struct session *s)
 	return p != NULL ? p : "";
 }
 
+/* In memory only: the step's send, accept or save persists it with the rest. */
 int
 session_set_phase(struct session *s, const char *phase)
 {
 	if (json_object_set_new(s->state, "phase", json_string(phase)) != 0)
 		return CK_ERR_ALLOC;
-	return session_save(s);
+	return CK_OK;
 }
 
 static int
@@ -368,8 +369,47 @@ int
 session_receive(struct session *s, enum envelope_type want,
     struct envelope *env)
 {
-	return courier_receive(s->x, s->id, s->has_peer ? s->peer_pk : NULL,
-	    s->last_seq, want, env);
+	int r;
+
+	/*
+	 * Only the answer to the appliance's opening envelope (seq 2) may
+	 * introduce the bridge's key; every later one is checked against the
+	 * key pinned then. A state past seq 1 without a pinned key is not one
+	 * this code writes: refuse rather than take whatever key signs.
+	 */
+	if (!s->has_peer && s->last_seq > 1)
+		return CK_ERR_STATE;
+	if ((r = courier_receive(s->x, s->id, s->has_peer ? s->peer_pk : NULL,
+	    s->last_seq, want, env)) != CK_OK)
+		return r;
+	/* The appliance's own key never speaks for the bridge (envelope.md §5). */
+	if (!s->has_peer && sodium_memcmp(env->signer_pk, s->pk,
+	    sizeof(s->pk)) == 0) {
+		envelope_free(env);
+		return CK_ERR_WRONG_KEY;
+	}
+	return CK_OK;
+}
+
+int
+session_check_recordable(const json_t *v, const char *name, char *why,
+    size_t whylen)
+{
+	char field[TRANSCRIPT_MAX_PATH];
+	json_t *wrap;
+	int r;
+
+	if ((wrap = json_pack("{s:O}", name, (json_t *)v)) == NULL)
+		return CK_ERR_ALLOC;
+	r = transcript_check_details(wrap, field, sizeof(field));
+	json_decref(wrap);
+	if (r == CK_ERR_TOO_LARGE)
+		session_why(why, whylen, "%s is longer than %d bytes", field,
+		    TRANSCRIPT_MAX_STRING);
+	else if (r != CK_OK)
+		session_why(why, whylen, "%s is not printable text (control "
+		    "characters or invalid UTF-8)", field);
+	return r;
 }
 
 int
@@ -382,15 +422,21 @@ session_accept(struct session *s, const struct envelope *env,
 	if (d == NULL)
 		goto out;
 	/* The first bridge envelope binds the ceremony to the bridge's key. */
+	if (!s->has_peer && (r = hex_field(d, "bridge_pk", env->signer_pk,
+	    sizeof(env->signer_pk))) != CK_OK)
+		goto out;
+	/*
+	 * The record is the commit point: it is checked in full before it is
+	 * written, and only then do the pinned key, last_seq and the phase the
+	 * caller set move, saved in one ceremony.json write.
+	 */
+	if ((r = transcript_check_details(d, NULL, 0)) != CK_OK ||
+	    (r = append(s, event, actor, d, env->hash, NULL)) != CK_OK)
+		goto out;
 	if (!s->has_peer) {
-		if ((r = hex_field(d, "bridge_pk", env->signer_pk,
-		    sizeof(env->signer_pk))) != CK_OK)
-			goto out;
 		memcpy(s->peer_pk, env->signer_pk, sizeof(s->peer_pk));
 		s->has_peer = 1;
 	}
-	if ((r = append(s, event, actor, d, env->hash, NULL)) != CK_OK)
-		goto out;
 	s->last_seq = env->seq;
 	r = session_save(s);
 out:
@@ -401,8 +447,16 @@ out:
 int
 session_reject(struct session *s, const char *what, int err, const char *actor)
 {
+	return session_reject_why(s, what, err, NULL, actor);
+}
+
+int
+session_reject_why(struct session *s, const char *what, int err,
+    const char *why, const char *actor)
+{
 	json_t *d = json_pack("{s:s, s:s, s:s}", "what", what, "error",
-	    ck_errname(err), "reason", ck_strerror(err));
+	    ck_errname(err), "reason", why != NULL && why[0] != '\0' ? why :
+	    ck_strerror(err));
 	int r;
 
 	if (d == NULL)
@@ -441,7 +495,9 @@ session_close(struct session *s, const char *actor,
 	if ((r = destroy_key_file(s)) != CK_OK)
 		return r;
 	secmem_wipe(s->sk, ENVELOPE_SK_BYTES);
-	return session_set_phase(s, "closed");
+	if ((r = session_set_phase(s, "closed")) != CK_OK)
+		return r;
+	return session_save(s);
 }
 
 int

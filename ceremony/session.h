@@ -75,6 +75,11 @@ int session_load(const char *dir, const char *kind, const char *exchange_root,
 int session_save(struct session *s) CK_WUR __attribute__((nonnull));
 
 const char *session_phase(const struct session *s) __attribute__((nonnull));
+/*
+ * Set the phase in memory only: the step's session_send, session_accept
+ * or session_save writes it together with the rest of the step, so a
+ * step that fails half-way leaves the saved phase as it was.
+ */
 int session_set_phase(struct session *s, const char *phase) CK_WUR
     __attribute__((nonnull));
 
@@ -90,14 +95,22 @@ int session_send(struct session *s, enum envelope_type type,
 /*
  * Take the next envelope of type want from the exchange folder with every
  * binding check (courier_receive); the bridge's key is learnt from its
- * first envelope and required of every later one. Nothing is recorded:
+ * first envelope (the answer at seq 2) and required of every later one:
+ * CK_ERR_STATE for a state past seq 1 with no key pinned, CK_ERR_WRONG_KEY
+ * for a first envelope signed with the appliance's own ceremony key
+ * (docs/envelope.md §5). Nothing is recorded:
  * the caller checks the contents and then calls session_accept, or
  * session_reject to put a refusal on the record.
  */
 int session_receive(struct session *s, enum envelope_type want,
     struct envelope *env) CK_WUR __attribute__((nonnull));
 
-/* Record env as accepted (event, details) and advance the sequence. */
+/*
+ * Record env as accepted (event, details) and advance the sequence. The
+ * record is checked in full first; then it is written, and the bridge's
+ * key (pinned by its first envelope), the sequence and the phase are
+ * saved together. On any failure nothing is saved.
+ */
 int session_accept(struct session *s, const struct envelope *env,
     const char *event, const char *actor, json_t *details) CK_WUR
     __attribute__((nonnull(1, 2, 3, 4)));
@@ -109,6 +122,18 @@ int session_accept(struct session *s, const struct envelope *env,
  */
 int session_reject(struct session *s, const char *what, int err,
     const char *actor) __attribute__((nonnull));
+/* The same, with why (what exactly was wrong, e.g. the field) as the reason. */
+int session_reject_why(struct session *s, const char *what, int err,
+    const char *why, const char *actor) __attribute__((nonnull(1, 2, 5)));
+
+/*
+ * Can the untrusted value v, recorded under name, go on the transcript?
+ * Run before anything is saved; on failure why names the field and the
+ * limit ("server.version is not printable text ...") and the error is
+ * transcript_check_details's.
+ */
+int session_check_recordable(const json_t *v, const char *name, char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull));
 
 /* Append one event to the transcript (in/out envelope hashes optional). */
 int session_record(struct session *s, const char *event, const char *actor,

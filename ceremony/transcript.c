@@ -9,7 +9,7 @@
  * fixed order seq, time, type, actor, details, [in], [out], prev, and the
  * line byte-identical to jansson's compact dump of what was parsed. Every
  * string, object key included, is printable UTF-8 (rd_printable_utf8);
- * details nests at most TRANSCRIPT_MAX_DEPTH deep and holds no reals, so
+ * a string in details is at most TRANSCRIPT_MAX_STRING bytes; details nests at most TRANSCRIPT_MAX_DEPTH deep and holds no reals, so
  * the dump is stable. The same check runs on every record before it is
  * written, so the writer cannot produce a record the verifier refuses.
  */
@@ -152,38 +152,82 @@ check_text(json_t *v, size_t max)
 	return rd_printable_utf8(json_string_value(v), n, 0);
 }
 
-/* details: printable strings and keys, integers, no reals, bounded depth. */
-static int
-check_value(json_t *v, int depth)
+/* Append ".key" or "[i]" to the path of the value being checked. */
+static void
+path_push(char *path, size_t pathlen, const char *key, size_t i)
 {
+	size_t used = strlen(path);
+
+	if (used >= pathlen)
+		return;
+	if (key != NULL)
+		snprintf(path + used, pathlen - used, "%s%s", used ? "." : "", key);
+	else
+		snprintf(path + used, pathlen - used, "[%zu]", i);
+}
+
+/*
+ * details: printable strings and keys of at most TRANSCRIPT_MAX_STRING
+ * bytes, integers, no reals, bounded depth. On failure path names the
+ * value that failed ("server.version", "nodes[2].error").
+ */
+static int
+check_value(json_t *v, int depth, char *path, size_t pathlen)
+{
+	size_t i, mark = strlen(path);
 	const char *k;
 	json_t *x;
-	size_t i;
 	int e;
 
 	if (depth > TRANSCRIPT_MAX_DEPTH)
 		return CK_ERR_FORMAT;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
+		if (json_string_length(v) > TRANSCRIPT_MAX_STRING)
+			return CK_ERR_TOO_LARGE;
 		return rd_printable_utf8(json_string_value(v),
 		    json_string_length(v), 0);
 	case JSON_REAL:
 		return CK_ERR_FORMAT;
 	case JSON_ARRAY:
-		json_array_foreach(v, i, x)
-			if ((e = check_value(x, depth + 1)) != CK_OK)
+		json_array_foreach(v, i, x) {
+			path_push(path, pathlen, NULL, i);
+			if ((e = check_value(x, depth + 1, path, pathlen)) != CK_OK)
 				return e;
+			path[mark] = '\0';
+		}
 		return CK_OK;
 	case JSON_OBJECT:
 		json_object_foreach(v, k, x) {
-			if ((e = rd_printable_utf8(k, strlen(k), 0)) != CK_OK ||
-			    (e = check_value(x, depth + 1)) != CK_OK)
+			if (strlen(k) > TRANSCRIPT_MAX_STRING)
+				return CK_ERR_TOO_LARGE;
+			if ((e = rd_printable_utf8(k, strlen(k), 0)) != CK_OK)
 				return e;
+			path_push(path, pathlen, k, 0);
+			if ((e = check_value(x, depth + 1, path, pathlen)) != CK_OK)
+				return e;
+			path[mark] = '\0';
 		}
 		return CK_OK;
 	default:
 		return CK_OK;
 	}
+}
+
+int
+transcript_check_details(const json_t *details, char *field, size_t fieldlen)
+{
+	char path[TRANSCRIPT_MAX_PATH] = "";
+	int e;
+
+	if (fieldlen > 0)
+		field[0] = '\0';
+	if (!json_is_object(details))
+		return CK_ERR_FORMAT;
+	if ((e = check_value((json_t *)details, 0, path, sizeof(path))) != CK_OK &&
+	    fieldlen > 0)
+		snprintf(field, fieldlen, "%s", path);
+	return e;
 }
 
 static int
@@ -231,7 +275,7 @@ check_fields(json_t *root, struct rec *rc)
 		case 2: e = check_type(v); rc->type = json_string_value(v); break;
 		case 3: e = check_text(v, TRANSCRIPT_MAX_ACTOR); break;
 		case 4:
-			e = json_is_object(v) ? check_value(v, 0) : CK_ERR_FORMAT;
+			e = transcript_check_details(v, NULL, 0);
 			rc->details = v;
 			break;
 		case 5: case 6: e = check_hashes(v); break;
@@ -672,7 +716,7 @@ static int
 build_line(const struct transcript *t, const struct transcript_event *ev,
     char **line, size_t *len)
 {
-	char ts[TIME_LEN + 1], prev[TRANSCRIPT_HEX_LEN + 1], *s = NULL;
+	char ts[TIME_LEN + 1], prev[TRANSCRIPT_HEX_LEN + 1], *s = NULL, *grown;
 	json_t *root = NULL, *details;
 	struct rec rc = { 0 };
 	size_t n;
@@ -702,8 +746,10 @@ build_line(const struct transcript *t, const struct transcript_event *ev,
 		e = CK_ERR_INVALID_ARG;
 		goto out;
 	}
-	if ((s = realloc(s, n + 2)) == NULL)
+	/* json_dumps gives exactly n + 1 bytes: the newline needs one more. */
+	if ((grown = realloc(s, n + 2)) == NULL)
 		goto out;
+	s = grown;
 	s[n] = '\n';
 	s[n + 1] = '\0';
 	*line = s;

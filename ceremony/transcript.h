@@ -34,6 +34,8 @@
 #define TRANSCRIPT_MAX_ACTOR	256	/* printable UTF-8 */
 #define TRANSCRIPT_MAX_HASHES	64	/* envelope hashes per direction */
 #define TRANSCRIPT_MAX_DEPTH	8	/* nesting inside details */
+#define TRANSCRIPT_MAX_STRING	4096	/* bytes in one string (or key) of details */
+#define TRANSCRIPT_MAX_PATH	128	/* a field's name as transcript_check_details gives it */
 
 struct transcript;
 
@@ -90,6 +92,18 @@ int transcript_resume(struct transcript **t, const char *path,
 int transcript_continue(struct transcript **t, const char *path,
     const char *actor, const unsigned char sk[MINISIG_SK_BYTES])
     CK_WUR __attribute__((nonnull));
+
+/*
+ * Would details pass the record check (printable strings and keys of at
+ * most TRANSCRIPT_MAX_STRING bytes, integers, no reals, nesting at most
+ * TRANSCRIPT_MAX_DEPTH)? Callers run it on untrusted values before they
+ * change any state, so a value that cannot be recorded is refused, not
+ * half-accepted. On failure field (if fieldlen > 0) names the value, e.g.
+ * "server.version"; CK_ERR_TOO_LARGE for a long string, CK_ERR_FORMAT or
+ * rd_printable_utf8's error otherwise.
+ */
+int transcript_check_details(const json_t *details, char *field,
+    size_t fieldlen) CK_WUR;
 
 /*
  * Append one record and fsync it. CK_ERR_CLOSED after transcript_close();

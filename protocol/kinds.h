@@ -32,6 +32,8 @@
  * shamir.Split limit), and the most nodes one quorum ceremony serves. */
 #define KIND_MAX_SHARES		255
 #define KIND_MAX_NODES		16
+/* A token accessor as a closing result names it (Vault and OpenBao: 24). */
+#define KIND_MAX_ACCESSOR	64
 
 /* Per-node results a bridge reports in an unseal result, as strings. */
 #define KIND_NODE_UNSEALED	"unsealed"

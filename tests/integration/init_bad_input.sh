@@ -67,8 +67,9 @@ id=$(basename "$F")
 cp "$F/000002-init-result.env" "$T_TMP/good.env"
 good=$("$ENV_TOOL" payload "$T_TMP/good.env")
 put() { rm -f "$F"/000002-* "$F"/000003-*; cp "$1" "$F/$2"; }
-forge() {	# TYPE SEQ JQ-FILTER [CEREMONY]
-	echo "$good" | jq -c "$3" | "$ENV_TOOL" forge "$1" "${4:-$id}" "$2" >"$T_TMP/forged.env"
+forge() {	# TYPE SEQ JQ-FILTER [CEREMONY [KEY]]
+	echo "$good" | jq -c "$3" | "$ENV_TOOL" forge "$1" "${4:-$id}" "$2" ${5:+"$5"} \
+	    >"$T_TMP/forged.env"
 }
 accept_refused() {	# NAME ERROR
 	check_output "$1: accept refused with $2" "$2" "$CONCLAVE" init accept --state "$A/state"
@@ -102,6 +103,79 @@ forge init-result 2 '.response.root_token = .response.keys_base64[0]'
 put "$T_TMP/forged.env" 000002-init-result.env
 accept_refused "root token not to the operator" CK_ERR_WRONG_RECIPIENT
 
+# Issue 13: a step checks everything before it saves anything.
+state_same() { cmp -s "$A/state/ceremony.json" "$T_TMP/state.before"; }
+cp "$A/state/ceremony.json" "$T_TMP/state.before"
+forge init-result 2 '.server.version = "2.0\u001b[31m\u0007"'
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "control characters in server.version" 'server\.version is not printable'
+check "... ceremony.json unchanged (no half-accepted result)" state_same
+forge closing-result 2 '{"root_token_revoked":true,"lookup_refused":true,"accessor":"x"}'
+put "$T_TMP/forged.env" 000002-closing-result.env
+check_output "... then a closing result from a never-seen key cannot close it" \
+    CK_ERR_STATE "$CONCLAVE" init close --state "$A/state"
+check "... ceremony.json still unchanged" state_same
+forge init-result 2 . "$id" "$A/state/ceremony.key"
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "result signed with the appliance's own ceremony key" CK_ERR_WRONG_KEY
+forge init-result 2 '.response.keys |= [.[1], .[0]] + .[2:]'
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "hex keys that disagree with keys_base64" \
+    'response\.keys\[0\] is not the same share'
+forge init-result 2 '.padding = ("x" * 200000)'
+put "$T_TMP/forged.env" 000002-init-result.env
+accept_refused "an unknown 200 KB member" 'has a member "padding"'
+check "... ceremony.json unchanged by all of them" state_same
+
+# A2: a copy of A, answered by a bridge key this test holds, so that it can
+# sign closing results the appliance would otherwise take from the bridge.
+A2=$T_TMP/a2
+cp -a "$A" "$A2"
+F2=$A2/x/$id
+"$ENV_TOOL" keypair "$T_TMP/bridge.key"
+rm -f "$F2"/000002-* "$F2"/000003-*
+echo "$good" | "$ENV_TOOL" forge init-result "$id" 2 "$T_TMP/bridge.key" \
+    >"$F2/000002-init-result.env"
+check "A2: the result, signed by the test's bridge key, is accepted" \
+    "$CONCLAVE" init accept --state "$A2/state" --exchange "$A2/x"
+for k in 1 2 3 4 5; do
+	check "A2: handout $k" handout "$A2" "$k"
+done
+closing() {	# PAYLOAD [KEY]: the closing result at seq 3
+	rm -f "$F2"/000003-*
+	echo "$1" | "$ENV_TOOL" forge closing-result "$id" 3 ${2:+"$2"} \
+	    >"$F2/000003-closing-result.env"
+}
+close_refused() {	# NAME REGEX
+	check_output "A2: $1: close refused ($2)" "$2" \
+	    "$CONCLAVE" init close --state "$A2/state"
+	check_output "A2: $1: still accepted, not closed" '^accepted$' \
+	    sh -c "'$CONCLAVE' init status --state '$A2/state' | head -n 1"
+}
+proof() { jq -nc --arg a "$1" --argjson l "${2:-true}" \
+    '{root_token_revoked: true, accessor: $a, lookup_refused: $l}'; }
+closing "$(proof abcdefghijklmnopqrstuvwx)"
+close_refused "closing result signed by a never-seen key" CK_ERR_WRONG_KEY
+closing "$(proof $'abc\033[2Jdef\a')" "$T_TMP/bridge.key"
+close_refused "accessor with ESC and BEL" 'accessor is not printable'
+closing "$(proof "$(head -c 100000 /dev/zero | tr '\0' a)")" "$T_TMP/bridge.key"
+close_refused "accessor of 100,000 characters" 'accessor is 100000 bytes'
+closing "$(proof abcdefghijklmnopqrstuvwx false)" "$T_TMP/bridge.key"
+close_refused "lookup_refused false" 'does not prove'
+cp "$A2/state/ceremony.json" "$T_TMP/a2.json"
+jq 'del(.bridge_pk)' "$T_TMP/a2.json" >"$A2/state/ceremony.json"
+closing "$(proof abcdefghijklmnopqrstuvwx)" "$T_TMP/bridge.key"
+close_refused "a state past seq 2 with no bridge key pinned" CK_ERR_STATE
+cp "$T_TMP/a2.json" "$A2/state/ceremony.json"
+check "A2: the proof signed by the pinned key closes it" \
+    "$CONCLAVE" init close --state "$A2/state"
+T2=$A2/state/transcript.jsonl
+check_output "A2: each refused closing result is on record once" '^5$' \
+    sh -c "grep '\"type\":\"refused\"' '$T2' | grep -c '\"what\":\"closing-result\"'"
+check_output "A2: the refusal names the field" '"reason":"accessor is not printable' \
+    cat "$T2"
+check_output "A2: the transcript verifies" '^OK' "$CONCLAVE" verify "$T2"
+
 put "$T_TMP/good.env" 000002-init-result.env
 check "the genuine result is then accepted" "$CONCLAVE" init accept --state "$A/state"
 check_output "accepting it twice is refused" 'not allowed in the current state' \
@@ -130,10 +204,31 @@ check "A: revoke" bridge_init_finish "$A" "$(operator_root_token "$A")"
 check "A: close" "$CONCLAVE" init close --state "$A/state"
 T=$A/state/transcript.jsonl
 check_output "A: transcript verifies, refusals and all" '^OK' "$CONCLAVE" verify "$T"
-check_output "A: the transcript records the 9 refused envelopes" '^9$' \
+check_output "A: the transcript records the 13 refused envelopes" '^13$' \
     sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"init-result\"'"
 check_output "A: ... and the 3 failed decrypt proofs (passphrase, key, no card)" '^3$' \
     sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"decrypt-proof\"'"
 check_output "A: a closed ceremony refuses further steps" CK_ERR_CLOSED \
     "$CONCLAVE" init accept --state "$A/state"
+
+# conclave verify checks the claims it reports, and says OK only on exit 0.
+TOOL=$BUILD/tests/tools/transcript_tool
+verify_refuses() {	# NAME JQ-FILTER REGEX: the edited, re-signed copy fails
+	local f=$T_TMP/edited-$RANDOM.jsonl
+	jq -c "$2" "$T" >"$f.in" && "$TOOL" replay "$f.in" "$f" >/dev/null
+	check_output "verify: $1: refused ($3)" "$3" "$CONCLAVE" verify "$f"
+	check_fails "verify: $1: exit status 1" "$CONCLAVE" verify "$f"
+	check_fails "verify: $1: no OK on stdout" sh -c "'$CONCLAVE' verify '$f' 2>/dev/null | grep -q '^OK'"
+}
+"$TOOL" replay "$T" "$T_TMP/replayed.jsonl" >/dev/null
+check_output "verify: an unedited re-signed copy verifies (the control)" '^OK' \
+    "$CONCLAVE" verify "$T_TMP/replayed.jsonl"
+verify_refuses "revocation with lookup_refused false" \
+    'if .type == "root-token-revoked" then .details.lookup_refused = false else . end' \
+    'not shown revoked'
+verify_refuses "revocation record dropped" 'select(.type != "root-token-revoked")' \
+    'not shown revoked'
+verify_refuses "a handout without its commitment" \
+    'if .type == "share-handed-out" and .details.share == 3 then del(.details.commitment) else . end' \
+    'no handout with proof for share 3'
 finish

@@ -1,8 +1,12 @@
 /*
  * Test-only: what a hostile or broken bridge could put on the stick.
  *   envelope_tool payload FILE            print a parsed envelope's payload
- *   envelope_tool forge TYPE CEREMONY SEQ < PAYLOAD.json > FILE
- *                                         sign with a fresh (foreign) key
+ *   envelope_tool forge TYPE CEREMONY SEQ [KEY] < PAYLOAD.json > FILE
+ *                                         sign with a fresh (foreign) key, or
+ *                                         with KEY (64 raw bytes, libsodium's
+ *                                         seed || pk: the appliance's
+ *                                         ceremony.key, or one from keypair)
+ *   envelope_tool keypair KEY             write a fresh KEY
  * Never part of either program.
  */
 #include <stdio.h>
@@ -50,7 +54,35 @@ show_payload(const char *path)
 }
 
 static int
-forge(const char *type, const char *id_hex, const char *seq_s)
+read_key(const char *path, uint8_t sk[64])
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(sk, 1, 64, f);
+	fclose(f);
+	return n == 64 ? 0 : -1;
+}
+
+static int
+keypair(const char *path)
+{
+	uint8_t pk[32], sk[64];
+	FILE *f = fopen(path, "wb");
+	int r;
+
+	if (f == NULL)
+		return 2;
+	crypto_sign_keypair(pk, sk);
+	r = fwrite(sk, 1, sizeof(sk), f) == sizeof(sk);
+	return fclose(f) == 0 && r ? 0 : 2;
+}
+
+static int
+forge(const char *type, const char *id_hex, const char *seq_s,
+    const char *keyfile)
 {
 	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES], pk[32], sk[64], *out = NULL;
 	unsigned long long seq;
@@ -66,7 +98,10 @@ forge(const char *type, const char *id_hex, const char *seq_s)
 		return 2;
 	while (plen > 0 && payload[plen - 1] == '\n')
 		plen--;
-	crypto_sign_keypair(pk, sk);
+	if (keyfile == NULL)
+		crypto_sign_keypair(pk, sk);
+	else if (read_key(keyfile, sk) != 0)
+		return 2;
 	if ((r = envelope_build(t, id, seq, 0, (const char *)payload, plen, sk,
 	    &out, &outlen)) != CK_OK) {
 		fprintf(stderr, "%s\n", ck_errname(r));
@@ -85,8 +120,11 @@ main(int argc, char **argv)
 		return 2;
 	if (argc == 3 && strcmp(argv[1], "payload") == 0)
 		return show_payload(argv[2]);
-	if (argc == 5 && strcmp(argv[1], "forge") == 0)
-		return forge(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: envelope_tool payload FILE | forge TYPE ID SEQ\n");
+	if ((argc == 5 || argc == 6) && strcmp(argv[1], "forge") == 0)
+		return forge(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if (argc == 3 && strcmp(argv[1], "keypair") == 0)
+		return keypair(argv[2]);
+	fprintf(stderr, "usage: envelope_tool payload FILE | forge TYPE ID SEQ "
+	    "[KEY] | keypair KEY\n");
 	return 2;
 }

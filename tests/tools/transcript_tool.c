@@ -8,6 +8,9 @@
  *   transcript_tool resumed FILE          one left unclosed, then resumed
  *                                         with a second key and closed
  *   transcript_tool sign FILE             FILE.minisig and FILE.pub
+ *   transcript_tool replay IN OUT         IN's records (an edited copy of a
+ *                                         real one) rewritten with a fresh
+ *                                         key: a forger's re-signed file
  *   transcript_tool verify FILE SIG PUB   prints CK_OK or the CK_ERR_* name
  */
 #include <stdio.h>
@@ -26,7 +29,7 @@ static int
 slurp(const char *path, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	size_t cap = 1 << 16, n;
+	size_t cap = 1 << 20, n;
 
 	*buf = NULL;
 	if (f == NULL)
@@ -113,6 +116,81 @@ write_resumed(const char *path, const unsigned char *sk)
 }
 
 static int
+hashes(json_t *a, uint8_t (*h)[TRANSCRIPT_HASH_BYTES], size_t *n)
+{
+	json_t *x;
+	size_t i;
+
+	*n = 0;
+	json_array_foreach(a, i, x) {
+		if (i == TRANSCRIPT_MAX_HASHES || sodium_hex2bin(h[i],
+		    TRANSCRIPT_HASH_BYTES, json_string_value(x), 2 * TRANSCRIPT_HASH_BYTES,
+		    NULL, NULL, NULL) != 0)
+			return CK_ERR_FORMAT;
+		*n = i + 1;
+	}
+	return CK_OK;
+}
+
+/*
+ * What a forger with the file but not the ceremony key can do: rewrite
+ * every record (open to close) with a chain and signature of their own.
+ */
+static int
+replay(const char *in, const char *out, const unsigned char *sk)
+{
+	uint8_t hin[TRANSCRIPT_MAX_HASHES][TRANSCRIPT_HASH_BYTES];
+	uint8_t hout[TRANSCRIPT_MAX_HASHES][TRANSCRIPT_HASH_BYTES];
+	struct transcript *t = NULL;
+	char *buf = NULL, *line, *save = NULL;
+	json_t *rec;
+	size_t len;
+	int e;
+
+	if ((e = slurp(in, &buf, &len)) != CK_OK)
+		goto done;
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); e == CK_OK && line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		const char *type, *actor;
+		json_t *d;
+		struct transcript_event ev = { 0 };
+
+		if ((rec = json_loads(line, 0, NULL)) == NULL)
+			return CK_ERR_FORMAT;
+		type = json_string_value(json_object_get(rec, "type"));
+		actor = json_string_value(json_object_get(rec, "actor"));
+		d = json_object_get(rec, "details");
+		if (type == NULL || actor == NULL) {
+			e = CK_ERR_FORMAT;
+		} else if (strcmp(type, "open") == 0) {
+			json_object_del(d, "format");
+			json_object_del(d, "pubkey");
+			json_object_del(d, "previous_transcript");
+			e = transcript_open(&t, out, actor, d, NULL, sk);
+		} else if (t == NULL) {
+			e = CK_ERR_FORMAT;
+		} else if (strcmp(type, "close") == 0) {
+			e = transcript_close(t, actor, NULL);
+		} else if ((e = hashes(json_object_get(rec, "in"), hin,
+		    &ev.n_in)) == CK_OK && (e = hashes(json_object_get(rec, "out"),
+		    hout, &ev.n_out)) == CK_OK) {
+			ev.type = type;
+			ev.actor = actor;
+			ev.details = d;
+			ev.in = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])hin;
+			ev.out = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])hout;
+			e = transcript_append(t, &ev);
+		}
+		json_decref(rec);
+	}
+done:
+	transcript_free(t);
+	free(buf);
+	return e;
+}
+
+static int
 sign_file(const char *path, const unsigned char *sk)
 {
 	struct minisig_pubkey pk;
@@ -170,13 +248,15 @@ main(int argc, char **argv)
 		e = write_sample(argv[2], (unsigned long)n, sk);
 	else if (argc == 3 && strcmp(argv[1], "resumed") == 0)
 		e = write_resumed(argv[2], sk);
+	else if (argc == 4 && strcmp(argv[1], "replay") == 0)
+		e = replay(argv[2], argv[3], sk);
 	else if (argc == 3 && strcmp(argv[1], "sign") == 0)
 		e = sign_file(argv[2], sk);
 	else if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		e = verify_file(argv[2], argv[3], argv[4]);
 	else
 		fprintf(stderr, "usage: transcript_tool write FILE [N] | "
-		    "resumed FILE | sign FILE | verify FILE SIG PUB\n");
+		    "resumed FILE | replay IN OUT | sign FILE | verify FILE SIG PUB\n");
 	secmem_free(sk);
 	printf("%s\n", ck_errname(e));
 	return e == CK_OK ? 0 : 1;

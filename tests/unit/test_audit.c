@@ -11,8 +11,13 @@
 #include "crypto/errors.h"
 
 #define OPEN_INIT "{\"seq\":0,\"type\":\"open\",\"details\":{\"kind\":\"init\",\"n\":3,\"t\":2}}\n"
-#define PROOF(k) "{\"type\":\"share-handed-out\",\"details\":{\"share\":" #k "}}\n"
-#define REVOKED "{\"type\":\"root-token-revoked\",\"details\":{}}\n"
+#define PROOF(k) "{\"type\":\"share-handed-out\",\"details\":{\"share\":" #k \
+    ",\"commitment\":\"00\"}}\n"
+#define UNPROVEN(k) "{\"type\":\"share-handed-out\",\"details\":{\"share\":" #k "}}\n"
+#define REVOKED "{\"type\":\"root-token-revoked\",\"details\":" \
+    "{\"accessor\":\"a\",\"lookup_refused\":true}}\n"
+#define REVOKED_CLAIM(details) "{\"type\":\"root-token-revoked\",\"details\":" \
+    details "}\n"
 #define REFUSED "{\"type\":\"refused\",\"details\":{}}\n"
 #define CLOSE "{\"type\":\"close\",\"details\":{}}\n"
 
@@ -59,6 +64,42 @@ unrevoked_root_token_fails(void **state)
 	assert_non_null(strstr(rep.problem, "revoked"));
 }
 
+/* Issue 13: a revocation counts only when a refused lookup proves it. */
+static void
+revocation_needs_its_proof(void **state)
+{
+	static const char *const claims[] = {
+		REVOKED_CLAIM("{}"),
+		REVOKED_CLAIM("{\"accessor\":\"a\",\"lookup_refused\":false}"),
+		REVOKED_CLAIM("{\"accessor\":\"a\"}"),
+		REVOKED_CLAIM("{\"accessor\":\"\",\"lookup_refused\":true}"),
+		REVOKED_CLAIM("{\"lookup_refused\":true}"),
+	};
+	struct audit_report rep;
+	char text[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(claims) / sizeof(claims[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s%s%s%s%s", OPEN_INIT, PROOF(1),
+		    PROOF(2), PROOF(3), claims[i], CLOSE);
+		assert_int_equal(run(text, &rep), CK_ERR_INCOMPLETE);
+		assert_non_null(strstr(rep.problem, "not shown revoked"));
+	}
+}
+
+/* ... and a handout only with the commitment of its decrypt proof. */
+static void
+handout_needs_its_commitment(void **state)
+{
+	struct audit_report rep;
+
+	(void)state;
+	assert_int_equal(run(OPEN_INIT PROOF(1) UNPROVEN(2) PROOF(3) REVOKED CLOSE,
+	    &rep), CK_ERR_INCOMPLETE);
+	assert_non_null(strstr(rep.problem, "share 2"));
+}
+
 static void
 a_share_twice_fails(void **state)
 {
@@ -90,6 +131,8 @@ main(void)
 		cmocka_unit_test(missing_handout_is_named),
 		cmocka_unit_test(unrevoked_root_token_fails),
 		cmocka_unit_test(a_share_twice_fails),
+		cmocka_unit_test(revocation_needs_its_proof),
+		cmocka_unit_test(handout_needs_its_commitment),
 		cmocka_unit_test(kinds_without_rules_pass_and_say_so),
 	};
 
