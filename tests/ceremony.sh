@@ -189,3 +189,37 @@ wait_envelope() {
 
 # bridge_wait DIR: the bridge's exit status.
 bridge_wait() { wait "$(cat "$1/bridge.pid")"; }
+
+# rotate_ceremony DIR SERVER ROOTFILE [--recovery]: one whole rekey ceremony
+# with a token (sys/rotate/* on OpenBao), old holders alice, bob and erin
+# (sticks 1, 2, 5), new n=2, t=2 to carol and dave, verification on; the new
+# shares' sticks are DIR/n1 and DIR/n2.
+rotate_ceremony() {
+	local d=$1 srv=$2 root=$3; shift 3
+	mkdir -p "$d/x"
+	"$CONCLAVE" rekey begin --state "$d/state" --exchange "$d/x" --threshold 2 \
+	    --holder carol="$KEYS/holder3.asc" --holder dave="$KEYS/holder4.asc" "$@" \
+	    >"$d/begin.out" 2>&1 &&
+	quorum_bridge_start "$d" rekey --exchange "$d/x" --address "$(bao_addr "$srv")" \
+	    --token-file "$root" --wait 120 &&
+	"$CONCLAVE" rekey accept --state "$d/state" --confirm-sas "$(bridge_sas "$d")" \
+	    >/dev/null && quorum_share rekey "$d" alice 1 &&
+	quorum_share rekey "$d" bob 2 && quorum_share rekey "$d" erin 5 &&
+	"$CONCLAVE" rekey submit --state "$d/state" &&
+	wait_envelope "$d" 4 rekey-result && "$CONCLAVE" rekey result --state "$d/state" &&
+	mkdir -p "$d/n1" "$d/n2" &&
+	"$CONCLAVE" rekey handout --state "$d/state" --holder 1 --stick "$d/n1" \
+	    --secret-key "$KEYS/holder3.sec.asc" --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey handout --state "$d/state" --holder 2 --stick "$d/n2" \
+	    --secret-key "$KEYS/holder4.sec.asc" --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey verify --state "$d/state" &&
+	"$CONCLAVE" rekey share --state "$d/state" --holder carol \
+	    --share-file "$(ls "$d"/n1/*.gpg)" --secret-key "$KEYS/holder3.sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey share --state "$d/state" --holder dave \
+	    --share-file "$(ls "$d"/n2/*.gpg)" --secret-key "$KEYS/holder4.sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE" &&
+	"$CONCLAVE" rekey submit --state "$d/state" &&
+	wait_envelope "$d" 6 submission-result &&
+	"$CONCLAVE" rekey finish --state "$d/state" && bridge_wait "$d"
+}

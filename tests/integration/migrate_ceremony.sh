@@ -12,8 +12,9 @@
 #      quorum.
 #   B. a 3-node Raft cluster, Shamir -> transit (a second OpenBao as the
 #      transit server) -> Shamir, every node through one ceremony each,
-#      auto-unsealed after a restart in between, unsealed by the quorum after
-#      the way back; a mixed cluster (one node not restarted with the new
+#      auto-unsealed after a restart in between, the recovery shares rekeyed
+#      straight after the move (to two new holders), and those new shares
+#      taking the cluster back to Shamir and unsealing it; a mixed cluster (one node not restarted with the new
 #      stanza) is refused first.
 # Every transcript verifies. Wall times go to stdout as "# migrate ..." lines
 # (docs/figures.md).
@@ -32,7 +33,8 @@ tree() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum); 
 now() { date +%s.%N; }
 took() { echo "# migrate $1: $(echo "$(now) - $2" | bc) s (wall, holders scripted)"; }
 
-# migrate_run NAME C ADDRS K1 K2 K3 [--to T]: one whole migrate ceremony.
+# migrate_run DIR TO ADDR... -- K[:FILE]...: one whole migrate ceremony,
+# holder K bringing the share on their stick (or FILE).
 migrate_run() {
 	local C=$1 to=$2 k; shift 2
 	local -a addrs=()
@@ -44,7 +46,8 @@ migrate_run() {
 	    --wait 120 || return 1
 	confirm "$C" >/dev/null || return 1
 	for k in "$@"; do
-		share "$C" "$(holder_name "$k")" "$k" >/dev/null || return 1
+		share "$C" "$(holder_name "${k%%:*}")" "${k%%:*}" \
+		    $([ "$k" != "${k#*:}" ] && echo "${k#*:}") >/dev/null || return 1
 	done
 	"$CONCLAVE" migrate submit --state "$C/state" >/dev/null || return 1
 	wait_envelope "$C" 4 submission-result || return 1
@@ -255,20 +258,42 @@ unsealed3() {
 }
 check "every node unseals itself through transit" wait_for unsealed3
 
+# A rekey straight after: the recovery shares, now on transit, rotated to
+# carol and dave (2 of 2) through sys/rotate/recovery on the active node.
+active() {
+	local leader n
+	leader=$(curl -s "$(bao_addr r1)/v1/sys/leader" | jq -r .leader_address)
+	for n in r1 r2 r3; do [ "$(bao_addr $n)" = "$leader" ] && echo $n; done
+}
+has_active() { [ -n "$(active)" ]; }
+jq -r .root_token "$(bao_dir r1)/init.json" >"$T_TMP/r-root"
+wait_for has_active
+act=$(active)
+check "an active node is elected ($act)" test -n "$act"
+check "recovery rekey on transit: alice, bob, erin -> carol and dave, 2 of 2" \
+    rotate_ceremony "$T_TMP/rk" "$act" "$T_TMP/r-root" --recovery
+check_output "the bridge used sys/rotate/recovery" 'Rekey started on sys/rotate/recovery' \
+    cat "$T_TMP/rk/bridge.out"
+check_output "the cluster has 2 recovery shares, threshold 2" '^true 2 2$' \
+    seal_field "$act" '"\(.recovery_seal) \(.n) \(.t)"'
+check_output "the transcript verifies (recovery rekey)" '^OK' \
+    "$CONCLAVE" verify "$T_TMP/rk/state/transcript.jsonl"
+new_share() { ls "$T_TMP/rk/n$1"/*.gpg; }
+
 for n in r1 r2 r3; do bao_set_seal "$n" transit-disabled:tr; done
 check "the cluster restarted with transit disabled" restart_all
 C=$T_TMP/b2
 t0=$(now)
-check "migrate transit -> Shamir, 3 nodes, with the recovery shares" \
-    migrate_run "$C" shamir $(addrs) -- 3 4 5
+check "migrate transit -> Shamir, 3 nodes, with the new recovery shares" \
+    migrate_run "$C" shamir $(addrs) -- "3:$(new_share 1)" "4:$(new_share 2)"
 took "transit->shamir (3 Raft nodes)" "$t0"
 check_output "the transcript verifies (back to Shamir)" '^OK' \
     "$CONCLAVE" verify "$C/state/transcript.jsonl"
 for n in r1 r2 r3; do bao_set_seal "$n"; done
 check "the cluster restarted on Shamir alone" restart_all
 check_output "r1 is sealed" '^true$' seal_field r1 .sealed
-check "r1 unseals with the holders' shares" bao_unseal r1 "$(rkey 2)" "$(rkey 3)" "$(rkey 4)"
-for n in r2 r3; do
-	check "$n unseals with them too" bao_unseal "$n" "$(rkey 2)" "$(rkey 3)" "$(rkey 4)"
+plain() { gpg_decrypt_as "holder$2" "$KEYS/holder$2.sec.asc" <"$(new_share "$1")"; }
+for n in r1 r2 r3; do
+	check "$n unseals with carol's and dave's shares" bao_unseal "$n" "$(plain 1 3)" "$(plain 2 4)"
 done
 finish

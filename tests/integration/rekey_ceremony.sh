@@ -146,35 +146,6 @@ check_output "the transcript names the setting" \
 # --- the same server with a token: sys/rotate/root, 5/3 -> 2/2 ---
 jq -r .root_token "$(bao_dir k2)/init.json" >"$T_TMP/k2-root"
 check "the holders' sticks for k2" quorum_sticks k2
-# rotate: one ceremony of n=2, t=2, verification on; holders carol and dave
-rotate_ceremony() {	# DIR SERVER ROOTFILE [--recovery]
-	local d=$1 srv=$2 root=$3; shift 3
-	mkdir -p "$d/x"
-	"$CONCLAVE" rekey begin --state "$d/state" --exchange "$d/x" --threshold 2 \
-	    --holder carol="$KEYS/holder3.asc" --holder dave="$KEYS/holder4.asc" "$@" \
-	    >"$d/begin.out" 2>&1 &&
-	quorum_bridge_start "$d" rekey --exchange "$d/x" --address "$(bao_addr "$srv")" \
-	    --token-file "$root" --wait 120 &&
-	"$CONCLAVE" rekey accept --state "$d/state" --confirm-sas "$(bridge_sas "$d")" \
-	    >/dev/null && C=$d && share "$d" alice 1 && share "$d" bob 2 &&
-	share "$d" erin 5 && "$CONCLAVE" rekey submit --state "$d/state" &&
-	wait_envelope "$d" 4 rekey-result && "$CONCLAVE" rekey result --state "$d/state" &&
-	mkdir -p "$d/n1" "$d/n2" &&
-	"$CONCLAVE" rekey handout --state "$d/state" --holder 1 --stick "$d/n1" \
-	    --secret-key "$KEYS/holder3.sec.asc" --passphrase-fd 3 3<"$PASSFILE" &&
-	"$CONCLAVE" rekey handout --state "$d/state" --holder 2 --stick "$d/n2" \
-	    --secret-key "$KEYS/holder4.sec.asc" --passphrase-fd 3 3<"$PASSFILE" &&
-	"$CONCLAVE" rekey verify --state "$d/state" &&
-	"$CONCLAVE" rekey share --state "$d/state" --holder carol \
-	    --share-file "$(ls "$d"/n1/*.gpg)" --secret-key "$KEYS/holder3.sec.asc" \
-	    --passphrase-fd 3 3<"$PASSFILE" &&
-	"$CONCLAVE" rekey share --state "$d/state" --holder dave \
-	    --share-file "$(ls "$d"/n2/*.gpg)" --secret-key "$KEYS/holder4.sec.asc" \
-	    --passphrase-fd 3 3<"$PASSFILE" &&
-	"$CONCLAVE" rekey submit --state "$d/state" &&
-	wait_envelope "$d" 6 submission-result &&
-	"$CONCLAVE" rekey finish --state "$d/state" && bridge_wait "$d"
-}
 check "a rekey through sys/rotate/root with a token" rotate_ceremony "$T_TMP/rot" k2 "$T_TMP/k2-root"
 check_output "the bridge used sys/rotate/root" 'Rekey started on sys/rotate/root' \
     cat "$T_TMP/rot/bridge.out"
