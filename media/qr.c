@@ -4,8 +4,8 @@
  * Limits on untrusted input: PNG files at most QR_MAX_PNG_BYTES and
  * QR_MAX_IMAGE_SIDE pixels a side, read without following symlinks; at most
  * QR_MAX_SYMBOLS codes of at most QR_MAX_PAYLOAD bytes each are taken from
- * one image (zbar's own decoder bounds a QR payload anyway). zbar looks for
- * QR codes only: a second symbology is a second parser and, as Glacier
+ * one image (zbar's own decoder bounds a QR payload anyway). zbar and
+ * zxing-cpp (media/qr_zxing.cpp) look for QR codes only: a second symbology is a second parser and, as Glacier
  * found, a source of false alarms from barcodes hidden inside a QR image.
  */
 #include "media/qr.h"
@@ -27,9 +27,12 @@
 
 #include "crypto/errors.h"
 #include "media/file.h"
+#include "media/qr_zxing.h"
 
 struct qr_scanner {
 	zbar_image_scanner_t *zs;
+	enum qr_reader reader;
+	int flags;			/* QR_PRE_* */
 };
 
 struct qr_camera {
@@ -427,8 +430,17 @@ qr_scanner_new(struct qr_scanner **out)
 		qr_scanner_free(s);
 		return CK_ERR_UNSUPPORTED;
 	}
+	s->reader = QR_READ_DEFAULT;
+	s->flags = QR_READ_DEFAULT_FLAGS;
 	*out = s;
 	return CK_OK;
+}
+
+void
+qr_scanner_set_reader(struct qr_scanner *s, enum qr_reader rd, int flags)
+{
+	s->reader = rd;
+	s->flags = flags;
 }
 
 void
@@ -495,12 +507,94 @@ shrink(const struct qr_image *img, int f, struct qr_image **out)
 	return CK_OK;
 }
 
+/*
+ * Binarize by the mean of a window around each pixel (an integral image, so
+ * the cost does not depend on the window): light where a pixel is brighter
+ * than its surroundings less a margin. zbar reads blurred, dim and glaring
+ * frames far better so (docs/qr.md); zxing-cpp binarizes locally itself.
+ */
+static int
+threshold(const struct qr_image *img, struct qr_image **out)
+{
+	struct qr_image *o = NULL;
+	uint32_t *sum = NULL;
+	size_t w = (size_t)img->w, h = (size_t)img->h, x, y;
+	size_t rad = (img->w < img->h ? w : h) / 24 + 2;
+	int r;
+
+	*out = NULL;
+	if ((r = qr_image_new(img->w, img->h, &o)) != CK_OK)
+		return r;
+	if ((sum = calloc((w + 1) * (h + 1), sizeof(*sum))) == NULL) {
+		qr_image_free(o);
+		return CK_ERR_ALLOC;
+	}
+	for (y = 0; y < h; y++) {
+		uint32_t row = 0;
+
+		for (x = 0; x < w; x++) {
+			row += img->pix[y * w + x];
+			sum[(y + 1) * (w + 1) + x + 1] = sum[y * (w + 1) + x + 1] + row;
+		}
+	}
+	for (y = 0; y < h; y++) {
+		size_t y0 = y > rad ? y - rad : 0, y1 = y + rad + 1 < h ? y + rad + 1 : h;
+
+		for (x = 0; x < w; x++) {
+			size_t x0 = x > rad ? x - rad : 0, x1 = x + rad + 1 < w ? x + rad + 1 : w;
+			uint32_t s = sum[y1 * (w + 1) + x1] - sum[y0 * (w + 1) + x1] -
+			    sum[y1 * (w + 1) + x0] + sum[y0 * (w + 1) + x0];
+			uint32_t n = (uint32_t)((y1 - y0) * (x1 - x0));
+
+			/* 5/256 below the mean: flat areas stay light. */
+			o->pix[y * w + x] = (uint32_t)img->pix[y * w + x] * n * 256 <
+			    (uint64_t)s * 251 ? 0 : 255;
+		}
+	}
+	free(sum);
+	*out = o;
+	return CK_OK;
+}
+
+/* zbar, on a binarized copy with QR_PRE_THRESHOLD */
+static int
+scan_zbar(struct qr_scanner *s, const struct qr_image *img,
+    struct qr_symbols *out)
+{
+	struct qr_image *bin = NULL;
+	zbar_image_t *zi;
+	int r;
+
+	if ((s->flags & QR_PRE_THRESHOLD) &&
+	    (r = threshold(img, &bin)) != CK_OK)
+		return r;
+	if (bin != NULL)
+		img = bin;
+	if ((zi = zbar_image_create()) == NULL) {
+		qr_image_free(bin);
+		return CK_ERR_ALLOC;
+	}
+	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+	zbar_image_set_size(zi, (unsigned)img->w, (unsigned)img->h);
+	zbar_image_set_data(zi, img->pix, (unsigned long)img->w * img->h, NULL);
+	r = zbar_scan_image(s->zs, zi) < 0 ? CK_ERR_INTERNAL : collect(zi, out);
+	zbar_image_destroy(zi);
+	qr_image_free(bin);
+	return r;
+}
+
+static int
+scan_zxing(const struct qr_image *img, struct qr_symbols *out)
+{
+	return qr_zxing_read(img->pix, img->w, img->h, QR_MAX_SYMBOLS,
+	    QR_MAX_PAYLOAD, out->data, out->len, &out->n);
+}
+
 int
 qr_scan(struct qr_scanner *s, const struct qr_image *img,
     struct qr_symbols *out)
 {
 	struct qr_image *small = NULL;
-	zbar_image_t *zi;
 	int r, side = img->w > img->h ? img->w : img->h;
 
 	memset(out, 0, sizeof(*out));
@@ -510,15 +604,24 @@ qr_scan(struct qr_scanner *s, const struct qr_image *img,
 			return r;
 		img = small;
 	}
-	if ((zi = zbar_image_create()) == NULL) {
-		qr_image_free(small);
-		return CK_ERR_ALLOC;
+	switch (s->reader) {
+	case QR_READ_ZBAR:
+		r = scan_zbar(s, img, out);
+		break;
+	case QR_READ_ZXING:
+		r = scan_zxing(img, out);
+		break;
+	case QR_READ_ZBAR_ZXING:
+		if ((r = scan_zbar(s, img, out)) == CK_ERR_QR_NOT_FOUND)
+			r = scan_zxing(img, out);
+		break;
+	case QR_READ_ZXING_ZBAR:
+		if ((r = scan_zxing(img, out)) == CK_ERR_QR_NOT_FOUND)
+			r = scan_zbar(s, img, out);
+		break;
+	default:
+		r = CK_ERR_INVALID_ARG;
 	}
-	zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
-	zbar_image_set_size(zi, (unsigned)img->w, (unsigned)img->h);
-	zbar_image_set_data(zi, img->pix, (unsigned long)img->w * img->h, NULL);
-	r = zbar_scan_image(s->zs, zi) < 0 ? CK_ERR_INTERNAL : collect(zi, out);
-	zbar_image_destroy(zi);
 	qr_image_free(small);
 	if (r != CK_OK)
 		qr_symbols_clear(out);
@@ -561,14 +664,14 @@ fail:
 }
 
 int
-qr_camera_scan(struct qr_camera *cam, struct qr_scanner *s, int timeout_ms,
-    struct qr_symbols *out)
+qr_camera_grab(struct qr_camera *cam, int timeout_ms, struct qr_image **out)
 {
 	struct pollfd pfd;
 	zbar_image_t *raw, *gray;
+	struct qr_image *img = NULL;
 	int r;
 
-	memset(out, 0, sizeof(*out));
+	*out = NULL;
 	pfd.fd = zbar_video_get_fd(cam->video);
 	pfd.events = POLLIN;
 	/* zbar_video_next_image blocks; wait on the device first. */
@@ -585,10 +688,35 @@ qr_camera_scan(struct qr_camera *cam, struct qr_scanner *s, int timeout_ms,
 	zbar_image_destroy(raw);
 	if (gray == NULL)
 		return CK_ERR_UNSUPPORTED;
-	r = zbar_scan_image(s->zs, gray) < 0 ? CK_ERR_INTERNAL : collect(gray, out);
+	r = CK_ERR_FORMAT;
+	if (zbar_image_get_width(gray) == 0 || zbar_image_get_height(gray) == 0 ||
+	    zbar_image_get_width(gray) > QR_MAX_IMAGE_SIDE ||
+	    zbar_image_get_height(gray) > QR_MAX_IMAGE_SIDE ||
+	    zbar_image_get_data_length(gray) < (unsigned long)zbar_image_get_width(gray) *
+	    zbar_image_get_height(gray))
+		goto out;
+	if ((r = qr_image_new((int)zbar_image_get_width(gray),
+	    (int)zbar_image_get_height(gray), &img)) != CK_OK)
+		goto out;
+	memcpy(img->pix, zbar_image_get_data(gray), (size_t)img->w * img->h);
+	*out = img;
+out:
 	zbar_image_destroy(gray);
-	if (r != CK_OK)
-		qr_symbols_clear(out);
+	return r;
+}
+
+int
+qr_camera_scan(struct qr_camera *cam, struct qr_scanner *s, int timeout_ms,
+    struct qr_symbols *out)
+{
+	struct qr_image *img = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = qr_camera_grab(cam, timeout_ms, &img)) != CK_OK)
+		return r;
+	r = qr_scan(s, img, out);
+	qr_image_free(img);
 	return r;
 }
 

@@ -119,25 +119,54 @@ int qr_fb_draw(struct qr_fb *fb, const struct qr_code *c) CK_WUR;
 /* qr_fb_draw on a framebuffer device such as /dev/fb0. */
 int qr_fb_show(const char *dev, const struct qr_code *c) CK_WUR;
 
-/* A zbar scanner with every symbology off except QR, in binary mode. */
+/*
+ * The readers qr_scan runs on an image. zbar reads an upright, evenly lit
+ * code; zxing-cpp (media/qr_zxing.h) also reads one filmed at an angle, dim
+ * or noisy. QR_READ_DEFAULT was chosen with `make bench-qr` (docs/qr.md).
+ */
+enum qr_reader {
+	QR_READ_ZBAR,		/* zbar alone */
+	QR_READ_ZXING,		/* zxing-cpp alone */
+	QR_READ_ZBAR_ZXING,	/* zbar; zxing-cpp when zbar finds nothing */
+	QR_READ_ZXING_ZBAR,	/* zxing-cpp; zbar when zxing-cpp finds nothing */
+};
+/* qr_scanner_set_reader flags */
+#define QR_PRE_THRESHOLD 0x1	/* zbar reads a copy binarized by local mean */
+/* zxing-cpp first (fast, reads tilted and dim frames), then zbar on the
+ * binarized frame (reads motion blur and defocus better) */
+#define QR_READ_DEFAULT QR_READ_ZXING_ZBAR
+#define QR_READ_DEFAULT_FLAGS QR_PRE_THRESHOLD
+
+/*
+ * A scanner: zbar with every symbology off except QR, in binary mode, and
+ * zxing-cpp, QR only, running QR_READ_DEFAULT with QR_READ_DEFAULT_FLAGS.
+ */
 int qr_scanner_new(struct qr_scanner **out) CK_WUR;
 void qr_scanner_free(struct qr_scanner *s);
+/* Other readers or preprocessing (QR_PRE_*), for measurements. */
+void qr_scanner_set_reader(struct qr_scanner *s, enum qr_reader rd, int flags);
 /*
- * Scan a grayscale image. CK_ERR_QR_NOT_FOUND if it holds no QR code
- * (other barcodes are not even looked for). out is cleared first. An image
- * over QR_SCAN_MAX_SIDE a side is first shrunk by an integer factor (box
- * average), which bounds zbar's time on a huge photo or a hostile file.
+ * Scan a grayscale image with the scanner's readers. CK_ERR_QR_NOT_FOUND if
+ * it holds no QR code (other barcodes are not even looked for). out is
+ * cleared first. An image over QR_SCAN_MAX_SIDE a side is first shrunk by an
+ * integer factor (box average), which bounds the readers' time on a huge
+ * photo or a hostile file. Touches nothing but memory (no files, no
+ * threads): the appliance can run it in a sandboxed parser.
  */
 int qr_scan(struct qr_scanner *s, const struct qr_image *img,
     struct qr_symbols *out) CK_WUR;
 void qr_symbols_clear(struct qr_symbols *syms);
 
 /*
- * A V4L2 camera through zbar's video API (e.g. "/dev/video0"). qr_camera_scan
- * waits at most timeout_ms for a frame (CK_ERR_QR_NOT_FOUND when none came
- * or it held no QR code) and scans it.
+ * A V4L2 camera through zbar's video API (e.g. "/dev/video0").
+ * qr_camera_grab waits at most timeout_ms for a frame (CK_ERR_QR_NOT_FOUND
+ * when none came) and hands it out as a grayscale image, for qr_scan in
+ * another process if need be; qr_camera_scan is both, CK_ERR_QR_NOT_FOUND
+ * also when the frame held no QR code.
  */
 int qr_camera_open(const char *dev, struct qr_camera **out) CK_WUR;
+int qr_camera_grab(struct qr_camera *cam, int timeout_ms,
+    struct qr_image **out) CK_WUR;
 int qr_camera_scan(struct qr_camera *cam, struct qr_scanner *s, int timeout_ms,
     struct qr_symbols *out) CK_WUR;
 void qr_camera_close(struct qr_camera *cam);

@@ -22,6 +22,7 @@
 #define QRCMD_MAX_FRAMES 100000		/* --frames upper bound */
 #define QRCMD_MAX_STALL 3600		/* --stall upper bound, seconds */
 #define QRCMD_POLL_MS 250		/* camera wait per attempt */
+#define QRCMD_LINK_EVERY 3		/* seconds between read-rate reports */
 #define QRCMD_OUT_MODE 0600
 
 static int
@@ -91,6 +92,7 @@ struct sender_args {
 	struct qrs_opts o;
 	const char *file;
 	const char *place;	/* the value of --png-dir or --fb */
+	const char *readback;	/* --readback CAMERA, qr-show only */
 	unsigned long long frames;
 	int cols, rows;		/* --size, qr-show only */
 };
@@ -120,7 +122,9 @@ parse_sender(int argc, char **argv, const char *place_opt, struct sender_args *a
 		} else if (show && strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
 			if (parse_size(argv[++i], &a->cols, &a->rows) != CK_OK)
 				return bad_usage(prog, argv[0], "bad --size");
-		} else if (argv[i][0] != '-' && a->file == NULL)
+		} else if (show && strcmp(argv[i], "--readback") == 0 && i + 1 < argc)
+			a->readback = argv[++i];
+		else if (argv[i][0] != '-' && a->file == NULL)
 			a->file = argv[i];
 		else
 			return bad_usage(prog, argv[0], "unexpected argument");
@@ -201,7 +205,7 @@ static void
 show_usage(const char *prog)
 {
 	printf("usage: %s qr-show FILE [--fb DEVICE] [--frames N] [--size COLSxROWS]\n"
-	    "          [OPTIONS]\n"
+	    "          [--readback CAMERA] [OPTIONS]\n"
 	    "\n"
 	    "Show the envelope FILE as QR codes: in this terminal (half-block\n"
 	    "characters, as large as the terminal allows) or, with --fb, as pixels\n"
@@ -209,6 +213,10 @@ show_usage(const char *prog)
 	    "until N codes were shown. Every code is read back before it is shown.\n"
 	    "\n"
 	    "  --size CxR     terminal size to assume when it cannot be asked\n"
+	    "  --readback CAMERA  first show test codes of a few densities and read\n"
+	    "                 them with this camera (e.g. /dev/video0, seeing this\n"
+	    "                 screen): the stream then uses the density read best\n"
+	    "                 (without a camera the check is skipped)\n"
 	    QRS_OPTS_HELP, prog);
 }
 
@@ -267,7 +275,9 @@ show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k)
 	/* Clear once it is known to fit, then redraw in place. */
 	fputs(n == 0 ? "\x1b[2J\x1b[H" : "\x1b[H", stdout);
 	fputs(t, stdout);
-	if (k == 1)
+	if (k == 0)
+		printf("read-back test code %u: hold the camera on it\x1b[K\n", n);
+	else if (k == 1)
 		printf("conclave envelope: one code\x1b[K\n");
 	else
 		printf("code %u, stream of %u fragments: Ctrl-C to stop\x1b[K\n",
@@ -275,6 +285,71 @@ show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k)
 	fflush(stdout);
 	free(t);
 	return CK_OK;
+}
+
+/* Where qr-show draws, for qrs_readback's callbacks. */
+struct show_place {
+	const struct sender_args *a;
+	struct qr_camera *cam;
+	uint32_t n;
+};
+
+static int
+readback_show(const struct qr_code *c, void *ctx)
+{
+	struct show_place *sp = ctx;
+
+	return sp->a->place != NULL ? qr_fb_show(sp->a->place, c) :
+	    show_text(c, sp->a->cols, sp->a->rows, sp->n++, 0);
+}
+
+static int
+readback_grab(struct qr_image **img, void *ctx)
+{
+	struct show_place *sp = ctx;
+
+	return qr_camera_grab(sp->cam, QRCMD_POLL_MS, img);
+}
+
+/*
+ * qr-show --readback: pick the density this screen and camera read best
+ * (qrs_readback); without a camera, keep a's settings and say so.
+ */
+static int
+readback(const char *prog, struct sender_args *a, struct qr_scanner *sc)
+{
+	struct show_place sp = { a, NULL, 0 };
+	struct qrs_readback_io io = { readback_show, readback_grab, &sp };
+	struct qrs_opts pick;
+	struct qrs_link best;
+	size_t max = FTN_MAX_FRAGMENT;
+	int e, w;
+
+	if ((e = qr_camera_open(a->readback, &sp.cam)) != CK_OK) {
+		fprintf(stderr, "%s: read-back skipped: no camera at %s (%s)\n",
+		    prog, a->readback, ck_strerror(e));
+		return CK_OK;
+	}
+	if (a->place == NULL) {
+		/* what the terminal holds, as qr_render_text draws (status line off) */
+		w = a->cols < 2 * (a->rows - 1) ? a->cols : 2 * (a->rows - 1);
+		if ((e = qrs_fragment_for_width(w - 2 * QR_QUIET, a->o.ecc, &max)) != CK_OK)
+			goto out;
+	}
+	e = qrs_readback(sc, &a->o, max, QRS_READBACK_FRAMES, &io, &pick, &best);
+	if (e == CK_OK) {
+		fprintf(stderr, "%s: read-back: %u-byte codes read in %u of %u frames; "
+		    "showing with --fragment %zu\n", prog, best.fragment, best.read,
+		    best.scanned, pick.fragment);
+		a->o = pick;
+	} else if (e == CK_ERR_QR_NOT_FOUND) {
+		fprintf(stderr, "%s: read-back: the camera read no test code; keeping "
+		    "--fragment %zu\n", prog, a->o.fragment);
+		e = CK_OK;
+	}
+out:
+	qr_camera_close(sp.cam);
+	return e;
 }
 
 int
@@ -307,8 +382,18 @@ qrcmd_show(int argc, char **argv)
 		return bad_usage(prog, argv[0],
 		    "not a terminal: give --size COLSxROWS or --fb DEVICE");
 	if ((e = read_message(a.file, &msg, &len)) != CK_OK ||
-	    (e = qr_scanner_new(&sc)) != CK_OK ||
-	    (e = qrs_sender_new(msg, len, a.o.fragment, a.o.ecc, &snd)) != CK_OK) {
+	    (e = qr_scanner_new(&sc)) != CK_OK) {
+		rc = fail(prog, a.file, e);
+		goto out;
+	}
+	if (a.readback != NULL && (e = readback(prog, &a, sc)) != CK_OK) {
+		if (e == CK_ERR_QR_NO_FIT)
+			no_fit(prog, &a);
+		else
+			rc = fail(prog, "read-back", e);
+		goto out;
+	}
+	if ((e = qrs_sender_new(msg, len, a.o.fragment, a.o.ecc, &snd)) != CK_OK) {
 		rc = fail(prog, a.file, e);
 		goto out;
 	}
@@ -509,10 +594,24 @@ scan_usage(const char *prog)
 	    "Read QR codes from a camera (default /dev/video0) until the envelope\n"
 	    "they carry is complete, then write it to FILE or into the exchange\n"
 	    "folder DIR (as qr-decode does). Progress is shown as\n"
-	    "frames arrive. When no new information has come for SECONDS\n"
+	    "frames arrive, and every few seconds the share of camera frames read,\n"
+	    "with what the sender could change (faster, steadier, less dense).\n"
+	    "When no new information has come for SECONDS\n"
 	    "(default %d) it stops and says to use the USB stick instead.\n"
 	    "Exit status: 0 written, %d stalled, 1 error.\n",
 	    prog, QRS_STALL_SECONDS, QRCMD_EXIT_INCOMPLETE);
+}
+
+static void
+link_report(const char *prog, const struct qrs_receiver *r,
+    const struct ftn_progress *p, double secs)
+{
+	struct qrs_link l;
+	char line[256];
+
+	qrs_receiver_link(r, &l);
+	qrs_link_text(&l, p, secs, qrs_link_hint(&l), line, sizeof(line));
+	fprintf(stderr, "%s: %s\n", prog, line);
 }
 
 int
@@ -527,6 +626,7 @@ qrcmd_scan(int argc, char **argv)
 	unsigned long long stall = QRS_STALL_SECONDS;
 	struct qrs_watch w;
 	uint32_t seen = 0, rejected = 0;
+	time_t start, told;
 	int i, e, rc = 1;
 
 	if (want_help(argc, argv)) {
@@ -559,6 +659,7 @@ qrcmd_scan(int argc, char **argv)
 	}
 	fprintf(stderr, "%s: scanning with %s; hold the codes in view\n", prog, dev);
 	qrs_watch_start(&w, (unsigned int)stall, time(NULL));
+	start = told = time(NULL);
 	for (;;) {
 		e = qrs_receiver_camera(r, sc, cam, QRCMD_POLL_MS);
 		if (e == CK_ERR_IO || e == CK_ERR_UNSUPPORTED || e == CK_ERR_ALLOC) {
@@ -574,7 +675,13 @@ qrcmd_scan(int argc, char **argv)
 		}
 		if (p.complete)
 			break;
+		/* The read rate, for the person at the sender, now and then. */
+		if (time(NULL) - told >= QRCMD_LINK_EVERY) {
+			told = time(NULL);
+			link_report(prog, r, &p, (double)(told - start));
+		}
 		if (qrs_watch_stalled(&w, &p, time(NULL))) {
+			link_report(prog, r, &p, (double)(time(NULL) - start));
 			fprintf(stderr, "%s: stalled: nothing new for %llu s (%u of %u "
 			    "fragments); use the USB stick instead\n", prog, stall,
 			    p.recovered, p.fragments);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "crypto/errors.h"
 
 #define QRS_PNG_NAME "qr-%04u.png"
@@ -23,6 +25,7 @@ struct qrs_sender {
 
 struct qrs_receiver {
 	struct ftn_decoder *dec;
+	struct qrs_link link;
 };
 
 int
@@ -121,12 +124,15 @@ feed_symbols(struct qrs_receiver *r, struct qr_symbols *syms)
 
 	for (i = 0; i < syms->n; i++) {
 		e = ftn_decoder_add(r->dec, syms->data[i], syms->len[i]);
-		if (e == CK_OK)
+		if (e == CK_OK) {
 			good = 1;
-		else if (first == CK_OK)
+			/* a frame the decoder took is well formed: L is its length */
+			r->link.fragment = (uint32_t)(syms->len[i] - FTN_OVERHEAD);
+		} else if (first == CK_OK)
 			first = e;
 	}
 	qr_symbols_clear(syms);
+	r->link.read += good;
 	return good ? CK_OK : first;
 }
 
@@ -137,6 +143,7 @@ qrs_receiver_image(struct qrs_receiver *r, struct qr_scanner *sc,
 	struct qr_symbols syms;
 	int e;
 
+	r->link.scanned++;
 	if ((e = qr_scan(sc, img, &syms)) != CK_OK)
 		return e;
 	return feed_symbols(r, &syms);
@@ -160,12 +167,14 @@ int
 qrs_receiver_camera(struct qrs_receiver *r, struct qr_scanner *sc,
     struct qr_camera *cam, int timeout_ms)
 {
-	struct qr_symbols syms;
+	struct qr_image *img = NULL;
 	int e;
 
-	if ((e = qr_camera_scan(cam, sc, timeout_ms, &syms)) != CK_OK)
+	if ((e = qr_camera_grab(cam, timeout_ms, &img)) != CK_OK)
 		return e;
-	return feed_symbols(r, &syms);
+	e = qrs_receiver_image(r, sc, img);
+	qr_image_free(img);
+	return e;
 }
 
 void
@@ -330,4 +339,144 @@ qrs_fragment_for_width(int max_width, enum qr_ecc ecc, size_t *fragment)
 	}
 	*fragment = lo;
 	return CK_OK;
+}
+
+void
+qrs_receiver_link(const struct qrs_receiver *r, struct qrs_link *l)
+{
+	*l = r->link;
+}
+
+enum qrs_hint
+qrs_link_hint(const struct qrs_link *l)
+{
+	uint64_t pct;
+
+	if (l->scanned < QRS_HINT_MIN_FRAMES)
+		return QRS_HINT_NONE;
+	pct = 100ULL * l->read / l->scanned;
+	return pct >= 80 ? QRS_HINT_FASTER : pct < 5 ? QRS_HINT_SPARSER :
+	    pct < 30 ? QRS_HINT_STEADIER : QRS_HINT_NONE;
+}
+
+void
+qrs_link_text(const struct qrs_link *l, const struct ftn_progress *p,
+    double secs, enum qrs_hint h, char *buf, size_t n)
+{
+	static const char *const hints[] = {
+		[QRS_HINT_NONE] = "",
+		[QRS_HINT_FASTER] = "; the sender may show codes faster (--fps "
+		    QRS_STR(QRS_FAST_FPS) ")",
+		[QRS_HINT_STEADIER] = "; hold the camera straighter and steadier, "
+		    "light the room, avoid reflections",
+		[QRS_HINT_SPARSER] = "; next to nothing is read: the sender should "
+		    "use a smaller --fragment (e.g. 300)",
+	};
+	unsigned int pct = l->scanned == 0 ? 0 :
+	    (unsigned int)(100ULL * l->read / l->scanned);
+	double rate = secs > 0 ? (double)p->frames_useful * l->fragment / secs : 0;
+
+	snprintf(buf, n, "read %u%% of %u frames, %.1f KB/s new%s", pct,
+	    l->scanned, rate / 1000, hints[h]);
+}
+
+/* ---- read-back ---- */
+
+/*
+ * The chance that a code shown for 1/fps s is caught by a 30 fps camera
+ * reading a share p of its frames, times its payload: the goodput to
+ * expect from that density, up to a constant.
+ */
+static double
+expected_goodput(size_t fragment, double p, unsigned int fps)
+{
+	double per_code = 30.0 / fps, miss = 1.0;
+	int i;
+
+	/* (1 - p)^per_code, for per_code between 1 and 30 */
+	for (i = 0; i < (int)per_code; i++)
+		miss *= 1.0 - p;
+	miss *= 1.0 - p * (per_code - (int)per_code);
+	return (double)fragment * (1.0 - miss);
+}
+
+/* One density: show a code of fragment + overhead random bytes, read it back. */
+static int
+probe(struct qr_scanner *sc, const struct qrs_opts *o, size_t fragment,
+    unsigned int frames, const struct qrs_readback_io *io, struct qrs_link *l)
+{
+	uint8_t data[FTN_MAX_FRAME];
+	size_t len = FTN_OVERHEAD + fragment;
+	struct qr_code *c = NULL;
+	struct qr_symbols syms;
+	unsigned int i;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	l->fragment = (uint32_t)fragment;
+	randombytes_buf(data, len);
+	if ((r = qr_encode_verified(sc, data, len, o->ecc, &c)) != CK_OK ||
+	    (r = io->show(c, io->ctx)) != CK_OK)
+		goto out;
+	for (i = 0; i < QRS_READBACK_SETTLE + frames; i++) {
+		struct qr_image *img = NULL;
+		size_t j;
+
+		if ((r = io->grab(&img, io->ctx)) == CK_ERR_QR_NOT_FOUND)
+			continue;
+		if (r != CK_OK)
+			goto out;
+		/* frames queued before the code was up, or while exposure settled */
+		if (i < QRS_READBACK_SETTLE) {
+			qr_image_free(img);
+			continue;
+		}
+		l->scanned++;
+		r = qr_scan(sc, img, &syms);
+		qr_image_free(img);
+		if (r == CK_ERR_QR_NOT_FOUND)
+			continue;
+		if (r != CK_OK)
+			goto out;
+		for (j = 0; j < syms.n; j++)
+			if (syms.len[j] == len && memcmp(syms.data[j], data, len) == 0) {
+				l->read++;
+				break;
+			}
+		qr_symbols_clear(&syms);
+	}
+	r = CK_OK;
+out:
+	qr_code_free(c);
+	return r;
+}
+
+int
+qrs_readback(struct qr_scanner *sc, const struct qrs_opts *o,
+    size_t max_fragment, unsigned int frames, const struct qrs_readback_io *io,
+    struct qrs_opts *pick, struct qrs_link *best)
+{
+	/* the densities tried, densest first (docs/qr.md) */
+	static const size_t densities[] = { 900, 700, 560, 400, 300, 200 };
+	struct qrs_link l;
+	double g, best_g = 0;
+	size_t i;
+	int r;
+
+	*pick = *o;
+	memset(best, 0, sizeof(*best));
+	for (i = 0; i < sizeof(densities) / sizeof(densities[0]); i++) {
+		if (densities[i] > max_fragment)
+			continue;
+		if ((r = probe(sc, o, densities[i], frames, io, &l)) != CK_OK)
+			return r;
+		g = l.scanned == 0 ? 0 : expected_goodput(densities[i],
+		    (double)l.read / l.scanned, o->fps);
+		if (g > best_g) {
+			best_g = g;
+			*best = l;
+			pick->fragment = densities[i];
+		}
+	}
+	return best_g > 0 ? CK_OK : CK_ERR_QR_NOT_FOUND;
 }

@@ -17,7 +17,7 @@
 
 #define QRS_DEFAULT_FRAGMENT 560	/* payload bytes per frame */
 #define QRS_DEFAULT_ECC QR_ECC_L
-#define QRS_DEFAULT_FPS 8		/* frames shown per second */
+#define QRS_DEFAULT_FPS 12		/* frames shown per second */
 #define QRS_MIN_FPS 1
 #define QRS_MAX_FPS 30
 /* Seconds without a new useful frame after which the UI offers the stick. */
@@ -126,12 +126,73 @@ int qrs_receiver_image(struct qrs_receiver *r, struct qr_scanner *sc,
 /* The same for a PNG file (errors of qr_png_read as well). */
 int qrs_receiver_png(struct qrs_receiver *r, struct qr_scanner *sc,
     const char *path) CK_WUR;
-/* The same for one camera frame, waiting at most timeout_ms. */
+/*
+ * The same for one camera frame, waiting at most timeout_ms
+ * (CK_ERR_QR_NOT_FOUND when none came).
+ */
 int qrs_receiver_camera(struct qrs_receiver *r, struct qr_scanner *sc,
     struct qr_camera *cam, int timeout_ms) CK_WUR;
 void qrs_receiver_progress(const struct qrs_receiver *r, struct ftn_progress *p);
 /* The message once complete (malloc'd copy); CK_ERR_STATE before. */
 int qrs_receiver_message(const struct qrs_receiver *r, uint8_t **msg,
     size_t *len) CK_WUR;
+
+/*
+ * The link as a receiver sees it, for the person at the sender (the
+ * optical link has no way back): how many images or camera frames were
+ * scanned, and how many of them gave a good frame.
+ */
+struct qrs_link {
+	uint32_t scanned;	/* images or camera frames scanned */
+	uint32_t read;		/* of those, with a good frame of the message */
+	uint32_t fragment;	/* the stream's fragment length, 0 before a frame */
+};
+void qrs_receiver_link(const struct qrs_receiver *r, struct qrs_link *l);
+
+/* What the person at the sender could change (qrs_link_hint). */
+enum qrs_hint {
+	QRS_HINT_NONE,		/* too early to say, or nothing to change */
+	QRS_HINT_FASTER,	/* nearly every frame is read: --fps up */
+	QRS_HINT_STEADIER,	/* few frames read: straighter, steadier, lighter */
+	QRS_HINT_SPARSER,	/* next to none read: a smaller --fragment */
+};
+#define QRS_HINT_MIN_FRAMES 60	/* two seconds of a 30 fps camera */
+#define QRS_FAST_FPS 15		/* what QRS_HINT_FASTER suggests */
+/*
+ * From the share of frames read (docs/qr.md, "Adapting to the room"):
+ * at least 80% FASTER, under 30% STEADIER, under 5% SPARSER; NONE before
+ * QRS_HINT_MIN_FRAMES frames or in between.
+ */
+enum qrs_hint qrs_link_hint(const struct qrs_link *l);
+/*
+ * One line for the receiver's screen: the share of frames read and the
+ * rate of new information over secs seconds, and the hint if any, e.g.
+ * "read 62% of 150 frames, 4.1 KB/s new; hold the camera straighter...".
+ */
+void qrs_link_text(const struct qrs_link *l, const struct ftn_progress *p,
+    double secs, enum qrs_hint h, char *buf, size_t n);
+
+/*
+ * Read-back: show codes of a few densities on this machine's screen, read
+ * them with its camera, and pick the settings. show puts a code on the
+ * screen; grab hands out the next camera frame (CK_ERR_QR_NOT_FOUND when
+ * none came in time; any other error ends the check). Densities from
+ * max_fragment (what the screen holds, qrs_fragment_for_width) down to
+ * 200 bytes are each shown for QRS_READBACK_SETTLE + frames camera frames,
+ * the first QRS_READBACK_SETTLE not counted. *pick gets o with the
+ * fragment whose expected goodput (fragment x the chance that a code is
+ * caught at o->fps with a 30 fps camera) was highest; its read share in
+ * *best. CK_ERR_QR_NOT_FOUND if no density was read back at all.
+ */
+#define QRS_READBACK_FRAMES 30	/* camera frames per density: a second */
+#define QRS_READBACK_SETTLE 5	/* frames skipped after each new code */
+struct qrs_readback_io {
+	int (*show)(const struct qr_code *c, void *ctx);
+	int (*grab)(struct qr_image **img, void *ctx);
+	void *ctx;
+};
+int qrs_readback(struct qr_scanner *sc, const struct qrs_opts *o,
+    size_t max_fragment, unsigned int frames, const struct qrs_readback_io *io,
+    struct qrs_opts *pick, struct qrs_link *best) CK_WUR;
 
 #endif

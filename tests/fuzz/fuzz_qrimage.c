@@ -1,6 +1,7 @@
 /*
  * Images from a stick or a camera: PNG decoding (media/qr.c through libpng),
- * zbar's QR scan of whatever image results, and the frames it finds fed to
+ * the readers' QR scan of whatever image results (zxing-cpp, then zbar on
+ * the binarized image), and the frames they find fed to
  * the reassembler (media/qrstream.c). Images over 1024 pixels a side are
  * skipped here to keep executions fast; the size limit itself is unit-tested.
  */

@@ -87,6 +87,13 @@ check_output "qr-show streams N codes" 'code 2, stream of [0-9]+ fragments' \
 check_output "qr-show on a missing framebuffer is named" 'fbX: not found' \
     "$CONCLAVE" qr-show "$T_TMP/small.env" --fb /dev/fbX
 
+# Read-back without a camera: skipped, said so, and the stream still shown.
+check_output "qr-show --readback without a camera says it skipped" \
+    'read-back skipped: no camera at /dev/videoX' \
+    "$CONCLAVE" qr-show "$T_TMP/big.env" --size 200x100 --frames 2 --readback /dev/videoX
+check_output "qr-show --readback without a camera still shows the stream" \
+    'code 1, stream of [0-9]+ fragments' \
+    "$CONCLAVE" qr-show "$T_TMP/big.env" --size 200x100 --frames 2 --readback /dev/videoX
 # No camera on this machine: the error names the device.
 check_output "qr-scan without a camera is named" '/dev/videoX: not found' \
     "$BRIDGE" qr-scan --out "$T_TMP/cam.out" --camera /dev/videoX
