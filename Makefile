@@ -1,8 +1,8 @@
 # conclave: plain GNU Makefile (wireguard-tools shape).
 # Sources are picked up by wildcard, one .c/.h pair per module, one folder a
 # room (README "Layout"). The two programs are built from the floors below:
-#   conclave         appliance/ ui/ ceremony/ media/ protocol/ crypto/
-#   conclave-bridge  bridge/ client/ media/ protocol/ crypto/
+#   conclave         appliance/ ui/ ceremony/ paper/ media/ protocol/ crypto/
+#   conclave-bridge  bridge/ client/ paper/ media/ protocol/ crypto/
 # The bridge links the shared floors as archives, so it takes only the
 # modules it calls: never the engine (ceremony/), gpgme or libpng
 # (tests/regress/binaries.sh checks with nm).
@@ -19,7 +19,7 @@ VERSION := $(shell cat VERSION)
 
 # The appliance must never link a network library: libcurl is only in
 # BRIDGE_PKGS, and tests/regress/binaries.sh checks both binaries.
-SHARED_PKGS    := libsodium libqrencode zbar zxing jansson libpng
+SHARED_PKGS    := libsodium libqrencode zbar zxing jansson libpng cairo pangocairo
 APPLIANCE_PKGS := gpgme ncursesw
 BRIDGE_PKGS    := libcurl
 
@@ -56,6 +56,7 @@ src = $(sort $(wildcard $(1)/*.c $(1)/*.cpp))
 CRYPTO_OBJ    := $(call obj,$(call src,crypto))
 PROTOCOL_OBJ  := $(call obj,$(call src,protocol))
 MEDIA_OBJ     := $(call obj,$(call src,media))
+PAPER_OBJ     := $(call obj,$(call src,paper))
 # The appliance's engine and front ends.
 ENGINE_OBJ    := $(call obj,$(call src,ceremony))
 UI_OBJ        := $(call obj,$(call src,ui))
@@ -65,8 +66,9 @@ CLIENT_OBJ    := $(call obj,$(call src,client))
 BRIDGE_OBJ    := $(call obj,$(filter-out bridge/main.c,$(call src,bridge)))
 
 # Everything the appliance links, in link order.
-CORE_OBJ := $(ENGINE_OBJ) $(MEDIA_OBJ) $(PROTOCOL_OBJ) $(CRYPTO_OBJ)
-SHARED_A := $(BUILD)/lib/libmedia.a $(BUILD)/lib/libprotocol.a $(BUILD)/lib/libcrypto.a
+CORE_OBJ := $(ENGINE_OBJ) $(PAPER_OBJ) $(MEDIA_OBJ) $(PROTOCOL_OBJ) $(CRYPTO_OBJ)
+SHARED_A := $(BUILD)/lib/libpaper.a $(BUILD)/lib/libmedia.a $(BUILD)/lib/libprotocol.a \
+            $(BUILD)/lib/libcrypto.a
 
 SHARED_LIBS    := $(call pkg_libs,$(SHARED_PKGS)) -lstdc++
 APPLIANCE_LIBS := $(call pkg_libs,$(APPLIANCE_PKGS)) $(SHARED_LIBS)
@@ -98,6 +100,7 @@ $(BUILD)/obj/%.o: %.cpp
 	$(Q)$(CXX) $(filter-out -std=c11,$(CFLAGS)) -std=c++17 -DZX_USE_UTF8 $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/lib/libprotocol.a: $(PROTOCOL_OBJ)
+$(BUILD)/lib/libpaper.a: $(PAPER_OBJ)
 $(BUILD)/lib/libmedia.a: $(MEDIA_OBJ)
 $(BUILD)/lib/libcrypto.a: $(CRYPTO_OBJ)
 $(BUILD)/lib/%.a:
@@ -165,7 +168,7 @@ bench-qr: $(BUILD)/bench/bench_qr
 # The bootable offline image (docs/image.md), as root: rebuilt when the
 # image recipe or the appliance's sources change.
 IMAGE_DEPS := $(filter-out image/boot_test.py image/repro.sh,$(wildcard image/* image/rootfs/*)) \
-              $(wildcard crypto/* protocol/* media/* ceremony/* ui/* appliance/*) VERSION
+              $(wildcard crypto/* protocol/* media/* paper/* ceremony/* ui/* appliance/*) VERSION
 image: $(BUILD)/image/SHA256SUMS
 
 $(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)

@@ -5,25 +5,23 @@
 #include "appliance/cmd_verify.h"
 
 #include <inttypes.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
 
-#include "ceremony/audit.h"
+#include "ceremony/record.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/words.h"
-#include "media/file.h"
 #include "protocol/minisig.h"
 
 static int
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: conclave verify FILE [--pubkey FILE.pub]\n"
+	    "usage: conclave verify FILE [--pubkey FILE.pub] [--facts]\n"
 	    "\n"
 	    "Check a ceremony transcript: every record well-formed, sequence\n"
 	    "numbers consecutive, each record naming the hash of the one before,\n"
@@ -35,6 +33,11 @@ usage(FILE *f)
 	    "                     key named in the transcript is used: compare the\n"
 	    "                     key id printed with the one on the paper record.\n"
 	    "\n"
+	    "  --facts            then every fact of the paper record (conclave\n"
+	    "                     record) as text: outcome, roster, steps with\n"
+	    "                     their times, shares, exceptions, revocation,\n"
+	    "                     head and chain, every record, signers.\n"
+	    "\n"
 	    "On success it prints one OK line (records, signing key id, head hash)\n"
 	    "and the head hash as PGP words, as witnesses read it aloud.\n"
 	    "\n"
@@ -43,10 +46,12 @@ usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
+/* "WHO: PATH: line N (seq S): why [CK_ERR_...]" */
 static void
-report_failure(const char *path, const struct transcript_report *rep, int e)
+report_failure(const char *who, const char *path,
+    const struct transcript_report *rep, int e)
 {
-	fprintf(stderr, "conclave verify: %s: ", path);
+	fprintf(stderr, "%s: %s: ", who, path);
 	if (rep->bad_line > 0) {
 		fprintf(stderr, "line %" PRIu64, rep->bad_line);
 		if (rep->has_bad_seq)
@@ -57,54 +62,52 @@ report_failure(const char *path, const struct transcript_report *rep, int e)
 	    ck_strerror(e), ck_errname(e));
 }
 
-/*
- * The ceremony's own rules (ceremony/audit.h) over the verified file. On
- * success ar holds what to report; nothing is printed on stdout here, so
- * OK appears only when every check held.
- */
-static int
-audit(const char *path, struct audit_report *ar)
+int
+cmd_verify_read(const char *who, const char *path, const char *pubpath,
+    struct record **out)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
+	struct minisig_pubkey expect;
+	struct transcript_report rep;
 	int e;
 
-	if ((e = file_read(AT_FDCWD, path, TRANSCRIPT_MAX_BYTES, &buf, &len)) ==
-	    CK_OK)
-		e = audit_transcript(buf, len, ar);
-	free(buf);
-	if (e != CK_OK) {
-		fprintf(stderr, "conclave verify: %s: the ceremony is not complete: "
-		    "%s [%s]\n", path, e == CK_ERR_INCOMPLETE || e == CK_ERR_FORMAT ?
-		    ar->problem : ck_strerror(e), ck_errname(e));
+	if (pubpath != NULL &&
+	    (e = transcript_load_pubkey(pubpath, &expect)) != CK_OK) {
+		fprintf(stderr, "%s: %s: not a minisign public key file: %s [%s]\n",
+		    who, pubpath, ck_strerror(e), ck_errname(e));
+		return 2;
+	}
+	if ((e = record_read(path, pubpath != NULL ? &expect : NULL, out, &rep))
+	    != CK_OK) {
+		report_failure(who, path, &rep, e);
 		return 1;
 	}
 	return 0;
 }
 
+/* Every fact of the record, as text (conclave record sets them on paper). */
 static void
-print_audit(const struct audit_report *ar)
+facts(const struct record *r)
 {
-	if (!ar->rules)
-		printf("ceremony: %s (chain and signature only: no rules for "
-		    "this kind)\n", ar->kind[0] != '\0' ? ar->kind : "none named");
-	else
-		printf("ceremony: %s, %u of %u shares handed out with a decrypt "
-		    "proof, threshold %u, initial root token revoked, %u "
-		    "refusal(s) on record\n", ar->kind, ar->proven, ar->n, ar->t,
-		    ar->refused);
+	unsigned sec;
+	size_t i;
+
+	for (sec = 0; sec < RECORD_NSECTIONS; sec++) {
+		printf("\n== %s\n", record_section_title((enum record_section)sec));
+		for (i = 0; i < r->n; i++)
+			if (r->item[i].section == sec)
+				printf("%s: %s\n", r->item[i].label, r->item[i].value);
+	}
 }
 
 int
 cmd_verify_main(int argc, char **argv)
 {
-	struct minisig_pubkey expect;
 	struct transcript_report rep;
-	struct audit_report ar;
 	const char *path = NULL, *pubpath = NULL;
 	char hex[TRANSCRIPT_HEX_LEN + 1], id[17];
 	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
-	int i, e;
+	struct record *r = NULL;
+	int i, all = 0, rc;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -112,6 +115,8 @@ cmd_verify_main(int argc, char **argv)
 		if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc &&
 		    pubpath == NULL)
 			pubpath = argv[++i];
+		else if (strcmp(argv[i], "--facts") == 0)
+			all = 1;
 		else if (argv[i][0] != '-' && path == NULL)
 			path = argv[i];
 		else
@@ -119,19 +124,21 @@ cmd_verify_main(int argc, char **argv)
 	}
 	if (path == NULL)
 		return usage(stderr);
-	if (pubpath != NULL &&
-	    (e = transcript_load_pubkey(pubpath, &expect)) != CK_OK) {
-		fprintf(stderr, "conclave verify: %s: not a minisign public key "
-		    "file: %s [%s]\n", pubpath, ck_strerror(e), ck_errname(e));
-		return 2;
-	}
-	e = transcript_verify(path, pubpath != NULL ? &expect : NULL, &rep);
-	if (e != CK_OK) {
-		report_failure(path, &rep, e);
+	if ((rc = cmd_verify_read("conclave verify", path, pubpath, &r)) != 0)
+		return rc;
+	rep = r->rep;
+	/*
+	 * The ceremony's own rules (ceremony/audit.h) over the verified file,
+	 * before anything goes to stdout: OK appears only when every check held.
+	 */
+	if (r->audit_err != CK_OK) {
+		fprintf(stderr, "conclave verify: %s: the ceremony is not complete: "
+		    "%s [%s]\n", path, r->audit_err == CK_ERR_INCOMPLETE ||
+		    r->audit_err == CK_ERR_FORMAT ? r->audit.problem :
+		    ck_strerror(r->audit_err), ck_errname(r->audit_err));
+		record_free(r);
 		return 1;
 	}
-	if (audit(path, &ar) != 0)
-		return 1;
 	sodium_bin2hex(hex, sizeof(hex), rep.head, sizeof(rep.head));
 	minisig_keyid_hex(&rep.key, id);
 	printf("OK %s: %" PRIu64 " records, signed by key %s%s, head %s\n",
@@ -141,9 +148,12 @@ cmd_verify_main(int argc, char **argv)
 		printf("note: resumed %" PRIu64 " time(s) after a restart, each "
 		    "with a new key; the paper record must name key %s\n",
 		    rep.resumes, id);
-	print_audit(&ar);
+	printf("ceremony: %s\n", r->outcome);
 	/* The same hash as the witnesses read it aloud and initial it. */
 	if (transcript_head_words(rep.head, words, sizeof(words)) == CK_OK)
 		printf("head as words: %s\n", words);
+	if (all)
+		facts(r);
+	record_free(r);
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "appliance/cmd_generate_root.h"
 #include "appliance/cmd_init.h"
+#include "appliance/cmd_record.h"
 #include "appliance/cmd_rekey.h"
 #include "appliance/cmd_ui.h"
 #include "appliance/cmd_unseal.h"
@@ -36,6 +37,7 @@ static const struct command commands[] = {
 	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
 	{ "migrate", cmd_migrate_main, "migrate the seal (Shamir <-> auto-unseal) with the quorum" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
+	{ "record", cmd_record_main, "print the paper record of a ceremony from its transcript" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
 	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },

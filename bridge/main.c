@@ -9,6 +9,7 @@
 
 #include "bridge/cmd_generate_root.h"
 #include "bridge/cmd_init.h"
+#include "bridge/paper_cmd.h"
 #include "bridge/cmd_rekey.h"
 #include "bridge/cmd_status.h"
 #include "bridge/cmd_unseal.h"
@@ -27,8 +28,10 @@ static const struct bridge_command bridge_commands[] = {
 	{ "help", NULL, "show this help" },
 	{ "dr-token", bridge_dr_token_main, "Vault Enterprise DR operation token for the appliance's dr-token ceremony" },
 	{ "generate-root", bridge_generate_root_main, "break-glass: a new root token for the appliance's generate-root ceremony" },
+	{ "holder-cards", bridge_holder_cards_main, "print each holder's card: fingerprint as hex and words" },
 	{ "init", bridge_init_main, "initialise a server for the appliance's init ceremony" },
 	{ "rekey", bridge_rekey_main, "rotate the shares for the appliance's rekey ceremony" },
+	{ "script", bridge_script_main, "print the ceremony script from a plan, before the day" },
 	{ "status", status_main, "seal status of one or more nodes" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },

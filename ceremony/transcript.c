@@ -627,8 +627,8 @@ read_beside(int dirfd, const char *name, const char *suffix, size_t max,
 }
 
 int
-transcript_verify(const char *path, const struct minisig_pubkey *expect,
-    struct transcript_report *rep)
+transcript_verify_keep(const char *path, const struct minisig_pubkey *expect,
+    struct transcript_report *rep, uint8_t **verified, size_t *vlen)
 {
 	uint8_t *buf = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0;
@@ -651,6 +651,11 @@ transcript_verify(const char *path, const struct minisig_pubkey *expect,
 		goto out;
 	}
 	e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
+	if (e == CK_OK && verified != NULL) {
+		*verified = buf;
+		*vlen = len;
+		buf = NULL;
+	}
 out:
 	if (dirfd >= 0)
 		close(dirfd);
@@ -658,6 +663,13 @@ out:
 	free(buf);
 	free(sig);
 	return e;
+}
+
+int
+transcript_verify(const char *path, const struct minisig_pubkey *expect,
+    struct transcript_report *rep)
+{
+	return transcript_verify_keep(path, expect, rep, NULL, NULL);
 }
 
 int

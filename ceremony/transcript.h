@@ -187,6 +187,15 @@ int transcript_verify(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 3)));
 
 /*
+ * transcript_verify(), handing back on success the very bytes that
+ * verified (malloc'd, in *verified and *vlen), so that a caller reading
+ * the records afterwards reads nothing the signature does not cover.
+ */
+int transcript_verify_keep(const char *path, const struct minisig_pubkey *expect,
+    struct transcript_report *rep, uint8_t **verified, size_t *vlen) CK_WUR
+    __attribute__((nonnull(1, 3)));
+
+/*
  * Read a minisign .pub file (at most MINISIG_MAX_PUBFILE bytes, symlinks
  * and non-regular files refused) for transcript_verify's expect.
  */

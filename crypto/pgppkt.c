@@ -8,10 +8,12 @@
  */
 #include "crypto/pgppkt.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "crypto/sha1.h"
 
 #define PGPPKT_SUBPACKETS_MAX	64
 
@@ -361,5 +363,168 @@ pgppkt_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
 	if (npkt == 0)
 		return CK_ERR_TRUNCATED;
 	*out = sk;
+	return CK_OK;
+}
+
+/* CRC-24 of the armor checksum line (RFC 9580 §6.1). */
+static uint32_t
+crc24(const uint8_t *p, size_t len)
+{
+	uint32_t crc = 0xb704ce;
+	int i;
+
+	while (len-- > 0) {
+		crc ^= (uint32_t)*p++ << 16;
+		for (i = 0; i < 8; i++) {
+			crc <<= 1;
+			if (crc & 0x1000000)
+				crc ^= 0x1864cfb;
+		}
+	}
+	return crc & 0xffffff;
+}
+
+#define ARMOR_BEGIN	"-----BEGIN PGP PUBLIC KEY BLOCK-----"
+#define ARMOR_END	"-----END PGP PUBLIC KEY BLOCK-----"
+
+/* A line without its "\n" and a trailing "\r" or blanks, as armor allows. */
+static void
+trim(const uint8_t **line, size_t *len)
+{
+	while (*len > 0 && ((*line)[*len - 1] == '\r' ||
+	    (*line)[*len - 1] == ' ' || (*line)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+static int
+line_is(const uint8_t *line, size_t len, const char *s)
+{
+	return len == strlen(s) && memcmp(line, s, len) == 0;
+}
+
+int
+pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out, size_t outmax,
+    size_t *outlen)
+{
+	enum { BEFORE, HEADERS, BODY, CRC, DONE } at = BEFORE;
+	const uint8_t *line, *crcline = NULL;
+	uint8_t crcbin[3];
+	char *b64 = NULL;
+	size_t llen, n = 0, crclen = 0;
+	struct rd r;
+	int e;
+
+	*outlen = 0;
+	if (len > PGPPKT_ARMOR_MAX)
+		return CK_ERR_TOO_LARGE;
+	if (len > 0 && (((const uint8_t *)in)[0] & 0x80) != 0) {
+		if (len > outmax)
+			return CK_ERR_TOO_LARGE;
+		memcpy(out, in, len);
+		*outlen = len;
+		return CK_OK;
+	}
+	if ((b64 = malloc(len + 1)) == NULL)
+		return CK_ERR_ALLOC;
+	rd_init(&r, in, len);
+	e = CK_ERR_FORMAT;
+	while (at != DONE && rd_left(&r) > 0) {
+		if (rd_line(&r, len, &line, &llen) != CK_OK) {
+			llen = rd_left(&r);	/* a last line without '\n' */
+			if (rd_ptr(&r, &line, llen) != CK_OK)
+				goto out;
+		}
+		trim(&line, &llen);
+		switch (at) {
+		case BEFORE:
+			if (line_is(line, llen, ARMOR_BEGIN))
+				at = HEADERS;
+			break;
+		case HEADERS:	/* "Key: value" lines up to an empty one */
+			if (llen == 0)
+				at = BODY;
+			else if (memchr(line, ':', llen) == NULL)
+				goto out;
+			break;
+		case BODY:
+		case CRC:
+			if (line_is(line, llen, ARMOR_END)) {
+				at = DONE;
+			} else if (at == CRC) {
+				goto out;	/* only END may follow the checksum */
+			} else if (llen > 0 && line[0] == '=') {
+				crcline = line + 1;
+				crclen = llen - 1;
+				at = CRC;
+			} else {
+				memcpy(b64 + n, line, llen);
+				n += llen;
+			}
+			break;
+		case DONE:
+			break;
+		}
+	}
+	if (at != DONE || n == 0)
+		goto out;
+	if ((e = codec_b64_decode(CODEC_B64_PADDED, b64, n, out, outmax,
+	    outlen)) != CK_OK) {
+		if (e != CK_ERR_TOO_LARGE)
+			e = CK_ERR_FORMAT;
+		goto out;
+	}
+	if (crcline != NULL) {
+		if (codec_b64_decode_exact(CODEC_B64_PADDED, (const char *)crcline,
+		    crclen, crcbin, sizeof(crcbin)) != CK_OK) {
+			e = CK_ERR_FORMAT;
+			goto out;
+		}
+		if (crc24(out, *outlen) != ((uint32_t)crcbin[0] << 16 |
+		    (uint32_t)crcbin[1] << 8 | crcbin[2])) {
+			e = CK_ERR_CRYPTO;
+			goto out;
+		}
+	}
+	e = CK_OK;
+out:
+	if (e != CK_OK && *outlen > 0) {
+		memset(out, 0, *outlen);
+		*outlen = 0;
+	}
+	free(b64);
+	return e;
+}
+
+int
+pgppkt_fingerprint(const void *key, size_t len, uint8_t fpr[PGPPKT_FPR_BYTES])
+{
+	const uint8_t *body;
+	uint8_t tag, hdr[3];
+	size_t blen;
+	struct sha1 c;
+	struct rd r;
+	int e;
+
+	memset(fpr, 0, PGPPKT_FPR_BYTES);
+	if (len > PGPPKT_KEY_MAX)
+		return CK_ERR_TOO_LARGE;
+	rd_init(&r, key, len);
+	if ((e = pkt_next(&r, &tag, &body, &blen)) != CK_OK)
+		return e;
+	if (body == NULL || tag != TAG_PUBKEY || blen == 0)
+		return CK_ERR_FORMAT;
+	if (body[0] == 6)
+		return CK_ERR_UNSUPPORTED;
+	if (body[0] != 4)
+		return CK_ERR_BAD_VERSION;
+	if (blen > 0xffff)
+		return CK_ERR_TOO_LARGE;
+	hdr[0] = 0x99;
+	hdr[1] = (uint8_t)(blen >> 8);
+	hdr[2] = (uint8_t)blen;
+	sha1_init(&c);
+	sha1_update(&c, hdr, sizeof(hdr));
+	sha1_update(&c, body, blen);
+	sha1_final(&c, fpr);
 	return CK_OK;
 }

@@ -26,6 +26,8 @@
 #define PGPPKT_SUBKEYS_MAX	32	/* subkeys of one key */
 #define PGPPKT_PACKETS_MAX	4096	/* packets in one message or key */
 #define PGPPKT_PARTIAL_MAX	4096	/* partial-length chunks per packet */
+#define PGPPKT_FPR_BYTES	20	/* v4 fingerprint */
+#define PGPPKT_ARMOR_MAX	(PGPPKT_KEY_MAX / 3 * 4 + 4096)	/* armored key file */
 
 /* Key ids named by an encrypted message's PKESK packets, in order. */
 struct pgppkt_recipients {
@@ -61,5 +63,28 @@ int pgppkt_recipients(const void *msg, size_t len,
  */
 int pgppkt_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
     CK_WUR __attribute__((nonnull));
+
+/*
+ * A public key file as holders export it (gpg --export, with or without
+ * --armor) as the binary key: binary input (first octet with bit 7 set)
+ * is copied; armored text (RFC 9580 §6.2) must be one "PUBLIC KEY BLOCK":
+ * BEGIN line, armor headers, an empty line, base64 lines, an optional
+ * CRC-24 line (checked when present: CK_ERR_CRYPTO on a mismatch), END
+ * line; text outside the block is ignored, as gpg does. outmax >=
+ * PGPPKT_KEY_MAX. CK_ERR_FORMAT for anything else, CK_ERR_TOO_LARGE past
+ * PGPPKT_ARMOR_MAX bytes of input or outmax bytes of key.
+ */
+int pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out,
+    size_t outmax, size_t *outlen) CK_WUR __attribute__((nonnull));
+
+/*
+ * The v4 fingerprint of a binary key's primary key (its first packet, a
+ * public-key packet): SHA-1 of 0x99, the body's two-octet length and the
+ * body (RFC 9580 §5.5.4). The rest of the key is not read. v6 keys:
+ * CK_ERR_UNSUPPORTED (the roster holds v4 fingerprints); v3 or unknown:
+ * CK_ERR_BAD_VERSION; CK_ERR_FORMAT when the first packet is not a key.
+ */
+int pgppkt_fingerprint(const void *key, size_t len,
+    uint8_t fpr[PGPPKT_FPR_BYTES]) CK_WUR __attribute__((nonnull));
 
 #endif

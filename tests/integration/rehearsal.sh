@@ -12,6 +12,10 @@ check_output "the transcript verifies with the ceremony's rules" \
     'ceremony: init, 5 of 5 shares handed out with a decrypt proof' cat "$out"
 check_output "stock minisign verifies it" 'Signature and comment signature verified' cat "$out"
 check_output "it completes" 'Rehearsal complete' cat "$out"
+paper=$(sed -n 's/.*paper: \(.*\) (script.pdf.*/\1/p' "$out")
+for f in script holder-cards record; do
+	check "it prints the paper: $f.pdf" sh -c "pdfinfo '$paper/$f.pdf' >/dev/null"
+done
 # (the bracket keeps pgrep from matching its own command line)
 check "no OpenBao server is left running" \
     sh -c "! pgrep -f '${T_TMP}/conclave-test[.].*/bao/demo' >/dev/null"
