@@ -38,12 +38,13 @@ check_output "the cards are US Letter" 'Page size: +612 x 792 pts \(letter\)' pd
 check_fails "every font is embedded" sh -c "pdffonts '$P/script.pdf' | tail -n +3 | awk '{print \$(NF-4)}' | grep -qv yes"
 check_output "the script's date is the plan's, not the clock" 'CreationDate: .*Dec 10 00:00:00 2026' pdfinfo "$P/script.pdf"
 
-# Every init step, numbered as on the appliance's screens.
-for s in "Choose the ceremony" "Roster: who takes part" "Quorum" \
+# Every init step (protocol/steps.c), numbered as on the appliance's screens.
+init_steps=("Choose the ceremony" "Roster: who takes part" "Quorum" \
     "Fingerprints: each member confirms their key" "Begin the ceremony" \
     "The server's answer" "Handout: one holder at a time" \
     "Review and witness sign-off" "Closing: the initial root token is revoked" \
-    "Summary: the outcome and the transcript head as words"; do
+    "Summary: the outcome and the transcript head as words")
+for s in "${init_steps[@]}"; do
 	check "the script has the step \"$s\"" has "$P/script.pdf" "Screen: $s"
 done
 check "the script has the exceptions page" has "$P/script.pdf" "Exceptions Everything that did not go"
@@ -140,11 +141,7 @@ check "the record has the head words the close screen showed" has "$C/record.pdf
 check "the record has the head hash" hexhas "$C/record.pdf" \
     "$(sed -n 's/^Head //p' "$C/close.out")"
 n=1
-for s in "Choose the ceremony" "Roster: who takes part" "Quorum" \
-    "Fingerprints: each member confirms their key" "Begin the ceremony" \
-    "The server's answer" "Handout: one holder at a time" \
-    "Review and witness sign-off" "Closing: the initial root token is revoked" \
-    "Summary: the outcome and the transcript head as words"; do
+for s in "${init_steps[@]}"; do
 	check "the record has step $n \"$s\"" has "$C/record.pdf" "Step $n: $s"
 	n=$((n + 1))
 done
