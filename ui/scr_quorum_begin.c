@@ -27,14 +27,18 @@ qbegin_draw(void)
 		y = ui_para(y + 1, "Operator: write the ceremony key words down; "
 		    "the bridge shows the key that signed the request. Take the "
 		    "exchange stick to the operator's workstation and run "
-		    "conclave-bridge unseal (every node's address) or "
-		    "generate-root.");
+		    "conclave-bridge unseal or migrate (every node's address) "
+		    "or generate-root.");
 		ui_hints("Enter: wait for the bridge's session offer");
 		return;
 	}
 	y = ui_para(y, ui.kind == UI_KIND_GENERATE_ROOT ? "Break-glass: a quorum of "
 	    "holders lets the bridge generate a new root token. The token stays "
 	    "on the operator's side and is revoked before this ceremony closes." :
+	    ui.kind == UI_KIND_MIGRATE ? "Seal migration: every node has been "
+	    "restarted with its new seal configuration and waits for the "
+	    "quorum's shares once more. Leaving Shamir, bring your unseal "
+	    "shares; returning to it, your recovery shares." :
 	    "Unseal brings every sealed node of the cluster back with one "
 	    "quorum.");
 	y = ui_para(y + 1, "The holders decrypt their shares here, one at a "
@@ -45,6 +49,8 @@ qbegin_draw(void)
 	    "exchange stick.");
 	ui_bold(y + 1, 2, ui.kind == UI_KIND_GENERATE_ROOT ?
 	    "Begin the root-token ceremony? Type y to begin." :
+	    ui.kind == UI_KIND_MIGRATE ?
+	    "Begin the seal migration? Type y to begin." :
 	    "Begin the unseal ceremony? Type y to begin.");
 	ui_hints("y begin  Esc back");
 }
@@ -69,7 +75,8 @@ qbegin_key(int ch)
 		r = generate_root_begin(KIND_GENERATE_ROOT, ui.state_dir, ui.exchange, NULL,
 		    ui.has_prev ? ui.prev : NULL, &ui.s);
 	else
-		r = unseal_begin(KIND_UNSEAL, ui.state_dir, ui.exchange,
+		r = unseal_begin(ui.kind == UI_KIND_MIGRATE ? KIND_MIGRATE :
+		    KIND_UNSEAL, ui.state_dir, ui.exchange,
 		    ui.has_prev ? ui.prev : NULL, &ui.s);
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,

@@ -116,6 +116,19 @@ closed_now(const char *how)
 	ui_goto(UI_SCR_SUMMARY);
 }
 
+/* Migrate: what the holders' shares are now, for the whole room. */
+static void
+migrated_now(void)
+{
+	const json_t *seal = json_object_get(json_object_get(ui.s->ext, "offer"),
+	    "seal");
+	const char *to = json_string_value(json_object_get(seal, "to"));
+
+	closed_now(to != NULL && strcmp(to, "shamir") == 0 ?
+	    "Back on Shamir: your shares are UNSEAL shares now." :
+	    "Auto-unseal: your shares are RECOVERY shares now.");
+}
+
 /* Rekey: the new shares (then the handouts), or the verification's end. */
 static void
 rekey_tick(void)
@@ -187,7 +200,9 @@ qresult_tick(void)
 		step = PARTIAL;
 		return;
 	}
-	if (closed)
+	if (closed && ui.kind == UI_KIND_MIGRATE)
+		migrated_now();
+	else if (closed)
 		closed_now("Every node is unsealed.");
 	else
 		step = PARTIAL;

@@ -1,6 +1,6 @@
 /*
  * First screen: which ceremony. Init and rekey start with the roster;
- * unseal and generate-root with the request (their holders are whoever
+ * unseal, generate-root and migrate with the request (their holders are whoever
  * brings a share).
  */
 #include <curses.h>
@@ -33,6 +33,11 @@ static const struct choice choices[] = {
 	  "token (OTP mode: the token never crosses the airgap); it is "
 	  "revoked before the ceremony closes.", UI_SCR_QUORUM_BEGIN,
 	  UI_KIND_GENERATE_ROOT },
+	{ "Migrate the seal",
+	  "Shamir to auto-unseal, or back: every node restarted with its new "
+	  "seal configuration takes the quorum's shares once more; afterwards "
+	  "unseal shares are recovery shares, or the other way round.",
+	  UI_SCR_QUORUM_BEGIN, UI_KIND_MIGRATE },
 };
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
 

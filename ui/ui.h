@@ -86,6 +86,7 @@ enum ui_kind {
 	UI_KIND_UNSEAL,
 	UI_KIND_REKEY,
 	UI_KIND_GENERATE_ROOT,	/* generate-root, OTP mode */
+	UI_KIND_MIGRATE,	/* seal migration: unseal with "migrate" */
 };
 
 /* The one ceremony this process runs, shared by the screens. */

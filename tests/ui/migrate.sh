@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The seal migration through the guided UI, in tmux with TERM=linux, against
+# a real OpenBao (Shamir, 3 shares, t = 2) restarted with a `static` seal
+# stanza, and the real bridge (conclave-bridge migrate): the fifth choice of
+# the start screen, the witness's words, alice and bob, the submission, and
+# the summary telling the room that their shares are recovery shares now.
+# Screens are kept (tests/ui/screens/migrate-*.txt), fit 80x24, and never
+# show a share or a passphrase.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
+check "OpenBao initialised with 3 shares, threshold 2" bao_init s1 3 2
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir s1)/init.json"; }
+bao_set_seal s1 static
+check "restarted with a static seal stanza: it waits for a migration" bao_restart s1
+C=$T_TMP/c
+mkdir -p "$C/x"
+names=(alice bob carol)
+for k in 1 2 3; do
+	d=$C/sticks/${names[$k - 1]}
+	mkdir -p "$d"
+	encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
+	cp "$KEYS/holder$k.sec.asc" "$d/"
+done
+PASS=$(cat "$PASSFILE")
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --sticks "$C/sticks" --rehearsal
+ui_step "Which ceremony is this?" start
+ui_keys 5
+ui_step "Shamir to auto-unseal, or back" choice
+ui_keys Enter
+ui_step "Begin the seal migration? Type y to begin." begin
+ui_keys y
+ui_step "Ceremony key" begun
+check "bridge migrate offers a session" quorum_bridge_start "$C" migrate \
+    --exchange "$C/x" --address "$(bao_addr s1)" --to static --wait 120
+ui_keys Enter
+ui_step "The bridge's words:" sas
+ui_type walt; ui_keys Enter
+ui_type "$(bridge_sas "$C")"; ui_keys Enter
+for k in 1 2; do
+	n=${names[$k - 1]}
+	ui_step "Next holder, your name:" "share-$n-name"
+	ui_type "$n"; ui_keys Enter
+	ui_step "Is $n at the appliance?" "share-$n-ask"
+	ui_keys y
+	ui_step "$n's stick (folder):" "share-$n-stick"
+	ui_keys Enter
+	ui_step "passphrase of your key file" "share-$n-pass"
+	ui_type "$PASS"; ui_keys Enter
+	ui_step "$n's share is sealed to the bridge session." "share-$n-done" 60
+	ui_keys Enter
+done
+ui_step "Submit the shares? Type y." submit
+ui_keys y
+ui_step "your shares are RECOVERY shares now" summary 90
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+
+check_output "the server is unsealed on the static seal, recovery shares" \
+    '^false static true$' seal_field s1 '"\(.sealed) \(.type) \(.recovery_seal)"'
+T=$C/state/transcript.jsonl
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
+check_output "it names the seal before and after" '"seal":{"from":"shamir","to":"static"}' cat "$T"
+ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "$PASS"
+ui_check_screens migrate
+finish
