@@ -10,6 +10,10 @@ console (make image-test; docs/image.md).
   nics  e1000 and virtio-net attached: only lo, no sockets, modules locked.
   iso   the hybrid ISO boots under BIOS (CD-ROM) and UEFI (OVMF, USB stick),
         with a data stick attached.
+  uki   the unified kernel image (conclave.efi), signed with the test key
+        Debian's OVMF ships, boots with Secure Boot on from an EFI system
+        partition on a USB stick, with its own command line; unsigned, the
+        firmware refuses it (and its UEFI shell).
   lock  the ISO under BIOS while keys for GRUB's menu editor and command
         line are pressed: the kernel must boot with its own command line.
   size  the ISO is at most ISO_MAX bytes; the initrd ships no second shell,
@@ -18,7 +22,7 @@ console (make image-test; docs/image.md).
 Every boot prints its time to conclave's first screen and where it went
 (a figure, not a pass/fail: a loaded host moves it by 2x).
 Prints "ok - ..." lines, the figures, and "N passed, N failed".
-Usage: boot_test.py [-o BUILD/image] [usb|nics|iso|lock|size ...]
+Usage: boot_test.py [-o BUILD/image] [size|usb|nics|iso|lock|uki ...]
 """
 import argparse
 import json
@@ -49,6 +53,11 @@ PROMPT = "conclave> "
 ISO_MAX = 30_000_000
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Secure Boot on, with Debian's "snakeoil" test key in PK, KEK and db; the
+# key and its passphrase are public (ovmf's README.Debian): for tests only.
+SB_CODE = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
+SB_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
+SB_KEY, SB_CERT, SB_PASS = "/usr/share/ovmf/PkKek-1-snakeoil.key", "/usr/share/ovmf/PkKek-1-snakeoil.pem", "snakeoil"
 ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -76,7 +85,7 @@ class Guest:
     """A QEMU guest: its first serial port is our stdin/stdout, its QMP
     monitor a socket in tmp (for plugging devices in and out)."""
 
-    def __init__(self, args, log, tmp):
+    def __init__(self, args, log, tmp, machine="q35"):
         self.buf = b""
         self.pos = 0
         self.arrivals = []  # (len(buf) after a chunk, seconds since launch)
@@ -86,7 +95,7 @@ class Guest:
         self.qmp = None
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", CPU,
+            ["qemu-system-x86_64", "-machine", machine, "-accel", "tcg", "-cpu", CPU,
              "-m", str(MEM_MB), "-smp", "1", "-display", "none", "-no-reboot",
              "-monitor", "none", "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
              "-serial", "stdio"] + args,
@@ -232,14 +241,19 @@ def make_stick(path, files=(), label="STICK"):
     return path
 
 
-def kernel_args(out, extra=""):
+def built_cmdline():
+    """The kernel command line the ISO and the UKI boot with, as words."""
     with open(os.path.join(TOP, "image", "cmdline")) as f:
-        cmdline = f.read().strip()
+        return [w for line in f if not line.startswith("#") for w in line.split()]
+
+
+def kernel_args(out):
+    # The last console= is /dev/console: /init's messages on the serial line.
     return ["-kernel", os.path.join(out, "vmlinuz"), "-initrd", os.path.join(out, "initrd.img"),
-            "-append", cmdline + " console=ttyS0,115200 conclave.serial=ttyS0 " + extra]
+            "-append", " ".join(built_cmdline() + ["console=ttyS0,115200"])]
 
 
-def first_screen(g, what):
+def first_screen(g, what, before_kernel="QEMU start and kernel decompression"):
     """Waits for conclave's first screen and the prompt, then prints the
     boot's figures: where the time went, from the guest's uptimes (/init
     and the console record them; status prints them) and, from the ISO,
@@ -260,7 +274,7 @@ def first_screen(g, what):
             pre = (f"firmware {loading:.1f} + GRUB loading the kernel and initrd {starting - loading:.1f}"
                    f" + kernel decompression {before - starting:.1f}")
         else:
-            pre = f"QEMU start and kernel decompression {before:.1f}"
+            pre = f"{before_kernel} {before:.1f}"
         parts = (f" = before the kernel's clock {before:.1f} s ({pre}) + kernel to /init {u_init:.1f}"
                  f" + /init {u_exec - u_init:.1f} (mounts, sysctls, modules until locked {u_mods - u_init:.1f})"
                  f" + init, console and conclave --version {u_shown - u_exec:.1f}")
@@ -416,8 +430,7 @@ def test_lock(out, tmp):
     shell with module loading open (rdinit=/bin/sh). Keys are pressed from
     power-on until GRUB starts the kernel; if an editor or a GRUB prompt
     shows, the attack is typed in and a shell is looked for."""
-    with open(os.path.join(TOP, "image", "cmdline")) as f:
-        cmdline = f.read().split()
+    cmdline = built_cmdline()
     g = Guest(["-nic", "none", "-cdrom", os.path.join(out, "conclave.iso"), "-boot", "d"],
               os.path.join(out, "test-lock.log"), tmp)
     stops = (("editor", r"Minimum Emacs-like screen editing"), ("command line", r"grub> "),
@@ -453,9 +466,62 @@ def test_lock(out, tmp):
         m = g.run("status", r"boot: command line: ([^\n]*)\n")
         args = m.group(1).decode().split() if m else []
         check("lock: the kernel ran with the built command line, nothing added",
-              args[:1] == ["BOOT_IMAGE=/boot/vmlinuz"] and args[1:len(cmdline) + 1] == cmdline
-              and not any(a.startswith(("rdinit=", "init=")) for a in args), " ".join(args))
+              args == ["BOOT_IMAGE=/boot/vmlinuz"] + cmdline, " ".join(args))
     check("lock: poweroff ends QEMU", g.stop())
+
+
+def esp_stick(path, efi):
+    """A stick whose FAT file system holds efi as EFI/BOOT/BOOTX64.EFI, what
+    UEFI firmware starts from removable media."""
+    with open(path, "wb") as f:
+        f.truncate(32 << 20)
+    subprocess.run(["mkfs.vfat", "-n", "CONCLAVE", path], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["mmd", "-i", path, "::/EFI", "::/EFI/BOOT"], check=True)
+    subprocess.run(["mcopy", "-i", path, efi, "::/EFI/BOOT/BOOTX64.EFI"], check=True)
+    return path
+
+
+def secure_boot_guest(name, esp, out, tmp, extra=()):
+    """OVMF with Secure Boot on (test keys; needs SMM), booting esp."""
+    vars_fd = os.path.join(tmp, name + "-vars.fd")
+    shutil.copy(SB_VARS, vars_fd)
+    return Guest(["-global", "driver=cfi.pflash01,property=secure,value=on", "-nic", "none",
+                  "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + SB_CODE,
+                  "-drive", "if=pflash,format=raw,unit=1,file=" + vars_fd] + usb_controller() +
+                 ["-drive", "if=none,id=boot,format=raw,readonly=on,file=" + esp,
+                  "-device", "usb-storage,bus=xhci.0,drive=boot,bootindex=0"] + list(extra),
+                 os.path.join(out, f"test-{name}.log"), tmp, machine="q35,smm=on")
+
+
+def test_uki(out, tmp):
+    """conclave.efi as the firmware starts it from a stick's EFI system
+    partition, no boot loader in between, with Secure Boot on: signed (with
+    the test key) it boots with the command line built into it; unsigned,
+    the firmware refuses it, and refuses its UEFI shell too (the shell is
+    how a command line could be passed)."""
+    uki = os.path.join(out, "conclave.efi")
+    key, signed = os.path.join(tmp, "sb.key"), os.path.join(tmp, "conclave.signed.efi")
+    subprocess.run(["openssl", "pkey", "-in", SB_KEY, "-passin", "pass:" + SB_PASS, "-out", key], check=True)
+    subprocess.run(["sbsign", "--key", key, "--cert", SB_CERT, "--output", signed, uki],
+                   check=True, capture_output=True)
+    data = make_stick(os.path.join(tmp, "data.img"))
+    g = secure_boot_guest("uki", esp_stick(os.path.join(tmp, "esp-signed.img"), signed), out, tmp,
+                          stick_args("data", data))
+    if first_screen(g, "uki", "firmware, systemd-stub and kernel decompression") is not None:
+        m = g.run("status", r"airgap: kernel\.modules_disabled=(\d)(?s:.*?)boot: command line: ([^\n]*)\n")
+        check("uki: signed, it boots with Secure Boot on; modules locked", m is not None and m.group(1) == b"1")
+        check("uki: the kernel ran with the command line built into the UKI",
+              m is not None and m.group(2).decode().split() == built_cmdline(),
+              m.group(2).decode() if m else "no answer")
+    check("uki: poweroff ends QEMU", g.stop())
+
+    g = secure_boot_guest("uki-unsigned", esp_stick(os.path.join(tmp, "esp-unsigned.img"), uki), out, tmp)
+    refused = g.expect(r"failed to load Boot\d+ \"UEFI QEMU QEMU USB HARDDRIVE[^\n]*: Access Denied", BOOT_TIMEOUT)
+    check("uki: unsigned, Secure Boot refuses it", refused is not None)
+    shell = g.expect(r"failed to start Boot\d+ \"EFI Internal Shell\"[^\n]*: Security Violation", STEP_TIMEOUT)
+    check("uki: with Secure Boot on, the firmware's UEFI shell does not start either", shell is not None)
+    g.proc.kill()
+    g.stop()
 
 
 def test_size(out, tmp):
@@ -467,7 +533,8 @@ def test_size(out, tmp):
     raw = int(subprocess.run(f"zstd -dc '{out}/initrd.img' | wc -c", shell=True,
                              capture_output=True, text=True, check=True).stdout)
     print(f"# size: ISO {iso / 1e6:.1f} MB, initrd {initrd / 1e6:.1f} MB ({raw / 1e6:.1f} MB unpacked,"
-          f" {len(listing)} entries), vmlinuz {os.path.getsize(os.path.join(out, 'vmlinuz')) / 1e6:.1f} MB",
+          f" {len(listing)} entries), vmlinuz {os.path.getsize(os.path.join(out, 'vmlinuz')) / 1e6:.1f} MB,"
+          f" UKI {os.path.getsize(os.path.join(out, 'conclave.efi')) / 1e6:.1f} MB",
           flush=True)
     check(f"size: the ISO is at most {ISO_MAX / 1e6:.0f} MB ({iso} bytes)", iso <= ISO_MAX)
     unwanted = re.compile(r"^\./(usr/(s?bin|lib/x86_64-linux-gnu)/(bash|dash|perl|login|agetty|getty|su|dpkg|apt|apt-get"
@@ -480,16 +547,16 @@ def test_size(out, tmp):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("-o", "--out", default=os.path.join(TOP, "build", "image"))
-    ap.add_argument("tests", nargs="*", default=["size", "usb", "nics", "iso", "lock"])
+    ap.add_argument("tests", nargs="*", default=["size", "usb", "nics", "iso", "lock", "uki"])
     a = ap.parse_args()
-    for f in ("vmlinuz", "initrd.img", "conclave.iso"):
+    for f in ("vmlinuz", "initrd.img", "conclave.iso", "conclave.efi"):
         if not os.path.exists(os.path.join(a.out, f)):
             sys.exit(f"boot_test: {a.out}/{f} missing (make image)")
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         for t in a.tests:
             {"usb": test_usb, "nics": test_nics, "iso": test_iso, "lock": test_lock,
-             "size": test_size}[t](a.out, tmp)
+             "size": test_size, "uki": test_uki}[t](a.out, tmp)
     print(f"# boot tests took {time.monotonic() - t0:.0f} s; serial logs in {a.out}/test-*.log")
     print(f"{passed} passed, {failed} failed")
     sys.exit(0 if failed == 0 and passed > 0 else 1)

@@ -5,7 +5,8 @@
 #                                   a previous build archived in PREV/debs,
 #                                   checked against PREV/manifest.txt
 # Output in $IMAGE_OUT (default build/image): vmlinuz, initrd.img,
-# conclave.iso, manifest.txt, SHA256SUMS, build-tools.txt and debs/.
+# conclave.iso, conclave.efi, manifest.txt, SHA256SUMS, build-tools.txt
+# and debs/.
 # Needs root (mmdebstrap --mode=root, device nodes) and scripts/bootstrap image.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -205,7 +206,8 @@ log "hybrid ISO (grub-mkrescue, BIOS and UEFI)"
 iso=$work/iso
 mkdir -p "$iso/boot/grub"
 cp "$out/vmlinuz" "$out/initrd.img" "$iso/boot/"
-sed "s|@CMDLINE@|$(cat image/cmdline)|" image/grub.cfg >"$iso/boot/grub/grub.cfg"
+cmdline=$(grep -v '^#' image/cmdline)
+sed "s|@CMDLINE@|$cmdline|" image/grub.cfg >"$iso/boot/grub/grub.cfg"
 find "$iso" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 grub-mkrescue --quiet --compress=xz --fonts= --locales= --themes= -o "$out/conclave.iso" "$iso" -- \
 	-volume_date uuid "$iso_date" -volume_date all_file_dates "=$SOURCE_DATE_EPOCH" 2>"$work/grub-mkrescue.log" ||
@@ -215,12 +217,27 @@ lba=$(xorriso -indev "$out/conclave.iso" -report_el_torito plain 2>/dev/null |
 [ -n "$lba" ] || { log "no UEFI El Torito image in the ISO"; exit 1; }
 mlabel -i "$out/conclave.iso@@$((lba * 2048))" -N "$fat_serial" ::
 
+# The same kernel, initrd and command line as one UEFI program that can be
+# signed for Secure Boot as a whole: systemd's stub with the parts as PE
+# sections (systemd-stub(7)); bookworm has no ukify. The section addresses
+# leave the stub below 0x20000 and 16 MiB for the kernel.
+log "unified kernel image (systemd-stub)"
+printf '%s' "$cmdline" >"$work/cmdline"
+objcopy \
+	--add-section .osrel="$root/usr/lib/os-release" --change-section-vma .osrel=0x20000 \
+	--add-section .cmdline="$work/cmdline" --change-section-vma .cmdline=0x30000 \
+	--add-section .linux="$out/vmlinuz" --change-section-vma .linux=0x2000000 \
+	--add-section .initrd="$out/initrd.img" --change-section-vma .initrd=0x3000000 \
+	/usr/lib/systemd/boot/efi/linuxx64.efi.stub "$out/conclave.efi"
+python3 image/pe-timestamp.py "$out/conclave.efi" "$SOURCE_DATE_EPOCH"
+chmod 0644 "$out/conclave.efi"
+
 {
 	echo "# host tools that shape the output bits"
 	dpkg-query -W -f='${Package} ${Version}\n' mmdebstrap apt xorriso grub-common grub-pc-bin \
-		grub-efi-amd64-bin mtools zstd cpio kmod gcc-12 binutils libc6-dev | sort
+		grub-efi-amd64-bin systemd-boot-efi mtools zstd cpio kmod gcc-12 binutils libc6-dev | sort
 } >"$out/build-tools.txt"
-(cd "$out" && sha256sum vmlinuz initrd.img conclave.iso manifest.txt >SHA256SUMS)
+(cd "$out" && sha256sum vmlinuz initrd.img conclave.iso conclave.efi manifest.txt >SHA256SUMS)
 rm -rf --one-file-system "$work"
 log "done in $(($(date +%s) - t0)) s: $(du -m "$out/conclave.iso" | cut -f1) MB ISO, $(du -m "$out/initrd.img" | cut -f1) MB initrd"
 cat "$out/SHA256SUMS"
