@@ -30,6 +30,7 @@
 #include "crypto/errors.h"
 #include "crypto/otp.h"
 #include "crypto/secmem.h"
+#include "media/tty.h"
 #include "protocol/kinds.h"
 
 #define DEFAULT_WAIT	900
@@ -328,6 +329,28 @@ send_offer(struct generate_root_ctx *ctx)
 	return 0;
 }
 
+/*
+ * Why did the server refuse a share? Its words are for people; the
+ * attempt's own status fields tell: none in progress, or one with another
+ * nonce, means it went away under us (cancelled, or the server restarted).
+ */
+static int
+refusal(struct generate_root_ctx *ctx, int r, const char *nonce)
+{
+	struct vault_generate_root_status cur;
+	struct http_client *tc = NULL;
+
+	if (r != CK_ERR_SERVER)
+		return r;
+	r = CK_ERR_SHARE_REFUSED;
+	if (opts_status_client(&ctx->o, &tc) == CK_OK &&
+	    vault_generate_root_status(tc, ctx->api, &cur) == CK_OK &&
+	    (!cur.started || strcmp(cur.nonce, nonce) != 0))
+		r = CK_ERR_WRONG_NONCE;
+	http_client_free(tc);
+	return r;
+}
+
 /* Each share for its one request; stops at complete. */
 static int
 submit(struct generate_root_ctx *ctx, const json_t *shares, uint64_t seq)
@@ -345,13 +368,8 @@ submit(struct generate_root_ctx *ctx, const json_t *shares, uint64_t seq)
 		r = vault_generate_root_update(ctx->c, ctx->api, share, len, nonce, &ctx->st);
 		secmem_wipe(share, len);
 		secmem_free(share);
-		if (r != CK_OK) {
-			/* The attempt was cancelled, or the server restarted. */
-			if (strstr(http_error_detail(ctx->c), "nonce") != NULL ||
-			    strstr(http_error_detail(ctx->c), "no root generation") != NULL)
-				return CK_ERR_WRONG_NONCE;
-			return r == CK_ERR_SERVER ? CK_ERR_SHARE_REFUSED : r;
-		}
+		if (r != CK_OK)
+			return refusal(ctx, r, nonce);
 		if (ctx->st.complete)
 			return CK_OK;
 	}
@@ -410,7 +428,10 @@ dr_hand_over(struct generate_root_ctx *ctx, const char *tok)
 		printf("DR operation token written to %s (mode 0600).\n",
 		    ctx->token_out);
 	} else {
-		printf("DR operation token, for the operator only:\n  %s\n", tok);
+		printf("DR operation token, for the operator only:\n");
+		if ((r = tty_write_secret(STDOUT_FILENO, "  ", tok,
+		    strlen(tok))) != CK_OK)
+			return fail("showing the token", r, NULL);
 	}
 	if (ctx->promote) {
 		if ((r = promote(ctx, tok)) != CK_OK)
@@ -458,8 +479,13 @@ hand_over(struct generate_root_ctx *ctx)
 		printf("New root token (accessor %s) written to %s (mode 0600).\n",
 		    ti.accessor, ctx->token_out);
 	} else {
-		printf("New root token (accessor %s), for the operator only:\n  %s\n",
-		    ti.accessor, tok);
+		printf("New root token (accessor %s), for the operator only:\n",
+		    ti.accessor);
+		if ((r = tty_write_secret(STDOUT_FILENO, "  ", tok,
+		    strlen(tok))) != CK_OK) {
+			fail("showing the token", r, NULL);
+			goto out;
+		}
 	}
 	r = CK_OK;
 out:

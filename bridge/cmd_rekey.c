@@ -310,6 +310,40 @@ send_offer(struct rekey_ctx *ctx)
 	return 0;
 }
 
+/*
+ * Why did the server refuse a share? Its words are for people; the rekey's
+ * own status fields tell: none in progress, or one whose nonce (the
+ * verification nonce for "verify") is another, means it went away under
+ * us (cancelled, or the server restarted).
+ */
+static int
+refusal(struct rekey_ctx *ctx, int r, const char *leaf, const char *nonce)
+{
+	struct rekey_status cur = { 0 };
+	struct http_client *tc = NULL;
+	char path[HTTP_MAX_PATH];
+	json_t *j = NULL;
+	long status = 0;
+	const char *now;
+
+	if (r != CK_ERR_SERVER)
+		return r;
+	r = CK_ERR_SHARE_REFUSED;
+	snprintf(path, sizeof(path), "%s/%s", ctx->api->base, leaf);
+	if (opts_status_client(&ctx->o, &tc) == CK_OK &&
+	    http_request(tc, "GET", path, NULL, 0, &status, &j) == CK_OK &&
+	    j != NULL && parse_status(j, &cur) == CK_OK) {
+		now = strcmp(leaf, "verify") == 0 && cur.verification_nonce[0] ?
+		    cur.verification_nonce : cur.nonce;
+		if (!cur.started || strcmp(now, nonce) != 0)
+			r = CK_ERR_WRONG_NONCE;
+	}
+	json_decref(cur.keys);
+	json_decref(j);
+	http_client_free(tc);
+	return r;
+}
+
 /* Each share with the nonce to leaf ("update" or "verify") until complete. */
 static int
 submit(struct rekey_ctx *ctx, const char *leaf, const char *nonce,
@@ -333,12 +367,8 @@ submit(struct rekey_ctx *ctx, const char *leaf, const char *nonce,
 		http_client_scrub(ctx->c);
 		secmem_wipe(body, blen);
 		secmem_free(body);
-		if (r != CK_OK) {
-			if (strstr(http_error_detail(ctx->c), "nonce") != NULL ||
-			    strstr(http_error_detail(ctx->c), "no rekey") != NULL)
-				return CK_ERR_WRONG_NONCE;
-			return r == CK_ERR_SERVER ? CK_ERR_SHARE_REFUSED : r;
-		}
+		if (r != CK_OK)
+			return refusal(ctx, r, leaf, nonce);
 		if (ctx->st.complete)
 			return CK_OK;
 	}

@@ -128,6 +128,22 @@ opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
 	return http_client_new(&cfg, out);
 }
 
+int
+opts_status_client(const struct bridge_opts *o, struct http_client **out)
+{
+	int r;
+
+	if ((r = opts_client(o, 0, out)) != CK_OK)
+		return r;
+	r = http_load_token(*out, o->token_file);
+	if (r != CK_OK && r != CK_ERR_NOT_FOUND) {
+		http_client_free(*out);
+		*out = NULL;
+		return r;
+	}
+	return CK_OK;
+}
+
 void
 opts_warn(const struct bridge_opts *o, FILE *f)
 {

@@ -106,6 +106,14 @@ int opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
     CK_WUR;
 
 /*
+ * A second client for addresses[0], with the token (--token-file or
+ * VAULT_TOKEN) when there is one: for reading an attempt's status after a
+ * refusal, so the refusing client keeps the server's words for the report.
+ */
+int opts_status_client(const struct bridge_opts *o, struct http_client **out)
+    CK_WUR;
+
+/*
  * Prints the loud warning for --insecure-skip-verify to f, if it was given.
  * Front ends call it once before talking to any server.
  */

@@ -752,7 +752,9 @@ pgp_key_can_sign(struct pgp_home *h, const char *fpr)
 	if ((r = get_key(h, fpr, 0, &key)) != CK_OK)
 		return r;
 	r = CK_ERR_KEY_CANNOT_SIGN;
-	if (key->revoked || key->subkeys->revoked)
+	if (key->subkeys == NULL || key->invalid)
+		r = CK_ERR_PGP;
+	else if (key->revoked || key->subkeys->revoked)
 		r = CK_ERR_KEY_REVOKED;
 	else if (key->expired || key->subkeys->expired)
 		r = CK_ERR_KEY_EXPIRED;

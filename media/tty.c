@@ -1,5 +1,6 @@
 #include "media/tty.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -80,4 +81,25 @@ out:
 		close(tty);
 	secmem_free(buf);
 	return r;
+}
+
+int
+tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
+{
+	const char *part[3] = { indent, secret, "\n" };
+	size_t n[3] = { strlen(indent), len, 1 }, i, done;
+	ssize_t w;
+
+	/* Whatever stdio holds goes first, so the text around it keeps its order. */
+	fflush(stdout);
+	for (i = 0; i < 3; i++)
+		for (done = 0; done < n[i]; done += (size_t)w)
+			if ((w = write(fd, part[i] + done, n[i] - done)) < 0) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				return CK_ERR_IO;
+			}
+	return CK_OK;
 }

@@ -20,4 +20,14 @@
 int tty_read_secret(const char *prompt, int fd, char **out)
     __attribute__((warn_unused_result));
 
+/*
+ * Show a secret (a token the ceremony hands to one person) on fd as one
+ * line, indent first, with write(2) straight from the caller's (secure,
+ * wiped) memory: it never passes through a FILE * buffer, which nobody
+ * wipes. stdout is flushed first so the text printed before it stays
+ * before it. CK_ERR_IO when the write fails.
+ */
+int tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
+    __attribute__((warn_unused_result));
+
 #endif
