@@ -10,7 +10,9 @@
 #include "bridge/opts.h"
 #include "client/revoke.h"
 #include "client/vault.h"
+#include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "crypto/pgppkt.h"
 #include "crypto/words.h"
 #include "media/tty.h"
 #include "protocol/kinds.h"
@@ -52,14 +54,48 @@ fail(const char *what, int err, const char *detail)
 {
 	return opts_fail("init", what, err, detail);
 }
+/*
+ * One OpenPGP public key as the server takes it: padded base64 of a binary
+ * transferable public key. The server would refuse junk only after the
+ * request was sent; here it is refused, naming the key, before.
+ */
+static int
+check_key(const json_t *v, const char *field, char *why, size_t whylen)
+{
+	struct pgppkt_subkeys sk;
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!json_is_string(v)) {
+		snprintf(why, whylen, "%s is not a string", field);
+		return CK_ERR_FORMAT;
+	}
+	if ((bin = malloc(PGPPKT_KEY_MAX)) == NULL)
+		return CK_ERR_ALLOC;
+	r = codec_b64_decode(CODEC_B64_PADDED, json_string_value(v),
+	    json_string_length(v), bin, PGPPKT_KEY_MAX, &len);
+	if (r != CK_OK)
+		snprintf(why, whylen, "%s is not base64 of at most %d bytes",
+		    field, PGPPKT_KEY_MAX);
+	else if ((r = pgppkt_subkeys(bin, len, &sk)) != CK_OK)
+		snprintf(why, whylen, "%s is not an OpenPGP public key (%s)",
+		    field, ck_errname(r));
+	free(bin);
+	return r;
+}
+
 /* The request's fields, checked before anything reaches the server. */
 static int
-build_request(const json_t *p, json_t **req, int *recovery)
+build_request(const json_t *p, json_t **req, int *recovery, char *why,
+    size_t whylen)
 {
+	char field[32];
 	const char *kind = NULL, *shares = NULL, *root_key = NULL;
 	json_int_t n = 0, t = 0;
 	json_t *keys = NULL;
 	size_t i;
+	int r;
 
 	*req = NULL;
 	if (json_unpack((json_t *)p, "{s:s, s:s, s:I, s:I, s:o, s:s}",
@@ -74,9 +110,15 @@ build_request(const json_t *p, json_t **req, int *recovery)
 		return CK_ERR_QUORUM;
 	if (json_array_size(keys) != (size_t)n)
 		return CK_ERR_SHARE_COUNT;
-	for (i = 0; i < (size_t)n; i++)
-		if (!json_is_string(json_array_get(keys, i)))
-			return CK_ERR_FORMAT;
+	for (i = 0; i < (size_t)n; i++) {
+		snprintf(field, sizeof(field), "pgp_keys[%zu]", i);
+		if ((r = check_key(json_array_get(keys, i), field, why,
+		    whylen)) != CK_OK)
+			return r;
+	}
+	if ((r = check_key(json_object_get(p, "root_token_pgp_key"),
+	    "root_token_pgp_key", why, whylen)) != CK_OK)
+		return r;
 	*recovery = strcmp(shares, "recovery") == 0;
 	*req = *recovery ?
 	    json_pack("{s:I, s:I, s:O, s:s}", "recovery_shares", n,
@@ -147,10 +189,16 @@ do_init(struct init_ctx *ctx, const json_t *payload)
 {
 	struct vault_identity vi;
 	json_t *req = NULL, *resp = NULL;
+	char why[160] = "";
 	int recovery = 0, r, rc = 1;
 
-	if ((r = build_request(payload, &req, &recovery)) != CK_OK)
-		return fail("init request", r, "nothing was sent to the server");
+	if ((r = build_request(payload, &req, &recovery, why, sizeof(why))) != CK_OK) {
+		char detail[sizeof(why) + 48];
+
+		snprintf(detail, sizeof(detail), "%s%snothing was sent to the server",
+		    why, why[0] != '\0' ? "; " : "");
+		return fail("init request", r, detail);
+	}
 	if (check_server(ctx, recovery) != 0)
 		goto out;
 	r = vault_init_ceremony(ctx->c, req, &resp, &vi);

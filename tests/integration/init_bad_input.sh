@@ -51,6 +51,23 @@ check "unseal request for the static-seal server" ceremony_begin "$T_TMP/m2" 3
 bridge_refused "unseal shares on an auto-unseal seal" CK_ERR_SEAL_MISMATCH "$T_TMP/m2" "$(bao_addr r1)"
 check_output "the static server is still uninitialised" '^false$' seal_field r1 .initialized
 bridge_refused "server unreachable" CK_ERR_UNREACHABLE "$T_TMP/m2" "http://127.0.0.1:9"
+# Keys the server would be asked to encrypt to: checked before PUT sys/init.
+request_forged() {	# NAME JQ-FILTER REGEX [ADDR]
+	local d=$T_TMP/keys-$RANDOM fid
+	fid=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	mkdir -p "$d/x/$fid"
+	"$ENV_TOOL" payload "$(ls "$T_TMP"/m2/x/*/000001-init-request.env)" | jq -c "$2" |
+	    "$ENV_TOOL" forge init-request "$fid" 1 >"$d/x/$fid/000001-init-request.env"
+	bridge_refused "$1" "$3" "$d" "${4:-$(bao_addr s1)}"
+	check_output "$1: the server is still uninitialised" '^false$' seal_field s1 .initialized
+}
+request_forged "the unchanged request gets past the key checks (the control)" . \
+    CK_ERR_UNREACHABLE http://127.0.0.1:9
+request_forged "pgp_keys[0] not base64" '.pgp_keys[0] = "not base64!"' 'pgp_keys\[0\] is not base64'
+request_forged "pgp_keys[1] junk" '.pgp_keys[1] = "AAECAwQFBgcICQ=="' \
+    'pgp_keys\[1\] is not an OpenPGP public key'
+request_forged "root_token_pgp_key junk" '.root_token_pgp_key = "AAAA"' \
+    'root_token_pgp_key is not an OpenPGP public key'
 bao_start_shamir tls1 --tls || fail "OpenBao (TLS) starts"
 bridge_refused "TLS certificate not trusted" CK_ERR_TLS "$T_TMP/m2" "$(bao_addr tls1)"
 check_output "the TLS server is still uninitialised" '^false$' seal_field tls1 .initialized
