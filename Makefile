@@ -80,6 +80,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 UNIT_HELPERS := $(call obj,$(sort $(wildcard tests/unit/helper_*.c)))
 # Test-only programs the shell tests drive (never installed).
 TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard tests/tools/*.c)))
+# LD_PRELOAD libraries the sandbox tests inject (never installed).
+PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
 .PHONY: rehearsal demo all check check-unit check-sanitize check-oom fuzz-smoke bench-qr install clean bootstrap
@@ -98,6 +100,17 @@ $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
 	$(call say,CXX)
 	$(Q)$(CXX) $(filter-out -std=c11,$(CFLAGS)) -std=c++17 -DZX_USE_UTF8 $(ALL_CFLAGS) -c -o $@ $<
+
+# The sandbox's trap mode names a refused system call: every __NR_* this
+# libc knows, as { number, "name" } lines.
+$(BUILD)/gen/syscall_names.h:
+	@mkdir -p $(dir $@)
+	$(call say,GEN)
+	$(Q)echo '#include <sys/syscall.h>' | $(CC) -E -dM -x c - | \
+	    sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/\1/p' | sort -u | \
+	    awk '{ printf "#ifdef __NR_%s\n\t{ __NR_%s, \"%s\" },\n#endif\n", $$1, $$1, $$1 }' > $@
+$(BUILD)/obj/appliance/sandbox.o: $(BUILD)/gen/syscall_names.h
+$(BUILD)/obj/appliance/sandbox.o: CFLAGS += -I$(BUILD)/gen
 
 $(BUILD)/lib/libprotocol.a: $(PROTOCOL_OBJ)
 $(BUILD)/lib/libpaper.a: $(PAPER_OBJ)
@@ -126,6 +139,11 @@ $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJ)
 	$(call say,LD)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS)
 
+$(BUILD)/tests/preload/%.so: tests/preload/%.c tests/preload/preload.h
+	@mkdir -p $(dir $@)
+	$(call say,CC)
+	$(Q)$(CC) -shared -fPIC -O1 -Wall -Wextra -Werror -o $@ $< -ldl -lpthread
+
 # A whole init ceremony against a local OpenBao, narrated (scripts/rehearse).
 rehearsal:
 	@scripts/rehearse
@@ -139,10 +157,10 @@ demo: bootstrap all
 	@scripts/demo
 
 # Every suite; ends with one "N passed, N failed" line over all of them.
-check: bootstrap all $(UNIT_BIN) $(TOOL_BIN)
+check: bootstrap all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 	@BUILD=$(BUILD) tests/run all
 
-check-unit: all $(UNIT_BIN) $(TOOL_BIN)
+check-unit: all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 	@BUILD=$(BUILD) tests/run unit
 
 # The unit suite again, built with ASan+UBSan in a build tree of its own.

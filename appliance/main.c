@@ -5,6 +5,7 @@
  * engine). Only this file and the UI decide to print or exit.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "appliance/cmd_generate_root.h"
@@ -14,7 +15,10 @@
 #include "appliance/cmd_ui.h"
 #include "appliance/cmd_unseal.h"
 #include "appliance/cmd_verify.h"
+#include "appliance/monitor.h"
+#include "appliance/parser.h"
 #include "appliance/sandbox.h"
+#include "ceremony/session.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "media/qr_cmd.h"
@@ -60,32 +64,58 @@ usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-int
-main(int argc, char **argv)
+/* The command, as main would run it once the guards are up. */
+static int
+dispatch(int argc, char **argv)
 {
 	size_t i;
 
-	if (secmem_init() != CK_OK) {
-		fprintf(stderr, "conclave: cannot secure process memory\n");
-		return 1;
-	}
-	if (sandbox_no_network() != CK_OK) {
-		fprintf(stderr, "conclave: cannot install the no-network guard "
-		    "(seccomp); refusing to run\n");
-		return 1;
-	}
-	if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--version") != 0 &&
-	    strcmp(argv[1], "--help") != 0))
+	if (argc < 2 || argv[1][0] == '-')
 		return cmd_ui_main(argc, argv);
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("conclave %s\n", CONCLAVE_VERSION);
-		return 0;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
-		return usage(stdout);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].main != NULL && strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].main(argc - 1, argv + 1);
 	fprintf(stderr, "conclave: unknown command '%s' (try conclave --help)\n", argv[1]);
 	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc, e;
+
+	/* The monitor exec'd this image as its parser child: nothing else. */
+	if (argc == 2 && strcmp(argv[1], PARSER_ARG) == 0)
+		return parser_main();
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("conclave %s\n", CONCLAVE_VERSION);
+		return 0;
+	}
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0))
+		return usage(stdout);
+	/* A rehearsal's explicit permission; the ceremony key then sits on disk. */
+	if (getenv(SESSION_DISK_ENV) != NULL && strcmp(getenv(SESSION_DISK_ENV), "1") == 0)
+		session_allow_disk(1);
+	if ((e = secmem_init()) != CK_OK) {
+		fprintf(stderr, "conclave: cannot secure process memory: %s; "
+		    "refusing to run\n", ck_strerror(e));
+		return 1;
+	}
+	if (sandbox_monitor() != CK_OK) {
+		fprintf(stderr, "conclave: cannot install the no-network guard "
+		    "(seccomp); refusing to run\n");
+		return 1;
+	}
+	if ((e = monitor_start()) != CK_OK) {
+		fprintf(stderr, "conclave: cannot start the parser child: %s%s%s; "
+		    "refusing to run\n", ck_strerror(e),
+		    monitor_event() != NULL ? ": " : "",
+		    monitor_event() != NULL ? monitor_event() : "");
+		return 1;
+	}
+	rc = dispatch(argc, argv);
+	if (monitor_event() != NULL)
+		fprintf(stderr, "conclave: %s\n", monitor_event());
+	monitor_stop();
+	return rc;
 }

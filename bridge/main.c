@@ -62,9 +62,11 @@ int
 main(int argc, char **argv)
 {
 	size_t i;
+	int e;
 
-	if (secmem_init() != CK_OK) {
-		fprintf(stderr, "conclave-bridge: cannot secure process memory\n");
+	if ((e = secmem_init()) != CK_OK) {
+		fprintf(stderr, "conclave-bridge: cannot secure process memory: %s; "
+		    "refusing to run\n", ck_strerror(e));
 		return 1;
 	}
 	if (http_global_init() != CK_OK) {

@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include <sodium.h>
 
@@ -69,6 +72,50 @@ session_path(const struct session *s, const char *name)
 	if (asprintf(&p, "%s/%s", s->dir, name) < 0)
 		return NULL;
 	return p;
+}
+
+/* A rehearsal's permission to keep the state folder on disk. */
+static int disk_ok;
+
+void
+session_allow_disk(int yes)
+{
+	disk_ok = yes != 0;
+}
+
+/*
+ * dir, or the folder it will be created in, is on tmpfs or ramfs (or the
+ * disk is allowed). Checked before anything is created or read.
+ */
+static int
+check_ram(const char *dir)
+{
+	struct statfs st;
+	char *parent, *slash;
+	int r;
+
+	if (disk_ok)
+		return CK_OK;
+	if (statfs(dir, &st) != 0) {
+		if (errno != ENOENT)
+			return file_errno(errno);
+		if ((parent = strdup(dir)) == NULL)
+			return CK_ERR_ALLOC;
+		slash = strrchr(parent, '/');
+		if (slash == NULL)
+			strcpy(parent, ".");
+		else if (slash == parent)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		r = statfs(parent, &st);
+		free(parent);
+		if (r != 0)
+			return file_errno(errno);
+	}
+	if (st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC)
+		return CK_OK;
+	return CK_ERR_NOT_RAM;
 }
 
 /* An empty directory, or none yet: a ceremony never overwrites another. */
@@ -176,6 +223,8 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 	int r = CK_ERR_ALLOC;
 
 	*out = NULL;
+	if ((r = check_ram(dir)) != CK_OK)
+		return r;
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
 	if ((r = open_fresh_dir(dir, &s->dirfd)) != CK_OK)
@@ -288,6 +337,8 @@ session_load(const char *dir, const char *kind, const char *exchange_root,
 	int r = CK_ERR_ALLOC;
 
 	*out = NULL;
+	if ((r = check_ram(dir)) != CK_OK)
+		return r;
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
 	if ((r = file_open_dir(AT_FDCWD, dir, 0, DIR_MODE, &s->dirfd)) != CK_OK)

@@ -51,6 +51,16 @@ struct session {
 };
 
 /*
+ * The state folder must be on a RAM file system (tmpfs or ramfs, by
+ * statfs): it holds the ceremony key. session_create and session_load
+ * refuse any other with CK_ERR_NOT_RAM, before they create or read
+ * anything, unless a rehearsal allowed the disk here (conclave(1):
+ * CONCLAVE_STATE_ON_DISK=1, read by main only).
+ */
+#define SESSION_DISK_ENV	"CONCLAVE_STATE_ON_DISK"
+void session_allow_disk(int yes);
+
+/*
  * Start a ceremony of kind ("init", "unseal", ...) in dir (created; it
  * must not exist or be empty: CK_ERR_EXISTS): a fresh ceremony id and key,
  * the exchange folder under exchange_root, the transcript's opening record

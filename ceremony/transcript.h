@@ -179,6 +179,16 @@ int transcript_verify_buf(const void *buf, size_t len, const void *sig,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 6)));
 
 /*
+ * Where transcript_verify_buf runs. NULL (the default) checks in this
+ * process; the appliance's monitor installs its parser child's client
+ * (appliance/monitor.h), which answers exactly as it does.
+ */
+typedef int (*transcript_verify_fn)(const void *buf, size_t len,
+    const void *sig, size_t siglen, const struct minisig_pubkey *expect,
+    struct transcript_report *rep);
+void transcript_set_isolation(transcript_verify_fn fn);
+
+/*
  * transcript_verify_buf() on path and PATH.minisig, read with size limits
  * (symlinks and non-regular files refused). A missing signature file is
  * CK_ERR_NOT_FOUND, after the records themselves have been checked.

@@ -19,6 +19,9 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_EXISTS, "already exists"),
 	E(CK_ERR_UNSUPPORTED, "not supported"),
 	E(CK_ERR_STATE, "not allowed in the current state"),
+	E(CK_ERR_NOT_RAM, "the state folder is not on a RAM file system (tmpfs or ramfs); "
+	    "a rehearsal on disk must say so: CONCLAVE_STATE_ON_DISK=1"),
+	E(CK_ERR_MLOCK, "memory for secrets cannot be locked (RLIMIT_MEMLOCK?)"),
 	E(CK_ERR_TRUNCATED, "input is truncated"),
 	E(CK_ERR_TOO_LARGE, "input exceeds its size limit"),
 	E(CK_ERR_TRAILING, "unexpected data after the end of the input"),
@@ -81,6 +84,10 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_QR_INCONSISTENT, "QR frame disagrees with earlier frames of its message"),
 	E(CK_ERR_QR_NO_FIT, "QR code does not fit on the screen"),
 	E(CK_ERR_QR_VERIFY, "generated QR code did not decode back to its data"),
+	E(CK_ERR_CHILD_DIED, "the parser child died (crashed or killed by its sandbox)"),
+	E(CK_ERR_CHILD_TIMEOUT, "the parser child did not answer in time and was killed"),
+	E(CK_ERR_CHILD_PROTOCOL, "the parser child answered out of protocol and was killed"),
+	E(CK_ERR_CHILD_SANDBOX, "the parser child could not enter its sandbox"),
 };
 #undef E
 

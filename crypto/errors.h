@@ -24,6 +24,8 @@ enum ck_err {
 	CK_ERR_EXISTS = -6,
 	CK_ERR_UNSUPPORTED = -7,
 	CK_ERR_STATE = -8,
+	CK_ERR_NOT_RAM = -9,		/* state folder not on tmpfs/ramfs */
+	CK_ERR_MLOCK = -10,		/* memory for secrets cannot be locked */
 	/* parsing untrusted bytes */
 	CK_ERR_TRUNCATED = -20,
 	CK_ERR_TOO_LARGE = -21,
@@ -93,6 +95,12 @@ enum ck_err {
 	CK_ERR_QR_INCONSISTENT = -144,
 	CK_ERR_QR_NO_FIT = -145,
 	CK_ERR_QR_VERIFY = -146,
+
+	/* The appliance's parser child (appliance/monitor.h). */
+	CK_ERR_CHILD_DIED = -160,
+	CK_ERR_CHILD_TIMEOUT = -161,
+	CK_ERR_CHILD_PROTOCOL = -162,
+	CK_ERR_CHILD_SANDBOX = -163,
 };
 
 /* Short stable name ("CK_ERR_REPLAY") and a sentence for people. */

@@ -87,4 +87,17 @@ int pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out,
 int pgppkt_fingerprint(const void *key, size_t len,
     uint8_t fpr[PGPPKT_FPR_BYTES]) CK_WUR __attribute__((nonnull));
 
+/*
+ * Where pgppkt_recipients and pgppkt_subkeys run. NULL members (the
+ * default) parse in this process; the appliance's monitor installs its
+ * parser child's client (appliance/monitor.h), which answers exactly as
+ * they do.
+ */
+struct pgppkt_isolation {
+	int (*recipients)(const void *msg, size_t len,
+	    struct pgppkt_recipients *out);
+	int (*subkeys)(const void *key, size_t len, struct pgppkt_subkeys *out);
+};
+void pgppkt_set_isolation(const struct pgppkt_isolation *iso);
+
 #endif

@@ -1,6 +1,7 @@
 #include "crypto/secmem.h"
 
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -12,6 +13,9 @@ int
 secmem_init(void)
 {
 	const struct rlimit zero = { 0, 0 };
+	const struct rlimit unbounded = { RLIM_INFINITY, RLIM_INFINITY };
+	struct rlimit ml;
+	void *probe;
 
 	/* A core dump would carry every share the process ever held. */
 	if (setrlimit(RLIMIT_CORE, &zero) != 0 ||
@@ -19,13 +23,34 @@ secmem_init(void)
 		return CK_ERR_INTERNAL;
 	if (sodium_init() < 0)
 		return CK_ERR_CRYPTO;
+	/*
+	 * Where the process may lock without bound (root on the appliance
+	 * image), all of it, now and later: stdio buffers and library copies
+	 * never reach swap either. Elsewhere a bounded mlockall could make a
+	 * later allocation fail mid-ceremony, so only secrets are locked.
+	 */
+	(void)setrlimit(RLIMIT_MEMLOCK, &unbounded);
+	if (getrlimit(RLIMIT_MEMLOCK, &ml) == 0 && ml.rlim_cur == RLIM_INFINITY &&
+	    mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
+		return CK_ERR_MLOCK;
+	/* Fail closed now, not at the first secret: can a page be locked? */
+	if ((probe = secmem_alloc(1)) == NULL)
+		return CK_ERR_MLOCK;
+	secmem_free(probe);
 	return CK_OK;
 }
 
 void *
 secmem_alloc(size_t len)
 {
-	return sodium_malloc(len);
+	void *p = sodium_malloc(len);
+
+	/* sodium_malloc carries on when mlock fails; a secret must not. */
+	if (p != NULL && sodium_mlock(p, len) != 0) {
+		sodium_free(p);
+		return NULL;
+	}
+	return p;
 }
 
 void
@@ -47,7 +72,7 @@ secbuf_reserve(struct secbuf *b, size_t cap)
 
 	if (cap <= b->cap)
 		return CK_OK;
-	if ((np = sodium_malloc(cap)) == NULL)
+	if ((np = secmem_alloc(cap)) == NULL)
 		return CK_ERR_ALLOC;
 	if (b->len > 0)
 		memcpy(np, b->p, b->len);

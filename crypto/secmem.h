@@ -2,8 +2,15 @@
  * Secure memory. Every secret (share, OTP, token, PIN, passphrase,
  * decrypted plaintext, secret key) lives in secmem_alloc() memory:
  * libsodium guard pages, canary, mlock, MADV_DONTDUMP; freed with
- * secmem_free(), which wipes. secmem_init() must run first in each
- * program: it initialises libsodium and disables core dumps.
+ * secmem_free(), which wipes. An allocation whose pages cannot be locked
+ * fails (NULL): a secret is never kept in swappable memory.
+ *
+ * secmem_init() must run first in each program: it initialises
+ * libsodium, disables core dumps and ptrace by the same user, locks all
+ * memory where the process may (an unbounded RLIMIT_MEMLOCK, as for root
+ * on the appliance image), and proves that a page can be locked:
+ * CK_ERR_MLOCK otherwise (e.g. RLIMIT_MEMLOCK 0), and the caller refuses
+ * to run.
  */
 #ifndef CONCLAVE_SECMEM_H
 #define CONCLAVE_SECMEM_H

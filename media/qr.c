@@ -203,6 +203,17 @@ out:
 	return r;
 }
 
+/* Where qr_scan and qr_png_decode run (qr_set_isolation). */
+static struct qr_isolation isolated;
+
+void
+qr_set_isolation(const struct qr_isolation *iso)
+{
+	memset(&isolated, 0, sizeof(isolated));
+	if (iso != NULL)
+		isolated = *iso;
+}
+
 int
 qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out)
 {
@@ -212,6 +223,8 @@ qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out)
 	int r = CK_ERR_FORMAT;
 
 	*out = NULL;
+	if (isolated.png_decode != NULL)
+		return isolated.png_decode(buf, len, out);
 	if (len > QR_MAX_PNG_BYTES)
 		return CK_ERR_TOO_LARGE;
 	memset(&pi, 0, sizeof(pi));
@@ -598,6 +611,8 @@ qr_scan(struct qr_scanner *s, const struct qr_image *img,
 	int r, side = img->w > img->h ? img->w : img->h;
 
 	memset(out, 0, sizeof(*out));
+	if (isolated.scan != NULL)
+		return isolated.scan(s->reader, s->flags, img, out);
 	if (side > QR_SCAN_MAX_SIDE) {
 		if ((r = shrink(img, (side + QR_SCAN_MAX_SIDE - 1) / QR_SCAN_MAX_SIDE,
 		    &small)) != CK_OK)

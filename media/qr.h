@@ -158,6 +158,18 @@ int qr_scan(struct qr_scanner *s, const struct qr_image *img,
 void qr_symbols_clear(struct qr_symbols *syms);
 
 /*
+ * Where qr_scan and qr_png_decode run. NULL members (the default) decode
+ * in this process; the appliance's monitor installs its parser child's
+ * client (appliance/monitor.h), which answers exactly as they do.
+ */
+struct qr_isolation {
+	int (*scan)(enum qr_reader rd, int flags, const struct qr_image *img,
+	    struct qr_symbols *out);
+	int (*png_decode)(const uint8_t *buf, size_t len, struct qr_image **out);
+};
+void qr_set_isolation(const struct qr_isolation *iso);
+
+/*
  * A V4L2 camera through zbar's video API (e.g. "/dev/video0").
  * qr_camera_grab waits at most timeout_ms for a frame (CK_ERR_QR_NOT_FOUND
  * when none came) and hands it out as a grayscale image, for qr_scan in

@@ -166,6 +166,23 @@ int envelope_build(enum envelope_type type,
  */
 int envelope_parse(const uint8_t *bin, size_t len, struct envelope *env) CK_WUR;
 
+/*
+ * The binary half of envelope_parse alone: every check up to and including
+ * the signature, with env->payload left NULL. The appliance's monitor runs
+ * it on the bytes its parser child read, so that authenticity never rests
+ * on the child's word.
+ */
+int envelope_verify(const uint8_t *bin, size_t len, struct envelope *env) CK_WUR;
+
+/*
+ * Where envelope_parse runs. NULL (the default) parses in this process;
+ * the appliance's monitor installs its parser child's client
+ * (appliance/monitor.h), which must answer exactly as envelope_parse does.
+ */
+typedef int (*envelope_parse_fn)(const uint8_t *bin, size_t len,
+    struct envelope *env);
+void envelope_set_isolation(envelope_parse_fn fn);
+
 /* Release env->payload and zero *env. NULL-safe, idempotent. */
 void envelope_free(struct envelope *env);
 

@@ -11,6 +11,9 @@ BRIDGE="$BUILD/conclave-bridge"
 T_PASS=0
 T_FAIL=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/conclave-test.XXXXXX")
+# A state folder must be on RAM (conclave(1)); where the tests' temporary
+# folder is not, every run is a rehearsal on disk and says so.
+[ "$(stat -f -c %T "$T_TMP")" = tmpfs ] || export CONCLAVE_STATE_ON_DISK=1
 T_CLEANUPS=()
 
 ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }

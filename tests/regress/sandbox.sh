@@ -1,23 +1,105 @@
 #!/usr/bin/env bash
-# The real appliance runs under its no-network seccomp filter (DESIGN §2):
-# while the UI waits for a key, /proc shows the filter and no_new_privs.
+# The appliance runs as two processes (README "Process architecture"): the
+# monitor under its no-network filter, and a parser child under a strict
+# allow-list, unprivileged, with tight rlimits. /proc shows both while the
+# UI waits for a key. A thread started before main() is bound too (TSYNC).
+# A child that makes a forbidden system call, crashes, hangs, answers
+# garbage or lies about an envelope is killed; the monitor says what
+# happened and carries on with a fresh child.
 . "$(dirname "$0")/../lib.sh"
 
 sock=conclave-sandbox-$$
 on_exit "tmux -L $sock kill-server 2>/dev/null"
 field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+limit() { awk -v f="$2" 'index($0, f) == 1 { print $(NF - 2) }' "/proc/$1/limits"; }
 pane_pid() { tmux -L "$sock" display -p -t "$1" '#{pane_pid}'; }
 
 tmux -L "$sock" new-session -d -s app -x 80 -y 24 \
     "TERM=xterm exec '$CONCLAVE' ui --rehearsal"
 sleep 1
 pid=$(pane_pid app)
+child=$(pgrep -P "$pid" -f -- --parser-child)
 check_output "conclave is running under a seccomp filter (Seccomp: 2)" '^2$' field "$pid" Seccomp
 check_output "conclave has no_new_privs" '^1$' field "$pid" NoNewPrivs
+check_output "conclave may not dump core" '^0$' limit "$pid" "Max core file size"
+check "conclave has a parser child" test -n "$child"
+check_output "the child is under a seccomp filter (Seccomp: 2)" '^2$' field "$child" Seccomp
+check_output "the child has its own filter on top of the monitor's" '^2$' \
+    field "$child" Seccomp_filters
+check_output "the child has no_new_privs" '^1$' field "$child" NoNewPrivs
+check_output "the child has no capabilities (CapEff 0)" '^0+$' field "$child" CapEff
+check_output "the child runs as nobody" '^65534$' field "$child" Uid
+check_output "the child may start no process (RLIMIT_NPROC 0)" '^0$' limit "$child" "Max processes"
+check_output "the child may open no file (RLIMIT_NOFILE 0)" '^0$' limit "$child" "Max open files"
+check_output "the child may write no file (RLIMIT_FSIZE 0)" '^0$' limit "$child" "Max file size"
+check_output "the child's memory is bounded (RLIMIT_AS)" '^[0-9]+$' limit "$child" "Max address space"
+check_output "the child holds no file but its socket and stdio" '^0 1 2 3 $' \
+    bash -c "ls /proc/$child/fd | sort -n | tr '\n' ' '"
 
-# The same reading of an ordinary process, so the check above can fail.
+# The same reading of an ordinary process, so the checks above can fail.
 tmux -L "$sock" new-session -d -s plain -x 80 -y 24 "exec sleep 60"
 sleep 0.5
 check_output "an ordinary process shows no filter (Seccomp: 0)" '^0$' \
     field "$(pane_pid plain)" Seccomp
+check_output "an ordinary process may open files" '^[0-9]+$' limit "$(pane_pid plain)" "Max open files"
+
+# A thread that a preloaded library starts before main() waits for the
+# filter, then tries AF_INET. The control: with no filter it gets one.
+preload="$BUILD/tests/preload/thread_inet.so"
+check_output "a thread started before main() is bound by the filter (TSYNC)" \
+    'filter seen; inet socket refused \(EACCES\)' env LD_PRELOAD="$preload" "$CONCLAVE" qr-decode
+check_output "control: the same thread without a filter gets its socket" \
+    'no filter seen; inet socket created' env LD_PRELOAD="$preload" "$CONCLAVE" --version
+check_output "trap mode names the monitor's refused system call" \
+    'sandbox: refused \(errno\) system call [0-9]+ \(socket\)' \
+    env CONCLAVE_SANDBOX_TRAP=1 LD_PRELOAD="$preload" "$CONCLAVE" qr-decode
+
+# A child that misbehaves on its first request. Two copies of one QR code:
+# the first image meets the bad child, the second a fresh one, and the
+# envelope must still come out whole.
+printf 'CONCLAVE-ENVELOPE small one\n' >"$T_TMP/small.env"
+"$CONCLAVE" qr-encode "$T_TMP/small.env" --png-dir "$T_TMP/one" >/dev/null
+cp "$T_TMP/one/qr-0000.png" "$T_TMP/one/again.png"
+bad_child() {	# how: run qr-decode with a child that misbehaves that way
+	rm -f "$T_TMP/once" "$T_TMP/out"
+	CONCLAVE_TEST_ONCE="$T_TMP/once" CONCLAVE_TEST_CHILD=$1 \
+	    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+	    "$CONCLAVE" qr-decode --out "$T_TMP/out" "$T_TMP/one/qr-0000.png" \
+	    "$T_TMP/one/again.png" 2>&1
+	cmp -s "$T_TMP/small.env" "$T_TMP/out" && echo "ENVELOPE INTACT"
+}
+for how in syscall crash garbage hang; do bad_child $how >"$T_TMP/bad.$how"; done
+check_output "a child that tries a forbidden system call is killed and named" \
+    'killed by signal 31 \(SIGSYS: a system call outside its sandbox\)' cat "$T_TMP/bad.syscall"
+check_output "a child that crashes is named" 'killed by signal 11' cat "$T_TMP/bad.crash"
+check_output "a child that answers garbage is killed" \
+    'answered out of protocol \(CK_ERR_TOO_LARGE\) and was killed' cat "$T_TMP/bad.garbage"
+check_output "a child that hangs is killed after its time" \
+    'did not answer within [0-9]+ s and was killed' cat "$T_TMP/bad.hang"
+for how in syscall crash garbage hang; do
+	check_output "after a child that went wrong ($how), the monitor carries on" \
+	    'ENVELOPE INTACT' cat "$T_TMP/bad.$how"
+done
+check_output "trap mode names the child's forbidden system call" \
+    'sandbox: killed on system call [0-9]+ \(socket\)' \
+    env CONCLAVE_SANDBOX_TRAP=1 bash -c "$(declare -f bad_child); T_TMP=$T_TMP \
+    CONCLAVE=$CONCLAVE BUILD=$BUILD bad_child syscall"
+
+# A child that says "a valid envelope" about bytes that are not one: the
+# monitor checks the signature itself, and nothing lands in the exchange.
+"$BUILD/tests/tools/envelope_tool" forge init-result \
+    "$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" 2 \
+    <<<'{"a":1}' >"$T_TMP/forged.env"
+"$CONCLAVE" qr-encode "$T_TMP/forged.env" --png-dir "$T_TMP/env" >/dev/null
+mkdir -p "$T_TMP/x"
+check_output "a child that lies about an envelope is caught by the monitor's own check" \
+    'out of protocol \(CK_ERR_TRUNCATED\) and was killed' \
+    env CONCLAVE_TEST_ONCE="$T_TMP/once2" CONCLAVE_TEST_CHILD=lie \
+    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+    "$CONCLAVE" qr-decode --exchange "$T_TMP/x" "$T_TMP/env/qr-0000.png"
+check "... and nothing was placed in the exchange folder" \
+    test -z "$(ls -A "$T_TMP/x")"
+check "control: an honest child places the same envelope" \
+    "$CONCLAVE" qr-decode --exchange "$T_TMP/x" "$T_TMP/env/qr-0000.png"
+check "... which is there" test -n "$(ls -A "$T_TMP/x")"
 finish

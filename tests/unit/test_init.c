@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "ceremony/init.h"
 #include "ceremony/session.h"
@@ -93,15 +95,56 @@ session_steps(void **state)
 	free(root);
 }
 
+static int
+on_tmpfs(const char *dir)
+{
+	struct statfs st;
+
+	assert_int_equal(statfs(dir, &st), 0);
+	return st.f_type == TMPFS_MAGIC || st.f_type == RAMFS_MAGIC;
+}
+
+/* A state folder on disk is refused before anything is created in it. */
+static void
+state_folder_on_disk_is_refused(void **state)
+{
+	struct session *s = NULL;
+	char *root = tmpdir(), dir[256], x[256], cmd[300];
+	struct stat st;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/state", root);
+	snprintf(x, sizeof(x), "%s/x", root);
+	assert_int_equal(mkdir(x, 0700), 0);
+	if (!on_tmpfs(root)) {
+		session_allow_disk(0);
+		assert_int_equal(session_create(dir, x, "test", "appliance", NULL,
+		    NULL, &s), CK_ERR_NOT_RAM);
+		assert_null(s);
+		assert_int_equal(stat(dir, &st), -1);
+		assert_int_equal(session_load(dir, "test", NULL, &s), CK_ERR_NOT_RAM);
+		session_allow_disk(1);
+	}
+	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL,
+	    &s), CK_OK);	/* the control: allowed, the same call works */
+	session_free(s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(quorum_rule),
 		cmocka_unit_test(session_steps),
+		cmocka_unit_test(state_folder_on_disk_is_refused),
 	};
 
 	if (secmem_init() != CK_OK)
 		return 1;
+	/* The tests' folders are in /tmp, which may be on disk. */
+	session_allow_disk(1);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

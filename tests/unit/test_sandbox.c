@@ -5,7 +5,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -36,13 +39,36 @@ in_child(int (*f)(void))
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (sandbox_no_network() != CK_OK)
+		if (sandbox_monitor() != CK_OK)
 			_exit(100);
 		_exit(f());
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+/* Run f in a child under the parser's allow-list; its raw wait status. */
+static int
+in_parser(int (*f)(void))
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (sandbox_parser() != CK_OK)
+			_exit(100);
+		_exit(f());
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+static int
+killed_by_sigsys(int st)
+{
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
 }
 
 static int
@@ -112,6 +138,82 @@ programs_started_later_are_bound(void **state)
 	assert_int_equal(in_child(child_program_bound), 0);
 }
 
+static int
+parser_computes(void)
+{
+	char *p = malloc(1 << 20);	/* brk or mmap, read/write */
+
+	if (p == NULL)
+		return 1;
+	p[0] = 'x';
+	free(p);
+	return write(-1, "", 0) < 0 && errno == EBADF ? 0 : 2;
+}
+
+static int
+parser_socket(void)
+{
+	(void)socket(AF_UNIX, SOCK_STREAM, 0);
+	return 0;
+}
+
+static int
+parser_open(void)
+{
+	return open("/etc/hostname", O_RDONLY) < 0 && errno == EACCES ? 0 : 1;
+}
+
+static int
+parser_exec_memory(void)
+{
+	(void)mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return 0;
+}
+
+static int
+parser_fork(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	return 0;
+}
+
+static void
+parser_child_can_compute(void **state)
+{
+	int st;
+
+	(void)state;
+	st = in_parser(parser_computes);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+static void
+parser_child_is_killed_outside_its_list(void **state)
+{
+	(void)state;
+	assert_true(killed_by_sigsys(in_parser(parser_socket)));	/* even AF_UNIX */
+	assert_true(killed_by_sigsys(in_parser(parser_exec_memory)));
+	assert_true(killed_by_sigsys(in_parser(parser_fork)));
+	/* the control: the same calls without the filter do not kill */
+	assert_int_equal(parser_fork(), 0);
+}
+
+static void
+parser_child_opens_nothing(void **state)
+{
+	int st;
+
+	(void)state;
+	assert_int_equal(parser_open(), 1);	/* without the list it opens */
+	st = in_parser(parser_open);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int
 main(void)
 {
@@ -120,6 +222,9 @@ main(void)
 		cmocka_unit_test(unix_sockets_still_work),
 		cmocka_unit_test(io_uring_is_refused),
 		cmocka_unit_test(programs_started_later_are_bound),
+		cmocka_unit_test(parser_child_can_compute),
+		cmocka_unit_test(parser_child_is_killed_outside_its_list),
+		cmocka_unit_test(parser_child_opens_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
