@@ -13,8 +13,9 @@
 #   B. a 3-node Raft cluster, Shamir -> transit (a second OpenBao as the
 #      transit server) -> Shamir, every node through one ceremony each,
 #      auto-unsealed after a restart in between, the recovery shares rekeyed
-#      straight after the move (to two new holders), and those new shares
-#      taking the cluster back to Shamir and unsealing it; a mixed cluster (one node not restarted with the new
+#      straight after the move (to two new holders), a root token generated
+#      with the new recovery shares, and those shares taking the cluster back
+#      to Shamir and unsealing it; a mixed cluster (one node not restarted with the new
 #      stanza) is refused first.
 # Every transcript verifies. Wall times go to stdout as "# migrate ..." lines
 # (docs/figures.md).
@@ -279,6 +280,28 @@ check_output "the cluster has 2 recovery shares, threshold 2" '^true 2 2$' \
 check_output "the transcript verifies (recovery rekey)" '^OK' \
     "$CONCLAVE" verify "$T_TMP/rk/state/transcript.jsonl"
 new_share() { ls "$T_TMP/rk/n$1"/*.gpg; }
+
+# Root-token generation with the new recovery shares on transit.
+C=$T_TMP/b-gr
+mkdir -p "$C/x"
+check "generate-root begin (transit, new recovery shares)" \
+    "$CONCLAVE" generate-root begin --state "$C/state" --exchange "$C/x"
+check "the bridge starts the attempt on the active node" quorum_bridge_start_token "$C" \
+    generate-root --exchange "$C/x" --address "$(bao_addr "$act")" \
+    --token-file "$T_TMP/r-root" --token-out "$C/new-token" --wait 60
+check "accept (transit)" "$CONCLAVE" generate-root accept --state "$C/state" \
+    --witness walt --confirm-sas "$(bridge_sas "$C")"
+check "carol's new recovery share" quorum_share generate-root "$C" carol 3 "$(new_share 1)"
+check "dave's new recovery share" quorum_share generate-root "$C" dave 4 "$(new_share 2)"
+check "submit (transit)" "$CONCLAVE" generate-root submit --state "$C/state"
+check "the bridge answers (transit)" wait_envelope "$C" 4 generate-root-result
+check_output "a root token from the new recovery shares" '^Accessor ' \
+    "$CONCLAVE" generate-root result --state "$C/state"
+quorum_give_token "$C" "$(cat "$C/new-token")"
+check "the bridge revokes it (transit)" bridge_wait "$C"
+check "close (transit)" "$CONCLAVE" generate-root close --state "$C/state"
+check_output "the transcript verifies (transit generate-root)" '^OK' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl"
 
 for n in r1 r2 r3; do bao_set_seal "$n" transit-disabled:tr; done
 check "the cluster restarted with transit disabled" restart_all
