@@ -6,10 +6,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -211,6 +214,7 @@ show_usage(const char *prog)
 	    "characters, as large as the terminal allows) or, with --fb, as pixels\n"
 	    "on a framebuffer such as /dev/fb0. A stream runs until interrupted or\n"
 	    "until N codes were shown. Every code is read back before it is shown.\n"
+	    "On a terminal, + and - change the rate of a stream while it runs.\n"
 	    "\n"
 	    "  --size CxR     terminal size to assume when it cannot be asked\n"
 	    "  --readback CAMERA  first show test codes of a few densities and read\n"
@@ -253,19 +257,116 @@ no_fit(const char *prog, const struct sender_args *a)
 	fprintf(stderr, ", or use the USB stick\n");
 }
 
-static void
-pause_frame(unsigned int fps)
-{
-	struct timespec ts = { 0, 1000000000L / fps };
+/*
+ * qr-show's keys: on a terminal, + and - change the display rate while
+ * the stream runs (the person at the sender acting on what the receiver
+ * reports). The terminal is put in single-key mode without echo; Ctrl-C
+ * and the like end the stream, the terminal is restored, and the signal is
+ * raised again so the exit status is the signal's, as without keys.
+ */
+struct keys {
+	int on;
+	struct termios saved;
+};
 
-	if (fps == 1)
-		ts.tv_sec = 1, ts.tv_nsec = 0;
-	nanosleep(&ts, NULL);
+static volatile sig_atomic_t stop_signal;
+
+static void
+on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void
+keys_start(struct keys *k)
+{
+	struct sigaction sa;
+	struct termios t;
+	size_t i;
+
+	k->on = 0;
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &k->saved) != 0)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;	/* no SA_RESTART: the wait ends early */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		(void)sigaction(stop_signals[i], &sa, NULL);
+	t = k->saved;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	k->on = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+}
+
+static void
+keys_end(struct keys *k)
+{
+	size_t i;
+
+	if (!k->on)
+		return;
+	(void)tcsetattr(STDIN_FILENO, TCSANOW, &k->saved);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		(void)signal(stop_signals[i], SIG_DFL);
+	if (stop_signal != 0)
+		(void)raise(stop_signal);
+}
+
+/* A key changes the rate: + (or =) one code per second more, - one less. */
+static void
+key_rate(char c, unsigned int *fps)
+{
+	if ((c == '+' || c == '=') && *fps < QRS_MAX_FPS)
+		(*fps)++;
+	else if (c == '-' && *fps > QRS_MIN_FPS)
+		(*fps)--;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait one code's time, taking keys meanwhile when k->on. */
+static void
+pause_frame(unsigned int *fps, const struct keys *k)
+{
+	double end = now_s() + 1.0 / *fps, left;
+	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+	char buf[16];
+	ssize_t got, i;
+	int listen = k->on;
+
+	while (stop_signal == 0 && (left = end - now_s()) > 0) {
+		if (!listen) {
+			struct timespec ts = { (time_t)left,
+			    (long)((left - (time_t)left) * 1e9) };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			continue;
+		if ((got = read(STDIN_FILENO, buf, sizeof(buf))) <= 0) {
+			listen = 0;	/* the terminal went away: just wait */
+			continue;
+		}
+		for (i = 0; i < got; i++)
+			key_rate(buf[i], fps);
+	}
 }
 
 /* One code on the terminal, with a status line under it (one row). */
 static int
-show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k)
+show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k,
+    unsigned int fps, int keys)
 {
 	char *t = NULL;
 	int e;
@@ -279,6 +380,9 @@ show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k)
 		printf("read-back test code %u: hold the camera on it\x1b[K\n", n);
 	else if (k == 1)
 		printf("conclave envelope: one code\x1b[K\n");
+	else if (keys)
+		printf("code %u, stream of %u fragments, %u codes/s: + faster, "
+		    "- slower, Ctrl-C to stop\x1b[K\n", n, k, fps);
 	else
 		printf("code %u, stream of %u fragments: Ctrl-C to stop\x1b[K\n",
 		    n, k);
@@ -300,7 +404,7 @@ readback_show(const struct qr_code *c, void *ctx)
 	struct show_place *sp = ctx;
 
 	return sp->a->place != NULL ? qr_fb_show(sp->a->place, c) :
-	    show_text(c, sp->a->cols, sp->a->rows, sp->n++, 0);
+	    show_text(c, sp->a->cols, sp->a->rows, sp->n++, 0, 0, 0);
 }
 
 static int
@@ -363,6 +467,7 @@ qrcmd_show(int argc, char **argv)
 	unsigned long long frames;
 	uint8_t *msg = NULL;
 	size_t len = 0;
+	struct keys keys = { 0 };
 	uint32_t n, k;
 	int e, rc;
 
@@ -399,12 +504,14 @@ qrcmd_show(int argc, char **argv)
 	}
 	k = qrs_sender_fragments(snd);
 	frames = a.frames == 0 && k == 1 ? 1 : a.frames;
-	for (n = 0; frames == 0 || n < frames; n++) {
+	if (k > 1)
+		keys_start(&keys);
+	for (n = 0; (frames == 0 || n < frames) && stop_signal == 0; n++) {
 		struct qr_code *c = NULL;
 
 		if ((e = qrs_sender_next(snd, sc, &c)) == CK_OK)
 			e = a.place != NULL ? qr_fb_show(a.place, c) :
-			    show_text(c, a.cols, a.rows, n, k);
+			    show_text(c, a.cols, a.rows, n, k, a.o.fps, keys.on);
 		qr_code_free(c);
 		if (e == CK_ERR_QR_NO_FIT) {
 			no_fit(prog, &a);
@@ -415,13 +522,14 @@ qrcmd_show(int argc, char **argv)
 			goto out;
 		}
 		if (frames == 0 || n + 1 < frames)
-			pause_frame(a.o.fps);
+			pause_frame(&a.o.fps, &keys);
 	}
 	rc = 0;
 out:
 	qrs_sender_free(snd);
 	qr_scanner_free(sc);
 	free(msg);
+	keys_end(&keys);
 	return rc;
 }
 

@@ -87,6 +87,20 @@ check_output "qr-show streams N codes" 'code 2, stream of [0-9]+ fragments' \
 check_output "qr-show on a missing framebuffer is named" 'fbX: not found' \
     "$CONCLAVE" qr-show "$T_TMP/small.env" --fb /dev/fbX
 
+# On a terminal (script gives it one), + and - change a stream's rate while
+# it runs; Ctrl-C ends it with the signal's status and the terminal back
+# in line mode with echo.
+cat >"$T_TMP/keys.sh" <<EOF
+trap '' INT
+"$CONCLAVE" qr-show "$T_TMP/big.env" --size 200x100 --fps 2
+echo "exit=\$? \$(stty -a | grep -Eo -- '-?icanon|-?echo ' | tr '\n' ' ')"
+EOF
+(sleep 1; printf '++'; sleep 1.5; printf '\003'; sleep 2) |
+    script -qec "sh $T_TMP/keys.sh" /dev/null >"$T_TMP/keys.out" 2>&1
+check_output "qr-show on a terminal: + raises the rate while it runs" \
+    'stream of [0-9]+ fragments, 4 codes/s' cat "$T_TMP/keys.out"
+check_output "qr-show on a terminal: Ctrl-C stops it, the terminal restored" \
+    'exit=130 icanon echo' cat "$T_TMP/keys.out"
 # Read-back without a camera: skipped, said so, and the stream still shown.
 check_output "qr-show --readback without a camera says it skipped" \
     'read-back skipped: no camera at /dev/videoX' \
