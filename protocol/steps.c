@@ -16,7 +16,7 @@
 	"The ceremony closes and the transcript is signed. Everyone writes " \
 	"the head words below and initials them; the transcript is copied " \
 	"to the archive stick and `conclave record` prints the paper record.", \
-	"Summary: the outcome and the transcript head as words", \
+	"Summary", \
 	STEPS_WORDS_HEAD, "close" }
 #define SAS { "sas", STEPS_WITNESSES, \
 	"The operator brings the bridge's session offer. Both screens show " \
@@ -42,7 +42,7 @@
 static const struct steps_step init_steps[] = {
 	START("\"Initialise a cluster\""),
 	ROSTER("each holder"),
-	{ "quorum", STEPS_OPERATOR,
+	{ "threshold", STEPS_OPERATOR,
 	  "Set the number of shares (one per holder) and the threshold as "
 	  "on the cover; witnesses check both.", "Quorum", STEPS_WORDS_NONE,
 	  NULL },
@@ -98,7 +98,7 @@ static const struct steps_step unseal_steps[] = {
 static const struct steps_step rekey_steps[] = {
 	START("\"Rekey\""),
 	ROSTER("each new holder"),
-	{ "quorum", STEPS_OPERATOR,
+	{ "threshold", STEPS_OPERATOR,
 	  "Set the new number of shares and the new threshold as on the "
 	  "cover; witnesses check both.", "Quorum", STEPS_WORDS_NONE, NULL },
 	FINGERPRINTS,

@@ -129,6 +129,7 @@ begin_key(int ch)
 
 const struct ui_screen scr_begin = {
 	.title = "Begin the ceremony",
+	.step = "begin",
 	.help = "Check the summary with everyone present. Beginning is the "
 	    "point of no return: the request is signed with a fresh ceremony "
 	    "key and written to the exchange stick. Esc goes back to change the "

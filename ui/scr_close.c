@@ -73,6 +73,7 @@ close_key(int ch)
 
 const struct ui_screen scr_close = {
 	.title = "Closing: the initial root token is revoked",
+	.step = "close",
 	.help = "The initial root token must not outlive the ceremony. The "
 	    "operator uses it for the first configuration, then hands it to the "
 	    "bridge, which revokes it and proves the revocation. Only then does "

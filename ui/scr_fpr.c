@@ -84,6 +84,7 @@ fpr_key(int ch)
 
 const struct ui_screen scr_fpr = {
 	.title = "Fingerprints: each member confirms their key",
+	.step = "fingerprints",
 	.help = "Each member reads the words aloud and compares them with the "
 	    "fingerprint they brought (on their card's sleeve or on paper). The "
 	    "words encode the same fingerprint as the hex. If they differ, "

@@ -191,6 +191,7 @@ handout_key(int ch)
 
 const struct ui_screen scr_handout = {
 	.title = "Handout: one holder at a time",
+	.step = "handout",
 	.help = "Each holder in turn: confirm you are at the appliance, give the "
 	    "folder of your stick, then type your passphrase or PIN. Your share "
 	    "is written to your stick encrypted to your key, and your key "

@@ -92,6 +92,7 @@ qbegin_key(int ch)
 
 const struct ui_screen scr_quorum_begin = {
 	.title = "Begin the ceremony",
+	.step = "request",
 	.help = "Beginning creates the ceremony: a fresh ceremony key, the "
 	    "transcript, and the signed unseal request on the exchange stick. "
 	    "The bridge answers with a session offer listing the nodes.",

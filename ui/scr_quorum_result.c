@@ -257,6 +257,7 @@ qresult_key(int ch)
 
 const struct ui_screen scr_quorum_result = {
 	.title = "Submit the shares, and the results",
+	.step = "submit",
 	.help = "The sealed shares cross in one envelope. The bridge submits "
 	    "them to every sealed node and reports each node's result. A node "
 	    "that was down can be retried while the bridge still runs; or it can "

@@ -215,6 +215,7 @@ qshare_key(int ch)
 
 const struct ui_screen scr_quorum_share = {
 	.title = "Quorum: one holder at a time",
+	.step = "share",
 	.help = "Each holder in turn: your name, then confirm you are at the "
 	    "appliance, give your stick's folder, and type your passphrase or "
 	    "PIN. Your share is decrypted here, checked against the others "

@@ -94,6 +94,7 @@ result_key(int ch)
 
 const struct ui_screen scr_result = {
 	.title = "The server's answer",
+	.step = "result",
 	.help = "The appliance checks the bridge's answer before anyone touches "
 	    "a share: it must be signed by the bridge, belong to this ceremony, "
 	    "hold exactly one share per holder, each encrypted to that holder's "

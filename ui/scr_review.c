@@ -91,6 +91,7 @@ review_key(int ch)
 
 const struct ui_screen scr_review = {
 	.title = "Review and witness sign-off",
+	.step = "review",
 	.help = "Everyone checks the review against what happened in the room "
 	    "and against the paper script. Each witness answers in turn; the "
 	    "answers go into the transcript. Anything that went differently "

@@ -246,6 +246,7 @@ roster_key(int ch)
 
 const struct ui_screen scr_roster = {
 	.title = "Roster: who takes part",
+	.step = "roster",
 	.help = "Every public key file in the key folder is listed. Give each "
 	    "one its role: holders receive shares (in the order shown), the "
 	    "operator's key receives the initial root token, witnesses watch "

@@ -120,6 +120,7 @@ sas_key(int ch)
 
 const struct ui_screen scr_sas = {
 	.title = "Short authentication string",
+	.step = "sas",
 	.help = "Both screens derive five words from the appliance's ceremony "
 	    "key, the bridge's session key and the ceremony id. If someone "
 	    "swapped the stick or the bridge, the words differ. A witness types "

@@ -85,6 +85,7 @@ start_key(int ch)
 
 const struct ui_screen scr_start = {
 	.title = "Choose the ceremony",
+	.step = "start",
 	.help = "Pick the ceremony the script for today names. Init creates a "
 	    "new cluster's shares; it is done once per cluster. Use the arrow "
 	    "keys or the number, then Enter.",

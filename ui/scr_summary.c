@@ -161,6 +161,7 @@ summary_key(int ch)
 
 const struct ui_screen scr_summary = {
 	.title = "Summary",
+	.step = "summary",
 	.help = "The head hash fixes the whole transcript: any change to any "
 	    "record changes it. Witnesses write the words down and initial "
 	    "them; `conclave verify` and stock minisign check the file later. "

@@ -83,6 +83,7 @@ threshold_key(int ch)
 
 const struct ui_screen scr_threshold = {
 	.title = "Quorum",
+	.step = "threshold",
 	.help = "Type the threshold: how many holders must come together to "
 	    "unseal. The server's rule: at least 2 when there are several "
 	    "shares, at most the number of holders. Tab switches between unseal "

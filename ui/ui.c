@@ -21,7 +21,9 @@
 #include "crypto/secmem.h"
 #include "crypto/words.h"
 #include "media/exchange.h"
+#include "protocol/kinds.h"
 #include "protocol/minisig.h"
+#include "protocol/steps.h"
 
 struct ui_ctx ui;
 
@@ -522,9 +524,43 @@ ui_fatal(const char *fmt, ...)
 	exit(1);
 }
 
+/*
+ * "Step N  title": the number the printed script gives this screen's step
+ * in this ceremony (protocol/steps.h). Two screens serve two steps each in
+ * a rekey: the quorum's shares and their submission come once for the old
+ * shares and again, after every handout, to verify the new ones.
+ */
+static void
+title_line(const struct ui_screen *sc, char *out, size_t outmax)
+{
+	static const char *const kinds[] = {
+		[UI_KIND_INIT] = KIND_INIT,
+		[UI_KIND_UNSEAL] = KIND_UNSEAL,
+		[UI_KIND_REKEY] = KIND_REKEY,
+		[UI_KIND_GENERATE_ROOT] = KIND_GENERATE_ROOT,
+	};
+	const struct steps_kind *k = steps_for(kinds[ui.kind]);
+	const struct steps_step *st = NULL;
+	const char *id = sc->step;
+	int verifying = ui.kind == UI_KIND_REKEY && ui.roster != NULL &&
+	    ui.roster->n_holders > 0 && ui.handed_out == ui.roster->n_holders;
+
+	if (verifying && strcmp(id, "share") == 0)
+		id = "verify";
+	else if (verifying && strcmp(id, "submit") == 0)
+		id = "verify-submit";
+	if (k != NULL && (st = steps_on_screen(k, id)) != NULL)
+		snprintf(out, outmax, "Step %u  %s", steps_number(k, st),
+		    sc->title);
+	else
+		snprintf(out, outmax, "%s", sc->title);
+}
+
 static void
 draw_frame(const struct ui_screen *sc)
 {
+	char title[UI_COLS];
+
 	erase();
 	if (ui.rehearsal) {
 		attron(A_REVERSE | A_BOLD);
@@ -535,10 +571,11 @@ draw_frame(const struct ui_screen *sc)
 	} else {
 		mvaddnstr(0, 0, "conclave  offline key ceremony", COLS);
 	}
+	title_line(sc, title, sizeof(title));
 	attron(A_BOLD);
-	put(1, 0, sc->title);
+	put(1, 0, title);
 	attroff(A_BOLD);
-	mvaddnstr(1, COLS > 30 ? COLS - 30 : 0, "F1 ? help  F2 ^E deviation", 30);
+	mvaddnstr(1, COLS > 27 ? COLS - 27 : 0, "F1/? help  F2/^E deviation", 27);
 	mvhline(2, 0, ACS_HLINE, COLS);
 	if (ui.status[0] == '\0')
 		mvhline(22, 0, ACS_HLINE, COLS);

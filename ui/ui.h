@@ -61,6 +61,8 @@ enum ui_screen_id {
 
 struct ui_screen {
 	const char *title;
+	/* the step id in protocol/steps.h: the title line shows its number */
+	const char *step;
 	const char *help;	/* shown by F1 / ? */
 	void (*init)(void);
 	void (*draw)(void);
