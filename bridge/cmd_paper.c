@@ -2,7 +2,7 @@
  * The two paper commands: parse options, load the plan, print. All the
  * checking is paper/plan.c's, all the layout paper/script.c's.
  */
-#include "bridge/paper_cmd.h"
+#include "bridge/cmd_paper.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 
 #include "bridge/cmd_generate_root.h"
 #include "bridge/cmd_init.h"
-#include "bridge/paper_cmd.h"
+#include "bridge/cmd_paper.h"
 #include "bridge/cmd_rekey.h"
 #include "bridge/cmd_status.h"
 #include "bridge/cmd_unseal.h"

@@ -288,7 +288,7 @@ paper_blank(struct paper *p, const char *label, unsigned lines)
 
 void
 paper_step(struct paper *p, unsigned number, const char *who,
-    const char *shows)
+    const char *where)
 {
 	char num[16], head[512];
 	PangoLayout *n, *h;
@@ -298,7 +298,7 @@ paper_step(struct paper *p, unsigned number, const char *who,
 	p->y += 8;
 	paper_rule(p);
 	snprintf(num, sizeof(num), "%u", number);
-	snprintf(head, sizeof(head), "%s\nScreen: %s", who, shows);
+	snprintf(head, sizeof(head), "%s\n%s", who, where);
 	n = layout(p, FONT, 18, 1, num, 40, PANGO_WRAP_WORD);
 	h = layout(p, FONT, BODY_PT, 1, head, text_width(p) - 48,
 	    PANGO_WRAP_WORD);

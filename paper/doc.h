@@ -80,9 +80,10 @@ void paper_field_mono(struct paper *p, const char *label, const char *value)
 /* label, then n ruled lines to write on. */
 void paper_blank(struct paper *p, const char *label, unsigned lines)
     __attribute__((nonnull));
-/* A step's heading: a boxed number, who acts, the screen's title. */
+/* A step's heading: a boxed number, who acts, and a second line (where
+ * it happens: "Screen: ..."). */
 void paper_step(struct paper *p, unsigned number, const char *who,
-    const char *shows) __attribute__((nonnull));
+    const char *where) __attribute__((nonnull));
 /*
  * One row to tick: a checkbox, label, a time box and n_initials boxes
  * (at most 8) for initials.

@@ -60,6 +60,7 @@ member_words(struct paper *p, const struct plan *pl, const char *role,
 		return CK_OK;
 	if ((e = fpr_words(m->fpr, words, sizeof(words))) != CK_OK)
 		return e;
+	paper_need(p, 150);	/* name, hex, words and tick on one page */
 	script_fpr_text(m->fpr, fpr);
 	snprintf(label, sizeof(label), "%s, %s", m->name, role);
 	paper_strong(p, label);
@@ -127,12 +128,14 @@ cover(struct paper *p, const struct plan *pl)
 static int
 step(struct paper *p, const struct plan *pl, const struct steps_step *s)
 {
-	char label[160];
+	char label[160], where[200];
 	size_t i;
 	int e;
 
-	paper_step(p, steps_number(pl->kind, s), steps_who_name(s->who),
-	    s->shows);
+	/* Kinds without screens (dr-token, migrate) run from the command line. */
+	snprintf(where, sizeof(where), "%s: %s", s->screen != NULL ? "Screen" :
+	    "The command shows", s->shows);
+	paper_step(p, steps_number(pl->kind, s), steps_who_name(s->who), where);
 	paper_text(p, s->does);
 	switch (s->words) {
 	case STEPS_WORDS_FPR:
