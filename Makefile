@@ -137,7 +137,11 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(UNIT_HELPERS) $(APPLIANCE_OBJ) $
 $(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,LD)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS) $(TOOL_LIBS)
+
+# Camera frames for the shell tests, from the unit tests' simulated camera.
+$(BUILD)/tests/tools/qr_camshot: $(call obj,tests/unit/helper_camsim.c)
+$(BUILD)/tests/tools/qr_camshot: TOOL_LIBS := -ljpeg -lm
 
 $(BUILD)/tests/preload/%.so: tests/preload/%.c tests/preload/preload.h
 	@mkdir -p $(dir $@)

@@ -87,6 +87,19 @@ check_output "qr-show streams N codes" 'code 2, stream of [0-9]+ fragments' \
 check_output "qr-show on a missing framebuffer is named" 'fbX: not found' \
     "$CONCLAVE" qr-show "$T_TMP/small.env" --fb /dev/fbX
 
+# A screen filmed at an angle (the simulated webcam, screen turned 20
+# degrees): zbar alone reads none of these frames; both programs put the
+# envelope back together (the appliance in its parser child).
+"$BUILD/tests/tools/qr_camshot" "$T_TMP/big.env" "$T_TMP/tilt" 20 24
+check "zbar alone reads none of 24 tilted camera frames" \
+    sh -c "! zbarimg -q '$T_TMP'/tilt/cam-*.png"
+check "the appliance reads the tilted frames" \
+    "$CONCLAVE" qr-decode --out "$T_TMP/tilt-a.out" "$T_TMP"/tilt/cam-*.png
+check "... to the same bytes" cmp -s "$T_TMP/big.env" "$T_TMP/tilt-a.out"
+check "the bridge reads the tilted frames" \
+    "$BRIDGE" qr-decode --out "$T_TMP/tilt-b.out" "$T_TMP"/tilt/cam-*.png
+check "... to the same bytes" cmp -s "$T_TMP/big.env" "$T_TMP/tilt-b.out"
+
 # On a terminal (script gives it one), + and - change a stream's rate while
 # it runs; Ctrl-C ends it with the signal's status and the terminal back
 # in line mode with echo.
