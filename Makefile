@@ -4,8 +4,8 @@
 #   conclave         appliance/ ui/ ceremony/ paper/ media/ protocol/ crypto/
 #   conclave-bridge  bridge/ client/ paper/ media/ protocol/ crypto/
 # The bridge links the shared floors as archives, so it takes only the
-# modules it calls: never the engine (ceremony/), gpgme or libpng
-# (tests/regress/binaries.sh checks with nm).
+# modules it calls: never the engine (ceremony/) nor gpgme; neither program
+# uses libpng (media/png.c) (tests/regress/binaries.sh checks with nm).
 
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
@@ -19,7 +19,7 @@ VERSION := $(shell cat VERSION)
 
 # The appliance must never link a network library: libcurl is only in
 # BRIDGE_PKGS, and tests/regress/binaries.sh checks both binaries.
-SHARED_PKGS    := libsodium libqrencode zbar zxing jansson libpng cairo pangocairo
+SHARED_PKGS    := libsodium libqrencode zbar zxing jansson zlib cairo pangocairo
 APPLIANCE_PKGS := gpgme ncursesw
 BRIDGE_PKGS    := libcurl
 
@@ -84,7 +84,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal demo all check check-unit check-sanitize check-oom fuzz-smoke bench-qr install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-sanitize check-oom fuzz-smoke bench-qr bench-privsep install clean bootstrap
 .PHONY: image image-test image-repro
 
 all: $(BUILD)/conclave $(BUILD)/conclave-bridge
@@ -203,6 +203,10 @@ $(BUILD)/bench/bench_qr: $(call obj,tests/bench/bench_qr.c tests/unit/helper_cam
 
 bench-qr: $(BUILD)/bench/bench_qr
 	@$(BUILD)/bench/bench_qr $(BENCH_ARGS)
+
+# What the parser child costs at start and per decoded image.
+bench-privsep: all
+	@BUILD=$(BUILD) tests/bench/privsep.sh
 
 # The bootable offline image (docs/image.md), as root: rebuilt when the
 # image recipe or the appliance's sources change.

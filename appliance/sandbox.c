@@ -104,7 +104,7 @@ static struct sock_filter monitor_insns[] = {
 };
 
 /*
- * The parser child: what glibc, libsodium, jansson, libpng and zbar need
+ * The parser child: what glibc, libsodium, jansson, zlib, zxing-cpp and zbar need
  * to compute on memory and talk over one socket that is already open.
  * openat and stat-like calls fail softly (a library probing a file gets
  * EACCES); everything else kills. mmap and mprotect never map code.

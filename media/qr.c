@@ -1,5 +1,5 @@
 /*
- * QR symbols: libqrencode to encode, zbar to scan, libpng for files.
+ * QR symbols: libqrencode to encode, zbar to scan, media/png for files.
  *
  * Limits on untrusted input: PNG files at most QR_MAX_PNG_BYTES and
  * QR_MAX_IMAGE_SIDE pixels a side, read without following symlinks; at most
@@ -21,12 +21,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <png.h>
 #include <qrencode.h>
 #include <zbar.h>
 
 #include "crypto/errors.h"
 #include "media/file.h"
+#include "media/png.h"
 #include "media/qr_zxing.h"
 
 struct qr_scanner {
@@ -181,24 +181,13 @@ qr_render_image(const struct qr_code *c, int scale, struct qr_image **out)
 int
 qr_png_write(const struct qr_image *img, int dirfd, const char *name)
 {
-	png_image pi;
-	png_alloc_size_t n = 0;
 	uint8_t *buf = NULL;
-	int r = CK_ERR_ALLOC;
+	size_t n = 0;
+	int r;
 
-	memset(&pi, 0, sizeof(pi));
-	pi.version = PNG_IMAGE_VERSION;
-	pi.width = (png_uint_32)img->w;
-	pi.height = (png_uint_32)img->h;
-	pi.format = PNG_FORMAT_GRAY;
-	/* The first call measures, the second writes. */
-	if (!png_image_write_to_memory(&pi, NULL, &n, 0, img->pix, img->w, NULL) ||
-	    (buf = malloc(n)) == NULL ||
-	    !png_image_write_to_memory(&pi, buf, &n, 0, img->pix, img->w, NULL))
-		goto out;
+	if ((r = png_gray_encode(img->pix, img->w, img->h, &buf, &n)) != CK_OK)
+		return r;
 	r = file_write_atomic(dirfd, name, buf, n, 0644, FILE_REPLACE);
-out:
-	png_image_free(&pi);
 	free(buf);
 	return r;
 }
@@ -217,38 +206,26 @@ qr_set_isolation(const struct qr_isolation *iso)
 int
 qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out)
 {
-	png_image pi;
-	png_color white = { 255, 255, 255 };
-	struct qr_image *img = NULL;
-	int r = CK_ERR_FORMAT;
+	struct qr_image *img;
+	uint8_t *pix = NULL;
+	int w, h, r;
 
 	*out = NULL;
 	if (isolated.png_decode != NULL)
 		return isolated.png_decode(buf, len, out);
 	if (len > QR_MAX_PNG_BYTES)
 		return CK_ERR_TOO_LARGE;
-	memset(&pi, 0, sizeof(pi));
-	pi.version = PNG_IMAGE_VERSION;
-	if (!png_image_begin_read_from_memory(&pi, buf, len))
-		goto out;
-	if (pi.width == 0 || pi.height == 0 || pi.width > QR_MAX_IMAGE_SIDE ||
-	    pi.height > QR_MAX_IMAGE_SIDE) {
-		r = CK_ERR_TOO_LARGE;
-		goto out;
+	if ((r = png_gray_decode(buf, len, QR_MAX_IMAGE_SIDE, &pix, &w, &h)) != CK_OK)
+		return r;
+	if ((img = malloc(sizeof(*img))) == NULL) {
+		free(pix);
+		return CK_ERR_ALLOC;
 	}
-	pi.format = PNG_FORMAT_GRAY;
-	if ((r = qr_image_new((int)pi.width, (int)pi.height, &img)) != CK_OK)
-		goto out;
-	r = CK_ERR_FORMAT;
-	if (!png_image_finish_read(&pi, &white, img->pix, img->w, NULL))
-		goto out;
+	img->w = w;
+	img->h = h;
+	img->pix = pix;
 	*out = img;
-	img = NULL;
-	r = CK_OK;
-out:
-	png_image_free(&pi);
-	qr_image_free(img);
-	return r;
+	return CK_OK;
 }
 
 int

@@ -1,5 +1,5 @@
 /*
- * Images from a stick or a camera: PNG decoding (media/qr.c through libpng),
+ * Images from a stick or a camera: PNG decoding (media/png.c through qr.c),
  * the readers' QR scan of whatever image results (zxing-cpp, then zbar on
  * the binarized image), and the frames they find fed to
  * the reassembler (media/qrstream.c). Images over 1024 pixels a side are

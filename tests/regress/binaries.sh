@@ -48,6 +48,29 @@ for s in shamir_share_from_hex init_handout quorum_add_share pgp_decrypt transcr
 	check_output "appliance has $s (the engine probe can fire)" "\b$s\b" nm "$CONCLAVE"
 done
 check_output "appliance links libgpgme (the library probe can fire)" libgpgme ldd "$CONCLAVE"
+# Neither program decodes a PNG with libpng (media/png.c on zlib does it;
+# the appliance in its parser child): no libpng among the libraries either
+# one asks for, and no png_ symbol imported. cairo (paper/) loads libpng
+# for its own PNG surfaces, so ldd would show it; NEEDED and the imports
+# are what our code calls. The probes fire on a program that does use it.
+for b in "$CONCLAVE" "$BRIDGE"; do
+	n=$(basename "$b")
+	if readelf -d "$b" | grep NEEDED | grep -q libpng; then
+		fail "$n asks for libpng"
+	else
+		ok "$n asks for no libpng (NEEDED)"
+	fi
+	if nm -D --undefined-only "$b" | grep -Eq '\bpng_[a-z_]+'; then
+		fail "$n imports png_ symbols"
+	else
+		ok "$n imports no png_ symbol"
+	fi
+done
+probe=$(command -v qrencode)
+check_output "the NEEDED probe can fire (qrencode(1) asks for libpng)" libpng \
+    sh -c "readelf -d '$probe' | grep NEEDED"
+check_output "the import probe can fire (qrencode(1) imports png_)" '\bpng_[a-z_]+' \
+    nm -D --undefined-only "$probe"
 # Code only the tests call is not in either program (--gc-sections).
 if nm "$CONCLAVE" "$BRIDGE" | grep -q '\bshamir_combine\b'; then
 	fail "shamir_combine (tests only) is linked into a program"

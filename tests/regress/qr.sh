@@ -70,7 +70,7 @@ else
 	fail "qrencode(1) missing (scripts/packages/base.txt)"
 fi
 head -c 300 "$T_TMP/a2b/qr-0001.png" >"$T_TMP/cut.png"
-check_output "a truncated PNG is named" 'cut.png: malformed input' \
+check_output "a truncated PNG is named" 'cut.png: input is truncated' \
     "$CONCLAVE" qr-decode --out "$T_TMP/x.out" "$T_TMP/cut.png"
 
 # Terminal rendering: sized to the terminal, refused when it cannot fit.
