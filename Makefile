@@ -85,6 +85,7 @@ PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(
 
 .SECONDARY:
 .PHONY: rehearsal demo all check check-unit check-sanitize check-oom fuzz-smoke bench-qr bench-privsep install clean bootstrap
+.PHONY: check-card
 .PHONY: image image-test image-repro
 
 all: $(BUILD)/conclave $(BUILD)/conclave-bridge
@@ -166,6 +167,13 @@ check: bootstrap all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 
 check-unit: all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 	@BUILD=$(BUILD) tests/run unit
+
+# Smartcards through gpg's scdaemon: a virtual OpenPGP card in vsmartcard's
+# vpcd reader under pcscd (docs/smartcards.md). Root: it runs in a network
+# and mount namespace of its own. About a minute; CI runs it.
+check-card: all $(TOOL_BIN)
+	@scripts/bootstrap card
+	@BUILD=$(BUILD) tests/run card
 
 # The unit suite again, built with ASan+UBSan in a build tree of its own.
 # CFLAGS/LDFLAGS go in through the environment: on the command line they

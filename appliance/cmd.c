@@ -7,8 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ceremony/init.h"
+#include "crypto/reader.h"
+#include "protocol/kinds.h"
 #include "crypto/errors.h"
+#include "crypto/secmem.h"
 #include "crypto/words.h"
+#include "media/tty.h"
 #include "protocol/minisig.h"
 
 const char *
@@ -29,6 +34,96 @@ cmd_refuse(const char *cmd, const char *step, int err, const char *why)
 	if (why != NULL && why[0] != '\0')
 		fprintf(stderr, "  %s\n", why);
 	return 1;
+}
+
+#define NO_CARD	"no OpenPGP smartcard found: insert the holder's card, or " \
+	"give --secret-key"
+#define BLOCKED	"unblock it with the reset code or the admin PIN " \
+	"(gpg --card-edit, passwd) before the ceremony goes on"
+
+void
+cmd_holder_name(struct session *s, unsigned k, char out[ROSTER_NAME_MAX + 1])
+{
+	const struct roster_member *m;
+	struct roster *ro = NULL;
+
+	out[0] = '\0';
+	if (init_load_roster(s, &ro) == CK_OK &&
+	    (m = roster_holder(ro, k)) != NULL)
+		memcpy(out, m->name, sizeof(m->name));
+	roster_free(ro);
+}
+
+/* A card refused before the PIN: printed and on the record, once. */
+static int
+card_refused(const struct cmd_step *st, int err, const char *why)
+{
+	const char *who = st->actor;
+
+	cmd_refuse(st->cmd, st->step, err, why);
+	/* A name the operator typed is recorded only if it could be a name. */
+	if (who[0] == '\0' || strlen(who) > ROSTER_NAME_MAX ||
+	    rd_printable_utf8(who, strlen(who), 0) != CK_OK)
+		who = KIND_ACTOR_APPLIANCE;
+	session_reject(st->s, st->what, err, who);
+	return err;
+}
+
+int
+cmd_holder_secret(struct pgp_home *h, const struct cmd_step *st,
+    const char *keyfile, int fd, char **secret)
+{
+	struct pgp_card card;
+	char prompt[40] = "Passphrase: ";
+	int r;
+
+	*secret = NULL;
+	if (keyfile == NULL) {
+		if ((r = pgp_card_learn(h, &card)) != CK_OK)
+			return card_refused(st, r, NO_CARD);
+		if (card.pin_tries == 0)
+			return card_refused(st, CK_ERR_PIN_BLOCKED, BLOCKED);
+		if (card.pin_tries > 0)
+			snprintf(prompt, sizeof(prompt), "PIN (%d %s left): ",
+			    card.pin_tries, card.pin_tries == 1 ? "try" : "tries");
+		else
+			snprintf(prompt, sizeof(prompt), "PIN: ");
+	}
+	if ((r = tty_read_secret(prompt, fd, secret)) != CK_OK)
+		cmd_refuse(st->cmd, st->step, r, "no passphrase or PIN was given");
+	return r;
+}
+
+const char *
+cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err, char *buf,
+    size_t buflen)
+{
+	struct pgp_card card;
+
+	if (keyfile != NULL)
+		return err == CK_ERR_BAD_PASSPHRASE ? "wrong passphrase: the "
+		    "share is on the stick; run the step again to retry" : NULL;
+	switch (err) {
+	case CK_ERR_BAD_PASSPHRASE:
+		if (pgp_card_learn(h, &card) != CK_OK || card.pin_tries < 0)
+			return "wrong PIN";
+		snprintf(buf, buflen, "wrong PIN: the card has %d %s left "
+		    "before it blocks; run the step again to retry",
+		    card.pin_tries, card.pin_tries == 1 ? "try" : "tries");
+		return buf;
+	case CK_ERR_WRONG_KEY:
+		return "the card in the reader holds another key, not this "
+		    "holder's: no PIN was asked of it; insert the holder's own card";
+	case CK_ERR_PIN_BLOCKED:
+		return BLOCKED;
+	case CK_ERR_CARD_REMOVED:
+		return "the card was pulled out or stopped answering during the "
+		    "decryption: nothing was recorded; insert it and run the step again";
+	case CK_ERR_NOT_FOUND:
+		return NO_CARD;
+	default:
+		return NULL;
+	}
 }
 
 int

@@ -25,6 +25,30 @@ int cmd_refuse(const char *cmd, const char *step, int err, const char *why);
 /* One NAME=KEYFILE member into ro (errors printed, prefixed "conclave STEP"). */
 int cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
     const char *spec, enum roster_role role);
+/*
+ * A holder's secret for a decryption: the passphrase of their key file, or
+ * (keyfile NULL) the PIN of the card in the reader. The card is looked at
+ * first: no card, or a blocked PIN, is refused before anything is asked
+ * (printed as "conclave CMD STEP", and on s's transcript as a refused
+ * `what`, "decrypt-proof" or "share", by actor), and the prompt says how
+ * many tries the PIN has left. *secret is in secmem.
+ */
+struct cmd_step {
+	struct session *s;
+	const char *cmd, *step, *what, *actor;
+};
+int cmd_holder_secret(struct pgp_home *h, const struct cmd_step *st,
+    const char *keyfile, int fd, char **secret);
+/* Holder k's name on the ceremony's roster (for the record), or "". */
+void cmd_holder_name(struct session *s, unsigned k,
+    char out[ROSTER_NAME_MAX + 1]);
+/*
+ * What to tell the room after a holder's decryption failed with err (NULL
+ * when there is nothing to add); with a card, a wrong PIN reports the
+ * tries left, read from the card again. buf holds the text.
+ */
+const char *cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err,
+    char *buf, size_t buflen);
 /* The ceremony id and the ceremony key's id and words, on stdout. */
 void cmd_print_ceremony_key(const struct session *s);
 

@@ -19,7 +19,6 @@
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
 #include "crypto/words.h"
-#include "media/tty.h"
 #include "protocol/minisig.h"
 
 #define MAX_MEMBERS	64
@@ -293,7 +292,9 @@ step_handout(const struct init_args *a)
 {
 	struct session *s = NULL;
 	struct pgp_home *h = NULL;
-	char *pass = NULL, *file = NULL;
+	char *pass = NULL, *file = NULL, why[160];
+	char actor[ROSTER_NAME_MAX + 1];
+	struct cmd_step st;
 	int r, rc = 1;
 
 	if (a->stick == NULL || a->holder == 0)
@@ -304,18 +305,15 @@ step_handout(const struct init_args *a)
 		refuse("handout", r, NULL);
 		goto out;
 	}
-	if ((r = tty_read_secret(a->secret_key != NULL ? "Passphrase: " : "PIN: ",
-	    a->passphrase_fd, &pass)) != CK_OK) {
-		refuse("handout", r, "no passphrase or PIN was given");
+	cmd_holder_name(s, a->holder, actor);
+	st = (struct cmd_step){ s, "init", "handout", "decrypt-proof", actor };
+	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
+	    &pass) != CK_OK)
 		goto out;
-	}
 	r = init_handout(s, h, a->holder, a->stick, a->secret_key, pass, &file);
 	if (r != CK_OK) {
-		refuse("handout", r, r == CK_ERR_BAD_PASSPHRASE ?
-		    "the share is on the stick; run handout again to retry the proof" :
-		    r == CK_ERR_NOT_FOUND && a->secret_key == NULL ?
-		    "no OpenPGP smartcard found: insert the holder's card, or give "
-		    "--secret-key" : NULL);
+		refuse("handout", r, cmd_decrypt_why(h, a->secret_key, r, why,
+		    sizeof(why)));
 		goto out;
 	}
 	printf("Share %u written to %s/%s and proven: the holder's key decrypts it\n"

@@ -18,7 +18,6 @@
 #include "crypto/secmem.h"
 #include "crypto/words.h"
 #include "media/file.h"
-#include "media/tty.h"
 
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
@@ -179,6 +178,7 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	char *pass = NULL, why[256];
+	struct cmd_step st;
 	int r, rc = 1;
 
 	if (a->holder == NULL || a->share_file == NULL) {
@@ -196,11 +196,10 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "share", r, NULL);
 		goto out;
 	}
-	if ((r = tty_read_secret(a->secret_key != NULL ? "Passphrase: " : "PIN: ",
-	    a->passphrase_fd, &pass)) != CK_OK) {
-		cmd_refuse(q->cmd, "share", r, "no passphrase or PIN was given");
+	st = (struct cmd_step){ s, q->cmd, "share", "share", a->holder };
+	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
+	    &pass) != CK_OK)
 		goto out;
-	}
 	if ((r = quorum_add_share(s, h, a->holder, a->secret_key, pass, msg, len,
 	    why, sizeof(why))) != CK_OK) {
 		cmd_refuse(q->cmd, "share", r, why);

@@ -173,7 +173,9 @@ step_handout(const struct quorum_args *a)
 	struct session *s = NULL;
 	struct pgp_home *h = NULL;
 	unsigned long long k;
-	char *pass = NULL, *file = NULL;
+	char *pass = NULL, *file = NULL, why[160];
+	char actor[ROSTER_NAME_MAX + 1];
+	struct cmd_step st;
 	int r, rc = 1;
 
 	if (a->stick == NULL || a->holder == NULL ||
@@ -181,15 +183,19 @@ step_handout(const struct quorum_args *a)
 		return usage(stderr);
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
 		return refuse("handout", r, NULL);
-	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) != CK_OK ||
-	    (r = tty_read_secret(a->secret_key != NULL ? "Passphrase: " : "PIN: ",
-	    a->passphrase_fd, &pass)) != CK_OK) {
+	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) != CK_OK) {
 		refuse("handout", r, NULL);
 		goto out;
 	}
+	cmd_holder_name(s, (unsigned)k, actor);
+	st = (struct cmd_step){ s, "rekey", "handout", "decrypt-proof", actor };
+	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
+	    &pass) != CK_OK)
+		goto out;
 	if ((r = init_handout(s, h, (unsigned)k, a->stick, a->secret_key, pass,
 	    &file)) != CK_OK) {
-		refuse("handout", r, NULL);
+		refuse("handout", r, cmd_decrypt_why(h, a->secret_key, r, why,
+		    sizeof(why)));
 		goto out;
 	}
 	printf("New share %llu written to %s/%s and proven.\n", k, a->stick, file);

@@ -23,6 +23,7 @@
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 
 #if defined(__x86_64__)
@@ -89,15 +90,33 @@
 	RET(SECCOMP_RET_ALLOW), \
 	RET_REFUSE
 
+/*
+ * socket(AF_NETLINK, *, NETLINK_KOBJECT_UEVENT): the kernel's device
+ * add/remove events, which reach no network. libusb (under scdaemon's CCID
+ * driver) opens one to find a reader at all; refused, scdaemon reported
+ * "No such device" for every card, PC/SC ones included (tests/card). Any
+ * other call falls through to the next rule, its number reloaded.
+ */
+#define ALLOW_UEVENT_SOCKET \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 6), \
+	LOAD_ARG_LO(0), \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_NETLINK, 0, 3), \
+	LOAD_ARG_LO(2), \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NETLINK_KOBJECT_UEVENT, 0, 1), \
+	RET(SECCOMP_RET_ALLOW), \
+	LOAD_NR
+
 #ifdef SANDBOX_ARCH
 /*
  * The monitor: everything but network sockets. A socket's domain is its
- * first argument (an int: the high half is unused).
+ * first argument (an int: the high half is unused); its protocol the
+ * third. Netlink is refused but for device events (ALLOW_UEVENT_SOCKET).
  */
 static struct sock_filter monitor_insns[] = {
 	CHECK_ARCH,
 	CHECK_X32,
 	REFUSE(__NR_io_uring_setup),
+	ALLOW_UEVENT_SOCKET,
 	ALLOW_ARG_EQ(__NR_socket, 0, AF_UNIX),
 	ALLOW_ARG_EQ(__NR_socketpair, 0, AF_UNIX),
 	RET(SECCOMP_RET_ALLOW),

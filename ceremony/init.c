@@ -508,10 +508,14 @@ write_share_file(const char *stick_dir, const char *name, const uint8_t *msg,
 /*
  * A smartcard decrypts through gpg-agent once the holder's public key is in
  * the home and scdaemon has learnt the card (CK_ERR_NOT_FOUND: no card).
+ * The card must hold m's encryption key (CK_ERR_WRONG_KEY: another
+ * holder's card) and have PIN tries left (CK_ERR_PIN_BLOCKED), both
+ * checked before any PIN reaches it.
  */
 static int
 card_ready(struct pgp_home *h, const struct roster_member *m)
 {
+	struct pgp_card card;
 	struct pgp_fprs fprs;
 	uint8_t *key = NULL;
 	size_t len = 0;
@@ -519,8 +523,14 @@ card_ready(struct pgp_home *h, const struct roster_member *m)
 
 	if ((r = decode_b64(m->key_b64, PGP_EXPORT_MAX, &key, &len)) != CK_OK)
 		return r;
-	if ((r = pgp_import(h, key, len, &fprs)) == CK_OK)
-		r = pgp_card_learn(h);
+	if ((r = pgp_import(h, key, len, &fprs)) == CK_OK &&
+	    (r = pgp_card_learn(h, &card)) == CK_OK) {
+		if (card.enc_fpr[0] == '\0' || strcmp(card.enc_fpr +
+		    PGP_FPR_LEN - PGP_KEYID_LEN, m->enc_keyid) != 0)
+			r = CK_ERR_WRONG_KEY;
+		else if (card.pin_tries == 0)
+			r = CK_ERR_PIN_BLOCKED;
+	}
 	free(key);
 	return r;
 }

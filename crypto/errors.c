@@ -68,6 +68,8 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_KEY_REVOKED, "key is revoked"),
 	E(CK_ERR_KEY_CANNOT_SIGN, "primary key cannot sign"),
 	E(CK_ERR_KEY_DUPLICATE, "the same key appears twice"),
+	E(CK_ERR_PIN_BLOCKED, "the card's PIN is blocked: no tries left"),
+	E(CK_ERR_CARD_REMOVED, "the smartcard was removed or failed during the operation"),
 	E(CK_ERR_HTTP, "HTTP request failed"),
 	E(CK_ERR_UNREACHABLE, "server unreachable"),
 	E(CK_ERR_TLS, "TLS verification failed"),

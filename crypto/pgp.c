@@ -68,6 +68,15 @@ map_gpg_err(gpgme_error_t err, int dflt)
 		return CK_ERR_BAD_PASSPHRASE;
 	case GPG_ERR_NO_SECKEY:
 		return CK_ERR_WRONG_KEY;
+	case GPG_ERR_PIN_BLOCKED:
+		return CK_ERR_PIN_BLOCKED;
+	/* A card pulled out in the middle of PSO:DECIPHER: "Card error". */
+	case GPG_ERR_CARD:
+	case GPG_ERR_CARD_REMOVED:
+	case GPG_ERR_CARD_NOT_PRESENT:
+	case GPG_ERR_CARD_RESET:
+	case GPG_ERR_ENODEV:
+		return CK_ERR_CARD_REMOVED;
 	case GPG_ERR_ENOMEM:
 		return CK_ERR_ALLOC;
 	case GPG_ERR_EOF:
@@ -189,30 +198,64 @@ rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 
 /*
  * Run one GnuPG tool for what gpgme has no call for: a fixed argv, no
- * shell, stdio on /dev/null. Returns its exit status, or -1.
+ * shell, stdin and stderr on /dev/null. Its stdout goes to out (at most
+ * outmax - 1 bytes kept, NUL-terminated; the rest read and dropped) when
+ * out is not NULL, else to /dev/null. Returns its exit status, or -1.
  */
 static int
-run_tool(const char *path, char *const argv[])
+run_tool_out(const char *path, char *const argv[], char *out, size_t outmax)
 {
+	char sink[512];
+	size_t len = 0;
+	ssize_t n;
 	pid_t pid;
-	int st, devnull;
+	int st, devnull, fd[2] = { -1, -1 };
 
-	if (path == NULL || (pid = fork()) < 0)
+	if (path == NULL || (out != NULL && (outmax == 0 || pipe(fd) != 0)))
 		return -1;
+	if ((pid = fork()) < 0) {
+		if (out != NULL) {
+			close(fd[0]);
+			close(fd[1]);
+		}
+		return -1;
+	}
 	if (pid == 0) {
 		devnull = open("/dev/null", O_RDWR);
 		if (devnull >= 0) {
 			dup2(devnull, 0);
-			dup2(devnull, 1);
+			dup2(out != NULL ? fd[1] : devnull, 1);
 			dup2(devnull, 2);
 		}
 		execv(path, argv);
 		_exit(127);
 	}
+	if (out != NULL) {
+		close(fd[1]);
+		for (;;) {
+			n = len + 1 < outmax ?
+			    read(fd[0], out + len, outmax - 1 - len) :
+			    read(fd[0], sink, sizeof(sink));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			if (len + 1 < outmax)
+				len += (size_t)n;
+		}
+		out[len] = '\0';
+		close(fd[0]);
+	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int
+run_tool(const char *path, char *const argv[])
+{
+	return run_tool_out(path, argv, NULL, 0);
 }
 
 /* gpgme cannot stop an agent: gpgconf --homedir DIR --kill all. */
@@ -348,15 +391,74 @@ pgp_home_close(struct pgp_home *h)
 	free(h);
 }
 
+/*
+ * One field of a `--with-colons` line: field k (0 = the record type) of the
+ * line that starts with "TYPE:", copied into out (outmax bytes), or "".
+ */
+static void
+colon_field(const char *text, const char *type, int k, char *out,
+    size_t outmax)
+{
+	size_t tl = strlen(type), n;
+	const char *line, *p;
+	int i;
+
+	out[0] = '\0';
+	for (line = text; line != NULL && *line != '\0';
+	    line = (p = strchr(line, '\n')) != NULL ? p + 1 : NULL) {
+		if (strncmp(line, type, tl) != 0 || line[tl] != ':')
+			continue;
+		p = line;
+		for (i = 0; i < k; i++) {
+			p += strcspn(p, ":\n");
+			if (*p != ':')
+				return;
+			p++;
+		}
+		n = strcspn(p, ":\n");
+		if (n < outmax) {
+			memcpy(out, p, n);
+			out[n] = '\0';
+		}
+		return;
+	}
+}
+
 int
-pgp_card_learn(struct pgp_home *h)
+pgp_card_learn(struct pgp_home *h, struct pgp_card *card)
 {
 	char *argv[] = { "gpg", "--homedir", h->dir, "--batch", "--no-tty",
-	    "--card-status", NULL };
+	    "--with-colons", "--card-status", NULL };
+	char *text, num[8], fpr[PGP_FPR_LEN + 2];
+	char *end;
+	long tries;
+	int r = CK_ERR_ALLOC;
 
+	memset(card, 0, sizeof(*card));
+	card->pin_tries = -1;
+	if ((text = malloc(PGP_CARD_STATUS_MAX)) == NULL)
+		return CK_ERR_ALLOC;
 	/* gpg-agent records stubs for the card's keys as a side effect. */
-	return run_tool(gpgme_get_dirinfo("gpg-name"), argv) == 0 ?
-	    CK_OK : CK_ERR_NOT_FOUND;
+	r = CK_ERR_NOT_FOUND;
+	if (run_tool_out(gpgme_get_dirinfo("gpg-name"), argv, text,
+	    PGP_CARD_STATUS_MAX) != 0)
+		goto out;
+	colon_field(text, "serial", 1, card->serial, sizeof(card->serial));
+	/* fpr:SIGNATURE:DECRYPTION:AUTHENTICATION: */
+	colon_field(text, "fpr", 2, fpr, sizeof(fpr));
+	if (fpr[0] != '\0' && pgp_fpr_normalize(fpr, card->enc_fpr) != CK_OK)
+		card->enc_fpr[0] = '\0';
+	/* pinretry:USER:RESET-CODE:ADMIN: */
+	colon_field(text, "pinretry", 1, num, sizeof(num));
+	errno = 0;
+	tries = strtol(num, &end, 10);
+	if (num[0] != '\0' && *end == '\0' && errno == 0 && tries >= 0 &&
+	    tries < 256)
+		card->pin_tries = (int)tries;
+	r = CK_OK;
+ out:
+	free(text);
+	return r;
 }
 
 /* ---- import ---- */

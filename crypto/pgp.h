@@ -21,8 +21,9 @@
  * key gpg-agent can reach, so a card decrypts through the same path once
  * pgp_card_learn() has made the agent record stubs for its keys (the
  * holder's public key must be in the home), and the PIN arrives through
- * the same loopback callback as a passphrase. Only the no-card path is
- * tested: no card was available when this was written.
+ * the same loopback callback as a passphrase. Tested with a virtual
+ * OpenPGP card through scdaemon and pcscd (tests/card, docs/smartcards.md),
+ * never with a real card.
  */
 #ifndef CONCLAVE_PGP_H
 #define CONCLAVE_PGP_H
@@ -86,12 +87,24 @@ int pgp_home_open(const char *basedir, struct pgp_home **out) CK_WUR
 void pgp_home_close(struct pgp_home *h);
 const char *pgp_home_dir(const struct pgp_home *h) __attribute__((nonnull));
 
+/* What pgp_card_learn() read from the OpenPGP card in the reader. */
+#define PGP_CARD_SERIAL_MAX	32
+#define PGP_CARD_STATUS_MAX	(16 * 1024)	/* gpg's card status text */
+struct pgp_card {
+	char serial[PGP_CARD_SERIAL_MAX + 1];	/* as gpg prints it */
+	char enc_fpr[PGP_FPR_LEN + 1];	/* its decryption key; "" if none */
+	int pin_tries;	/* user PIN tries left before it blocks; -1 unknown */
+};
+
 /*
  * Let gpg-agent (via scdaemon) learn the OpenPGP card in the reader, as
  * `gpg --card-status` does: afterwards the card's keys decrypt and sign.
- * CK_ERR_NOT_FOUND when there is no card (or no reader).
+ * card gets its serial number, the fingerprint of its decryption key and
+ * the user PIN's tries left (nothing secret). CK_ERR_NOT_FOUND when there
+ * is no card (or no reader).
  */
-int pgp_card_learn(struct pgp_home *h) CK_WUR __attribute__((nonnull));
+int pgp_card_learn(struct pgp_home *h, struct pgp_card *card) CK_WUR
+    __attribute__((nonnull));
 
 /*
  * Import public keys (armored or binary). out gets the primary
@@ -175,7 +188,9 @@ int pgp_delete_key(struct pgp_home *h, const char *fpr)
  * out receives the plaintext in secmem (at most PGP_PLAINTEXT_MAX bytes);
  * on failure it is left empty. CK_ERR_BAD_PASSPHRASE for a wrong
  * passphrase or PIN, CK_ERR_WRONG_KEY when no secret key fits,
- * CK_ERR_DECRYPT for a damaged or unprotected message.
+ * CK_ERR_DECRYPT for a damaged or unprotected message; with a card,
+ * CK_ERR_PIN_BLOCKED when its PIN has no tries left and
+ * CK_ERR_CARD_REMOVED when it was pulled out or stopped answering.
  */
 int pgp_decrypt(struct pgp_home *h, const void *msg, size_t len,
     const char *passphrase, struct secbuf *out) CK_WUR

@@ -543,6 +543,7 @@ decrypt_with_a_holders_key_file(void **state)
 {
 	static const char *const holders[] = { "holder1", "holder3" };
 	struct secbuf pt = { 0 };
+	struct pgp_card card;
 	unsigned char *msg;
 	char *bad, *big;
 	size_t i, len;
@@ -569,7 +570,9 @@ decrypt_with_a_holders_key_file(void **state)
 	    F->pass, msg, len, &pt), CK_ERR_WRONG_KEY);
 	assert_null(pt.p);
 	/* No card in this machine: learning one fails, nothing decrypts. */
-	assert_int_equal(pgp_card_learn(F->h), CK_ERR_NOT_FOUND);
+	assert_int_equal(pgp_card_learn(F->h, &card), CK_ERR_NOT_FOUND);
+	assert_int_equal(card.pin_tries, -1);
+	assert_string_equal(card.enc_fpr, "");
 	/* The roster's home never held a secret key. */
 	assert_int_equal(pgp_decrypt(F->h, msg, len, F->pass, &pt),
 	    CK_ERR_WRONG_KEY);

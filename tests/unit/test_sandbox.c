@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/netlink.h>
+
 #include "appliance/sandbox.h"
 #include "crypto/errors.h"
 
@@ -90,6 +92,21 @@ unix_works(void)
 	return socketpair(AF_INET, SOCK_STREAM, 0, sv) != 0 && errno == EACCES ? 0 : 1;
 }
 
+/* A smartcard reader is found through the kernel's device events only. */
+static int
+uevent_netlink_only(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0)
+		return 1;
+	close(fd);
+	if (socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE) >= 0 || errno != EACCES)
+		return 2;
+	return socket(AF_NETLINK, SOCK_DGRAM, NETLINK_GENERIC) < 0 &&
+	    errno == EACCES ? 0 : 3;
+}
+
 static int
 io_uring_refused(void)
 {
@@ -122,6 +139,13 @@ unix_sockets_still_work(void **state)
 {
 	(void)state;
 	assert_int_equal(in_child(unix_works), 0);
+}
+
+static void
+uevent_netlink_is_the_one_exception(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(uevent_netlink_only), 0);
 }
 
 static void
@@ -220,6 +244,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(no_inet_socket_under_the_filter),
 		cmocka_unit_test(unix_sockets_still_work),
+		cmocka_unit_test(uevent_netlink_is_the_one_exception),
 		cmocka_unit_test(io_uring_is_refused),
 		cmocka_unit_test(programs_started_later_are_bound),
 		cmocka_unit_test(parser_child_can_compute),
