@@ -17,7 +17,8 @@ console (make image-test; docs/image.md).
   lock  the ISO under BIOS while keys for GRUB's menu editor and command
         line are pressed: the kernel must boot with its own command line.
   size  the ISO is at most ISO_MAX bytes; the initrd ships no second shell,
-        login, getty, perl, package manager or charset converters.
+        login, getty, perl, package manager or charset converters, and does
+        ship the fonts conclave record prints with.
 
 Every boot prints its time to conclave's first screen and where it went
 (a figure, not a pass/fail: a loaded host moves it by 2x).
@@ -537,11 +538,18 @@ def test_size(out, tmp):
           f" UKI {os.path.getsize(os.path.join(out, 'conclave.efi')) / 1e6:.1f} MB",
           flush=True)
     check(f"size: the ISO is at most {ISO_MAX / 1e6:.0f} MB ({iso} bytes)", iso <= ISO_MAX)
-    unwanted = re.compile(r"^\./(usr/(s?bin|lib/x86_64-linux-gnu)/(bash|dash|perl|login|agetty|getty|su|dpkg|apt|apt-get"
+    unwanted = re.compile(r"^(usr/(s?bin|lib/x86_64-linux-gnu)/(bash|dash|perl|login|agetty|getty|su|dpkg|apt|apt-get"
                           r"|ldconfig|gconv)|usr/share/(doc|man|info|locale|perl5?)|var/lib/(dpkg|apt))$")
     bad = [f for f in listing if unwanted.search(f)]
     check("size: no second shell, login, getty, perl, package manager or charset converters in the initrd",
           not bad, " ".join(bad[:10]))
+    # conclave record sets the paper record in DejaVu Sans and Sans Mono
+    # (paper/doc.c); without them pango would find no font at all.
+    fonts = ["etc/fonts/fonts.conf"] + ["usr/share/fonts/truetype/dejavu/DejaVu%s.ttf" % f
+                                          for f in ("Sans", "Sans-Bold", "SansMono", "SansMono-Bold")]
+    missing = [f for f in fonts if f not in listing]
+    check("size: the fonts of the printed record and fontconfig's configuration are in the initrd",
+          not missing, " ".join(missing))
 
 
 def main():

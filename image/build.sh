@@ -142,7 +142,12 @@ keep() {
 		case $t in /*) p=$t ;; *) p=${p%/*}/$t ;; esac
 	done
 }
-is_elf() { [ "$(head -c 4 "$1" | od -An -c | tr -d ' ')" = '177ELF' ]; }
+# is_elf PATH: PATH in the donor, through its symlinks, is an ELF file.
+is_elf() {
+	local f
+	f=$(chroot "$donor" readlink -e "$1") || return 1
+	[ "$(head -c 4 "$donor$f" | od -An -c | tr -d ' ')" = '177ELF' ]
+}
 # ld.so --list inside the donor: the libraries an ELF file loads, by path.
 libs_of() {
 	chroot "$donor" /lib64/ld-linux-x86-64.so.2 --list "$1" |
@@ -151,7 +156,7 @@ libs_of() {
 files=$(grep -v '^#' image/files.txt)
 for f in $files; do keep "$f"; done
 for f in $files; do
-	[ -f "$donor$f" ] && is_elf "$(realpath "$donor$f")" || continue
+	is_elf "$f" || continue
 	for lib in $(libs_of "$f"); do keep "$lib"; done
 done
 # busybox applets the console and /init run by name (PATH=/usr/bin): only
@@ -190,7 +195,7 @@ install -m 0755 image/rootfs/init "$root/init"
 install -m 0755 image/rootfs/conclave-console "$root/usr/sbin/conclave-console"
 # Every program in the image finds its libraries there.
 find "$root" -path "$root/usr/lib/modules" -prune -o -type f -print | sort | while read -r f; do
-	is_elf "$f" || continue
+	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
 	if chroot "$root" /lib64/ld-linux-x86-64.so.2 --list "${f#"$root"}" 2>&1 | grep 'not found' >&2; then
 		log "${f#"$root"} cannot run in the image"
 		exit 1
@@ -209,7 +214,10 @@ cp "$out/vmlinuz" "$out/initrd.img" "$iso/boot/"
 cmdline=$(grep -v '^#' image/cmdline)
 sed "s|@CMDLINE@|$cmdline|" image/grub.cfg >"$iso/boot/grub/grub.cfg"
 find "$iso" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-grub-mkrescue --quiet --compress=xz --fonts= --locales= --themes= -o "$out/conclave.iso" "$iso" -- \
+# Only the GRUB modules grub.cfg and finding the ISO need (2 MB less).
+grub-mkrescue --quiet --compress=xz --fonts= --locales= --themes= \
+	--install-modules="linux normal echo serial terminal password_pbkdf2 iso9660 search search_fs_uuid search_label search_fs_file part_msdos part_gpt fat configfile test" \
+	-o "$out/conclave.iso" "$iso" -- \
 	-volume_date uuid "$iso_date" -volume_date all_file_dates "=$SOURCE_DATE_EPOCH" 2>"$work/grub-mkrescue.log" ||
 	{ cat "$work/grub-mkrescue.log" >&2; exit 1; }
 lba=$(xorriso -indev "$out/conclave.iso" -report_el_torito plain 2>/dev/null |
