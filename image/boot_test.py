@@ -232,10 +232,10 @@ def stick_args(name, image):
             "-device", f"usb-storage,id={name},bus=xhci.0,drive={name},removable=on"]
 
 
-def make_stick(path, files=(), label="STICK"):
-    """A 16 MiB vfat stick image holding files [(host path, name)]."""
+def make_stick(path, files=(), label="STICK", size=16 << 20):
+    """A vfat stick image holding files [(host path, name)]."""
     with open(path, "wb") as f:
-        f.truncate(16 << 20)
+        f.truncate(size)
     subprocess.run(["mkfs.vfat", "-n", label, path], check=True, stdout=subprocess.DEVNULL)
     for src, name in files:
         subprocess.run(["mcopy", "-i", path, src, "::/" + name], check=True)
@@ -474,9 +474,7 @@ def test_lock(out, tmp):
 def esp_stick(path, efi):
     """A stick whose FAT file system holds efi as EFI/BOOT/BOOTX64.EFI, what
     UEFI firmware starts from removable media."""
-    with open(path, "wb") as f:
-        f.truncate(32 << 20)
-    subprocess.run(["mkfs.vfat", "-n", "CONCLAVE", path], check=True, stdout=subprocess.DEVNULL)
+    make_stick(path, label="CONCLAVE", size=32 << 20)
     subprocess.run(["mmd", "-i", path, "::/EFI", "::/EFI/BOOT"], check=True)
     subprocess.run(["mcopy", "-i", path, efi, "::/EFI/BOOT/BOOTX64.EFI"], check=True)
     return path
