@@ -18,6 +18,7 @@
 #include <pango/pangocairo.h>
 
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 #include "media/file.h"
 
 #define MM	(72.0 / 25.4)
@@ -136,6 +137,9 @@ layout(struct paper *p, const char *font, double size, int bold,
 	pango_font_description_free(fd);
 	pango_layout_set_wrap(l, wrap);
 	pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+	/* Callers pass checked text; anything else never reaches pango. */
+	if (rd_printable_utf8(text, strlen(text), 1) != CK_OK)
+		text = "(not shown: not printable text)";
 	pango_layout_set_text(l, text, -1);
 	return l;
 }

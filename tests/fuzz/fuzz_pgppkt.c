@@ -1,7 +1,8 @@
 /*
  * crypto/pgppkt on arbitrary bytes: the PKESK walk over an encrypted share
- * or token from the server, and the subkey/binding walk over a public key
- * from a stick. Byte 0 picks the parser. Besides memory safety: what is
+ * or token from the server, the subkey/binding walk over a public key
+ * from a stick, and a key file as the bridge reads it for the printed
+ * script (armor, then the v4 fingerprint). Byte 0 picks the parser. Besides memory safety: what is
  * accepted stays within the stated limits and every key id is 16
  * lowercase hex digits; a failed parse leaves its output empty.
  */
@@ -51,14 +52,41 @@ subkeys(const uint8_t *p, size_t n)
 		abort();
 }
 
+/* A key file: what dearmors fits its buffer, and a refusal leaves nothing. */
+static void
+keyfile(const uint8_t *p, size_t n)
+{
+	static uint8_t key[PGPPKT_KEY_MAX];
+	uint8_t fpr[PGPPKT_FPR_BYTES], zero[PGPPKT_FPR_BYTES] = { 0 };
+	size_t klen = 1;
+
+	if (pgppkt_dearmor_key(p, n, key, sizeof(key), &klen) != CK_OK) {
+		if (klen != 0)
+			abort();
+		return;
+	}
+	if (klen > sizeof(key))
+		abort();
+	if (pgppkt_fingerprint(key, klen, fpr) != CK_OK &&
+	    memcmp(fpr, zero, sizeof(fpr)) != 0)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	if (data[0] & 1)
-		subkeys(data + 1, size - 1);
-	else
+	switch (data[0] % 3) {
+	case 0:
 		recipients(data + 1, size - 1);
+		break;
+	case 1:
+		subkeys(data + 1, size - 1);
+		break;
+	default:
+		keyfile(data + 1, size - 1);
+		break;
+	}
 	return 0;
 }

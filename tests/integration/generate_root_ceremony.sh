@@ -59,6 +59,11 @@ check_output "the token no longer works" '^$' lookup "$addr" "$tok"
 check_output "close records the revocation" 'revoked. Ceremony closed' \
     "$CONCLAVE" generate-root close --state "$C/state"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the record's facts show the token's revocation (step 6)" \
+    '^Step 6: Submit the shares, and the results: 20' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
+check_output "... and its accessor, with the lookup refused" \
+    'a lookup afterwards was refused' "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
 
 # --- PGP mode: the token encrypted to the operator's key ---
 C=$T_TMP/pgp

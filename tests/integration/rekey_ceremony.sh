@@ -90,6 +90,16 @@ check_output "finish: verified, ceremony closed" 'Ceremony closed' \
     "$CONCLAVE" rekey finish --state "$C/state"
 check "the bridge exits 0" bridge_wait "$C"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+# The record dates all twelve rekey steps (docs/paper.md); the quorum's
+# shares come twice, old then new, and each round marks its own step.
+check_output "the record's facts date the old shares' quorum (step 7)" \
+    '^Step 7: Quorum: one holder at a time: 20.* \([0-9]+ times\)$' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
+check_output "... and the new shares' verification (steps 10 and 11)" \
+    '^Step 11: Submit the shares, and the results: 20' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
+check "conclave record prints the rekey's record" \
+    "$CONCLAVE" record "$C/state/transcript.jsonl" --out "$C/record.pdf"
 check_output "the server now has 7 shares, threshold 4" '^7 4$' \
     seal_field k1 '"\(.n) \(.t)"'
 

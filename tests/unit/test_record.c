@@ -1,0 +1,204 @@
+/*
+ * ceremony/record: the facts of an unseal transcript written here with
+ * the transcript library (open, the records the engine writes, a refusal,
+ * a long deviation in a script of many bytes per character, close): each
+ * numbered step dated by its record, the exceptions listed, text cut only
+ * between characters; and nothing at all from a transcript that does not
+ * verify.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "ceremony/record.h"
+#include "ceremony/transcript.h"
+#include "crypto/errors.h"
+#include "crypto/reader.h"
+#include "crypto/secmem.h"
+#include "protocol/kinds.h"
+#include "protocol/minisig.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	unsigned char *sk;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+
+	if (f == NULL || secmem_init() != CK_OK ||
+	    (f->sk = secmem_alloc(MINISIG_SK_BYTES)) == NULL)
+		return -1;
+	crypto_sign_keypair(pk, f->sk);
+	strcpy(f->dir, "/tmp/test_record.XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/t.jsonl", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	secmem_free(f->sk);
+	free(f);
+	return 0;
+}
+
+static void
+event(struct transcript *t, const char *type, const char *actor, json_t *d)
+{
+	struct transcript_event ev = { .type = type, .actor = actor,
+	    .details = d };
+
+	assert_int_equal(transcript_append(t, &ev), CK_OK);
+	json_decref(d);
+}
+
+/* An unseal as the engine records it, with a refusal and a deviation. */
+static void
+write_unseal(struct fx *f, const char *deviation)
+{
+	struct transcript *t;
+	json_t *d = json_pack("{s:s, s:s}", "ceremony_id",
+	    "00112233445566778899aabbccddeeff", "kind", KIND_UNSEAL);
+
+	assert_int_equal(transcript_open(&t, f->path, "appliance", d, NULL,
+	    f->sk), CK_OK);
+	json_decref(d);
+	event(t, "unseal-request-sent", "appliance", NULL);
+	event(t, "session-offer-accepted", "bridge", json_pack("{s:s, s:b}",
+	    "sas", "adroitness aardvark absurd accrue acme", "sas_confirmed", 1));
+	event(t, "refused", "mallory", json_pack("{s:s, s:s, s:s}", "what",
+	    "share", "error", "CK_ERR_WRONG_RECIPIENT", "reason",
+	    "encrypted to another key"));
+	event(t, "share-sealed", "alice", json_pack("{s:s, s:i}", "holder",
+	    "alice", "x_tag", 7));
+	event(t, "share-sealed", "bob", json_pack("{s:s, s:i}", "holder", "bob",
+	    "x_tag", 9));
+	event(t, "deviation", "walt", json_pack("{s:s}", "text", deviation));
+	event(t, "unseal-result", "bridge", json_pack("{s:[], s:i}", "nodes",
+	    "still_sealed", 0));
+	assert_int_equal(transcript_close(t, "appliance", NULL), CK_OK);
+	transcript_free(t);
+}
+
+static const struct record_item *
+find(const struct record *r, enum record_section sec, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->item[i].section == sec &&
+		    strncmp(r->item[i].label, label, strlen(label)) == 0)
+			return &r->item[i];
+	return NULL;
+}
+
+static void
+facts_of_an_unseal(void **state)
+{
+	struct fx *f = *state;
+	char deviation[4000] = "x";	/* then the item's end falls mid-character */
+	struct transcript_report rep;
+	const struct record_item *it;
+	struct record *r;
+	size_t i;
+
+	/* 1,000 three-byte characters: longer than any item holds. */
+	for (i = 0; i < 1000; i++)
+		strcat(deviation, "\xe2\x82\xac");	/* U+20AC */
+	write_unseal(f, deviation);
+	assert_int_equal(record_read(f->path, NULL, &r, &rep), CK_OK);
+	assert_non_null(r->kind);
+	assert_string_equal(r->kind_name, KIND_UNSEAL);
+	assert_int_equal(r->audit_err, CK_OK);	/* no rules for unseal */
+	/* Steps: the request, the SAS, the shares (twice), the result, close. */
+	assert_string_equal(find(r, RECORD_STEPS, "Step 1:")->value,
+	    "not on the transcript");
+	assert_non_null(strstr(find(r, RECORD_STEPS, "Step 4:")->value,
+	    "(2 times)"));
+	for (i = 2; i <= 6; i++) {
+		char label[16];
+
+		snprintf(label, sizeof(label), "Step %zu:", i);
+		assert_non_null(it = find(r, RECORD_STEPS, label));
+		assert_int_equal(strncmp(it->value, "20", 2), 0);	/* a time */
+	}
+	assert_non_null(find(r, RECORD_SHARES, "Share of alice"));
+	assert_non_null(find(r, RECORD_SHARES, "Share of bob"));
+	assert_string_equal(find(r, RECORD_OUTCOME,
+	    "Short authentication string")->value,
+	    "adroitness aardvark absurd accrue acme");
+	it = find(r, RECORD_EXCEPTIONS, "");
+	assert_non_null(it);
+	assert_non_null(strstr(it->label, "refused (mallory)"));
+	assert_non_null(strstr(it->value, "CK_ERR_WRONG_RECIPIENT"));
+	/* The deviation is cut, between characters. */
+	assert_non_null(it = find(r, RECORD_EXCEPTIONS, ""));
+	for (i = 0; i < r->n; i++)
+		if (r->item[i].section == RECORD_EXCEPTIONS &&
+		    strstr(r->item[i].label, "deviation") != NULL)
+			it = &r->item[i];
+	assert_non_null(strstr(it->label, "deviation (walt)"));
+	assert_true(strlen(it->value) > 600);
+	assert_int_equal((strlen(it->value) - 1) % 3, 0);
+	for (i = 0; i < r->n; i++) {
+		assert_int_equal(rd_utf8(r->item[i].label,
+		    strlen(r->item[i].label)), CK_OK);
+		assert_int_equal(rd_utf8(r->item[i].value,
+		    strlen(r->item[i].value)), CK_OK);
+	}
+	/* verify's one line is the record's outcome. */
+	assert_non_null(strstr(r->outcome, "no rules for this kind"));
+	record_free(r);
+}
+
+static void
+tampered_gives_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct transcript_report rep;
+	struct record *r = (struct record *)1;
+	char cmd[256];
+
+	write_unseal(f, "a short one");
+	snprintf(cmd, sizeof(cmd), "sed -i '4s/mallory/malloRy/' '%s'", f->path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(record_read(f->path, NULL, &r, &rep), CK_ERR_CHAIN);
+	assert_null(r);
+	assert_int_equal(rep.bad_line, 5);	/* the next record's prev */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(facts_of_an_unseal, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(tampered_gives_nothing, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
