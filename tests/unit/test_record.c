@@ -26,44 +26,7 @@
 #include "crypto/secmem.h"
 #include "protocol/kinds.h"
 #include "protocol/minisig.h"
-
-struct fx {
-	char dir[64];
-	char path[128];
-	unsigned char *sk;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-
-	if (f == NULL || secmem_init() != CK_OK ||
-	    (f->sk = secmem_alloc(MINISIG_SK_BYTES)) == NULL)
-		return -1;
-	crypto_sign_keypair(pk, f->sk);
-	strcpy(f->dir, "/tmp/test_record.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t.jsonl", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[160];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	secmem_free(f->sk);
-	free(f);
-	return 0;
-}
+#include "tests/unit/helper_transcript.h"
 
 static void
 event(struct transcript *t, const char *type, const char *actor, json_t *d)
@@ -77,7 +40,7 @@ event(struct transcript *t, const char *type, const char *actor, json_t *d)
 
 /* An unseal as the engine records it, with a refusal and a deviation. */
 static void
-write_unseal(struct fx *f, const char *deviation)
+write_unseal(struct tx_fixture *f, const char *deviation)
 {
 	struct transcript *t;
 	json_t *d = json_pack("{s:s, s:s}", "ceremony_id",
@@ -118,7 +81,7 @@ find(const struct record *r, enum record_section sec, const char *label)
 static void
 facts_of_an_unseal(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	char deviation[4000] = "x";	/* then the item's end falls mid-character */
 	struct transcript_report rep;
 	const struct record_item *it;
@@ -177,7 +140,7 @@ facts_of_an_unseal(void **state)
 static void
 tampered_gives_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript_report rep;
 	struct record *r = (struct record *)1;
 	char cmd[256];
@@ -194,10 +157,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(facts_of_an_unseal, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(tampered_gives_nothing, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(facts_of_an_unseal, tx_setup,
+		    tx_teardown),
+		cmocka_unit_test_setup_teardown(tampered_gives_nothing, tx_setup,
+		    tx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,44 +16,7 @@
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "protocol/minisig.h"
-
-struct fx {
-	char dir[64];
-	char path[128];
-	unsigned char *sk;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	unsigned char pk[crypto_sign_PUBLICKEYBYTES];
-
-	if (f == NULL || secmem_init() != CK_OK ||
-	    (f->sk = secmem_alloc(MINISIG_SK_BYTES)) == NULL)
-		return -1;
-	crypto_sign_keypair(pk, f->sk);
-	strcpy(f->dir, "/tmp/test_transcript.XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/t.jsonl", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	secmem_free(f->sk);
-	free(f);
-	return 0;
-}
+#include "tests/unit/helper_transcript.h"
 
 static uint8_t *
 slurp(const char *path, size_t *len)
@@ -78,7 +41,7 @@ spill(const char *path, const void *buf, size_t len)
 }
 
 static void
-sig_path(const struct fx *f, char *out, size_t max, const char *suffix)
+sig_path(const struct tx_fixture *f, char *out, size_t max, const char *suffix)
 {
 	snprintf(out, max, "%s%s", f->path, suffix);
 }
@@ -106,7 +69,7 @@ append_events(struct transcript *t, int n)
 
 /* A closed, signed transcript of 2 + n records at f->path. */
 static void
-write_closed(struct fx *f, int n, const uint8_t *prev, uint8_t *head)
+write_closed(struct tx_fixture *f, int n, const uint8_t *prev, uint8_t *head)
 {
 	struct transcript *t = NULL;
 	json_t *d = json_pack("{ssss}", "ceremony", "unseal", "cluster", "c1");
@@ -122,7 +85,7 @@ write_closed(struct fx *f, int n, const uint8_t *prev, uint8_t *head)
 static void
 chain_links_every_line(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript_report rep;
 	struct minisig_pubkey pk;
 	uint8_t head[TRANSCRIPT_HASH_BYTES], h[TRANSCRIPT_HASH_BYTES];
@@ -161,7 +124,7 @@ chain_links_every_line(void **state)
 static void
 closed_transcript_refuses_appends(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript *t = NULL;
 	struct transcript_event ev = { .type = "late", .actor = "someone" };
 
@@ -182,7 +145,7 @@ closed_transcript_refuses_appends(void **state)
 static void
 resume_cuts_a_torn_line_and_continues(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript *t = NULL;
 	struct transcript_report rep;
 	unsigned char pk2[MINISIG_PK_BYTES], sk2[MINISIG_SK_BYTES];
@@ -240,7 +203,7 @@ resume_cuts_a_torn_line_and_continues(void **state)
 static void
 resume_refuses_a_damaged_journal(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript *t = NULL;
 	uint8_t *buf, *after;
 	size_t len, len2;
@@ -266,7 +229,7 @@ resume_refuses_a_damaged_journal(void **state)
 static void
 failed_write_is_cut_back_and_stops_appends(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript *t = NULL;
 	struct transcript_event ev = { .type = "big", .actor = "op" };
 	struct rlimit old, lim;
@@ -311,7 +274,7 @@ failed_write_is_cut_back_and_stops_appends(void **state)
 static void
 previous_transcript_links_ceremonies(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript_report rep;
 	uint8_t head1[TRANSCRIPT_HASH_BYTES], head2[TRANSCRIPT_HASH_BYTES];
 	char hex[TRANSCRIPT_HEX_LEN + 1], want[100], first[128];
@@ -336,7 +299,7 @@ previous_transcript_links_ceremonies(void **state)
 static void
 bad_events_are_refused(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript *t = NULL;
 	struct transcript_event ev = { .type = "step", .actor = "op" };
 	uint8_t h[1][TRANSCRIPT_HASH_BYTES] = { { 0 } };
@@ -380,7 +343,7 @@ bad_events_are_refused(void **state)
 static void
 verify_names_missing_signature_and_wrong_key(void **state)
 {
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript_report rep;
 	struct minisig_pubkey other;
 	unsigned char pk[MINISIG_PK_BYTES], sk[MINISIG_SK_BYTES];
@@ -441,7 +404,7 @@ static void
 every_mutation_is_detected(void **state)
 {
 	static const uint8_t flips[] = { 0x01, 0x02, 0x20, 0x80 };
-	struct fx *f = *state;
+	struct tx_fixture *f = *state;
 	struct transcript_report rep;
 	size_t len, siglen, n, i, j, k, starts[32], pos, l;
 	uint8_t *buf, *sig, *mut;
@@ -515,15 +478,15 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(chain_links_every_line, setup, teardown),
-		cmocka_unit_test_setup_teardown(closed_transcript_refuses_appends, setup, teardown),
-		cmocka_unit_test_setup_teardown(resume_cuts_a_torn_line_and_continues, setup, teardown),
-		cmocka_unit_test_setup_teardown(resume_refuses_a_damaged_journal, setup, teardown),
-		cmocka_unit_test_setup_teardown(failed_write_is_cut_back_and_stops_appends, setup, teardown),
-		cmocka_unit_test_setup_teardown(previous_transcript_links_ceremonies, setup, teardown),
-		cmocka_unit_test_setup_teardown(bad_events_are_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(verify_names_missing_signature_and_wrong_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(every_mutation_is_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(chain_links_every_line, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(closed_transcript_refuses_appends, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(resume_cuts_a_torn_line_and_continues, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(resume_refuses_a_damaged_journal, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(failed_write_is_cut_back_and_stops_appends, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(previous_transcript_links_ceremonies, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(bad_events_are_refused, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(verify_names_missing_signature_and_wrong_key, tx_setup, tx_teardown),
+		cmocka_unit_test_setup_teardown(every_mutation_is_detected, tx_setup, tx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
