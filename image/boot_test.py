@@ -89,7 +89,7 @@ class Guest:
     def __init__(self, args, log, tmp, machine="q35"):
         self.buf = b""
         self.pos = 0
-        self.arrivals = []  # (len(buf) after a chunk, seconds since launch)
+        self.arrivals = []  # (len(buf) after a chunk, seconds since launch, QEMU CPU seconds)
         self.lock = threading.Condition()
         self.log = open(log, "wb")
         self.qmp_path = os.path.join(tmp, "qmp-%d.sock" % id(self))
@@ -112,7 +112,7 @@ class Guest:
             self.log.flush()
             with self.lock:
                 self.buf += ANSI.sub(b"", data)
-                self.arrivals.append((len(self.buf), self.elapsed()))
+                self.arrivals.append((len(self.buf), self.elapsed(), self.cpu()))
                 self.lock.notify_all()
         with self.lock:
             self.lock.notify_all()
@@ -150,13 +150,14 @@ class Guest:
     def elapsed(self):
         return time.monotonic() - self.t0
 
-    def seen_at(self, pattern):
-        """Seconds from launch to when pattern had arrived, or None."""
+    def seen_at(self, pattern, cpu=False):
+        """Seconds from launch to when pattern had arrived (QEMU's CPU
+        seconds by then, with cpu), or None."""
         with self.lock:
             m = re.search(pattern.encode(), self.buf)
             if m is None:
                 return None
-            return next(t for n, t in self.arrivals if n >= m.end())
+            return next(c if cpu else t for n, t, c in self.arrivals if n >= m.end())
 
     def cpu(self):
         """CPU seconds QEMU has used: the boot time a loaded host cannot skew."""
@@ -273,7 +274,8 @@ def first_screen(g, what, before_kernel="QEMU start and kernel decompression"):
         loading, starting = g.seen_at("Loading conclave"), g.seen_at("Starting conclave")
         if loading is not None and starting is not None:
             pre = (f"firmware {loading:.1f} + GRUB loading the kernel and initrd {starting - loading:.1f}"
-                   f" + kernel decompression {before - starting:.1f}")
+                   f" + kernel decompression {before - starting:.1f}; QEMU CPU until GRUB starts the kernel"
+                   f" {g.seen_at('Starting conclave', cpu=True):.1f}")
         else:
             pre = f"{before_kernel} {before:.1f}"
         parts = (f" = before the kernel's clock {before:.1f} s ({pre}) + kernel to /init {u_init:.1f}"
