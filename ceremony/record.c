@@ -126,6 +126,19 @@ opening(struct record *r, json_t *d, const char *time)
 	    words);
 }
 
+/* A signature line for name, once. */
+static int
+signer(struct record *r, const char *name, const char *role)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->item[i].section == RECORD_SIGNERS &&
+		    strcmp(r->item[i].label, name) == 0)
+			return CK_OK;
+	return add(r, RECORD_SIGNERS, RECORD_TEXT, name, "%s", role);
+}
+
 static int
 roster(struct record *r, json_t *d)
 {
@@ -147,8 +160,7 @@ roster(struct record *r, json_t *d)
 			    role[0] != '\0' ? role + 1 : "", str(m, "name"));
 		if ((e = add(r, RECORD_ROSTER, RECORD_HEX, label, "%s",
 		    str(m, "fingerprint"))) != CK_OK ||
-		    (e = add(r, RECORD_SIGNERS, RECORD_TEXT, str(m, "name"), "%s",
-		    role)) != CK_OK)
+		    (e = signer(r, str(m, "name"), role)) != CK_OK)
 			return e;
 	}
 	return CK_OK;
@@ -202,6 +214,7 @@ one(struct record *r, json_t *rec, const char *type, const char *time)
 	const char *actor = str(rec, "actor");
 	char label[RECORD_LABEL_MAX];
 	json_int_t k;
+	int e;
 
 	if (is_exception(type))
 		return exception(r, type, actor, time, d);
@@ -218,9 +231,13 @@ one(struct record *r, json_t *rec, const char *type, const char *time)
 	}
 	if (strcmp(type, "share-sealed") == 0) {
 		snprintf(label, sizeof(label), "Share of %s", str(d, "holder"));
-		return add(r, RECORD_SHARES, RECORD_TEXT, label, "decrypted on the "
-		    "appliance and sealed to the bridge at %s (x-tag %lld)", time,
-		    (long long)json_integer_value(json_object_get(d, "x_tag")));
+		if ((e = add(r, RECORD_SHARES, RECORD_TEXT, label, "decrypted on "
+		    "the appliance and sealed to the bridge at %s (x-tag %lld)",
+		    time, (long long)json_integer_value(json_object_get(d,
+		    "x_tag")))) != CK_OK)
+			return e;
+		/* Who gave a share signs, if the roster has not named them. */
+		return signer(r, str(d, "holder"), "holder");
 	}
 	if (strcmp(type, "root-token-revoked") == 0)
 		return add(r, RECORD_REVOCATION, RECORD_TEXT, "Root token",
@@ -325,7 +342,7 @@ static int
 walk(struct record *r, const uint8_t *buf, size_t len)
 {
 	struct when w[32];
-	char label[RECORD_LABEL_MAX];
+	char label[RECORD_LABEL_MAX], step[32];
 	const uint8_t *line;
 	const char *type, *time;
 	size_t llen, at = 0, idx;
@@ -342,20 +359,24 @@ walk(struct record *r, const uint8_t *buf, size_t len)
 			break;
 		type = str(rec, "type");
 		time = str(rec, "time");
-		snprintf(label, sizeof(label), "%lld  %s",
-		    (long long)json_integer_value(json_object_get(rec, "seq")),
-		    time);
-		e = add(r, RECORD_EVENTS, RECORD_TEXT, label, "%s (%s)", type,
-		    str(rec, "actor"));
-		if (e == CK_OK && first)
+		if (first)
 			e = opening(r, json_object_get(rec, "details"), time);
-		if (e == CK_OK && r->kind != NULL && r->kind->n <= 32 &&
+		step[0] = '\0';
+		if (r->kind != NULL && r->kind->n <= 32 &&
 		    (idx = steps_marked_by(r->kind, type, at)) < r->kind->n) {
 			at = idx;
 			if (w[idx].count++ == 0)
 				memcpy(w[idx].first, time, strnlen(time, TIME_LEN));
 			memcpy(w[idx].last, time, strnlen(time, TIME_LEN));
+			snprintf(step, sizeof(step), ", step %u",
+			    steps_number(r->kind, &r->kind->step[idx]));
 		}
+		snprintf(label, sizeof(label), "%lld  %s",
+		    (long long)json_integer_value(json_object_get(rec, "seq")),
+		    time);
+		if (e == CK_OK)
+			e = add(r, RECORD_EVENTS, RECORD_TEXT, label, "%s (%s%s)",
+			    type, str(rec, "actor"), step);
 		if (e == CK_OK)
 			e = one(r, rec, type, time);
 		json_decref(rec);

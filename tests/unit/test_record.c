@@ -132,6 +132,12 @@ facts_of_an_unseal(void **state)
 		assert_int_equal(rd_utf8(r->item[i].value,
 		    strlen(r->item[i].value)), CK_OK);
 	}
+	/* Each record names the step it marks; who gave a share signs, once. */
+	assert_non_null(it = find(r, RECORD_EVENTS, "4 "));
+	assert_string_equal(it->value, "share-sealed (alice, step 4)");
+	assert_string_equal(find(r, RECORD_SIGNERS, "alice")->value, "holder");
+	assert_string_equal(find(r, RECORD_SIGNERS, "bob")->value, "holder");
+	assert_null(find(r, RECORD_SIGNERS, "mallory"));
 	/* verify's one line is the record's outcome. */
 	assert_non_null(strstr(r->outcome, "no rules for this kind"));
 	record_free(r);
