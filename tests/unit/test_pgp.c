@@ -125,10 +125,23 @@ home_is_private_and_removed(void **state)
 	snprintf(conf, sizeof(conf), "%s/gpg-agent.conf", dir);
 	c = tk_slurp(conf, &len);
 	assert_non_null(memmem(c, len, "allow-loopback-pinentry\n", 24));
+	/* No passphrase stays in the agent after the operation that needs it. */
+	assert_non_null(memmem(c, len, "\ndefault-cache-ttl 0\n", 21));
+	assert_non_null(memmem(c, len, "\nmax-cache-ttl 0\n", 17));
 	free(c);
 	/* Start the agent, then close: the directory and the agent go. */
 	snprintf(buf, sizeof(buf), "gpg-connect-agent --homedir %s /bye", dir);
 	assert_int_equal(tk_run(buf, NULL, 0, NULL), 0);
+	/* Its socket is in a directory only we may enter: the home itself, or
+	 * gpg's per-home directory under the user's runtime folder. */
+	snprintf(buf, sizeof(buf), "dirname \"$(gpgconf --homedir %s "
+	    "--list-dirs agent-socket)\"", dir);
+	assert_int_equal(tk_run(buf, conf, sizeof(conf), &len), 0);
+	assert_true(len > 1);
+	conf[len - 1] = '\0';			/* the newline */
+	assert_int_equal(stat(conf, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
+	assert_int_equal(st.st_uid, geteuid());
 	snprintf(buf, sizeof(buf), "pgrep -f 'gpg-agen[t] --homedir %s' >/dev/null",
 	    dir);
 	assert_int_equal(tk_run(buf, NULL, 0, NULL), 0);
