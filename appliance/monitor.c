@@ -283,6 +283,23 @@ iso_transcript(const void *buf, size_t len, const void *sig, size_t siglen,
 }
 
 static int
+iso_audit(const void *buf, size_t len, struct audit_report *rep)
+{
+	struct wire_buf b = { 0 };
+	uint8_t *a;
+	size_t alen;
+	int e, result;
+
+	memset(rep, 0, sizeof(*rep));
+	wire_put_bytes(&b, buf, len);
+	if ((e = ask(WIRE_AUDIT, &b, &a, &alen)) != CK_OK)
+		return e;
+	e = answered(wire_get_audit(a, alen, &result, rep));
+	free(a);
+	return e == CK_OK ? result : e;
+}
+
+static int
 iso_recipients(const void *msg, size_t len, struct pgppkt_recipients *out)
 {
 	struct wire_buf b = { 0 };
@@ -328,6 +345,7 @@ monitor_start(void)
 	envelope_set_isolation(iso_envelope);
 	qr_set_isolation(&qr);
 	transcript_set_isolation(iso_transcript);
+	audit_set_isolation(iso_audit);
 	pgppkt_set_isolation(&pgp);
 	return CK_OK;
 }
@@ -338,6 +356,7 @@ monitor_stop(void)
 	envelope_set_isolation(NULL);
 	qr_set_isolation(NULL);
 	transcript_set_isolation(NULL);
+	audit_set_isolation(NULL);
 	pgppkt_set_isolation(NULL);
 	if (mon.fd >= 0)
 		close(mon.fd);

@@ -5,8 +5,8 @@
  * Every parser of untrusted bytes (envelopes, QR images and camera frames,
  * PNG files, transcripts to verify, OpenPGP packets) runs in a parser child
  * (appliance/parser.h) through the isolation hooks of protocol/envelope.h,
- * media/qr.h, ceremony/transcript.h and crypto/pgppkt.h, so the callers
- * are unchanged.
+ * media/qr.h, ceremony/transcript.h, ceremony/audit.h and crypto/pgppkt.h,
+ * so the callers are unchanged.
  *
  * The child is a fresh exec of this program (/proc/self/exe), never a fork
  * that keeps running: it has no copy of any secret, whenever it is

@@ -87,6 +87,16 @@ answer_transcript(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 }
 
 static int
+answer_audit(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
+{
+	struct audit_report rep;
+	int e = audit_transcript(p, len, &rep);
+
+	wire_put_audit(b, e, &rep);
+	return wire_send(fd, WIRE_AUDIT_OK, b);
+}
+
+static int
 answer_recipients(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 {
 	struct pgppkt_recipients rc;
@@ -127,6 +137,7 @@ serve(int fd, struct qr_scanner *sc, uint8_t type, const uint8_t *p, size_t len)
 	case WIRE_TRANSCRIPT:	e = answer_transcript(fd, p, len, &b); break;
 	case WIRE_PGP_RECIPIENTS: e = answer_recipients(fd, p, len, &b); break;
 	case WIRE_PGP_SUBKEYS:	e = answer_subkeys(fd, p, len, &b); break;
+	case WIRE_AUDIT:	e = answer_audit(fd, p, len, &b); break;
 	default:		return PARSER_EXIT_PROTOCOL;
 	}
 	wire_buf_free(&b);

@@ -14,40 +14,39 @@
  * copy is a char[128]; the monitor shows it, so printable UTF-8 only). */
 #define WIRE_REASON_MAX	(sizeof(((struct transcript_report *)0)->reason) - 1)
 
-/* The payload limit; WIRE_READY is known but carries nothing. */
-static size_t
-type_max(uint8_t type)
+/* The payload limit of a known type; CK_ERR_BAD_TYPE for any other. */
+static int
+limit(uint8_t type, size_t *max)
 {
 	switch (type) {
-	case WIRE_ERROR:		return 4;
-	case WIRE_ENVELOPE:		return ENVELOPE_MAX_BYTES;
-	case WIRE_ENVELOPE_OK:		return 8 + ENVELOPE_MAX_BYTES + WIRE_JSON_MAX;
-	case WIRE_QR_SCAN:		return 2 + WIRE_IMAGE_MAX;
-	case WIRE_QR_SCAN_OK:		return 1 + QR_MAX_SYMBOLS * (4 + QR_MAX_PAYLOAD);
-	case WIRE_PNG:			return QR_MAX_PNG_BYTES;
-	case WIRE_PNG_OK:		return WIRE_IMAGE_MAX;
-	case WIRE_TRANSCRIPT:		return WIRE_TRANSCRIPT_MAX;
-	case WIRE_TRANSCRIPT_OK:	return 128 + WIRE_REASON_MAX;
-	case WIRE_PGP_RECIPIENTS:	return PGPPKT_MSG_MAX;
-	case WIRE_PGP_RECIPIENTS_OK:	return 1 + PGPPKT_RECIPIENTS_MAX * (PGPPKT_KEYID_LEN + 1);
-	case WIRE_PGP_SUBKEYS:		return PGPPKT_KEY_MAX;
-	case WIRE_PGP_SUBKEYS_OK:	return 1 + PGPPKT_SUBKEYS_MAX * 9;
-	case WIRE_READY:		return 1;	/* known; wire_max says 0 */
-	default:			return 0;
+	case WIRE_ERROR:		*max = 4; break;
+	case WIRE_ENVELOPE:		*max = ENVELOPE_MAX_BYTES; break;
+	case WIRE_ENVELOPE_OK:		*max = 8 + ENVELOPE_MAX_BYTES + WIRE_JSON_MAX; break;
+	case WIRE_QR_SCAN:		*max = 2 + WIRE_IMAGE_MAX; break;
+	case WIRE_QR_SCAN_OK:		*max = 1 + QR_MAX_SYMBOLS * (4 + QR_MAX_PAYLOAD); break;
+	case WIRE_PNG:			*max = QR_MAX_PNG_BYTES; break;
+	case WIRE_PNG_OK:		*max = WIRE_IMAGE_MAX; break;
+	case WIRE_TRANSCRIPT:		*max = WIRE_TRANSCRIPT_MAX; break;
+	case WIRE_TRANSCRIPT_OK:	*max = 128 + WIRE_REASON_MAX; break;
+	case WIRE_PGP_RECIPIENTS:	*max = PGPPKT_MSG_MAX; break;
+	case WIRE_PGP_RECIPIENTS_OK:	*max = 1 + PGPPKT_RECIPIENTS_MAX * (PGPPKT_KEYID_LEN + 1); break;
+	case WIRE_PGP_SUBKEYS:		*max = PGPPKT_KEY_MAX; break;
+	case WIRE_PGP_SUBKEYS_OK:	*max = 1 + PGPPKT_SUBKEYS_MAX * 9; break;
+	case WIRE_AUDIT:		*max = TRANSCRIPT_MAX_BYTES; break;
+	case WIRE_AUDIT_OK:		*max = 32 + sizeof(((struct audit_report *)0)->kind) +
+					    sizeof(((struct audit_report *)0)->problem); break;
+	case WIRE_READY:		*max = 0; break;	/* the child is ready */
+	default:			return CK_ERR_BAD_TYPE;
 	}
+	return CK_OK;
 }
 
 size_t
 wire_max(uint8_t type)
 {
-	return type == WIRE_READY ? 0 : type_max(type);
-}
+	size_t max = 0;
 
-/* Known: an empty WIRE_READY as much as any other. */
-static int
-wire_known(uint8_t type)
-{
-	return type_max(type) != 0;
+	return limit(type, &max) == CK_OK ? max : 0;
 }
 
 void
@@ -206,7 +205,7 @@ wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	uint8_t h[WIRE_HEADER_BYTES];
 	uint8_t *p = NULL;
-	size_t n;
+	size_t n, max;
 	int e;
 
 	*payload = NULL;
@@ -214,9 +213,9 @@ wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
 	if ((e = read_all(fd, h, sizeof(h), deadline)) != CK_OK)
 		return e;
 	n = (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
-	if (!wire_known(h[0]))
-		return CK_ERR_BAD_TYPE;
-	if (n > wire_max(h[0]))
+	if ((e = limit(h[0], &max)) != CK_OK)
+		return e;
+	if (n > max)
 		return CK_ERR_TOO_LARGE;
 	if (n > 0) {
 		if ((p = malloc(n)) == NULL)
@@ -261,6 +260,34 @@ get_bool(struct rd *r, int *v)
 	if (b > 1)
 		return CK_ERR_FORMAT;
 	*v = b;
+	return CK_OK;
+}
+
+/* A known CK_* result (CK_OK included). */
+static int
+known_result(uint32_t v, int *result)
+{
+	*result = (int)v;
+	if (*result > CK_OK || (*result < CK_OK &&
+	    strcmp(ck_errname(*result), "CK_ERR_UNKNOWN") == 0))
+		return CK_ERR_FORMAT;
+	return CK_OK;
+}
+
+/* A printable string of at most cap - 1 bytes into out (NUL-terminated). */
+static int
+get_text(struct rd *r, char *out, size_t cap)
+{
+	const uint8_t *p;
+	size_t n;
+	int e;
+
+	if ((e = get_blob(r, cap - 1, &p, &n)) != CK_OK)
+		return e;
+	if (n > 0 && (e = rd_printable_utf8(p, n, 0)) != CK_OK)
+		return e;
+	memcpy(out, p, n);
+	out[n] = '\0';
 	return CK_OK;
 }
 
@@ -507,8 +534,6 @@ int
 wire_get_transcript(const uint8_t *p, size_t len, int *result,
     struct transcript_report *rep)
 {
-	const uint8_t *reason;
-	size_t rl;
 	uint32_t res;
 	struct rd r;
 	int e;
@@ -525,22 +550,56 @@ wire_get_transcript(const uint8_t *p, size_t len, int *result,
 	    (e = rd_u64be(&r, &rep->bad_line)) != CK_OK ||
 	    (e = rd_u64be(&r, &rep->bad_seq)) != CK_OK ||
 	    (e = get_bool(&r, &rep->has_bad_seq)) != CK_OK ||
-	    (e = get_blob(&r, WIRE_REASON_MAX, &reason, &rl)) != CK_OK ||
-	    (e = rd_end(&r)) != CK_OK)
-		goto fail;
-	if (rl > 0 && (e = rd_printable_utf8(reason, rl, 0)) != CK_OK)
-		goto fail;
-	*result = (int)res;
-	if (*result > CK_OK || (*result < CK_OK &&
-	    strcmp(ck_errname(*result), "CK_ERR_UNKNOWN") == 0)) {
-		e = CK_ERR_FORMAT;
-		goto fail;
+	    (e = get_text(&r, rep->reason, sizeof(rep->reason))) != CK_OK ||
+	    (e = rd_end(&r)) != CK_OK ||
+	    (e = known_result(res, result)) != CK_OK) {
+		memset(rep, 0, sizeof(*rep));
+		return e;
 	}
-	memcpy(rep->reason, reason, rl);
 	return CK_OK;
-fail:
+}
+
+void
+wire_put_audit(struct wire_buf *b, int result, const struct audit_report *rep)
+{
+	size_t kl = strnlen(rep->kind, sizeof(rep->kind));
+	size_t pl = strnlen(rep->problem, sizeof(rep->problem));
+
+	wire_put_u32(b, (uint32_t)result);
+	wire_put_blob(b, rep->kind, kl < sizeof(rep->kind) ? kl : 0);
+	wire_put_u8(b, rep->rules != 0);
+	wire_put_u32(b, rep->n);
+	wire_put_u32(b, rep->t);
+	wire_put_u32(b, rep->proven);
+	wire_put_u32(b, rep->refused);
+	wire_put_u8(b, rep->revoked != 0);
+	wire_put_blob(b, rep->problem, pl < sizeof(rep->problem) ? pl : 0);
+}
+
+int
+wire_get_audit(const uint8_t *p, size_t len, int *result, struct audit_report *rep)
+{
+	uint32_t res;
+	struct rd r;
+	int e;
+
 	memset(rep, 0, sizeof(*rep));
-	return e;
+	rd_init(&r, p, len);
+	if ((e = rd_u32be(&r, &res)) != CK_OK ||
+	    (e = get_text(&r, rep->kind, sizeof(rep->kind))) != CK_OK ||
+	    (e = get_bool(&r, &rep->rules)) != CK_OK ||
+	    (e = rd_u32be(&r, &rep->n)) != CK_OK ||
+	    (e = rd_u32be(&r, &rep->t)) != CK_OK ||
+	    (e = rd_u32be(&r, &rep->proven)) != CK_OK ||
+	    (e = rd_u32be(&r, &rep->refused)) != CK_OK ||
+	    (e = get_bool(&r, &rep->revoked)) != CK_OK ||
+	    (e = get_text(&r, rep->problem, sizeof(rep->problem))) != CK_OK ||
+	    (e = rd_end(&r)) != CK_OK ||
+	    (e = known_result(res, result)) != CK_OK) {
+		memset(rep, 0, sizeof(*rep));
+		return e;
+	}
+	return CK_OK;
 }
 
 void

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ceremony/audit.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/pgppkt.h"
@@ -53,6 +54,8 @@ enum wire_type {
 	WIRE_PGP_SUBKEYS = 12,		/* a transferable public key */
 	WIRE_PGP_SUBKEYS_OK = 13,	/* u8 n | n * (u32 | u32 | u8) */
 	WIRE_READY = 15,		/* empty: the child is in its sandbox */
+	WIRE_AUDIT = 16,		/* a verified transcript */
+	WIRE_AUDIT_OK = 17,		/* i32 result | report */
 };
 
 /* The payload limit of a type: 0 for an unknown or an empty one. */
@@ -127,6 +130,11 @@ void wire_put_transcript(struct wire_buf *b, int result,
     const struct transcript_report *rep);
 int wire_get_transcript(const uint8_t *p, size_t len, int *result,
     struct transcript_report *rep) CK_WUR;
+
+void wire_put_audit(struct wire_buf *b, int result, const struct audit_report *rep);
+/* The kind and the problem must be printable UTF-8: the monitor shows them. */
+int wire_get_audit(const uint8_t *p, size_t len, int *result,
+    struct audit_report *rep) CK_WUR;
 
 void wire_put_recipients(struct wire_buf *b, const struct pgppkt_recipients *rc);
 int wire_get_recipients(const uint8_t *p, size_t len,

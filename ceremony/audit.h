@@ -35,4 +35,12 @@ struct audit_report {
 int audit_transcript(const void *buf, size_t len, struct audit_report *rep)
     CK_WUR __attribute__((nonnull));
 
+/*
+ * Where audit_transcript runs. NULL (the default) reads the records in
+ * this process; the appliance's monitor installs its parser child's client
+ * (appliance/monitor.h), which answers exactly as it does.
+ */
+typedef int (*audit_fn)(const void *buf, size_t len, struct audit_report *rep);
+void audit_set_isolation(audit_fn fn);
+
 #endif

@@ -17,7 +17,6 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
-#include "media/file.h"
 #include "protocol/sealed.h"
 
 static int
@@ -482,16 +481,16 @@ quorum_load_commitments(struct session *s, const char *init_transcript,
 	why[0] = '\0';
 	if (by_x == NULL)
 		return CK_ERR_ALLOC;
-	if ((r = transcript_verify(init_transcript, NULL, &rep)) != CK_OK ||
-	    !rep.closed) {
+	/* The records read are the bytes that verified, not a second read
+	 * of a file that may have changed on the stick in between. */
+	if ((r = transcript_verify_keep(init_transcript, NULL, &rep, &buf,
+	    &len)) != CK_OK || !rep.closed) {
 		session_why(why, whylen, "the init transcript does not verify%s",
 		    r == CK_OK ? " (not closed)" : "");
 		r = r != CK_OK ? r : CK_ERR_INCOMPLETE;
 		goto out;
 	}
-	if ((r = file_read_path(init_transcript, TRANSCRIPT_MAX_BYTES, &buf,
-	    &len)) != CK_OK ||
-	    (r = collect_commitments(buf, len, by_x, id)) != CK_OK) {
+	if ((r = collect_commitments(buf, len, by_x, id)) != CK_OK) {
 		session_why(why, whylen, "no init ceremony's handouts in %s",
 		    init_transcript);
 		goto out;

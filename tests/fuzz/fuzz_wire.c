@@ -25,6 +25,7 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 	struct qr_symbols syms;
 	struct envelope env;
 	struct transcript_report rep;
+	struct audit_report audit;
 	struct pgppkt_recipients rc;
 	struct pgppkt_subkeys sk;
 	struct minisig_pubkey key;
@@ -79,6 +80,13 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 		} else if (strnlen(rep.reason, sizeof(rep.reason)) == sizeof(rep.reason)) {
 			abort();
 		}
+		break;
+	case WIRE_AUDIT_OK:
+		if (wire_get_audit(p, n, &result, &audit) != CK_OK &&
+		    (audit.kind[0] != '\0' || audit.problem[0] != '\0'))
+			abort();
+		if (strnlen(audit.problem, sizeof(audit.problem)) == sizeof(audit.problem))
+			abort();
 		break;
 	case WIRE_PGP_RECIPIENTS_OK:
 		if (wire_get_recipients(p, n, &rc) != CK_OK && rc.n != 0)
