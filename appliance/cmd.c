@@ -38,20 +38,49 @@ cmd_refuse(const char *cmd, const char *step, int err, const char *why)
 
 #define NO_CARD	"no OpenPGP smartcard found: insert the holder's card, or " \
 	"give --secret-key"
+#define WRONG_CARD	"the card in the reader holds another key, not " \
+	"this holder's: no PIN was asked of it; insert the holder's own card"
 #define BLOCKED	"unblock it with the reset code or the admin PIN " \
 	"(gpg --card-edit, passwd) before the ceremony goes on"
 
 void
-cmd_holder_name(struct session *s, unsigned k, char out[ROSTER_NAME_MAX + 1])
+cmd_holder_member(struct session *s, unsigned k, char name[ROSTER_NAME_MAX + 1],
+    char enc_keyid[PGP_KEYID_LEN + 1])
 {
 	const struct roster_member *m;
 	struct roster *ro = NULL;
 
-	out[0] = '\0';
+	name[0] = enc_keyid[0] = '\0';
 	if (init_load_roster(s, &ro) == CK_OK &&
-	    (m = roster_holder(ro, k)) != NULL)
-		memcpy(out, m->name, sizeof(m->name));
+	    (m = roster_holder(ro, k)) != NULL) {
+		memcpy(name, m->name, sizeof(m->name));
+		memcpy(enc_keyid, m->enc_keyid, sizeof(m->enc_keyid));
+	}
 	roster_free(ro);
+}
+
+int
+cmd_holder_key(struct pgp_home *h, const char *cmd, const char *step,
+    const char *keyfile, char enc_keyid[PGP_KEYID_LEN + 1])
+{
+	struct pgp_keyinfo ki;
+	struct pgp_fprs f;
+	int r;
+
+	enc_keyid[0] = '\0';
+	if (keyfile == NULL) {
+		cmd_refuse(cmd, step, CK_ERR_INVALID_ARG, "a share decrypted by a "
+		    "card needs the holder's public key: --holder-key FILE "
+		    "(or --secret-key FILE for a key file)");
+		return CK_ERR_INVALID_ARG;
+	}
+	if ((r = pgp_import_file(h, keyfile, &f)) == CK_OK && f.n != 1)
+		r = CK_ERR_FORMAT;
+	if (r == CK_OK && (r = pgp_key_validate(h, f.fpr[0], &ki)) == CK_OK)
+		memcpy(enc_keyid, ki.enc_keyid, sizeof(ki.enc_keyid));
+	if (r != CK_OK)
+		cmd_refuse(cmd, step, r, keyfile);
+	return r;
 }
 
 /* A card refused before the PIN: printed and on the record, once. */
@@ -81,6 +110,10 @@ cmd_holder_secret(struct pgp_home *h, const struct cmd_step *st,
 	if (keyfile == NULL) {
 		if ((r = pgp_card_learn(h, &card)) != CK_OK)
 			return card_refused(st, r, NO_CARD);
+		if (st->enc_keyid[0] != '\0' && (card.enc_fpr[0] == '\0' ||
+		    strcmp(card.enc_fpr + PGP_FPR_LEN - PGP_KEYID_LEN,
+		    st->enc_keyid) != 0))
+			return card_refused(st, CK_ERR_WRONG_KEY, WRONG_CARD);
 		if (card.pin_tries == 0)
 			return card_refused(st, CK_ERR_PIN_BLOCKED, BLOCKED);
 		if (card.pin_tries > 0)
@@ -112,8 +145,7 @@ cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err, char *buf,
 		    card.pin_tries, card.pin_tries == 1 ? "try" : "tries");
 		return buf;
 	case CK_ERR_WRONG_KEY:
-		return "the card in the reader holds another key, not this "
-		    "holder's: no PIN was asked of it; insert the holder's own card";
+		return WRONG_CARD;
 	case CK_ERR_PIN_BLOCKED:
 		return BLOCKED;
 	case CK_ERR_CARD_REMOVED:

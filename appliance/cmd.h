@@ -36,12 +36,22 @@ int cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
 struct cmd_step {
 	struct session *s;
 	const char *cmd, *step, *what, *actor;
+	/* The holder's encryption key id: a card holding another key is
+	 * refused (CK_ERR_WRONG_KEY) before any PIN reaches it. "": unknown. */
+	const char *enc_keyid;
 };
 int cmd_holder_secret(struct pgp_home *h, const struct cmd_step *st,
     const char *keyfile, int fd, char **secret);
-/* Holder k's name on the ceremony's roster (for the record), or "". */
-void cmd_holder_name(struct session *s, unsigned k,
-    char out[ROSTER_NAME_MAX + 1]);
+/* Holder k's name and encryption key id on the ceremony's roster, or "". */
+void cmd_holder_member(struct session *s, unsigned k,
+    char name[ROSTER_NAME_MAX + 1], char enc_keyid[PGP_KEYID_LEN + 1]);
+/*
+ * For a share decrypted by a card: the holder's public key from keyfile
+ * (one key) into h, so that gpg finds the card's key for it; enc_keyid
+ * gets the key's encryption key id. Errors printed.
+ */
+int cmd_holder_key(struct pgp_home *h, const char *cmd, const char *step,
+    const char *keyfile, char enc_keyid[PGP_KEYID_LEN + 1]);
 /*
  * What to tell the room after a holder's decryption failed with err (NULL
  * when there is nothing to add); with a card, a wrong PIN reports the

@@ -293,7 +293,7 @@ step_handout(const struct init_args *a)
 	struct session *s = NULL;
 	struct pgp_home *h = NULL;
 	char *pass = NULL, *file = NULL, why[160];
-	char actor[ROSTER_NAME_MAX + 1];
+	char actor[ROSTER_NAME_MAX + 1], enc_keyid[PGP_KEYID_LEN + 1];
 	struct cmd_step st;
 	int r, rc = 1;
 
@@ -305,8 +305,9 @@ step_handout(const struct init_args *a)
 		refuse("handout", r, NULL);
 		goto out;
 	}
-	cmd_holder_name(s, a->holder, actor);
-	st = (struct cmd_step){ s, "init", "handout", "decrypt-proof", actor };
+	cmd_holder_member(s, a->holder, actor, enc_keyid);
+	st = (struct cmd_step){ s, "init", "handout", "decrypt-proof", actor,
+	    enc_keyid };
 	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
 	    &pass) != CK_OK)
 		goto out;

@@ -21,7 +21,7 @@
 
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
-	OPT_HOLDER, OPT_SHARE_FILE, OPT_SECRET_KEY, OPT_PASSPHRASE_FD,
+	OPT_HOLDER, OPT_SHARE_FILE, OPT_SECRET_KEY, OPT_HOLDER_KEY, OPT_PASSPHRASE_FD,
 	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_INIT_TRANSCRIPT, OPT_THRESHOLD, OPT_RECOVERY,
 	OPT_HELP,
 };
@@ -35,6 +35,7 @@ static const struct option longopts[] = {
 	{ "holder", required_argument, NULL, OPT_HOLDER },
 	{ "share-file", required_argument, NULL, OPT_SHARE_FILE },
 	{ "secret-key", required_argument, NULL, OPT_SECRET_KEY },
+	{ "holder-key", required_argument, NULL, OPT_HOLDER_KEY },
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "pgp-key", required_argument, NULL, OPT_PGP_KEY },
@@ -78,6 +79,7 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 			break;
 		case OPT_SHARE_FILE: a->share_file = optarg; break;
 		case OPT_SECRET_KEY: a->secret_key = optarg; break;
+		case OPT_HOLDER_KEY: a->holder_key = optarg; break;
 		case OPT_GNUPG_BASE: a->gnupg_base = optarg; break;
 		case OPT_PGP_KEY: a->pgp_key = optarg; break;
 		case OPT_HELP: return 1;
@@ -177,7 +179,7 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 	struct pgp_home *h = NULL;
 	uint8_t *msg = NULL;
 	size_t len = 0;
-	char *pass = NULL, why[256];
+	char *pass = NULL, why[256], enc_keyid[PGP_KEYID_LEN + 1] = "";
 	struct cmd_step st;
 	int r, rc = 1;
 
@@ -196,7 +198,11 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "share", r, NULL);
 		goto out;
 	}
-	st = (struct cmd_step){ s, q->cmd, "share", "share", a->holder };
+	if (a->secret_key == NULL && cmd_holder_key(h, q->cmd, "share",
+	    a->holder_key, enc_keyid) != CK_OK)
+		goto out;
+	st = (struct cmd_step){ s, q->cmd, "share", "share", a->holder,
+	    enc_keyid };
 	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
 	    &pass) != CK_OK)
 		goto out;

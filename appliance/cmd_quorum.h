@@ -30,6 +30,7 @@ struct quorum_args {
 	const char *holder;
 	const char *share_file;
 	const char *secret_key;
+	const char *holder_key;	/* a card holder's public key file */
 	const char *gnupg_base;
 	const char *pgp_key;	/* NAME=KEYFILE */
 	const char *stick;

@@ -26,7 +26,8 @@ static const char usage_text[] =
     "       conclave rekey accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                            [--witness NAME]\n"
     "       conclave rekey share --state DIR --holder NAME --share-file FILE\n"
-    "                            [--secret-key FILE] [--passphrase-fd N]\n"
+    "                            [--secret-key FILE | --holder-key FILE]\n"
+    "                            [--passphrase-fd N]\n"
     "       conclave rekey submit --state DIR\n"
     "       conclave rekey result --state DIR\n"
     "       conclave rekey handout --state DIR --holder K --stick DIR\n"
@@ -174,7 +175,7 @@ step_handout(const struct quorum_args *a)
 	struct pgp_home *h = NULL;
 	unsigned long long k;
 	char *pass = NULL, *file = NULL, why[160];
-	char actor[ROSTER_NAME_MAX + 1];
+	char actor[ROSTER_NAME_MAX + 1], enc_keyid[PGP_KEYID_LEN + 1];
 	struct cmd_step st;
 	int r, rc = 1;
 
@@ -187,8 +188,9 @@ step_handout(const struct quorum_args *a)
 		refuse("handout", r, NULL);
 		goto out;
 	}
-	cmd_holder_name(s, (unsigned)k, actor);
-	st = (struct cmd_step){ s, "rekey", "handout", "decrypt-proof", actor };
+	cmd_holder_member(s, (unsigned)k, actor, enc_keyid);
+	st = (struct cmd_step){ s, "rekey", "handout", "decrypt-proof", actor,
+	    enc_keyid };
 	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
 	    &pass) != CK_OK)
 		goto out;

@@ -9,7 +9,9 @@
 # wrong PIN (the tries left are reported and counted down on the card), the
 # card pulled out in the middle of the decryption, the right PIN, a PIN
 # blocked after three wrong ones (refused before anything is asked), and
-# stock gpg decrypting the share file with the card.
+# stock gpg decrypting the share file with the card. Then an unseal
+# ceremony in which alice's card gives her share (with her public key,
+# --holder-key) and the server really unseals.
 #
 # pcscd has one fixed socket (/run/pcscd) and vpcd listens on every
 # address, so the test runs in a network and mount namespace of its own
@@ -156,5 +158,36 @@ check_output "... the first one: no card (CK_ERR_NOT_FOUND), by alice" 'CK_ERR_N
     sh -c "grep '\"what\":\"decrypt-proof\"' '$T' | head -n 1"
 check_output "init status: alice and carol proven, bob not" "2 of 3 shares handed out" \
     "$CONCLAVE" init status --state "$C/state"
+# --- unseal: the server is sealed after init; alice's card and carol's
+# key file unseal it through conclave's quorum ceremony ---
+U=$T_TMP/u
+mkdir -p "$U/x"
+check "unseal begin" "$CONCLAVE" unseal begin --state "$U/state" --exchange "$U/x"
+check "bridge unseal offers a session" quorum_bridge_start "$U" unseal \
+    --exchange "$U/x" --address "$(bao_addr card)" --wait 120
+check "the witness confirms the words" "$CONCLAVE" unseal accept --state "$U/state" \
+    --witness walt --confirm-sas "$(bridge_sas "$U")"
+card_share() {	# NAME PINFILE [ARGS...]: NAME's share from stick1 by card
+	local name=$1 pin=$2; shift 2
+	"$CONCLAVE" unseal share --state "$U/state" --holder "$name" \
+	    --share-file "$(ls "$C"/stick1/*.gpg)" --passphrase-fd 3 "$@" 3<"$pin"
+}
+insert alice
+check_output "a share by card without the holder's public key: says what is missing" \
+    'CK_ERR_INVALID_ARG.*|--holder-key FILE' card_share alice "$PIN"
+check_output "bob's public key for alice's card: refused before any PIN" \
+    'CK_ERR_WRONG_KEY' card_share alice "$PIN" --holder-key "$KEYS/holder1.asc"
+check_output "... alice's card still has 3 tries" '^3$' tries alice
+check_output "alice's share by her card, with her public key: sealed to the bridge" \
+    "alice's share is sealed" card_share alice "$PIN" --holder-key "$KEYS/rsa2048.asc"
+pull_out
+check "carol's share by key file" "$CONCLAVE" unseal share --state "$U/state" \
+    --holder carol --share-file "$(ls "$C"/stick3/*.gpg)" \
+    --secret-key "$KEYS/holder3.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+check "submit" "$CONCLAVE" unseal submit --state "$U/state"
+check "the bridge answers" wait_envelope "$U" 4 submission-result
+check_output "result: the server is unsealed, ceremony closed" 'Ceremony closed' \
+    "$CONCLAVE" unseal result --state "$U/state"
+check_output "the server is unsealed" '^false$' seal_field card .sealed
 bridge_init_finish "$C" "$(operator_root_token "$C")" >/dev/null 2>&1
 finish
