@@ -110,9 +110,8 @@ cmd_holder_secret(struct pgp_home *h, const struct cmd_step *st,
 	if (keyfile == NULL) {
 		if ((r = pgp_card_learn(h, &card)) != CK_OK)
 			return card_refused(st, r, NO_CARD);
-		if (st->enc_keyid[0] != '\0' && (card.enc_fpr[0] == '\0' ||
-		    strcmp(card.enc_fpr + PGP_FPR_LEN - PGP_KEYID_LEN,
-		    st->enc_keyid) != 0))
+		if (st->enc_keyid[0] != '\0' &&
+		    !pgp_card_holds(&card, st->enc_keyid))
 			return card_refused(st, CK_ERR_WRONG_KEY, WRONG_CARD);
 		if (card.pin_tries == 0)
 			return card_refused(st, CK_ERR_PIN_BLOCKED, BLOCKED);

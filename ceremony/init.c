@@ -525,8 +525,7 @@ card_ready(struct pgp_home *h, const struct roster_member *m)
 		return r;
 	if ((r = pgp_import(h, key, len, &fprs)) == CK_OK &&
 	    (r = pgp_card_learn(h, &card)) == CK_OK) {
-		if (card.enc_fpr[0] == '\0' || strcmp(card.enc_fpr +
-		    PGP_FPR_LEN - PGP_KEYID_LEN, m->enc_keyid) != 0)
+		if (!pgp_card_holds(&card, m->enc_keyid))
 			r = CK_ERR_WRONG_KEY;
 		else if (card.pin_tries == 0)
 			r = CK_ERR_PIN_BLOCKED;

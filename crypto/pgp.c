@@ -461,6 +461,14 @@ pgp_card_learn(struct pgp_home *h, struct pgp_card *card)
 	return r;
 }
 
+int
+pgp_card_holds(const struct pgp_card *card, const char *enc_keyid)
+{
+	/* A v4 key id is the low 64 bits of the fingerprint. */
+	return card->enc_fpr[0] != '\0' && strcmp(card->enc_fpr +
+	    PGP_FPR_LEN - PGP_KEYID_LEN, enc_keyid) == 0;
+}
+
 /* ---- import ---- */
 
 static int

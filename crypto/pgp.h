@@ -105,6 +105,9 @@ struct pgp_card {
  */
 int pgp_card_learn(struct pgp_home *h, struct pgp_card *card) CK_WUR
     __attribute__((nonnull));
+/* 1 if card's decryption key has the key id enc_keyid (lowercase hex). */
+int pgp_card_holds(const struct pgp_card *card, const char *enc_keyid)
+    __attribute__((nonnull));
 
 /*
  * Import public keys (armored or binary). out gets the primary

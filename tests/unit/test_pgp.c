@@ -586,6 +586,11 @@ decrypt_with_a_holders_key_file(void **state)
 	assert_int_equal(pgp_card_learn(F->h, &card), CK_ERR_NOT_FOUND);
 	assert_int_equal(card.pin_tries, -1);
 	assert_string_equal(card.enc_fpr, "");
+	assert_false(pgp_card_holds(&card, ""));
+	assert_false(pgp_card_holds(&card, "3c4b57f9a8fa88b2"));
+	strcpy(card.enc_fpr, "4cc6520ab684c463409b5caa3c4b57f9a8fa88b2");
+	assert_true(pgp_card_holds(&card, "3c4b57f9a8fa88b2"));
+	assert_false(pgp_card_holds(&card, "d480a4c39b6657e2"));
 	/* The roster's home never held a secret key. */
 	assert_int_equal(pgp_decrypt(F->h, msg, len, F->pass, &pt),
 	    CK_ERR_WRONG_KEY);
