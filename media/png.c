@@ -15,8 +15,8 @@ enum ctype { GRAY = 0, RGB = 2, PALETTE = 3, GRAY_ALPHA = 4, RGBA = 6 };
 
 struct dec {
 	uint32_t w, h;
-	uint8_t depth, ctype;
-	size_t channels, rowbytes, bpp;	/* bpp: filter distance in bytes */
+	uint8_t depth, ctype, interlace;
+	size_t channels, bits, rowbytes, bpp;	/* bpp: filter distance in bytes */
 	uint8_t pal[256][3];
 	uint8_t pal_alpha[256];
 	size_t npal;
@@ -166,10 +166,10 @@ read_ihdr(const struct chunk *c, int max_side, struct dec *d)
 		return CK_ERR_FORMAT;
 	if (d->w > (uint32_t)max_side || d->h > (uint32_t)max_side)
 		return CK_ERR_TOO_LARGE;
-	if (p[12] == 1)
-		return CK_ERR_UNSUPPORTED;	/* Adam7 */
+	d->interlace = p[12];
 	d->channels = channels[d->ctype];
 	bits = d->channels * d->depth;
+	d->bits = bits;
 	d->rowbytes = ((size_t)d->w * bits + 7) / 8;
 	d->bpp = bits >= 8 ? bits / 8 : 1;
 	memset(d->pal_alpha, 255, sizeof(d->pal_alpha));
@@ -414,14 +414,15 @@ to8(const struct dec *d, unsigned v)
 	return d->depth == 8 ? v : v * 255 / ((1u << d->depth) - 1);
 }
 
-/* One row to gray on white. */
+/* One row of w pixels to gray on white, every step-th byte of out. */
 static int
-to_gray(const struct dec *d, const uint8_t *row, uint8_t *out)
+to_gray(const struct dec *d, const uint8_t *row, size_t w, uint8_t *out,
+    size_t step)
 {
 	unsigned s[4], rgb[3], a, y, c;
 	size_t x;
 
-	for (x = 0; x < d->w; x++) {
+	for (x = 0; x < w; x++) {
 		for (c = 0; c < d->channels; c++)
 			s[c] = sample(d, row, x * d->channels + c);
 		a = 255;
@@ -456,7 +457,49 @@ to_gray(const struct dec *d, const uint8_t *row, uint8_t *out)
 			break;
 		}
 		y = (2126 * rgb[0] + 7152 * rgb[1] + 722 * rgb[2] + 5000) / 10000;
-		out[x] = (uint8_t)((y * a + 255 * (255 - a) + 127) / 255);
+		out[x * step] = (uint8_t)((y * a + 255 * (255 - a) + 127) / 255);
+	}
+	return CK_OK;
+}
+
+/*
+ * The passes of an image: one for a plain image, Adam7's seven (each a
+ * sub-image of every xstep-th pixel from xstart on, of every ystep-th row
+ * from ystart on) for an interlaced one.
+ */
+static const struct pass {
+	uint8_t x0, y0, xstep, ystep;
+} plain[1] = { { 0, 0, 1, 1 } }, adam7[7] = {
+	{ 0, 0, 8, 8 }, { 4, 0, 8, 8 }, { 0, 4, 4, 8 }, { 2, 0, 4, 4 },
+	{ 0, 2, 2, 4 }, { 1, 0, 2, 2 }, { 0, 1, 1, 2 },
+};
+
+/* Every row of one pass: inflate, unfilter (a pass starts with a zero
+ * previous row), turn to gray into its pixels of img. */
+static int
+decode_pass(const struct dec *d, const struct pass *ps, struct inflater *in,
+    uint8_t *cur, uint8_t *prev, uint8_t *img)
+{
+	size_t pw, ph, rb, y;
+	uint8_t *t;
+	int r;
+
+	if (d->w <= ps->x0 || d->h <= ps->y0)
+		return CK_OK;		/* an empty pass has no rows at all */
+	pw = (d->w - ps->x0 + ps->xstep - 1) / ps->xstep;
+	ph = (d->h - ps->y0 + ps->ystep - 1) / ps->ystep;
+	rb = (pw * d->bits + 7) / 8;
+	memset(prev, 0, rb + 1);
+	for (y = 0; y < ph; y++) {
+		/* byte 0: the filter type; prev[0] is never read */
+		if ((r = inflate_exact(in, cur, rb + 1)) != CK_OK ||
+		    (r = unfilter(cur[0], cur + 1, prev + 1, rb, d->bpp)) != CK_OK ||
+		    (r = to_gray(d, cur + 1, pw, img + (ps->y0 + y * ps->ystep) *
+		    (size_t)d->w + ps->x0, ps->xstep)) != CK_OK)
+			return r;
+		t = prev;
+		prev = cur;
+		cur = t;
 	}
 	return CK_OK;
 }
@@ -465,10 +508,11 @@ int
 png_gray_decode(const uint8_t *buf, size_t len, int max_side, uint8_t **pix,
     int *w, int *h)
 {
+	const struct pass *passes;
 	struct dec d;
 	struct inflater in;
-	uint8_t *cur = NULL, *prev = NULL, *img = NULL, *t;
-	size_t y;
+	uint8_t *cur = NULL, *prev = NULL, *img = NULL;
+	size_t i, npass;
 	int zinit = 0, r;
 
 	*pix = NULL;
@@ -486,16 +530,11 @@ png_gray_decode(const uint8_t *buf, size_t len, int max_side, uint8_t **pix,
 		goto out;
 	zinit = 1;
 	rd_init(&in.chunks, d.idat, d.idat_left);
-	for (y = 0; y < d.h; y++) {
-		/* byte 0: the filter type; prev[0] stays 0 and is never read */
-		if ((r = inflate_exact(&in, cur, d.rowbytes + 1)) != CK_OK ||
-		    (r = unfilter(cur[0], cur + 1, prev + 1, d.rowbytes, d.bpp)) != CK_OK ||
-		    (r = to_gray(&d, cur + 1, img + y * d.w)) != CK_OK)
+	passes = d.interlace ? adam7 : plain;
+	npass = d.interlace ? 7 : 1;
+	for (i = 0; i < npass; i++)
+		if ((r = decode_pass(&d, &passes[i], &in, cur, prev, img)) != CK_OK)
 			goto out;
-		t = prev;
-		prev = cur;
-		cur = t;
-	}
 	if ((r = inflate_done(&in)) != CK_OK)
 		goto out;
 	*pix = img;

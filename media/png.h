@@ -5,16 +5,15 @@
  *
  * Writing: 8-bit grayscale, not interlaced.
  * Reading: every colour type and bit depth of PNG 1.2 (gray 1/2/4/8/16,
- * RGB 8/16, palette 1/2/4/8, gray+alpha and RGBA 8/16), not interlaced,
- * turned into 8-bit gray: RGB by luma (Rec. 709 weights on the stored
+ * RGB 8/16, palette 1/2/4/8, gray+alpha and RGBA 8/16), plain or Adam7
+ * interlaced, turned into 8-bit gray: RGB by luma (Rec. 709 weights on the stored
  * values), alpha and tRNS transparency composited on white, 16-bit
  * samples by their high byte.
  *
  * Limits and refusals (each with its error): the 8-byte signature
  * (CK_ERR_BAD_MAGIC); every chunk's length within the file and its CRC
  * (CK_ERR_TRUNCATED, CK_ERR_FORMAT); IHDR first and valid, at most max_side
- * pixels a side (CK_ERR_TOO_LARGE); interlaced images (CK_ERR_UNSUPPORTED);
- * PLTE where and as the colour type wants it; IDAT chunks consecutive,
+ * pixels a side (CK_ERR_TOO_LARGE); PLTE where and as the colour type wants it; IDAT chunks consecutive,
  * decompressing to exactly the image's bytes, every filter byte 0..4
  * (CK_ERR_FORMAT); IEND last with nothing after it (CK_ERR_TRAILING); an
  * unknown critical chunk (CK_ERR_UNSUPPORTED); ancillary chunks are
