@@ -102,4 +102,37 @@ check "... and nothing was placed in the exchange folder" \
 check "control: an honest child places the same envelope" \
     "$CONCLAVE" qr-decode --exchange "$T_TMP/x" "$T_TMP/env/qr-0000.png"
 check "... which is there" test -n "$(ls -A "$T_TMP/x")"
+
+# In a ceremony: a step whose child crashes on the result is refused and
+# on the record, and the ceremony's state has not moved; the same step run
+# again gets a fresh child and reaches the envelope's content (a forged
+# result, refused for what it says).
+. "$TOP/tests/ceremony.sh"
+A=$T_TMP/ceremony
+ceremony_begin "$A" 3
+cid=$(ls "$A/x")
+"$BUILD/tests/tools/envelope_tool" forge init-result "$cid" 2 <<<'{"a":1}' \
+    >"$A/x/$cid/000002-init-result.env"
+before=$(sha256sum <"$A/state/ceremony.json")
+check_output "a step whose child crashes is refused, by name" 'CK_ERR_CHILD_DIED' \
+    env CONCLAVE_TEST_ONCE="$T_TMP/once3" CONCLAVE_TEST_CHILD=crash \
+    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+    "$CONCLAVE" init accept --state "$A/state"
+check "... the ceremony's state has not moved" \
+    test "$(sha256sum <"$A/state/ceremony.json")" = "$before"
+check_output "... the refusal is on the record" '"error":"CK_ERR_CHILD_DIED"' \
+    tail -n 1 "$A/state/transcript.jsonl"
+check_output "the step again, with a fresh child, reaches the envelope's content" \
+    'CK_ERR_FORMAT' "$CONCLAVE" init accept --state "$A/state"
+verify_crash() {
+	CONCLAVE_TEST_ONCE="$T_TMP/once4" CONCLAVE_TEST_CHILD=crash \
+	    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+	    "$CONCLAVE" verify "$A/state/transcript.jsonl"
+	echo "exit $?"
+}
+out=$(verify_crash 2>&1)
+check_output "conclave verify checks in the child: a crash there is named" \
+    'killed by signal 11' echo "$out"
+check_output "... and verify fails closed (exit 1, no OK)" '^exit 1$' echo "$out"
+check "... no OK line" test -z "$(echo "$out" | grep '^OK')"
 finish
