@@ -133,8 +133,7 @@ cmd_verify_main(int argc, char **argv)
 	 */
 	if (r->audit_err != CK_OK) {
 		fprintf(stderr, "conclave verify: %s: the ceremony is not complete: "
-		    "%s [%s]\n", path, r->audit_err == CK_ERR_INCOMPLETE ||
-		    r->audit_err == CK_ERR_FORMAT ? r->audit.problem :
+		    "%s [%s]\n", path, r->audit.problem[0] != '\0' ? r->audit.problem :
 		    ck_strerror(r->audit_err), ck_errname(r->audit_err));
 		record_free(r);
 		return 1;

@@ -407,6 +407,13 @@ record_read(const char *path, const struct minisig_pubkey *expect,
 	}
 	r->rep = *rep;
 	r->audit_err = audit_transcript(buf, len, &r->audit);
+	/* What the rules found goes on the record; anything else (memory) is
+	 * this run's failure, not a fact about the ceremony. */
+	if (r->audit_err != CK_OK && r->audit_err != CK_ERR_INCOMPLETE &&
+	    r->audit_err != CK_ERR_FORMAT) {
+		e = r->audit_err;
+		goto out;
+	}
 	if ((e = walk(r, buf, len)) != CK_OK || (e = closing(r)) != CK_OK)
 		goto out;
 	*out = r;

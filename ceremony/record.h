@@ -64,9 +64,10 @@ struct record {
 /*
  * Verify path (with expect as transcript_verify takes it) and read its
  * facts into *out (record_free it). On a verification failure the error
- * is transcript_verify's and *rep says where; nothing is built. Other
- * errors: CK_ERR_ALLOC, file errors, CK_ERR_FORMAT for records that are
- * not what the engine writes.
+ * is transcript_verify's and *rep says where; nothing is built. What the
+ * ceremony's rules find (CK_ERR_INCOMPLETE, CK_ERR_FORMAT) is in
+ * audit_err, on the record; any other error (CK_ERR_ALLOC ...) builds no
+ * record.
  */
 int record_read(const char *path, const struct minisig_pubkey *expect,
     struct record **out, struct transcript_report *rep) CK_WUR

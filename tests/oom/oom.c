@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "ceremony/audit.h"
+#include "ceremony/record.h"
 #include "ceremony/session.h"
 #include "ceremony/transcript.h"
 #include "client/vault.h"
@@ -218,6 +219,7 @@ sc_transcript(void)
 	struct transcript_report rep;
 	struct audit_report ar;
 	struct transcript *t = NULL;
+	struct record *rec = NULL;
 	unsigned char pub[32], *sk;
 	char path[128];
 	json_t *d = NULL;
@@ -268,10 +270,17 @@ sc_transcript(void)
 	}
 	len = fread(buf, 1, 1 << 16, f);
 	fclose(f);
-	if ((r = audit_transcript(buf, len, &ar)) == CK_OK)
-		r = rep.records == 4 && ar.proven == 1 && ar.revoked ?
-		    CK_OK : WRONG_RESULT;
+	if ((r = audit_transcript(buf, len, &ar)) != CK_OK)
+		goto out;
+	if (rep.records != 4 || ar.proven != 1 || !ar.revoked) {
+		r = WRONG_RESULT;
+		goto out;
+	}
+	/* The paper record's facts (conclave record, verify --facts). */
+	if ((r = record_read(path, NULL, &rec, &rep)) == CK_OK)
+		r = rec->audit_err == CK_OK && rec->n > 20 ? CK_OK : WRONG_RESULT;
 out:
+	record_free(rec);
 	free(buf);
 	json_decref(d);
 	transcript_free(t);
@@ -422,7 +431,7 @@ static const struct scenario scenarios[] = {
 	{ "envelope build, parse, bind, armor", sc_envelope, 0 },
 	{ "sealed share seal and open", sc_sealed, 0 },
 	{ "minisign sign and verify", sc_minisig, 0 },
-	{ "transcript write, close, verify, audit", sc_transcript, 0 },
+	{ "transcript write, close, verify, audit, record", sc_transcript, 0 },
 	{ "ceremony state create, send, load", sc_session, 0 },
 	{ "fountain encode and decode", sc_fountain, 0 },
 	{ "server seal status parse", sc_seal_status, 0 },
