@@ -365,7 +365,10 @@ paper_signature(struct paper *p, const char *name, const char *role)
 	hline(p, MARGIN, sx - 20, p->y);
 	hline(p, sx, p->w - MARGIN, p->y);
 	p->y += 3;
-	snprintf(who, sizeof(who), "%s (%s)", name, role);
+	if (name[0] == '\0')	/* someone not named in advance */
+		snprintf(who, sizeof(who), "name: ____________________ (%s)", role);
+	else
+		snprintf(who, sizeof(who), "%s (%s)", name, role);
 	block(p, FONT, SMALL_PT, 0, who, PANGO_WRAP_WORD_CHAR, 0);
 	p->y -= SMALL_PT * 1.2;
 	{

@@ -90,7 +90,8 @@ void paper_step(struct paper *p, unsigned number, const char *who,
  */
 void paper_tick(struct paper *p, const char *label, unsigned n_initials)
     __attribute__((nonnull));
-/* A signature line: name and role under it, date line beside it. */
+/* A signature line: name and role under it (name "": a blank to fill
+ * in), date line beside it. */
 void paper_signature(struct paper *p, const char *name, const char *role)
     __attribute__((nonnull));
 /* A horizontal rule across the text width. */
