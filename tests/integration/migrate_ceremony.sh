@@ -15,7 +15,7 @@
 #      auto-unsealed after a restart in between, the recovery shares rekeyed
 #      straight after the move (to two new holders), a root token generated
 #      with the new recovery shares, and those shares taking the cluster back
-#      to Shamir and unsealing it; a mixed cluster (one node not restarted with the new
+#      to Shamir and unsealing it; then the same cluster Shamir -> static; a mixed cluster (one node not restarted with the new
 #      stanza) is refused first.
 # Every transcript verifies. Wall times go to stdout as "# migrate ..." lines
 # (docs/figures.md).
@@ -319,4 +319,21 @@ plain() { gpg_decrypt_as "holder$2" "$KEYS/holder$2.sec.asc" <"$(new_share "$1")
 for n in r1 r2 r3; do
 	check "$n unseals with carol's and dave's shares" bao_unseal "$n" "$(plain 1 3)" "$(plain 2 4)"
 done
+
+# And the same cluster Shamir -> static: one static key for every node.
+(umask 077 && head -c 32 /dev/urandom >"$T_TMP/cluster-static.key")
+for n in r1 r2 r3; do
+	cp "$T_TMP/cluster-static.key" "$(bao_dir $n)/static.key"
+	bao_set_seal "$n" static
+done
+check "the cluster restarted with a static seal stanza" restart_all
+C=$T_TMP/b3
+t0=$(now)
+check "migrate Shamir -> static, 3 nodes, carol and dave" \
+    migrate_run "$C" static $(addrs) -- "3:$(new_share 1)" "4:$(new_share 2)"
+took "shamir->static (3 Raft nodes)" "$t0"
+check_output "the transcript verifies (static, 3 nodes)" '^OK' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check "the cluster restarted on static" restart_all
+check "every node unseals itself with the static key" wait_for unsealed3
 finish
