@@ -87,7 +87,17 @@ handout_draw(void)
 		ui_text(y + 2, 2, "File  %s", ui_safe(written));
 		ui_para(y + 4, "Take your stick and your card or key file. "
 		    "Enter clears the screen before the next holder comes.");
-		ui_hints("Enter: done, clear the screen");
+		if (ui.kind == UI_KIND_REKEY &&
+		    ui.handed_out == ui.roster->n_holders) {
+			ui_para(y + 7, "Every new share is handed out. Next, t new "
+			    "shares verify the rekey. If the script asks for it, c "
+			    "first checks all of them together (each new holder once "
+			    "more; the new key is in this appliance's memory for a "
+			    "moment).");
+			ui_hints("Enter: verify the rekey  c: check all new shares "
+			    "first");
+		} else
+			ui_hints("Enter: done, clear the screen");
 		break;
 	}
 }
@@ -137,7 +147,6 @@ prove(void)
 static void
 handout_key(int ch)
 {
-	char why[256] = "";
 	int f, r;
 
 	switch (step) {
@@ -168,25 +177,40 @@ handout_key(int ch)
 		}
 		break;
 	case DONE:
+		if (ui.handed_out == ui.roster->n_holders &&
+		    ui.kind == UI_KIND_REKEY && (ch == 'c' || ch == 'C')) {
+			ui.status[0] = '\0';
+			ui_goto(UI_SCR_CHECK);
+			break;
+		}
 		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
 			break;
 		ui.status[0] = '\0';
 		if (ui.handed_out == ui.roster->n_holders &&
-		    ui.kind == UI_KIND_REKEY) {
-			if ((r = rekey_verify_start(ui.s, why, sizeof(why))) != CK_OK) {
-				ui_say_err("The verification cannot start", r, why);
-				break;
-			}
-			ui.quorum_given = 0;
-			ui_goto(UI_SCR_QUORUM_SHARE);
-			ui_say(0, "Every new share is proven. Now %u new holders "
-			    "verify the rekey.", quorum_threshold(ui.s));
-		} else if (ui.handed_out == ui.roster->n_holders)
+		    ui.kind == UI_KIND_REKEY)
+			ui_rekey_verify();
+		else if (ui.handed_out == ui.roster->n_holders)
 			ui_goto(UI_SCR_REVIEW);
 		else
 			ui_goto(UI_SCR_HANDOUT);
 		break;
 	}
+}
+
+void
+ui_rekey_verify(void)
+{
+	char why[256] = "";
+	int r;
+
+	if ((r = rekey_verify_start(ui.s, why, sizeof(why))) != CK_OK) {
+		ui_say_err("The verification cannot start", r, why);
+		return;
+	}
+	ui.quorum_given = 0;
+	ui_goto(UI_SCR_QUORUM_SHARE);
+	ui_say(0, "Every new share is proven. Now %u new holders verify the "
+	    "rekey.", quorum_threshold(ui.s));
 }
 
 const struct ui_screen scr_handout = {

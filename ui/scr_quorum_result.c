@@ -80,13 +80,24 @@ qresult_draw(void)
 		ui_hints("r retry  a abandon");
 		break;
 	case ISSUED:
-		ui_text(y++, 2, "A new root token was issued (accessor %s).",
-		    ui_safe(json_string_value(json_object_get(json_object_get(
-		    ui.s->ext, "issued"), "accessor"))));
-		y = ui_para(y + 1, "It never crossed the airgap: the bridge gave it to "
-		    "the operator. Operator: do the break-glass work, then give the "
-		    "token back to conclave-bridge, which revokes it and writes the "
-		    "proof to the exchange stick.");
+		if (ui.recipient != NULL) {
+			ui_text(y++, 2, "A new root token was issued, encrypted to");
+			ui_text(y++, 4, "%.70s", ui_safe(json_string_value(
+			    json_object_get(json_object_get(ui.s->ext, "issued"),
+			    "pgp_fingerprint"))));
+			y = ui_para(y + 1, "Only that key opens it (the bridge shows "
+			    "it encrypted). Do the break-glass work, then give the "
+			    "token back to conclave-bridge, which revokes it and "
+			    "writes the proof to the exchange stick.");
+		} else {
+			ui_text(y++, 2, "A new root token was issued (accessor %s).",
+			    ui_safe(json_string_value(json_object_get(
+			    json_object_get(ui.s->ext, "issued"), "accessor"))));
+			y = ui_para(y + 1, "It never crossed the airgap: the bridge "
+			    "gave it to the operator. Operator: do the break-glass "
+			    "work, then give the token back to conclave-bridge, which "
+			    "revokes it and writes the proof to the exchange stick.");
+		}
 		ui_text(y + 1, 2, "Waiting for the revocation... %lds",
 		    (long)(time(NULL) - since));
 		ui_hints("The stick is read as soon as the proof is on it");
@@ -167,7 +178,7 @@ generate_root_tick(void)
 	} else if ((r = generate_root_result(ui.s, &closed, ui.head, why,
 	    sizeof(why))) == CK_OK) {
 		if (closed)
-			closed_now("The token was issued.");
+			closed_now("The DR operation token was issued.");
 		else {
 			step = ISSUED;
 			since = time(NULL);
@@ -186,7 +197,7 @@ qresult_tick(void)
 
 	if ((step != WAITING && step != ISSUED) || !ui_envelope_waiting())
 		return;
-	if (ui.kind == UI_KIND_GENERATE_ROOT) {
+	if (ui.kind == UI_KIND_GENERATE_ROOT || ui.kind == UI_KIND_DR_TOKEN) {
 		generate_root_tick();
 		return;
 	}

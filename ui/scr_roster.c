@@ -7,7 +7,6 @@
  * shown only through ui_safe.
  */
 #include <curses.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,80 +18,15 @@
 #define ROLE_SKIP	(-1)
 #define LIST_ROWS	12
 
-struct keyfile {
-	char file[256];
-	char name[ROSTER_NAME_MAX + 1];
-	int role;		/* enum roster_role, or ROLE_SKIP */
-};
-
-static struct keyfile files[UI_MAX_KEYFILES];
+static struct ui_keyfile files[UI_MAX_KEYFILES];
 static size_t nfiles, sel;
 static int editing;
 static struct ui_field namef;
 
-static int
-cmp_file(const void *a, const void *b)
-{
-	return strcmp(((const struct keyfile *)a)->file,
-	    ((const struct keyfile *)b)->file);
-}
-
-static int
-is_keyfile(const char *n)
-{
-	size_t len = strlen(n);
-
-	if (n[0] == '.' || strstr(n, ".sec.") != NULL || len < 5)
-		return 0;
-	return strcmp(n + len - 4, ".asc") == 0 ||
-	    strcmp(n + len - 4, ".gpg") == 0 || strcmp(n + len - 4, ".pgp") == 0;
-}
-
-static void
-guess(struct keyfile *k)
-{
-	static const struct { const char *prefix; int role; } pre[] = {
-		{ "holder-", ROSTER_HOLDER },
-		{ "operator-", ROSTER_OPERATOR },
-		{ "witness-", ROSTER_WITNESS },
-	};
-	const char *stem = k->file;
-	size_t i, n;
-
-	k->role = ROSTER_HOLDER;
-	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
-		if (strncmp(stem, pre[i].prefix, strlen(pre[i].prefix)) == 0) {
-			k->role = pre[i].role;
-			stem += strlen(pre[i].prefix);
-		}
-	n = strlen(stem) - 4;	/* the extension */
-	if (n > ROSTER_NAME_MAX)
-		n = ROSTER_NAME_MAX;
-	memcpy(k->name, stem, n);
-	k->name[n] = '\0';
-}
-
 static void
 scan(void)
 {
-	struct dirent *e;
-	DIR *d;
-
-	nfiles = 0;
-	if ((d = opendir(ui.keys_dir)) == NULL) {
-		ui_say(1, "Cannot open the key folder %s", ui_safe(ui.keys_dir));
-		return;
-	}
-	while ((e = readdir(d)) != NULL && nfiles < UI_MAX_KEYFILES) {
-		if (!is_keyfile(e->d_name) || strlen(e->d_name) >= sizeof(files[0].file))
-			continue;
-		snprintf(files[nfiles].file, sizeof(files[0].file), "%s", e->d_name);
-		nfiles++;
-	}
-	closedir(d);
-	qsort(files, nfiles, sizeof(files[0]), cmp_file);
-	for (sel = 0; sel < nfiles; sel++)
-		guess(&files[sel]);
+	nfiles = ui_scan_keyfiles(files, UI_MAX_KEYFILES);
 	sel = 0;
 }
 

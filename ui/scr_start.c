@@ -1,7 +1,8 @@
 /*
  * First screen: which ceremony. Init and rekey start with the roster;
- * unseal, generate-root and migrate with the request (their holders are whoever
- * brings a share).
+ * unseal, generate-root (OTP or PGP mode), migrate and dr-token with the
+ * request (their holders are whoever brings a share). New choices go at the
+ * end: a room's printed script names them by number.
  */
 #include <curses.h>
 
@@ -12,32 +13,44 @@ struct choice {
 	const char *what;
 	enum ui_screen_id first;	/* the ceremony's first screen */
 	enum ui_kind kind;
+	int pgp;		/* generate-root in PGP mode */
 };
 
 static const struct choice choices[] = {
 	{ "Initialise a cluster (init)",
 	  "New Vault/OpenBao cluster: unseal or recovery shares encrypted to "
 	  "each holder's OpenPGP key, handed out one holder at a time.",
-	  UI_SCR_ROSTER, UI_KIND_INIT },
+	  UI_SCR_ROSTER, UI_KIND_INIT, 0 },
 	{ "Unseal",
 	  "Bring every sealed node of a cluster back with one quorum of "
 	  "holders; shares cross to the bridge sealed to its session.",
-	  UI_SCR_QUORUM_BEGIN, UI_KIND_UNSEAL },
+	  UI_SCR_QUORUM_BEGIN, UI_KIND_UNSEAL, 0 },
 	{ "Rekey (rotate the shares)",
 	  "New shares for a new roster: a quorum of the old shares starts it, "
-	  "each new holder proves their new share, and t new shares verify "
-	  "the rekey before the old ones stop working.",
-	  UI_SCR_ROSTER, UI_KIND_REKEY },
+	  "each new holder proves their new share (optionally all n are "
+	  "checked together), and t new shares verify the rekey before the "
+	  "old ones stop working.",
+	  UI_SCR_ROSTER, UI_KIND_REKEY, 0 },
 	{ "Regenerate a root token",
 	  "Break-glass: a quorum of holders lets the bridge make a new root "
 	  "token (OTP mode: the token never crosses the airgap); it is "
 	  "revoked before the ceremony closes.", UI_SCR_QUORUM_BEGIN,
-	  UI_KIND_GENERATE_ROOT },
+	  UI_KIND_GENERATE_ROOT, 0 },
 	{ "Migrate the seal",
 	  "Shamir to auto-unseal, or back: every node restarted with its new "
 	  "seal configuration takes the quorum's shares once more; afterwards "
 	  "unseal shares are recovery shares, or the other way round.",
-	  UI_SCR_QUORUM_BEGIN, UI_KIND_MIGRATE },
+	  UI_SCR_QUORUM_BEGIN, UI_KIND_MIGRATE, 0 },
+	{ "Regenerate a root token (PGP mode)",
+	  "Break-glass, the token encrypted by the server to one person's "
+	  "OpenPGP key (a key file from the key folder): only they can read "
+	  "it. It is revoked before the ceremony closes.",
+	  UI_SCR_QUORUM_BEGIN, UI_KIND_GENERATE_ROOT, 1 },
+	{ "DR operation token (Vault Enterprise)",
+	  "Disaster recovery: the primary cluster's quorum lets the bridge "
+	  "make an operation token on the DR secondary (to promote it). The "
+	  "ceremony closes when the token is issued.",
+	  UI_SCR_QUORUM_BEGIN, UI_KIND_DR_TOKEN, 0 },
 };
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
 
@@ -57,10 +70,10 @@ start_draw(void)
 
 	ui_text(y, 2, "Which ceremony is this?");
 	y += 2;
-	for (i = 0; i < NCHOICES; i++, y += 2) {
+	for (i = 0; i < NCHOICES; i++, y++) {
 		if (i == sel)
 			attron(A_REVERSE);
-		ui_text(y, 4, "%u  %-34s", i + 1, choices[i].label);
+		ui_text(y, 4, "%u  %-38s", i + 1, choices[i].label);
 		if (i == sel)
 			attroff(A_REVERSE);
 	}
@@ -79,6 +92,7 @@ start_key(int ch)
 		sel = (unsigned)(ch - '1');
 	else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		ui.kind = choices[sel].kind;
+		ui.pgp_mode = choices[sel].pgp;
 		ui_goto(choices[sel].first);
 	}
 }
@@ -87,8 +101,11 @@ const struct ui_screen scr_start = {
 	.title = "Choose the ceremony",
 	.step = "start",
 	.help = "Pick the ceremony the script for today names. Init creates a "
-	    "new cluster's shares; it is done once per cluster. Use the arrow "
-	    "keys or the number, then Enter.",
+	    "new cluster's shares; it is done once per cluster. A root token "
+	    "(OTP or PGP mode) and a DR operation token are break-glass: the "
+	    "room records why and who authorised it before anything starts. "
+	    "The rekey's check of all new shares is offered after its "
+	    "handouts. Use the arrow keys or the number, then Enter.",
 	.init = start_init,
 	.draw = start_draw,
 	.key = start_key,

@@ -44,6 +44,7 @@ static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_SAS] = &scr_sas,
 	[UI_SCR_QUORUM_SHARE] = &scr_quorum_share,
 	[UI_SCR_QUORUM_RESULT] = &scr_quorum_result,
+	[UI_SCR_CHECK] = &scr_check,
 };
 
 static enum ui_screen_id current;
@@ -403,6 +404,73 @@ ui_find_new_share(const char *folder, char **out)
 	return find_in(folder, is_new_share_name, 0, out);
 }
 
+static int
+cmp_keyfile(const void *a, const void *b)
+{
+	return strcmp(((const struct ui_keyfile *)a)->file,
+	    ((const struct ui_keyfile *)b)->file);
+}
+
+static int
+is_keyfile(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (n[0] == '.' || strstr(n, ".sec.") != NULL || len < 5)
+		return 0;
+	return strcmp(n + len - 4, ".asc") == 0 ||
+	    strcmp(n + len - 4, ".gpg") == 0 || strcmp(n + len - 4, ".pgp") == 0;
+}
+
+/* The role and name a file name suggests: ROLE-NAME.asc, else a holder. */
+static void
+guess_role(struct ui_keyfile *k)
+{
+	static const struct { const char *prefix; int role; } pre[] = {
+		{ "holder-", ROSTER_HOLDER },
+		{ "operator-", ROSTER_OPERATOR },
+		{ "witness-", ROSTER_WITNESS },
+	};
+	const char *stem = k->file;
+	size_t i, n;
+
+	k->role = ROSTER_HOLDER;
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (strncmp(stem, pre[i].prefix, strlen(pre[i].prefix)) == 0) {
+			k->role = pre[i].role;
+			stem += strlen(pre[i].prefix);
+		}
+	n = strlen(stem) - 4;	/* the extension */
+	if (n > ROSTER_NAME_MAX)
+		n = ROSTER_NAME_MAX;
+	memcpy(k->name, stem, n);
+	k->name[n] = '\0';
+}
+
+size_t
+ui_scan_keyfiles(struct ui_keyfile *files, size_t max)
+{
+	struct dirent *e;
+	DIR *d;
+	size_t n = 0, i;
+
+	if ((d = opendir(ui.keys_dir)) == NULL) {
+		ui_say(1, "Cannot open the key folder %s", ui_safe(ui.keys_dir));
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL && n < max) {
+		if (!is_keyfile(e->d_name) || strlen(e->d_name) >= sizeof(files[0].file))
+			continue;
+		snprintf(files[n].file, sizeof(files[0].file), "%s", e->d_name);
+		n++;
+	}
+	closedir(d);
+	qsort(files, n, sizeof(files[0]), cmp_keyfile);
+	for (i = 0; i < n; i++)
+		guess_role(&files[i]);
+	return n;
+}
+
 int
 ui_ceremony_key(int y)
 {
@@ -503,6 +571,8 @@ wipe_all(void)
 	ui.s = NULL;
 	roster_free(ui.roster);
 	ui.roster = NULL;
+	roster_free(ui.recipient);
+	ui.recipient = NULL;
 	pgp_home_close(ui.home);
 	ui.home = NULL;
 }
@@ -538,6 +608,8 @@ title_line(const struct ui_screen *sc, char *out, size_t outmax)
 		[UI_KIND_UNSEAL] = KIND_UNSEAL,
 		[UI_KIND_REKEY] = KIND_REKEY,
 		[UI_KIND_GENERATE_ROOT] = KIND_GENERATE_ROOT,
+		[UI_KIND_MIGRATE] = KIND_MIGRATE,
+		[UI_KIND_DR_TOKEN] = KIND_DR_TOKEN,
 	};
 	const struct steps_kind *k = steps_for(kinds[ui.kind]);
 	const struct steps_step *st = NULL;

@@ -56,6 +56,7 @@ enum ui_screen_id {
 	UI_SCR_SAS,
 	UI_SCR_QUORUM_SHARE,
 	UI_SCR_QUORUM_RESULT,
+	UI_SCR_CHECK,
 	UI_NSCREENS,
 };
 
@@ -89,6 +90,7 @@ enum ui_kind {
 	UI_KIND_REKEY,
 	UI_KIND_GENERATE_ROOT,	/* generate-root, OTP mode */
 	UI_KIND_MIGRATE,	/* seal migration: unseal with "migrate" */
+	UI_KIND_DR_TOKEN,	/* Vault Enterprise DR operation token */
 };
 
 /* The one ceremony this process runs, shared by the screens. */
@@ -108,6 +110,9 @@ struct ui_ctx {
 	struct roster *roster;
 	unsigned threshold;
 	int recovery;
+	int pgp_mode;		/* generate-root: the token encrypted to a key */
+	/* PGP mode: the one member (an operator) the token is encrypted to */
+	struct roster *recipient;
 	struct session *s;	/* NULL until the ceremony has begun */
 	int closed;		/* the transcript is closed and signed */
 	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* its head hash, once closed */
@@ -145,12 +150,24 @@ int ui_find_secret_key(const char *folder, char **out);
 int ui_find_share_file(const char *folder, char **out);
 /* The share file this ceremony's handout wrote there (rekey verification). */
 int ui_find_new_share(const char *folder, char **out);
+/* A public key file in ui.keys_dir and the role and name its file name
+ * suggests (ROLE-NAME.asc; any other file: a holder named after it). */
+struct ui_keyfile {
+	char file[256];
+	char name[ROSTER_NAME_MAX + 1];
+	int role;		/* enum roster_role, or -1: left out */
+};
+/* The key files (*.asc, *.gpg, *.pgp; never *.sec.*), sorted by name; at
+ * most max. A folder that cannot be opened is said on the status line. */
+size_t ui_scan_keyfiles(struct ui_keyfile *files, size_t max);
 /* The ceremony id and key (hex and words) from row y; the next free row. */
 int ui_ceremony_key(int y);
 /* The previous transcript's head as words (or that there is none). */
 int ui_previous(int y);
 /* ui.sticks_dir/name, or "" without --sticks (malloc'd, or NULL). */
 char *ui_stick_path(const char *name);
+/* Rekey: every new share handed out, t new shares verify it next. */
+void ui_rekey_verify(void);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 
@@ -191,6 +208,7 @@ void ui_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 /* The screens (ui/scr_*.c). */
 extern const struct ui_screen scr_start, scr_roster, scr_threshold, scr_fpr,
     scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary,
-    scr_quorum_begin, scr_sas, scr_quorum_share, scr_quorum_result;
+    scr_quorum_begin, scr_sas, scr_quorum_share, scr_quorum_result,
+    scr_check;
 
 #endif

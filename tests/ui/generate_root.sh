@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Break-glass root-token regeneration (OTP mode) through the guided UI, in
 # tmux with TERM=linux, against a real OpenBao (legacy generate-root
-# endpoint open) and the real bridge: SAS, alice and bob give their
+# endpoint open) and the real bridge: the reason and the authoriser go on
+# the record first (an empty reason is refused), SAS, alice and bob give their
 # shares, the bridge hands the new root token to the operator (it works),
 # the operator gives it back, it is revoked and the ceremony closes. The
 # token never appears on the appliance's screens.
@@ -31,6 +32,13 @@ ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --sticks "$C/sticks" --rehearsal
 ui_step "Which ceremony is this?" start
 ui_keys Down Down Down Enter
+ui_step "Why (the incident):" reason
+ui_keys Enter
+ui_wait "Type the reason: printable text." >/dev/null && ok "an empty reason is refused" ||
+    fail "an empty reason is refused"
+ui_type "INC-4711 all admins locked out"; ui_keys Enter
+ui_wait "Type the authoriser" >/dev/null
+ui_type "walt"; ui_keys Enter
 ui_step "Begin the root-token ceremony? Type y to begin." begin
 ui_keys y
 ui_step "Ceremony key" begun
@@ -65,6 +73,9 @@ echo "# UI generate-root ceremony: $((SECONDS - start)) s"
 check_output "the token no longer works" '^$' sh -c \
     "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies // empty'"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the reason and the authoriser are on the record" \
+    '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-4711 all admins locked out"' \
+    grep break-glass-authorised "$C/state/transcript.jsonl"
 ui_no_secrets "$(key 1)" "$(key 2)" "$PASS" "$tok"
 ui_check_screens generate-root
 finish
