@@ -3,7 +3,9 @@
 # against a real OpenBao (Shamir, 3 shares, t = 2, the legacy sys/rekey
 # endpoints open) and the real bridge: carol leaves and dave joins. The
 # witness confirms the SAS; alice and bob give their old shares; alice,
-# bob and dave receive new shares with decrypt proofs; alice and bob's new
+# bob and dave receive new shares with decrypt proofs; the room asks for
+# the check of all new shares (c after the last handout: each new holder
+# once more, a wrong passphrase changes nothing); alice and bob's new
 # shares verify the rekey. Screens kept (tests/ui/screens/rekey-*.txt),
 # fitting 80x24, never showing a share or a passphrase.
 . "$(dirname "$0")/../lib.sh"
@@ -77,8 +79,25 @@ for n in alice bob dave; do
 	ui_wait "passphrase of your key file" >/dev/null
 	ui_type "$PASS"; ui_keys Enter
 	ui_step "is on $n's stick and proven" "handout-$n-done" 60
-	ui_keys Enter
+	[ "$n" = dave ] || ui_keys Enter
 done
+check "the last handout offers the check of all new shares" \
+    ui_wait "c: check all new shares first"
+ui_keys c
+ui_step "Start the check? Type y." check-intro
+ui_keys y
+for n in alice bob dave; do
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_wait "Holder's stick (folder):" >/dev/null && ui_keys Enter
+	ui_step "passphrase of your key file" "check-$n-pass"
+	if [ "$n" = alice ]; then
+		ui_type "not-the-passphrase"; ui_keys Enter
+		ui_step "Wrong passphrase. Nothing was revealed" check-alice-wrong 60
+	fi
+	ui_type "$PASS"; ui_keys Enter
+done
+ui_step "All new shares agree: any t of them open the new key." check-done 60
+ui_keys Enter
 ui_step "NEW shares sealed (verification):" verify
 holder alice "alice's share is sealed" new-alice
 holder bob "bob's share is sealed" new-bob
@@ -91,6 +110,11 @@ echo "# UI rekey ceremony: $((SECONDS - start)) s"
 
 T=$C/state/transcript.jsonl
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
+check_output "the check of all new shares is on the record, consistent" \
+    '"type":"all-shares-check".*"n":3.*"decrypted":3.*"consistent":true' \
+    grep '"all-shares-check"' "$T"
+check_output "and that it put the new key in the appliance's memory" \
+    '"secret_in_appliance_memory":true' grep all-shares-check-started "$T"
 new=()
 for k in 1 2 4; do
 	n=$( [ "$k" = 4 ] && echo dave || echo "${old[$k - 1]}")
