@@ -2,16 +2,17 @@
 # Smartcards through gpg's own scdaemon (docs/smartcards.md): a virtual
 # OpenPGP card (tests/tools/openpgp_card.py) in vsmartcard's vpcd reader
 # under pcscd, personalised with `gpg --edit-key ... keytocard` as a holder
-# would, then an init ceremony against a real OpenBao where two holders
-# prove their shares with their cards through conclave's decrypt path
+# would (RSA-2048, RSA-3072 and Cv25519 encryption keys), then an init
+# ceremony against a real OpenBao where the holders prove their shares
+# with their cards through conclave's decrypt path
 # (pgp_card_learn, pgp_decrypt, the PIN through the loopback pinentry):
 # no card, the wrong holder's card (refused before any PIN reaches it), a
 # wrong PIN (the tries left are reported and counted down on the card), the
 # card pulled out in the middle of the decryption, the right PIN, a PIN
 # blocked after three wrong ones (refused before anything is asked), and
 # stock gpg decrypting the share file with the card. Then an unseal
-# ceremony in which alice's card gives her share (with her public key,
-# --holder-key) and the server really unseals.
+# ceremony in which alice's and carol's cards give their shares (with their
+# public keys, --holder-key) and the server really unseals.
 #
 # pcscd has one fixed socket (/run/pcscd) and vpcd listens on every
 # address, so the test runs in a network and mount namespace of its own
@@ -80,11 +81,12 @@ personalise() {
 check "alice's card: her RSA-2048 encryption key moved to it with keytocard" \
     personalise alice rsa2048
 check "bob's card: his RSA-3072 encryption key moved to it" personalise bob holder1
+check "carol's card: her Cv25519 (ECDH) encryption key moved to it" personalise carol holder3
 
 bao_start_shamir card || { fail "OpenBao starts"; finish; }
 C=$T_TMP/c
 mkdir -p "$C/x"
-check "init begin: alice and bob hold cards, carol a key file" \
+check "init begin: alice, bob and carol hold cards" \
     "$CONCLAVE" init begin --state "$C/state" --exchange "$C/x" -t 2 \
     --holder alice="$KEYS/rsa2048.asc" --holder bob="$KEYS/holder1.asc" \
     --holder carol="$KEYS/holder3.asc" --operator olga="$KEYS/operator.asc"
@@ -146,10 +148,10 @@ check_output "a blocked PIN is refused before anything is asked" \
     "CK_ERR_PIN_BLOCKED" card_handout 2 /dev/null
 pull_out
 
-mkdir -p "$C/stick3"
-check "carol proves hers with her key file" \
-    "$CONCLAVE" init handout --state "$C/state" --holder 3 --stick "$C/stick3" \
-    --secret-key "$KEYS/holder3.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+insert carol
+check_output "carol proves hers with her Cv25519 card (OpenBao's ECDH message, decrypted on the card)" \
+    "Share 3 written .* and proven" card_handout 3 "$PIN"
+pull_out
 # Each refusal on the record once: no card, the wrong card, a wrong PIN,
 # the card pulled out, bob's three wrong PINs, his blocked PIN.
 check_output "the transcript records the 8 refused decrypt proofs, once each" '^8$' \
@@ -158,8 +160,8 @@ check_output "... the first one: no card (CK_ERR_NOT_FOUND), by alice" 'CK_ERR_N
     sh -c "grep '\"what\":\"decrypt-proof\"' '$T' | head -n 1"
 check_output "init status: alice and carol proven, bob not" "2 of 3 shares handed out" \
     "$CONCLAVE" init status --state "$C/state"
-# --- unseal: the server is sealed after init; alice's card and carol's
-# key file unseal it through conclave's quorum ceremony ---
+# --- unseal: the server is sealed after init; alice's and carol's cards
+# unseal it through conclave's quorum ceremony ---
 U=$T_TMP/u
 mkdir -p "$U/x"
 check "unseal begin" "$CONCLAVE" unseal begin --state "$U/state" --exchange "$U/x"
@@ -181,9 +183,12 @@ check_output "... alice's card still has 3 tries" '^3$' tries alice
 check_output "alice's share by her card, with her public key: sealed to the bridge" \
     "alice's share is sealed" card_share alice "$PIN" --holder-key "$KEYS/rsa2048.asc"
 pull_out
-check "carol's share by key file" "$CONCLAVE" unseal share --state "$U/state" \
-    --holder carol --share-file "$(ls "$C"/stick3/*.gpg)" \
-    --secret-key "$KEYS/holder3.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+insert carol
+check_output "carol's share by her card" "carol's share is sealed" \
+    "$CONCLAVE" unseal share --state "$U/state" --holder carol \
+    --share-file "$(ls "$C"/stick3/*.gpg)" --holder-key "$KEYS/holder3.asc" \
+    --passphrase-fd 3 3<"$PIN"
+pull_out
 check "submit" "$CONCLAVE" unseal submit --state "$U/state"
 check "the bridge answers" wait_envelope "$U" 4 submission-result
 check_output "result: the server is unsealed, ceremony closed" 'Ceremony closed' \

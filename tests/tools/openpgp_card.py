@@ -7,8 +7,9 @@ to it, and while it is connected a card is in the reader (vpcd binds every
 address: the test runs it in a network namespace of its own, with only
 lo). Ending this process pulls the card out. gpg's scdaemon then talks to it over PC/SC exactly as to any
 OpenPGP card: SELECT, GET DATA, VERIFY, PUT DATA (keytocard), GENERATE
-ASYMMETRIC KEY PAIR (read the public key), PSO:DECIPHER. RSA keys only
-(any size gpg imports); no ECC, no secure messaging, no KDF-DO.
+ASYMMETRIC KEY PAIR (read the public key), PSO:DECIPHER. RSA keys (any
+size gpg imports) and, for decryption, ECDH on Curve25519; no other
+curve, no signing, no secure messaging, no KDF-DO.
 
     openpgp_card.py --port PORT --state FILE [--remove-on-decipher FLAG]
 
@@ -82,6 +83,35 @@ def parse_tlv(buf):
         n, i = read_len(buf, i)
         yield tag, buf[i:i + n]
         i += n
+
+
+# Curve25519 (RFC 7748) for ECDH keys: the OID in key attributes, and X25519.
+CV25519_OID = bytes.fromhex("2B060104019755010501")
+_P = 2**255 - 19
+
+
+def x25519(k, u):
+    """X25519 of scalar k and u-coordinate u, both 32 bytes little-endian."""
+    k = bytearray(k)
+    k[0] &= 248
+    k[31] = (k[31] & 127) | 64
+    k = int.from_bytes(k, "little")
+    u = int.from_bytes(u, "little") & ((1 << 255) - 1)
+    x2, z2, x3, z3, swap = 1, 0, u, 1, 0
+    for t in reversed(range(255)):
+        bit = (k >> t) & 1
+        if swap ^ bit:
+            x2, x3, z2, z3 = x3, x2, z3, z2
+        swap = bit
+        a, b, c, d = x2 + z2, x2 - z2, x3 + z3, x3 - z3
+        aa, bb = a * a % _P, b * b % _P
+        e = (aa - bb) % _P
+        da, cb = d * a % _P, c * b % _P
+        x3, z3 = (da + cb) ** 2 % _P, u * (da - cb) ** 2 % _P
+        x2, z2 = aa * bb % _P, e * (aa + 121665 * e) % _P
+    if swap:
+        x2, z2 = x3, z3
+    return (x2 * pow(z2, _P - 2, _P) % _P).to_bytes(32, "little")
 
 
 def i2b(x, n=None):
@@ -205,8 +235,11 @@ class Card:
             self.s[kind][slot] = (data.hex() if kind == "fpr"
                                   else struct.unpack(">I", data)[0])
         elif tag in (0xC1, 0xC2, 0xC3):
-            if data[0] != 0x01:
-                return sw(0x6A80)  # RSA only
+            # RSA, or ECDH on Curve25519 for the decryption key
+            if data[0] != 0x01 and not (tag == 0xC2 and data[0] == 0x12 and
+                                        data[1:1 + len(CV25519_OID)] ==
+                                        CV25519_OID):
+                return sw(0x6A80)
             self.s["attr"][("sig", "dec", "aut")[tag - 0xC1]] = data.hex()
         elif tag in (0xCA, 0xCB, 0xCC, 0x5B, 0x5F2D, 0x5F35, 0x5E, 0x5F50):
             pass
@@ -235,9 +268,16 @@ class Card:
             i = j
         parts, off = {}, 0
         for tg, n in lens:
-            parts[tg] = int.from_bytes(tmpl[0x5F48][off:off + n], "big")
+            parts[tg] = tmpl[0x5F48][off:off + n]
             off += n
-        e, p, q = parts[0x91], parts[0x92], parts[0x93]
+        if 0x92 in parts and 0x91 not in parts:
+            # ECDH Curve25519: the private key as OpenPGP keeps it, a
+            # big-endian number; X25519 wants it little-endian.
+            d = parts[0x92].rjust(32, b"\x00")[::-1]
+            self.s["keys"][slot] = {"x25519": d.hex()}
+            self.save()
+            return SW_OK
+        e, p, q = (int.from_bytes(parts[t], "big") for t in (0x91, 0x92, 0x93))
         n = p * q
         d = pow(e, -1, (p - 1) * (q - 1))
         self.s["keys"][slot] = {"n": hex(n), "e": hex(e), "d": hex(d)}
@@ -249,6 +289,9 @@ class Card:
         k = self.s["keys"].get(slot)
         if k is None:
             return sw(0x6A88)
+        if "x25519" in k:
+            pub = x25519(bytes.fromhex(k["x25519"]), b"\x09" + b"\x00" * 31)
+            return tlv(0x7F49, tlv(0x86, pub)) + SW_OK  # native, no 0x40
         n, e = int(k["n"], 16), int(k["e"], 16)
         return tlv(0x7F49, tlv(0x81, i2b(n)) + tlv(0x82, i2b(e))) + SW_OK
 
@@ -256,6 +299,19 @@ class Card:
         if 0x82 not in self.verified:
             return sw(0x6982)
         k = self.s["keys"].get("dec")
+        if k is not None and "x25519" in k:
+            # A6 { 7F49 { 86 <the sender's ephemeral key, 0x40 optional> } }
+            try:
+                (_, a6), = parse_tlv(data)
+                (_, pk), = parse_tlv(a6)
+                (_, point), = parse_tlv(pk)
+            except ValueError:
+                return sw(0x6A80)
+            if len(point) == 33 and point[0] == 0x40:
+                point = point[1:]
+            if len(point) != 32:
+                return sw(0x6A80)
+            return x25519(bytes.fromhex(k["x25519"]), point) + SW_OK
         if k is None or not data or data[0] != 0x00:
             return sw(0x6A80)
         n, d = int(k["n"], 16), int(k["d"], 16)
