@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Root-token regeneration in PGP mode through the guided UI (choice 6), in
+# tmux with TERM=linux, against a real OpenBao and the real bridge: the
+# reason and authoriser on the record; the recipient picked from the key
+# folder (a file that is no key is refused and nothing is written; then
+# olga's key, shown with its fingerprint); SAS; alice and bob's shares; the
+# server encrypts the token to olga's key, which opens it (a working root
+# token); it is given back, revoked, and the ceremony closes.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao starts"; finish; }
+check "OpenBao initialised with 3 shares, threshold 2" bao_init g1 3 2
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir g1)/init.json"; }
+check "and unsealed" bao_unseal g1 "$(key 1)" "$(key 2)"
+addr=$(bao_addr g1)
+C=$T_TMP/c
+mkdir -p "$C/x" "$C/keys"
+echo "not an OpenPGP key" >"$C/keys/0broken.asc"
+cp "$KEYS/operator.asc" "$C/keys/operator-olga.asc"
+names=(alice bob)
+for k in 1 2; do
+	d=$C/sticks/${names[$k - 1]}
+	mkdir -p "$d"
+	encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
+	cp "$KEYS/holder$k.sec.asc" "$d/"
+done
+PASS=$(cat "$PASSFILE")
+fpr=$(gpg --with-colons --import-options show-only --import "$KEYS/operator.asc" 2>/dev/null |
+    awk -F: '/^fpr/ {print tolower($10); exit}')
+start=$SECONDS
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --keys "$C/keys" --sticks "$C/sticks" --rehearsal
+ui_step "Which ceremony is this?" start
+ui_keys 6
+ui_step "Regenerate a root token (PGP mode)" choice
+ui_keys Enter
+ui_step "Why (the incident):" reason
+ui_type "INC-99 lost root"; ui_keys Enter
+ui_wait "Type the authoriser" >/dev/null
+ui_type "walt"; ui_keys Enter
+ui_step "Who may read the token?" recipient
+ui_keys Enter
+ui_step "0broken.asc: " recipient-refused
+check "a file that is no key writes nothing" test ! -e "$C/state"
+ui_keys Down Enter
+ui_step "Token for:      olga" begin
+check_output "the confirmation shows olga's fingerprint" "key $fpr" ui_screen
+ui_keys y
+ui_step "Ceremony key" begun
+check "the bridge starts the attempt (PGP mode) and offers a session" \
+    quorum_bridge_start_token "$C" generate-root --exchange "$C/x" --address "$addr" --wait 60
+ui_keys Enter
+ui_step "The bridge's words:" sas
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
+for n in alice bob; do
+	ui_wait "Next holder, your name:" >/dev/null && { ui_type "$n"; ui_keys Enter; }
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
+	ui_wait "passphrase of your key file" >/dev/null && { ui_type "$PASS"; ui_keys Enter; }
+	ui_wait "$n's share is sealed to the bridge session." 60 >/dev/null && ui_keys Enter
+done
+ui_step "Submit the shares? Type y." submit
+ui_keys y
+ui_step "A new root token was issued, encrypted to" issued 60
+check_output "the screen names olga's fingerprint" "$fpr" ui_screen
+ptok=$(grep -A2 '^New root token, encrypted' "$C/bridge.out" | tail -n 1 | tr -d ' ' |
+    base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc")
+check_output "olga's key opens a working root token" '^root$' sh -c \
+    "curl -s -H 'X-Vault-Token: $ptok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies | join(\",\")'"
+quorum_give_token "$C" "$ptok"
+check "the bridge revokes it" bridge_wait "$C"
+ui_step "Ceremony closed. The new root token is revoked." summary 60
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+echo "# UI generate-root (PGP) ceremony: $((SECONDS - start)) s"
+
+T=$C/state/transcript.jsonl
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
+check_output "the request names olga's key" "\"pgp_fingerprint\":\"$fpr\"" \
+    grep -m1 request-sent "$T"
+check_output "the reason and the authoriser are on the record" \
+    '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-99 lost root"' \
+    grep break-glass-authorised "$T"
+ui_no_secrets "$(key 1)" "$(key 2)" "$PASS" "$ptok"
+ui_check_screens generate-root-pgp
+finish
