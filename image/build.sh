@@ -145,7 +145,7 @@ keep() {
 # is_elf PATH: PATH in the donor, through its symlinks, is an ELF file.
 is_elf() {
 	local f
-	f=$(chroot "$donor" readlink -e "$1") || return 1
+	f=$(chroot "$donor" readlink -e "$1") && [ -f "$donor$f" ] || return 1
 	[ "$(head -c 4 "$donor$f" | od -An -c | tr -d ' ')" = '177ELF' ]
 }
 # ld.so --list inside the donor: the libraries an ELF file loads, by path.
