@@ -56,6 +56,27 @@ find_entry(const struct exch_list *l, uint64_t want_seq, const char **name)
 	return later ? CK_ERR_OUT_OF_ORDER : CK_ERR_NOT_FOUND;
 }
 
+/*
+ * The listing skips what is not a regular file. When the envelope expected
+ * next is missing, say so specifically if something else stands under its
+ * name: a symlink (CK_ERR_SYMLINK), a FIFO, directory, device or socket
+ * (CK_ERR_NOT_REGULAR). Otherwise err (not found, or out of order) stands.
+ */
+static int
+why_missing(struct exch_dir *d, uint64_t seq, enum envelope_type want, int err)
+{
+	char name[ENVELOPE_FILE_NAME_MAX];
+	uint8_t *bin = NULL;
+	size_t len = 0;
+	int r;
+
+	if (envelope_file_name(seq, want, name) != CK_OK)
+		return err;
+	r = exch_read(d, name, ENVELOPE_MAX_BYTES, &bin, &len);
+	free(bin);
+	return r == CK_ERR_SYMLINK || r == CK_ERR_NOT_REGULAR ? r : err;
+}
+
 int
 courier_receive(struct exch_dir *d,
     const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES],
@@ -72,8 +93,10 @@ courier_receive(struct exch_dir *d,
 	memset(env, 0, sizeof(*env));
 	if ((r = exch_list(d, &l)) != CK_OK)
 		goto out;
-	if ((r = find_entry(&l, last_seq + 1, &name)) != CK_OK)
+	if ((r = find_entry(&l, last_seq + 1, &name)) != CK_OK) {
+		r = why_missing(d, last_seq + 1, want, r);
 		goto out;
+	}
 	if ((r = exch_read(d, name, ENVELOPE_MAX_BYTES, &bin, &binlen)) != CK_OK)
 		goto out;
 	if ((r = envelope_parse(bin, binlen, &e)) != CK_OK)

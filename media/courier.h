@@ -30,7 +30,9 @@ int courier_send(struct exch_dir *d, enum envelope_type type,
 /*
  * Take the next envelope: the file whose name carries seq last_seq + 1.
  * Checks, in order: a file is there (CK_ERR_NOT_FOUND, or
- * CK_ERR_OUT_OF_ORDER when only later ones are), it parses and its
+ * CK_ERR_OUT_OF_ORDER when only later ones are; CK_ERR_SYMLINK or
+ * CK_ERR_NOT_REGULAR when a symlink, FIFO, directory, device or socket
+ * stands under the expected name), it parses and its
  * signature holds (envelope_parse's errors), the binding (ceremony id:
  * CK_ERR_WRONG_CEREMONY; signer: CK_ERR_WRONG_KEY unless signer_pk is NULL
  * for a first contact, when the caller must record env->signer_pk; seq:

@@ -120,6 +120,29 @@ forge init-result 2 '.response.root_token = .response.keys_base64[0]'
 put "$T_TMP/forged.env" 000002-init-result.env
 accept_refused "root token not to the operator" CK_ERR_WRONG_RECIPIENT
 
+# Issue 13: what stands where the result should be is named.
+R=$F/000002-init-result.env
+special() { rm -rf "$F"/000002-* "$F"/000003-*; "$@"; }
+special ln -s /etc/shadow "$R"
+accept_refused "a symlink to /etc/shadow" CK_ERR_SYMLINK
+mkfifo "$T_TMP/fifo"
+special ln -s "$T_TMP/fifo" "$R"
+accept_refused "a symlink to a FIFO" CK_ERR_SYMLINK
+special ln -s /dev/zero "$R"
+accept_refused "a symlink to /dev/zero" CK_ERR_SYMLINK
+special mkfifo "$R"
+accept_refused "a FIFO" CK_ERR_NOT_REGULAR
+special mkdir "$R"
+accept_refused "a directory" CK_ERR_NOT_REGULAR
+special python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$R"
+accept_refused "a socket" CK_ERR_NOT_REGULAR
+if special mknod "$R" c 1 5 2>/dev/null; then
+	accept_refused "a device node" CK_ERR_NOT_REGULAR
+else
+	ok "a device node: skipped (mknod needs root)"
+fi
+special true
+
 # Issue 13: a step checks everything before it saves anything.
 state_same() { cmp -s "$A/state/ceremony.json" "$T_TMP/state.before"; }
 cp "$A/state/ceremony.json" "$T_TMP/state.before"
@@ -221,7 +244,7 @@ check "A: revoke" bridge_init_finish "$A" "$(operator_root_token "$A")"
 check "A: close" "$CONCLAVE" init close --state "$A/state"
 T=$A/state/transcript.jsonl
 check_output "A: transcript verifies, refusals and all" '^OK' "$CONCLAVE" verify "$T"
-check_output "A: the transcript records the 13 refused envelopes" '^13$' \
+check_output "A: the transcript records the 20 refused envelopes" '^20$' \
     sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"init-result\"'"
 check_output "A: ... and the 3 failed decrypt proofs (passphrase, key, no card)" '^3$' \
     sh -c "grep '\"type\":\"refused\"' '$T' | grep -c '\"what\":\"decrypt-proof\"'"
