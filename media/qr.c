@@ -213,10 +213,11 @@ qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out)
 	*out = NULL;
 	if (isolated.png_decode != NULL)
 		return isolated.png_decode(buf, len, out);
+	/* An image's limits are not a stream's: named apart from CK_ERR_TOO_LARGE. */
 	if (len > QR_MAX_PNG_BYTES)
-		return CK_ERR_TOO_LARGE;
+		return CK_ERR_QR_IMAGE_TOO_LARGE;
 	if ((r = png_gray_decode(buf, len, QR_MAX_IMAGE_SIDE, &pix, &w, &h)) != CK_OK)
-		return r;
+		return r == CK_ERR_TOO_LARGE ? CK_ERR_QR_IMAGE_TOO_LARGE : r;
 	if ((img = malloc(sizeof(*img))) == NULL) {
 		free(pix);
 		return CK_ERR_ALLOC;
@@ -237,7 +238,7 @@ qr_png_read(const char *path, struct qr_image **out)
 
 	*out = NULL;
 	if ((r = file_read(AT_FDCWD, path, QR_MAX_PNG_BYTES, &buf, &len)) != CK_OK)
-		return r;
+		return r == CK_ERR_TOO_LARGE ? CK_ERR_QR_IMAGE_TOO_LARGE : r;
 	r = qr_png_decode(buf, len, out);
 	free(buf);
 	return r;

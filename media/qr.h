@@ -91,8 +91,9 @@ int qr_png_write(const struct qr_image *img, int dirfd, const char *name) CK_WUR
 /*
  * Read a PNG as grayscale with media/png.h (what it reads and each of its
  * refusals are stated there). The file is read through media/file.h (no
- * symlinks, regular files only, at most QR_MAX_PNG_BYTES); images over
- * QR_MAX_IMAGE_SIDE are CK_ERR_TOO_LARGE.
+ * symlinks, regular files only, at most QR_MAX_PNG_BYTES); larger files and
+ * images over QR_MAX_IMAGE_SIDE are CK_ERR_QR_IMAGE_TOO_LARGE (an image's
+ * limit, not the stream's CK_ERR_TOO_LARGE).
  */
 int qr_png_read(const char *path, struct qr_image **out) CK_WUR;
 int qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out) CK_WUR;

@@ -60,7 +60,11 @@ read_message(const char *path, uint8_t **msg, size_t *len)
 	return file_read(AT_FDCWD, path, FTN_MAX_MESSAGE, msg, len);
 }
 
-/* Write the message atomically as path (directory part + file name). */
+/*
+ * Write the message atomically as path (directory part + file name). A
+ * bare file name is in ".": the write fsyncs the folder, so it needs a
+ * descriptor of it (AT_FDCWD is none, and the write failed after it).
+ */
 static int
 write_message(const char *path, const uint8_t *msg, size_t len)
 {
@@ -68,14 +72,13 @@ write_message(const char *path, const uint8_t *msg, size_t len)
 	char *dir = NULL;
 	int dfd = -1, r;
 
-	if (slash == NULL)
-		return file_write_atomic(AT_FDCWD, path, msg, len, QRCMD_OUT_MODE,
-		    FILE_REPLACE);
-	if ((dir = strndup(path, slash == path ? 1 : (size_t)(slash - path))) == NULL)
+	dir = slash == NULL ? strdup(".") :
+	    strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	if (dir == NULL)
 		return CK_ERR_ALLOC;
 	if ((r = file_open_dir(AT_FDCWD, dir, 0, 0, &dfd)) == CK_OK) {
-		r = file_write_atomic(dfd, slash + 1, msg, len, QRCMD_OUT_MODE,
-		    FILE_REPLACE);
+		r = file_write_atomic(dfd, slash != NULL ? slash + 1 : path, msg,
+		    len, QRCMD_OUT_MODE, FILE_REPLACE);
 		close(dfd);
 	}
 	free(dir);
@@ -555,6 +558,10 @@ report(const char *prog, const char *src, int e, const struct qrs_receiver *r)
 		break;
 	case CK_ERR_TOO_LARGE:
 		what = "a frame of a stream larger than any envelope, ignored";
+		break;
+	case CK_ERR_QR_IMAGE_TOO_LARGE:
+		what = "an image over the reader's limits (8192 pixels a side, "
+		    "32 MiB), ignored";
 		break;
 	case CK_ERR_QR_OTHER_MESSAGE:
 		what = "a frame of a different envelope, ignored: is the right "

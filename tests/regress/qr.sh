@@ -45,6 +45,32 @@ head -c 300000 /dev/urandom >"$T_TMP/huge.env"
 check_output "an oversized stream is named" 'larger than any envelope.*0/0 fragments' \
     "$BRIDGE" qr-decode --out "$T_TMP/huge.out" "$T_TMP/huge/qr-0000.png"
 
+# Absurd images are named as images, not as streams (issue 13).
+png_header() {	# W H FILE: a PNG whose header claims W x H (tiny, bogus data)
+	python3 - "$@" <<'PY'
+import struct, sys, zlib
+w, h, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+data += chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
+open(path, "wb").write(data)
+PY
+}
+png_header 100000 100000 "$T_TMP/vast.png"
+png_header 8193 2 "$T_TMP/wide.png"
+head -c $((33 * 1024 * 1024)) /dev/zero >"$T_TMP/fat.png"
+for f in vast wide fat; do
+	check_output "a $f PNG is named as an image over the reader's limits" \
+	    "$f.png: an image over the reader's limits" \
+	    "$CONCLAVE" qr-decode --out "$T_TMP/x.out" "$T_TMP/$f.png"
+done
+
+# --out with a bare file name writes it in the current folder.
+check "qr-decode --out with a bare file name" sh -c "cd '$T_TMP' &&
+    '$BRIDGE' qr-decode --out bare.env one/qr-0000.png 2>/dev/null"
+check "... the file is the envelope" cmp -s "$T_TMP/bare.env" "$T_TMP/one.out"
+
 # Too few codes: exit 3 and the stick is offered.
 "$CONCLAVE" qr-encode "$T_TMP/big.env" --png-dir "$T_TMP/few" >/dev/null
 few=$(ls "$T_TMP"/few/qr-*.png | head -n 5)

@@ -408,7 +408,7 @@ png_files_are_read_with_limits(void **state)
 
 	(void)state;
 	png = png_of_size(QR_MAX_IMAGE_SIDE + 1, 2, &len);
-	assert_int_equal(qr_png_decode(png, len, &img), CK_ERR_TOO_LARGE);
+	assert_int_equal(qr_png_decode(png, len, &img), CK_ERR_QR_IMAGE_TOO_LARGE);
 	free(png);
 	png = png_of_size(QR_MAX_IMAGE_SIDE, 2, &len);
 	assert_int_equal(qr_png_decode(png, len, &img), CK_OK);
