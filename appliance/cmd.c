@@ -27,6 +27,20 @@ cmd_gnupg_base(const char *opt)
 }
 
 int
+cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
+{
+	const char *base = cmd_gnupg_base(opt);
+	int r;
+
+	if ((r = pgp_home_open(base, h)) != CK_OK)
+		fprintf(stderr, "conclave %s: cannot make a private GnuPG home in "
+		    "%s (%s): %s (%s)\n", step, base, opt != NULL ? "--gnupg-base" :
+		    getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] != '\0' ?
+		    "TMPDIR" : "the default", ck_strerror(r), ck_errname(r));
+	return r;
+}
+
+int
 cmd_refuse(const char *cmd, const char *step, int err, const char *why)
 {
 	fprintf(stderr, "conclave %s %s: %s (%s)\n", cmd, step, ck_strerror(err),

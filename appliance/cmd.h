@@ -17,6 +17,13 @@
 
 /* Base directory for throwaway GnuPG homes: opt, else $TMPDIR, else /tmp. */
 const char *cmd_gnupg_base(const char *opt);
+/*
+ * A throwaway GnuPG home under cmd_gnupg_base(opt). On failure (TMPDIR
+ * missing or unwritable, no gpg) it says so, naming the folder and where
+ * it came from, on stderr as "conclave STEP: ...", and returns the error.
+ */
+int cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
+    CK_WUR;
 /* Verify a previous transcript and take its head hash (errors printed). */
 int cmd_load_prev(const char *step, const char *path,
     uint8_t head[TRANSCRIPT_HASH_BYTES]);

@@ -108,7 +108,7 @@ recipient(const struct quorum_args *a, struct roster **out)
 		return CK_ERR_INVALID_ARG;
 	memcpy(name, a->pgp_key, (size_t)(eq - a->pgp_key));
 	name[eq - a->pgp_key] = '\0';
-	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) == CK_OK &&
+	if ((r = cmd_pgp_home("generate-root begin", a->gnupg_base, &h)) == CK_OK &&
 	    (r = roster_new(&ro)) == CK_OK &&
 	    (r = roster_add_keyfile(ro, h, name, ROSTER_OPERATOR, eq + 1)) == CK_OK) {
 		*out = ro;

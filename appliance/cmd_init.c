@@ -158,12 +158,6 @@ parse_args(int argc, char **argv, struct init_args *a)
 	return 0;
 }
 
-static const char *
-gnupg_base(const struct init_args *a)
-{
-	return cmd_gnupg_base(a->gnupg_base);
-}
-
 static int
 refuse(const char *step, int err, const char *why)
 {
@@ -200,7 +194,7 @@ build_roster(const struct init_args *a, struct roster **out)
 	int r;
 
 	*out = NULL;
-	if ((r = pgp_home_open(gnupg_base(a), &h)) != CK_OK ||
+	if ((r = cmd_pgp_home("init begin", a->gnupg_base, &h)) != CK_OK ||
 	    (r = roster_new(&ro)) != CK_OK)
 		goto out;
 	for (i = 0; i < a->nmembers; i++)
@@ -301,10 +295,8 @@ step_handout(const struct init_args *a)
 		return usage(stderr);
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
 		return refuse("handout", r, NULL);
-	if ((r = pgp_home_open(gnupg_base(a), &h)) != CK_OK) {
-		refuse("handout", r, NULL);
+	if ((r = cmd_pgp_home("init handout", a->gnupg_base, &h)) != CK_OK)
 		goto out;
-	}
 	cmd_holder_member(s, a->holder, actor, enc_keyid);
 	st = (struct cmd_step){ s, "init", "handout", "decrypt-proof", actor,
 	    enc_keyid };

@@ -179,7 +179,7 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 	struct pgp_home *h = NULL;
 	uint8_t *msg = NULL;
 	size_t len = 0;
-	char *pass = NULL, why[256], enc_keyid[PGP_KEYID_LEN + 1] = "";
+	char *pass = NULL, why[256], enc_keyid[PGP_KEYID_LEN + 1] = "", step[48];
 	struct cmd_step st;
 	int r, rc = 1;
 
@@ -194,10 +194,9 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "share", r, a->share_file);
 		goto out;
 	}
-	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) != CK_OK) {
-		cmd_refuse(q->cmd, "share", r, NULL);
+	snprintf(step, sizeof(step), "%s share", q->cmd);
+	if ((r = cmd_pgp_home(step, a->gnupg_base, &h)) != CK_OK)
 		goto out;
-	}
 	if (a->secret_key == NULL && cmd_holder_key(h, q->cmd, "share",
 	    a->holder_key, enc_keyid) != CK_OK)
 		goto out;

@@ -97,7 +97,7 @@ step_begin(const struct quorum_args *a)
 	if (a->previous != NULL &&
 	    cmd_load_prev("rekey begin", a->previous, prev) != CK_OK)
 		return 1;
-	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) != CK_OK ||
+	if ((r = cmd_pgp_home("rekey begin", a->gnupg_base, &h)) != CK_OK ||
 	    (r = roster_new(&ro)) != CK_OK)
 		goto out;
 	for (i = 0; i < a->nholders; i++)
@@ -184,10 +184,8 @@ step_handout(const struct quorum_args *a)
 		return usage(stderr);
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
 		return refuse("handout", r, NULL);
-	if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) != CK_OK) {
-		refuse("handout", r, NULL);
+	if ((r = cmd_pgp_home("rekey handout", a->gnupg_base, &h)) != CK_OK)
 		goto out;
-	}
 	cmd_holder_member(s, (unsigned)k, actor, enc_keyid);
 	st = (struct cmd_step){ s, "rekey", "handout", "decrypt-proof", actor,
 	    enc_keyid };
@@ -286,7 +284,7 @@ check_holders(struct rekey_check *c, const struct quorum_args *a)
 		if (rd_parse_uint(num, 1, KIND_MAX_SHARES, &k) != CK_OK)
 			return CK_ERR_INVALID_ARG;
 		snprintf(prompt, sizeof(prompt), "New holder %llu, passphrase: ", k);
-		if ((r = pgp_home_open(cmd_gnupg_base(a->gnupg_base), &h)) == CK_OK &&
+		if ((r = cmd_pgp_home("rekey check-all", a->gnupg_base, &h)) == CK_OK &&
 		    (r = tty_read_secret(prompt, a->passphrase_fd, &pass)) == CK_OK)
 			r = rekey_check_add(c, h, (unsigned)k, eq + 1, pass);
 		if (r == CK_OK)

@@ -34,6 +34,19 @@ begin_refused "revoked encryption subkey" CK_ERR_KEY_REVOKED -t 2 $H1 $H2 \
 begin_refused "the same key twice" CK_ERR_KEY_DUPLICATE -t 2 $H1 $H2 \
     --holder alice2="$KEYS/holder1.asc" $OP
 
+# An unusable TMPDIR (where the throwaway GnuPG home goes) is named.
+tmpdir_refused() {	# NAME TMPDIR
+	local d=$T_TMP/tmpdir-$RANDOM
+	mkdir -p "$d/x"
+	check_output "$1: named" "cannot make a private GnuPG home in $2 \\(TMPDIR\\)" \
+	    env TMPDIR="$2" "$CONCLAVE" init begin --state "$d/state" --exchange "$d/x" \
+	    -t 2 $H1 $H2 $H3 $OP
+	check "$1: nothing written" sh -c "[ -z \"\$(ls -A '$d/x')\" ] && [ ! -e '$d/state' ]"
+}
+tmpdir_refused "TMPDIR missing" "$T_TMP/no-such-dir"
+touch "$T_TMP/a-file"
+tmpdir_refused "TMPDIR a file" "$T_TMP/a-file"
+
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
 bao_start_static r1 || { fail "OpenBao (static) starts"; finish; }
 
