@@ -225,6 +225,7 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 	*out = NULL;
 	if ((r = check_ram(dir)) != CK_OK)
 		return r;
+	r = CK_ERR_ALLOC;	/* check_ram left CK_OK */
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
 	if ((r = open_fresh_dir(dir, &s->dirfd)) != CK_OK)
@@ -339,6 +340,7 @@ session_load(const char *dir, const char *kind, const char *exchange_root,
 	*out = NULL;
 	if ((r = check_ram(dir)) != CK_OK)
 		return r;
+	r = CK_ERR_ALLOC;	/* check_ram left CK_OK */
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
 	if ((r = file_open_dir(AT_FDCWD, dir, 0, DIR_MODE, &s->dirfd)) != CK_OK)

@@ -530,6 +530,8 @@ main(int argc, char **argv)
 
 	if (secmem_init() != CK_OK)
 		return 1;
+	/* The work folder is wherever TMPDIR is; RAM is not what is tested. */
+	session_allow_disk(1);
 	json_set_alloc_funcs(json_alloc, json_release);
 	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (argc > 1 && strstr(scenarios[i].name, argv[1]) == NULL)
