@@ -105,12 +105,7 @@ handout_draw(void)
 static void
 to_stick(void)
 {
-	char *p = ui_stick_path(holder()->name);
-
-	if (p == NULL)
-		ui_fatal("out of memory");
-	ui_field_set(&stickf, p);
-	free(p);
+	ui_stick_field(&stickf, holder()->name);
 	step = STICK;
 	ui.typing = 1;
 }
@@ -147,7 +142,7 @@ prove(void)
 static void
 handout_key(int ch)
 {
-	int f, r;
+	int f;
 
 	switch (step) {
 	case ASK:
@@ -155,26 +150,19 @@ handout_key(int ch)
 			to_stick();
 		break;
 	case STICK:
-		if ((f = ui_field_key(&stickf, ch)) < 0) {
+		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
 			step = ASK;
 			ui.typing = 0;
 		} else if (f > 0) {
-			free(keyfile);
-			r = ui_find_secret_key(stickf.buf, &keyfile);
-			if (r != CK_OK && r != CK_ERR_NOT_FOUND)
-				ui_fatal("out of memory");
 			step = PASS;
 			ui.secret = &passf;
 		}
 		break;
 	case PASS:
-		if ((f = ui_field_key(&passf, ch)) < 0) {
-			ui_field_clear(&passf);
-			ui.secret = NULL;
+		if ((f = ui_pass_key(&passf, ch)) < 0)
 			step = STICK;
-		} else if (f > 0 && passf.len > 0) {
+		else if (f > 0)
 			prove();
-		}
 		break;
 	case DONE:
 		if (ui.handed_out == ui.roster->n_holders &&

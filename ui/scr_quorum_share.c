@@ -155,8 +155,7 @@ seal_share(void)
 static void
 qshare_key(int ch)
 {
-	char *p;
-	int f, r;
+	int f;
 
 	switch (step) {
 	case NAME:
@@ -172,35 +171,25 @@ qshare_key(int ch)
 			step = NAME;
 			ui.typing = 1;
 		} else if (ch == 'y' || ch == 'Y') {
-			if ((p = ui_stick_path(namef.buf)) == NULL)
-				ui_fatal("out of memory");
-			ui_field_set(&stickf, p);
-			free(p);
+			ui_stick_field(&stickf, namef.buf);
 			step = STICK;
 			ui.typing = 1;
 		}
 		break;
 	case STICK:
-		if ((f = ui_field_key(&stickf, ch)) < 0) {
+		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
 			step = ASK;
 			ui.typing = 0;
 		} else if (f > 0) {
-			free(keyfile);
-			r = ui_find_secret_key(stickf.buf, &keyfile);
-			if (r != CK_OK && r != CK_ERR_NOT_FOUND)
-				ui_fatal("out of memory");
 			step = PASS;
 			ui.secret = &passf;
 		}
 		break;
 	case PASS:
-		if ((f = ui_field_key(&passf, ch)) < 0) {
-			ui_field_clear(&passf);
-			ui.secret = NULL;
+		if ((f = ui_pass_key(&passf, ch)) < 0)
 			step = STICK;
-		} else if (f > 0 && passf.len > 0) {
+		else if (f > 0)
 			seal_share();
-		}
 		break;
 	case DONE:
 		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)

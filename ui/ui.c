@@ -290,6 +290,32 @@ ui_field_draw(int y, int x, int width, const struct ui_field *f)
 	attroff(A_UNDERLINE);
 }
 
+int
+ui_stick_key(struct ui_field *stick, int ch, char **keyfile)
+{
+	int f, r;
+
+	if ((f = ui_field_key(stick, ch)) <= 0)
+		return f;
+	free(*keyfile);
+	r = ui_find_secret_key(stick->buf, keyfile);
+	if (r != CK_OK && r != CK_ERR_NOT_FOUND)
+		ui_fatal("out of memory");
+	return 1;
+}
+
+int
+ui_pass_key(struct ui_field *pass, int ch)
+{
+	int f = ui_field_key(pass, ch);
+
+	if (f < 0) {
+		ui_field_clear(pass);
+		ui.secret = NULL;
+	}
+	return f > 0 && pass->len == 0 ? 0 : f;
+}
+
 void
 ui_quit(void)
 {
@@ -515,6 +541,17 @@ ui_stick_path(const char *name)
 	if (asprintf(&p, "%s/%s", ui.sticks_dir, name) < 0)
 		return NULL;
 	return p;
+}
+
+void
+ui_stick_field(struct ui_field *f, const char *name)
+{
+	char *p = ui_stick_path(name);
+
+	if (p == NULL)
+		ui_fatal("out of memory");
+	ui_field_set(f, p);
+	free(p);
 }
 
 int

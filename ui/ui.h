@@ -166,8 +166,18 @@ int ui_ceremony_key(int y);
 int ui_previous(int y);
 /* ui.sticks_dir/name, or "" without --sticks (malloc'd, or NULL). */
 char *ui_stick_path(const char *name);
+/* The stick field filled in with that path for name (to edit or accept). */
+void ui_stick_field(struct ui_field *f, const char *name);
 /* Rekey: every new share handed out, t new shares verify it next. */
 void ui_rekey_verify(void);
+/*
+ * A holder's turn, the two fields every screen that decrypts asks for.
+ * ui_stick_key: -1 Escape, 0 typing, 1 Enter: *keyfile is the secret key
+ * file on the stick (replaced; NULL: none, the smartcard). ui_pass_key:
+ * -1 Escape (the passphrase wiped), 0 typing, 1 a passphrase to use.
+ */
+int ui_stick_key(struct ui_field *stick, int ch, char **keyfile);
+int ui_pass_key(struct ui_field *pass, int ch);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 
