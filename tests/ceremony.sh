@@ -163,6 +163,30 @@ quorum_share() {
 	    --secret-key "$KEYS/holder$4.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
 }
 
+# dr_fixture NAME OTP_LENGTH: the local stand-in for a Vault Enterprise DR
+# secondary (tests/fixtures/vault_dr.py, threshold 3) on $T_TMP/NAME.port,
+# its log in $T_TMP/NAME.log, the decoded token it issues in
+# $T_TMP/NAME.port.token. The primary's shares (five random 33-byte shares,
+# x-tags 1..5) are made once, in $T_TMP/bao/dr/init.json.
+dr_fixture() {
+	local k
+	if [ ! -f "$T_TMP/bao/dr/init.json" ]; then
+		mkdir -p "$T_TMP/bao/dr"
+		{
+			printf '{"keys":['
+			for k in 1 2 3 4 5; do
+				[ "$k" = 1 ] || printf ','
+				printf '"%s%02x"' "$(head -c 32 /dev/urandom | xxd -p -c 64)" "$k"
+			done
+			printf ']}\n'
+		} >"$T_TMP/bao/dr/init.json"
+	fi
+	python3 "$TOP/tests/fixtures/vault_dr.py" "$T_TMP/bao/dr/init.json" \
+	    "$T_TMP/$1.port" "$T_TMP/$1.log" 3 "$2" &
+	on_exit "kill $! 2>/dev/null"
+	wait_for test -s "$T_TMP/$1.port"
+}
+
 # quorum_sticks NAME: the holders' sticks for server NAME's init.json keys
 # (or recovery keys on an auto-unseal server),
 # share k encrypted to holder k as init's handout writes it.

@@ -69,6 +69,25 @@ ui_step() {
 	else fail "screen: $2 (waiting for '$1')"; finish; fi
 }
 
+# ui_quorum_turn NAME PASS [SNAP]: one holder's turn on the quorum screen
+# (name, "at the appliance?", the stick folder as offered, the passphrase)
+# until their share is sealed to the bridge session; with SNAP the name,
+# passphrase and done screens are kept as SNAP-name, SNAP-pass, SNAP-done.
+ui_quorum_turn() {
+	_turn_at() {	# TEXT SUFFIX [SECS]
+		if [ -n "${3:-}" ]; then ui_step "$1" "$3-$2" "${4:-30}"
+		else ui_wait "$1" "${4:-30}" >/dev/null; fi
+	}
+	_turn_at "Next holder, your name:" name "${3:-}"
+	ui_type "$1"; ui_keys Enter
+	ui_wait "Is $1 at the appliance?" >/dev/null && ui_keys y
+	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
+	_turn_at "passphrase of your key file" pass "${3:-}"
+	ui_type "$2"; ui_keys Enter
+	_turn_at "$1's share is sealed to the bridge session." done "${3:-}" 60
+	ui_keys Enter
+}
+
 # ui_no_secrets SECRET...: none of them on any kept screen.
 ui_no_secrets() {
 	local f s leak=0

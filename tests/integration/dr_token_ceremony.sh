@@ -9,22 +9,7 @@
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
 
-# The primary's shares: five random 33-byte shares with x-tags 1..5.
-share_hex() { printf '%s%02x' "$(head -c 32 /dev/urandom | xxd -p -c 64)" "$1"; }
-mkdir -p "$T_TMP/bao/dr"
-{
-	printf '{"keys":['
-	for k in 1 2 3 4 5; do
-		[ "$k" = 1 ] || printf ','
-		printf '"%s"' "$(share_hex "$k")"
-	done
-	printf ']}\n'
-} >"$T_TMP/bao/dr/init.json"
-python3 "$TOP/tests/fixtures/vault_dr.py" "$T_TMP/bao/dr/init.json" "$T_TMP/dr.port" \
-    "$T_TMP/dr.log" 3 28 &
-fixture=$!
-on_exit "kill $fixture 2>/dev/null"
-check "the DR fixture listens" wait_for test -s "$T_TMP/dr.port"
+check "the DR fixture listens" dr_fixture dr 28
 addr="http://127.0.0.1:$(cat "$T_TMP/dr.port")"
 check "the holders' sticks" quorum_sticks dr
 share() { quorum_share dr-token "$@"; }
@@ -61,11 +46,7 @@ check_output "the transcript records the DR endpoint and the promotion" \
     cat "$C/state/transcript.jsonl"
 
 # --- a server that announces no OTP length: the bridge guesses none ---
-python3 "$TOP/tests/fixtures/vault_dr.py" "$T_TMP/bao/dr/init.json" "$T_TMP/dr0.port" \
-    "$T_TMP/dr0.log" 3 0 &
-fixture0=$!
-on_exit "kill $fixture0 2>/dev/null"
-check "a second fixture (otp_length 0) listens" wait_for test -s "$T_TMP/dr0.port"
+check "a second fixture (otp_length 0) listens" dr_fixture dr0 0
 D=$T_TMP/dr2
 mkdir -p "$D/x"
 check "dr-token begin (2)" "$CONCLAVE" dr-token begin --state "$D/state" --exchange "$D/x"

@@ -12,21 +12,7 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-share_hex() { printf '%s%02x' "$(head -c 32 /dev/urandom | xxd -p -c 64)" "$1"; }
-mkdir -p "$T_TMP/bao/dr"
-{
-	printf '{"keys":['
-	for k in 1 2 3 4 5; do
-		[ "$k" = 1 ] || printf ','
-		printf '"%s"' "$(share_hex "$k")"
-	done
-	printf ']}\n'
-} >"$T_TMP/bao/dr/init.json"
-python3 "$TOP/tests/fixtures/vault_dr.py" "$T_TMP/bao/dr/init.json" "$T_TMP/dr.port" \
-    "$T_TMP/dr.log" 3 28 &
-fixture=$!
-on_exit "kill $fixture 2>/dev/null"
-check "the DR fixture listens" wait_for test -s "$T_TMP/dr.port"
+check "the DR fixture listens" dr_fixture dr 28
 addr="http://127.0.0.1:$(cat "$T_TMP/dr.port")"
 C=$T_TMP/c
 mkdir -p "$C/x"
@@ -59,16 +45,7 @@ check "the bridge starts the attempt and offers a session" quorum_bridge_start "
 ui_keys Enter
 ui_step "The bridge's words:" sas
 ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
-for n in alice bob carol; do
-	ui_step "Next holder, your name:" "$n-name"
-	ui_type "$n"; ui_keys Enter
-	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
-	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
-	ui_step "passphrase of your key file" "$n-pass"
-	ui_type "$PASS"; ui_keys Enter
-	ui_step "$n's share is sealed to the bridge session." "$n-done" 60
-	ui_keys Enter
-done
+for n in alice bob carol; do ui_quorum_turn "$n" "$PASS" "$n"; done
 ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_step "Ceremony closed. The DR operation token was issued." summary 60

@@ -47,16 +47,7 @@ check "the bridge starts the attempt and offers a session" quorum_bridge_start_t
 ui_keys Enter
 ui_step "The bridge's words:" sas
 ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
-for n in alice bob; do
-	ui_step "Next holder, your name:" "$n-name"
-	ui_type "$n"; ui_keys Enter
-	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
-	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
-	ui_step "passphrase of your key file" "$n-pass"
-	ui_type "$PASS"; ui_keys Enter
-	ui_step "$n's share is sealed to the bridge session." "$n-done" 60
-	ui_keys Enter
-done
+for n in alice bob; do ui_quorum_turn "$n" "$PASS" "$n"; done
 ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_step "A new root token was issued" issued 60

@@ -56,13 +56,7 @@ check "the bridge starts the attempt (PGP mode) and offers a session" \
 ui_keys Enter
 ui_step "The bridge's words:" sas
 ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
-for n in alice bob; do
-	ui_wait "Next holder, your name:" >/dev/null && { ui_type "$n"; ui_keys Enter; }
-	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
-	ui_wait "stick (folder):" >/dev/null && ui_keys Enter
-	ui_wait "passphrase of your key file" >/dev/null && { ui_type "$PASS"; ui_keys Enter; }
-	ui_wait "$n's share is sealed to the bridge session." 60 >/dev/null && ui_keys Enter
-done
+for n in alice bob; do ui_quorum_turn "$n" "$PASS"; done
 ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_step "A new root token was issued, encrypted to" issued 60
