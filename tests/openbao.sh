@@ -127,12 +127,12 @@ bao_curl() {
 
 bao_seal_status() { bao_curl "$1" "$(bao_addr "$1")/v1/sys/seal-status"; }
 
-# bao_init NAME SHARES THRESHOLD: PUT sys/init (recovery_* on a static seal);
+# bao_init NAME SHARES THRESHOLD: PUT sys/init (recovery_* on an auto-unseal);
 # the response goes to $(bao_dir NAME)/init.json.
 bao_init() {
 	local name=$1 n=$2 t=$3 body d
 	d=$(bao_dir "$name")
-	if [ -f "$d/static" ]; then
+	if [ -f "$d/static" ] || [ -f "$d/transit" ]; then
 		body="{\"recovery_shares\":$n,\"recovery_threshold\":$t}"
 	else
 		body="{\"secret_shares\":$n,\"secret_threshold\":$t}"
