@@ -232,14 +232,18 @@ detect(struct generate_root_ctx *ctx)
 	if (http_load_token(ctx->c, ctx->o.token_file) == CK_OK) {
 		ctx->api = VAULT_GENERATE_ROOT_TOKEN;
 		r = vault_generate_root_status(ctx->c, ctx->api, &ctx->st);
-		if (r != CK_ERR_DISABLED_ENDPOINT && r != CK_ERR_SERVER)
+		/* Only a server without sys/generate-root-token (Vault,
+		 * OpenBao < 2.6) falls back; any other failure (a 5xx from
+		 * the active node, a token without the policy) is this
+		 * server's answer, reported as it is. */
+		if (r != CK_ERR_NO_ENDPOINT && r != CK_ERR_DISABLED_ENDPOINT)
 			return r;
 	}
 	ctx->api = VAULT_GENERATE_ROOT_LEGACY;
 	r = vault_generate_root_status(ctx->c, ctx->api, &ctx->st);
 	/* OpenBao answers a disabled unauthenticated endpoint as a logical
 	 * path without a handler. */
-	if (r == CK_ERR_SERVER || r == CK_ERR_PERMISSION_DENIED)
+	if (r == CK_ERR_NO_ENDPOINT || r == CK_ERR_PERMISSION_DENIED)
 		r = CK_ERR_DISABLED_ENDPOINT;
 	return r;
 }

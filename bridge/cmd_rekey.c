@@ -226,12 +226,16 @@ detect(struct rekey_ctx *ctx)
 	if (http_load_token(ctx->c, ctx->o.token_file) == CK_OK) {
 		ctx->api = ctx->recovery ? &rotate_recovery : &rotate_barrier;
 		r = call(ctx, "GET", "init", NULL, 0);
-		if (r != CK_ERR_DISABLED_ENDPOINT && r != CK_ERR_SERVER)
+		/* Only a server without sys/rotate (Vault, OpenBao < 2.4) falls
+		 * back; any other failure is this server's answer, reported. */
+		if (r != CK_ERR_NO_ENDPOINT && r != CK_ERR_DISABLED_ENDPOINT)
 			return r;
 	}
 	ctx->api = ctx->recovery ? &legacy_recovery : &legacy_barrier;
 	r = call(ctx, "GET", "init", NULL, 0);
-	if (r == CK_ERR_SERVER || r == CK_ERR_PERMISSION_DENIED)
+	/* OpenBao answers a disabled unauthenticated endpoint as a logical
+	 * path without a handler. */
+	if (r == CK_ERR_NO_ENDPOINT || r == CK_ERR_PERMISSION_DENIED)
 		r = CK_ERR_DISABLED_ENDPOINT;
 	return r;
 }
@@ -325,12 +329,15 @@ refusal(struct rekey_ctx *ctx, int r, const char *leaf, const char *nonce)
 	json_t *j = NULL;
 	long status = 0;
 	const char *now;
+	int moved;
 
 	if (r != CK_ERR_SERVER)
 		return r;
 	r = CK_ERR_SHARE_REFUSED;
 	snprintf(path, sizeof(path), "%s/%s", ctx->api->base, leaf);
+	/* The same node as the refusing client: the active one (run()). */
 	if (opts_status_client(&ctx->o, &tc) == CK_OK &&
+	    http_use_active_node(tc, &moved) == CK_OK &&
 	    http_request(tc, "GET", path, NULL, 0, &status, &j) == CK_OK &&
 	    j != NULL && parse_status(j, &cur) == CK_OK) {
 		now = strcmp(leaf, "verify") == 0 && cur.verification_nonce[0] ?
@@ -410,8 +417,17 @@ run(struct rekey_ctx *ctx)
 	struct envelope env = { 0 };
 	json_t *p = NULL;
 	char why[128];
-	int r, rc = 1;
+	int r, rc = 1, moved;
 
+	/* The rekey's state lives on the active node, and OpenBao 2.6's
+	 * standbys answer sys/rotate/... themselves instead of forwarding
+	 * (shares the cluster would never take): talk to the active node. */
+	if ((r = http_use_active_node(ctx->c, &moved)) != CK_OK)
+		return fail("finding the active node", r, http_error_detail(ctx->c));
+	if (moved)
+		printf("%s is a standby: the rekey goes to the active node it "
+		    "announces, %s.\n", http_client_address(ctx->c),
+		    http_client_node(ctx->c));
 	if ((r = detect(ctx)) != CK_OK) {
 		if (r == CK_ERR_DISABLED_ENDPOINT && send_unavailable(ctx) == CK_OK)
 			printf("The offer tells the appliance so.\n");

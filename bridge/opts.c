@@ -57,6 +57,9 @@ opts_handle(struct bridge_opts *o, int opt, const char *arg)
 	case OPTS_TOKEN_FILE:
 		o->token_file = arg;
 		return CK_OK;
+	case OPTS_NO_FORWARDING:
+		o->no_forwarding = 1;
+		return CK_OK;
 	case OPTS_EXCHANGE:
 		o->exchange = arg;
 		return CK_OK;
@@ -111,6 +114,9 @@ opts_finish(struct bridge_opts *o)
 	return CK_OK;
 }
 
+/* Every address may be a redirect target of the others. */
+_Static_assert(OPTS_MAX_ADDRESSES <= HTTP_MAX_MEMBERS, "members fit the client");
+
 int
 opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
 {
@@ -119,6 +125,9 @@ opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
 		.ca_path = o->ca_path,
 		.namespace = o->namespace,
 		.insecure = o->insecure,
+		.no_forwarding = o->no_forwarding,
+		.members = (const char *const *)o->addresses,
+		.nmembers = o->naddresses,
 	};
 
 	*out = NULL;

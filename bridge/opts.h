@@ -8,6 +8,7 @@
  *   --format F         "table" (default) or "json"
  *   --exchange DIR     the exchange folder (USB stick) for envelopes
  *   --insecure-skip-verify  no TLS verification (warned about loudly)
+ *   --no-forwarding    standbys redirect instead of forwarding
  * Environment defaults, as the vault CLI: VAULT_ADDR/BAO_ADDR,
  * VAULT_CACERT/BAO_CACERT, VAULT_CAPATH/BAO_CAPATH,
  * VAULT_NAMESPACE/BAO_NAMESPACE. VAULT_SKIP_VERIFY is deliberately not
@@ -45,6 +46,7 @@ enum {
 	OPTS_FORMAT,
 	OPTS_EXCHANGE,
 	OPTS_INSECURE,
+	OPTS_NO_FORWARDING,
 	OPTS_HELP,
 };
 
@@ -57,12 +59,16 @@ enum {
 	{ "format", required_argument, NULL, OPTS_FORMAT }, \
 	{ "exchange", required_argument, NULL, OPTS_EXCHANGE }, \
 	{ "insecure-skip-verify", no_argument, NULL, OPTS_INSECURE }, \
+	{ "no-forwarding", no_argument, NULL, OPTS_NO_FORWARDING }, \
 	{ "help", no_argument, NULL, OPTS_HELP }
 
 /* The common part of every command's --help. */
 #define OPTS_HELP_TEXT \
 	"  --address A          server address (repeatable, or A,B,C);\n" \
-	"                       default $VAULT_ADDR, $BAO_ADDR, " OPTS_DEFAULT_ADDRESS "\n" \
+	"                       default $VAULT_ADDR, $BAO_ADDR, " OPTS_DEFAULT_ADDRESS ".\n" \
+	"                       A standby's redirect is followed to the active\n" \
+	"                       node it announces or to another address given\n" \
+	"                       here, same scheme and CA only\n" \
 	"  --ca-cert FILE       trust this PEM CA bundle (default $VAULT_CACERT)\n" \
 	"  --ca-path DIR        trust this CA directory (default $VAULT_CAPATH)\n" \
 	"  --namespace NS       X-Vault-Namespace (default $VAULT_NAMESPACE)\n" \
@@ -71,6 +77,9 @@ enum {
 	"  --exchange DIR       exchange folder for envelopes\n" \
 	"  --insecure-skip-verify\n" \
 	"                       do NOT verify the server's TLS certificate\n" \
+	"  --no-forwarding      ask standbys to redirect to the active node instead\n" \
+	"                       of forwarding (when nodes cannot reach each\n" \
+	"                       other's cluster port)\n" \
 	"  --help               this text\n"
 
 struct bridge_opts {
@@ -83,6 +92,7 @@ struct bridge_opts {
 	const char *exchange;
 	enum opts_format format;
 	int insecure;
+	int no_forwarding;
 	int help;
 };
 
@@ -101,7 +111,9 @@ int opts_handle(struct bridge_opts *o, int opt, const char *arg) CK_WUR;
  * the environment is unusable. */
 int opts_finish(struct bridge_opts *o) CK_WUR;
 
-/* A client for addresses[i] with the TLS and namespace settings. */
+/* A client for addresses[i] with the TLS, namespace and forwarding
+ * settings; the other addresses are the cluster members it may be
+ * redirected to. */
 int opts_client(const struct bridge_opts *o, size_t i, struct http_client **out)
     CK_WUR;
 

@@ -2,13 +2,14 @@
  * Limits (see http.h): response bodies HTTP_MAX_RESPONSE bytes, error text
  * HTTP_MAX_DETAIL bytes, address HTTP_MAX_ADDRESS, namespace
  * HTTP_MAX_NAMESPACE, API path HTTP_MAX_PATH, token HTTP_MAX_TOKEN.
- * Only http and https are spoken, redirects are not followed (a standby
- * node's redirect would silently move a ceremony to another node), and no
- * proxy, cookie or netrc state is kept between requests beyond libcurl's
- * connection cache.
+ * Only http and https are spoken; libcurl follows no redirect by itself:
+ * http_request follows a standby's 307/308 only to a checked target (see
+ * http.h), at most HTTP_MAX_REDIRECTS times. No proxy, cookie or netrc
+ * state is kept between requests beyond libcurl's connection cache.
  */
 #include "client/http.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -21,11 +22,16 @@
 
 #define TOKEN_HEADER		"X-Vault-Token: "
 #define NAMESPACE_HEADER	"X-Vault-Namespace: "
-#define SEALED_MESSAGE		"Vault is sealed"
+#define NO_FORWARD_HEADER	"X-Vault-No-Request-Forwarding: true"
 
 struct http_client {
 	CURL *curl;
 	char address[HTTP_MAX_ADDRESS + 1];
+	char members[HTTP_MAX_MEMBERS][HTTP_MAX_ADDRESS + 1];
+	size_t nmembers;
+	char node[HTTP_MAX_ADDRESS + 1];	/* answered the last request */
+	char start[HTTP_MAX_ADDRESS + 1];	/* where requests go first */
+	int no_forwarding;
 	char *ca_cert;
 	char *ca_path;
 	char ns_header[sizeof(NAMESPACE_HEADER) + HTTP_MAX_NAMESPACE];
@@ -123,8 +129,9 @@ is_token_text(const char *s, size_t len)
 	return 1;
 }
 
+/* An API base address, checked and without trailing '/', into out. */
 static int
-set_address(struct http_client *c, const char *addr)
+normalise_address(const char *addr, char out[HTTP_MAX_ADDRESS + 1])
 {
 	size_t len, skip;
 
@@ -145,8 +152,8 @@ set_address(struct http_client *c, const char *addr)
 	    !is_token_text(addr, len) || memchr(addr, '@', len) != NULL ||
 	    memchr(addr, '?', len) != NULL || memchr(addr, '#', len) != NULL)
 		return CK_ERR_INVALID_ARG;
-	memcpy(c->address, addr, len);
-	c->address[len] = '\0';
+	memcpy(out, addr, len);
+	out[len] = '\0';
 	return CK_OK;
 }
 
@@ -154,15 +161,23 @@ int
 http_client_new(const struct http_config *cfg, struct http_client **out)
 {
 	struct http_client *c = NULL;
-	size_t nslen;
+	size_t nslen, i;
 	int r = CK_ERR_INTERNAL;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return CK_ERR_ALLOC;
-	if ((r = set_address(c, cfg->address)) != CK_OK)
+	if ((r = normalise_address(cfg->address, c->address)) != CK_OK)
 		goto out;
 	r = CK_ERR_INVALID_ARG;
+	if (cfg->nmembers > HTTP_MAX_MEMBERS)
+		goto out;
+	for (i = 0; i < cfg->nmembers; i++)
+		if (normalise_address(cfg->members[i], c->members[i]) != CK_OK)
+			goto out;
+	c->nmembers = cfg->nmembers;
+	c->no_forwarding = cfg->no_forwarding;
+	memcpy(c->start, c->address, sizeof(c->start));
 	if (cfg->namespace != NULL && cfg->namespace[0] != '\0') {
 		nslen = strlen(cfg->namespace);
 		if (nslen > HTTP_MAX_NAMESPACE || !is_token_text(cfg->namespace, nslen))
@@ -218,9 +233,22 @@ http_client_address(const struct http_client *c)
 }
 
 const char *
+http_client_node(const struct http_client *c)
+{
+	return c->node[0] != '\0' ? c->node : c->address;
+}
+
+const char *
 http_error_detail(const struct http_client *c)
 {
 	return c->detail;
+}
+
+void
+http_restore_detail(struct http_client *c, const char *saved)
+{
+	if (saved != c->detail)
+		snprintf(c->detail, sizeof(c->detail), "%s", saved);
 }
 
 int
@@ -356,6 +384,17 @@ map_curl_error(const struct http_client *c, CURLcode cc)
 	}
 }
 
+/* The detail, formatted (clipped to HTTP_MAX_DETAIL). */
+static void
+set_detail(struct http_client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+}
+
 /*
  * Appends one server message to the detail: tabs and newlines (Go's
  * multierror format) become spaces, the text is clipped on a character
@@ -387,33 +426,6 @@ add_detail(struct http_client *c, const char *msg)
 	d[n] = '\0';
 	if (rd_printable_utf8(d, n, 0) != CK_OK)
 		snprintf(d, room + 1, "%s", "(unprintable server message)");
-}
-
-/* Maps an error status, keeping the server's "errors" as the detail. */
-static int
-map_status(struct http_client *c, long status, json_t *body)
-{
-	json_t *errs = json_is_object(body) ? json_object_get(body, "errors") : NULL;
-	json_t *e;
-	size_t i;
-	int sealed = 0;
-
-	json_array_foreach(errs, i, e) {
-		if (!json_is_string(e))
-			continue;
-		if (strstr(json_string_value(e), SEALED_MESSAGE) != NULL)
-			sealed = 1;
-		add_detail(c, json_string_value(e));
-	}
-	if (c->detail[0] == '\0')
-		snprintf(c->detail, sizeof(c->detail), "HTTP status %ld", status);
-	if (status == 503 && sealed)
-		return CK_ERR_SEALED;
-	if (status == 405)
-		return CK_ERR_DISABLED_ENDPOINT;
-	if (status == 403)
-		return CK_ERR_PERMISSION_DENIED;
-	return CK_ERR_SERVER;
 }
 
 static int
@@ -454,6 +466,117 @@ set_options(struct http_client *c, const char *method, const char *url,
 	return bad ? CK_ERR_INTERNAL : CK_OK;
 }
 
+/*
+ * One exchange with base/v1/path. The body received is in c->resp; *status
+ * is the HTTP status. Transport failures are mapped; libcurl's text is in
+ * c->errbuf (transport_detail).
+ */
+static int
+perform(struct http_client *c, const char *method, const char *base,
+    const char *path, const void *body, size_t bodylen,
+    struct curl_slist *hdrs, long *status)
+{
+	char url[HTTP_MAX_ADDRESS + HTTP_MAX_PATH + 8];
+	CURLcode cc;
+	int r;
+
+	*status = 0;
+	secbuf_free(&c->resp);
+	c->resp_overflow = 0;
+	c->errbuf[0] = '\0';
+	snprintf(url, sizeof(url), "%s/v1/%s", base, path);
+	if ((r = set_options(c, method, url, body, bodylen, hdrs)) != CK_OK)
+		return r;
+	if ((cc = curl_easy_perform(c->curl)) != CURLE_OK) {
+		if (c->errbuf[0] == '\0')
+			snprintf(c->errbuf, sizeof(c->errbuf), "%s",
+			    curl_easy_strerror(cc));
+		return map_curl_error(c, cc);
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	return CK_OK;
+}
+
+/*
+ * An unauthenticated GET of one of node's status endpoints (sys/leader,
+ * sys/seal-status) that answers a JSON object: *out on CK_OK.
+ */
+static int
+node_status(struct http_client *c, const char *node, const char *path,
+    json_t **out)
+{
+	struct curl_slist *hdrs;
+	long status;
+	int r;
+
+	*out = NULL;
+	if ((hdrs = curl_slist_append(NULL, "Expect:")) == NULL)
+		return CK_ERR_ALLOC;
+	r = perform(c, "GET", node, path, NULL, 0, hdrs, &status);
+	if (r == CK_OK && status != 200)
+		r = CK_ERR_SERVER;
+	if (r == CK_OK)
+		r = rd_json(c->resp.p, c->resp.len, HTTP_MAX_RESPONSE, out);
+	if (r == CK_OK && !json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		r = CK_ERR_FORMAT;
+	}
+	secbuf_free(&c->resp);
+	curl_slist_free_all(hdrs);
+	return r;
+}
+
+/* Whether a 503 comes from a sealed node, asked in the structured way. */
+static int
+node_is_sealed(struct http_client *c, const char *node)
+{
+	json_t *j = NULL;
+	int sealed;
+
+	if (node_status(c, node, "sys/seal-status", &j) != CK_OK)
+		return 0;
+	sealed = json_is_true(json_object_get(j, "sealed"));
+	json_decref(j);
+	return sealed;
+}
+
+/*
+ * Maps an error status, keeping the server's "errors" as the detail: by
+ * status and by what the node says in structured answers, never by the
+ * wording of its messages (which differs between servers and versions).
+ */
+static int
+map_status(struct http_client *c, long status, json_t *body)
+{
+	json_t *errs = json_is_object(body) ? json_object_get(body, "errors") : NULL;
+	json_t *e;
+	size_t i;
+
+	/* A 5xx names the node and status first: the cause may be another
+	 * node's (a standby forwarding to an active node that fails). */
+	if (status >= 500)
+		set_detail(c, "%s answered HTTP %ld", c->node, status);
+	json_array_foreach(errs, i, e) {
+		if (json_is_string(e) && json_string_length(e) > 0)
+			add_detail(c, json_string_value(e));
+	}
+	if (c->detail[0] == '\0')
+		snprintf(c->detail, sizeof(c->detail), "HTTP status %ld", status);
+	switch (status) {
+	case 503:
+		return node_is_sealed(c, c->node) ? CK_ERR_SEALED : CK_ERR_UNAVAILABLE;
+	case 405:
+		return CK_ERR_DISABLED_ENDPOINT;
+	case 404:
+		return CK_ERR_NO_ENDPOINT;
+	case 403:
+		return CK_ERR_PERMISSION_DENIED;
+	default:
+		return CK_ERR_SERVER;
+	}
+}
+
 static int
 build_headers(const struct http_client *c, int has_body, struct curl_slist **out)
 {
@@ -467,6 +590,11 @@ build_headers(const struct http_client *c, int has_body, struct curl_slist **out
 		l = n;
 	else if (has_body)
 		goto fail;
+	if (c->no_forwarding) {
+		if ((n = curl_slist_append(l, NO_FORWARD_HEADER)) == NULL)
+			goto fail;
+		l = n;
+	}
 	if (c->ns_header[0] != '\0') {
 		if ((n = curl_slist_append(l, c->ns_header)) == NULL)
 			goto fail;
@@ -484,44 +612,120 @@ fail:
 	return CK_ERR_ALLOC;
 }
 
+/* The redirect is refused: the detail says why, nothing is sent there. */
+static int
+refuse_redirect(struct http_client *c, const char *from, const char *to,
+    const char *why)
+{
+	set_detail(c, "%s redirected to %s: %s", from, to, why);
+	if (rd_printable_utf8(c->detail, strlen(c->detail), 0) != CK_OK)
+		set_detail(c, "%s redirected to an unprintable address: refused",
+		    from);
+	return CK_ERR_REDIRECT;
+}
+
+/*
+ * The target of a 307/308 from node `from` for /v1/path, into next (an API
+ * base), if the rules of http_client_new allow it.
+ */
+static int
+redirect_target(struct http_client *c, const char *from, const char *path,
+    char next[HTTP_MAX_ADDRESS + 1])
+{
+	char loc[HTTP_MAX_ADDRESS + HTTP_MAX_PATH + 8], base[HTTP_MAX_ADDRESS + 1];
+	char leader[HTTP_MAX_ADDRESS + 1];
+	const char *l = NULL, *hostpart, *slash, *ls;
+	json_t *j = NULL;
+	size_t i, scheme;
+	int r;
+
+	if (curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &l) != CURLE_OK ||
+	    l == NULL)
+		return refuse_redirect(c, from, "(no Location)", "refused");
+	if (strlen(l) >= sizeof(loc))
+		return refuse_redirect(c, from, "(an overlong Location)", "refused");
+	/* Copied: the leader lookup below reuses the handle. */
+	memcpy(loc, l, strlen(l) + 1);
+	scheme = strstr(c->address, "://") - c->address + 3;
+	if (strncmp(loc, c->address, scheme) != 0)
+		return refuse_redirect(c, from, loc, "another scheme: refused");
+	hostpart = loc + scheme;
+	if ((slash = strchr(hostpart, '/')) == NULL ||
+	    (size_t)(slash - loc) > HTTP_MAX_ADDRESS ||
+	    strncmp(slash, "/v1/", 4) != 0 || strcmp(slash + 4, path) != 0)
+		return refuse_redirect(c, from, loc, "not the same request: refused");
+	memcpy(base, loc, (size_t)(slash - loc));
+	base[slash - loc] = '\0';
+	if (normalise_address(base, next) != CK_OK)
+		return refuse_redirect(c, from, loc, "not an API address: refused");
+	if (strcmp(next, c->address) == 0 || strcmp(next, c->start) == 0)
+		return CK_OK;
+	for (i = 0; i < c->nmembers; i++)
+		if (strcmp(next, c->members[i]) == 0)
+			return CK_OK;
+	/* Not named by the operator: the active node the redirecting node
+	 * itself announces is the one other target. */
+	if ((r = node_status(c, from, "sys/leader", &j)) == CK_OK) {
+		ls = json_string_value(json_object_get(j, "leader_address"));
+		r = ls != NULL && normalise_address(ls, leader) == CK_OK &&
+		    strcmp(leader, next) == 0 ? CK_OK : CK_ERR_REDIRECT;
+	}
+	json_decref(j);
+	if (r != CK_OK)
+		return refuse_redirect(c, from, next, "neither a member named with "
+		    "--address nor the active node it announces: refused");
+	return CK_OK;
+}
+
 int
 http_request(struct http_client *c, const char *method, const char *path,
     const void *body, size_t bodylen, long *status, json_t **out)
 {
 	struct curl_slist *hdrs = NULL;
-	char url[HTTP_MAX_ADDRESS + HTTP_MAX_PATH + 8];
+	char from[HTTP_MAX_ADDRESS + 1];
 	json_t *j = NULL;
-	CURLcode cc;
+	unsigned hops;
 	int r = CK_ERR_INTERNAL;
 
 	*out = NULL;
 	*status = 0;
 	c->detail[0] = '\0';
-	c->errbuf[0] = '\0';
-	c->resp_overflow = 0;
 	if (!valid_path(path) || (strcmp(method, "GET") != 0 &&
 	    strcmp(method, "PUT") != 0 && strcmp(method, "POST") != 0 &&
 	    strcmp(method, "DELETE") != 0))
 		return CK_ERR_INVALID_ARG;
 	if (c->curl == NULL && (c->curl = curl_easy_init()) == NULL)
 		return CK_ERR_ALLOC;
-	snprintf(url, sizeof(url), "%s/v1/%s", c->address, path);
-	if ((r = build_headers(c, body != NULL, &hdrs)) != CK_OK ||
-	    (r = set_options(c, method, url, body, bodylen, hdrs)) != CK_OK)
+	if ((r = build_headers(c, body != NULL, &hdrs)) != CK_OK)
 		goto out;
-	cc = curl_easy_perform(c->curl);
-	if (cc != CURLE_OK) {
-		r = map_curl_error(c, cc);
-		add_detail(c, c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(cc));
-		goto out;
+	memcpy(c->node, c->start, sizeof(c->node));
+	for (hops = 0;; hops++) {
+		if ((r = perform(c, method, c->node, path, body, bodylen, hdrs,
+		    status)) != CK_OK) {
+			add_detail(c, c->errbuf);
+			goto out;
+		}
+		if (*status != 307 && *status != 308)
+			break;
+		if (hops == HTTP_MAX_REDIRECTS) {
+			set_detail(c, "more than %d redirects (the last from %s)",
+			    HTTP_MAX_REDIRECTS, c->node);
+			r = CK_ERR_REDIRECT;
+			goto out;
+		}
+		memcpy(from, c->node, sizeof(from));
+		if ((r = redirect_target(c, from, path, c->node)) != CK_OK) {
+			memcpy(c->node, from, sizeof(c->node));
+			goto out;
+		}
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
 	if (c->resp.len > 0) {
 		r = rd_json(c->resp.p, c->resp.len, HTTP_MAX_RESPONSE, &j);
 		/* An error page from a proxy need not be JSON: keep the status. */
 		if (r != CK_OK && *status < 400)
 			goto out;
 	}
+	secbuf_free(&c->resp);
 	if (*status < 200 || *status >= 300) {
 		r = *status >= 400 ? map_status(c, *status, j) : CK_ERR_SERVER;
 		if (r == CK_ERR_SERVER && c->detail[0] == '\0')
@@ -535,6 +739,49 @@ out:
 	json_decref(j);
 	curl_slist_free_all(hdrs);
 	secbuf_free(&c->resp);
+	return r;
+}
+
+int
+http_use_active_node(struct http_client *c, int *moved)
+{
+	char leader[HTTP_MAX_ADDRESS + 1];
+	json_t *j = NULL;
+	const char *ls;
+	size_t scheme;
+	int r;
+
+	*moved = 0;
+	c->detail[0] = '\0';
+	if (c->curl == NULL && (c->curl = curl_easy_init()) == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = node_status(c, c->address, "sys/leader", &j)) != CK_OK) {
+		set_detail(c, "%s: sys/leader: %s", c->address, c->errbuf);
+		goto out;
+	}
+	r = CK_OK;
+	/* Not in an HA cluster, or the active node itself. */
+	if (!json_is_true(json_object_get(j, "ha_enabled")) ||
+	    json_is_true(json_object_get(j, "is_self")))
+		goto out;
+	ls = json_string_value(json_object_get(j, "leader_address"));
+	if (ls == NULL || ls[0] == '\0') {
+		set_detail(c, "%s is a standby and knows no active node", c->address);
+		r = CK_ERR_UNAVAILABLE;
+		goto out;
+	}
+	scheme = strstr(c->address, "://") - c->address + 3;
+	if (normalise_address(ls, leader) != CK_OK ||
+	    strncmp(leader, c->address, scheme) != 0) {
+		r = refuse_redirect(c, c->address, ls, "another scheme or not an "
+		    "API address: refused");
+		goto out;
+	}
+	memcpy(c->start, leader, sizeof(c->start));
+	memcpy(c->node, leader, sizeof(c->node));
+	*moved = 1;
+out:
+	json_decref(j);
 	return r;
 }
 

@@ -35,6 +35,11 @@
 #define HTTP_MAX_PATH		256
 /* Longest token accepted (Vault batch tokens are the longest, < 200). */
 #define HTTP_MAX_TOKEN		1024
+/* Redirects followed for one request (a standby to the active node is one;
+ * a leader change while it is under way may add another). */
+#define HTTP_MAX_REDIRECTS	2
+/* Cluster members an operator may name as redirect targets. */
+#define HTTP_MAX_MEMBERS	16
 /* Default timeouts in seconds. */
 #define HTTP_CONNECT_TIMEOUT	10
 #define HTTP_TIMEOUT		60
@@ -49,6 +54,13 @@ struct http_config {
 	int insecure;		/* skip TLS verification: callers must warn */
 	long connect_timeout;	/* seconds; 0 for HTTP_CONNECT_TIMEOUT */
 	long timeout;		/* seconds for a whole request; 0 for HTTP_TIMEOUT */
+	/* Redirect targets besides the address itself: the other cluster
+	 * members the operator named (at most HTTP_MAX_MEMBERS). */
+	const char *const *members;
+	size_t nmembers;
+	/* Ask standbys to redirect instead of forwarding to the active node
+	 * (X-Vault-No-Request-Forwarding). */
+	int no_forwarding;
 };
 
 /*
@@ -59,9 +71,19 @@ struct http_config {
 int http_global_init(void) CK_WUR;
 
 /*
- * A client for one server. The address must be http:// or https:// with a
- * host; the namespace must be printable without spaces. CK_ERR_INVALID_ARG
- * otherwise.
+ * A client for one server. The address (and each member) must be http:// or
+ * https:// with a host; the namespace must be printable without spaces.
+ * CK_ERR_INVALID_ARG otherwise.
+ *
+ * HA: a standby forwards most requests to the active node itself (request
+ * forwarding, left on unless no_forwarding). Where it cannot, it answers
+ * 307 with the active node's address in Location, as the vault CLI expects;
+ * the client then repeats the request there (same method, body, token, TLS
+ * settings and CA), at most HTTP_MAX_REDIRECTS times, and only when the
+ * target keeps the scheme and the request path and is either a member the
+ * operator named (the address, cfg->members) or the leader_address that the
+ * redirecting node announces in sys/leader. Anything else is
+ * CK_ERR_REDIRECT, and the token is not sent there.
  */
 int http_client_new(const struct http_config *cfg, struct http_client **out)
     CK_WUR;
@@ -80,6 +102,24 @@ void http_client_scrub(struct http_client *c);
 
 /* The address the client talks to (normalised, for display and records). */
 const char *http_client_address(const struct http_client *c);
+
+/*
+ * The node that answered the last request: the address, or the active node
+ * a standby redirected to.
+ */
+const char *http_client_node(const struct http_client *c);
+
+/*
+ * For ceremonies whose state lives on the active node only and that a
+ * standby does not forward (OpenBao 2.6 answers sys/rotate/... on a standby
+ * itself): asks the address's sys/leader and, if it is a standby, sends
+ * every later request to the active node it announces instead (same
+ * scheme, TLS settings and CA). *moved is 1 then (http_client_node names
+ * it), 0 if the address is active or not in an HA cluster.
+ * CK_ERR_UNAVAILABLE if a standby knows no active node, CK_ERR_REDIRECT if
+ * it announces one of another scheme, else the request's errors.
+ */
+int http_use_active_node(struct http_client *c, int *moved) CK_WUR;
 
 /*
  * Sets the token sent as X-Vault-Token, copied into secmem (the caller wipes
@@ -102,11 +142,15 @@ int http_load_token(struct http_client *c, const char *path) CK_WUR;
  * (204). Errors:
  *   CK_ERR_UNREACHABLE  connection refused, no route, DNS failure, timeout
  *   CK_ERR_TLS          certificate or handshake failure
- *   CK_ERR_SEALED       503 "Vault is sealed"
+ *   CK_ERR_SEALED       503 from a node whose sys/seal-status says sealed
+ *   CK_ERR_UNAVAILABLE  any other 503 (no active node, standby, overload)
  *   CK_ERR_DISABLED_ENDPOINT  405 (OpenBao answers "unsupported operation"
  *                       for disabled unauthenticated endpoints)
+ *   CK_ERR_NO_ENDPOINT  404 (no such path on this server)
  *   CK_ERR_PERMISSION_DENIED  403
- *   CK_ERR_SERVER       any other 4xx/5xx
+ *   CK_ERR_REDIRECT     a redirect refused (see http_client_new)
+ *   CK_ERR_SERVER       any other 4xx/5xx; for a 5xx the detail names the
+ *                       node that answered and the status
  *   CK_ERR_TOO_LARGE, CK_ERR_JSON, CK_ERR_DUPLICATE_KEY  bad response body
  *   CK_ERR_HTTP         any other transport failure
  * *status is the HTTP status when one was received (0 otherwise).
@@ -130,6 +174,13 @@ int http_request_json(struct http_client *c, const char *method,
  * Empty string when there is none. Valid until the next request.
  */
 const char *http_error_detail(const struct http_client *c);
+
+/*
+ * Puts back a detail saved from http_error_detail(): for a caller that
+ * asked the server a follow-up question about a failure (sys/init after a
+ * refused init) and reports the first answer's text.
+ */
+void http_restore_detail(struct http_client *c, const char *saved);
 
 /*
  * The payload of a response in either style: the "data" object of a logical

@@ -13,7 +13,6 @@
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 
-#define ALREADY_INIT_MESSAGE	"already initialized"
 
 /* A string field into dst; absent is "" unless required. */
 static int
@@ -153,16 +152,24 @@ vault_init(struct http_client *c, const json_t *request, json_t **response)
 {
 	json_t *j = NULL;
 	long status;
-	int r;
+	int initialized, r;
 
 	*response = NULL;
 	r = http_request_json(c, "PUT", "sys/init", request, &status, &j);
 	/* The answer holds the root token and maybe plaintext shares. */
 	http_client_scrub(c);
-	/* Both servers answer 400 "Vault is already initialized". */
-	if (r == CK_ERR_SERVER &&
-	    strstr(http_error_detail(c), ALREADY_INIT_MESSAGE) != NULL)
-		return CK_ERR_ALREADY_INIT;
+	/* A 400 because the server is initialised already (by someone else
+	 * since the check before) is told by sys/init, not by its wording. */
+	if (r == CK_ERR_SERVER && status == 400) {
+		char why[HTTP_MAX_DETAIL + 1];
+
+		snprintf(why, sizeof(why), "%s", http_error_detail(c));
+		if (vault_init_status(c, &initialized) == CK_OK && initialized)
+			r = CK_ERR_ALREADY_INIT;
+		http_restore_detail(c, why);
+		if (r == CK_ERR_ALREADY_INIT)
+			return r;
+	}
 	if (r != CK_OK)
 		return r;
 	if (!json_is_object(j)) {

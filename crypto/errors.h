@@ -89,6 +89,9 @@ enum ck_err {
 	CK_ERR_DISABLED_ENDPOINT = -126,
 	CK_ERR_PERMISSION_DENIED = -127,
 	CK_ERR_SHARE_REFUSED = -128,
+	CK_ERR_REDIRECT = -129,
+	CK_ERR_NO_ENDPOINT = -130,
+	CK_ERR_UNAVAILABLE = -131,
 	/* optical transport (QR codes and fountain-coded streams) */
 	CK_ERR_QR_NOT_FOUND = -140,
 	CK_ERR_QR_OTHER_MESSAGE = -141,

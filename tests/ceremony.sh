@@ -214,21 +214,28 @@ wait_envelope() {
 # bridge_wait DIR: the bridge's exit status.
 bridge_wait() { wait "$(cat "$1/bridge.pid")"; }
 
-# rotate_ceremony DIR SERVER ROOTFILE [--recovery]: one whole rekey ceremony
-# with a token (sys/rotate/* on OpenBao), old holders alice, bob and erin
-# (sticks 1, 2, 5), new n=2, t=2 to carol and dave, verification on; the new
-# shares' sticks are DIR/n1 and DIR/n2.
+BRIDGE_EXTRA=()
+REKEY_CURRENT=(alice:1 bob:2 erin:5)
+# rotate_ceremony DIR ADDR ROOTFILE [APPLIANCE-ARGS]: a whole rekey of n=2,
+# t=2 with verification, new holders carol and dave (their new shares in
+# DIR/n1, DIR/n2), the current shares of REKEY_CURRENT (NAME:K, from
+# $T_TMP/stickK); the bridge with the token in ROOTFILE (sys/rotate on
+# OpenBao; "-" for none: the unauthenticated sys/rekey) and the arguments
+# in BRIDGE_EXTRA.
 rotate_ceremony() {
-	local d=$1 srv=$2 root=$3; shift 3
+	local d=$1 addr=$2 root=$3 h tok=(); shift 3
+	[ "$root" = - ] || tok=(--token-file "$root")
 	mkdir -p "$d/x"
 	"$CONCLAVE" rekey begin --state "$d/state" --exchange "$d/x" --threshold 2 \
 	    --holder carol="$KEYS/holder3.asc" --holder dave="$KEYS/holder4.asc" "$@" \
 	    >"$d/begin.out" 2>&1 &&
-	quorum_bridge_start "$d" rekey --exchange "$d/x" --address "$(bao_addr "$srv")" \
-	    --token-file "$root" --wait 120 &&
+	quorum_bridge_start "$d" rekey --exchange "$d/x" --address "$addr" \
+	    "${tok[@]}" --wait 120 "${BRIDGE_EXTRA[@]}" &&
 	"$CONCLAVE" rekey accept --state "$d/state" --confirm-sas "$(bridge_sas "$d")" \
-	    >/dev/null && quorum_share rekey "$d" alice 1 &&
-	quorum_share rekey "$d" bob 2 && quorum_share rekey "$d" erin 5 &&
+	    >/dev/null || return 1
+	for h in "${REKEY_CURRENT[@]}"; do
+		quorum_share rekey "$d" "${h%:*}" "${h#*:}" || return 1
+	done
 	"$CONCLAVE" rekey submit --state "$d/state" &&
 	wait_envelope "$d" 4 rekey-result && "$CONCLAVE" rekey result --state "$d/state" &&
 	mkdir -p "$d/n1" "$d/n2" &&

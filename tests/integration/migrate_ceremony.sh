@@ -265,7 +265,7 @@ wait_for has_active
 act=$(active)
 check "an active node is elected ($act)" test -n "$act"
 check "recovery rekey on transit: alice, bob, erin -> carol and dave, 2 of 2" \
-    rotate_ceremony "$T_TMP/rk" "$act" "$T_TMP/r-root" --recovery
+    rotate_ceremony "$T_TMP/rk" "$(bao_addr "$act")" "$T_TMP/r-root" --recovery
 check_output "the bridge used sys/rotate/recovery" 'Rekey started on sys/rotate/recovery' \
     cat "$T_TMP/rk/bridge.out"
 check_output "the cluster has 2 recovery shares, threshold 2" '^true 2 2$' \

@@ -156,7 +156,7 @@ check_output "the transcript names the setting" \
 # --- the same server with a token: sys/rotate/root, 5/3 -> 2/2 ---
 jq -r .root_token "$(bao_dir k2)/init.json" >"$T_TMP/k2-root"
 check "the holders' sticks for k2" quorum_sticks k2
-check "a rekey through sys/rotate/root with a token" rotate_ceremony "$T_TMP/rot" k2 "$T_TMP/k2-root"
+check "a rekey through sys/rotate/root with a token" rotate_ceremony "$T_TMP/rot" "$(bao_addr k2)" "$T_TMP/k2-root"
 check_output "the bridge used sys/rotate/root" 'Rekey started on sys/rotate/root' \
     cat "$T_TMP/rot/bridge.out"
 check_output "the transcript verifies (rotate)" '^OK' "$CONCLAVE" verify "$T_TMP/rot/state/transcript.jsonl"
@@ -170,7 +170,7 @@ check "r1 is initialised with 5/3 recovery shares" bao_init r1 5 3
 jq -r .root_token "$(bao_dir r1)/init.json" >"$T_TMP/r1-root"
 check "the holders' recovery-share sticks" quorum_sticks r1
 check "a recovery-share rekey through sys/rotate/recovery" \
-    rotate_ceremony "$T_TMP/rec" r1 "$T_TMP/r1-root" --recovery
+    rotate_ceremony "$T_TMP/rec" "$(bao_addr r1)" "$T_TMP/r1-root" --recovery
 check_output "the bridge used sys/rotate/recovery" 'Rekey started on sys/rotate/recovery' \
     cat "$T_TMP/rec/bridge.out"
 check_output "r1 now has 2 recovery shares, threshold 2" '^true 2 2$' \

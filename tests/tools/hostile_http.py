@@ -6,7 +6,12 @@ terminal escapes in error messages, redirects, HTML error pages) on
 127.0.0.1 with a free port, written to the file named by argv[1] once the
 server listens. /v1/echo-headers and /v1/echo-body return what the client
 sent, so tests can see the headers and bodies the bridge really puts on the
-wire. Used by tests/integration/bridge_http.sh; test data only.
+wire. /v1/redirect-* answer 307 to places a client must not follow (another
+scheme, another path, itself for ever, a host that is neither a named member
+nor the leader sys/leader announces) and to one it may (the announced
+leader, reached as "localhost"); /v1/stranger-hits counts requests that
+reached "localhost" on a path that must never be followed. Used by
+tests/integration/bridge_http.sh; test data only.
 """
 import json
 import sys
@@ -36,6 +41,12 @@ def canned(path):
     return table.get(path)
 
 
+# What sys/seal-status and sys/leader say depends on the request before:
+# the "node" that answered 503 is sealed or not, the redirect that names
+# "localhost" is to the announced leader or not.
+STATE = {"sealed": False, "leader": "http://127.0.0.1:1", "stranger_hits": 0}
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -60,9 +71,46 @@ class Handler(BaseHTTPRequestHandler):
         if not length:
             self.close_connection = True
 
+    def redirects(self):
+        """True if the path was one of the redirect cases (answered)."""
+        port = self.server.server_address[1]
+        here = "http://127.0.0.1:%d" % port
+        alias = "http://localhost:%d" % port
+        on_alias = self.headers.get("Host", "").startswith("localhost")
+        p = self.path
+        if p == "/v1/sys/seal-status":
+            self.reply(200, {}, json.dumps({"sealed": STATE["sealed"]}).encode())
+        elif p == "/v1/sys/leader":
+            self.reply(200, {}, json.dumps({"leader_address": STATE["leader"]}).encode())
+        elif p == "/v1/stranger-hits":
+            self.reply(200, {}, json.dumps({"hits": STATE["stranger_hits"]}).encode())
+        elif p == "/v1/redirect-scheme":
+            self.reply(307, {"Location": "https://127.0.0.1:%d%s" % (port, p)}, b"")
+        elif p == "/v1/redirect-loop":
+            self.reply(307, {"Location": here + p}, b"")
+        elif p in ("/v1/redirect-stranger", "/v1/redirect-announced",
+                   "/v1/redirect-member") and on_alias:
+            if p == "/v1/redirect-stranger":
+                STATE["stranger_hits"] += 1
+            h = {k.lower(): v for k, v in self.headers.items()}
+            self.reply(200, {}, json.dumps({"followed": True, "headers": h}).encode())
+        elif p in ("/v1/redirect-stranger", "/v1/redirect-member"):
+            STATE["leader"] = "http://127.0.0.1:1"
+            self.reply(307, {"Location": alias + p}, b"")
+        elif p == "/v1/redirect-announced":
+            STATE["leader"] = alias
+            self.reply(307, {"Location": alias + p}, b"")
+        else:
+            return False
+        return True
+
     def answer(self):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n) if n > 0 else b""
+        if self.path in ("/v1/sealed", "/v1/unavailable"):
+            STATE["sealed"] = self.path == "/v1/sealed"
+        if self.redirects():
+            return
         if self.path == "/v1/echo-headers":
             h = {k.lower(): v for k, v in self.headers.items()}
             self.reply(200, {}, json.dumps(h).encode())

@@ -216,13 +216,82 @@ h_error_statuses(void **state)
 	assert_int_equal(get(c, "long-error", &status), CK_ERR_SERVER);
 	assert_int_equal(strlen(http_error_detail(c)), HTTP_MAX_DETAIL);
 	assert_int_equal(get(c, "html", &status), CK_ERR_SERVER);
-	assert_string_equal(http_error_detail(c), "HTTP status 502");
+	/* A 5xx names the node that answered it. */
+	assert_non_null(strstr(http_error_detail(c), " answered HTTP 502"));
+	assert_int_equal(strncmp(http_error_detail(c), http_client_address(c),
+	    strlen(http_client_address(c))), 0);
+	/* 503 is "sealed" only when the node's seal status says so, whatever
+	 * its message: a standby or overloaded node answers 503 too. */
 	assert_int_equal(get(c, "sealed", &status), CK_ERR_SEALED);
-	/* 503 alone is not "sealed": a standby or overloaded node says so. */
-	assert_int_equal(get(c, "unavailable", &status), CK_ERR_SERVER);
-	/* Redirects are not followed (127.0.0.1:1 would be unreachable). */
-	assert_int_equal(get(c, "redirect", &status), CK_ERR_SERVER);
+	assert_int_equal(get(c, "unavailable", &status), CK_ERR_UNAVAILABLE);
+	assert_int_equal(get(c, "missing", &status), CK_ERR_NO_ENDPOINT);
+	assert_int_equal(status, 404);
+}
+
+/* The redirects a client must not follow, and the one it may. */
+static void
+h_redirects(void **state)
+{
+	struct http_client *c, *m = NULL;
+	struct http_config cfg = { 0 };
+	const char *members[1];
+	char alias[HTTP_MAX_ADDRESS + 1];
+	json_t *j = NULL;
+	long status;
+
+	if (*state == NULL)
+		skip();
+	/* A client of its own: the token set here stays out of the others. */
+	c = client(http_client_address(*state));
+	snprintf(alias, sizeof(alias), "http://localhost%s",
+	    strrchr(http_client_address(c), ':'));
+	assert_int_equal(http_set_token(c, "s.secret", 8), CK_OK);
+	/* Another path (127.0.0.1:1 would be unreachable anyway). */
+	assert_int_equal(get(c, "redirect", &status), CK_ERR_REDIRECT);
 	assert_int_equal(status, 307);
+	assert_non_null(strstr(http_error_detail(c), "not the same request"));
+	assert_int_equal(get(c, "redirect-scheme", &status), CK_ERR_REDIRECT);
+	assert_non_null(strstr(http_error_detail(c), "another scheme"));
+	/* A node redirecting to itself: bounded. */
+	assert_int_equal(get(c, "redirect-loop", &status), CK_ERR_REDIRECT);
+	assert_non_null(strstr(http_error_detail(c), "more than 2 redirects"));
+	/* A host neither named nor announced never sees the request. */
+	assert_int_equal(get(c, "redirect-stranger", &status), CK_ERR_REDIRECT);
+	assert_non_null(strstr(http_error_detail(c), "neither a member"));
+	assert_string_equal(http_client_node(c), http_client_address(c));
+	assert_int_equal(http_request(c, "GET", "stranger-hits", NULL, 0, &status, &j), CK_OK);
+	assert_int_equal(json_integer_value(json_object_get(j, "hits")), 0);
+	json_decref(j);
+	/* The active node the redirecting node announces: followed, with the
+	 * token, and the node that answered is reported. */
+	assert_int_equal(http_request(c, "GET", "redirect-announced", NULL, 0,
+	    &status, &j), CK_OK);
+	assert_true(json_is_true(json_object_get(j, "followed")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j,
+	    "headers"), "x-vault-token")), "s.secret");
+	assert_string_equal(http_client_node(c), alias);
+	json_decref(j);
+	/* A member the operator named: followed although not announced. */
+	cfg.address = http_client_address(c);
+	members[0] = alias;
+	cfg.members = members;
+	cfg.nmembers = 1;
+	cfg.no_forwarding = 1;
+	assert_int_equal(http_client_new(&cfg, &m), CK_OK);
+	assert_int_equal(http_request(m, "GET", "redirect-member", NULL, 0,
+	    &status, &j), CK_OK);
+	assert_true(json_is_true(json_object_get(j, "followed")));
+	/* and --no-forwarding asks for the redirect */
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j,
+	    "headers"), "x-vault-no-request-forwarding")), "true");
+	json_decref(j);
+	http_client_free(m);
+	cfg.nmembers = HTTP_MAX_MEMBERS + 1;
+	assert_int_equal(http_client_new(&cfg, &m), CK_ERR_INVALID_ARG);
+	members[0] = "ftp://x";
+	cfg.nmembers = 1;
+	assert_int_equal(http_client_new(&cfg, &m), CK_ERR_INVALID_ARG);
+	http_client_free(c);
 }
 
 static void
@@ -314,6 +383,7 @@ main(void)
 	const struct CMUnitTest hostile[] = {
 		cmocka_unit_test(h_bad_bodies),
 		cmocka_unit_test(h_error_statuses),
+		cmocka_unit_test(h_redirects),
 		cmocka_unit_test(h_headers_on_the_wire),
 		cmocka_unit_test(h_bodies_on_the_wire),
 		cmocka_unit_test(h_token_file_and_timeout),

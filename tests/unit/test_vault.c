@@ -203,6 +203,25 @@ s2_sealed_is_reported(void **state)
 	assert_null(j);
 }
 
+/* Until sys/leader says this node is the active one (10 s at most). */
+static int
+wait_active(struct http_client *c)
+{
+	json_t *j = NULL;
+	long status;
+	int i, active = 0;
+
+	for (i = 0; i < 100 && !active; i++) {
+		if (http_request(c, "GET", "sys/leader", NULL, 0, &status, &j) == CK_OK)
+			active = json_is_true(json_object_get(j, "is_self"));
+		json_decref(j);
+		j = NULL;
+		if (!active)
+			usleep(100000);
+	}
+	return active;
+}
+
 static void
 s3_unseal(void **state)
 {
@@ -232,6 +251,8 @@ s3_unseal(void **state)
 	assert_int_equal(vault_seal_status(s->c, &st), CK_OK);
 	assert_false(st.sealed);
 	assert_int_equal(strlen(st.cluster_id), 36);
+	/* A single Raft node serves once it has elected itself. */
+	assert_true(wait_active(s->c));
 }
 
 static void
