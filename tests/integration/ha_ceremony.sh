@@ -36,8 +36,8 @@ jq -r .root_token "$(bao_dir h1)/init.json" >"$T_TMP/root"
 check "the holders' sticks" quorum_sticks h1
 active=$(bao_addr h1)
 standby=$(bao_addr h2)
-check_output "h2 is a standby that names h1 as the active node" "^null $active\$" \
-    sh -c "curl -s '$standby/v1/sys/leader' | jq -r '\"\(.is_self) \(.leader_address)\"'"
+check_output "h2 is a standby that names h1 as the active node" "^false $active\$" \
+    sh -c "curl -s '$standby/v1/sys/leader' | jq -r '\"\(.is_self // false) \(.leader_address)\"'"
 lookup() {	# ADDR TOKEN: the token's policies
 	curl -s -H "X-Vault-Token: $2" "$1/v1/auth/token/lookup-self" | jq -r '(.data.policies // []) | join(",")'
 }
