@@ -86,6 +86,7 @@ PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(
 .SECONDARY:
 .PHONY: rehearsal demo all check check-unit check-sanitize check-oom fuzz-smoke bench-qr bench-privsep install clean bootstrap
 .PHONY: check-card
+.PHONY: check-servers check-vault
 .PHONY: image image-test image-repro
 
 all: $(BUILD)/conclave $(BUILD)/conclave-bridge
@@ -174,6 +175,18 @@ check-unit: all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 check-card: all $(TOOL_BIN)
 	@scripts/bootstrap card
 	@BUILD=$(BUILD) tests/run card
+
+# The server matrix: the harness, client/vault's server half and every
+# ceremony against each server of SERVERS (tests/openbao.sh): the pinned
+# OpenBao, the newest OpenBao and HashiCorp Vault, which bootstrap builds
+# from its Go module the first time (README: what that costs).
+SERVERS ?= openbao openbao-next vault
+check-servers: all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
+	@scripts/bootstrap $(if $(filter vault,$(SERVERS)),vault)
+	@BUILD=$(BUILD) SERVERS='$(SERVERS)' tests/run servers
+
+check-vault:
+	@$(MAKE) --no-print-directory check-servers SERVERS=vault
 
 # The unit suite again, built with ASan+UBSan in a build tree of its own.
 # CFLAGS/LDFLAGS go in through the environment: on the command line they
