@@ -553,13 +553,18 @@ map_status(struct http_client *c, long status, json_t *body)
 	json_t *e;
 	size_t i;
 
-	/* A 5xx names the node and status first: the cause may be another
-	 * node's (a standby forwarding to an active node that fails). */
-	if (status >= 500)
-		set_detail(c, "%s answered HTTP %ld", c->node, status);
 	json_array_foreach(errs, i, e) {
 		if (json_is_string(e) && json_string_length(e) > 0)
 			add_detail(c, json_string_value(e));
+	}
+	/* A 5xx names the node and status first: the cause may be another
+	 * node's (a standby forwarding to an active node that fails). */
+	if (status >= 500) {
+		char msg[sizeof(c->detail)];
+
+		memcpy(msg, c->detail, sizeof(msg));
+		set_detail(c, "%s answered HTTP %ld%s%s", c->node, status,
+		    msg[0] != '\0' ? ": " : "", msg);
 	}
 	if (c->detail[0] == '\0')
 		snprintf(c->detail, sizeof(c->detail), "HTTP status %ld", status);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # client/http against a hostile HTTP server (tests/tools/hostile_http.py):
 # oversize, duplicate-key, trailing and NUL bodies, unprintable and overlong
-# error messages, redirects, and the headers and bodies really sent. Runs
+# error messages, redirects, and the headers and bodies really sent; and
+# conclave-bridge generate-root against a node that answers 500. Runs
 # the server half of tests/unit/test_http.c, which skips itself without
 # CONCLAVE_TEST_HOSTILE_ADDR.
 . "$(dirname "$0")/../lib.sh"
@@ -22,4 +23,19 @@ rc=$?
 echo "$out" | sed 's/^/    | /'
 check "test_http against the hostile server passes" [ "$rc" -eq 0 ]
 check_fails "no hostile-server test was skipped" grep -q SKIPPED <<<"$out"
+
+# generate-root with a token against a node whose token endpoint answers 500
+# (the active node failing behind a standby) and whose legacy endpoint is
+# disabled: the 500 is reported with the node that gave it, not taken for a
+# missing endpoint and turned into "disabled ... or give a token".
+addr=$(cat "$T_TMP/addr")
+mkdir -p "$T_TMP/x"
+printf 's.test-token\n' >"$T_TMP/token"
+"$CONCLAVE" generate-root begin --state "$T_TMP/state" --exchange "$T_TMP/x" >/dev/null 2>&1 ||
+    fail "generate-root begin"
+check_output "a 500 on sys/generate-root-token is reported as the node's 500" \
+    "generate-root-token: .*CK_ERR_SERVER.*$addr answered HTTP 500: local node not active" \
+    "$BRIDGE" generate-root --exchange "$T_TMP/x" --address "$addr" --token-file "$T_TMP/token" --wait 5
+check_fails "and not as a disabled endpoint" sh -c \
+    "'$BRIDGE' generate-root --exchange '$T_TMP/x' --address '$addr' --token-file '$T_TMP/token' --wait 5 2>&1 | grep -q DISABLED"
 finish

@@ -36,6 +36,11 @@ def canned(path):
         "/v1/unavailable": (503, js, b'{"errors":["standby"]}'),
         "/v1/redirect": (307, {"Location": "http://127.0.0.1:1/v1/x"}, b""),
         "/v1/empty": (204, {}, b""),
+        # An active node failing behind a standby (issue 14), and the
+        # legacy endpoint disabled: the failure must be reported as it is.
+        "/v1/sys/generate-root-token/attempt": (
+            500, js, b'{"errors":["local node not active but active cluster node not found"]}'),
+        "/v1/sys/generate-root/attempt": (405, js, b'{"errors":["unsupported operation"]}'),
         "/v1/big": (200, js, b" " * BIG + b"{}"),
     }
     return table.get(path)
