@@ -132,7 +132,7 @@ bao_seal_status() { bao_curl "$1" "$(bao_addr "$1")/v1/sys/seal-status"; }
 bao_init() {
 	local name=$1 n=$2 t=$3 body d
 	d=$(bao_dir "$name")
-	if [ -f "$d/static" ] || [ -f "$d/transit" ]; then
+	if [ -f "$d/autoseal" ]; then
 		body="{\"recovery_shares\":$n,\"recovery_threshold\":$t}"
 	else
 		body="{\"secret_shares\":$n,\"secret_threshold\":$t}"
