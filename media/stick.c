@@ -26,6 +26,7 @@
 #include <linux/fs.h>
 
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 #include "media/file.h"
 
 #define SECTOR_BYTES	512ULL	/* sysfs sizes are in 512-byte units */
@@ -121,22 +122,29 @@ read_uint_attr(int dfd, const char *rel, unsigned long long max,
 	return rd_parse_uint(buf, 0, max, v);
 }
 
-/* Vendor or model as safe display text ("" if the device has none). */
+/* Device-supplied text made safe to show: non-ASCII unless valid UTF-8. */
 static void
-read_label(int dfd, const char *rel, char out[STICK_LABEL_MAX + 1])
+sanitise(char *out)
 {
-	size_t i, len;
+	size_t i, len = strlen(out);
 
-	if (read_attr(dfd, rel, out, STICK_LABEL_MAX + 1) != CK_OK) {
-		out[0] = '\0';
-		return;
-	}
-	len = strlen(out);
 	if (rd_printable_utf8(out, len, 0) == CK_OK)
 		return;
 	for (i = 0; i < len; i++)
 		if ((unsigned char)out[i] < 0x20 || (unsigned char)out[i] > 0x7e)
 			out[i] = '?';
+}
+
+/* Vendor or model as safe display text ("" if the device has none). */
+static void
+read_label(int dfd, const char *rel, char out[STICK_LABEL_MAX + 1])
+{
+
+	if (read_attr(dfd, rel, out, STICK_LABEL_MAX + 1) != CK_OK) {
+		out[0] = '\0';
+		return;
+	}
+	sanitise(out);
 }
 
 /* Does the sysfs link <block>/<name> pass through a "usbN" node? */
@@ -305,6 +313,133 @@ out:
 	if (dir != NULL)
 		closedir(dir);
 	close(bfd);
+	return r;
+}
+
+int
+stick_arrived(const struct stick_list *before, const struct stick_list *now,
+    size_t *idx)
+{
+	size_t i, j, found = 0;
+
+	for (i = 0; i < now->n; i++) {
+		for (j = 0; j < before->n; j++)
+			if (strcmp(now->v[i].name, before->v[j].name) == 0)
+				break;
+		if (j < before->n)
+			continue;
+		if (found++ == 0)
+			*idx = i;
+	}
+	if (found == 0)
+		return CK_ERR_NOT_FOUND;
+	return found == 1 ? CK_OK : CK_ERR_STATE;
+}
+
+const char *
+stick_volume(const struct stick *s)
+{
+	return s->nparts == 0 ? s->dev : s->parts[0].dev;
+}
+
+#define ID_BYTES	2048	/* the boot sector and ext4's superblock */
+
+/* A little-endian field at off in the first ID_BYTES, through the reader. */
+static int
+id_field(const uint8_t *buf, size_t off, void *dst, size_t n)
+{
+	struct rd r;
+	const uint8_t *skip;
+
+	rd_init(&r, buf, ID_BYTES);
+	if (rd_ptr(&r, &skip, off) != CK_OK)
+		return CK_ERR_TRUNCATED;
+	return rd_bytes(&r, dst, n);
+}
+
+static uint16_t
+le16(const uint8_t b[2])
+{
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+/* A fixed-width, space- or NUL-padded label, trimmed and made safe. */
+static void
+set_fslabel(struct stick_id *id, const uint8_t *raw, size_t n)
+{
+	while (n > 0 && (raw[n - 1] == ' ' || raw[n - 1] == '\0'))
+		n--;
+	memcpy(id->label, raw, n);
+	id->label[n] = '\0';
+	id->label[strnlen(id->label, n)] = '\0';	/* an inner NUL ends it */
+	if (strcmp(id->label, "NO NAME") == 0)	/* mkfs.vfat without -n */
+		id->label[0] = '\0';
+	sanitise(id->label);
+}
+
+static int
+identify(const uint8_t *buf, struct stick_id *id)
+{
+	uint8_t sig[2], magic[8], lab[16], fat16[2];
+	int r;
+
+	/* ext4 (and ext2/3, which the ext4 driver mounts): superblock at 1 KiB. */
+	if ((r = id_field(buf, 1024 + 56, sig, 2)) != CK_OK)
+		return r;
+	if (le16(sig) == 0xef53) {
+		if ((r = id_field(buf, 1024 + 120, lab, 16)) != CK_OK)
+			return r;
+		id->fstype = "ext4";
+		set_fslabel(id, lab, 16);
+		return CK_OK;
+	}
+	if ((r = id_field(buf, 3, magic, 8)) != CK_OK ||
+	    (r = id_field(buf, 510, sig, 2)) != CK_OK)
+		return r;
+	if (memcmp(magic, "EXFAT   ", 8) == 0) {
+		id->fstype = "exfat";
+		return CK_OK;
+	}
+	if (sig[0] != 0x55 || sig[1] != 0xaa)
+		return CK_ERR_MOUNT;
+	/* FAT32 has no 16-bit FAT size; its extended BPB sits further on. */
+	if ((r = id_field(buf, 22, fat16, 2)) != CK_OK)
+		return r;
+	if ((r = id_field(buf, le16(fat16) == 0 ? 82 : 54, magic, 8)) != CK_OK)
+		return r;
+	if (memcmp(magic, "FAT", 3) != 0)
+		return CK_ERR_MOUNT;	/* an MBR: the partition holds the fs */
+	if ((r = id_field(buf, le16(fat16) == 0 ? 71 : 43, lab, 11)) != CK_OK)
+		return r;
+	id->fstype = "vfat";
+	set_fslabel(id, lab, 11);
+	return CK_OK;
+}
+
+int
+stick_identify(const char *dev, struct stick_id *id)
+{
+	uint8_t buf[ID_BYTES];
+	ssize_t n;
+	int fd, r;
+
+	memset(id, 0, sizeof(*id));
+	if ((fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return errno == ENOENT || errno == ENXIO || errno == ENODEV ?
+		    CK_ERR_MEDIA_GONE : file_errno(errno);
+	n = pread(fd, buf, sizeof(buf), 0);
+	if (n < 0)
+		r = errno == EIO || errno == ENXIO || errno == ENODEV ?
+		    CK_ERR_MEDIA_GONE : file_errno(errno);
+	else if (n == 0)	/* a detached device reads as empty */
+		r = CK_ERR_MEDIA_GONE;
+	else if ((size_t)n < sizeof(buf))
+		r = CK_ERR_TRUNCATED;
+	else
+		r = identify(buf, id);
+	close(fd);
+	if (r != CK_OK)
+		memset(id, 0, sizeof(*id));
 	return r;
 }
 

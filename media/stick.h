@@ -63,6 +63,45 @@ struct stick_list {
 int stick_scan(const char *sysroot, struct stick_list *out) CK_WUR
     __attribute__((nonnull));
 
+/*
+ * Where a person inserts a stick, the stick is the one that arrived: the
+ * device in now that was not in before (by kernel name). Labels do not
+ * choose (two sticks may carry the same one); arrival does. *idx indexes
+ * now->v. CK_ERR_NOT_FOUND if nothing arrived, CK_ERR_STATE if more than
+ * one did (ask for one stick at a time).
+ */
+int stick_arrived(const struct stick_list *before,
+    const struct stick_list *now, size_t *idx) CK_WUR
+    __attribute__((nonnull));
+
+/*
+ * The device that holds the stick's filesystem: its first partition, or
+ * the whole disk when it has no partition table (nparts 0).
+ */
+const char *stick_volume(const struct stick *s) __attribute__((nonnull));
+
+#define STICK_FSLABEL_MAX	16	/* ext4's label; vfat's is 11 */
+
+/* A stick's filesystem as its first sectors describe it, unmounted. */
+struct stick_id {
+	const char *fstype;	/* "vfat", "exfat", "ext4"; NULL: none known */
+	char label[STICK_FSLABEL_MAX + 1];	/* sanitised, trimmed, may be "" */
+};
+
+/*
+ * Read the filesystem type and label from dev's first 2 KiB, without
+ * mounting and without writing (O_RDONLY): a person is shown what they
+ * put in before anything is mounted. vfat's "NO NAME" reads as "".
+ * exFAT keeps its label in the root directory, which is not read: its
+ * label is "". The label is untrusted and sanitised as vendor and model
+ * are. CK_ERR_MOUNT if no known filesystem is there (a blank stick, or a
+ * partition table whose partition was not given), CK_ERR_MEDIA_GONE if the
+ * device went away or reads as empty, CK_ERR_TRUNCATED if it is shorter
+ * than 2 KiB.
+ */
+int stick_identify(const char *dev, struct stick_id *id) CK_WUR
+    __attribute__((nonnull));
+
 /* A mounted stick; filled by stick_mount, owned by the caller. */
 struct stick_mount {
 	char dev[STICK_PATH_MAX];

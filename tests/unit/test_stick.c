@@ -632,6 +632,165 @@ mount_refusals(void **state)
 	assert_int_equal(stick_mount(p, mnt, &m), CK_ERR_NOT_REGULAR);
 }
 
+/*
+ * A stick is the one that arrived, by kernel name; sticks with the same
+ * vendor and model (or label) are told apart by that alone.
+ */
+static void
+arrival_picks_the_new_stick(void **state)
+{
+	struct stick_list *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	size_t i = 99;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	disk(USB_A, "sda", "1000\n", "1\n");
+	wr(USB_A, "model", "Same Stick\n");
+	assert_int_equal(stick_scan(tmp, a), CK_OK);
+	assert_int_equal(stick_arrived(a, a, &i), CK_ERR_NOT_FOUND);
+	assert_int_equal(i, 99);
+
+	disk(USB_B, "sdb", "1000\n", "1\n");
+	wr(USB_B, "model", "Same Stick\n");
+	part(USB_B, "sdb", "sdb1", "1\n", "900\n");
+	assert_int_equal(stick_scan(tmp, b), CK_OK);
+	assert_int_equal(b->n, 2);
+	assert_int_equal(stick_arrived(a, b, &i), CK_OK);
+	assert_string_equal(b->v[i].name, "sdb");
+	assert_string_equal(stick_volume(&b->v[i]), "/dev/sdb1");
+	assert_string_equal(stick_volume(&a->v[0]), "/dev/sda");
+	/* Pulled out: nothing arrived. */
+	assert_int_equal(stick_arrived(b, a, &i), CK_ERR_NOT_FOUND);
+	/* Two at once: which is which is not guessed. */
+	a->n = 0;
+	assert_int_equal(stick_arrived(a, b, &i), CK_ERR_STATE);
+	free(a);
+	free(b);
+}
+
+/* Bytes of a file, for before/after comparisons (malloc'd). */
+static uint8_t *
+slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	int fd;
+
+	assert_true((fd = open(path, O_RDONLY)) >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_non_null(buf = malloc((size_t)st.st_size + 1));
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* stick_identify on an image, which must come through byte-for-byte. */
+static int
+identify_unchanged(const char *img, struct stick_id *id)
+{
+	uint8_t *before, *after;
+	size_t lb, la;
+	int r;
+
+	before = slurp(img, &lb);
+	r = stick_identify(img, id);
+	after = slurp(img, &la);
+	assert_int_equal(lb, la);
+	assert_memory_equal(before, after, lb);
+	free(before);
+	free(after);
+	return r;
+}
+
+static int
+can_mkfs(void)
+{
+	return system("command -v mkfs.vfat mkfs.ext4 truncate "
+	    ">/dev/null 2>&1") == 0;
+}
+
+/* A fresh image of size made by mkfs (options then the image), identified. */
+static void
+expect_fs(const char *img, const char *size, const char *mkfs,
+    const char *fstype, const char *label)
+{
+	char cmd[400];
+	struct stick_id id;
+
+	snprintf(cmd, sizeof(cmd), "rm -f '%s' && truncate -s %s '%s' && "
+	    "%s '%s' >/dev/null", img, size, img, mkfs, img);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(identify_unchanged(img, &id), CK_OK);
+	assert_string_equal(id.fstype, fstype);
+	assert_string_equal(id.label, label);
+}
+
+/* Filesystems made by the real mkfs tools, read without mounting. */
+static void
+identify_reads_type_and_label(void **state)
+{
+	char img[128], img2[128];
+	struct stick_id id;
+	int fd;
+
+	(void)state;
+	if (!can_mkfs()) {
+		print_message("SKIP: needs mkfs.vfat, mkfs.ext4, truncate\n");
+		skip();
+	}
+	snprintf(img, sizeof(img), "%s/a.img", tmp);
+	snprintf(img2, sizeof(img2), "%s/b.img", tmp);
+	/* FAT12/16 (a small stick), and FAT32, as most sticks come. */
+	expect_fs(img, "8M", "mkfs.vfat -n HOLDER-ANA", "vfat", "HOLDER-ANA");
+	expect_fs(img, "64M", "mkfs.vfat -F 32 -n EXCHANGE", "vfat",
+	    "EXCHANGE");
+	/* Two sticks with the same label read alike: labels do not choose. */
+	expect_fs(img2, "8M", "mkfs.vfat -n EXCHANGE", "vfat", "EXCHANGE");
+	/* ext4 with a label. */
+	expect_fs(img2, "8M", "mkfs.ext4 -q -F -L archive", "ext4", "archive");
+	/* No label: mkfs.vfat's "NO NAME" is no name. */
+	expect_fs(img, "8M", "mkfs.vfat", "vfat", "");
+	/* A hostile label is shown safely. */
+	assert_true((fd = open(img, O_WRONLY)) >= 0);
+	assert_int_equal(pwrite(fd, "EVIL\x1b[2J\xff ", 11, 43), 11);
+	close(fd);
+	assert_int_equal(identify_unchanged(img, &id), CK_OK);
+	assert_string_equal(id.label, "EVIL?[2J?");
+	/* A blank stick, and a partition table read as a whole disk. */
+	run("rm -f '%s' && truncate -s 8M '%s'", img, img);
+	assert_int_equal(identify_unchanged(img, &id), CK_ERR_MOUNT);
+	assert_null(id.fstype);
+	write_mbr(img);
+	assert_int_equal(identify_unchanged(img, &id), CK_ERR_MOUNT);
+	/* Shorter than a superblock; gone. */
+	run("truncate -s 100 '%s'%s", img, "");
+	assert_int_equal(identify_unchanged(img, &id), CK_ERR_TRUNCATED);
+	snprintf(img, sizeof(img), "%s/none.img", tmp);
+	assert_int_equal(stick_identify(img, &id), CK_ERR_MEDIA_GONE);
+}
+
+/*
+ * A stick with no partition table on a real block device: the whole disk
+ * is the volume, identified through the kernel's block layer.
+ */
+static void
+identify_whole_disk_on_loop(void **state)
+{
+	char img[128], dev[64];
+	struct stick_id id;
+
+	(void)state;
+	NEED_LOOP();
+	attach("vfat", img, sizeof(img), dev, sizeof(dev));
+	assert_int_equal(stick_identify(dev, &id), CK_OK);
+	assert_string_equal(id.fstype, "vfat");
+	assert_int_equal(blk_ro(dev), 0);	/* identifying sets nothing */
+	detach(dev);
+	assert_int_equal(stick_identify(dev, &id), CK_ERR_MEDIA_GONE);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -646,6 +805,9 @@ main(void)
 		T(real_sysfs_attributes_parse),
 		T(yanked_during_export),
 		T(mount_refusals),
+		T(arrival_picks_the_new_stick),
+		T(identify_reads_type_and_label),
+		T(identify_whole_disk_on_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
