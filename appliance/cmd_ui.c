@@ -12,11 +12,13 @@
 #include "appliance/cmd.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "media/stick.h"
 #include "ui/ui.h"
 
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
-	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_HELP,
+	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_SYSFS, OPT_STICK_MOUNT,
+	OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -28,14 +30,16 @@ static const struct option longopts[] = {
 	{ "relock", required_argument, NULL, OPT_RELOCK },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "previous-transcript", required_argument, NULL, OPT_PREVIOUS },
+	{ "sysfs", required_argument, NULL, OPT_SYSFS },
+	{ "stick-mount", required_argument, NULL, OPT_STICK_MOUNT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage_text[] =
     "usage: conclave [ui] [--state DIR] [--exchange DIR] [--keys DIR]\n"
-    "                [--sticks DIR] [--previous-transcript FILE]\n"
-    "                [--rehearsal] [--relock SECONDS]\n"
+    "                [--sticks DIR|auto] [--stick-mount DIR] [--sysfs DIR]\n"
+    "                [--previous-transcript FILE] [--rehearsal] [--relock SECONDS]\n"
     "\n"
     "The guided ceremony on the terminal (keyboard only, 80x24 or larger):\n"
     "init, unseal, rekey (with the optional check of all new shares after\n"
@@ -59,6 +63,13 @@ static const char usage_text[] =
     "  --sticks DIR     holders' sticks as folders DIR/NAME (rehearsals): the\n"
     "                   share is written there and a secret key file found there\n"
     "                   (*.sec.asc) is used for the decrypt proof\n"
+    "  --sticks auto    holders bring real USB sticks when they give their share:\n"
+    "                   the one inserted is found in sysfs, mounted read-only\n"
+    "                   (nodev,nosuid,noexec) on --stick-mount, synced and\n"
+    "                   unmounted before it is removed (the handout and the\n"
+    "                   all-shares check still take folders)\n"
+    "  --stick-mount DIR  where (default /run/conclave/stick)\n"
+    "  --sysfs DIR      where sticks are looked for (default /sys)\n"
     "  --previous-transcript FILE\n"
     "                   the cluster's previous ceremony (from the archive\n"
     "                   stick): verified before anything starts, and its head\n"
@@ -83,6 +94,8 @@ cmd_ui_main(int argc, char **argv)
 	memset(&ui, 0, sizeof(ui));
 	ui.state_dir = "/run/conclave/ceremony";
 	ui.exchange = "/run/conclave/exchange";
+	ui.sysfs = STICK_SYSROOT;
+	ui.stick_mount = "/run/conclave/stick";
 	tmp = getenv("TMPDIR");
 	ui.gnupg_base = tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp";
 	optind = 1;
@@ -91,7 +104,14 @@ cmd_ui_main(int argc, char **argv)
 		case OPT_STATE: ui.state_dir = optarg; break;
 		case OPT_EXCHANGE: ui.exchange = optarg; break;
 		case OPT_KEYS: ui.keys_dir = optarg; break;
-		case OPT_STICKS: ui.sticks_dir = optarg; break;
+		case OPT_STICKS:
+			if (strcmp(optarg, "auto") == 0)
+				ui.sticks_auto = 1;
+			else
+				ui.sticks_dir = optarg;
+			break;
+		case OPT_SYSFS: ui.sysfs = optarg; break;
+		case OPT_STICK_MOUNT: ui.stick_mount = optarg; break;
 		case OPT_REHEARSAL: ui.rehearsal = 1; break;
 		case OPT_GNUPG_BASE: ui.gnupg_base = optarg; break;
 		case OPT_PREVIOUS: ui.previous = optarg; break;

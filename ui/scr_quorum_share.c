@@ -63,6 +63,17 @@ qshare_draw(void)
 		ui_hints("y yes, I am here  Esc not yet");
 		break;
 	case STICK:
+		if (ui.sticks_auto) {
+			ui_bold(y, 2, "Insert your stick now.");
+			ui_text(y + 1, 2, "Waiting for %s's stick...",
+			    ui_safe(namef.buf));
+			ui_para(y + 3, "It is mounted read-only; your newest "
+			    "encrypted share file (*.gpg) is read from it. A stick "
+			    "that was in already does not count: take it out and "
+			    "put it in again.");
+			ui_hints("Esc back");
+			break;
+		}
 		ui_text(y, 2, "%s's stick (folder):", ui_safe(namef.buf));
 		ui_field_draw(y + 1, 2, 76, &stickf);
 		ui_para(y + 3, "Your newest encrypted share file (*.gpg) is read "
@@ -83,8 +94,10 @@ qshare_draw(void)
 	case DONE:
 		ui_text(y, 2, "%s's share is sealed to the bridge session.",
 		    ui_safe(namef.buf));
-		ui_para(y + 2, "Take your stick and card. Enter clears the screen "
-		    "for the next holder.");
+		ui_para(y + 2, ui.sticks_auto ? "Your stick is synced and "
+		    "unmounted: remove it now, and take your card. Enter clears "
+		    "the screen for the next holder." : "Take your stick and card. "
+		    "Enter clears the screen for the next holder.");
 		ui_hints("Enter: done, clear the screen");
 		break;
 	}
@@ -112,6 +125,16 @@ read_share(const char *folder, uint8_t **msg, size_t *len)
 	return r;
 }
 
+/* --sticks auto: synced and unmounted before anyone is told to pull it. */
+static void
+release(void)
+{
+	int r;
+
+	if (ui.sticks_auto && (r = ui_sticks_release()) != CK_OK)
+		ui_say_err("The stick could not be unmounted", r, NULL);
+}
+
 static void
 seal_share(void)
 {
@@ -124,6 +147,7 @@ seal_share(void)
 	ui_redraw();
 	if ((r = read_share(stickf.buf, &msg, &len)) != CK_OK) {
 		ui_field_clear(&passf);
+		release();
 		ui_say_err("No share file on the stick", r, NULL);
 		step = STICK;
 		return;
@@ -139,6 +163,7 @@ seal_share(void)
 	}
 	ui.secret = NULL;
 	ui.typing = 0;
+	release();
 	if (r != CK_OK) {
 		ui_say_err("The share was refused", r, why);
 		step = NAME;
@@ -171,12 +196,21 @@ qshare_key(int ch)
 			step = NAME;
 			ui.typing = 1;
 		} else if (ch == 'y' || ch == 'Y') {
-			ui_stick_field(&stickf, namef.buf);
 			step = STICK;
+			if (ui.sticks_auto) {
+				ui_sticks_wait();
+				break;
+			}
+			ui_stick_field(&stickf, namef.buf);
 			ui.typing = 1;
 		}
 		break;
 	case STICK:
+		if (ui.sticks_auto) {
+			if (ch == 27)
+				step = ASK;
+			break;
+		}
 		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
 			step = ASK;
 			ui.typing = 0;
@@ -186,9 +220,10 @@ qshare_key(int ch)
 		}
 		break;
 	case PASS:
-		if ((f = ui_pass_key(&passf, ch)) < 0)
+		if ((f = ui_pass_key(&passf, ch)) < 0) {
+			release();
 			step = STICK;
-		else if (f > 0)
+		} else if (f > 0)
 			seal_share();
 		break;
 	case DONE:
@@ -202,15 +237,38 @@ qshare_key(int ch)
 	}
 }
 
+/* --sticks auto: the holder's stick, once inserted and mounted. */
+static void
+qshare_tick(void)
+{
+	int r;
+
+	if (step != STICK || !ui.sticks_auto)
+		return;
+	if ((r = ui_sticks_poll(&stickf)) == CK_ERR_NOT_FOUND)
+		return;
+	if (r != CK_OK) {
+		ui_say_err("The stick could not be read", r, "take it out and "
+		    "put it in again");
+		return;
+	}
+	ui_say(0, "Stick %s, mounted read-only.", ui_safe(ui_sticks_label()));
+	ui_stick_keyfile(&stickf, &keyfile);
+	step = PASS;
+	ui.secret = &passf;
+}
+
 const struct ui_screen scr_quorum_share = {
 	.title = "Quorum: one holder at a time",
 	.step = "share",
 	.help = "Each holder in turn: your name, then confirm you are at the "
-	    "appliance, give your stick's folder, and type your passphrase or "
+	    "appliance, insert your stick (or give its folder in a rehearsal), "
+	    "and type your passphrase or "
 	    "PIN. Your share is decrypted here, checked against the others "
 	    "(the same share or the same holder twice is refused), sealed to the "
 	    "bridge session the witness confirmed, and wiped. It is never shown.",
 	.init = qshare_init,
 	.draw = qshare_draw,
 	.key = qshare_key,
+	.tick = qshare_tick,
 };

@@ -290,17 +290,25 @@ ui_field_draw(int y, int x, int width, const struct ui_field *f)
 	attroff(A_UNDERLINE);
 }
 
-int
-ui_stick_key(struct ui_field *stick, int ch, char **keyfile)
+void
+ui_stick_keyfile(const struct ui_field *stick, char **keyfile)
 {
-	int f, r;
+	int r;
 
-	if ((f = ui_field_key(stick, ch)) <= 0)
-		return f;
 	free(*keyfile);
 	r = ui_find_secret_key(stick->buf, keyfile);
 	if (r != CK_OK && r != CK_ERR_NOT_FOUND)
 		ui_fatal("out of memory");
+}
+
+int
+ui_stick_key(struct ui_field *stick, int ch, char **keyfile)
+{
+	int f;
+
+	if ((f = ui_field_key(stick, ch)) <= 0)
+		return f;
+	ui_stick_keyfile(stick, keyfile);
 	return 1;
 }
 
@@ -599,6 +607,8 @@ wipe_all(void)
 
 	ui_field_free(&dev_who);
 	ui_field_free(&dev_what);
+	if (ui.sticks_auto)
+		(void)ui_sticks_release();	/* leaving: nothing left mounted */
 	if (ui.secret != NULL)
 		ui_field_clear(ui.secret);
 	for (i = 0; i < ui.npending; i++)

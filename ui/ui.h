@@ -100,6 +100,9 @@ struct ui_ctx {
 	const char *exchange;
 	const char *keys_dir;	/* where the roster's key files are */
 	const char *sticks_dir;	/* holders' sticks as folders (rehearsal) */
+	int sticks_auto;	/* --sticks auto: real sticks (ui/sticks.c) */
+	const char *sysfs;	/* where sticks are looked for (/sys) */
+	const char *stick_mount;	/* where a holder's stick is mounted */
 	const char *gnupg_base;
 	const char *previous;	/* the cluster's previous transcript, verified */
 	int has_prev;
@@ -177,7 +180,21 @@ void ui_rekey_verify(void);
  * -1 Escape (the passphrase wiped), 0 typing, 1 a passphrase to use.
  */
 int ui_stick_key(struct ui_field *stick, int ch, char **keyfile);
+/* *keyfile: the secret key file in the stick's folder, or NULL (a card). */
+void ui_stick_keyfile(const struct ui_field *stick, char **keyfile);
 int ui_pass_key(struct ui_field *pass, int ch);
+/*
+ * --sticks auto (ui/sticks.c). ui_sticks_wait: the sticks in now do not
+ * count. ui_sticks_poll: CK_OK once a stick inserted since is mounted
+ * read-only on ui.stick_mount (folder then names it); CK_ERR_NOT_FOUND
+ * while none; else stick_mount's error (it counts again once taken out
+ * and put back). ui_sticks_label: what was found ("/dev/sdb vendor model,
+ * N MB"). ui_sticks_release: sync and unmount, before "remove the stick".
+ */
+void ui_sticks_wait(void);
+int ui_sticks_poll(struct ui_field *folder);
+const char *ui_sticks_label(void);
+int ui_sticks_release(void);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# --sticks auto: the holders' sticks by the appliance itself, in an unseal
+# through the guided UI against a real OpenBao and the real bridge. Each
+# stick is a real vfat file system (mkfs.vfat) on a loop device, or ext4
+# where the kernel has no vfat (said in the output: the QEMU image test
+# mounts vfat), both among the types stick_mount tries; the USB
+# bus cannot be had outside QEMU, so the sysfs the UI scans (--sysfs) is a
+# tree of our own in which the loop device hangs off a USB host, and
+# "inserting" a stick is linking it in, "pulling" it unlinking it. The
+# mount is real: read-only, nodev, nosuid, noexec; synced and unmounted
+# before the screen says to remove the stick; the stick's bytes unchanged.
+# A stick that was in already when the holder's turn began (the last
+# holder's, or the wrong one) does not count until it is put in again.
+# Needs root and loop devices: without them it fails (CI runs as root).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
+	fail "root and a free loop device (real mounts need them)"; finish
+fi
+bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
+check "OpenBao initialised with 3 shares, threshold 2" bao_init s1 3 2
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir s1)/init.json"; }
+C=$T_TMP/c
+SYS=$T_TMP/sys
+MNT=$T_TMP/stick
+mkdir -p "$C/x" "$SYS/block"
+names=(alice bob)
+if grep -qw vfat /proc/filesystems || modprobe vfat 2>/dev/null; then
+	mkfs() { mkfs.vfat -n "${2^^}" "$1" >/dev/null; }
+else
+	echo "# this kernel has no vfat: the sticks are ext4"
+	mkfs() { mkfs.ext4 -q -L "$2" "$1"; }
+fi
+declare -A loopdev
+for k in 1 2; do
+	n=${names[$k - 1]}
+	img=$T_TMP/$n.img
+	truncate -s 16M "$img"
+	mkfs "$img" "$n"
+	loopdev[$n]=$(losetup -f --show "$img")
+	on_exit "umount '$MNT' 2>/dev/null; blockdev --setrw '${loopdev[$n]}'; losetup -d '${loopdev[$n]}'"
+	mkdir -p "$T_TMP/fill"
+	mount "${loopdev[$n]}" "$T_TMP/fill" || { fail "$n's stick mounts to be filled"; finish; }
+	encrypt_share "$k" "$(key "$k")" >"$T_TMP/fill/share.gpg"
+	cp "$KEYS/holder$k.sec.asc" "$T_TMP/fill/"
+	umount "$T_TMP/fill"
+done
+sum() { md5sum <"$T_TMP/$1.img"; }
+before_alice=$(sum alice); before_bob=$(sum bob)
+USB=devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0
+# insert NAME: the loop device appears on the USB bus; pull NAME: gone.
+insert() {
+	local d=${loopdev[$1]#/dev/}
+	mkdir -p "$SYS/$USB/block/$d"
+	echo $((16 * 2048)) >"$SYS/$USB/block/$d/size"
+	echo 1 >"$SYS/$USB/block/$d/removable"
+	echo 0 >"$SYS/$USB/block/$d/ro"
+	echo "Rehears " >"$SYS/$USB/vendor"
+	echo "Stick $1" >"$SYS/$USB/model"
+	ln -sfn ../.. "$SYS/$USB/block/$d/device"
+	ln -sfn "../$USB/block/$d" "$SYS/block/$d"
+}
+pull() { rm -f "$SYS/block/${loopdev[$1]#/dev/}"; }
+mounted() { findmnt -n -o OPTIONS --mountpoint "$MNT"; }
+PASS=$(cat "$PASSFILE")
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --sticks auto --sysfs "$SYS" --stick-mount "$MNT" --rehearsal
+ui_step "Which ceremony is this?" start
+ui_keys Down Enter
+ui_step "Begin the unseal ceremony? Type y to begin." begin
+ui_keys y
+ui_step "Ceremony key" begun
+check "bridge unseal offers a session" quorum_bridge_start "$C" unseal \
+    --exchange "$C/x" --address "$(bao_addr s1)" --wait 120
+ui_keys Enter
+ui_step "The bridge's words:" sas
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
+
+ui_step "Next holder, your name:" alice-name
+ui_type alice; ui_keys Enter
+# alice's stick is in before her turn begins: it does not count yet.
+insert alice
+ui_wait "Is alice at the appliance?" >/dev/null && ui_keys y
+ui_step "Waiting for alice's stick..." alice-insert
+sleep 1
+check "a stick that was in already is not taken" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+pull alice; sleep 1; insert alice
+ui_step "passphrase of your key file" alice-pass
+check_output "put in again, it is mounted read-only, nodev, nosuid, noexec" \
+    '^ro,nosuid,nodev,noexec' mounted
+check_output "the status line names the stick" "Stick ${loopdev[alice]} Rehears Stick alice, 16 MB" ui_screen
+ui_type "$PASS"; ui_keys Enter
+ui_step "alice's share is sealed to the bridge session." alice-done 60
+check_output "the screen says to remove it only once it is unmounted" \
+    "unmounted: remove it now" ui_screen
+check "it is unmounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+check_output "the loop device is writable again (the ro flag was ours)" '^0$' \
+    blockdev --getro "${loopdev[alice]}"
+ui_keys Enter
+pull alice
+
+ui_step "Next holder, your name:" bob-name
+ui_type bob; ui_keys Enter
+ui_wait "Is bob at the appliance?" >/dev/null && ui_keys y
+ui_wait "Waiting for bob's stick..." >/dev/null
+insert bob
+ui_step "passphrase of your key file" bob-pass
+ui_type "$PASS"; ui_keys Enter
+ui_step "bob's share is sealed to the bridge session." bob-done 60
+ui_keys Enter
+pull bob
+ui_step "Submit the shares? Type y." submit
+ui_keys y
+ui_step "Ceremony closed. Every node is unsealed." summary 60
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+
+check_output "the server is unsealed" '^false$' seal_field s1 .sealed
+check_output "alice's stick is byte for byte as it was" "^$before_alice\$" sum alice
+check_output "bob's stick is byte for byte as it was" "^$before_bob\$" sum bob
+check "nothing is left mounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+ui_no_secrets "$(key 1)" "$(key 2)" "$PASS"
+ui_check_screens sticks-auto
+finish

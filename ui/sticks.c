@@ -1,0 +1,99 @@
+/*
+ * --sticks auto: a holder's stick by the appliance itself (media/stick).
+ * While a screen waits for a stick, every tick scans sysfs; a stick that
+ * was not there when the wait began is mounted read-only (nodev, nosuid,
+ * noexec: stick_mount) on ui.stick_mount and its mount point stands in for
+ * the folder a rehearsal types. Releasing syncs and unmounts it before the
+ * screen says it may be removed. A stick in already when the wait began
+ * (the exchange stick, the previous holder's) does not count: taking it out
+ * and putting it in again does.
+ */
+#include "ui/ui.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "crypto/errors.h"
+#include "media/stick.h"
+
+static struct stick_list seen;	/* the sticks in when the wait began */
+static struct stick_mount mnt;
+static int mounted;
+static char label[UI_COLS];
+
+static int
+was_seen(const struct stick *s)
+{
+	size_t i;
+
+	for (i = 0; i < seen.n; i++)
+		if (strcmp(seen.v[i].name, s->name) == 0)
+			return 1;
+	return 0;
+}
+
+void
+ui_sticks_wait(void)
+{
+	if (stick_scan(ui.sysfs, &seen) != CK_OK)
+		seen.n = 0;
+	label[0] = '\0';
+}
+
+int
+ui_sticks_poll(struct ui_field *folder)
+{
+	struct stick_list now;
+	const struct stick *s = NULL;
+	const char *dev;
+	size_t i;
+	int r;
+
+	if (mounted)
+		return CK_ERR_STATE;
+	if ((r = stick_scan(ui.sysfs, &now)) != CK_OK)
+		return r;
+	for (i = 0; i < now.n && s == NULL; i++)
+		if (!was_seen(&now.v[i]))
+			s = &now.v[i];
+	/* One that left counts again when it comes back; one that came and
+	 * would not mount counts again only then too. */
+	seen = now;
+	if (s == NULL)
+		return CK_ERR_NOT_FOUND;
+	/* Cut to a line: vendor and model are the device's own words. */
+	snprintf(label, sizeof(label), "%.16s %.16s %.24s, %llu MB", s->dev,
+	    s->vendor, s->model, (unsigned long long)(s->bytes >> 20));
+	/* A stick with partitions: the first; else the file system on the
+	 * whole device. */
+	dev = s->nparts > 0 ? s->parts[0].dev : s->dev;
+	if (mkdir(ui.stick_mount, 0700) != 0 && errno != EEXIST)
+		return CK_ERR_IO;
+	if ((r = stick_mount(dev, ui.stick_mount, &mnt)) != CK_OK)
+		return r;
+	mounted = 1;
+	ui_field_set(folder, ui.stick_mount);
+	return CK_OK;
+}
+
+const char *
+ui_sticks_label(void)
+{
+	return label;
+}
+
+int
+ui_sticks_release(void)
+{
+	int r;
+
+	if (!mounted)
+		return CK_OK;
+	r = stick_unmount(&mnt);
+	if (r != CK_ERR_STATE)
+		mounted = 0;
+	ui_sticks_wait();
+	return r;
+}
