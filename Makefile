@@ -84,7 +84,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal demo all check check-unit check-sanitize check-oom fuzz-smoke bench-qr bench-privsep install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-sanitize check-oom check-residue fuzz-smoke bench-qr bench-privsep install clean bootstrap
 .PHONY: check-card
 .PHONY: check-servers check-vault
 .PHONY: image image-test image-repro
@@ -195,6 +195,11 @@ check-sanitize: bootstrap
 	@CFLAGS='-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all' \
 	    LDFLAGS='-fsanitize=address,undefined' \
 	    $(MAKE) --no-print-directory BUILD=build-san HARDEN_CFLAGS= check-unit
+
+# Secrets left behind (tests/integration/residue.sh, also in `make check`):
+# the appliance's and the bridge's memory and files after each step.
+check-residue: all $(TOOL_BIN) $(PRELOAD_SO)
+	@BUILD=$(BUILD) tests/run integration residue
 
 # Allocation-failure injection (tests/oom/oom.c): scenarios rerun with the
 # Nth allocation failing for every N, under ASan+UBSan, checking for

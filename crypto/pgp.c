@@ -1102,6 +1102,8 @@ pgp_decrypt(struct pgp_home *h, const void *msg, size_t len,
  out:
 	gpgme_data_release(c);
 	gpgme_data_release(p);
+	/* gpgme read the plaintext from gpg through stack buffers. */
+	secmem_wipe_stack();
 	if (r != CK_OK)
 		secbuf_free(out);
 	return r;

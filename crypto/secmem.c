@@ -65,6 +65,16 @@ secmem_wipe(void *p, size_t len)
 	sodium_memzero(p, len);
 }
 
+/* Not inlined, so its array lies below the caller's frame, where the callee's were. */
+__attribute__((noinline)) void
+secmem_wipe_stack(void)
+{
+	unsigned char pad[SECMEM_STACK_WIPE];
+
+	sodium_memzero(pad, sizeof(pad));
+	__asm__ __volatile__("" : : "r"(pad) : "memory");
+}
+
 int
 secbuf_reserve(struct secbuf *b, size_t cap)
 {

@@ -21,6 +21,14 @@ int secmem_init(void) __attribute__((warn_unused_result));
 void *secmem_alloc(size_t len);
 void secmem_free(void *p);	/* NULL-safe */
 void secmem_wipe(void *p, size_t len);
+/*
+ * Wipe SECMEM_STACK_WIPE bytes of stack below the caller's frame: where the
+ * frames of a library call that just handled a secret were (gpgme's pipe
+ * buffers hold a decrypted share, curl's a token header), which nobody else
+ * wipes. Call it right after such a call returns.
+ */
+#define SECMEM_STACK_WIPE	(128 * 1024)
+void secmem_wipe_stack(void);
 
 /* A growable secret byte buffer that wipes on every reallocation and free. */
 struct secbuf {
