@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Residue (issue 13): after each step of a ceremony, the appliance's and the
 # bridge's memory and every file they wrote hold no plaintext share, no
-# root token and no passphrase. A generate-root ceremony (OTP mode) against
-# a real OpenBao: each appliance step runs with a preload that stops it as
+# root token and no passphrase. A generate-root ceremony (OTP mode) and
+# then an unseal ceremony against a real OpenBao: each appliance step runs with a preload that stops it as
 # it exits (after main and every wipe), and tests/tools/memscan reads all
 # its readable memory through /proc/PID/mem; the bridge is read while it
 # waits for the token to revoke (and, not yet asserted, as it exits). The shares come
@@ -119,4 +119,36 @@ check_output "every file they wrote (state, exchange, sticks, bridge output): cl
     "$CLEAN" "$SCAN" "$NEEDLES" files "$C/state" "$C/x" "$C/bridge.out" \
     "$T_TMP"/stick1 "$T_TMP"/stick2 "$T_TMP"/stick3
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+
+# --- unseal: the same shares, after a restart seals the server ---
+check "g1 restarts sealed" bao_restart g1
+U=$T_TMP/unseal
+mkdir -p "$U/x"
+scan_at_exit "unseal begin" "$CLEAN" "$CONCLAVE" unseal begin --state "$U/state" \
+    --exchange "$U/x"
+LD_PRELOAD=$SHIM quorum_bridge_start "$U" unseal --exchange "$U/x" --address "$addr" \
+    --wait 120
+upid=$(cat "$U/bridge.pid")
+scan_at_exit "unseal accept" "$CLEAN" "$CONCLAVE" unseal accept --state "$U/state" \
+    --witness walt --confirm-sas "$(bridge_sas "$U")"
+for k in 1 2 3; do
+	scan_at_exit "unseal share $k" "$CLEAN" "$CONCLAVE" unseal share --state "$U/state" \
+	    --holder "${holders[$((k - 1))]}" --share-file "$T_TMP/stick$k/share.gpg" \
+	    --secret-key "$KEYS/holder$k.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+done
+check_output "the bridge, waiting for the shares: nothing in memory" "$CLEAN" \
+    "$SCAN" "$NEEDLES" pid "$upid"
+scan_at_exit "unseal submit" "$CLEAN" "$CONCLAVE" unseal submit --state "$U/state"
+if stopped "$upid"; then
+	check_output "the bridge as it exits (shares submitted): memory clean" "$CLEAN" \
+	    "$SCAN" "$NEEDLES" pid "$upid"
+	kill -CONT "$upid"
+else
+	fail "the unseal bridge did not stop as it exited"
+fi
+check "the unseal bridge exits 0" bridge_wait "$U"
+scan_at_exit "unseal result" "$CLEAN" "$CONCLAVE" unseal result --state "$U/state"
+check_output "g1 is unsealed" '^false$' seal_field g1 .sealed
+check_output "every file of the unseal ceremony: clean" "$CLEAN" \
+    "$SCAN" "$NEEDLES" files "$U/state" "$U/x" "$U/bridge.out"
 finish
