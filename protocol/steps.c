@@ -178,7 +178,8 @@ static const struct steps_step dr_token_steps[] = {
 	  "The transcript head as words", STEPS_WORDS_HEAD, "close" },
 };
 
-/* The unseal ceremony with "migrate": true, from the command line. */
+/* The unseal ceremony with "migrate": true: the same screens as unseal,
+ * after the server-side change that only the operator can make. */
 static const struct steps_step migrate_steps[] = {
 	{ NULL, STEPS_OPERATOR,
 	  "Before: the storage is backed up, every node has its new seal "
@@ -186,31 +187,25 @@ static const struct steps_step migrate_steps[] = {
 	  "node sealed and migrating to the same seal.",
 	  "Seal Migration in Progress: true, on every node", STEPS_WORDS_NONE,
 	  NULL },
-	{ NULL, STEPS_OPERATOR,
-	  "On the appliance: conclave migrate begin. A witness reads the "
-	  "ceremony key's words aloud; the operator carries the request to "
-	  "the bridge (conclave-bridge migrate).", "The ceremony key as words",
-	  STEPS_WORDS_CEREMONY_KEY, "unseal-request-sent" },
-	{ NULL, STEPS_WITNESSES,
-	  "conclave migrate accept: both sides print five words; a witness "
-	  "reads the appliance's aloud, the operator compares the bridge's.",
-	  "The short authentication string", STEPS_WORDS_SAS,
-	  "session-offer-accepted" },
-	{ NULL, STEPS_QUORUM,
-	  "One holder at a time: conclave migrate share (unseal shares when "
-	  "leaving Shamir, recovery shares when returning to it); the share is "
-	  "sealed to the bridge's session and wiped.",
-	  "The holder's name and the shares given so far", STEPS_WORDS_NONE,
-	  "share-sealed" },
-	{ NULL, STEPS_OPERATOR,
-	  "conclave migrate submit, then result: the bridge sends each share "
-	  "with \"migrate\": true to every node and waits until none is still "
-	  "migrating.", "Each node's seal type afterwards", STEPS_WORDS_NONE,
+	START("\"Migrate the seal\""),
+	{ "request", STEPS_OPERATOR,
+	  "The appliance makes this ceremony's key (a witness reads its words "
+	  "aloud) and writes the migrate request to the exchange stick; on the "
+	  "bridge, conclave-bridge migrate checks that every node is migrating "
+	  "and answers with the seal before and after.",
+	  "Begin the ceremony", STEPS_WORDS_CEREMONY_KEY,
+	  "unseal-request-sent" },
+	SAS,
+	QUORUM_SHARES("share", "their (unseal shares leaving Shamir, recovery "
+	    "shares returning to it)", "share-sealed"),
+	{ "submit", STEPS_OPERATOR,
+	  "Carry the sealed shares to the bridge: it sends each with "
+	  "\"migrate\": true to every node and waits until none is still "
+	  "migrating; bring its answer back. The summary says what the "
+	  "holders' shares are now.",
+	  "Submit the shares, and the results", STEPS_WORDS_NONE,
 	  "unseal-result" },
-	{ NULL, STEPS_WITNESSES,
-	  "The ceremony closes; everyone writes the head words below and "
-	  "initials them; `conclave record` prints the paper record.",
-	  "The transcript head as words", STEPS_WORDS_HEAD, "close" },
+	SUMMARY,
 };
 
 #define KIND(k, title, s) { k, title, sizeof(s) / sizeof(s[0]), s }
