@@ -90,6 +90,11 @@ check_draw(void)
 		break;
 	case STICK:
 		ui_text(y, 2, "New share %u of %s", k, ui_safe(m->name));
+		if (ui.sticks_auto) {
+			ui_bold(y + 2, 2, "Insert your stick now (read-only).");
+			ui_hints("Esc back");
+			break;
+		}
 		ui_text(y + 2, 2, "Holder's stick (folder):");
 		ui_field_draw(y + 3, 2, 76, &stickf);
 		ui_para(y + 5, "A key file *.sec.asc found there opens the share, "
@@ -110,8 +115,12 @@ check_draw(void)
 static void
 to_stick(void)
 {
-	ui_stick_field(&stickf, holder()->name);
 	step = STICK;
+	if (ui.sticks_auto) {
+		ui_sticks_wait();
+		return;
+	}
+	ui_stick_field(&stickf, holder()->name);
 	ui.typing = 1;
 }
 
@@ -146,6 +155,7 @@ add(void)
 		    keyfile != NULL ? "passphrase" : "PIN");
 		return;
 	}
+	ui_sticks_done();
 	ui.secret = NULL;
 	ui.typing = 0;
 	if (r != CK_OK) {
@@ -187,6 +197,11 @@ check_key(int ch)
 			to_stick();
 		break;
 	case STICK:
+		if (ui.sticks_auto) {
+			if (ch == 27)
+				step = ASK;
+			break;
+		}
 		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
 			step = ASK;
 			ui.typing = 0;
@@ -196,15 +211,26 @@ check_key(int ch)
 		}
 		break;
 	case PASS:
-		if ((f = ui_pass_key(&passf, ch)) < 0)
+		if ((f = ui_pass_key(&passf, ch)) < 0) {
+			ui_sticks_done();
 			step = STICK;
-		else if (f > 0)
+		} else if (f > 0)
 			add();
 		break;
 	case RESULT:
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
 			ui_rekey_verify();
 		break;
+	}
+}
+
+/* --sticks auto: the holder's stick, once inserted and mounted. */
+static void
+check_tick(void)
+{
+	if (step == STICK && ui_sticks_take(&stickf, 0, &keyfile)) {
+		step = PASS;
+		ui.secret = &passf;
 	}
 }
 
@@ -219,4 +245,5 @@ const struct ui_screen scr_check = {
 	.init = check_init,
 	.draw = check_draw,
 	.key = check_key,
+	.tick = check_tick,
 };

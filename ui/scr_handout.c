@@ -63,6 +63,15 @@ handout_draw(void)
 		break;
 	case STICK:
 		ui_text(y, 2, "Share %u for %s", k, ui_safe(m->name));
+		if (ui.sticks_auto) {
+			ui_bold(y + 2, 2, "Insert your stick now.");
+			ui_para(y + 4, "It is mounted read-write to write your "
+			    "encrypted share, then synced and unmounted. A stick that "
+			    "was in already does not count: take it out and put it in "
+			    "again.");
+			ui_hints("Esc back");
+			break;
+		}
 		ui_text(y + 2, 2, "Holder's stick (folder):");
 		ui_field_draw(y + 3, 2, 76, &stickf);
 		ui_para(y + 5, "The encrypted share is written there; stock "
@@ -85,8 +94,11 @@ handout_draw(void)
 		ui_text(y, 2, "Share %u is on %s's stick and proven.", k,
 		    ui_safe(m->name));
 		ui_text(y + 2, 2, "File  %s", ui_safe(written));
-		ui_para(y + 4, "Take your stick and your card or key file. "
-		    "Enter clears the screen before the next holder comes.");
+		ui_para(y + 4, ui.sticks_auto ? "Your stick is synced and "
+		    "unmounted: remove it now, and take your card or key file. "
+		    "Enter clears the screen before the next holder comes." :
+		    "Take your stick and your card or key file. Enter clears the "
+		    "screen before the next holder comes.");
 		if (ui.kind == UI_KIND_REKEY &&
 		    ui.handed_out == ui.roster->n_holders) {
 			ui_para(y + 7, "Every new share is handed out. Next, t new "
@@ -105,8 +117,12 @@ handout_draw(void)
 static void
 to_stick(void)
 {
-	ui_stick_field(&stickf, holder()->name);
 	step = STICK;
+	if (ui.sticks_auto) {
+		ui_sticks_wait();
+		return;
+	}
+	ui_stick_field(&stickf, holder()->name);
 	ui.typing = 1;
 }
 
@@ -127,6 +143,8 @@ prove(void)
 		    keyfile != NULL ? "passphrase" : "PIN");
 		return;
 	}
+	/* Written or not, synced and unmounted before anyone pulls it. */
+	ui_sticks_done();
 	if (r != CK_OK) {
 		ui_say_err("The share could not be handed out", r, NULL);
 		step = STICK;
@@ -150,6 +168,11 @@ handout_key(int ch)
 			to_stick();
 		break;
 	case STICK:
+		if (ui.sticks_auto) {
+			if (ch == 27)
+				step = ASK;
+			break;
+		}
 		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
 			step = ASK;
 			ui.typing = 0;
@@ -159,9 +182,10 @@ handout_key(int ch)
 		}
 		break;
 	case PASS:
-		if ((f = ui_pass_key(&passf, ch)) < 0)
+		if ((f = ui_pass_key(&passf, ch)) < 0) {
+			ui_sticks_done();
 			step = STICK;
-		else if (f > 0)
+		} else if (f > 0)
 			prove();
 		break;
 	case DONE:
@@ -201,6 +225,16 @@ ui_rekey_verify(void)
 	    "rekey.", quorum_threshold(ui.s));
 }
 
+/* --sticks auto: the holder's stick, once inserted and mounted. */
+static void
+handout_tick(void)
+{
+	if (step == STICK && ui_sticks_take(&stickf, 1, &keyfile)) {
+		step = PASS;
+		ui.secret = &passf;
+	}
+}
+
 const struct ui_screen scr_handout = {
 	.title = "Handout: one holder at a time",
 	.step = "handout",
@@ -212,4 +246,5 @@ const struct ui_screen scr_handout = {
 	.init = handout_init,
 	.draw = handout_draw,
 	.key = handout_key,
+	.tick = handout_tick,
 };

@@ -125,16 +125,6 @@ read_share(const char *folder, uint8_t **msg, size_t *len)
 	return r;
 }
 
-/* --sticks auto: synced and unmounted before anyone is told to pull it. */
-static void
-release(void)
-{
-	int r;
-
-	if (ui.sticks_auto && (r = ui_sticks_release()) != CK_OK)
-		ui_say_err("The stick could not be unmounted", r, NULL);
-}
-
 static void
 seal_share(void)
 {
@@ -147,7 +137,7 @@ seal_share(void)
 	ui_redraw();
 	if ((r = read_share(stickf.buf, &msg, &len)) != CK_OK) {
 		ui_field_clear(&passf);
-		release();
+		ui_sticks_done();
 		ui_say_err("No share file on the stick", r, NULL);
 		step = STICK;
 		return;
@@ -163,7 +153,7 @@ seal_share(void)
 	}
 	ui.secret = NULL;
 	ui.typing = 0;
-	release();
+	ui_sticks_done();
 	if (r != CK_OK) {
 		ui_say_err("The share was refused", r, why);
 		step = NAME;
@@ -221,7 +211,7 @@ qshare_key(int ch)
 		break;
 	case PASS:
 		if ((f = ui_pass_key(&passf, ch)) < 0) {
-			release();
+			ui_sticks_done();
 			step = STICK;
 		} else if (f > 0)
 			seal_share();
@@ -241,21 +231,10 @@ qshare_key(int ch)
 static void
 qshare_tick(void)
 {
-	int r;
-
-	if (step != STICK || !ui.sticks_auto)
-		return;
-	if ((r = ui_sticks_poll(&stickf)) == CK_ERR_NOT_FOUND)
-		return;
-	if (r != CK_OK) {
-		ui_say_err("The stick could not be read", r, "take it out and "
-		    "put it in again");
-		return;
+	if (step == STICK && ui_sticks_take(&stickf, 0, &keyfile)) {
+		step = PASS;
+		ui.secret = &passf;
 	}
-	ui_say(0, "Stick %s, mounted read-only.", ui_safe(ui_sticks_label()));
-	ui_stick_keyfile(&stickf, &keyfile);
-	step = PASS;
-	ui.secret = &passf;
 }
 
 const struct ui_screen scr_quorum_share = {

@@ -2,8 +2,9 @@
  * --sticks auto: a holder's stick by the appliance itself (media/stick).
  * While a screen waits for a stick, every tick scans sysfs; a stick that
  * was not there when the wait began is mounted read-only (nodev, nosuid,
- * noexec: stick_mount) on ui.stick_mount and its mount point stands in for
- * the folder a rehearsal types. Releasing syncs and unmounts it before the
+ * noexec: stick_mount) on ui.stick_mount, read-write only for the handout
+ * that writes the share to it, and its mount point stands in for the
+ * folder a rehearsal types. Releasing syncs and unmounts it before the
  * screen says it may be removed. A stick in already when the wait began
  * (the exchange stick, the previous holder's) does not count: taking it out
  * and putting it in again does.
@@ -34,6 +35,20 @@ was_seen(const struct stick *s)
 	return 0;
 }
 
+int
+ui_sticks_release(void)
+{
+	int r;
+
+	if (!mounted)
+		return CK_OK;
+	r = stick_unmount(&mnt);
+	if (r != CK_ERR_STATE)
+		mounted = 0;
+	ui_sticks_wait();
+	return r;
+}
+
 void
 ui_sticks_wait(void)
 {
@@ -43,7 +58,7 @@ ui_sticks_wait(void)
 }
 
 int
-ui_sticks_poll(struct ui_field *folder)
+ui_sticks_poll(struct ui_field *folder, int writable)
 {
 	struct stick_list now;
 	const struct stick *s = NULL;
@@ -74,6 +89,11 @@ ui_sticks_poll(struct ui_field *folder)
 	if ((r = stick_mount(dev, ui.stick_mount, &mnt)) != CK_OK)
 		return r;
 	mounted = 1;
+	/* Read-write only for the step that writes to it (the handout). */
+	if (writable && (r = stick_set_writable(&mnt, 1)) != CK_OK) {
+		(void)ui_sticks_release();
+		return r;
+	}
 	ui_field_set(folder, ui.stick_mount);
 	return CK_OK;
 }
@@ -85,15 +105,32 @@ ui_sticks_label(void)
 }
 
 int
-ui_sticks_release(void)
+ui_sticks_take(struct ui_field *folder, int writable, char **keyfile)
 {
 	int r;
 
-	if (!mounted)
-		return CK_OK;
-	r = stick_unmount(&mnt);
-	if (r != CK_ERR_STATE)
-		mounted = 0;
-	ui_sticks_wait();
-	return r;
+	if (!ui.sticks_auto ||
+	    (r = ui_sticks_poll(folder, writable)) == CK_ERR_NOT_FOUND)
+		return 0;
+	if (r != CK_OK) {
+		ui_say_err("The stick could not be used", r,
+		    r == CK_ERR_READ_ONLY ? "it is write-protected: slide the "
+		    "switch, take it out and put it in again" :
+		    "take it out and put it in again");
+		return 0;
+	}
+	ui_say(0, "Stick %s, mounted %s.", ui_safe(ui_sticks_label()),
+	    writable ? "read-write" : "read-only");
+	ui_stick_keyfile(folder, keyfile);
+	return 1;
+}
+
+void
+ui_sticks_done(void)
+{
+	int r;
+
+	if (ui.sticks_auto && (r = ui_sticks_release()) != CK_OK)
+		ui_say_err("The stick could not be unmounted", r,
+		    r == CK_ERR_MEDIA_GONE ? "it was pulled too early" : NULL);
 }

@@ -186,15 +186,22 @@ int ui_pass_key(struct ui_field *pass, int ch);
 /*
  * --sticks auto (ui/sticks.c). ui_sticks_wait: the sticks in now do not
  * count. ui_sticks_poll: CK_OK once a stick inserted since is mounted
- * read-only on ui.stick_mount (folder then names it); CK_ERR_NOT_FOUND
+ * on ui.stick_mount, read-only unless writable (folder then names it;
+ * CK_ERR_READ_ONLY: a write-protected stick, not mounted); CK_ERR_NOT_FOUND
  * while none; else stick_mount's error (it counts again once taken out
  * and put back). ui_sticks_label: what was found ("/dev/sdb vendor model,
  * N MB"). ui_sticks_release: sync and unmount, before "remove the stick".
  */
 void ui_sticks_wait(void);
-int ui_sticks_poll(struct ui_field *folder);
+int ui_sticks_poll(struct ui_field *folder, int writable);
 const char *ui_sticks_label(void);
 int ui_sticks_release(void);
+/* A screen's tick while it waits for a holder's stick: 1 once it is
+ * mounted and *keyfile looked up on it (ui_stick_keyfile); refusals said
+ * on the status line. ui_sticks_done: released, a failure said. Both do
+ * nothing without --sticks auto. */
+int ui_sticks_take(struct ui_field *folder, int writable, char **keyfile);
+void ui_sticks_done(void);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# --sticks auto: the holders' sticks by the appliance itself, in an unseal
-# through the guided UI against a real OpenBao and the real bridge. Each
+# --sticks auto: the holders' sticks by the appliance itself, through the
+# guided UI against a real OpenBao and the real bridge: an init whose
+# handouts write each share to the holder's stick (mounted read-write for
+# that), then, after a restart, an unseal that reads the shares back from
+# the same sticks (mounted read-only). Each
 # stick is a real vfat file system (mkfs.vfat) on a loop device, or ext4
 # where the kernel has no vfat (said in the output: the QEMU image test
 # mounts vfat), both among the types stick_mount tries; the USB
@@ -21,8 +24,6 @@ if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
 	fail "root and a free loop device (real mounts need them)"; finish
 fi
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init s1 3 2
-key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir s1)/init.json"; }
 C=$T_TMP/c
 SYS=$T_TMP/sys
 MNT=$T_TMP/stick
@@ -44,12 +45,10 @@ for k in 1 2; do
 	on_exit "umount '$MNT' 2>/dev/null; blockdev --setrw '${loopdev[$n]}'; losetup -d '${loopdev[$n]}'"
 	mkdir -p "$T_TMP/fill"
 	mount "${loopdev[$n]}" "$T_TMP/fill" || { fail "$n's stick mounts to be filled"; finish; }
-	encrypt_share "$k" "$(key "$k")" >"$T_TMP/fill/share.gpg"
 	cp "$KEYS/holder$k.sec.asc" "$T_TMP/fill/"
 	umount "$T_TMP/fill"
 done
 sum() { md5sum <"$T_TMP/$1.img"; }
-before_alice=$(sum alice); before_bob=$(sum bob)
 USB=devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0
 # insert NAME: the loop device appears on the USB bus; pull NAME: gone.
 insert() {
@@ -67,6 +66,66 @@ pull() { rm -f "$SYS/block/${loopdev[$1]#/dev/}"; }
 mounted() { findmnt -n -o OPTIONS --mountpoint "$MNT"; }
 PASS=$(cat "$PASSFILE")
 
+mkdir -p "$C/keys"
+cp "$KEYS/holder1.asc" "$C/keys/holder-alice.asc"
+cp "$KEYS/holder2.asc" "$C/keys/holder-bob.asc"
+cp "$KEYS/operator.asc" "$C/keys/operator-olga.asc"
+cp "$KEYS/witness.asc" "$C/keys/witness-walt.asc"
+I=$T_TMP/i
+mkdir -p "$I/x"
+
+# --- init: each share written to its holder's stick, mounted read-write ---
+ui_start env TERM=linux "$CONCLAVE" --state "$I/state" --exchange "$I/x" --keys "$C/keys" \
+    --sticks auto --sysfs "$SYS" --stick-mount "$MNT" --rehearsal
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Enter
+ui_wait "2 holders, 1 operator, 1 witnesses" >/dev/null && ui_keys Enter
+ui_wait "How many of them are needed" >/dev/null && ui_keys Enter
+for k in 1 2 3 4; do ui_wait "Key $k of 4" >/dev/null && ui_keys y; done
+ui_wait "Begin the init ceremony? Type y to begin." >/dev/null && ui_keys y
+ui_wait "Ceremony key" >/dev/null
+check "bridge init answers the request" bridge_init_start "$I" "$(bao_addr s1)"
+ui_keys Enter
+ui_wait "Init result accepted." 60 >/dev/null && ui_keys Enter
+for n in alice bob; do
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_step "Insert your stick now." "handout-$n-insert"
+	insert "$n"
+	ui_step "passphrase of your key file" "handout-$n-pass"
+	if [ "$n" = alice ]; then
+		check_output "the handout mounts it read-write, nodev, nosuid, noexec" \
+		    '^rw,nosuid,nodev,noexec' mounted
+	fi
+	ui_type "$PASS"; ui_keys Enter
+	ui_step "is on $n's stick and proven" "handout-$n-done" 60
+	check "$n's stick is unmounted before it may be removed" \
+	    sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+	pull "$n"
+	ui_keys Enter
+done
+ui_wait "walt (witness): does this match what you saw?" >/dev/null && ui_keys y
+ui_wait "Every witness has answered" >/dev/null && ui_keys Enter
+ui_wait "Waiting for the closing result" >/dev/null
+# What stock gpg reads from each stick (mounted here, read-only).
+shares=()
+for k in 1 2; do
+	n=${names[$k - 1]}
+	mount -o ro "${loopdev[$n]}" "$T_TMP/fill"
+	shares+=("$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$(ls "$T_TMP"/fill/conclave-*-share-*.gpg)")")
+	umount "$T_TMP/fill"
+	check_output "stock gpg opens the share the handout wrote to $n's stick" \
+	    '^[0-9a-f]{66}$' echo "${shares[$k - 1]}"
+done
+check "the two shares from the sticks unseal the server" bao_unseal s1 "${shares[0]}" "${shares[1]}"
+check "bridge revokes the root token" bridge_init_finish "$I" "$(operator_root_token "$I")"
+check "the init closes" ui_wait "Ceremony closed. The initial root token is revoked."
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null
+check_output "the init transcript verifies" '^OK' "$CONCLAVE" verify "$I/state/transcript.jsonl"
+uitmux kill-server
+
+# --- unseal after a restart: the shares read back, the sticks mounted read-only ---
+check "the server restarts sealed" bao_restart s1
+before_alice=$(sum alice); before_bob=$(sum bob)
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --sticks auto --sysfs "$SYS" --stick-mount "$MNT" --rehearsal
 ui_step "Which ceremony is this?" start
@@ -124,6 +183,6 @@ check_output "alice's stick is byte for byte as it was" "^$before_alice\$" sum a
 check_output "bob's stick is byte for byte as it was" "^$before_bob\$" sum bob
 check "nothing is left mounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
-ui_no_secrets "$(key 1)" "$(key 2)" "$PASS"
+ui_no_secrets "${shares[@]}" "$PASS"
 ui_check_screens sticks-auto
 finish
