@@ -112,11 +112,15 @@ ui_sticks_take(struct ui_field *folder, int writable, char **keyfile)
 	if (!ui.sticks_auto ||
 	    (r = ui_sticks_poll(folder, writable)) == CK_ERR_NOT_FOUND)
 		return 0;
+	if (r == CK_ERR_READ_ONLY) {
+		/* One line: the status row is 80 columns. */
+		ui_say(1, "The stick is write-protected (CK_ERR_READ_ONLY): "
+		    "slide its switch, reinsert.");
+		return 0;
+	}
 	if (r != CK_OK) {
-		ui_say_err("The stick could not be used", r,
-		    r == CK_ERR_READ_ONLY ? "it is write-protected: slide the "
-		    "switch, take it out and put it in again" :
-		    "take it out and put it in again");
+		ui_say(1, "The stick could not be mounted (%s): reinsert it, or "
+		    "try another.", ck_errname(r));
 		return 0;
 	}
 	ui_say(0, "Stick %s, mounted %s.", ui_safe(ui_sticks_label()),

@@ -14,6 +14,8 @@
 # before the screen says to remove the stick; the stick's bytes unchanged.
 # A stick that was in already when the holder's turn began (the last
 # holder's, or the wrong one) does not count until it is put in again.
+# A write-protected stick offered for a handout is refused plainly and left
+# unmounted and unchanged.
 # Needs root and loop devices: without them it fails (CI runs as root).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
@@ -86,9 +88,24 @@ ui_wait "Ceremony key" >/dev/null
 check "bridge init answers the request" bridge_init_start "$I" "$(bao_addr s1)"
 ui_keys Enter
 ui_wait "Init result accepted." 60 >/dev/null && ui_keys Enter
+# A write-protected stick (a read-only loop device) for alice's handout:
+# refused plainly, nothing mounted, nothing written; then her own.
+truncate -s 16M "$T_TMP/ro.img"
+mkfs "$T_TMP/ro.img" ro
+loopdev[ro]=$(losetup -r -f --show "$T_TMP/ro.img")
+on_exit "losetup -d '${loopdev[ro]}'"
+before_ro=$(sum ro)
 for n in alice bob; do
 	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
 	ui_step "Insert your stick now." "handout-$n-insert"
+	if [ "$n" = alice ]; then
+		insert ro
+		ui_step "The stick is write-protected (CK_ERR_READ_ONLY)" handout-alice-write-protected
+		check "the write-protected stick is not left mounted" \
+		    sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+		check_output "and is byte for byte as it was" "^$before_ro\$" sum ro
+		pull ro
+	fi
 	insert "$n"
 	ui_step "passphrase of your key file" "handout-$n-pass"
 	if [ "$n" = alice ]; then
