@@ -3,6 +3,7 @@
 #   ui_start CMD...        the UI in a detached 80x24 tmux pane on a private
 #                          tmux server (killed on exit); the pane stays after
 #                          CMD ends and shows "[ui exited RC]"
+#   ui_stop                end that tmux server, waiting until it is gone
 #   ui_screen              the pane's text now
 #   ui_wait TEXT [SECS]    poll the pane (every 0.1 s) until TEXT shows, up to
 #                          SECS (default 30); on timeout print the screen
@@ -27,6 +28,19 @@ ui_start() {
 	uitmux -f /dev/null new-session -d -s ui -x 80 -y 24 \
 	    "$q; echo \"[ui exited \$?]\"; sleep 600" || return 1
 	on_exit "tmux -L '$UI_SOCKET' kill-server 2>/dev/null"
+}
+
+# ui_stop: end the UI's tmux server and wait until its process is gone. A
+# ui_start right after a bare kill-server can meet the dying server ("server
+# exited unexpectedly") and start nothing.
+ui_stop() {
+	local pid i
+	pid=$(uitmux display -p '#{pid}' 2>/dev/null)
+	uitmux kill-server 2>/dev/null
+	for ((i = 0; i < 100 && ${pid:-0} > 0; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.05
+	done
 }
 
 ui_screen() { uitmux capture-pane -p -t "$UI_TARGET"; }

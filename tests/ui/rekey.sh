@@ -129,7 +129,7 @@ ui_check_screens rekey
 # An unseal through the UI with the same sticks: alice's and bob's hold
 # their old share and the new one; the UI takes the newest.
 check "the server restarts sealed" bao_restart k1
-uitmux kill-server
+ui_stop
 U=$T_TMP/u
 mkdir -p "$U/x"
 ui_start env TERM=linux "$CONCLAVE" --state "$U/state" --exchange "$U/x" \

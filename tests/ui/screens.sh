@@ -28,7 +28,7 @@ check "after 2 s without a key the screen locks" ui_wait "Locked after inactivit
 check_fails "the locked screen hides the roster" sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -q holder-alice"
 ui_keys Enter
 check "Enter unlocks, back where it was" ui_wait "holder-alice.asc"
-uitmux kill-server
+ui_stop
 
 ui_start env TERM=xterm-256color "$CONCLAVE" ui --state "$C/state" \
     --exchange "$C/x" --keys "$C/keys"
@@ -67,7 +67,7 @@ ui_wait "Leave conclave?" >/dev/null
 ui_keys y
 check "y leaves, status 0" ui_wait "[ui exited 0]" 10
 check_fails "nothing began: no state folder" test -e "$C/state"
-uitmux kill-server
+ui_stop
 
 # The previous ceremony's transcript is verified before anything starts.
 printf '{"not":"a transcript"}\n' >"$C/prev.jsonl"
