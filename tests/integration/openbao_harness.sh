@@ -7,6 +7,7 @@
 . "$TOP/tests/openbao.sh"
 
 st() { bao_seal_status "$1" | jq -r "$2"; }
+echo "# server under test: $SERVER_KIND $SERVER_VERSION ($BAO)"
 
 t0=$(date +%s%N)
 if bao_start_shamir sh; then
