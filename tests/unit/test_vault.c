@@ -263,6 +263,14 @@ s4_disabled_endpoint(void **state)
 	long status;
 
 	NEED_SERVER(s);
+	/* Vault keeps unauthenticated rekey on (bridge_vault.sh says so). */
+	if (getenv("CONCLAVE_TEST_UNAUTHED_ON") != NULL) {
+		assert_int_equal(http_request(s->c, "GET", "sys/rekey/init", NULL, 0,
+		    &status, &j), CK_OK);
+		assert_true(json_is_false(json_object_get(j, "started")));
+		json_decref(j);
+		return;
+	}
 	/* OpenBao >= 2.5 keeps unauthenticated rekey off by default. */
 	assert_int_equal(http_request(s->c, "PUT", "sys/rekey/init", "{}", 2, &status, &j),
 	    CK_ERR_DISABLED_ENDPOINT);
@@ -441,7 +449,9 @@ st_init_with_recovery_shares(void **state)
 	assert_int_equal(vault_init_ceremony(s->c, req, &s->init, &id), CK_OK);
 	assert_int_equal(json_array_size(json_object_get(s->init, "recovery_keys")), 3);
 	assert_int_equal(json_array_size(json_object_get(s->init, "keys")), 0);
-	assert_string_equal(id.type, "static");
+	/* OpenBao's static seal; Vault's transit (CONCLAVE_TEST_BAO_STATIC_TYPE). */
+	assert_string_equal(id.type, getenv("CONCLAVE_TEST_BAO_STATIC_TYPE") != NULL ?
+	    getenv("CONCLAVE_TEST_BAO_STATIC_TYPE") : "static");
 	assert_true(id.recovery_seal);
 	/* Auto-unsealed by init, so the cluster is known at once. */
 	assert_int_equal(strlen(id.cluster_id), 36);
