@@ -22,18 +22,7 @@
 static struct stick_list seen;	/* the sticks in when the wait began */
 static struct stick_mount mnt;
 static int mounted;
-static char label[UI_COLS];
-
-static int
-was_seen(const struct stick *s)
-{
-	size_t i;
-
-	for (i = 0; i < seen.n; i++)
-		if (strcmp(seen.v[i].name, s->name) == 0)
-			return 1;
-	return 0;
-}
+static char label[2 * UI_COLS];
 
 int
 ui_sticks_release(void)
@@ -61,7 +50,8 @@ int
 ui_sticks_poll(struct ui_field *folder, int writable)
 {
 	struct stick_list now;
-	const struct stick *s = NULL;
+	struct stick_id id;
+	const struct stick *s;
 	const char *dev;
 	size_t i;
 	int r;
@@ -70,20 +60,20 @@ ui_sticks_poll(struct ui_field *folder, int writable)
 		return CK_ERR_STATE;
 	if ((r = stick_scan(ui.sysfs, &now)) != CK_OK)
 		return r;
-	for (i = 0; i < now.n && s == NULL; i++)
-		if (!was_seen(&now.v[i]))
-			s = &now.v[i];
+	r = stick_arrived(&seen, &now, &i);
 	/* One that left counts again when it comes back; one that came and
-	 * would not mount counts again only then too. */
+	 * would not mount (or came with another) counts again only then too. */
 	seen = now;
-	if (s == NULL)
-		return CK_ERR_NOT_FOUND;
-	/* Cut to a line: vendor and model are the device's own words. */
-	snprintf(label, sizeof(label), "%.16s %.16s %.24s, %llu MB", s->dev,
-	    s->vendor, s->model, (unsigned long long)(s->bytes >> 20));
-	/* A stick with partitions: the first; else the file system on the
-	 * whole device. */
-	dev = s->nparts > 0 ? s->parts[0].dev : s->dev;
+	if (r != CK_OK)
+		return r;
+	s = &now.v[i];
+	dev = stick_volume(s);
+	if ((r = stick_identify(dev, &id)) != CK_OK)
+		return r;
+	/* Cut to a line: vendor, model and label are the stick's own words. */
+	snprintf(label, sizeof(label), "%.12s %.8s %.16s \"%s\", %llu MB",
+	    dev, s->vendor, s->model, id.label,
+	    (unsigned long long)(s->bytes >> 20));
 	if (mkdir(ui.stick_mount, 0700) != 0 && errno != EEXIST)
 		return CK_ERR_IO;
 	if ((r = stick_mount(dev, ui.stick_mount, &mnt)) != CK_OK)
@@ -112,6 +102,11 @@ ui_sticks_take(struct ui_field *folder, int writable, char **keyfile)
 	if (!ui.sticks_auto ||
 	    (r = ui_sticks_poll(folder, writable)) == CK_ERR_NOT_FOUND)
 		return 0;
+	if (r == CK_ERR_STATE) {
+		ui_say(1, "Two sticks came in at once (CK_ERR_STATE): take both out, "
+		    "then one.");
+		return 0;
+	}
 	if (r == CK_ERR_READ_ONLY) {
 		/* One line: the status row is 80 columns. */
 		ui_say(1, "The stick is write-protected (CK_ERR_READ_ONLY): "

@@ -168,7 +168,7 @@ pull alice; sleep 1; insert alice
 ui_step "passphrase of your key file" alice-pass
 check_output "put in again, it is mounted read-only, nodev, nosuid, noexec" \
     '^ro,nosuid,nodev,noexec' mounted
-check_output "the status line names the stick" "Stick ${loopdev[alice]} Rehears Stick alice, 16 MB" ui_screen
+check_output "the status line names the stick and its file system label" "Stick ${loopdev[alice]} Rehears Stick alice \"(ALICE|alice)\", 16 MB" ui_screen
 ui_type "$PASS"; ui_keys Enter
 ui_step "alice's share is sealed to the bridge session." alice-done 60
 check_output "the screen says to remove it only once it is unmounted" \
