@@ -138,7 +138,7 @@ check "the init closes" ui_wait "Ceremony closed. The initial root token is revo
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null
 check_output "the init transcript verifies" '^OK' "$CONCLAVE" verify "$I/state/transcript.jsonl"
-uitmux kill-server
+ui_stop
 
 # --- unseal after a restart: the shares read back, the sticks mounted read-only ---
 check "the server restarts sealed" bao_restart s1
