@@ -46,6 +46,7 @@ static const struct command commands[] = {
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
 	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
 	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
+	{ "armor", qrcmd_armor, "print an envelope as armored text" },
 };
 
 static int

@@ -37,6 +37,8 @@ static const struct bridge_command bridge_commands[] = {
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
 	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
 	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
+	{ "armor", qrcmd_armor, "print an envelope as armored text" },
+	{ "dearmor", qrcmd_dearmor, "read an envelope from armored text" },
 	{ "unseal", bridge_unseal_main, "unseal every node of a cluster for the appliance's unseal ceremony" },
 	{ "migrate", bridge_migrate_main, "migrate the seal of every node for the appliance's migrate ceremony" },
 };

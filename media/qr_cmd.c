@@ -1,6 +1,7 @@
 /*
- * qr-encode, qr-show, qr-decode, qr-scan (see qr_cmd.h). Argument parsing
- * and reporting only; the work is in media/qrstream.c.
+ * qr-encode, qr-show, qr-decode, qr-scan, and the text armor's armor and
+ * dearmor (see qr_cmd.h). Argument parsing and reporting only; the work is
+ * in media/qrstream.c and protocol/envelope.c.
  */
 #include "media/qr_cmd.h"
 
@@ -809,5 +810,118 @@ out:
 	qr_camera_close(cam);
 	qrs_receiver_free(r);
 	qr_scanner_free(sc);
+	return rc;
+}
+
+/* ---- armor and dearmor ---- */
+
+int
+qrcmd_armor(int argc, char **argv)
+{
+	const char *prog = program_invocation_short_name;
+	uint8_t *msg = NULL;
+	char *text = NULL;
+	size_t len = 0, tlen = 0;
+	int e;
+
+	if (want_help(argc, argv)) {
+		printf("usage: %s armor FILE\n"
+		    "\n"
+		    "Print the envelope FILE as armored text (docs/envelope.md §6), to\n"
+		    "paste, print or read out when neither QR codes nor a stick will do;\n"
+		    "conclave-bridge dearmor reads it back.\n", prog);
+		return 0;
+	}
+	if (argc != 2)
+		return bad_usage(prog, argv[0], "need one envelope FILE");
+	if ((e = read_message(argv[1], &msg, &len)) != CK_OK)
+		return fail(prog, argv[1], e);
+	e = envelope_armor(msg, len, &text, &tlen);
+	free(msg);
+	if (e != CK_OK)
+		return fail(prog, argv[1], e);
+	fwrite(text, 1, tlen, stdout);
+	free(text);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* Armored text from path, or stdin for "-"; at most ENVELOPE_ARMOR_MAX bytes. */
+static int
+read_armor(const char *path, char **text, size_t *len)
+{
+	size_t n = 0;
+	ssize_t got;
+
+	if (strcmp(path, "-") != 0)
+		return file_read(AT_FDCWD, path, ENVELOPE_ARMOR_MAX, (uint8_t **)text,
+		    len);
+	if ((*text = malloc(ENVELOPE_ARMOR_MAX + 2)) == NULL)
+		return CK_ERR_ALLOC;
+	while (n <= ENVELOPE_ARMOR_MAX) {
+		got = read(STDIN_FILENO, *text + n, ENVELOPE_ARMOR_MAX + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	if (n > ENVELOPE_ARMOR_MAX || got < 0) {
+		free(*text);
+		*text = NULL;
+		return n > ENVELOPE_ARMOR_MAX ? CK_ERR_TOO_LARGE : CK_ERR_IO;
+	}
+	*len = n;
+	return CK_OK;
+}
+
+int
+qrcmd_dearmor(int argc, char **argv)
+{
+	const char *prog = program_invocation_short_name;
+	const char *out = NULL, *exchange = NULL, *in = "-";
+	uint8_t *msg = NULL;
+	char *text = NULL;
+	size_t len = 0, tlen = 0;
+	int i, e, rc;
+
+	if (want_help(argc, argv)) {
+		printf("usage: %s dearmor (--out FILE | --exchange DIR) [TEXT-FILE]\n"
+		    "\n"
+		    "Read an armored envelope (conclave armor's text) from TEXT-FILE or\n"
+		    "standard input and write the envelope to FILE, or, with --exchange,\n"
+		    "into the exchange folder DIR as the ceremony steps expect it\n"
+		    "(signature checked first). The text must be exactly as armor wrote\n"
+		    "it: each refusal names what was wrong.\n", prog);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc && out == NULL)
+			out = argv[++i];
+		else if (strcmp(argv[i], "--exchange") == 0 && i + 1 < argc &&
+		    exchange == NULL)
+			exchange = argv[++i];
+		else if (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)
+			in = argv[i];
+		else
+			return bad_usage(prog, argv[0], "unknown option");
+	}
+	if ((out == NULL) == (exchange == NULL))
+		return bad_usage(prog, argv[0], "need --out FILE or --exchange DIR");
+	if ((e = read_armor(in, &text, &tlen)) != CK_OK)
+		return fail(prog, in, e);
+	e = envelope_dearmor(text, tlen, &msg, &len);
+	free(text);
+	if (e != CK_OK)
+		return fail(prog, "not an armored envelope", e);
+	if (exchange != NULL)
+		rc = place_envelope(prog, exchange, msg, len);
+	else if ((e = write_message(out, msg, len)) != CK_OK)
+		rc = fail(prog, out, e);
+	else {
+		fprintf(stderr, "%s: envelope of %zu bytes written to %s\n", prog,
+		    len, out);
+		rc = 0;
+	}
+	free(msg);
 	return rc;
 }

@@ -17,4 +17,15 @@ int qrcmd_show(int argc, char **argv);
 int qrcmd_decode(int argc, char **argv);
 int qrcmd_scan(int argc, char **argv);
 
+/*
+ * The text armor (docs/envelope.md §6), the airgap's last resort when
+ * neither codes nor a stick will do: armor prints an envelope file as
+ * armored text; dearmor reads armored text (a file or stdin) and writes
+ * the envelope like qr-decode. dearmor is the bridge's only: on the
+ * appliance every untrusted byte is parsed in the parser child, and the
+ * armor decoder has no place there yet.
+ */
+int qrcmd_armor(int argc, char **argv);
+int qrcmd_dearmor(int argc, char **argv);
+
 #endif
