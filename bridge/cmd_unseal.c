@@ -337,7 +337,7 @@ unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
 	struct vault_seal_status st;
 	struct http_client *c = NULL;
 	const json_t *e;
-	char *share = NULL;
+	char *share = NULL, attempt[VAULT_MAX_NONCE] = "";
 	size_t k, len = 0;
 	int r;
 
@@ -379,6 +379,17 @@ unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
 			goto classify;
 		if (!st.sealed)
 			break;
+		/*
+		 * The attempt is ours while its nonce stays the one our first
+		 * share started and its progress counts exactly our shares:
+		 * otherwise someone reset it or mixed shares of their own in.
+		 */
+		if (attempt[0] == '\0')
+			memcpy(attempt, st.nonce, sizeof(attempt));
+		if (strcmp(st.nonce, attempt) != 0 || st.progress != k + 1) {
+			r = CK_ERR_WRONG_NONCE;
+			goto out;
+		}
 	}
 	if (st.sealed && (r = settle(ctx, c, &st)) != CK_OK)
 		goto classify;
@@ -399,7 +410,11 @@ classify:
 		r = CK_ERR_SHARE_REFUSED;
 	}
 out:
-	if (r != CK_OK)
+	if (r == CK_ERR_WRONG_NONCE)
+		*error = bsession_error_text(r, "the node's unseal attempt changed "
+		    "under the bridge (reset, or shares that are not the "
+		    "ceremony's); nothing more was sent to it");
+	else if (r != CK_OK)
 		*error = bsession_error_text(r, c != NULL ? http_error_detail(c) : NULL);
 	secmem_free(share);
 	http_client_free(c);
