@@ -7,7 +7,9 @@
  * folder a rehearsal types. Releasing syncs and unmounts it before the
  * screen says it may be removed. A stick in already when the wait began
  * (the exchange stick, the previous holder's) does not count: taking it out
- * and putting it in again does.
+ * and putting it in again does. A refused stick (blank, write-protected,
+ * two at once) is said on the status line and, once the ceremony has
+ * begun, put on the transcript: once, as it counts again only reinserted.
  */
 #include "ui/ui.h"
 
@@ -16,8 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "ceremony/session.h"
 #include "crypto/errors.h"
 #include "media/stick.h"
+#include "protocol/kinds.h"
 
 static struct stick_list seen;	/* the sticks in when the wait began */
 static struct stick_mount mnt;
@@ -102,6 +106,14 @@ ui_sticks_take(struct ui_field *folder, int writable, char **keyfile)
 	if (!ui.sticks_auto ||
 	    (r = ui_sticks_poll(folder, writable)) == CK_ERR_NOT_FOUND)
 		return 0;
+	/* A refused stick counts again only once reinserted: recorded once. */
+	if (r != CK_OK && ui.s != NULL)
+		(void)session_reject(ui.s, "stick", r, KIND_ACTOR_APPLIANCE);
+	if (r == CK_ERR_MOUNT) {
+		ui_say(1, "No vfat, exFAT or ext4 file system on this stick "
+		    "(CK_ERR_MOUNT): try another.");
+		return 0;
+	}
 	if (r == CK_ERR_STATE) {
 		ui_say(1, "Two sticks came in at once (CK_ERR_STATE): take both out, "
 		    "then one.");

@@ -188,9 +188,10 @@ int ui_pass_key(struct ui_field *pass, int ch);
  * count. ui_sticks_poll: CK_OK once a stick inserted since is mounted
  * on ui.stick_mount, read-only unless writable (folder then names it;
  * CK_ERR_READ_ONLY: a write-protected stick, not mounted); CK_ERR_NOT_FOUND
- * while none; else stick_mount's error (it counts again once taken out
- * and put back). ui_sticks_label: what was found ("/dev/sdb vendor model,
- * N MB"). ui_sticks_release: sync and unmount, before "remove the stick".
+ * while none; CK_ERR_STATE if two went in at once; CK_ERR_MOUNT if no file
+ * system it knows is on it; else stick_identify's or stick_mount's error
+ * (it counts again once taken out and put back). ui_sticks_label: what was
+ * found ("/dev/sdb "LABEL" vfat, vendor model, N MB"). ui_sticks_release: sync and unmount, before "remove the stick".
  */
 void ui_sticks_wait(void);
 int ui_sticks_poll(struct ui_field *folder, int writable);
