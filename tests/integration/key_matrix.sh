@@ -94,14 +94,13 @@ for name in "${bad[@]}"; do
 	    sh -c "[ ! -e '$C/state' ] && [ -z \"\$(ls -A '$C/x')\" ]"
 	roster="refused: $(sed -n "s/^conclave init begin: key of $name ([^)]*): //p" "$C/begin.out" | cell)"
 
-	# One uninitialised server answers every probe; a fresh one only
-	# after a probe initialised it.
-	if [ ! -f "$(bao_dir "probe$probes")/pid" ]; then
-		probes=$((probes + 1))
-		if ! bao_start_shamir "probe$probes"; then
-			fail "$name: a server for the probe starts"
-			continue
-		fi
+	# A fresh server for every probe: on Raft storage a refused sys/init
+	# leaves state behind ("cluster already has state"), so a second
+	# probe on the same server would record that instead of the key's fate.
+	probes=$((probes + 1))
+	if ! bao_start_shamir "probe$probes"; then
+		fail "$name: a server for the probe starts"
+		continue
 	fi
 	p=probe$probes
 	k=$(gpg --batch --dearmor <"$KEYS/$name.asc" | base64 -w0)
@@ -112,10 +111,10 @@ for name in "${bad[@]}"; do
 		got=$(jq -r '.keys_base64[0]' "$C/init.json" | base64 -d |
 		    "$BUILD/tests/tools/pgp_tool" recipients /dev/stdin)
 		srv="accepted: encrypts to $got"
-		bao_stop "$p"
 	else
 		srv="refuses (HTTP $code): $(jq -r '.errors | join("; ")' "$C/init.json" | cell)"
 	fi
+	bao_stop "$p"
 	check_output "$name: the server refuses it too" '^refuses' echo "$srv"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$name" "$(field "$name" 2)" \
 	    "$roster" "$srv" "-" "-" "-" >>"$rows"
