@@ -84,7 +84,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal demo all check check-unit check-sanitize check-oom check-residue fuzz-smoke bench-qr bench-privsep install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-sanitize check-oom check-residue fuzz-smoke bench-qr bench-privsep bench-ceremony install clean bootstrap
 .PHONY: check-card
 .PHONY: check-servers check-vault
 .PHONY: image image-test image-repro
@@ -233,6 +233,11 @@ bench-qr: $(BUILD)/bench/bench_qr
 # What the parser child costs at start and per decoded image.
 bench-privsep: all
 	@BUILD=$(BUILD) tests/bench/privsep.sh
+
+# Each ceremony's machine time through conclave beside the server CLI and
+# gpg doing the same server operations (issue 10; prints, asserts nothing).
+bench-ceremony: all
+	@BUILD=$(BUILD) tests/bench/ceremony.sh
 
 # The bootable offline image (docs/image.md), as root: rebuilt when the
 # image recipe or the appliance's sources change.
