@@ -51,20 +51,9 @@ for k in 1 2; do
 	umount "$T_TMP/fill"
 done
 sum() { md5sum <"$T_TMP/$1.img"; }
-USB=devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0
 # insert NAME: the loop device appears on the USB bus; pull NAME: gone.
-insert() {
-	local d=${loopdev[$1]#/dev/}
-	mkdir -p "$SYS/$USB/block/$d"
-	echo $((16 * 2048)) >"$SYS/$USB/block/$d/size"
-	echo 1 >"$SYS/$USB/block/$d/removable"
-	echo 0 >"$SYS/$USB/block/$d/ro"
-	echo "Rehears " >"$SYS/$USB/vendor"
-	echo "Stick $1" >"$SYS/$USB/model"
-	ln -sfn ../.. "$SYS/$USB/block/$d/device"
-	ln -sfn "../$USB/block/$d" "$SYS/block/$d"
-}
-pull() { rm -f "$SYS/block/${loopdev[$1]#/dev/}"; }
+insert() { usb_stick_in "$SYS" "${loopdev[$1]}" "Stick $1"; }
+pull() { usb_stick_out "$SYS" "${loopdev[$1]}"; }
 mounted() { findmnt -n -o OPTIONS --mountpoint "$MNT"; }
 PASS=$(cat "$PASSFILE")
 

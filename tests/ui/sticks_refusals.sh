@@ -48,23 +48,6 @@ stick_make() {
 	on_exit "losetup -d $dev 2>/dev/null"
 	echo "$dev"
 }
-# usb_stick_in SYS DEV [MODEL]: the block device DEV (a loop device with a
-# real file system) appears on a USB bus in the sysfs tree SYS that
-# `conclave ui --sysfs SYS` scans, with its real size and read-only flag;
-# usb_stick_out SYS DEV: it is pulled out. Only the USB bus is faked.
-UI_USB=devices/pci0000:00/0000:00:14.0/usb1/1-1/1-1:1.0/host6/target6:0:0/6:0:0:0
-usb_stick_in() {
-	local n=${2#/dev/} d=$1/$UI_USB/block/${2#/dev/}
-	mkdir -p "$d"
-	cat "/sys/block/$n/size" >"$d/size"
-	cat "/sys/block/$n/ro" >"$d/ro"
-	echo 1 >"$d/removable"
-	echo "Rehears " >"$1/$UI_USB/vendor"
-	echo "${3:-Stick}" >"$1/$UI_USB/model"
-	ln -sfn ../.. "$d/device"
-	ln -sfn "../$UI_USB/block/$n" "$1/block/$n"
-}
-usb_stick_out() { rm -f "$1/block/${2#/dev/}"; }
 stick_in() { usb_stick_in "$SYS" "$1"; }
 stick_out() { usb_stick_out "$SYS" "$1"; }
 stick_mount_opts() { findmnt -n -o OPTIONS --mountpoint "$MNT" | sed 's/.*/,&,/'; }
