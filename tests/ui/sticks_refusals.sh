@@ -34,7 +34,8 @@ mkdir -p "$C/keys" "$C/x" "$C/sticks/walt" "$C/img/m" "$SYS/block"
 names=(alice bob carol)
 
 # stick_make NAME [FILE]: an 8 MiB image with a filesystem labelled NAME
-# (FILE copied onto it), attached; prints the device.
+# (FILE copied onto it), attached; prints the device (it runs in a command
+# substitution: the caller registers the detach).
 stick_make() {
 	local img=$C/img/$1.img dev m=$C/img/m
 	truncate -s 8M "$img"
@@ -45,7 +46,6 @@ stick_make() {
 		    umount "$m"
 	fi
 	dev=$(losetup -f --show "$img") || return 1
-	on_exit "losetup -d $dev 2>/dev/null"
 	echo "$dev"
 }
 stick_in() { usb_stick_in "$SYS" "$1"; }
@@ -59,6 +59,7 @@ for k in 1 2 3; do
 	cp "$KEYS/holder$k.asc" "$C/keys/holder-$n.asc"
 	dev[$n]=$(stick_make "$n" "$KEYS/holder$k.sec.asc") ||
 	    { fail "$n's stick is made"; finish; }
+	on_exit "losetup -d ${dev[$n]} 2>/dev/null"
 done
 blank=$C/img/blank.img
 truncate -s 8M "$blank"
