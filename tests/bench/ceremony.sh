@@ -7,7 +7,11 @@
 # conclave/bare: machine time, user+sys CPU seconds of every process the
 # ceremony ran (the shell's waited-for children, from bash `times`, plus the
 # gpg-agents it started, from /proc/PID/stat, read before they are stopped);
-# not wall time. wall_*: wall clock of the same steps, which includes the
+# not wall time. Not counted: gpg-agents started and stopped inside one
+# command (the appliance's private GnuPG home per command): they daemonize,
+# so they are no waited-for child and are gone when /proc is read; the
+# conclave figure is a lower bound until a subreaper or cgroup counts them.
+# wall_*: wall clock of the same steps, which includes the
 # scripted holders' polling (ceremony.sh wait_for, 0.2 s). server_*: the
 # server's own CPU over the ceremony (not in the ratio).
 #
