@@ -6,11 +6,8 @@
 #       wall_bare=..s server_conclave=..s server_bare=..s
 # conclave/bare: machine time, user+sys CPU seconds of every process the
 # ceremony ran (the shell's waited-for children, from bash `times`, plus the
-# gpg-agents it started, from /proc/PID/stat, read before they are stopped);
-# not wall time. Not counted: gpg-agents started and stopped inside one
-# command (the appliance's private GnuPG home per command): they daemonize,
-# so they are no waited-for child and are gone when /proc is read; the
-# conclave figure is a lower bound until a subreaper or cgroup counts them.
+# gpg-agents, which daemonize: this shell is made their child subreaper, so
+# they are reaped here when stopped and counted too); not wall time.
 # wall_*: wall clock of the same steps, which includes the
 # scripted holders' polling (ceremony.sh wait_for, 0.2 s). server_*: the
 # server's own CPU over the ceremony (not in the ratio).
@@ -34,6 +31,13 @@
 #             end; bare: `generate-root -init`, 2 gpg + 2 submissions,
 #             `-decode -otp`, revoke-self.
 # SERVER picks the server as for the integration tests (tests/openbao.sh).
+# A child subreaper (prctl PR_SET_CHILD_SUBREAPER, kept across exec): the
+# daemonized gpg-agents become this shell's children when orphaned.
+if [ -z "${CEREMONY_BENCH_REAPER:-}" ]; then
+	CEREMONY_BENCH_REAPER=1 exec python3 -c 'import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+os.execvp("bash", ["bash"] + sys.argv[1:])' "$0" "$@"
+fi
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -56,17 +60,6 @@ done
 for k in 1 2 3 4 5; do gpg_home_with "holder$k" "$KEYS/holder$k.sec.asc" >/dev/null; done
 gpg_home_with operator "$KEYS/operator.sec.asc" >/dev/null
 
-# agent_ticks: CPU clock ticks of every gpg-agent serving a home under $T_TMP.
-agent_ticks() {
-	local p s=0 st
-	for p in /proc/[0-9]*; do
-		{ tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q "^gpg-agent .*$T_TMP" || continue
-		st=$(sed 's/^.*) //' "$p/stat" 2>/dev/null) || continue
-		set -- $st
-		s=$((s + ${12} + ${13}))
-	done
-	echo "$s"
-}
 agents_stop() {
 	local h
 	for h in "$T_TMP"/gpg-*; do gpgconf --homedir "$h" --kill gpg-agent 2>/dev/null; done
@@ -90,17 +83,18 @@ declare -A CPU WALL SRV
 # wall and server seconds to CEREMONY's figures for SIDE (c or b, also the
 # server's name). Non-zero when FN failed.
 measure() {
-	local k=$1:$2 fn=$3 c0 c1 a0 a1 s0 s1 w0 w1 rc
+	local k=$1:$2 fn=$3 c0 c1 s0 s1 w0 w1 rc
 	agents_stop
-	child_cpu >"$T_TMP/c0"; c0=$(cat "$T_TMP/c0"); a0=$(agent_ticks); s0=$(pid_ticks "$(bao_pid "$2")")
+	child_cpu >"$T_TMP/c0"; c0=$(cat "$T_TMP/c0"); s0=$(pid_ticks "$(bao_pid "$2")")
 	w0=$(date +%s%N)
 	"$fn" >>"$T_TMP/$fn.log" 2>&1
 	rc=$?
 	w1=$(date +%s%N)
-	a1=$(agent_ticks); s1=$(pid_ticks "$(bao_pid "$2")")
+	s1=$(pid_ticks "$(bao_pid "$2")")
 	agents_stop
+	sleep 0.3	# the stopped agents reaped
 	child_cpu >"$T_TMP/c1"; c1=$(cat "$T_TMP/c1")
-	CPU[$k]=$(echo "${CPU[$k]:-0} + $c1 - $c0 + ($a1 - $a0) / $TCK" | bc -l)
+	CPU[$k]=$(echo "${CPU[$k]:-0} + $c1 - $c0 " | bc -l)
 	WALL[$k]=$(echo "${WALL[$k]:-0} + ($w1 - $w0) / 1000000000" | bc -l)
 	SRV[$k]=$(echo "${SRV[$k]:-0} + ($s1 - $s0) / $TCK" | bc -l)
 	[ "$rc" = 0 ] || { echo "ceremony-bench: $fn failed; its output:" >&2; tail -n 20 "$T_TMP/$fn.log" "$T_TMP"/?/*/bridge.out >&2; }
@@ -249,7 +243,7 @@ for s in c b; do
 	bao_start_shamir "$s" --legacy-rekey --legacy-generate-root ||
 	    { echo "ceremony-bench: the server does not start" >&2; exit 1; }
 done
-echo "ceremony-bench: $SERVER_KIND $SERVER_VERSION; machine time = user+sys CPU of the ceremony's processes (bash times + gpg-agents), not wall"
+echo "ceremony-bench: $SERVER_KIND $SERVER_VERSION; machine time = user+sys CPU of the ceremony's processes (bash times, gpg-agents reaped here), not wall"
 step init init && step unseal unseal && step init init_close && step rekey rekey &&
     step generate-root generate_root || exit 1
 for c in init unseal rekey generate-root; do report "$c"; done
