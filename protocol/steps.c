@@ -118,6 +118,13 @@ static const struct steps_step rekey_steps[] = {
 	  "they prove it by decrypting it on the appliance.",
 	  "Handout: one holder at a time", STEPS_WORDS_NONE,
 	  "share-handed-out" },
+	{ "check-all", STEPS_EACH_HOLDER,
+	  "Optional, only if the room chose it: each new holder decrypts "
+	  "once more and the appliance checks that all new shares belong "
+	  "together. The new key is in the appliance's memory for a moment; "
+	  "the screen says so and the record too.",
+	  "Rekey: check all new shares", STEPS_WORDS_NONE,
+	  "all-shares-check-started" },
 	QUORUM_SHARES("verify", "a NEW holder's new", "verification-started"),
 	{ "verify-submit", STEPS_OPERATOR,
 	  "Carry the new shares to the bridge, which verifies the rekey; only "
@@ -151,31 +158,23 @@ static const struct steps_step generate_root_steps[] = {
 };
 
 static const struct steps_step dr_token_steps[] = {
-	{ NULL, STEPS_OPERATOR,
-	  "On the appliance: conclave dr-token begin. A witness reads the "
-	  "ceremony key's words aloud; the operator carries the request to the "
-	  "bridge (conclave-bridge dr-token, against the DR secondary).",
-	  "The ceremony key as words", STEPS_WORDS_CEREMONY_KEY,
-	  "request-sent" },
-	{ NULL, STEPS_WITNESSES,
-	  "conclave dr-token confirm: both sides print five words; a witness "
-	  "reads the appliance's aloud, the operator compares the bridge's.",
-	  "The short authentication string", STEPS_WORDS_SAS,
-	  "session-offer-accepted" },
-	{ NULL, STEPS_QUORUM,
-	  "One holder at a time: conclave dr-token share; their share is "
-	  "decrypted with their card, sealed to the bridge's session and "
-	  "wiped.", "The holder's name and the shares given so far",
-	  STEPS_WORDS_NONE, "share-sealed" },
-	{ NULL, STEPS_OPERATOR,
+	START("\"DR operation token\""),
+	{ "request", STEPS_OPERATOR,
+	  "The room records why (the incident) and who authorised it; the "
+	  "appliance makes this ceremony's key (a witness reads its words "
+	  "aloud) and writes the request; on the bridge, conclave-bridge "
+	  "dr-token starts the attempt on the DR secondary.",
+	  "Begin the ceremony", STEPS_WORDS_CEREMONY_KEY, "request-sent" },
+	SAS,
+	QUORUM_SHARES("share", "their", "share-sealed"),
+	{ "submit", STEPS_OPERATOR,
 	  "Carry the sealed shares to the bridge; it completes the attempt "
-	  "and decodes the DR operation token for the operator.",
-	  "The token's fate (no accessor: not revoked here)", STEPS_WORDS_NONE,
+	  "and decodes the DR operation token for the operator (and promotes "
+	  "the secondary when asked). The token never crosses the airgap; it "
+	  "has no accessor and is not revoked here.",
+	  "Submit the shares, and the results", STEPS_WORDS_NONE,
 	  "dr-token-generated" },
-	{ NULL, STEPS_WITNESSES,
-	  "The ceremony closes; everyone writes the head words below and "
-	  "initials them; `conclave record` prints the paper record.",
-	  "The transcript head as words", STEPS_WORDS_HEAD, "close" },
+	SUMMARY,
 };
 
 /* The unseal ceremony with "migrate": true: the same screens as unseal,

@@ -78,7 +78,7 @@ screens_agree_with_steps(void **state)
 	    &scr_sas, &scr_quorum_share, &scr_quorum_result, &scr_summary };
 	const struct ui_screen *rekey[] = { &scr_start, &scr_roster,
 	    &scr_threshold, &scr_fpr, &scr_begin, &scr_sas, &scr_quorum_share,
-	    &scr_quorum_result, &scr_handout, &scr_summary };
+	    &scr_quorum_result, &scr_handout, &scr_check, &scr_summary };
 	const char *const verify[] = { "verify", "verify-submit" };
 
 	(void)state;
@@ -89,6 +89,10 @@ screens_agree_with_steps(void **state)
 	    sizeof(quorum[0]), NULL, 0);
 	screens_match(KIND_REKEY, rekey, sizeof(rekey) / sizeof(rekey[0]),
 	    verify, 2);
+	screens_match(KIND_DR_TOKEN, quorum, sizeof(quorum) / sizeof(quorum[0]),
+	    NULL, 0);
+	screens_match(KIND_MIGRATE, quorum, sizeof(quorum) / sizeof(quorum[0]),
+	    NULL, 0);
 }
 
 static void
