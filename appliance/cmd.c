@@ -26,6 +26,15 @@ cmd_gnupg_base(const char *opt)
 	return t != NULL && t[0] != '\0' ? t : "/tmp";
 }
 
+void
+cmd_print_wrapped(FILE *f, const char *text)
+{
+	char *w = tty_wrap(text, TTY_COLS, 2, NULL);
+
+	fprintf(f, "%s\n", w != NULL ? w : text);
+	free(w);
+}
+
 int
 cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
 {
@@ -43,10 +52,41 @@ cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
 int
 cmd_refuse(const char *cmd, const char *step, int err, const char *why)
 {
-	fprintf(stderr, "conclave %s %s: %s (%s)\n", cmd, step, ck_strerror(err),
-	    ck_errname(err));
-	if (why != NULL && why[0] != '\0')
-		fprintf(stderr, "  %s\n", why);
+	char *line = NULL;
+
+	if (asprintf(&line, "conclave %s %s: %s (%s)", cmd, step,
+	    ck_strerror(err), ck_errname(err)) < 0)
+		line = NULL;
+	cmd_print_wrapped(stderr, line != NULL ? line : ck_errname(err));
+	free(line);
+	if (why != NULL && why[0] != '\0') {
+		if (asprintf(&line, "  %s", why) < 0)
+			return 1;
+		cmd_print_wrapped(stderr, line);
+		free(line);
+	}
+	return 1;
+}
+
+int
+cmd_begin_refused(const char *cmd, const char *state, int err)
+{
+	char kind[SESSION_PEEK_MAX], phase[SESSION_PEEK_MAX];
+
+	if (err != CK_ERR_EXISTS ||
+	    session_peek(state, kind, phase) != CK_OK)
+		return cmd_refuse(cmd, "begin", err, err == CK_ERR_EXISTS ?
+		    "the state folder is not empty: begin in an empty folder" :
+		    NULL);
+	fprintf(stderr, "conclave %s begin: a %s ceremony is in %s (%s).\n",
+	    cmd, kind, state, phase);
+	if (strcmp(phase, "closed") == 0)
+		fprintf(stderr, "  It is closed: archive its transcript, then begin "
+		    "in an empty folder.\n");
+	else
+		fprintf(stderr, "  Go on with it:  conclave %s status --state %s\n"
+		    "  or give it up: conclave %s abandon --state %s\n", kind,
+		    state, kind, state);
 	return 1;
 }
 
@@ -147,8 +187,8 @@ cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err, char *buf,
 	struct pgp_card card;
 
 	if (keyfile != NULL)
-		return err == CK_ERR_BAD_PASSPHRASE ? "wrong passphrase: the "
-		    "share is on the stick; run the step again to retry" : NULL;
+		return err == CK_ERR_BAD_PASSPHRASE ? "wrong passphrase: nothing "
+		    "was written or sealed; run the step again to retry" : NULL;
 	switch (err) {
 	case CK_ERR_BAD_PASSPHRASE:
 		if (pgp_card_learn(h, &card) != CK_OK || card.pin_tries < 0)

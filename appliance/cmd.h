@@ -9,6 +9,7 @@
 #define CONCLAVE_CMD_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ceremony/roster.h"
 #include "ceremony/session.h"
@@ -27,7 +28,18 @@ int cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
 /* Verify a previous transcript and take its head hash (errors printed). */
 int cmd_load_prev(const char *step, const char *path,
     uint8_t head[TRANSCRIPT_HASH_BYTES]);
-/* Print "conclave CMD STEP: error (CK_ERR_...)" and why; returns 1. */
+/*
+ * A refused begin: cmd_refuse, and when the state folder holds a ceremony
+ * already, what it is and the two ways on (go on with it, or abandon it)
+ * instead of a bare "already exists". Returns 1.
+ */
+int cmd_begin_refused(const char *cmd, const char *state, int err);
+/* Print text wrapped within 80 columns (continuation lines indented). */
+void cmd_print_wrapped(FILE *f, const char *text);
+/*
+ * Print "conclave CMD STEP: error (CK_ERR_...)" and why, each wrapped
+ * within 80 columns; returns 1.
+ */
 int cmd_refuse(const char *cmd, const char *step, int err, const char *why);
 /* One NAME=KEYFILE member into ro (errors printed, prefixed "conclave STEP"). */
 int cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,

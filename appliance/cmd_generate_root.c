@@ -16,9 +16,11 @@
 
 static const char usage_text[] =
     "usage: conclave generate-root begin --state DIR --exchange DIR\n"
-    "                             [--pgp-key NAME=KEYFILE] [--previous-transcript FILE]\n"
-    "                             [--init-transcript FILE]\n"
-    "       conclave generate-root accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
+    "                             [--pgp-key NAME=KEYFILE]\n"
+    "                             [--previous-transcript FILE]\n"
+    "                             [--handout-transcript FILE]\n"
+    "       conclave generate-root accept --state DIR\n"
+    "                             [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                             [--witness NAME]\n"
     "       conclave generate-root share --state DIR --holder NAME --share-file FILE\n"
     "                             [--secret-key FILE | --holder-key FILE]\n"
@@ -26,6 +28,7 @@ static const char usage_text[] =
     "       conclave generate-root submit --state DIR\n"
     "       conclave generate-root result --state DIR\n"
     "       conclave generate-root close --state DIR\n"
+    "       conclave generate-root abandon --state DIR [--reason TEXT]\n"
     "       conclave generate-root status --state DIR\n"
     "\n"
     "Break-glass: a new root token from a quorum of unseal (or recovery) shares.\n"
@@ -35,8 +38,8 @@ static const char usage_text[] =
     "           hands it to the operator on its own screen or in a 0600 file;\n"
     "           the token never crosses the airgap. --pgp-key NAME=KEYFILE: PGP\n"
     "           mode, the server encrypts the token to that person's key.\n"
-    "           --init-transcript FILE: check every share against the init\n"
-    "           ceremony's handout commitments (as in conclave unseal begin).\n"
+    "           --handout-transcript FILE: the latest init or rekey transcript;\n"
+    "           each share only from its own holder (as in conclave unseal).\n"
     "  accept   read the session offer (the server's nonce and threshold, the\n"
     "           bridge's session key) and show the short authentication string;\n"
     "           run again with --confirm-sas \"the five words\" once a witness has\n"
@@ -52,11 +55,15 @@ static const char usage_text[] =
     "  close    when the emergency work is done the operator gives the token\n"
     "           back to the bridge, which revokes it; this step records the\n"
     "           proof (a lookup with it is refused) and closes the transcript.\n"
+    "  abandon  give up before the shares are submitted: the bridge cancels\n"
+    "           the attempt on the server; the transcript is closed as\n"
+    "           abandoned, with --reason.\n"
     "  status   where the ceremony stands.\n";
 
 static const char dr_usage_text[] =
     "usage: conclave dr-token begin --state DIR --exchange DIR\n"
-    "                             [--pgp-key NAME=KEYFILE] [--previous-transcript FILE]\n"
+    "                             [--pgp-key NAME=KEYFILE]\n"
+    "                             [--previous-transcript FILE]\n"
     "       conclave dr-token accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                             [--witness NAME]\n"
     "       conclave dr-token share --state DIR --holder NAME --share-file FILE\n"
@@ -64,6 +71,7 @@ static const char dr_usage_text[] =
     "                             [--passphrase-fd N]\n"
     "       conclave dr-token submit --state DIR\n"
     "       conclave dr-token result --state DIR\n"
+    "       conclave dr-token abandon --state DIR [--reason TEXT]\n"
     "       conclave dr-token status --state DIR\n"
     "\n"
     "Vault Enterprise DR operation token: the generate-root protocol on the DR\n"
@@ -125,6 +133,7 @@ step_begin(const struct quorum_args *a)
 	struct session *s = NULL;
 	struct roster *ro = NULL;
 	uint8_t prev[TRANSCRIPT_HASH_BYTES];
+	json_t *handout = NULL;
 	int r;
 
 	if (a->exchange == NULL)
@@ -132,20 +141,21 @@ step_begin(const struct quorum_args *a)
 	if (a->previous != NULL &&
 	    cmd_load_prev(cur->q.cmd, a->previous, prev) != CK_OK)
 		return 1;
-	if (a->pgp_key != NULL && (r = recipient(a, &ro)) != CK_OK)
+	if (cmd_quorum_handout(cur->q.cmd, a, &handout) != 0)
+		return 1;
+	if (a->pgp_key != NULL && (r = recipient(a, &ro)) != CK_OK) {
+		json_decref(handout);
 		return cmd_refuse(cur->q.cmd, "begin", r, a->pgp_key);
+	}
 	r = generate_root_begin(cur->q.kind, a->state, a->exchange, ro,
-	    a->previous != NULL ? prev : NULL, &s);
+	    a->previous != NULL ? prev : NULL, handout, &s);
+	json_decref(handout);
 	if (r != CK_OK) {
 		roster_free(ro);
-		return cmd_refuse(cur->q.cmd, "begin", r, NULL);
+		return cmd_begin_refused(cur->q.cmd, a->state, r);
 	}
 	cmd_print_ceremony_key(s);
-	if (cmd_quorum_commitments(cur->q.cmd, s, a) != 0) {
-		roster_free(ro);
-		session_free(s);
-		return 1;
-	}
+	cmd_quorum_print_handout(s);
 	if (ro != NULL)
 		printf("PGP mode: the token will be encrypted to %s, %s\n",
 		    roster_operator(ro)->name, roster_operator(ro)->fpr);
@@ -218,6 +228,14 @@ step_close(const struct quorum_args *a)
 	return 0;
 }
 
+static int
+step_abandon(const struct quorum_args *a)
+{
+	return cmd_quorum_close(&cur->q, a, "abandon", generate_root_abandon,
+	    "Abandoned: the bridge is told to cancel the attempt on the server. "
+	    "Ceremony closed as abandoned.");
+}
+
 static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&cur->q, a); }
 static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&cur->q, a); }
 static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(&cur->q, a); }
@@ -230,7 +248,7 @@ static const struct {
 	{ "begin", step_begin }, { "accept", step_accept },
 	{ "share", step_share }, { "submit", step_submit },
 	{ "result", step_result }, { "close", step_close },
-	{ "status", step_status },
+	{ "abandon", step_abandon }, { "status", step_status },
 };
 
 static int

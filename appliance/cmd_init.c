@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "appliance/cmd.h"
+#include "appliance/cmd_quorum.h"
 #include "ceremony/init.h"
 #include "ceremony/roster.h"
 #include "crypto/codec.h"
@@ -35,6 +36,7 @@ struct init_args {
 	const char *secret_key;
 	const char *previous;
 	const char *gnupg_base;
+	const char *reason;	/* abandon --reason */
 	unsigned threshold;
 	unsigned holder;
 	int passphrase_fd;
@@ -46,7 +48,7 @@ struct init_args {
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_HOLDER, OPT_OPERATOR, OPT_WITNESS,
 	OPT_THRESHOLD, OPT_RECOVERY, OPT_PREVIOUS, OPT_STICK, OPT_SECRET_KEY,
-	OPT_PASSPHRASE_FD, OPT_GNUPG_BASE, OPT_HELP,
+	OPT_PASSPHRASE_FD, OPT_GNUPG_BASE, OPT_REASON, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -62,6 +64,7 @@ static const struct option longopts[] = {
 	{ "secret-key", required_argument, NULL, OPT_SECRET_KEY },
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
+	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -75,6 +78,7 @@ static const char usage_text[] =
     "       conclave init handout --state DIR --holder K --stick DIR\n"
     "                           [--secret-key FILE] [--passphrase-fd N]\n"
     "       conclave init close --state DIR [--exchange DIR]\n"
+    "       conclave init abandon --state DIR [--reason TEXT]\n"
     "       conclave init status --state DIR\n"
     "\n"
     "The appliance's side of initialising a Vault/OpenBao cluster:\n"
@@ -85,14 +89,18 @@ static const char usage_text[] =
     "           shares (auto-unseal servers) instead of unseal shares.\n"
     "  accept   read the bridge's init result: every share must be encrypted to\n"
     "           its holder's key and the root token to the operator's.\n"
-    "  handout  one holder at a time: their encrypted share is written to their\n"
-    "           stick (`gpg --decrypt FILE` opens it), then their key decrypts it\n"
-    "           here as a proof; only a keyed commitment is recorded.\n"
+    "  handout  one holder at a time: their key decrypts their encrypted share\n"
+    "           here as a proof, and only then is it written to their stick\n"
+    "           (`gpg --decrypt FILE` opens it); a wrong key or stick writes\n"
+    "           nothing. Only a keyed commitment is recorded.\n"
     "           --secret-key: the holder's key file (else a smartcard);\n"
     "           the passphrase or PIN is asked for on the terminal, or read\n"
     "           from --passphrase-fd.\n"
     "  close    read the bridge's proof that the root token is revoked, close the\n"
     "           transcript and sign it with the ceremony key.\n"
+    "  abandon  give the ceremony up at any step: the transcript records why\n"
+    "           (--reason) and whether the server was initialised already, and\n"
+    "           is closed and signed as abandoned (conclave verify says so).\n"
     "  status   where the ceremony stands.\n"
     "\n"
     "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
@@ -122,6 +130,7 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case OPT_SECRET_KEY: a->secret_key = optarg; break;
 		case OPT_PREVIOUS: a->previous = optarg; break;
 		case OPT_GNUPG_BASE: a->gnupg_base = optarg; break;
+		case OPT_REASON: a->reason = optarg; break;
 		case OPT_RECOVERY: a->recovery = 1; break;
 		case OPT_HELP: return usage(stdout) == 0 ? 1 : 2;
 		case 't':
@@ -240,7 +249,9 @@ step_begin(const struct init_args *a)
 		snprintf(why, sizeof(why), "%zu holders, threshold %u",
 		    ro->n_holders, a->threshold);
 		roster_free(ro);
-		return refuse("begin", r, r == CK_ERR_QUORUM ? why : NULL);
+		if (r == CK_ERR_QUORUM)
+			return refuse("begin", r, why);
+		return cmd_begin_refused("init", a->state, r);
 	}
 	cmd_print_ceremony_key(s);
 	printf("\nRoster (each holder reads their fingerprint words aloud):\n");
@@ -349,6 +360,26 @@ step_close(const struct init_args *a)
 }
 
 static int
+step_abandon(const struct init_args *a)
+{
+	struct session *s = NULL;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	int r;
+
+	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
+		return refuse("abandon", r, NULL);
+	if ((r = init_abandon(s, a->reason != NULL ? a->reason :
+	    CMD_ABANDON_REASON, head)) != CK_OK) {
+		session_free(s);
+		return refuse("abandon", r, NULL);
+	}
+	printf("Abandoned. Ceremony closed as abandoned.\n");
+	cmd_quorum_print_head(a->state, head);
+	session_free(s);
+	return 0;
+}
+
+static int
 step_status(const struct init_args *a)
 {
 	struct session *s = NULL;
@@ -398,6 +429,8 @@ cmd_init_main(int argc, char **argv)
 		return step_accept(&a);
 	if (strcmp(step, "close") == 0)
 		return step_close(&a);
+	if (strcmp(step, "abandon") == 0)
+		return step_abandon(&a);
 	if (strcmp(step, "status") == 0)
 		return step_status(&a);
 	fprintf(stderr, "conclave init: unknown step '%s'\n", step);

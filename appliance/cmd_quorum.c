@@ -22,7 +22,8 @@
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
 	OPT_HOLDER, OPT_SHARE_FILE, OPT_SECRET_KEY, OPT_HOLDER_KEY, OPT_PASSPHRASE_FD,
-	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_INIT_TRANSCRIPT, OPT_THRESHOLD, OPT_RECOVERY,
+	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_HANDOUT_TRANSCRIPT, OPT_THRESHOLD, OPT_RECOVERY,
+	OPT_REASON,
 	OPT_HELP,
 };
 
@@ -40,9 +41,10 @@ static const struct option longopts[] = {
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "pgp-key", required_argument, NULL, OPT_PGP_KEY },
 	{ "stick", required_argument, NULL, OPT_STICK },
-	{ "init-transcript", required_argument, NULL, OPT_INIT_TRANSCRIPT },
+	{ "handout-transcript", required_argument, NULL, OPT_HANDOUT_TRANSCRIPT },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "recovery", no_argument, NULL, OPT_RECOVERY },
+	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -69,8 +71,9 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 			a->holders[a->nholders++] = a->holder = optarg;
 			break;
 		case OPT_STICK: a->stick = optarg; break;
-		case OPT_INIT_TRANSCRIPT: a->init_transcript = optarg; break;
+		case OPT_HANDOUT_TRANSCRIPT: a->handout_transcript = optarg; break;
 		case OPT_RECOVERY: a->recovery = 1; break;
+		case OPT_REASON: a->reason = optarg; break;
 		case 't':
 		case OPT_THRESHOLD:
 			if (rd_parse_uint(optarg, 1, 255, &v) != CK_OK)
@@ -194,6 +197,12 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "share", r, a->share_file);
 		goto out;
 	}
+	/* The stick first, the PIN after: a wrong stick is named at once. */
+	if ((r = quorum_check_share_file(s, a->holder, msg, len, why,
+	    sizeof(why))) != CK_OK) {
+		cmd_refuse(q->cmd, "share", r, why);
+		goto out;
+	}
 	snprintf(step, sizeof(step), "%s share", q->cmd);
 	if ((r = cmd_pgp_home(step, a->gnupg_base, &h)) != CK_OK)
 		goto out;
@@ -263,26 +272,39 @@ cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a)
 }
 
 int
-cmd_quorum_commitments(const char *cmd, struct session *s,
-    const struct quorum_args *a)
+cmd_quorum_handout(const char *cmd, const struct quorum_args *a,
+    json_t **handout)
 {
-	char why[256];
+	char why[512];
 	int r;
 
-	if (a->init_transcript == NULL)
+	*handout = NULL;
+	if (a->handout_transcript == NULL)
 		return 0;
-	if ((r = quorum_load_commitments(s, a->init_transcript, why,
+	if ((r = quorum_read_handout(a->handout_transcript, handout, why,
 	    sizeof(why))) != CK_OK)
 		return cmd_refuse(cmd, "begin", r, why);
-	printf("Shares will be checked against the handout commitments of init "
-	    "ceremony %s.\n", json_string_value(json_object_get(json_object_get(
-	    s->ext, "handout"), "ceremony_id")));
 	return 0;
+}
+
+void
+cmd_quorum_print_handout(const struct session *s)
+{
+	const json_t *h = json_object_get(s->ext, "handout");
+
+	if (h == NULL)
+		return;
+	printf("Each share is checked against the handout of %s ceremony %s "
+	    "(%s):\nonly the holder it was handed to can give it.\n",
+	    json_string_value(json_object_get(h, "kind")),
+	    json_string_value(json_object_get(h, "ceremony_id")),
+	    json_string_value(json_object_get(h, "state")));
 }
 
 int
 cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
-    const char *step, int (*close)(struct session *, uint8_t *),
+    const char *step,
+    int (*close)(struct session *, const char *, uint8_t *),
     const char *done)
 {
 	struct session *s = NULL;
@@ -291,9 +313,12 @@ cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
 
 	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
 		return cmd_refuse(q->cmd, step, r, NULL);
-	if ((r = close(s, head)) != CK_OK) {
+	if ((r = close(s, a->reason != NULL ? a->reason : CMD_ABANDON_REASON,
+	    head)) != CK_OK) {
 		session_free(s);
-		return cmd_refuse(q->cmd, step, r, NULL);
+		return cmd_refuse(q->cmd, step, r, r == CK_ERR_STATE ?
+		    "too late to abandon: the server may have acted on the "
+		    "shares already; read its result first" : NULL);
 	}
 	printf("%s\n", done);
 	cmd_quorum_print_head(a->state, head);

@@ -34,7 +34,8 @@ struct quorum_args {
 	const char *gnupg_base;
 	const char *pgp_key;	/* NAME=KEYFILE */
 	const char *stick;
-	const char *init_transcript;
+	const char *handout_transcript;
+	const char *reason;	/* abandon --reason */
 	const char *holders[QUORUM_ARGS_MAX_HOLDERS];	/* every --holder */
 	size_t nholders;
 	unsigned threshold;
@@ -53,19 +54,28 @@ void cmd_quorum_print_head(const char *state,
 void cmd_quorum_print_nodes(const json_t *nodes);
 
 /*
- * --init-transcript FILE given to begin: the init ceremony's handout
- * commitments, so every share is checked against them (0, or 1 refused).
+ * --handout-transcript FILE given to begin: who holds which share, read
+ * before anything is written (*handout NULL without the option). 0, or 1
+ * refused (printed).
  */
-int cmd_quorum_commitments(const char *cmd, struct session *s,
-    const struct quorum_args *a);
+int cmd_quorum_handout(const char *cmd, const struct quorum_args *a,
+    json_t **handout);
+
+/* After begin: say whose handout the shares will be checked against. */
+void cmd_quorum_print_handout(const struct session *s);
 
 /*
- * A closing step without a reason text (abandon): load the ceremony, run
- * close(s, head), print done and the transcript's head.
+ * A closing step (abandon): load the ceremony, run close(s, reason, head)
+ * with --reason or CMD_ABANDON_REASON, print done and the transcript's
+ * head.
  */
 int cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
-    const char *step, int (*close)(struct session *, uint8_t *),
+    const char *step,
+    int (*close)(struct session *, const char *, uint8_t *),
     const char *done);
+
+/* What an abandon records when no --reason is given. */
+#define CMD_ABANDON_REASON	"abandoned by the operator"
 
 int cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a);
 int cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a);

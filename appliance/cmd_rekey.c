@@ -22,7 +22,8 @@
 static const char usage_text[] =
     "usage: conclave rekey begin --state DIR --exchange DIR --threshold T\n"
     "                            --holder NAME=KEYFILE... [--recovery]\n"
-    "                            [--previous-transcript FILE] [--init-transcript FILE]\n"
+    "                            [--previous-transcript FILE]\n"
+    "                            [--handout-transcript FILE]\n"
     "       conclave rekey accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                            [--witness NAME]\n"
     "       conclave rekey share --state DIR --holder NAME --share-file FILE\n"
@@ -36,7 +37,7 @@ static const char usage_text[] =
     "                            [--passphrase-fd N]\n"
     "       conclave rekey verify --state DIR\n"
     "       conclave rekey finish --state DIR\n"
-    "       conclave rekey abandon --state DIR\n"
+    "       conclave rekey abandon --state DIR [--reason TEXT]\n"
     "       conclave rekey status --state DIR\n"
     "\n"
     "Rotate the unseal shares (or, with --recovery, the recovery shares of an\n"
@@ -63,8 +64,9 @@ static const char usage_text[] =
     "           the server until this verification completes.\n"
     "  finish   the server's verification completion: the new shares are now\n"
     "           the only ones; the transcript is closed and signed.\n"
-    "  abandon  after `result`, before `finish`: the bridge cancels the rekey on\n"
-    "           the server, so the old shares stay the only ones; closed.\n"
+    "  abandon  at any step before `verify`: the bridge cancels the rekey on\n"
+    "           the server, so the old shares stay the only ones; the\n"
+    "           transcript is closed as abandoned, with --reason.\n"
     "  status   where the ceremony stands.\n";
 
 static const struct quorum_cmd rekey_cmd = { "rekey", KIND_REKEY, "requested" };
@@ -89,6 +91,7 @@ step_begin(const struct quorum_args *a)
 	struct roster *ro = NULL;
 	struct session *s = NULL;
 	uint8_t prev[TRANSCRIPT_HASH_BYTES];
+	json_t *handout = NULL;
 	size_t i;
 	int r, rc = 1;
 
@@ -96,6 +99,8 @@ step_begin(const struct quorum_args *a)
 		return usage(stderr);
 	if (a->previous != NULL &&
 	    cmd_load_prev("rekey begin", a->previous, prev) != CK_OK)
+		return 1;
+	if (cmd_quorum_handout("rekey", a, &handout) != 0)
 		return 1;
 	if ((r = cmd_pgp_home("rekey begin", a->gnupg_base, &h)) != CK_OK ||
 	    (r = roster_new(&ro)) != CK_OK)
@@ -105,18 +110,18 @@ step_begin(const struct quorum_args *a)
 		    ROSTER_HOLDER)) != CK_OK)
 			goto out;
 	if ((r = rekey_begin(a->state, a->exchange, ro, a->threshold, a->recovery,
-	    a->previous != NULL ? prev : NULL, &s)) != CK_OK) {
-		refuse("begin", r, NULL);
+	    a->previous != NULL ? prev : NULL, handout, &s)) != CK_OK) {
+		cmd_begin_refused("rekey", a->state, r);
 		goto out;
 	}
 	cmd_print_ceremony_key(s);
-	if (cmd_quorum_commitments("rekey", s, a) != 0)
-		goto out;
+	cmd_quorum_print_handout(s);
 	printf("\nNew roster: %zu %s shares, any %u of them. Rekey request written "
 	    "to %s.\nNext: conclave-bridge rekey.\n", ro->n_holders,
 	    a->recovery ? "recovery" : "unseal", a->threshold, a->exchange);
 	rc = 0;
 out:
+	json_decref(handout);
 	session_free(s);
 	roster_free(ro);
 	pgp_home_close(h);
@@ -255,7 +260,7 @@ step_abandon(const struct quorum_args *a)
 {
 	return cmd_quorum_close(&rekey_cmd, a, "abandon", rekey_abandon,
 	    "Abandoned: the bridge cancels the rekey; the old shares stay in "
-	    "force. Ceremony closed.");
+	    "force. Ceremony closed as abandoned.");
 }
 static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&rekey_cmd, a); }
 static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&rekey_cmd, a); }

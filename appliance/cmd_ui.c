@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "appliance/cmd.h"
+#include "ceremony/quorum.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "media/stick.h"
@@ -88,6 +89,7 @@ cmd_ui_main(int argc, char **argv)
 {
 	unsigned long long v;
 	const char *tmp;
+	char why[512];
 	int c, r;
 
 	memset(&ui, 0, sizeof(ui));
@@ -136,6 +138,10 @@ cmd_ui_main(int argc, char **argv)
 		if (cmd_load_prev("ui", ui.previous, ui.prev) != CK_OK)
 			return 1;
 		ui.has_prev = 1;
+		/* An init or rekey before: its holders give their shares. */
+		r = quorum_read_handout(ui.previous, &ui.handout, why, sizeof(why));
+		if (r != CK_OK && r != CK_ERR_BAD_TYPE)
+			return cmd_refuse("ui", "previous transcript", r, why);
 	}
 	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {
 		fprintf(stderr, "conclave: cannot open a keyring under %s: %s\n",

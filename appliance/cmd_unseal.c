@@ -17,7 +17,7 @@
 static const char usage_text[] =
     "usage: conclave unseal begin --state DIR --exchange DIR\n"
     "                             [--previous-transcript FILE]\n"
-    "                             [--init-transcript FILE]\n"
+    "                             [--handout-transcript FILE]\n"
     "       conclave unseal accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                             [--witness NAME]\n"
     "       conclave unseal share --state DIR --holder NAME --share-file FILE\n"
@@ -26,16 +26,20 @@ static const char usage_text[] =
     "       conclave unseal submit --state DIR\n"
     "       conclave unseal result --state DIR\n"
     "       conclave unseal retry --state DIR\n"
-    "       conclave unseal abandon --state DIR\n"
+    "       conclave unseal abandon --state DIR [--reason TEXT]\n"
     "       conclave unseal status --state DIR\n"
     "\n"
     "The appliance's side of unsealing every node of a cluster with one quorum:\n"
     "  begin    a fresh ceremony key and the unseal request (signed) in the\n"
     "           exchange folder, for conclave-bridge unseal.\n"
-    "           --init-transcript FILE: the cluster's init transcript; every\n"
-    "           share is then checked against its handout commitment, and a\n"
-    "           share of another cluster or ceremony is refused\n"
-    "           (CK_ERR_WRONG_CEREMONY) before anything is sealed.\n"
+    "           --handout-transcript FILE: the transcript of the cluster's\n"
+    "           latest init or rekey (open or closed). Each share is then\n"
+    "           taken only from the holder it was handed to: another\n"
+    "           holder's stick is named and refused (CK_ERR_WRONG_HOLDER)\n"
+    "           before a PIN is asked, a share of another cluster or\n"
+    "           ceremony is refused (CK_ERR_WRONG_CEREMONY).\n"
+    "           Every check runs before anything is written: a refused\n"
+    "           begin leaves the state folder and the stick as they were.\n"
     "  accept   read the bridge's session offer (its session key, the nodes\n"
     "           and their seal status, the threshold) and show the 5 words of\n"
     "           the short authentication string. Both screens must show the\n"
@@ -57,8 +61,9 @@ static const char usage_text[] =
     "  retry    nodes still sealed (unreachable, died mid-unseal): the same\n"
     "           bridge session, still running, tries them again with the\n"
     "           shares it holds in locked memory; then `result` again.\n"
-    "  abandon  give up on the nodes still sealed: the bridge wipes the\n"
-    "           shares and stops; the transcript is closed and says so.\n"
+    "  abandon  give up, at any step: the bridge wipes the shares and stops;\n"
+    "           the transcript is closed as abandoned, with --reason (and the\n"
+    "           nodes left sealed). conclave verify reports it as abandoned.\n"
     "  status   where the ceremony stands.\n"
     "\n"
     "Exit status: 0 done, 1 refused (the reason is printed and recorded),\n"
@@ -69,7 +74,7 @@ static const char usage_text[] =
 static const char migrate_usage_text[] =
     "usage: conclave migrate begin --state DIR --exchange DIR\n"
     "                              [--previous-transcript FILE]\n"
-    "                              [--init-transcript FILE]\n"
+    "                              [--handout-transcript FILE]\n"
     "       conclave migrate accept|share|submit|result|retry|abandon|status ...\n"
     "                              (the options of conclave unseal)\n"
     "\n"
@@ -120,6 +125,7 @@ step_begin(const struct quorum_args *a)
 {
 	struct session *s = NULL;
 	uint8_t prev[TRANSCRIPT_HASH_BYTES];
+	json_t *handout = NULL;
 	int r;
 
 	if (a->exchange == NULL)
@@ -127,14 +133,15 @@ step_begin(const struct quorum_args *a)
 	if (a->previous != NULL && cmd_load_prev(cur == &migrate_cmd ?
 	    "migrate begin" : "unseal begin", a->previous, prev) != CK_OK)
 		return 1;
-	if ((r = unseal_begin(cur->kind, a->state, a->exchange,
-	    a->previous != NULL ? prev : NULL, &s)) != CK_OK)
-		return refuse("begin", r, NULL);
-	cmd_print_ceremony_key(s);
-	if (cmd_quorum_commitments(cur->cmd, s, a) != 0) {
-		session_free(s);
+	if (cmd_quorum_handout(cur->cmd, a, &handout) != 0)
 		return 1;
-	}
+	r = unseal_begin(cur->kind, a->state, a->exchange,
+	    a->previous != NULL ? prev : NULL, handout, &s);
+	json_decref(handout);
+	if (r != CK_OK)
+		return cmd_begin_refused(cur->cmd, a->state, r);
+	cmd_print_ceremony_key(s);
+	cmd_quorum_print_handout(s);
 	printf("\n%s request written to %s.\n"
 	    "Next: conclave-bridge %s on the operator's workstation, then\n"
 	    "conclave %s accept here.\n", cur == &migrate_cmd ? "Migrate" :
@@ -220,8 +227,8 @@ static int
 step_abandon(const struct quorum_args *a)
 {
 	return cmd_quorum_close(cur, a, "abandon", unseal_abandon,
-	    "Abandoned: the bridge is told to wipe the shares. Ceremony "
-	    "closed with nodes left sealed.");
+	    "Abandoned: the bridge is told to wipe the shares and stop. "
+	    "Ceremony closed as abandoned.");
 }
 static int step_share(const struct quorum_args *a) { return cmd_quorum_share(cur, a); }
 static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(cur, a); }

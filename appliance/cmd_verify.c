@@ -39,7 +39,9 @@ usage(FILE *f)
 	    "                     head and chain, every record, signers.\n"
 	    "\n"
 	    "On success it prints one OK line (records, signing key id, head hash)\n"
-	    "and the head hash as PGP words, as witnesses read it aloud.\n"
+	    "and the head hash as PGP words, as witnesses read it aloud. A ceremony\n"
+	    "closed as abandoned or failed is valid too and says so, with why:\n"
+	    "its record goes on in the chain like any other.\n"
 	    "\n"
 	    "Exit status: 0 valid, 1 invalid (the first bad record is named),\n"
 	    "2 usage error.\n");

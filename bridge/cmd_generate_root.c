@@ -576,10 +576,21 @@ run(struct generate_root_ctx *ctx)
 	}
 	if (start(ctx) != 0 || send_offer(ctx) != 0)
 		return 1;
-	if ((r = bsession_wait(&ctx->b, ENVELOPE_SHARE_SUBMISSION, 0, ctx->wait_s,
-	    &env)) != CK_OK) {
+	if ((r = bsession_wait(&ctx->b, ENVELOPE_SHARE_SUBMISSION,
+	    ENVELOPE_CLOSING_REQUEST, ctx->wait_s, &env)) != CK_OK) {
 		fail("waiting for the sealed shares", r, NULL);
 		goto cancel;
+	}
+	if (env.type == ENVELOPE_CLOSING_REQUEST) {
+		if ((r = vault_generate_root_cancel(ctx->c, ctx->api)) != CK_OK) {
+			fail("abandoned by the appliance; cancelling the attempt",
+			    r, "cancel it on the server (DELETE .../attempt)");
+			goto out;
+		}
+		printf("Abandoned by the appliance: the attempt is cancelled on the "
+		    "server.\n");
+		rc = 0;
+		goto out;
 	}
 	if ((r = bsession_check_submission(env.payload, ctx->k->kind, ctx->st.nonce,
 	    ctx->st.required, 0, why, sizeof(why))) != CK_OK) {

@@ -26,8 +26,8 @@ struct bridge_command {
 
 static const struct bridge_command bridge_commands[] = {
 	{ "help", NULL, "show this help" },
-	{ "dr-token", bridge_dr_token_main, "Vault Enterprise DR operation token for the appliance's dr-token ceremony" },
-	{ "generate-root", bridge_generate_root_main, "break-glass: a new root token for the appliance's generate-root ceremony" },
+	{ "dr-token", bridge_dr_token_main, "Vault Enterprise DR operation token (appliance: dr-token)" },
+	{ "generate-root", bridge_generate_root_main, "break-glass: a new root token (appliance: generate-root)" },
 	{ "holder-cards", bridge_holder_cards_main, "print each holder's card: fingerprint as hex and words" },
 	{ "init", bridge_init_main, "initialise a server for the appliance's init ceremony" },
 	{ "rekey", bridge_rekey_main, "rotate the shares for the appliance's rekey ceremony" },
@@ -39,8 +39,8 @@ static const struct bridge_command bridge_commands[] = {
 	{ "qr-scan", qrcmd_scan, "read an envelope from a camera" },
 	{ "armor", qrcmd_armor, "print an envelope as armored text" },
 	{ "dearmor", qrcmd_dearmor, "read an envelope from armored text" },
-	{ "unseal", bridge_unseal_main, "unseal every node of a cluster for the appliance's unseal ceremony" },
-	{ "migrate", bridge_migrate_main, "migrate the seal of every node for the appliance's migrate ceremony" },
+	{ "unseal", bridge_unseal_main, "unseal every node of a cluster (appliance: unseal)" },
+	{ "migrate", bridge_migrate_main, "migrate the seal of every node (appliance: migrate)" },
 };
 
 static int

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "crypto/errors.h"
+#include "media/tty.h"
 
 void
 opts_init(struct bridge_opts *o)
@@ -180,10 +181,18 @@ opts_free(struct bridge_opts *o)
 int
 opts_fail(const char *cmd, const char *what, int err, const char *detail)
 {
-	fprintf(stderr, "conclave-bridge %s: %s: %s (%s)%s%s\n", cmd, what,
+	char *line = NULL, *w = NULL;
+
+	/* Within 80 columns: the error's name and the remedy stay readable. */
+	if (asprintf(&line, "conclave-bridge %s: %s: %s (%s)%s%s", cmd, what,
 	    ck_strerror(err), ck_errname(err),
 	    detail != NULL && detail[0] != '\0' ? ": " : "",
-	    detail != NULL ? detail : "");
+	    detail != NULL ? detail : "") < 0)
+		line = NULL;
+	w = line != NULL ? tty_wrap(line, TTY_COLS, 2, NULL) : NULL;
+	fprintf(stderr, "%s\n", w != NULL ? w : ck_errname(err));
+	free(w);
+	free(line);
 	return 1;
 }
 

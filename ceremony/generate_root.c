@@ -25,7 +25,7 @@ is_dr(const struct session *s)
 int
 generate_root_begin(const char *kind, const char *state_dir,
     const char *exchange_root, const struct roster *recipient,
-    const uint8_t *prev, struct session **out)
+    const uint8_t *prev, const json_t *handout, struct session **out)
 {
 	const struct roster_member *op = recipient != NULL ?
 	    roster_operator(recipient) : NULL;
@@ -58,6 +58,8 @@ generate_root_begin(const char *kind, const char *state_dir,
 	    ((r = roster_dump(recipient, &text, &textlen)) != CK_OK ||
 	    (r = session_write_file(s, SESSION_ROSTER, text, textlen)) != CK_OK))
 		goto out;
+	if (handout != NULL && (r = quorum_take_handout(s, handout)) != CK_OK)
+		goto out;
 	if (json_object_update(s->ext, details) != 0) {
 		r = CK_ERR_ALLOC;
 		goto out;
@@ -74,8 +76,21 @@ out:
 	free(text);
 	json_decref(details);
 	json_decref(payload);
-	session_free(s);
+	session_discard(s);
 	return r;
+}
+
+int
+generate_root_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	/* Once the shares are submitted the server may have made the token:
+	 * only the result (and then close, which revokes it) ends that. */
+	if (strcmp(session_phase(s), "submitted") == 0 ||
+	    strcmp(session_phase(s), "issued") == 0)
+		return CK_ERR_STATE;
+	return session_abandon(s, NULL, "generate-root-abandoned", NULL, reason,
+	    head);
 }
 
 static int

@@ -27,12 +27,23 @@
  * ceremony. A DR operation token has no accessor and is not revoked here,
  * so a dr-token result closes the ceremony. recipient: NULL for OTP mode (the bridge
  * makes the OTP and hands the token to the operator); else a roster whose
- * operator is the person the token is encrypted to (PGP mode).
+ * operator is the person the token is encrypted to (PGP mode). handout:
+ * who holds which share (quorum_read_handout), or NULL. Refused: nothing
+ * is left behind (session_discard).
  */
 int generate_root_begin(const char *kind, const char *state_dir,
     const char *exchange_root, const struct roster *recipient,
-    const uint8_t *prev, struct session **out) CK_WUR
-    __attribute__((nonnull(1, 2, 3, 6)));
+    const uint8_t *prev, const json_t *handout, struct session **out) CK_WUR
+    __attribute__((nonnull(1, 2, 3, 7)));
+
+/*
+ * Give up before the shares are submitted: the bridge is told to cancel
+ * the attempt on the server (a closing-request), and the transcript is
+ * closed as abandoned with reason. Submitted or issued: CK_ERR_STATE (the
+ * token may exist; the result and the close, which revokes it, end it).
+ */
+int generate_root_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull));
 
 /*
  * Take the generate-root-result: complete, the offer's nonce

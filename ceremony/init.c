@@ -128,7 +128,7 @@ out:
 	json_decref(details);
 	json_decref(payload);
 	json_decref(who);
-	session_free(s);
+	session_discard(s);
 	return r;
 }
 
@@ -641,12 +641,15 @@ init_handout(struct session *s, struct pgp_home *h, unsigned k,
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = write_share_file(stick_dir, name, msg, len)) != CK_OK)
-		goto out;
+	/* The proof first: only a key of holder k decrypts, so nothing is
+	 * written to a stick before the holder at the appliance is shown to
+	 * be k (a wrong stick or key leaves the stick as it was). */
 	if ((r = prove(s, h, m, k, keyfile, passphrase, msg, len, &proof)) != CK_OK) {
 		session_reject(s, "decrypt-proof", r, m->name);
 		goto out;
 	}
+	if ((r = write_share_file(stick_dir, name, msg, len)) != CK_OK)
+		goto out;
 	details = json_pack("{s:I, s:s, s:s, s:s, s:O, s:O}", "share", (json_int_t)k,
 	    "holder", m->name, "fingerprint", m->fpr, "file", name,
 	    "x_tag", json_object_get(proof, "x_tag"),
@@ -668,6 +671,22 @@ out:
 	json_decref(proof);
 	json_decref(details);
 	roster_free(ro);
+	return r;
+}
+
+int
+init_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	json_t *d = json_pack("{s:b, s:I}", "server_initialised",
+	    strcmp(session_phase(s), "requested") != 0, "shares_proven",
+	    (json_int_t)json_array_size(json_object_get(s->ext, "proofs")));
+	int r;
+
+	if (d == NULL)
+		return CK_ERR_ALLOC;
+	r = session_abandon(s, NULL, "init-abandoned", d, reason, head);
+	json_decref(d);
 	return r;
 }
 

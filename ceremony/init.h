@@ -129,4 +129,14 @@ int init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 int init_load_roster(struct session *s, struct roster **out) CK_WUR
     __attribute__((nonnull));
 
+/*
+ * Give up, in any phase before the close: the transcript records whether
+ * the server was initialised already and how many handouts were proven,
+ * a closing-request tells the bridge, and the transcript is closed as
+ * abandoned with reason (session_abandon). An initialised server stays
+ * initialised: the record says so.
+ */
+int init_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull));
+
 #endif

@@ -17,6 +17,8 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "crypto/pgppkt.h"
+#include "media/file.h"
 #include "protocol/sealed.h"
 
 static int
@@ -140,6 +142,7 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 	struct envelope env = { 0 };
 	uint8_t box_pk[SEALBOX_PK_LEN];
 	json_t *details = NULL, *o = NULL, *p;
+	size_t differs;
 	int r;
 
 	why[0] = '\0';
@@ -167,9 +170,10 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 		r = CK_ERR_INCOMPLETE;
 		goto out;
 	}
-	if (strcmp(confirm, sas) != 0) {
-		session_why(why, whylen, "the words typed are not this screen's: the offer "
-		    "may come from another bridge; nothing is sealed to it");
+	if (words_match(confirm, sas, &differs) != CK_OK) {
+		session_why(why, whylen, "word %zu of %u typed is not this screen's: "
+		    "the offer may come from another bridge; nothing is sealed to "
+		    "it", differs, QUORUM_SAS_WORDS);
 		session_reject(s, "session-offer", CK_ERR_SAS_MISMATCH,
 		    witness != NULL ? witness : KIND_ACTOR_APPLIANCE);
 		r = CK_ERR_SAS_MISMATCH;
@@ -240,8 +244,10 @@ already_given(const struct session *s, const char *holder, int x)
 	return CK_OK;
 }
 
-static int check_commitment(const struct session *s,
-    const struct secbuf *plain, uint8_t x);
+static int share_file_owner(const struct session *s, const char *holder,
+    const uint8_t *msg, size_t len, char *why, size_t whylen);
+static int check_commitment(const struct session *s, const char *holder,
+    const struct secbuf *plain, uint8_t x, char *why, size_t whylen);
 
 int
 quorum_add_share(struct session *s, struct pgp_home *h, const char *holder,
@@ -275,6 +281,8 @@ quorum_add_share(struct session *s, struct pgp_home *h, const char *holder,
 		session_why(why, whylen, "%s has given a share already", holder);
 		goto refused;
 	}
+	if ((r = share_file_owner(s, holder, msg, len, why, whylen)) != CK_OK)
+		goto refused;
 	pk = json_string_value(json_object_get(offer, "box_pk"));
 	nonce = json_string_value(json_object_get(offer, "nonce"));
 	if (pk == NULL || nonce == NULL ||
@@ -286,15 +294,10 @@ quorum_add_share(struct session *s, struct pgp_home *h, const char *holder,
 		    holder);
 		goto refused;
 	}
+	if ((r = check_commitment(s, holder, &plain, x, why, whylen)) != CK_OK)
+		goto refused;
 	if ((r = already_given(s, holder, x)) != CK_OK) {
 		session_why(why, whylen, "share x-tag %u was given already", x);
-		goto refused;
-	}
-	if ((r = check_commitment(s, &plain, x)) != CK_OK) {
-		session_why(why, whylen, "%s's share was not handed out at init "
-		    "ceremony %s: a share of another cluster or ceremony", holder,
-		    json_string_value(json_object_get(json_object_get(s->ext,
-		    "handout"), "ceremony_id")));
 		goto refused;
 	}
 	r = sealed_seal(box_pk, s->id, s->last_seq + 1, nonce,
@@ -413,7 +416,8 @@ quorum_failed(struct session *s, struct envelope *env, const char *event,
 		r = session_accept(s, env, event, KIND_ACTOR_BRIDGE, d);
 	json_decref(d);
 	if (r == CK_OK)
-		r = session_close(s, KIND_ACTOR_APPLIANCE, NULL);
+		r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_FAILED,
+		    why[0] != '\0' ? why : "the server refused", NULL);
 	return r == CK_OK ? CK_ERR_SERVER : r;
 }
 
@@ -428,113 +432,330 @@ quorum_field_ok(const json_t *p, const char *key)
 	    CK_OK;
 }
 
-/* The handout records of one verified init transcript. */
+/*
+ * The handout's entry for a holder (by name, or by share number when name
+ * is NULL), created when missing.
+ */
+static json_t *
+handout_entry(json_t *holders, const char *name, json_int_t share)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(holders, i, e) {
+		if (name != NULL ? strcmp(json_string_value(json_object_get(e,
+		    "name")), name) == 0 :
+		    json_integer_value(json_object_get(e, "share")) == share)
+			return e;
+	}
+	if (name == NULL || (e = json_pack("{s:s, s:I}", "name", name, "share",
+	    share)) == NULL || json_array_append_new(holders, e) != 0)
+		return NULL;
+	return e;
+}
+
+int
+quorum_handout_add(json_t *holders, const char *name, json_int_t share,
+    const char *fpr, const char *enc_keyid)
+{
+	json_t *e = handout_entry(holders, name, share);
+
+	if (e == NULL ||
+	    (fpr != NULL && json_object_set_new(e, "fingerprint",
+	    json_string(fpr)) != 0) ||
+	    (enc_keyid != NULL && enc_keyid[0] != '\0' &&
+	    json_object_set_new(e, "encryption_key", json_string(enc_keyid)) != 0))
+		return CK_ERR_ALLOC;
+	return CK_OK;
+}
+
+int
+quorum_handout_proof(json_t *holders, const char *name, json_int_t share,
+    json_int_t x_tag, const char *commitment)
+{
+	json_t *e = handout_entry(holders, name, share);
+
+	if (e == NULL || json_object_set_new(e, "x_tag", json_integer(x_tag)) != 0 ||
+	    json_object_set_new(e, "commitment", json_string(commitment)) != 0)
+		return CK_ERR_ALLOC;
+	return CK_OK;
+}
+
+/* The holders of one record's "holders" array (init's roster, rekey's open). */
 static int
-collect_commitments(const uint8_t *buf, size_t len, json_t *by_x,
-    char id[ENVELOPE_CEREMONY_ID_HEX + 1])
+collect_holders(const json_t *list, json_t *holders)
+{
+	const json_t *m;
+	size_t i;
+	int r;
+
+	json_array_foreach(list, i, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+
+		if (name == NULL || !json_is_integer(json_object_get(m, "share")))
+			return CK_ERR_FORMAT;
+		if ((r = quorum_handout_add(holders, name, json_integer_value(
+		    json_object_get(m, "share")), json_string_value(
+		    json_object_get(m, "fingerprint")), json_string_value(
+		    json_object_get(m, "encryption_key")))) != CK_OK)
+			return r;
+	}
+	return CK_OK;
+}
+
+/* Who was handed which share, from the records of one init or rekey. */
+static int
+collect_handout(const uint8_t *buf, size_t len, json_t *holders,
+    char id[ENVELOPE_CEREMONY_ID_HEX + 1], const char **kind)
 {
 	const uint8_t *line;
-	const char *type, *kind, *cid, *c;
+	const char *type, *k, *cid, *c, *who;
 	json_t *rec, *d;
 	struct rd rd;
 	size_t n;
-	char x[4];
-	int r;
+	int r = CK_OK;
 
 	id[0] = '\0';
+	*kind = NULL;
 	rd_init(&rd, buf, len);
-	while (rd_end(&rd) != CK_OK) {
+	while (r == CK_OK && rd_end(&rd) != CK_OK) {
 		if ((r = rd_line(&rd, TRANSCRIPT_MAX_LINE, &line, &n)) != CK_OK ||
 		    (r = rd_json(line, n, TRANSCRIPT_MAX_LINE, &rec)) != CK_OK)
 			return r;
 		type = json_string_value(json_object_get(rec, "type"));
 		d = json_object_get(rec, "details");
-		if (type != NULL && strcmp(type, "open") == 0) {
-			kind = json_string_value(json_object_get(d, "kind"));
+		if (type == NULL) {
+			r = CK_ERR_FORMAT;
+		} else if (strcmp(type, "open") == 0) {
+			k = json_string_value(json_object_get(d, "kind"));
 			cid = json_string_value(json_object_get(d, "ceremony_id"));
-			if (kind != NULL && cid != NULL && strcmp(kind, KIND_INIT) == 0 &&
-			    strlen(cid) == ENVELOPE_CEREMONY_ID_HEX)
+			if (k == NULL || cid == NULL ||
+			    strlen(cid) != ENVELOPE_CEREMONY_ID_HEX) {
+				r = CK_ERR_FORMAT;
+			} else if (strcmp(k, KIND_INIT) == 0 || strcmp(k, KIND_REKEY) == 0) {
+				*kind = strcmp(k, KIND_INIT) == 0 ? KIND_INIT : KIND_REKEY;
 				memcpy(id, cid, ENVELOPE_CEREMONY_ID_HEX + 1);
-		} else if (type != NULL && strcmp(type, "share-handed-out") == 0 &&
-		    (c = json_string_value(json_object_get(d, "commitment"))) != NULL &&
-		    json_is_integer(json_object_get(d, "x_tag"))) {
-			snprintf(x, sizeof(x), "%d",
-			    (int)(json_integer_value(json_object_get(d, "x_tag")) & 0xff));
-			json_object_set_new(by_x, x, json_string(c));
+				if (json_object_get(d, "holders") != NULL)
+					r = collect_holders(json_object_get(d, "holders"),
+					    holders);
+			}
+		} else if (strcmp(type, "roster") == 0) {
+			r = collect_holders(json_object_get(d, "holders"), holders);
+		} else if (strcmp(type, "share-handed-out") == 0) {
+			who = json_string_value(json_object_get(d, "holder"));
+			c = json_string_value(json_object_get(d, "commitment"));
+			if (who == NULL || c == NULL ||
+			    !json_is_integer(json_object_get(d, "x_tag")) ||
+			    !json_is_integer(json_object_get(d, "share")))
+				r = CK_ERR_FORMAT;
+			else
+				r = quorum_handout_proof(holders, who,
+				    json_integer_value(json_object_get(d, "share")),
+				    json_integer_value(json_object_get(d, "x_tag")) & 0xff, c);
 		}
 		json_decref(rec);
 	}
-	return id[0] != '\0' ? CK_OK : CK_ERR_BAD_TYPE;
-}
-
-int
-quorum_load_commitments(struct session *s, const char *init_transcript,
-    char *why, size_t whylen)
-{
-	struct transcript_report rep;
-	char id[ENVELOPE_CEREMONY_ID_HEX + 1];
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	json_t *by_x = json_object(), *h = NULL, *d = NULL;
-	int r;
-
-	why[0] = '\0';
-	if (by_x == NULL)
-		return CK_ERR_ALLOC;
-	/* The records read are the bytes that verified, not a second read
-	 * of a file that may have changed on the stick in between. */
-	if ((r = transcript_verify_keep(init_transcript, NULL, &rep, &buf,
-	    &len)) != CK_OK || !rep.closed) {
-		session_why(why, whylen, "the init transcript does not verify%s",
-		    r == CK_OK ? " (not closed)" : "");
-		r = r != CK_OK ? r : CK_ERR_INCOMPLETE;
-		goto out;
-	}
-	if ((r = collect_commitments(buf, len, by_x, id)) != CK_OK) {
-		session_why(why, whylen, "no init ceremony's handouts in %s",
-		    init_transcript);
-		goto out;
-	}
-	h = json_pack("{s:s, s:O}", "ceremony_id", id, "commitments", by_x);
-	d = json_pack("{s:s, s:I}", "init_ceremony_id", id, "handouts",
-	    (json_int_t)json_object_size(by_x));
-	if (h == NULL || d == NULL || json_object_set(s->ext, "handout", h) != 0) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = session_record(s, "handout-commitments-loaded", KIND_ACTOR_APPLIANCE,
-	    d)) != CK_OK || (r = session_save(s)) != CK_OK)
-		goto out;
-	r = CK_OK;
-out:
-	free(buf);
-	json_decref(by_x);
-	json_decref(h);
-	json_decref(d);
+	if (r == CK_OK && *kind == NULL)
+		r = CK_ERR_BAD_TYPE;
 	return r;
 }
 
-/* Is the share text the one handed out with this x-tag at init? */
-static int
-check_commitment(const struct session *s, const struct secbuf *plain,
-    uint8_t x)
+int
+quorum_read_handout(const char *transcript, json_t **handout, char *why,
+    size_t whylen)
 {
-	const json_t *h = json_object_get(s->ext, "handout");
-	const char *id_hex = json_string_value(json_object_get(h, "ceremony_id"));
+	struct transcript_report rep;
+	char id[ENVELOPE_CEREMONY_ID_HEX + 1];
+	const char *kind = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	json_t *holders = json_array();
+	int r;
+
+	why[0] = '\0';
+	*handout = NULL;
+	if (holders == NULL)
+		return CK_ERR_ALLOC;
+	/*
+	 * Open or closed, but every record must verify (the unseal right after
+	 * an init comes before that init can close), and the records read are
+	 * the bytes that verified, not a second read of a file that may have
+	 * changed on the stick in between.
+	 */
+	r = transcript_verify_keep(transcript, NULL, &rep, &buf, &len);
+	if (r != CK_OK && rep.chain_ok && !rep.closed &&
+	    (r = file_read_path(transcript, TRANSCRIPT_MAX_BYTES, &buf,
+	    &len)) == CK_OK &&
+	    (transcript_verify_buf(buf, len, NULL, 0, NULL, &rep) != CK_ERR_TRUNCATED ||
+	    !rep.chain_ok || rep.closed))
+		r = CK_ERR_CHAIN;	/* it changed while it was read */
+	if (r != CK_OK) {
+		session_why(why, whylen, "%s does not verify: %s", transcript,
+		    rep.reason);
+		goto out;
+	}
+	if ((r = collect_handout(buf, len, holders, id, &kind)) != CK_OK) {
+		session_why(why, whylen, r == CK_ERR_BAD_TYPE ?
+		    "%s is not the transcript of an init or a rekey: give the "
+		    "cluster's latest init or rekey transcript" :
+		    "%s: the handout records are malformed", transcript);
+		goto out;
+	}
+	if ((*handout = json_pack("{s:s, s:s, s:s, s:O}", "ceremony_id", id,
+	    "kind", kind, "state", rep.closed ? "closed" : "open",
+	    "holders", holders)) == NULL)
+		r = CK_ERR_ALLOC;
+out:
+	free(buf);
+	json_decref(holders);
+	return r;
+}
+
+int
+quorum_take_handout(struct session *s, const json_t *handout)
+{
+	const json_t *e;
+	json_t *d, *names = json_array();
+	size_t i;
+	int r;
+
+	if (names == NULL)
+		return CK_ERR_ALLOC;
+	json_array_foreach(json_object_get(handout, "holders"), i, e)
+		if (json_object_get(e, "commitment") != NULL)
+			json_array_append(names, json_object_get(e, "name"));
+	d = json_pack("{s:O, s:O, s:O, s:o}", "ceremony_id",
+	    json_object_get(handout, "ceremony_id"), "kind",
+	    json_object_get(handout, "kind"), "state",
+	    json_object_get(handout, "state"), "holders", names);
+	if (d == NULL || json_object_set(s->ext, "handout",
+	    (json_t *)handout) != 0) {
+		json_decref(d);
+		return CK_ERR_ALLOC;
+	}
+	r = session_record(s, "handout-commitments-loaded", KIND_ACTOR_APPLIANCE, d);
+	json_decref(d);
+	return r == CK_OK ? session_save(s) : r;
+}
+
+/* The handout entry of the holder whose key or x-tag this is, or NULL. */
+static const json_t *
+handout_owner(const json_t *h, const char *key, const char *val, int x)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(h, "holders"), i, e) {
+		if (key != NULL && val != NULL && json_string_value(
+		    json_object_get(e, key)) != NULL && strcmp(json_string_value(
+		    json_object_get(e, key)), val) == 0)
+			return e;
+		if (key == NULL && json_is_integer(json_object_get(e, "x_tag")) &&
+		    json_integer_value(json_object_get(e, "x_tag")) == x)
+			return e;
+	}
+	return NULL;
+}
+
+static const char *
+handout_id(const struct session *s)
+{
+	const char *id = json_string_value(json_object_get(json_object_get(
+	    s->ext, "handout"), "ceremony_id"));
+
+	return id != NULL ? id : "?";
+}
+
+static int
+share_file_owner(const struct session *s, const char *holder,
+    const uint8_t *msg, size_t len, char *why, size_t whylen)
+{
+	const json_t *h = json_object_get(s->ext, "handout"), *me, *other;
 	const char *want;
+	struct pgppkt_recipients rc;
+	int r;
+
+	why[0] = '\0';
+	if (h == NULL)
+		return CK_OK;
+	if ((me = handout_owner(h, "name", holder, 0)) == NULL ||
+	    json_object_get(me, "commitment") == NULL) {
+		session_why(why, whylen, "%s was handed no share at %s ceremony "
+		    "%.8s", holder, json_string_value(json_object_get(h, "kind")),
+		    handout_id(s));
+		return CK_ERR_WRONG_HOLDER;
+	}
+	if ((r = pgppkt_recipients(msg, len, &rc)) != CK_OK) {
+		session_why(why, whylen, "the file on %s's stick is not an "
+		    "encrypted share", holder);
+		return r;
+	}
+	want = json_string_value(json_object_get(me, "encryption_key"));
+	if (want == NULL)
+		return CK_OK;	/* an older transcript: the x-tag decides */
+	if (rc.n == 1 && strcmp(rc.keyid[0], want) == 0)
+		return CK_OK;
+	if (rc.n == 1 && (other = handout_owner(h, "encryption_key",
+	    rc.keyid[0], 0)) != NULL) {
+		session_why(why, whylen, "this is %s's share (share %d), not %s's: "
+		    "%s's stick is needed", json_string_value(json_object_get(other,
+		    "name")), (int)json_integer_value(json_object_get(other,
+		    "share")), holder, holder);
+		return CK_ERR_WRONG_HOLDER;
+	}
+	session_why(why, whylen, "this share is encrypted to no holder of %s "
+	    "ceremony %.8s", json_string_value(json_object_get(h, "kind")),
+	    handout_id(s));
+	return CK_ERR_WRONG_RECIPIENT;
+}
+
+int
+quorum_check_share_file(struct session *s, const char *holder,
+    const uint8_t *msg, size_t len, char *why, size_t whylen)
+{
+	int r = share_file_owner(s, holder, msg, len, why, whylen);
+
+	if (r != CK_OK)
+		session_reject(s, "share", r, holder);
+	return r;
+}
+
+/* Is the share text the one handed out to this holder with this x-tag? */
+static int
+check_commitment(const struct session *s, const char *holder,
+    const struct secbuf *plain, uint8_t x, char *why, size_t whylen)
+{
+	const json_t *h = json_object_get(s->ext, "handout"), *me, *other;
+	const char *id_hex = handout_id(s), *want;
 	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES], got[INIT_COMMIT_BYTES];
-	char key[4], hex[2 * INIT_COMMIT_BYTES + 1];
+	char hex[2 * INIT_COMMIT_BYTES + 1];
 
 	if (h == NULL)
 		return CK_OK;
-	snprintf(key, sizeof(key), "%d", x);
-	want = json_string_value(json_object_get(json_object_get(h,
-	    "commitments"), key));
-	if (id_hex == NULL || want == NULL ||
+	me = handout_owner(h, "name", holder, 0);
+	if (me == NULL || json_integer_value(json_object_get(me, "x_tag")) != x) {
+		other = handout_owner(h, NULL, NULL, x);
+		if (other != NULL) {
+			session_why(why, whylen, "this is %s's share (share %d), "
+			    "not %s's", json_string_value(json_object_get(other,
+			    "name")), (int)json_integer_value(json_object_get(other,
+			    "share")), holder);
+			return CK_ERR_WRONG_HOLDER;
+		}
+		goto foreign;
+	}
+	want = json_string_value(json_object_get(me, "commitment"));
+	if (want == NULL ||
 	    envelope_ceremony_id_parse(id_hex, strlen(id_hex), id) != CK_OK)
-		return CK_ERR_WRONG_CEREMONY;
+		goto foreign;
 	init_commitment(id, (const char *)plain->p, plain->len, got);
 	if (codec_hex_encode(got, sizeof(got), hex, sizeof(hex)) != CK_OK)
 		return CK_ERR_INTERNAL;
-	return strcmp(hex, want) == 0 ? CK_OK : CK_ERR_WRONG_CEREMONY;
+	if (strcmp(hex, want) == 0)
+		return CK_OK;
+foreign:
+	session_why(why, whylen, "%s's share was not handed out at %s ceremony "
+	    "%.8s: a share of another cluster or ceremony", holder,
+	    json_string_value(json_object_get(h, "kind")), id_hex);
+	return CK_ERR_WRONG_CEREMONY;
 }

@@ -37,8 +37,9 @@
  * printable ASCII, "threshold" 1..255: CK_ERR_FORMAT otherwise) and put
  * the short authentication string over (ceremony key, box_pk, ceremony
  * id) into sas. confirm NULL: nothing is recorded or changed (the caller
- * shows sas and asks the witness); CK_ERR_INCOMPLETE. confirm not equal
- * to sas (words compared exactly, single spaces): CK_ERR_SAS_MISMATCH,
+ * shows sas and asks the witness); CK_ERR_INCOMPLETE. confirm not the
+ * words of sas (words_match: case and spacing do not matter, the words
+ * do): CK_ERR_SAS_MISMATCH, why naming the first word that differs,
  * recorded as refused, and the offer is not accepted. Equal: the offer is
  * accepted and recorded with the confirmed words, the bridge's keys are
  * pinned, the phase becomes "confirmed". An offer with "unavailable":
@@ -58,7 +59,9 @@ int quorum_accept_offer(struct session *s, const char *want_phase,
  * checked for form (init_open_share), refused if this holder
  * (CK_ERR_SAME_HOLDER) or this x-tag (CK_ERR_DUPLICATE_SHARE) already
  * gave one or the threshold is met (CK_ERR_SHARE_COUNT), checked against
- * the init handout's commitment when loaded (CK_ERR_WRONG_CEREMONY), sealed to the
+ * the handout when one is loaded (quorum_take_handout: the share must be
+ * the one handed to this holder; another holder's is CK_ERR_WRONG_HOLDER
+ * naming whose it is, one of another ceremony CK_ERR_WRONG_CEREMONY), sealed to the
  * offer's box_pk bound to the ceremony id, the next envelope's seq and the
  * offer's nonce, and wiped. Only the box is kept; the transcript records
  * holder and x-tag. Phase must be "confirmed" (CK_ERR_STATE:
@@ -70,15 +73,47 @@ int quorum_add_share(struct session *s, struct pgp_home *h,
     __attribute__((nonnull(1, 2, 3, 5, 6, 8)));
 
 /*
- * Take the handout commitments of the cluster's init ceremony from its
- * closed, verifying transcript (CK_ERR_INCOMPLETE if not closed; its own
- * errors otherwise; CK_ERR_BAD_TYPE when it is not an init transcript):
- * from then on quorum_add_share refuses a share whose keyed commitment is
- * not the one recorded for its x-tag (CK_ERR_WRONG_CEREMONY: a share of
- * another cluster or ceremony), before anything is sealed. Recorded.
+ * Who holds which share: from the transcript of the cluster's latest init
+ * or rekey (open or closed; every record must verify, else its error;
+ * CK_ERR_BAD_TYPE for a transcript of another kind), the holders with
+ * their share number, fingerprint, encryption key id and, for those who
+ * were handed a share, its x-tag and keyed commitment:
+ *   {"ceremony_id", "kind", "state": "open"|"closed",
+ *    "holders": [{"name", "share", "fingerprint", "encryption_key",
+ *                 "x_tag", "commitment"}]}
+ * Nothing is written: a begin step reads it before anything exists.
  */
-int quorum_load_commitments(struct session *s, const char *init_transcript,
-    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
+int quorum_read_handout(const char *transcript, json_t **handout, char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull));
+
+/*
+ * Take a handout (quorum_read_handout, or a rekey's own) into a session
+ * and on the record: from then on quorum_add_share accepts a share only
+ * from the holder it was handed to (quorum_check_share_file before the
+ * decryption, the holder's own commitment after it).
+ */
+int quorum_take_handout(struct session *s, const json_t *handout) CK_WUR
+    __attribute__((nonnull));
+
+/* Build a handout's holder list: a holder's keys, then their handout. */
+int quorum_handout_add(json_t *holders, const char *name, json_int_t share,
+    const char *fpr, const char *enc_keyid) CK_WUR
+    __attribute__((nonnull(1, 2)));
+int quorum_handout_proof(json_t *holders, const char *name, json_int_t share,
+    json_int_t x_tag, const char *commitment) CK_WUR
+    __attribute__((nonnull(1, 5)));
+
+/*
+ * Before anyone types a PIN: is msg (the share file on holder's stick)
+ * encrypted to that holder's key, as the loaded handout knows it? Another
+ * holder's share is CK_ERR_WRONG_HOLDER and why names whose it is; a share
+ * for no holder of that ceremony CK_ERR_WRONG_RECIPIENT; a holder who was
+ * handed no share CK_ERR_WRONG_HOLDER. CK_OK when no handout is loaded.
+ * A refusal is recorded (quorum_add_share runs the same check).
+ */
+int quorum_check_share_file(struct session *s, const char *holder,
+    const uint8_t *msg, size_t len, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
 
 /* Shares sealed so far, and the offer's threshold (0 before the offer). */
 size_t quorum_sealed_count(const struct session *s) __attribute__((nonnull));

@@ -303,7 +303,11 @@ closing(struct record *r)
 	const struct audit_report *a = &r->audit;
 	int e;
 
-	if (r->audit_err != CK_OK)
+	if (r->rep.outcome[0] != '\0' && r->audit_err == CK_OK)
+		snprintf(r->outcome, sizeof(r->outcome), "%s, %s: %s; %u "
+		    "refusal(s) on record", a->kind[0] != '\0' ? a->kind :
+		    r->kind_name, r->rep.outcome, r->rep.outcome_reason, a->refused);
+	else if (r->audit_err != CK_OK)
 		snprintf(r->outcome, sizeof(r->outcome), "%s, INCOMPLETE: %s "
 		    "[%s]", r->kind_name, a->problem, ck_errname(r->audit_err));
 	else if (!a->rules)
@@ -414,6 +418,9 @@ record_read(const char *path, const struct minisig_pubkey *expect,
 		e = r->audit_err;
 		goto out;
 	}
+	/* Abandoned or failed: a valid outcome of its own, not incomplete. */
+	if (r->rep.outcome[0] != '\0' && r->audit_err == CK_ERR_INCOMPLETE)
+		r->audit_err = CK_OK;
 	if ((e = walk(r, buf, len)) != CK_OK || (e = closing(r)) != CK_OK)
 		goto out;
 	*out = r;

@@ -19,11 +19,11 @@
 int
 rekey_begin(const char *state_dir, const char *exchange_root,
     const struct roster *roster, unsigned t, int recovery,
-    const uint8_t *prev, struct session **out)
+    const uint8_t *prev, const json_t *handout, struct session **out)
 {
 	struct session *s = NULL;
 	json_t *details = NULL, *payload = NULL, *keys = json_array(),
-	    *holders = json_array();
+	    *holders = json_array(), *named = json_array();
 	char *text = NULL;
 	size_t textlen = 0;
 	unsigned k, n = (unsigned)roster->n_holders;
@@ -32,17 +32,23 @@ rekey_begin(const char *state_dir, const char *exchange_root,
 	*out = NULL;
 	if ((r = kinds_check_quorum(n, t)) != CK_OK)
 		goto out;
-	for (k = 1; keys != NULL && holders != NULL && k <= n; k++) {
+	for (k = 1; keys != NULL && holders != NULL && named != NULL && k <= n;
+	    k++) {
 		const struct roster_member *m = roster_holder(roster, k);
 
 		json_array_append_new(keys, json_string(m->key_b64));
 		json_array_append_new(holders, json_pack("{s:I, s:s, s:s}",
 		    "share", (json_int_t)k, "name", m->name, "fingerprint", m->fpr));
+		/* The record also names each encryption key, so a later
+		 * ceremony can tell whose share a stick holds (quorum). */
+		json_array_append_new(named, json_pack("{s:I, s:s, s:s, s:s}",
+		    "share", (json_int_t)k, "name", m->name, "fingerprint", m->fpr,
+		    "encryption_key", m->enc_keyid));
 	}
 	details = json_pack("{s:s, s:s, s:I, s:I, s:b, s:O}", "target",
 	    recovery ? "recovery" : "barrier", "shares",
 	    recovery ? "recovery" : "unseal", "n", (json_int_t)n,
-	    "t", (json_int_t)t, "verify", 1, "holders", holders);
+	    "t", (json_int_t)t, "verify", 1, "holders", named);
 	payload = json_pack("{s:s, s:s, s:I, s:I, s:O, s:O, s:b, s:b}", "kind",
 	    KIND_REKEY, "target", recovery ? "recovery" : "barrier",
 	    "n", (json_int_t)n, "t", (json_int_t)t, "pgp_keys", keys,
@@ -56,6 +62,8 @@ rekey_begin(const char *state_dir, const char *exchange_root,
 		goto out;
 	if ((r = roster_dump(roster, &text, &textlen)) != CK_OK ||
 	    (r = session_write_file(s, SESSION_ROSTER, text, textlen)) != CK_OK)
+		goto out;
+	if (handout != NULL && (r = quorum_take_handout(s, handout)) != CK_OK)
 		goto out;
 	if (json_object_update(s->ext, details) != 0) {
 		r = CK_ERR_ALLOC;
@@ -72,9 +80,10 @@ out:
 	free(text);
 	json_decref(keys);
 	json_decref(holders);
+	json_decref(named);
 	json_decref(details);
 	json_decref(payload);
-	session_free(s);
+	session_discard(s);
 	return r;
 }
 
@@ -168,25 +177,51 @@ rekey_verifying(const struct session *s)
 	return json_is_true(json_object_get(s->ext, "verifying"));
 }
 
+/* The new holders and their proven handouts, as quorum's handout. */
 static int
 own_commitments(struct session *s)
 {
+	struct roster *ro = NULL;
 	const json_t *p;
-	json_t *by_x = json_object(), *h;
+	json_t *holders = json_array(), *h = NULL;
+	unsigned k;
 	size_t i;
-	char x[4];
+	int r;
 
-	if (by_x == NULL)
+	if (holders == NULL)
 		return CK_ERR_ALLOC;
-	json_array_foreach(json_object_get(s->ext, "proofs"), i, p) {
-		snprintf(x, sizeof(x), "%d",
-		    (int)(json_integer_value(json_object_get(p, "x_tag")) & 0xff));
-		json_object_set(by_x, x, json_object_get(p, "commitment"));
+	if ((r = init_load_roster(s, &ro)) != CK_OK)
+		goto out;
+	for (k = 1; k <= ro->n_holders; k++) {
+		const struct roster_member *m = roster_holder(ro, k);
+
+		if ((r = quorum_handout_add(holders, m->name, k, m->fpr,
+		    m->enc_keyid)) != CK_OK)
+			goto out;
 	}
-	h = json_pack("{s:s, s:o}", "ceremony_id", s->id_hex, "commitments", by_x);
-	if (h == NULL || json_object_set_new(s->ext, "handout", h) != 0)
-		return CK_ERR_ALLOC;
-	return CK_OK;
+	json_array_foreach(json_object_get(s->ext, "proofs"), i, p) {
+		const struct roster_member *m = roster_holder(ro,
+		    (unsigned)json_integer_value(json_object_get(p, "share")));
+		const char *c = json_string_value(json_object_get(p, "commitment"));
+
+		if (m == NULL || c == NULL) {
+			r = CK_ERR_STATE;
+			goto out;
+		}
+		if ((r = quorum_handout_proof(holders, m->name, m->share_index,
+		    json_integer_value(json_object_get(p, "x_tag")) & 0xff,
+		    c)) != CK_OK)
+			goto out;
+	}
+	h = json_pack("{s:s, s:s, s:s, s:O}", "ceremony_id", s->id_hex, "kind",
+	    KIND_REKEY, "state", "open", "holders", holders);
+	if (h == NULL || json_object_set(s->ext, "handout", h) != 0)
+		r = CK_ERR_ALLOC;
+out:
+	json_decref(h);
+	json_decref(holders);
+	roster_free(ro);
+	return r;
 }
 
 int
@@ -281,13 +316,15 @@ out:
 }
 
 int
-rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
+rekey_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
 	json_t *payload = NULL, *d = NULL;
 	int r;
 
-	if (strcmp(session_phase(s), "accepted") != 0 && !(rekey_verifying(s) &&
-	    strcmp(session_phase(s), QUORUM_PHASE_CONFIRMED) == 0))
+	/* Submitted for verification: the server may have switched keys
+	 * already; only its answer (rekey_finish) tells. */
+	if (strcmp(session_phase(s), "verify-submitted") == 0)
 		return CK_ERR_STATE;
 	payload = json_pack("{s:s, s:b}", "kind", KIND_REKEY, "cancel", 1);
 	d = json_pack("{s:b}", "old_shares_in_force", 1);
@@ -295,12 +332,7 @@ rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_set_phase(s, "abandoned")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_CLOSING_REQUEST, payload,
-	    "rekey-abandoned", KIND_ACTOR_APPLIANCE, d)) != CK_OK ||
-	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
-		goto out;
-	r = CK_OK;
+	r = session_abandon(s, payload, "rekey-abandoned", d, reason, head);
 out:
 	json_decref(payload);
 	json_decref(d);

@@ -31,11 +31,13 @@
  * Start a rekey: roster holds the NEW holders in share order; t the new
  * threshold (kinds_check_quorum's rule); recovery: rekey the recovery
  * shares of an auto-unseal server instead of the unseal shares.
+ * handout (quorum_read_handout, or NULL): who holds the OLD shares.
+ * Refused: nothing is left behind (session_discard).
  */
 int rekey_begin(const char *state_dir, const char *exchange_root,
     const struct roster *roster, unsigned t, int recovery,
-    const uint8_t *prev, struct session **out) CK_WUR
-    __attribute__((nonnull(1, 2, 3, 7)));
+    const uint8_t *prev, const json_t *handout, struct session **out) CK_WUR
+    __attribute__((nonnull(1, 2, 3, 8)));
 
 /*
  * Take the rekey-result: the offer's nonce (CK_ERR_WRONG_NONCE), n new
@@ -63,12 +65,13 @@ int rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
     char *why, size_t whylen) CK_WUR __attribute__((nonnull));
 
 /*
- * Give up after the new shares came and before they are verified: a
+ * Give up at any step before the new shares are verified: a
  * closing-request makes the bridge cancel the rekey on the server (the
- * old shares stay the only ones); the transcript is closed.
+ * old shares stay the only ones); the transcript is closed as abandoned
+ * with reason (session_abandon).
  */
-int rekey_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
-    CK_WUR __attribute__((nonnull));
+int rekey_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull));
 
 /*
  * The opt-in all-shares check (issue 4): every NEW holder decrypts their

@@ -30,6 +30,7 @@
 #include "crypto/secmem.h"
 #include "media/courier.h"
 #include "media/file.h"
+#include "protocol/kinds.h"
 
 #define STATE_MODE	0600
 #define DIR_MODE	0700
@@ -118,16 +119,20 @@ check_ram(const char *dir)
 	return CK_ERR_NOT_RAM;
 }
 
-/* An empty directory, or none yet: a ceremony never overwrites another. */
+/* Is dir an empty directory (*exists 1) or absent (*exists 0)? Nothing is written. */
 static int
-open_fresh_dir(const char *dir, int *fdp)
+check_fresh_dir(const char *dir, int *exists)
 {
 	struct dirent *de;
 	DIR *d;
 	int fd, r, dup_fd;
 
-	if ((r = file_open_dir(AT_FDCWD, dir, FILE_CREATE, DIR_MODE, &fd)) != CK_OK)
+	*exists = 0;
+	if ((r = file_open_dir(AT_FDCWD, dir, 0, DIR_MODE, &fd)) == CK_ERR_NOT_FOUND)
+		return CK_OK;
+	if (r != CK_OK)
 		return r;
+	*exists = 1;
 	if ((dup_fd = dup(fd)) < 0 || (d = fdopendir(dup_fd)) == NULL) {
 		if (dup_fd >= 0)
 			close(dup_fd);
@@ -139,11 +144,19 @@ open_fresh_dir(const char *dir, int *fdp)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			r = CK_ERR_EXISTS;
 	closedir(d);
-	if (r != CK_OK) {
-		close(fd);
+	close(fd);
+	return r;
+}
+
+/* The exchange root must be there already: a begin never makes a stick up. */
+static int
+check_exchange_root(const char *root)
+{
+	int fd, r;
+
+	if ((r = file_open_dir(AT_FDCWD, root, 0, 0, &fd)) != CK_OK)
 		return r;
-	}
-	*fdp = fd;
+	close(fd);
 	return CK_OK;
 }
 
@@ -220,7 +233,7 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
     const uint8_t prev[TRANSCRIPT_HASH_BYTES], struct session **out)
 {
 	struct session *s = NULL;
-	int r = CK_ERR_ALLOC;
+	int r = CK_ERR_ALLOC, exists = 0;
 
 	*out = NULL;
 	if ((r = check_ram(dir)) != CK_OK)
@@ -228,19 +241,20 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 	r = CK_ERR_ALLOC;	/* check_ram left CK_OK */
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
-	if ((r = open_fresh_dir(dir, &s->dirfd)) != CK_OK)
+	if ((r = check_fresh_dir(dir, &exists)) != CK_OK ||
+	    (r = check_exchange_root(exchange_root)) != CK_OK)
 		goto out;
+	/* From here on a failure is undone (session_discard). */
+	if ((r = file_open_dir(AT_FDCWD, dir, FILE_CREATE, DIR_MODE,
+	    &s->dirfd)) != CK_OK)
+		goto out;
+	s->created_dir = !exists;
 	envelope_ceremony_id_new(s->id);
 	envelope_ceremony_id_hex(s->id, s->id_hex);
 	if (crypto_sign_keypair(s->pk, s->sk) != 0) {
 		r = CK_ERR_CRYPTO;
 		goto out;
 	}
-	if ((r = file_write_atomic(s->dirfd, SESSION_KEY_FILE, s->sk,
-	    ENVELOPE_SK_BYTES, STATE_MODE, 0)) != CK_OK)
-		goto out;
-	if ((r = exch_open(exchange_root, s->id, EXCH_CREATE, &s->x)) != CK_OK)
-		goto out;
 	s->state = json_pack("{s:s, s:s, s:s, s:s, s:I, s:n, s:s, s:{}}",
 	    "format", SESSION_FORMAT, "kind", kind, "ceremony_id", s->id_hex,
 	    "phase", "open", "last_seq", (json_int_t)0, "bridge_pk",
@@ -250,6 +264,11 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 		goto out;
 	}
 	s->ext = json_object_get(s->state, "data");
+	if ((r = file_write_atomic(s->dirfd, SESSION_KEY_FILE, s->sk,
+	    ENVELOPE_SK_BYTES, STATE_MODE, 0)) != CK_OK)
+		goto out;
+	if ((r = exch_open(exchange_root, s->id, EXCH_CREATE, &s->x)) != CK_OK)
+		goto out;
 	if ((r = open_transcript(s, actor, kind, details, prev)) != CK_OK ||
 	    (r = session_save(s)) != CK_OK)
 		goto out;
@@ -257,7 +276,10 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 	s = NULL;
 	r = CK_OK;
 out:
-	session_free(s);
+	if (s != NULL && s->dirfd >= 0)
+		session_discard(s);
+	else
+		session_free(s);
 	return r;
 }
 
@@ -296,6 +318,41 @@ parse_state(struct session *s, const uint8_t *buf, size_t len,
 		s->has_peer = 1;
 	}
 	return CK_OK;
+}
+
+int
+session_peek(const char *dir, char kind[SESSION_PEEK_MAX],
+    char phase[SESSION_PEEK_MAX])
+{
+	const char *k, *p;
+	uint8_t *buf = NULL;
+	json_t *st = NULL;
+	size_t len = 0;
+	int fd, r;
+
+	kind[0] = phase[0] = '\0';
+	if ((r = file_open_dir(AT_FDCWD, dir, 0, 0, &fd)) != CK_OK)
+		return r;
+	r = file_read(fd, SESSION_STATE_FILE, SESSION_STATE_MAX, &buf, &len);
+	close(fd);
+	if (r != CK_OK)
+		return r;
+	if ((r = rd_json(buf, len, SESSION_STATE_MAX, &st)) == CK_OK) {
+		k = json_string_value(json_object_get(st, "kind"));
+		p = json_string_value(json_object_get(st, "phase"));
+		if (k == NULL || p == NULL || strlen(k) >= SESSION_PEEK_MAX ||
+		    strlen(p) >= SESSION_PEEK_MAX ||
+		    rd_printable_utf8(k, strlen(k), 0) != CK_OK ||
+		    rd_printable_utf8(p, strlen(p), 0) != CK_OK) {
+			r = CK_ERR_FORMAT;
+		} else {
+			memcpy(kind, k, strlen(k) + 1);
+			memcpy(phase, p, strlen(p) + 1);
+		}
+	}
+	json_decref(st);
+	free(buf);
+	return r;
 }
 
 static int
@@ -537,13 +594,115 @@ destroy_key_file(struct session *s)
 	return r;
 }
 
+void
+session_discard(struct session *s)
+{
+	static const char *const files[] = {
+		SESSION_STATE_FILE, SESSION_TRANSCRIPT, SESSION_ROSTER,
+	};
+	const char *root;
+	size_t i;
+
+	if (s == NULL)
+		return;
+	if (s->dirfd >= 0) {
+		(void)destroy_key_file(s);
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			(void)unlinkat(s->dirfd, files[i], 0);
+		(void)fsync(s->dirfd);
+	}
+	root = json_string_value(json_object_get(s->state, "exchange"));
+	if (s->x != NULL && root != NULL)
+		(void)exch_remove(root, s->id);
+	if (s->created_dir)
+		(void)rmdir(s->dir);
+	session_free(s);
+}
+
 int
 session_close(struct session *s, const char *actor,
     uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
+	return session_close_as(s, actor, NULL, NULL, head);
+}
+
+/* The bridge's envelope waiting at the next seq, if any: read and recorded. */
+static int
+take_pending(struct session *s)
+{
+	struct exch_list l;
+	struct envelope env = { 0 };
+	enum envelope_type type;
+	size_t i;
 	int r;
 
-	if ((r = transcript_close(s->t, actor, head)) != CK_OK)
+	if ((r = exch_list(s->x, &l)) != CK_OK)
+		return r;
+	for (i = 0; i < l.n && l.v[i].seq != s->last_seq + 1; i++)
+		;
+	if (i == l.n || envelope_type_from_name(l.v[i].type,
+	    strlen(l.v[i].type), &type) != CK_OK) {
+		exch_list_free(&l);
+		return CK_OK;
+	}
+	exch_list_free(&l);
+	if ((r = session_receive(s, type, &env)) != CK_OK) {
+		session_reject(s, envelope_type_name(type), r, KIND_ACTOR_APPLIANCE);
+		return r;
+	}
+	r = session_accept(s, &env, "received-on-abandon", KIND_ACTOR_BRIDGE, NULL);
+	envelope_free(&env);
+	return r;
+}
+
+int
+session_abandon(struct session *s, const json_t *payload, const char *event,
+    json_t *details, const char *reason, uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	json_t *p = NULL, *d = NULL;
+	int r, told;
+
+	if (strcmp(session_phase(s), "closed") == 0)
+		return CK_ERR_CLOSED;
+	if (reason[0] == '\0' || strlen(reason) > TRANSCRIPT_REASON_MAX ||
+	    rd_printable_utf8(reason, strlen(reason), 0) != CK_OK)
+		return CK_ERR_INVALID_ARG;
+	p = payload != NULL ? json_deep_copy(payload) :
+	    json_pack("{s:O, s:b}", "kind", json_object_get(s->state, "kind"),
+	    "abandon", 1);
+	d = details != NULL ? json_deep_copy(details) : json_object();
+	if (p == NULL || d == NULL ||
+	    json_object_set_new(p, "reason", json_string(reason)) != 0 ||
+	    json_object_set_new(d, "reason", json_string(reason)) != 0 ||
+	    json_object_set_new(d, "phase", json_string(session_phase(s))) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	/* A bridge envelope that cannot be read (forged, foreign) is on the
+	 * record as refused; the abandon goes on without telling the bridge. */
+	told = take_pending(s) == CK_OK;
+	if ((r = session_set_phase(s, "abandoned")) != CK_OK)
+		goto out;
+	r = told ? session_send(s, ENVELOPE_CLOSING_REQUEST, p, event,
+	    KIND_ACTOR_APPLIANCE, d) : session_record(s, event,
+	    KIND_ACTOR_APPLIANCE, d);
+	if (r != CK_OK)
+		goto out;
+	r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_ABANDONED, reason,
+	    head);
+out:
+	json_decref(p);
+	json_decref(d);
+	return r;
+}
+
+int
+session_close_as(struct session *s, const char *actor, const char *outcome,
+    const char *reason, uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	int r;
+
+	if ((r = transcript_close_as(s->t, actor, outcome, reason, head)) != CK_OK)
 		return r;
 	if ((r = destroy_key_file(s)) != CK_OK)
 		return r;

@@ -48,6 +48,7 @@ struct session {
 	uint64_t last_seq;
 	int has_peer;
 	uint8_t peer_pk[ENVELOPE_PK_BYTES];	/* the bridge's signing key */
+	int created_dir;		/* session_create made dir (discard removes it) */
 };
 
 /*
@@ -66,6 +67,10 @@ void session_allow_disk(int yes);
  * the exchange folder under exchange_root, the transcript's opening record
  * (details: the ceremony's own fields, or NULL; prev: the previous
  * ceremony's head hash for this cluster, or NULL).
+ * Atomic as seen from outside: dir and exchange_root are checked before
+ * anything is written (exchange_root must be an existing folder:
+ * CK_ERR_NOT_FOUND), and a failure on the way removes what was made. The
+ * caller's begin step, refused after this, undoes it with session_discard.
  */
 int session_create(const char *dir, const char *exchange_root,
     const char *kind, const char *actor, json_t *details,
@@ -80,6 +85,16 @@ int session_create(const char *dir, const char *exchange_root,
  */
 int session_load(const char *dir, const char *kind, const char *exchange_root,
     struct session **out) CK_WUR __attribute__((nonnull(1, 2, 4)));
+
+/*
+ * What ceremony dir holds, without taking it up (no key, no transcript):
+ * its kind and phase from ceremony.json (kind and phase get at most
+ * SESSION_PEEK_MAX - 1 bytes). CK_ERR_NOT_FOUND when there is none. For a begin
+ * refused with CK_ERR_EXISTS, to offer resume or abandon instead.
+ */
+#define SESSION_PEEK_MAX	32
+int session_peek(const char *dir, char kind[SESSION_PEEK_MAX],
+    char phase[SESSION_PEEK_MAX]) CK_WUR __attribute__((nonnull));
 
 /* Write ceremony.json (after changing s->ext or the phase). */
 int session_save(struct session *s) CK_WUR __attribute__((nonnull));
@@ -156,6 +171,24 @@ int session_record(struct session *s, const char *event, const char *actor,
 int session_close(struct session *s, const char *actor,
     uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
 
+/* The same for a ceremony that did not complete (transcript_close_as). */
+int session_close_as(struct session *s, const char *actor,
+    const char *outcome, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
+
+/*
+ * Give the ceremony up, in any phase before it closed: an envelope the
+ * bridge has put on the stick and this side has not read yet is taken
+ * first (binding checked, recorded), so the sequence stays one; then a
+ * closing-request goes out (payload: the kind's own, or NULL for
+ * {"kind", "abandon": true, "reason"}), recorded as event with details,
+ * telling a waiting bridge to cancel its server attempt; the phase becomes
+ * "abandoned" and the transcript is closed as abandoned with reason.
+ */
+int session_abandon(struct session *s, const json_t *payload,
+    const char *event, json_t *details, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 3, 5)));
+
 /* Write/read a file in the state folder (roster.json and the like). */
 int session_write_file(struct session *s, const char *name, const void *buf,
     size_t len) CK_WUR __attribute__((nonnull));
@@ -174,5 +207,13 @@ void session_why(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), nonnull(1, 3)));
 
 void session_free(struct session *s);	/* NULL-safe; wipes the key */
+
+/*
+ * Undo session_create for a begin refused before its request went out:
+ * the key is wiped, the state files and the exchange folder removed (dir
+ * too when session_create made it), and s freed. NULL-safe; best effort
+ * on a path that is failing already.
+ */
+void session_discard(struct session *s);
 
 #endif

@@ -67,6 +67,8 @@ struct scan {
 	int closed;
 	uint64_t resumes;
 	size_t good_len;	/* bytes up to the end of the last good line */
+	char outcome[16];
+	char outcome_reason[TRANSCRIPT_REASON_MAX + 1];
 };
 
 static const char *const top_keys[] = {
@@ -403,6 +405,21 @@ check_role(const struct rec *rc, struct scan *st, uint8_t *want_prev,
 		    memcmp(h, rc->prev, sizeof(h)) != 0)
 			return role_fail(why, "close record does not match the "
 			    "records", CK_ERR_FORMAT);
+		if ((v = json_object_get(d, "outcome")) != NULL) {
+			const char *o = json_string_value(v);
+			const char *why_s = json_string_value(json_object_get(d,
+			    "reason"));
+
+			if (o == NULL || why_s == NULL ||
+			    (strcmp(o, TRANSCRIPT_ABANDONED) != 0 &&
+			    strcmp(o, TRANSCRIPT_FAILED) != 0) ||
+			    strlen(why_s) == 0 || strlen(why_s) > TRANSCRIPT_REASON_MAX)
+				return role_fail(why, "close record names no "
+				    "known outcome", CK_ERR_FORMAT);
+			snprintf(st->outcome, sizeof(st->outcome), "%s", o);
+			snprintf(st->outcome_reason, sizeof(st->outcome_reason),
+			    "%s", why_s);
+		}
 		st->closed = 1;
 	}
 	return CK_OK;
@@ -515,6 +532,9 @@ fill_report(struct transcript_report *rep, const struct scan *st)
 {
 	rep->records = st->records;
 	rep->closed = st->closed;
+	memcpy(rep->outcome, st->outcome, sizeof(rep->outcome));
+	memcpy(rep->outcome_reason, st->outcome_reason,
+	    sizeof(rep->outcome_reason));
 	memcpy(rep->head, st->head, sizeof(rep->head));
 	rep->key = st->key;
 	rep->has_key = st->records > 0;
@@ -546,6 +566,7 @@ transcript_verify_buf(const void *buf, size_t len, const void *sig,
 	fill_report(rep, &st);
 	if (e != CK_OK)
 		goto out;
+	rep->chain_ok = 1;
 	if (!st.closed) {
 		fail_at(rep, st.records + 1, NULL, "no close record");
 		e = CK_ERR_TRUNCATED;
@@ -1092,17 +1113,36 @@ int
 transcript_close(struct transcript *t, const char *actor,
     uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
+	return transcript_close_as(t, actor, NULL, NULL, head);
+}
+
+int
+transcript_close_as(struct transcript *t, const char *actor,
+    const char *outcome, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
 	struct transcript_event ev = { .type = "close", .actor = actor };
 	char hex[TRANSCRIPT_HEX_LEN + 1];
 	int e = CK_ERR_ALLOC;
 
 	if (t->sigdone)
 		return CK_ERR_CLOSED;
+	if (outcome != NULL && (reason == NULL || reason[0] == '\0' ||
+	    strlen(reason) > TRANSCRIPT_REASON_MAX ||
+	    (strcmp(outcome, TRANSCRIPT_ABANDONED) != 0 &&
+	    strcmp(outcome, TRANSCRIPT_FAILED) != 0)))
+		return CK_ERR_INVALID_ARG;
 	/* A second call after a failed signing only retries the signing. */
 	if (!t->closed) {
 		to_hex(t->head, hex);
 		if ((ev.details = json_pack("{sIss}", "records",
 		    (json_int_t)t->records, "head", hex)) == NULL)
+			goto out;
+		if (outcome != NULL &&
+		    (json_object_set_new(ev.details, "outcome",
+		    json_string(outcome)) != 0 ||
+		    json_object_set_new(ev.details, "reason",
+		    json_string(reason)) != 0))
 			goto out;
 		if ((e = append_record(t, &ev)) != CK_OK)
 			goto out;

@@ -124,6 +124,19 @@ int transcript_close(struct transcript *t, const char *actor,
     uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
 
 /*
+ * The same, for a ceremony that did not complete: the close record names
+ * the outcome (TRANSCRIPT_ABANDONED or TRANSCRIPT_FAILED) and why (1..
+ * TRANSCRIPT_REASON_MAX bytes of printable UTF-8). Such a transcript is
+ * closed, signed and chained like any other; verify reports the outcome.
+ */
+#define TRANSCRIPT_ABANDONED	"abandoned"
+#define TRANSCRIPT_FAILED	"failed"
+#define TRANSCRIPT_REASON_MAX	512
+int transcript_close_as(struct transcript *t, const char *actor,
+    const char *outcome, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
+
+/*
  * The head hash as people read it aloud, write it on paper and initial it:
  * its first TRANSCRIPT_HEAD_WORDS bytes (128 bits) as PGP words. Every
  * screen that shows a head uses this, so the words always match.
@@ -144,6 +157,10 @@ void transcript_free(struct transcript *t);
 struct transcript_report {
 	uint64_t records;	/* complete records read */
 	int closed;		/* ends with a close record */
+	int chain_ok;		/* every record read verifies (closed or not) */
+	/* The close record's outcome ("" completed, else abandoned/failed) and why. */
+	char outcome[16];
+	char outcome_reason[TRANSCRIPT_REASON_MAX + 1];
 	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* hash of the last good line */
 	struct minisig_pubkey key;	/* the key that signs (last announced) */
 	int has_key;

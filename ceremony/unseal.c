@@ -23,7 +23,8 @@ kind_of(const struct session *s)
 
 int
 unseal_begin(const char *kind, const char *state_dir,
-    const char *exchange_root, const uint8_t *prev, struct session **out)
+    const char *exchange_root, const uint8_t *prev, const json_t *handout,
+    struct session **out)
 {
 	struct session *s = NULL;
 	json_t *payload = NULL;
@@ -39,6 +40,8 @@ unseal_begin(const char *kind, const char *state_dir,
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
+	if (handout != NULL && (r = quorum_take_handout(s, handout)) != CK_OK)
+		goto out;
 	if ((r = session_set_phase(s, "requested")) != CK_OK ||
 	    (r = session_send(s, ENVELOPE_UNSEAL_REQUEST, payload,
 	    "unseal-request-sent", KIND_ACTOR_APPLIANCE, NULL)) != CK_OK)
@@ -48,7 +51,7 @@ unseal_begin(const char *kind, const char *state_dir,
 	r = CK_OK;
 out:
 	json_decref(payload);
-	session_free(s);
+	session_discard(s);
 	return r;
 }
 
@@ -158,25 +161,24 @@ unseal_retry(struct session *s)
 }
 
 int
-unseal_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
+unseal_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
 	json_t *payload = NULL, *details = NULL;
 	int r;
 
+	/* Nodes left sealed after a result: the bridge wipes the shares it
+	 * holds for a retry. Before that: the plain abandon. */
 	if (strcmp(session_phase(s), "partial") != 0)
-		return CK_ERR_STATE;
+		return session_abandon(s, NULL, "unseal-abandoned", NULL, reason,
+		    head);
 	payload = json_pack("{s:s, s:b}", "kind", kind_of(s), "wipe_shares", 1);
 	details = json_pack("{s:O}", "nodes_left", json_object_get(s->ext, "nodes"));
 	if (payload == NULL || details == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_set_phase(s, "abandoned")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_CLOSING_REQUEST, payload,
-	    "unseal-abandoned", KIND_ACTOR_APPLIANCE, details)) != CK_OK ||
-	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
-		goto out;
-	r = CK_OK;
+	r = session_abandon(s, payload, "unseal-abandoned", details, reason, head);
 out:
 	json_decref(payload);
 	json_decref(details);

@@ -29,12 +29,14 @@
  * (KIND_MIGRATE: the same steps; the bridge submits every share with
  * "migrate": true, its offer names the seal before and after, and each
  * node's result its seal type after) in state_dir: a fresh ceremony key,
- * the transcript (prev: the cluster's previous head hash, or NULL) and the
- * unseal-request envelope for conclave-bridge unseal or migrate.
+ * the transcript (prev: the cluster's previous head hash, or NULL;
+ * handout: who holds which share, quorum_read_handout, or NULL) and the
+ * unseal-request envelope for conclave-bridge unseal or migrate. Refused:
+ * nothing is left behind (session_discard).
  */
 int unseal_begin(const char *kind, const char *state_dir,
-    const char *exchange_root, const uint8_t *prev, struct session **out)
-    CK_WUR __attribute__((nonnull(1, 2, 3, 5)));
+    const char *exchange_root, const uint8_t *prev, const json_t *handout,
+    struct session **out) CK_WUR __attribute__((nonnull(1, 2, 3, 6)));
 
 /*
  * Take a submission-result: {"nodes": [{"address", "result", "error"?}],
@@ -51,10 +53,11 @@ int unseal_result(struct session *s, int *closed, unsigned *pending,
 int unseal_retry(struct session *s) CK_WUR __attribute__((nonnull));
 
 /*
- * Phase "partial": a closing-request (the bridge wipes the shares and
- * stops) and the transcript closed, recording the nodes left sealed.
+ * Give up, in any phase before the close: a closing-request (the bridge
+ * wipes the shares and stops) and the transcript closed as abandoned with
+ * reason; in phase "partial" it records the nodes left sealed.
  */
-int unseal_abandon(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
-    CK_WUR __attribute__((nonnull));
+int unseal_abandon(struct session *s, const char *reason,
+    uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull));
 
 #endif

@@ -55,6 +55,7 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_INCOMPLETE, "the ceremony has steps left to do"),
 	E(CK_ERR_TOO_FEW_SHARES, "fewer shares than the server's threshold"),
 	E(CK_ERR_SAME_HOLDER, "this holder has already given a share in this ceremony"),
+	E(CK_ERR_WRONG_HOLDER, "this share belongs to another holder"),
 	E(CK_ERR_SYMLINK, "refusing a symbolic link"),
 	E(CK_ERR_NOT_REGULAR, "not a regular file"),
 	E(CK_ERR_BAD_NAME, "file name is not one conclave writes"),
@@ -122,4 +123,16 @@ ck_strerror(int err)
 	const struct err_desc *d = find(err);
 
 	return d != NULL ? d->msg : "unknown error";
+}
+
+size_t
+ck_err_count(void)
+{
+	return sizeof(errs) / sizeof(errs[0]);
+}
+
+int
+ck_err_code(size_t i)
+{
+	return i < ck_err_count() ? errs[i].code : 0;
 }

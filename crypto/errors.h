@@ -9,6 +9,8 @@
 #ifndef CONCLAVE_ERRORS_H
 #define CONCLAVE_ERRORS_H
 
+#include <stddef.h>
+
 /* On every function whose result says whether untrusted input was valid
  * (verify, parse, decrypt): ignoring it is a compile error (-Werror). */
 #define CK_WUR __attribute__((warn_unused_result))
@@ -62,6 +64,7 @@ enum ck_err {
 	CK_ERR_INCOMPLETE = -70,
 	CK_ERR_TOO_FEW_SHARES = -71,
 	CK_ERR_SAME_HOLDER = -72,
+	CK_ERR_WRONG_HOLDER = -73,
 	/* media */
 	CK_ERR_SYMLINK = -80,
 	CK_ERR_NOT_REGULAR = -81,
@@ -112,5 +115,9 @@ enum ck_err {
 /* Short stable name ("CK_ERR_REPLAY") and a sentence for people. */
 const char *ck_errname(int err);
 const char *ck_strerror(int err);
+
+/* Every code, in order: the i-th (CK_OK first), or 0 past the last. */
+size_t ck_err_count(void);
+int ck_err_code(size_t i);
 
 #endif

@@ -202,3 +202,54 @@ words_sas(const uint8_t appliance_pk[WORDS_SAS_PK_LEN],
 		return CK_ERR_CRYPTO;
 	return words_encode(h, nwords, out, outmax);
 }
+
+static int
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static char
+lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* The next word of *p (skipping blanks): its start and length, 0 at the end. */
+static size_t
+next_word(const char **p, const char **start)
+{
+	size_t n = 0;
+
+	while (is_blank(**p))
+		(*p)++;
+	*start = *p;
+	while ((*p)[0] != '\0' && !is_blank((*p)[0])) {
+		(*p)++;
+		n++;
+	}
+	return n;
+}
+
+int
+words_match(const char *typed, const char *want, size_t *differs)
+{
+	const char *a, *b;
+	size_t na, nb, i, pos;
+
+	*differs = 0;
+	for (pos = 1;; pos++) {
+		na = next_word(&typed, &a);
+		nb = next_word(&want, &b);
+		if (na == 0 && nb == 0)
+			return CK_OK;
+		if (na != nb)
+			break;
+		for (i = 0; i < na && lower(a[i]) == lower(b[i]); i++)
+			;
+		if (i != na)
+			break;
+	}
+	*differs = pos;
+	return CK_ERR_SAS_MISMATCH;
+}

@@ -52,4 +52,15 @@ int words_sas(const uint8_t appliance_pk[WORDS_SAS_PK_LEN],
     const uint8_t ceremony_id[WORDS_SAS_ID_LEN], size_t nwords, char *out,
     size_t outmax) CK_WUR;
 
+/*
+ * Do the words people typed say want? Compared as people read them: case
+ * and the amount of white space (spaces, tabs, line ends, before, between
+ * or after) do not matter; the words themselves must be the same. CK_OK,
+ * or CK_ERR_SAS_MISMATCH with *differs the 1-based position of the first
+ * word that is not the same (one past the shorter list when a word is
+ * missing or extra).
+ */
+int words_match(const char *typed, const char *want, size_t *differs) CK_WUR
+    __attribute__((nonnull));
+
 #endif

@@ -274,6 +274,56 @@ exch_list(struct exch_dir *d, struct exch_list *out)
 	return CK_OK;
 }
 
+/* Unlink one of our entries (an envelope or a temp file). */
+static int
+remove_ours(void *vctx, int dirfd, const struct dirent *e)
+{
+	int *foreign = vctx;
+
+	if ((!is_tmp_name(e->d_name) &&
+	    exch_name_parse(e->d_name, NULL, NULL) != CK_OK) ||
+	    !is_regular_entry(dirfd, e)) {
+		(*foreign)++;
+		return CK_OK;
+	}
+	return file_ops()->unlinkat(dirfd, e->d_name, 0) == 0 ? CK_OK :
+	    file_errno(errno);
+}
+
+int
+exch_remove(const char *root, const uint8_t id[EXCH_ID_LEN])
+{
+	char hex[EXCH_ID_HEX_LEN + 1];
+	struct exch_dir *d = NULL;
+	int rootfd = -1, foreign = 0, r;
+
+	if ((r = codec_hex_encode(id, EXCH_ID_LEN, hex, sizeof(hex))) != CK_OK ||
+	    (r = exch_open(root, id, 0, &d)) != CK_OK)
+		return r;
+	if ((r = walk_dir(d->fd, remove_ours, &foreign)) != CK_OK)
+		goto out;
+	if (foreign > 0) {
+		r = CK_ERR_EXISTS;
+		goto out;
+	}
+	if ((rootfd = file_ops()->openat(AT_FDCWD, root,
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0)) < 0) {
+		r = file_errno(errno);
+		goto out;
+	}
+	if (file_ops()->unlinkat(rootfd, hex, AT_REMOVEDIR) != 0 ||
+	    file_ops()->fsync(rootfd) != 0) {
+		r = file_errno(errno);
+		goto out;
+	}
+	r = CK_OK;
+out:
+	if (rootfd >= 0)
+		file_ops()->close(rootfd);
+	exch_close(d);
+	return r;
+}
+
 struct ceremonies_ctx {
 	struct exch_ceremonies c;
 	size_t cap;

@@ -89,6 +89,16 @@ int exch_open(const char *root, const uint8_t id[EXCH_ID_LEN], int flags,
     struct exch_dir **out) CK_WUR __attribute__((nonnull));
 void exch_close(struct exch_dir *d);	/* NULL-safe */
 
+/*
+ * Remove the folder of ceremony id under root with the envelopes (and our
+ * temp files) in it: the undo of a begin that was refused after it had
+ * created the folder, so a refused begin leaves the stick as it was.
+ * Anything else in the folder (someone else's file) is left, and so is
+ * the folder then (CK_ERR_EXISTS).
+ */
+int exch_remove(const char *root, const uint8_t id[EXCH_ID_LEN])
+    __attribute__((nonnull));
+
 /* Atomically write len bytes as name (see above). */
 int exch_write(struct exch_dir *d, const char *name, const void *buf,
     size_t len, int flags) CK_WUR __attribute__((nonnull));

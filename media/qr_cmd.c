@@ -211,8 +211,8 @@ out:
 static void
 show_usage(const char *prog)
 {
-	printf("usage: %s qr-show FILE [--fb DEVICE] [--frames N] [--size COLSxROWS]\n"
-	    "          [--readback CAMERA] [OPTIONS]\n"
+	printf("usage: %s qr-show FILE [--fb DEVICE] [--frames N]\n"
+	    "          [--size COLSxROWS] [--readback CAMERA] [OPTIONS]\n"
 	    "\n"
 	    "Show the envelope FILE as QR codes: in this terminal (half-block\n"
 	    "characters, as large as the terminal allows) or, with --fb, as pixels\n"

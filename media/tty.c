@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
@@ -102,4 +103,62 @@ tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
 				return CK_ERR_IO;
 			}
 	return CK_OK;
+}
+
+/* Bytes of the longest prefix of p that takes at most cols columns. */
+static size_t
+bytes_for(const char *p, size_t cols)
+{
+	size_t i = 0, c = 0;
+
+	while (p[i] != '\0') {
+		if (((unsigned char)p[i] & 0xc0) != 0x80 && c++ == cols)
+			break;
+		i++;
+	}
+	return i;
+}
+
+char *
+tty_wrap(const char *text, size_t width, size_t indent, size_t *lines)
+{
+	size_t len = strlen(text), cap, used = 0, n = 0, start, take, w;
+	const char *p = text;
+	char *out;
+
+	if (lines != NULL)
+		*lines = 0;
+	if (width <= indent)
+		return NULL;
+	/* Each break adds at most indent spaces and a newline. */
+	cap = len + (len / (width - indent) + 2) * (indent + 1) + 1;
+	if ((out = malloc(cap)) == NULL)
+		return NULL;
+	do {
+		if (n > 0) {
+			out[used++] = '\n';
+			memset(out + used, ' ', indent);
+			used += indent;
+		}
+		start = used;
+		take = bytes_for(p, n == 0 ? width : width - indent);
+		/* Break at the last space that fits, if there is one. */
+		if (p[take] != '\0' && p[take] != ' ') {
+			for (w = take; w > 0 && p[w] != ' '; w--)
+				;
+			if (w > 0)
+				take = w;
+		}
+		memcpy(out + used, p, take);
+		used += take;
+		while (used > start && out[used - 1] == ' ')
+			used--;
+		for (p += take; *p == ' '; p++)
+			;
+		n++;
+	} while (*p != '\0');
+	out[used] = '\0';
+	if (lines != NULL)
+		*lines = n;
+	return out;
 }

@@ -30,4 +30,15 @@ int tty_read_secret(const char *prompt, int fd, char **out)
 int tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
     __attribute__((warn_unused_result));
 
+/*
+ * text as lines of at most width columns (a UTF-8 character is one
+ * column), broken at spaces where it can be and inside a word where it
+ * cannot; every line after the first starts with indent spaces (indent <
+ * width). Lines end in '\n' but the last. malloc'd (free()); NULL when
+ * out of memory or width <= indent. *lines (may be NULL): how many.
+ * For every status, error and help line on an 80-column terminal.
+ */
+#define TTY_COLS	80
+char *tty_wrap(const char *text, size_t width, size_t indent, size_t *lines);
+
 #endif

@@ -109,7 +109,7 @@ begin_key(int ch)
 	ui_redraw();
 	if (ui.kind == UI_KIND_REKEY)
 		r = rekey_begin(ui.state_dir, ui.exchange, ui.roster, ui.threshold,
-		    ui.recovery, ui.has_prev ? ui.prev : NULL, &ui.s);
+		    ui.recovery, ui.has_prev ? ui.prev : NULL, ui.handout, &ui.s);
 	else
 		r = init_begin(ui.state_dir, ui.exchange, ui.roster, ui.threshold,
 		    ui.recovery ? INIT_RECOVERY : INIT_UNSEAL,

@@ -201,9 +201,10 @@ begin(void)
 
 	if (break_glass())
 		r = generate_root_begin(kind, ui.state_dir, ui.exchange,
-		    ui.recipient, prev, &ui.s);
+		    ui.recipient, prev, ui.handout, &ui.s);
 	else
-		r = unseal_begin(kind, ui.state_dir, ui.exchange, prev, &ui.s);
+		r = unseal_begin(kind, ui.state_dir, ui.exchange, prev, ui.handout,
+		    &ui.s);
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,
 		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);

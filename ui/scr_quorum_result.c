@@ -255,7 +255,8 @@ qresult_key(int ch)
 		if (ch == 'n' || ch == 27) {
 			step = PARTIAL;
 		} else if (ch == 'y' || ch == 'Y') {
-			if ((r = unseal_abandon(ui.s, ui.head)) != CK_OK) {
+			if ((r = unseal_abandon(ui.s, "nodes left sealed",
+			    ui.head)) != CK_OK) {
 				ui_say_err("Abandoning failed", r, NULL);
 				step = PARTIAL;
 				return;

@@ -125,6 +125,35 @@ read_share(const char *folder, uint8_t **msg, size_t *len)
 	return r;
 }
 
+/*
+ * The stick before the PIN: its share file must be this holder's (when
+ * the ceremony knows the handout). A wrong stick is named and refused,
+ * and the turn starts again; nothing was typed.
+ */
+static int
+stick_is_holders(void)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	char why[256] = "";
+	int r;
+
+	if ((r = read_share(stickf.buf, &msg, &len)) != CK_OK) {
+		ui_say_err("No share file on the stick", r, NULL);
+		return 0;
+	}
+	r = quorum_check_share_file(ui.s, namef.buf, msg, len, why, sizeof(why));
+	free(msg);
+	if (r == CK_OK)
+		return 1;
+	ui_say_err("Not this holder's share", r, why);
+	if (ui.sticks_auto)
+		ui_sticks_done();
+	step = NAME;
+	ui_field_clear(&namef);
+	return 0;
+}
+
 static void
 seal_share(void)
 {
@@ -204,7 +233,7 @@ qshare_key(int ch)
 		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
 			step = ASK;
 			ui.typing = 0;
-		} else if (f > 0) {
+		} else if (f > 0 && stick_is_holders()) {
 			step = PASS;
 			ui.secret = &passf;
 		}
@@ -231,7 +260,8 @@ qshare_key(int ch)
 static void
 qshare_tick(void)
 {
-	if (step == STICK && ui_sticks_take(&stickf, 0, &keyfile)) {
+	if (step == STICK && ui_sticks_take(&stickf, 0, &keyfile) &&
+	    stick_is_holders()) {
 		step = PASS;
 		ui.secret = &passf;
 	}

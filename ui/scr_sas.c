@@ -58,7 +58,7 @@ sas_draw(void)
 		attroff(A_BOLD);
 	}
 	ui_hints(step == WHO ? "Type the witness's name, Enter" :
-	    "Type the five words, single spaces, Enter");
+	    "Type the five words as you hear them, Enter");
 }
 
 static void
@@ -106,7 +106,7 @@ sas_key(int ch)
 	if (r == CK_ERR_SAS_MISMATCH) {
 		step = MISMATCH;
 		ui_field_clear(&wordsf);
-		ui_say(1, "The words differ (CK_ERR_SAS_MISMATCH): nothing sealed.");
+		ui_say_err("The words differ", r, why);
 		return;
 	}
 	if (r != CK_OK) {
@@ -124,8 +124,8 @@ const struct ui_screen scr_sas = {
 	.help = "Both screens derive five words from the appliance's ceremony "
 	    "key, the bridge's session key and the ceremony id. If someone "
 	    "swapped the stick or the bridge, the words differ. A witness types "
-	    "the words the bridge shows; only an exact match lets shares be "
-	    "sealed to the bridge.",
+	    "the words the bridge shows (capitals and spacing do not matter); "
+	    "only the same five words let shares be sealed to the bridge.",
 	.init = sas_init,
 	.draw = sas_draw,
 	.key = sas_key,

@@ -22,6 +22,7 @@
 #include "crypto/words.h"
 #include "media/exchange.h"
 #include "protocol/kinds.h"
+#include "media/tty.h"
 #include "protocol/minisig.h"
 #include "protocol/steps.h"
 
@@ -696,15 +697,42 @@ draw_frame(const struct ui_screen *sc)
 	attroff(A_BOLD);
 	mvaddnstr(1, COLS > 27 ? COLS - 27 : 0, "F1/? help  F2/^E deviation", 27);
 	mvhline(2, 0, ACS_HLINE, COLS);
-	if (ui.status[0] == '\0')
+}
+
+/*
+ * The status line, row 22. A longer message is wrapped within 80 columns
+ * and takes up to UI_STATUS_ROWS rows upward over the content, so an
+ * error's name and its remedy are never cut off.
+ */
+static void
+draw_status(void)
+{
+	char *w, *line, *nl;
+	size_t n = 0;
+	int y;
+
+	if (ui.status[0] == '\0') {
 		mvhline(22, 0, ACS_HLINE, COLS);
-	else {
-		if (ui.status_bad)
-			attron(A_REVERSE);
-		put(22, 0, ui.status);
-		if (ui.status_bad)
-			attroff(A_REVERSE);
+		return;
 	}
+	if ((w = tty_wrap(ui.status, UI_COLS, 2, &n)) == NULL) {
+		put(22, 0, ui.status);
+		return;
+	}
+	if (n > UI_STATUS_ROWS)
+		n = UI_STATUS_ROWS;
+	if (ui.status_bad)
+		attron(A_REVERSE);
+	for (y = 23 - (int)n, line = w; y <= 22 && line != NULL; y++) {
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		mvhline(y, 0, ' ', COLS);
+		put(y, 0, line);
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	if (ui.status_bad)
+		attroff(A_REVERSE);
+	free(w);
 }
 
 static void
@@ -773,7 +801,8 @@ ui_redraw(void)
 	draw_frame(sc);
 	sc->draw();
 	draw_overlay();
-	/* The status line was drawn by the frame; hints go on the last row. */
+	draw_status();
+	/* Hints go on the last row. */
 	mvhline(23, 0, ' ', COLS);
 	put(23, 0, hints_text);
 	refresh();

@@ -30,6 +30,9 @@
 #define UI_ROWS		24
 #define UI_TOP		3	/* first content row */
 #define UI_BOTTOM	21	/* last content row */
+/* A status message wraps within 80 columns onto at most this many rows,
+ * from row 22 upward over the content's last rows. */
+#define UI_STATUS_ROWS	5
 #define UI_RELOCK_SECS	300	/* default inactivity relock */
 #define UI_TICK_MS	250
 #define UI_FIELD_MAX	256	/* names, paths, free text */
@@ -107,6 +110,7 @@ struct ui_ctx {
 	const char *previous;	/* the cluster's previous transcript, verified */
 	int has_prev;
 	uint8_t prev[TRANSCRIPT_HASH_BYTES];	/* its head hash */
+	json_t *handout;	/* who holds which share, when prev is an init or rekey */
 	int rehearsal;
 	unsigned relock_secs;
 	struct pgp_home *home;
@@ -127,7 +131,7 @@ struct ui_ctx {
 	size_t npending;
 	int typing;		/* a field has the keys: '?' is text, not help */
 	struct ui_field *secret;	/* a masked field open now: wiped on relock */
-	char status[UI_FIELD_MAX];	/* one-line message under the content */
+	char status[UI_STATUS_ROWS * UI_COLS];	/* message under the content */
 	int status_bad;
 };
 

@@ -158,8 +158,13 @@ check "the bridge answers (3)" wait_envelope "$C" 4 submission-result
 check_output "the server refused the shares" 'refused: CK_ERR_SHARE_REFUSED' \
     "$CONCLAVE" unseal result --state "$C/state"
 check_output "s1 is still sealed" '^true$' seal_field s1 .sealed
-check_output "abandon closes the ceremony" 'closed with nodes left sealed' \
-    "$CONCLAVE" unseal abandon --state "$C/state"
+check_output "abandon closes the ceremony" 'closed as abandoned' \
+    "$CONCLAVE" unseal abandon --state "$C/state" --reason "s1 refused the shares"
 check "the bridge wipes and exits 0 (3)" bridge_wait "$C"
 check_output "the transcript verifies (3)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "... as abandoned, with the reason" \
+    'ceremony: unseal, abandoned: s1 refused the shares' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "... and the nodes left sealed on record" '"nodes_left"' \
+    cat "$C/state/transcript.jsonl"
 finish

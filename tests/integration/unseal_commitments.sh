@@ -2,9 +2,11 @@
 # Shares checked against the init ceremony's handout commitments: a whole
 # init ceremony (tests/ceremony.sh) leaves each holder's encrypted share on
 # their stick and a keyed commitment per share in its closed transcript;
-# `conclave unseal begin --init-transcript` loads those, and then a share of
+# `conclave unseal begin --handout-transcript` loads those, and then a share of
 # another cluster is refused on the appliance (CK_ERR_WRONG_CEREMONY) before
-# anything is sealed, while the holders' own shares unseal the server.
+# anything is sealed, another holder's stick is named and refused before a
+# PIN is asked (CK_ERR_WRONG_HOLDER), while the holders' own shares unseal
+# the server. A handout with the wrong holder's key writes nothing to the stick.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -15,6 +17,11 @@ I=$T_TMP/init
 check "init begin" ceremony_begin "$I" 3
 check "bridge init" bridge_init_start "$I" "$addr"
 check "init accept" "$CONCLAVE" init accept --state "$I/state"
+mkdir -p "$I/stick2"
+check_fails "a handout to bob with alice's key is refused" \
+    "$CONCLAVE" init handout --state "$I/state" --holder 2 --stick "$I/stick2" \
+    --secret-key "$KEYS/holder1.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+check_output "... and leaves bob's stick empty" '^$' ls -A "$I/stick2"
 for k in 1 2 3 4 5; do
 	check "init handout $k" handout "$I" "$k"
 done
@@ -33,15 +40,20 @@ encrypt_share 3 "$(jq -r '.keys[2]' "$(bao_dir s2)/init.json")" >"$T_TMP/other.g
 
 C=$T_TMP/un
 mkdir -p "$C/x"
-check_output "unseal begin loads the handout commitments" 'handout commitments of init' \
+check_output "unseal begin loads the handout commitments" 'handout of init ceremony' \
     "$CONCLAVE" unseal begin --state "$C/state" --exchange "$C/x" \
-    --init-transcript "$I/state/transcript.jsonl"
+    --handout-transcript "$I/state/transcript.jsonl"
 check_output "an unclosed or foreign transcript is refused" 'CK_ERR' \
     "$CONCLAVE" unseal begin --state "$T_TMP/bad/state" --exchange "$C/x" \
-    --init-transcript "$C/state/transcript.jsonl"
+    --handout-transcript "$C/state/transcript.jsonl"
 check "bridge unseal" quorum_bridge_start "$C" unseal --exchange "$C/x" \
     --address "$addr" --wait 60
-check "accept" "$CONCLAVE" unseal accept --state "$C/state" --confirm-sas "$(bridge_sas "$C")"
+wrong3=$(bridge_sas "$C" | awk '{ $3 = "zulu"; print }')
+check_output "a word typed wrong is named, nothing accepted" 'word 3 of 5 typed' \
+    "$CONCLAVE" unseal accept --state "$C/state" --confirm-sas "$wrong3"
+check "the words as heard (capitals, spacing) are accepted" \
+    "$CONCLAVE" unseal accept --state "$C/state" \
+    --confirm-sas "  $(bridge_sas "$C" | tr a-z A-Z | sed 's/ /   /g') "
 stickshare() {	# NAME K [FILE]
 	"$CONCLAVE" unseal share --state "$C/state" --holder "$1" \
 	    --share-file "${3:-$(ls "$I/stick$2"/*.gpg)}" \
@@ -51,6 +63,18 @@ check_output "a share of another cluster is refused before sealing" \
     'CK_ERR_WRONG_CEREMONY' stickshare carol 3 "$T_TMP/other.gpg"
 check_output "the refusal is on the record" '"error":"CK_ERR_WRONG_CEREMONY"' \
     cat "$C/state/transcript.jsonl"
+check_output "bob with carol's stick: named, before any PIN is read" \
+    "this is carol's share \\(share 3\\), not bob's" \
+    "$CONCLAVE" unseal share --state "$C/state" --holder bob \
+    --share-file "$(ls "$I/stick3"/*.gpg)" --passphrase-fd 3 3</dev/null
+check_output "... on the record once" '^1$' \
+    grep -c '"error":"CK_ERR_WRONG_HOLDER"' "$C/state/transcript.jsonl"
+check_output "bob with carol's stick and carol's key file: refused too" \
+    "this is carol's share" "$CONCLAVE" unseal share --state "$C/state" --holder bob \
+    --share-file "$(ls "$I/stick3"/*.gpg)" --secret-key "$KEYS/holder3.sec.asc" \
+    --passphrase-fd 3 3<"$PASSFILE"
+check_output "nothing was sealed" '0 of 3 shares sealed' \
+    "$CONCLAVE" unseal status --state "$C/state"
 check "alice's handed-out share passes" stickshare alice 1
 check "carol's own share passes" stickshare carol 3
 check "erin's share passes" stickshare erin 5

@@ -181,6 +181,36 @@ sas_rejects_bad_arguments(void **state)
 	    CK_ERR_INVALID_ARG);
 }
 
+/* Words as people type them: case and spacing free, the words exact. */
+static void
+match_as_heard(void **state)
+{
+	const char *want = "aztec Wyoming snapshot examine snowcap";
+	size_t d = 99;
+
+	(void)state;
+	assert_int_equal(words_match(want, want, &d), CK_OK);
+	assert_int_equal(d, 0);
+	assert_int_equal(words_match("AZTEC wyoming  snapshot\texamine snowcap ",
+	    want, &d), CK_OK);
+	assert_int_equal(words_match("  aztec wyoming snapshot examine snowcap\n",
+	    want, &d), CK_OK);
+	assert_int_equal(words_match("aztec wyoming snapshot examined snowcap",
+	    want, &d), CK_ERR_SAS_MISMATCH);
+	assert_int_equal(d, 4);
+	assert_int_equal(words_match("aztecwyoming snapshot examine snowcap",
+	    want, &d), CK_ERR_SAS_MISMATCH);
+	assert_int_equal(d, 1);
+	assert_int_equal(words_match("aztec wyoming snapshot examine", want, &d),
+	    CK_ERR_SAS_MISMATCH);
+	assert_int_equal(d, 5);
+	assert_int_equal(words_match("aztec wyoming snapshot examine snowcap extra",
+	    want, &d), CK_ERR_SAS_MISMATCH);
+	assert_int_equal(d, 6);
+	assert_int_equal(words_match("", want, &d), CK_ERR_SAS_MISMATCH);
+	assert_int_equal(d, 1);
+}
+
 int
 main(void)
 {
@@ -190,6 +220,7 @@ main(void)
 		cmocka_unit_test(fingerprints_as_words),
 		cmocka_unit_test(sas_known_answer_and_order),
 		cmocka_unit_test(sas_rejects_bad_arguments),
+		cmocka_unit_test(match_as_heard),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

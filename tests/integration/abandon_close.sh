@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Abandon is a close: a ceremony given up at any step is closed with a
+# signed transcript whose close record says abandoned and why; `conclave
+# verify` reports it as a valid outcome of its own; the next ceremony
+# chains through it. A generate-root attempt abandoned on the appliance is
+# cancelled on the server by the bridge, which says so (real OpenBao).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+
+# --- init, abandoned before the bridge answered ---
+I=$T_TMP/init
+check "init begins" ceremony_begin "$I" 3
+check_output "init abandon closes the ceremony" 'closed as abandoned' \
+    "$CONCLAVE" init abandon --state "$I/state" --reason "the operator's key is lost"
+check_output "the close record says abandoned and why" \
+    '"type":"close".*"outcome":"abandoned","reason":"the operator.s key is lost"' \
+    tail -n 1 "$I/state/transcript.jsonl"
+check_output "it is signed: stock minisign verifies it" 'Signature and comment signature verified' \
+    minisign -V -p "$I/state/transcript.jsonl.pub" -m "$I/state/transcript.jsonl"
+check_output "conclave verify: valid, and abandoned" '^OK ' \
+    "$CONCLAVE" verify "$I/state/transcript.jsonl"
+check_output "... with the reason" "ceremony: init, abandoned: the operator's key is lost" \
+    "$CONCLAVE" verify "$I/state/transcript.jsonl"
+check_output "status says closed" '^closed$' "$CONCLAVE" init status --state "$I/state"
+check_output "a second abandon is refused" 'CK_ERR_CLOSED' \
+    "$CONCLAVE" init abandon --state "$I/state"
+# An abandon record may not be forged into a completed one: the close
+# record's outcome is signed with the rest.
+sed 's/,"outcome":"abandoned","reason":"[^"]*"//' "$I/state/transcript.jsonl" >"$T_TMP/forged.jsonl"
+cp "$I/state/transcript.jsonl.minisig" "$T_TMP/forged.jsonl.minisig"
+check_fails "(the forged copy differs)" cmp -s "$I/state/transcript.jsonl" "$T_TMP/forged.jsonl"
+check_fails "the outcome cannot be cut out" "$CONCLAVE" verify "$T_TMP/forged.jsonl"
+
+# --- the chain runs through it ---
+U=$T_TMP/un
+mkdir -p "$U/x"
+check "an unseal chains to the abandoned init" "$CONCLAVE" unseal begin \
+    --state "$U/state" --exchange "$U/x" --previous-transcript "$I/state/transcript.jsonl"
+check_output "... which it names as its previous transcript" \
+    "\"previous_transcript\":\"$("$CONCLAVE" verify "$I/state/transcript.jsonl" | sed -n 's/.*head \([0-9a-f]*\).*/\1/p')\"" \
+    head -n 1 "$U/state/transcript.jsonl"
+check "the unseal is abandoned before any offer" "$CONCLAVE" unseal abandon --state "$U/state"
+check_output "and verifies as abandoned (the default reason)" \
+    'ceremony: unseal, abandoned: abandoned by the operator' \
+    "$CONCLAVE" verify "$U/state/transcript.jsonl"
+
+# --- generate-root abandoned after the offer: the server attempt is cancelled ---
+bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao (legacy generate-root) starts"; finish; }
+check "g1 is initialised" bao_init g1 5 3
+key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir g1)/init.json"; }
+check "g1 is unsealed" bao_unseal g1 "$(key 1)" "$(key 2)" "$(key 3)"
+addr=$(bao_addr g1)
+attempt() { bao_curl g1 "$addr/v1/sys/generate-root/attempt" | jq -r .started; }
+G=$T_TMP/gr
+mkdir -p "$G/x"
+check "generate-root begins" "$CONCLAVE" generate-root begin --state "$G/state" --exchange "$G/x"
+check "the bridge starts the attempt" quorum_bridge_start_token "$G" generate-root \
+    --exchange "$G/x" --address "$addr" --token-out "$G/new-token" --wait 60
+check_output "the server's attempt is started" '^true$' attempt
+check_output "generate-root abandon, the offer unread" 'cancel the attempt' \
+    "$CONCLAVE" generate-root abandon --state "$G/state" --reason "drill called off"
+check "the bridge exits 0" bridge_wait "$G"
+check_output "... and says the attempt is cancelled" 'attempt is cancelled on the server' \
+    cat "$G/bridge.out"
+check_output "the server's attempt is gone" '^false$' attempt
+check_output "the offer was read and recorded before the close" \
+    '"type":"received-on-abandon"' cat "$G/state/transcript.jsonl"
+check_output "the transcript verifies as abandoned" \
+    'ceremony: generate-root, abandoned: drill called off' \
+    "$CONCLAVE" verify "$G/state/transcript.jsonl"
+finish

@@ -1,0 +1,186 @@
+/*
+ * Words for people: every error and status line fits an 80-column screen
+ * whole. Each error code's message, as the appliance's commands, the
+ * bridge and the guided UI print it with a long remedy after it, wraps
+ * within 80 columns without losing the error's name or the end of the
+ * remedy (issue 10: ten lines were cut at column 80, always losing one of
+ * them), and the UI's status fits its rows.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "appliance/cmd.h"
+#include "bridge/opts.h"
+#include "client/vault_generate_root.h"
+#include "crypto/errors.h"
+#include "media/tty.h"
+#include "ui/ui.h"
+
+/* The longest remedy the bridge gives: the listener setting to change. */
+#define REMEDY "the server's sys/generate-root is disabled; the listener " \
+	"setting that opens it: " VAULT_GENERATE_ROOT_LEGACY_SETTING
+
+static size_t
+columns(const char *p, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)p[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* Every line of text within 80 columns; how many lines. */
+static size_t
+check_lines(const char *text)
+{
+	const char *p = text, *nl;
+	size_t n = 0;
+
+	for (;;) {
+		nl = strchr(p, '\n');
+		if (columns(p, nl != NULL ? (size_t)(nl - p) : strlen(p)) > TTY_COLS)
+			fail_msg("longer than 80 columns: %.*s",
+			    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
+		n++;
+		if (nl == NULL || nl[1] == '\0')
+			return n;
+		p = nl + 1;
+	}
+}
+
+/* What fn prints on stderr. */
+static char *
+stderr_of(void (*fn)(int), int code)
+{
+	char *buf = calloc(1, 8192);
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	assert_non_null(buf);
+	assert_non_null(f);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	fn(code);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, 8191, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void refuse(int code) { (void)cmd_refuse("generate-root", "accept", code, REMEDY); }
+static void bridge_fail(int code) { (void)opts_fail("generate-root", "sys/generate-root", code, REMEDY); }
+
+static void
+whole(const char *text, int code)
+{
+	char *flat = strdup(text), *p, *q;
+
+	assert_non_null(flat);
+	/* Read as one line again: a break and its indent are one space. */
+	for (p = q = flat; *p != '\0'; p++) {
+		if (*p == '\n') {
+			while (p[1] == ' ')
+				p++;
+			*q++ = ' ';
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	/* The name unbroken, and the remedy to its last word. */
+	if (strstr(text, ck_errname(code)) == NULL)
+		fail_msg("%s cut in: %s", ck_errname(code), text);
+	if (strstr(flat, REMEDY) == NULL)
+		fail_msg("the remedy cut in: %s", text);
+	free(flat);
+}
+
+static void
+every_error_on_the_command_lines(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ck_err_count(); i++) {
+		int code = ck_err_code(i);
+		char *a = stderr_of(refuse, code), *b = stderr_of(bridge_fail, code);
+
+		check_lines(a);
+		whole(a, code);
+		check_lines(b);
+		whole(b, code);
+		free(a);
+		free(b);
+	}
+}
+
+static void
+every_error_in_the_ui_status(void **state)
+{
+	size_t i, n;
+	char *w;
+
+	(void)state;
+	for (i = 0; i < ck_err_count(); i++) {
+		ui_say_err("The session offer was refused", ck_err_code(i), REMEDY);
+		w = tty_wrap(ui.status, TTY_COLS, 2, &n);
+		assert_non_null(w);
+		assert_true(n <= UI_STATUS_ROWS);
+		check_lines(w);
+		whole(w, ck_err_code(i));
+		free(w);
+	}
+}
+
+static void
+wrap_rules(void **state)
+{
+	size_t n;
+	char *w;
+
+	(void)state;
+	w = tty_wrap("one two three", 7, 2, &n);
+	assert_string_equal(w, "one two\n  three");
+	assert_int_equal(n, 2);
+	free(w);
+	/* A word longer than a line is split, not lost. */
+	w = tty_wrap("abcdefghij", 4, 1, &n);
+	assert_string_equal(w, "abcd\n efg\n hij");
+	assert_int_equal(n, 3);
+	free(w);
+	/* A UTF-8 character takes one column. */
+	w = tty_wrap("\xc3\xa9\xc3\xa9\xc3\xa9 x", 5, 0, &n);
+	assert_string_equal(w, "\xc3\xa9\xc3\xa9\xc3\xa9 x");
+	assert_int_equal(n, 1);
+	free(w);
+	w = tty_wrap("", 80, 2, &n);
+	assert_string_equal(w, "");
+	assert_int_equal(n, 1);
+	free(w);
+	assert_null(tty_wrap("x", 2, 2, NULL));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(wrap_rules),
+		cmocka_unit_test(every_error_on_the_command_lines),
+		cmocka_unit_test(every_error_in_the_ui_status),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
