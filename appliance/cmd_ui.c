@@ -19,7 +19,7 @@
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
 	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_SYSFS, OPT_STICK_MOUNT,
-	OPT_HELP,
+	OPT_WAIT, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -29,6 +29,7 @@ static const struct option longopts[] = {
 	{ "sticks", required_argument, NULL, OPT_STICKS },
 	{ "rehearsal", no_argument, NULL, OPT_REHEARSAL },
 	{ "relock", required_argument, NULL, OPT_RELOCK },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "previous-transcript", required_argument, NULL, OPT_PREVIOUS },
 	{ "sysfs", required_argument, NULL, OPT_SYSFS },
@@ -41,6 +42,7 @@ static const char usage_text[] =
     "usage: conclave [ui] [--state DIR] [--exchange DIR] [--keys DIR]\n"
     "                [--sticks DIR|auto] [--stick-mount DIR] [--sysfs DIR]\n"
     "                [--previous-transcript FILE] [--rehearsal] [--relock SECONDS]\n"
+    "                [--wait SECONDS]\n"
     "\n"
     "The guided ceremony on the terminal (keyboard only, 80x24 or larger):\n"
     "init, unseal, rekey (with the optional check of all new shares after\n"
@@ -75,7 +77,12 @@ static const char usage_text[] =
     "                   stick): verified before anything starts, and its head\n"
     "                   hash chained into this ceremony's transcript\n"
     "  --rehearsal      a practice run: a REHEARSAL banner on every screen\n"
-    "  --relock SECONDS lock the screen after this long without a key (300)\n";
+    "  --relock SECONDS lock the screen after this long without a key (300)\n"
+    "  --wait SECONDS   a wait for the bridge this long offers to keep waiting\n"
+    "                   or to abandon the ceremony, and says what to do on the\n"
+    "                   operator's workstation (120)\n"
+    "The previous transcript of an init or rekey also names who holds which\n"
+    "share: each share is then taken only from the holder it was handed to.\n";
 
 static int
 usage(FILE *f)
@@ -120,6 +127,11 @@ cmd_ui_main(int argc, char **argv)
 			if (rd_parse_uint(optarg, 1, 86400, &v) != CK_OK)
 				return usage(stderr);
 			ui.relock_secs = (unsigned)v;
+			break;
+		case OPT_WAIT:
+			if (rd_parse_uint(optarg, 1, 86400, &v) != CK_OK)
+				return usage(stderr);
+			ui.wait_secs = (unsigned)v;
 			break;
 		case OPT_HELP: return usage(stdout);
 		default: return usage(stderr);

@@ -5,6 +5,7 @@
  * exchange folder every POLL_MS milliseconds.
  */
 #include "bridge/bsession.h"
+#include "bridge/opts.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,65 @@ bsession_open(struct bsession *b, const char *exchange, const char *ceremony,
 	    crypto_sign_keypair(b->pk, b->sk) != 0)
 		return CK_ERR_ALLOC;
 	return sealbox_keypair(b->box_pk, &b->box_sk);
+}
+
+int
+bsession_orphan(struct bsession *b, const char *exchange, const char *ceremony,
+    enum envelope_type want, struct envelope *req, json_t **offer)
+{
+	struct envelope env = { 0 };
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	*offer = NULL;
+	if (ceremony != NULL)
+		r = envelope_ceremony_id_parse(ceremony, strlen(ceremony), b->id);
+	else
+		r = courier_find_under_way(exchange, want, b->id);
+	if (r != CK_OK)
+		return r;
+	envelope_ceremony_id_hex(b->id, b->id_hex);
+	if ((r = exch_open(exchange, b->id, 0, &b->x)) != CK_OK ||
+	    (r = courier_receive(b->x, b->id, NULL, 0, want, req)) != CK_OK)
+		return r;
+	memcpy(b->appliance_pk, req->signer_pk, sizeof(b->appliance_pk));
+	if (courier_receive(b->x, b->id, NULL, 1, ENVELOPE_SESSION_OFFER,
+	    &env) == CK_OK)
+		*offer = json_incref(env.payload);
+	envelope_free(&env);
+	return CK_OK;
+}
+
+int
+bsession_orphan_cancel(const struct bsession *b, const char *cmd,
+    const char *what, const json_t *offer,
+    int (*lookup)(void *ctx, const char **nonce), int (*cancel)(void *ctx),
+    void *ctx)
+{
+	const char *old = json_string_value(json_object_get(offer, "nonce"));
+	const char *now = NULL;
+	int r;
+
+	printf("Ceremony %s: a session was under way when a bridge stopped. Its "
+	    "session key\ndied with it, so that session cannot go on.\n",
+	    b->id_hex);
+	if (old == NULL) {
+		printf("It had started no %s on the server: nothing to cancel.\n",
+		    what);
+	} else if ((r = lookup(ctx, &now)) != CK_OK) {
+		return opts_fail(cmd, "server", r, "it could not be looked up: "
+		    "cancel it on the server if it is still there");
+	} else if (now == NULL || strcmp(now, old) != 0) {
+		printf("The server has no %s of that session any more (it finished "
+		    "or was\ncancelled): nothing to cancel.\n", what);
+	} else if ((r = cancel(ctx)) != CK_OK) {
+		return opts_fail(cmd, "cancelling it", r, NULL);
+	} else {
+		printf("Its %s on the server (nonce %s) is cancelled.\n", what, old);
+	}
+	printf("On the appliance: abandon that ceremony (conclave %s abandon, or "
+	    "a on its\nwait screen), then begin again.\n", cmd);
+	return 1;
 }
 
 int

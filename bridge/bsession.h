@@ -48,6 +48,34 @@ int bsession_open(struct bsession *b, const char *exchange,
     const char *ceremony, enum envelope_type want, struct envelope *req)
     CK_WUR __attribute__((nonnull(1, 2, 5)));
 
+/*
+ * A session that was under way when this bridge stopped
+ * (courier_find_under_way; ceremony: its id in hex, or NULL to find it):
+ * the session key died with the old process, so nothing sealed to it can
+ * be opened and the session cannot be resumed. Opens the folder (b->id,
+ * b->x), takes the request into *req as bsession_open does, and gives the
+ * old session's offer payload (*offer: the bridge's
+ * envelope of seq 2, signature checked, or NULL if it never got that far)
+ * so the caller can cancel that attempt, and only that one, on the
+ * server. CK_ERR_NOT_FOUND when no session was under way.
+ */
+int bsession_orphan(struct bsession *b, const char *exchange,
+    const char *ceremony, enum envelope_type want, struct envelope *req,
+    json_t **offer) CK_WUR __attribute__((nonnull(1, 2, 5, 6)));
+
+/*
+ * An orphaned session (bsession_orphan) of ceremony cmd: when its offer
+ * named a nonce, lookup(ctx, &nonce) gives the server's attempt in
+ * progress (nonce NULL: none) and, when it is that session's, cancel(ctx)
+ * cancels it (what: "attempt", "rekey"). Tells the operator what became
+ * of it and to abandon the ceremony on the appliance. Returns the exit
+ * status (1: the ceremony cannot go on).
+ */
+int bsession_orphan_cancel(const struct bsession *b, const char *cmd,
+    const char *what, const json_t *offer,
+    int (*lookup)(void *ctx, const char **nonce), int (*cancel)(void *ctx),
+    void *ctx) __attribute__((nonnull(1, 2, 3, 5, 6)));
+
 /* The 5 words both screens show (appliance key, box key, ceremony id). */
 int bsession_sas(const struct bsession *b, char sas[BSESSION_SAS_MAX]) CK_WUR
     __attribute__((nonnull));

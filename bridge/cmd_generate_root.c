@@ -628,11 +628,39 @@ out:
 	return rc;
 }
 
+/*
+ * Started again after a bridge stopped mid-session: the old session key is
+ * gone, so the session cannot go on. Its attempt on the server (the one
+ * whose nonce the old offer names, and no other) is cancelled, and the
+ * room is told what to do.
+ */
+static int
+orphan_lookup(void *vctx, const char **nonce)
+{
+	struct generate_root_ctx *ctx = vctx;
+	int r;
+
+	if ((r = opts_client(&ctx->o, 0, &ctx->c)) != CK_OK ||
+	    (r = detect(ctx)) != CK_OK)
+		return r;
+	*nonce = ctx->st.started ? ctx->st.nonce : NULL;
+	return CK_OK;
+}
+
+static int
+orphan_cancel(void *vctx)
+{
+	struct generate_root_ctx *ctx = vctx;
+
+	return vault_generate_root_cancel(ctx->c, ctx->api);
+}
+
 static int
 generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 {
 	struct generate_root_ctx ctx;
 	struct envelope req = { 0 };
+	json_t *offer = NULL;
 	int r, rc = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -644,8 +672,17 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
-	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
-	    k->request, &req)) != CK_OK) {
+	r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony, k->request, &req);
+	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
+		bsession_free(&ctx.b);
+		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL, k->request, &req,
+		    &offer) == CK_OK && check_request(&ctx, req.payload) == CK_OK) {
+			rc = bsession_orphan_cancel(&ctx.b, k->cmd, "attempt", offer,
+			    orphan_lookup, orphan_cancel, &ctx);
+			goto out;
+		}
+	}
+	if (r != CK_OK) {
 		fail("request", r, r == CK_ERR_EXISTS ? "several "
 		    "ceremonies wait: name one with --ceremony" : NULL);
 		goto out;
@@ -663,6 +700,7 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 	    ctx.pgp ? "PGP" : "OTP");
 	rc = run(&ctx);
 out:
+	json_decref(offer);
 	secmem_free(ctx.otp);
 	secmem_wipe(&ctx.st, sizeof(ctx.st));
 	http_client_free(ctx.c);

@@ -513,11 +513,38 @@ out:
 	return rc;
 }
 
+/*
+ * Started again after a bridge stopped mid-session: the old session key is
+ * gone, so the session cannot go on. The rekey it started on the server
+ * (the one whose nonce the old offer names, and no other) is cancelled, so
+ * the old shares stay the only ones, and the room is told what to do.
+ */
+static int
+orphan_lookup(void *vctx, const char **nonce)
+{
+	struct rekey_ctx *ctx = vctx;
+	int r;
+
+	if ((r = opts_client(&ctx->o, 0, &ctx->c)) != CK_OK ||
+	    (r = detect(ctx)) != CK_OK)
+		return r;
+	*nonce = ctx->st.started ? ctx->st.nonce : NULL;
+	return CK_OK;
+}
+
+/* Cancelled, the old shares stay the only ones. */
+static int
+orphan_cancel(void *vctx)
+{
+	return call(vctx, "DELETE", "init", NULL, 0);
+}
+
 int
 bridge_rekey_main(int argc, char **argv)
 {
 	struct rekey_ctx ctx;
 	struct envelope req = { 0 };
+	json_t *offer = NULL;
 	int r, rc = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -527,8 +554,19 @@ bridge_rekey_main(int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
-	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
-	    ENVELOPE_REKEY_REQUEST, &req)) != CK_OK) {
+	r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
+	    ENVELOPE_REKEY_REQUEST, &req);
+	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
+		bsession_free(&ctx.b);
+		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL,
+		    ENVELOPE_REKEY_REQUEST, &req, &offer) == CK_OK &&
+		    check_request(&ctx, req.payload) == CK_OK) {
+			rc = bsession_orphan_cancel(&ctx.b, "rekey", "rekey", offer,
+			    orphan_lookup, orphan_cancel, &ctx);
+			goto out;
+		}
+	}
+	if (r != CK_OK) {
 		fail("rekey request", r, r == CK_ERR_EXISTS ? "several ceremonies "
 		    "wait: name one with --ceremony" : NULL);
 		goto out;
@@ -545,6 +583,7 @@ bridge_rekey_main(int argc, char **argv)
 	    ctx.b.id_hex, ctx.recovery ? "recovery" : "unseal", ctx.t, ctx.n);
 	rc = run(&ctx);
 out:
+	json_decref(offer);
 	json_decref(ctx.st.keys);
 	http_client_free(ctx.c);
 	envelope_free(&req);

@@ -102,12 +102,16 @@ parse_offer(const struct session *s, const json_t *p,
 
 /*
  * An offer that says the server's endpoint for this ceremony is disabled:
- * the setting that opens it goes on the record, and nothing goes further.
+ * the bridge has stopped and the ceremony cannot go on. The offer is taken
+ * (so it is read once, never again in a loop), the setting that opens the
+ * endpoint goes on the record, and the ceremony closes as failed, naming
+ * it: begin again once the setting is open.
  */
 static int
-unavailable(struct session *s, const json_t *p, char *why, size_t whylen)
+unavailable(struct session *s, const struct envelope *env, char *why,
+    size_t whylen)
 {
-	const json_t *u = json_object_get(p, "unavailable");
+	const json_t *u = json_object_get(env->payload, "unavailable");
 	const char *ep = json_string_value(json_object_get(u, "endpoint"));
 	const char *set = json_string_value(json_object_get(u, "setting"));
 	json_t *d;
@@ -125,13 +129,13 @@ unavailable(struct session *s, const json_t *p, char *why, size_t whylen)
 	    "setting that opens it: %s", ep, set);
 	if ((d = json_pack("{s:s, s:s}", "endpoint", ep, "setting", set)) == NULL)
 		return CK_ERR_ALLOC;
-	r = session_record(s, "endpoint-disabled", KIND_ACTOR_BRIDGE, d);
+	if ((r = session_set_phase(s, "failed")) == CK_OK &&
+	    (r = session_accept(s, env, "endpoint-disabled", KIND_ACTOR_BRIDGE,
+	    d)) == CK_OK)
+		r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_FAILED, why,
+		    NULL);
 	json_decref(d);
-	if (r != CK_OK)
-		return r;
-	session_reject(s, "session-offer", CK_ERR_DISABLED_ENDPOINT,
-	    KIND_ACTOR_APPLIANCE);
-	return CK_ERR_DISABLED_ENDPOINT;
+	return r == CK_OK ? CK_ERR_DISABLED_ENDPOINT : r;
 }
 
 int
@@ -156,7 +160,7 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 		goto out;
 	}
 	p = env.payload;
-	if ((r = unavailable(s, p, why, whylen)) != CK_OK)
+	if ((r = unavailable(s, &env, why, whylen)) != CK_OK)
 		goto out;
 	if ((r = parse_offer(s, p, box_pk, why, whylen)) != CK_OK) {
 		session_reject(s, "session-offer", r, KIND_ACTOR_APPLIANCE);

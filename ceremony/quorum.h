@@ -43,8 +43,9 @@
  * recorded as refused, and the offer is not accepted. Equal: the offer is
  * accepted and recorded with the confirmed words, the bridge's keys are
  * pinned, the phase becomes "confirmed". An offer with "unavailable":
- * {"endpoint", "setting"} (the server's endpoint is disabled) is recorded
- * with the setting that opens it and refused: CK_ERR_DISABLED_ENDPOINT. *offer (may be NULL) receives a
+ * {"endpoint", "setting"} (the server's endpoint is disabled; the bridge
+ * has stopped) is taken once, recorded with the setting that opens it,
+ * and the ceremony closed as failed: CK_ERR_DISABLED_ENDPOINT. *offer (may be NULL) receives a
  * new reference to the offer's payload. want_phase: the phase the
  * ceremony must be in (CK_ERR_STATE).
  */

@@ -564,15 +564,25 @@ int
 session_reject_why(struct session *s, const char *what, int err,
     const char *why, const char *actor)
 {
-	json_t *d = json_pack("{s:s, s:s, s:s}", "what", what, "error",
-	    ck_errname(err), "reason", why != NULL && why[0] != '\0' ? why :
-	    ck_strerror(err));
+	json_t *d;
+	char key[sizeof(s->last_refusal)];
+	uint64_t n = 0;
 	int r;
 
-	if (d == NULL)
+	transcript_head(s->t, NULL, &n);
+	snprintf(key, sizeof(key), "%s/%s/%s", what, ck_errname(err), actor);
+	if (n == s->last_refusal_at && strcmp(key, s->last_refusal) == 0)
+		return CK_OK;
+	if ((d = json_pack("{s:s, s:s, s:s}", "what", what, "error",
+	    ck_errname(err), "reason", why != NULL && why[0] != '\0' ? why :
+	    ck_strerror(err))) == NULL)
 		return CK_ERR_ALLOC;
 	r = session_record(s, "refused", actor, d);
 	json_decref(d);
+	if (r == CK_OK) {
+		memcpy(s->last_refusal, key, sizeof(key));
+		transcript_head(s->t, NULL, &s->last_refusal_at);
+	}
 	return r;
 }
 

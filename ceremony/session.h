@@ -49,6 +49,10 @@ struct session {
 	int has_peer;
 	uint8_t peer_pk[ENVELOPE_PK_BYTES];	/* the bridge's signing key */
 	int created_dir;		/* session_create made dir (discard removes it) */
+	/* The last refusal recorded and the records then: the same refusal
+	 * again with nothing in between is one event, recorded once. */
+	char last_refusal[96];
+	uint64_t last_refusal_at;
 };
 
 /*
@@ -143,7 +147,9 @@ int session_accept(struct session *s, const struct envelope *env,
 /*
  * Record that something was refused (an envelope, a decrypt proof), with
  * the error, so the transcript shows what was tried; state and sequence do
- * not change. Best effort on a path that is failing already: not CK_WUR.
+ * not change. The same refusal again with no record in between (a screen
+ * polling the same bad envelope) is the same event and is not recorded
+ * twice. Best effort on a path that is failing already: not CK_WUR.
  */
 int session_reject(struct session *s, const char *what, int err,
     const char *actor) __attribute__((nonnull));

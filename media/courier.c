@@ -123,26 +123,32 @@ out:
 }
 
 /* Does folder id under root hold a first envelope of type want, alone? */
+/*
+ * Does the folder of ceremony id start with a request of type want, and
+ * then: nothing else (under_way 0), or an answer and no closing-request
+ * last (under_way 1)?
+ */
 static int
-is_fresh_request(const char *root, const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES],
-    enum envelope_type want)
+is_request(const char *root, const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES],
+    enum envelope_type want, int under_way)
 {
 	struct exch_dir *d = NULL;
 	struct exch_list l = { 0 };
-	int fresh = 0;
+	int yes = 0;
 
 	if (exch_open(root, id, 0, &d) != CK_OK)
 		return 0;
-	if (exch_list(d, &l) == CK_OK && l.n == 1 && l.v[0].seq == 1 &&
+	if (exch_list(d, &l) == CK_OK && l.n >= 1 && l.v[0].seq == 1 &&
 	    strcmp(l.v[0].type, envelope_type_name(want)) == 0)
-		fresh = 1;
+		yes = under_way ? l.n > 1 && strcmp(l.v[l.n - 1].type,
+		    envelope_type_name(ENVELOPE_CLOSING_REQUEST)) != 0 : l.n == 1;
 	exch_list_free(&l);
 	exch_close(d);
-	return fresh;
+	return yes;
 }
 
-int
-courier_find_ceremony(const char *root, enum envelope_type want,
+static int
+find_request(const char *root, enum envelope_type want, int under_way,
     uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES])
 {
 	struct exch_ceremonies c = { 0 };
@@ -152,7 +158,7 @@ courier_find_ceremony(const char *root, enum envelope_type want,
 	if ((r = exch_list_ceremonies(root, &c)) != CK_OK)
 		return r;
 	for (i = 0; i < c.n; i++) {
-		if (!is_fresh_request(root, c.ids[i], want))
+		if (!is_request(root, c.ids[i], want, under_way))
 			continue;
 		if (found++ == 0)
 			memcpy(ceremony_id, c.ids[i], ENVELOPE_CEREMONY_ID_BYTES);
@@ -161,4 +167,18 @@ courier_find_ceremony(const char *root, enum envelope_type want,
 	if (found == 0)
 		return CK_ERR_NOT_FOUND;
 	return found == 1 ? CK_OK : CK_ERR_EXISTS;
+}
+
+int
+courier_find_ceremony(const char *root, enum envelope_type want,
+    uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES])
+{
+	return find_request(root, want, 0, ceremony_id);
+}
+
+int
+courier_find_under_way(const char *root, enum envelope_type want,
+    uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES])
+{
+	return find_request(root, want, 1, ceremony_id);
 }

@@ -71,6 +71,13 @@ close_key(int ch)
 		close_init();
 }
 
+static const char *
+close_waiting(void)
+{
+	return refused ? NULL : "the operator gives the initial root token back "
+	    "to conclave-bridge init, which revokes it and writes the proof.";
+}
+
 const struct ui_screen scr_close = {
 	.title = "Closing: the initial root token is revoked",
 	.step = "close",
@@ -82,4 +89,5 @@ const struct ui_screen scr_close = {
 	.draw = close_draw,
 	.key = close_key,
 	.tick = close_tick,
+	.waiting = close_waiting,
 };

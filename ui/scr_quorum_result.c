@@ -118,13 +118,11 @@ qresult_draw(void)
 static void
 closed_now(const char *how)
 {
-	ui.closed = 1;
-	snprintf(ui.outcome[0], sizeof(ui.outcome[0]), "Ceremony closed. %s",
-	    how);
-	snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
-	    "%u holders' shares crossed sealed to the bridge; %u deviations.",
-	    ui.quorum_given, ui.deviations);
-	ui_goto(UI_SCR_SUMMARY);
+	char tally[UI_COLS];
+
+	snprintf(tally, sizeof(tally), "%u holders' shares crossed sealed to the "
+	    "bridge; %u deviations.", ui.quorum_given, ui.deviations);
+	ui_ended(how, tally);
 }
 
 /* Migrate: what the holders' shares are now, for the whole room. */
@@ -267,6 +265,18 @@ qresult_key(int ch)
 	}
 }
 
+static const char *
+qresult_waiting(void)
+{
+	if (step == WAITING)
+		return "conclave-bridge submits the sealed shares and writes the "
+		    "result to the exchange stick.";
+	if (step == ISSUED)
+		return "the operator gives the new root token back to "
+		    "conclave-bridge, which revokes it and writes the proof.";
+	return NULL;
+}
+
 const struct ui_screen scr_quorum_result = {
 	.title = "Submit the shares, and the results",
 	.step = "submit",
@@ -278,4 +288,5 @@ const struct ui_screen scr_quorum_result = {
 	.draw = qresult_draw,
 	.key = qresult_key,
 	.tick = qresult_tick,
+	.waiting = qresult_waiting,
 };

@@ -92,6 +92,13 @@ result_key(int ch)
 		ui_goto(UI_SCR_HANDOUT);
 }
 
+static const char *
+result_waiting(void)
+{
+	return state == WAITING ? "conclave-bridge init, with this exchange stick, "
+	    "initialises the server and writes its answer." : NULL;
+}
+
 const struct ui_screen scr_result = {
 	.title = "The server's answer",
 	.step = "result",
@@ -103,4 +110,5 @@ const struct ui_screen scr_result = {
 	.draw = result_draw,
 	.key = result_key,
 	.tick = result_tick,
+	.waiting = result_waiting,
 };

@@ -72,6 +72,12 @@ sas_tick(void)
 	/* confirm NULL: nothing is recorded; sas gets the appliance's words. */
 	r = quorum_accept_offer(ui.s, "requested", NULL, NULL, sas, NULL, why,
 	    sizeof(why));
+	if (r == CK_ERR_DISABLED_ENDPOINT) {
+		/* The bridge has stopped; the ceremony is closed as failed. */
+		ui_say_err("The bridge cannot go on", r, why);
+		ui_ended("Failed: the server's endpoint is disabled.", NULL);
+		return;
+	}
 	if (r != CK_ERR_INCOMPLETE) {
 		ui_say_err("The session offer was refused", r, why);
 		return;
@@ -118,6 +124,18 @@ sas_key(int ch)
 	ui_goto(UI_SCR_QUORUM_SHARE);
 }
 
+static const char *
+sas_waiting(void)
+{
+	if (step != WAITING)
+		return NULL;
+	return ui.kind == UI_KIND_REKEY ? "conclave-bridge rekey, with this "
+	    "exchange stick, writes the session offer." : ui.kind == UI_KIND_UNSEAL ?
+	    "conclave-bridge unseal, with this exchange stick, writes the "
+	    "session offer." : "conclave-bridge generate-root, with this exchange "
+	    "stick, writes the session offer.";
+}
+
 const struct ui_screen scr_sas = {
 	.title = "Short authentication string",
 	.step = "sas",
@@ -130,4 +148,5 @@ const struct ui_screen scr_sas = {
 	.draw = sas_draw,
 	.key = sas_key,
 	.tick = sas_tick,
+	.waiting = sas_waiting,
 };

@@ -16,6 +16,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "ceremony/init.h"
+#include "ceremony/unseal.h"
+#include "ceremony/rekey.h"
+#include "ceremony/generate_root.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
@@ -28,7 +32,11 @@
 
 struct ui_ctx ui;
 
-enum ov_kind { OV_NONE, OV_HELP, OV_DEVIATION, OV_LOCK, OV_QUIT };
+static time_t wait_since;
+static const char *wait_what;
+
+enum ov_kind { OV_NONE, OV_HELP, OV_DEVIATION, OV_LOCK, OV_QUIT, OV_WAIT,
+    OV_WAIT_ABANDON };
 
 static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_START] = &scr_start,
@@ -771,6 +779,25 @@ draw_overlay(void)
 		    "Anything half-typed (a passphrase, a PIN) has been wiped.");
 		hints_text = "Enter: unlock";
 		break;
+	case OV_WAIT:
+	case OV_WAIT_ABANDON:
+		ui_bold(UI_TOP, 2, "No answer from the bridge yet.");
+		ui_text(UI_TOP + 1, 2, "Waited %ld s.", (long)(time(NULL) - wait_since));
+		y = ui_para(UI_TOP + 2, "On the operator's workstation:");
+		y = ui_para(y, wait_what != NULL ? wait_what : "");
+		y = ui_para(y + 1, "If the bridge has stopped, its session cannot go "
+		    "on (its key died with it): abandon here and begin again. "
+		    "Started again on this exchange folder, conclave-bridge rekey or "
+		    "generate-root cancels that session's attempt on the server and "
+		    "says so. Nothing here is lost by waiting.");
+		if (ov == OV_WAIT_ABANDON) {
+			ui_para(y + 1, "Abandon the ceremony? The transcript is closed "
+			    "and signed as abandoned; the bridge is told to cancel.");
+			hints_text = "y abandon  n back";
+		} else {
+			hints_text = "r keep waiting  a abandon the ceremony";
+		}
+		break;
 	case OV_QUIT:
 		ui_bold(UI_TOP + 2, 2, "Leave conclave?");
 		ui_para(UI_TOP + 4, ui.s != NULL && !ui.closed ?
@@ -820,6 +847,75 @@ ui_goto(enum ui_screen_id id)
 		screens[id]->init();
 }
 
+/*
+ * A screen that waits for the other machine: how long it has waited, and
+ * after ui.wait_secs the wait screen (keep waiting, or abandon).
+ */
+static void
+watch_wait(void)
+{
+	const struct ui_screen *sc = screens[current];
+	const char *w = sc->waiting != NULL && ui.s != NULL && !ui.closed ?
+	    sc->waiting() : NULL;
+
+	if (w == NULL) {
+		wait_what = NULL;
+		if (ov == OV_WAIT)
+			ov = OV_NONE;
+		return;
+	}
+	if (wait_what != w) {
+		wait_what = w;
+		wait_since = time(NULL);
+	}
+	if (ov == OV_NONE && ui.wait_secs > 0 &&
+	    time(NULL) - wait_since >= (time_t)ui.wait_secs)
+		ov = OV_WAIT;
+}
+
+void
+ui_ended(const char *how, const char *tally)
+{
+	transcript_head(ui.s->t, ui.head, NULL);
+	ui.closed = 1;
+	snprintf(ui.outcome[0], sizeof(ui.outcome[0]), "Ceremony closed. %s", how);
+	if (tally != NULL)
+		snprintf(ui.outcome[1], sizeof(ui.outcome[1]), "%s", tally);
+	else
+		snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
+		    "%u deviation(s) recorded.", ui.deviations);
+	ui_goto(UI_SCR_SUMMARY);
+}
+
+int
+ui_abandon(const char *reason)
+{
+	int r;
+
+	switch (ui.kind) {
+	case UI_KIND_INIT:
+		r = init_abandon(ui.s, reason, ui.head);
+		break;
+	case UI_KIND_UNSEAL:
+		r = unseal_abandon(ui.s, reason, ui.head);
+		break;
+	case UI_KIND_REKEY:
+		r = rekey_abandon(ui.s, reason, ui.head);
+		break;
+	default:
+		r = generate_root_abandon(ui.s, reason, ui.head);
+		break;
+	}
+	if (r != CK_OK) {
+		ui_say_err("The ceremony could not be abandoned", r, r == CK_ERR_STATE ?
+		    "the server may have acted on the shares already: wait for its "
+		    "result" : NULL);
+		return r;
+	}
+	ui_ended("Abandoned: the transcript is signed and says why.", NULL);
+	return CK_OK;
+}
+
 static void
 overlay_key(int ch)
 {
@@ -833,6 +929,23 @@ overlay_key(int ch)
 	case OV_LOCK:
 		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
 			ov = OV_NONE;
+		break;
+	case OV_WAIT:
+		if (ch == 'r' || ch == 'R') {
+			wait_since = time(NULL);
+			ov = OV_NONE;
+		} else if (ch == 'a' || ch == 'A') {
+			ov = OV_WAIT_ABANDON;
+		}
+		break;
+	case OV_WAIT_ABANDON:
+		if (ch == 'y' || ch == 'Y') {
+			ov = OV_NONE;
+			if (ui_abandon("no answer from the bridge") != CK_OK)
+				wait_since = time(NULL);
+		} else if (ch == 'n' || ch == 'N' || ch == 27) {
+			ov = OV_WAIT;
+		}
 		break;
 	case OV_QUIT:
 		if (ch == 'y' || ch == 'Y') {
@@ -906,6 +1019,7 @@ dispatch(void)
 			}
 			if (ov == OV_NONE && screens[current]->tick != NULL)
 				screens[current]->tick();
+			watch_wait();
 			continue;
 		}
 		last = time(NULL);
@@ -944,6 +1058,8 @@ ui_run(void)
 		ui_fatal("out of memory");
 	if (ui.relock_secs == 0)
 		ui.relock_secs = UI_RELOCK_SECS;
+	if (ui.wait_secs == 0)
+		ui.wait_secs = UI_WAIT_SECS;
 	setlocale(LC_ALL, "");
 	if (initscr() == NULL)
 		ui_fatal("cannot start the terminal UI");

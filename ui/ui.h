@@ -33,6 +33,7 @@
 /* A status message wraps within 80 columns onto at most this many rows,
  * from row 22 upward over the content's last rows. */
 #define UI_STATUS_ROWS	5
+#define UI_WAIT_SECS	120	/* default ui.wait_secs */
 #define UI_RELOCK_SECS	300	/* default inactivity relock */
 #define UI_TICK_MS	250
 #define UI_FIELD_MAX	256	/* names, paths, free text */
@@ -72,6 +73,13 @@ struct ui_screen {
 	void (*draw)(void);
 	void (*key)(int ch);
 	void (*tick)(void);	/* may be NULL */
+	/*
+	 * May be NULL. While the screen waits for the other machine: what to
+	 * do there (e.g. "run conclave-bridge unseal"); NULL when it does not
+	 * wait. After ui.wait_secs without an answer the wait screen offers
+	 * to keep waiting or to abandon the ceremony, and says this.
+	 */
+	const char *(*waiting)(void);
 };
 
 /* A line of input; masked fields live in secmem and are never drawn. */
@@ -113,6 +121,7 @@ struct ui_ctx {
 	json_t *handout;	/* who holds which share, when prev is an init or rekey */
 	int rehearsal;
 	unsigned relock_secs;
+	unsigned wait_secs;	/* a wait this long offers retry or abandon */
 	struct pgp_home *home;
 	struct roster *roster;
 	unsigned threshold;
@@ -169,6 +178,16 @@ struct ui_keyfile {
 size_t ui_scan_keyfiles(struct ui_keyfile *files, size_t max);
 /* The ceremony id and key (hex and words) from row y; the next free row. */
 int ui_ceremony_key(int y);
+/*
+ * The ceremony closed (completed, failed or abandoned: how says which;
+ * tally the second line, or NULL for the deviations): the head hash taken
+ * from the transcript, the summary shown next.
+ */
+void ui_ended(const char *how, const char *tally);
+
+/* Give the open ceremony up (the kind's abandon) with reason; ui_ended. */
+int ui_abandon(const char *reason);
+
 /* The previous transcript's head as words (or that there is none). */
 int ui_previous(int y);
 /* ui.sticks_dir/name, or "" without --sticks (malloc'd, or NULL). */

@@ -3,7 +3,9 @@
 # signed transcript whose close record says abandoned and why; `conclave
 # verify` reports it as a valid outcome of its own; the next ceremony
 # chains through it. A generate-root attempt abandoned on the appliance is
-# cancelled on the server by the bridge, which says so (real OpenBao).
+# cancelled on the server by the bridge, which says so; a bridge killed
+# mid-session and started again cancels that session's attempt (and no
+# other) and tells the room to abandon (real OpenBao).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -69,4 +71,27 @@ check_output "the offer was read and recorded before the close" \
 check_output "the transcript verifies as abandoned" \
     'ceremony: generate-root, abandoned: drill called off' \
     "$CONCLAVE" verify "$G/state/transcript.jsonl"
+
+# --- the bridge killed mid-session, started again: it cancels that attempt ---
+K=$T_TMP/killed
+mkdir -p "$K/x"
+check "generate-root begins (2)" "$CONCLAVE" generate-root begin --state "$K/state" --exchange "$K/x"
+check "the bridge starts the attempt (2)" quorum_bridge_start_token "$K" generate-root \
+    --exchange "$K/x" --address "$addr" --token-out "$K/new-token" --wait 60
+check "the witness confirms the words" "$CONCLAVE" generate-root accept \
+    --state "$K/state" --confirm-sas "$(bridge_sas "$K")"
+kill -9 "$(cat "$K/bridge.pid")"
+check_output "after kill -9 the server's attempt is still started" '^true$' attempt
+check_output "the bridge started again cancels that session's attempt" \
+    'Its attempt on the server \(nonce .*\) is cancelled' \
+    "$BRIDGE" generate-root --exchange "$K/x" --address "$addr" --wait 5
+check_output "... and tells the room to abandon on the appliance" \
+    'conclave generate-root abandon' \
+    "$BRIDGE" generate-root --exchange "$K/x" --address "$addr" --wait 5
+check_output "the server's attempt is gone (2)" '^false$' attempt
+check "the appliance abandons" "$CONCLAVE" generate-root abandon --state "$K/state" \
+    --reason "the bridge was killed"
+check_output "the transcript verifies as abandoned (2)" \
+    'ceremony: generate-root, abandoned: the bridge was killed' \
+    "$CONCLAVE" verify "$K/state/transcript.jsonl"
 finish

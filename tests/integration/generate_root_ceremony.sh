@@ -145,6 +145,8 @@ if server_has unauthed-off; then
 	    "$CONCLAVE" generate-root accept --state "$C/state"
 	check_output "the transcript records the setting" \
 	    '"setting":"disable_unauthed_generate_root_endpoints = false"' cat "$C/state/transcript.jsonl"
+	check_output "the ceremony is closed as failed (the bridge has stopped)" \
+	    'ceremony: generate-root, failed: ' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 fi
 
 # --- with a token: OpenBao's token-authenticated sys/generate-root-token;

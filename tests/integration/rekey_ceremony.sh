@@ -154,6 +154,13 @@ if server_has unauthed-off; then
 	    "$CONCLAVE" rekey accept --state "$D/state"
 	check_output "the transcript names the setting" \
 	    '"setting":"disable_unauthed_rekey_endpoints = false"' cat "$D/state/transcript.jsonl"
+	check_output "the ceremony is closed as failed, naming the setting (no loop)" \
+	    'ceremony: rekey, failed: .*disable_unauthed_rekey_endpoints = false' \
+	    joined "$CONCLAVE" verify "$D/state/transcript.jsonl"
+	check_output "asking again changes nothing" CK_ERR_CLOSED \
+	    "$CONCLAVE" rekey accept --state "$D/state"
+	check_output "the offer is on the record once" '^1$' \
+	    grep -c '"type":"endpoint-disabled"' "$D/state/transcript.jsonl"
 fi
 
 # --- the same server with a token: sys/rotate/root, 5/3 -> 2/2 (Vault has

@@ -133,11 +133,90 @@ state_folder_on_disk_is_refused(void **state)
 	free(root);
 }
 
+/* A new ceremony in root/state with its exchange folder root/x. */
+static struct session *
+fresh(const char *root, char dir[256], char x[256])
+{
+	struct session *s = NULL;
+
+	snprintf(dir, 256, "%s/state", root);
+	snprintf(x, 256, "%s/x", root);
+	assert_int_equal(mkdir(x, 0700), 0);
+	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s), CK_OK);
+	return s;
+}
+
+static void
+drop(char *root)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+	free(root);
+}
+
+
+/*
+ * The same refusal polled again with nothing in between is one event,
+ * recorded once (a screen re-reading the same bad envelope does not fill
+ * the transcript); a different refusal, or the same after another record,
+ * is recorded.
+ */
+static void
+refusal_recorded_once(void **state)
+{
+	char *root = tmpdir(), dir[256], x[256], path[300];
+	struct session *s = fresh(root, dir, x);
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/%s", dir, SESSION_TRANSCRIPT);
+	for (i = 0; i < 50; i++)
+		assert_int_equal(session_reject(s, "session-offer",
+		    CK_ERR_DISABLED_ENDPOINT, "appliance"), CK_OK);
+	assert_int_equal(lines(path), 2);
+	assert_int_equal(session_reject(s, "session-offer", CK_ERR_FORMAT,
+	    "appliance"), CK_OK);
+	assert_int_equal(lines(path), 3);
+	assert_int_equal(session_record(s, "step", "appliance", NULL), CK_OK);
+	assert_int_equal(session_reject(s, "session-offer", CK_ERR_FORMAT,
+	    "appliance"), CK_OK);
+	assert_int_equal(lines(path), 5);
+	session_free(s);
+	drop(root);
+}
+
+/*
+ * A begin refused after session_create undoes it: the state folder it
+ * made and the exchange folder are gone, the key wiped with them.
+ */
+static void
+discard_leaves_nothing(void **state)
+{
+	char *root = tmpdir(), dir[256], x[256], cmd[700];
+	struct session *s = fresh(root, dir, x);
+
+	(void)state;
+	session_discard(s);
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\" && test ! -e '%s'",
+	    x, dir);
+	assert_int_equal(system(cmd), 0);
+	/* No exchange folder: nothing is made at all. */
+	snprintf(x, 256, "%s/nostick", root);
+	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s),
+	    CK_ERR_NOT_FOUND);
+	assert_int_equal(access(dir, F_OK), -1);
+	drop(root);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(quorum_rule),
+		cmocka_unit_test(refusal_recorded_once),
+		cmocka_unit_test(discard_leaves_nothing),
 		cmocka_unit_test(session_steps),
 		cmocka_unit_test(state_folder_on_disk_is_refused),
 	};
