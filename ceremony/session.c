@@ -171,8 +171,9 @@ hex_field(json_t *o, const char *key, const uint8_t *bin, size_t len)
 	    CK_OK : CK_ERR_ALLOC;
 }
 
-int
-session_save(struct session *s)
+/* Write ceremony.json as it is in memory (one atomic file write). */
+static int
+save_state(struct session *s)
 {
 	char *text = NULL;
 	int r;
@@ -191,6 +192,202 @@ session_save(struct session *s)
 	return r;
 }
 
+/* An envelope's bytes in the journal: base64 (it is signed, not secret). */
+static char *
+to_b64(const uint8_t *bin, size_t len)
+{
+	size_t max = 4 * ((len + 2) / 3) + 1;
+	char *out = malloc(max);
+
+	if (out != NULL && codec_b64_encode(CODEC_B64_PADDED, bin, len, out,
+	    max) != CK_OK) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+static int
+from_b64(const char *b64, uint8_t **bin, size_t *len)
+{
+	size_t max = strlen(b64) / 4 * 3 + 3;
+
+	if ((*bin = malloc(max)) == NULL)
+		return CK_ERR_ALLOC;
+	if (codec_b64_decode(CODEC_B64_PADDED, b64, strlen(b64), *bin, max,
+	    len) != CK_OK) {
+		free(*bin);
+		*bin = NULL;
+		return CK_ERR_FORMAT;
+	}
+	return CK_OK;
+}
+
+/* The step's journal in the state, created on first use. */
+static json_t *
+journal(struct session *s)
+{
+	json_t *j = json_object_get(s->state, "pending");
+	uint64_t n = 0;
+
+	if (j != NULL)
+		return j;
+	transcript_head(s->t, NULL, &n);
+	j = json_pack("{s:I, s:[]}", "base", (json_int_t)n, "records");
+	if (j == NULL || json_object_set_new(s->state, "pending", j) != 0)
+		return NULL;
+	return j;
+}
+
+static int destroy_key_file(struct session *s);
+
+/* The journal's envelope: written, or already there with the same bytes. */
+static int
+flush_envelope(struct session *s, const json_t *env)
+{
+	const char *name = json_string_value(json_object_get(env, "name"));
+	const char *b64 = json_string_value(json_object_get(env, "bytes"));
+	uint8_t *bin = NULL, *old = NULL;
+	size_t binlen = 0, oldlen = 0;
+	int r;
+
+	if (name == NULL || b64 == NULL || from_b64(b64, &bin, &binlen) != CK_OK)
+		return CK_ERR_FORMAT;
+	r = exch_write(s->x, name, bin, binlen, 0);
+	if (r == CK_ERR_EXISTS &&
+	    exch_read(s->x, name, binlen + 1, &old, &oldlen) == CK_OK &&
+	    oldlen == binlen && memcmp(old, bin, binlen) == 0)
+		r = CK_OK;
+	free(bin);
+	free(old);
+	return r;
+}
+
+/* One journal record as the transcript event it stands for. */
+static int
+flush_record(struct session *s, const json_t *rec)
+{
+	const char *ih = json_string_value(json_object_get(rec, "in"));
+	const char *oh = json_string_value(json_object_get(rec, "out"));
+	uint8_t in[TRANSCRIPT_HASH_BYTES], outh[TRANSCRIPT_HASH_BYTES];
+	struct transcript_event ev = {
+		.type = json_string_value(json_object_get(rec, "type")),
+		.actor = json_string_value(json_object_get(rec, "actor")),
+		.details = json_object_get(rec, "details"),
+	};
+
+	if (ih != NULL) {
+		if (codec_hex_decode_exact(ih, strlen(ih), in, sizeof(in)) != CK_OK)
+			return CK_ERR_FORMAT;
+		ev.in = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])in;
+		ev.n_in = 1;
+	}
+	if (oh != NULL) {
+		if (codec_hex_decode_exact(oh, strlen(oh), outh, sizeof(outh)) !=
+		    CK_OK)
+			return CK_ERR_FORMAT;
+		ev.out = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])outh;
+		ev.n_out = 1;
+	}
+	return transcript_append(s->t, &ev);
+}
+
+/* The journal's close: the transcript closed and signed, the key gone. */
+static int
+flush_close(struct session *s, const json_t *c)
+{
+	int r;
+
+	if (s->t != NULL) {
+		r = transcript_close_as(s->t, KIND_ACTOR_APPLIANCE,
+		    json_string_value(json_object_get(c, "outcome")),
+		    json_string_value(json_object_get(c, "reason")), NULL);
+		if (r != CK_OK && r != CK_ERR_CLOSED)
+			return r;
+	}
+	if ((r = destroy_key_file(s)) != CK_OK && r != CK_ERR_NOT_FOUND)
+		return r;
+	secmem_wipe(s->sk, ENVELOPE_SK_BYTES);
+	return json_object_set_new(s->state, "phase", json_string("closed")) == 0 ?
+	    CK_OK : CK_ERR_ALLOC;
+}
+
+/*
+ * Carry out the journal: the envelope, the records the transcript does
+ * not have yet (n: the records it had when the journal was picked up), the
+ * close. Each part is idempotent, so a replay after a
+ * crash does exactly what is missing: nothing lost, nothing twice.
+ */
+static int
+flush(struct session *s, const json_t *j, uint64_t n)
+{
+	const json_t *rec;
+	uint64_t base;
+	size_t i;
+	int r;
+
+	if (json_object_get(j, "envelope") != NULL &&
+	    (r = flush_envelope(s, json_object_get(j, "envelope"))) != CK_OK)
+		return r;
+	if (s->t != NULL) {
+		base = (uint64_t)json_integer_value(json_object_get(j, "base"));
+		json_array_foreach(json_object_get(j, "records"), i, rec) {
+			if (base + i < n)
+				continue;	/* written before the crash */
+			if ((r = flush_record(s, rec)) != CK_OK)
+				return r;
+		}
+	}
+	if (json_object_get(j, "close") != NULL)
+		return flush_close(s, json_object_get(j, "close"));
+	return CK_OK;
+}
+
+/*
+ * A step's changes become durable together: ceremony.json is written with
+ * the step's journal (its envelope, records and close) first, then the
+ * journal is carried out, then ceremony.json is written without it. A
+ * crash anywhere leaves either the old state or a journal that
+ * session_load carries out. Held (session_hold): nothing is written yet.
+ */
+static int
+commit(struct session *s)
+{
+	json_t *j = json_object_get(s->state, "pending");
+	uint64_t n = 0;
+	int r;
+
+	if (s->hold > 0)
+		return CK_OK;
+	if (j == NULL)
+		return save_state(s);
+	transcript_head(s->t, NULL, &n);
+	if ((r = save_state(s)) != CK_OK || (r = flush(s, j, n)) != CK_OK)
+		return r;
+	json_object_del(s->state, "pending");
+	return save_state(s);
+}
+
+int
+session_save(struct session *s)
+{
+	return commit(s);
+}
+
+void
+session_hold(struct session *s)
+{
+	s->hold++;
+}
+
+int
+session_release(struct session *s)
+{
+	if (s->hold > 0)
+		s->hold--;
+	return commit(s);
+}
+
 const char *
 session_phase(const struct session *s)
 {
@@ -203,9 +400,9 @@ session_phase(const struct session *s)
 int
 session_set_phase(struct session *s, const char *phase)
 {
-	if (json_object_set_new(s->state, "phase", json_string(phase)) != 0)
-		return CK_ERR_ALLOC;
-	return CK_OK;
+	/* Written with the step's next commit (send, accept, record, save). */
+	return json_object_set_new(s->state, "phase", json_string(phase)) == 0 ?
+	    CK_OK : CK_ERR_ALLOC;
 }
 
 static int
@@ -383,6 +580,39 @@ out:
 	return r;
 }
 
+/* Complete records (lines) in the transcript file. */
+static uint64_t
+count_records(struct session *s)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, i;
+	uint64_t n = 0;
+
+	if (file_read(s->dirfd, SESSION_TRANSCRIPT, TRANSCRIPT_MAX_BYTES, &buf,
+	    &len) != CK_OK)
+		return 0;
+	for (i = 0; i < len; i++)
+		n += buf[i] == '\n';
+	free(buf);
+	return n;
+}
+
+/*
+ * A close that crashed after the transcript was closed and signed: the
+ * key file goes, the state says closed. CK_ERR_CLOSED once done.
+ */
+static int
+finish_close(struct session *s)
+{
+	int r;
+
+	if ((r = flush_close(s, json_object_get(json_object_get(s->state,
+	    "pending"), "close"))) != CK_OK)
+		return r;
+	json_object_del(s->state, "pending");
+	return (r = save_state(s)) == CK_OK ? CK_ERR_CLOSED : r;
+}
+
 int
 session_load(const char *dir, const char *kind, const char *exchange_root,
     struct session **out)
@@ -391,7 +621,9 @@ session_load(const char *dir, const char *kind, const char *exchange_root,
 	uint8_t *buf = NULL;
 	char *tpath = NULL;
 	size_t len = 0;
+	uint64_t written;
 	const char *root;
+	json_t *j;
 	int r = CK_ERR_ALLOC;
 
 	*out = NULL;
@@ -405,8 +637,14 @@ session_load(const char *dir, const char *kind, const char *exchange_root,
 	if ((r = file_read(s->dirfd, SESSION_STATE_FILE, SESSION_STATE_MAX,
 	    &buf, &len)) != CK_OK || (r = parse_state(s, buf, len, kind)) != CK_OK)
 		goto out;
-	if ((r = load_key(s)) != CK_OK)
+	j = json_object_get(s->state, "pending");
+	if ((r = load_key(s)) != CK_OK) {
+		/* The key goes only after the close is signed: finish it. */
+		if (r == CK_ERR_NOT_FOUND && j != NULL &&
+		    json_object_get(j, "close") != NULL)
+			r = finish_close(s);
 		goto out;
+	}
 	if (exchange_root != NULL) {
 		if (json_object_set_new(s->state, "exchange",
 		    json_string(exchange_root)) != 0) {
@@ -425,8 +663,28 @@ session_load(const char *dir, const char *kind, const char *exchange_root,
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = transcript_continue(&s->t, tpath, "appliance", s->sk)) != CK_OK)
+	/* The records the transcript holds before a resume record, if any. */
+	written = count_records(s);
+	if ((r = transcript_continue(&s->t, tpath, "appliance", s->sk)) != CK_OK) {
+		/* Closed, perhaps not yet signed: sign, then finish. */
+		if (r == CK_ERR_CLOSED && j != NULL &&
+		    json_object_get(j, "close") != NULL &&
+		    (r = transcript_finish(tpath, s->sk)) == CK_OK)
+			r = finish_close(s);
 		goto out;
+	}
+	/* A step that crashed after its journal was written: carry it out. */
+	if (j != NULL) {
+		if ((r = flush(s, j, written)) != CK_OK)
+			goto out;
+		json_object_del(s->state, "pending");
+		if ((r = save_state(s)) != CK_OK)
+			goto out;
+		if (strcmp(session_phase(s), "closed") == 0) {
+			r = CK_ERR_CLOSED;
+			goto out;
+		}
+	}
 	*out = s;
 	s = NULL;
 	r = CK_OK;
@@ -437,42 +695,74 @@ out:
 	return r;
 }
 
+/* One record into the step's journal (hashes of envelopes in/out optional). */
 static int
 append(struct session *s, const char *event, const char *actor,
     json_t *details, const uint8_t *in, const uint8_t *outh)
 {
-	struct transcript_event ev = {
-		.type = event, .actor = actor, .details = details,
-		.in = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])in,
-		.n_in = in != NULL,
-		.out = (const uint8_t (*)[TRANSCRIPT_HASH_BYTES])outh,
-		.n_out = outh != NULL,
-	};
+	json_t *j = journal(s), *rec;
+	int r = CK_OK;
 
-	return transcript_append(s->t, &ev);
+	if (j == NULL)
+		return CK_ERR_ALLOC;
+	rec = details != NULL ?
+	    json_pack("{s:s, s:s, s:O}", "type", event, "actor", actor,
+	    "details", details) :
+	    json_pack("{s:s, s:s, s:{}}", "type", event, "actor", actor,
+	    "details");
+	if (rec == NULL)
+		return CK_ERR_ALLOC;
+	if (in != NULL)
+		r = hex_field(rec, "in", in, TRANSCRIPT_HASH_BYTES);
+	if (r == CK_OK && outh != NULL)
+		r = hex_field(rec, "out", outh, TRANSCRIPT_HASH_BYTES);
+	if (r == CK_OK && json_array_append(json_object_get(j, "records"),
+	    rec) != 0)
+		r = CK_ERR_ALLOC;
+	json_decref(rec);
+	return r;
 }
 
 int
 session_record(struct session *s, const char *event, const char *actor,
     json_t *details)
 {
-	return append(s, event, actor, details, NULL, NULL);
+	int r = append(s, event, actor, details, NULL, NULL);
+
+	return r == CK_OK ? commit(s) : r;
 }
 
 int
 session_send(struct session *s, enum envelope_type type, const json_t *payload,
     const char *event, const char *actor, json_t *details)
 {
-	uint8_t hash[ENVELOPE_HASH_BYTES];
+	char name[ENVELOPE_FILE_NAME_MAX], *b64;
+	uint8_t hash[ENVELOPE_HASH_BYTES], *bin = NULL;
+	size_t binlen = 0;
+	json_t *j;
 	int r;
 
-	if ((r = courier_send(s->x, type, s->id, s->last_seq + 1, payload, s->sk,
-	    hash)) != CK_OK)
+	if ((j = journal(s)) == NULL)
+		return CK_ERR_ALLOC;
+	if (json_object_get(j, "envelope") != NULL)
+		return CK_ERR_STATE;	/* one envelope per step */
+	if ((r = courier_seal(type, s->id, s->last_seq + 1, payload, s->sk, name,
+	    &bin, &binlen)) != CK_OK)
+		return r;
+	envelope_hash(bin, binlen, hash);
+	b64 = to_b64(bin, binlen);
+	free(bin);
+	if (b64 == NULL)
+		return CK_ERR_ALLOC;
+	r = json_object_set_new(j, "envelope", json_pack("{s:s, s:s}", "name",
+	    name, "bytes", b64)) == 0 ? CK_OK : CK_ERR_ALLOC;
+	free(b64);
+	if (r != CK_OK)
 		return r;
 	s->last_seq++;
 	if ((r = append(s, event, actor, details, NULL, hash)) != CK_OK)
 		return r;
-	return session_save(s);
+	return commit(s);
 }
 
 int
@@ -548,7 +838,7 @@ session_accept(struct session *s, const struct envelope *env,
 		s->has_peer = 1;
 	}
 	s->last_seq = env->seq;
-	r = session_save(s);
+	r = commit(s);
 out:
 	json_decref(d);
 	return r;
@@ -710,16 +1000,22 @@ int
 session_close_as(struct session *s, const char *actor, const char *outcome,
     const char *reason, uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
+	json_t *j = journal(s), *c;
 	int r;
 
-	if ((r = transcript_close_as(s->t, actor, outcome, reason, head)) != CK_OK)
+	(void)actor;	/* the appliance closes its own transcripts */
+	if (j == NULL || (c = json_object()) == NULL)
+		return CK_ERR_ALLOC;
+	if (json_object_set_new(j, "close", c) != 0 ||
+	    (outcome != NULL && (json_object_set_new(c, "outcome",
+	    json_string(outcome)) != 0 || json_object_set_new(c, "reason",
+	    json_string(reason)) != 0)))
+		return CK_ERR_ALLOC;
+	if ((r = commit(s)) != CK_OK)
 		return r;
-	if ((r = destroy_key_file(s)) != CK_OK)
-		return r;
-	secmem_wipe(s->sk, ENVELOPE_SK_BYTES);
-	if ((r = session_set_phase(s, "closed")) != CK_OK)
-		return r;
-	return session_save(s);
+	if (head != NULL)
+		transcript_head(s->t, head, NULL);
+	return CK_OK;
 }
 
 int

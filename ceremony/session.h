@@ -53,6 +53,7 @@ struct session {
 	 * again with nothing in between is one event, recorded once. */
 	char last_refusal[96];
 	uint64_t last_refusal_at;
+	int hold;			/* session_hold depth */
 };
 
 /*
@@ -100,9 +101,25 @@ int session_load(const char *dir, const char *kind, const char *exchange_root,
 int session_peek(const char *dir, char kind[SESSION_PEEK_MAX],
     char phase[SESSION_PEEK_MAX]) CK_WUR __attribute__((nonnull));
 
-/* Write ceremony.json (after changing s->ext or the phase). */
+/*
+ * Make the step's changes durable (after changing s->ext or the phase):
+ * ceremony.json with the step's journal (the envelope to send, the
+ * records to append, the close), then the journal carried out, then
+ * ceremony.json without it. A crash at any point leaves the old state or
+ * a journal that session_load carries out: nothing lost, nothing twice.
+ * session_send, session_accept, session_record, session_reject and
+ * session_close commit the same way.
+ */
 int session_save(struct session *s) CK_WUR __attribute__((nonnull));
 
+/*
+ * Between session_hold and session_release, commits wait: the operations
+ * in between (an accept and a close, say) become durable as one.
+ */
+void session_hold(struct session *s) __attribute__((nonnull));
+int session_release(struct session *s) CK_WUR __attribute__((nonnull));
+
+/* The phase; session_set_phase changes it in memory, for the next commit. */
 const char *session_phase(const struct session *s) __attribute__((nonnull));
 /*
  * Set the phase in memory only: the step's session_send, session_accept

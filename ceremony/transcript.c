@@ -824,6 +824,7 @@ append_record(struct transcript *t, const struct transcript_event *ev)
 		return CK_ERR_TOO_LARGE;
 	if ((e = build_line(t, ev, &line, &len)) != CK_OK)
 		return e;
+	file_crash_point();
 	if ((e = file_write_all(t->fd, line, len)) == CK_OK && fsync(t->fd) != 0)
 		e = file_errno(errno);
 	if (e != CK_OK) {
@@ -1052,6 +1053,53 @@ write_beside(const struct transcript *t, const char *suffix, const char *buf,
 		return CK_ERR_ALLOC;
 	e = file_write_atomic(t->dirfd, n, buf, len, 0644, FILE_REPLACE);
 	free(n);
+	return e;
+}
+
+static int sign_files(struct transcript *t);
+
+int
+transcript_finish(const char *path, const unsigned char sk[MINISIG_SK_BYTES])
+{
+	struct transcript_report rep;
+	struct transcript *t = NULL;
+	uint8_t *buf = NULL, *sig = NULL;
+	size_t len, siglen = 0;
+	struct scan st;
+	int e;
+
+	if ((e = transcript_new(&t, path, sk)) != CK_OK)
+		goto out;
+	if ((t->fd = openat(t->dirfd, t->name, O_RDWR | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		e = file_errno(errno);
+		goto out;
+	}
+	if ((e = lock_journal(t->fd)) != CK_OK ||
+	    (e = file_read(t->dirfd, t->name, TRANSCRIPT_MAX_BYTES, &buf,
+	    &len)) != CK_OK)
+		goto out;
+	memset(&rep, 0, sizeof(rep));
+	if ((e = scan_records(buf, len, 0, &st, &rep)) != CK_OK)
+		goto out;
+	if (!st.closed || sodium_memcmp(st.key.pk, t->key.pk,
+	    MINISIG_PK_BYTES) != 0) {
+		e = CK_ERR_STATE;
+		goto out;
+	}
+	e = read_beside(t->dirfd, t->name, ".minisig", MINISIG_MAX_SIGFILE, &sig,
+	    &siglen);
+	if (e != CK_ERR_NOT_FOUND)
+		goto out;	/* signed already (CK_OK), or unreadable */
+	t->records = st.records;
+	t->size = (off_t)len;
+	memcpy(t->head, st.head, sizeof(t->head));
+	t->closed = 1;
+	e = sign_files(t);
+out:
+	free(sig);
+	free(buf);
+	transcript_free(t);
 	return e;
 }
 

@@ -82,6 +82,15 @@ int transcript_resume(struct transcript **t, const char *path,
     CK_WUR __attribute__((nonnull));
 
 /*
+ * Sign a transcript whose close record is written but whose signature
+ * files are not (the power went in between), with the key that announced
+ * itself last (sk must be it: CK_ERR_STATE otherwise, and for a
+ * transcript without its close record). CK_OK also when it is signed.
+ */
+int transcript_finish(const char *path, const unsigned char sk[MINISIG_SK_BYTES])
+    CK_WUR __attribute__((nonnull));
+
+/*
  * Reopen an unclosed transcript to go on with the same key, as the
  * command-line steps of one ceremony do (one process per step): the same
  * checks as transcript_resume, but a resume record is added only when

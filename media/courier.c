@@ -7,33 +7,41 @@
 #include "crypto/errors.h"
 
 int
+courier_seal(enum envelope_type type,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES], uint64_t seq,
+    const json_t *payload, const uint8_t sk[ENVELOPE_SK_BYTES],
+    char name[ENVELOPE_FILE_NAME_MAX], uint8_t **bin, size_t *binlen)
+{
+	char *text = NULL;
+	int r;
+
+	*bin = NULL;
+	*binlen = 0;
+	if ((r = envelope_file_name(seq, type, name)) != CK_OK)
+		return r;
+	if ((text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
+		return CK_ERR_ALLOC;
+	r = envelope_build(type, ceremony_id, seq, (uint64_t)time(NULL), text,
+	    strlen(text), sk, bin, binlen);
+	free(text);
+	return r;
+}
+
+int
 courier_send(struct exch_dir *d, enum envelope_type type,
     const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES], uint64_t seq,
     const json_t *payload, const uint8_t sk[ENVELOPE_SK_BYTES],
     uint8_t hash[ENVELOPE_HASH_BYTES])
 {
 	char name[ENVELOPE_FILE_NAME_MAX];
-	char *text = NULL;
 	uint8_t *bin = NULL;
 	size_t binlen = 0;
-	int r = CK_ERR_INTERNAL;
+	int r;
 
-	if ((r = envelope_file_name(seq, type, name)) != CK_OK)
-		goto out;
-	if ((text = json_dumps(payload, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = envelope_build(type, ceremony_id, seq, (uint64_t)time(NULL),
-	    text, strlen(text), sk, &bin, &binlen)) != CK_OK)
-		goto out;
-	if ((r = exch_write(d, name, bin, binlen, 0)) != CK_OK)
-		goto out;
-	if (hash != NULL)
+	if ((r = courier_seal(type, ceremony_id, seq, payload, sk, name, &bin,
+	    &binlen)) == CK_OK &&
+	    (r = exch_write(d, name, bin, binlen, 0)) == CK_OK && hash != NULL)
 		envelope_hash(bin, binlen, hash);
-	r = CK_OK;
-out:
-	free(text);
 	free(bin);
 	return r;
 }

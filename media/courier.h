@@ -17,6 +17,17 @@
 #include "protocol/envelope.h"
 
 /*
+ * Sign payload as an envelope of type with sequence seq: its bytes (*bin,
+ * free()) and its file name, for a caller that writes it later (the
+ * appliance's journal of a step, replayed after a crash).
+ */
+int courier_seal(enum envelope_type type,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES], uint64_t seq,
+    const json_t *payload, const uint8_t sk[ENVELOPE_SK_BYTES],
+    char name[ENVELOPE_FILE_NAME_MAX], uint8_t **bin, size_t *binlen) CK_WUR
+    __attribute__((nonnull));
+
+/*
  * Sign payload as an envelope of type with sequence seq and write it to
  * the ceremony folder as NNNNNN-<type>.env. hash (may be NULL) receives the
  * BLAKE2b-256 of the bytes written, for the transcript. The payload is

@@ -227,6 +227,24 @@ file_write_all(int fd, const void *buf, size_t len)
 	return CK_OK;
 }
 
+#ifdef CONCLAVE_CRASH_POINTS
+void
+file_crash_point(void)
+{
+	static unsigned long n, at;
+	static int read_env;
+	const char *e;
+
+	if (!read_env) {
+		read_env = 1;
+		if ((e = getenv("CONCLAVE_CRASH_AT")) != NULL)
+			at = strtoul(e, NULL, 10);
+	}
+	if (at != 0 && ++n == at)
+		_exit(CRASH_POINT_EXIT);
+}
+#endif
+
 int
 file_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
     mode_t mode, int flags)
@@ -261,6 +279,7 @@ file_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
 		r = file_errno(errno);
 		goto out;
 	}
+	file_crash_point();
 	if (ops->renameat2(dirfd, tmp, dirfd, name,
 	    (flags & FILE_REPLACE) ? 0 : RENAME_NOREPLACE) != 0) {
 		r = file_errno(errno);

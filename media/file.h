@@ -83,6 +83,22 @@ int file_read_secret(int dirfd, const char *name, size_t max,
 int file_is_tmp_name(const char *s);
 
 /*
+ * Crash points, for the resume test only (make check-resume builds with
+ * -DCONCLAVE_CRASH_POINTS; the programs never have them): every write
+ * that makes something durable (an atomic file write before its rename,
+ * a transcript record before it is written) is a point, counted from 1 in
+ * each process; with CONCLAVE_CRASH_AT=N in the environment the process
+ * ends at point N with _exit(CRASH_POINT_EXIT), as a kill -9 or a power
+ * cut would leave it.
+ */
+#define CRASH_POINT_EXIT	86
+#ifdef CONCLAVE_CRASH_POINTS
+void file_crash_point(void);
+#else
+static inline void file_crash_point(void) { }
+#endif
+
+/*
  * Fault injection seam (house style rule 22: "inject a failure at every
  * I/O call, for media/ through a file-ops shim"). Every system call this
  * module makes goes through this table. Programs never call
