@@ -171,16 +171,18 @@ generate_root_result(struct session *s, int *closed,
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_set_phase(s, "issued")) != CK_OK ||
+	session_hold(s);
+	if ((r = session_set_phase(s, "issued")) == CK_OK &&
 	    (r = session_accept(s, &env, is_dr(s) ? "dr-token-generated" :
-	    "root-token-generated", KIND_ACTOR_BRIDGE, details)) != CK_OK)
+	    "root-token-generated", KIND_ACTOR_BRIDGE, details)) == CK_OK &&
+	    is_dr(s))
+		r = session_close(s, KIND_ACTOR_APPLIANCE, NULL);
+	if ((r = session_release(s, r)) != CK_OK)
 		goto out;
 	if (is_dr(s)) {
-		if ((r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
-			goto out;
+		transcript_head(s->t, head, NULL);
 		*closed = 1;
 	}
-	r = CK_OK;
 out:
 	json_decref(details);
 	envelope_free(&env);

@@ -730,11 +730,12 @@ init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
+	session_hold(s);
 	if ((r = session_accept(s, &env, "root-token-revoked", KIND_ACTOR_BRIDGE,
-	    details)) != CK_OK ||
-	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
-		goto out;
-	r = CK_OK;
+	    details)) == CK_OK)
+		r = session_close(s, KIND_ACTOR_APPLIANCE, NULL);
+	if ((r = session_release(s, r)) == CK_OK)
+		transcript_head(s->t, head, NULL);
 out:
 	json_decref(details);
 	envelope_free(&env);

@@ -129,11 +129,13 @@ unavailable(struct session *s, const struct envelope *env, char *why,
 	    "setting that opens it: %s", ep, set);
 	if ((d = json_pack("{s:s, s:s}", "endpoint", ep, "setting", set)) == NULL)
 		return CK_ERR_ALLOC;
+	session_hold(s);
 	if ((r = session_set_phase(s, "failed")) == CK_OK &&
 	    (r = session_accept(s, env, "endpoint-disabled", KIND_ACTOR_BRIDGE,
 	    d)) == CK_OK)
 		r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_FAILED, why,
 		    NULL);
+	r = session_release(s, r);
 	json_decref(d);
 	return r == CK_OK ? CK_ERR_DISABLED_ENDPOINT : r;
 }
@@ -415,6 +417,7 @@ quorum_failed(struct session *s, struct envelope *env, const char *event,
 	if ((d = json_pack("{s:O}", "error", json_object_get(env->payload,
 	    "error"))) == NULL)
 		return CK_ERR_ALLOC;
+	session_hold(s);
 	r = session_set_phase(s, "failed");
 	if (r == CK_OK)
 		r = session_accept(s, env, event, KIND_ACTOR_BRIDGE, d);
@@ -422,6 +425,7 @@ quorum_failed(struct session *s, struct envelope *env, const char *event,
 	if (r == CK_OK)
 		r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_FAILED,
 		    why[0] != '\0' ? why : "the server refused", NULL);
+	r = session_release(s, r);
 	return r == CK_OK ? CK_ERR_SERVER : r;
 }
 

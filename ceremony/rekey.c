@@ -304,11 +304,13 @@ rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_set_phase(s, "done")) != CK_OK ||
-	    (r = session_accept(s, &env, "rekey-verified", KIND_ACTOR_BRIDGE, d)) != CK_OK ||
-	    (r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
-		goto out;
-	r = CK_OK;
+	session_hold(s);
+	if ((r = session_set_phase(s, "done")) == CK_OK &&
+	    (r = session_accept(s, &env, "rekey-verified", KIND_ACTOR_BRIDGE,
+	    d)) == CK_OK)
+		r = session_close(s, KIND_ACTOR_APPLIANCE, NULL);
+	if ((r = session_release(s, r)) == CK_OK)
+		transcript_head(s->t, head, NULL);
 out:
 	json_decref(d);
 	envelope_free(&env);

@@ -148,6 +148,81 @@ check_fresh_dir(const char *dir, int *exists)
 	return r;
 }
 
+static int destroy_key_file(struct session *s);
+
+/*
+ * A begin that a crash cut short before its request was committed (no
+ * ceremony.json yet, or one with nothing sent and no journal): nothing of
+ * it reached anyone, so its files are removed (the key wiped first) and
+ * its exchange folder too, and the folder can take a new begin. Anything
+ * else in dir, or a ceremony that got further, is CK_ERR_EXISTS.
+ */
+static int
+reclaim_unbegun(const char *dir)
+{
+	static const char *const ours[] = {
+		SESSION_STATE_FILE, SESSION_TRANSCRIPT, SESSION_ROSTER,
+	};
+	struct session *s = calloc(1, sizeof(*s));
+	uint8_t *buf = NULL, id[ENVELOPE_CEREMONY_ID_BYTES];
+	const char *root = NULL, *idhex;
+	json_t *st = NULL;
+	struct dirent *de;
+	size_t len = 0, i;
+	DIR *d = NULL;
+	int r, fd = -1;
+
+	if (s == NULL)
+		return CK_ERR_ALLOC;
+	s->dirfd = -1;
+	if ((r = file_open_dir(AT_FDCWD, dir, 0, 0, &s->dirfd)) != CK_OK)
+		goto out;
+	r = file_read(s->dirfd, SESSION_STATE_FILE, SESSION_STATE_MAX, &buf, &len);
+	if (r == CK_OK) {
+		if ((r = rd_json(buf, len, SESSION_STATE_MAX, &st)) != CK_OK)
+			goto out;
+		if (json_integer_value(json_object_get(st, "last_seq")) != 0 ||
+		    json_object_get(st, "pending") != NULL) {
+			r = CK_ERR_EXISTS;
+			goto out;
+		}
+		root = json_string_value(json_object_get(st, "exchange"));
+		idhex = json_string_value(json_object_get(st, "ceremony_id"));
+		if (root != NULL && idhex != NULL &&
+		    envelope_ceremony_id_parse(idhex, strlen(idhex), id) == CK_OK)
+			(void)exch_remove(root, id);
+	} else if (r != CK_ERR_NOT_FOUND) {
+		goto out;
+	}
+	(void)destroy_key_file(s);
+	for (i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		(void)unlinkat(s->dirfd, ours[i], 0);
+	/* Whatever is left must be our own temp files. */
+	if ((fd = dup(s->dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		r = CK_ERR_IO;
+		goto out;
+	}
+	r = CK_OK;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (!file_is_tmp_name(de->d_name) ||
+		    unlinkat(s->dirfd, de->d_name, 0) != 0)
+			r = CK_ERR_EXISTS;
+	}
+	closedir(d);
+	(void)fsync(s->dirfd);
+out:
+	json_decref(st);
+	free(buf);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	free(s);
+	return r;
+}
+
 /* The exchange root must be there already: a begin never makes a stick up. */
 static int
 check_exchange_root(const char *root)
@@ -238,8 +313,6 @@ journal(struct session *s)
 		return NULL;
 	return j;
 }
-
-static int destroy_key_file(struct session *s);
 
 /* The journal's envelope: written, or already there with the same bytes. */
 static int
@@ -381,11 +454,11 @@ session_hold(struct session *s)
 }
 
 int
-session_release(struct session *s)
+session_release(struct session *s, int r)
 {
 	if (s->hold > 0)
 		s->hold--;
-	return commit(s);
+	return r == CK_OK ? commit(s) : r;
 }
 
 const char *
@@ -438,8 +511,11 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 	r = CK_ERR_ALLOC;	/* check_ram left CK_OK */
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
-	if ((r = check_fresh_dir(dir, &exists)) != CK_OK ||
-	    (r = check_exchange_root(exchange_root)) != CK_OK)
+	if ((r = check_exchange_root(exchange_root)) != CK_OK)
+		goto out;
+	if ((r = check_fresh_dir(dir, &exists)) == CK_ERR_EXISTS)
+		r = reclaim_unbegun(dir);
+	if (r != CK_OK)
 		goto out;
 	/* From here on a failure is undone (session_discard). */
 	if ((r = file_open_dir(AT_FDCWD, dir, FILE_CREATE, DIR_MODE,
@@ -981,15 +1057,16 @@ session_abandon(struct session *s, const json_t *payload, const char *event,
 	/* A bridge envelope that cannot be read (forged, foreign) is on the
 	 * record as refused; the abandon goes on without telling the bridge. */
 	told = take_pending(s) == CK_OK;
-	if ((r = session_set_phase(s, "abandoned")) != CK_OK)
-		goto out;
-	r = told ? session_send(s, ENVELOPE_CLOSING_REQUEST, p, event,
-	    KIND_ACTOR_APPLIANCE, d) : session_record(s, event,
-	    KIND_ACTOR_APPLIANCE, d);
-	if (r != CK_OK)
-		goto out;
-	r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_ABANDONED, reason,
-	    head);
+	session_hold(s);
+	if ((r = session_set_phase(s, "abandoned")) == CK_OK)
+		r = told ? session_send(s, ENVELOPE_CLOSING_REQUEST, p, event,
+		    KIND_ACTOR_APPLIANCE, d) : session_record(s, event,
+		    KIND_ACTOR_APPLIANCE, d);
+	if (r == CK_OK)
+		r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_ABANDONED,
+		    reason, NULL);
+	if ((r = session_release(s, r)) == CK_OK && head != NULL)
+		transcript_head(s->t, head, NULL);
 out:
 	json_decref(p);
 	json_decref(d);

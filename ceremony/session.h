@@ -114,10 +114,11 @@ int session_save(struct session *s) CK_WUR __attribute__((nonnull));
 
 /*
  * Between session_hold and session_release, commits wait: the operations
- * in between (an accept and a close, say) become durable as one.
+ * in between (an accept and a close, say) become durable as one. r: how
+ * they went; only CK_OK commits (r is returned).
  */
 void session_hold(struct session *s) __attribute__((nonnull));
-int session_release(struct session *s) CK_WUR __attribute__((nonnull));
+int session_release(struct session *s, int r) CK_WUR __attribute__((nonnull));
 
 /* The phase; session_set_phase changes it in memory, for the next commit. */
 const char *session_phase(const struct session *s) __attribute__((nonnull));

@@ -124,16 +124,17 @@ unseal_result(struct session *s, int *closed, unsigned *pending,
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
-	if ((r = session_set_phase(s, *pending == 0 ? "done" : "partial")) != CK_OK ||
-	    (r = session_accept(s, &env, "unseal-result", KIND_ACTOR_BRIDGE,
-	    details)) != CK_OK)
+	session_hold(s);
+	if ((r = session_set_phase(s, *pending == 0 ? "done" : "partial")) ==
+	    CK_OK && (r = session_accept(s, &env, "unseal-result",
+	    KIND_ACTOR_BRIDGE, details)) == CK_OK && *pending == 0)
+		r = session_close(s, KIND_ACTOR_APPLIANCE, NULL);
+	if ((r = session_release(s, r)) != CK_OK)
 		goto out;
 	if (*pending == 0) {
-		if ((r = session_close(s, KIND_ACTOR_APPLIANCE, head)) != CK_OK)
-			goto out;
+		transcript_head(s->t, head, NULL);
 		*closed = 1;
 	}
-	r = CK_OK;
 out:
 	json_decref(details);
 	envelope_free(&env);

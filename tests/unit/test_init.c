@@ -66,6 +66,7 @@ static void
 session_steps(void **state)
 {
 	struct session *s = NULL;
+	json_t *payload;
 	char *root = tmpdir(), dir[256], x[256], path[300];
 	struct stat st;
 
@@ -76,13 +77,19 @@ session_steps(void **state)
 	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s), CK_OK);
 	snprintf(path, sizeof(path), "%s/%s", dir, SESSION_TRANSCRIPT);
 	assert_int_equal(lines(path), 1);
+	payload = json_pack("{s:s}", "kind", "unseal");
+	assert_int_equal(session_send(s, ENVELOPE_UNSEAL_REQUEST, payload,
+	    "request-sent", "appliance", NULL), CK_OK);
+	json_decref(payload);
+	assert_int_equal(lines(path), 2);
 	session_free(s);
 
+	/* Once a request went out, the folder is that ceremony's. */
 	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s),
 	    CK_ERR_EXISTS);
 	assert_int_equal(session_load(dir, "init", NULL, &s), CK_ERR_BAD_TYPE);
 	assert_int_equal(session_load(dir, "test", NULL, &s), CK_OK);
-	assert_int_equal(lines(path), 1);	/* no resume record */
+	assert_int_equal(lines(path), 2);	/* no resume record */
 	assert_int_equal(session_record(s, "step", "appliance", NULL), CK_OK);
 	assert_int_equal(session_close(s, "appliance", NULL), CK_OK);
 	session_free(s);
