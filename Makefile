@@ -35,6 +35,9 @@ HARDEN_CFLAGS  ?= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE \
 HARDEN_LDFLAGS ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LDFLAGS += -Wl,--gc-sections
 CFLAGS  += $(HARDEN_CFLAGS)
+# make check-resume builds a second tree with crash points (media/file.h).
+CFLAGS  += $(EXTRA_CFLAGS)
+RESUME_BUILD ?= $(BUILD)-resume
 LDFLAGS += $(HARDEN_LDFLAGS)
 
 # Quiet by default; `make V=1` shows the commands.
@@ -84,7 +87,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal demo all check check-unit check-sanitize check-oom check-residue fuzz-smoke bench-qr bench-privsep bench-ceremony install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-resume resume-bin check-sanitize check-oom check-residue fuzz-smoke bench-qr bench-privsep bench-ceremony install clean bootstrap
 .PHONY: check-card
 .PHONY: check-servers check-vault
 .PHONY: image image-test image-repro
@@ -163,8 +166,18 @@ demo: bootstrap all
 	@scripts/demo
 
 # Every suite; ends with one "N passed, N failed" line over all of them.
-check: bootstrap all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
-	@BUILD=$(BUILD) tests/run all
+check: bootstrap all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO) resume-bin
+	@BUILD=$(BUILD) RESUME_BUILD=$(RESUME_BUILD) tests/run all
+
+# Resume from anything: every step of a ceremony killed at each durable
+# write, restarted and finished (tests/resume/*.sh). Ends with one line:
+#   resume: N kill points, N resumed, 0 lost, 0 duplicated
+check-resume: resume-bin
+	@BUILD=$(BUILD) RESUME_BUILD=$(RESUME_BUILD) tests/run resume
+
+resume-bin:
+	@$(MAKE) --no-print-directory BUILD=$(RESUME_BUILD) \
+	    EXTRA_CFLAGS=-DCONCLAVE_CRASH_POINTS all
 
 check-unit: all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 	@BUILD=$(BUILD) tests/run unit
@@ -264,6 +277,6 @@ install: all
 	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(MANDIR)/man1/
 
 clean:
-	rm -rf build build-san build-fuzz build-oom
+	rm -rf build build-san build-fuzz build-oom build-resume
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
