@@ -515,10 +515,16 @@ wire_put_transcript(struct wire_buf *b, int result,
     const struct transcript_report *rep)
 {
 	size_t rl = strnlen(rep->reason, sizeof(rep->reason));
+	size_t ol = strnlen(rep->outcome, sizeof(rep->outcome));
+	size_t wl = strnlen(rep->outcome_reason, sizeof(rep->outcome_reason));
 
 	wire_put_u32(b, (uint32_t)result);
 	put_u64(b, rep->records);
 	wire_put_u8(b, rep->closed != 0);
+	wire_put_u8(b, rep->chain_ok != 0);
+	wire_put_blob(b, rep->outcome, ol < sizeof(rep->outcome) ? ol : 0);
+	wire_put_blob(b, rep->outcome_reason, wl < sizeof(rep->outcome_reason) ?
+	    wl : 0);
 	wire_put_bytes(b, rep->head, sizeof(rep->head));
 	wire_put_u8(b, rep->has_key != 0);
 	wire_put_bytes(b, rep->key.key_id, sizeof(rep->key.key_id));
@@ -543,6 +549,10 @@ wire_get_transcript(const uint8_t *p, size_t len, int *result,
 	if ((e = rd_u32be(&r, &res)) != CK_OK ||
 	    (e = rd_u64be(&r, &rep->records)) != CK_OK ||
 	    (e = get_bool(&r, &rep->closed)) != CK_OK ||
+	    (e = get_bool(&r, &rep->chain_ok)) != CK_OK ||
+	    (e = get_text(&r, rep->outcome, sizeof(rep->outcome))) != CK_OK ||
+	    (e = get_text(&r, rep->outcome_reason,
+	    sizeof(rep->outcome_reason))) != CK_OK ||
 	    (e = rd_bytes(&r, rep->head, sizeof(rep->head))) != CK_OK ||
 	    (e = get_bool(&r, &rep->has_key)) != CK_OK ||
 	    (e = get_key(&r, &rep->key)) != CK_OK ||
