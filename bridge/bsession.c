@@ -18,7 +18,7 @@
 #include "crypto/secmem.h"
 #include "media/courier.h"
 
-#define POLL_MS	200
+#define POLL_MS	50
 
 int
 bsession_open(struct bsession *b, const char *exchange, const char *ceremony,
