@@ -27,7 +27,7 @@ limit(uint8_t type, size_t *max)
 	case WIRE_PNG:			*max = QR_MAX_PNG_BYTES; break;
 	case WIRE_PNG_OK:		*max = WIRE_IMAGE_MAX; break;
 	case WIRE_TRANSCRIPT:		*max = WIRE_TRANSCRIPT_MAX; break;
-	case WIRE_TRANSCRIPT_OK:	*max = 128 + WIRE_REASON_MAX; break;
+	case WIRE_TRANSCRIPT_OK:	*max = 160 + WIRE_REASON_MAX + TRANSCRIPT_REASON_MAX; break;
 	case WIRE_PGP_RECIPIENTS:	*max = PGPPKT_MSG_MAX; break;
 	case WIRE_PGP_RECIPIENTS_OK:	*max = 1 + PGPPKT_RECIPIENTS_MAX * (PGPPKT_KEYID_LEN + 1); break;
 	case WIRE_PGP_SUBKEYS:		*max = PGPPKT_KEY_MAX; break;
