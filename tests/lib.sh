@@ -39,6 +39,11 @@ check_output() {
 	else fail "$name: output did not match /$re/:"; echo "$out" | head -20 | sed 's/^/    /'; fi
 }
 
+# joined CMD...: CMD's output (and errors), the lines that were wrapped
+# within 80 columns joined again (a line break and the indent after it
+# read as one space), for a pattern written as one line.
+joined() { "$@" 2>&1 | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n  */ /g'; }
+
 on_exit() { T_CLEANUPS+=("$*"); }
 
 _t_cleanup() {

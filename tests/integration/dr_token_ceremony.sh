@@ -50,11 +50,9 @@ check "a second fixture (otp_length 0) listens" dr_fixture dr0 0
 D=$T_TMP/dr2
 mkdir -p "$D/x"
 check "dr-token begin (2)" "$CONCLAVE" dr-token begin --state "$D/state" --exchange "$D/x"
-# (The message is wrapped within 80 columns: read it as one line.)
 check_output "the bridge refuses to guess an OTP length" \
     'CK_ERR_UNSUPPORTED.*did not announce an OTP length' \
-    sh -c '"$0" dr-token --exchange "$1" --address "$2" --wait 5 2>&1 | tr -s "\n " " "' \
-    "$BRIDGE" "$D/x" "http://127.0.0.1:$(cat "$T_TMP/dr0.port")"
+    joined "$BRIDGE" dr-token --exchange "$D/x" --address "http://127.0.0.1:$(cat "$T_TMP/dr0.port")" --wait 5
 check_output "no attempt was started on it" '^$' sh -c \
     "grep '\"POST\"' '$T_TMP/dr0.log' || true"
 finish

@@ -54,7 +54,7 @@ bao_start_static r1 || { fail "OpenBao (static) starts"; finish; }
 bridge_refused() {
 	local name=$1 err=$2 d=$3 addr=$4; shift 4
 	check_output "$name: bridge refuses with $err" "$err" \
-	    "$BRIDGE" init --exchange "$d/x" --address "$addr" --root-token-fd 0 "$@" </dev/null
+	    joined "$BRIDGE" init --exchange "$d/x" --address "$addr" --root-token-fd 0 "$@" </dev/null
 	check "$name: no init result written" sh -c "! ls '$d'/x/*/000002-* >/dev/null 2>&1"
 }
 check "recovery request for the Shamir server" ceremony_begin "$T_TMP/m1" 3 --recovery
