@@ -81,7 +81,7 @@ before_state=$(tree "$C/state"); before_x=$(tree "$C/x")
     >"$C/bridge.out" 2>&1
 check "the bridge refuses a node not migrating (exit 1)" test $? = 1
 check_output "and names what is missing" 'reports no seal migration.*new seal stanza' \
-    cat "$C/bridge.out"
+    joined cat "$C/bridge.out"
 check_output "nothing was offered" '^$' sh -c "ls '$C'/x/*/ | grep offer"
 check "the appliance's state folder is unchanged" test "$before_state" = "$(tree "$C/state")"
 check "the exchange folder is unchanged" test "$before_x" = "$(tree "$C/x")"
@@ -94,7 +94,7 @@ check_output "m1 waits for a migration to static" '^true static true$' sh -c \
 "$BRIDGE" migrate --exchange "$C/x" --address "$(bao_addr m1)" --to transit \
     --wait 5 >"$C/bridge.out" 2>&1
 check "--to transit on a node migrating to static is refused" test $? = 1
-check_output "naming both seals" 'migrates to seal "static", not "transit"' cat "$C/bridge.out"
+check_output "naming both seals" 'migrates to seal "static", not "transit"' joined cat "$C/bridge.out"
 check "the state folder is still unchanged" test "$before_state" = "$(tree "$C/state")"
 check "the exchange folder is still unchanged" test "$before_x" = "$(tree "$C/x")"
 check "the first request is abandoned (never offered)" rm -rf "$C"
@@ -170,7 +170,7 @@ check "submit (wrong share)" "$CONCLAVE" migrate submit --state "$C/state"
 check "the bridge answers (wrong share)" wait_envelope "$C" 4 submission-result
 check_output "the server refused the shares" 'refused: CK_ERR_SHARE_REFUSED' \
     "$CONCLAVE" migrate result --state "$C/state"
-check_output "abandon closes the ceremony" 'closed with nodes left sealed' \
+check_output "abandon closes the ceremony" 'closed as abandoned' \
     "$CONCLAVE" migrate abandon --state "$C/state"
 check "the bridge wipes and exits 0 (wrong share)" bridge_wait "$C"
 check_output "the transcript verifies (abandoned)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"

@@ -36,7 +36,7 @@ if [ "$(stat -f -c %T "$disk")" = tmpfs ]; then
 else
 	check_output "a state folder on disk is refused, by name" \
 	    'not on a RAM file system.*CONCLAVE_STATE_ON_DISK=1.*CK_ERR_NOT_RAM' \
-	    env -u CONCLAVE_STATE_ON_DISK bash -c "$(declare -f begin ceremony_begin); \
+	    joined env -u CONCLAVE_STATE_ON_DISK bash -c "$(declare -f begin ceremony_begin); \
 	    CONCLAVE=$CONCLAVE KEYS=$KEYS begin $disk/a; cat $disk/a/begin.out"
 	check "... and nothing was created" test ! -e "$disk/a/state"
 	check "... nor an exchange folder for it" test -z "$(ls -A "$disk/a/x")"
