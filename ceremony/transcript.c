@@ -984,6 +984,34 @@ out:
  * cut, when the key changed (after a crash), or always when forced (the
  * caller says the process was restarted); otherwise nothing is added.
  */
+/* An existing transcript opened for appending, locked, and its bytes read. */
+static int
+open_existing(const char *path, const unsigned char *sk, struct transcript **tp,
+    uint8_t **buf, size_t *len)
+{
+	struct transcript *t = NULL;
+	int e;
+
+	*tp = NULL;
+	*buf = NULL;
+	if ((e = transcript_new(&t, path, sk)) != CK_OK)
+		goto out;
+	if ((t->fd = openat(t->dirfd, t->name, O_RDWR | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0) {
+		e = file_errno(errno);
+		goto out;
+	}
+	if ((e = lock_journal(t->fd)) != CK_OK ||
+	    (e = file_read(t->dirfd, t->name, TRANSCRIPT_MAX_BYTES, buf,
+	    len)) != CK_OK)
+		goto out;
+	*tp = t;
+	t = NULL;
+out:
+	transcript_free(t);
+	return e;
+}
+
 static int
 reopen(struct transcript **tp, const char *path, const char *actor,
     const unsigned char sk[MINISIG_SK_BYTES], int force_resume)
@@ -997,17 +1025,7 @@ reopen(struct transcript **tp, const char *path, const char *actor,
 	int e = CK_ERR_ALLOC;
 
 	*tp = NULL;
-	if ((e = transcript_new(&t, path, sk)) != CK_OK)
-		goto out;
-	if ((t->fd = openat(t->dirfd, t->name, O_RDWR | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0) {
-		e = file_errno(errno);
-		goto out;
-	}
-	if ((e = lock_journal(t->fd)) != CK_OK)
-		goto out;
-	if ((e = file_read(t->dirfd, t->name, TRANSCRIPT_MAX_BYTES, &buf,
-	    &len)) != CK_OK)
+	if ((e = open_existing(path, sk, &t, &buf, &len)) != CK_OK)
 		goto out;
 	memset(&rep, 0, sizeof(rep));
 	if ((e = scan_records(buf, len, 1, &st, &rep)) != CK_OK)
@@ -1068,16 +1086,7 @@ transcript_finish(const char *path, const unsigned char sk[MINISIG_SK_BYTES])
 	struct scan st;
 	int e;
 
-	if ((e = transcript_new(&t, path, sk)) != CK_OK)
-		goto out;
-	if ((t->fd = openat(t->dirfd, t->name, O_RDWR | O_APPEND | O_NOFOLLOW |
-	    O_CLOEXEC)) < 0) {
-		e = file_errno(errno);
-		goto out;
-	}
-	if ((e = lock_journal(t->fd)) != CK_OK ||
-	    (e = file_read(t->dirfd, t->name, TRANSCRIPT_MAX_BYTES, &buf,
-	    &len)) != CK_OK)
+	if ((e = open_existing(path, sk, &t, &buf, &len)) != CK_OK)
 		goto out;
 	memset(&rep, 0, sizeof(rep));
 	if ((e = scan_records(buf, len, 0, &st, &rep)) != CK_OK)
