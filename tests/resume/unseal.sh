@@ -2,13 +2,13 @@
 # Resume from anything, unseal on the appliance's command line (issue 10,
 # item 1): against a real OpenBao and the real bridge, every step of the
 # ceremony (begin, accept, three shares, submit, result) is killed at each
-# of its durable writes in turn (tests/resume/lib.sh), restarted and
+# of its durable writes in turn (tests/crashresume.sh), restarted and
 # finished; every kill point must end as the run without a crash did, and
 # the whole ceremony must still unseal the server and verify.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
-. "$TOP/tests/resume/lib.sh"
+. "$TOP/tests/crashresume.sh"
 
 bao_start_shamir r1 || { fail "OpenBao starts"; finish; }
 check "OpenBao is initialised (5 shares, threshold 3)" bao_init r1 5 3
