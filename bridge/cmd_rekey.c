@@ -217,6 +217,30 @@ call(struct rekey_ctx *ctx, const char *method, const char *leaf,
 	return r;
 }
 
+/*
+ * Cancels the rekey on the server. Vault (1.21) takes the cancellation
+ * only with the rekey's nonce in the body (400 without); OpenBao ignores
+ * it. A failure is said, since the new shares' rekey then stays open.
+ */
+static void
+cancel_rekey(struct rekey_ctx *ctx)
+{
+	char path[HTTP_MAX_PATH];
+	json_t *body, *j = NULL;
+	long status = 0;
+	int r = CK_ERR_ALLOC;
+
+	snprintf(path, sizeof(path), "%s/init", ctx->api->base);
+	if ((body = json_pack("{s:s}", "nonce", ctx->nonce)) != NULL)
+		r = http_request_json(ctx->c, "DELETE", path, body, &status, &j);
+	json_decref(body);
+	json_decref(j);
+	if (r != CK_OK)
+		fprintf(stderr, "conclave-bridge rekey: cancelling the rekey on %s "
+		    "failed: %s (%s): %s\n", path, ck_strerror(r), ck_errname(r),
+		    http_error_detail(ctx->c));
+}
+
 /* Which endpoint; CK_ERR_DISABLED_ENDPOINT when the one needed is off. */
 static int
 detect(struct rekey_ctx *ctx)
@@ -279,7 +303,7 @@ start(struct rekey_ctx *ctx)
 	if (r != CK_OK)
 		return fail("starting the rekey", r, http_error_detail(ctx->c));
 	if (ctx->st.nonce[0] == '\0' || ctx->st.required == 0) {
-		(void)call(ctx, "DELETE", "init", NULL, 0);
+		cancel_rekey(ctx);
 		return fail("starting the rekey", CK_ERR_FORMAT, "no nonce");
 	}
 	memcpy(ctx->nonce, ctx->st.nonce, sizeof(ctx->nonce));
@@ -446,7 +470,7 @@ run(struct rekey_ctx *ctx)
 	    ctx->st.verification_nonce[0] == '\0') {
 		fail("submitting the current shares", r != CK_OK ? r : CK_ERR_FORMAT,
 		    http_error_detail(ctx->c));
-		(void)call(ctx, "DELETE", "init", NULL, 0);
+		cancel_rekey(ctx);
 		if (send_error(ctx, ENVELOPE_REKEY_RESULT, r != CK_OK ? r :
 		    CK_ERR_FORMAT) == CK_OK)
 			printf("Rekey cancelled; the failure is reported to the "
@@ -474,7 +498,7 @@ run(struct rekey_ctx *ctx)
 		goto cancel;
 	}
 	if (env.type == ENVELOPE_CLOSING_REQUEST) {
-		(void)call(ctx, "DELETE", "init", NULL, 0);
+		cancel_rekey(ctx);
 		printf("Abandoned by the appliance: the rekey is cancelled; the old "
 		    "shares stay in force.\n");
 		rc = 0;
@@ -506,7 +530,7 @@ run(struct rekey_ctx *ctx)
 	rc = 0;
 	goto out;
 cancel:
-	(void)call(ctx, "DELETE", "init", NULL, 0);
+	cancel_rekey(ctx);
 out:
 	json_decref(p);
 	envelope_free(&env);
