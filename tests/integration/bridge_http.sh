@@ -35,7 +35,7 @@ printf 's.test-token\n' >"$T_TMP/token"
     fail "generate-root begin"
 check_output "a 500 on sys/generate-root-token is reported as the node's 500" \
     "generate-root-token: .*CK_ERR_SERVER.*$addr answered HTTP 500: local node not active" \
-    "$BRIDGE" generate-root --exchange "$T_TMP/x" --address "$addr" --token-file "$T_TMP/token" --wait 5
+    joined "$BRIDGE" generate-root --exchange "$T_TMP/x" --address "$addr" --token-file "$T_TMP/token" --wait 5
 check_fails "and not as a disabled endpoint" sh -c \
     "'$BRIDGE' generate-root --exchange '$T_TMP/x' --address '$addr' --token-file '$T_TMP/token' --wait 5 2>&1 | grep -q DISABLED"
 finish

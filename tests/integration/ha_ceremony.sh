@@ -20,7 +20,7 @@ bao_start_raft3 h --legacy-rekey --legacy-generate-root ||
 check "h1 is initialised 5/3" bao_init h1 5 3
 key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir h1)/init.json"; }
 check "h1 is unsealed" bao_unseal h1 "$(key 1)" "$(key 2)" "$(key 3)"
-joined() {
+node_joined() {
 	local i
 	for i in $(seq 1 100); do
 		[ "$(seal_field "$1" .initialized)" = true ] && return 0
@@ -29,7 +29,7 @@ joined() {
 	return 1
 }
 for n in h2 h3; do
-	check "$n joins and is unsealed" eval 'joined $n && bao_unseal $n "$(key 1)" "$(key 2)" "$(key 3)"'
+	check "$n joins and is unsealed" eval 'node_joined $n && bao_unseal $n "$(key 1)" "$(key 2)" "$(key 3)"'
 done
 check "h1 is the active node" bao_wait_active h1
 jq -r .root_token "$(bao_dir h1)/init.json" >"$T_TMP/root"
@@ -88,7 +88,7 @@ check "rekey 5/3 -> 2/2 given a standby's address, verified" \
     rotate_ceremony "$T_TMP/rk" "$standby" "$T_TMP/root"
 check_output "the bridge says it went to the active node" \
     "$standby is a standby: the rekey goes to the active node it announces, $active" \
-    cat "$T_TMP/rk/bridge.out"
+    joined cat "$T_TMP/rk/bridge.out"
 check_output "the active node holds 2 shares, threshold 2" '^2 2$' seal_field h1 '"\(.n) \(.t)"'
 check_output "the transcript verifies (rekey)" '^OK' "$CONCLAVE" verify "$T_TMP/rk/state/transcript.jsonl"
 rk_plain() {	# DIR K HOLDER: new share K in plain text, as its holder decrypts it
