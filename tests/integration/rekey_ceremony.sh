@@ -95,8 +95,8 @@ check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transc
 check_output "the record's facts date the old shares' quorum (step 7)" \
     '^Step 7: Quorum: one holder at a time: 20.* \([0-9]+ times\)$' \
     "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
-check_output "... and the new shares' verification (steps 10 and 11)" \
-    '^Step 11: Submit the shares, and the results: 20' \
+check_output "... and the new shares' verification (steps 11 and 12)" \
+    '^Step 12: Submit the shares, and the results: 20' \
     "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
 check "conclave record prints the rekey's record" \
     "$CONCLAVE" record "$C/state/transcript.jsonl" --out "$C/record.pdf"
