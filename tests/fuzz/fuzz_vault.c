@@ -67,12 +67,14 @@ server_errors(json_t *j, uint8_t code)
 	long status = 400 + code % 200;
 	int r;
 
+	/* A 503 is classified by asking the node's own seal status, and there
+	 * is no node here: that path is the integration tests'. */
+	if (status == 503)
+		status = 502;
 	c.detail[0] = '\0';
 	r = map_status(&c, status, j);
-	if (r != CK_ERR_SEALED && r != CK_ERR_DISABLED_ENDPOINT &&
+	if (r != CK_ERR_DISABLED_ENDPOINT && r != CK_ERR_NO_ENDPOINT &&
 	    r != CK_ERR_PERMISSION_DENIED && r != CK_ERR_SERVER)
-		abort();
-	if (r == CK_ERR_SEALED && status != 503)
 		abort();
 	must_print(c.detail, sizeof(c.detail));
 	if (c.detail[0] == '\0')
