@@ -89,8 +89,8 @@ check "the exchange folder is unchanged" test "$before_x" = "$(tree "$C/x")"
 # Bad input: the new stanza is in place, but --to names another seal.
 bao_set_seal m1 static
 check "m1 restarted with seal \"static\" added" bao_restart m1
-check_output "m1 waits for a migration to static" '^true static true$' sh -c \
-    "bao_seal_status() { :; }; curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.migration) \\(.type) \\(.sealed)\"'"
+check_output "m1 waits for a migration to static" '^true static true$' \
+    seal_field m1 '"\(.migration) \(.type) \(.sealed)"'
 "$BRIDGE" migrate --exchange "$C/x" --address "$(bao_addr m1)" --to transit \
     --wait 5 >"$C/bridge.out" 2>&1
 check "--to transit on a node migrating to static is refused" test $? = 1
@@ -108,7 +108,8 @@ took "shamir->static (1 node)" "$t0"
 check_output "the room is told the shares are now recovery shares" \
     'shamir -> static.*|now RECOVERY shares' cat "$C/result.out"
 check_output "m1 is unsealed on the static seal, recovery shares" \
-    '^false static true false$' sh -c "curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.type) \\(.recovery_seal) \\(.migration)\"'"
+    '^false static true false$' \
+    seal_field m1 '"\(.sealed) \(.type) \(.recovery_seal) \(.migration)"'
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 check "stock minisign verifies it" minisign -Vm "$C/state/transcript.jsonl" \
     -p "$C/state/transcript.jsonl.pub" -q
@@ -117,8 +118,8 @@ check_output "the record names the seal before and after" \
 check_output "and each node's seal type after" '"seal_type":"static"' \
     cat "$C/state/transcript.jsonl"
 check "m1 restarted" bao_restart m1
-check_output "m1 unseals itself now (auto-unseal)" '^false$' sh -c \
-    "sleep 1; curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r .sealed"
+sleep 1
+check_output "m1 unseals itself now (auto-unseal)" '^false$' seal_field m1 .sealed
 
 # A recovery-key ceremony: root-token generation with the old unseal shares.
 C=$T_TMP/a2
@@ -176,8 +177,8 @@ check "the bridge wipes and exits 0 (wrong share)" bridge_wait "$C"
 check_output "the transcript verifies (abandoned)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 check_output "the record names the node left behind" '"nodes_left":\[\{"address":"[^"]*","result":"refused"' \
     cat "$C/state/transcript.jsonl"
-check_output "m1 is left sealed and still migrating" '^true true$' sh -c \
-    "curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.migration)\"'"
+check_output "m1 is left sealed and still migrating" '^true true$' \
+    seal_field m1 '"\(.sealed) \(.migration)"'
 
 C=$T_TMP/a3
 t0=$(now)
@@ -191,8 +192,8 @@ check_output "the record names the way back" '"seal":{"from":"auto-unseal","to":
 check_output "the transcript verifies (back)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 bao_set_seal m1
 check "m1 restarted on Shamir alone" bao_restart m1
-check_output "m1 is sealed after the restart" '^true shamir$' sh -c \
-    "curl -s $(bao_addr m1)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.type)\"'"
+check_output "m1 is sealed after the restart" '^true shamir$' \
+    seal_field m1 '"\(.sealed) \(.type)"'
 check "the same holders' shares unseal it" bao_unseal m1 "$(key 1)" "$(key 4)" "$(key 5)"
 
 # ---------------------------------------------------------------- B
@@ -245,8 +246,8 @@ check "migrate Shamir -> transit, 3 nodes, one ceremony" \
     migrate_run "$C" transit $(addrs) -- 1 2 5
 took "shamir->transit (3 Raft nodes)" "$t0"
 for n in r1 r2 r3; do
-	check_output "$n is unsealed on transit" '^false transit$' sh -c \
-	    "curl -s $(bao_addr $n)/v1/sys/seal-status | jq -r '\"\\(.sealed) \\(.type)\"'"
+	check_output "$n is unsealed on transit" '^false transit$' \
+	    seal_field "$n" '"\(.sealed) \(.type)"'
 done
 check_output "every node's result names transit" '"seal_type":"transit".*"seal_type":"transit".*"seal_type":"transit"' \
     sh -c "grep unseal-result '$C/state/transcript.jsonl'"
