@@ -15,12 +15,11 @@
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
-enum { INTRO, ASK, STICK, PASS, RESULT };
+enum { INTRO, TURN, RESULT };
 
 static int step, passed;
 static unsigned k, checked;
-static struct ui_field stickf, passf;
-static char *keyfile;
+static struct ui_turn turn;
 static struct rekey_check *chk;
 
 static const struct roster_member *
@@ -32,14 +31,9 @@ holder(void)
 static void
 check_init(void)
 {
-	if ((stickf.buf == NULL && ui_field_init(&stickf, 0) != CK_OK) ||
-	    (passf.buf == NULL && ui_field_init(&passf, 1) != CK_OK))
-		ui_fatal("out of memory");
-	ui_field_clear(&passf);
+	ui_turn_init(&turn, 0, NULL);
 	rekey_check_free(chk);
 	chk = NULL;
-	free(keyfile);
-	keyfile = NULL;
 	k = 1;
 	checked = 0;
 	step = INTRO;
@@ -80,15 +74,15 @@ check_draw(void)
 		return;
 	}
 	m = holder();
-	switch (step) {
-	case ASK:
+	switch (turn.step) {
+	case UI_TURN_ASK:
 		attron(A_BOLD);
 		ui_text(y, 2, "Is %s at the appliance?", ui_safe(m->name));
 		attroff(A_BOLD);
 		ui_para(y + 2, "One holder at the keyboard; the others step back.");
 		ui_hints("y yes, I am here");
 		break;
-	case STICK:
+	case UI_TURN_STICK:
 		ui_text(y, 2, "New share %u of %s", k, ui_safe(m->name));
 		if (ui.sticks_auto) {
 			ui_bold(y + 2, 2, "Insert your stick now (read-only).");
@@ -96,32 +90,20 @@ check_draw(void)
 			break;
 		}
 		ui_text(y + 2, 2, "Holder's stick (folder):");
-		ui_field_draw(y + 3, 2, 76, &stickf);
+		ui_field_draw(y + 3, 2, 76, &turn.stick);
 		ui_para(y + 5, "A key file *.sec.asc found there opens the share, "
 		    "otherwise the smartcard.");
 		ui_hints("Enter next  Esc back");
 		break;
-	case PASS:
+	case UI_TURN_PASS:
 		ui_text(y, 2, "New share %u of %s", k, ui_safe(m->name));
 		ui_text(y + 2, 2, "%s, type the %s:", ui_safe(m->name),
-		    keyfile != NULL ? "passphrase of your key file" :
+		    turn.keyfile != NULL ? "passphrase of your key file" :
 		    "PIN of your card");
-		ui_field_draw(y + 4, 2, 40, &passf);
+		ui_field_draw(y + 4, 2, 40, &turn.pass);
 		ui_hints("Enter check  Esc back");
 		break;
 	}
-}
-
-static void
-to_stick(void)
-{
-	step = STICK;
-	if (ui.sticks_auto) {
-		ui_sticks_wait();
-		return;
-	}
-	ui_stick_field(&stickf, holder()->name);
-	ui.typing = 1;
 }
 
 static void
@@ -148,20 +130,11 @@ add(void)
 
 	ui_say(0, "Decrypting and checking the share...");
 	ui_redraw();
-	r = rekey_check_add(chk, ui.home, k, keyfile, passf.buf);
-	ui_field_clear(&passf);
-	if (r == CK_ERR_BAD_PASSPHRASE) {
-		ui_say(1, "Wrong %s. Nothing was revealed; type it again.",
-		    keyfile != NULL ? "passphrase" : "PIN");
+	r = rekey_check_add(chk, ui.home, k, turn.keyfile, turn.pass.buf);
+	if (!ui_turn_used(&turn, r))
 		return;
-	}
-	ui_sticks_done();
-	ui.secret = NULL;
-	ui.typing = 0;
 	if (r != CK_OK) {
 		ui_say_err("The share could not be checked", r, NULL);
-		step = STICK;
-		ui.typing = 1;
 		return;
 	}
 	checked++;
@@ -170,7 +143,7 @@ add(void)
 		return;
 	}
 	k++;
-	step = ASK;
+	ui_turn_start(&turn, holder()->name);
 	ui_say(0, "Share %u checked.", k - 1);
 	clear();
 }
@@ -178,7 +151,7 @@ add(void)
 static void
 check_key(int ch)
 {
-	int f, r;
+	int r;
 
 	switch (step) {
 	case INTRO:
@@ -189,32 +162,12 @@ check_key(int ch)
 				ui_say_err("The check cannot start", r, NULL);
 				return;
 			}
-			step = ASK;
+			ui_turn_start(&turn, holder()->name);
+			step = TURN;
 		}
 		break;
-	case ASK:
-		if (ch == 'y' || ch == 'Y')
-			to_stick();
-		break;
-	case STICK:
-		if (ui.sticks_auto) {
-			if (ch == 27)
-				step = ASK;
-			break;
-		}
-		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
-			step = ASK;
-			ui.typing = 0;
-		} else if (f > 0) {
-			step = PASS;
-			ui.secret = &passf;
-		}
-		break;
-	case PASS:
-		if ((f = ui_pass_key(&passf, ch)) < 0) {
-			ui_sticks_done();
-			step = STICK;
-		} else if (f > 0)
+	case TURN:
+		if (ui_turn_key(&turn, ch) == UI_TURN_USE)
 			add();
 		break;
 	case RESULT:
@@ -228,10 +181,8 @@ check_key(int ch)
 static void
 check_tick(void)
 {
-	if (step == STICK && ui_sticks_take(&stickf, 0, &keyfile)) {
-		step = PASS;
-		ui.secret = &passf;
-	}
+	if (step == TURN)
+		ui_turn_tick(&turn);
 }
 
 const struct ui_screen scr_check = {

@@ -15,12 +15,9 @@
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
-enum { ASK, STICK, PASS, DONE };
-
-static int step;
+static struct ui_turn turn;
 static unsigned k;		/* share index of the holder whose turn it is */
-static struct ui_field stickf, passf;
-static char *keyfile, *written;
+static char *written;
 
 static const struct roster_member *
 holder(void)
@@ -31,15 +28,11 @@ holder(void)
 static void
 handout_init(void)
 {
-	if ((stickf.buf == NULL && ui_field_init(&stickf, 0) != CK_OK) ||
-	    (passf.buf == NULL && ui_field_init(&passf, 1) != CK_OK))
-		ui_fatal("out of memory");
-	ui_field_clear(&passf);
-	free(keyfile);
+	ui_turn_init(&turn, 1, NULL);
 	free(written);
-	keyfile = written = NULL;
+	written = NULL;
 	k = ui.handed_out + 1;
-	step = ASK;
+	ui_turn_start(&turn, holder()->name);
 }
 
 static void
@@ -51,8 +44,8 @@ handout_draw(void)
 	ui_progress(y, "Shares handed out and proven:", ui.handed_out,
 	    (unsigned)ui.roster->n_holders);
 	y += 2;
-	switch (step) {
-	case ASK:
+	switch (turn.step) {
+	case UI_TURN_ASK:
 		attron(A_BOLD);
 		ui_text(y, 2, "Is %s at the appliance?", ui_safe(m->name));
 		attroff(A_BOLD);
@@ -61,7 +54,7 @@ handout_draw(void)
 		    "and their card or key file.");
 		ui_hints("y yes, I am here  Esc not yet");
 		break;
-	case STICK:
+	case UI_TURN_STICK:
 		ui_text(y, 2, "Share %u for %s", k, ui_safe(m->name));
 		if (ui.sticks_auto) {
 			ui_bold(y + 2, 2, "Insert your stick now.");
@@ -73,24 +66,24 @@ handout_draw(void)
 			break;
 		}
 		ui_text(y + 2, 2, "Holder's stick (folder):");
-		ui_field_draw(y + 3, 2, 76, &stickf);
+		ui_field_draw(y + 3, 2, 76, &turn.stick);
 		ui_para(y + 5, "The encrypted share is written there; stock "
 		    "`gpg --decrypt` opens it later. A key file *.sec.asc found "
 		    "there is used for the proof, otherwise the smartcard.");
 		ui_hints("Enter write the share  Esc back");
 		break;
-	case PASS:
+	case UI_TURN_PASS:
 		ui_text(y, 2, "Share %u for %s", k, ui_safe(m->name));
 		ui_text(y + 2, 2, "%s, type the %s to prove your key opens "
-		    "the share:", ui_safe(m->name), keyfile != NULL ?
+		    "the share:", ui_safe(m->name), turn.keyfile != NULL ?
 		    "passphrase of your key file" : "PIN of your card");
-		ui_field_draw(y + 4, 2, 40, &passf);
+		ui_field_draw(y + 4, 2, 40, &turn.pass);
 		ui_para(y + 6, "Nothing you type is shown. The share is decrypted "
 		    "here in locked memory, checked, and wiped; only a keyed "
 		    "commitment goes on the record.");
 		ui_hints("Enter prove  Esc back");
 		break;
-	case DONE:
+	case UI_TURN_OVER:
 		ui_text(y, 2, "Share %u is on %s's stick and proven.", k,
 		    ui_safe(m->name));
 		ui_text(y + 2, 2, "File  %s", ui_safe(written));
@@ -115,18 +108,6 @@ handout_draw(void)
 }
 
 static void
-to_stick(void)
-{
-	step = STICK;
-	if (ui.sticks_auto) {
-		ui_sticks_wait();
-		return;
-	}
-	ui_stick_field(&stickf, holder()->name);
-	ui.typing = 1;
-}
-
-static void
 prove(void)
 {
 	int r;
@@ -135,78 +116,42 @@ prove(void)
 	ui_redraw();
 	free(written);
 	written = NULL;
-	r = init_handout(ui.s, ui.home, k, stickf.buf, keyfile, passf.buf,
-	    &written);
-	ui_field_clear(&passf);
-	if (r == CK_ERR_BAD_PASSPHRASE) {
-		ui_say(1, "Wrong %s. Nothing was revealed; type it again.",
-		    keyfile != NULL ? "passphrase" : "PIN");
+	r = init_handout(ui.s, ui.home, k, turn.stick.buf, turn.keyfile,
+	    turn.pass.buf, &written);
+	if (!ui_turn_used(&turn, r))
 		return;
-	}
-	/* Written or not, synced and unmounted before anyone pulls it. */
-	ui_sticks_done();
 	if (r != CK_OK) {
 		ui_say_err("The share could not be handed out", r, NULL);
-		step = STICK;
 		return;
 	}
 	ui.handed_out++;
-	ui.secret = NULL;
-	ui.typing = 0;
 	ui_say(0, "Decrypt proof recorded for share %u.", k);
-	step = DONE;
 }
 
 static void
 handout_key(int ch)
 {
-	int f;
-
-	switch (step) {
-	case ASK:
-		if (ch == 'y' || ch == 'Y')
-			to_stick();
-		break;
-	case STICK:
-		if (ui.sticks_auto) {
-			if (ch == 27)
-				step = ASK;
-			break;
-		}
-		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
-			step = ASK;
-			ui.typing = 0;
-		} else if (f > 0) {
-			step = PASS;
-			ui.secret = &passf;
-		}
-		break;
-	case PASS:
-		if ((f = ui_pass_key(&passf, ch)) < 0) {
-			ui_sticks_done();
-			step = STICK;
-		} else if (f > 0)
+	if (turn.step != UI_TURN_OVER) {
+		if (ui_turn_key(&turn, ch) == UI_TURN_USE)
 			prove();
-		break;
-	case DONE:
-		if (ui.handed_out == ui.roster->n_holders &&
-		    ui.kind == UI_KIND_REKEY && (ch == 'c' || ch == 'C')) {
-			ui.status[0] = '\0';
-			ui_goto(UI_SCR_CHECK);
-			break;
-		}
-		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
-			break;
-		ui.status[0] = '\0';
-		if (ui.handed_out == ui.roster->n_holders &&
-		    ui.kind == UI_KIND_REKEY)
-			ui_rekey_verify();
-		else if (ui.handed_out == ui.roster->n_holders)
-			ui_goto(UI_SCR_REVIEW);
-		else
-			ui_goto(UI_SCR_HANDOUT);
-		break;
+		return;
 	}
+	if (ui.handed_out == ui.roster->n_holders &&
+	    ui.kind == UI_KIND_REKEY && (ch == 'c' || ch == 'C')) {
+		ui.status[0] = '\0';
+		ui_goto(UI_SCR_CHECK);
+		return;
+	}
+	if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
+		return;
+	ui.status[0] = '\0';
+	if (ui.handed_out == ui.roster->n_holders &&
+	    ui.kind == UI_KIND_REKEY)
+		ui_rekey_verify();
+	else if (ui.handed_out == ui.roster->n_holders)
+		ui_goto(UI_SCR_REVIEW);
+	else
+		ui_goto(UI_SCR_HANDOUT);
 }
 
 void
@@ -229,10 +174,7 @@ ui_rekey_verify(void)
 static void
 handout_tick(void)
 {
-	if (step == STICK && ui_sticks_take(&stickf, 1, &keyfile)) {
-		step = PASS;
-		ui.secret = &passf;
-	}
+	ui_turn_tick(&turn);
 }
 
 const struct ui_screen scr_handout = {

@@ -20,22 +20,20 @@
 #include "media/file.h"
 #include "ui/ui.h"
 
-enum { NAME, ASK, STICK, PASS, DONE };
+static struct ui_turn turn;
+static int naming;		/* the next holder types their name first */
+static struct ui_field namef;
 
-static int step;
-static struct ui_field namef, stickf, passf;
-static char *keyfile;
+static int stick_is_holders(void);
 
 static void
 qshare_init(void)
 {
-	if ((namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK) ||
-	    (stickf.buf == NULL && ui_field_init(&stickf, 0) != CK_OK) ||
-	    (passf.buf == NULL && ui_field_init(&passf, 1) != CK_OK))
+	if (namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK)
 		ui_fatal("out of memory");
+	ui_turn_init(&turn, 0, stick_is_holders);
 	ui_field_clear(&namef);
-	ui_field_clear(&passf);
-	step = NAME;
+	naming = 1;
 	ui.typing = 1;
 }
 
@@ -48,21 +46,22 @@ qshare_draw(void)
 	    "NEW shares sealed (verification):" : "Shares sealed to the bridge:",
 	    (unsigned)quorum_sealed_count(ui.s), quorum_threshold(ui.s));
 	y += 2;
-	switch (step) {
-	case NAME:
+	if (naming) {
 		ui_text(y, 2, "Next holder, your name:");
 		ui_field_draw(y, 26, 40, &namef);
 		ui_para(y + 2, "One holder at a time at the keyboard; the others "
 		    "step back.");
 		ui_hints("Type the name, Enter");
-		break;
-	case ASK:
+		return;
+	}
+	switch (turn.step) {
+	case UI_TURN_ASK:
 		attron(A_BOLD);
 		ui_text(y, 2, "Is %s at the appliance?", ui_safe(namef.buf));
 		attroff(A_BOLD);
 		ui_hints("y yes, I am here  Esc not yet");
 		break;
-	case STICK:
+	case UI_TURN_STICK:
 		if (ui.sticks_auto) {
 			ui_bold(y, 2, "Insert your stick now.");
 			ui_text(y + 1, 2, "Waiting for %s's stick...",
@@ -75,23 +74,23 @@ qshare_draw(void)
 			break;
 		}
 		ui_text(y, 2, "%s's stick (folder):", ui_safe(namef.buf));
-		ui_field_draw(y + 1, 2, 76, &stickf);
+		ui_field_draw(y + 1, 2, 76, &turn.stick);
 		ui_para(y + 3, "Your newest encrypted share file (*.gpg) is read "
 		    "from there. A key file *.sec.asc there is used to decrypt it, "
 		    "otherwise your smartcard.");
 		ui_hints("Enter read the stick  Esc back");
 		break;
-	case PASS:
+	case UI_TURN_PASS:
 		ui_text(y, 2, "%s, type the %s:", ui_safe(namef.buf),
-		    keyfile != NULL ? "passphrase of your key file" :
+		    turn.keyfile != NULL ? "passphrase of your key file" :
 		    "PIN of your card");
-		ui_field_draw(y + 2, 2, 40, &passf);
+		ui_field_draw(y + 2, 2, 40, &turn.pass);
 		ui_para(y + 4, "Nothing you type is shown. Your share is decrypted "
 		    "in locked memory, checked, sealed to the bridge session and "
 		    "wiped.");
 		ui_hints("Enter decrypt and seal  Esc back");
 		break;
-	case DONE:
+	case UI_TURN_OVER:
 		ui_text(y, 2, "%s's share is sealed to the bridge session.",
 		    ui_safe(namef.buf));
 		ui_para(y + 2, ui.sticks_auto ? "Your stick is synced and "
@@ -138,7 +137,7 @@ stick_is_holders(void)
 	char why[256] = "";
 	int r;
 
-	if ((r = read_share(stickf.buf, &msg, &len)) != CK_OK) {
+	if ((r = read_share(turn.stick.buf, &msg, &len)) != CK_OK) {
 		ui_say_err("No share file on the stick", r, NULL);
 		return 0;
 	}
@@ -147,9 +146,9 @@ stick_is_holders(void)
 	if (r == CK_OK)
 		return 1;
 	ui_say_err("Not this holder's share", r, why);
-	if (ui.sticks_auto)
-		ui_sticks_done();
-	step = NAME;
+	ui_sticks_done();
+	naming = 1;
+	ui.typing = 1;
 	ui_field_clear(&namef);
 	return 0;
 }
@@ -164,107 +163,69 @@ seal_share(void)
 
 	ui_say(0, "Decrypting, checking and sealing...");
 	ui_redraw();
-	if ((r = read_share(stickf.buf, &msg, &len)) != CK_OK) {
-		ui_field_clear(&passf);
-		ui_sticks_done();
+	if ((r = read_share(turn.stick.buf, &msg, &len)) == CK_OK) {
+		r = quorum_add_share(ui.s, ui.home, namef.buf, turn.keyfile,
+		    turn.pass.buf, msg, len, why, sizeof(why));
+		free(msg);
+		if (!ui_turn_used(&turn, r))
+			return;
+		if (r != CK_OK) {
+			/* Refused: the next holder (or this one again) from
+			 * their name. */
+			ui_say_err("The share was refused", r, why);
+			naming = 1;
+			ui.typing = 1;
+			ui_field_clear(&namef);
+			return;
+		}
+	} else {
+		(void)ui_turn_used(&turn, r);
 		ui_say_err("No share file on the stick", r, NULL);
-		step = STICK;
-		return;
-	}
-	r = quorum_add_share(ui.s, ui.home, namef.buf, keyfile, passf.buf, msg,
-	    len, why, sizeof(why));
-	free(msg);
-	ui_field_clear(&passf);
-	if (r == CK_ERR_BAD_PASSPHRASE) {
-		ui_say(1, "Wrong %s. Nothing was revealed; type it again.",
-		    keyfile != NULL ? "passphrase" : "PIN");
-		return;
-	}
-	ui.secret = NULL;
-	ui.typing = 0;
-	ui_sticks_done();
-	if (r != CK_OK) {
-		ui_say_err("The share was refused", r, why);
-		step = NAME;
-		ui.typing = 1;
-		ui_field_clear(&namef);
 		return;
 	}
 	ui.quorum_given++;
 	ui_say(0, "Share %u of %u sealed.", (unsigned)quorum_sealed_count(ui.s),
 	    quorum_threshold(ui.s));
-	step = DONE;
 }
 
 static void
 qshare_key(int ch)
 {
-	int f;
-
-	switch (step) {
-	case NAME:
+	if (naming) {
 		if (ui_field_key(&namef, ch) > 0 && namef.len > 0 &&
 		    namef.len <= ROSTER_NAME_MAX &&
 		    rd_printable_utf8(namef.buf, namef.len, 0) == CK_OK) {
-			step = ASK;
-			ui.typing = 0;
+			naming = 0;
+			ui_turn_start(&turn, namef.buf);
 		}
-		break;
-	case ASK:
-		if (ch == 27) {
-			step = NAME;
-			ui.typing = 1;
-		} else if (ch == 'y' || ch == 'Y') {
-			step = STICK;
-			if (ui.sticks_auto) {
-				ui_sticks_wait();
-				break;
-			}
-			ui_stick_field(&stickf, namef.buf);
-			ui.typing = 1;
-		}
-		break;
-	case STICK:
-		if (ui.sticks_auto) {
-			if (ch == 27)
-				step = ASK;
-			break;
-		}
-		if ((f = ui_stick_key(&stickf, ch, &keyfile)) < 0) {
-			step = ASK;
-			ui.typing = 0;
-		} else if (f > 0 && stick_is_holders()) {
-			step = PASS;
-			ui.secret = &passf;
-		}
-		break;
-	case PASS:
-		if ((f = ui_pass_key(&passf, ch)) < 0) {
-			ui_sticks_done();
-			step = STICK;
-		} else if (f > 0)
-			seal_share();
-		break;
-	case DONE:
-		if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
-			break;
-		if (quorum_sealed_count(ui.s) >= quorum_threshold(ui.s))
-			ui_goto(UI_SCR_QUORUM_RESULT);
-		else
-			ui_goto(UI_SCR_QUORUM_SHARE);
-		break;
+		return;
 	}
+	if (turn.step != UI_TURN_OVER) {
+		switch (ui_turn_key(&turn, ch)) {
+		case UI_TURN_BACK:
+			naming = 1;
+			ui.typing = 1;
+			break;
+		case UI_TURN_USE:
+			seal_share();
+			break;
+		}
+		return;
+	}
+	if (ch != '\n' && ch != '\r' && ch != KEY_ENTER)
+		return;
+	if (quorum_sealed_count(ui.s) >= quorum_threshold(ui.s))
+		ui_goto(UI_SCR_QUORUM_RESULT);
+	else
+		ui_goto(UI_SCR_QUORUM_SHARE);
 }
 
 /* --sticks auto: the holder's stick, once inserted and mounted. */
 static void
 qshare_tick(void)
 {
-	if (step == STICK && ui_sticks_take(&stickf, 0, &keyfile) &&
-	    stick_is_holders()) {
-		step = PASS;
-		ui.secret = &passf;
-	}
+	if (!naming)
+		ui_turn_tick(&turn);
 }
 
 const struct ui_screen scr_quorum_share = {

@@ -310,27 +310,110 @@ ui_stick_keyfile(const struct ui_field *stick, char **keyfile)
 		ui_fatal("out of memory");
 }
 
-int
-ui_stick_key(struct ui_field *stick, int ch, char **keyfile)
+void
+ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void))
 {
-	int f;
+	if ((t->stick.buf == NULL && ui_field_init(&t->stick, 0) != CK_OK) ||
+	    (t->pass.buf == NULL && ui_field_init(&t->pass, 1) != CK_OK))
+		ui_fatal("out of memory");
+	ui_field_clear(&t->pass);
+	free(t->keyfile);
+	t->keyfile = NULL;
+	t->writable = writable;
+	t->stick_ok = stick_ok;
+	t->who[0] = '\0';
+	t->step = UI_TURN_ASK;
+}
 
-	if ((f = ui_field_key(stick, ch)) <= 0)
-		return f;
-	ui_stick_keyfile(stick, keyfile);
-	return 1;
+void
+ui_turn_start(struct ui_turn *t, const char *who)
+{
+	snprintf(t->who, sizeof(t->who), "%s", who);
+	ui_field_clear(&t->pass);
+	t->step = UI_TURN_ASK;
+	ui.typing = 0;
+}
+
+/* The stick given (typed, or mounted): checked before the PIN is asked. */
+static void
+turn_stick_taken(struct ui_turn *t)
+{
+	if (t->stick_ok != NULL && !t->stick_ok())
+		return;
+	t->step = UI_TURN_PASS;
+	ui.typing = 1;
+	ui.secret = &t->pass;
 }
 
 int
-ui_pass_key(struct ui_field *pass, int ch)
+ui_turn_key(struct ui_turn *t, int ch)
 {
-	int f = ui_field_key(pass, ch);
+	int f;
 
-	if (f < 0) {
-		ui_field_clear(pass);
-		ui.secret = NULL;
+	switch (t->step) {
+	case UI_TURN_ASK:
+		if (ch == 27)
+			return UI_TURN_BACK;
+		if (ch != 'y' && ch != 'Y')
+			break;
+		t->step = UI_TURN_STICK;
+		if (ui.sticks_auto) {
+			ui_sticks_wait();
+			break;
+		}
+		ui_stick_field(&t->stick, t->who);
+		ui.typing = 1;
+		break;
+	case UI_TURN_STICK:
+		if (ui.sticks_auto) {
+			if (ch == 27)
+				t->step = UI_TURN_ASK;
+			break;
+		}
+		if ((f = ui_field_key(&t->stick, ch)) < 0) {
+			t->step = UI_TURN_ASK;
+			ui.typing = 0;
+		} else if (f > 0) {
+			ui_stick_keyfile(&t->stick, &t->keyfile);
+			turn_stick_taken(t);
+		}
+		break;
+	case UI_TURN_PASS:
+		if ((f = ui_field_key(&t->pass, ch)) < 0) {
+			ui_field_clear(&t->pass);
+			ui.secret = NULL;
+			ui_sticks_done();
+			t->step = UI_TURN_STICK;
+		} else if (f > 0 && t->pass.len > 0)
+			return UI_TURN_USE;
+		break;
 	}
-	return f > 0 && pass->len == 0 ? 0 : f;
+	return 0;
+}
+
+void
+ui_turn_tick(struct ui_turn *t)
+{
+	if (t->step == UI_TURN_STICK &&
+	    ui_sticks_take(&t->stick, t->writable, &t->keyfile))
+		turn_stick_taken(t);
+}
+
+int
+ui_turn_used(struct ui_turn *t, int r)
+{
+	ui_field_clear(&t->pass);
+	if (r == CK_ERR_BAD_PASSPHRASE) {
+		ui_say(1, "Wrong %s. Nothing was revealed; type it again.",
+		    t->keyfile != NULL ? "passphrase" : "PIN");
+		return 0;
+	}
+	/* Read or written, synced and unmounted before anyone pulls it. */
+	ui_sticks_done();
+	ui.secret = NULL;
+	ui.typing = r != CK_OK && !ui.sticks_auto;
+	t->step = r == CK_OK ? UI_TURN_OVER : UI_TURN_STICK;
+	return 1;
 }
 
 void

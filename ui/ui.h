@@ -197,15 +197,46 @@ void ui_stick_field(struct ui_field *f, const char *name);
 /* Rekey: every new share handed out, t new shares verify it next. */
 void ui_rekey_verify(void);
 /*
- * A holder's turn, the two fields every screen that decrypts asks for.
- * ui_stick_key: -1 Escape, 0 typing, 1 Enter: *keyfile is the secret key
- * file on the stick (replaced; NULL: none, the smartcard). ui_pass_key:
- * -1 Escape (the passphrase wiped), 0 typing, 1 a passphrase to use.
+ * A holder's turn, the same on every screen that decrypts a share
+ * (handout, quorum, the check of all new shares): UI_TURN_ASK "is NAME at
+ * the appliance?", UI_TURN_STICK their stick (a folder typed in, or with
+ * --sticks auto the stick they insert), UI_TURN_PASS their passphrase or
+ * PIN (masked, secmem, wiped right after use). The screen draws each step
+ * and does what the turn is for with the passphrase.
  */
-int ui_stick_key(struct ui_field *stick, int ch, char **keyfile);
+enum ui_turn_step { UI_TURN_ASK, UI_TURN_STICK, UI_TURN_PASS, UI_TURN_OVER };
+struct ui_turn {
+	int step;		/* enum ui_turn_step */
+	char who[ROSTER_NAME_MAX + 1];	/* the holder whose turn it is */
+	struct ui_field stick, pass;
+	char *keyfile;		/* the secret key file on the stick; NULL: a card */
+	int writable;		/* the stick is mounted read-write (handout) */
+	/*
+	 * May be NULL. The stick before the PIN: 1 when it is who's; else 0,
+	 * the refusal said on the status line and the turn set where it goes
+	 * on (ui_turn_start, or step).
+	 */
+	int (*stick_ok)(void);
+};
+#define UI_TURN_USE	1	/* ui_turn_key: the passphrase is in t->pass */
+#define UI_TURN_BACK	(-1)	/* ui_turn_key: Escape while asking */
+/* The fields (once) and an empty passphrase; the turn starts at ASK. */
+void ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void));
+/* who's turn begins: asked whether they are at the appliance. */
+void ui_turn_start(struct ui_turn *t, const char *who);
+/* One key: 0 consumed, UI_TURN_BACK, UI_TURN_USE (then ui_turn_used). */
+int ui_turn_key(struct ui_turn *t, int ch);
+/* The screen's tick: --sticks auto takes the stick once it is in. */
+void ui_turn_tick(struct ui_turn *t);
+/*
+ * After UI_TURN_USE, r what the engine said: the passphrase wiped; a
+ * wrong one (CK_ERR_BAD_PASSPHRASE) said, the turn stays at PASS and 0
+ * is returned; otherwise the stick released, the turn at UI_TURN_OVER
+ * (r CK_OK) or back at STICK, and 1 (the screen says what happened).
+ */
+int ui_turn_used(struct ui_turn *t, int r);
 /* *keyfile: the secret key file in the stick's folder, or NULL (a card). */
 void ui_stick_keyfile(const struct ui_field *stick, char **keyfile);
-int ui_pass_key(struct ui_field *pass, int ch);
 /*
  * --sticks auto (ui/sticks.c). ui_sticks_wait: the sticks in now do not
  * count. ui_sticks_poll: CK_OK once a stick inserted since is mounted

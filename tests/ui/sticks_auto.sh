@@ -174,6 +174,13 @@ ui_wait "Is bob at the appliance?" >/dev/null && ui_keys y
 ui_wait "Waiting for bob's stick..." >/dev/null
 insert bob
 ui_step "passphrase of your key file" bob-pass
+# With the stick taken by the appliance, the passphrase field has the keys
+# too: a '?' in it is text, not the help screen (it was help).
+ui_type '?'
+sleep 1
+check_fails "a '?' typed into the passphrase does not open the help" \
+    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'Each holder in turn'"
+ui_keys C-u
 ui_type "$PASS"; ui_keys Enter
 ui_step "bob's share is sealed to the bridge session." bob-done 60
 ui_keys Enter
