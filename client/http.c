@@ -224,6 +224,9 @@ http_client_scrub(struct http_client *c)
 		curl_easy_cleanup(c->curl);
 	/* NULL on failure: http_request tries again. */
 	c->curl = curl_easy_init();
+	/* The answer went through libc's string functions, and so through
+	 * the vector registers. */
+	secmem_wipe_registers();
 }
 
 const char *

@@ -73,6 +73,40 @@ secmem_wipe_stack(void)
 
 	sodium_memzero(pad, sizeof(pad));
 	__asm__ __volatile__("" : : "r"(pad) : "memory");
+	secmem_wipe_registers();
+}
+
+/* Not inlined: the caller holds nothing in these registers across a call
+ * (all are caller-saved in the x86-64 ABI). */
+__attribute__((noinline)) void
+secmem_wipe_registers(void)
+{
+#if defined(__x86_64__)
+	/* The builtin checks that the OS saves the state (XCR0) as well. */
+	if (__builtin_cpu_supports("avx512f"))
+		__asm__ __volatile__("vzeroall\n\t"
+		    "vpxord %%zmm16, %%zmm16, %%zmm16\n\tvpxord %%zmm17, %%zmm17, %%zmm17\n\t"
+		    "vpxord %%zmm18, %%zmm18, %%zmm18\n\tvpxord %%zmm19, %%zmm19, %%zmm19\n\t"
+		    "vpxord %%zmm20, %%zmm20, %%zmm20\n\tvpxord %%zmm21, %%zmm21, %%zmm21\n\t"
+		    "vpxord %%zmm22, %%zmm22, %%zmm22\n\tvpxord %%zmm23, %%zmm23, %%zmm23\n\t"
+		    "vpxord %%zmm24, %%zmm24, %%zmm24\n\tvpxord %%zmm25, %%zmm25, %%zmm25\n\t"
+		    "vpxord %%zmm26, %%zmm26, %%zmm26\n\tvpxord %%zmm27, %%zmm27, %%zmm27\n\t"
+		    "vpxord %%zmm28, %%zmm28, %%zmm28\n\tvpxord %%zmm29, %%zmm29, %%zmm29\n\t"
+		    "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31"
+		    ::: "memory");
+	else if (__builtin_cpu_supports("avx"))
+		__asm__ __volatile__("vzeroall" ::: "memory");
+	else
+		__asm__ __volatile__(
+		    "pxor %%xmm0, %%xmm0\n\tpxor %%xmm1, %%xmm1\n\t"
+		    "pxor %%xmm2, %%xmm2\n\tpxor %%xmm3, %%xmm3\n\t"
+		    "pxor %%xmm4, %%xmm4\n\tpxor %%xmm5, %%xmm5\n\t"
+		    "pxor %%xmm6, %%xmm6\n\tpxor %%xmm7, %%xmm7\n\t"
+		    "pxor %%xmm8, %%xmm8\n\tpxor %%xmm9, %%xmm9\n\t"
+		    "pxor %%xmm10, %%xmm10\n\tpxor %%xmm11, %%xmm11\n\t"
+		    "pxor %%xmm12, %%xmm12\n\tpxor %%xmm13, %%xmm13\n\t"
+		    "pxor %%xmm14, %%xmm14\n\tpxor %%xmm15, %%xmm15" ::: "memory");
+#endif
 }
 
 int

@@ -29,6 +29,15 @@ void secmem_wipe(void *p, size_t len);
  */
 #define SECMEM_STACK_WIPE	(128 * 1024)
 void secmem_wipe_stack(void);
+/*
+ * Zero the CPU's vector registers (x86-64: xmm/ymm, and zmm0-31 where
+ * AVX-512 is on). glibc's string functions copy and scan through them, and
+ * on AVX-512 machines they use ymm16-31, which little else touches: a
+ * token parsed out of a response stays there for the life of the process,
+ * and the next signal frame or lazily bound call spills it onto the stack.
+ * secmem_wipe_stack() does this too; call it after handling a secret.
+ */
+void secmem_wipe_registers(void);
 
 /* A growable secret byte buffer that wipes on every reallocation and free. */
 struct secbuf {

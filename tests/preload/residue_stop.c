@@ -6,8 +6,15 @@
  * out of the environment at start, so nothing they run (the parser child,
  * gpg, curl's helpers) inherits it. RESIDUE_PLANT=TEXT (the scanner's
  * control) copies TEXT into the heap, where a leftover secret would be.
+ *
+ * Registers are memory too: before it stops, the process's vector
+ * registers are saved (XSAVE) into this library's data, where the scan
+ * reads them. A signal frame or the dynamic linker's lazy binding would
+ * spill them onto the stack just the same (the bridge's root token was
+ * found that way, left in the registers glibc's string functions use).
  */
 #define _GNU_SOURCE
+#include <cpuid.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +24,20 @@
 
 static int ours;
 static char *planted;
+/* Larger than any XSAVE area (AVX-512: 2,696 bytes). */
+static unsigned char xsave_area[16384] __attribute__((aligned(64)));
+
+/* Every state component the OS enabled, as XSAVE stores it. */
+static void
+save_registers(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) ||
+	    !__get_cpuid_count(0xd, 0, &a, &b, &c, &d) || b > sizeof(xsave_area))
+		return;
+	__asm__ __volatile__("xsave %0" : "=m"(xsave_area) : "a"(~0u), "d"(~0u));
+}
 
 static int
 is_conclave(void)
@@ -47,7 +68,9 @@ start(void)
 __attribute__((destructor)) static void
 stop(void)
 {
-	if (ours)
+	if (ours) {
+		save_registers();
 		kill(getpid(), SIGSTOP);
+	}
 	free(planted);
 }
