@@ -294,12 +294,17 @@ pgp_home_open(const char *basedir, struct pgp_home **out)
 	/*
 	 * Loopback pinentry: the UI asks, gpg-agent never pops a pinentry.
 	 * No passphrase caching, so a passphrase lives in the agent only for
-	 * the operation that needs it.
+	 * the operation that needs it. An imported secret key is re-protected
+	 * by the agent at its first use; with its calibrated S2K count that
+	 * cost seconds per share on a loaded machine, for a copy that lives
+	 * only in this temporary home and only for this step: the smallest
+	 * count the agent allows (the holder's own key file keeps its own).
 	 */
 	static const char agent_conf[] =
 	    "allow-loopback-pinentry\n"
 	    "default-cache-ttl 0\n"
-	    "max-cache-ttl 0\n";
+	    "max-cache-ttl 0\n"
+	    "s2k-count 65536\n";
 	struct pgp_home *h = NULL;
 	int r = CK_ERR_INTERNAL;
 

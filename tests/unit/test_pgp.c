@@ -128,6 +128,8 @@ home_is_private_and_removed(void **state)
 	/* No passphrase stays in the agent after the operation that needs it. */
 	assert_non_null(memmem(c, len, "\ndefault-cache-ttl 0\n", 21));
 	assert_non_null(memmem(c, len, "\nmax-cache-ttl 0\n", 17));
+	/* The imported key's throwaway copy is not re-protected for seconds. */
+	assert_non_null(memmem(c, len, "\ns2k-count 65536\n", 17));
 	free(c);
 	/* Start the agent, then close: the directory and the agent go. */
 	snprintf(buf, sizeof(buf), "gpg-connect-agent --homedir %s /bye", dir);
