@@ -19,6 +19,29 @@ R_POINTS=0 R_RESUMED=0 R_LOST=0 R_DUP=0
 RESUME_BRIDGE_PID=
 R_STATUS=()
 
+# The test keys' secret parts are protected with GnuPG's largest S2K count
+# (65011712 iterations): every share or handout spends seconds in
+# gpg-agent unlocking them, and a step here runs twice per kill point. The
+# resume tests use the same keys (same fingerprints, same passphrase)
+# re-protected with gpg-agent's smallest count; KEYS points at them.
+resume_fast_keys() {
+	local h=$T_TMP/gpg-fastkeys f
+	mkdir -p "$T_TMP/keys" && cp -a "$KEYS/." "$T_TMP/keys/" || return 1
+	mkdir -m 700 "$h" && echo "s2k-count 65536" >"$h/gpg-agent.conf"
+	for f in "$KEYS"/holder[1-5].sec.asc "$KEYS"/operator.sec.asc; do
+		gpg --homedir "$h" --batch --quiet --pinentry-mode loopback \
+		    --passphrase-file "$PASSFILE" --import "$f" 2>/dev/null || return 1
+		gpg --homedir "$h" --batch --pinentry-mode loopback \
+		    --passphrase-file "$PASSFILE" --armor --export-secret-keys \
+		    "$(gpg --with-colons --import-options show-only --import "$f" \
+		    2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')" \
+		    >"$T_TMP/keys/${f##*/}" 2>/dev/null || return 1
+	done
+	gpgconf --homedir "$h" --kill all
+	KEYS=$T_TMP/keys
+	PASSFILE=$KEYS/passphrase.txt
+}
+
 _r_snapshot() {	# DIR...
 	rm -rf "$T_TMP/resume-snap"; mkdir -p "$T_TMP/resume-snap"
 	local d i=0
@@ -57,7 +80,7 @@ _r_outcome() {	# STATE EXCHANGE
 }
 
 resume_step() {	# NAME STATE EXCHANGE DONE-CMD... -- STEP-CMD...
-	local name=$1 st=$2 x=$3 done_cmd=() step=() n rc want i bad=0
+	local name=$1 st=$2 x=$3 done_cmd=() step=() n rc want i bad=0 t0=$SECONDS
 	local -a outs=()
 	shift 3
 	while [ "$1" != -- ]; do done_cmd+=("$1"); shift; done; shift
@@ -98,7 +121,7 @@ resume_step() {	# NAME STATE EXCHANGE DONE-CMD... -- STEP-CMD...
 		diff <(echo "$want") <(echo "${outs[$i]}") | sed 's/^/    | /' | head -10
 	done
 	if [ "$bad" = 0 ]; then
-		ok "$name: ${#outs[@]} kill points, each resumed to the clean outcome"
+		ok "$name: ${#outs[@]} kill points, each resumed to the clean outcome ($((SECONDS - t0)) s)"
 	else
 		fail "$name: some kill points did not resume to the clean outcome"
 	fi

@@ -10,6 +10,8 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/crashresume.sh"
 
+check "the test keys, quick to unlock" resume_fast_keys
+
 bao_start_shamir r1 || { fail "OpenBao starts"; finish; }
 check "OpenBao is initialised (5 shares, threshold 3)" bao_init r1 5 3
 check "the holders' sticks" quorum_sticks r1
