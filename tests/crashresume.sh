@@ -127,6 +127,10 @@ resume_step() {	# NAME STATE EXCHANGE DONE-CMD... -- STEP-CMD...
 	fi
 }
 
+# resume_status REGEX: the ceremony's status ($R_STATUS) has a line that
+# matches (a DONE-CMD for resume_step).
+resume_status() { "${R_STATUS[@]}" 2>/dev/null | grep -Eq -- "$1"; }
+
 resume_summary() {
 	echo "resume: $R_POINTS kill points, $R_RESUMED resumed, $R_LOST lost, $R_DUP duplicated"
 }

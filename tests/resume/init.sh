@@ -20,8 +20,6 @@ C=$T_TMP/c
 mkdir -p "$C/x"
 S=$C/state
 R_STATUS=("$CONCLAVE" init status --state "$S")
-phase() { "$CONCLAVE" init status --state "$S" 2>/dev/null | head -n 1 | grep -qx "$1"; }
-handed() { "$CONCLAVE" init status --state "$S" 2>/dev/null | grep -q "$1 of 3 shares handed out"; }
 # Three holders, threshold 2: every kind of step, each holder's handout.
 begin() {
 	"$CONCLAVE" init begin --state "$S" --exchange "$C/x" -t 2 \
@@ -30,22 +28,23 @@ begin() {
 	    --witness walt="$KEYS/witness.asc"
 }
 
-resume_step "begin" "$S" "$C/x" phase requested -- begin
+resume_step "begin" "$S" "$C/x" resume_status '^requested$' -- begin
 check "the bridge initialises the server and waits for the root token" \
     bridge_init_start "$C" "$addr"
 RESUME_BRIDGE_PID=$(cat "$C/bridge.pid")
-resume_step "accept" "$S" "$C/x" phase accepted -- \
+resume_step "accept" "$S" "$C/x" resume_status '^accepted$' -- \
     "$CONCLAVE" init accept --state "$S"
 for k in 1 2 3; do
 	mkdir -p "$C/stick$k"
-	resume_step "handout to holder $k" "$S" "$C/x" handed "$k" -- handout "$C" "$k"
+	resume_step "handout to holder $k" "$S" "$C/x" \
+	    resume_status "$k of 3 shares handed out" -- handout "$C" "$k"
 done
 RESUME_BRIDGE_PID=
 check "holders 1 and 3 unseal the server" \
     bao_unseal i1 "$(gpg_share "$C" 1)" "$(gpg_share "$C" 3)"
 check "the bridge revokes the root token" \
     bridge_init_finish "$C" "$(operator_root_token "$C")"
-resume_step "close" "$S" "$C/x" phase closed -- \
+resume_step "close" "$S" "$C/x" resume_status '^closed$' -- \
     "$CONCLAVE" init close --state "$S"
 check_output "the transcript verifies: 3 of 3 proven, root token revoked" \
     '3 of 3 shares handed out with a decrypt proof, threshold 2, initial root token revoked' \

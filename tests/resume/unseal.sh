@@ -22,26 +22,24 @@ C=$T_TMP/c
 mkdir -p "$C/x"
 S=$C/state
 R_STATUS=("$CONCLAVE" unseal status --state "$S")
-phase() { "$CONCLAVE" unseal status --state "$S" 2>/dev/null | head -n 1 | grep -qx "$1"; }
-sealed() { "$CONCLAVE" unseal status --state "$S" 2>/dev/null | grep -q "$1 of 3 shares sealed"; }
 
-resume_step "begin" "$S" "$C/x" phase requested -- \
+resume_step "begin" "$S" "$C/x" resume_status '^requested$' -- \
     "$CONCLAVE" unseal begin --state "$S" --exchange "$C/x"
 check "the bridge offers a session" quorum_bridge_start "$C" unseal \
     --exchange "$C/x" --address "$addr" --wait 900
 RESUME_BRIDGE_PID=$(cat "$C/bridge.pid")
-resume_step "accept" "$S" "$C/x" phase confirmed -- \
+resume_step "accept" "$S" "$C/x" resume_status '^confirmed$' -- \
     "$CONCLAVE" unseal accept --state "$S" --confirm-sas "$(bridge_sas "$C")"
 names=(alice bob carol)
 for k in 1 2 3; do
-	resume_step "share of ${names[$k - 1]}" "$S" "$C/x" sealed "$k" -- \
+	resume_step "share of ${names[$k - 1]}" "$S" "$C/x" resume_status "$k of 3 shares sealed" -- \
 	    quorum_share unseal "$C" "${names[$k - 1]}" "$k"
 done
-resume_step "submit" "$S" "$C/x" phase submitted -- \
+resume_step "submit" "$S" "$C/x" resume_status '^submitted$' -- \
     "$CONCLAVE" unseal submit --state "$S"
 check "the bridge answers" wait_envelope "$C" 4 submission-result
 RESUME_BRIDGE_PID=
-resume_step "result" "$S" "$C/x" phase closed -- \
+resume_step "result" "$S" "$C/x" resume_status '^closed$' -- \
     "$CONCLAVE" unseal result --state "$S"
 check "the bridge exits 0" bridge_wait "$C"
 check_output "the server is unsealed, once" '^false$' seal_field r1 .sealed
