@@ -19,7 +19,7 @@
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
 	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_SYSFS, OPT_STICK_MOUNT,
-	OPT_WAIT, OPT_HELP,
+	OPT_WAIT, OPT_EXCHANGE_MOUNT, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -34,13 +34,15 @@ static const struct option longopts[] = {
 	{ "previous-transcript", required_argument, NULL, OPT_PREVIOUS },
 	{ "sysfs", required_argument, NULL, OPT_SYSFS },
 	{ "stick-mount", required_argument, NULL, OPT_STICK_MOUNT },
+	{ "exchange-mount", required_argument, NULL, OPT_EXCHANGE_MOUNT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
 static const char usage_text[] =
     "usage: conclave [ui] [--state DIR] [--exchange DIR] [--keys DIR]\n"
-    "                [--sticks DIR|auto] [--stick-mount DIR] [--sysfs DIR]\n"
+    "                [--sticks DIR|auto] [--stick-mount DIR] [--exchange-mount DIR]\n"
+    "                [--sysfs DIR]\n"
     "                [--previous-transcript FILE] [--rehearsal] [--relock SECONDS]\n"
     "                [--wait SECONDS]\n"
     "\n"
@@ -59,17 +61,22 @@ static const char usage_text[] =
     "\n"
     "  --state DIR      the ceremony's state folder, on RAM (tmpfs); default\n"
     "                   /run/conclave/ceremony\n"
-    "  --exchange DIR   the exchange folder (the stick's mount point); default\n"
-    "                   /run/conclave/exchange\n"
+    "  --exchange DIR   the exchange folder (a rehearsal's, or a stick mounted\n"
+    "                   by hand); without it, --sticks auto handles the\n"
+    "                   exchange stick too: mounted on --exchange-mount\n"
+    "                   (default /run/conclave/exchange) once it is the right\n"
+    "                   stick, unmounted before it crosses to the bridge\n"
     "  --keys DIR       the folder holding the roster's public key files\n"
-    "                   (*.asc, *.gpg; *.sec.* are skipped); default: --exchange\n"
+    "                   (*.asc, *.gpg; *.sec.* are skipped); default: the\n"
+    "                   exchange folder or stick\n"
     "  --sticks DIR     holders' sticks as folders DIR/NAME (rehearsals): the\n"
     "                   share is written there and a secret key file found there\n"
     "                   (*.sec.asc) is used for the decrypt proof\n"
     "  --sticks auto    holders bring real USB sticks: the one inserted is found\n"
     "                   in sysfs, mounted (nodev,nosuid,noexec) on --stick-mount,\n"
     "                   read-write only for the handout, synced and unmounted\n"
-    "                   before it is removed\n"
+    "                   before it is removed; the exchange stick as well,\n"
+    "                   unless --exchange names a folder\n"
     "  --stick-mount DIR  where (default /run/conclave/stick)\n"
     "  --sysfs DIR      where sticks are looked for (default /sys)\n"
     "  --previous-transcript FILE\n"
@@ -95,7 +102,7 @@ int
 cmd_ui_main(int argc, char **argv)
 {
 	unsigned long long v;
-	const char *tmp;
+	const char *tmp, *exchange = NULL;
 	char why[512];
 	int c, r;
 
@@ -110,7 +117,8 @@ cmd_ui_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_STATE: ui.state_dir = optarg; break;
-		case OPT_EXCHANGE: ui.exchange = optarg; break;
+		case OPT_EXCHANGE: ui.exchange = exchange = optarg; break;
+		case OPT_EXCHANGE_MOUNT: ui.exchange = optarg; break;
 		case OPT_KEYS: ui.keys_dir = optarg; break;
 		case OPT_STICKS:
 			if (strcmp(optarg, "auto") == 0)
@@ -139,6 +147,11 @@ cmd_ui_main(int argc, char **argv)
 	}
 	if (optind != argc)
 		return usage(stderr);
+	/* --exchange names a folder; otherwise real sticks include it. */
+	ui.exchange_auto = ui.sticks_auto && exchange == NULL;
+	/* Its mount point exists only while it is mounted (ui/sticks.c). */
+	if (ui.exchange_auto)
+		(void)rmdir(ui.exchange);
 	if (ui.keys_dir == NULL)
 		ui.keys_dir = ui.exchange;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

@@ -50,6 +50,31 @@ session_alloc(void)
 	return s;
 }
 
+int
+session_exchange(struct session *s, struct exch_dir **x)
+{
+	const char *root;
+	int r;
+
+	if (s->x == NULL) {
+		root = json_string_value(json_object_get(s->state, "exchange"));
+		if (root == NULL)
+			return CK_ERR_FORMAT;
+		if ((r = exch_open(root, s->id, 0, &s->x)) != CK_OK)
+			return r;
+	}
+	if (x != NULL)
+		*x = s->x;
+	return CK_OK;
+}
+
+void
+session_exchange_close(struct session *s)
+{
+	exch_close(s->x);
+	s->x = NULL;
+}
+
 void
 session_free(struct session *s)
 {
@@ -326,7 +351,8 @@ flush_envelope(struct session *s, const json_t *env)
 
 	if (name == NULL || b64 == NULL || from_b64(b64, &bin, &binlen) != CK_OK)
 		return CK_ERR_FORMAT;
-	r = exch_write(s->x, name, bin, binlen, 0);
+	if ((r = session_exchange(s, NULL)) == CK_OK)
+		r = exch_write(s->x, name, bin, binlen, 0);
 	if (r == CK_ERR_EXISTS &&
 	    exch_read(s->x, name, binlen + 1, &old, &oldlen) == CK_OK &&
 	    oldlen == binlen && memcmp(old, bin, binlen) == 0)
@@ -855,7 +881,8 @@ session_receive(struct session *s, enum envelope_type want,
 	 */
 	if (!s->has_peer && s->last_seq > 1)
 		return CK_ERR_STATE;
-	if ((r = courier_receive(s->x, s->id, s->has_peer ? s->peer_pk : NULL,
+	if ((r = session_exchange(s, NULL)) != CK_OK ||
+	    (r = courier_receive(s->x, s->id, s->has_peer ? s->peer_pk : NULL,
 	    s->last_seq, want, env)) != CK_OK)
 		return r;
 	/* The appliance's own key never speaks for the bridge (envelope.md §5). */
@@ -1012,7 +1039,8 @@ take_pending(struct session *s)
 	size_t i;
 	int r;
 
-	if ((r = exch_list(s->x, &l)) != CK_OK)
+	if ((r = session_exchange(s, NULL)) != CK_OK ||
+	    (r = exch_list(s->x, &l)) != CK_OK)
 		return r;
 	for (i = 0; i < l.n && l.v[i].seq != s->last_seq + 1; i++)
 		;

@@ -44,7 +44,7 @@ struct session {
 	json_t *state;			/* ceremony.json as an object */
 	json_t *ext;			/* state["data"]: the kind's own fields */
 	struct transcript *t;
-	struct exch_dir *x;		/* this ceremony's exchange folder */
+	struct exch_dir *x;		/* its exchange folder; NULL: closed */
 	uint64_t last_seq;
 	int has_peer;
 	uint8_t peer_pk[ENVELOPE_PK_BYTES];	/* the bridge's signing key */
@@ -229,6 +229,19 @@ char *session_path(const struct session *s, const char *name)
  */
 void session_why(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4), nonnull(1, 3)));
+
+/*
+ * The ceremony's exchange folder, opened again if session_exchange_close
+ * let it go (*x may be NULL: only open it). A stick the appliance mounts
+ * (ui --exchange auto) is unmounted between crossings, and an open folder
+ * would keep it busy: the UI closes the folder before unmounting, and the
+ * next step that sends or receives opens it on the stick put back.
+ * CK_ERR_NOT_FOUND while the stick (or this ceremony's folder on it) is
+ * not there.
+ */
+int session_exchange(struct session *s, struct exch_dir **x) CK_WUR
+    __attribute__((nonnull(1)));
+void session_exchange_close(struct session *s) __attribute__((nonnull));
 
 void session_free(struct session *s);	/* NULL-safe; wipes the key */
 

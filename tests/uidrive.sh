@@ -151,3 +151,17 @@ usb_stick_in() {
 	ln -sfn "../$UI_USB/block/$n" "$1/block/$n"
 }
 usb_stick_out() { rm -f "$1/block/${2#/dev/}"; }
+
+# usb_mkfs IMG LABEL: the file system a stick gets, vfat (mkfs.vfat, label
+# upper-cased as FAT keeps it) where the kernel has vfat, else ext4 (said
+# once in the output: the QEMU image test mounts vfat).
+usb_mkfs() {
+	if grep -qw vfat /proc/filesystems || modprobe vfat 2>/dev/null; then
+		mkfs.vfat -n "${2^^}" "$1" >/dev/null
+	else
+		[ -n "${UI_NOVFAT_SAID:-}" ] ||
+		    echo "# this kernel has no vfat: the sticks are ext4"
+		UI_NOVFAT_SAID=1
+		mkfs.ext4 -q -L "$2" "$1"
+	fi
+}

@@ -426,10 +426,12 @@ int
 ui_envelope_waiting(void)
 {
 	struct exch_list l;
+	struct exch_dir *x;
 	size_t i;
 	int found = 0;
 
-	if (ui.s == NULL || exch_list(ui.s->x, &l) != CK_OK)
+	if (ui.s == NULL || session_exchange(ui.s, &x) != CK_OK ||
+	    exch_list(x, &l) != CK_OK)
 		return 0;
 	for (i = 0; i < l.n; i++)
 		if (l.v[i].seq == ui.s->last_seq + 1)
@@ -701,6 +703,7 @@ wipe_all(void)
 	ui_field_free(&dev_what);
 	if (ui.sticks_auto)
 		(void)ui_sticks_release();	/* leaving: nothing left mounted */
+	ui_exchange_release();
 	if (ui.secret != NULL)
 		ui_field_clear(ui.secret);
 	for (i = 0; i < ui.npending; i++)
@@ -934,12 +937,19 @@ ui_goto(enum ui_screen_id id)
  * A screen that waits for the other machine: how long it has waited, and
  * after ui.wait_secs the wait screen (keep waiting, or abandon).
  */
+static const char *
+waits(void)
+{
+	const struct ui_screen *sc = screens[current];
+
+	return sc->waiting != NULL && ui.s != NULL && !ui.closed ?
+	    sc->waiting() : NULL;
+}
+
 static void
 watch_wait(void)
 {
-	const struct ui_screen *sc = screens[current];
-	const char *w = sc->waiting != NULL && ui.s != NULL && !ui.closed ?
-	    sc->waiting() : NULL;
+	const char *w = waits();
 
 	if (w == NULL) {
 		wait_what = NULL;
@@ -1100,6 +1110,7 @@ dispatch(void)
 					ui_field_clear(ui.secret);
 				ov = OV_LOCK;
 			}
+			ui_exchange_tick(waits() != NULL);
 			if (ov == OV_NONE && screens[current]->tick != NULL)
 				screens[current]->tick();
 			watch_wait();

@@ -112,6 +112,9 @@ struct ui_ctx {
 	const char *keys_dir;	/* where the roster's key files are */
 	const char *sticks_dir;	/* holders' sticks as folders (rehearsal) */
 	int sticks_auto;	/* --sticks auto: real sticks (ui/sticks.c) */
+	/* --sticks auto without --exchange: the exchange stick by the
+	 * appliance, mounted on ui.exchange between crossings */
+	int exchange_auto;
 	const char *sysfs;	/* where sticks are looked for (/sys) */
 	const char *stick_mount;	/* where a holder's stick is mounted */
 	const char *gnupg_base;
@@ -257,6 +260,25 @@ int ui_sticks_release(void);
  * nothing without --sticks auto. */
 int ui_sticks_take(struct ui_field *folder, int writable, char **keyfile);
 void ui_sticks_done(void);
+/*
+ * The exchange stick with --sticks auto (ui/sticks.c), run by the
+ * dispatcher every tick before the screen's own; waiting: the screen waits
+ * for the bridge. Mounted read-write on ui.exchange once it is the right
+ * stick (before the ceremony: any but a holder's; after: one holding this
+ * ceremony's folder), synced and unmounted with "remove it now" when the
+ * bridge's turn comes and its answer is not on it, or the ceremony has
+ * closed. ui_exchange_in: 1 while it is mounted (always without auto).
+ * ui_exchange_release: unmounted, leaving.
+ */
+void ui_exchange_tick(int waiting);
+int ui_exchange_in(void);
+void ui_exchange_release(void);
+/*
+ * The archive stick, at the summary (--sticks auto): 1 once a stick that
+ * arrived is mounted read-write on ui.stick_mount (a holder's stick is
+ * refused, said and recorded); ui_sticks_release unmounts it.
+ */
+int ui_archive_take(void);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 

@@ -31,18 +31,12 @@ SYS=$T_TMP/sys
 MNT=$T_TMP/stick
 mkdir -p "$C/x" "$SYS/block"
 names=(alice bob)
-if grep -qw vfat /proc/filesystems || modprobe vfat 2>/dev/null; then
-	mkfs() { mkfs.vfat -n "${2^^}" "$1" >/dev/null; }
-else
-	echo "# this kernel has no vfat: the sticks are ext4"
-	mkfs() { mkfs.ext4 -q -L "$2" "$1"; }
-fi
 declare -A loopdev
 for k in 1 2; do
 	n=${names[$k - 1]}
 	img=$T_TMP/$n.img
 	truncate -s 16M "$img"
-	mkfs "$img" "$n"
+	usb_mkfs "$img" "$n"
 	loopdev[$n]=$(losetup -f --show "$img")
 	on_exit "umount '$MNT' 2>/dev/null; blockdev --setrw '${loopdev[$n]}'; losetup -d '${loopdev[$n]}'"
 	mkdir -p "$T_TMP/fill"
@@ -80,7 +74,7 @@ ui_wait "Init result accepted." 60 >/dev/null && ui_keys Enter
 # A write-protected stick (a read-only loop device) for alice's handout:
 # refused plainly, nothing mounted, nothing written; then her own.
 truncate -s 16M "$T_TMP/ro.img"
-mkfs "$T_TMP/ro.img" ro
+usb_mkfs "$T_TMP/ro.img" ro
 loopdev[ro]=$(losetup -r -f --show "$T_TMP/ro.img")
 on_exit "losetup -d '${loopdev[ro]}'"
 before_ro=$(sum ro)

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# --sticks auto without --exchange: the exchange stick by the appliance
+# itself, through an init ceremony in the guided UI against a real OpenBao
+# and the real bridge. The exchange stick (holding the roster's public
+# keys) and the holders' sticks are real file systems made by mkfs (vfat,
+# or ext4 where the kernel has no vfat: said in the output) on loop
+# devices, really mounted; only their being on USB is faked (a sysfs tree
+# of our own, --sysfs: putting a stick in is linking it there).
+#
+# The bridge runs as in a room, on its own folder (the operator's
+# workstation, $C/x); carrying the stick over is this script mounting the
+# stick, copying the appliance's new envelopes into that folder, and
+# copying the bridge's answer back onto the stick (a temp name renamed,
+# as the bridge writes), then unmounting it: the appliance sees the stick
+# come back with the answer on it.
+#
+# Checked: the exchange stick is mounted read-write, nodev, nosuid,
+# noexec on --exchange-mount only once it is the right stick; it is synced
+# and unmounted (the mount point gone) before the screen says to take it to
+# the bridge, and again at the end. Refused plainly, left unmounted and
+# byte for byte unchanged: a holder's stick offered as the exchange stick,
+# a blank stick, a write-protected one, another ceremony's exchange stick
+# and a stick with the same label as the exchange stick but without this
+# ceremony's folder; the last two on the transcript once each. A stick
+# pulled while mounted is said so, and taken back. A stick with no
+# partition table (the file system on the whole disk) is the normal case
+# here; one with a partition table is tests/unit/test_stick.c's.
+# Needs root and loop devices: without them it fails (CI runs as root).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
+	fail "root and a free loop device (real mounts need them)"; finish
+fi
+bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
+C=$T_TMP/c
+SYS=$T_TMP/sys
+MNT=$T_TMP/stick
+XM=$T_TMP/exchange
+M=$T_TMP/m
+mkdir -p "$C/x" "$SYS/block" "$M"
+declare -A dev
+# stick NAME LABEL [ro]: a 16 MiB image with a file system labelled LABEL,
+# attached (read-only with ro); files go on it with fill NAME FILE...
+stick() {
+	truncate -s 16M "$T_TMP/$1.img"
+	usb_mkfs "$T_TMP/$1.img" "$2"
+	dev[$1]=$(losetup -f --show ${3:+-r} "$T_TMP/$1.img")
+	on_exit "umount '$M' '$MNT' '$XM' 2>/dev/null; blockdev --setrw '${dev[$1]}'; losetup -d '${dev[$1]}'"
+}
+fill() {
+	local n=$1; shift
+	mount "${dev[$n]}" "$M" && cp -r "$@" "$M/" && umount "$M"
+}
+sum() { md5sum <"$T_TMP/$1.img"; }
+insert() { usb_stick_in "$SYS" "${dev[$1]}" "Stick $1"; }
+pull() { usb_stick_out "$SYS" "${dev[$1]}"; }
+xmounted() { findmnt -n -o OPTIONS --mountpoint "$XM"; }
+PASS=$(cat "$PASSFILE")
+
+mkdir -p "$T_TMP/keys"
+cp "$KEYS/holder1.asc" "$T_TMP/keys/holder-alice.asc"
+cp "$KEYS/holder2.asc" "$T_TMP/keys/holder-bob.asc"
+cp "$KEYS/operator.asc" "$T_TMP/keys/operator-olga.asc"
+cp "$KEYS/witness.asc" "$T_TMP/keys/witness-walt.asc"
+stick xchg exchange
+fill xchg "$T_TMP"/keys/*.asc
+stick alice alice
+fill alice "$KEYS/holder1.sec.asc"
+stick bob bob
+fill bob "$KEYS/holder2.sec.asc"
+stick blank blank
+dd if=/dev/zero of="$T_TMP/blank.img" bs=1M count=16 conv=notrunc status=none
+stick wp exchange ro
+# Another ceremony's exchange stick, and one labelled as ours but empty.
+stick other exchange
+mkdir -p "$T_TMP/0123456789abcdef0123456789abcdef"
+fill other "$T_TMP/0123456789abcdef0123456789abcdef"
+stick twin exchange
+declare -A before
+for n in alice blank wp other twin; do before[$n]=$(sum "$n"); done
+
+# to_bridge: the operator carries the stick over (the appliance's new
+# envelopes into the bridge's folder); from_bridge: and back (the bridge's
+# new envelopes onto the stick, each under a temp name renamed).
+to_bridge() {
+	local f id
+	mount -o ro "${dev[xchg]}" "$M" || return 1
+	for f in "$M"/[0-9a-f]*/[0-9]*.env; do
+		id=$(basename "$(dirname "$f")")
+		mkdir -p "$C/x/$id"
+		[ -e "$C/x/$id/${f##*/}" ] && continue
+		cp "$f" "$C/x/$id/.${f##*/}.tmp" && mv "$C/x/$id/.${f##*/}.tmp" "$C/x/$id/${f##*/}"
+	done
+	umount "$M"
+}
+from_bridge() {
+	local f id
+	mount "${dev[xchg]}" "$M" || return 1
+	for f in "$C"/x/*/[0-9]*.env; do
+		id=$(basename "$(dirname "$f")")
+		[ -e "$M/$id/${f##*/}" ] && continue
+		cp "$f" "$M/$id/.${f##*/}.tmp" && mv "$M/$id/.${f##*/}.tmp" "$M/$id/${f##*/}"
+	done
+	sync; umount "$M"
+}
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --sticks auto \
+    --sysfs "$SYS" --stick-mount "$MNT" --exchange-mount "$XM" --rehearsal
+ui_step "Which ceremony is this?" start
+# Before the ceremony: the sticks that are not the exchange stick.
+insert alice
+ui_step "This is a holder's stick (a key or share file is on it)" holder-refused
+pull alice
+check_output "the holder's stick is byte for byte as it was" "^${before[alice]}\$" sum alice
+insert blank
+ui_step "No vfat, exFAT or ext4 file system on this stick" blank-refused
+pull blank
+insert wp
+ui_step "The stick is write-protected (CK_ERR_READ_ONLY)" wp-refused
+pull wp
+check "none of them is left mounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
+check "the mount point is not left behind" test ! -e "$XM"
+insert xchg
+ui_step "Exchange stick in, mounted read-write" exchange-in
+check_output "the exchange stick is mounted read-write, nodev, nosuid, noexec" \
+    '^rw,nosuid,nodev,noexec' xmounted
+# Pulled while mounted: said, and taken back when it returns.
+pull xchg
+ui_step "The exchange stick was pulled before it was unmounted" pulled
+check "it is unmounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
+insert xchg
+ui_wait "Exchange stick in, mounted read-write" >/dev/null
+ui_keys Enter
+ui_step "2 holders, 1 operator, 1 witnesses" roster
+ui_keys Enter
+ui_wait "How many of them are needed" >/dev/null && ui_keys Enter
+for k in 1 2 3 4; do ui_wait "Key $k of 4" >/dev/null && ui_keys y; done
+ui_wait "Begin the init ceremony? Type y to begin." >/dev/null && ui_keys y
+ui_wait "Ceremony key" >/dev/null && ui_keys Enter
+ui_step "remove it now and take it to the bridge" exchange-out
+check "the exchange stick is unmounted before it crosses" \
+    sh -c "! findmnt --mountpoint '$XM' >/dev/null && test ! -e '$XM'"
+pull xchg
+ui_step "Bring the exchange stick back" exchange-away
+check "the operator's workstation reads the request off the stick" to_bridge
+check "bridge init answers the request" bridge_init_start "$C" "$(bao_addr s1)"
+check "the answer goes onto the stick" from_bridge
+# The wrong sticks coming back.
+insert other
+ui_step "This is the exchange stick of another ceremony (01234567...)" other-refused
+pull other
+insert twin
+ui_step "This is not this ceremony's exchange stick" twin-refused
+pull twin
+check "neither is left mounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
+insert xchg
+ui_step "Init result accepted." accepted 60
+check_output "back, it is mounted read-write again" '^rw,nosuid,nodev,noexec' xmounted
+ui_keys Enter
+n=0
+for h in alice bob; do
+	n=$((n + 1))
+	ui_wait "Is $h at the appliance?" >/dev/null && ui_keys y
+	ui_wait "Insert your stick now." >/dev/null
+	insert "$h"
+	ui_wait "passphrase of your key file" >/dev/null
+	ui_type "$PASS"; ui_keys Enter
+	ui_wait "is on $h's stick and proven" 60 >/dev/null
+	pull "$h"
+	ui_keys Enter
+done
+ui_wait "walt (witness): does this match what you saw?" >/dev/null && ui_keys y
+ui_wait "Every witness has answered" >/dev/null && ui_keys Enter
+ui_step "Waiting for the closing result" closing
+ui_wait "remove it now and take it to the bridge" >/dev/null
+check "unmounted again before it crosses" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
+pull xchg
+shares=()
+for k in 1 2; do
+	h=$([ "$k" = 1 ] && echo alice || echo bob)
+	mount -o ro "${dev[$h]}" "$M"
+	shares+=("$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$(ls "$M"/conclave-*-share-*.gpg)")")
+	umount "$M"
+done
+check "the two shares unseal the server" bao_unseal s1 "${shares[0]}" "${shares[1]}"
+check "the operator's workstation reads the close off the stick" to_bridge
+check "bridge revokes the root token" bridge_init_finish "$C" "$(operator_root_token "$C")"
+check "its proof goes onto the stick" from_bridge
+insert xchg
+ui_step "Ceremony closed. The initial root token is revoked." summary 60
+ui_wait "The exchange stick is unmounted: remove it now." >/dev/null
+check "at the end it is synced and unmounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
+pull xchg
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+
+for n in blank wp other twin; do
+	check_output "the $n stick is byte for byte as it was" "^${before[$n]}\$" sum "$n"
+done
+check_output "another ceremony's stick and the twin are each on the record once" '^2$' \
+    sh -c "grep -c '\"what\":\"exchange-stick\"' '$C/state/transcript.jsonl'"
+mount -o ro "${dev[xchg]}" "$M"
+check_output "the exchange stick holds the whole ceremony, no temp file" '^0$' \
+    sh -c "ls -A '$M'/*/ | grep -c '\\.tmp\$'"
+check "and the same envelopes as the bridge's folder" diff -r "$M/$(ls "$C/x")" "$C/x/$(ls "$C/x")"
+umount "$M"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+ui_no_secrets "${shares[@]}" "$PASS"
+ui_check_screens exchange-auto
+finish
