@@ -14,12 +14,10 @@
 #include "appliance/cmd_quorum.h"
 #include "ceremony/init.h"
 #include "ceremony/roster.h"
-#include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/pgp.h"
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
-#include "crypto/words.h"
 #include "protocol/minisig.h"
 
 #define MAX_MEMBERS	64
@@ -337,8 +335,7 @@ step_close(const struct init_args *a)
 {
 	struct session *s = NULL;
 	uint8_t head[TRANSCRIPT_HASH_BYTES];
-	char why[256], hex[2 * TRANSCRIPT_HASH_BYTES + 1];
-	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
+	char why[256];
 	int r;
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
@@ -347,14 +344,8 @@ step_close(const struct init_args *a)
 		session_free(s);
 		return refuse("close", r, why);
 	}
-	if (codec_hex_encode(head, sizeof(head), hex, sizeof(hex)) != CK_OK ||
-	    transcript_head_words(head, words, sizeof(words)) != CK_OK)
-		words[0] = '\0';
-	printf("Ceremony closed. The initial root token is revoked.\n"
-	    "Transcript %s/%s (signed: .minisig, key: .pub)\n"
-	    "Head %s\n  %s\n"
-	    "Witnesses: write the head words down and initial them.\n",
-	    a->state, SESSION_TRANSCRIPT, hex, words);
+	printf("Ceremony closed. The initial root token is revoked.\n");
+	cmd_quorum_print_head(a->state, head);
 	session_free(s);
 	return 0;
 }

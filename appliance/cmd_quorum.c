@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "appliance/cmd.h"
+#include "ceremony/audit.h"
 #include "ceremony/quorum.h"
 #include "crypto/codec.h"
 #include "crypto/errors.h"
@@ -103,14 +104,27 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 void
 cmd_quorum_print_head(const char *state, const uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
-	char hex[2 * TRANSCRIPT_HASH_BYTES + 1], words[WORDS_TEXT_MAX(8)];
+	char hex[2 * TRANSCRIPT_HASH_BYTES + 1];
+	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)], tally[AUDIT_TALLY_MAX];
+	char *path = NULL;
+	int r = CK_ERR_ALLOC;
 
 	if (codec_hex_encode(head, TRANSCRIPT_HASH_BYTES, hex, sizeof(hex)) != CK_OK ||
-	    words_encode(head, 8, words, sizeof(words)) != CK_OK)
+	    transcript_head_words(head, words, sizeof(words)) != CK_OK)
 		hex[0] = words[0] = '\0';
+	/* The exceptions counted from the records, as the UI and verify say. */
+	if (asprintf(&path, "%s/%s", state, SESSION_TRANSCRIPT) < 0)
+		path = NULL;
+	else
+		r = audit_tally_file(path, tally, sizeof(tally));
+	free(path);
+	if (r != CK_OK)
+		snprintf(tally, sizeof(tally), "the record could not be counted "
+		    "(%s)", ck_errname(r));
 	printf("Transcript %s/%s (signed: .minisig, key: .pub)\nHead %s\n  %s\n"
+	    "Record: %s.\n"
 	    "Witnesses: write the head words down and initial them.\n",
-	    state, SESSION_TRANSCRIPT, hex, words);
+	    state, SESSION_TRANSCRIPT, hex, words, tally);
 }
 
 void

@@ -39,7 +39,9 @@ usage(FILE *f)
 	    "                     head and chain, every record, signers.\n"
 	    "\n"
 	    "On success it prints one OK line (records, signing key id, head hash)\n"
-	    "and the head hash as PGP words, as witnesses read it aloud. A ceremony\n"
+	    "and the head hash as PGP words, as witnesses read it aloud, then the\n"
+	    "ceremony's outcome and its exceptions counted from the records\n"
+	    "(record: N refusals, N deviations, N exceptions in all). A ceremony\n"
 	    "closed as abandoned or failed is valid too and says so, with why:\n"
 	    "its record goes on in the chain like any other.\n"
 	    "\n"
@@ -107,7 +109,7 @@ cmd_verify_main(int argc, char **argv)
 	struct transcript_report rep;
 	const char *path = NULL, *pubpath = NULL;
 	char hex[TRANSCRIPT_HEX_LEN + 1], id[17];
-	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
+	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)], tally[AUDIT_TALLY_MAX];
 	struct record *r = NULL;
 	int i, all = 0, rc;
 
@@ -150,6 +152,8 @@ cmd_verify_main(int argc, char **argv)
 		    "with a new key; the paper record must name key %s\n",
 		    rep.resumes, id);
 	printf("ceremony: %s\n", r->outcome);
+	audit_tally_text(&r->audit, tally, sizeof(tally));
+	printf("record: %s\n", tally);
 	/* The same hash as the witnesses read it aloud and initial it. */
 	if (transcript_head_words(rep.head, words, sizeof(words)) == CK_OK)
 		printf("head as words: %s\n", words);

@@ -33,7 +33,7 @@ limit(uint8_t type, size_t *max)
 	case WIRE_PGP_SUBKEYS:		*max = PGPPKT_KEY_MAX; break;
 	case WIRE_PGP_SUBKEYS_OK:	*max = 1 + PGPPKT_SUBKEYS_MAX * 9; break;
 	case WIRE_AUDIT:		*max = TRANSCRIPT_MAX_BYTES; break;
-	case WIRE_AUDIT_OK:		*max = 32 + sizeof(((struct audit_report *)0)->kind) +
+	case WIRE_AUDIT_OK:		*max = 48 + sizeof(((struct audit_report *)0)->kind) +
 					    sizeof(((struct audit_report *)0)->problem); break;
 	case WIRE_READY:		*max = 0; break;	/* the child is ready */
 	default:			return CK_ERR_BAD_TYPE;
@@ -582,6 +582,8 @@ wire_put_audit(struct wire_buf *b, int result, const struct audit_report *rep)
 	wire_put_u32(b, rep->t);
 	wire_put_u32(b, rep->proven);
 	wire_put_u32(b, rep->refused);
+	wire_put_u32(b, rep->deviations);
+	wire_put_u32(b, rep->exceptions);
 	wire_put_u8(b, rep->revoked != 0);
 	wire_put_blob(b, rep->problem, pl < sizeof(rep->problem) ? pl : 0);
 }
@@ -602,6 +604,8 @@ wire_get_audit(const uint8_t *p, size_t len, int *result, struct audit_report *r
 	    (e = rd_u32be(&r, &rep->t)) != CK_OK ||
 	    (e = rd_u32be(&r, &rep->proven)) != CK_OK ||
 	    (e = rd_u32be(&r, &rep->refused)) != CK_OK ||
+	    (e = rd_u32be(&r, &rep->deviations)) != CK_OK ||
+	    (e = rd_u32be(&r, &rep->exceptions)) != CK_OK ||
 	    (e = get_bool(&r, &rep->revoked)) != CK_OK ||
 	    (e = get_text(&r, rep->problem, sizeof(rep->problem))) != CK_OK ||
 	    (e = rd_end(&r)) != CK_OK ||

@@ -6,6 +6,7 @@
 #include "ceremony/audit.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -13,6 +14,7 @@
 #include "ceremony/init.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
+#include "media/file.h"
 
 struct init_tally {
 	unsigned char seen[KIND_MAX_SHARES + 1];
@@ -101,6 +103,48 @@ judge_init(const struct init_tally *it, struct audit_report *rep)
 	return CK_OK;
 }
 
+int
+audit_is_exception(const char *type)
+{
+	static const char *const also[] = { "refused", "deviation", "resume",
+	    "endpoint-disabled", "retry-requested", NULL };
+	size_t i, n = strlen(type);
+
+	for (i = 0; also[i] != NULL; i++)
+		if (strcmp(type, also[i]) == 0)
+			return 1;
+	return (n > 7 && strcmp(type + n - 7, "-failed") == 0) ||
+	    (n > 10 && strcmp(type + n - 10, "-abandoned") == 0);
+}
+
+void
+audit_tally_text(const struct audit_report *rep, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%u refusal%s, %u deviation%s, %u exception%s in "
+	    "all on the record", rep->refused, rep->refused == 1 ? "" : "s",
+	    rep->deviations, rep->deviations == 1 ? "" : "s", rep->exceptions,
+	    rep->exceptions == 1 ? "" : "s");
+}
+
+int
+audit_tally_file(const char *path, char *out, size_t outlen)
+{
+	struct audit_report rep;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int e;
+
+	if ((e = file_read_path(path, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK)
+		return e;
+	e = audit_transcript(buf, len, &rep);
+	free(buf);
+	/* Counted either way: an incomplete ceremony has exceptions too. */
+	if (e != CK_OK && e != CK_ERR_INCOMPLETE)
+		return e;
+	audit_tally_text(&rep, out, outlen);
+	return CK_OK;
+}
+
 /* Where audit_transcript runs (audit_set_isolation). */
 static audit_fn isolated;
 
@@ -134,10 +178,12 @@ audit_transcript(const void *buf, size_t len, struct audit_report *rep)
 			e = CK_ERR_FORMAT;
 		else if (first)
 			e = kind_of(rec, rep);
-		else if (strcmp(type, "refused") == 0)
-			rep->refused++;
-		else
+		else {
+			rep->refused += strcmp(type, "refused") == 0;
+			rep->deviations += strcmp(type, "deviation") == 0;
+			rep->exceptions += audit_is_exception(type) != 0;
 			tally_init(rec, type, &it, rep);
+		}
 		json_decref(rec);
 		first = 0;
 		if (e != CK_OK)

@@ -23,6 +23,8 @@ struct audit_report {
 	unsigned n, t;			/* shares and threshold (init) */
 	unsigned proven;		/* distinct shares handed out with a proof */
 	unsigned refused;		/* refusals on record */
+	unsigned deviations;		/* deviations on record */
+	unsigned exceptions;		/* every exception (audit_is_exception) */
 	int revoked;			/* the initial root token was revoked */
 	char problem[160];		/* on CK_ERR_INCOMPLETE: what is missing */
 };
@@ -34,6 +36,32 @@ struct audit_report {
  */
 int audit_transcript(const void *buf, size_t len, struct audit_report *rep)
     CK_WUR __attribute__((nonnull));
+
+/*
+ * 1 for a record that goes among a ceremony's exceptions: a refusal, a
+ * deviation, a resume, a disabled endpoint, a retry, a step that failed
+ * (*-failed) or a ceremony abandoned (*-abandoned).
+ */
+int audit_is_exception(const char *type) __attribute__((nonnull));
+
+/*
+ * The one line that counts a ceremony's exceptions, as the UI summary,
+ * the CLI at each close and `conclave verify` print it: "N refusal(s),
+ * N deviation(s), N exception(s) in all on the record".
+ */
+void audit_tally_text(const struct audit_report *rep, char *out,
+    size_t outlen) __attribute__((nonnull));
+
+#define AUDIT_TALLY_MAX	96
+
+/*
+ * audit_tally_text over the transcript file at path, open or closed (the
+ * appliance's own, at a close or the witnesses' review): the records as
+ * they are on the file system, read bounded. CK_OK, or why it could not
+ * be read or counted.
+ */
+int audit_tally_file(const char *path, char *out, size_t outlen) CK_WUR
+    __attribute__((nonnull));
 
 /*
  * Where audit_transcript runs. NULL (the default) reads the records in

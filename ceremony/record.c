@@ -167,20 +167,6 @@ roster(struct record *r, json_t *d)
 }
 
 static int
-is_exception(const char *type)
-{
-	static const char *const also[] = { "refused", "deviation", "resume",
-	    "endpoint-disabled", "retry-requested", NULL };
-	size_t i, n = strlen(type);
-
-	for (i = 0; also[i] != NULL; i++)
-		if (strcmp(type, also[i]) == 0)
-			return 1;
-	return (n > 7 && strcmp(type + n - 7, "-failed") == 0) ||
-	    (n > 10 && strcmp(type + n - 10, "-abandoned") == 0);
-}
-
-static int
 exception(struct record *r, const char *type, const char *actor,
     const char *time, json_t *d)
 {
@@ -216,7 +202,7 @@ one(struct record *r, json_t *rec, const char *type, const char *time)
 	json_int_t k;
 	int e;
 
-	if (is_exception(type))
+	if (audit_is_exception(type))
 		return exception(r, type, actor, time, d);
 	if (strcmp(type, "roster") == 0)
 		return roster(r, d);

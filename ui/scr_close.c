@@ -45,7 +45,7 @@ close_draw(void)
 static void
 close_tick(void)
 {
-	char why[256] = "";
+	char why[256] = "", did[UI_COLS];
 	int r;
 
 	if (refused || !ui_envelope_waiting())
@@ -55,13 +55,9 @@ close_tick(void)
 		refused = 1;
 		return;
 	}
-	ui.closed = 1;
-	snprintf(ui.outcome[0], sizeof(ui.outcome[0]),
-	    "Ceremony closed. The initial root token is revoked.");
-	snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
-	    "%u of %zu shares handed out and proven; %u deviations.",
-	    ui.handed_out, ui.roster->n_holders, ui.deviations);
-	ui_goto(UI_SCR_SUMMARY);
+	snprintf(did, sizeof(did), "%u of %zu shares handed out and proven.",
+	    ui.handed_out, ui.roster->n_holders);
+	ui_ended("The initial root token is revoked.", did);
 }
 
 static void

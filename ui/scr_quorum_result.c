@@ -121,7 +121,7 @@ closed_now(const char *how)
 	char tally[UI_COLS];
 
 	snprintf(tally, sizeof(tally), "%u holders' shares crossed sealed to the "
-	    "bridge; %u deviations.", ui.quorum_given, ui.deviations);
+	    "bridge.", ui.quorum_given);
 	ui_ended(how, tally);
 }
 

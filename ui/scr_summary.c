@@ -40,7 +40,9 @@ summary_draw(void)
 	    transcript_head_words(ui.head, words, sizeof(words)) != CK_OK)
 		hex[0] = words[0] = '\0';
 	ui_text(y++, 2, "%s", ui.outcome[0]);
-	ui_text(y++, 2, "%s", ui.outcome[1]);
+	if (ui.outcome[1][0] != '\0')
+		ui_text(y++, 2, "%s", ui.outcome[1]);
+	ui_text(y++, 2, "%s.", ui.outcome[2]);
 	y++;
 	ui_text(y++, 2, "Transcript head %.32s", hex);
 	ui_text(y++, 2, "                %s", hex + 32);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ceremony/audit.h"
 #include "ceremony/init.h"
 #include "ceremony/unseal.h"
 #include "ceremony/rekey.h"
@@ -967,16 +968,30 @@ watch_wait(void)
 }
 
 void
-ui_ended(const char *how, const char *tally)
+ui_tally(char out[UI_COLS])
+{
+	char *path = NULL;
+	int r = CK_ERR_ALLOC;
+
+	if (asprintf(&path, "%s/%s", ui.state_dir, SESSION_TRANSCRIPT) < 0)
+		path = NULL;
+	else
+		r = audit_tally_file(path, out, UI_COLS);
+	if (r != CK_OK)
+		snprintf(out, UI_COLS, "The record could not be counted (%s).",
+		    ck_errname(r));
+	free(path);
+}
+
+void
+ui_ended(const char *how, const char *did)
 {
 	transcript_head(ui.s->t, ui.head, NULL);
 	ui.closed = 1;
 	snprintf(ui.outcome[0], sizeof(ui.outcome[0]), "Ceremony closed. %s", how);
-	if (tally != NULL)
-		snprintf(ui.outcome[1], sizeof(ui.outcome[1]), "%s", tally);
-	else
-		snprintf(ui.outcome[1], sizeof(ui.outcome[1]),
-		    "%u deviation(s) recorded.", ui.deviations);
+	snprintf(ui.outcome[1], sizeof(ui.outcome[1]), "%s", did != NULL ? did :
+	    "");
+	ui_tally(ui.outcome[2]);
 	ui_goto(UI_SCR_SUMMARY);
 }
 

@@ -135,7 +135,9 @@ struct ui_ctx {
 	struct session *s;	/* NULL until the ceremony has begun */
 	int closed;		/* the transcript is closed and signed */
 	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* its head hash, once closed */
-	char outcome[2][UI_COLS];	/* the summary's first lines */
+	/* the summary's first lines: how it closed, what was done (or
+	 * empty), the exceptions on the record (audit_tally_file) */
+	char outcome[3][UI_COLS];
 	unsigned handed_out;	/* new shares handed out and proven */
 	unsigned quorum_given;	/* holders whose share was sealed to the bridge */
 	unsigned deviations;
@@ -183,10 +185,12 @@ size_t ui_scan_keyfiles(struct ui_keyfile *files, size_t max);
 int ui_ceremony_key(int y);
 /*
  * The ceremony closed (completed, failed or abandoned: how says which;
- * tally the second line, or NULL for the deviations): the head hash taken
- * from the transcript, the summary shown next.
+ * did what was done, or NULL): the head hash taken from the transcript,
+ * the exceptions counted from its records, the summary shown next.
  */
-void ui_ended(const char *how, const char *tally);
+void ui_ended(const char *how, const char *did);
+/* The exceptions on the record so far (audit_tally_file), one line. */
+void ui_tally(char out[UI_COLS]);
 
 /* Give the open ceremony up (the kind's abandon) with reason; ui_ended. */
 int ui_abandon(const char *reason);

@@ -78,8 +78,9 @@ check_output "two shares are too few to submit" 'CK_ERR_TOO_FEW_SHARES' \
 check "erin's share is sealed" share "$C" erin 5
 check "submit" "$CONCLAVE" unseal submit --state "$C/state"
 check "the bridge answers" wait_envelope "$C" 4 submission-result
-check_output "result: every node unsealed, ceremony closed" 'Ceremony closed' \
-    "$CONCLAVE" unseal result --state "$C/state"
+check "result: every node unsealed" \
+    sh -c "'$CONCLAVE' unseal result --state '$C/state' >'$T_TMP/result.out'"
+check_output "  and the ceremony closed" 'Ceremony closed' cat "$T_TMP/result.out"
 t1=$(date +%s.%N)
 echo "# 3-node unseal ceremony (begin to closed, holders scripted): $(echo "$t1 - $t0" | bc) s"
 check "the bridge exits 0" bridge_wait "$C"
@@ -89,6 +90,15 @@ done
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 check "stock minisign verifies it" minisign -Vm "$C/state/transcript.jsonl" \
     -p "$C/state/transcript.jsonl.pub" -q
+# The refusals above are on the record, and the close and verify count
+# every one of them from the records.
+nref=$(grep -c '"type":"refused"' "$C/state/transcript.jsonl")
+check "the refusals are on the record" test "$nref" -ge 4
+check_output "the close counts every refusal on the record" \
+    "^Record: $nref refusals, 0 deviations, $nref exceptions in all" cat "$T_TMP/result.out"
+check_output "conclave verify counts the same" \
+    "^record: $nref refusals, 0 deviations, $nref exceptions in all" \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl"
 check_output "the transcript records the confirmed SAS" "\"sas\":\"$sas\",\"sas_confirmed\":true" \
     cat "$C/state/transcript.jsonl"
 no_plain_shares() {

@@ -110,6 +110,15 @@ check_output "the summary shows the head words conclave verify prints" "$hw" \
     sh -c "tr -s ' \n' '  ' <'$UI_SNAPS/29-summary.txt'"
 check_output "the deviation is in the transcript" \
     '"type":"deviation".*"actor":"walt".*10 minutes late' cat "$T"
+# The record is honest: the wrong passphrase was refused and recorded, and
+# the summary, the CLI and verify count it beside the deviation.
+nref=$(grep -c '"type":"refused"' "$T"); ndev=$(grep -c '"type":"deviation"' "$T")
+check "the transcript holds a refusal and a deviation" test "$nref" -ge 1 -a "$ndev" -ge 1
+check_output "the summary counts every refusal and deviation on the record" \
+    "$nref refusals?, $ndev deviations?, [0-9]+ exceptions? in all" \
+    cat "$UI_SNAPS/29-summary.txt"
+check_output "conclave verify counts the same from the records" \
+    "^record: $nref refusals?, $ndev deviations?," "$CONCLAVE" verify "$T"
 check_output "the witness's confirmation is in the transcript" \
     '"type":"witness-confirmation".*"actor":"walt"' cat "$T"
 check_output "each member's fingerprint confirmation is in the transcript" '^5$' \

@@ -71,6 +71,13 @@ check_output "the server is unsealed" '^false$' seal_field s1 .sealed
 T=$C/state/transcript.jsonl
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
 check_output "the refused words are on the record" 'CK_ERR_SAS_MISMATCH' cat "$T"
+# The SAS mismatch and the wrong passphrase are refusals on the record: the
+# summary counts them all (it said "0 deviations" and nothing else).
+nref=$(grep -c '"type":"refused"' "$T")
+check "the transcript holds the refusals" test "$nref" -ge 2
+check_output "the summary counts every refusal on the record" \
+    "$nref refusals, 0 deviations, [0-9]+ exceptions in all on the record" \
+    sh -c "cat '$UI_SNAPS'/*-summary.txt"
 check_output "the witness's confirmed words are on the record" \
     "\"sas\":\"$(bridge_sas "$C")\",\"sas_confirmed\":true" cat "$T"
 ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "$PASS" "not-the-passphrase"

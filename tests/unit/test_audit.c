@@ -123,6 +123,29 @@ kinds_without_rules_pass_and_say_so(void **state)
 	    CK_ERR_FORMAT);
 }
 
+/* The summary's counts come from the records, every kind alike. */
+static void
+exceptions_are_counted(void **state)
+{
+	struct audit_report rep;
+	char line[AUDIT_TALLY_MAX];
+
+	(void)state;
+	assert_int_equal(run("{\"type\":\"open\",\"details\":{\"kind\":"
+	    "\"unseal\"}}\n" REFUSED REFUSED
+	    "{\"type\":\"deviation\",\"details\":{\"text\":\"late\"}}\n"
+	    "{\"type\":\"submit-failed\",\"details\":{}}\n"
+	    "{\"type\":\"share-sealed\",\"details\":{}}\n" CLOSE, &rep), CK_OK);
+	assert_int_equal(rep.refused, 2);
+	assert_int_equal(rep.deviations, 1);
+	assert_int_equal(rep.exceptions, 4);
+	audit_tally_text(&rep, line, sizeof(line));
+	assert_string_equal(line, "2 refusals, 1 deviation, 4 exceptions in all "
+	    "on the record");
+	assert_int_equal(audit_is_exception("unseal-abandoned"), 1);
+	assert_int_equal(audit_is_exception("share-sealed"), 0);
+}
+
 int
 main(void)
 {
@@ -134,6 +157,7 @@ main(void)
 		cmocka_unit_test(revocation_needs_its_proof),
 		cmocka_unit_test(handout_needs_its_commitment),
 		cmocka_unit_test(kinds_without_rules_pass_and_say_so),
+		cmocka_unit_test(exceptions_are_counted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
