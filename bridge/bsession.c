@@ -15,8 +15,10 @@
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "client/revoke.h"
 #include "crypto/secmem.h"
 #include "media/courier.h"
+#include "media/tty.h"
 
 #define POLL_MS	50
 
@@ -251,6 +253,111 @@ bsession_check_submission(const json_t *p, const char *kind, const char *nonce,
 		}
 	}
 	return CK_OK;
+}
+
+/*
+ * Ask for the token until one is revoked, the input ends or the tries run
+ * out: CK_OK with *proof, else the last error with why.
+ */
+static int
+take_token(const char *cmd, struct http_client *c, int fd, const char *accessor,
+    json_t **proof, char *why, size_t whylen)
+{
+	char *tok = NULL, detail[HTTP_MAX_DETAIL + 160];
+	unsigned tries;
+	int r, last = CK_ERR_NOT_FOUND;
+
+	snprintf(why, whylen, "the input ended before a token was given");
+	for (tries = 1; tries <= BSESSION_TOKEN_TRIES; tries++) {
+		if ((r = tty_read_secret("Root token (hidden): ", fd, &tok)) ==
+		    CK_ERR_IO) {
+			if (tries == 1 && fd < 0)
+				snprintf(why, whylen, "no terminal to type the token "
+				    "on (give it with --root-token-fd N)");
+			else if (tries > 1)
+				snprintf(why + strlen(why), whylen - strlen(why),
+				    "; then the input ended");
+			return last;
+		}
+		if (r == CK_OK)
+			r = revoke_root_token(c, tok, accessor, proof, detail,
+			    sizeof(detail));
+		else
+			snprintf(detail, sizeof(detail), "the line is longer than "
+			    "any token (%d characters or more)", TTY_SECRET_MAX - 1);
+		secmem_free(tok);
+		tok = NULL;
+		if (r == CK_OK)
+			return CK_OK;
+		last = r;
+		snprintf(why, whylen, "%s", detail);
+		if (tries < BSESSION_TOKEN_TRIES)
+			snprintf(detail + strlen(detail), sizeof(detail) -
+			    strlen(detail), "; give it again (%u more %s)",
+			    BSESSION_TOKEN_TRIES - tries,
+			    BSESSION_TOKEN_TRIES - tries == 1 ? "try" : "tries");
+		opts_fail(cmd, "root token", r, detail);
+	}
+	return last;
+}
+
+int
+bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
+    int token_fd, const char *held, const char *accessor)
+{
+	char why[HTTP_MAX_DETAIL + 256], how[HTTP_MAX_DETAIL + 64];
+	json_t *p = NULL;
+	int r, err, rc = 1;
+
+	fflush(stdout);
+	if ((err = take_token(cmd, c, token_fd, accessor, &p, why,
+	    sizeof(why))) == CK_OK) {
+		if ((r = bsession_send(b, ENVELOPE_CLOSING_RESULT, p)) != CK_OK) {
+			opts_fail(cmd, "writing the closing result", r, NULL);
+			goto out;
+		}
+		printf("Root token (accessor %s) revoked; a lookup with it is "
+		    "refused.\nClosing result written: next, conclave %s close on "
+		    "the appliance.\n", json_string_value(json_object_get(p,
+		    "accessor")), cmd);
+		rc = 0;
+		goto out;
+	}
+	/* Not given back: the bridge revokes the one it holds, if it does. */
+	if (held != NULL && (r = revoke_root_token(c, held, accessor, &p, how,
+	    sizeof(how))) == CK_OK) {
+		if (json_object_set_new(p, "revoked_by", json_string("bridge")) != 0 ||
+		    json_object_set_new(p, "reason", bsession_error_text(err,
+		    why)) != 0 ||
+		    (r = bsession_send(b, ENVELOPE_CLOSING_RESULT, p)) != CK_OK) {
+			opts_fail(cmd, "writing the closing result", r, "the token "
+			    "IS revoked");
+			goto out;
+		}
+		printf("The token was not given back (%s).\nThe bridge revoked it "
+		    "itself (accessor %s); a lookup with it is refused.\nClosing "
+		    "result written, saying so: next, conclave %s close on the "
+		    "appliance.\n", why, json_string_value(json_object_get(p,
+		    "accessor")), cmd);
+		rc = 0;
+		goto out;
+	}
+	if (held != NULL)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; the "
+		    "bridge's own revocation failed too: %s", how);
+	p = json_pack("{s:b, s:o}", "root_token_revoked", 0, "error",
+	    bsession_error_text(err, why));
+	if (p == NULL || (r = bsession_send(b, ENVELOPE_CLOSING_RESULT, p)) !=
+	    CK_OK)
+		opts_fail(cmd, "writing the closing result", p == NULL ?
+		    CK_ERR_ALLOC : r, NULL);
+	opts_fail(cmd, "the root token is NOT revoked", err, why);
+	fprintf(stderr, "Revoke it on the server yourself (bao token revoke "
+	    "-self, with the token).\nThe closing result tells the appliance, "
+	    "which records it.\n");
+out:
+	json_decref(p);
+	return rc;
 }
 
 void

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "client/http.h"
 #include "crypto/reader.h"
 #include "crypto/words.h"
 #include "media/exchange.h"
@@ -127,6 +128,26 @@ int bsession_open_share(const struct bsession *b, uint64_t seq,
  * when out of memory.
  */
 json_t *bsession_error_text(int err, const char *detail);
+
+/*
+ * The closing step of a ceremony that made a root token (init,
+ * generate-root; cmd names it in messages): the operator gives the token
+ * back (typed hidden, or one line at a time on token_fd when >= 0), it is
+ * revoked with c (revoke_root_token; accessor: the ceremony's token's,
+ * when known) and the proof goes to the appliance as the closing-result.
+ * A line that is not the ceremony's root token is said precisely and the
+ * token asked again, at most BSESSION_TOKEN_TRIES times. When the input
+ * ends or the tries run out, the bridge never leaves the token live if
+ * it can help it: held (the token itself, when this process holds it) is
+ * revoked here and the closing-result says so ("revoked_by": "bridge"
+ * and the reason); without it, the closing-result says the token is NOT
+ * revoked and why, for the appliance to record. Returns the exit status
+ * (0: revoked and proved, the closing-result written).
+ */
+#define BSESSION_TOKEN_TRIES	5
+int bsession_close_root(struct bsession *b, const char *cmd,
+    struct http_client *c, int token_fd, const char *held,
+    const char *accessor) __attribute__((nonnull(1, 2, 3)));
 
 /* Wipe the keys, close the folder. NULL-safe fields. */
 void bsession_free(struct bsession *b) __attribute__((nonnull));

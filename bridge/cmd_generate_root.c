@@ -71,6 +71,8 @@ struct generate_root_ctx {
 	const char *pgp_key;		/* borrowed from the request */
 	const char *pgp_fpr;
 	char *otp;			/* secmem */
+	char *token;			/* secmem: the new root token (OTP mode),
+					 * held until it is revoked */
 	struct vault_generate_root_status st;
 	char accessor[VAULT_MAX_ID];
 };
@@ -446,6 +448,25 @@ dr_hand_over(struct generate_root_ctx *ctx, const char *tok)
 	return CK_OK;
 }
 
+/* A token nobody received does not stay live: revoke it now. */
+static void
+revoke_undelivered(struct generate_root_ctx *ctx, struct http_client *tc)
+{
+	char why[HTTP_MAX_DETAIL + 160];
+	json_t *proof = NULL;
+	int r;
+
+	if ((r = revoke_root_token(tc, ctx->token, ctx->accessor, &proof, why,
+	    sizeof(why))) == CK_OK)
+		printf("The token could not be handed over: the bridge revoked it "
+		    "(accessor %s).\n", ctx->accessor);
+	else
+		fail("the undelivered root token is NOT revoked", r, why);
+	json_decref(proof);
+	secmem_free(ctx->token);
+	ctx->token = NULL;
+}
+
 /* OTP mode: decode, check it is a working root token, hand it over. */
 static int
 hand_over(struct generate_root_ctx *ctx)
@@ -475,8 +496,13 @@ hand_over(struct generate_root_ctx *ctx)
 		goto out;
 	}
 	memcpy(ctx->accessor, ti.accessor, sizeof(ctx->accessor));
+	/* A live root token now: held until it is revoked, by the operator
+	 * giving it back or by this process. */
+	ctx->token = tok;
+	tok = NULL;
 	if (ctx->token_out != NULL) {
-		if ((r = write_token_file(ctx->token_out, tok, strlen(tok))) != CK_OK) {
+		if ((r = write_token_file(ctx->token_out, ctx->token,
+		    strlen(ctx->token))) != CK_OK) {
 			fail("writing the token", r, ctx->token_out);
 			goto out;
 		}
@@ -485,14 +511,16 @@ hand_over(struct generate_root_ctx *ctx)
 	} else {
 		printf("New root token (accessor %s), for the operator only:\n",
 		    ti.accessor);
-		if ((r = tty_write_secret(STDOUT_FILENO, "  ", tok,
-		    strlen(tok))) != CK_OK) {
+		if ((r = tty_write_secret(STDOUT_FILENO, "  ", ctx->token,
+		    strlen(ctx->token))) != CK_OK) {
 			fail("showing the token", r, NULL);
 			goto out;
 		}
 	}
 	r = CK_OK;
 out:
+	if (r != CK_OK && ctx->token != NULL)
+		revoke_undelivered(ctx, tc);
 	http_client_free(tc);
 	secmem_free(tok);
 	return r;
@@ -529,32 +557,14 @@ static int
 close_token(struct generate_root_ctx *ctx)
 {
 	struct http_client *rc = NULL;
-	json_t *proof = NULL;
-	char why[HTTP_MAX_DETAIL + 64];
-	int r, ret = 1;
+	int r, ret;
 
 	printf("\nWhen the emergency work is done, give the token back to revoke "
 	    "it.\n");
-	fflush(stdout);
-	if ((r = opts_client(&ctx->o, 0, &rc)) != CK_OK) {
-		fail("server", r, NULL);
-		goto out;
-	}
-	if ((r = revoke_root_token(rc, ctx->token_fd, &proof, why,
-	    sizeof(why))) != CK_OK) {
-		fail("root token", r, why);
-		goto out;
-	}
-	if ((r = bsession_send(&ctx->b, ENVELOPE_CLOSING_RESULT, proof)) != CK_OK) {
-		fail("writing the closing result", r, NULL);
-		goto out;
-	}
-	printf("Root token (accessor %s) revoked; a lookup with it is refused.\n"
-	    "Closing result written: next, conclave generate-root close.\n",
-	    json_string_value(json_object_get(proof, "accessor")));
-	ret = 0;
-out:
-	json_decref(proof);
+	if ((r = opts_client(&ctx->o, 0, &rc)) != CK_OK)
+		return fail("server", r, NULL);
+	ret = bsession_close_root(&ctx->b, ctx->k->cmd, rc, ctx->token_fd,
+	    ctx->token, ctx->pgp ? NULL : ctx->accessor);
 	http_client_free(rc);
 	return ret;
 }
@@ -702,6 +712,7 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 out:
 	json_decref(offer);
 	secmem_free(ctx.otp);
+	secmem_free(ctx.token);
 	secmem_wipe(&ctx.st, sizeof(ctx.st));
 	http_client_free(ctx.c);
 	envelope_free(&req);

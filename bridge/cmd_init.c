@@ -8,7 +8,6 @@
 
 #include "bridge/bsession.h"
 #include "bridge/opts.h"
-#include "client/revoke.h"
 #include "client/vault.h"
 #include "crypto/codec.h"
 #include "crypto/errors.h"
@@ -230,27 +229,10 @@ out:
 static int
 revoke_root(struct init_ctx *ctx)
 {
-	json_t *p = NULL;
-	char why[HTTP_MAX_DETAIL + 64];
-	int r, rc = 1;
-
 	printf("\nWhen the initial configuration is done, give the initial root "
 	    "token to revoke it.\n");
-	fflush(stdout);
-	if ((r = revoke_root_token(ctx->c, ctx->token_fd, &p, why,
-	    sizeof(why))) != CK_OK)
-		return fail("root token", r, why);
-	if ((r = bsession_send(&ctx->b, ENVELOPE_CLOSING_RESULT, p)) != CK_OK) {
-		fail("writing the closing result", r, NULL);
-		goto out;
-	}
-	printf("Root token (accessor %s) revoked; a lookup with it is refused.\n"
-	    "Closing result written: next, conclave init close on the appliance.\n",
-	    json_string_value(json_object_get(p, "accessor")));
-	rc = 0;
-out:
-	json_decref(p);
-	return rc;
+	return bsession_close_root(&ctx->b, "init", ctx->c, ctx->token_fd, NULL,
+	    NULL);
 }
 
 static int

@@ -694,7 +694,19 @@ static int
 check_revocation(const json_t *p, char *why, size_t whylen)
 {
 	const json_t *acc = json_object_get(p, "accessor");
+	const json_t *reason = json_object_get(p, "reason");
+	const char *err = json_string_value(json_object_get(p, "error")), *by;
+	int r;
 
+	/* The bridge could not revoke it and says why: that goes on the
+	 * record as the refusal's reason. */
+	if (json_is_false(json_object_get(p, "root_token_revoked")) &&
+	    err != NULL && session_check_recordable(json_object_get(p, "error"),
+	    "error", why, whylen) == CK_OK) {
+		session_why(why, whylen, "the bridge did NOT revoke the root "
+		    "token: %s", err);
+		return CK_ERR_STATE;
+	}
 	if (!json_is_true(json_object_get(p, "root_token_revoked")) ||
 	    !json_is_true(json_object_get(p, "lookup_refused")) ||
 	    !json_is_string(acc)) {
@@ -708,7 +720,18 @@ check_revocation(const json_t *p, char *why, size_t whylen)
 		    "is 1..%d", json_string_length(acc), KIND_MAX_ACCESSOR);
 		return CK_ERR_TOO_LARGE;
 	}
-	return session_check_recordable(acc, "accessor", why, whylen);
+	if ((r = session_check_recordable(acc, "accessor", why, whylen)) !=
+	    CK_OK)
+		return r;
+	/* Revoked by the bridge itself: the token was not given back. */
+	by = json_string_value(json_object_get(p, "revoked_by"));
+	if (reason != NULL && (!json_is_string(reason) || by == NULL ||
+	    strcmp(by, "bridge") != 0)) {
+		session_why(why, whylen, "a reason without revoked_by \"bridge\"");
+		return CK_ERR_FORMAT;
+	}
+	return reason != NULL ? session_check_recordable(reason, "reason", why,
+	    whylen) : CK_OK;
 }
 
 int
@@ -726,6 +749,13 @@ init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 	}
 	details = json_pack("{s:O, s:b}", "accessor",
 	    json_object_get(env.payload, "accessor"), "lookup_refused", 1);
+	if (details != NULL && json_object_get(env.payload, "reason") != NULL &&
+	    (json_object_set_new(details, "revoked_by", json_string("bridge")) !=
+	    0 || json_object_set(details, "reason", json_object_get(env.payload,
+	    "reason")) != 0)) {
+		json_decref(details);
+		details = NULL;
+	}
 	if (details == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;

@@ -227,10 +227,12 @@ one(struct record *r, json_t *rec, const char *type, const char *time)
 	}
 	if (strcmp(type, "root-token-revoked") == 0)
 		return add(r, RECORD_REVOCATION, RECORD_TEXT, "Root token",
-		    "accessor %s revoked at %s; a lookup afterwards was %s", str(d,
-		    "accessor"), time, json_is_true(json_object_get(d,
-		    "lookup_refused")) ? "refused (the token is gone)" :
-		    "NOT refused");
+		    "accessor %s revoked at %s%s%s%s; a lookup afterwards was %s",
+		    str(d, "accessor"), time, str(d, "reason")[0] != '\0' ?
+		    " by the bridge, not given back (" : "", str(d, "reason"),
+		    str(d, "reason")[0] != '\0' ? ")" : "",
+		    json_is_true(json_object_get(d, "lookup_refused")) ?
+		    "refused (the token is gone)" : "NOT refused");
 	if (strcmp(type, "root-token-generated") == 0 ||
 	    strcmp(type, "dr-token-generated") == 0)
 		return add(r, RECORD_OUTCOME, RECORD_TEXT, "Token issued",

@@ -8,52 +8,56 @@
 
 #include "client/vault.h"
 #include "crypto/errors.h"
-#include "crypto/secmem.h"
-#include "media/tty.h"
 
 int
-revoke_root_token(struct http_client *c, int token_fd, json_t **proof,
-    char *why, size_t whylen)
+revoke_root_token(struct http_client *c, const char *tok, const char *accessor,
+    json_t **proof, char *why, size_t whylen)
 {
 	struct vault_token_info ti;
-	char *tok = NULL;
 	int r;
 
 	*proof = NULL;
 	why[0] = '\0';
-	if ((r = tty_read_secret("Root token (hidden): ", token_fd, &tok)) != CK_OK) {
-		snprintf(why, whylen, "reading the root token");
-		return r;
+	if (tok[0] == '\0') {
+		snprintf(why, whylen, "the line is empty");
+		return CK_ERR_FORMAT;
 	}
 	if ((r = http_set_token(c, tok, strlen(tok))) != CK_OK) {
-		snprintf(why, whylen, "not a token");
-		goto out;
+		snprintf(why, whylen, "that line is not a token (%zu characters, "
+		    "not all printable)", strlen(tok));
+		return r;
 	}
 	if ((r = vault_token_lookup_self(c, &ti)) != CK_OK) {
-		snprintf(why, whylen, "looking up the root token: %s",
-		    http_error_detail(c));
-		goto out;
+		if (r == CK_ERR_PERMISSION_DENIED)
+			snprintf(why, whylen, "the server does not know that token "
+			    "(a typo, or a token already revoked)");
+		else
+			snprintf(why, whylen, "looking the token up: %s",
+			    http_error_detail(c));
+		return r;
 	}
 	if (!ti.is_root) {
-		snprintf(why, whylen, "that token has no root policy");
-		r = CK_ERR_WRONG_KEY;
-		goto out;
+		snprintf(why, whylen, "that token has no root policy (accessor "
+		    "%s): nothing was revoked", ti.accessor);
+		return CK_ERR_WRONG_KEY;
+	}
+	if (accessor != NULL && strcmp(ti.accessor, accessor) != 0) {
+		snprintf(why, whylen, "that is a root token, but not the one this "
+		    "ceremony made (accessor %s, not %s): nothing was revoked",
+		    ti.accessor, accessor);
+		return CK_ERR_WRONG_KEY;
 	}
 	if ((r = vault_token_revoke_self(c)) != CK_OK) {
 		snprintf(why, whylen, "revoking the root token: %s",
 		    http_error_detail(c));
-		goto out;
+		return r;
 	}
 	if ((r = vault_token_lookup_self(c, &(struct vault_token_info){ 0 })) !=
 	    CK_ERR_PERMISSION_DENIED) {
 		snprintf(why, whylen, "a lookup with the token was not refused");
-		r = r == CK_OK ? CK_ERR_STATE : r;
-		goto out;
+		return r == CK_OK ? CK_ERR_STATE : r;
 	}
 	*proof = json_pack("{s:b, s:s, s:b}", "root_token_revoked", 1,
 	    "accessor", ti.accessor, "lookup_refused", 1);
-	r = *proof != NULL ? CK_OK : CK_ERR_ALLOC;
-out:
-	secmem_free(tok);
-	return r;
+	return *proof != NULL ? CK_OK : CK_ERR_ALLOC;
 }

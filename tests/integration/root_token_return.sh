@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The bridge never exits holding a live root token (issue 10, "no dead
+# ends"): a line on --root-token-fd that is not the ceremony's root token
+# is named precisely and the token asked again; when the input ends, the
+# bridge revokes the token it holds (generate-root, OTP mode) and the
+# closing result and the record say so; where it holds none (PGP mode,
+# init) the closing result says the token is NOT revoked and why, and the
+# appliance records that refusal. Against a real server (SERVER).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+
+bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao (legacy generate-root) starts"; finish; }
+check "g1 is initialised" bao_init g1 5 3
+key() { jq -r ".keys[$(($2 - 1))]" "$(bao_dir "$1")/init.json"; }
+check "g1 is unsealed" bao_unseal g1 "$(key g1 1)" "$(key g1 2)" "$(key g1 3)"
+check "the holders' sticks" quorum_sticks g1
+addr=$(bao_addr g1)
+root0=$(jq -r .root_token "$(bao_dir g1)/init.json")
+share() { quorum_share generate-root "$@"; }
+lookup() {	# ADDR TOKEN: the token's policies
+	curl -s -H "X-Vault-Token: $2" "$1/v1/auth/token/lookup-self" | jq -r '(.data.policies // []) | join(",")'
+}
+# give_lines DIR LINE...: each line on the bridge's token fd, then its end.
+give_lines() {
+	local fd dir=$1; shift
+	fd=$(cat "$dir/token.fd")
+	printf '%s\n' "$@" >&"$fd"
+	eval "exec $fd>&-"
+}
+# issued DIR [PGP]: a generate-root ceremony up to the token's issue.
+issued() {
+	local C=$1; shift
+	mkdir -p "$C/x"
+	"$CONCLAVE" generate-root begin --state "$C/state" --exchange "$C/x" "$@" \
+	    >/dev/null 2>&1 &&
+	quorum_bridge_start_token "$C" generate-root --exchange "$C/x" \
+	    --address "$addr" --token-out "$C/new-token" --wait 60 &&
+	"$CONCLAVE" generate-root accept --state "$C/state" --witness walt \
+	    --confirm-sas "$(bridge_sas "$C")" >/dev/null &&
+	share "$C" alice 1 >/dev/null && share "$C" bob 2 >/dev/null &&
+	share "$C" carol 3 >/dev/null &&
+	"$CONCLAVE" generate-root submit --state "$C/state" >/dev/null &&
+	wait_envelope "$C" 4 generate-root-result &&
+	"$CONCLAVE" generate-root result --state "$C/state" >/dev/null
+}
+
+# --- OTP mode: three wrong lines, then the input ends ---
+C=$T_TMP/otp
+check "a generate-root ceremony issues a token (OTP mode)" issued "$C"
+tok=$(cat "$C/new-token")
+check_output "the new token works" '^root$' lookup "$addr" "$tok"
+give_lines "$C" "" "s.not-a-token-at-all" "$root0"
+check "the bridge revokes the token itself and exits 0" bridge_wait "$C"
+check_output "an empty line is named, and the token asked again" \
+    'the line is empty; give it again \(4 more tries\)' joined cat "$C/bridge.out"
+check_output "an unknown token is named" \
+    'CK_ERR_PERMISSION_DENIED.*the server does not know that token' joined cat "$C/bridge.out"
+check_output "another root token is named and left alone" \
+    'a root token, but not the one this ceremony made' joined cat "$C/bridge.out"
+check_output "the end of the input: the bridge revoked it itself" \
+    'The bridge revoked it itself' cat "$C/bridge.out"
+check_output "the new token no longer works" '^$' lookup "$addr" "$tok"
+check_output "the server's other root token still works" '^root$' lookup "$addr" "$root0"
+check_output "the closing result says the bridge revoked it, and why" \
+    '"revoked_by":"bridge"' sh -c "jq -c .payload '$C'/x/*/000005-closing-result.env 2>/dev/null ||
+    cat '$C'/x/*/000005-closing-result.env"
+check_output "close records the revocation" 'revoked. Ceremony closed' \
+    "$CONCLAVE" generate-root close --state "$C/state"
+check_output "the record says it was not given back, and the last wrong line" \
+    'by the bridge, not given back \(CK_ERR_WRONG_KEY: that is a root token, but not' \
+    joined "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+
+# --- PGP mode: the bridge never holds the token; a wrong line, then the end ---
+C=$T_TMP/pgp
+check "a generate-root ceremony issues a token (PGP mode)" issued "$C" \
+    --pgp-key olga="$KEYS/operator.asc"
+ptok=$(grep -A2 '^New root token, encrypted' "$C/bridge.out" | tail -n 1 | tr -d ' ' |
+    base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc")
+give_lines "$C" "${ptok}x"
+check_fails "the bridge cannot revoke it: exit 1" bridge_wait "$C"
+check_output "it says the token is NOT revoked, and why" \
+    'the root token is NOT revoked.*does not know that token' joined cat "$C/bridge.out"
+check_output "the token still works (the record must not claim otherwise)" '^root$' \
+    lookup "$addr" "$ptok"
+check_output "close refuses, with the bridge's reason" \
+    'the bridge did NOT revoke the root token: CK_ERR_PERMISSION_DENIED' \
+    joined "$CONCLAVE" generate-root close --state "$C/state"
+check_output "the refusal is on the record" 'did NOT revoke the root token' \
+    cat "$C/state/transcript.jsonl"
+curl -s -o /dev/null -H "X-Vault-Token: $ptok" -X POST "$addr/v1/auth/token/revoke-self"
+
+# --- init: a wrong line, then the right token: asked again, revoked ---
+# (static seal: the server is unsealed right after init, as the lookup needs)
+bao_start_static s1 || { fail "OpenBao (static seal) starts"; finish; }
+C=$T_TMP/init
+check "init begin" ceremony_begin "$C" 3 --recovery
+check "bridge init" bridge_init_start "$C" "$(bao_addr s1)"
+root=$(operator_root_token "$C")
+give_lines "$C" "s.typo" "$root"
+check "the bridge asks again and revokes the right one (exit 0)" bridge_wait "$C"
+check_output "the wrong line was named" 'does not know that token.*give it again' \
+    joined cat "$C/bridge.out"
+check_output "the initial root token no longer works" '^$' lookup "$(bao_addr s1)" "$root"
+check "a closing result was written" sh -c "ls '$C'/x/*/000003-closing-result.env"
+
+finish
