@@ -87,7 +87,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal demo all check check-unit check-resume resume-bin check-sanitize check-oom check-residue fuzz-smoke bench-qr bench-privsep bench-ceremony install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-resume resume-bin check-sanitize check-oom check-residue compat-matrix fuzz-smoke bench-qr bench-privsep bench-ceremony install clean bootstrap
 .PHONY: check-card
 .PHONY: check-servers check-vault
 .PHONY: image image-test image-repro
@@ -200,6 +200,12 @@ check-servers: all $(UNIT_BIN) $(TOOL_BIN) $(PRELOAD_SO)
 
 check-vault:
 	@$(MAKE) --no-print-directory check-servers SERVERS=vault
+
+# docs/compatibility.md written anew from measurements: the key-type
+# matrix against each server of SERVERS (scripts/compat-matrix).
+compat-matrix: all $(TOOL_BIN)
+	@scripts/bootstrap $(if $(filter vault,$(SERVERS)),vault)
+	@BUILD=$(BUILD) scripts/compat-matrix $(foreach s,$(SERVERS),SERVER=$(s))
 
 # The unit suite again, built with ASan+UBSan in a build tree of its own.
 # CFLAGS/LDFLAGS go in through the environment: on the command line they

@@ -51,7 +51,7 @@ expired|whole key expired|CK_ERR_KEY_EXPIRED|
 revoked|whole key revoked|CK_ERR_KEY_REVOKED|
 '
 
-server=$("$BAO" version | awk '{print $1, $2}')
+server=$("$BAO" version | awk '{sub(/,$/, "", $2); print $1, $2}')
 rows=$T_TMP/rows.tsv
 : >"$rows"
 
