@@ -19,7 +19,7 @@
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
 	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_SYSFS, OPT_STICK_MOUNT,
-	OPT_WAIT, OPT_EXCHANGE_MOUNT, OPT_HELP,
+	OPT_WAIT, OPT_EXCHANGE_MOUNT, OPT_ARCHIVE, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -35,6 +35,7 @@ static const struct option longopts[] = {
 	{ "sysfs", required_argument, NULL, OPT_SYSFS },
 	{ "stick-mount", required_argument, NULL, OPT_STICK_MOUNT },
 	{ "exchange-mount", required_argument, NULL, OPT_EXCHANGE_MOUNT },
+	{ "archive", required_argument, NULL, OPT_ARCHIVE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -42,7 +43,7 @@ static const struct option longopts[] = {
 static const char usage_text[] =
     "usage: conclave [ui] [--state DIR] [--exchange DIR] [--keys DIR]\n"
     "                [--sticks DIR|auto] [--stick-mount DIR] [--exchange-mount DIR]\n"
-    "                [--sysfs DIR]\n"
+    "                [--sysfs DIR] [--archive DIR]\n"
     "                [--previous-transcript FILE] [--rehearsal] [--relock SECONDS]\n"
     "                [--wait SECONDS]\n"
     "\n"
@@ -77,7 +78,10 @@ static const char usage_text[] =
     "                   read-write only for the handout, synced and unmounted\n"
     "                   before it is removed; the exchange stick as well,\n"
     "                   unless --exchange names a folder\n"
-    "  --stick-mount DIR  where (default /run/conclave/stick)\n"
+    "  --stick-mount DIR  where (default /run/conclave/stick); the archive\n"
+    "                   stick too, at the summary (a: the closing step copies\n"
+    "                   the transcript there and verifies the copy)\n"
+    "  --archive DIR    the archive as a folder instead of a stick\n"
     "  --sysfs DIR      where sticks are looked for (default /sys)\n"
     "  --previous-transcript FILE\n"
     "                   the cluster's previous ceremony (from the archive\n"
@@ -119,6 +123,7 @@ cmd_ui_main(int argc, char **argv)
 		case OPT_STATE: ui.state_dir = optarg; break;
 		case OPT_EXCHANGE: ui.exchange = exchange = optarg; break;
 		case OPT_EXCHANGE_MOUNT: ui.exchange = optarg; break;
+		case OPT_ARCHIVE: ui.archive_dir = optarg; break;
 		case OPT_KEYS: ui.keys_dir = optarg; break;
 		case OPT_STICKS:
 			if (strcmp(optarg, "auto") == 0)

@@ -20,6 +20,7 @@ static size_t wi;		/* witness signing now (roster index) */
 static int signing;
 static char *keyfile;
 static unsigned signatures;
+static int unarchived_ok;	/* q was pressed once without the archive */
 
 static void
 summary_init(void)
@@ -55,14 +56,16 @@ summary_draw(void)
 	if (signatures > 0)
 		ui_text(y++, 2, "%u witness signature(s) written beside the "
 		    "transcript.", signatures);
+	if (ui.archived)
+		ui_text(y++, 2, "The transcript is archived and verified there.");
 	if (signing) {
 		ui_text(y + 1, 2, "%s, the passphrase of your key file:",
 		    ui_safe(ui.roster->m[wi].name));
 		ui_field_draw(y + 2, 2, 40, &passf);
 		ui_hints("Enter sign  Esc cancel");
 	} else {
-		ui_hints(ui.roster != NULL ?
-		    "s witness signs with their key file  q finish" : "q finish");
+		ui_hints(ui.roster != NULL ? "s witness signs with their key "
+		    "file  a archive  q finish" : "a archive  q finish");
 	}
 }
 
@@ -123,7 +126,23 @@ summary_key(int ch)
 
 	if (!signing) {
 		if (ch == 'q' || ch == 'Q') {
+			/* The archive is the closing step: leaving without it
+			 * takes a second q. */
+			if (!ui.archived && !unarchived_ok &&
+			    (ui.sticks_auto || ui.archive_dir != NULL)) {
+				unarchived_ok = 1;
+				ui_say(1, "The transcript is not archived yet: a "
+				    "archives it, q again leaves without.");
+				return;
+			}
 			ui_quit();
+		} else if (ch == 'a' || ch == 'A') {
+			if (ui.sticks_auto || ui.archive_dir != NULL)
+				ui_goto(UI_SCR_ARCHIVE);
+			else
+				ui_say(1, "No archive stick or folder: start with "
+				    "--sticks auto or --archive DIR, or run "
+				    "conclave archive.");
 		} else if (ui.roster != NULL && (ch == 's' || ch == 'S')) {
 			if (!next_signer()) {
 				wi = 0;
@@ -168,7 +187,8 @@ const struct ui_screen scr_summary = {
 	    "record changes it. Witnesses write the words down and initial "
 	    "them; `conclave verify` and stock minisign check the file later. "
 	    "A witness with an OpenPGP key file on their stick can also sign "
-	    "the transcript (s).",
+	    "the transcript (s). The closing step, a, copies the transcript "
+	    "to the archive stick and verifies it there.",
 	.init = summary_init,
 	.draw = summary_draw,
 	.key = summary_key,

@@ -283,6 +283,22 @@ ui_archive_take(void)
 	return 1;
 }
 
+int
+ui_archive_reread(void)
+{
+	char dev[sizeof(holder.mnt.dev)];
+	int r;
+
+	if (holder.mounted)
+		return CK_ERR_STATE;
+	/* stick_mount fills the struct it is given: the name copied first. */
+	memcpy(dev, holder.mnt.dev, sizeof(dev));
+	if ((r = stick_mount(dev, ui.stick_mount, &holder.mnt)) != CK_OK)
+		return r;
+	holder.mounted = 1;
+	return CK_OK;
+}
+
 /* Is the device named name still in? */
 static int
 still_in(const char *name)

@@ -55,6 +55,7 @@ static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_QUORUM_SHARE] = &scr_quorum_share,
 	[UI_SCR_QUORUM_RESULT] = &scr_quorum_result,
 	[UI_SCR_CHECK] = &scr_check,
+	[UI_SCR_ARCHIVE] = &scr_archive,
 };
 
 static enum ui_screen_id current;

@@ -61,6 +61,7 @@ enum ui_screen_id {
 	UI_SCR_QUORUM_SHARE,
 	UI_SCR_QUORUM_RESULT,
 	UI_SCR_CHECK,
+	UI_SCR_ARCHIVE,
 	UI_NSCREENS,
 };
 
@@ -117,6 +118,8 @@ struct ui_ctx {
 	int exchange_auto;
 	const char *sysfs;	/* where sticks are looked for (/sys) */
 	const char *stick_mount;	/* where a holder's stick is mounted */
+	const char *archive_dir;	/* --archive DIR: the archive as a folder */
+	int archived;		/* the closing archive step was done */
 	const char *gnupg_base;
 	const char *previous;	/* the cluster's previous transcript, verified */
 	int has_prev;
@@ -283,6 +286,9 @@ void ui_exchange_release(void);
  * refused, said and recorded); ui_sticks_release unmounts it.
  */
 int ui_archive_take(void);
+/* The archive stick mounted again, read-only, to check the copy from the
+ * medium (CK_ERR_MEDIA_GONE: it was pulled). */
+int ui_archive_reread(void);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 
@@ -324,6 +330,6 @@ void ui_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 extern const struct ui_screen scr_start, scr_roster, scr_threshold, scr_fpr,
     scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary,
     scr_quorum_begin, scr_sas, scr_quorum_share, scr_quorum_result,
-    scr_check;
+    scr_check, scr_archive;
 
 #endif

@@ -194,6 +194,49 @@ ui_step "Ceremony closed. The initial root token is revoked." summary 60
 ui_wait "The exchange stick is unmounted: remove it now." >/dev/null
 check "at the end it is synced and unmounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
 pull xchg
+
+# --- the archive, the closing step: bad sticks first, then the archive stick ---
+stick arch archive
+stick full archive
+mount "${dev[full]}" "$M" && { dd if=/dev/zero of="$M/filler" bs=64k 2>/dev/null
+	dd if=/dev/zero of="$M/filler2" bs=1k 2>/dev/null; sync; umount "$M"; }
+stick wparch archive ro
+before[bob]=$(sum bob); before[wparch]=$(sum wparch)
+ui_keys q
+ui_step "The transcript is not archived yet" not-archived
+ui_keys a
+ui_step "Insert the archive stick now." archive-insert
+insert bob
+ui_step "This is a holder's stick" archive-holder-refused
+pull bob
+insert wparch
+ui_step "The stick is write-protected (CK_ERR_READ_ONLY)" archive-wp-refused
+pull wparch
+insert full
+ui_step "The archive stick is full" archive-full 60
+check "the full stick is unmounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+pull full
+mount -o ro "${dev[full]}" "$M"
+check_output "nothing torn and no temp file on the full stick" '^$' \
+    sh -c "find '$M' -name '*.tmp'; for f in \$(find '$M/conclave-archive' -type f 2>/dev/null); do cmp -s \"\$f\" '$C/state/'\"\${f##*/}\" || echo \"\$f\"; done"
+umount "$M"
+insert arch
+ui_step "Archived and verified on the archive stick" archived 60
+check "the archive stick is unmounted before it may be removed" \
+    sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+pull arch
+for n in bob wparch; do
+	check_output "the refused $n stick is byte for byte as it was" "^${before[$n]}\$" sum "$n"
+done
+mount -o ro "${dev[arch]}" "$M"
+A=$(ls -d "$M"/conclave-archive/*/)
+check_output "the archive folder is named by the ceremony" "/conclave-archive/$(ls "$C/x")/\$" echo "$A"
+check_output "conclave verify checks the copy on the stick" '^OK' \
+    "$CONCLAVE" verify "$A/transcript.jsonl" --pubkey "$C/state/transcript.jsonl.pub"
+check "stock minisign checks it too" minisign -Vm "$A/transcript.jsonl" -p "$A/transcript.jsonl.pub"
+umount "$M"
+ui_keys Enter
+ui_step "archived and verified there" summary-archived
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 
@@ -208,6 +251,25 @@ check_output "the exchange stick holds the whole ceremony, no temp file" '^0$' \
 check "and the same envelopes as the bridge's folder" diff -r "$M/$(ls "$C/x")" "$C/x/$(ls "$C/x")"
 umount "$M"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+
+# --- conclave archive, the same step on the command line (folders) ---
+mkdir "$T_TMP/arch"
+check_output "conclave archive copies and verifies the copy" '^OK .*/conclave-archive/[0-9a-f]{32}/transcript.jsonl: ' \
+    "$CONCLAVE" archive --state "$C/state" --to "$T_TMP/arch"
+check_output "archiving again keeps the same copy" '^archived: .* \(3 files\)' \
+    "$CONCLAVE" archive --state "$C/state" --to "$T_TMP/arch"
+cp -r "$C/state" "$T_TMP/bad"
+sed -i '3s/"time":"[^"]*"/"time":"2000-01-01T00:00:00Z"/' "$T_TMP/bad/transcript.jsonl"
+check "(a record's time is changed)" sh -c "! cmp -s '$T_TMP/bad/transcript.jsonl' '$C/state/transcript.jsonl'"
+mkdir "$T_TMP/arch2"
+check_output "a transcript that does not verify is not archived" 'not archived: the state folder: transcript.jsonl' \
+    sh -c "'$CONCLAVE' archive --state '$T_TMP/bad' --to '$T_TMP/arch2' 2>&1; echo \"exit \$?\""
+check_output "and nothing is written" '^$' ls -A "$T_TMP/arch2"
+id=$(ls "$C/x")
+echo "someone else's key" >"$T_TMP/arch/conclave-archive/$id/transcript.jsonl.pub"
+check_output "a copy there with other bytes is refused and left" 'transcript.jsonl.pub is there already with other bytes \[CK_ERR_EXISTS\]' \
+    sh -c "'$CONCLAVE' archive --state '$C/state' --to '$T_TMP/arch' 2>&1"
+check_output "left as it was" "^someone else's key\$" cat "$T_TMP/arch/conclave-archive/$id/transcript.jsonl.pub"
 ui_no_secrets "${shares[@]}" "$PASS"
 ui_check_screens exchange-auto
 finish

@@ -1,0 +1,259 @@
+/*
+ * The archive step (archive.h): verify, copy atomically, verify the copy.
+ */
+#include "ceremony/archive.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ceremony/record.h"
+#include "ceremony/session.h"
+#include "crypto/errors.h"
+#include "media/file.h"
+#include "protocol/minisig.h"
+
+#define ARCHIVE_MODE		0644	/* signed, not secret */
+#define ARCHIVE_DIR_MODE	0755
+#define ARCHIVE_FILES_MAX	32	/* transcript, .minisig, .pub, witnesses */
+#define ARCHIVE_ASC_MAX		(64u << 10)	/* one OpenPGP signature */
+#define ARCHIVE_FPR_MIN		16
+#define ARCHIVE_FPR_MAX		64
+
+static const char sig_suffix[] = ".minisig";
+static const char pub_suffix[] = ".pub";
+
+/* transcript.jsonl.FINGERPRINT.asc, as the summary screen names them. */
+static int
+is_witness_sig(const char *n)
+{
+	size_t plen = strlen(SESSION_TRANSCRIPT) + 1, len = strlen(n), i;
+
+	if (len < plen + ARCHIVE_FPR_MIN + 4 || len > plen + ARCHIVE_FPR_MAX + 4 ||
+	    strncmp(n, SESSION_TRANSCRIPT ".", plen) != 0 ||
+	    strcmp(n + len - 4, ".asc") != 0)
+		return 0;
+	for (i = plen; i < len - 4; i++)
+		if (strchr("0123456789ABCDEFabcdef", n[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* The files to archive, in order: transcript, .minisig, .pub, witnesses'. */
+struct names {
+	char v[ARCHIVE_FILES_MAX][FILE_NAME_MAX + 1];
+	size_t n;
+};
+
+static int
+list_names(int dirfd, struct names *out)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd, r = CK_OK;
+
+	out->n = 0;
+	snprintf(out->v[out->n++], FILE_NAME_MAX + 1, "%s", SESSION_TRANSCRIPT);
+	snprintf(out->v[out->n++], FILE_NAME_MAX + 1, "%s%s", SESSION_TRANSCRIPT,
+	    sig_suffix);
+	snprintf(out->v[out->n++], FILE_NAME_MAX + 1, "%s%s", SESSION_TRANSCRIPT,
+	    pub_suffix);
+	if ((fd = dup(dirfd)) < 0)
+		return file_errno(errno);
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return file_errno(errno);
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) != NULL) {
+		if (!is_witness_sig(e->d_name))
+			continue;
+		if (out->n == ARCHIVE_FILES_MAX) {
+			r = CK_ERR_TOO_LARGE;
+			break;
+		}
+		snprintf(out->v[out->n++], FILE_NAME_MAX + 1, "%s", e->d_name);
+	}
+	closedir(d);
+	return r;
+}
+
+/* dir/SESSION_TRANSCRIPT verified against dir/...pub, as `conclave verify`. */
+static int
+verify_in(const char *dir, struct archive_report *rep, const char *where)
+{
+	struct minisig_pubkey pk;
+	struct transcript_report trep;
+	struct record *rec = NULL;
+	char *path = NULL, *pub = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s", dir, SESSION_TRANSCRIPT) < 0 ||
+	    asprintf(&pub, "%s/%s%s", dir, SESSION_TRANSCRIPT, pub_suffix) < 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = transcript_load_pubkey(pub, &pk)) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "%s: %s%s: %s", where,
+		    SESSION_TRANSCRIPT, pub_suffix, ck_strerror(r));
+		goto out;
+	}
+	memset(&trep, 0, sizeof(trep));
+	if ((r = record_read(path, &pk, &rec, &trep)) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "%s: %s: %s", where,
+		    SESSION_TRANSCRIPT, trep.reason[0] != '\0' ? trep.reason :
+		    ck_strerror(r));
+		goto out;
+	}
+	if ((r = rec->audit_err) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "%s: the ceremony is not "
+		    "complete: %s", where, rec->audit.problem[0] != '\0' ?
+		    rec->audit.problem : ck_strerror(r));
+		goto out;
+	}
+	snprintf(rep->id, sizeof(rep->id), "%s", rec->ceremony_id);
+	rep->records = trep.records;
+	memcpy(rep->head, trep.head, sizeof(rep->head));
+	rep->key = pk;
+out:
+	record_free(rec);
+	free(path);
+	free(pub);
+	return r;
+}
+
+static int
+is_id_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < ARCHIVE_ID_HEX; i++)
+		if (strchr("0123456789abcdef", s[i]) == NULL || s[i] == '\0')
+			return 0;
+	return s[i] == '\0';
+}
+
+/* One file from the state folder to the archive folder. */
+static int
+copy_one(int from, int to, const char *name, struct archive_report *rep)
+{
+	uint8_t *buf = NULL, *old = NULL;
+	size_t len = 0, oldlen = 0;
+	int r;
+
+	if ((r = file_read(from, name, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "the state folder: %s: %s",
+		    name, ck_strerror(r));
+		goto out;
+	}
+	/* Archived before: the same bytes are kept, others left alone. */
+	r = file_read(to, name, len + 1, &old, &oldlen);
+	if (r == CK_OK || r == CK_ERR_TOO_LARGE) {
+		if (r == CK_OK && oldlen == len && memcmp(old, buf, len) == 0)
+			goto out;
+		r = CK_ERR_EXISTS;
+		snprintf(rep->why, sizeof(rep->why), "the archive: %s is there "
+		    "already with other bytes", name);
+		goto out;
+	}
+	if (r != CK_ERR_NOT_FOUND) {
+		snprintf(rep->why, sizeof(rep->why), "the archive: %s: %s", name,
+		    ck_strerror(r));
+		goto out;
+	}
+	if ((r = file_write_atomic(to, name, buf, len, ARCHIVE_MODE, 0)) != CK_OK)
+		snprintf(rep->why, sizeof(rep->why), "the archive: writing %s: %s",
+		    name, ck_strerror(r));
+out:
+	free(buf);
+	free(old);
+	return r;
+}
+
+int
+archive_write(const char *state_dir, const char *root,
+    struct archive_report *rep)
+{
+	struct names names;
+	int from = -1, rootfd = -1, top = -1, to = -1, r;
+	size_t i;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((r = verify_in(state_dir, rep, "the state folder")) != CK_OK)
+		goto out;
+	if (!is_id_hex(rep->id)) {
+		r = CK_ERR_FORMAT;
+		snprintf(rep->why, sizeof(rep->why), "the transcript names no "
+		    "ceremony id");
+		goto out;
+	}
+	if ((r = file_open_dir(AT_FDCWD, state_dir, 0, 0, &from)) != CK_OK ||
+	    (r = list_names(from, &names)) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "the state folder: %s",
+		    ck_strerror(r));
+		goto out;
+	}
+	if ((r = file_open_dir(AT_FDCWD, root, 0, 0, &rootfd)) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "the archive: %s: %s", root,
+		    ck_strerror(r));
+		goto out;
+	}
+	if ((r = file_open_dir(rootfd, ARCHIVE_FOLDER, FILE_CREATE,
+	    ARCHIVE_DIR_MODE, &top)) != CK_OK ||
+	    (r = file_open_dir(top, rep->id, FILE_CREATE, ARCHIVE_DIR_MODE,
+	    &to)) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "the archive: %s/%.8s...: %s",
+		    ARCHIVE_FOLDER, rep->id, ck_strerror(r));
+		goto out;
+	}
+	for (i = 0; i < names.n; i++) {
+		if ((r = copy_one(from, to, names.v[i], rep)) != CK_OK)
+			goto out;
+		rep->files++;
+	}
+out:
+	if (to >= 0)
+		close(to);
+	if (top >= 0)
+		close(top);
+	if (rootfd >= 0)
+		close(rootfd);
+	if (from >= 0)
+		close(from);
+	return r;
+}
+
+int
+archive_check(const char *root, struct archive_report *rep)
+{
+	struct archive_report copy;
+	char *dir = NULL;
+	int r;
+
+	memset(&copy, 0, sizeof(copy));
+	if (asprintf(&dir, "%s/%s/%s", root, ARCHIVE_FOLDER, rep->id) < 0)
+		return CK_ERR_ALLOC;
+	if ((r = verify_in(dir, &copy, "the archive")) != CK_OK) {
+		memcpy(rep->why, copy.why, sizeof(rep->why));
+		goto out;
+	}
+	if (sodium_memcmp(&copy.key, &rep->key, sizeof(copy.key)) != 0) {
+		r = CK_ERR_WRONG_KEY;
+		snprintf(rep->why, sizeof(rep->why), "the archive: signed by "
+		    "another key than the state's");
+	} else if (sodium_memcmp(copy.head, rep->head, sizeof(copy.head)) != 0 ||
+	    strcmp(copy.id, rep->id) != 0) {
+		r = CK_ERR_CHAIN;
+		snprintf(rep->why, sizeof(rep->why), "the archive: another "
+		    "transcript than the one written");
+	}
+out:
+	free(dir);
+	return r;
+}

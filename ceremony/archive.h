@@ -1,0 +1,60 @@
+/*
+ * The archive: the closing step that copies a closed ceremony's record
+ * off the appliance (DESIGN §7) and checks the copy where it landed.
+ *
+ * From the state folder: transcript.jsonl, its minisign signature
+ * (.minisig) and public key (.pub), and the witnesses' OpenPGP signatures
+ * (transcript.jsonl.FINGERPRINT.asc) if any; to
+ *     <root>/conclave-archive/<ceremony id>/
+ * on the archive stick (or any folder), each file written atomically
+ * (media/file.h: temp name, fsync, rename, folder fsync'd), so a pulled
+ * stick keeps each file whole or absent. The source is verified first
+ * (the checks of `conclave verify`, against the .pub beside it): a
+ * transcript that does not verify is not archived and nothing is written.
+ * A file already there with the same bytes is kept (archiving twice is
+ * harmless); with other bytes it is CK_ERR_EXISTS and left alone.
+ *
+ * archive_check verifies the copy on its own: `conclave verify`'s checks
+ * on the archived transcript against the archived .pub, whose key must be
+ * the state's, and the same head hash. The UI remounts the stick before
+ * it checks, so the copy is read back from the medium.
+ */
+#ifndef CONCLAVE_ARCHIVE_H
+#define CONCLAVE_ARCHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ceremony/transcript.h"
+#include "crypto/reader.h"
+
+#define ARCHIVE_FOLDER		"conclave-archive"
+#define ARCHIVE_ID_HEX		32
+#define ARCHIVE_WHY_MAX		256
+
+struct archive_report {
+	char id[40];	/* the ceremony id (32 hex digits): its folder */
+	size_t files;			/* files archived (written or kept) */
+	uint64_t records;
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	struct minisig_pubkey key;	/* the ceremony key that signed it */
+	char why[ARCHIVE_WHY_MAX];	/* on failure: which file, and why */
+};
+
+/*
+ * Verify the state folder's closed transcript and copy it (see above) to
+ * root's archive folder. rep->why names what failed.
+ */
+int archive_write(const char *state_dir, const char *root,
+    struct archive_report *rep) CK_WUR __attribute__((nonnull));
+
+/*
+ * The copy written by archive_write (rep as it filled it) verified where
+ * it is: CK_OK, or the verification's error (rep->why says which file and
+ * what); CK_ERR_WRONG_KEY if it is signed by another key, CK_ERR_CHAIN if
+ * its head is not the one written.
+ */
+int archive_check(const char *root, struct archive_report *rep) CK_WUR
+    __attribute__((nonnull));
+
+#endif
