@@ -475,6 +475,14 @@ proven(const struct session *s, unsigned k, uint8_t x, int *dup_x)
 	return found;
 }
 
+int
+init_handed_out(const struct session *s, unsigned k)
+{
+	int dup_x;
+
+	return proven(s, k, 0, &dup_x);
+}
+
 void
 init_commitment(const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES], const char *text,
     size_t len, uint8_t out[INIT_COMMIT_BYTES])

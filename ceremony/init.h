@@ -88,6 +88,10 @@ int init_handout(struct session *s, struct pgp_home *h, unsigned k,
     const char *stick_dir, const char *keyfile, const char *passphrase,
     char **file_out) CK_WUR __attribute__((nonnull(1, 2, 4, 6, 7)));
 
+/* 1 when holder k (1-based) has had their handout with its proof. */
+int init_handed_out(const struct session *s, unsigned k)
+    __attribute__((nonnull));
+
 /*
  * Holder k's (1-based) encrypted share as the server returned it and the
  * ceremony accepted it: a binary OpenPGP message (*msg malloc'd).

@@ -12,29 +12,38 @@
 #include <string.h>
 
 #include "ceremony/rekey.h"
+#include "protocol/kinds.h"
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
 enum { INTRO, TURN, RESULT };
 
 static int step, passed;
-static unsigned k, checked;
-static struct ui_turn turn;
+static unsigned checked;
+static unsigned char done[KIND_MAX_SHARES + 1];	/* holder k's share checked */
+static struct ui_turn turn;	/* turn.k: the holder at the appliance */
 static struct rekey_check *chk;
 
 static const struct roster_member *
 holder(void)
 {
-	return roster_holder(ui.roster, k);
+	return roster_holder(ui.roster, turn.k);
+}
+
+/* Any order: a holder not yet checked may be next. */
+static int
+check_pending(unsigned k)
+{
+	return k <= KIND_MAX_SHARES && !done[k];
 }
 
 static void
 check_init(void)
 {
-	ui_turn_init(&turn, 0, NULL);
+	ui_turn_init(&turn, 0, NULL, check_pending);
 	rekey_check_free(chk);
 	chk = NULL;
-	k = 1;
+	memset(done, 0, sizeof(done));
 	checked = 0;
 	step = INTRO;
 }
@@ -73,6 +82,10 @@ check_draw(void)
 		ui_hints("Enter: verify the rekey");
 		return;
 	}
+	if (turn.step == UI_TURN_PICK) {
+		ui_turn_draw_pick(&turn, y);
+		return;
+	}
 	m = holder();
 	switch (turn.step) {
 	case UI_TURN_ASK:
@@ -80,10 +93,10 @@ check_draw(void)
 		ui_text(y, 2, "Is %s at the appliance?", ui_safe(m->name));
 		attroff(A_BOLD);
 		ui_para(y + 2, "One holder at the keyboard; the others step back.");
-		ui_hints("y yes, I am here");
+		ui_hints("y yes, I am here  o another holder is here first");
 		break;
 	case UI_TURN_STICK:
-		ui_text(y, 2, "New share %u of %s", k, ui_safe(m->name));
+		ui_text(y, 2, "New share %u of %s", turn.k, ui_safe(m->name));
 		if (ui.sticks_auto) {
 			ui_bold(y + 2, 2, "Insert your stick now (read-only).");
 			ui_hints("Esc back");
@@ -96,7 +109,7 @@ check_draw(void)
 		ui_hints("Enter next  Esc back");
 		break;
 	case UI_TURN_PASS:
-		ui_text(y, 2, "New share %u of %s", k, ui_safe(m->name));
+		ui_text(y, 2, "New share %u of %s", turn.k, ui_safe(m->name));
 		ui_text(y + 2, 2, "%s, type the %s:", ui_safe(m->name),
 		    turn.keyfile != NULL ? "passphrase of your key file" :
 		    "PIN of your card");
@@ -130,7 +143,7 @@ add(void)
 
 	ui_say(0, "Decrypting and checking the share...");
 	ui_redraw();
-	r = rekey_check_add(chk, ui.home, k, turn.keyfile, turn.pass.buf);
+	r = rekey_check_add(chk, ui.home, turn.k, turn.keyfile, turn.pass.buf);
 	if (!ui_turn_used(&turn, r))
 		return;
 	if (r != CK_OK) {
@@ -138,13 +151,12 @@ add(void)
 		return;
 	}
 	checked++;
-	if (k == ui.roster->n_holders) {
+	done[turn.k] = 1;
+	ui_say(0, "Share %u checked.", turn.k);
+	if (!ui_turn_next(&turn)) {
 		finish();
 		return;
 	}
-	k++;
-	ui_turn_start(&turn, holder()->name);
-	ui_say(0, "Share %u checked.", k - 1);
 	clear();
 }
 
@@ -162,7 +174,7 @@ check_key(int ch)
 				ui_say_err("The check cannot start", r, NULL);
 				return;
 			}
-			ui_turn_start(&turn, holder()->name);
+			(void)ui_turn_next(&turn);
 			step = TURN;
 		}
 		break;
@@ -188,8 +200,8 @@ check_tick(void)
 const struct ui_screen scr_check = {
 	.title = "Rekey: check all new shares",
 	.step = "check-all",
-	.help = "Optional, when the script asks for it: every new holder "
-	    "decrypts their new share once more and the appliance checks that "
+	.help = "Optional, when the script asks for it: every new holder, in "
+	    "any order (o picks who is here), decrypts their new share once more and the appliance checks that "
 	    "all of them lie on one polynomial, so any t of them give the same "
 	    "key. The new key is in locked memory while the check runs, and "
 	    "the transcript says so. A wrong passphrase changes nothing.",

@@ -15,24 +15,30 @@
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
-static struct ui_turn turn;
-static unsigned k;		/* share index of the holder whose turn it is */
+static struct ui_turn turn;	/* turn.k: the share of the holder at the appliance */
 static char *written;
 
 static const struct roster_member *
 holder(void)
 {
-	return roster_holder(ui.roster, k);
+	return roster_holder(ui.roster, turn.k);
+}
+
+/* Holders take their handouts in any order: those without one wait. */
+static int
+handout_pending(unsigned k)
+{
+	return !init_handed_out(ui.s, k);
 }
 
 static void
 handout_init(void)
 {
-	ui_turn_init(&turn, 1, NULL);
+	ui_turn_init(&turn, 1, NULL, handout_pending);
 	free(written);
 	written = NULL;
-	k = ui.handed_out + 1;
-	ui_turn_start(&turn, holder()->name);
+	if (!ui_turn_next(&turn))
+		ui_fatal("no holder is waiting for a handout");
 }
 
 static void
@@ -45,6 +51,9 @@ handout_draw(void)
 	    (unsigned)ui.roster->n_holders);
 	y += 2;
 	switch (turn.step) {
+	case UI_TURN_PICK:
+		ui_turn_draw_pick(&turn, y);
+		break;
 	case UI_TURN_ASK:
 		attron(A_BOLD);
 		ui_text(y, 2, "Is %s at the appliance?", ui_safe(m->name));
@@ -52,10 +61,10 @@ handout_draw(void)
 		y = ui_para(y + 2, "Only this holder should be at the keyboard "
 		    "now; the others step back. The holder brings their own stick "
 		    "and their card or key file.");
-		ui_hints("y yes, I am here  Esc not yet");
+		ui_hints("y yes, I am here  o another holder is here first");
 		break;
 	case UI_TURN_STICK:
-		ui_text(y, 2, "Share %u for %s", k, ui_safe(m->name));
+		ui_text(y, 2, "Share %u for %s", turn.k, ui_safe(m->name));
 		if (ui.sticks_auto) {
 			ui_bold(y + 2, 2, "Insert your stick now.");
 			ui_para(y + 4, "It is mounted read-write to write your "
@@ -73,7 +82,7 @@ handout_draw(void)
 		ui_hints("Enter write the share  Esc back");
 		break;
 	case UI_TURN_PASS:
-		ui_text(y, 2, "Share %u for %s", k, ui_safe(m->name));
+		ui_text(y, 2, "Share %u for %s", turn.k, ui_safe(m->name));
 		ui_text(y + 2, 2, "%s, type the %s to prove your key opens "
 		    "the share:", ui_safe(m->name), turn.keyfile != NULL ?
 		    "passphrase of your key file" : "PIN of your card");
@@ -84,7 +93,7 @@ handout_draw(void)
 		ui_hints("Enter prove  Esc back");
 		break;
 	case UI_TURN_OVER:
-		ui_text(y, 2, "Share %u is on %s's stick and proven.", k,
+		ui_text(y, 2, "Share %u is on %s's stick and proven.", turn.k,
 		    ui_safe(m->name));
 		ui_text(y + 2, 2, "File  %s", ui_safe(written));
 		ui_para(y + 4, ui.sticks_auto ? "Your stick is synced and "
@@ -116,7 +125,7 @@ prove(void)
 	ui_redraw();
 	free(written);
 	written = NULL;
-	r = init_handout(ui.s, ui.home, k, turn.stick.buf, turn.keyfile,
+	r = init_handout(ui.s, ui.home, turn.k, turn.stick.buf, turn.keyfile,
 	    turn.pass.buf, &written);
 	if (!ui_turn_used(&turn, r))
 		return;
@@ -125,7 +134,7 @@ prove(void)
 		return;
 	}
 	ui.handed_out++;
-	ui_say(0, "Decrypt proof recorded for share %u.", k);
+	ui_say(0, "Decrypt proof recorded for share %u.", turn.k);
 }
 
 static void
@@ -180,7 +189,9 @@ handout_tick(void)
 const struct ui_screen scr_handout = {
 	.title = "Handout: one holder at a time",
 	.step = "handout",
-	.help = "Each holder in turn: confirm you are at the appliance, give the "
+	.help = "Holders come in any order: the screen asks for the first one "
+	    "still waiting, and o picks another who is here, so a late holder "
+	    "blocks nobody. Confirm you are at the appliance, give the "
 	    "folder of your stick, then type your passphrase or PIN. Your share "
 	    "is written to your stick encrypted to your key, and your key "
 	    "decrypts it here once to prove it works; the share itself is never "

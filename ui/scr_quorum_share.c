@@ -31,7 +31,7 @@ qshare_init(void)
 {
 	if (namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK)
 		ui_fatal("out of memory");
-	ui_turn_init(&turn, 0, stick_is_holders);
+	ui_turn_init(&turn, 0, stick_is_holders, NULL);
 	ui_field_clear(&namef);
 	naming = 1;
 	ui.typing = 1;

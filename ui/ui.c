@@ -313,7 +313,8 @@ ui_stick_keyfile(const struct ui_field *stick, char **keyfile)
 }
 
 void
-ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void))
+ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void),
+    int (*pending)(unsigned k))
 {
 	if ((t->stick.buf == NULL && ui_field_init(&t->stick, 0) != CK_OK) ||
 	    (t->pass.buf == NULL && ui_field_init(&t->pass, 1) != CK_OK))
@@ -323,8 +324,72 @@ ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void))
 	t->keyfile = NULL;
 	t->writable = writable;
 	t->stick_ok = stick_ok;
+	t->pending = pending;
 	t->who[0] = '\0';
+	t->k = t->sel = 0;
 	t->step = UI_TURN_ASK;
+}
+
+/* Holder k, if the roster has them and their turn is still to come. */
+static int
+turn_pending(const struct ui_turn *t, unsigned k)
+{
+	return k >= 1 && k <= ui.roster->n_holders && t->pending(k);
+}
+
+static void
+turn_start_k(struct ui_turn *t, unsigned k)
+{
+	t->k = k;
+	ui_turn_start(t, roster_holder(ui.roster, k)->name);
+}
+
+int
+ui_turn_next(struct ui_turn *t)
+{
+	unsigned k;
+
+	for (k = 1; k <= ui.roster->n_holders; k++)
+		if (turn_pending(t, k)) {
+			turn_start_k(t, k);
+			return 1;
+		}
+	return 0;
+}
+
+void
+ui_turn_draw_pick(const struct ui_turn *t, int y)
+{
+	unsigned k;
+
+	ui_bold(y, 2, "Who is at the appliance now?");
+	y += 2;
+	for (k = 1; k <= ui.roster->n_holders && y <= UI_BOTTOM - 1; k++) {
+		if (!turn_pending(t, k))
+			continue;
+		if (k == t->sel)
+			attron(A_REVERSE);
+		ui_text(y++, 4, "%2u  %s", k, ui_safe(roster_holder(ui.roster,
+		    k)->name));
+		if (k == t->sel)
+			attroff(A_REVERSE);
+	}
+	ui_hints("Up/Down or the number choose  Enter this holder  Esc back");
+}
+
+/* UI_TURN_PICK: the next pending holder after (dir 1) or before sel. */
+static void
+turn_move(struct ui_turn *t, int dir)
+{
+	unsigned n = (unsigned)ui.roster->n_holders, k = t->sel, i;
+
+	for (i = 0; i < n; i++) {
+		k = dir > 0 ? k % n + 1 : (k + n - 2) % n + 1;
+		if (turn_pending(t, k)) {
+			t->sel = k;
+			return;
+		}
+	}
 }
 
 void
@@ -353,9 +418,25 @@ ui_turn_key(struct ui_turn *t, int ch)
 	int f;
 
 	switch (t->step) {
+	case UI_TURN_PICK:
+		if (ch == 27)
+			t->step = UI_TURN_ASK;
+		else if (ch == KEY_DOWN || ch == KEY_UP)
+			turn_move(t, ch == KEY_DOWN ? 1 : -1);
+		else if (ch >= '1' && ch <= '9' && turn_pending(t,
+		    (unsigned)(ch - '0')))
+			turn_start_k(t, (unsigned)(ch - '0'));
+		else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+			turn_start_k(t, t->sel);
+		break;
 	case UI_TURN_ASK:
 		if (ch == 27)
 			return UI_TURN_BACK;
+		if ((ch == 'o' || ch == 'O') && t->pending != NULL) {
+			t->sel = t->k;
+			t->step = UI_TURN_PICK;
+			break;
+		}
 		if (ch != 'y' && ch != 'Y')
 			break;
 		t->step = UI_TURN_STICK;

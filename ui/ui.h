@@ -214,10 +214,20 @@ void ui_rekey_verify(void);
  * PIN (masked, secmem, wiped right after use). The screen draws each step
  * and does what the turn is for with the passphrase.
  */
-enum ui_turn_step { UI_TURN_ASK, UI_TURN_STICK, UI_TURN_PASS, UI_TURN_OVER };
+enum ui_turn_step { UI_TURN_PICK, UI_TURN_ASK, UI_TURN_STICK, UI_TURN_PASS,
+    UI_TURN_OVER };
 struct ui_turn {
 	int step;		/* enum ui_turn_step */
 	char who[ROSTER_NAME_MAX + 1];	/* the holder whose turn it is */
+	unsigned k;		/* their share number; 0: they typed their name */
+	unsigned sel;		/* UI_TURN_PICK: the holder highlighted */
+	/*
+	 * May be NULL (holders type their name). 1 while holder k (1-based)
+	 * has yet to take their turn: holders go in any order, the room picks
+	 * who is at the appliance (o at ASK: UI_TURN_PICK) and a late holder
+	 * blocks nobody.
+	 */
+	int (*pending)(unsigned k);
 	struct ui_field stick, pass;
 	char *keyfile;		/* the secret key file on the stick; NULL: a card */
 	int writable;		/* the stick is mounted read-write (handout) */
@@ -231,9 +241,14 @@ struct ui_turn {
 #define UI_TURN_USE	1	/* ui_turn_key: the passphrase is in t->pass */
 #define UI_TURN_BACK	(-1)	/* ui_turn_key: Escape while asking */
 /* The fields (once) and an empty passphrase; the turn starts at ASK. */
-void ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void));
+void ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void),
+    int (*pending)(unsigned k));
 /* who's turn begins: asked whether they are at the appliance. */
 void ui_turn_start(struct ui_turn *t, const char *who);
+/* The first holder still pending (roster order) is asked; 0 when none is. */
+int ui_turn_next(struct ui_turn *t);
+/* UI_TURN_PICK: the holders still pending, to choose who is next, from y. */
+void ui_turn_draw_pick(const struct ui_turn *t, int y);
 /* One key: 0 consumed, UI_TURN_BACK, UI_TURN_USE (then ui_turn_used). */
 int ui_turn_key(struct ui_turn *t, int ch);
 /* The screen's tick: --sticks auto takes the stick once it is in. */

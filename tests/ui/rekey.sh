@@ -86,7 +86,11 @@ check "the last handout offers the check of all new shares" \
 ui_keys c
 ui_step "Start the check? Type y." check-intro
 ui_keys y
-for n in alice bob dave; do
+# Any order here too: dave is at the appliance before alice and bob.
+ui_wait "Is alice at the appliance?" >/dev/null && ui_keys o
+ui_step "Who is at the appliance now?" check-pick
+ui_keys Up Enter
+for n in dave alice bob; do
 	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
 	ui_wait "Holder's stick (folder):" >/dev/null && ui_keys Enter
 	ui_step "passphrase of your key file" "check-$n-pass"
