@@ -1026,7 +1026,39 @@ int
 session_close(struct session *s, const char *actor,
     uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
-	return session_close_as(s, actor, NULL, NULL, head);
+	int r;
+
+	if (!s->review)
+		return session_close_as(s, actor, NULL, NULL, head);
+	/* Complete, held open for the witnesses: the mark goes with the
+	 * step's records, so a restart finds the ceremony in review. */
+	if (json_object_set_new(s->state, "review", json_true()) != 0)
+		return CK_ERR_ALLOC;
+	if ((r = commit(s)) == CK_OK && head != NULL)
+		transcript_head(s->t, head, NULL);
+	return r;
+}
+
+void
+session_review(struct session *s, int on)
+{
+	s->review = on != 0;
+}
+
+int
+session_in_review(const struct session *s)
+{
+	return json_is_true(json_object_get(s->state, "review"));
+}
+
+int
+session_review_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	if (!session_in_review(s))
+		return CK_ERR_STATE;
+	s->review = 0;
+	json_object_del(s->state, "review");
+	return session_close_as(s, KIND_ACTOR_APPLIANCE, NULL, NULL, head);
 }
 
 /* The bridge's envelope waiting at the next seq, if any: read and recorded. */

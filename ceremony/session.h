@@ -54,6 +54,7 @@ struct session {
 	char last_refusal[96];
 	uint64_t last_refusal_at;
 	int hold;			/* session_hold depth */
+	int review;			/* session_review: completion waits */
 };
 
 /*
@@ -194,6 +195,20 @@ int session_record(struct session *s, const char *event, const char *actor,
  */
 int session_close(struct session *s, const char *actor,
     uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull(1, 2)));
+
+/*
+ * The witnesses' review comes after a ceremony's irreversible steps
+ * (a revocation included) and before its transcript closes, so that their
+ * answers are on it. With session_review(s, 1) (the guided UI), the step
+ * that completes the ceremony does not close it: session_close then marks
+ * it "in review" (committed with the step's records) and says CK_OK;
+ * session_review_close closes it once the witnesses have answered.
+ * Abandons and failures (session_close_as with an outcome) close at once.
+ */
+void session_review(struct session *s, int on) __attribute__((nonnull));
+int session_in_review(const struct session *s) __attribute__((nonnull));
+int session_review_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
+    CK_WUR __attribute__((nonnull(1)));
 
 /* The same for a ceremony that did not complete (transcript_close_as). */
 int session_close_as(struct session *s, const char *actor,

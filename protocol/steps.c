@@ -18,6 +18,15 @@
 	"to the archive stick and `conclave record` prints the paper record.", \
 	"Summary", \
 	STEPS_WORDS_HEAD, "close" }
+/* Every ceremony that completes ends so: after its irreversible steps,
+ * before the transcript closes (ui/scr_review.c). */
+#define REVIEW(what) { "review", STEPS_WITNESSES, \
+	"Everything irreversible is done: " what ". One witness or several " \
+	"check the review against what happened in the room and this script, " \
+	"and each confirms on the appliance (or records why not); then the " \
+	"transcript closes.", \
+	"Review and witness sign-off", STEPS_WORDS_NONE, \
+	"witness-confirmation" }
 #define SAS { "sas", STEPS_WITNESSES, \
 	"The operator brings the bridge's session offer. Both screens show " \
 	"five words; a witness reads the appliance's aloud and the operator " \
@@ -63,17 +72,14 @@ static const struct steps_step init_steps[] = {
 	  "(the decrypt proof). The screen is cleared between holders.",
 	  "Handout: one holder at a time", STEPS_WORDS_NONE,
 	  "share-handed-out" },
-	{ "review", STEPS_WITNESSES,
-	  "Witnesses check that every holder was handed a share with a "
-	  "proof, and confirm on the appliance.",
-	  "Review and witness sign-off", STEPS_WORDS_NONE,
-	  "witness-confirmation" },
 	{ "close", STEPS_OPERATOR,
 	  "The operator configures the server with the initial root token, "
 	  "then the bridge revokes it and proves the revocation; bring the "
 	  "closing result back to the appliance.",
 	  "Closing: the initial root token is revoked", STEPS_WORDS_NONE,
 	  "root-token-revoked" },
+	REVIEW("every holder was handed a share with a proof and the initial "
+	    "root token is revoked"),
 	SUMMARY,
 };
 
@@ -92,6 +98,7 @@ static const struct steps_step unseal_steps[] = {
 	  "node; bring its answer back. The screen shows each node's state.",
 	  "Submit the shares, and the results", STEPS_WORDS_NONE,
 	  "unseal-result" },
+	REVIEW("every node is unsealed"),
 	SUMMARY,
 };
 
@@ -131,6 +138,8 @@ static const struct steps_step rekey_steps[] = {
 	  "then do the old shares stop working.",
 	  "Submit the shares, and the results", STEPS_WORDS_NONE,
 	  "rekey-verified" },
+	REVIEW("the new shares are handed out and verified, the old ones "
+	    "void"),
 	SUMMARY,
 };
 
@@ -154,6 +163,7 @@ static const struct steps_step generate_root_steps[] = {
 	  "bridge revokes it and proves the revocation; bring the closing "
 	  "result back.", "Submit the shares, and the results",
 	  STEPS_WORDS_NONE, "root-token-revoked" },
+	REVIEW("the root token was used and is revoked"),
 	SUMMARY,
 };
 
@@ -174,6 +184,7 @@ static const struct steps_step dr_token_steps[] = {
 	  "has no accessor and is not revoked here.",
 	  "Submit the shares, and the results", STEPS_WORDS_NONE,
 	  "dr-token-generated" },
+	REVIEW("the DR operation token is issued"),
 	SUMMARY,
 };
 
@@ -204,6 +215,7 @@ static const struct steps_step migrate_steps[] = {
 	  "holders' shares are now.",
 	  "Submit the shares, and the results", STEPS_WORDS_NONE,
 	  "unseal-result" },
+	REVIEW("every node has left its old seal"),
 	SUMMARY,
 };
 

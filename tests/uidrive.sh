@@ -83,6 +83,33 @@ ui_step() {
 	else fail "screen: $2 (waiting for '$1')"; finish; fi
 }
 
+# ui_review WITNESS [SNAP] [SECS]: the witnesses' review that ends every
+# completed ceremony, after its irreversible steps and before the
+# transcript closes: WITNESS (named by the roster, or typing their name
+# where the roster names no witness) confirms, and Enter closes. With SNAP
+# the screens are kept as SNAP-name (when asked), SNAP and SNAP-done.
+ui_review() {
+	local w=$1 snap=${2:-} secs=${3:-60} i
+	for ((i = 0; i < secs * 10; i++)); do
+		if ui_screen | grep -qF "Witness, your name:"; then
+			[ -z "$snap" ] || ui_snap "$snap-name"
+			ui_type "$w"; ui_keys Enter
+			break
+		fi
+		ui_screen | grep -qF "$w (witness): does this match" && break
+		sleep 0.1
+	done
+	if [ -n "$snap" ]; then
+		ui_step "$w (witness): does this match what you saw?" "$snap"
+	else
+		ui_wait "$w (witness): does this match what you saw?" >/dev/null || return 1
+	fi
+	ui_keys y
+	if [ -n "$snap" ]; then ui_step "Every witness has answered" "$snap-done"
+	else ui_wait "Every witness has answered" >/dev/null || return 1; fi
+	ui_keys Enter
+}
+
 # ui_quorum_turn NAME PASS [SNAP]: one holder's turn on the quorum screen
 # (name, "at the appliance?", the stick folder as offered, the passphrase)
 # until their share is sealed to the bridge session; with SNAP the name,

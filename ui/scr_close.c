@@ -1,7 +1,7 @@
 /*
  * Waiting for the bridge's closing-result (the initial root token is
- * revoked, and a lookup with it is refused), then init_close: the
- * transcript is closed and signed with the ceremony key.
+ * revoked, and a lookup with it is refused), then init_close: recorded,
+ * and the witnesses' review (scr_review) closes the transcript after it.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -30,8 +30,8 @@ close_draw(void)
 	    "token (it was encrypted to your key), then give the token back to "
 	    "conclave-bridge. It revokes the token, checks that a lookup with it "
 	    "is refused, and writes the proof to the exchange stick.");
-	y = ui_para(y + 1, "Bring the stick back here. The appliance then closes "
-	    "the transcript and signs it.");
+	y = ui_para(y + 1, "Bring the stick back here. The witnesses then review "
+	    "the ceremony, and the transcript is closed and signed.");
 	if (refused) {
 		ui_bold(y + 1, 2, "The closing result was refused (see below).");
 		ui_hints("r read the stick again");
@@ -79,8 +79,8 @@ const struct ui_screen scr_close = {
 	.step = "close",
 	.help = "The initial root token must not outlive the ceremony. The "
 	    "operator uses it for the first configuration, then hands it to the "
-	    "bridge, which revokes it and proves the revocation. Only then does "
-	    "the appliance close the transcript.",
+	    "bridge, which revokes it and proves the revocation. Only then do "
+	    "the witnesses review the ceremony and the transcript close.",
 	.init = close_init,
 	.draw = close_draw,
 	.key = close_key,

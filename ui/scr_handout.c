@@ -158,7 +158,7 @@ handout_key(int ch)
 	    ui.kind == UI_KIND_REKEY)
 		ui_rekey_verify();
 	else if (ui.handed_out == ui.roster->n_holders)
-		ui_goto(UI_SCR_REVIEW);
+		ui_goto(UI_SCR_CLOSE);
 	else
 		ui_goto(UI_SCR_HANDOUT);
 }

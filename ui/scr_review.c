@@ -1,101 +1,169 @@
 /*
- * Review of what happened, then each witness's sign-off, recorded in the
- * transcript before it is closed (a witness who does not confirm is
- * recorded as a deviation). OpenPGP signatures follow on the summary,
- * over the closed transcript.
+ * The witnesses' review, the last step of every ceremony that completes:
+ * after its irreversible steps (the shares handed out and the root token
+ * revoked, the nodes unsealed, the new shares verified, the token issued
+ * or revoked), before the transcript is closed, so that their answers are
+ * on it. One witness or several: the roster's witnesses each in turn
+ * (init), or, for the ceremonies without a roster of witnesses, whoever
+ * witnessed types their name; more may follow. A witness who does not
+ * confirm is recorded as a deviation. Then session_review_close closes and
+ * signs the transcript; OpenPGP signatures follow on the summary.
  */
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 #include "ui/ui.h"
 
-static size_t wi;		/* roster index of the witness asked now */
+enum { NAME, ASK, MORE };
 
-static void
+static int step;
+static size_t wi;		/* roster index of the witness asked now */
+static unsigned answered;
+static struct ui_field namef;
+static char tally[UI_COLS];
+
+/* The roster's next witness from index from on; 0 when none is left. */
+static int
 next_witness(size_t from)
 {
-	for (wi = from; wi < ui.roster->n; wi++)
-		if (ui.roster->m[wi].role == ROSTER_WITNESS)
-			return;
+	for (wi = from; ui.roster != NULL && wi < ui.roster->n; wi++)
+		if (ui.roster->m[wi].role == ROSTER_WITNESS) {
+			snprintf(namef.buf, UI_FIELD_MAX + 1, "%s",
+			    ui.roster->m[wi].name);
+			namef.len = strlen(namef.buf);
+			return 1;
+		}
+	return 0;
+}
+
+static void
+to_name(void)
+{
+	ui_field_clear(&namef);
+	step = NAME;
+	ui.typing = 1;
 }
 
 static void
 review_init(void)
 {
-	next_witness(0);
+	if (namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK)
+		ui_fatal("out of memory");
+	answered = 0;
+	ui_tally(tally);
+	if (next_witness(0))
+		step = ASK;
+	else
+		to_name();
 }
 
 static void
 review_draw(void)
 {
-	const json_t *srv = json_object_get(ui.s->ext, "server");
+	const char *srv = json_string_value(json_object_get(json_object_get(
+	    ui.s->ext, "server"), "address"));
 	int y = UI_TOP;
 
-	ui_text(y++, 2, "Ceremony     %s (init)", ui.s->id_hex);
-	ui_text(y++, 2, "Server       %s", ui_safe(json_string_value(
-	    json_object_get(srv, "address"))));
-	ui_text(y++, 2, "Shares       %zu %s shares, threshold %u",
-	    ui.roster->n_holders, ui.recovery ? "recovery" : "unseal",
-	    ui.threshold);
-	ui_text(y++, 2, "Handed out   %u of %zu, each with a decrypt proof",
-	    ui.handed_out, ui.roster->n_holders);
-	ui_text(y++, 2, "Deviations   %u recorded", ui.deviations);
-	ui_text(y++, 2, "Still to do  the operator revokes the initial root "
-	    "token");
+	ui_text(y++, 2, "Ceremony     %s", ui.s->id_hex);
+	if (srv != NULL)
+		ui_text(y++, 2, "Server       %s", ui_safe(srv));
+	ui_text(y++, 2, "Done         %s", ui.outcome[0]);
+	if (ui.outcome[1][0] != '\0')
+		ui_text(y++, 2, "             %s", ui.outcome[1]);
+	ui_text(y++, 2, "Record       %s", tally);
+	ui_text(y++, 2, "Witnesses    %u answered", answered);
 	y++;
-	if (wi < ui.roster->n) {
+	switch (step) {
+	case NAME:
+		ui_text(y, 2, "Witness, your name:");
+		ui_field_draw(y, 22, 40, &namef);
+		ui_para(y + 2, "Everything irreversible is done. Each witness "
+		    "checks the review against what happened in the room and the "
+		    "paper script; the answers go into the transcript, which "
+		    "closes after them.");
+		ui_hints("Type the name, Enter");
+		break;
+	case ASK:
 		attron(A_BOLD);
-		ui_text(y++, 2, "%s (witness): does this match what you saw?",
-		    ui_safe(ui.roster->m[wi].name));
+		ui_text(y, 2, "%s (witness): does this match what you saw?",
+		    ui_safe(namef.buf));
 		attroff(A_BOLD);
-		ui_para(y + 1, "y records your confirmation in the transcript. "
+		ui_para(y + 2, "y records your confirmation in the transcript. "
 		    "n records that you did not confirm; say why with F2/Ctrl-E.");
 		ui_hints("y confirm  n do not confirm");
-	} else {
-		ui_para(y, "Every witness has answered. Next: wait for the bridge's "
-		    "proof that the initial root token is revoked, then close.");
-		ui_hints("Enter: continue to closing");
+		break;
+	case MORE:
+		ui_para(y, "Every witness has answered. Enter closes the "
+		    "transcript and signs it; a adds another witness.");
+		ui_hints("Enter: close the transcript  a another witness");
+		break;
 	}
+}
+
+static void
+close_reviewed(void)
+{
+	int r;
+
+	if ((r = session_review_close(ui.s, ui.head)) != CK_OK) {
+		ui_say_err("The transcript could not be closed", r, NULL);
+		return;
+	}
+	ui_ended(ui.outcome[0], ui.outcome[1][0] != '\0' ? ui.outcome[1] : NULL);
 }
 
 static void
 review_key(int ch)
 {
-	const struct roster_member *m;
 	int r;
 
-	if (wi >= ui.roster->n) {
-		if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
-			ui_goto(UI_SCR_CLOSE);
+	switch (step) {
+	case NAME:
+		if (ui_field_key(&namef, ch) > 0 && namef.len > 0 &&
+		    namef.len <= ROSTER_NAME_MAX &&
+		    rd_printable_utf8(namef.buf, namef.len, 0) == CK_OK) {
+			step = ASK;
+			ui.typing = 0;
+		}
+		return;
+	case MORE:
+		if (ch == 'a' || ch == 'A')
+			to_name();
+		else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
+			close_reviewed();
 		return;
 	}
-	m = &ui.roster->m[wi];
-	if (ch == 'y' || ch == 'Y') {
-		r = ui_record("witness-confirmation", m->name,
+	if (ch == 'y' || ch == 'Y')
+		r = ui_record("witness-confirmation", namef.buf,
 		    json_pack("{s:b}", "confirmed", 1));
-	} else if (ch == 'n' || ch == 'N') {
-		r = ui_record("deviation", m->name, json_pack("{s:s}", "text",
+	else if (ch == 'n' || ch == 'N')
+		r = ui_record("deviation", namef.buf, json_pack("{s:s}", "text",
 		    "the witness did not confirm the review"));
-		ui.deviations++;
-	} else {
+	else
 		return;
-	}
 	if (r != CK_OK) {
 		ui_say_err("recording", r, NULL);
 		return;
 	}
-	ui_say(0, "Recorded for %s.", ui_safe(m->name));
-	next_witness(wi + 1);
+	ui_say(0, "Recorded for %s.", ui_safe(namef.buf));
+	answered++;
+	ui_tally(tally);
+	if (ui.roster == NULL || !next_witness(wi + 1))
+		step = MORE;
 }
 
 const struct ui_screen scr_review = {
 	.title = "Review and witness sign-off",
 	.step = "review",
-	.help = "Everyone checks the review against what happened in the room "
-	    "and against the paper script. Each witness answers in turn; the "
-	    "answers go into the transcript. Anything that went differently "
-	    "should be on the record as a deviation (F2 or Ctrl-E).",
+	.help = "The last step: everything irreversible is done (see Done), and "
+	    "the transcript is still open. Each witness checks the review "
+	    "against what happened in the room and against the paper script, "
+	    "and answers in turn; the answers go into the transcript. Anything "
+	    "that went differently should be on the record as a deviation (F2 "
+	    "or Ctrl-E) before the transcript closes.",
 	.init = review_init,
 	.draw = review_draw,
 	.key = review_key,

@@ -40,7 +40,7 @@ summary_draw(void)
 	if (codec_hex_encode(ui.head, sizeof(ui.head), hex, sizeof(hex)) != CK_OK ||
 	    transcript_head_words(ui.head, words, sizeof(words)) != CK_OK)
 		hex[0] = words[0] = '\0';
-	ui_text(y++, 2, "%s", ui.outcome[0]);
+	ui_text(y++, 2, "Ceremony closed. %s", ui.outcome[0]);
 	if (ui.outcome[1][0] != '\0')
 		ui_text(y++, 2, "%s", ui.outcome[1]);
 	ui_text(y++, 2, "%s.", ui.outcome[2]);

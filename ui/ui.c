@@ -1007,6 +1007,10 @@ ui_redraw(void)
 void
 ui_goto(enum ui_screen_id id)
 {
+	/* The completing step leaves the transcript open for the review
+	 * (session_review); a resumed session too. */
+	if (ui.s != NULL)
+		session_review(ui.s, 1);
 	current = id;
 	ui.typing = 0;
 	ui.secret = NULL;
@@ -1068,11 +1072,16 @@ ui_tally(char out[UI_COLS])
 void
 ui_ended(const char *how, const char *did)
 {
-	transcript_head(ui.s->t, ui.head, NULL);
-	ui.closed = 1;
-	snprintf(ui.outcome[0], sizeof(ui.outcome[0]), "Ceremony closed. %s", how);
+	snprintf(ui.outcome[0], sizeof(ui.outcome[0]), "%s", how);
 	snprintf(ui.outcome[1], sizeof(ui.outcome[1]), "%s", did != NULL ? did :
 	    "");
+	/* Completed: the witnesses review it before the transcript closes. */
+	if (session_in_review(ui.s)) {
+		ui_goto(UI_SCR_REVIEW);
+		return;
+	}
+	transcript_head(ui.s->t, ui.head, NULL);
+	ui.closed = 1;
 	ui_tally(ui.outcome[2]);
 	ui_goto(UI_SCR_SUMMARY);
 }

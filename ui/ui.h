@@ -138,8 +138,8 @@ struct ui_ctx {
 	struct session *s;	/* NULL until the ceremony has begun */
 	int closed;		/* the transcript is closed and signed */
 	uint8_t head[TRANSCRIPT_HASH_BYTES];	/* its head hash, once closed */
-	/* the summary's first lines: how it closed, what was done (or
-	 * empty), the exceptions on the record (audit_tally_file) */
+	/* the review's and summary's first lines: how it ended, what was
+	 * done (or empty), the exceptions on the record (audit_tally_file) */
 	char outcome[3][UI_COLS];
 	unsigned handed_out;	/* new shares handed out and proven */
 	unsigned quorum_given;	/* holders whose share was sealed to the bridge */
@@ -187,9 +187,11 @@ size_t ui_scan_keyfiles(struct ui_keyfile *files, size_t max);
 /* The ceremony id and key (hex and words) from row y; the next free row. */
 int ui_ceremony_key(int y);
 /*
- * The ceremony closed (completed, failed or abandoned: how says which;
- * did what was done, or NULL): the head hash taken from the transcript,
- * the exceptions counted from its records, the summary shown next.
+ * The ceremony ended (completed, failed or abandoned: how says which;
+ * did what was done, or NULL). Completed, it is still open: the
+ * witnesses' review comes next, and closes it. Otherwise (closed): the
+ * head hash taken from the transcript, the exceptions counted from its
+ * records, the summary shown next.
  */
 void ui_ended(const char *how, const char *did);
 /* The exceptions on the record so far (audit_tally_file), one line. */

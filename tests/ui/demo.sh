@@ -40,15 +40,13 @@ for n in alice bob carol; do
 	check "$n's share handed out and proven" ui_wait "is on $n's stick and proven" 60
 	ui_keys Enter
 done
-check "review" ui_wait "does this match what you saw?"
-ui_keys y
-ui_wait "Every witness has answered" >/dev/null && ui_keys Enter
 check "waiting for the closing result" ui_wait "Waiting for the closing result"
 UI_TARGET=$name:rehearsal.1
 check "the bridge pane asks the operator" ui_wait "press Enter here"
 ui_keys Enter
 check "the bridge revokes the root token" ui_wait "revoked" 60
 UI_TARGET=$name:rehearsal.0
+check "the witness reviews after the revocation" ui_review walt
 check "the appliance closes the ceremony" \
     ui_wait "Ceremony closed. The initial root token is revoked." 60
 echo "# init through make demo's panes: $((SECONDS - start)) s"
@@ -87,6 +85,7 @@ for n in alice bob; do
 	ui_keys Enter
 done
 ui_wait "Submit the shares? Type y." >/dev/null && ui_keys y
+check "the witness reviews the unseal" ui_review walt
 check "the appliance: every node is unsealed" \
     ui_wait "Ceremony closed. Every node is unsealed." 60
 check_output "the server is unsealed" '^false$' sh -c \

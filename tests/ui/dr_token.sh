@@ -48,6 +48,7 @@ ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
 for n in alice bob carol; do ui_quorum_turn "$n" "$PASS" "$n"; done
 ui_step "Submit the shares? Type y." submit
 ui_keys y
+ui_review walt review
 ui_step "Ceremony closed. The DR operation token was issued." summary 60
 check "the bridge exits 0" bridge_wait "$C"
 ui_keys q

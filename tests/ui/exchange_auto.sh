@@ -172,8 +172,6 @@ for h in alice bob; do
 	pull "$h"
 	ui_keys Enter
 done
-ui_wait "walt (witness): does this match what you saw?" >/dev/null && ui_keys y
-ui_wait "Every witness has answered" >/dev/null && ui_keys Enter
 ui_step "Waiting for the closing result" closing
 ui_wait "remove it now and take it to the bridge" >/dev/null
 check "unmounted again before it crosses" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
@@ -190,6 +188,7 @@ check "the operator's workstation reads the close off the stick" to_bridge
 check "bridge revokes the root token" bridge_init_finish "$C" "$(operator_root_token "$C")"
 check "its proof goes onto the stick" from_bridge
 insert xchg
+ui_review walt
 ui_step "Ceremony closed. The initial root token is revoked." summary 60
 ui_wait "The exchange stick is unmounted: remove it now." >/dev/null
 check "at the end it is synced and unmounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"

@@ -56,6 +56,7 @@ check_output "the operator's new token works and is a root token" '^root$' sh -c
     "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies | join(\",\")'"
 quorum_give_token "$C" "$tok"
 check "the bridge revokes it" bridge_wait "$C"
+ui_review walt review
 ui_step "Ceremony closed. The new root token is revoked." summary 60
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"

@@ -84,10 +84,6 @@ for k in 3 1 2; do
 	ui_step "is on $n's stick and proven" "handout-$n-done" 60
 	ui_keys Enter
 done
-ui_step "walt (witness): does this match what you saw?" review
-ui_keys y
-ui_step "Every witness has answered" review-done
-ui_keys Enter
 ui_step "Waiting for the closing result" closing
 # Shares: what gpg gives each holder from their stick; two unseal the server.
 shares=()
@@ -99,6 +95,8 @@ for k in 1 2 3; do
 done
 check "bob's and carol's shares unseal the server" bao_unseal s1 "${shares[1]}" "${shares[2]}"
 check "bridge revokes the root token" bridge_init_finish "$C" "$(operator_root_token "$C")"
+# The witnesses' review comes after the revocation, before the close.
+ui_review walt review
 ui_step "Ceremony closed. The initial root token is revoked." summary
 ui_keys s
 ui_step "walt, the passphrase of your key file" witness-sign
@@ -133,6 +131,9 @@ check_output "conclave verify counts the same from the records" \
     "^record: $nref refusals?, $ndev deviations?," "$CONCLAVE" verify "$T"
 check_output "the witness's confirmation is in the transcript" \
     '"type":"witness-confirmation".*"actor":"walt"' cat "$T"
+check_output "the witness reviewed after the root token's revocation, then the close" \
+    '^root-token-revoked witness-confirmation close $' sh -c \
+    "jq -r 'select(.type==\"root-token-revoked\" or .type==\"witness-confirmation\" or .type==\"close\") | .type' '$T' | tr '\n' ' '"
 check_output "each member's fingerprint confirmation is in the transcript" '^5$' \
     sh -c "grep -c '\"type\":\"fingerprint-confirmed\"' '$T'"
 wfpr=$(gpg --with-colons --show-keys "$KEYS/witness.asc" 2>/dev/null | awk -F: '/^fpr/ {print tolower($10); exit}')

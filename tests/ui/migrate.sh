@@ -57,6 +57,7 @@ for k in 1 2; do
 done
 ui_step "Submit the shares? Type y." submit
 ui_keys y
+ui_review walt review 90
 ui_step "your shares are RECOVERY shares now" summary 90
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"

@@ -107,6 +107,7 @@ holder alice "alice's share is sealed" new-alice
 holder bob "bob's share is sealed" new-bob
 ui_step "Submit the shares? Type y." submit-new
 ui_keys y
+ui_review walt review
 ui_step "The new shares are verified; the old ones are void." summary 60
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
@@ -153,6 +154,7 @@ for n in alice bob; do
 	ui_wait "$n's share is sealed" 60 >/dev/null && ui_keys Enter
 done
 ui_wait "Submit the shares? Type y." >/dev/null && ui_keys y
+ui_review walt
 check "the NEW shares from the sticks unseal it (the rekey took effect)" \
     ui_wait "Ceremony closed. Every node is unsealed." 60
 check_output "the server is unsealed" '^false$' seal_field k1 .sealed

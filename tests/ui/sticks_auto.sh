@@ -102,8 +102,6 @@ for n in alice bob; do
 	pull "$n"
 	ui_keys Enter
 done
-ui_wait "walt (witness): does this match what you saw?" >/dev/null && ui_keys y
-ui_wait "Every witness has answered" >/dev/null && ui_keys Enter
 ui_wait "Waiting for the closing result" >/dev/null
 # What stock gpg reads from each stick (mounted here, read-only).
 shares=()
@@ -117,6 +115,7 @@ for k in 1 2; do
 done
 check "the two shares from the sticks unseal the server" bao_unseal s1 "${shares[0]}" "${shares[1]}"
 check "bridge revokes the root token" bridge_init_finish "$I" "$(operator_root_token "$I")"
+ui_review walt
 check "the init closes" ui_wait "Ceremony closed. The initial root token is revoked."
 ui_keys q
 ui_wait "The transcript is not archived yet" >/dev/null && ui_keys q
@@ -182,6 +181,7 @@ ui_keys Enter
 pull bob
 ui_step "Submit the shares? Type y." submit
 ui_keys y
+ui_review walt
 ui_step "Ceremony closed. Every node is unsealed." summary 60
 ui_keys q
 ui_wait "The transcript is not archived yet" >/dev/null && ui_keys q

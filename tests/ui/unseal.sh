@@ -62,6 +62,9 @@ for k in 1 2; do
 done
 ui_step "Submit the shares? Type y." submit
 ui_keys y
+# Unseal had no witness step: now one or several witnesses review it
+# after the nodes are unsealed, before the transcript closes.
+ui_review walt review
 ui_step "Ceremony closed. Every node is unsealed." summary 60
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
@@ -71,6 +74,9 @@ check_output "the server is unsealed" '^false$' seal_field s1 .sealed
 T=$C/state/transcript.jsonl
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
 check_output "the refused words are on the record" 'CK_ERR_SAS_MISMATCH' cat "$T"
+check_output "the witness reviewed after the unseal result, then the close" \
+    '^unseal-result witness-confirmation close $' sh -c \
+    "jq -r 'select(.type==\"unseal-result\" or .type==\"witness-confirmation\" or .type==\"close\") | .type' '$T' | tr '\n' ' '"
 # The SAS mismatch and the wrong passphrase are refusals on the record: the
 # summary counts them all (it said "0 deviations" and nothing else).
 nref=$(grep -c '"type":"refused"' "$T")

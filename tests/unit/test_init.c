@@ -102,6 +102,44 @@ session_steps(void **state)
 	free(root);
 }
 
+/*
+ * The witnesses' review: with it on, the completing close holds the
+ * transcript open (marked, across a reload) for the witnesses' records;
+ * session_review_close closes it after them. An abandon closes at once.
+ */
+static void
+review_holds_the_close(void **state)
+{
+	struct session *s = NULL;
+	char *root = tmpdir(), dir[256], x[256], path[300];
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/state", root);
+	snprintf(x, sizeof(x), "%s/x", root);
+	assert_int_equal(mkdir(x, 0700), 0);
+	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s), CK_OK);
+	snprintf(path, sizeof(path), "%s/%s", dir, SESSION_TRANSCRIPT);
+	assert_int_equal(session_review_close(s, head), CK_ERR_STATE);
+	session_review(s, 1);
+	assert_int_equal(session_record(s, "step", "appliance", NULL), CK_OK);
+	assert_int_equal(session_close(s, "appliance", NULL), CK_OK);
+	assert_int_equal(session_in_review(s), 1);
+	assert_int_equal(lines(path), 2);	/* open, step: no close yet */
+	session_free(s);
+	/* A restart finds it in review, and the witness goes on the record. */
+	assert_int_equal(session_load(dir, "test", NULL, &s), CK_OK);
+	assert_int_equal(session_in_review(s), 1);
+	assert_int_equal(session_record(s, "witness-confirmation", "walt", NULL),
+	    CK_OK);
+	assert_int_equal(session_review_close(s, head), CK_OK);
+	session_free(s);
+	assert_int_equal(session_load(dir, "test", NULL, &s), CK_ERR_CLOSED);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+	free(root);
+}
+
 static int
 on_tmpfs(const char *dir)
 {
@@ -225,6 +263,7 @@ main(void)
 		cmocka_unit_test(refusal_recorded_once),
 		cmocka_unit_test(discard_leaves_nothing),
 		cmocka_unit_test(session_steps),
+		cmocka_unit_test(review_holds_the_close),
 		cmocka_unit_test(state_folder_on_disk_is_refused),
 	};
 

@@ -71,14 +71,18 @@ screens_match(const char *kind, const struct ui_screen *const *sc, size_t n,
 static void
 screens_agree_with_steps(void **state)
 {
+	/* Every ceremony ends with the witnesses' review, after its
+	 * irreversible steps (init: the revocation), before the close. */
 	const struct ui_screen *init[] = { &scr_start, &scr_roster,
 	    &scr_threshold, &scr_fpr, &scr_begin, &scr_result, &scr_handout,
-	    &scr_review, &scr_close, &scr_summary };
+	    &scr_close, &scr_review, &scr_summary };
 	const struct ui_screen *quorum[] = { &scr_start, &scr_quorum_begin,
-	    &scr_sas, &scr_quorum_share, &scr_quorum_result, &scr_summary };
+	    &scr_sas, &scr_quorum_share, &scr_quorum_result, &scr_review,
+	    &scr_summary };
 	const struct ui_screen *rekey[] = { &scr_start, &scr_roster,
 	    &scr_threshold, &scr_fpr, &scr_begin, &scr_sas, &scr_quorum_share,
-	    &scr_quorum_result, &scr_handout, &scr_check, &scr_summary };
+	    &scr_quorum_result, &scr_handout, &scr_check, &scr_review,
+	    &scr_summary };
 	const char *const verify[] = { "verify", "verify-submit" };
 
 	(void)state;
