@@ -112,7 +112,7 @@ close_reviewed(void)
 		ui_say_err("The transcript could not be closed", r, NULL);
 		return;
 	}
-	ui_ended(ui.outcome[0], ui.outcome[1][0] != '\0' ? ui.outcome[1] : NULL);
+	ui_summary();
 }
 
 static void

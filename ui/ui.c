@@ -1080,6 +1080,12 @@ ui_ended(const char *how, const char *did)
 		ui_goto(UI_SCR_REVIEW);
 		return;
 	}
+	ui_summary();
+}
+
+void
+ui_summary(void)
+{
 	transcript_head(ui.s->t, ui.head, NULL);
 	ui.closed = 1;
 	ui_tally(ui.outcome[2]);

@@ -194,6 +194,8 @@ int ui_ceremony_key(int y);
  * records, the summary shown next.
  */
 void ui_ended(const char *how, const char *did);
+/* The transcript is closed: its head and counts, the summary next. */
+void ui_summary(void);
 /* The exceptions on the record so far (audit_tally_file), one line. */
 void ui_tally(char out[UI_COLS]);
 

@@ -62,6 +62,8 @@ write_unseal(struct tx_fixture *f, const char *deviation)
 	event(t, "deviation", "walt", json_pack("{s:s}", "text", deviation));
 	event(t, "unseal-result", "bridge", json_pack("{s:[], s:i}", "nodes",
 	    "still_sealed", 0));
+	event(t, "witness-confirmation", "walt", json_pack("{s:b}", "confirmed",
+	    1));
 	assert_int_equal(transcript_close(t, "appliance", NULL), CK_OK);
 	transcript_free(t);
 }
@@ -96,12 +98,13 @@ facts_of_an_unseal(void **state)
 	assert_non_null(r->kind);
 	assert_string_equal(r->kind_name, KIND_UNSEAL);
 	assert_int_equal(r->audit_err, CK_OK);	/* no rules for unseal */
-	/* Steps: the request, the SAS, the shares (twice), the result, close. */
+	/* Steps: the request, the SAS, the shares (twice), the result, the
+	 * witnesses' review, close. */
 	assert_string_equal(find(r, RECORD_STEPS, "Step 1:")->value,
 	    "not on the transcript");
 	assert_non_null(strstr(find(r, RECORD_STEPS, "Step 4:")->value,
 	    "(2 times)"));
-	for (i = 2; i <= 6; i++) {
+	for (i = 2; i <= 7; i++) {
 		char label[16];
 
 		snprintf(label, sizeof(label), "Step %zu:", i);
