@@ -280,10 +280,14 @@ qresult_waiting(void)
 const struct ui_screen scr_quorum_result = {
 	.title = "Submit the shares, and the results",
 	.step = "submit",
-	.help = "The sealed shares cross in one envelope. The bridge submits "
-	    "them to every sealed node and reports each node's result. A node "
-	    "that was down can be retried while the bridge still runs; or it can "
-	    "be abandoned, which is recorded.",
+	.help = "The sealed shares cross in one envelope, and the bridge "
+	    "submits them. Unseal and migrate: to every sealed node, with each "
+	    "node's result; a node that was down can be retried while the "
+	    "bridge still runs, or abandoned, which is recorded. Rekey: the new "
+	    "shares come back for the handouts; at the verification, the old "
+	    "shares stop working. Root token: the operator gets it from the "
+	    "bridge and gives it back to be revoked; a DR operation token is "
+	    "not revoked here. Then the witnesses review the ceremony.",
 	.init = qresult_init,
 	.draw = qresult_draw,
 	.key = qresult_key,

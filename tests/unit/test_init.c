@@ -57,6 +57,21 @@ lines(const char *path)
 	return n;
 }
 
+/* A "test" ceremony in root/state with its exchange folder root/x; path
+ * gets its transcript's. */
+static struct session *
+new_session(const char *root, char dir[256], char x[256], char path[300])
+{
+	struct session *s = NULL;
+
+	snprintf(dir, 256, "%s/state", root);
+	snprintf(x, 256, "%s/x", root);
+	assert_int_equal(mkdir(x, 0700), 0);
+	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s), CK_OK);
+	snprintf(path, 300, "%s/%s", dir, SESSION_TRANSCRIPT);
+	return s;
+}
+
 /*
  * One process per command-line step: reloading adds no record; the key
  * file is gone once the ceremony closes, and a closed ceremony will not
@@ -65,17 +80,13 @@ lines(const char *path)
 static void
 session_steps(void **state)
 {
-	struct session *s = NULL;
+	struct session *s;
 	json_t *payload;
 	char *root = tmpdir(), dir[256], x[256], path[300];
 	struct stat st;
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/state", root);
-	snprintf(x, sizeof(x), "%s/x", root);
-	assert_int_equal(mkdir(x, 0700), 0);
-	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s), CK_OK);
-	snprintf(path, sizeof(path), "%s/%s", dir, SESSION_TRANSCRIPT);
+	s = new_session(root, dir, x, path);
 	assert_int_equal(lines(path), 1);
 	payload = json_pack("{s:s}", "kind", "unseal");
 	assert_int_equal(session_send(s, ENVELOPE_UNSEAL_REQUEST, payload,
@@ -110,16 +121,12 @@ session_steps(void **state)
 static void
 review_holds_the_close(void **state)
 {
-	struct session *s = NULL;
+	struct session *s;
 	char *root = tmpdir(), dir[256], x[256], path[300];
 	uint8_t head[TRANSCRIPT_HASH_BYTES];
 
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/state", root);
-	snprintf(x, sizeof(x), "%s/x", root);
-	assert_int_equal(mkdir(x, 0700), 0);
-	assert_int_equal(session_create(dir, x, "test", "appliance", NULL, NULL, &s), CK_OK);
-	snprintf(path, sizeof(path), "%s/%s", dir, SESSION_TRANSCRIPT);
+	s = new_session(root, dir, x, path);
 	assert_int_equal(session_review_close(s, head), CK_ERR_STATE);
 	session_review(s, 1);
 	assert_int_equal(session_record(s, "step", "appliance", NULL), CK_OK);
