@@ -42,7 +42,7 @@ check_output "the script's date is the plan's, not the clock" 'CreationDate: .*D
 init_steps=("Choose the ceremony" "Roster: who takes part" "Quorum" \
     "Fingerprints: each member confirms their key" "Begin the ceremony" \
     "The server's answer" "Handout: one holder at a time" \
-    "Review and witness sign-off" "Closing: the initial root token is revoked" \
+    "Closing: the initial root token is revoked" "Review and witness sign-off" \
     "Summary")
 for s in "${init_steps[@]}"; do
 	check "the script has the step \"$s\"" has "$P/script.pdf" "Screen: $s"
