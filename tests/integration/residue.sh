@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Residue (issue 13): after each step of a ceremony, the appliance's and the
-# bridge's memory and every file they wrote hold no plaintext share, no
-# root token and no passphrase. A generate-root ceremony (OTP mode), an
-# init ceremony and an unseal ceremony against real OpenBao servers: each appliance step runs with a preload that stops it as
-# it exits (after main and every wipe), and tests/tools/memscan reads all
-# its readable memory through /proc/PID/mem, and its vector registers
-# (saved by the preload as a signal frame would); the bridge is read while it
-# waits for the token to revoke and as it exits. The shares come
-# from the server's own init.json, as hex text and as the 33 bytes the
-# appliance decodes; the token from the bridge's 0600 --token-out file (the
-# one place it may be). Controls: a secret planted in the appliance's
-# memory and one in a scanned file are found.
-# Not covered: the OTP (only the bridge knows it; the token file is what
-# it decodes to) and gpg-agent's own memory.
+# Residue (issue 13): after each step of each ceremony, the appliance's and
+# the bridge's memory and every file they wrote hold no plaintext share, no
+# OTP, no root token and no passphrase. Against real OpenBao servers: a
+# generate-root ceremony (OTP mode), an init ceremony, an unseal ceremony
+# and a rekey with verification. Each appliance step runs with a preload
+# (tests/preload/residue_stop.c) that stops it as it exits (after main and
+# every wipe); tests/tools/memscan then reads all its readable memory
+# through /proc/PID/mem, and its vector registers, which the preload saves
+# as a signal frame would. The step's gpg-agent is read too, after the
+# step's last key operation, just before the appliance ends it. Each bridge
+# is read while it waits and as it exits.
+# The needles: the shares from the server's init.json and, for init and
+# rekey, from the sticks as the holders' gpg reads them (hex text and the
+# bytes the appliance decodes); the holders' passphrase; the OTP, read off
+# the wire by a recording relay between the bridge and the server
+# (tests/tools/tcp_record.py), since only those two see it; the new root
+# token from the bridge's 0600 --token-out file (the one place it may be);
+# the init root token as the operator decrypts it; the operator token the
+# rekey bridge is given in a file (searched once the bridge no longer
+# needs it). Controls: a secret planted in the appliance's memory and one
+# in a scanned file are found.
+# Not covered: the DR operation token (the dr-token ceremony is the same
+# code as generate-root's OTP mode against a local fixture); registers of
+# gpg-agent; OpenBao's own memory.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -36,13 +46,40 @@ for k in 1 2 3 4 5; do
 done >"$NEEDLES"
 printf 'passphrase str:%s\n' "$(head -n 1 "$PASSFILE")" >>"$NEEDLES"
 
-# stopped PID: wait until PID is stopped (0) or gone (1).
+# The GnuPG homes of the appliance's steps (and so their gpg-agents) live
+# here, so that an agent is known to be theirs.
+GBASE=$T_TMP/gnupg-base
+mkdir -p "$GBASE"
+AGENTS=0
+
+# scan_agents PID NAME: when a child of step NAME (PID) stops before it
+# runs gpgconf --kill, each gpg-agent of the step, after all its
+# operations, holds no passphrase and no share; then the child goes on.
+scan_agents() {
+	local c a
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		[ "$(awk '{print $3}' "/proc/$c/stat" 2>/dev/null)" = T ] || continue
+		for a in /proc/[0-9]*; do
+			[ "$(cat "$a/comm" 2>/dev/null)" = gpg-agent ] || continue
+			tr '\0' ' ' <"$a/cmdline" 2>/dev/null | grep -qF "$GBASE/" ||
+			    continue
+			check_output "$2: its gpg-agent before it is ended" "$CLEAN" \
+			    "$SCAN" "$NEEDLES" pid "${a#/proc/}"
+			AGENTS=$((AGENTS + 1))
+		done
+		kill -CONT "$c"
+	done
+}
+
+# stopped PID [NAME]: wait until PID is stopped (0) or gone (1); the
+# agents of step NAME are scanned meanwhile.
 stopped() {
 	local i st
 	for i in $(seq 1 600); do
 		st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
 		[ "$st" = T ] && return 0
 		[ -z "$st" ] && return 1
+		[ -n "${2:-}" ] && scan_agents "$1" "$2"
 		sleep 0.1
 	done
 	return 1
@@ -53,9 +90,9 @@ stopped() {
 # goes on and must exit 0.
 scan_at_exit() {
 	local name=$1 re=$2 pid rc; shift 2
-	LD_PRELOAD=$SHIM "$@" >"$T_TMP/step.out" 2>&1 &
+	LD_PRELOAD=$SHIM TMPDIR=$GBASE "$@" >"$T_TMP/step.out" 2>&1 &
 	pid=$!
-	if stopped "$pid"; then
+	if stopped "$pid" "$name"; then
 		check_output "$name: memory at exit" "$re" "$SCAN" "$NEEDLES" pid "$pid"
 		kill -CONT "$pid"
 	else
@@ -69,12 +106,21 @@ scan_at_exit() {
 C=$T_TMP/otp
 mkdir -p "$C/x"
 addr=$(bao_addr g1)
+# The bridge talks to g1 through a relay that records the traffic: the OTP
+# is in the attempt's request body, which only the bridge and the server see.
+python3 "$TOP/tests/tools/tcp_record.py" "${addr##*:}" "$T_TMP/relay.port" \
+    "$T_TMP/relay.log" &
+on_exit "kill $! 2>/dev/null"
+check "the recording relay listens" wait_for test -s "$T_TMP/relay.port"
 scan_at_exit "begin" "$CLEAN" "$CONCLAVE" generate-root begin --state "$C/state" \
     --exchange "$C/x"
 LD_PRELOAD=$SHIM quorum_bridge_start_token "$C" generate-root --exchange "$C/x" \
-    --address "$addr" --token-out "$C/new-token" --wait 120
+    --address "http://127.0.0.1:$(cat "$T_TMP/relay.port")" --token-out "$C/new-token" --wait 120
 bpid=$(cat "$C/bridge.pid")
 check "the bridge offers a session" test -s "$C/bridge.out"
+otp=$(grep -ao '"otp":"[A-Za-z0-9]\{1,\}"' "$T_TMP/relay.log" | head -n 1 | cut -d'"' -f4)
+check "the relay saw the OTP the bridge sent" test -n "$otp"
+printf 'otp str:%s\n' "$otp" >>"$NEEDLES"
 scan_at_exit "accept (SAS confirmed)" "$CLEAN" "$CONCLAVE" generate-root accept \
     --state "$C/state" --witness walt --confirm-sas "$(bridge_sas "$C")"
 
@@ -119,7 +165,12 @@ check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transc
 # --- init: a fresh server; its shares are known once handed out ---
 bao_start_shamir i1 || { fail "OpenBao (init) starts"; finish; }
 I=$T_TMP/init
-check "init begin" ceremony_begin "$I" 3
+mkdir -p "$I/x"
+scan_at_exit "init begin" "$CLEAN" "$CONCLAVE" init begin --state "$I/state" \
+    --exchange "$I/x" -t 3 --holder alice="$KEYS/holder1.asc" \
+    --holder bob="$KEYS/holder2.asc" --holder carol="$KEYS/holder3.asc" \
+    --holder dave="$KEYS/holder4.asc" --holder erin="$KEYS/holder5.asc" \
+    --operator olga="$KEYS/operator.asc" --witness walt="$KEYS/witness.asc"
 LD_PRELOAD=$SHIM bridge_init_start "$I" "$(bao_addr i1)"
 ipid=$(cat "$I/bridge.pid")
 scan_at_exit "init accept" "$CLEAN" "$CONCLAVE" init accept --state "$I/state"
@@ -127,11 +178,11 @@ tok=$(operator_root_token "$I")
 printf 'init-root-token str:%s\n' "$tok" >>"$NEEDLES"
 for k in 1 2 3 4 5; do
 	mkdir -p "$I/stick$k"
-	LD_PRELOAD=$SHIM "$CONCLAVE" init handout --state "$I/state" --holder "$k" \
-	    --stick "$I/stick$k" --secret-key "$KEYS/holder$k.sec.asc" \
+	LD_PRELOAD=$SHIM TMPDIR=$GBASE "$CONCLAVE" init handout --state "$I/state" \
+	    --holder "$k" --stick "$I/stick$k" --secret-key "$KEYS/holder$k.sec.asc" \
 	    --passphrase-fd 3 3<"$PASSFILE" >"$T_TMP/step.out" 2>&1 &
 	pid=$!
-	if stopped "$pid"; then
+	if stopped "$pid" "init handout $k"; then
 		# The share it just wrote and proved, as the holder's gpg reads it.
 		sh=$(gpg_share "$I" "$k")
 		printf 'init-share%s str:%s\ninit-share%s-bytes hex:%s\n' "$k" "$sh" \
@@ -195,4 +246,74 @@ scan_at_exit "unseal result" "$CLEAN" "$CONCLAVE" unseal result --state "$U/stat
 check_output "g1 is unsealed" '^false$' seal_field g1 .sealed
 check_output "every file of the unseal ceremony: clean" "$CLEAN" \
     "$SCAN" "$NEEDLES" files "$U/state" "$U/x" "$U/bridge.out"
+
+# --- rekey with verification: the current shares of alice, bob and erin;
+# new shares for carol and dave (2 of 2), known once handed out ---
+R=$T_TMP/rekey
+mkdir -p "$R/x" "$R/n1" "$R/n2"
+jq -r .root_token "$(bao_dir g1)/init.json" >"$T_TMP/g1-root"
+scan_at_exit "rekey begin" "$CLEAN" "$CONCLAVE" rekey begin --state "$R/state" \
+    --exchange "$R/x" --threshold 2 --holder carol="$KEYS/holder3.asc" \
+    --holder dave="$KEYS/holder4.asc"
+LD_PRELOAD=$SHIM quorum_bridge_start "$R" rekey --exchange "$R/x" --address "$addr" \
+    --token-file "$T_TMP/g1-root" --wait 120
+rpid=$(cat "$R/bridge.pid")
+scan_at_exit "rekey accept" "$CLEAN" "$CONCLAVE" rekey accept --state "$R/state" \
+    --confirm-sas "$(bridge_sas "$R")"
+for h in alice:1 bob:2 erin:5; do
+	scan_at_exit "rekey share ${h%:*}" "$CLEAN" "$CONCLAVE" rekey share \
+	    --state "$R/state" --holder "${h%:*}" --share-file "$T_TMP/stick${h#*:}/share.gpg" \
+	    --secret-key "$KEYS/holder${h#*:}.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+done
+scan_at_exit "rekey submit" "$CLEAN" "$CONCLAVE" rekey submit --state "$R/state"
+check "the rekey bridge answers" wait_envelope "$R" 4 rekey-result
+scan_at_exit "rekey result" "$CLEAN" "$CONCLAVE" rekey result --state "$R/state"
+for k in 1 2; do
+	LD_PRELOAD=$SHIM TMPDIR=$GBASE "$CONCLAVE" rekey handout --state "$R/state" \
+	    --holder "$k" --stick "$R/n$k" --secret-key "$KEYS/holder$((k + 2)).sec.asc" \
+	    --passphrase-fd 3 3<"$PASSFILE" >"$T_TMP/step.out" 2>&1 &
+	pid=$!
+	if stopped "$pid" "rekey handout $k"; then
+		sh=$(gpg_decrypt_as "holder$((k + 2))" "$KEYS/holder$((k + 2)).sec.asc" \
+		    <"$(ls "$R/n$k"/*.gpg)")
+		printf 'new-share%s str:%s\nnew-share%s-bytes hex:%s\n' "$k" "$sh" \
+		    "$k" "$sh" >>"$NEEDLES"
+		check_output "rekey handout $k: memory at exit" "$CLEAN" \
+		    "$SCAN" "$NEEDLES" pid "$pid"
+		kill -CONT "$pid"
+	else
+		fail "rekey handout $k: did not stop as it exited"; cat "$T_TMP/step.out"
+	fi
+	wait "$pid"
+	check "rekey handout $k: exits 0" test $? -eq 0
+done
+# The operator's token: the bridge holds it (in secmem) until the
+# verification is done, and must not after.
+check_output "the rekey bridge, waiting for the verification: no share" \
+    "$CLEAN" "$SCAN" "$NEEDLES" pid "$rpid"
+printf 'operator-token str:%s\n' "$(cat "$T_TMP/g1-root")" >>"$NEEDLES"
+scan_at_exit "rekey verify" "$CLEAN" "$CONCLAVE" rekey verify --state "$R/state"
+scan_at_exit "rekey verification share carol" "$CLEAN" "$CONCLAVE" rekey share \
+    --state "$R/state" --holder carol --share-file "$(ls "$R"/n1/*.gpg)" \
+    --secret-key "$KEYS/holder3.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+scan_at_exit "rekey verification share dave" "$CLEAN" "$CONCLAVE" rekey share \
+    --state "$R/state" --holder dave --share-file "$(ls "$R"/n2/*.gpg)" \
+    --secret-key "$KEYS/holder4.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+scan_at_exit "rekey verification submit" "$CLEAN" "$CONCLAVE" rekey submit \
+    --state "$R/state"
+if stopped "$rpid"; then
+	check_output "the rekey bridge as it exits (verified): no share, no operator token" \
+	    "$CLEAN" "$SCAN" "$NEEDLES" pid "$rpid"
+	kill -CONT "$rpid"
+else
+	fail "the rekey bridge did not stop as it exited"
+fi
+check "the rekey bridge exits 0" bridge_wait "$R"
+scan_at_exit "rekey finish" "$CLEAN" "$CONCLAVE" rekey finish --state "$R/state"
+check_output "every file of the rekey ceremony (state, exchange, new sticks, bridge output): clean" \
+    "$CLEAN" "$SCAN" "$NEEDLES" files "$R/state" "$R/x" "$R/n1" "$R/n2" "$R/bridge.out"
+check_output "the rekey transcript verifies" '^OK' "$CONCLAVE" verify \
+    "$R/state/transcript.jsonl"
+check "the gpg-agents of the steps were scanned (one per step that used a key)" \
+    test "$AGENTS" -ge 20
 finish

@@ -7,6 +7,10 @@
  * gpg, curl's helpers) inherits it. RESIDUE_PLANT=TEXT (the scanner's
  * control) copies TEXT into the heap, where a leftover secret would be.
  *
+ * Before the appliance ends a gpg-agent (it runs gpgconf --kill), the
+ * child about to run gpgconf stops too, so the test can read the agent's
+ * memory after every operation of the step and before it goes away.
+ *
  * Registers are memory too: before it stops, the process's vector
  * registers are saved (XSAVE) into this library's data, where the scan
  * reads them. A signal frame or the dynamic linker's lazy binding would
@@ -15,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +68,20 @@ start(void)
 	unsetenv("LD_PRELOAD");
 	if (plant != NULL)
 		planted = strdup(plant);
+}
+
+/* In the child conclave forks to run a GnuPG tool. */
+int
+execv(const char *path, char *const argv[])
+{
+	int (*real)(const char *, char *const[]) =
+	    (int (*)(const char *, char *const[]))dlsym(RTLD_NEXT, "execv");
+	int i;
+
+	for (i = 0; ours && argv[i] != NULL; i++)
+		if (strcmp(argv[i], "--kill") == 0)
+			raise(SIGSTOP);
+	return real(path, argv);
 }
 
 __attribute__((destructor)) static void
