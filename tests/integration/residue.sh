@@ -145,7 +145,7 @@ check "the bridge answers" wait_envelope "$C" 4 generate-root-result
 scan_at_exit "result" "$CLEAN" "$CONCLAVE" generate-root result --state "$C/state"
 check "the new token is in its 0600 file" test -s "$C/new-token"
 printf 'root-token str:%s\n' "$(cat "$C/new-token")" >>"$NEEDLES"
-check_output "the bridge, waiting for the token back: no share, no token in memory" \
+check_output "the bridge, waiting for the token back: no share, no OTP, no token in memory" \
     "$CLEAN" "$SCAN" "$NEEDLES" pid "$bpid"
 quorum_give_token "$C" "$(cat "$C/new-token")"
 if stopped "$bpid"; then
