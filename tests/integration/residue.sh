@@ -103,6 +103,40 @@ scan_at_exit() {
 	check "$name: exits 0" test "$rc" -eq 0
 }
 
+# scan_stopped PID NAME: when PID (a bridge) stops as it exits, its memory
+# is scanned (NAME: the check), then it goes on.
+scan_stopped() {
+	if stopped "$1"; then
+		check_output "$2" "$CLEAN" "$SCAN" "$NEEDLES" pid "$1"
+		kill -CONT "$1"
+	else
+		fail "$2: did not stop as it exited"
+	fi
+}
+
+# scan_handout NAME LABEL K CMD...: a handout step (CMD writes holder K's
+# share to a stick and proves it with the holder's key, $KEYS/holderK):
+# when it stops as it exits, the share it wrote, as the holder's gpg reads
+# it from the stick (the one *.gpg file named by the --stick argument in
+# CMD), becomes needle LABEL, and its memory is scanned.
+scan_handout() {
+	local name=$1 label=$2 k=$3 pid sh stick a prev=; shift 3
+	for a in "$@"; do [ "$prev" = --stick ] && stick=$a; prev=$a; done
+	LD_PRELOAD=$SHIM TMPDIR=$GBASE "$@" >"$T_TMP/step.out" 2>&1 &
+	pid=$!
+	if stopped "$pid" "$name"; then
+		sh=$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$(ls "$stick"/*.gpg)")
+		printf '%s str:%s\n%s-bytes hex:%s\n' "$label" "$sh" "$label" "$sh" \
+		    >>"$NEEDLES"
+		check_output "$name: memory at exit" "$CLEAN" "$SCAN" "$NEEDLES" pid "$pid"
+		kill -CONT "$pid"
+	else
+		fail "$name: did not stop as it exited"; cat "$T_TMP/step.out"
+	fi
+	wait "$pid"
+	check "$name: exits 0" test $? -eq 0
+}
+
 C=$T_TMP/otp
 mkdir -p "$C/x"
 addr=$(bao_addr g1)
@@ -144,17 +178,13 @@ scan_at_exit "submit" "$CLEAN" "$CONCLAVE" generate-root submit --state "$C/stat
 check "the bridge answers" wait_envelope "$C" 4 generate-root-result
 scan_at_exit "result" "$CLEAN" "$CONCLAVE" generate-root result --state "$C/state"
 check "the new token is in its 0600 file" test -s "$C/new-token"
-printf 'root-token str:%s\n' "$(cat "$C/new-token")" >>"$NEEDLES"
-check_output "the bridge, waiting for the token back: no share, no OTP, no token in memory" \
+# Waiting, the bridge holds the new token (in secmem) to revoke it should
+# the operator never give it back; from then on it must be gone.
+check_output "the bridge, waiting for the token back: no share, no OTP" \
     "$CLEAN" "$SCAN" "$NEEDLES" pid "$bpid"
+printf 'root-token str:%s\n' "$(cat "$C/new-token")" >>"$NEEDLES"
 quorum_give_token "$C" "$(cat "$C/new-token")"
-if stopped "$bpid"; then
-	check_output "the bridge as it exits (token revoked): no token, no OTP, no share" \
-	    "$CLEAN" "$SCAN" "$NEEDLES" pid "$bpid"
-	kill -CONT "$bpid"
-else
-	fail "the bridge did not stop as it exited"
-fi
+scan_stopped "$bpid" "the bridge as it exits (token revoked): no token, no OTP, no share"
 check "the bridge exits 0" bridge_wait "$C"
 scan_at_exit "close" "$CLEAN" "$CONCLAVE" generate-root close --state "$C/state"
 check_output "every file they wrote (state, exchange, sticks, bridge output): clean" \
@@ -178,23 +208,9 @@ tok=$(operator_root_token "$I")
 printf 'init-root-token str:%s\n' "$tok" >>"$NEEDLES"
 for k in 1 2 3 4 5; do
 	mkdir -p "$I/stick$k"
-	LD_PRELOAD=$SHIM TMPDIR=$GBASE "$CONCLAVE" init handout --state "$I/state" \
-	    --holder "$k" --stick "$I/stick$k" --secret-key "$KEYS/holder$k.sec.asc" \
-	    --passphrase-fd 3 3<"$PASSFILE" >"$T_TMP/step.out" 2>&1 &
-	pid=$!
-	if stopped "$pid" "init handout $k"; then
-		# The share it just wrote and proved, as the holder's gpg reads it.
-		sh=$(gpg_share "$I" "$k")
-		printf 'init-share%s str:%s\ninit-share%s-bytes hex:%s\n' "$k" "$sh" \
-		    "$k" "$sh" >>"$NEEDLES"
-		check_output "init handout $k: memory at exit" "$CLEAN" \
-		    "$SCAN" "$NEEDLES" pid "$pid"
-		kill -CONT "$pid"
-	else
-		fail "init handout $k: did not stop as it exited"; cat "$T_TMP/step.out"
-	fi
-	wait "$pid"
-	check "init handout $k: exits 0" test $? -eq 0
+	scan_handout "init handout $k" "init-share$k" "$k" "$CONCLAVE" init handout \
+	    --state "$I/state" --holder "$k" --stick "$I/stick$k" \
+	    --secret-key "$KEYS/holder$k.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
 done
 check_output "the init bridge, waiting for the root token: no share, no token" \
     "$CLEAN" "$SCAN" "$NEEDLES" pid "$ipid"
@@ -203,13 +219,7 @@ check "i1 unseals with the handed-out shares" bao_unseal i1 "$(gpg_share "$I" 1)
 fd=$(cat "$I/token.fd")
 printf '%s\n' "$tok" >&"$fd"
 eval "exec $fd>&-"
-if stopped "$ipid"; then
-	check_output "the init bridge as it exits (token revoked): no token, no share" \
-	    "$CLEAN" "$SCAN" "$NEEDLES" pid "$ipid"
-	kill -CONT "$ipid"
-else
-	fail "the init bridge did not stop as it exited"
-fi
+scan_stopped "$ipid" "the init bridge as it exits (token revoked): no token, no share"
 check "the init bridge exits 0" wait "$ipid"
 scan_at_exit "init close" "$CLEAN" "$CONCLAVE" init close --state "$I/state"
 check_output "every file of the init ceremony (state, exchange, the bridge's output): clean" \
@@ -234,13 +244,7 @@ done
 check_output "the bridge, waiting for the shares: nothing in memory" "$CLEAN" \
     "$SCAN" "$NEEDLES" pid "$upid"
 scan_at_exit "unseal submit" "$CLEAN" "$CONCLAVE" unseal submit --state "$U/state"
-if stopped "$upid"; then
-	check_output "the bridge as it exits (shares submitted): memory clean" "$CLEAN" \
-	    "$SCAN" "$NEEDLES" pid "$upid"
-	kill -CONT "$upid"
-else
-	fail "the unseal bridge did not stop as it exited"
-fi
+scan_stopped "$upid" "the bridge as it exits (shares submitted): memory clean"
 check "the unseal bridge exits 0" bridge_wait "$U"
 scan_at_exit "unseal result" "$CLEAN" "$CONCLAVE" unseal result --state "$U/state"
 check_output "g1 is unsealed" '^false$' seal_field g1 .sealed
@@ -269,23 +273,9 @@ scan_at_exit "rekey submit" "$CLEAN" "$CONCLAVE" rekey submit --state "$R/state"
 check "the rekey bridge answers" wait_envelope "$R" 4 rekey-result
 scan_at_exit "rekey result" "$CLEAN" "$CONCLAVE" rekey result --state "$R/state"
 for k in 1 2; do
-	LD_PRELOAD=$SHIM TMPDIR=$GBASE "$CONCLAVE" rekey handout --state "$R/state" \
-	    --holder "$k" --stick "$R/n$k" --secret-key "$KEYS/holder$((k + 2)).sec.asc" \
-	    --passphrase-fd 3 3<"$PASSFILE" >"$T_TMP/step.out" 2>&1 &
-	pid=$!
-	if stopped "$pid" "rekey handout $k"; then
-		sh=$(gpg_decrypt_as "holder$((k + 2))" "$KEYS/holder$((k + 2)).sec.asc" \
-		    <"$(ls "$R/n$k"/*.gpg)")
-		printf 'new-share%s str:%s\nnew-share%s-bytes hex:%s\n' "$k" "$sh" \
-		    "$k" "$sh" >>"$NEEDLES"
-		check_output "rekey handout $k: memory at exit" "$CLEAN" \
-		    "$SCAN" "$NEEDLES" pid "$pid"
-		kill -CONT "$pid"
-	else
-		fail "rekey handout $k: did not stop as it exited"; cat "$T_TMP/step.out"
-	fi
-	wait "$pid"
-	check "rekey handout $k: exits 0" test $? -eq 0
+	scan_handout "rekey handout $k" "new-share$k" "$((k + 2))" "$CONCLAVE" rekey \
+	    handout --state "$R/state" --holder "$k" --stick "$R/n$k" \
+	    --secret-key "$KEYS/holder$((k + 2)).sec.asc" --passphrase-fd 3 3<"$PASSFILE"
 done
 # The operator's token: the bridge holds it (in secmem) until the
 # verification is done, and must not after.
@@ -301,13 +291,7 @@ scan_at_exit "rekey verification share dave" "$CLEAN" "$CONCLAVE" rekey share \
     --secret-key "$KEYS/holder4.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
 scan_at_exit "rekey verification submit" "$CLEAN" "$CONCLAVE" rekey submit \
     --state "$R/state"
-if stopped "$rpid"; then
-	check_output "the rekey bridge as it exits (verified): no share, no operator token" \
-	    "$CLEAN" "$SCAN" "$NEEDLES" pid "$rpid"
-	kill -CONT "$rpid"
-else
-	fail "the rekey bridge did not stop as it exited"
-fi
+scan_stopped "$rpid" "the rekey bridge as it exits (verified): no share, no operator token"
 check "the rekey bridge exits 0" bridge_wait "$R"
 scan_at_exit "rekey finish" "$CLEAN" "$CONCLAVE" rekey finish --state "$R/state"
 check_output "every file of the rekey ceremony (state, exchange, new sticks, bridge output): clean" \
