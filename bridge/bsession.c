@@ -19,6 +19,7 @@
 #include "crypto/secmem.h"
 #include "media/courier.h"
 #include "media/tty.h"
+#include "protocol/minisig.h"
 
 #define POLL_MS	50
 
@@ -105,6 +106,67 @@ bsession_orphan_cancel(const struct bsession *b, const char *cmd,
 	printf("On the appliance: abandon that ceremony (conclave %s abandon, or "
 	    "a on its\nwait screen), then begin again.\n", cmd);
 	return 1;
+}
+
+static void
+signer_words(const struct bsession *b, char id[17],
+    char words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)])
+{
+	struct minisig_pubkey mp;
+
+	minisig_pubkey_from_pk(&mp, b->appliance_pk);
+	minisig_keyid_hex(&mp, id);
+	if (minisig_keyid_words(&mp, words, WORDS_TEXT_MAX(MINISIG_KEYID_BYTES))
+	    != CK_OK)
+		words[0] = '\0';
+}
+
+void
+bsession_show_signer(const struct bsession *b, const char *what)
+{
+	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
+
+	signer_words(b, id, words);
+	printf("%s signed by ceremony key %s\n  %s\n"
+	    "Compare these words with the appliance's screen.\n", what, id, words);
+	fflush(stdout);
+}
+
+int
+bsession_confirm_signer(const struct bsession *b, const char *cmd,
+    const char *given)
+{
+	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
+	char typed[4 * WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)], why[128];
+	unsigned tries;
+	size_t differs = 0;
+	int r;
+
+	signer_words(b, id, words);
+	for (tries = 1; tries <= (given != NULL ? 1 : BSESSION_WORDS_TRIES);
+	    tries++) {
+		if (given == NULL && (r = tty_ask("Type the ceremony key's words "
+		    "as a witness reads them from the appliance:\n> ", typed,
+		    sizeof(typed))) != CK_OK) {
+			opts_fail(cmd, "ceremony key words", r, r == CK_ERR_TOO_LARGE ?
+			    "that line is longer than the words" : "no terminal to "
+			    "type them on, or the input ended: give them with "
+			    "--key-words; nothing was sent to the server");
+			return r == CK_ERR_TOO_LARGE ? CK_ERR_SAS_MISMATCH : CK_ERR_IO;
+		}
+		if (words_match(given != NULL ? given : typed, words, &differs) ==
+		    CK_OK) {
+			printf("The ceremony key's words match the appliance's.\n");
+			return CK_OK;
+		}
+		snprintf(why, sizeof(why), "word %zu of %d is not the request's: "
+		    "the request may not be the appliance's%s", differs,
+		    MINISIG_KEYID_BYTES, given != NULL || tries ==
+		    BSESSION_WORDS_TRIES ? "; nothing was sent to the server" :
+		    "; type them again");
+		opts_fail(cmd, "ceremony key words", CK_ERR_SAS_MISMATCH, why);
+	}
+	return CK_ERR_SAS_MISMATCH;
 }
 
 int

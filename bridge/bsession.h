@@ -77,6 +77,28 @@ int bsession_orphan_cancel(const struct bsession *b, const char *cmd,
     int (*lookup)(void *ctx, const char **nonce), int (*cancel)(void *ctx),
     void *ctx) __attribute__((nonnull(1, 2, 3, 5, 6)));
 
+/*
+ * The ceremony key that signed the request (what: "Init request", ...),
+ * as the appliance's screen shows it: its key id and its words
+ * (minisig_keyid_words), on stdout, for the room to compare.
+ */
+void bsession_show_signer(const struct bsession *b, const char *what)
+    __attribute__((nonnull));
+
+/*
+ * The room confirms those words before the bridge acts on the request
+ * (init: before anything reaches the server). given (--key-words) is
+ * compared once; without it they are typed on the terminal as a witness
+ * reads them from the appliance, and asked again after a mismatch
+ * (BSESSION_WORDS_TRIES times in all). Compared as words_match does: case
+ * and spacing do not matter, the words do; a mismatch is said on stderr
+ * naming the word that differs. CK_OK, CK_ERR_SAS_MISMATCH, or CK_ERR_IO
+ * (no terminal, or the input ended).
+ */
+#define BSESSION_WORDS_TRIES	3
+int bsession_confirm_signer(const struct bsession *b, const char *cmd,
+    const char *given) CK_WUR __attribute__((nonnull(1, 2)));
+
 /* The 5 words both screens show (appliance key, box key, ceremony id). */
 int bsession_sas(const struct bsession *b, char sas[BSESSION_SAS_MAX]) CK_WUR
     __attribute__((nonnull));

@@ -706,6 +706,8 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 		fail("server address", r, ctx.o.addresses[0]);
 		goto out;
 	}
+	bsession_show_signer(&ctx.b, k->dr ? "DR token request" :
+	    "Generate-root request");
 	printf("%s request of ceremony %s (%s mode).\n", k->cmd, ctx.b.id_hex,
 	    ctx.pgp ? "PGP" : "OTP");
 	rc = run(&ctx);

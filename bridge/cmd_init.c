@@ -12,16 +12,14 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/pgppkt.h"
-#include "crypto/words.h"
-#include "media/tty.h"
 #include "protocol/kinds.h"
-#include "protocol/minisig.h"
 
-enum { OPT_CEREMONY = 0x200, OPT_ROOT_TOKEN_FD };
+enum { OPT_CEREMONY = 0x200, OPT_ROOT_TOKEN_FD, OPT_KEY_WORDS };
 
 struct init_ctx {
 	struct bridge_opts o;
 	const char *ceremony;
+	const char *key_words;	/* --key-words: confirmed without a terminal */
 	int token_fd;
 	struct bsession b;	/* the exchange folder, pinned keys, sequence */
 	struct http_client *c;
@@ -33,7 +31,10 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: conclave-bridge init --exchange DIR [--ceremony ID] [OPTIONS]\n"
 	    "\n"
-	    "Answers the appliance's init request: checks its signature, that the\n"
+	    "Answers the appliance's init request: checks its signature and shows\n"
+	    "the ceremony key's words, which the operator types as a witness reads\n"
+	    "them from the appliance (or gives with --key-words): nothing reaches\n"
+	    "the server before they match. Then it checks that the\n"
 	    "server is not initialised and that its seal suits the shares asked for\n"
 	    "(unseal shares: Shamir seal; recovery shares: auto-unseal), calls\n"
 	    "PUT sys/init and writes the signed result to the exchange folder.\n"
@@ -45,6 +46,8 @@ usage(FILE *f)
 	    "Options:\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
 	    "  --root-token-fd N    read the root token from file descriptor N\n"
+	    "  --key-words WORDS    the ceremony key's words as the appliance shows\n"
+	    "                       them, instead of typing them (scripts, tests)\n"
 	    OPTS_HELP_TEXT);
 }
 
@@ -127,20 +130,6 @@ build_request(const json_t *p, json_t **req, int *recovery, char *why,
 		"secret_threshold", t, "pgp_keys", keys,
 		"root_token_pgp_key", root_key);
 	return *req != NULL ? CK_OK : CK_ERR_ALLOC;
-}
-
-static void
-print_signer(const uint8_t pk[ENVELOPE_PK_BYTES])
-{
-	struct minisig_pubkey mp;
-	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
-
-	minisig_pubkey_from_pk(&mp, pk);
-	minisig_keyid_hex(&mp, id);
-	if (minisig_keyid_words(&mp, words, sizeof(words)) != CK_OK)
-		words[0] = '\0';
-	printf("Init request signed by ceremony key %s\n  %s\n"
-	    "Compare these words with the appliance's screen.\n", id, words);
 }
 
 /* Does the server's seal suit the shares asked for? Nothing sent yet. */
@@ -242,6 +231,7 @@ parse(struct init_ctx *ctx, int argc, char **argv)
 		OPTS_LONGOPTS,
 		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
 		{ "root-token-fd", required_argument, NULL, OPT_ROOT_TOKEN_FD },
+		{ "key-words", required_argument, NULL, OPT_KEY_WORDS },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
@@ -255,6 +245,8 @@ parse(struct init_ctx *ctx, int argc, char **argv)
 			continue;
 		if (ch == OPT_CEREMONY)
 			ctx->ceremony = optarg;
+		else if (ch == OPT_KEY_WORDS)
+			ctx->key_words = optarg;
 		else if (ch == OPT_ROOT_TOKEN_FD &&
 		    rd_parse_uint(optarg, 0, 1023, &v) == CK_OK)
 			ctx->token_fd = (int)v;
@@ -285,7 +277,10 @@ bridge_init_main(int argc, char **argv)
 		    "no init request waiting" : NULL);
 		goto out;
 	}
-	print_signer(env.signer_pk);
+	/* The room compares the words before the server is touched. */
+	bsession_show_signer(&ctx.b, "Init request");
+	if (bsession_confirm_signer(&ctx.b, "init", ctx.key_words) != CK_OK)
+		goto out;
 	if ((r = opts_client(&ctx.o, 0, &ctx.c)) != CK_OK) {
 		fail("server address", r, ctx.o.addresses[0]);
 		goto out;

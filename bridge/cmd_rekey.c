@@ -603,6 +603,7 @@ bridge_rekey_main(int argc, char **argv)
 		fail("server address", r, ctx.o.addresses[0]);
 		goto out;
 	}
+	bsession_show_signer(&ctx.b, "Rekey request");
 	printf("Rekey request of ceremony %s: %s shares, new %u of %u.\n",
 	    ctx.b.id_hex, ctx.recovery ? "recovery" : "unseal", ctx.t, ctx.n);
 	rc = run(&ctx);

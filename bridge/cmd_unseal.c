@@ -630,6 +630,8 @@ run_main(int argc, char **argv, int migrate)
 		    "the waiting request is not an unseal request");
 		goto out;
 	}
+	bsession_show_signer(&ctx.b, migrate ? "Migrate request" :
+	    "Unseal request");
 	printf("%s request of ceremony %s. Nodes:\n", migrate ? "Migrate" :
 	    "Unseal", ctx.b.id_hex);
 	if (send_offer(&ctx) != 0)

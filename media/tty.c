@@ -85,6 +85,22 @@ out:
 }
 
 int
+tty_ask(const char *prompt, char *buf, size_t max)
+{
+	size_t len = 0;
+	int tty, r;
+
+	if ((tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return CK_ERR_IO;
+	if (write(tty, prompt, strlen(prompt)) < 0)
+		r = CK_ERR_IO;
+	else
+		r = read_line(tty, buf, max, &len);
+	close(tty);
+	return r;
+}
+
+int
 tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
 {
 	const char *part[3] = { indent, secret, "\n" };

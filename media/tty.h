@@ -21,6 +21,15 @@ int tty_read_secret(const char *prompt, int fd, char **out)
     __attribute__((warn_unused_result));
 
 /*
+ * One line typed on /dev/tty with echo on, after prompt, into buf (max
+ * bytes with the NUL), without its newline: for what people type that is
+ * no secret (words read aloud to compare). CK_ERR_IO when there is no
+ * terminal or input ends with nothing read, CK_ERR_TOO_LARGE past max.
+ */
+int tty_ask(const char *prompt, char *buf, size_t max)
+    __attribute__((warn_unused_result));
+
+/*
  * Show a secret (a token the ceremony hands to one person) on fd as one
  * line, indent first, with write(2) straight from the caller's (secure,
  * wiped) memory: it never passes through a FILE * buffer, which nobody

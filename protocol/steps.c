@@ -62,8 +62,11 @@ static const struct steps_step init_steps[] = {
 	  "on the exchange stick to the bridge.", "Begin the ceremony",
 	  STEPS_WORDS_CEREMONY_KEY, "init-request-sent" },
 	{ "result", STEPS_OPERATOR,
-	  "On the bridge: conclave-bridge init sends the request to the "
-	  "server. Bring the result back; the appliance checks that share k "
+	  "On the bridge: conclave-bridge init shows the words of the key "
+	  "that signed the request; the operator types them as the witness "
+	  "reads them from the appliance, and only when they match is the "
+	  "request sent to the server. Bring the result back; the appliance "
+	  "checks that share k "
 	  "is encrypted to holder k's key and to no one else.",
 	  "The server's answer", STEPS_WORDS_NONE, "init-result-accepted" },
 	{ "handout", STEPS_EACH_HOLDER,

@@ -23,12 +23,18 @@ wait_for() {
 	return 1
 }
 
-# bridge_init_start DIR ADDR: runs until it has written the init result.
+# key_words DIR: the ceremony key's words as conclave's begin printed them
+# (DIR/begin.out), which the room compares with the bridge's.
+key_words() { grep -A1 '^Ceremony key' "$1/begin.out" | tail -n 1 | sed 's/^ *//'; }
+
+# bridge_init_start DIR ADDR [WORDS]: runs until it has written the init
+# result; the ceremony key's words the room confirms are WORDS, or those
+# DIR/begin.out shows.
 bridge_init_start() {
-	local dir=$1 addr=$2
+	local dir=$1 addr=$2 words=${3:-$(key_words "$1")}
 	mkfifo "$dir/token.fifo"
 	"$BRIDGE" init --exchange "$dir/x" --address "$addr" --root-token-fd 3 \
-	    3<"$dir/token.fifo" >"$dir/bridge.out" 2>&1 &
+	    --key-words "$words" 3<"$dir/token.fifo" >"$dir/bridge.out" 2>&1 &
 	echo $! >"$dir/bridge.pid"
 	on_exit "kill $(cat "$dir/bridge.pid") 2>/dev/null"
 	# Opening the FIFO for writing lets the bridge's redirection proceed.

@@ -64,6 +64,13 @@ ui_snap() {
 	ui_screen >"$UI_SNAPS/$(printf '%02d' "$UI_NSNAP")-$1.txt"
 }
 
+# ui_key_words: the ceremony key's words on the screen (the lines under
+# "Ceremony key" up to the blank line), as the room reads them to the bridge.
+ui_key_words() {
+	ui_screen | sed -n '/Ceremony key/,/^ *$/p' | sed '1d' | tr -s ' \n' '  ' |
+	    sed 's/^ *//; s/ *$//'
+}
+
 # The UI marks a line it had to cut with '>' in reverse video in column 80;
 # capture-pane shows it as a full 80-column line ending in '>'.
 ui_fits() {

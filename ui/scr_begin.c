@@ -58,8 +58,12 @@ draw_begun(void)
 {
 	int y = ui_ceremony_key(UI_TOP);
 
-	y = ui_para(y + 1, "Operator: write the ceremony key words down. The "
-	    "bridge shows the key that signed the request; it must be the same.");
+	y = ui_para(y + 1, ui.kind == UI_KIND_REKEY ? "Operator: write the "
+	    "ceremony key words down. The bridge shows the words of the key that "
+	    "signed the request; they must be the same." : "Operator: write the "
+	    "ceremony key words down. The bridge shows the words of the key that "
+	    "signed the request and asks for these, read aloud by a witness; it "
+	    "initialises the server only when they match.");
 	ui_para(y + 1, ui.kind == UI_KIND_REKEY ? "The rekey request is on the "
 	    "exchange stick. Take the stick to the operator's workstation and "
 	    "run conclave-bridge rekey." : "The init request is on the exchange "

@@ -103,7 +103,8 @@ qbegin_draw(void)
 	if (stage == BEGUN) {
 		y = ui_ceremony_key(y);
 		y = ui_para(y + 1, "Operator: write the ceremony key words down; "
-		    "the bridge shows the key that signed the request. Take the "
+		    "the bridge shows the words of the key that signed the request "
+		    "and they must be the same. Take the "
 		    "exchange stick to the operator's workstation and run "
 		    "conclave-bridge unseal or migrate (every node's address), "
 		    "generate-root or dr-token.");

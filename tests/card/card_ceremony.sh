@@ -86,10 +86,13 @@ check "carol's card: her Cv25519 (ECDH) encryption key moved to it" personalise 
 bao_start_shamir card || { fail "OpenBao starts"; finish; }
 C=$T_TMP/c
 mkdir -p "$C/x"
-check "init begin: alice, bob and carol hold cards" \
-    "$CONCLAVE" init begin --state "$C/state" --exchange "$C/x" -t 2 \
-    --holder alice="$KEYS/rsa2048.asc" --holder bob="$KEYS/holder1.asc" \
-    --holder carol="$KEYS/holder3.asc" --operator olga="$KEYS/operator.asc"
+card_begin() {
+	"$CONCLAVE" init begin --state "$C/state" --exchange "$C/x" -t 2 \
+	    --holder alice="$KEYS/rsa2048.asc" --holder bob="$KEYS/holder1.asc" \
+	    --holder carol="$KEYS/holder3.asc" --operator olga="$KEYS/operator.asc" \
+	    >"$C/begin.out"
+}
+check "init begin: alice, bob and carol hold cards" card_begin
 check "bridge init" bridge_init_start "$C" "$(bao_addr card)"
 check "init accept" "$CONCLAVE" init accept --state "$C/state"
 

@@ -54,7 +54,8 @@ bao_start_static r1 || { fail "OpenBao (static) starts"; finish; }
 bridge_refused() {
 	local name=$1 err=$2 d=$3 addr=$4; shift 4
 	check_output "$name: bridge refuses with $err" "$err" \
-	    joined "$BRIDGE" init --exchange "$d/x" --address "$addr" --root-token-fd 0 "$@" </dev/null
+	    joined "$BRIDGE" init --exchange "$d/x" --address "$addr" --root-token-fd 0 \
+	    --key-words "$(key_words "$d")" "$@" </dev/null
 	check "$name: no init result written" sh -c "! ls '$d'/x/*/000002-* >/dev/null 2>&1"
 }
 check "recovery request for the Shamir server" ceremony_begin "$T_TMP/m1" 3 --recovery
@@ -69,8 +70,11 @@ request_forged() {	# NAME JQ-FILTER REGEX [ADDR]
 	local d=$T_TMP/keys-$RANDOM fid
 	fid=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	mkdir -p "$d/x/$fid"
+	# Signed with m2's ceremony key: the room confirmed its words.
 	"$ENV_TOOL" payload "$(ls "$T_TMP"/m2/x/*/000001-init-request.env)" | jq -c "$2" |
-	    "$ENV_TOOL" forge init-request "$fid" 1 >"$d/x/$fid/000001-init-request.env"
+	    "$ENV_TOOL" forge init-request "$fid" 1 "$T_TMP/m2/state/ceremony.key" \
+	    >"$d/x/$fid/000001-init-request.env"
+	cp "$T_TMP/m2/begin.out" "$d/begin.out"
 	bridge_refused "$1" "$3" "$d" "${4:-$(bao_addr s1)}"
 	check_output "$1: the server is still uninitialised" '^false$' seal_field s1 .initialized
 }

@@ -29,7 +29,7 @@ cid=$(basename "$(dirname "$req")")
 check "init-request crosses A->B by QR" qr_cross "$CONCLAVE" "$BRIDGE" "$req" "$B/x" req
 check "the bridge's copy is the appliance's envelope" cmp -s "$req" "$B/x/$cid/000001-init-request.env"
 check "the bridge, on its own folder, answers with the init result" \
-    bridge_init_start "$B" "$addr"
+    bridge_init_start "$B" "$addr" "$(key_words "$C")"
 res=$B/x/$cid/000002-init-result.env
 check_output "the init result needs a stream of codes" 'any large enough subset decodes' \
     sh -c "'$BRIDGE' qr-encode '$res' --png-dir '$T_TMP/probe'"

@@ -29,6 +29,13 @@ for k in 1 2 3 4 5; do ui_wait "Key $k of 5" >/dev/null && ui_keys y; done
 check "begin" ui_wait "Type y to begin."
 ui_keys y
 check "the ceremony key is shown" ui_wait "Ceremony key"
+words=$(ui_key_words)
+UI_TARGET=$name:rehearsal.1
+check "the bridge asks for the ceremony key's words" \
+    ui_wait "Type the ceremony key's words"
+ui_type "$words"; ui_keys Enter
+check "the bridge confirms they match" ui_wait "words match the appliance's"
+UI_TARGET=$name:rehearsal.0
 ui_keys Enter
 check "the bridge's init result is accepted" ui_wait "Init result accepted." 60
 ui_keys Enter

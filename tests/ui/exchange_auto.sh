@@ -139,14 +139,14 @@ ui_keys Enter
 ui_wait "How many of them are needed" >/dev/null && ui_keys Enter
 for k in 1 2 3 4; do ui_wait "Key $k of 4" >/dev/null && ui_keys y; done
 ui_wait "Begin the init ceremony? Type y to begin." >/dev/null && ui_keys y
-ui_wait "Ceremony key" >/dev/null && ui_keys Enter
+ui_wait "Ceremony key" >/dev/null && words=$(ui_key_words) && ui_keys Enter
 ui_step "remove it now and take it to the bridge" exchange-out
 check "the exchange stick is unmounted before it crosses" \
     sh -c "! findmnt --mountpoint '$XM' >/dev/null && test ! -e '$XM'"
 pull xchg
 ui_step "Bring the exchange stick back" exchange-away
 check "the operator's workstation reads the request off the stick" to_bridge
-check "bridge init answers the request" bridge_init_start "$C" "$(bao_addr s1)"
+check "bridge init answers the request" bridge_init_start "$C" "$(bao_addr s1)" "$words"
 check "the answer goes onto the stick" from_bridge
 # The wrong sticks coming back.
 insert other

@@ -56,7 +56,7 @@ ui_step "Ceremony key" begun
 check "the init request is on the exchange stick" \
     sh -c "ls '$C'/x/*/000001-init-request.env >/dev/null"
 check "bridge init answers it and waits for the root token" \
-    bridge_init_start "$C" "$(bao_addr s1)"
+    bridge_init_start "$C" "$(bao_addr s1)" "$(ui_key_words)"
 ui_keys Enter
 ui_step "Init result accepted." accepted
 ui_keys Enter

@@ -68,7 +68,7 @@ ui_wait "How many of them are needed" >/dev/null && ui_keys Enter
 for k in 1 2 3 4; do ui_wait "Key $k of 4" >/dev/null && ui_keys y; done
 ui_wait "Begin the init ceremony? Type y to begin." >/dev/null && ui_keys y
 ui_wait "Ceremony key" >/dev/null
-check "bridge init answers the request" bridge_init_start "$I" "$(bao_addr s1)"
+check "bridge init answers the request" bridge_init_start "$I" "$(bao_addr s1)" "$(ui_key_words)"
 ui_keys Enter
 ui_wait "Init result accepted." 60 >/dev/null && ui_keys Enter
 # A write-protected stick (a read-only loop device) for alice's handout:

@@ -87,7 +87,7 @@ ui_step "Begin the init ceremony? Type y to begin." begin-confirm
 ui_keys y
 ui_step "Ceremony key" begun
 check "bridge init answers it and waits for the root token" \
-    bridge_init_start "$C" "$(bao_addr s1)"
+    bridge_init_start "$C" "$(bao_addr s1)" "$(ui_key_words)"
 ui_keys Enter
 ui_step "Init result accepted." accepted
 ui_keys Enter
