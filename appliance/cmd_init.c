@@ -99,7 +99,7 @@ static const char usage_text[] =
     "  abandon  give the ceremony up at any step: the transcript records why\n"
     "           (--reason) and whether the server was initialised already, and\n"
     "           is closed and signed as abandoned (conclave verify says so).\n"
-    "  status   where the ceremony stands.\n"
+    "  status   where the ceremony stands, and the ceremony key's words.\n"
     "\n"
     "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
     "until close. KEYFILE is an OpenPGP public key, armored or binary.\n";
@@ -387,6 +387,8 @@ step_status(const struct init_args *a)
 	    session_phase(s), s->id_hex,
 	    json_array_size(json_object_get(s->ext, "proofs")),
 	    (long long)json_integer_value(json_object_get(s->ext, "n")));
+	/* After a restart the room still compares these with the bridge's. */
+	cmd_print_ceremony_key(s);
 	session_free(s);
 	return 0;
 }

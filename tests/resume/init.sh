@@ -19,7 +19,9 @@ addr=$(bao_addr i1)
 C=$T_TMP/c
 mkdir -p "$C/x"
 S=$C/state
-R_STATUS=("$CONCLAVE" init status --state "$S")
+# The phase and the handouts (status also shows the ceremony key, which
+# differs between begins).
+R_STATUS=(sh -c '"$0" init status --state "$1" | head -n 2' "$CONCLAVE" "$S")
 # Three holders, threshold 2: every kind of step, each holder's handout.
 begin() {
 	"$CONCLAVE" init begin --state "$S" --exchange "$C/x" -t 2 \
@@ -29,6 +31,7 @@ begin() {
 }
 
 resume_step "begin" "$S" "$C/x" resume_status '^requested$' -- begin
+"$CONCLAVE" init status --state "$S" >"$C/begin.out"	# the key's words
 check "the bridge initialises the server and waits for the root token" \
     bridge_init_start "$C" "$addr"
 RESUME_BRIDGE_PID=$(cat "$C/bridge.pid")
