@@ -156,77 +156,125 @@ spawn(void)
 }
 
 /*
- * One request and its answer. CK_OK with the answer's payload (*ans,
- * malloc'd), the child's own parse error (it keeps running), or a
+ * One request and its answer: req with b's payload (freed here) and, when
+ * file >= 0, that open file as its input (WIRE_FD). The answer of type
+ * req + 1 goes to get, which fills out; an answer get refuses ends the
+ * child. CK_OK, the child's own parse error (it keeps running), or a
  * CK_ERR_CHILD_* after the child was ended.
  */
 static int
-call(uint8_t req, const struct wire_buf *b, uint8_t **ans, size_t *anslen)
+ask(uint8_t req, struct wire_buf *b, int file,
+    int (*get)(const uint8_t *p, size_t len, void *out), void *out)
 {
 	uint8_t type, *p = NULL;
 	size_t len;
 	int e, err;
 
-	*ans = NULL;
-	*anslen = 0;
-	if (b->err != CK_OK)
-		return b->err;
-	if (b->len > wire_max(req))
-		return CK_ERR_TOO_LARGE;	/* what the parser itself says */
+	if ((e = b->err) != CK_OK)
+		goto done;
+	if (b->len > wire_max(req)) {
+		e = CK_ERR_TOO_LARGE;	/* what the parser itself says */
+		goto done;
+	}
 	if (mon.pid == 0 && (e = spawn()) != CK_OK)
-		return e;
-	if ((e = wire_send(mon.fd, req, b)) != CK_OK)
-		return lost_child(e);
-	if ((e = wire_recv(mon.fd, MONITOR_TIMEOUT_MS, &type, &p, &len)) != CK_OK)
-		return lost_child(e);
-	if (type == WIRE_ERROR) {
-		e = wire_get_error(p, len, &err);
-		free(p);
-		return e == CK_OK ? err : out_of_protocol(e);
+		goto done;
+	e = file >= 0 ? wire_send_fd(mon.fd, req, b, file) :
+	    wire_send(mon.fd, req, b);
+	if (e != CK_OK ||
+	    (e = wire_recv(mon.fd, MONITOR_TIMEOUT_MS, &type, &p, &len)) != CK_OK) {
+		e = lost_child(e);
+		goto done;
 	}
-	if (type != req + 1) {
-		free(p);
-		return out_of_protocol(CK_ERR_BAD_TYPE);
-	}
-	*ans = p;
-	*anslen = len;
-	return CK_OK;
-}
-
-/* call() with a request built in b, which is freed. */
-static int
-ask(uint8_t req, struct wire_buf *b, uint8_t **ans, size_t *anslen)
-{
-	int e = call(req, b, ans, anslen);
-
+	if (type == WIRE_ERROR)
+		e = (e = wire_get_error(p, len, &err)) == CK_OK ? err :
+		    out_of_protocol(e);
+	else if (type != req + 1)
+		e = out_of_protocol(CK_ERR_BAD_TYPE);
+	else if ((e = get(p, len, out)) != CK_OK)
+		e = out_of_protocol(e);
+done:
+	free(p);
 	wire_buf_free(b);
 	return e;
 }
 
-/* An answer that did not parse ends the child. */
+/* The answers' readers in ask's shape. */
 static int
-answered(int e)
+get_envelope(const uint8_t *p, size_t len, void *out)
 {
-	return e == CK_OK ? CK_OK : out_of_protocol(e);
+	return wire_get_envelope(p, len, out);
 }
 
 static int
-iso_envelope(const uint8_t *bin, size_t len, struct envelope *env)
+get_symbols(const uint8_t *p, size_t len, void *out)
+{
+	return wire_get_symbols(p, len, out);
+}
+
+static int
+get_image(const uint8_t *p, size_t len, void *out)
+{
+	return wire_get_image(p, len, out);
+}
+
+static int
+get_recipients(const uint8_t *p, size_t len, void *out)
+{
+	return wire_get_recipients(p, len, out);
+}
+
+static int
+get_subkeys(const uint8_t *p, size_t len, void *out)
+{
+	return wire_get_subkeys(p, len, out);
+}
+
+static int
+get_pubkey(const uint8_t *p, size_t len, void *out)
+{
+	return wire_get_pubkey(p, len, out);
+}
+
+/* A report and the verdict in it (which is the call's result). */
+struct verdict {
+	int result;
+	void *rep;
+};
+
+static int
+get_transcript(const uint8_t *p, size_t len, void *out)
+{
+	struct verdict *v = out;
+
+	return wire_get_transcript(p, len, &v->result, v->rep);
+}
+
+static int
+get_audit(const uint8_t *p, size_t len, void *out)
+{
+	struct verdict *v = out;
+
+	return wire_get_audit(p, len, &v->result, v->rep);
+}
+
+/* The input inline (file < 0) or as the file. */
+static void
+put_input(struct wire_buf *b, const void *p, size_t len, int file)
+{
+	if (file < 0)
+		wire_put_bytes(b, p, len);
+}
+
+static int
+iso_envelope(const uint8_t *bin, size_t len, int file, struct envelope *env)
 {
 	struct wire_buf b = { 0 };
-	uint8_t *a;
-	size_t alen;
-	int e;
 
 	memset(env, 0, sizeof(*env));
-	if (bin == NULL)
+	if (bin == NULL && file < 0)
 		return CK_ERR_INVALID_ARG;
-	wire_put_bytes(&b, bin, len);
-	if ((e = ask(WIRE_ENVELOPE, &b, &a, &alen)) != CK_OK)
-		return e;
-	e = answered(wire_get_envelope(a, alen, env));
-	free(a);
-	return e;
+	put_input(&b, bin, len, file);
+	return ask(WIRE_ENVELOPE, &b, file, get_envelope, env);
 }
 
 static int
@@ -234,103 +282,78 @@ iso_scan(enum qr_reader rd, int flags, const struct qr_image *img,
     struct qr_symbols *out)
 {
 	struct wire_buf b = { 0 };
-	uint8_t *a;
-	size_t alen;
-	int e;
 
 	memset(out, 0, sizeof(*out));
 	wire_put_scan_req(&b, rd, flags, img);
-	if ((e = ask(WIRE_QR_SCAN, &b, &a, &alen)) != CK_OK)
-		return e;
-	e = answered(wire_get_symbols(a, alen, out));
-	free(a);
-	return e;
+	return ask(WIRE_QR_SCAN, &b, -1, get_symbols, out);
 }
 
 static int
-iso_png(const uint8_t *buf, size_t len, struct qr_image **out)
+iso_png(const uint8_t *buf, size_t len, int file, struct qr_image **out)
 {
 	struct wire_buf b = { 0 };
-	uint8_t *a;
-	size_t alen;
-	int e;
 
 	*out = NULL;
-	wire_put_bytes(&b, buf, len);
-	if ((e = ask(WIRE_PNG, &b, &a, &alen)) != CK_OK)
-		return e;
-	e = answered(wire_get_image(a, alen, out));
-	free(a);
-	return e;
+	put_input(&b, buf, len, file);
+	return ask(WIRE_PNG, &b, file, get_image, out);
 }
 
 static int
-iso_transcript(const void *buf, size_t len, const void *sig, size_t siglen,
-    const struct minisig_pubkey *expect, struct transcript_report *rep)
+iso_transcript(const void *buf, size_t len, int file, const void *sig,
+    size_t siglen, const struct minisig_pubkey *expect,
+    struct transcript_report *rep)
 {
 	struct wire_buf b = { 0 };
-	uint8_t *a;
-	size_t alen;
-	int e, result;
+	struct verdict v = { CK_OK, rep };
+	int e;
 
 	memset(rep, 0, sizeof(*rep));
-	wire_put_transcript_req(&b, buf, len, sig, siglen, expect);
-	if ((e = ask(WIRE_TRANSCRIPT, &b, &a, &alen)) != CK_OK)
-		return e;
-	e = answered(wire_get_transcript(a, alen, &result, rep));
-	free(a);
-	return e == CK_OK ? result : e;
+	wire_put_transcript_req(&b, sig, siglen, expect);
+	put_input(&b, buf, len, file);
+	e = ask(WIRE_TRANSCRIPT, &b, file, get_transcript, &v);
+	return e == CK_OK ? v.result : e;
+}
+
+static int
+iso_pubkey(int file, struct minisig_pubkey *pk)
+{
+	struct wire_buf b = { 0 };
+
+	memset(pk, 0, sizeof(*pk));
+	return ask(WIRE_MINISIG_PUB, &b, file, get_pubkey, pk);
 }
 
 static int
 iso_audit(const void *buf, size_t len, struct audit_report *rep)
 {
 	struct wire_buf b = { 0 };
-	uint8_t *a;
-	size_t alen;
-	int e, result;
+	struct verdict v = { CK_OK, rep };
+	int e;
 
 	memset(rep, 0, sizeof(*rep));
 	wire_put_bytes(&b, buf, len);
-	if ((e = ask(WIRE_AUDIT, &b, &a, &alen)) != CK_OK)
-		return e;
-	e = answered(wire_get_audit(a, alen, &result, rep));
-	free(a);
-	return e == CK_OK ? result : e;
+	e = ask(WIRE_AUDIT, &b, -1, get_audit, &v);
+	return e == CK_OK ? v.result : e;
 }
 
 static int
 iso_recipients(const void *msg, size_t len, struct pgppkt_recipients *out)
 {
 	struct wire_buf b = { 0 };
-	uint8_t *a;
-	size_t alen;
-	int e;
 
 	memset(out, 0, sizeof(*out));
 	wire_put_bytes(&b, msg, len);
-	if ((e = ask(WIRE_PGP_RECIPIENTS, &b, &a, &alen)) != CK_OK)
-		return e;
-	e = answered(wire_get_recipients(a, alen, out));
-	free(a);
-	return e;
+	return ask(WIRE_PGP_RECIPIENTS, &b, -1, get_recipients, out);
 }
 
 static int
 iso_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
 {
 	struct wire_buf b = { 0 };
-	uint8_t *a;
-	size_t alen;
-	int e;
 
 	memset(out, 0, sizeof(*out));
 	wire_put_bytes(&b, key, len);
-	if ((e = ask(WIRE_PGP_SUBKEYS, &b, &a, &alen)) != CK_OK)
-		return e;
-	e = answered(wire_get_subkeys(a, alen, out));
-	free(a);
-	return e;
+	return ask(WIRE_PGP_SUBKEYS, &b, -1, get_subkeys, out);
 }
 
 int
@@ -338,13 +361,14 @@ monitor_start(void)
 {
 	static const struct qr_isolation qr = { iso_scan, iso_png };
 	static const struct pgppkt_isolation pgp = { iso_recipients, iso_subkeys };
+	static const struct transcript_isolation tr = { iso_transcript, iso_pubkey };
 	int e;
 
 	if ((e = spawn()) != CK_OK)
 		return e;
 	envelope_set_isolation(iso_envelope);
 	qr_set_isolation(&qr);
-	transcript_set_isolation(iso_transcript);
+	transcript_set_isolation(&tr);
 	audit_set_isolation(iso_audit);
 	pgppkt_set_isolation(&pgp);
 	return CK_OK;

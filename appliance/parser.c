@@ -3,33 +3,26 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "appliance/sandbox.h"
 #include "appliance/wire.h"
+#include "crypto/reader.h"
 
-/* An envelope: the bytes as read, and the payload as compact JSON. */
+/* An envelope: the bytes as read, and the payload as a JSON tree. */
 static int
 answer_envelope(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 {
 	struct envelope env;
-	char *json = NULL;
 	int e;
 
 	if ((e = envelope_parse(p, len, &env)) != CK_OK)
 		return e;
-	json = json_dumps(env.payload, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	wire_put_envelope(b, p, len, env.payload);
 	envelope_free(&env);
-	if (json == NULL)
-		return CK_ERR_ALLOC;
-	if (strlen(json) > WIRE_JSON_MAX) {
-		free(json);
-		return CK_ERR_TOO_LARGE;
-	}
-	wire_put_envelope(b, p, len, json, strlen(json));
-	free(json);
 	return wire_send(fd, WIRE_ENVELOPE_OK, b);
 }
 
@@ -109,6 +102,18 @@ answer_recipients(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 }
 
 static int
+answer_pubkey(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
+{
+	struct minisig_pubkey k;
+	int e;
+
+	if ((e = minisig_pubkey_parse(p, len, &k)) != CK_OK)
+		return e;
+	wire_put_pubkey(b, &k);
+	return wire_send(fd, WIRE_MINISIG_PUB_OK, b);
+}
+
+static int
 answer_subkeys(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 {
 	struct pgppkt_subkeys sk;
@@ -120,6 +125,19 @@ answer_subkeys(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 	return wire_send(fd, WIRE_PGP_SUBKEYS_OK, b);
 }
 
+/* A parse error goes back as WIRE_ERROR. */
+static int
+refuse(int fd, int err)
+{
+	struct wire_buf b = { 0 };
+	int e;
+
+	wire_put_error(&b, err);
+	e = wire_send(fd, WIRE_ERROR, &b);
+	wire_buf_free(&b);
+	return e == CK_OK ? PARSER_EXIT_OK : PARSER_EXIT_PROTOCOL;
+}
+
 /*
  * One request, one answer. A parse error goes back as WIRE_ERROR; a
  * request the child does not serve ends it (PARSER_EXIT_PROTOCOL).
@@ -127,7 +145,7 @@ answer_subkeys(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 static int
 serve(int fd, struct qr_scanner *sc, uint8_t type, const uint8_t *p, size_t len)
 {
-	struct wire_buf b = { 0 }, eb = { 0 };
+	struct wire_buf b = { 0 };
 	int e;
 
 	switch (type) {
@@ -138,15 +156,39 @@ serve(int fd, struct qr_scanner *sc, uint8_t type, const uint8_t *p, size_t len)
 	case WIRE_PGP_RECIPIENTS: e = answer_recipients(fd, p, len, &b); break;
 	case WIRE_PGP_SUBKEYS:	e = answer_subkeys(fd, p, len, &b); break;
 	case WIRE_AUDIT:	e = answer_audit(fd, p, len, &b); break;
+	case WIRE_MINISIG_PUB:	e = answer_pubkey(fd, p, len, &b); break;
 	default:		return PARSER_EXIT_PROTOCOL;
 	}
 	wire_buf_free(&b);
-	if (e == CK_OK)
-		return PARSER_EXIT_OK;
-	wire_put_error(&eb, e);
-	e = wire_send(fd, WIRE_ERROR, &eb);
-	wire_buf_free(&eb);
-	return e == CK_OK ? PARSER_EXIT_OK : PARSER_EXIT_PROTOCOL;
+	return e == CK_OK ? PARSER_EXIT_OK : refuse(fd, e);
+}
+
+/*
+ * A request's input handed over as a file (WIRE_FD): read it here, the
+ * only reading of it, and append it to the payload, where an inline
+ * input would have been. A file that cannot be read is the request's
+ * error, answered as any parse error.
+ */
+static int
+take_input(int file, uint8_t type, uint8_t **p, size_t *len)
+{
+	uint8_t *in = NULL, *np;
+	size_t inlen = 0;
+	int e;
+
+	e = rd_fd(file, wire_input_max(type), &in, &inlen);
+	close(file);
+	if (e != CK_OK)
+		return e;
+	if ((np = realloc(*p, *len + inlen + 1)) == NULL) {
+		free(in);
+		return CK_ERR_ALLOC;
+	}
+	memcpy(np + *len, in, inlen);
+	free(in);
+	*p = np;
+	*len += inlen;
+	return CK_OK;
 }
 
 int
@@ -155,7 +197,7 @@ parser_main(void)
 	struct qr_scanner *sc = NULL;
 	uint8_t type, *p;
 	size_t len;
-	int e, rc;
+	int e, rc, file;
 
 	/* Everything that opens a file or reads the clock for a seed, before
 	 * the filter: libsodium, jansson's hash seed, zbar's scanner. */
@@ -169,12 +211,15 @@ parser_main(void)
 	if (wire_send(PARSER_FD, WIRE_READY, NULL) != CK_OK)
 		return PARSER_EXIT_PROTOCOL;
 	for (;;) {
-		e = wire_recv(PARSER_FD, -1, &type, &p, &len);
+		e = wire_recv_req(PARSER_FD, &type, &p, &len, &file);
 		if (e == CK_ERR_TRUNCATED)	/* the monitor closed */
 			return PARSER_EXIT_OK;
 		if (e != CK_OK)
 			return PARSER_EXIT_PROTOCOL;
-		rc = serve(PARSER_FD, sc, type, p, len);
+		if (file >= 0 && (e = take_input(file, type, &p, &len)) != CK_OK)
+			rc = refuse(PARSER_FD, e);
+		else
+			rc = serve(PARSER_FD, sc, type & ~WIRE_FD, p, len);
 		free(p);
 		if (rc != PARSER_EXIT_OK)
 			return rc;

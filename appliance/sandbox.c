@@ -134,6 +134,7 @@ static struct sock_filter parser_insns[] = {
 	ALLOW(__NR_read),
 	ALLOW(__NR_write),
 	ALLOW(__NR_sendto),		/* send(MSG_NOSIGNAL) on its socket */
+	ALLOW(__NR_recvmsg),		/* a request with its file (SCM_RIGHTS) */
 	ALLOW(__NR_close),
 	ALLOW(__NR_exit),
 	ALLOW(__NR_exit_group),
@@ -340,7 +341,7 @@ sandbox_parser(void)
 {
 	if (drop_root() != CK_OK)
 		return CK_ERR_UNSUPPORTED;
-	if (limit(RLIMIT_FSIZE, 0) != CK_OK || limit(RLIMIT_NOFILE, 0) != CK_OK ||
+	if (limit(RLIMIT_FSIZE, 0) != CK_OK || limit(RLIMIT_NOFILE, SANDBOX_PARSER_FILES) != CK_OK ||
 	    limit(RLIMIT_NPROC, 0) != CK_OK)
 		return CK_ERR_UNSUPPORTED;
 #if !SANDBOX_ASAN

@@ -10,8 +10,9 @@
  *   narrow: no socket but AF_UNIX (gpg-agent and scdaemon need those), and
  *   no io_uring (which can make sockets of its own).
  * - The parser child (appliance/parser.h): a strict allow-list. It reads
- *   and writes its one socket, allocates memory and exits; any other
- *   system call kills it.
+ *   and writes its one socket, receives on it the files the monitor hands
+ *   over (recvmsg, SCM_RIGHTS) and reads and closes them, allocates memory
+ *   and exits; any other system call kills it.
  *
  * Both cover every thread of the process (SECCOMP_FILTER_FLAG_TSYNC: a
  * thread started before main, e.g. by an LD_PRELOAD constructor, is bound
@@ -46,13 +47,18 @@
  */
 int sandbox_monitor(void) CK_WUR;
 
+/* The parser child's descriptors (RLIMIT_NOFILE): stdin, stdout, stderr,
+ * its socket, and the one file a request hands over (appliance/wire.h). */
+#define SANDBOX_PARSER_FILES	5
+
 /* Who the parser child runs as when started by root: nobody/nogroup. */
 #define SANDBOX_PARSER_ID	65534
 
 /*
  * The parser child's allow-list, after dropping root (SANDBOX_PARSER_ID,
  * which clears every capability) and setting rlimits: no core (CORE 0), no file
- * writes (FSIZE 0), no new file descriptors (NOFILE 0), no new processes
+ * writes (FSIZE 0), no descriptor but those it has and one handed over
+ * (NOFILE SANDBOX_PARSER_FILES; it cannot open one), no new processes
  * (NPROC 0), bounded memory (SANDBOX_PARSER_MEM; not under AddressSanitizer,
  * whose shadow memory needs terabytes of address space). Call it once the
  * process has everything it will need (libraries initialised, its socket

@@ -1,6 +1,7 @@
 #include "appliance/wire.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 /* What the monitor accepts in a transcript report's reason (the child's
  * copy is a char[128]; the monitor shows it, so printable UTF-8 only). */
 #define WIRE_REASON_MAX	(sizeof(((struct transcript_report *)0)->reason) - 1)
+/* A minisign key on the wire: its id and its public key. */
+#define WIRE_KEY_BYTES	(MINISIG_KEYID_BYTES + MINISIG_PK_BYTES)
 
 /* The payload limit of a known type; CK_ERR_BAD_TYPE for any other. */
 static int
@@ -21,7 +24,7 @@ limit(uint8_t type, size_t *max)
 	switch (type) {
 	case WIRE_ERROR:		*max = 4; break;
 	case WIRE_ENVELOPE:		*max = ENVELOPE_MAX_BYTES; break;
-	case WIRE_ENVELOPE_OK:		*max = 8 + ENVELOPE_MAX_BYTES + WIRE_JSON_MAX; break;
+	case WIRE_ENVELOPE_OK:		*max = 4 + ENVELOPE_MAX_BYTES + WIRE_JSON_MAX; break;
 	case WIRE_QR_SCAN:		*max = 2 + WIRE_IMAGE_MAX; break;
 	case WIRE_QR_SCAN_OK:		*max = 1 + QR_MAX_SYMBOLS * (4 + QR_MAX_PAYLOAD); break;
 	case WIRE_PNG:			*max = QR_MAX_PNG_BYTES; break;
@@ -35,6 +38,8 @@ limit(uint8_t type, size_t *max)
 	case WIRE_AUDIT:		*max = TRANSCRIPT_MAX_BYTES; break;
 	case WIRE_AUDIT_OK:		*max = 48 + sizeof(((struct audit_report *)0)->kind) +
 					    sizeof(((struct audit_report *)0)->problem); break;
+	case WIRE_MINISIG_PUB:		*max = MINISIG_MAX_PUBFILE; break;
+	case WIRE_MINISIG_PUB_OK:	*max = WIRE_KEY_BYTES; break;
 	case WIRE_READY:		*max = 0; break;	/* the child is ready */
 	default:			return CK_ERR_BAD_TYPE;
 	}
@@ -46,7 +51,22 @@ wire_max(uint8_t type)
 {
 	size_t max = 0;
 
-	return limit(type, &max) == CK_OK ? max : 0;
+	return limit(type & ~WIRE_FD, &max) == CK_OK ? max : 0;
+}
+
+size_t
+wire_input_max(uint8_t type)
+{
+	switch (type & ~WIRE_FD) {
+	case WIRE_TRANSCRIPT:	return TRANSCRIPT_MAX_BYTES;
+	case WIRE_ENVELOPE:
+	case WIRE_PNG:
+	case WIRE_PGP_RECIPIENTS:
+	case WIRE_PGP_SUBKEYS:
+	case WIRE_AUDIT:
+	case WIRE_MINISIG_PUB:	return wire_max(type);
+	default:		return 0;
+	}
 }
 
 void
@@ -54,6 +74,14 @@ wire_buf_free(struct wire_buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
+}
+
+/* The first failure stands. */
+static void
+fail(struct wire_buf *b, int err)
+{
+	if (b->err == CK_OK)
+		b->err = err;
 }
 
 void
@@ -65,14 +93,14 @@ wire_put_bytes(struct wire_buf *b, const void *p, size_t n)
 	if (b->err != CK_OK || n == 0)
 		return;
 	if (n > SIZE_MAX / 2 - b->len) {
-		b->err = CK_ERR_TOO_LARGE;
+		fail(b, CK_ERR_TOO_LARGE);
 		return;
 	}
 	if (b->len + n > b->cap) {
 		for (cap = b->cap > 0 ? b->cap : 256; cap < b->len + n; cap *= 2)
 			;
 		if ((np = realloc(b->p, cap)) == NULL) {
-			b->err = CK_ERR_ALLOC;
+			fail(b, CK_ERR_ALLOC);
 			return;
 		}
 		b->p = np;
@@ -80,40 +108,6 @@ wire_put_bytes(struct wire_buf *b, const void *p, size_t n)
 	}
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
-}
-
-void
-wire_put_u8(struct wire_buf *b, uint8_t v)
-{
-	wire_put_bytes(b, &v, 1);
-}
-
-void
-wire_put_u32(struct wire_buf *b, uint32_t v)
-{
-	uint8_t be[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
-	    (uint8_t)(v >> 8), (uint8_t)v };
-
-	wire_put_bytes(b, be, sizeof(be));
-}
-
-static void
-put_u64(struct wire_buf *b, uint64_t v)
-{
-	wire_put_u32(b, (uint32_t)(v >> 32));
-	wire_put_u32(b, (uint32_t)v);
-}
-
-void
-wire_put_blob(struct wire_buf *b, const void *p, size_t n)
-{
-	if (n > UINT32_MAX) {
-		if (b->err == CK_OK)
-			b->err = CK_ERR_TOO_LARGE;
-		return;
-	}
-	wire_put_u32(b, (uint32_t)n);
-	wire_put_bytes(b, p, n);
 }
 
 static int
@@ -137,8 +131,36 @@ write_all(int fd, const uint8_t *p, size_t n)
 	return CK_OK;
 }
 
-int
-wire_send(int fd, uint8_t type, const struct wire_buf *b)
+/* The header's first byte with file attached (SCM_RIGHTS), then the rest. */
+static int
+write_with_fd(int fd, const uint8_t *p, size_t n, int file)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { .iov_base = (void *)p, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm;
+	ssize_t w;
+
+	memset(&c, 0, sizeof(c));
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &file, sizeof(int));
+	while ((w = sendmsg(fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ?
+		    CK_ERR_CHILD_TIMEOUT : CK_ERR_IO;
+	return write_all(fd, p + 1, n - 1);
+}
+
+static int
+send_msg(int fd, uint8_t type, const struct wire_buf *b, int file)
 {
 	size_t len = b != NULL ? b->len : 0;
 	uint8_t h[WIRE_HEADER_BYTES];
@@ -153,9 +175,27 @@ wire_send(int fd, uint8_t type, const struct wire_buf *b)
 	h[2] = (uint8_t)(len >> 16);
 	h[3] = (uint8_t)(len >> 8);
 	h[4] = (uint8_t)len;
-	if ((e = write_all(fd, h, sizeof(h))) != CK_OK)
+	e = file >= 0 ? write_with_fd(fd, h, sizeof(h), file) :
+	    write_all(fd, h, sizeof(h));
+	if (e != CK_OK)
 		return e;
 	return len > 0 ? write_all(fd, b->p, len) : CK_OK;
+}
+
+int
+wire_send(int fd, uint8_t type, const struct wire_buf *b)
+{
+	if ((type & WIRE_FD) != 0)
+		return CK_ERR_INVALID_ARG;
+	return send_msg(fd, type, b, -1);
+}
+
+int
+wire_send_fd(int fd, uint8_t type, const struct wire_buf *b, int file)
+{
+	if (file < 0 || wire_input_max(type) == 0)
+		return CK_ERR_INVALID_ARG;
+	return send_msg(fd, type | WIRE_FD, b, file);
 }
 
 static long long
@@ -198,11 +238,58 @@ read_all(int fd, uint8_t *p, size_t n, long long deadline)
 	return CK_OK;
 }
 
-int
-wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
-    size_t *len)
+/*
+ * The header's first byte and what came with it: *file one descriptor
+ * (-1: none). More than one, or a truncated control message, closes them
+ * all and is CK_ERR_FORMAT.
+ */
+static int
+read_first(int fd, uint8_t *p, int *file)
 {
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { .iov_base = p, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
+	struct cmsghdr *cm;
+	int fds[2], n = 0, e = CK_OK, i;
+	ssize_t got;
+
+	*file = -1;
+	while ((got = recvmsg(fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (got < 0)
+		return CK_ERR_IO;
+	if (got == 0)
+		return CK_ERR_TRUNCATED;
+	for (cm = CMSG_FIRSTHDR(&m); cm != NULL; cm = CMSG_NXTHDR(&m, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+			e = CK_ERR_FORMAT;
+			continue;
+		}
+		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
+		    n < 2; i++)
+			memcpy(&fds[n++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+	}
+	if ((m.msg_flags & MSG_CTRUNC) != 0 || n > 1)
+		e = CK_ERR_FORMAT;
+	if (e != CK_OK) {
+		for (i = 0; i < n; i++)
+			close(fds[i]);
+		return e;
+	}
+	if (n == 1)
+		*file = fds[0];
+	return CK_OK;
+}
+
+/* The header and payload; with file non-NULL the first byte by recvmsg. */
+static int
+recv_msg(int fd, long long deadline, uint8_t *type, uint8_t **payload,
+    size_t *len, int *file)
+{
 	uint8_t h[WIRE_HEADER_BYTES];
 	uint8_t *p = NULL;
 	size_t n, max;
@@ -210,10 +297,17 @@ wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
 
 	*payload = NULL;
 	*len = 0;
-	if ((e = read_all(fd, h, sizeof(h), deadline)) != CK_OK)
+	if (file != NULL)
+		e = read_first(fd, h, file);
+	else
+		e = read_all(fd, h, 1, deadline);
+	if (e != CK_OK || (e = read_all(fd, h + 1, sizeof(h) - 1, deadline)) !=
+	    CK_OK)
 		return e;
 	n = (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
-	if ((e = limit(h[0], &max)) != CK_OK)
+	if ((h[0] & WIRE_FD) != 0 && (file == NULL || wire_input_max(h[0]) == 0))
+		return CK_ERR_BAD_TYPE;
+	if ((e = limit(h[0] & ~WIRE_FD, &max)) != CK_OK)
 		return e;
 	if (n > max)
 		return CK_ERR_TOO_LARGE;
@@ -231,21 +325,62 @@ wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
 	return CK_OK;
 }
 
-/* ---- payloads ---- */
-
-/* A u32 length and that many bytes, borrowed; at most max. */
-static int
-get_blob(struct rd *r, size_t max, const uint8_t **p, size_t *n)
+int
+wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
+    size_t *len)
 {
-	uint32_t len;
-	int e;
+	return recv_msg(fd, timeout_ms < 0 ? -1 : now_ms() + timeout_ms, type,
+	    payload, len, NULL);
+}
 
-	if ((e = rd_u32be(r, &len)) != CK_OK)
-		return e;
-	if (len > max)
-		return CK_ERR_TOO_LARGE;
-	*n = len;
-	return rd_ptr(r, p, len);
+int
+wire_recv_req(int fd, uint8_t *type, uint8_t **payload, size_t *len,
+    int *file)
+{
+	int e = recv_msg(fd, -1, type, payload, len, file);
+
+	/* A file only with a request that says so, and always with one. */
+	if (e == CK_OK && ((*type & WIRE_FD) != 0) != (*file >= 0))
+		e = CK_ERR_FORMAT;
+	if (e != CK_OK) {
+		if (*file >= 0)
+			close(*file);
+		*file = -1;
+		free(*payload);
+		*payload = NULL;
+		*len = 0;
+	}
+	return e;
+}
+
+/* ---- field kinds: one encoder and one decoder each ---- */
+
+static void
+put_u8(struct wire_buf *b, uint8_t v)
+{
+	wire_put_bytes(b, &v, 1);
+}
+
+static void
+put_u32(struct wire_buf *b, uint32_t v)
+{
+	uint8_t be[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
+	    (uint8_t)(v >> 8), (uint8_t)v };
+
+	wire_put_bytes(b, be, sizeof(be));
+}
+
+static void
+put_u64(struct wire_buf *b, uint64_t v)
+{
+	put_u32(b, (uint32_t)(v >> 32));
+	put_u32(b, (uint32_t)v);
+}
+
+static void
+put_bool(struct wire_buf *b, int v)
+{
+	put_u8(b, v != 0);
 }
 
 /* A 0/1 byte. */
@@ -263,15 +398,63 @@ get_bool(struct rd *r, int *v)
 	return CK_OK;
 }
 
-/* A known CK_* result (CK_OK included). */
-static int
-known_result(uint32_t v, int *result)
+/* A CK_* result (CK_OK included). */
+static void
+put_result(struct wire_buf *b, int result)
 {
-	*result = (int)v;
-	if (*result > CK_OK || (*result < CK_OK &&
-	    strcmp(ck_errname(*result), "CK_ERR_UNKNOWN") == 0))
+	put_u32(b, (uint32_t)result);
+}
+
+/* A known CK_* result: a made-up code would reach the screen as "?". */
+static int
+get_result(struct rd *r, int *result)
+{
+	uint32_t v;
+	int e;
+
+	if ((e = rd_u32be(r, &v)) != CK_OK)
+		return e;
+	if ((int)v > CK_OK || ((int)v < CK_OK &&
+	    strcmp(ck_errname((int)v), "CK_ERR_UNKNOWN") == 0))
 		return CK_ERR_FORMAT;
+	*result = (int)v;
 	return CK_OK;
+}
+
+/* A u32 length, then the bytes. */
+static void
+put_blob(struct wire_buf *b, const void *p, size_t n)
+{
+	if (n > UINT32_MAX) {
+		fail(b, CK_ERR_TOO_LARGE);
+		return;
+	}
+	put_u32(b, (uint32_t)n);
+	wire_put_bytes(b, p, n);
+}
+
+/* A u32 length and that many bytes, borrowed; at most max. */
+static int
+get_blob(struct rd *r, size_t max, const uint8_t **p, size_t *n)
+{
+	uint32_t len;
+	int e;
+
+	if ((e = rd_u32be(r, &len)) != CK_OK)
+		return e;
+	if (len > max)
+		return CK_ERR_TOO_LARGE;
+	*n = len;
+	return rd_ptr(r, p, len);
+}
+
+/* A NUL-terminated string in a char[cap] (one that fills it goes empty). */
+static void
+put_text(struct wire_buf *b, const char *s, size_t cap)
+{
+	size_t n = strnlen(s, cap);
+
+	put_blob(b, s, n < cap ? n : 0);
 }
 
 /* A printable string of at most cap - 1 bytes into out (NUL-terminated). */
@@ -291,11 +474,234 @@ get_text(struct rd *r, char *out, size_t cap)
 	return CK_OK;
 }
 
+static void
+put_key(struct wire_buf *b, const struct minisig_pubkey *k)
+{
+	wire_put_bytes(b, k->key_id, sizeof(k->key_id));
+	wire_put_bytes(b, k->pk, sizeof(k->pk));
+}
+
+static int
+get_key(struct rd *r, struct minisig_pubkey *k)
+{
+	int e;
+
+	if ((e = rd_bytes(r, k->key_id, sizeof(k->key_id))) != CK_OK)
+		return e;
+	return rd_bytes(r, k->pk, sizeof(k->pk));
+}
+
+/* The number of items of a list that follows: at most max. */
+static void
+put_count(struct wire_buf *b, size_t n)
+{
+	if (n > UINT8_MAX) {
+		fail(b, CK_ERR_TOO_LARGE);
+		return;
+	}
+	put_u8(b, (uint8_t)n);
+}
+
+static int
+get_count(struct rd *r, size_t max, size_t *n)
+{
+	uint8_t v;
+	int e;
+
+	if ((e = rd_u8(r, &v)) != CK_OK)
+		return e;
+	if (v > max)
+		return CK_ERR_TOO_LARGE;
+	*n = v;
+	return CK_OK;
+}
+
+/*
+ * A JSON value as typed nodes: u8 kind, then for an object a u32 count
+ * of (blob key, value), for an array a u32 count of values, for a string
+ * a blob, for an integer or a real a u64 (two's complement; IEEE bits).
+ */
+#define NODE_OBJECT	'o'
+#define NODE_ARRAY	'a'
+#define NODE_STRING	's'
+#define NODE_INTEGER	'i'
+#define NODE_REAL	'r'
+#define NODE_TRUE	't'
+#define NODE_FALSE	'f'
+#define NODE_NULL	'n'
+
+static void
+put_json(struct wire_buf *b, const json_t *j, int depth)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	double d;
+	uint64_t bits;
+
+	if (depth > WIRE_JSON_DEPTH) {
+		fail(b, CK_ERR_JSON);
+		return;
+	}
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		put_u8(b, NODE_OBJECT);
+		put_u32(b, (uint32_t)json_object_size(j));
+		json_object_foreach((json_t *)j, key, v) {
+			put_blob(b, key, strlen(key));
+			put_json(b, v, depth + 1);
+		}
+		break;
+	case JSON_ARRAY:
+		put_u8(b, NODE_ARRAY);
+		put_u32(b, (uint32_t)json_array_size(j));
+		json_array_foreach(j, i, v)
+			put_json(b, v, depth + 1);
+		break;
+	case JSON_STRING:
+		put_u8(b, NODE_STRING);
+		put_blob(b, json_string_value(j), json_string_length(j));
+		break;
+	case JSON_INTEGER:
+		put_u8(b, NODE_INTEGER);
+		put_u64(b, (uint64_t)json_integer_value(j));
+		break;
+	case JSON_REAL:
+		d = json_real_value(j);
+		memcpy(&bits, &d, sizeof(bits));
+		put_u8(b, NODE_REAL);
+		put_u64(b, bits);
+		break;
+	case JSON_TRUE:		put_u8(b, NODE_TRUE); break;
+	case JSON_FALSE:	put_u8(b, NODE_FALSE); break;
+	case JSON_NULL:		put_u8(b, NODE_NULL); break;
+	}
+}
+
+/* A string node's bytes: valid UTF-8, no NUL (a parsed payload has none). */
+static int
+get_string(struct rd *r, const uint8_t **p, size_t *n)
+{
+	int e;
+
+	if ((e = get_blob(r, ENVELOPE_MAX_BYTES, p, n)) != CK_OK)
+		return e;
+	if (memchr(*p, '\0', *n) != NULL)
+		return CK_ERR_JSON;
+	return rd_utf8(*p, *n);
+}
+
+static int get_json(struct rd *r, int depth, json_t **out);
+
+static int
+get_members(struct rd *r, int depth, json_t *obj)
+{
+	const uint8_t *k;
+	char *key;
+	json_t *v;
+	uint32_t n, i;
+	size_t kl;
+	int e;
+
+	if ((e = rd_u32be(r, &n)) != CK_OK)
+		return e;
+	for (i = 0; i < n; i++) {
+		if ((e = get_string(r, &k, &kl)) != CK_OK)
+			return e;
+		if ((key = strndup((const char *)k, kl)) == NULL)
+			return CK_ERR_ALLOC;
+		e = json_object_get(obj, key) != NULL ? CK_ERR_DUPLICATE_KEY :
+		    get_json(r, depth + 1, &v);
+		if (e == CK_OK && json_object_set_new_nocheck(obj, key, v) != 0)
+			e = CK_ERR_ALLOC;
+		free(key);
+		if (e != CK_OK)
+			return e;
+	}
+	return CK_OK;
+}
+
+static int
+get_items(struct rd *r, int depth, json_t *arr)
+{
+	json_t *v;
+	uint32_t n, i;
+	int e;
+
+	if ((e = rd_u32be(r, &n)) != CK_OK)
+		return e;
+	for (i = 0; i < n; i++) {
+		if ((e = get_json(r, depth + 1, &v)) != CK_OK)
+			return e;
+		if (json_array_append_new(arr, v) != 0)
+			return CK_ERR_ALLOC;
+	}
+	return CK_OK;
+}
+
+static int
+get_json(struct rd *r, int depth, json_t **out)
+{
+	const uint8_t *s;
+	json_t *j = NULL;
+	uint64_t v;
+	size_t n;
+	uint8_t kind;
+	double d;
+	int e;
+
+	*out = NULL;
+	if (depth > WIRE_JSON_DEPTH)
+		return CK_ERR_JSON;
+	if ((e = rd_u8(r, &kind)) != CK_OK)
+		return e;
+	switch (kind) {
+	case NODE_OBJECT:
+		if ((j = json_object()) != NULL)
+			e = get_members(r, depth, j);
+		break;
+	case NODE_ARRAY:
+		if ((j = json_array()) != NULL)
+			e = get_items(r, depth, j);
+		break;
+	case NODE_STRING:
+		if ((e = get_string(r, &s, &n)) == CK_OK)
+			j = json_stringn_nocheck((const char *)s, n);
+		break;
+	case NODE_INTEGER:
+		if ((e = rd_u64be(r, &v)) == CK_OK)
+			j = json_integer((json_int_t)v);
+		break;
+	case NODE_REAL:
+		if ((e = rd_u64be(r, &v)) != CK_OK)
+			break;
+		memcpy(&d, &v, sizeof(d));
+		if (!isfinite(d))
+			return CK_ERR_JSON;
+		j = json_real(d);
+		break;
+	case NODE_TRUE:		j = json_true(); break;
+	case NODE_FALSE:	j = json_false(); break;
+	case NODE_NULL:		j = json_null(); break;
+	default:		return CK_ERR_JSON;
+	}
+	if (e == CK_OK && j == NULL)
+		e = CK_ERR_ALLOC;
+	if (e != CK_OK) {
+		json_decref(j);
+		return e;
+	}
+	*out = j;
+	return CK_OK;
+}
+
+/* ---- payloads ---- */
+
 void
 wire_put_image(struct wire_buf *b, const struct qr_image *img)
 {
-	wire_put_u32(b, (uint32_t)img->w);
-	wire_put_u32(b, (uint32_t)img->h);
+	put_u32(b, (uint32_t)img->w);
+	put_u32(b, (uint32_t)img->h);
 	wire_put_bytes(b, img->pix, (size_t)img->w * (size_t)img->h);
 }
 
@@ -331,8 +737,8 @@ void
 wire_put_scan_req(struct wire_buf *b, enum qr_reader rd, int flags,
     const struct qr_image *img)
 {
-	wire_put_u8(b, (uint8_t)rd);
-	wire_put_u8(b, (uint8_t)flags);
+	put_u8(b, (uint8_t)rd);
+	put_u8(b, (uint8_t)flags);
 	wire_put_image(b, img);
 }
 
@@ -355,26 +761,23 @@ wire_put_symbols(struct wire_buf *b, const struct qr_symbols *s)
 {
 	size_t i;
 
-	wire_put_u8(b, (uint8_t)s->n);
+	put_count(b, s->n);
 	for (i = 0; i < s->n; i++)
-		wire_put_blob(b, s->data[i], s->len[i]);
+		put_blob(b, s->data[i], s->len[i]);
 }
 
 int
 wire_get_symbols(const uint8_t *p, size_t len, struct qr_symbols *out)
 {
 	const uint8_t *d;
-	uint8_t n;
-	size_t i, dl;
+	size_t i, n, dl;
 	struct rd r;
 	int e;
 
 	memset(out, 0, sizeof(*out));
 	rd_init(&r, p, len);
-	if ((e = rd_u8(&r, &n)) != CK_OK)
+	if ((e = get_count(&r, QR_MAX_SYMBOLS, &n)) != CK_OK)
 		return e;
-	if (n > QR_MAX_SYMBOLS)
-		return CK_ERR_TOO_LARGE;
 	for (i = 0; i < n; i++) {
 		if ((e = get_blob(&r, QR_MAX_PAYLOAD, &d, &dl)) != CK_OK)
 			goto fail;
@@ -397,54 +800,52 @@ fail:
 void
 wire_put_error(struct wire_buf *b, int err)
 {
-	wire_put_u32(b, (uint32_t)err);
+	put_result(b, err);
 }
 
 int
 wire_get_error(const uint8_t *p, size_t len, int *err)
 {
-	uint32_t v;
 	struct rd r;
 	int e;
 
 	rd_init(&r, p, len);
-	if ((e = rd_u32be(&r, &v)) != CK_OK || (e = rd_end(&r)) != CK_OK)
+	if ((e = get_result(&r, err)) != CK_OK || (e = rd_end(&r)) != CK_OK)
 		return e;
-	/* Only a known error: a made-up code would reach the screen as "?". */
-	*err = (int)v;
-	if (*err >= CK_OK || strcmp(ck_errname(*err), "CK_ERR_UNKNOWN") == 0)
-		return CK_ERR_FORMAT;
-	return CK_OK;
+	return *err == CK_OK ? CK_ERR_FORMAT : CK_OK;
 }
 
 void
 wire_put_envelope(struct wire_buf *b, const uint8_t *bin, size_t binlen,
-    const char *json, size_t jsonlen)
+    const json_t *payload)
 {
-	wire_put_blob(b, bin, binlen);
-	wire_put_blob(b, json, jsonlen);
+	size_t start;
+
+	put_blob(b, bin, binlen);
+	start = b->len;
+	put_json(b, payload, 1);
+	if (b->err == CK_OK && b->len - start > WIRE_JSON_MAX)
+		fail(b, CK_ERR_TOO_LARGE);
 }
 
 int
 wire_get_envelope(const uint8_t *p, size_t len, struct envelope *env)
 {
-	const uint8_t *bin, *json;
-	size_t binlen, jsonlen;
+	const uint8_t *bin;
+	size_t binlen;
 	json_t *j = NULL;
 	struct rd r;
 	int e;
 
 	memset(env, 0, sizeof(*env));
 	rd_init(&r, p, len);
-	if ((e = get_blob(&r, ENVELOPE_MAX_BYTES, &bin, &binlen)) != CK_OK ||
-	    (e = get_blob(&r, WIRE_JSON_MAX, &json, &jsonlen)) != CK_OK ||
-	    (e = rd_end(&r)) != CK_OK)
+	if ((e = get_blob(&r, ENVELOPE_MAX_BYTES, &bin, &binlen)) != CK_OK)
 		return e;
 	/* Authenticity never rests on the child: the frame and signature of
 	 * the bytes it read are checked here again. */
 	if ((e = envelope_verify(bin, binlen, env)) != CK_OK)
 		return e;
-	if ((e = rd_json(json, jsonlen, WIRE_JSON_MAX, &j)) != CK_OK)
+	if ((e = get_json(&r, 1, &j)) != CK_OK || (e = rd_end(&r)) != CK_OK)
 		goto fail;
 	if (!json_is_object(j)) {
 		e = CK_ERR_FORMAT;
@@ -459,28 +860,15 @@ fail:
 }
 
 void
-wire_put_transcript_req(struct wire_buf *b, const void *buf, size_t len,
-    const void *sig, size_t siglen, const struct minisig_pubkey *expect)
+wire_put_transcript_req(struct wire_buf *b, const void *sig, size_t siglen,
+    const struct minisig_pubkey *expect)
 {
-	wire_put_u8(b, expect != NULL);
-	if (expect != NULL) {
-		wire_put_bytes(b, expect->key_id, sizeof(expect->key_id));
-		wire_put_bytes(b, expect->pk, sizeof(expect->pk));
-	}
-	wire_put_blob(b, buf, len);
-	wire_put_u8(b, sig != NULL);
+	put_bool(b, expect != NULL);
+	if (expect != NULL)
+		put_key(b, expect);
+	put_bool(b, sig != NULL);
 	if (sig != NULL)
-		wire_put_blob(b, sig, siglen);
-}
-
-static int
-get_key(struct rd *r, struct minisig_pubkey *k)
-{
-	int e;
-
-	if ((e = rd_bytes(r, k->key_id, sizeof(k->key_id))) != CK_OK)
-		return e;
-	return rd_bytes(r, k->pk, sizeof(k->pk));
+		put_blob(b, sig, siglen);
 }
 
 int
@@ -502,51 +890,47 @@ wire_get_transcript_req(const uint8_t *p, size_t len, const uint8_t **buf,
 			return e;
 		*expect = key;
 	}
-	if ((e = get_blob(&r, TRANSCRIPT_MAX_BYTES, buf, buflen)) != CK_OK ||
-	    (e = get_bool(&r, &has_sig)) != CK_OK)
+	if ((e = get_bool(&r, &has_sig)) != CK_OK)
 		return e;
 	if (has_sig && (e = get_blob(&r, MINISIG_MAX_SIGFILE, sig, siglen)) != CK_OK)
 		return e;
-	return rd_end(&r);
+	/* The rest is the transcript. */
+	if (rd_left(&r) > TRANSCRIPT_MAX_BYTES)
+		return CK_ERR_TOO_LARGE;
+	*buflen = rd_left(&r);
+	return rd_ptr(&r, buf, *buflen);
 }
 
 void
 wire_put_transcript(struct wire_buf *b, int result,
     const struct transcript_report *rep)
 {
-	size_t rl = strnlen(rep->reason, sizeof(rep->reason));
-	size_t ol = strnlen(rep->outcome, sizeof(rep->outcome));
-	size_t wl = strnlen(rep->outcome_reason, sizeof(rep->outcome_reason));
-
-	wire_put_u32(b, (uint32_t)result);
+	put_result(b, result);
 	put_u64(b, rep->records);
-	wire_put_u8(b, rep->closed != 0);
-	wire_put_u8(b, rep->chain_ok != 0);
-	wire_put_blob(b, rep->outcome, ol < sizeof(rep->outcome) ? ol : 0);
-	wire_put_blob(b, rep->outcome_reason, wl < sizeof(rep->outcome_reason) ?
-	    wl : 0);
+	put_bool(b, rep->closed);
+	put_bool(b, rep->chain_ok);
+	put_text(b, rep->outcome, sizeof(rep->outcome));
+	put_text(b, rep->outcome_reason, sizeof(rep->outcome_reason));
 	wire_put_bytes(b, rep->head, sizeof(rep->head));
-	wire_put_u8(b, rep->has_key != 0);
-	wire_put_bytes(b, rep->key.key_id, sizeof(rep->key.key_id));
-	wire_put_bytes(b, rep->key.pk, sizeof(rep->key.pk));
+	put_bool(b, rep->has_key);
+	put_key(b, &rep->key);
 	put_u64(b, rep->resumes);
 	put_u64(b, rep->bad_line);
 	put_u64(b, rep->bad_seq);
-	wire_put_u8(b, rep->has_bad_seq != 0);
-	wire_put_blob(b, rep->reason, rl < sizeof(rep->reason) ? rl : 0);
+	put_bool(b, rep->has_bad_seq);
+	put_text(b, rep->reason, sizeof(rep->reason));
 }
 
 int
 wire_get_transcript(const uint8_t *p, size_t len, int *result,
     struct transcript_report *rep)
 {
-	uint32_t res;
 	struct rd r;
 	int e;
 
 	memset(rep, 0, sizeof(*rep));
 	rd_init(&r, p, len);
-	if ((e = rd_u32be(&r, &res)) != CK_OK ||
+	if ((e = get_result(&r, result)) != CK_OK ||
 	    (e = rd_u64be(&r, &rep->records)) != CK_OK ||
 	    (e = get_bool(&r, &rep->closed)) != CK_OK ||
 	    (e = get_bool(&r, &rep->chain_ok)) != CK_OK ||
@@ -561,8 +945,7 @@ wire_get_transcript(const uint8_t *p, size_t len, int *result,
 	    (e = rd_u64be(&r, &rep->bad_seq)) != CK_OK ||
 	    (e = get_bool(&r, &rep->has_bad_seq)) != CK_OK ||
 	    (e = get_text(&r, rep->reason, sizeof(rep->reason))) != CK_OK ||
-	    (e = rd_end(&r)) != CK_OK ||
-	    (e = known_result(res, result)) != CK_OK) {
+	    (e = rd_end(&r)) != CK_OK) {
 		memset(rep, 0, sizeof(*rep));
 		return e;
 	}
@@ -572,32 +955,28 @@ wire_get_transcript(const uint8_t *p, size_t len, int *result,
 void
 wire_put_audit(struct wire_buf *b, int result, const struct audit_report *rep)
 {
-	size_t kl = strnlen(rep->kind, sizeof(rep->kind));
-	size_t pl = strnlen(rep->problem, sizeof(rep->problem));
-
-	wire_put_u32(b, (uint32_t)result);
-	wire_put_blob(b, rep->kind, kl < sizeof(rep->kind) ? kl : 0);
-	wire_put_u8(b, rep->rules != 0);
-	wire_put_u32(b, rep->n);
-	wire_put_u32(b, rep->t);
-	wire_put_u32(b, rep->proven);
-	wire_put_u32(b, rep->refused);
-	wire_put_u32(b, rep->deviations);
-	wire_put_u32(b, rep->exceptions);
-	wire_put_u8(b, rep->revoked != 0);
-	wire_put_blob(b, rep->problem, pl < sizeof(rep->problem) ? pl : 0);
+	put_result(b, result);
+	put_text(b, rep->kind, sizeof(rep->kind));
+	put_bool(b, rep->rules);
+	put_u32(b, rep->n);
+	put_u32(b, rep->t);
+	put_u32(b, rep->proven);
+	put_u32(b, rep->refused);
+	put_u32(b, rep->deviations);
+	put_u32(b, rep->exceptions);
+	put_bool(b, rep->revoked);
+	put_text(b, rep->problem, sizeof(rep->problem));
 }
 
 int
 wire_get_audit(const uint8_t *p, size_t len, int *result, struct audit_report *rep)
 {
-	uint32_t res;
 	struct rd r;
 	int e;
 
 	memset(rep, 0, sizeof(*rep));
 	rd_init(&r, p, len);
-	if ((e = rd_u32be(&r, &res)) != CK_OK ||
+	if ((e = get_result(&r, result)) != CK_OK ||
 	    (e = get_text(&r, rep->kind, sizeof(rep->kind))) != CK_OK ||
 	    (e = get_bool(&r, &rep->rules)) != CK_OK ||
 	    (e = rd_u32be(&r, &rep->n)) != CK_OK ||
@@ -608,8 +987,7 @@ wire_get_audit(const uint8_t *p, size_t len, int *result, struct audit_report *r
 	    (e = rd_u32be(&r, &rep->exceptions)) != CK_OK ||
 	    (e = get_bool(&r, &rep->revoked)) != CK_OK ||
 	    (e = get_text(&r, rep->problem, sizeof(rep->problem))) != CK_OK ||
-	    (e = rd_end(&r)) != CK_OK ||
-	    (e = known_result(res, result)) != CK_OK) {
+	    (e = rd_end(&r)) != CK_OK) {
 		memset(rep, 0, sizeof(*rep));
 		return e;
 	}
@@ -621,45 +999,48 @@ wire_put_recipients(struct wire_buf *b, const struct pgppkt_recipients *rc)
 {
 	size_t i;
 
-	wire_put_u8(b, (uint8_t)rc->n);
+	put_count(b, rc->n);
 	for (i = 0; i < rc->n; i++) {
 		wire_put_bytes(b, rc->keyid[i], PGPPKT_KEYID_LEN);
-		wire_put_u8(b, rc->algo[i]);
+		put_u8(b, rc->algo[i]);
 	}
+}
+
+/* A key id as pgppkt writes it: PGPPKT_KEYID_LEN lowercase hex digits. */
+static int
+get_keyid(struct rd *r, char out[PGPPKT_KEYID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k;
+	int e;
+
+	if ((e = rd_bytes(r, out, PGPPKT_KEYID_LEN)) != CK_OK)
+		return e;
+	for (k = 0; k < PGPPKT_KEYID_LEN; k++)
+		if (out[k] == '\0' || strchr(hex, out[k]) == NULL)
+			return CK_ERR_FORMAT;
+	out[PGPPKT_KEYID_LEN] = '\0';
+	return CK_OK;
 }
 
 int
 wire_get_recipients(const uint8_t *p, size_t len, struct pgppkt_recipients *out)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint8_t n;
-	size_t i, k;
+	size_t i, n;
 	struct rd r;
 	int e;
 
 	memset(out, 0, sizeof(*out));
 	rd_init(&r, p, len);
-	if ((e = rd_u8(&r, &n)) != CK_OK)
+	if ((e = get_count(&r, PGPPKT_RECIPIENTS_MAX, &n)) != CK_OK)
 		return e;
-	if (n > PGPPKT_RECIPIENTS_MAX)
-		return CK_ERR_TOO_LARGE;
-	for (i = 0; i < n; i++) {
-		if ((e = rd_bytes(&r, out->keyid[i], PGPPKT_KEYID_LEN)) != CK_OK ||
-		    (e = rd_u8(&r, &out->algo[i])) != CK_OK)
-			goto fail;
-		/* lowercase hex, as pgppkt writes it */
-		for (k = 0; k < PGPPKT_KEYID_LEN; k++)
-			if (out->keyid[i][k] == '\0' ||
-			    strchr(hex, out->keyid[i][k]) == NULL) {
-				e = CK_ERR_FORMAT;
-				goto fail;
-			}
-		out->keyid[i][PGPPKT_KEYID_LEN] = '\0';
-	}
-	out->n = n;
-	if ((e = rd_end(&r)) == CK_OK)
+	for (i = 0; i < n && e == CK_OK; i++)
+		if ((e = get_keyid(&r, out->keyid[i])) == CK_OK)
+			e = rd_u8(&r, &out->algo[i]);
+	if (e == CK_OK && (e = rd_end(&r)) == CK_OK) {
+		out->n = n;
 		return CK_OK;
-fail:
+	}
 	memset(out, 0, sizeof(*out));
 	return e;
 }
@@ -669,37 +1050,51 @@ wire_put_subkeys(struct wire_buf *b, const struct pgppkt_subkeys *sk)
 {
 	size_t i;
 
-	wire_put_u8(b, (uint8_t)sk->n);
+	put_count(b, sk->n);
 	for (i = 0; i < sk->n; i++) {
-		wire_put_u32(b, sk->k[i].created);
-		wire_put_u32(b, sk->k[i].bound);
-		wire_put_u8(b, sk->k[i].algo);
+		put_u32(b, sk->k[i].created);
+		put_u32(b, sk->k[i].bound);
+		put_u8(b, sk->k[i].algo);
 	}
 }
 
 int
 wire_get_subkeys(const uint8_t *p, size_t len, struct pgppkt_subkeys *out)
 {
-	uint8_t n;
-	size_t i;
+	size_t i, n;
 	struct rd r;
 	int e;
 
 	memset(out, 0, sizeof(*out));
 	rd_init(&r, p, len);
-	if ((e = rd_u8(&r, &n)) != CK_OK)
+	if ((e = get_count(&r, PGPPKT_SUBKEYS_MAX, &n)) != CK_OK)
 		return e;
-	if (n > PGPPKT_SUBKEYS_MAX)
-		return CK_ERR_TOO_LARGE;
-	for (i = 0; i < n; i++)
-		if ((e = rd_u32be(&r, &out->k[i].created)) != CK_OK ||
-		    (e = rd_u32be(&r, &out->k[i].bound)) != CK_OK ||
-		    (e = rd_u8(&r, &out->k[i].algo)) != CK_OK)
-			goto fail;
-	out->n = n;
-	if ((e = rd_end(&r)) == CK_OK)
+	for (i = 0; i < n && e == CK_OK; i++)
+		if ((e = rd_u32be(&r, &out->k[i].created)) == CK_OK &&
+		    (e = rd_u32be(&r, &out->k[i].bound)) == CK_OK)
+			e = rd_u8(&r, &out->k[i].algo);
+	if (e == CK_OK && (e = rd_end(&r)) == CK_OK) {
+		out->n = n;
 		return CK_OK;
-fail:
+	}
 	memset(out, 0, sizeof(*out));
+	return e;
+}
+
+void
+wire_put_pubkey(struct wire_buf *b, const struct minisig_pubkey *k)
+{
+	put_key(b, k);
+}
+
+int
+wire_get_pubkey(const uint8_t *p, size_t len, struct minisig_pubkey *out)
+{
+	struct rd r;
+	int e;
+
+	rd_init(&r, p, len);
+	if ((e = get_key(&r, out)) != CK_OK || (e = rd_end(&r)) != CK_OK)
+		memset(out, 0, sizeof(*out));
 	return e;
 }

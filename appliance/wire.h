@@ -11,6 +11,20 @@
  * type, an answer that does not match the request, or a payload that does
  * not parse exactly (trailing bytes included) is out of protocol.
  *
+ * A request's untrusted input is its last field, unprefixed. A request
+ * with WIRE_FD set in its type carries that input as an open file
+ * instead: exactly one descriptor rides with its header (SCM_RIGHTS), the
+ * payload ends before the input, and the child reads the file with rd_fd
+ * (crypto/reader.h) up to wire_input_max. The monitor opens it
+ * (media/file.h file_open_read: no symlink, a regular file) and never
+ * reads it. Descriptors travel to the child only.
+ *
+ * Payloads are built from a few field kinds, each with one encoder and
+ * one decoder below: u8, u32, u64, bool, result (a CK_* code), blob (u32
+ * length and bytes), text (a blob of printable UTF-8), a minisign key, a
+ * count (u8, bounded) before a list, and a JSON tree (an envelope's
+ * payload, rebuilt by the monitor from typed nodes, never parsed as text).
+ *
  * Nothing secret ever crosses: requests carry untrusted input (envelopes,
  * images, transcripts, OpenPGP packets), answers what was parsed from it.
  */
@@ -26,40 +40,51 @@
 #include "crypto/pgppkt.h"
 #include "media/qr.h"
 #include "protocol/envelope.h"
+#include "protocol/minisig.h"
 
 #define WIRE_HEADER_BYTES	5
 /* The largest image a request or answer carries: QR_MAX_IMAGE_SIDE^2. */
 #define WIRE_IMAGE_MAX		(8 + (size_t)QR_MAX_IMAGE_SIDE * QR_MAX_IMAGE_SIDE)
-/* The payload of an envelope as the child re-serialises it (compact
- * JSON); numbers can grow in the round trip, so more than the envelope. */
-#define WIRE_JSON_MAX		(4 * ENVELOPE_MAX_BYTES)
+/* The payload of an envelope as typed nodes: a one-byte JSON value such
+ * as "1," becomes 9 bytes (kind and a u64), so five times the envelope. */
+#define WIRE_JSON_MAX		(5 * ENVELOPE_MAX_BYTES)
+/* How deep a payload may nest (the engine's are at most 4). */
+#define WIRE_JSON_DEPTH		32
 /* A transcript and its signature file (ceremony/transcript.c limits). */
 #define WIRE_TRANSCRIPT_MAX	(TRANSCRIPT_MAX_BYTES + MINISIG_MAX_SIGFILE + 64)
+/* The flag of a request whose input is an open file (see above). */
+#define WIRE_FD			0x80
 
 enum wire_type {
 	WIRE_ERROR = 1,		/* answer to anything: i32 CK_ERR_* */
-	WIRE_ENVELOPE = 2,		/* binary envelope */
-	WIRE_ENVELOPE_OK = 3,		/* u32 len | binary | u32 len | JSON */
+	WIRE_ENVELOPE = 2,		/* input: binary envelope */
+	WIRE_ENVELOPE_OK = 3,		/* blob binary | JSON tree */
 	WIRE_QR_SCAN = 4,		/* u8 reader | u8 flags | image:
 					 * u32 w | u32 h | w*h gray */
-	WIRE_QR_SCAN_OK = 5,		/* u8 n | n * (u32 len | bytes) */
-	WIRE_PNG = 6,			/* PNG file bytes */
+	WIRE_QR_SCAN_OK = 5,		/* count | n * blob */
+	WIRE_PNG = 6,			/* input: PNG file bytes */
 	WIRE_PNG_OK = 7,		/* image */
-	WIRE_TRANSCRIPT = 8,		/* u8 has_expect | key | u32 len |
-					 * transcript | u8 has_sig | u32 len |
-					 * signature */
-	WIRE_TRANSCRIPT_OK = 9,	/* i32 result | report */
-	WIRE_PGP_RECIPIENTS = 10,	/* an OpenPGP message */
-	WIRE_PGP_RECIPIENTS_OK = 11,	/* u8 n | n * (keyid[16] | u8 algo) */
-	WIRE_PGP_SUBKEYS = 12,		/* a transferable public key */
-	WIRE_PGP_SUBKEYS_OK = 13,	/* u8 n | n * (u32 | u32 | u8) */
+	WIRE_TRANSCRIPT = 8,		/* bool has_expect | key | bool has_sig |
+					 * blob signature | input: transcript */
+	WIRE_TRANSCRIPT_OK = 9,	/* result | report */
+	WIRE_PGP_RECIPIENTS = 10,	/* input: an OpenPGP message */
+	WIRE_PGP_RECIPIENTS_OK = 11,	/* count | n * (keyid[16] | u8 algo) */
+	WIRE_PGP_SUBKEYS = 12,		/* input: a transferable public key */
+	WIRE_PGP_SUBKEYS_OK = 13,	/* count | n * (u32 | u32 | u8) */
 	WIRE_READY = 15,		/* empty: the child is in its sandbox */
-	WIRE_AUDIT = 16,		/* a verified transcript */
-	WIRE_AUDIT_OK = 17,		/* i32 result | report */
+	WIRE_AUDIT = 16,		/* input: a verified transcript */
+	WIRE_AUDIT_OK = 17,		/* result | report */
+	WIRE_MINISIG_PUB = 18,		/* input: a minisign .pub file */
+	WIRE_MINISIG_PUB_OK = 19,	/* key */
 };
 
-/* The payload limit of a type: 0 for an unknown or an empty one. */
+/* The payload limit of a type (WIRE_FD ignored): 0 for an unknown or an
+ * empty one. */
 size_t wire_max(uint8_t type);
+
+/* The most a request's input may be when it comes as a file; 0 for a
+ * request that takes none (a QR scan, an answer, an unknown type). */
+size_t wire_input_max(uint8_t type);
 
 /* A message being built (malloc'd; nothing secret goes in one). */
 struct wire_buf {
@@ -69,27 +94,39 @@ struct wire_buf {
 };
 
 void wire_buf_free(struct wire_buf *b);
-void wire_put_u8(struct wire_buf *b, uint8_t v);
-void wire_put_u32(struct wire_buf *b, uint32_t v);
 void wire_put_bytes(struct wire_buf *b, const void *p, size_t n);
-/* u32 length, then the bytes. */
-void wire_put_blob(struct wire_buf *b, const void *p, size_t n);
 
 /*
  * Send one message of type with b's bytes as its payload (b may be NULL
- * for an empty one). CK_OK, CK_ERR_TOO_LARGE (over wire_max), CK_ERR_IO.
+ * for an empty one). CK_OK, CK_ERR_TOO_LARGE (over wire_max), CK_ERR_IO,
+ * CK_ERR_CHILD_TIMEOUT (the monitor's socket has a send timeout).
  */
 int wire_send(int fd, uint8_t type, const struct wire_buf *b) CK_WUR;
+
+/* The same for a request type | WIRE_FD, with file as its input. */
+int wire_send_fd(int fd, uint8_t type, const struct wire_buf *b, int file)
+    CK_WUR;
 
 /*
  * Receive one message, waiting at most timeout_ms for all of it (-1:
  * forever). *payload is malloc'd (free it), NULL when empty. Errors:
  * CK_ERR_TRUNCATED (the peer closed, at a message boundary or not),
  * CK_ERR_CHILD_TIMEOUT, CK_ERR_BAD_TYPE (unknown type), CK_ERR_TOO_LARGE
- * (length over the type's limit), CK_ERR_IO.
+ * (length over the type's limit), CK_ERR_IO. The monitor reads answers
+ * with it; a descriptor sent along is discarded by the kernel.
  */
 int wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
     size_t *len) CK_WUR;
+
+/*
+ * The child's receive: wire_recv without a deadline, and *file the
+ * descriptor that came with a WIRE_FD request (-1 for any other; close
+ * it). A WIRE_FD request without exactly one descriptor, one for a type
+ * that takes no file, or a descriptor with any other message is
+ * CK_ERR_FORMAT.
+ */
+int wire_recv_req(int fd, uint8_t *type, uint8_t **payload, size_t *len,
+    int *file) CK_WUR;
 
 /* ---- payloads: one put and one get per type ---- */
 
@@ -112,16 +149,20 @@ int wire_get_error(const uint8_t *p, size_t len, int *err) CK_WUR;
 
 /*
  * The envelope answer: the binary envelope as the child read it and its
- * payload as compact JSON. The monitor checks the binary's frame and
- * signature itself (envelope_verify) and loads the JSON strictly.
+ * payload as a JSON tree (at most WIRE_JSON_DEPTH deep; a deeper one sets
+ * b->err to CK_ERR_JSON). The monitor checks the binary's frame and
+ * signature itself (envelope_verify) and builds the payload from the
+ * tree's nodes: strings valid UTF-8 without NUL, no duplicate key, finite
+ * numbers, one object at the top.
  */
 void wire_put_envelope(struct wire_buf *b, const uint8_t *bin, size_t binlen,
-    const char *json, size_t jsonlen);
+    const json_t *payload);
 int wire_get_envelope(const uint8_t *p, size_t len, struct envelope *env)
     CK_WUR;
 
-void wire_put_transcript_req(struct wire_buf *b, const void *buf, size_t len,
-    const void *sig, size_t siglen, const struct minisig_pubkey *expect);
+/* Everything before the transcript (the input) in its request. */
+void wire_put_transcript_req(struct wire_buf *b, const void *sig,
+    size_t siglen, const struct minisig_pubkey *expect);
 /* Borrows pointers into p; *expect points at key when the request has one. */
 int wire_get_transcript_req(const uint8_t *p, size_t len, const uint8_t **buf,
     size_t *buflen, const uint8_t **sig, size_t *siglen,
@@ -141,6 +182,10 @@ int wire_get_recipients(const uint8_t *p, size_t len,
     struct pgppkt_recipients *out) CK_WUR;
 void wire_put_subkeys(struct wire_buf *b, const struct pgppkt_subkeys *sk);
 int wire_get_subkeys(const uint8_t *p, size_t len, struct pgppkt_subkeys *out)
+    CK_WUR;
+
+void wire_put_pubkey(struct wire_buf *b, const struct minisig_pubkey *k);
+int wire_get_pubkey(const uint8_t *p, size_t len, struct minisig_pubkey *out)
     CK_WUR;
 
 #endif

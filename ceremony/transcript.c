@@ -541,13 +541,15 @@ fill_report(struct transcript_report *rep, const struct scan *st)
 	rep->resumes = st->resumes;
 }
 
-/* Where transcript_verify_buf runs (transcript_set_isolation). */
-static transcript_verify_fn isolated;
+/* Where the parsing runs (transcript_set_isolation). */
+static struct transcript_isolation isolated;
 
 void
-transcript_set_isolation(transcript_verify_fn fn)
+transcript_set_isolation(const struct transcript_isolation *iso)
 {
-	isolated = fn;
+	memset(&isolated, 0, sizeof(isolated));
+	if (iso != NULL)
+		isolated = *iso;
 }
 
 int
@@ -560,8 +562,8 @@ transcript_verify_buf(const void *buf, size_t len, const void *sig,
 	int e;
 
 	memset(rep, 0, sizeof(*rep));
-	if (isolated != NULL)
-		return isolated(buf, len, sig, siglen, expect, rep);
+	if (isolated.verify != NULL)
+		return isolated.verify(buf, len, -1, sig, siglen, expect, rep);
 	e = scan_records(buf, len, 0, &st, rep);
 	fill_report(rep, &st);
 	if (e != CK_OK)
@@ -658,6 +660,27 @@ read_beside(int dirfd, const char *name, const char *suffix, size_t max,
 	return e;
 }
 
+/* transcript_verify_buf on an open file, read where it is parsed. */
+static int
+verify_fd(int fd, const void *sig, size_t siglen,
+    const struct minisig_pubkey *expect, struct transcript_report *rep)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int e;
+
+	if (isolated.verify != NULL)
+		return isolated.verify(NULL, 0, fd, sig, siglen, expect, rep);
+	if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK) {
+		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
+		    ck_strerror(e));
+		return e;
+	}
+	e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
+	free(buf);
+	return e;
+}
+
 int
 transcript_verify_keep(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep, uint8_t **verified, size_t *vlen)
@@ -665,12 +688,15 @@ transcript_verify_keep(const char *path, const struct minisig_pubkey *expect,
 	uint8_t *buf = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0;
 	char *name = NULL;
-	int dirfd = -1, e;
+	int dirfd = -1, fd = -1, e;
 
 	memset(rep, 0, sizeof(*rep));
+	/* The bytes are read here only for a caller that reads them again;
+	 * otherwise the file goes to the parser unread. */
 	if ((e = open_parent(path, &dirfd, &name)) != CK_OK ||
-	    (e = file_read(dirfd, name, TRANSCRIPT_MAX_BYTES, &buf, &len)) !=
-	    CK_OK) {
+	    (e = verified != NULL ?
+	    file_read(dirfd, name, TRANSCRIPT_MAX_BYTES, &buf, &len) :
+	    file_open_read(dirfd, name, TRANSCRIPT_MAX_BYTES, &fd)) != CK_OK) {
 		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
 		    ck_strerror(e));
 		goto out;
@@ -682,13 +708,19 @@ transcript_verify_keep(const char *path, const struct minisig_pubkey *expect,
 		    ck_strerror(e));
 		goto out;
 	}
+	if (fd >= 0) {
+		e = verify_fd(fd, sig, siglen, expect, rep);
+		goto out;
+	}
 	e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
-	if (e == CK_OK && verified != NULL) {
+	if (e == CK_OK) {
 		*verified = buf;
 		*vlen = len;
 		buf = NULL;
 	}
 out:
+	if (fd >= 0)
+		close(fd);
 	if (dirfd >= 0)
 		close(dirfd);
 	free(name);
@@ -710,12 +742,18 @@ transcript_load_pubkey(const char *path, struct minisig_pubkey *pk)
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	char *name = NULL;
-	int dirfd = -1, e;
+	int dirfd = -1, fd = -1, e;
 
-	if ((e = open_parent(path, &dirfd, &name)) == CK_OK &&
-	    (e = file_read(dirfd, name, MINISIG_MAX_PUBFILE, &buf, &len)) ==
-	    CK_OK)
+	if ((e = open_parent(path, &dirfd, &name)) != CK_OK ||
+	    (e = file_open_read(dirfd, name, MINISIG_MAX_PUBFILE, &fd)) != CK_OK)
+		goto out;
+	if (isolated.pubkey != NULL)
+		e = isolated.pubkey(fd, pk);
+	else if ((e = rd_fd(fd, MINISIG_MAX_PUBFILE, &buf, &len)) == CK_OK)
 		e = minisig_pubkey_parse(buf, len, pk);
+out:
+	if (fd >= 0)
+		close(fd);
 	if (dirfd >= 0)
 		close(dirfd);
 	free(name);

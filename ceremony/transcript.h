@@ -205,14 +205,20 @@ int transcript_verify_buf(const void *buf, size_t len, const void *sig,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 6)));
 
 /*
- * Where transcript_verify_buf runs. NULL (the default) checks in this
+ * Where transcript_verify_buf, transcript_verify and
+ * transcript_load_pubkey parse. NULL members (the default) parse in this
  * process; the appliance's monitor installs its parser child's client
- * (appliance/monitor.h), which answers exactly as it does.
+ * (appliance/monitor.h), which answers exactly as they do. fd >= 0: the
+ * transcript or the .pub is that open file (buf is NULL), opened and
+ * checked by the caller.
  */
-typedef int (*transcript_verify_fn)(const void *buf, size_t len,
-    const void *sig, size_t siglen, const struct minisig_pubkey *expect,
-    struct transcript_report *rep);
-void transcript_set_isolation(transcript_verify_fn fn);
+struct transcript_isolation {
+	int (*verify)(const void *buf, size_t len, int fd, const void *sig,
+	    size_t siglen, const struct minisig_pubkey *expect,
+	    struct transcript_report *rep);
+	int (*pubkey)(int fd, struct minisig_pubkey *pk);
+};
+void transcript_set_isolation(const struct transcript_isolation *iso);
 
 /*
  * transcript_verify_buf() on path and PATH.minisig, read with size limits

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crypto/errors.h"
 
@@ -125,6 +126,56 @@ int
 rd_end(const struct rd *r)
 {
 	return r->left == 0 ? CK_OK : CK_ERR_TRAILING;
+}
+
+int
+rd_fd(int fd, size_t max, uint8_t **out, size_t *len)
+{
+	uint8_t *buf = NULL, *nb;
+	size_t got = 0, cap = 0;
+	ssize_t n;
+	int e = CK_ERR_IO;
+
+	*out = NULL;
+	*len = 0;
+	if (max > SIZE_MAX / 2)
+		return CK_ERR_INVALID_ARG;
+	/* Up to one byte more than max, so that a larger file is noticed. */
+	for (;;) {
+		if (got == cap) {
+			if (cap > max) {
+				e = CK_ERR_TOO_LARGE;
+				goto fail;
+			}
+			cap = cap == 0 ? 4096 : cap * 2;
+			if (cap > max + 1)
+				cap = max + 1;
+			if ((nb = realloc(buf, cap + 1)) == NULL) {
+				e = CK_ERR_ALLOC;
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > max) {
+		e = CK_ERR_TOO_LARGE;
+		goto fail;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	return CK_OK;
+fail:
+	free(buf);
+	return e;
 }
 
 int

@@ -40,6 +40,16 @@ int rd_line(struct rd *r, size_t max, const uint8_t **line, size_t *len) CK_WUR;
 int rd_end(const struct rd *r) CK_WUR;
 
 /*
+ * All of an open file handed over as untrusted input (the appliance's
+ * parser child reads every file it is given here): at most max bytes into
+ * a malloc'd buffer (*out, with one NUL byte after *len; free()).
+ * CK_ERR_TOO_LARGE when there is more, CK_ERR_IO when the read fails.
+ * The opener checked it regular (media/file.h file_open_read); fd stays
+ * open.
+ */
+int rd_fd(int fd, size_t max, uint8_t **out, size_t *len) CK_WUR;
+
+/*
  * Strict JSON: at most maxlen bytes, one value, no duplicate object keys,
  * no NUL, nothing after the value. Returns CK_ERR_TOO_LARGE,
  * CK_ERR_DUPLICATE_KEY or CK_ERR_JSON.

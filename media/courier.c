@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crypto/errors.h"
 
@@ -74,14 +75,12 @@ static int
 why_missing(struct exch_dir *d, uint64_t seq, enum envelope_type want, int err)
 {
 	char name[ENVELOPE_FILE_NAME_MAX];
-	uint8_t *bin = NULL;
-	size_t len = 0;
-	int r;
+	int fd = -1, r;
 
 	if (envelope_file_name(seq, want, name) != CK_OK)
 		return err;
-	r = exch_read(d, name, ENVELOPE_MAX_BYTES, &bin, &len);
-	free(bin);
+	if ((r = exch_open_file(d, name, ENVELOPE_MAX_BYTES, &fd)) == CK_OK)
+		close(fd);
 	return r == CK_ERR_SYMLINK || r == CK_ERR_NOT_REGULAR ? r : err;
 }
 
@@ -94,9 +93,7 @@ courier_receive(struct exch_dir *d,
 	struct exch_list l = { 0 };
 	struct envelope e = { 0 };
 	const char *name = NULL;
-	uint8_t *bin = NULL;
-	size_t binlen = 0;
-	int r = CK_ERR_INTERNAL;
+	int fd = -1, r = CK_ERR_INTERNAL;
 
 	memset(env, 0, sizeof(*env));
 	if ((r = exch_list(d, &l)) != CK_OK)
@@ -105,9 +102,9 @@ courier_receive(struct exch_dir *d,
 		r = why_missing(d, last_seq + 1, want, r);
 		goto out;
 	}
-	if ((r = exch_read(d, name, ENVELOPE_MAX_BYTES, &bin, &binlen)) != CK_OK)
-		goto out;
-	if ((r = envelope_parse(bin, binlen, &e)) != CK_OK)
+	/* The file goes to the parser, opened and checked here. */
+	if ((r = exch_open_file(d, name, ENVELOPE_MAX_BYTES, &fd)) != CK_OK ||
+	    (r = envelope_parse_fd(fd, &e)) != CK_OK)
 		goto out;
 	/* A first contact has no key to compare: bind to the one it names. */
 	if ((r = envelope_check_binding(&e, ceremony_id,
@@ -125,7 +122,8 @@ courier_receive(struct exch_dir *d,
 	r = CK_OK;
 out:
 	envelope_free(&e);
-	free(bin);
+	if (fd >= 0)
+		close(fd);
 	exch_list_free(&l);
 	return r;
 }

@@ -148,6 +148,17 @@ exch_read(struct exch_dir *d, const char *name, size_t max, uint8_t **out,
 	return file_read(d->fd, name, max, out, outlen);
 }
 
+int
+exch_open_file(struct exch_dir *d, const char *name, size_t max, int *fdp)
+{
+	int r;
+
+	*fdp = -1;
+	if ((r = exch_name_parse(name, NULL, NULL)) != CK_OK)
+		return r;
+	return file_open_read(d->fd, name, max, fdp);
+}
+
 static int
 entry_cmp(const void *a, const void *b)
 {

@@ -104,6 +104,14 @@ int exch_write(struct exch_dir *d, const char *name, const void *buf,
     size_t len, int flags) CK_WUR __attribute__((nonnull));
 
 /*
+ * Open name for someone else to read (the appliance's parser child), with
+ * the checks of exch_read (its name, media/file.h file_open_read).
+ * *fdp: close it.
+ */
+int exch_open_file(struct exch_dir *d, const char *name, size_t max, int *fdp)
+    CK_WUR __attribute__((nonnull));
+
+/*
  * Read name, at most max bytes, into a malloc'd buffer (*out, free()).
  * Outputs are NULL/0 on failure. A file that grows while being read is
  * CK_ERR_IO.

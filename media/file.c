@@ -390,6 +390,15 @@ out:
 }
 
 int
+file_open_read(int dirfd, const char *name, size_t max, int *fdp)
+{
+	size_t size;
+
+	*fdp = -1;
+	return open_regular(dirfd, name, max, fdp, &size);
+}
+
+int
 file_read_secret(int dirfd, const char *name, size_t max, struct secbuf *out)
 {
 	struct secbuf b = { 0 };
@@ -412,24 +421,54 @@ out:
 	return r;
 }
 
+/* The directory part of path opened with file_open_dir (symlinks refused
+ * as there), *dirfd AT_FDCWD when there is none; *last is the rest. */
+static int
+open_path_dir(const char *path, int *dirfd, const char **last)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int r;
+
+	*dirfd = AT_FDCWD;
+	*last = path;
+	if (slash == NULL)
+		return CK_OK;
+	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
+		return CK_ERR_ALLOC;
+	r = file_open_dir(AT_FDCWD, dir[0] != '\0' ? dir : "/", 0, 0, dirfd);
+	free(dir);
+	*last = slash + 1;
+	return r;
+}
+
 int
 file_read_path(const char *path, size_t max, uint8_t **out, size_t *outlen)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = NULL;
-	int fd = -1, r;
+	const char *last;
+	int fd, r;
 
 	*out = NULL;
 	*outlen = 0;
-	if (slash == NULL)
-		return file_read(AT_FDCWD, path, max, out, outlen);
-	if ((dir = strndup(path, (size_t)(slash - path))) == NULL)
-		return CK_ERR_ALLOC;
-	r = file_open_dir(AT_FDCWD, dir[0] != '\0' ? dir : "/", 0, 0, &fd);
-	if (r == CK_OK) {
-		r = file_read(fd, slash + 1, max, out, outlen);
+	if ((r = open_path_dir(path, &fd, &last)) != CK_OK)
+		return r;
+	r = file_read(fd, last, max, out, outlen);
+	if (fd != AT_FDCWD)
 		close(fd);
-	}
-	free(dir);
+	return r;
+}
+
+int
+file_open_read_path(const char *path, size_t max, int *fdp)
+{
+	const char *last;
+	int fd, r;
+
+	*fdp = -1;
+	if ((r = open_path_dir(path, &fd, &last)) != CK_OK)
+		return r;
+	r = file_open_read(fd, last, max, fdp);
+	if (fd != AT_FDCWD)
+		close(fd);
 	return r;
 }

@@ -75,6 +75,19 @@ int file_read(int dirfd, const char *name, size_t max, uint8_t **out,
 int file_read_path(const char *path, size_t max, uint8_t **out,
     size_t *outlen) CK_WUR __attribute__((nonnull));
 
+/*
+ * Open dirfd/name for reading by someone else, with the checks of
+ * file_read (O_NOFOLLOW|O_NONBLOCK, a regular file, at most max bytes by
+ * fstat): the appliance hands the descriptor to its parser child, which
+ * reads it with rd_fd (crypto/reader.h). *fdp is O_CLOEXEC; close it.
+ */
+int file_open_read(int dirfd, const char *name, size_t max, int *fdp) CK_WUR
+    __attribute__((nonnull));
+
+/* file_open_read() on a path, its directory opened as file_read_path's. */
+int file_open_read_path(const char *path, size_t max, int *fdp) CK_WUR
+    __attribute__((nonnull));
+
 /* The same into secret memory (a key file, a state file with a secret). */
 int file_read_secret(int dirfd, const char *name, size_t max,
     struct secbuf *out) CK_WUR __attribute__((nonnull));

@@ -212,7 +212,7 @@ qr_png_decode(const uint8_t *buf, size_t len, struct qr_image **out)
 
 	*out = NULL;
 	if (isolated.png_decode != NULL)
-		return isolated.png_decode(buf, len, out);
+		return isolated.png_decode(buf, len, -1, out);
 	/* An image's limits are not a stream's: named apart from CK_ERR_TOO_LARGE. */
 	if (len > QR_MAX_PNG_BYTES)
 		return CK_ERR_QR_IMAGE_TOO_LARGE;
@@ -234,14 +234,19 @@ qr_png_read(const char *path, struct qr_image **out)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	int r;
+	int fd = -1, r;
 
 	*out = NULL;
-	if ((r = file_read(AT_FDCWD, path, QR_MAX_PNG_BYTES, &buf, &len)) != CK_OK)
+	/* Opened and checked here; read only where it is decoded. */
+	if ((r = file_open_read(AT_FDCWD, path, QR_MAX_PNG_BYTES, &fd)) != CK_OK)
 		return r == CK_ERR_TOO_LARGE ? CK_ERR_QR_IMAGE_TOO_LARGE : r;
-	r = qr_png_decode(buf, len, out);
+	if (isolated.png_decode != NULL)
+		r = isolated.png_decode(NULL, 0, fd, out);
+	else if ((r = rd_fd(fd, QR_MAX_PNG_BYTES, &buf, &len)) == CK_OK)
+		r = qr_png_decode(buf, len, out);
+	close(fd);
 	free(buf);
-	return r;
+	return r == CK_ERR_TOO_LARGE ? CK_ERR_QR_IMAGE_TOO_LARGE : r;
 }
 
 /* ---- terminal ---- */

@@ -166,7 +166,9 @@ void qr_symbols_clear(struct qr_symbols *syms);
 struct qr_isolation {
 	int (*scan)(enum qr_reader rd, int flags, const struct qr_image *img,
 	    struct qr_symbols *out);
-	int (*png_decode)(const uint8_t *buf, size_t len, struct qr_image **out);
+	/* fd >= 0: the PNG is that open file (buf is NULL). */
+	int (*png_decode)(const uint8_t *buf, size_t len, int fd,
+	    struct qr_image **out);
 };
 void qr_set_isolation(const struct qr_isolation *iso);
 

@@ -362,7 +362,7 @@ envelope_parse(const uint8_t *bin, size_t len, struct envelope *env)
 	int e;
 
 	if (isolated != NULL)
-		return isolated(bin, len, env);
+		return isolated(bin, len, -1, env);
 	/* Nothing in the payload is looked at before the signature. */
 	if ((e = envelope_verify(bin, len, env)) != CK_OK)
 		return e;
@@ -373,6 +373,23 @@ envelope_parse(const uint8_t *bin, size_t len, struct envelope *env)
 	}
 	env->payload = j;
 	return CK_OK;
+}
+
+int
+envelope_parse_fd(int fd, struct envelope *env)
+{
+	uint8_t *bin;
+	size_t len;
+	int e;
+
+	memset(env, 0, sizeof(*env));
+	if (isolated != NULL)
+		return isolated(NULL, 0, fd, env);
+	if ((e = rd_fd(fd, ENVELOPE_MAX_BYTES, &bin, &len)) != CK_OK)
+		return e;
+	e = envelope_parse(bin, len, env);
+	free(bin);
+	return e;
 }
 
 void

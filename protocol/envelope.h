@@ -167,6 +167,14 @@ int envelope_build(enum envelope_type type,
 int envelope_parse(const uint8_t *bin, size_t len, struct envelope *env) CK_WUR;
 
 /*
+ * envelope_parse on the whole of an open file (a regular file its opener
+ * checked, media/file.h file_open_read), read with rd_fd: more than
+ * ENVELOPE_MAX_BYTES is CK_ERR_TOO_LARGE. fd stays open (its offset
+ * moves).
+ */
+int envelope_parse_fd(int fd, struct envelope *env) CK_WUR;
+
+/*
  * The binary half of envelope_parse alone: every check up to and including
  * the signature, with env->payload left NULL. The appliance's monitor runs
  * it on the bytes its parser child read, so that authenticity never rests
@@ -175,11 +183,12 @@ int envelope_parse(const uint8_t *bin, size_t len, struct envelope *env) CK_WUR;
 int envelope_verify(const uint8_t *bin, size_t len, struct envelope *env) CK_WUR;
 
 /*
- * Where envelope_parse runs. NULL (the default) parses in this process;
- * the appliance's monitor installs its parser child's client
- * (appliance/monitor.h), which must answer exactly as envelope_parse does.
+ * Where envelope_parse and envelope_parse_fd run. NULL (the default)
+ * parses in this process; the appliance's monitor installs its parser
+ * child's client (appliance/monitor.h), which must answer exactly as they
+ * do. fd >= 0: the input is that file (bin is NULL); else bin[0..len).
  */
-typedef int (*envelope_parse_fn)(const uint8_t *bin, size_t len,
+typedef int (*envelope_parse_fn)(const uint8_t *bin, size_t len, int fd,
     struct envelope *env);
 void envelope_set_isolation(envelope_parse_fn fn);
 

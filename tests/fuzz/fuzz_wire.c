@@ -5,7 +5,10 @@
  * goes to the reader for its type (the monitor's readers of answers, and
  * the child's reader of a transcript request). Besides memory safety: a
  * failed read leaves its output empty, and what is accepted stays within
- * the stated limits.
+ * the stated limits (an envelope's payload: an object, no deeper than
+ * WIRE_JSON_DEPTH). The same bytes then go through the child's receive
+ * (wire_recv_req), where no file comes: a request flagged WIRE_FD must
+ * be refused.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +21,26 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* How deep a JSON value nests (a scalar: 1). */
+static int
+depth(const json_t *j)
+{
+	const char *k;
+	json_t *v;
+	size_t i;
+	int d = 0, c;
+
+	if (json_is_object(j))
+		json_object_foreach((json_t *)j, k, v)
+			if ((c = depth(v)) > d)
+				d = c;
+	if (json_is_array(j))
+		json_array_foreach(j, i, v)
+			if ((c = depth(v)) > d)
+				d = c;
+	return d + 1;
+}
+
 static void
 payload(uint8_t type, const uint8_t *p, size_t n)
 {
@@ -28,7 +51,7 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 	struct audit_report audit;
 	struct pgppkt_recipients rc;
 	struct pgppkt_subkeys sk;
-	struct minisig_pubkey key;
+	struct minisig_pubkey key, pub;
 	const struct minisig_pubkey *expect;
 	const uint8_t *buf, *sig;
 	size_t buflen, siglen;
@@ -44,10 +67,17 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 		if (wire_get_envelope(p, n, &env) != CK_OK) {
 			if (env.payload != NULL)
 				abort();
-		} else if (!json_is_object(env.payload)) {
+		} else if (!json_is_object(env.payload) ||
+		    depth(env.payload) > WIRE_JSON_DEPTH) {
 			abort();
 		}
 		envelope_free(&env);
+		break;
+	case WIRE_MINISIG_PUB_OK:
+		memset(&pub, 0xa5, sizeof(pub));
+		if (wire_get_pubkey(p, n, &pub) != CK_OK &&
+		    (pub.key_id[0] != 0 || pub.pk[0] != 0))
+			abort();
 		break;
 	case WIRE_QR_SCAN_OK:
 		if (wire_get_symbols(p, n, &syms) != CK_OK && syms.n != 0)
@@ -110,7 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t type, *p;
 	size_t n;
-	int sv[2];
+	int sv[2], file;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		abort();
@@ -118,11 +148,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	close(sv[1]);
 	while (wire_recv(sv[0], 1000, &type, &p, &n) == CK_OK) {
-		if (n > wire_max(type))
+		if (n > wire_max(type) || (type & WIRE_FD) != 0)
 			abort();
 		payload(type, p, n);
 		free(p);
 	}
+	close(sv[0]);
+	/* The child's side: no descriptor ever comes on this socket. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		abort();
+	if (size > 0 && send(sv[1], data, size, 0) != (ssize_t)size)
+		abort();
+	close(sv[1]);
+	while (wire_recv_req(sv[0], &type, &p, &n, &file) == CK_OK) {
+		if (file >= 0 || (type & WIRE_FD) != 0 || n > wire_max(type))
+			abort();
+		free(p);
+	}
+	if (file != -1)
+		abort();
 	close(sv[0]);
 	return 0;
 }

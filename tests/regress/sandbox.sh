@@ -35,7 +35,8 @@ else
 	ok "(skipped: not root, the child keeps this user, who has no capabilities)"
 fi
 check_output "the child may start no process (RLIMIT_NPROC 0)" '^0$' limit "$child" "Max processes"
-check_output "the child may open no file (RLIMIT_NOFILE 0)" '^0$' limit "$child" "Max open files"
+check_output "the child may hold one file beyond its socket and stdio (RLIMIT_NOFILE 5)" \
+    '^5$' limit "$child" "Max open files"
 check_output "the child may write no file (RLIMIT_FSIZE 0)" '^0$' limit "$child" "Max file size"
 check_output "the child's memory is bounded (RLIMIT_AS)" '^[0-9]+$' limit "$child" "Max address space"
 check_output "the child holds no file but its socket and stdio" '^0 1 2 3 $' \
@@ -108,6 +109,49 @@ check "control: an honest child places the same envelope" \
     "$CONCLAVE" qr-decode --exchange "$T_TMP/x" "$T_TMP/env/qr-0000.png"
 check "... which is there" test -n "$(ls -A "$T_TMP/x")"
 
+# Files reach the child as descriptors (WIRE_FD, 0x80, on the request
+# type), opened by the monitor: a PNG (6), an envelope in the exchange
+# folder (2), a transcript to verify (8), a minisign key (18).
+"$BUILD/tests/tools/transcript_tool" write "$T_TMP/t.jsonl" 4 >/dev/null
+report() {	# CMD...: the requests the child saw
+	rm -f "$T_TMP/once5"
+	CONCLAVE_TEST_ONCE="$T_TMP/once5" CONCLAVE_TEST_CHILD=report \
+	    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" "$@" 2>&1 |
+	    grep '^child: request'
+}
+check_output "a PNG file reaches the child as a file" '^child: request 134, a file$' \
+    report "$CONCLAVE" qr-decode --out "$T_TMP/out5" "$T_TMP/one/qr-0000.png"
+check_output "a transcript's minisign key reaches the child as a file" \
+    '^child: request 146, a file$' \
+    report "$CONCLAVE" verify "$T_TMP/t.jsonl" --pubkey "$T_TMP/t.jsonl.pub"
+check_output "control: an image from memory goes inline" '^child: request 4, no file$' \
+    report "$CONCLAVE" qr-decode --out "$T_TMP/out5" "$T_TMP/one/qr-0000.png"
+ln -s "$T_TMP/t.jsonl.pub" "$T_TMP/link.pub"
+check_output "a symlink is refused by the monitor, before any request" \
+    'CK_ERR_SYMLINK' "$CONCLAVE" verify "$T_TMP/t.jsonl" --pubkey "$T_TMP/link.pub"
+check_output "... and the child saw no key request" '^$' \
+    bash -c "$(declare -f report); T_TMP=$T_TMP BUILD=$BUILD report \
+    '$CONCLAVE' verify '$T_TMP/t.jsonl' --pubkey '$T_TMP/link.pub' | grep 146"
+
+# The new requests misbehaved on: the monitor names it, fails closed.
+pub_bad() {	# how
+	rm -f "$T_TMP/once6"
+	CONCLAVE_TEST_ONCE="$T_TMP/once6" CONCLAVE_TEST_CHILD=$1 \
+	    CONCLAVE_TEST_REQUEST=18 \
+	    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+	    "$CONCLAVE" verify "$T_TMP/t.jsonl" --pubkey "$T_TMP/t.jsonl.pub"
+	echo "exit $?"
+}
+out=$(pub_bad crash 2>&1)
+check_output "a child that crashes on a minisign key is named" 'killed by signal 11' echo "$out"
+check_output "... and verify fails (exit 2: no key), no OK" '^exit 2$' echo "$out"
+out=$(pub_bad garbage 2>&1)
+check_output "a child that answers a minisign key with garbage is killed" \
+    'answered out of protocol \(CK_ERR_TOO_LARGE\) and was killed' echo "$out"
+check_output "... and verify fails, no OK" '^exit 2$' echo "$out"
+check_output "control: an honest child reads the key" '^OK ' \
+    "$CONCLAVE" verify "$T_TMP/t.jsonl" --pubkey "$T_TMP/t.jsonl.pub"
+
 # In a ceremony: a step whose child crashes on the result is refused and
 # on the record, and the ceremony's state has not moved; the same step run
 # again gets a fresh child and reaches the envelope's content (a forged
@@ -127,6 +171,20 @@ check "... the ceremony's state has not moved" \
     test "$(sha256sum <"$A/state/ceremony.json")" = "$before"
 check_output "... the refusal is on the record" '"error":"CK_ERR_CHILD_DIED"' \
     tail -n 1 "$A/state/transcript.jsonl"
+check_output "an envelope in the exchange folder reaches the child as a file" \
+    '^child: request 130, a file$' report "$CONCLAVE" init accept --state "$A/state"
+before=$(sha256sum <"$A/state/ceremony.json")
+records=$(wc -l <"$A/state/transcript.jsonl")
+check_output "a child that answers a signed envelope with a payload too deep is killed" \
+    'out of protocol \(CK_ERR_JSON\)' \
+    env CONCLAVE_TEST_ONCE="$T_TMP/once7" CONCLAVE_TEST_CHILD=deepjson \
+    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+    "$CONCLAVE" init accept --state "$A/state"
+check "... the ceremony's state has not moved" \
+    test "$(sha256sum <"$A/state/ceremony.json")" = "$before"
+check_output "... the refusal is on the record, once" \
+    "^$((records + 1)) .*CK_ERR_CHILD_PROTOCOL" \
+    bash -c "echo \$(wc -l <'$A/state/transcript.jsonl') \$(tail -n 1 '$A/state/transcript.jsonl')"
 check_output "the step again, with a fresh child, reaches the envelope's content" \
     'CK_ERR_FORMAT' "$CONCLAVE" init accept --state "$A/state"
 verify_crash() {

@@ -2,7 +2,10 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "crypto/errors.h"
@@ -141,6 +144,53 @@ lines_are_bounded_and_need_their_newline(void **state)
 	assert_int_equal(rd_left(&r), 4);
 }
 
+/* rd_fd on a file of n bytes with limit max. */
+static int
+fd_of(size_t n, size_t max, size_t *got)
+{
+	FILE *f = tmpfile();
+	uint8_t *buf = NULL;
+	size_t i;
+	int e;
+
+	assert_non_null(f);
+	for (i = 0; i < n; i++)
+		fputc('a' + (int)(i % 26), f);
+	fflush(f);
+	rewind(f);
+	e = rd_fd(fileno(f), max, &buf, got);
+	if (e == CK_OK) {
+		assert_int_equal(buf[*got], '\0');
+		for (i = 0; i < *got; i++)
+			assert_int_equal(buf[i], 'a' + (int)(i % 26));
+	} else {
+		assert_null(buf);
+		assert_int_equal(*got, 0);
+	}
+	free(buf);
+	fclose(f);
+	return e;
+}
+
+static void
+files_are_read_up_to_their_limit(void **state)
+{
+	size_t got;
+
+	(void)state;
+	assert_int_equal(fd_of(0, 10, &got), CK_OK);
+	assert_int_equal(got, 0);
+	assert_int_equal(fd_of(10, 10, &got), CK_OK);
+	assert_int_equal(got, 10);
+	assert_int_equal(fd_of(11, 10, &got), CK_ERR_TOO_LARGE);
+	/* across the reader's growing buffer */
+	assert_int_equal(fd_of(100000, 100000, &got), CK_OK);
+	assert_int_equal(got, 100000);
+	assert_int_equal(fd_of(100001, 100000, &got), CK_ERR_TOO_LARGE);
+	assert_int_equal(fd_of(4096, 0, &got), CK_ERR_TOO_LARGE);
+	assert_int_equal(rd_fd(-1, 10, &(uint8_t *){ NULL }, &got), CK_ERR_IO);
+}
+
 int
 main(void)
 {
@@ -152,6 +202,7 @@ main(void)
 		cmocka_unit_test(utf8_allows_controls_but_not_bad_sequences),
 		cmocka_unit_test(uint_parsing_checks_range_and_end),
 		cmocka_unit_test(lines_are_bounded_and_need_their_newline),
+		cmocka_unit_test(files_are_read_up_to_their_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
