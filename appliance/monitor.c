@@ -235,10 +235,15 @@ get_pubkey(const uint8_t *p, size_t len, void *out)
 	return wire_get_pubkey(p, len, out);
 }
 
-/* A report and the verdict in it (which is the call's result). */
+/*
+ * An answer that carries a verdict (the call's result) beside what was
+ * found: a report, and for a record or a handout what was built and
+ * whether the records verified.
+ */
 struct verdict {
-	int result;
+	int result, verified;
 	void *rep;
+	void *out;
 };
 
 static int
@@ -304,13 +309,62 @@ iso_transcript(const void *buf, size_t len, int file, const void *sig,
     struct transcript_report *rep)
 {
 	struct wire_buf b = { 0 };
-	struct verdict v = { CK_OK, rep };
+	struct verdict v = { CK_OK, 0, rep, NULL };
 	int e;
 
 	memset(rep, 0, sizeof(*rep));
 	wire_put_transcript_req(&b, sig, siglen, expect);
 	put_input(&b, buf, len, file);
 	e = ask(WIRE_TRANSCRIPT, &b, file, get_transcript, &v);
+	return e == CK_OK ? v.result : e;
+}
+
+static int
+get_record(const uint8_t *p, size_t len, void *out)
+{
+	struct verdict *v = out;
+
+	return wire_get_record(p, len, &v->result, v->rep, v->out);
+}
+
+static int
+get_handout(const uint8_t *p, size_t len, void *out)
+{
+	struct verdict *v = out;
+
+	return wire_get_handout(p, len, &v->result, &v->verified, v->rep,
+	    v->out);
+}
+
+static int
+iso_record(int file, const void *sig, size_t siglen,
+    const struct minisig_pubkey *expect, struct record **out,
+    struct transcript_report *rep)
+{
+	struct wire_buf b = { 0 };
+	struct verdict v = { CK_OK, 0, rep, out };
+	int e;
+
+	*out = NULL;
+	memset(rep, 0, sizeof(*rep));
+	wire_put_transcript_req(&b, sig, siglen, expect);
+	e = ask(WIRE_RECORD, &b, file, get_record, &v);
+	return e == CK_OK ? v.result : e;
+}
+
+static int
+iso_handout(int file, const void *sig, size_t siglen, json_t **handout,
+    int *verified, struct transcript_report *rep)
+{
+	struct wire_buf b = { 0 };
+	struct verdict v = { CK_OK, 0, rep, handout };
+	int e;
+
+	*handout = NULL;
+	memset(rep, 0, sizeof(*rep));
+	wire_put_transcript_req(&b, sig, siglen, NULL);
+	e = ask(WIRE_HANDOUT, &b, file, get_handout, &v);
+	*verified = e == CK_OK && v.verified;
 	return e == CK_OK ? v.result : e;
 }
 
@@ -327,7 +381,7 @@ static int
 iso_audit(const void *buf, size_t len, struct audit_report *rep)
 {
 	struct wire_buf b = { 0 };
-	struct verdict v = { CK_OK, rep };
+	struct verdict v = { CK_OK, 0, rep, NULL };
 	int e;
 
 	memset(rep, 0, sizeof(*rep));
@@ -369,6 +423,8 @@ monitor_start(void)
 	envelope_set_isolation(iso_envelope);
 	qr_set_isolation(&qr);
 	transcript_set_isolation(&tr);
+	record_set_isolation(iso_record);
+	quorum_set_isolation(iso_handout);
 	audit_set_isolation(iso_audit);
 	pgppkt_set_isolation(&pgp);
 	return CK_OK;
@@ -380,6 +436,8 @@ monitor_stop(void)
 	envelope_set_isolation(NULL);
 	qr_set_isolation(NULL);
 	transcript_set_isolation(NULL);
+	record_set_isolation(NULL);
+	quorum_set_isolation(NULL);
 	audit_set_isolation(NULL);
 	pgppkt_set_isolation(NULL);
 	if (mon.fd >= 0)

@@ -60,23 +60,69 @@ answer_png(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 	return wire_send(fd, WIRE_PNG_OK, b);
 }
 
+/* A transcript request's parts (wire_get_transcript_req). */
+struct transcript_req {
+	const uint8_t *buf, *sig;
+	size_t buflen, siglen;
+	struct minisig_pubkey key;
+	const struct minisig_pubkey *expect;
+};
+
+static int
+get_req(const uint8_t *p, size_t len, struct transcript_req *q)
+{
+	return wire_get_transcript_req(p, len, &q->buf, &q->buflen, &q->sig,
+	    &q->siglen, &q->key, &q->expect);
+}
+
 /* The report goes back whatever the verdict: it says where it failed. */
 static int
 answer_transcript(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 {
 	struct transcript_report rep;
-	struct minisig_pubkey key;
-	const struct minisig_pubkey *expect;
-	const uint8_t *buf, *sig;
-	size_t buflen, siglen;
+	struct transcript_req q;
 	int e;
 
-	if ((e = wire_get_transcript_req(p, len, &buf, &buflen, &sig, &siglen,
-	    &key, &expect)) != CK_OK)
+	if ((e = get_req(p, len, &q)) != CK_OK)
 		return e;
-	e = transcript_verify_buf(buf, buflen, sig, siglen, expect, &rep);
+	e = transcript_verify_buf(q.buf, q.buflen, q.sig, q.siglen, q.expect,
+	    &rep);
 	wire_put_transcript(b, e, &rep);
 	return wire_send(fd, WIRE_TRANSCRIPT_OK, b);
+}
+
+/* The record goes back with the verdict, or the verdict alone. */
+static int
+answer_record(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
+{
+	struct transcript_report rep;
+	struct transcript_req q;
+	struct record *rec = NULL;
+	int e;
+
+	if ((e = get_req(p, len, &q)) != CK_OK)
+		return e;
+	e = record_build(q.buf, q.buflen, q.sig, q.siglen, q.expect, &rec, &rep);
+	wire_put_record(b, e, &rep, rec);
+	record_free(rec);
+	return wire_send(fd, WIRE_RECORD_OK, b);
+}
+
+static int
+answer_handout(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
+{
+	struct transcript_report rep;
+	struct transcript_req q;
+	json_t *h = NULL;
+	int e, verified;
+
+	if ((e = get_req(p, len, &q)) != CK_OK)
+		return e;
+	e = quorum_handout_build(q.buf, q.buflen, q.sig, q.siglen, &h,
+	    &verified, &rep);
+	wire_put_handout(b, e, verified, &rep, h);
+	json_decref(h);
+	return wire_send(fd, WIRE_HANDOUT_OK, b);
 }
 
 static int
@@ -157,6 +203,8 @@ serve(int fd, struct qr_scanner *sc, uint8_t type, const uint8_t *p, size_t len)
 	case WIRE_PGP_SUBKEYS:	e = answer_subkeys(fd, p, len, &b); break;
 	case WIRE_AUDIT:	e = answer_audit(fd, p, len, &b); break;
 	case WIRE_MINISIG_PUB:	e = answer_pubkey(fd, p, len, &b); break;
+	case WIRE_RECORD:	e = answer_record(fd, p, len, &b); break;
+	case WIRE_HANDOUT:	e = answer_handout(fd, p, len, &b); break;
 	default:		return PARSER_EXIT_PROTOCOL;
 	}
 	wire_buf_free(&b);

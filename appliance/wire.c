@@ -39,6 +39,11 @@ limit(uint8_t type, size_t *max)
 	case WIRE_AUDIT_OK:		*max = 48 + sizeof(((struct audit_report *)0)->kind) +
 					    sizeof(((struct audit_report *)0)->problem); break;
 	case WIRE_MINISIG_PUB:		*max = MINISIG_MAX_PUBFILE; break;
+	case WIRE_RECORD:		*max = WIRE_TRANSCRIPT_MAX; break;
+	case WIRE_RECORD_OK:		*max = WIRE_RECORD_MAX; break;
+	case WIRE_HANDOUT:		*max = WIRE_TRANSCRIPT_MAX; break;
+	case WIRE_HANDOUT_OK:		*max = 256 + WIRE_REASON_MAX +
+					    TRANSCRIPT_REASON_MAX + WIRE_JSON_MAX; break;
 	case WIRE_MINISIG_PUB_OK:	*max = WIRE_KEY_BYTES; break;
 	case WIRE_READY:		*max = 0; break;	/* the child is ready */
 	default:			return CK_ERR_BAD_TYPE;
@@ -58,7 +63,9 @@ size_t
 wire_input_max(uint8_t type)
 {
 	switch (type & ~WIRE_FD) {
-	case WIRE_TRANSCRIPT:	return TRANSCRIPT_MAX_BYTES;
+	case WIRE_TRANSCRIPT:
+	case WIRE_RECORD:
+	case WIRE_HANDOUT:	return TRANSCRIPT_MAX_BYTES;
 	case WIRE_ENVELOPE:
 	case WIRE_PNG:
 	case WIRE_PGP_RECIPIENTS:
@@ -457,9 +464,13 @@ put_text(struct wire_buf *b, const char *s, size_t cap)
 	put_blob(b, s, n < cap ? n : 0);
 }
 
-/* A printable string of at most cap - 1 bytes into out (NUL-terminated). */
+/*
+ * A string of at most cap - 1 bytes into out (NUL-terminated): printable
+ * UTF-8 (what a screen shows), else UTF-8 without NUL (a record's facts,
+ * as the in-process builder leaves them).
+ */
 static int
-get_text(struct rd *r, char *out, size_t cap)
+get_text(struct rd *r, char *out, size_t cap, int printable)
 {
 	const uint8_t *p;
 	size_t n;
@@ -467,7 +478,10 @@ get_text(struct rd *r, char *out, size_t cap)
 
 	if ((e = get_blob(r, cap - 1, &p, &n)) != CK_OK)
 		return e;
-	if (n > 0 && (e = rd_printable_utf8(p, n, 0)) != CK_OK)
+	if (memchr(p, '\0', n) != NULL)
+		return CK_ERR_FORMAT;
+	if (n > 0 && (e = printable ? rd_printable_utf8(p, n, 0) :
+	    rd_utf8(p, n)) != CK_OK)
 		return e;
 	memcpy(out, p, n);
 	out[n] = '\0';
@@ -901,11 +915,10 @@ wire_get_transcript_req(const uint8_t *p, size_t len, const uint8_t **buf,
 	return rd_ptr(&r, buf, *buflen);
 }
 
-void
-wire_put_transcript(struct wire_buf *b, int result,
-    const struct transcript_report *rep)
+/* A transcript's report (transcript.h). */
+static void
+put_report(struct wire_buf *b, const struct transcript_report *rep)
 {
-	put_result(b, result);
 	put_u64(b, rep->records);
 	put_bool(b, rep->closed);
 	put_bool(b, rep->chain_ok);
@@ -921,41 +934,32 @@ wire_put_transcript(struct wire_buf *b, int result,
 	put_text(b, rep->reason, sizeof(rep->reason));
 }
 
-int
-wire_get_transcript(const uint8_t *p, size_t len, int *result,
-    struct transcript_report *rep)
+static int
+get_report(struct rd *r, struct transcript_report *rep)
 {
-	struct rd r;
 	int e;
 
-	memset(rep, 0, sizeof(*rep));
-	rd_init(&r, p, len);
-	if ((e = get_result(&r, result)) != CK_OK ||
-	    (e = rd_u64be(&r, &rep->records)) != CK_OK ||
-	    (e = get_bool(&r, &rep->closed)) != CK_OK ||
-	    (e = get_bool(&r, &rep->chain_ok)) != CK_OK ||
-	    (e = get_text(&r, rep->outcome, sizeof(rep->outcome))) != CK_OK ||
-	    (e = get_text(&r, rep->outcome_reason,
-	    sizeof(rep->outcome_reason))) != CK_OK ||
-	    (e = rd_bytes(&r, rep->head, sizeof(rep->head))) != CK_OK ||
-	    (e = get_bool(&r, &rep->has_key)) != CK_OK ||
-	    (e = get_key(&r, &rep->key)) != CK_OK ||
-	    (e = rd_u64be(&r, &rep->resumes)) != CK_OK ||
-	    (e = rd_u64be(&r, &rep->bad_line)) != CK_OK ||
-	    (e = rd_u64be(&r, &rep->bad_seq)) != CK_OK ||
-	    (e = get_bool(&r, &rep->has_bad_seq)) != CK_OK ||
-	    (e = get_text(&r, rep->reason, sizeof(rep->reason))) != CK_OK ||
-	    (e = rd_end(&r)) != CK_OK) {
-		memset(rep, 0, sizeof(*rep));
+	if ((e = rd_u64be(r, &rep->records)) != CK_OK ||
+	    (e = get_bool(r, &rep->closed)) != CK_OK ||
+	    (e = get_bool(r, &rep->chain_ok)) != CK_OK ||
+	    (e = get_text(r, rep->outcome, sizeof(rep->outcome), 1)) != CK_OK ||
+	    (e = get_text(r, rep->outcome_reason, sizeof(rep->outcome_reason),
+	    1)) != CK_OK ||
+	    (e = rd_bytes(r, rep->head, sizeof(rep->head))) != CK_OK ||
+	    (e = get_bool(r, &rep->has_key)) != CK_OK ||
+	    (e = get_key(r, &rep->key)) != CK_OK ||
+	    (e = rd_u64be(r, &rep->resumes)) != CK_OK ||
+	    (e = rd_u64be(r, &rep->bad_line)) != CK_OK ||
+	    (e = rd_u64be(r, &rep->bad_seq)) != CK_OK ||
+	    (e = get_bool(r, &rep->has_bad_seq)) != CK_OK)
 		return e;
-	}
-	return CK_OK;
+	return get_text(r, rep->reason, sizeof(rep->reason), 1);
 }
 
-void
-wire_put_audit(struct wire_buf *b, int result, const struct audit_report *rep)
+/* What audit_transcript found (audit.h). */
+static void
+put_audit_report(struct wire_buf *b, const struct audit_report *rep)
 {
-	put_result(b, result);
 	put_text(b, rep->kind, sizeof(rep->kind));
 	put_bool(b, rep->rules);
 	put_u32(b, rep->n);
@@ -968,6 +972,55 @@ wire_put_audit(struct wire_buf *b, int result, const struct audit_report *rep)
 	put_text(b, rep->problem, sizeof(rep->problem));
 }
 
+/* The kind and the problem must be printable: the monitor shows them. */
+static int
+get_audit_report(struct rd *r, struct audit_report *rep)
+{
+	int e;
+
+	if ((e = get_text(r, rep->kind, sizeof(rep->kind), 1)) != CK_OK ||
+	    (e = get_bool(r, &rep->rules)) != CK_OK ||
+	    (e = rd_u32be(r, &rep->n)) != CK_OK ||
+	    (e = rd_u32be(r, &rep->t)) != CK_OK ||
+	    (e = rd_u32be(r, &rep->proven)) != CK_OK ||
+	    (e = rd_u32be(r, &rep->refused)) != CK_OK ||
+	    (e = rd_u32be(r, &rep->deviations)) != CK_OK ||
+	    (e = rd_u32be(r, &rep->exceptions)) != CK_OK ||
+	    (e = get_bool(r, &rep->revoked)) != CK_OK)
+		return e;
+	return get_text(r, rep->problem, sizeof(rep->problem), 1);
+}
+
+void
+wire_put_transcript(struct wire_buf *b, int result,
+    const struct transcript_report *rep)
+{
+	put_result(b, result);
+	put_report(b, rep);
+}
+
+int
+wire_get_transcript(const uint8_t *p, size_t len, int *result,
+    struct transcript_report *rep)
+{
+	struct rd r;
+	int e;
+
+	memset(rep, 0, sizeof(*rep));
+	rd_init(&r, p, len);
+	if ((e = get_result(&r, result)) != CK_OK ||
+	    (e = get_report(&r, rep)) != CK_OK || (e = rd_end(&r)) != CK_OK)
+		memset(rep, 0, sizeof(*rep));
+	return e;
+}
+
+void
+wire_put_audit(struct wire_buf *b, int result, const struct audit_report *rep)
+{
+	put_result(b, result);
+	put_audit_report(b, rep);
+}
+
 int
 wire_get_audit(const uint8_t *p, size_t len, int *result, struct audit_report *rep)
 {
@@ -977,21 +1030,178 @@ wire_get_audit(const uint8_t *p, size_t len, int *result, struct audit_report *r
 	memset(rep, 0, sizeof(*rep));
 	rd_init(&r, p, len);
 	if ((e = get_result(&r, result)) != CK_OK ||
-	    (e = get_text(&r, rep->kind, sizeof(rep->kind))) != CK_OK ||
-	    (e = get_bool(&r, &rep->rules)) != CK_OK ||
-	    (e = rd_u32be(&r, &rep->n)) != CK_OK ||
-	    (e = rd_u32be(&r, &rep->t)) != CK_OK ||
-	    (e = rd_u32be(&r, &rep->proven)) != CK_OK ||
-	    (e = rd_u32be(&r, &rep->refused)) != CK_OK ||
-	    (e = rd_u32be(&r, &rep->deviations)) != CK_OK ||
-	    (e = rd_u32be(&r, &rep->exceptions)) != CK_OK ||
-	    (e = get_bool(&r, &rep->revoked)) != CK_OK ||
-	    (e = get_text(&r, rep->problem, sizeof(rep->problem))) != CK_OK ||
-	    (e = rd_end(&r)) != CK_OK) {
+	    (e = get_audit_report(&r, rep)) != CK_OK || (e = rd_end(&r)) != CK_OK)
 		memset(rep, 0, sizeof(*rep));
+	return e;
+}
+
+/*
+ * A verdict and its report, and whether what was built follows: exactly
+ * when the verdict is CK_OK.
+ */
+static void
+put_verdict(struct wire_buf *b, int result,
+    const struct transcript_report *rep, int built)
+{
+	put_result(b, result);
+	put_report(b, rep);
+	put_bool(b, built);
+}
+
+static int
+get_verdict(struct rd *r, int *result, struct transcript_report *rep)
+{
+	int built, e;
+
+	if ((e = get_result(r, result)) != CK_OK ||
+	    (e = get_report(r, rep)) != CK_OK || (e = get_bool(r, &built)) != CK_OK)
 		return e;
+	return built == (*result == CK_OK) ? CK_OK : CK_ERR_FORMAT;
+}
+
+/* One fact of a record: section, style, label, value. */
+#define WIRE_ITEM_MIN	10
+
+void
+wire_put_record(struct wire_buf *b, int result,
+    const struct transcript_report *rep, const struct record *rec)
+{
+	size_t i;
+
+	put_verdict(b, result, rep, rec != NULL);
+	if (rec == NULL)
+		return;
+	put_text(b, rec->kind_name, sizeof(rec->kind_name));
+	put_text(b, rec->ceremony_id, sizeof(rec->ceremony_id));
+	put_text(b, rec->closed, sizeof(rec->closed));
+	put_result(b, rec->audit_err);
+	put_text(b, rec->outcome, sizeof(rec->outcome));
+	put_audit_report(b, &rec->audit);
+	put_u32(b, (uint32_t)rec->n);
+	for (i = 0; i < rec->n; i++) {
+		put_u8(b, (uint8_t)rec->item[i].section);
+		put_u8(b, (uint8_t)rec->item[i].style);
+		put_text(b, rec->item[i].label, sizeof(rec->item[i].label));
+		put_text(b, rec->item[i].value, sizeof(rec->item[i].value));
 	}
+}
+
+static int
+get_item(struct rd *r, struct record *rec)
+{
+	char label[RECORD_LABEL_MAX], value[RECORD_VALUE_MAX];
+	uint8_t sec, st;
+	int e;
+
+	if ((e = rd_u8(r, &sec)) != CK_OK || (e = rd_u8(r, &st)) != CK_OK)
+		return e;
+	if (sec >= RECORD_NSECTIONS || st > RECORD_WORDS)
+		return CK_ERR_FORMAT;
+	if ((e = get_text(r, label, sizeof(label), 0)) != CK_OK ||
+	    (e = get_text(r, value, sizeof(value), 0)) != CK_OK)
+		return e;
+	return record_add(rec, (enum record_section)sec,
+	    (enum record_style)st, label, value);
+}
+
+static int
+get_record(struct rd *r, struct record *rec)
+{
+	uint32_t n, i;
+	int e;
+
+	if ((e = get_text(r, rec->kind_name, sizeof(rec->kind_name), 1)) !=
+	    CK_OK ||
+	    (e = get_text(r, rec->ceremony_id, sizeof(rec->ceremony_id), 1)) !=
+	    CK_OK ||
+	    (e = get_text(r, rec->closed, sizeof(rec->closed), 1)) != CK_OK ||
+	    (e = get_result(r, &rec->audit_err)) != CK_OK ||
+	    (e = get_text(r, rec->outcome, sizeof(rec->outcome), 0)) != CK_OK ||
+	    (e = get_audit_report(r, &rec->audit)) != CK_OK ||
+	    (e = rd_u32be(r, &n)) != CK_OK)
+		return e;
+	/* No more facts than the bytes left can hold. */
+	if (n > rd_left(r) / WIRE_ITEM_MIN)
+		return CK_ERR_TRUNCATED;
+	for (i = 0; i < n && e == CK_OK; i++)
+		e = get_item(r, rec);
+	rec->kind = steps_for(rec->kind_name);
+	return e;
+}
+
+int
+wire_get_record(const uint8_t *p, size_t len, int *result,
+    struct transcript_report *rep, struct record **out)
+{
+	struct record *rec = NULL;
+	struct rd r;
+	int e;
+
+	*out = NULL;
+	memset(rep, 0, sizeof(*rep));
+	rd_init(&r, p, len);
+	if ((e = get_verdict(&r, result, rep)) != CK_OK)
+		goto fail;
+	if (*result == CK_OK) {
+		if ((rec = calloc(1, sizeof(*rec))) == NULL) {
+			e = CK_ERR_ALLOC;
+			goto fail;
+		}
+		rec->rep = *rep;
+		if ((e = get_record(&r, rec)) != CK_OK)
+			goto fail;
+	}
+	if ((e = rd_end(&r)) != CK_OK)
+		goto fail;
+	*out = rec;
 	return CK_OK;
+fail:
+	record_free(rec);
+	memset(rep, 0, sizeof(*rep));
+	return e;
+}
+
+void
+wire_put_handout(struct wire_buf *b, int result, int verified,
+    const struct transcript_report *rep, const json_t *handout)
+{
+	put_verdict(b, result, rep, handout != NULL);
+	put_bool(b, verified);
+	if (handout != NULL)
+		put_json(b, handout, 1);
+}
+
+int
+wire_get_handout(const uint8_t *p, size_t len, int *result, int *verified,
+    struct transcript_report *rep, json_t **out)
+{
+	json_t *h = NULL;
+	struct rd r;
+	int e;
+
+	*out = NULL;
+	memset(rep, 0, sizeof(*rep));
+	rd_init(&r, p, len);
+	if ((e = get_verdict(&r, result, rep)) != CK_OK ||
+	    (e = get_bool(&r, verified)) != CK_OK)
+		goto fail;
+	/* Built only from records that verified, and only of the shape
+	 * quorum_read_handout's callers rely on. */
+	if (*result == CK_OK && !*verified) {
+		e = CK_ERR_FORMAT;
+		goto fail;
+	}
+	if (*result == CK_OK && ((e = get_json(&r, 1, &h)) != CK_OK ||
+	    (e = quorum_handout_check(h)) != CK_OK))
+		goto fail;
+	if ((e = rd_end(&r)) != CK_OK)
+		goto fail;
+	*out = h;
+	return CK_OK;
+fail:
+	json_decref(h);
+	memset(rep, 0, sizeof(*rep));
+	return e;
 }
 
 void

@@ -35,6 +35,8 @@
 #include <stdint.h>
 
 #include "ceremony/audit.h"
+#include "ceremony/quorum.h"
+#include "ceremony/record.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/pgppkt.h"
@@ -50,6 +52,9 @@
 #define WIRE_JSON_MAX		(5 * ENVELOPE_MAX_BYTES)
 /* How deep a payload may nest (the engine's are at most 4). */
 #define WIRE_JSON_DEPTH		32
+/* A transcript's record (ceremony/record.h): facts of at most 780 bytes,
+ * a few for each transcript record of at least 150. */
+#define WIRE_RECORD_MAX		(8 * (size_t)TRANSCRIPT_MAX_BYTES)
 /* A transcript and its signature file (ceremony/transcript.c limits). */
 #define WIRE_TRANSCRIPT_MAX	(TRANSCRIPT_MAX_BYTES + MINISIG_MAX_SIGFILE + 64)
 /* The flag of a request whose input is an open file (see above). */
@@ -76,6 +81,11 @@ enum wire_type {
 	WIRE_AUDIT_OK = 17,		/* result | report */
 	WIRE_MINISIG_PUB = 18,		/* input: a minisign .pub file */
 	WIRE_MINISIG_PUB_OK = 19,	/* key */
+	WIRE_RECORD = 20,		/* as WIRE_TRANSCRIPT */
+	WIRE_RECORD_OK = 21,		/* verdict (result | report | bool
+					 * built) | record */
+	WIRE_HANDOUT = 22,		/* as WIRE_TRANSCRIPT */
+	WIRE_HANDOUT_OK = 23,		/* verdict | bool verified | JSON tree */
 };
 
 /* The payload limit of a type (WIRE_FD ignored): 0 for an unknown or an
@@ -176,6 +186,26 @@ void wire_put_audit(struct wire_buf *b, int result, const struct audit_report *r
 /* The kind and the problem must be printable UTF-8: the monitor shows them. */
 int wire_get_audit(const uint8_t *p, size_t len, int *result,
     struct audit_report *rep) CK_WUR;
+
+/*
+ * A record (record_build's answer): the verdict, the report, and the
+ * record exactly when the verdict is CK_OK. The monitor rebuilds it fact
+ * by fact (record_add); its kind is looked up by name (steps_for).
+ */
+void wire_put_record(struct wire_buf *b, int result,
+    const struct transcript_report *rep, const struct record *rec);
+int wire_get_record(const uint8_t *p, size_t len, int *result,
+    struct transcript_report *rep, struct record **out) CK_WUR;
+
+/*
+ * A handout (quorum_handout_build's answer): the verdict, whether the
+ * records verified, the report, and the handout exactly when the verdict
+ * is CK_OK, one that quorum_handout_check accepts.
+ */
+void wire_put_handout(struct wire_buf *b, int result, int verified,
+    const struct transcript_report *rep, const json_t *handout);
+int wire_get_handout(const uint8_t *p, size_t len, int *result,
+    int *verified, struct transcript_report *rep, json_t **out) CK_WUR;
 
 void wire_put_recipients(struct wire_buf *b, const struct pgppkt_recipients *rc);
 int wire_get_recipients(const uint8_t *p, size_t len,

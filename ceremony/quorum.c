@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ceremony/init.h"
 #include "ceremony/roster.h"
@@ -569,53 +570,153 @@ collect_handout(const uint8_t *buf, size_t len, json_t *holders,
 }
 
 int
+quorum_handout_build(const void *buf, size_t len, const void *sig,
+    size_t siglen, json_t **handout, int *verified,
+    struct transcript_report *rep)
+{
+	char id[ENVELOPE_CEREMONY_ID_HEX + 1];
+	const char *kind = NULL;
+	json_t *holders = NULL;
+	int r;
+
+	*handout = NULL;
+	*verified = 0;
+	/*
+	 * Open or closed, but every record must verify: the unseal right
+	 * after an init comes before that init can close, and an open
+	 * transcript is one whose chain held to its last record, which is
+	 * not a close.
+	 */
+	r = transcript_verify_buf(buf, len, sig, siglen, NULL, rep);
+	if (r == CK_ERR_TRUNCATED && rep->chain_ok && !rep->closed)
+		r = CK_OK;
+	if (r != CK_OK)
+		return r;
+	*verified = 1;
+	if ((holders = json_array()) == NULL)
+		return CK_ERR_ALLOC;
+	if ((r = collect_handout(buf, len, holders, id, &kind)) == CK_OK &&
+	    (*handout = json_pack("{s:s, s:s, s:s, s:O}", "ceremony_id", id,
+	    "kind", kind, "state", rep->closed ? "closed" : "open",
+	    "holders", holders)) == NULL)
+		r = CK_ERR_ALLOC;
+	json_decref(holders);
+	return r;
+}
+
+/* A string member that must be printable text, or absent (optional). */
+static int
+text_ok(const json_t *o, const char *key, int optional)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (v == NULL)
+		return optional;
+	return json_is_string(v) && json_string_length(v) > 0 &&
+	    rd_printable_utf8(json_string_value(v), json_string_length(v), 0) ==
+	    CK_OK;
+}
+
+/* Only these members (the handout's, quorum.h). */
+static int
+members_ok(const json_t *o, const char *const *keys)
+{
+	const char *k;
+	const json_t *v;
+	size_t i;
+
+	json_object_foreach((json_t *)o, k, v) {
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
+			;
+		if (keys[i] == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+int
+quorum_handout_check(const json_t *h)
+{
+	static const char *const top[] = { "ceremony_id", "kind", "state",
+	    "holders", NULL };
+	static const char *const holder[] = { "name", "share", "fingerprint",
+	    "encryption_key", "x_tag", "commitment", NULL };
+	const char *kind = json_string_value(json_object_get(h, "kind"));
+	const char *state = json_string_value(json_object_get(h, "state"));
+	const char *id = json_string_value(json_object_get(h, "ceremony_id"));
+	const json_t *e, *f, *x;
+	size_t i, j;
+
+	if (!json_is_object(h) || !members_ok(h, top) || kind == NULL ||
+	    (strcmp(kind, KIND_INIT) != 0 && strcmp(kind, KIND_REKEY) != 0) ||
+	    state == NULL || (strcmp(state, "open") != 0 &&
+	    strcmp(state, "closed") != 0) || id == NULL ||
+	    strlen(id) != ENVELOPE_CEREMONY_ID_HEX ||
+	    strspn(id, "0123456789abcdef") != ENVELOPE_CEREMONY_ID_HEX ||
+	    !json_is_array(json_object_get(h, "holders")))
+		return CK_ERR_FORMAT;
+	json_array_foreach(json_object_get(h, "holders"), i, e) {
+		x = json_object_get(e, "x_tag");
+		if (!json_is_object(e) || !members_ok(e, holder) ||
+		    !text_ok(e, "name", 0) ||
+		    !json_is_integer(json_object_get(e, "share")) ||
+		    !text_ok(e, "fingerprint", 1) ||
+		    !text_ok(e, "encryption_key", 1) ||
+		    !text_ok(e, "commitment", 1) ||
+		    (x == NULL) != (json_object_get(e, "commitment") == NULL) ||
+		    (x != NULL && (!json_is_integer(x) ||
+		    json_integer_value(x) < 0 || json_integer_value(x) > 0xff)))
+			return CK_ERR_FORMAT;
+		/* one entry per holder */
+		json_array_foreach(json_object_get(h, "holders"), j, f)
+			if (j < i && strcmp(json_string_value(json_object_get(f,
+			    "name")), json_string_value(json_object_get(e,
+			    "name"))) == 0)
+				return CK_ERR_FORMAT;
+	}
+	return CK_OK;
+}
+
+/* Where quorum_read_handout builds (quorum_set_isolation). */
+static quorum_handout_fn isolated;
+
+void
+quorum_set_isolation(quorum_handout_fn fn)
+{
+	isolated = fn;
+}
+
+int
 quorum_read_handout(const char *transcript, json_t **handout, char *why,
     size_t whylen)
 {
 	struct transcript_report rep;
-	char id[ENVELOPE_CEREMONY_ID_HEX + 1];
-	const char *kind = NULL;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	json_t *holders = json_array();
-	int r;
+	uint8_t *buf = NULL, *sig = NULL;
+	size_t len = 0, siglen = 0;
+	int fd = -1, verified = 0, r;
 
 	why[0] = '\0';
 	*handout = NULL;
-	if (holders == NULL)
-		return CK_ERR_ALLOC;
-	/*
-	 * Open or closed, but every record must verify (the unseal right after
-	 * an init comes before that init can close), and the records read are
-	 * the bytes that verified, not a second read of a file that may have
-	 * changed on the stick in between.
-	 */
-	r = transcript_verify_keep(transcript, NULL, &rep, &buf, &len);
-	if (r != CK_OK && rep.chain_ok && !rep.closed &&
-	    (r = file_read_path(transcript, TRANSCRIPT_MAX_BYTES, &buf,
-	    &len)) == CK_OK &&
-	    (transcript_verify_buf(buf, len, NULL, 0, NULL, &rep) != CK_ERR_TRUNCATED ||
-	    !rep.chain_ok || rep.closed))
-		r = CK_ERR_CHAIN;	/* it changed while it was read */
-	if (r != CK_OK) {
+	/* The records read are the bytes that verified, read once. */
+	r = transcript_open_file(transcript, &fd, &sig, &siglen, &rep);
+	if (r == CK_OK && isolated != NULL)
+		r = isolated(fd, sig, siglen, handout, &verified, &rep);
+	else if (r == CK_OK &&
+	    (r = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) == CK_OK)
+		r = quorum_handout_build(buf, len, sig, siglen, handout,
+		    &verified, &rep);
+	if (r != CK_OK && !verified)
 		session_why(why, whylen, "%s does not verify: %s", transcript,
-		    rep.reason);
-		goto out;
-	}
-	if ((r = collect_handout(buf, len, holders, id, &kind)) != CK_OK) {
+		    rep.reason[0] != '\0' ? rep.reason : ck_strerror(r));
+	else if (r != CK_OK)
 		session_why(why, whylen, r == CK_ERR_BAD_TYPE ?
 		    "%s is not the transcript of an init or a rekey: give the "
 		    "cluster's latest init or rekey transcript" :
 		    "%s: the handout records are malformed", transcript);
-		goto out;
-	}
-	if ((*handout = json_pack("{s:s, s:s, s:s, s:O}", "ceremony_id", id,
-	    "kind", kind, "state", rep.closed ? "closed" : "open",
-	    "holders", holders)) == NULL)
-		r = CK_ERR_ALLOC;
-out:
+	if (fd >= 0)
+		close(fd);
 	free(buf);
-	json_decref(holders);
+	free(sig);
 	return r;
 }
 

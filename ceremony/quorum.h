@@ -88,6 +88,33 @@ int quorum_read_handout(const char *transcript, json_t **handout, char *why,
     size_t whylen) CK_WUR __attribute__((nonnull));
 
 /*
+ * quorum_read_handout's work on the bytes of a transcript and its
+ * signature file (sig NULL: none): *verified 1 once the records verified
+ * (a later error is about what they say). The appliance's parser child
+ * runs it on the file it is handed.
+ */
+int quorum_handout_build(const void *buf, size_t len, const void *sig,
+    size_t siglen, json_t **handout, int *verified,
+    struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 5, 6, 7)));
+
+/*
+ * Is h a handout of the shape above (those members only, of those types,
+ * a holder once, x_tag 0-255 with its commitment, text printable)? CK_OK
+ * or CK_ERR_FORMAT: how the monitor checks one its parser child sent.
+ */
+int quorum_handout_check(const json_t *h) CK_WUR;
+
+/*
+ * Where quorum_read_handout builds. NULL (the default) builds in this
+ * process; the appliance's monitor installs its parser child's client
+ * (appliance/monitor.h), which answers as quorum_handout_build does on
+ * the file fd (transcript_open_file) and sig.
+ */
+typedef int (*quorum_handout_fn)(int fd, const void *sig, size_t siglen,
+    json_t **handout, int *verified, struct transcript_report *rep);
+void quorum_set_isolation(quorum_handout_fn fn);
+
+/*
  * Take a handout (quorum_read_handout, or a rekey's own) into a session
  * and on the record: from then on quorum_add_share accepts a share only
  * from the holder it was handed to (quorum_check_share_file before the

@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
 
 #include "protocol/minisig.h"
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 #include "crypto/words.h"
 
 #define TIME_LEN	20	/* 2026-12-05T00:00:41Z */
@@ -381,22 +383,20 @@ walk(struct record *r, const uint8_t *buf, size_t len)
 }
 
 int
-record_read(const char *path, const struct minisig_pubkey *expect,
-    struct record **out, struct transcript_report *rep)
+record_build(const void *buf, size_t len, const void *sig, size_t siglen,
+    const struct minisig_pubkey *expect, struct record **out,
+    struct transcript_report *rep)
 {
 	struct record *r = NULL;
-	uint8_t *buf = NULL;
-	size_t len;
 	int e;
 
 	*out = NULL;
 	/* Nothing is read for the record but the bytes that verified. */
-	if ((e = transcript_verify_keep(path, expect, rep, &buf, &len)) != CK_OK)
+	if ((e = transcript_verify_buf(buf, len, sig, siglen, expect, rep)) !=
+	    CK_OK)
 		return e;
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		e = CK_ERR_ALLOC;
-		goto out;
-	}
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return CK_ERR_ALLOC;
 	r->rep = *rep;
 	r->audit_err = audit_transcript(buf, len, &r->audit);
 	/* What the rules found goes on the record; anything else (memory) is
@@ -414,9 +414,45 @@ record_read(const char *path, const struct minisig_pubkey *expect,
 	*out = r;
 	r = NULL;
 out:
-	free(buf);
 	record_free(r);
 	return e;
+}
+
+/* Where record_read builds (record_set_isolation). */
+static record_fn isolated;
+
+void
+record_set_isolation(record_fn fn)
+{
+	isolated = fn;
+}
+
+int
+record_read(const char *path, const struct minisig_pubkey *expect,
+    struct record **out, struct transcript_report *rep)
+{
+	uint8_t *buf = NULL, *sig = NULL;
+	size_t len = 0, siglen = 0;
+	int fd = -1, e;
+
+	*out = NULL;
+	if ((e = transcript_open_file(path, &fd, &sig, &siglen, rep)) != CK_OK)
+		return e;
+	if (isolated != NULL)
+		e = isolated(fd, sig, siglen, expect, out, rep);
+	else if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) == CK_OK)
+		e = record_build(buf, len, sig, siglen, expect, out, rep);
+	close(fd);
+	free(buf);
+	free(sig);
+	return e;
+}
+
+int
+record_add(struct record *r, enum record_section sec, enum record_style st,
+    const char *label, const char *value)
+{
+	return add(r, sec, st, label, "%s", value);
 }
 
 void

@@ -74,6 +74,31 @@ int record_read(const char *path, const struct minisig_pubkey *expect,
     __attribute__((nonnull(1, 3, 4)));
 void record_free(struct record *r);	/* NULL-safe */
 
+/*
+ * record_read's work on the bytes of a transcript and its signature file
+ * (sig NULL: none), the same answers. The appliance's parser child runs
+ * it on the file it is handed.
+ */
+int record_build(const void *buf, size_t len, const void *sig, size_t siglen,
+    const struct minisig_pubkey *expect, struct record **out,
+    struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 6, 7)));
+
+/*
+ * Where record_read builds. NULL (the default) builds in this process;
+ * the appliance's monitor installs its parser child's client
+ * (appliance/monitor.h), which answers exactly as record_build does on
+ * the file fd (opened by transcript_open_file) and sig.
+ */
+typedef int (*record_fn)(int fd, const void *sig, size_t siglen,
+    const struct minisig_pubkey *expect, struct record **out,
+    struct transcript_report *rep);
+void record_set_isolation(record_fn fn);
+
+/* One more fact (value copied, cut at RECORD_VALUE_MAX on a character):
+ * how the monitor rebuilds a record the child sent. */
+int record_add(struct record *r, enum record_section sec,
+    enum record_style st, const char *label, const char *value) CK_WUR;
+
 /* "Outcome", "Steps", ... */
 const char *record_section_title(enum record_section s);
 

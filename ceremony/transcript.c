@@ -660,72 +660,38 @@ read_beside(int dirfd, const char *name, const char *suffix, size_t max,
 	return e;
 }
 
-/* transcript_verify_buf on an open file, read where it is parsed. */
-static int
-verify_fd(int fd, const void *sig, size_t siglen,
-    const struct minisig_pubkey *expect, struct transcript_report *rep)
-{
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int e;
-
-	if (isolated.verify != NULL)
-		return isolated.verify(NULL, 0, fd, sig, siglen, expect, rep);
-	if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK) {
-		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
-		    ck_strerror(e));
-		return e;
-	}
-	e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
-	free(buf);
-	return e;
-}
-
 int
-transcript_verify_keep(const char *path, const struct minisig_pubkey *expect,
-    struct transcript_report *rep, uint8_t **verified, size_t *vlen)
+transcript_open_file(const char *path, int *fd, uint8_t **sig, size_t *siglen,
+    struct transcript_report *rep)
 {
-	uint8_t *buf = NULL, *sig = NULL;
-	size_t len = 0, siglen = 0;
 	char *name = NULL;
-	int dirfd = -1, fd = -1, e;
+	int dirfd = -1, e;
 
+	*fd = -1;
+	*sig = NULL;
+	*siglen = 0;
 	memset(rep, 0, sizeof(*rep));
-	/* The bytes are read here only for a caller that reads them again;
-	 * otherwise the file goes to the parser unread. */
 	if ((e = open_parent(path, &dirfd, &name)) != CK_OK ||
-	    (e = verified != NULL ?
-	    file_read(dirfd, name, TRANSCRIPT_MAX_BYTES, &buf, &len) :
-	    file_open_read(dirfd, name, TRANSCRIPT_MAX_BYTES, &fd)) != CK_OK) {
+	    (e = file_open_read(dirfd, name, TRANSCRIPT_MAX_BYTES, fd)) != CK_OK) {
 		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
 		    ck_strerror(e));
 		goto out;
 	}
-	e = read_beside(dirfd, name, ".minisig", MINISIG_MAX_SIGFILE, &sig,
-	    &siglen);
-	if (e != CK_OK && e != CK_ERR_NOT_FOUND) {
+	e = read_beside(dirfd, name, ".minisig", MINISIG_MAX_SIGFILE, sig,
+	    siglen);
+	if (e == CK_ERR_NOT_FOUND)
+		e = CK_OK;
+	else if (e != CK_OK)
 		fail_at(rep, 0, NULL, "cannot read its .minisig: %s",
 		    ck_strerror(e));
-		goto out;
-	}
-	if (fd >= 0) {
-		e = verify_fd(fd, sig, siglen, expect, rep);
-		goto out;
-	}
-	e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
-	if (e == CK_OK) {
-		*verified = buf;
-		*vlen = len;
-		buf = NULL;
-	}
 out:
-	if (fd >= 0)
-		close(fd);
+	if (e != CK_OK && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
 	if (dirfd >= 0)
 		close(dirfd);
 	free(name);
-	free(buf);
-	free(sig);
 	return e;
 }
 
@@ -733,7 +699,23 @@ int
 transcript_verify(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep)
 {
-	return transcript_verify_keep(path, expect, rep, NULL, NULL);
+	uint8_t *buf = NULL, *sig = NULL;
+	size_t len = 0, siglen = 0;
+	int fd = -1, e;
+
+	if ((e = transcript_open_file(path, &fd, &sig, &siglen, rep)) != CK_OK)
+		return e;
+	if (isolated.verify != NULL)
+		e = isolated.verify(NULL, 0, fd, sig, siglen, expect, rep);
+	else if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK)
+		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
+		    ck_strerror(e));
+	else
+		e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
+	close(fd);
+	free(buf);
+	free(sig);
+	return e;
 }
 
 int

@@ -229,13 +229,16 @@ int transcript_verify(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 3)));
 
 /*
- * transcript_verify(), handing back on success the very bytes that
- * verified (malloc'd, in *verified and *vlen), so that a caller reading
- * the records afterwards reads nothing the signature does not cover.
+ * path opened for a parser to read (appliance/wire.h hands it to the
+ * parser child): *fd the transcript (media/file.h file_open_read: no
+ * symlink, a regular file within TRANSCRIPT_MAX_BYTES; close it) and
+ * PATH.minisig's bytes (*sig malloc'd, NULL when there is none: the
+ * verification then says so). On failure nothing is open and rep->reason
+ * says what could not be read.
  */
-int transcript_verify_keep(const char *path, const struct minisig_pubkey *expect,
-    struct transcript_report *rep, uint8_t **verified, size_t *vlen) CK_WUR
-    __attribute__((nonnull(1, 3)));
+int transcript_open_file(const char *path, int *fd, uint8_t **sig,
+    size_t *siglen, struct transcript_report *rep) CK_WUR
+    __attribute__((nonnull));
 
 /*
  * Read a minisign .pub file (at most MINISIG_MAX_PUBFILE bytes, symlinks

@@ -47,9 +47,11 @@ monitor_reads(void *arg)
 	struct pgppkt_recipients rc;
 	struct pgppkt_subkeys sk;
 	struct minisig_pubkey pub;
+	struct record *rec;
+	json_t *h;
 	uint8_t type, *p;
 	size_t n;
-	int e, result, err;
+	int e, result, err, verified;
 
 	if (wire_recv(a->fd, 10000, &type, &p, &n) != CK_OK)
 		return NULL;	/* no answer: a request the child does not serve */
@@ -88,6 +90,14 @@ monitor_reads(void *arg)
 		break;
 	case WIRE_MINISIG_PUB_OK:
 		e = wire_get_pubkey(p, n, &pub);
+		break;
+	case WIRE_RECORD_OK:
+		e = wire_get_record(p, n, &result, &rep, &rec);
+		record_free(rec);
+		break;
+	case WIRE_HANDOUT_OK:
+		e = wire_get_handout(p, n, &result, &verified, &rep, &h);
+		json_decref(h);
 		break;
 	default:
 		e = CK_ERR_BAD_TYPE;

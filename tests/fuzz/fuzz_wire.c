@@ -52,11 +52,13 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 	struct pgppkt_recipients rc;
 	struct pgppkt_subkeys sk;
 	struct minisig_pubkey key, pub;
+	struct record *rec;
+	json_t *h;
 	const struct minisig_pubkey *expect;
 	const uint8_t *buf, *sig;
 	size_t buflen, siglen;
 	enum qr_reader rd;
-	int err, result, flags;
+	int err, result, flags, verified;
 
 	switch (type) {
 	case WIRE_ERROR:
@@ -72,6 +74,26 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 			abort();
 		}
 		envelope_free(&env);
+		break;
+	case WIRE_RECORD_OK:
+		if (wire_get_record(p, n, &result, &rep, &rec) == CK_OK) {
+			if ((rec != NULL) != (result == CK_OK) ||
+			    (rec != NULL && rec->n > n / 10))
+				abort();
+		} else if (rec != NULL || rep.records != 0) {
+			abort();
+		}
+		record_free(rec);
+		break;
+	case WIRE_HANDOUT_OK:
+		if (wire_get_handout(p, n, &result, &verified, &rep, &h) == CK_OK) {
+			if ((h != NULL) != (result == CK_OK) ||
+			    (h != NULL && quorum_handout_check(h) != CK_OK))
+				abort();
+		} else if (h != NULL) {
+			abort();
+		}
+		json_decref(h);
 		break;
 	case WIRE_MINISIG_PUB_OK:
 		memset(&pub, 0xa5, sizeof(pub));

@@ -149,6 +149,24 @@ out=$(pub_bad garbage 2>&1)
 check_output "a child that answers a minisign key with garbage is killed" \
     'answered out of protocol \(CK_ERR_TOO_LARGE\) and was killed' echo "$out"
 check_output "... and verify fails, no OK" '^exit 2$' echo "$out"
+check_output "a transcript to verify reaches the child as a file, for its record too" \
+    '^child: request 148, a file$' report "$CONCLAVE" verify "$T_TMP/t.jsonl"
+rec_bad() {	# how
+	rm -f "$T_TMP/once8"
+	CONCLAVE_TEST_ONCE="$T_TMP/once8" CONCLAVE_TEST_CHILD=$1 \
+	    CONCLAVE_TEST_REQUEST=20 \
+	    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+	    "$CONCLAVE" verify "$T_TMP/t.jsonl"
+	echo "exit $?"
+}
+out=$(rec_bad crash 2>&1)
+check_output "a child that crashes building a transcript's record is named" \
+    'killed by signal 11' echo "$out"
+check_output "... and verify fails closed (exit 1), no OK" '^exit 1$' echo "$out"
+out=$(rec_bad garbage 2>&1)
+check_output "a child that answers a record with garbage is killed" \
+    'answered out of protocol \(CK_ERR_TOO_LARGE\) and was killed' echo "$out"
+check "... no OK line" test -z "$(echo "$out" | grep '^OK')"
 check_output "control: an honest child reads the key" '^OK ' \
     "$CONCLAVE" verify "$T_TMP/t.jsonl" --pubkey "$T_TMP/t.jsonl.pub"
 
@@ -187,6 +205,23 @@ check_output "... the refusal is on the record, once" \
     bash -c "echo \$(wc -l <'$A/state/transcript.jsonl') \$(tail -n 1 '$A/state/transcript.jsonl')"
 check_output "the step again, with a fresh child, reaches the envelope's content" \
     'CK_ERR_FORMAT' "$CONCLAVE" init accept --state "$A/state"
+# The handout commitments an unseal loads come from the child too.
+U=$T_TMP/un
+mkdir -p "$U"
+check_output "a handout transcript reaches the child as a file" \
+    '^child: request 150, a file$' report "$CONCLAVE" unseal begin \
+    --state "$U/state" --exchange "$A/x" --handout-transcript "$A/state/transcript.jsonl"
+rm -rf "$U/state"
+check_output "a child that crashes reading a handout is named, the begin refused" \
+    'CK_ERR_CHILD_DIED' env CONCLAVE_TEST_ONCE="$T_TMP/once9" \
+    CONCLAVE_TEST_CHILD=crash CONCLAVE_TEST_REQUEST=22 \
+    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \
+    "$CONCLAVE" unseal begin --state "$U/state" --exchange "$A/x" \
+    --handout-transcript "$A/state/transcript.jsonl"
+check "... and no unseal was begun (no state folder)" test ! -e "$U/state"
+check_output "control: an honest child loads the handout" 'handout of init ceremony' \
+    "$CONCLAVE" unseal begin --state "$U/state" --exchange "$A/x" \
+    --handout-transcript "$A/state/transcript.jsonl"
 verify_crash() {
 	CONCLAVE_TEST_ONCE="$T_TMP/once4" CONCLAVE_TEST_CHILD=crash \
 	    LD_PRELOAD="$BUILD/tests/preload/child_misbehave.so" \

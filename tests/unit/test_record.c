@@ -4,7 +4,8 @@
  * a long deviation in a script of many bytes per character, close): each
  * numbered step dated by its record, the exceptions listed, text cut only
  * between characters; and nothing at all from a transcript that does not
- * verify.
+ * verify. The record the appliance's parser child sends over the wire is
+ * the one built here, fact for fact.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "appliance/wire.h"
 #include "ceremony/record.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
@@ -162,12 +164,70 @@ tampered_gives_nothing(void **state)
 	assert_int_equal(rep.bad_line, 5);	/* the next record's prev */
 }
 
+static void
+the_child_sends_the_same_record(void **state)
+{
+	struct tx_fixture *f = *state;
+	struct transcript_report rep, rep2;
+	struct record *r, *r2;
+	struct wire_buf b = { 0 };
+	size_t i;
+	int result;
+
+	write_unseal(f, "a deviation");
+	assert_int_equal(record_read(f->path, NULL, &r, &rep), CK_OK);
+	wire_put_record(&b, CK_OK, &rep, r);
+	assert_int_equal(b.err, CK_OK);
+	assert_int_equal(wire_get_record(b.p, b.len, &result, &rep2, &r2),
+	    CK_OK);
+	assert_int_equal(result, CK_OK);
+	assert_memory_equal(&rep, &rep2, sizeof(rep));
+	assert_ptr_equal(r->kind, r2->kind);
+	assert_string_equal(r->kind_name, r2->kind_name);
+	assert_string_equal(r->ceremony_id, r2->ceremony_id);
+	assert_string_equal(r->closed, r2->closed);
+	assert_string_equal(r->outcome, r2->outcome);
+	assert_int_equal(r->audit_err, r2->audit_err);
+	assert_memory_equal(&r->audit, &r2->audit, sizeof(r->audit));
+	assert_int_equal(r->n, r2->n);
+	for (i = 0; i < r->n; i++) {
+		assert_int_equal(r->item[i].section, r2->item[i].section);
+		assert_int_equal(r->item[i].style, r2->item[i].style);
+		assert_string_equal(r->item[i].label, r2->item[i].label);
+		assert_string_equal(r->item[i].value, r2->item[i].value);
+	}
+	record_free(r2);
+	/* A record with a failed verdict, or none with a good one, is out of
+	 * protocol. */
+	wire_buf_free(&b);
+	wire_put_record(&b, CK_ERR_CHAIN, &rep, r);
+	assert_int_equal(wire_get_record(b.p, b.len, &result, &rep2, &r2),
+	    CK_ERR_FORMAT);
+	assert_null(r2);
+	wire_buf_free(&b);
+	wire_put_record(&b, CK_OK, &rep, NULL);
+	assert_int_equal(wire_get_record(b.p, b.len, &result, &rep2, &r2),
+	    CK_ERR_FORMAT);
+	/* A count of facts beyond what the bytes can hold is refused before
+	 * anything is allocated for them. */
+	wire_buf_free(&b);
+	r->n = 0;
+	wire_put_record(&b, CK_OK, &rep, r);
+	b.p[b.len - 4] = 0x7f;
+	assert_int_equal(wire_get_record(b.p, b.len, &result, &rep2, &r2),
+	    CK_ERR_TRUNCATED);
+	wire_buf_free(&b);
+	record_free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(facts_of_an_unseal, tx_setup,
 		    tx_teardown),
+		cmocka_unit_test_setup_teardown(the_child_sends_the_same_record,
+		    tx_setup, tx_teardown),
 		cmocka_unit_test_setup_teardown(tampered_gives_nothing, tx_setup,
 		    tx_teardown),
 	};

@@ -326,6 +326,88 @@ the_child_refuses_to_send_a_tree_too_deep(void **state)
 	json_decref(j);
 }
 
+/* A handout as quorum_read_handout makes it, with one change. */
+static int
+handout_with(const char *change)
+{
+	json_t *h = json_pack("{s:s, s:s, s:s, s:[{s:s, s:i, s:s, s:s, s:i, "
+	    "s:s}, {s:s, s:i}]}", "ceremony_id",
+	    "00112233445566778899aabbccddeeff", "kind", "init", "state", "open",
+	    "holders", "name", "alice", "share", 1, "fingerprint", "AB12",
+	    "encryption_key", "cd34", "x_tag", 7, "commitment", "ef56", "name",
+	    "bob", "share", 2);
+	json_t *alice = json_array_get(json_object_get(h, "holders"), 0);
+	int e;
+
+	assert_non_null(h);
+	if (strcmp(change, "extra member") == 0)
+		json_object_set_new(h, "token", json_string("x"));
+	else if (strcmp(change, "another kind") == 0)
+		json_object_set_new(h, "kind", json_string("unseal"));
+	else if (strcmp(change, "short id") == 0)
+		json_object_set_new(h, "ceremony_id", json_string("0011"));
+	else if (strcmp(change, "upper-case id") == 0)
+		json_object_set_new(h, "ceremony_id",
+		    json_string("00112233445566778899AABBCCDDEEFF"));
+	else if (strcmp(change, "x_tag alone") == 0)
+		json_object_del(alice, "commitment");
+	else if (strcmp(change, "x_tag 256") == 0)
+		json_object_set_new(alice, "x_tag", json_integer(256));
+	else if (strcmp(change, "a holder twice") == 0)
+		json_object_set_new(alice, "name", json_string("bob"));
+	else if (strcmp(change, "a control character") == 0)
+		json_object_set_new(alice, "name", json_string("al\x1bice"));
+	else if (strcmp(change, "share as text") == 0)
+		json_object_set_new(alice, "share", json_string("1"));
+	else if (strcmp(change, "holders not a list") == 0)
+		json_object_set_new(h, "holders", json_object());
+	e = quorum_handout_check(h);
+	json_decref(h);
+	return e;
+}
+
+static void
+a_handout_from_the_child_must_have_its_shape(void **state)
+{
+	static const char *const bad[] = { "extra member", "another kind",
+	    "short id", "upper-case id", "x_tag alone", "x_tag 256",
+	    "a holder twice", "a control character", "share as text",
+	    "holders not a list" };
+	struct transcript_report rep;
+	struct wire_buf b = { 0 };
+	json_t *h;
+	size_t i;
+	int result, verified;
+
+	(void)state;
+	assert_int_equal(handout_with("nothing"), CK_OK);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(handout_with(bad[i]), CK_ERR_FORMAT);
+	assert_int_equal(quorum_handout_check(NULL), CK_ERR_FORMAT);
+	/* On the wire: only with a good verdict on records that verified. */
+	memset(&rep, 0, sizeof(rep));
+	h = json_pack("{s:s, s:s, s:s, s:[]}", "ceremony_id",
+	    "00112233445566778899aabbccddeeff", "kind", "rekey", "state",
+	    "closed", "holders");
+	wire_put_handout(&b, CK_OK, 1, &rep, h);
+	assert_int_equal(wire_get_handout(b.p, b.len, &result, &verified, &rep,
+	    &h), CK_OK);
+	assert_non_null(h);
+	wire_buf_free(&b);
+	wire_put_handout(&b, CK_OK, 0, &rep, h);
+	json_decref(h);
+	assert_int_equal(wire_get_handout(b.p, b.len, &result, &verified, &rep,
+	    &h), CK_ERR_FORMAT);
+	assert_null(h);
+	wire_buf_free(&b);
+	wire_put_handout(&b, CK_ERR_BAD_TYPE, 1, &rep, NULL);
+	assert_int_equal(wire_get_handout(b.p, b.len, &result, &verified, &rep,
+	    &h), CK_OK);
+	assert_int_equal(result, CK_ERR_BAD_TYPE);
+	assert_null(h);
+	wire_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -336,6 +418,7 @@ main(void)
 		cmocka_unit_test(the_payload_crosses_as_a_tree),
 		cmocka_unit_test(a_tree_the_parser_would_not_make_is_refused),
 		cmocka_unit_test(the_child_refuses_to_send_a_tree_too_deep),
+		cmocka_unit_test(a_handout_from_the_child_must_have_its_shape),
 	};
 
 	if (sodium_init() < 0)
