@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -539,6 +540,62 @@ card_ready(struct pgp_home *h, const struct roster_member *m)
 			r = CK_ERR_PIN_BLOCKED;
 	}
 	free(key);
+	return r;
+}
+
+/* Whose key fpr is on ro (a name, or NULL). */
+static const char *
+key_owner(const struct roster *ro, const struct pgp_fprs *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < ro->n; i++)
+		for (j = 0; j < f->n; j++)
+			if (strcasecmp(ro->m[i].fpr, f->fpr[j]) == 0)
+				return ro->m[i].name;
+	return NULL;
+}
+
+int
+init_stick_check(struct session *s, struct pgp_home *h, unsigned k,
+    const char *keyfile, char *why, size_t whylen)
+{
+	const struct roster_member *m;
+	struct roster *ro = NULL;
+	struct pgp_fprs f;
+	const char *owner;
+	size_t j;
+	int r;
+
+	why[0] = '\0';
+	if ((r = init_load_roster(s, &ro)) != CK_OK)
+		return r;
+	if ((m = roster_holder(ro, k)) == NULL) {
+		r = CK_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (keyfile == NULL) {
+		r = card_ready(h, m);
+		goto refused;
+	}
+	if ((r = pgp_keyfile_fprs(h, keyfile, &f)) != CK_OK)
+		goto refused;
+	for (j = 0; j < f.n; j++)
+		if (strcasecmp(f.fpr[j], m->fpr) == 0)
+			goto out;
+	owner = key_owner(ro, &f);
+	r = owner != NULL ? CK_ERR_WRONG_HOLDER : CK_ERR_WRONG_KEY;
+	if (owner != NULL)
+		snprintf(why, whylen, "this stick brings %s's key, not %s's",
+		    owner, m->name);
+	else
+		snprintf(why, whylen, "the key on this stick is no one's on the "
+		    "roster, not %s's", m->name);
+refused:
+	if (r != CK_OK)
+		session_reject_why(s, "stick", r, why, m->name);
+out:
+	roster_free(ro);
 	return r;
 }
 

@@ -93,6 +93,19 @@ int init_handed_out(const struct session *s, unsigned k)
     __attribute__((nonnull));
 
 /*
+ * Before a holder types a passphrase or PIN: is what their stick brings
+ * holder k's key? keyfile (the secret key file on the stick) must have
+ * holder k's primary fingerprint: another member's key is
+ * CK_ERR_WRONG_HOLDER and why names whose it is, a key of no one on the
+ * roster CK_ERR_WRONG_KEY. Without a key file the card must hold holder
+ * k's encryption key and have PIN tries left (CK_ERR_WRONG_KEY,
+ * CK_ERR_PIN_BLOCKED). A refusal is recorded; nothing else is written.
+ */
+int init_stick_check(struct session *s, struct pgp_home *h, unsigned k,
+    const char *keyfile, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull(1, 2, 5)));
+
+/*
  * Holder k's (1-based) encrypted share as the server returned it and the
  * ceremony accepted it: a binary OpenPGP message (*msg malloc'd).
  */

@@ -1115,6 +1115,21 @@ pgp_decrypt(struct pgp_home *h, const void *msg, size_t len,
 }
 
 int
+pgp_keyfile_fprs(struct pgp_home *h, const char *keyfile, struct pgp_fprs *out)
+{
+	struct pgp_home *sh = NULL;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	/* A home of its own: the secret key never meets the roster's keys. */
+	if ((r = pgp_home_open(h->base, &sh)) != CK_OK)
+		return r;
+	r = pgp_import_secret_file(sh, keyfile, out);
+	pgp_home_close(sh);	/* deletes the secret key, kills the agent */
+	return r;
+}
+
+int
 pgp_decrypt_keyfile(struct pgp_home *h, const char *keyfile,
     const char *passphrase, const void *msg, size_t len, struct secbuf *out)
 {

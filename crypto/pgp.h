@@ -199,6 +199,14 @@ int pgp_decrypt(struct pgp_home *h, const void *msg, size_t len,
     const char *passphrase, struct secbuf *out) CK_WUR
     __attribute__((nonnull));
 /*
+ * Which key a holder's stick brings, before anyone types its passphrase:
+ * the secret key file imported (still protected; nothing is asked) into a
+ * throwaway home under h's base directory, its primary fingerprint(s) in
+ * out, the home closed.
+ */
+int pgp_keyfile_fprs(struct pgp_home *h, const char *keyfile,
+    struct pgp_fprs *out) CK_WUR __attribute__((nonnull));
+/*
  * A holder's stick: import the secret key file into a second throwaway
  * home under h's base directory, decrypt, delete the key, close the home.
  */

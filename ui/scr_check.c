@@ -37,10 +37,17 @@ check_pending(unsigned k)
 	return k <= KIND_MAX_SHARES && !done[k];
 }
 
+/* The stick before the PIN: it must bring this holder's key. */
+static int
+check_stick_ok(void)
+{
+	return ui_turn_holders_key(&turn);
+}
+
 static void
 check_init(void)
 {
-	ui_turn_init(&turn, 0, NULL, check_pending);
+	ui_turn_init(&turn, 0, check_stick_ok, check_pending);
 	rekey_check_free(chk);
 	chk = NULL;
 	memset(done, 0, sizeof(done));

@@ -31,10 +31,17 @@ handout_pending(unsigned k)
 	return !init_handed_out(ui.s, k);
 }
 
+/* The stick before the PIN: it must bring this holder's key. */
+static int
+handout_stick_ok(void)
+{
+	return ui_turn_holders_key(&turn);
+}
+
 static void
 handout_init(void)
 {
-	ui_turn_init(&turn, 1, NULL, handout_pending);
+	ui_turn_init(&turn, 1, handout_stick_ok, handout_pending);
 	free(written);
 	written = NULL;
 	if (!ui_turn_next(&turn))

@@ -357,6 +357,24 @@ ui_turn_next(struct ui_turn *t)
 	return 0;
 }
 
+int
+ui_turn_holders_key(struct ui_turn *t)
+{
+	char why[160];
+	int r;
+
+	ui_say(0, "Checking the key your stick brings...");
+	ui_redraw();
+	if ((r = init_stick_check(ui.s, ui.home, t->k, t->keyfile, why,
+	    sizeof(why))) == CK_OK) {
+		ui.status[0] = '\0';
+		return 1;
+	}
+	ui_say_err("Not this holder's key", r, why[0] != '\0' ? why : NULL);
+	ui_sticks_done();
+	return 0;
+}
+
 void
 ui_turn_draw_pick(const struct ui_turn *t, int y)
 {

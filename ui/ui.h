@@ -251,6 +251,13 @@ void ui_turn_init(struct ui_turn *t, int writable, int (*stick_ok)(void),
 void ui_turn_start(struct ui_turn *t, const char *who);
 /* The first holder still pending (roster order) is asked; 0 when none is. */
 int ui_turn_next(struct ui_turn *t);
+/*
+ * A turn's stick_ok for the screens that know the holder's share number
+ * (handout, the check of all new shares): init_stick_check, the key on the
+ * stick (or the card) must be holder t->k's; a refusal said, the stick
+ * released, the turn back at the stick.
+ */
+int ui_turn_holders_key(struct ui_turn *t);
 /* UI_TURN_PICK: the holders still pending, to choose who is next, from y. */
 void ui_turn_draw_pick(const struct ui_turn *t, int y);
 /* One key: 0 consumed, UI_TURN_BACK, UI_TURN_USE (then ui_turn_used). */

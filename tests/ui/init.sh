@@ -74,6 +74,18 @@ for k in 3 1 2; do
 	ui_step "Is $n at the appliance?" "handout-$n-ask"
 	ui_keys y
 	ui_step "Holder's stick (folder):" "handout-$n-stick"
+	if [ "$k" = 1 ]; then
+		# bob's stick at alice's turn: the key it brings is checked before
+		# any passphrase is asked, named, and nothing is written to it.
+		bob_before=$(ls -l "$C/sticks/bob" | md5sum)
+		ui_keys C-u; ui_type "$C/sticks/bob"; ui_keys Enter
+		ui_step "this stick brings bob's key, not alice's" handout-alice-wrong-stick 60
+		check_output "  refused by name (CK_ERR_WRONG_HOLDER)" 'CK_ERR_WRONG_HOLDER' joined ui_screen
+		check_fails "  and no passphrase is asked" \
+		    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
+		check_output "  bob's stick is as it was" "^$bob_before\$" sh -c "ls -l '$C/sticks/bob' | md5sum"
+		ui_keys C-u; ui_type "$C/sticks/alice"
+	fi
 	ui_keys Enter
 	ui_step "passphrase of your key file" "handout-$n-pass"
 	if [ "$k" = 1 ]; then
@@ -118,6 +130,8 @@ check_output "the summary shows the head words conclave verify prints" "$hw" \
     sh -c "cat '$UI_SNAPS'/*-summary.txt | tr -s ' \n' '  '"
 check_output "the handouts are on the record in the order the room chose" \
     '^3 1 2 $' sh -c "jq -r 'select(.type==\"share-handed-out\") | .details.share' '$T' | tr '\n' ' '"
+check_output "the wrong stick is on the record once, with whose key it brought" '^1$' \
+    sh -c "grep '\"what\":\"stick\"' '$T' | grep -c 'bob.s key, not alice'"
 check_output "the deviation is in the transcript" \
     '"type":"deviation".*"actor":"walt".*10 minutes late' cat "$T"
 # The record is honest: the wrong passphrase was refused and recorded, and
