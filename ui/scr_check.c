@@ -208,7 +208,8 @@ const struct ui_screen scr_check = {
 	.title = "Rekey: check all new shares",
 	.step = "check-all",
 	.help = "Optional, when the script asks for it: every new holder, in "
-	    "any order (o picks who is here), decrypts their new share once more and the appliance checks that "
+	    "any order (o picks who is here), decrypts their new share once "
+	    "more and the appliance checks that "
 	    "all of them lie on one polynomial, so any t of them give the same "
 	    "key. The new key is in locked memory while the check runs, and "
 	    "the transcript says so. A wrong passphrase changes nothing.",

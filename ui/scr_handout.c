@@ -198,8 +198,9 @@ const struct ui_screen scr_handout = {
 	.step = "handout",
 	.help = "Holders come in any order: the screen asks for the first one "
 	    "still waiting, and o picks another who is here, so a late holder "
-	    "blocks nobody. Confirm you are at the appliance, give the "
-	    "folder of your stick, then type your passphrase or PIN. Your share "
+	    "blocks nobody. Confirm you are at the appliance, insert your stick "
+	    "(or give its folder in a rehearsal); it must bring your key before "
+	    "you type your passphrase or PIN. Your share "
 	    "is written to your stick encrypted to your key, and your key "
 	    "decrypts it here once to prove it works; the share itself is never "
 	    "shown or stored. A wrong passphrase changes nothing: type it again.",

@@ -231,10 +231,10 @@ qshare_tick(void)
 const struct ui_screen scr_quorum_share = {
 	.title = "Quorum: one holder at a time",
 	.step = "share",
-	.help = "Each holder in turn: your name, then confirm you are at the "
-	    "appliance, insert your stick (or give its folder in a rehearsal), "
-	    "and type your passphrase or "
-	    "PIN. Your share is decrypted here, checked against the others "
+	.help = "Holders in any order, one at a time: your name, then confirm "
+	    "you are at the appliance, insert your stick (or give its folder in "
+	    "a rehearsal); its share file must be yours before you type your "
+	    "passphrase or PIN. Your share is decrypted here, checked against the others "
 	    "(the same share or the same holder twice is refused), sealed to the "
 	    "bridge session the witness confirmed, and wiped. It is never shown.",
 	.init = qshare_init,
