@@ -60,7 +60,8 @@ static const char usage_text[] =
     "share file (the newest *.gpg).\n"
     "F1 or ? shows help on every screen; F2 or Ctrl-E records a deviation.\n"
     "\n"
-    "  --state DIR      the ceremony's state folder, on RAM (tmpfs); default\n"
+    "  --state DIR      the ceremony's state folder, on RAM (tmpfs: checked\n"
+    "                   before the first screen); default\n"
     "                   /run/conclave/ceremony\n"
     "  --exchange DIR   the exchange folder (a rehearsal's, or a stick mounted\n"
     "                   by hand); without it, --sticks auto handles the\n"
@@ -159,6 +160,10 @@ cmd_ui_main(int argc, char **argv)
 		(void)rmdir(ui.exchange);
 	if (ui.keys_dir == NULL)
 		ui.keys_dir = ui.exchange;
+	/* The ceremony key will live in the state folder: a folder on disk
+	 * is refused before the room has done anything, not at the begin. */
+	if ((r = session_check_ram(ui.state_dir)) != CK_OK)
+		return cmd_refuse("ui", "--state", r, NULL);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "conclave: the guided ceremony needs a terminal; "
 		    "the command-line steps are `conclave init ...`\n");

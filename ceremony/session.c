@@ -113,8 +113,8 @@ session_allow_disk(int yes)
  * dir, or the folder it will be created in, is on tmpfs or ramfs (or the
  * disk is allowed). Checked before anything is created or read.
  */
-static int
-check_ram(const char *dir)
+int
+session_check_ram(const char *dir)
 {
 	struct statfs st;
 	char *parent, *slash;
@@ -532,9 +532,9 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 	int r = CK_ERR_ALLOC, exists = 0;
 
 	*out = NULL;
-	if ((r = check_ram(dir)) != CK_OK)
+	if ((r = session_check_ram(dir)) != CK_OK)
 		return r;
-	r = CK_ERR_ALLOC;	/* check_ram left CK_OK */
+	r = CK_ERR_ALLOC;	/* session_check_ram left CK_OK */
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
 	if ((r = check_exchange_root(exchange_root)) != CK_OK)
@@ -729,9 +729,9 @@ session_load(const char *dir, const char *kind, const char *exchange_root,
 	int r = CK_ERR_ALLOC;
 
 	*out = NULL;
-	if ((r = check_ram(dir)) != CK_OK)
+	if ((r = session_check_ram(dir)) != CK_OK)
 		return r;
-	r = CK_ERR_ALLOC;	/* check_ram left CK_OK */
+	r = CK_ERR_ALLOC;	/* session_check_ram left CK_OK */
 	if ((s = session_alloc()) == NULL || (s->dir = strdup(dir)) == NULL)
 		goto out;
 	if ((r = file_open_dir(AT_FDCWD, dir, 0, DIR_MODE, &s->dirfd)) != CK_OK)

@@ -66,6 +66,8 @@ struct session {
  */
 #define SESSION_DISK_ENV	"CONCLAVE_STATE_ON_DISK"
 void session_allow_disk(int yes);
+/* That check alone (the guided UI runs it before the room starts). */
+int session_check_ram(const char *dir) CK_WUR __attribute__((nonnull));
 
 /*
  * Start a ceremony of kind ("init", "unseal", ...) in dir (created; it
