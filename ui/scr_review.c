@@ -22,6 +22,7 @@ enum { NAME, ASK, MORE };
 static int step;
 static size_t wi;		/* roster index of the witness asked now */
 static unsigned answered;
+static unsigned deviations;	/* ui.deviations when tally was counted */
 static struct ui_field namef;
 static char tally[UI_COLS];
 
@@ -53,6 +54,7 @@ review_init(void)
 	if (namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK)
 		ui_fatal("out of memory");
 	answered = 0;
+	deviations = ui.deviations;
 	ui_tally(tally);
 	if (next_witness(0))
 		step = ASK;
@@ -67,6 +69,10 @@ review_draw(void)
 	    ui.s->ext, "server"), "address"));
 	int y = UI_TOP;
 
+	if (deviations != ui.deviations) {	/* one recorded with F2 */
+		deviations = ui.deviations;
+		ui_tally(tally);
+	}
 	ui_text(y++, 2, "Ceremony     %s", ui.s->id_hex);
 	if (srv != NULL)
 		ui_text(y++, 2, "Server       %s", ui_safe(srv));

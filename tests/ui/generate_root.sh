@@ -56,7 +56,20 @@ check_output "the operator's new token works and is a root token" '^root$' sh -c
     "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies | join(\",\")'"
 quorum_give_token "$C" "$tok"
 check "the bridge revokes it" bridge_wait "$C"
-ui_review walt review
+# The witnesses' review after the revocation (generate-root had none), two
+# of them: walt confirms, wendy does not (a deviation), then the close.
+ui_step "Witness, your name:" review-name
+ui_type walt; ui_keys Enter
+ui_step "walt (witness): does this match what you saw?" review
+ui_keys y
+ui_step "Every witness has answered" review-done
+ui_keys a
+ui_step "Witness, your name:" review-second
+ui_type wendy; ui_keys Enter
+ui_wait "wendy (witness): does this match what you saw?" >/dev/null && ui_keys n
+ui_step "Every witness has answered" review-two
+check_output "the review counts the deviation at once" '1 deviation,' ui_screen
+ui_keys Enter
 ui_step "Ceremony closed. The new root token is revoked." summary 60
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
@@ -65,6 +78,9 @@ echo "# UI generate-root ceremony: $((SECONDS - start)) s"
 check_output "the token no longer works" '^$' sh -c \
     "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies // empty'"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "both witnesses answered after the revocation, then the close" \
+    '^root-token-revoked witness-confirmation:walt deviation:wendy close:appliance $' \
+    sh -c "jq -r 'select(.type==\"root-token-revoked\" or .type==\"witness-confirmation\" or .type==\"deviation\" or .type==\"close\") | if .type==\"root-token-revoked\" then .type else .type + \":\" + .actor end' '$C/state/transcript.jsonl' | tr '\n' ' '"
 check_output "the reason and the authoriser are on the record" \
     '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-4711 all admins locked out"' \
     grep break-glass-authorised "$C/state/transcript.jsonl"
