@@ -92,7 +92,16 @@ ui_step "Who is at the appliance now?" check-pick
 ui_keys Up Enter
 for n in dave alice bob; do
 	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
-	ui_wait "Holder's stick (folder):" >/dev/null && ui_keys Enter
+	ui_wait "Holder's stick (folder):" >/dev/null
+	if [ "$n" = dave ]; then
+		# alice's stick at dave's turn: refused by name before any PIN.
+		ui_keys C-u; ui_type "$C/sticks/alice"; ui_keys Enter
+		ui_step "this stick brings alice's key, not dave's" check-dave-wrong-stick 60
+		check_fails "  and no passphrase is asked" \
+		    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
+		ui_keys C-u; ui_type "$C/sticks/dave"
+	fi
+	ui_keys Enter
 	ui_step "passphrase of your key file" "check-$n-pass"
 	if [ "$n" = alice ]; then
 		ui_type "not-the-passphrase"; ui_keys Enter
