@@ -4,7 +4,7 @@
 # nothing flushed or cleaned up, as kill -9 or a power cut leaves it).
 #
 # resume_step NAME STATE EXCHANGE DONE-CMD -- STEP-CMD...: for N = 1, 2, ...
-# the state folder and the exchange folder are put back as they were
+# the state folder, the exchange folder (and $R_EXTRA) are put back as they were
 # before the step, the step runs with CONCLAVE_CRASH_AT=N and ends there.
 # Then, as after a restart: the ceremony is loaded ($R_STATUS, which
 # carries out a journal the crash left), DONE-CMD says whether the step
@@ -18,6 +18,9 @@ RESUME_EXIT=86
 R_POINTS=0 R_RESUMED=0 R_LOST=0 R_DUP=0
 RESUME_BRIDGE_PID=
 R_STATUS=()
+# Other folders a step writes (a holder's stick): put back with the state
+# and exchange folders, their files part of the outcome.
+R_EXTRA=()
 
 # The test keys' secret parts are protected with GnuPG's largest S2K count
 # (65011712 iterations): every share or handout spends seconds in
@@ -76,6 +79,8 @@ _r_outcome() {	# STATE EXCHANGE
 	echo "--"
 	find "$2" -name '*.env' -printf '%P\n' | sed -E 's#^[0-9a-f]{32}/##' | sort
 	echo "--"
+	local d
+	for d in "${R_EXTRA[@]}"; do find "$d" -type f -printf "${d##*/}/%P\n"; done | sort
 	"${R_STATUS[@]}" 2>&1 | sed 's/ceremony [0-9a-f]*/ceremony/'
 }
 
@@ -85,10 +90,10 @@ resume_step() {	# NAME STATE EXCHANGE DONE-CMD... -- STEP-CMD...
 	shift 3
 	while [ "$1" != -- ]; do done_cmd+=("$1"); shift; done; shift
 	step=("$@")
-	_r_snapshot "$st" "$x"
+	_r_snapshot "$st" "$x" "${R_EXTRA[@]}"
 	[ -n "$RESUME_BRIDGE_PID" ] && kill -STOP "$RESUME_BRIDGE_PID"
 	for n in $(seq 1 300); do
-		_r_restore "$st" "$x"
+		_r_restore "$st" "$x" "${R_EXTRA[@]}"
 		CONCLAVE_CRASH_AT=$n "${step[@]}" >"$T_TMP/resume.out" 2>&1
 		rc=$?
 		[ "$rc" = "$RESUME_EXIT" ] || break

@@ -39,9 +39,11 @@ resume_step "accept" "$S" "$C/x" resume_status '^accepted$' -- \
     "$CONCLAVE" init accept --state "$S"
 for k in 1 2 3; do
 	mkdir -p "$C/stick$k"
+	R_EXTRA=("$C/stick$k")
 	resume_step "handout to holder $k" "$S" "$C/x" \
 	    resume_status "$k of 3 shares handed out" -- handout "$C" "$k"
 done
+R_EXTRA=()
 RESUME_BRIDGE_PID=
 check "holders 1 and 3 unseal the server" \
     bao_unseal i1 "$(gpg_share "$C" 1)" "$(gpg_share "$C" 3)"
