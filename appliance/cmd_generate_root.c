@@ -55,9 +55,10 @@ static const char usage_text[] =
     "  close    when the emergency work is done the operator gives the token\n"
     "           back to the bridge, which revokes it; this step records the\n"
     "           proof (a lookup with it is refused) and closes the transcript.\n"
-    "  abandon  give up before the shares are submitted: the bridge cancels\n"
-    "           the attempt on the server; the transcript is closed as\n"
-    "           abandoned, with --reason.\n"
+    "  abandon  give up: the bridge cancels the attempt on the server; the\n"
+    "           transcript is closed as abandoned, with --reason. After\n"
+    "           submit (the bridge stopped and cannot go on) the record says\n"
+    "           so and names any token issued: revoke it on the server.\n"
     "  status   where the ceremony stands.\n";
 
 static const char dr_usage_text[] =
@@ -233,7 +234,9 @@ step_abandon(const struct quorum_args *a)
 {
 	return cmd_quorum_close(&cur->q, a, "abandon", generate_root_abandon,
 	    "Abandoned: the bridge is told to cancel the attempt on the server. "
-	    "Ceremony closed as abandoned.");
+	    "Ceremony closed as abandoned.\nIf the shares were submitted, check "
+	    "the server for a root token made for it\n(the record names the "
+	    "accessor of one issued) and revoke it.");
 }
 
 static int step_accept(const struct quorum_args *a) { return cmd_quorum_accept(&cur->q, a); }

@@ -78,7 +78,7 @@ bsession_orphan(struct bsession *b, const char *exchange, const char *ceremony,
 
 int
 bsession_orphan_cancel(const struct bsession *b, const char *cmd,
-    const char *what, const json_t *offer,
+    const char *what, const char *if_finished, const json_t *offer,
     int (*lookup)(void *ctx, const char **nonce), int (*cancel)(void *ctx),
     void *ctx)
 {
@@ -98,6 +98,8 @@ bsession_orphan_cancel(const struct bsession *b, const char *cmd,
 	} else if (now == NULL || strcmp(now, old) != 0) {
 		printf("The server has no %s of that session any more (it finished "
 		    "or was\ncancelled): nothing to cancel.\n", what);
+		if (if_finished != NULL)
+			printf("%s\n", if_finished);
 	} else if ((r = cancel(ctx)) != CK_OK) {
 		return opts_fail(cmd, "cancelling it", r, NULL);
 	} else {

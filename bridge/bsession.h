@@ -69,13 +69,14 @@ int bsession_orphan(struct bsession *b, const char *exchange,
  * named a nonce, lookup(ctx, &nonce) gives the server's attempt in
  * progress (nonce NULL: none) and, when it is that session's, cancel(ctx)
  * cancels it (what: "attempt", "rekey"). Tells the operator what became
- * of it and to abandon the ceremony on the appliance. Returns the exit
+ * of it (if_finished, when not NULL: what a finished one leaves behind)
+ * and to abandon the ceremony on the appliance. Returns the exit
  * status (1: the ceremony cannot go on).
  */
 int bsession_orphan_cancel(const struct bsession *b, const char *cmd,
-    const char *what, const json_t *offer,
+    const char *what, const char *if_finished, const json_t *offer,
     int (*lookup)(void *ctx, const char **nonce), int (*cancel)(void *ctx),
-    void *ctx) __attribute__((nonnull(1, 2, 3, 5, 6)));
+    void *ctx) __attribute__((nonnull(1, 2, 3, 6, 7)));
 
 /*
  * The ceremony key that signed the request (what: "Init request", ...),

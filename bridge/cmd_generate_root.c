@@ -120,7 +120,9 @@ usage(FILE *f)
 	    "  2. starts the attempt: OTP mode, a one-time password of the server's\n"
 	    "     otp_length made here and kept in locked memory; PGP mode, the\n"
 	    "     recipient's key from the request. An attempt already in progress is\n"
-	    "     refused, not cancelled;\n"
+	    "     refused, not cancelled, unless a bridge stopped between starting it\n"
+	    "     for this request and offering the session (no offer on the folder,\n"
+	    "     no share given, the request's mode): that one is started again;\n"
 	    "  3. writes the session offer (server nonce, threshold, session key) and\n"
 	    "     shows the 5-word short authentication string for the witness;\n"
 	    "  4. waits for the sealed shares and submits each with the nonce, opened\n"
@@ -268,12 +270,42 @@ send_unavailable(struct generate_root_ctx *ctx)
 	return r;
 }
 
+/*
+ * The attempt in progress is the one a bridge started for this request and
+ * stopped before offering (the kill point between the server's answer and
+ * the offer): no share given yet, and the request's mode (PGP: its
+ * recipient; OTP: none).
+ */
+static int
+stale_attempt(const struct generate_root_ctx *ctx)
+{
+	if (ctx->st.progress != 0)
+		return 0;
+	if (ctx->pgp)
+		return strcmp(ctx->st.pgp_fingerprint, ctx->pgp_fpr) == 0;
+	return ctx->st.pgp_fingerprint[0] == '\0';
+}
+
 static int
 start(struct generate_root_ctx *ctx)
 {
 	unsigned len = ctx->st.otp_length;
 	int r;
 
+	if (ctx->st.started && stale_attempt(ctx)) {
+		/* No offer was written for this request (bsession_open found
+		 * it waiting): a bridge that started this attempt stopped
+		 * before telling the appliance. */
+		printf("An attempt in progress on the server (nonce %s) has no "
+		    "shares and is\nin this request's mode: a bridge stopped "
+		    "before offering the session.\nIt is cancelled and started "
+		    "again.\n", ctx->st.nonce);
+		if ((r = vault_generate_root_cancel(ctx->c, ctx->api)) != CK_OK ||
+		    (r = vault_generate_root_status(ctx->c, ctx->api,
+		    &ctx->st)) != CK_OK)
+			return fail("cancelling the stopped bridge's attempt", r,
+			    http_error_detail(ctx->c));
+	}
 	if (ctx->st.started)
 		return fail("server", CK_ERR_STATE, "a root token generation is "
 		    "already in progress: nothing was changed; cancel it deliberately "
@@ -644,6 +676,13 @@ out:
  * whose nonce the old offer names, and no other) is cancelled, and the
  * room is told what to do.
  */
+#define ORPHAN_FINISHED							\
+	"If it finished, the server made a token only the stopped bridge "	\
+	"received\n(OTP mode: no one can decode it; PGP mode: it never "	\
+	"reached the recipient).\nIt is alive: an administrator revokes the "	\
+	"token no one holds\n(auth/token/accessors, created at the "		\
+	"ceremony's time)."
+
 static int
 orphan_lookup(void *vctx, const char **nonce)
 {
@@ -687,7 +726,8 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 		bsession_free(&ctx.b);
 		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL, k->request, &req,
 		    &offer) == CK_OK && check_request(&ctx, req.payload) == CK_OK) {
-			rc = bsession_orphan_cancel(&ctx.b, k->cmd, "attempt", offer,
+			rc = bsession_orphan_cancel(&ctx.b, k->cmd, "attempt",
+			    ORPHAN_FINISHED, offer,
 			    orphan_lookup, orphan_cancel, &ctx);
 			goto out;
 		}

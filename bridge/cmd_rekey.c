@@ -585,8 +585,8 @@ bridge_rekey_main(int argc, char **argv)
 		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL,
 		    ENVELOPE_REKEY_REQUEST, &req, &offer) == CK_OK &&
 		    check_request(&ctx, req.payload) == CK_OK) {
-			rc = bsession_orphan_cancel(&ctx.b, "rekey", "rekey", offer,
-			    orphan_lookup, orphan_cancel, &ctx);
+			rc = bsession_orphan_cancel(&ctx.b, "rekey", "rekey", NULL,
+			    offer, orphan_lookup, orphan_cancel, &ctx);
 			goto out;
 		}
 	}

@@ -84,13 +84,26 @@ int
 generate_root_abandon(struct session *s, const char *reason,
     uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
+	const json_t *issued = json_object_get(s->ext, "issued");
+	json_t *details = NULL;
+	int r;
+
 	/* Once the shares are submitted the server may have made the token:
-	 * only the result (and then close, which revokes it) ends that. */
-	if (strcmp(session_phase(s), "submitted") == 0 ||
-	    strcmp(session_phase(s), "issued") == 0)
-		return CK_ERR_STATE;
-	return session_abandon(s, NULL, "generate-root-abandoned", NULL, reason,
+	 * the record says so, and names the token issued, so the room
+	 * knows what to check and revoke on the server. */
+	if ((strcmp(session_phase(s), "submitted") == 0 ||
+	    strcmp(session_phase(s), "issued") == 0) &&
+	    ((details = json_pack("{s:b}", "after_submit", 1)) == NULL ||
+	    (json_object_get(issued, "accessor") != NULL &&
+	    json_object_set(details, "issued_accessor",
+	    json_object_get(issued, "accessor")) != 0))) {
+		json_decref(details);
+		return CK_ERR_ALLOC;
+	}
+	r = session_abandon(s, NULL, "generate-root-abandoned", details, reason,
 	    head);
+	json_decref(details);
+	return r;
 }
 
 static int

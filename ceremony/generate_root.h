@@ -37,10 +37,12 @@ int generate_root_begin(const char *kind, const char *state_dir,
     __attribute__((nonnull(1, 2, 3, 7)));
 
 /*
- * Give up before the shares are submitted: the bridge is told to cancel
- * the attempt on the server (a closing-request), and the transcript is
- * closed as abandoned with reason. Submitted or issued: CK_ERR_STATE (the
- * token may exist; the result and the close, which revokes it, end it).
+ * Give up: the bridge is told to cancel the attempt on the server (a
+ * closing-request), and the transcript is closed as abandoned with
+ * reason. After the shares were submitted (a bridge stopped and started
+ * again cannot carry its session on, so no result or closing result will
+ * come) the record says so: "after_submit", and once issued the token's
+ * accessor, whose revocation is then not on record.
  */
 int generate_root_abandon(struct session *s, const char *reason,
     uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull));

@@ -99,7 +99,9 @@ int file_is_tmp_name(const char *s);
  * Crash points, for the resume test only (make check-resume builds with
  * -DCONCLAVE_CRASH_POINTS; the programs never have them): every write
  * that makes something durable (an atomic file write before its rename,
- * a transcript record before it is written) is a point, counted from 1 in
+ * a transcript record before it is written) and every answer to a server
+ * request that changes something (client/http.c: before the bridge records
+ * it) is a point, counted from 1 in
  * each process; with CONCLAVE_CRASH_AT=N in the environment the process
  * ends at point N with _exit(CRASH_POINT_EXIT), as a kill -9 or a power
  * cut would leave it.
