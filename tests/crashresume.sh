@@ -132,6 +132,20 @@ resume_step() {	# NAME STATE EXCHANGE DONE-CMD... -- STEP-CMD...
 	fi
 }
 
+# resume_server NAME [BAO-START-ARGS...]: the test keys (resume_fast_keys),
+# an OpenBao NAME initialised 5/3 and unsealed, the holders' sticks; key K
+# gives share K, $addr the address. Ends the test if the server fails.
+resume_server() {
+	local name=$1; shift
+	check "the test keys, quick to unlock" resume_fast_keys
+	bao_start_shamir "$name" "$@" || { fail "OpenBao $* starts"; finish; }
+	check "OpenBao is initialised (5 shares, threshold 3)" bao_init "$name" 5 3
+	eval "key() { jq -r \".keys[\$((\$1 - 1))]\" '$(bao_dir "$name")/init.json'; }"
+	check "it is unsealed" bao_unseal "$name" "$(key 1)" "$(key 2)" "$(key 3)"
+	check "the holders' sticks" quorum_sticks "$name"
+	addr=$(bao_addr "$name")
+}
+
 # resume_status REGEX: the ceremony's status ($R_STATUS) has a line that
 # matches (a DONE-CMD for resume_step).
 resume_status() { "${R_STATUS[@]}" 2>/dev/null | grep -Eq -- "$1"; }

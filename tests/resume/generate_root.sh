@@ -11,14 +11,7 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/crashresume.sh"
 
-check "the test keys, quick to unlock" resume_fast_keys
-bao_start_shamir g1 --legacy-generate-root ||
-    { fail "OpenBao (legacy generate-root) starts"; finish; }
-check "OpenBao is initialised (5 shares, threshold 3)" bao_init g1 5 3
-key() { jq -r ".keys[$(($2 - 1))]" "$(bao_dir g1)/init.json"; }
-check "it is unsealed" bao_unseal g1 "$(key g1 1)" "$(key g1 2)" "$(key g1 3)"
-check "the holders' sticks" quorum_sticks g1
-addr=$(bao_addr g1)
+resume_server g1 --legacy-generate-root
 lookup() {	# TOKEN: its policies
 	curl -s -H "X-Vault-Token: $1" "$addr/v1/auth/token/lookup-self" |
 	    jq -r '(.data.policies // []) | join(",")'

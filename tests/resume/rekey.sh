@@ -12,13 +12,7 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/crashresume.sh"
 
-check "the test keys, quick to unlock" resume_fast_keys
-bao_start_shamir k1 --legacy-rekey || { fail "OpenBao (legacy rekey) starts"; finish; }
-check "OpenBao is initialised (5 shares, threshold 3)" bao_init k1 5 3
-key() { jq -r ".keys[$(($2 - 1))]" "$(bao_dir k1)/init.json"; }
-check "it is unsealed" bao_unseal k1 "$(key k1 1)" "$(key k1 2)" "$(key k1 3)"
-check "the holders' sticks" quorum_sticks k1
-addr=$(bao_addr k1)
+resume_server k1 --legacy-rekey
 
 C=$T_TMP/c
 mkdir -p "$C/x"
@@ -86,7 +80,7 @@ resume_step "finish" "$S" "$C/x" resume_status '^closed$' -- \
 check "the bridge exits 0" bridge_wait "$C"
 newshare() { gpg_decrypt_as "holder$1" "$KEYS/holder$1.sec.asc" <"$(ls "$C/n$2"/*.gpg)"; }
 check "k1 restarts" bao_restart k1
-old_unseal() { bao_unseal k1 "$(key k1 1)" "$(key k1 2)" "$(key k1 3)" 2>/dev/null; }
+old_unseal() { bao_unseal k1 "$(key 1)" "$(key 2)" "$(key 3)" 2>/dev/null; }
 check_fails "the old shares no longer unseal it" old_unseal
 check "the new shares do" bao_unseal k1 "$(newshare 3 1)" "$(newshare 4 2)"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$S/transcript.jsonl"
