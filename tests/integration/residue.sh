@@ -2,27 +2,29 @@
 # Residue (issue 13): after each step of each ceremony, the appliance's and
 # the bridge's memory and every file they wrote hold no plaintext share, no
 # OTP, no root token and no passphrase. Against real OpenBao servers: a
-# generate-root ceremony (OTP mode), an init ceremony, an unseal ceremony
-# and a rekey with verification. Each appliance step runs with a preload
-# (tests/preload/residue_stop.c) that stops it as it exits (after main and
-# every wipe); tests/tools/memscan then reads all its readable memory
+# generate-root ceremony (OTP mode), an init ceremony, an unseal ceremony,
+# a rekey with verification, and a dr-token ceremony (with promotion)
+# against the local stand-in for a Vault Enterprise DR secondary. Each
+# appliance step runs with a preload (tests/preload/residue_stop.c) that
+# stops it as it exits (after main and every wipe); tests/tools/memscan
+# then reads all its readable memory
 # through /proc/PID/mem, and its vector registers, which the preload saves
 # as a signal frame would. The step's gpg-agent is read too, after the
 # step's last key operation, just before the appliance ends it. Each bridge
 # is read while it waits and as it exits.
 # The needles: the shares from the server's init.json and, for init and
 # rekey, from the sticks as the holders' gpg reads them (hex text and the
-# bytes the appliance decodes); the holders' passphrase; the OTP, read off
+# bytes the appliance decodes); the holders' passphrase; the OTPs, read off
 # the wire by a recording relay between the bridge and the server
-# (tests/tools/tcp_record.py), since only those two see it; the new root
+# (tests/tools/tcp_record.py), since only those two see them; the new root
 # token from the bridge's 0600 --token-out file (the one place it may be);
-# the init root token as the operator decrypts it; the operator token the
+# the DR operation token as the fixture issued it; the init root token as
+# the operator decrypts it; the operator token the
 # rekey bridge is given in a file (searched once the bridge no longer
 # needs it). Controls: a secret planted in the appliance's memory and one
 # in a scanned file are found.
-# Not covered: the DR operation token (the dr-token ceremony is the same
-# code as generate-root's OTP mode against a local fixture); registers of
-# gpg-agent; OpenBao's own memory.
+# Not covered: registers of gpg-agent; OpenBao's own memory; a real Vault
+# Enterprise DR secondary (none runs here).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -298,6 +300,47 @@ check_output "every file of the rekey ceremony (state, exchange, new sticks, bri
     "$CLEAN" "$SCAN" "$NEEDLES" files "$R/state" "$R/x" "$R/n1" "$R/n2" "$R/bridge.out"
 check_output "the rekey transcript verifies" '^OK' "$CONCLAVE" verify \
     "$R/state/transcript.jsonl"
+
+# --- the DR operation token, against the local stand-in for a Vault
+# Enterprise DR secondary (tests/fixtures/vault_dr.py): the same OTP mode,
+# then the token to a 0600 file and the promotion with it ---
+check "the DR fixture listens" dr_fixture dr 28
+check "the holders' sticks for the DR shares" quorum_sticks dr
+dkey() { jq -r ".keys[$(($1 - 1))]" "$T_TMP/bao/dr/init.json"; }
+for k in 1 2 3 4 5; do
+	printf 'dr-share%s str:%s\ndr-share%s-bytes hex:%s\n' "$k" "$(dkey "$k")" "$k" \
+	    "$(dkey "$k")"
+done >>"$NEEDLES"
+python3 "$TOP/tests/tools/tcp_record.py" "$(cat "$T_TMP/dr.port")" \
+    "$T_TMP/dr-relay.port" "$T_TMP/dr-relay.log" &
+on_exit "kill $! 2>/dev/null"
+check "the DR recording relay listens" wait_for test -s "$T_TMP/dr-relay.port"
+D=$T_TMP/dr
+mkdir -p "$D/x"
+scan_at_exit "dr-token begin" "$CLEAN" "$CONCLAVE" dr-token begin --state "$D/state" \
+    --exchange "$D/x"
+LD_PRELOAD=$SHIM quorum_bridge_start "$D" dr-token --exchange "$D/x" \
+    --address "http://127.0.0.1:$(cat "$T_TMP/dr-relay.port")" --token-out "$D/dr-token" \
+    --promote --wait 120
+dpid=$(cat "$D/bridge.pid")
+otp=$(grep -ao '"otp":"[A-Za-z0-9]\{1,\}"' "$T_TMP/dr-relay.log" | head -n 1 | cut -d'"' -f4)
+check "the relay saw the DR OTP the bridge sent" test -n "$otp"
+printf 'dr-otp str:%s\ndr-token str:%s\n' "$otp" "$(cat "$T_TMP/dr.port.token")" >>"$NEEDLES"
+scan_at_exit "dr-token accept" "$CLEAN" "$CONCLAVE" dr-token accept --state "$D/state" \
+    --confirm-sas "$(bridge_sas "$D")"
+for h in alice:1 carol:3 erin:5; do
+	scan_at_exit "dr-token share ${h%:*}" "$CLEAN" "$CONCLAVE" dr-token share \
+	    --state "$D/state" --holder "${h%:*}" --share-file "$T_TMP/stick${h#*:}/share.gpg" \
+	    --secret-key "$KEYS/holder${h#*:}.sec.asc" --passphrase-fd 3 3<"$PASSFILE"
+done
+scan_at_exit "dr-token submit" "$CLEAN" "$CONCLAVE" dr-token submit --state "$D/state"
+scan_stopped "$dpid" "the DR bridge as it exits (token written, secondary promoted): no token, no OTP, no share"
+check "the DR bridge exits 0" bridge_wait "$D"
+check_output "the promotion got the token" '"token_matches": true' grep promote "$T_TMP/dr.log"
+scan_at_exit "dr-token result" "$CLEAN" "$CONCLAVE" dr-token result --state "$D/state"
+check_output "every file of the DR ceremony (state, exchange, sticks, bridge output): clean" \
+    "$CLEAN" "$SCAN" "$NEEDLES" files "$D/state" "$D/x" "$D/bridge.out" \
+    "$T_TMP"/stick1 "$T_TMP"/stick3 "$T_TMP"/stick5
 check "the gpg-agents of the steps were scanned (one per step that used a key)" \
-    test "$AGENTS" -ge 20
+    test "$AGENTS" -ge 23
 finish
