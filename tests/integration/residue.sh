@@ -2,16 +2,15 @@
 # Residue (issue 13): after each step of each ceremony, the appliance's and
 # the bridge's memory and every file they wrote hold no plaintext share, no
 # OTP, no root token and no passphrase. Against real OpenBao servers: a
-# generate-root ceremony (OTP mode), an init ceremony, an unseal ceremony,
-# a rekey with verification, and a dr-token ceremony (with promotion)
-# against the local stand-in for a Vault Enterprise DR secondary. Each
-# appliance step runs with a preload (tests/preload/residue_stop.c) that
-# stops it as it exits (after main and every wipe); tests/tools/memscan
-# then reads all its readable memory
-# through /proc/PID/mem, and its vector registers, which the preload saves
-# as a signal frame would. The step's gpg-agent is read too, after the
-# step's last key operation, just before the appliance ends it. Each bridge
-# is read while it waits and as it exits.
+# generate-root ceremony (OTP mode), an init ceremony, an unseal ceremony, a
+# rekey with verification, and a dr-token ceremony (with promotion) against
+# the local stand-in for a Vault Enterprise DR secondary. Each appliance
+# step runs with a preload (tests/preload/residue_stop.c) that stops it as
+# it exits (after main and every wipe); tests/tools/memscan then reads all
+# its readable memory through /proc/PID/mem, and its vector registers, which
+# the preload saves as a signal frame would. The step's gpg-agent is read
+# too, after the step's last key operation, just before the appliance ends
+# it. Each bridge is read while it waits and as it exits.
 # The needles: the shares from the server's init.json and, for init and
 # rekey, from the sticks as the holders' gpg reads them (hex text and the
 # bytes the appliance decodes); the holders' passphrase; the OTPs, read off
@@ -19,10 +18,9 @@
 # (tests/tools/tcp_record.py), since only those two see them; the new root
 # token from the bridge's 0600 --token-out file (the one place it may be);
 # the DR operation token as the fixture issued it; the init root token as
-# the operator decrypts it; the operator token the
-# rekey bridge is given in a file (searched once the bridge no longer
-# needs it). Controls: a secret planted in the appliance's memory and one
-# in a scanned file are found.
+# the operator decrypts it; the operator token the rekey bridge is given in
+# a file (searched once the bridge no longer needs it). Controls: a secret
+# planted in the appliance's memory and one in a scanned file are found.
 # Not covered: registers of gpg-agent; OpenBao's own memory; a real Vault
 # Enterprise DR secondary (none runs here).
 . "$(dirname "$0")/../lib.sh"
