@@ -201,6 +201,7 @@ scan_at_exit "init begin" "$CLEAN" "$CONCLAVE" init begin --state "$I/state" \
     --holder bob="$KEYS/holder2.asc" --holder carol="$KEYS/holder3.asc" \
     --holder dave="$KEYS/holder4.asc" --holder erin="$KEYS/holder5.asc" \
     --operator olga="$KEYS/operator.asc" --witness walt="$KEYS/witness.asc"
+cp "$T_TMP/step.out" "$I/begin.out"	# the ceremony key's words, for the bridge
 LD_PRELOAD=$SHIM bridge_init_start "$I" "$(bao_addr i1)"
 ipid=$(cat "$I/bridge.pid")
 scan_at_exit "init accept" "$CLEAN" "$CONCLAVE" init accept --state "$I/state"
