@@ -653,7 +653,9 @@ quorum_handout_check(const json_t *h)
 	    strcmp(state, "closed") != 0) || id == NULL ||
 	    strlen(id) != ENVELOPE_CEREMONY_ID_HEX ||
 	    strspn(id, "0123456789abcdef") != ENVELOPE_CEREMONY_ID_HEX ||
-	    !json_is_array(json_object_get(h, "holders")))
+	    !json_is_array(json_object_get(h, "holders")) ||
+	    /* a rekey names the old holders and the new */
+	    json_array_size(json_object_get(h, "holders")) > 2 * KIND_MAX_SHARES)
 		return CK_ERR_FORMAT;
 	json_array_foreach(json_object_get(h, "holders"), i, e) {
 		x = json_object_get(e, "x_tag");

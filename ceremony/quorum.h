@@ -99,7 +99,8 @@ int quorum_handout_build(const void *buf, size_t len, const void *sig,
 
 /*
  * Is h a handout of the shape above (those members only, of those types,
- * a holder once, x_tag 0-255 with its commitment, text printable)? CK_OK
+ * a holder once and at most 2 * KIND_MAX_SHARES of them, x_tag 0-255 with
+ * its commitment, text printable)? CK_OK
  * or CK_ERR_FORMAT: how the monitor checks one its parser child sent.
  */
 int quorum_handout_check(const json_t *h) CK_WUR;

@@ -21,6 +21,7 @@
 #include "appliance/wire.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "protocol/kinds.h"
 
 /* How many descriptors this process holds. */
 static int
@@ -337,7 +338,8 @@ handout_with(const char *change)
 	    "encryption_key", "cd34", "x_tag", 7, "commitment", "ef56", "name",
 	    "bob", "share", 2);
 	json_t *alice = json_array_get(json_object_get(h, "holders"), 0);
-	int e;
+	char name[16];
+	int e, i;
 
 	assert_non_null(h);
 	if (strcmp(change, "extra member") == 0)
@@ -361,6 +363,18 @@ handout_with(const char *change)
 		json_object_set_new(alice, "share", json_string("1"));
 	else if (strcmp(change, "holders not a list") == 0)
 		json_object_set_new(h, "holders", json_object());
+	else if (strcmp(change, "too many holders") == 0)
+		for (i = 3; i <= 2 * KIND_MAX_SHARES + 1; i++) {
+			snprintf(name, sizeof(name), "h%d", i);
+			json_array_append_new(json_object_get(h, "holders"),
+			    json_pack("{s:s, s:i}", "name", name, "share", i));
+		}
+	else if (strcmp(change, "as many holders as may be") == 0)
+		for (i = 3; i <= 2 * KIND_MAX_SHARES; i++) {
+			snprintf(name, sizeof(name), "h%d", i);
+			json_array_append_new(json_object_get(h, "holders"),
+			    json_pack("{s:s, s:i}", "name", name, "share", i));
+		}
 	e = quorum_handout_check(h);
 	json_decref(h);
 	return e;
@@ -372,7 +386,7 @@ a_handout_from_the_child_must_have_its_shape(void **state)
 	static const char *const bad[] = { "extra member", "another kind",
 	    "short id", "upper-case id", "x_tag alone", "x_tag 256",
 	    "a holder twice", "a control character", "share as text",
-	    "holders not a list" };
+	    "holders not a list", "too many holders" };
 	struct transcript_report rep;
 	struct wire_buf b = { 0 };
 	json_t *h;
@@ -381,6 +395,7 @@ a_handout_from_the_child_must_have_its_shape(void **state)
 
 	(void)state;
 	assert_int_equal(handout_with("nothing"), CK_OK);
+	assert_int_equal(handout_with("as many holders as may be"), CK_OK);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(handout_with(bad[i]), CK_ERR_FORMAT);
 	assert_int_equal(quorum_handout_check(NULL), CK_ERR_FORMAT);
