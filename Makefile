@@ -250,7 +250,7 @@ bench-qr: $(BUILD)/bench/bench_qr
 	@$(BUILD)/bench/bench_qr $(BENCH_ARGS)
 
 # What the parser child costs at start and per decoded image.
-bench-privsep: all
+bench-privsep: all $(BUILD)/tests/tools/transcript_tool
 	@BUILD=$(BUILD) tests/bench/privsep.sh
 
 # Each ceremony's machine time through conclave beside the server CLI and

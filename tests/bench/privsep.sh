@@ -3,8 +3,11 @@
 # - start: `conclave qr-decode` (usage error) starts the monitor's guards and
 #   its parser child; `conclave --version` starts neither; the same user.
 # - decode: the same QR stream of PNG files decoded by conclave (each PNG
-#   and each image cross the socket to the child) and by conclave-bridge
-#   (the same code, in its own process).
+#   file handed to the child, each image crossing the socket) and by
+#   conclave-bridge (the same code, in its own process).
+# - verify: `conclave verify` of a closed transcript of R records: the file
+#   handed to the child, which verifies, audits and builds its record and
+#   sends it back fact by fact.
 set -u
 BUILD=${BUILD:-build}
 C=$BUILD/conclave B=$BUILD/conclave-bridge N=${N:-50}
@@ -25,3 +28,6 @@ n=$(ls "$d"/q/*.png | wc -l)
 N=$((N / 5))
 echo "decode $n PNGs, in the child:   $(ms "$C" qr-decode --out "$d/o1" "$d"/q/*.png) ms (conclave, mean of $N)"
 echo "decode $n PNGs, in-process:     $(ms "$B" qr-decode --out "$d/o2" "$d"/q/*.png) ms (conclave-bridge, mean of $N)"
+R=${R:-1000}
+"$BUILD/tests/tools/transcript_tool" write "$d/t.jsonl" "$R" >/dev/null
+echo "verify $(wc -l <"$d/t.jsonl") records ($(($(wc -c <"$d/t.jsonl") / 1024)) KiB): $(ms "$C" verify "$d/t.jsonl") ms (conclave verify, mean of $N)"
