@@ -360,14 +360,17 @@ ui_turn_next(struct ui_turn *t)
 int
 ui_turn_holders_key(struct ui_turn *t)
 {
-	char why[160];
-	int r;
+	char why[160], said[sizeof(ui.status)];
+	int r, bad = ui.status_bad;
 
+	/* What the stick's mount said stays on the status line after. */
+	memcpy(said, ui.status, sizeof(said));
 	ui_say(0, "Checking the key your stick brings...");
 	ui_redraw();
 	if ((r = init_stick_check(ui.s, ui.home, t->k, t->keyfile, why,
 	    sizeof(why))) == CK_OK) {
-		ui.status[0] = '\0';
+		memcpy(ui.status, said, sizeof(said));
+		ui.status_bad = bad;
 		return 1;
 	}
 	ui_say_err("Not this holder's key", r, why[0] != '\0' ? why : NULL);
