@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_NEEDLES	64
+#define MAX_NEEDLES	128
 #define CHUNK		(1 << 20)
 
 struct needle {
@@ -33,30 +33,37 @@ static struct needle needles[MAX_NEEDLES];
 static size_t nneedles;
 static unsigned long long scanned, found;
 
+/* A needle that cannot be used (too many, empty, malformed) is an error:
+ * a scan that silently searched for less must not pass. */
 static int
 load_needles(const char *path)
 {
 	char line[1024], *sp, *v;
 	FILE *f = fopen(path, "r");
 	size_t i;
+	int r = 0;
 
 	if (f == NULL)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL && nneedles < MAX_NEEDLES) {
+	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
 		struct needle *n = &needles[nneedles];
 
 		line[strcspn(line, "\n")] = '\0';
-		if ((sp = strchr(line, ' ')) == NULL)
-			continue;
+		if (nneedles == MAX_NEEDLES || (sp = strchr(line, ' ')) == NULL) {
+			r = -1;
+			break;
+		}
 		*sp = '\0';
 		v = sp + 1;
-		if (strlen(line) >= sizeof(n->label))
-			continue;
+		if (strlen(line) >= sizeof(n->label)) {
+			r = -1;
+			break;
+		}
 		memcpy(n->label, line, strlen(line) + 1);
 		if (strncmp(v, "str:", 4) == 0) {
 			n->len = strlen(v + 4);
-			if (n->len == 0 || n->len > sizeof(n->bytes))
-				continue;
+			if (n->len > sizeof(n->bytes))
+				n->len = 0;
 			memcpy(n->bytes, v + 4, n->len);
 		} else if (strncmp(v, "hex:", 4) == 0) {
 			v += 4;
@@ -64,15 +71,19 @@ load_needles(const char *path)
 				if (sscanf(v + 2 * i, "%2hhx", &n->bytes[i]) != 1)
 					break;
 			n->len = i;
-			if (n->len == 0)
-				continue;
 		} else {
-			continue;
+			n->len = 0;
+		}
+		if (n->len == 0) {
+			fprintf(stderr, "memscan: needle %s: empty or malformed\n",
+			    n->label);
+			r = -1;
+			break;
 		}
 		nneedles++;
 	}
 	fclose(f);
-	return nneedles > 0 ? 0 : -1;
+	return r == 0 && nneedles > 0 ? 0 : -1;
 }
 
 /* base: the address (or file offset) of buf[0], to say where a hit is. */
