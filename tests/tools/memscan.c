@@ -8,8 +8,8 @@
  * NEEDLES is a file of lines "LABEL str:TEXT" or "LABEL hex:HEXBYTES" (the
  * secrets travel in a file, never in argv). Prints "found LABEL in ..." for
  * each hit and "scanned N bytes, M found"; exit 0 when nothing was found,
- * 1 when something was, 2 when something could not be read (a scan that
- * read nothing must not pass).
+ * 1 when something was, 2 when something could not be read or a needle
+ * could not be used (a scan that read or sought nothing must not pass).
  */
 #include <dirent.h>
 #include <errno.h>
