@@ -147,8 +147,10 @@ cmd_quorum_print_nodes(const json_t *nodes)
 		else
 			printf("  %-32s %s\n", addr != NULL ? addr : "?",
 			    !json_is_true(json_object_get(n, "reachable")) ?
-			    "unreachable" : json_is_true(sealed) ? "sealed" :
-			    "unsealed");
+			    "unreachable" : json_is_false(json_object_get(n,
+			    "initialized")) ? "not initialised (a Raft joiner "
+			    "joins once a node is unsealed)" : json_is_true(sealed) ?
+			    "sealed" : "unsealed");
 	}
 }
 

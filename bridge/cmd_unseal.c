@@ -33,9 +33,12 @@
 
 #define DEFAULT_WAIT		900	/* seconds for the appliance's next step */
 #define DEFAULT_SETTLE		30	/* seconds for a Raft joiner to finish */
+#define DEFAULT_JOIN_WAIT	120	/* seconds for a fresh cluster's joiners */
 #define SETTLE_POLL_MS		100
+#define JOIN_POLL_MS		500
+#define JOIN_REPORT_S		5	/* a progress line this often */
 
-enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_SETTLE, OPT_TO };
+enum { OPT_CEREMONY = 0x200, OPT_WAIT, OPT_SETTLE, OPT_TO, OPT_JOIN_WAIT };
 
 struct node {
 	const char *address;
@@ -51,6 +54,7 @@ struct unseal_ctx {
 	const char *ceremony;
 	unsigned wait_s;
 	unsigned settle_s;
+	unsigned join_wait_s;
 	struct bsession b;
 	char nonce[2 * BSESSION_NONCE_BYTES + 1];
 	unsigned threshold;
@@ -66,7 +70,7 @@ usage_migrate(FILE *f)
 	fprintf(f,
 	    "usage: conclave-bridge migrate --exchange DIR --address A [--address B ...]\n"
 	    "                               [--to TYPE] [--ceremony ID] [--wait S]\n"
-	    "                               [--settle S]\n"
+	    "                               [--settle S] [--join-wait S]\n"
 	    "\n"
 	    "Answers the appliance's migrate request: a seal migration (Shamir to\n"
 	    "auto-unseal, or auto-unseal to Shamir). Before this runs, the operator\n"
@@ -95,7 +99,10 @@ usage_migrate(FILE *f)
 	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
 	    "  --settle S           seconds a Raft joiner may take to finish unsealing\n"
 	    "                       after its last share (default %d)\n"
-	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE);
+	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
+	    "                       initialised yet may take to join once another\n"
+	    "                       node is unsealed (default %d)\n"
+	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static void
@@ -104,6 +111,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: conclave-bridge unseal --exchange DIR --address A [--address B ...]\n"
 	    "                              [--ceremony ID] [--wait S] [--settle S]\n"
+	    "                              [--join-wait S]\n"
 	    "\n"
 	    "Answers the appliance's unseal request for every node given (all the\n"
 	    "nodes of a Raft or HA cluster):\n"
@@ -116,6 +124,9 @@ usage(FILE *f)
 	    "  3. waits for the sealed shares, opens each only for the one request\n"
 	    "     that submits it to one node, and wipes it. Nodes already unsealed\n"
 	    "     are skipped; a node with a stale partial attempt is reset first;\n"
+	    "     A node not initialised yet (a fresh Raft cluster's joiner, which\n"
+	    "     joins once another node is unsealed) is waited for, up to\n"
+	    "     --join-wait seconds with a progress line, then unsealed;\n"
 	    "  4. writes the per-node results. If a node was unreachable or died\n"
 	    "     mid-unseal, it keeps running (the sealed shares in locked memory)\n"
 	    "     and waits for the appliance's `conclave unseal retry` (it tries\n"
@@ -126,7 +137,10 @@ usage(FILE *f)
 	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
 	    "  --settle S           seconds a Raft joiner may take to finish unsealing\n"
 	    "                       after its last share (default %d)\n"
-	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE);
+	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
+	    "                       initialised yet may take to join once another\n"
+	    "                       node is unsealed (default %d)\n"
+	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static const char *cmd_name = KIND_UNSEAL;
@@ -145,6 +159,7 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "settle", required_argument, NULL, OPT_SETTLE },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "join-wait", required_argument, NULL, OPT_JOIN_WAIT },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long v;
@@ -153,6 +168,7 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 	opts_init(&ctx->o);
 	ctx->wait_s = DEFAULT_WAIT;
 	ctx->settle_s = DEFAULT_SETTLE;
+	ctx->join_wait_s = DEFAULT_JOIN_WAIT;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if (opts_handle(&ctx->o, ch, optarg) == CK_OK)
@@ -166,6 +182,9 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 		    rd_parse_uint(optarg, 1, 86400, &v) == CK_OK)
 			*(ch == OPT_WAIT ? &ctx->wait_s : &ctx->settle_s) =
 			    (unsigned)v;
+		else if (ch == OPT_JOIN_WAIT &&
+		    rd_parse_uint(optarg, 0, 86400, &v) == CK_OK)
+			ctx->join_wait_s = (unsigned)v;
 		else
 			return 2;
 	}
@@ -253,7 +272,8 @@ send_offer(struct unseal_ctx *ctx)
 			return fail("offer", CK_ERR_ALLOC, NULL);
 		}
 		printf("  %-32s %s\n", ctx->nodes[i].address, r != CK_OK ?
-		    "unreachable" : !st.initialized ? "not initialised" :
+		    "unreachable" : !st.initialized ? "not initialised (a Raft "
+		    "joiner joins once a node is unsealed)" :
 		    st.sealed ? "sealed" : "unsealed");
 		if (r == CK_OK && st.initialized && ctx->threshold == 0)
 			ctx->threshold = st.t;
@@ -378,6 +398,11 @@ unseal_node(struct unseal_ctx *ctx, size_t i, const char **result,
 		if (r != CK_OK)
 			goto classify;
 		if (!st.sealed)
+			break;
+		/* The threshold reached on a node that has just joined a fresh
+		 * Raft cluster: it answers sealed, with no attempt left, and
+		 * finishes unsealing a moment later (settle). */
+		if (k + 1 >= st.t && st.progress == 0 && st.nonce[0] == '\0')
 			break;
 		/*
 		 * The attempt is ours while its nonce stays the one our first
@@ -508,6 +533,101 @@ settle_migration(struct unseal_ctx *ctx)
 	}
 }
 
+/*
+ * A fresh Raft cluster's joiner answers "not initialised" until it has
+ * joined, which it can do only once another node is unsealed. 1 when the
+ * node at i answers so (it is then left for await_joiners), else 0 (also
+ * when unreachable: unseal_node says so).
+ */
+static int
+not_joined(const struct unseal_ctx *ctx, size_t i)
+{
+	struct vault_seal_status st;
+	struct http_client *c = NULL;
+	int r;
+
+	if ((r = opts_client(&ctx->o, i, &c)) == CK_OK)
+		r = vault_seal_status(c, &st);
+	http_client_free(c);
+	return r == CK_OK && !st.initialized;
+}
+
+static int
+any_unsealed(const struct unseal_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nnodes; i++)
+		if (ctx->nodes[i].result != NULL &&
+		    (strcmp(result_of(&ctx->nodes[i]), KIND_NODE_UNSEALED) == 0 ||
+		    strcmp(result_of(&ctx->nodes[i]), KIND_NODE_SKIPPED) == 0))
+			return 1;
+	return 0;
+}
+
+/*
+ * The nodes left for joining (waiting[i]): each is unsealed as soon as it
+ * reports initialised, up to --join-wait seconds, with a progress line
+ * every JOIN_REPORT_S seconds; what is still not initialised then is
+ * reported failed, saying so (retry waits again). Nothing is waited for
+ * when no node is unsealed: no joiner can join then.
+ */
+static void
+await_joiners(struct unseal_ctx *ctx, int waiting[OPTS_MAX_ADDRESSES])
+{
+	struct timespec pause = { 0, JOIN_POLL_MS * 1000000L };
+	time_t start = time(NULL), next = start + JOIN_REPORT_S;
+	char seal_after[VAULT_MAX_TYPE], why[200];
+	const char *res;
+	json_t *err;
+	size_t i, left = 0;
+	int can_join = any_unsealed(ctx);
+
+	for (i = 0; i < ctx->nnodes; i++)
+		left += waiting[i] != 0;
+	if (left > 0 && can_join) {
+		printf("Waiting up to %u s for %zu node%s to join the cluster "
+		    "(--join-wait)...\n", ctx->join_wait_s, left, left == 1 ? "" :
+		    "s");
+		fflush(stdout);
+	}
+	while (left > 0 && can_join) {
+		for (i = 0; i < ctx->nnodes; i++) {
+			if (!waiting[i] || not_joined(ctx, i))
+				continue;
+			waiting[i] = 0;
+			left--;
+			printf("  %-32s joined the cluster after %ld s\n",
+			    ctx->nodes[i].address, (long)(time(NULL) - start));
+			seal_after[0] = '\0';
+			(void)unseal_node(ctx, i, &res, &err, seal_after);
+			set_result(&ctx->nodes[i], res, err, seal_after);
+		}
+		if (left == 0 || time(NULL) >= start + (time_t)ctx->join_wait_s)
+			break;
+		if (time(NULL) >= next) {
+			printf("  ... %zu node%s not initialised yet, %ld s of %u\n",
+			    left, left == 1 ? "" : "s", (long)(time(NULL) - start),
+			    ctx->join_wait_s);
+			fflush(stdout);
+			next += JOIN_REPORT_S;
+		}
+		nanosleep(&pause, NULL);
+	}
+	if (can_join)
+		snprintf(why, sizeof(why), "not initialised: it did not join the "
+		    "cluster within --join-wait %u s (check its retry_join and that "
+		    "it reaches the other nodes); retry waits again",
+		    ctx->join_wait_s);
+	else
+		snprintf(why, sizeof(why), "not initialised: a Raft joiner joins "
+		    "only once another node of its cluster is unsealed, and none is");
+	for (i = 0; i < ctx->nnodes; i++)
+		if (waiting[i])
+			set_result(&ctx->nodes[i], KIND_NODE_FAILED,
+			    bsession_error_text(CK_ERR_STATE, why), NULL);
+}
+
 /* Every node not final yet; the result envelope. *all_done when none left. */
 static int
 run_nodes(struct unseal_ctx *ctx, int *all_done)
@@ -516,18 +636,24 @@ run_nodes(struct unseal_ctx *ctx, int *all_done)
 	const char *res;
 	json_t *list = json_array(), *err, *p;
 	size_t i;
-	int r;
+	int r, waiting[OPTS_MAX_ADDRESSES];
 
 	*all_done = 1;
 	if (list == NULL)
 		return fail("result", CK_ERR_ALLOC, NULL);
 	for (i = 0; i < ctx->nnodes; i++) {
+		waiting[i] = 0;
 		if (ctx->nodes[i].done)
 			continue;
+		if (not_joined(ctx, i)) {
+			waiting[i] = 1;
+			continue;
+		}
 		seal_after[0] = '\0';
 		(void)unseal_node(ctx, i, &res, &err, seal_after);
 		set_result(&ctx->nodes[i], res, err, seal_after);
 	}
+	await_joiners(ctx, waiting);
 	if (ctx->migrate)
 		settle_migration(ctx);
 	for (i = 0; i < ctx->nnodes; i++) {
