@@ -79,11 +79,9 @@ bsession_orphan(struct bsession *b, const char *exchange, const char *ceremony,
 int
 bsession_orphan_cancel(const struct bsession *b, const char *cmd,
     const char *what, const char *if_finished, const json_t *offer,
-    int (*lookup)(void *ctx, const char **nonce), int (*cancel)(void *ctx),
-    void *ctx)
+    const struct bsession_attempt *a)
 {
 	const char *old = json_string_value(json_object_get(offer, "nonce"));
-	const char *now = NULL;
 	int r;
 
 	printf("Ceremony %s: a session was under way when a bridge stopped. Its "
@@ -92,15 +90,16 @@ bsession_orphan_cancel(const struct bsession *b, const char *cmd,
 	if (old == NULL) {
 		printf("It had started no %s on the server: nothing to cancel.\n",
 		    what);
-	} else if ((r = lookup(ctx, &now)) != CK_OK) {
+	} else if ((r = opts_client(a->o, 0, a->client)) != CK_OK ||
+	    (r = a->detect(a->ctx)) != CK_OK) {
 		return opts_fail(cmd, "server", r, "it could not be looked up: "
 		    "cancel it on the server if it is still there");
-	} else if (now == NULL || strcmp(now, old) != 0) {
+	} else if (!*a->started || strcmp(a->nonce, old) != 0) {
 		printf("The server has no %s of that session any more (it finished "
 		    "or was\ncancelled): nothing to cancel.\n", what);
 		if (if_finished != NULL)
 			printf("%s\n", if_finished);
-	} else if ((r = cancel(ctx)) != CK_OK) {
+	} else if ((r = a->cancel(a->ctx)) != CK_OK) {
 		return opts_fail(cmd, "cancelling it", r, NULL);
 	} else {
 		printf("Its %s on the server (nonce %s) is cancelled.\n", what, old);

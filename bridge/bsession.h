@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "bridge/opts.h"
 #include "client/http.h"
 #include "crypto/reader.h"
 #include "crypto/words.h"
@@ -65,18 +66,32 @@ int bsession_orphan(struct bsession *b, const char *exchange,
     json_t **offer) CK_WUR __attribute__((nonnull(1, 2, 5, 6)));
 
 /*
+ * How an orphaned session's attempt on the server is found and cancelled
+ * (generate-root, rekey): *client is made for o's first address, then
+ * detect(ctx) finds the endpoint and reads the server's attempt into
+ * *started and nonce (both in ctx); cancel(ctx) cancels it.
+ */
+struct bsession_attempt {
+	const struct bridge_opts *o;
+	struct http_client **client;
+	int (*detect)(void *ctx);
+	const int *started;
+	const char *nonce;
+	int (*cancel)(void *ctx);
+	void *ctx;
+};
+
+/*
  * An orphaned session (bsession_orphan) of ceremony cmd: when its offer
- * named a nonce, lookup(ctx, &nonce) gives the server's attempt in
- * progress (nonce NULL: none) and, when it is that session's, cancel(ctx)
- * cancels it (what: "attempt", "rekey"). Tells the operator what became
- * of it (if_finished, when not NULL: what a finished one leaves behind)
- * and to abandon the ceremony on the appliance. Returns the exit
- * status (1: the ceremony cannot go on).
+ * named a nonce, the server's attempt in progress is looked up (a) and,
+ * when it is that session's, cancelled (what: "attempt", "rekey"). Tells
+ * the operator what became of it (if_finished, when not NULL: what a
+ * finished one leaves behind) and to abandon the ceremony on the
+ * appliance. Returns the exit status (1: the ceremony cannot go on).
  */
 int bsession_orphan_cancel(const struct bsession *b, const char *cmd,
     const char *what, const char *if_finished, const json_t *offer,
-    int (*lookup)(void *ctx, const char **nonce), int (*cancel)(void *ctx),
-    void *ctx) __attribute__((nonnull(1, 2, 3, 6, 7)));
+    const struct bsession_attempt *a) __attribute__((nonnull(1, 2, 3, 6)));
 
 /*
  * The ceremony key that signed the request (what: "Init request", ...),

@@ -221,8 +221,9 @@ check_request(struct generate_root_ctx *ctx, const json_t *p)
  * CK_ERR_DISABLED_ENDPOINT when the one needed is switched off.
  */
 static int
-detect(struct generate_root_ctx *ctx)
+detect(void *vctx)
 {
+	struct generate_root_ctx *ctx = vctx;
 	int r;
 
 	if (ctx->k->dr) {
@@ -684,19 +685,6 @@ out:
 	"ceremony's time)."
 
 static int
-orphan_lookup(void *vctx, const char **nonce)
-{
-	struct generate_root_ctx *ctx = vctx;
-	int r;
-
-	if ((r = opts_client(&ctx->o, 0, &ctx->c)) != CK_OK ||
-	    (r = detect(ctx)) != CK_OK)
-		return r;
-	*nonce = ctx->st.started ? ctx->st.nonce : NULL;
-	return CK_OK;
-}
-
-static int
 orphan_cancel(void *vctx)
 {
 	struct generate_root_ctx *ctx = vctx;
@@ -727,8 +715,9 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL, k->request, &req,
 		    &offer) == CK_OK && check_request(&ctx, req.payload) == CK_OK) {
 			rc = bsession_orphan_cancel(&ctx.b, k->cmd, "attempt",
-			    ORPHAN_FINISHED, offer,
-			    orphan_lookup, orphan_cancel, &ctx);
+			    ORPHAN_FINISHED, offer, &(const struct bsession_attempt){
+			    &ctx.o, &ctx.c, detect, &ctx.st.started, ctx.st.nonce,
+			    orphan_cancel, &ctx });
 			goto out;
 		}
 	}

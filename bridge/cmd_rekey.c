@@ -243,8 +243,9 @@ cancel_rekey(struct rekey_ctx *ctx)
 
 /* Which endpoint; CK_ERR_DISABLED_ENDPOINT when the one needed is off. */
 static int
-detect(struct rekey_ctx *ctx)
+detect(void *vctx)
 {
+	struct rekey_ctx *ctx = vctx;
 	int r;
 
 	if (http_load_token(ctx->c, ctx->o.token_file) == CK_OK) {
@@ -544,20 +545,6 @@ out:
  * the old shares stay the only ones, and the room is told what to do.
  */
 static int
-orphan_lookup(void *vctx, const char **nonce)
-{
-	struct rekey_ctx *ctx = vctx;
-	int r;
-
-	if ((r = opts_client(&ctx->o, 0, &ctx->c)) != CK_OK ||
-	    (r = detect(ctx)) != CK_OK)
-		return r;
-	*nonce = ctx->st.started ? ctx->st.nonce : NULL;
-	return CK_OK;
-}
-
-/* Cancelled, the old shares stay the only ones. */
-static int
 orphan_cancel(void *vctx)
 {
 	return call(vctx, "DELETE", "init", NULL, 0);
@@ -586,7 +573,9 @@ bridge_rekey_main(int argc, char **argv)
 		    ENVELOPE_REKEY_REQUEST, &req, &offer) == CK_OK &&
 		    check_request(&ctx, req.payload) == CK_OK) {
 			rc = bsession_orphan_cancel(&ctx.b, "rekey", "rekey", NULL,
-			    offer, orphan_lookup, orphan_cancel, &ctx);
+			    offer, &(const struct bsession_attempt){ &ctx.o,
+			    &ctx.c, detect, &ctx.st.started, ctx.st.nonce,
+			    orphan_cancel, &ctx });
 			goto out;
 		}
 	}
