@@ -47,10 +47,14 @@ result_draw(void)
 		ui_hints("Enter: start the handouts");
 		return;
 	}
-	ui_para(y, "Waiting for the bridge's init result on the exchange stick. "
-	    "The operator runs conclave-bridge init, which initialises the "
-	    "server and writes the result; then the stick comes back here.");
-	y += 4;
+	/* The bridge asks for these words before it initialises the server. */
+	y = ui_ceremony_key(y);
+	y = ui_para(y + 1, "Waiting for the bridge's init result on the exchange "
+	    "stick. The operator runs conclave-bridge init: it shows the words "
+	    "of the key that signed the request and initialises the server only "
+	    "when the operator has typed these words, read aloud by a witness. "
+	    "Then the stick comes back here.");
+	y++;
 	if (state == REFUSED) {
 		ui_bold(y, 2, "The result was refused (see below); it is on the "
 		    "record.");
@@ -96,7 +100,8 @@ static const char *
 result_waiting(void)
 {
 	return state == WAITING ? "conclave-bridge init, with this exchange stick, "
-	    "initialises the server and writes its answer." : NULL;
+	    "asks for the ceremony key's words, then initialises the server and "
+	    "writes its answer." : NULL;
 }
 
 const struct ui_screen scr_result = {
