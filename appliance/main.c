@@ -43,7 +43,7 @@ static const struct command commands[] = {
 	{ "migrate", cmd_migrate_main, "migrate the seal (Shamir <-> auto-unseal) with the quorum" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 	{ "record", cmd_record_main, "print the paper record of a ceremony from its transcript" },
-	{ "archive", cmd_archive_main, "copy a closed ceremony's transcript to the archive and verify it there" },
+	{ "archive", cmd_archive_main, "copy a closed transcript to the archive and verify it there" },
 	{ "qr-encode", qrcmd_encode, "write an envelope as QR codes (PNG files)" },
 	{ "qr-show", qrcmd_show, "show an envelope as QR codes (terminal, framebuffer)" },
 	{ "qr-decode", qrcmd_decode, "read an envelope from QR code images" },
