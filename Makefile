@@ -114,8 +114,8 @@ $(BUILD)/gen/syscall_names.h:
 	$(Q)echo '#include <sys/syscall.h>' | $(CC) -E -dM -x c - | \
 	    sed -n 's/^#define __NR_\([a-z0-9_]*\) .*/\1/p' | sort -u | \
 	    awk '{ printf "#ifdef __NR_%s\n\t{ __NR_%s, \"%s\" },\n#endif\n", $$1, $$1, $$1 }' > $@
-$(BUILD)/obj/appliance/sandbox.o: $(BUILD)/gen/syscall_names.h
-$(BUILD)/obj/appliance/sandbox.o: CFLAGS += -I$(BUILD)/gen
+$(BUILD)/obj/crypto/sandbox.o: $(BUILD)/gen/syscall_names.h
+$(BUILD)/obj/crypto/sandbox.o: CFLAGS += -I$(BUILD)/gen
 
 $(BUILD)/lib/libprotocol.a: $(PROTOCOL_OBJ)
 $(BUILD)/lib/libpaper.a: $(PAPER_OBJ)

@@ -18,7 +18,7 @@
 #include "appliance/cmd_verify.h"
 #include "appliance/monitor.h"
 #include "appliance/parser.h"
-#include "appliance/sandbox.h"
+#include "crypto/sandbox.h"
 #include "ceremony/session.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
@@ -105,8 +105,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (sandbox_monitor() != CK_OK) {
-		fprintf(stderr, "conclave: cannot install the no-network guard "
-		    "(seccomp); refusing to run\n");
+		fprintf(stderr, "conclave: cannot install its seccomp "
+		    "allow-list; refusing to run\n");
 		return 1;
 	}
 	if ((e = monitor_start()) != CK_OK) {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "appliance/parser.h"
-#include "appliance/sandbox.h"
+#include "crypto/sandbox.h"
 #include "appliance/wire.h"
 
 static struct {

@@ -8,7 +8,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "appliance/sandbox.h"
+#include "crypto/sandbox.h"
 #include "appliance/wire.h"
 #include "crypto/reader.h"
 

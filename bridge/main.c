@@ -15,6 +15,7 @@
 #include "bridge/cmd_unseal.h"
 #include "client/http.h"
 #include "crypto/errors.h"
+#include "crypto/sandbox.h"
 #include "crypto/secmem.h"
 #include "media/qr_cmd.h"
 
@@ -73,6 +74,11 @@ main(int argc, char **argv)
 	}
 	if (http_global_init() != CK_OK) {
 		fprintf(stderr, "conclave-bridge: cannot initialise libcurl\n");
+		return 1;
+	}
+	if (sandbox_bridge() != CK_OK) {
+		fprintf(stderr, "conclave-bridge: cannot install its seccomp "
+		    "allow-list; refusing to run\n");
 		return 1;
 	}
 	if (argc < 2)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The appliance runs as two processes (README "Process architecture"): the
-# monitor under its no-network filter, and a parser child under a strict
-# allow-list, unprivileged, with tight rlimits. /proc shows both while the
-# UI waits for a key. A thread started before main() is bound too (TSYNC).
+# monitor under its allow-list, and a parser child under a strict
+# allow-list, unprivileged, with tight rlimits; the bridge under its own
+# allow-list. /proc shows all three while they wait. A thread started
+# before main() is bound too (TSYNC), and makes a call its process may not.
 # A child that makes a forbidden system call, crashes, hangs, answers
 # garbage or lies about an envelope is killed; the monitor says what
 # happened and carries on with a fresh child.
@@ -22,6 +23,16 @@ child=$(pgrep -P "$pid" -f -- --parser-child)
 check_output "conclave is running under a seccomp filter (Seccomp: 2)" '^2$' field "$pid" Seccomp
 check_output "conclave has no_new_privs" '^1$' field "$pid" NoNewPrivs
 check_output "conclave may not dump core" '^0$' limit "$pid" "Max core file size"
+if [ "$(id -u)" = 0 ]; then
+	# SYS_ADMIN (sticks), SETUID and SETGID (the child as nobody), KILL
+	# (stopping it), IPC_LOCK: bits 21, 7, 6, 5, 14.
+	check_output "conclave, run by root, keeps five capabilities (CapEff)" \
+	    '^00000000002040e0$' field "$pid" CapEff
+	check_output "... and no more for what it starts (CapBnd)" \
+	    '^00000000002040e0$' field "$pid" CapBnd
+else
+	check_output "conclave, not root, has no capabilities (CapEff 0)" '^0+$' field "$pid" CapEff
+fi
 check "conclave has a parser child" test -n "$child"
 check_output "the child is under a seccomp filter (Seccomp: 2)" '^2$' field "$child" Seccomp
 check_output "the child has its own filter on top of the monitor's" '^2$' \
@@ -48,17 +59,54 @@ sleep 0.5
 check_output "an ordinary process shows no filter (Seccomp: 0)" '^0$' \
     field "$(pane_pid plain)" Seccomp
 check_output "an ordinary process may open files" '^[0-9]+$' limit "$(pane_pid plain)" "Max open files"
+if [ "$(id -u)" = 0 ]; then
+	check_output "control: an ordinary process of root has capabilities the monitor has not" \
+	    '^[1-9a-f][0-9a-f]*$' \
+	    printf '%x' $((0x$(field "$(pane_pid plain)" CapEff) & ~0x2040e0))
+fi
+
+# The bridge, waiting for armored text on its standard input.
+tmux -L "$sock" new-session -d -s bridge -x 80 -y 24 \
+    "sleep 60 | '$BRIDGE' dearmor --out '$T_TMP/never.env'"
+sleep 0.5
+bridge=$(pgrep -f -- "$BRIDGE dearmor --out $T_TMP/never.env")
+check "the bridge is running" test -n "$bridge"
+check_output "the bridge is under a seccomp filter (Seccomp: 2)" '^2$' field "$bridge" Seccomp
+check_output "the bridge has no_new_privs" '^1$' field "$bridge" NoNewPrivs
+check_output "the bridge has no capabilities (CapEff 0)" '^0+$' field "$bridge" CapEff
+check_output "... nor any to give a program (CapBnd 0)" '^0+$' field "$bridge" CapBnd
+check_output "the bridge may not dump core" '^0$' limit "$bridge" "Max core file size"
 
 # A thread that a preloaded library starts before main() waits for the
-# filter, then tries AF_INET. The control: with no filter it gets one.
-preload="$BUILD/tests/preload/thread_inet.so"
+# filter, then makes a call (CONCLAVE_TEST_CALL) its process may not. The
+# controls: with no filter (conclave --version exits before its filter)
+# the same calls are made.
+preload="$BUILD/tests/preload/thread_call.so"
+call() {	# CALL PROGRAM ARGS...: the thread's call in that program
+	local what=$1; shift
+	env CONCLAVE_TEST_CALL="$what" LD_PRELOAD="$preload" "$@"
+}
+trap_call() { CONCLAVE_SANDBOX_TRAP=1 call "$@"; }
 check_output "a thread started before main() is bound by the filter (TSYNC)" \
-    'filter seen; inet socket refused \(EACCES\)' env LD_PRELOAD="$preload" "$CONCLAVE" qr-decode
+    'filter seen; inet refused \(EACCES\)' call inet "$CONCLAVE" qr-decode
 check_output "control: the same thread without a filter gets its socket" \
-    'no filter seen; inet socket created' env LD_PRELOAD="$preload" "$CONCLAVE" --version
+    'no filter seen; inet made' call inet "$CONCLAVE" --version
 check_output "trap mode names the monitor's refused system call" \
-    'sandbox: refused \(errno\) system call [0-9]+ \(socket\)' \
-    env CONCLAVE_SANDBOX_TRAP=1 LD_PRELOAD="$preload" "$CONCLAVE" qr-decode
+    'sandbox: refused \(errno\) system call [0-9]+ \(socket\)' trap_call inet "$CONCLAVE" qr-decode
+check_output "the monitor's allow-list: a call on no list is absent (ENOSYS)" \
+    'filter seen; ptrace refused \(ENOSYS\)' call ptrace "$CONCLAVE" qr-decode
+check_output "control: without a filter that call is made" \
+    'no filter seen; ptrace made' call ptrace "$CONCLAVE" --version
+check_output "trap mode names it" \
+    'sandbox: refused \(errno\) system call [0-9]+ \(ptrace\)' trap_call ptrace "$CONCLAVE" qr-decode
+check_output "the bridge's thread is bound too: no packet socket" \
+    'filter seen; packet refused \(EACCES\)' call packet "$BRIDGE" --version
+check_output "the bridge starts no program" \
+    'filter seen; exec refused \(EACCES\)' call exec "$BRIDGE" --version
+check_output "trap mode names the bridge's refused system call" \
+    'sandbox: refused \(errno\) system call [0-9]+ \(execve\)' trap_call exec "$BRIDGE" --version
+check_output "the bridge's allow-list: a call on no list is absent" \
+    'sandbox: refused \(errno\) system call [0-9]+ \(ptrace\)' trap_call ptrace "$BRIDGE" --version
 
 # A child that misbehaves on its first request. Two copies of one QR code:
 # the first image meets the bad child, the second a fresh one, and the

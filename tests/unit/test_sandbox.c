@@ -8,7 +8,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/personality.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -16,7 +19,7 @@
 
 #include <linux/netlink.h>
 
-#include "appliance/sandbox.h"
+#include "crypto/sandbox.h"
 #include "crypto/errors.h"
 
 /* 0 when socket(domain) fails with EACCES, 1 when it works, 2 otherwise. */
@@ -32,39 +35,45 @@ try_socket(int domain)
 	return errno == EACCES ? 0 : 2;
 }
 
-/* Run f in a child under the filter; its exit status. */
+/* Run f in a child under the filter install (or none); its raw wait status. */
 static int
-in_child(int (*f)(void))
+in_filter(int (*install)(void), int (*f)(void))
 {
 	pid_t pid = fork();
 	int st;
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (sandbox_monitor() != CK_OK)
+		if (install != NULL && install() != CK_OK)
 			_exit(100);
 		_exit(f());
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+/* f's exit status in a child under filter install (NULL: none). */
+static int
+exit_under(int (*install)(void), int (*f)(void))
+{
+	int st = in_filter(install, f);
+
 	assert_true(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+/* f's exit status in a child under the monitor's filter. */
+static int
+in_child(int (*f)(void))
+{
+	return exit_under(sandbox_monitor, f);
 }
 
 /* Run f in a child under the parser's allow-list; its raw wait status. */
 static int
 in_parser(int (*f)(void))
 {
-	pid_t pid = fork();
-	int st;
-
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (sandbox_parser() != CK_OK)
-			_exit(100);
-		_exit(f());
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	return st;
+	return in_filter(sandbox_parser, f);
 }
 
 static int
@@ -162,6 +171,200 @@ programs_started_later_are_bound(void **state)
 	assert_int_equal(in_child(child_program_bound), 0);
 }
 
+/* A call on no list (personality's query form works anywhere): absent. */
+static int
+unlisted_is_absent(void)
+{
+	errno = 0;
+	if (personality(0xffffffff) != -1 || errno != ENOSYS)
+		return 1;
+	errno = 0;
+	return syscall(__NR_ptrace, 0 /* PTRACE_TRACEME */, 0, 0, 0) == -1 &&
+	    errno == ENOSYS ? 0 : 2;
+}
+
+/* clone(2) into a new user namespace; 0 when refused with EACCES, 1 when
+ * it worked, 2 otherwise. The child of a raw clone without a stack runs
+ * on a copy of ours, like fork's. */
+static int
+clone_userns(void)
+{
+	long pid = syscall(__NR_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+
+	if (pid == 0)
+		_exit(0);
+	if (pid > 0) {
+		(void)waitpid((pid_t)pid, NULL, 0);
+		return 1;
+	}
+	return errno == EACCES ? 0 : 2;
+}
+
+/* unshare(2) is on no list: a namespace cannot be entered that way either. */
+static int
+namespaces_refused(void)
+{
+	if (clone_userns() != 0)
+		return 1;
+	return unshare(CLONE_NEWUSER) != 0 && errno == ENOSYS ? 0 : 2;
+}
+
+/* A mapping both writable and executable is refused; code may be mapped. */
+static int
+wx_refused(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p != MAP_FAILED || errno != EACCES)
+		return 1;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 2;
+	if (mprotect(p, 4096, PROT_WRITE | PROT_EXEC) == 0 || errno != EACCES)
+		return 3;
+	if (mprotect(p, 4096, PROT_READ | PROT_EXEC) != 0)	/* W^X, not no-X */
+		return 4;
+	return 0;
+}
+
+/* TIOCSTI (typing into the terminal) is refused before the fd is looked
+ * at: EACCES on a pipe, where an ordinary process gets ENOTTY. */
+static int
+tiocsti_refused(void)
+{
+	int fd[2], r;
+	char c = 'x';
+
+	if (pipe(fd) != 0)
+		return 2;
+	r = ioctl(fd[0], TIOCSTI, &c) == -1 && errno == EACCES ? 0 : 1;
+	close(fd[0]);
+	close(fd[1]);
+	return r;
+}
+
+#ifdef __x86_64__
+/* The i386 entry (int 0x80) with socketcall(SYS_SOCKET): the 32-bit ABI
+ * has socket calls the 64-bit rules never see, so any 32-bit call kills.
+ * The pointer is bad on purpose: unfiltered, the call fails with EFAULT. */
+static int
+int80_socketcall(void)
+{
+	long ret;
+
+	__asm__ volatile ("int $0x80" : "=a"(ret)
+	    : "a"(102), "b"(1), "c"(0) : "memory");
+	return ret == -EFAULT || ret == -ENOSYS ? 0 : 1;
+}
+#endif
+
+static void
+unlisted_calls_are_absent_under_the_monitor(void **state)
+{
+	(void)state;
+	assert_int_equal(exit_under(NULL, unlisted_is_absent), 1);	/* control */
+	assert_int_equal(in_child(unlisted_is_absent), 0);
+}
+
+static void
+no_namespace_under_the_monitor(void **state)
+{
+	(void)state;
+	assert_int_equal(in_child(namespaces_refused), 0);
+}
+
+static void
+no_writable_code_under_the_monitor(void **state)
+{
+	(void)state;
+	assert_int_equal(exit_under(NULL, wx_refused), 1);	/* control */
+	assert_int_equal(in_child(wx_refused), 0);
+}
+
+static void
+no_tiocsti_under_the_monitor(void **state)
+{
+	(void)state;
+	assert_int_equal(exit_under(NULL, tiocsti_refused), 1);	/* control */
+	assert_int_equal(in_child(tiocsti_refused), 0);
+	assert_int_equal(exit_under(sandbox_bridge, tiocsti_refused), 0);
+}
+
+static void
+i386_system_calls_kill(void **state)
+{
+#ifdef __x86_64__
+	int st;
+
+	(void)state;
+	st = in_filter(NULL, int80_socketcall);	/* control: no kill */
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV)
+		skip();		/* a kernel without the 32-bit entry */
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_true(killed_by_sigsys(in_filter(sandbox_monitor, int80_socketcall)));
+	assert_true(killed_by_sigsys(in_filter(sandbox_bridge, int80_socketcall)));
+	assert_true(killed_by_sigsys(in_filter(sandbox_parser, int80_socketcall)));
+#else
+	(void)state;
+	skip();
+#endif
+}
+
+/* The bridge: inet sockets for libcurl, nothing else but AF_UNIX. */
+static int
+bridge_sockets(void)
+{
+	int sv[2];
+
+	if (try_socket(AF_INET) != 1 || try_socket(AF_INET6) != 1 ||
+	    try_socket(AF_UNIX) != 1)
+		return 1;
+	if (try_socket(AF_PACKET) != 0 || try_socket(AF_NETLINK) != 0)
+		return 2;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return 3;
+	close(sv[0]);
+	close(sv[1]);
+	return syscall(__NR_io_uring_setup, 1, (char[120]){ 0 }) < 0 &&
+	    errno == EACCES ? 0 : 4;
+}
+
+/* The bridge starts no program: 0 when exec is refused, false's 1 when
+ * it ran, 2 otherwise. */
+static int
+bridge_exec(void)
+{
+	execl("/bin/false", "false", (char *)NULL);
+	return errno == EACCES ? 0 : 2;
+}
+
+static void
+bridge_has_inet_and_unix_sockets_only(void **state)
+{
+	(void)state;
+	assert_int_equal(exit_under(NULL, bridge_sockets), 2);	/* control */
+	assert_int_equal(exit_under(sandbox_bridge, bridge_sockets), 0);
+}
+
+static void
+bridge_starts_no_program(void **state)
+{
+	(void)state;
+	assert_int_equal(exit_under(sandbox_bridge, bridge_exec), 0);
+	assert_int_equal(in_child(bridge_exec), 1);	/* the monitor may */
+}
+
+static void
+bridge_has_no_namespace_nor_unlisted_call(void **state)
+{
+	(void)state;
+	assert_int_equal(exit_under(sandbox_bridge, namespaces_refused), 0);
+	assert_int_equal(exit_under(sandbox_bridge, unlisted_is_absent), 0);
+	assert_int_equal(exit_under(sandbox_bridge, wx_refused), 0);
+}
+
 static int
 parser_computes(void)
 {
@@ -247,6 +450,14 @@ main(void)
 		cmocka_unit_test(uevent_netlink_is_the_one_exception),
 		cmocka_unit_test(io_uring_is_refused),
 		cmocka_unit_test(programs_started_later_are_bound),
+		cmocka_unit_test(unlisted_calls_are_absent_under_the_monitor),
+		cmocka_unit_test(no_namespace_under_the_monitor),
+		cmocka_unit_test(no_writable_code_under_the_monitor),
+		cmocka_unit_test(no_tiocsti_under_the_monitor),
+		cmocka_unit_test(i386_system_calls_kill),
+		cmocka_unit_test(bridge_has_inet_and_unix_sockets_only),
+		cmocka_unit_test(bridge_starts_no_program),
+		cmocka_unit_test(bridge_has_no_namespace_nor_unlisted_call),
 		cmocka_unit_test(parser_child_can_compute),
 		cmocka_unit_test(parser_child_is_killed_outside_its_list),
 		cmocka_unit_test(parser_child_opens_nothing),
