@@ -7,18 +7,25 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Whether the start of the file at path holds needle (len bytes). */
 static int
-is_parser_child(void)
+proc_has(const char *path, const char *needle, size_t len)
 {
-	char buf[256];
+	char buf[4096];
 	ssize_t n;
-	int fd = open("/proc/self/cmdline", O_RDONLY);
+	int fd = open(path, O_RDONLY);
 
 	if (fd < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	return n > 0 && memmem(buf, (size_t)n, "--parser-child", 14) != NULL;
+	return n > 0 && memmem(buf, (size_t)n, needle, len) != NULL;
+}
+
+static int
+is_parser_child(void)
+{
+	return proc_has("/proc/self/cmdline", "--parser-child", 14);
 }
 
 #endif

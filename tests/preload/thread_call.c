@@ -31,18 +31,7 @@ static int started;
 static int
 filtered(void)
 {
-	char buf[4096];
-	ssize_t n;
-	int fd = open("/proc/self/status", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strstr(buf, "\nSeccomp:\t2") != NULL;
+	return proc_has("/proc/self/status", "\nSeccomp:\t2", 11);
 }
 
 /* The call; its result as "created", "made" or the errno's name. */
