@@ -441,9 +441,16 @@ trap_mode(struct sock_filter *insns, size_t n)
 	sa.sa_flags = SA_SIGINFO;
 	if (sigaction(SIGSYS, &sa, NULL) != 0)
 		return CK_ERR_UNSUPPORTED;
-	/* Not the architecture check (the first return). */
+	/*
+	 * Not the architecture check (the first return), nor clone3's
+	 * ENOSYS: glibc's fall back to clone is expected, and libcurl starts
+	 * its resolver thread with every signal blocked, where a trap kills.
+	 */
 	for (i = 3; i < n; i++) {
 		if (insns[i].code != (BPF_RET | BPF_K))
+			continue;
+		if (insns[i - 1].code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+		    insns[i - 1].k == __NR_clone3)
 			continue;
 		if (insns[i].k == SECCOMP_RET_KILL_PROCESS)
 			insns[i].k = SECCOMP_RET_TRAP;
