@@ -722,6 +722,52 @@ out:
 	return rc;
 }
 
+/*
+ * Started again after a bridge stopped mid-session: the session key died
+ * with it, so the session cannot go on. A node still sealed with shares
+ * in progress holds some of that session's shares: they are discarded
+ * (sys/unseal reset), so the next ceremony starts clean. A node unsealed
+ * took the whole submission. The room is told, and to abandon.
+ */
+static int
+orphan(struct unseal_ctx *ctx)
+{
+	struct vault_seal_status st;
+	struct http_client *c;
+	size_t i;
+	int r;
+
+	printf("Ceremony %s: a session was under way when a bridge stopped. Its "
+	    "session key\ndied with it, so that session cannot go on.\n",
+	    ctx->b.id_hex);
+	for (i = 0; i < ctx->nnodes; i++) {
+		c = NULL;
+		if ((r = opts_client(&ctx->o, i, &c)) == CK_OK)
+			r = vault_seal_status(c, &st);
+		if (r != CK_OK)
+			printf("  %s: %s; look at it by hand.\n",
+			    ctx->nodes[i].address, ck_errname(r));
+		else if (!st.sealed)
+			printf("  %s: unsealed (the stopped bridge's submission "
+			    "reached it).\n", ctx->nodes[i].address);
+		else if (st.progress == 0)
+			printf("  %s: sealed, no share in progress.\n",
+			    ctx->nodes[i].address);
+		else if ((r = vault_unseal_reset(c, &st)) != CK_OK)
+			printf("  %s: sealed with %u share(s) in progress, and the "
+			    "reset failed (%s):\n  reset it by hand.\n",
+			    ctx->nodes[i].address, st.progress, ck_errname(r));
+		else
+			printf("  %s: sealed; the shares in progress are "
+			    "discarded.\n", ctx->nodes[i].address);
+		http_client_free(c);
+	}
+	printf("On the appliance: abandon that ceremony (conclave %s abandon, or "
+	    "a on its\nwait screen), then begin again if nodes are sealed.\n",
+	    ctx->kind);
+	return 1;
+}
+
 static int
 run_main(int argc, char **argv, int migrate)
 {
@@ -742,8 +788,22 @@ run_main(int argc, char **argv, int migrate)
 	ctx.nnodes = ctx.o.naddresses;
 	for (i = 0; i < ctx.nnodes; i++)
 		ctx.nodes[i].address = ctx.o.addresses[i];
-	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
-	    ENVELOPE_UNSEAL_REQUEST, &req)) != CK_OK) {
+	r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
+	    ENVELOPE_UNSEAL_REQUEST, &req);
+	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
+		json_t *offer = NULL;
+
+		bsession_free(&ctx.b);
+		envelope_free(&req);
+		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL,
+		    ENVELOPE_UNSEAL_REQUEST, &req, &offer) == CK_OK) {
+			rc = orphan(&ctx);
+			json_decref(offer);
+			goto out;
+		}
+		json_decref(offer);
+	}
+	if (r != CK_OK) {
 		fail("request", r, r == CK_ERR_EXISTS ? "several ceremonies "
 		    "wait: name one with --ceremony" : NULL);
 		goto out;

@@ -168,6 +168,16 @@ unseal_abandon(struct session *s, const char *reason,
 	json_t *payload = NULL, *details = NULL;
 	int r;
 
+	/* After submit with no result (a bridge stopped and cannot go on):
+	 * the nodes may have taken the submission, and the record says so. */
+	if (strcmp(session_phase(s), "submitted") == 0) {
+		if ((details = json_pack("{s:b}", "after_submit", 1)) == NULL)
+			return CK_ERR_ALLOC;
+		r = session_abandon(s, NULL, "unseal-abandoned", details, reason,
+		    head);
+		json_decref(details);
+		return r;
+	}
 	/* Nodes left sealed after a result: the bridge wipes the shares it
 	 * holds for a retry. Before that: the plain abandon. */
 	if (strcmp(session_phase(s), "partial") != 0)

@@ -55,7 +55,9 @@ int unseal_retry(struct session *s) CK_WUR __attribute__((nonnull));
 /*
  * Give up, in any phase before the close: a closing-request (the bridge
  * wipes the shares and stops) and the transcript closed as abandoned with
- * reason; in phase "partial" it records the nodes left sealed.
+ * reason; in phase "partial" it records the nodes left sealed, in phase
+ * "submitted" (no result will come from a bridge that stopped)
+ * "after_submit": the nodes may have taken the submission.
  */
 int unseal_abandon(struct session *s, const char *reason,
     uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull));

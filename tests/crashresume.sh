@@ -150,6 +150,106 @@ resume_server() {
 # matches (a DONE-CMD for resume_step).
 resume_status() { "${R_STATUS[@]}" 2>/dev/null | grep -Eq -- "$1"; }
 
+# The bridge's side (resume_bridge): the test defines
+#   br_up [CRASH-AT]  start the bridge in the background (BPID), with
+#                     CONCLAVE_CRASH_AT set when given;
+#   br_next           the room's next step on the appliance: 0 one was
+#                     done, 1 nothing to do yet, 2 the ceremony is over;
+#   br_abandon        the room abandons the ceremony on the appliance;
+#   br_server         the server's state, one line per fact;
+#   br_clean          the server back as it was before the ceremony;
+#   br_ok OUTCOME     whether the appliance's record is right for how the
+#                     run ended (finished, resumed, cancelled);
+# and snapshots the state and exchange folders after begin (_r_snapshot).
+_br_alive() { kill -0 "$BPID" 2>/dev/null; }
+
+# br_quorum CMD [ACCEPT-ARGS...]: the steps the quorum ceremonies share,
+# for a br_next: accept the offer, the shares of alice, bob and carol
+# (holders 1-3), submit. The ceremony in $S, holders' dirs under $C; 3
+# when the phase is another.
+br_quorum() {
+	local cmd=$1 st shares names=(alice bob carol); shift
+	st=$("$CONCLAVE" "$cmd" status --state "$S" 2>/dev/null)
+	shares=$(echo "$st" | sed -n 's/.*, \([0-9]\) of 3 shares sealed.*/\1/p')
+	case "$(echo "$st" | head -n 1)" in
+	requested)
+		ls "$C"/x/*/000002-session-offer.env >/dev/null 2>&1 || return 1
+		"$CONCLAVE" "$cmd" accept --state "$S" "$@" \
+		    --confirm-sas "$(bridge_sas "$T_TMP")" ;;
+	confirmed)
+		if [ "${shares:-0}" -lt 3 ]; then
+			quorum_share "$cmd" "$C" "${names[$shares]}" "$((shares + 1))"
+		else
+			"$CONCLAVE" "$cmd" submit --state "$S"
+		fi ;;
+	*) return 3 ;;
+	esac
+}
+
+# One run from the request on, the bridge killed at point N and started
+# again as an operator would; echoes finished, resumed or cancelled, or
+# what went wrong.
+_br_run() {	# N STATE EXCHANGE
+	local n=$1 rc restarted=0 i
+	_r_restore "$2" "$3"
+	: >"$T_TMP/bridge.out"
+	br_up "$n"
+	for i in $(seq 1 600); do
+		br_next >>"$T_TMP/steps.out" 2>&1
+		case $? in 0) continue ;; 2) break ;; esac
+		if ! _br_alive; then
+			wait "$BPID"; rc=$?
+			if [ "$rc" = "$RESUME_EXIT" ] && [ "$restarted" = 0 ]; then
+				restarted=1
+				br_up
+				continue
+			fi
+			if [ "$restarted" = 1 ] && [ "$rc" = 1 ] &&
+			    grep -q "cannot go on" "$T_TMP/bridge.out"; then
+				br_abandon >>"$T_TMP/steps.out" 2>&1
+				echo cancelled
+				return
+			fi
+			[ "$rc" = 0 ] || { echo "bridge exit $rc"; return; }
+		fi
+		sleep 0.1
+	done
+	_br_alive && { kill "$BPID"; echo "stuck"; return; }
+	[ "$restarted" = 1 ] && echo resumed || echo finished
+}
+
+# resume_bridge STATE EXCHANGE: N = 1, 2, ... until a run reaches no
+# point N. A point resumes when the server is back as before (br_clean
+# aside, for what the restarted bridge told the administrator to do) and
+# the record is right.
+resume_bridge() {
+	local st=$1 x=$2 n out before after bad=0
+	before=$(br_server)
+	for n in $(seq 1 100); do
+		out=$(_br_run "$n" "$st" "$x")
+		after=$(br_server)
+		if [ "$out" = finished ]; then
+			if ! br_ok finished; then
+				fail "the bridge's run without a crash: $(echo $after)"
+				bad=1
+			fi
+			br_clean
+			break
+		fi
+		R_POINTS=$((R_POINTS + 1))
+		if br_ok "$out"; then
+			R_RESUMED=$((R_RESUMED + 1))
+		else
+			R_LOST=$((R_LOST + 1)) bad=1
+			echo "    bridge kill point $n: $out; server: $(echo $after) (before: $(echo $before))"
+			tail -n 4 "$T_TMP/bridge.out" | sed 's/^/    | /'
+		fi
+		br_clean
+	done
+	[ "$bad" = 0 ] && ok "the bridge: $R_POINTS kill points, each resumed or cancelled cleanly"
+	[ "$bad" = 0 ] || fail "the bridge: some kill points were not resumed or cancelled cleanly"
+}
+
 resume_summary() {
 	echo "resume: $R_POINTS kill points, $R_RESUMED resumed, $R_LOST lost, $R_DUP duplicated"
 }
