@@ -65,6 +65,10 @@ scan_agents() {
 			    continue
 			check_output "$2: its gpg-agent before it is ended" "$CLEAN" \
 			    "$SCAN" "$NEEDLES" pid "${a#/proc/}"
+			# Control, once: the scan reads the agent (its home's path).
+			[ "$AGENTS" = 0 ] && check_output "control: the agent's own home is found in it" \
+			    'found home at .* in process' "$SCAN" \
+			    <(printf 'home str:%s/\n' "$GBASE") pid "${a#/proc/}"
 			AGENTS=$((AGENTS + 1))
 		done
 		kill -CONT "$c"
