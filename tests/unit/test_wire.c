@@ -405,6 +405,7 @@ a_handout_from_the_child_must_have_its_shape(void **state)
 	    "00112233445566778899aabbccddeeff", "kind", "rekey", "state",
 	    "closed", "holders");
 	wire_put_handout(&b, CK_OK, 1, &rep, h);
+	json_decref(h);
 	assert_int_equal(wire_get_handout(b.p, b.len, &result, &verified, &rep,
 	    &h), CK_OK);
 	assert_non_null(h);
