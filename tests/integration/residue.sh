@@ -91,9 +91,9 @@ stopped() {
 
 # scan_at_exit NAME REGEX CMD...: CMD under the preload; when it stops as
 # it exits, its memory is scanned (REGEX: what the scan must say), then it
-# goes on and must exit 0.
+# goes on and must exit 0 (or $EXPECT_RC, for a step that is refused).
 scan_at_exit() {
-	local name=$1 re=$2 pid rc; shift 2
+	local name=$1 re=$2 pid rc want=${EXPECT_RC:-0}; shift 2
 	LD_PRELOAD=$SHIM TMPDIR=$GBASE "$@" >"$T_TMP/step.out" 2>&1 &
 	pid=$!
 	if stopped "$pid" "$name"; then
@@ -104,7 +104,7 @@ scan_at_exit() {
 	fi
 	wait "$pid"
 	rc=$?
-	check "$name: exits 0" test "$rc" -eq 0
+	check "$name: exits $want" test "$rc" -eq "$want"
 }
 
 # scan_stopped PID NAME: when PID (a bridge) stops as it exits, its memory
@@ -172,6 +172,14 @@ check_output "control: a share planted in a written file is found" 'found share2
     "$SCAN" "$NEEDLES" files "$T_TMP/plant"
 
 holders=(alice bob carol)
+# A refused step wipes too: a wrong passphrase, and the holder's own.
+printf 'not-the-passphrase-%s\n' "$RANDOM$RANDOM" >"$T_TMP/wrong-pass"
+printf 'wrong-passphrase str:%s\n' "$(head -n 1 "$T_TMP/wrong-pass")" >>"$NEEDLES"
+EXPECT_RC=1 scan_at_exit "share 1 with a wrong passphrase (refused)" "$CLEAN" "$CONCLAVE" \
+    generate-root share --state "$C/state" --holder alice \
+    --share-file "$T_TMP/stick1/share.gpg" --secret-key "$KEYS/holder1.sec.asc" \
+    --passphrase-fd 3 3<"$T_TMP/wrong-pass"
+check_output "... refused for the passphrase" 'CK_ERR_BAD_PASSPHRASE' cat "$T_TMP/step.out"
 for k in 1 2 3; do
 	scan_at_exit "share $k (decrypted, sealed, wiped)" "$CLEAN" "$CONCLAVE" \
 	    generate-root share --state "$C/state" --holder "${holders[$((k - 1))]}" \
