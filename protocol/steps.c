@@ -77,8 +77,10 @@ static const struct steps_step init_steps[] = {
 	  "share-handed-out" },
 	{ "close", STEPS_OPERATOR,
 	  "The operator configures the server with the initial root token, "
-	  "then the bridge revokes it and proves the revocation; bring the "
-	  "closing result back to the appliance.",
+	  "then gives it back: the bridge revokes it and proves the "
+	  "revocation (a wrong line is named and the token asked again; one "
+	  "never given back is recorded as NOT revoked); bring the closing "
+	  "result back to the appliance.",
 	  "Closing: the initial root token is revoked", STEPS_WORDS_NONE,
 	  "root-token-revoked" },
 	REVIEW("every holder was handed a share with a proof and the initial "
@@ -162,9 +164,11 @@ static const struct steps_step generate_root_steps[] = {
 	  "Submit the shares, and the results", STEPS_WORDS_NONE,
 	  "root-token-generated" },
 	{ "revoke", STEPS_OPERATOR,
-	  "The operator does the break-glass task with the token, then the "
-	  "bridge revokes it and proves the revocation; bring the closing "
-	  "result back.", "Submit the shares, and the results",
+	  "The operator does the break-glass task with the token, then gives "
+	  "it back: the bridge revokes it and proves the revocation (a token "
+	  "not given back, the bridge revokes itself where it holds it, and "
+	  "the record says so); bring the closing result back.",
+	  "Submit the shares, and the results",
 	  STEPS_WORDS_NONE, "root-token-revoked" },
 	REVIEW("the root token was used and is revoked"),
 	SUMMARY,
