@@ -194,7 +194,10 @@ check "the new token is in its 0600 file" test -s "$C/new-token"
 # the operator never give it back; from then on it must be gone.
 check_output "the bridge, waiting for the token back: no share, no OTP" \
     "$CLEAN" "$SCAN" "$NEEDLES" pid "$bpid"
-printf 'root-token str:%s\n' "$(cat "$C/new-token")" >>"$NEEDLES"
+printf 'root-token str:%s\n' "$(cat "$C/new-token")" >"$T_TMP/held"
+check_output "... and the token in one place only (its secmem copy)" \
+    '^scanned [1-9][0-9]* bytes, 1 found$' "$SCAN" "$T_TMP/held" pid "$bpid"
+cat "$T_TMP/held" >>"$NEEDLES"
 quorum_give_token "$C" "$(cat "$C/new-token")"
 scan_stopped "$bpid" "the bridge as it exits (token revoked): no token, no OTP, no share"
 check "the bridge exits 0" bridge_wait "$C"
@@ -294,7 +297,10 @@ done
 # verification is done, and must not after.
 check_output "the rekey bridge, waiting for the verification: no share" \
     "$CLEAN" "$SCAN" "$NEEDLES" pid "$rpid"
-printf 'operator-token str:%s\n' "$(cat "$T_TMP/g1-root")" >>"$NEEDLES"
+printf 'operator-token str:%s\n' "$(cat "$T_TMP/g1-root")" >"$T_TMP/held"
+check_output "... and the operator's token in one place only (its secmem copy)" \
+    '^scanned [1-9][0-9]* bytes, 1 found$' "$SCAN" "$T_TMP/held" pid "$rpid"
+cat "$T_TMP/held" >>"$NEEDLES"
 scan_at_exit "rekey verify" "$CLEAN" "$CONCLAVE" rekey verify --state "$R/state"
 scan_at_exit "rekey verification share carol" "$CLEAN" "$CONCLAVE" rekey share \
     --state "$R/state" --holder carol --share-file "$(ls "$R"/n1/*.gpg)" \

@@ -7,9 +7,10 @@
  *
  * NEEDLES is a file of lines "LABEL str:TEXT" or "LABEL hex:HEXBYTES" (the
  * secrets travel in a file, never in argv). Prints "found LABEL in ..." for
- * each hit and "scanned N bytes, M found"; exit 0 when nothing was found,
- * 1 when something was, 2 when something could not be read or a needle
- * could not be used (a scan that read or sought nothing must not pass).
+ * every occurrence and "scanned N bytes, M found"; exit 0 when nothing was
+ * found, 1 when something was, 2 when something could not be read or a
+ * needle could not be used (a scan that read or sought nothing must not
+ * pass).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -86,23 +87,29 @@ load_needles(const char *path)
 	return r == 0 && nneedles > 0 ? 0 : -1;
 }
 
-/* base: the address (or file offset) of buf[0], to say where a hit is. */
+/*
+ * Every occurrence of every needle that starts in buf[0, own): the bytes
+ * after own are the overlap with the next chunk, searched there. base: the
+ * address (or file offset) of buf[0], to say where a hit is.
+ */
 static void
-search(const unsigned char *buf, size_t len, unsigned long base,
+search(const unsigned char *buf, size_t len, size_t own, unsigned long base,
     const char *where)
 {
-	const unsigned char *hit;
+	const unsigned char *hit, *from;
 	size_t i;
 
-	scanned += len;
+	scanned += own;
 	for (i = 0; i < nneedles; i++)
-		if ((hit = memmem(buf, len, needles[i].bytes, needles[i].len)) != NULL) {
+		for (from = buf; (hit = memmem(from, len - (size_t)(from - buf),
+		    needles[i].bytes, needles[i].len)) != NULL &&
+		    (size_t)(hit - buf) < own; from = hit + 1) {
 			printf("found %s at %#lx in %s\n", needles[i].label,
 			    base + (unsigned long)(hit - buf), where);
 			if (getenv("MEMSCAN_CONTEXT") != NULL) {
-				size_t j, from = (size_t)(hit - buf) > 96 ?
+				size_t j, at = (size_t)(hit - buf) > 96 ?
 				    (size_t)(hit - buf) - 96 : 0;
-				for (j = from; j < len && j < (size_t)(hit - buf) + 160; j++)
+				for (j = at; j < len && j < (size_t)(hit - buf) + 160; j++)
 					putchar(buf[j] >= 32 && buf[j] < 127 ? buf[j] : '.');
 				putchar('\n');
 			}
@@ -124,7 +131,7 @@ scan_region(int memfd, unsigned long lo, unsigned long hi, const char *where)
 		if ((n = pread(memfd, buf, want + (at + want < hi ? 255 : 0),
 		    (off_t)at)) <= 0)
 			return errno == EIO ? 0 : -1;	/* EIO: a guard page */
-		search(buf, (size_t)n, at, where);
+		search(buf, (size_t)n, (size_t)n < want ? (size_t)n : want, at, where);
 		at += want;
 	}
 	return 0;
@@ -177,7 +184,7 @@ scan_path(const char *path)
 			return -1;
 		/* Secrets are small: whole files up to 1 MiB are what is written. */
 		if ((n = read(fd, buf, sizeof(buf))) > 0)
-			search(buf, (size_t)n, 0, path);
+			search(buf, (size_t)n, (size_t)n, 0, path);
 		close(fd);
 		return n < 0 ? -1 : 0;
 	}
