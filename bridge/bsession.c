@@ -7,6 +7,7 @@
 #include "bridge/bsession.h"
 #include "bridge/opts.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -318,6 +319,15 @@ bsession_check_submission(const json_t *p, const char *kind, const char *nonce,
 	return CK_OK;
 }
 
+/* The signal that interrupted the wait for the token, or 0. */
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	interrupted = sig;
+}
+
 /*
  * Ask for the token until one is revoked, the input ends or the tries run
  * out: CK_OK with *proof, else the last error with why.
@@ -332,9 +342,13 @@ take_token(const char *cmd, struct http_client *c, int fd, const char *accessor,
 
 	snprintf(why, whylen, "the input ended before a token was given");
 	for (tries = 1; tries <= BSESSION_TOKEN_TRIES; tries++) {
-		if ((r = tty_read_secret("Root token (hidden): ", fd, &tok)) ==
+		if (interrupted ||
+		    (r = tty_read_secret("Root token (hidden): ", fd, &tok)) ==
 		    CK_ERR_IO) {
-			if (tries == 1 && fd < 0)
+			if (interrupted)
+				snprintf(why, whylen, "interrupted by signal %d before "
+				    "the token was given back", (int)interrupted);
+			else if (tries == 1 && fd < 0)
 				snprintf(why, whylen, "no terminal to type the token "
 				    "on (give it with --root-token-fd N)");
 			else if (tries > 1)
@@ -371,10 +385,24 @@ bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
 	char why[HTTP_MAX_DETAIL + 256], how[HTTP_MAX_DETAIL + 64];
 	json_t *p = NULL;
 	int r, err, rc = 1;
+	struct sigaction sa, old[3];
+	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
+	size_t i;
 
+	/* Ctrl-C, a kill or a closed terminal while the token is out ends
+	 * the wait (read fails with EINTR: no SA_RESTART) as the end of the
+	 * input does, so the token is not left live: no exit from here. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
 	fflush(stdout);
-	if ((err = take_token(cmd, c, token_fd, accessor, &p, why,
-	    sizeof(why))) == CK_OK) {
+	err = take_token(cmd, c, token_fd, accessor, &p, why, sizeof(why));
+	for (i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (err == CK_OK) {
 		if ((r = bsession_send(b, ENVELOPE_CLOSING_RESULT, p)) != CK_OK) {
 			opts_fail(cmd, "writing the closing result", r, NULL);
 			goto out;

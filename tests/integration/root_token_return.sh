@@ -72,6 +72,18 @@ check_output "the record says it was not given back, and the last wrong line" \
     joined "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 
+# --- OTP mode: the bridge is stopped (SIGTERM) while the token is out ---
+C=$T_TMP/term
+check "a generate-root ceremony issues a token (OTP mode, to be interrupted)" issued "$C"
+tok=$(cat "$C/new-token")
+kill -TERM "$(cat "$C/bridge.pid")"
+check "stopped while waiting, the bridge revokes the token it holds and exits 0" \
+    bridge_wait "$C"
+check_output "it says why" 'not given back \(interrupted by signal 15' joined cat "$C/bridge.out"
+check_output "the token no longer works" '^$' lookup "$addr" "$tok"
+check_output "close records the revocation by the bridge" 'revoked. Ceremony closed' \
+    "$CONCLAVE" generate-root close --state "$C/state"
+
 # --- PGP mode: the bridge never holds the token; a wrong line, then the end ---
 C=$T_TMP/pgp
 check "a generate-root ceremony issues a token (PGP mode)" issued "$C" \
