@@ -136,6 +136,31 @@ ui_quorum_turn() {
 	ui_keys Enter
 }
 
+# ui_residue NAME SECRET...: none of them (as text, and as bytes where
+# one is hex) anywhere in the UI process's memory, read as root through
+# /proc/PID/mem by tests/tools/memscan (issue 13); skipped as non-root.
+ui_residue() {
+	local name=$1 s i=0 f=$T_TMP/ui-needles; shift
+	[ "$(id -u)" = 0 ] || return 0
+	: >"$f"
+	for s in "$@"; do
+		i=$((i + 1))
+		printf 'secret%s str:%s\n' "$i" "$s" >>"$f"
+		[[ "$s" =~ ^([0-9a-f]{2})+$ ]] && printf 'secret%s-bytes hex:%s\n' "$i" "$s" >>"$f"
+	done
+	check_output "$name: no share, no passphrase in the UI's memory" \
+	    '^scanned [1-9][0-9]* bytes, 0 found$' "$BUILD/tests/tools/memscan" "$f" \
+	    pid "$(ui_pid)"
+}
+
+# ui_pid: the UI's conclave process (the child of the pane's shell).
+ui_pid() {
+	local pid
+	pid=$(pgrep -P "$(uitmux display -p -t "$UI_TARGET" '#{pane_pid}')" -x conclave |
+	    head -n 1)
+	echo "${pid:-none}"
+}
+
 # ui_no_secrets SECRET...: none of them on any kept screen.
 ui_no_secrets() {
 	local f s leak=0

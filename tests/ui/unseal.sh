@@ -58,6 +58,13 @@ for k in 1 2; do
 	fi
 	ui_type "$PASS"; ui_keys Enter
 	ui_step "$n's share is sealed to the bridge session." "share-$n-done" 60
+	ui_residue "$n's share sealed" "$(key 1)" "$(key 2)" "$(key 3)" "$PASS" \
+	    "not-the-passphrase"
+	if [ "$k" = 1 ] && [ "$(id -u)" = 0 ]; then
+		printf 'state str:%s\n' "$C/state" >"$T_TMP/ui-control"
+		check_output "control: the scan finds the UI's own state folder in its memory" \
+		    'found state at' "$BUILD/tests/tools/memscan" "$T_TMP/ui-control" pid "$(ui_pid)"
+	fi
 	ui_keys Enter
 done
 ui_step "Submit the shares? Type y." submit
@@ -66,6 +73,7 @@ ui_keys y
 # after the nodes are unsealed, before the transcript closes.
 ui_review walt review
 ui_step "Ceremony closed. Every node is unsealed." summary 60
+ui_residue "the summary" "$(key 1)" "$(key 2)" "$(key 3)" "$PASS" "not-the-passphrase"
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI unseal ceremony: $((SECONDS - start)) s"
