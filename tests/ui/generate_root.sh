@@ -71,6 +71,7 @@ ui_step "Every witness has answered" review-two
 check_output "the review counts the deviation at once" '1 deviation,' ui_screen
 ui_keys Enter
 ui_step "Ceremony closed. The new root token is revoked." summary 60
+ui_residue "the summary" "$(key 1)" "$(key 2)" "$PASS" "$tok"
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI generate-root ceremony: $((SECONDS - start)) s"

@@ -105,8 +105,10 @@ for k in 1 2 3; do
 	shares+=("$s")
 	check_output "stock gpg opens $n's share from their stick" '^[0-9a-f]{66}$' echo "$s"
 done
+ui_residue "every share handed out" "${shares[@]}" "$PASS" "not-the-passphrase"
 check "bob's and carol's shares unseal the server" bao_unseal s1 "${shares[1]}" "${shares[2]}"
-check "bridge revokes the root token" bridge_init_finish "$C" "$(operator_root_token "$C")"
+root=$(operator_root_token "$C")
+check "bridge revokes the root token" bridge_init_finish "$C" "$root"
 # The witnesses' review comes after the revocation, before the close.
 ui_review walt review
 ui_step "Ceremony closed. The initial root token is revoked." summary
@@ -114,6 +116,7 @@ ui_keys s
 ui_step "walt, the passphrase of your key file" witness-sign
 ui_type "$PASS"; ui_keys Enter
 ui_step "walt signed the transcript" witness-signed 60
+ui_residue "the witness signed" "${shares[@]}" "$PASS" "not-the-passphrase" "$root"
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI init ceremony (with the unseal and gpg in between): $((SECONDS - start)) s"

@@ -118,6 +118,15 @@ ui_step "Submit the shares? Type y." submit-new
 ui_keys y
 ui_review walt review
 ui_step "The new shares are verified; the old ones are void." summary 60
+new=()
+for k in 1 2 4; do
+	n=$( [ "$k" = 4 ] && echo dave || echo "${old[$k - 1]}")
+	f=$(ls "$C/sticks/$n"/conclave-*-share-*.gpg | grep -v -- -00000000-)
+	s=$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$f")
+	new+=("$s")
+	check_output "stock gpg opens $n's new share" '^[0-9a-f]{66}$' echo "$s"
+done
+ui_residue "the summary" "$(key 1)" "$(key 2)" "$(key 3)" "${new[@]}" "$PASS"
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI rekey ceremony: $((SECONDS - start)) s"
@@ -129,14 +138,6 @@ check_output "the check of all new shares is on the record, consistent" \
     grep '"all-shares-check"' "$T"
 check_output "and that it put the new key in the appliance's memory" \
     '"secret_in_appliance_memory":true' grep all-shares-check-started "$T"
-new=()
-for k in 1 2 4; do
-	n=$( [ "$k" = 4 ] && echo dave || echo "${old[$k - 1]}")
-	f=$(ls "$C/sticks/$n"/conclave-*-share-*.gpg | grep -v -- -00000000-)
-	s=$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$f")
-	new+=("$s")
-	check_output "stock gpg opens $n's new share" '^[0-9a-f]{66}$' echo "$s"
-done
 ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "${new[@]}" "$PASS"
 ui_check_screens rekey
 
