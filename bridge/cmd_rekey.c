@@ -43,7 +43,9 @@ static const struct rekey_api rotate_recovery = { "sys/rotate/recovery", "POST" 
 struct rekey_status {
 	int started;
 	int complete;
+	int verification_required;
 	unsigned required;
+	unsigned progress, t, n;	/* the rekey in progress's */
 	char nonce[VAULT_MAX_NONCE];
 	char verification_nonce[VAULT_MAX_NONCE];
 	json_t *keys;		/* keys_base64 of the completion, or NULL */
@@ -78,7 +80,10 @@ usage(FILE *f)
 	    "     (OpenBao >= 2.5 by default) the offer says so, with the listener\n"
 	    "     setting that opens it: " REKEY_SETTING ";\n"
 	    "  2. starts the rekey with the new holders' keys, n and threshold, and\n"
-	    "     verification required (a rekey already in progress is refused);\n"
+	    "     verification required (a rekey already in progress is refused,\n"
+	    "     unless a bridge stopped between starting it for this request and\n"
+	    "     offering the session: to its n and t, verification required, no\n"
+	    "     share yet; that one is started again);\n"
 	    "  3. writes the session offer (the rekey nonce, the CURRENT threshold)\n"
 	    "     and shows the short authentication string;\n"
 	    "  4. submits the current shares, each opened for its one request, and\n"
@@ -178,7 +183,7 @@ copy_nonce(const json_t *j, const char *key, char out[VAULT_MAX_NONCE])
 static int
 parse_status(json_t *body, struct rekey_status *st)
 {
-	json_t *j = http_body_data(body), *req, *keys;
+	json_t *j = http_body_data(body), *keys;
 
 	json_decref(st->keys);
 	memset(st, 0, sizeof(*st));
@@ -186,11 +191,14 @@ parse_status(json_t *body, struct rekey_status *st)
 		return CK_ERR_FORMAT;
 	st->started = json_is_true(json_object_get(j, "started"));
 	st->complete = json_is_true(json_object_get(j, "complete"));
-	req = json_object_get(j, "required");
-	if (req != NULL && (!json_is_integer(req) || json_integer_value(req) < 0 ||
-	    json_integer_value(req) > VAULT_MAX_SHARES))
+	if (vault_json_count(j, "required", &st->required) != CK_OK)
 		return CK_ERR_FORMAT;
-	st->required = (unsigned)json_integer_value(req);
+	if (vault_json_count(j, "progress", &st->progress) != CK_OK ||
+	    vault_json_count(j, "t", &st->t) != CK_OK ||
+	    vault_json_count(j, "n", &st->n) != CK_OK)
+		return CK_ERR_FORMAT;
+	st->verification_required = json_is_true(json_object_get(j,
+	    "verification_required"));
 	if (copy_nonce(j, "nonce", st->nonce) != CK_OK ||
 	    copy_nonce(j, "verification_nonce", st->verification_nonce) != CK_OK)
 		return CK_ERR_FORMAT;
@@ -288,6 +296,22 @@ start(struct rekey_ctx *ctx)
 	char *text;
 	int r;
 
+	if (ctx->st.started && ctx->st.progress == 0 && ctx->st.t == ctx->t &&
+	    ctx->st.n == ctx->n && ctx->st.verification_required &&
+	    ctx->st.verification_nonce[0] == '\0') {
+		/* No offer was written for this request (bsession_open found
+		 * it waiting), and a rekey to its n and t with no share yet is
+		 * in progress: a bridge stopped between starting it and
+		 * offering the session. */
+		printf("A rekey to this request's %u of %u with no share yet is in "
+		    "progress (nonce\n%s): a bridge stopped before offering the "
+		    "session. It is cancelled\nand started again.\n", ctx->t,
+		    ctx->n, ctx->st.nonce);
+		memcpy(ctx->nonce, ctx->st.nonce, sizeof(ctx->nonce));
+		cancel_rekey(ctx);
+		if ((r = call(ctx, "GET", "init", NULL, 0)) != CK_OK)
+			return fail("the rekey's status", r, http_error_detail(ctx->c));
+	}
 	if (ctx->st.started)
 		return fail("server", CK_ERR_STATE, "a rekey is already in progress: "
 		    "nothing was changed; cancel it deliberately if it is abandoned");

@@ -324,12 +324,15 @@ rekey_abandon(struct session *s, const char *reason,
 	json_t *payload = NULL, *d = NULL;
 	int r;
 
-	/* Submitted for verification: the server may have switched keys
-	 * already; only its answer (rekey_finish) tells. */
-	if (strcmp(session_phase(s), "verify-submitted") == 0)
-		return CK_ERR_STATE;
 	payload = json_pack("{s:s, s:b}", "kind", KIND_REKEY, "cancel", 1);
-	d = json_pack("{s:b}", "old_shares_in_force", 1);
+	/* Submitted for verification and no answer (a bridge stopped and
+	 * cannot go on): the server may have switched to the new shares
+	 * already, and the record says it does not know. */
+	if (strcmp(session_phase(s), "verify-submitted") == 0)
+		d = json_pack("{s:b, s:s}", "after_submit", 1,
+		    "old_shares_in_force", "unknown: unseal with them to know");
+	else
+		d = json_pack("{s:b}", "old_shares_in_force", 1);
 	if (payload == NULL || d == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;

@@ -68,7 +68,9 @@ int rekey_finish(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
  * Give up at any step before the new shares are verified: a
  * closing-request makes the bridge cancel the rekey on the server (the
  * old shares stay the only ones); the transcript is closed as abandoned
- * with reason (session_abandon).
+ * with reason (session_abandon). After the verification's submit with no
+ * answer (a bridge stopped) the record says the server may have switched
+ * to the new shares: "after_submit", "old_shares_in_force": unknown.
  */
 int rekey_abandon(struct session *s, const char *reason,
     uint8_t head[TRANSCRIPT_HASH_BYTES]) CK_WUR __attribute__((nonnull));

@@ -407,3 +407,18 @@ vault_identity_json(const struct vault_identity *id, json_t **out)
 	    "recovery_seal", id->recovery_seal);
 	return *out != NULL ? CK_OK : CK_ERR_ALLOC;
 }
+
+int
+vault_json_count(const json_t *j, const char *key, unsigned *out)
+{
+	const json_t *v = json_object_get(j, key);
+
+	*out = 0;
+	if (v == NULL)
+		return CK_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > VAULT_MAX_SHARES)
+		return CK_ERR_FORMAT;
+	*out = (unsigned)json_integer_value(v);
+	return CK_OK;
+}

@@ -61,6 +61,12 @@ int vault_seal_status(struct http_client *c, struct vault_seal_status *st)
 int vault_parse_seal_status(const json_t *j, struct vault_seal_status *st)
     CK_WUR;
 
+/*
+ * A share count in an answer (progress, required, t, n, otp_length):
+ * absent is 0, else an integer 0..VAULT_MAX_SHARES (CK_ERR_FORMAT).
+ */
+int vault_json_count(const json_t *j, const char *key, unsigned *out) CK_WUR;
+
 /* GET sys/init: *initialized is 0 or 1. */
 int vault_init_status(struct http_client *c, int *initialized) CK_WUR;
 

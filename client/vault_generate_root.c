@@ -44,21 +44,6 @@ copy_string(const json_t *j, const char *key, char *out, size_t max)
 }
 
 static int
-copy_uint(const json_t *j, const char *key, unsigned *out)
-{
-	const json_t *v = json_object_get(j, key);
-
-	*out = 0;
-	if (v == NULL)
-		return CK_OK;
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    json_integer_value(v) > VAULT_MAX_SHARES)
-		return CK_ERR_FORMAT;
-	*out = (unsigned)json_integer_value(v);
-	return CK_OK;
-}
-
-static int
 parse_status(json_t *body, struct vault_generate_root_status *st)
 {
 	json_t *j = http_body_data(body);
@@ -68,9 +53,9 @@ parse_status(json_t *body, struct vault_generate_root_status *st)
 		return CK_ERR_FORMAT;
 	st->started = json_is_true(json_object_get(j, "started"));
 	st->complete = json_is_true(json_object_get(j, "complete"));
-	if (copy_uint(j, "progress", &st->progress) != CK_OK ||
-	    copy_uint(j, "required", &st->required) != CK_OK ||
-	    copy_uint(j, "otp_length", &st->otp_length) != CK_OK ||
+	if (vault_json_count(j, "progress", &st->progress) != CK_OK ||
+	    vault_json_count(j, "required", &st->required) != CK_OK ||
+	    vault_json_count(j, "otp_length", &st->otp_length) != CK_OK ||
 	    copy_string(j, "nonce", st->nonce, sizeof(st->nonce)) != CK_OK ||
 	    copy_string(j, "pgp_fingerprint", st->pgp_fingerprint,
 	    sizeof(st->pgp_fingerprint)) != CK_OK ||

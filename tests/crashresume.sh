@@ -160,7 +160,8 @@ resume_status() { "${R_STATUS[@]}" 2>/dev/null | grep -Eq -- "$1"; }
 #   br_clean          the server back as it was before the ceremony;
 #   br_ok OUTCOME     whether the appliance's record is right for how the
 #                     run ended (finished, resumed, cancelled);
-# and snapshots the state and exchange folders after begin (_r_snapshot).
+# and snapshots the state and exchange folders (and $R_EXTRA) after begin
+# (_r_snapshot).
 _br_alive() { kill -0 "$BPID" 2>/dev/null; }
 
 # br_quorum CMD [ACCEPT-ARGS...]: the steps the quorum ceremonies share,
@@ -191,7 +192,7 @@ br_quorum() {
 # what went wrong.
 _br_run() {	# N STATE EXCHANGE
 	local n=$1 rc restarted=0 i
-	_r_restore "$2" "$3"
+	_r_restore "$2" "$3" "${R_EXTRA[@]}"
 	: >"$T_TMP/bridge.out"
 	br_up "$n"
 	for i in $(seq 1 600); do
