@@ -108,6 +108,40 @@ check_output "trap mode names the bridge's refused system call" \
 check_output "the bridge's allow-list: a call on no list is absent" \
     'sandbox: refused \(errno\) system call [0-9]+ \(ptrace\)' trap_call ptrace "$BRIDGE" --version
 
+# Neither program runs without its filter: started under an outer filter
+# that makes seccomp(2) fail (EPERM), each refuses, by name. The control:
+# the same outer filter on another call (personality) lets them run.
+without_call() {	# NR PROGRAM ARGS...: PROGRAM where system call NR fails
+	python3 - "$@" <<'PY'
+import ctypes, os, struct, sys
+nr = int(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+insns = [(0x20, 0, 0, 0), (0x15, 0, 1, nr),       # ld nr; jeq NR
+         (0x06, 0, 0, 0x00050001), (0x06, 0, 0, 0x7fff0000)]  # EPERM; allow
+buf = ctypes.create_string_buffer(b''.join(struct.pack('HBBI', *i) for i in insns))
+class Prog(ctypes.Structure):
+    _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.c_void_p)]
+prog = Prog(len(insns), ctypes.cast(buf, ctypes.c_void_p))
+if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.syscall(317, 1, 0, ctypes.byref(prog)) != 0:
+    sys.exit('cannot install the outer filter')
+os.execv(sys.argv[2], sys.argv[2:])
+PY
+	echo "exit $?"
+}
+if [ "$(uname -m)" = x86_64 ]; then	# the numbers are x86_64's
+	check_output "conclave refuses to run without its filter" \
+	    'cannot install its seccomp allow-list; refusing to run' without_call 317 "$CONCLAVE" qr-decode
+	check_output "... exit 1" '^exit 1$' without_call 317 "$CONCLAVE" qr-decode
+	check_output "conclave-bridge refuses to run without its filter" \
+	    'cannot install its seccomp allow-list; refusing to run' without_call 317 "$BRIDGE" status
+	check_output "control: the outer filter on another call lets conclave run" \
+	    'need images' without_call 135 "$CONCLAVE" qr-decode
+	check_output "control: ... and the bridge (no server there: it tried)" 'server unreachable' \
+	    env VAULT_ADDR=http://127.0.0.1:1 bash -c "$(declare -f without_call); without_call 135 '$BRIDGE' status"
+else
+	ok "(skipped: the outer filter's numbers are x86_64's)"
+fi
+
 # A child that misbehaves on its first request. Two copies of one QR code:
 # the first image meets the bad child, the second a fresh one, and the
 # envelope must still come out whole.
