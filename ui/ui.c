@@ -63,6 +63,8 @@ static enum ov_kind ov;
 static int curses_on, quitting, dev_stage;
 static struct ui_field dev_who, dev_what;
 static const char *hints_text;
+static char hints_qr[UI_COLS + 1];
+static const char *waits(void);
 
 static const char deviation_help[] =
     "A deviation is anything that did not go as the script says: a late "
@@ -1014,12 +1016,23 @@ ui_redraw(void)
 		refresh();
 		return;
 	}
+	if (ui_qr_on()) {
+		ui_qr_draw();
+		refresh();
+		return;
+	}
 	hints_text = "";
 	draw_frame(sc);
 	sc->draw();
 	draw_overlay();
 	draw_status();
-	/* Hints go on the last row. */
+	/* Hints go on the last row; a screen waiting for the bridge offers
+	 * its envelope as QR codes too. */
+	if (ov == OV_NONE && waits() != NULL && ui_qr_offer()) {
+		snprintf(hints_qr, sizeof(hints_qr), "%s%sc: show as QR code",
+		    hints_text, hints_text[0] != '\0' ? "  " : "");
+		hints_text = hints_qr;
+	}
 	mvhline(23, 0, ' ', COLS);
 	put(23, 0, hints_text);
 	refresh();
@@ -1065,7 +1078,8 @@ watch_wait(void)
 			ov = OV_NONE;
 		return;
 	}
-	if (wait_what != w) {
+	/* codes on the screen: the room is crossing, not waiting */
+	if (wait_what != w || ui_qr_on()) {
 		wait_what = w;
 		wait_since = time(NULL);
 	}
@@ -1225,28 +1239,49 @@ open_deviation(void)
 	ov = OV_DEVIATION;
 }
 
+static long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 /* The one place that reads keys. */
 static void
 dispatch(void)
 {
 	time_t last = time(NULL);
+	long ticked = 0;
 	int ch;
 
-	timeout(UI_TICK_MS);
 	while (!quitting) {
 		ui_redraw();
+		/* QR codes change faster than the screens poll */
+		timeout(ui_qr_on() ? ui_qr_wait_ms() : UI_TICK_MS);
 		ch = getch();
 		if (ch == ERR) {
+			ui_qr_tick();
+			if (now_ms() - ticked < UI_TICK_MS)
+				continue;
+			ticked = now_ms();
 			if (ov != OV_LOCK && ui.relock_secs > 0 &&
 			    time(NULL) - last >= (time_t)ui.relock_secs) {
 				if (ui.secret != NULL)
 					ui_field_clear(ui.secret);
+				if (ui_qr_on())
+					ui_qr_close();
 				ov = OV_LOCK;
 			}
+			ui_qr_follow();
 			ui_exchange_tick(waits() != NULL);
 			if (ov == OV_NONE && screens[current]->tick != NULL)
 				screens[current]->tick();
 			watch_wait();
+			/* the bridge answered (or the step moved on): no more codes */
+			if (ui_qr_on() && waits() == NULL)
+				ui_qr_close();
 			continue;
 		}
 		last = time(NULL);
@@ -1258,6 +1293,15 @@ dispatch(void)
 			continue;	/* keys wait until the screen fits */
 		if (ov != OV_NONE) {
 			overlay_key(ch);
+			continue;
+		}
+		if (ui_qr_on()) {
+			ui_qr_key(ch);
+			continue;
+		}
+		if ((ch == 'c' || ch == KEY_F(3)) && !ui.typing && waits() != NULL &&
+		    ui_qr_offer()) {
+			ui_qr_open();
 			continue;
 		}
 		if (ch == KEY_F(1) || (ch == '?' && !ui.typing)) {
@@ -1298,6 +1342,7 @@ ui_run(void)
 	curs_set(0);
 	ui_goto(UI_SCR_START);
 	dispatch();
+	ui_qr_free();
 	endwin();
 	curses_on = 0;
 	wipe_all();

@@ -315,6 +315,27 @@ int ui_archive_take(void);
 /* The archive stick mounted again, read-only, to check the copy from the
  * medium (CK_ERR_MEDIA_GONE: it was pulled). */
 int ui_archive_reread(void);
+/*
+ * The envelope for the bridge as QR codes (ui/qr.c), the optical crossing
+ * beside the stick. ui_qr_follow, every tick before the exchange stick's:
+ * a copy of the envelope the appliance last wrote, taken while it is on
+ * the folder; ui_qr_offer: 1 when there is one. While a screen waits for
+ * the bridge, c or F3 opens the codes (ui_qr_open; refusals said); while ui_qr_on, the dispatcher draws
+ * ui_qr_draw instead of the screen, gives every key to ui_qr_key (+ -
+ * rate, s d density, Esc back), waits at most ui_qr_wait_ms for a key and
+ * calls ui_qr_tick (the next code when due). ui_qr_close: back to the
+ * screen; ui_qr_free: leaving, the copy dropped too.
+ */
+void ui_qr_follow(void);
+int ui_qr_offer(void);
+int ui_qr_open(void);
+int ui_qr_on(void);
+void ui_qr_draw(void);
+void ui_qr_key(int ch);
+int ui_qr_wait_ms(void);
+void ui_qr_tick(void);
+void ui_qr_close(void);
+void ui_qr_free(void);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 
