@@ -1262,8 +1262,9 @@ dispatch(void)
 		timeout(ui_qr_on() ? ui_qr_wait_ms() : UI_TICK_MS);
 		ch = getch();
 		if (ch == ERR) {
+			/* while codes are shown, the rest ticks as often as before */
 			ui_qr_tick();
-			if (now_ms() - ticked < UI_TICK_MS)
+			if (ui_qr_on() && now_ms() - ticked < UI_TICK_MS)
 				continue;
 			ticked = now_ms();
 			if (ov != OV_LOCK && ui.relock_secs > 0 &&
