@@ -3,12 +3,18 @@
  *
  * Limits: envelopes as courier_receive bounds them; a wait polls the
  * exchange folder every POLL_MS milliseconds.
+ *
+ * The ceremony folder is opened for each read or write and closed after it:
+ * between crossings the exchange stick leaves the workstation (unmounted,
+ * pulled out) and comes back as a new mount at the same path. A folder held
+ * open would keep the old mount busy and never show the new one.
  */
 #include "bridge/bsession.h"
 #include "bridge/opts.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,6 +30,25 @@
 
 #define POLL_MS	50
 
+static int
+dir_open(struct bsession *b)
+{
+	return exch_open(b->root, b->id, 0, &b->x);
+}
+
+static void
+dir_close(struct bsession *b)
+{
+	exch_close(b->x);
+	b->x = NULL;
+}
+
+static int
+set_root(struct bsession *b, const char *exchange)
+{
+	return (b->root = strdup(exchange)) == NULL ? CK_ERR_ALLOC : CK_OK;
+}
+
 int
 bsession_open(struct bsession *b, const char *exchange, const char *ceremony,
     enum envelope_type want, struct envelope *req)
@@ -38,9 +63,11 @@ bsession_open(struct bsession *b, const char *exchange, const char *ceremony,
 	if (r != CK_OK)
 		return r;
 	envelope_ceremony_id_hex(b->id, b->id_hex);
-	if ((r = exch_open(exchange, b->id, 0, &b->x)) != CK_OK)
+	if ((r = set_root(b, exchange)) != CK_OK || (r = dir_open(b)) != CK_OK)
 		return r;
-	if ((r = courier_receive(b->x, b->id, NULL, 0, want, req)) != CK_OK)
+	r = courier_receive(b->x, b->id, NULL, 0, want, req);
+	dir_close(b);
+	if (r != CK_OK)
 		return r;
 	memcpy(b->appliance_pk, req->signer_pk, sizeof(b->appliance_pk));
 	b->last_seq = req->seq;
@@ -66,14 +93,18 @@ bsession_orphan(struct bsession *b, const char *exchange, const char *ceremony,
 	if (r != CK_OK)
 		return r;
 	envelope_ceremony_id_hex(b->id, b->id_hex);
-	if ((r = exch_open(exchange, b->id, 0, &b->x)) != CK_OK ||
-	    (r = courier_receive(b->x, b->id, NULL, 0, want, req)) != CK_OK)
+	if ((r = set_root(b, exchange)) != CK_OK || (r = dir_open(b)) != CK_OK)
 		return r;
+	if ((r = courier_receive(b->x, b->id, NULL, 0, want, req)) != CK_OK) {
+		dir_close(b);
+		return r;
+	}
 	memcpy(b->appliance_pk, req->signer_pk, sizeof(b->appliance_pk));
 	if (courier_receive(b->x, b->id, NULL, 1, ENVELOPE_SESSION_OFFER,
 	    &env) == CK_OK)
 		*offer = json_incref(env.payload);
 	envelope_free(&env);
+	dir_close(b);
 	return CK_OK;
 }
 
@@ -204,8 +235,12 @@ bsession_send(struct bsession *b, enum envelope_type type,
 {
 	int r;
 
-	if ((r = courier_send(b->x, type, b->id, b->last_seq + 1, payload, b->sk,
-	    NULL)) != CK_OK)
+	if ((r = dir_open(b)) != CK_OK)
+		return r;
+	r = courier_send(b->x, type, b->id, b->last_seq + 1, payload, b->sk,
+	    NULL);
+	dir_close(b);
+	if (r != CK_OK)
 		return r;
 	b->last_seq++;
 	return CK_OK;
@@ -220,11 +255,15 @@ bsession_wait(struct bsession *b, enum envelope_type want,
 	int r;
 
 	for (;;) {
-		r = courier_receive(b->x, b->id, b->appliance_pk, b->last_seq, want,
-		    env);
-		if (r == CK_ERR_BAD_TYPE && want2 != 0)
+		/* The folder is missing while the stick is out: not yet. */
+		if ((r = dir_open(b)) == CK_OK) {
 			r = courier_receive(b->x, b->id, b->appliance_pk,
-			    b->last_seq, want2, env);
+			    b->last_seq, want, env);
+			if (r == CK_ERR_BAD_TYPE && want2 != 0)
+				r = courier_receive(b->x, b->id, b->appliance_pk,
+				    b->last_seq, want2, env);
+			dir_close(b);
+		}
 		if (r == CK_OK) {
 			b->last_seq = env->seq;
 			return CK_OK;
@@ -455,6 +494,7 @@ void
 bsession_free(struct bsession *b)
 {
 	exch_close(b->x);
+	free(b->root);
 	secmem_free(b->sk);
 	secmem_free(b->box_sk);
 	memset(b, 0, sizeof(*b));

@@ -31,7 +31,8 @@
 struct bsession {
 	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
 	char id_hex[ENVELOPE_CEREMONY_ID_HEX + 1];
-	struct exch_dir *x;
+	char *root;			/* the exchange folder */
+	struct exch_dir *x;		/* its ceremony folder, open only during a read or write */
 	uint8_t appliance_pk[ENVELOPE_PK_BYTES];
 	unsigned char *sk;		/* Ed25519 signing key, secmem */
 	uint8_t pk[ENVELOPE_PK_BYTES];
