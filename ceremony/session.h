@@ -89,7 +89,9 @@ int session_create(const char *dir, const char *exchange_root,
  * Pick up the ceremony in dir: its state, key and transcript (whose chain
  * is re-verified). kind must match (CK_ERR_BAD_TYPE); a closed ceremony is
  * CK_ERR_CLOSED. exchange_root overrides the saved one when the stick is
- * mounted elsewhere (NULL: the saved one).
+ * mounted elsewhere (NULL: the saved one). The exchange stick need not be
+ * in (a handout has the holder's stick in its place): a step that sends or
+ * receives opens the folder then (session_exchange).
  */
 int session_load(const char *dir, const char *kind, const char *exchange_root,
     struct session **out) CK_WUR __attribute__((nonnull(1, 2, 4)));
