@@ -203,10 +203,12 @@ words_sas(const uint8_t appliance_pk[WORDS_SAS_PK_LEN],
 	return words_encode(h, nwords, out, outmax);
 }
 
+/* A hyphen too: the console of the image splits its input at blanks and
+ * has no quoting, so words typed there as one argument are joined by "-". */
 static int
 is_blank(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '-';
 }
 
 static char

@@ -55,7 +55,8 @@ int words_sas(const uint8_t appliance_pk[WORDS_SAS_PK_LEN],
 /*
  * Do the words people typed say want? Compared as people read them: case
  * and the amount of white space (spaces, tabs, line ends, before, between
- * or after) do not matter; the words themselves must be the same. CK_OK,
+ * or after) do not matter, and a hyphen separates words as a space does
+ * (no word has one); the words themselves must be the same. CK_OK,
  * or CK_ERR_SAS_MISMATCH with *differs the 1-based position of the first
  * word that is not the same (one past the shorter list when a word is
  * missing or extra).

@@ -195,6 +195,11 @@ match_as_heard(void **state)
 	    want, &d), CK_OK);
 	assert_int_equal(words_match("  aztec wyoming snapshot examine snowcap\n",
 	    want, &d), CK_OK);
+	assert_int_equal(words_match("aztec-wyoming-snapshot-examine-snowcap",
+	    want, &d), CK_OK);
+	assert_int_equal(words_match("aztec-wyoming-snapshot-examined-snowcap",
+	    want, &d), CK_ERR_SAS_MISMATCH);
+	assert_int_equal(d, 4);
 	assert_int_equal(words_match("aztec wyoming snapshot examined snowcap",
 	    want, &d), CK_ERR_SAS_MISMATCH);
 	assert_int_equal(d, 4);
