@@ -260,7 +260,7 @@ bench-ceremony: all
 
 # The bootable offline image (docs/image.md), as root: rebuilt when the
 # image recipe or the appliance's sources change.
-IMAGE_DEPS := $(filter-out image/boot_test.py image/repro.sh,$(wildcard image/* image/rootfs/*)) \
+IMAGE_DEPS := $(filter-out image/boot_test.py image/ceremony_test.py image/repro.sh,$(wildcard image/* image/rootfs/*)) \
               $(wildcard crypto/* protocol/* media/* paper/* ceremony/* ui/* appliance/*) VERSION
 image: $(BUILD)/image/SHA256SUMS
 
@@ -268,8 +268,9 @@ $(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)
 	@scripts/bootstrap image
 	IMAGE_OUT=$(BUILD)/image image/build.sh
 
-image-test: image $(BUILD)/tests/tools/envelope_tool
+image-test: image $(BUILD)/tests/tools/envelope_tool $(BUILD)/conclave $(BUILD)/conclave-bridge
 	python3 image/boot_test.py -o $(BUILD)/image
+	python3 -B image/ceremony_test.py -o $(BUILD)/image
 
 # Builds twice, the second time offline from the first build's .debs and
 # from a copy of the checkout in another folder (REPRO_DIR, default under /tmp).
