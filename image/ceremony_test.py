@@ -3,8 +3,9 @@
 an init of a real OpenBao and, after the server restarts, an unseal, run on
 the ISO's appliance under QEMU through its serial console.
 
-Holders' sticks and the exchange stick are virtual USB drives (vfat made by
-mkfs.vfat in image files) plugged in and pulled out through the QEMU monitor
+Holders' sticks, the exchange stick and an archive stick are virtual USB
+drives (vfat made by mkfs.vfat in image files, or ext4 where the host's
+kernel has no vfat) plugged in and pulled out through the QEMU monitor
 (device_add/device_del). The bridge runs on the host against a real OpenBao
 (the pinned one, scripts/deps.env), and the only path between guest and host
 is the exchange stick: the host mounts its image (a loop device) to run the
@@ -12,15 +13,14 @@ bridge on the exchange folder and unmounts it before the stick goes back in.
 Holders' keys are throwaway OpenPGP keys made on the host; each holder's
 stick carries their passphrase-protected key file, as docs/init.md's
 handout expects, and takes their encrypted share home. At the end the
-transcripts come off the exchange stick and are verified on the host with
-conclave verify and minisign -V.
+transcripts come off the archive stick (conclave archive) and are verified
+on the host with conclave verify and minisign -V.
 
 The appliance's side is typed at the console's prompt as conclave commands
-(init begin/accept/handout/close, unseal begin/accept/share/submit/result):
-the guided UI cannot yet let the exchange stick go and come back while it
-waits for the bridge (the console mounts the stick for it); once the
-appliance mounts the exchange stick itself, the same crossings run through
-the UI's screens.
+(init begin/accept/handout/close, unseal begin/accept/share/submit/result,
+archive): the console starts the guided UI on the one stick it mounted, for
+the UI's whole run; once init respawns conclave ui --sticks auto, the same
+crossings run through the UI's screens.
 
 Prints "ok - ..." lines, the ceremony's figures, and "N passed, N failed".
 Usage: ceremony_test.py [-o BUILD/image]
@@ -256,7 +256,7 @@ class Appliance:
         return int(m.group(1)), self.g.buf[start:m.start()].decode(errors="replace")
 
 
-def run_init(a, bao, people, exchange, holder_sticks, bridge, tmp, figures):
+def run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures):
     """The init ceremony, 2 of 2, with an operator; returns the ceremony id,
     each holder's share as they open it at home and its file on their stick."""
     t0 = time.monotonic()
@@ -269,6 +269,9 @@ def run_init(a, bao, people, exchange, holder_sticks, bridge, tmp, figures):
     if not check("init: begin writes the signed request to the exchange stick", rc == 0 and m, out[-400:]):
         return None, None, None
     cid = m.group(1)
+    # The ceremony key's words as the appliance's screen shows them: the
+    # operator types them into the bridge, which compares them with its own.
+    key_words = re.search(r"Ceremony key \S+\n\s*([^\n]+)", out).group(1).strip()
     screen = re.sub(r"\s+", "", out)
     check("init: the roster shows each member's fingerprint", all(p.fpr.lower() in screen.lower() for p in people.values()))
     check("init: the exchange stick comes out", a.pull("exchange"))
@@ -279,7 +282,8 @@ def run_init(a, bao, people, exchange, holder_sticks, bridge, tmp, figures):
     token_r, token_w = os.pipe()
     out_path = os.path.join(tmp, "bridge-init.out")
     with exchange as mnt:
-        br = subprocess.Popen([bridge, "init", "--exchange", mnt, "--address", bao.addr, "--root-token-fd", str(token_r)],
+        br = subprocess.Popen([bridge, "init", "--exchange", mnt, "--address", bao.addr, "--root-token-fd", str(token_r),
+                               "--key-words", key_words],
                               pass_fds=(token_r,), stdout=open(out_path, "wb"), stderr=subprocess.STDOUT)
         os.close(token_r)
         res = wait_file(os.path.join(mnt, cid, "000002-init-result.env"), br)
@@ -344,19 +348,24 @@ def run_init(a, bao, people, exchange, holder_sticks, bridge, tmp, figures):
     check("init: the exchange stick goes back for the close", a.plug("exchange", exchange.path))
     rc, out = a.conclave(f"init close --state init --exchange {X}")
     check("init: close reads the proof, closes and signs the transcript", rc == 0, (out or "")[-400:])
-    ok, what = archive(a, "init")
-    check("init: the transcript goes onto the exchange stick (console: archive)", ok, what)
+    ok, what = archive(a, "init", archive_stick)
+    check("init: conclave archive copies the transcript onto the archive stick and verifies it there", ok, what)
+    check("init: the exchange stick goes back in", a.plug("exchange", exchange.path))
     figures["init"] = t_appliance + time.monotonic() - t1
     figures["init-wall"] = time.monotonic() - t0
     return cid, shares, share_files
 
 
-def archive(a, folder):
-    m = a.g.run(f"archive {folder}", r"(archived[^\n]*|cannot[^\n]*)\n", 60)
-    return m is not None and m.group(1).startswith(b"archived"), m.group(1).decode() if m else "no answer"
+def archive(a, state, stick):
+    """The exchange stick out, the archive stick in: conclave archive copies
+    the closed ceremony's transcript onto it and verifies the copy there."""
+    ok = a.pull("exchange") and a.plug("archive", stick.path)
+    rc, out = a.conclave(f"archive --state {state} --to {X}", writes=True)
+    ok = ok and rc == 0 and re.search(r"archived: \S+ \(\d+ files\)", out or "") is not None
+    return a.pull("archive") and ok, (out or "")[-300:]
 
 
-def run_unseal(a, bao, people, exchange, holder_sticks, bridge, tmp, share_files, figures):
+def run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, share_files, figures):
     """The unseal ceremony after the server's restart, chained to the init
     and taking each share from the holder it was handed to."""
     t0 = time.monotonic()
@@ -414,9 +423,8 @@ def run_unseal(a, bao, people, exchange, holder_sticks, bridge, tmp, share_files
         br.kill()
         rc = None
     check("unseal: the bridge is done (exit 0)", rc == 0, open(out_path).read()[-300:])
-    ok, what = archive(a, "unseal")
-    check("unseal: the transcript goes onto the exchange stick (console: archive)", ok, what)
-    check("unseal: the exchange stick comes out at the end", a.pull("exchange"))
+    ok, what = archive(a, "unseal", archive_stick)
+    check("unseal: conclave archive copies the transcript onto the archive stick and verifies it there", ok, what)
     figures["unseal"] = t_appliance + time.monotonic() - t1
     figures["unseal-wall"] = time.monotonic() - t0
     return uid
@@ -440,6 +448,7 @@ def test_ceremony(out, tmp):
         print("# this kernel has no vfat: the sticks are ext4", flush=True)
     exchange = Stick(os.path.join(tmp, "exchange.img"), fs, "exchange",
                      [(p.pub, n + ".asc") for n, p in people.items()])
+    archive_stick = Stick(os.path.join(tmp, "archive.img"), fs, "archive")
     holder_sticks = {n: Stick(os.path.join(tmp, n + ".img"), fs, n, [(people[n].sec, n + ".sec.asc")])
                      for n in HOLDERS}
     bao = OpenBao(tmp)
@@ -450,12 +459,12 @@ def test_ceremony(out, tmp):
     try:
         if first_screen(g, "ceremony") is not None:
             try:
-                init_id, shares, share_files = run_init(a, bao, people, exchange, holder_sticks, bridge, tmp, figures)
+                init_id, shares, share_files = run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures)
                 if shares:
                     bao.stop()
                     bao.start()
                     check("restart: the server is sealed again", bao.seal_status().get("sealed") is True)
-                    run_unseal(a, bao, people, exchange, holder_sticks, bridge, tmp, share_files, figures)
+                    run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, share_files, figures)
             except Exception:  # a step that broke is a failure, the rest still runs
                 boot_test.fail("ceremony: a step raised", traceback.format_exc()[-800:])
         check("ceremony: poweroff ends QEMU", g.stop())
@@ -466,17 +475,19 @@ def test_ceremony(out, tmp):
         for p in people.values():
             p.close()
 
-    # The archive: the transcripts off the exchange stick, verified here.
-    for name in ("init", "unseal"):
-        d = os.path.join(tmp, "archive", name)
-        os.makedirs(d)
-        got = True
-        for f in ("transcript.jsonl", "transcript.jsonl.minisig", "transcript.jsonl.pub"):
-            data = exchange.read(f"{name}/{f}")
-            got = got and data is not None
-            with open(os.path.join(d, f), "wb") as w:
-                w.write(data or b"")
-        if not check(f"archive: the {name} transcript, its signature and key are on the exchange stick", got):
+    # The archive stick: each ceremony's transcript, signature and key in
+    # conclave-archive/<ceremony id>/, copied off and verified here.
+    with archive_stick as d:
+        folders = sorted(glob.glob(os.path.join(d, "conclave-archive", "*")), key=os.path.getmtime)
+        copied = []
+        for f in folders:
+            copied.append(os.path.join(tmp, "archive", os.path.basename(f)))
+            shutil.copytree(f, copied[-1])
+    check("archive: two ceremonies' folders on the archive stick", len(copied) == 2, " ".join(copied))
+    for name, d in zip(("init", "unseal"), copied):
+        if not check(f"archive: the {name} transcript, its signature and key are on the archive stick",
+                     all(os.path.exists(os.path.join(d, f))
+                         for f in ("transcript.jsonl", "transcript.jsonl.minisig", "transcript.jsonl.pub"))):
             continue
         t = os.path.join(d, "transcript.jsonl")
         v = subprocess.run([conclave, "verify", t], capture_output=True, text=True)
@@ -489,10 +500,11 @@ def test_ceremony(out, tmp):
         m = subprocess.run(["minisign", "-Vm", t, "-p", t + ".pub", "-q"], capture_output=True)
         check(f"archive: stock minisign verifies the {name} transcript", m.returncode == 0)
     if shares:
-        img = exchange.raw()
         log = open(os.path.join(out, "test-ceremony.log"), "rb").read()
-        check("secrets: no share is on the exchange stick in plaintext",
-              not any(s.encode() in img for s in shares.values()))
+        for what, stick in (("exchange", exchange), ("archive", archive_stick)):
+            img = stick.raw()
+            check(f"secrets: no share is on the {what} stick in plaintext",
+                  not any(s.encode() in img for s in shares.values()))
         check("secrets: no share and no passphrase on the serial console",
               not any(s.encode() in log for s in list(shares.values()) + [p.passphrase for p in people.values()]))
         for n in HOLDERS:
