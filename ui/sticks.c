@@ -43,13 +43,18 @@ struct slot {
 	int mounted;
 	char name[STICK_NAME_MAX + 1];	/* the mounted stick's device */
 	char label[2 * UI_COLS];
+	unsigned busy;		/* ticks its mount has been busy */
 };
+
+/* How long a stick that will not mount yet (busy) is tried again: 10 s. */
+#define SLOT_BUSY_TICKS		(10000 / UI_TICK_MS)
 
 static struct slot holder, exch;
 
 /* The exchange stick: in and mounted, synced and waiting to be pulled,
  * or away (at the bridge, or not brought yet). */
 static enum { X_AWAY, X_IN, X_OUT } xstate;
+static int started;	/* the sticks in at start looked at */
 
 static int
 release(struct slot *sl, const char *dir)
@@ -86,6 +91,26 @@ holder_files(const char *dir)
  * Is the stick mounted on dir the exchange stick? Before the ceremony any
  * stick but a holder's; once it has begun, only one with its folder.
  */
+/*
+ * At start every stick in counts as arriving (the exchange stick is often
+ * in from power-on), except one with no file system the appliance knows:
+ * the medium the appliance booted from (an ISO) stays in unnoticed.
+ */
+static void
+ignore_unknown(void)
+{
+	struct stick_list now;
+	struct stick_id id;
+	size_t i;
+
+	exch.seen.n = 0;
+	if (stick_scan(ui.sysfs, &now) != CK_OK)
+		return;
+	for (i = 0; i < now.n; i++)
+		if (stick_identify(stick_volume(&now.v[i]), &id) != CK_OK)
+			exch.seen.v[exch.seen.n++] = now.v[i];
+}
+
 static int
 exchange_accept(const char *dir, char *why, size_t whylen)
 {
@@ -135,7 +160,7 @@ static int
 slot_poll(struct slot *sl, const char *dir, int writable,
     int (*accept)(const char *, char *, size_t), char *why, size_t whylen)
 {
-	struct stick_list now;
+	struct stick_list now, before;
 	struct stick_id id;
 	const struct stick *s;
 	const char *dev;
@@ -147,6 +172,7 @@ slot_poll(struct slot *sl, const char *dir, int writable,
 		return CK_ERR_STATE;
 	if ((r = stick_scan(ui.sysfs, &now)) != CK_OK)
 		return r;
+	before = sl->seen;
 	r = stick_arrived(&sl->seen, &now, &i);
 	/* One that left counts again when it comes back; one that came and
 	 * would not mount (or came with another) counts again only then too. */
@@ -167,8 +193,21 @@ slot_poll(struct slot *sl, const char *dir, int writable,
 	if ((r = stick_mount(dev, dir, &sl->mnt)) != CK_OK) {
 		if (sl == &exch)
 			(void)rmdir(dir);
+		/*
+		 * Busy: a stick just plugged in is held by the kernel while it
+		 * reads its partition table (seconds under emulation). It
+		 * counts as arriving again on the next ticks, for a while.
+		 */
+		if (r == CK_ERR_STATE && ++sl->busy < SLOT_BUSY_TICKS) {
+			sl->seen = before;
+			return CK_ERR_NOT_FOUND;
+		}
+		sl->busy = 0;
+		if (r == CK_ERR_STATE)
+			snprintf(why, whylen, "a stick the system holds busy");
 		return r;
 	}
+	sl->busy = 0;
 	sl->mounted = 1;
 	if ((accept != NULL && (r = accept(dir, why, whylen)) != CK_OK) ||
 	    (writable && (r = stick_set_writable(&sl->mnt, 1)) != CK_OK)) {
@@ -379,13 +418,22 @@ ui_exchange_tick(int waiting)
 		/* Before the ceremony, and while the bridge has it. */
 		if (ui.closed || (ui.s != NULL && !waiting))
 			return;
+		if (!started) {
+			started = 1;
+			ignore_unknown();
+		}
 		r = slot_poll(&exch, ui.exchange, 0, exchange_accept, why,
 		    sizeof(why));
 		if (r == CK_ERR_NOT_FOUND)
 			return;
 		/* Checked read-only, written only once it is the right one. */
-		if (r == CK_OK && (r = stick_set_writable(&exch.mnt, 1)) != CK_OK)
+		if (r == CK_OK && (r = stick_set_writable(&exch.mnt, 1)) != CK_OK) {
+			/* Said apart: a switch, or the kernel refusing the remount. */
+			if (!exch.mnt.was_ro)
+				snprintf(why, sizeof(why), "a stick the kernel will "
+				    "not mount read-write");
 			(void)release(&exch, ui.exchange);
+		}
 		if (r != CK_OK) {
 			refused("exchange-stick", r, why);
 			return;

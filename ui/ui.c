@@ -10,11 +10,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ceremony/audit.h"
 #include "ceremony/init.h"
@@ -950,8 +952,9 @@ draw_overlay(void)
 		ui_bold(UI_TOP, 2, "Help");
 		y = ui_para(UI_TOP + 2, sc->help);
 		ui_para(y + 1, "Everywhere: F1 or ? help, F2 or Ctrl-E record a "
-		    "deviation, Ctrl-Q leave. After a few minutes without a key "
-		    "the screen locks and anything half-typed is wiped.");
+		    "deviation, Ctrl-A the appliance's status (airgap, power "
+		    "off), Ctrl-Q leave. After a few minutes without a key the "
+		    "screen locks and anything half-typed is wiped.");
 		hints_text = "Any key: back to the step";
 		break;
 	case OV_DEVIATION:
@@ -1248,6 +1251,64 @@ now_ms(void)
 	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+/*
+ * The appliance's status page (Ctrl-A): the airgap facts as plain lines on
+ * the terminal (curses set aside), then Enter goes back. On the appliance
+ * (started by init) "p" powers off, but only with no ceremony open: its
+ * state is in RAM. Sticks are unmounted first; init does the rest.
+ */
+static void
+status_page(void)
+{
+	char line[16];
+	int off;
+
+	def_prog_mode();
+	endwin();
+	printf("\n");
+	ui_airgap(stdout);
+	printf("appliance: Enter goes back; p and Enter powers off\n");
+	fflush(stdout);
+	off = fgets(line, sizeof(line), stdin) != NULL && line[0] == 'p';
+	reset_prog_mode();
+	clear();
+	if (!off)
+		return;
+	if (getppid() != 1) {
+		ui_say(1, "Power off is for the appliance, where init started "
+		    "conclave ui.");
+		return;
+	}
+	if (ui.s != NULL && !ui.closed) {
+		ui_say(1, "A ceremony is open: finish or abandon it before "
+		    "powering off (its state is in memory).");
+		return;
+	}
+	if (ui.sticks_auto)
+		(void)ui_sticks_release();
+	ui_exchange_release();
+	endwin();
+	printf("appliance: powering off\n");
+	fflush(stdout);
+	/* busybox init: SIGUSR2 is poweroff, after its shutdown actions. */
+	if (kill(1, SIGUSR2) != 0)
+		ui_fatal("cannot ask init to power off");
+	for (;;)
+		pause();
+}
+
+/* The first field of /proc/uptime, or "?" (not Linux, or no /proc). */
+static void
+read_uptime(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/uptime", "re");
+
+	if (f == NULL || fscanf(f, "%15[0-9.]", buf) != 1)
+		snprintf(buf, len, "?");
+	if (f != NULL)
+		fclose(f);
+}
+
 /* The one place that reads keys. */
 static void
 dispatch(void)
@@ -1260,6 +1321,9 @@ dispatch(void)
 		ui_redraw();
 		/* QR codes change faster than the screens poll */
 		timeout(ui_qr_on() ? ui_qr_wait_ms() : UI_TICK_MS);
+		/* The boot's last figure (the status page prints it). */
+		if (ui.first_screen[0] == '\0')
+			read_uptime(ui.first_screen, sizeof(ui.first_screen));
 		ch = getch();
 		if (ch == ERR) {
 			/* while codes are shown, the rest ticks as often as before */
@@ -1311,6 +1375,10 @@ dispatch(void)
 		}
 		if (ch == KEY_F(2) || ch == UI_KEY_DEVIATION) {
 			open_deviation();
+			continue;
+		}
+		if (ch == UI_KEY_STATUS) {
+			status_page();
 			continue;
 		}
 		if (ch == UI_KEY_QUIT || ch == KEY_F(10)) {

@@ -19,6 +19,7 @@
 #define CONCLAVE_UI_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -44,6 +45,7 @@
 #define UI_CTRL(c)	((c) & 0x1f)
 #define UI_KEY_DEVIATION	UI_CTRL('e')
 #define UI_KEY_QUIT		UI_CTRL('q')
+#define UI_KEY_STATUS		UI_CTRL('a')	/* the appliance's status page */
 
 enum ui_screen_id {
 	UI_SCR_START,
@@ -120,6 +122,7 @@ struct ui_ctx {
 	const char *stick_mount;	/* where a holder's stick is mounted */
 	const char *archive_dir;	/* --archive DIR: the archive as a folder */
 	int archived;		/* the closing archive step was done */
+	char first_screen[24];	/* uptime (s) when the first screen was drawn */
 	const char *gnupg_base;
 	const char *previous;	/* the cluster's previous transcript, verified */
 	int has_prev;
@@ -336,6 +339,11 @@ int ui_qr_wait_ms(void);
 void ui_qr_tick(void);
 void ui_qr_close(void);
 void ui_qr_free(void);
+/*
+ * The airgap as the running kernel sees it and the boot's timings, one
+ * "airgap:"/"boot:" line each (ui/airgap.c): the status page, Ctrl-A.
+ */
+void ui_airgap(FILE *out);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 

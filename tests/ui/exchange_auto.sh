@@ -22,7 +22,8 @@
 # a blank stick, a write-protected one, another ceremony's exchange stick
 # and a stick with the same label as the exchange stick but without this
 # ceremony's folder; the last two on the transcript once each. A stick
-# pulled while mounted is said so, and taken back. A stick with no
+# pulled while mounted is said so, and taken back. The status page
+# (Ctrl-A) shows the airgap facts and refuses to power off here. A stick with no
 # partition table (the file system on the whole disk) is the normal case
 # here; one with a partition table is tests/unit/test_stick.c's.
 # Needs root and loop devices: without them it fails (CI runs as root).
@@ -110,6 +111,13 @@ from_bridge() {
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --sticks auto \
     --sysfs "$SYS" --stick-mount "$MNT" --exchange-mount "$XM" --rehearsal
 ui_step "Which ceremony is this?" start
+# The status page (Ctrl-A): the airgap as this kernel sees it, plain lines.
+ui_keys C-a
+check "the status page lists the network interfaces" ui_wait "airgap: interfaces: "
+check_output "and the time of the first screen" 'boot: uptimes \(s\): \(not booted from the image\) first-screen [0-9]+\.[0-9]+' ui_screen
+ui_type p; ui_keys Enter
+check "power off is refused away from the appliance (not started by init)" \
+    ui_wait "Power off is for the appliance, where init started conclave ui."
 # Before the ceremony: the sticks that are not the exchange stick.
 insert alice
 ui_step "This is a holder's stick (a key or share file is on it)" holder-refused
