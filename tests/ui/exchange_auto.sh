@@ -113,6 +113,7 @@ ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --sticks auto \
 ui_step "Which ceremony is this?" start
 # The status page (Ctrl-A): the airgap as this kernel sees it, plain lines.
 ui_keys C-a
+ui_wait "appliance: Enter goes back" >/dev/null
 check "the status page lists the network interfaces" ui_wait "airgap: interfaces: "
 check_output "and the time of the first screen" 'boot: uptimes \(s\): \(not booted from the image\) first-screen [0-9]+\.[0-9]+' ui_screen
 ui_type p; ui_keys Enter
