@@ -55,9 +55,15 @@ ui_keys y
 ui_step "Ceremony key" begun
 check "the init request is on the exchange stick" \
     sh -c "ls '$C'/x/*/000001-init-request.env >/dev/null"
-check "bridge init answers it and waits for the root token" \
-    bridge_init_start "$C" "$(bao_addr s1)" "$(ui_key_words)"
+words=$(ui_key_words)
 ui_keys Enter
+check "waiting for the result, the screen still shows the ceremony key's words" \
+    ui_wait "initialises the server only when the operator has typed"
+check "... the same words" test "$(ui_key_words)" = "$words"
+ui_screen >"$T_TMP/waiting.txt"
+check "... and the waiting screen fits 80x24" ui_fits "$T_TMP/waiting.txt"
+check "bridge init answers it (the words typed as read) and waits for the root token" \
+    bridge_init_start "$C" "$(bao_addr s1)" "$(ui_key_words)"
 ui_step "Init result accepted." accepted
 ui_keys Enter
 # Any order: alice is asked first but is late; the room picks carol, and
