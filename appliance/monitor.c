@@ -157,13 +157,13 @@ spawn(void)
 
 /*
  * One request and its answer: req with b's payload (freed here) and, when
- * file >= 0, that open file as its input (WIRE_FD). The answer of type
+ * n > 0, those open files as its input (WIRE_FD). The answer of type
  * req + 1 goes to get, which fills out; an answer get refuses ends the
  * child. CK_OK, the child's own parse error (it keeps running), or a
  * CK_ERR_CHILD_* after the child was ended.
  */
 static int
-ask(uint8_t req, struct wire_buf *b, int file,
+ask(uint8_t req, struct wire_buf *b, const int *files, size_t n,
     int (*get)(const uint8_t *p, size_t len, void *out), void *out)
 {
 	uint8_t type, *p = NULL;
@@ -178,7 +178,7 @@ ask(uint8_t req, struct wire_buf *b, int file,
 	}
 	if (mon.pid == 0 && (e = spawn()) != CK_OK)
 		goto done;
-	e = file >= 0 ? wire_send_fd(mon.fd, req, b, file) :
+	e = n > 0 ? wire_send_fd(mon.fd, req, b, files, n) :
 	    wire_send(mon.fd, req, b);
 	if (e != CK_OK ||
 	    (e = wire_recv(mon.fd, MONITOR_TIMEOUT_MS, &type, &p, &len)) != CK_OK) {
@@ -279,7 +279,7 @@ iso_envelope(const uint8_t *bin, size_t len, int file, struct envelope *env)
 	if (bin == NULL && file < 0)
 		return CK_ERR_INVALID_ARG;
 	put_input(&b, bin, len, file);
-	return ask(WIRE_ENVELOPE, &b, file, get_envelope, env);
+	return ask(WIRE_ENVELOPE, &b, &file, file >= 0, get_envelope, env);
 }
 
 static int
@@ -290,7 +290,7 @@ iso_scan(enum qr_reader rd, int flags, const struct qr_image *img,
 
 	memset(out, 0, sizeof(*out));
 	wire_put_scan_req(&b, rd, flags, img);
-	return ask(WIRE_QR_SCAN, &b, -1, get_symbols, out);
+	return ask(WIRE_QR_SCAN, &b, NULL, 0, get_symbols, out);
 }
 
 static int
@@ -300,23 +300,34 @@ iso_png(const uint8_t *buf, size_t len, int file, struct qr_image **out)
 
 	*out = NULL;
 	put_input(&b, buf, len, file);
-	return ask(WIRE_PNG, &b, file, get_image, out);
+	return ask(WIRE_PNG, &b, &file, file >= 0, get_image, out);
+}
+
+/* A request on a transcript's files: its signature file first, if any. */
+static int
+ask_transcript(uint8_t req, int fd, int sigfd,
+    const struct minisig_pubkey *expect,
+    int (*get)(const uint8_t *p, size_t len, void *out), struct verdict *v)
+{
+	struct wire_buf b = { 0 };
+	const int files[] = { sigfd, fd };
+	int e;
+
+	memset(v->rep, 0, sizeof(struct transcript_report));
+	wire_put_transcript_req(&b, sigfd >= 0, expect);
+	e = ask(req, &b, sigfd >= 0 ? files : files + 1, sigfd >= 0 ? 2 : 1, get,
+	    v);
+	return e == CK_OK ? v->result : e;
 }
 
 static int
-iso_transcript(const void *buf, size_t len, int file, const void *sig,
-    size_t siglen, const struct minisig_pubkey *expect,
+iso_transcript(int fd, int sigfd, const struct minisig_pubkey *expect,
     struct transcript_report *rep)
 {
-	struct wire_buf b = { 0 };
 	struct verdict v = { CK_OK, 0, rep, NULL };
-	int e;
 
-	memset(rep, 0, sizeof(*rep));
-	wire_put_transcript_req(&b, sig, siglen, expect);
-	put_input(&b, buf, len, file);
-	e = ask(WIRE_TRANSCRIPT, &b, file, get_transcript, &v);
-	return e == CK_OK ? v.result : e;
+	return ask_transcript(WIRE_TRANSCRIPT, fd, sigfd, expect,
+	    get_transcript, &v);
 }
 
 static int
@@ -337,35 +348,26 @@ get_handout(const uint8_t *p, size_t len, void *out)
 }
 
 static int
-iso_record(int file, const void *sig, size_t siglen,
-    const struct minisig_pubkey *expect, struct record **out,
-    struct transcript_report *rep)
+iso_record(int fd, int sigfd, const struct minisig_pubkey *expect,
+    struct record **out, struct transcript_report *rep)
 {
-	struct wire_buf b = { 0 };
 	struct verdict v = { CK_OK, 0, rep, out };
-	int e;
 
 	*out = NULL;
-	memset(rep, 0, sizeof(*rep));
-	wire_put_transcript_req(&b, sig, siglen, expect);
-	e = ask(WIRE_RECORD, &b, file, get_record, &v);
-	return e == CK_OK ? v.result : e;
+	return ask_transcript(WIRE_RECORD, fd, sigfd, expect, get_record, &v);
 }
 
 static int
-iso_handout(int file, const void *sig, size_t siglen, json_t **handout,
-    int *verified, struct transcript_report *rep)
+iso_handout(int fd, int sigfd, json_t **handout, int *verified,
+    struct transcript_report *rep)
 {
-	struct wire_buf b = { 0 };
 	struct verdict v = { CK_OK, 0, rep, handout };
 	int e;
 
 	*handout = NULL;
-	memset(rep, 0, sizeof(*rep));
-	wire_put_transcript_req(&b, sig, siglen, NULL);
-	e = ask(WIRE_HANDOUT, &b, file, get_handout, &v);
-	*verified = e == CK_OK && v.verified;
-	return e == CK_OK ? v.result : e;
+	e = ask_transcript(WIRE_HANDOUT, fd, sigfd, NULL, get_handout, &v);
+	*verified = v.verified;
+	return e;
 }
 
 static int
@@ -374,7 +376,7 @@ iso_pubkey(int file, struct minisig_pubkey *pk)
 	struct wire_buf b = { 0 };
 
 	memset(pk, 0, sizeof(*pk));
-	return ask(WIRE_MINISIG_PUB, &b, file, get_pubkey, pk);
+	return ask(WIRE_MINISIG_PUB, &b, &file, 1, get_pubkey, pk);
 }
 
 static int
@@ -386,7 +388,7 @@ iso_audit(const void *buf, size_t len, struct audit_report *rep)
 
 	memset(rep, 0, sizeof(*rep));
 	wire_put_bytes(&b, buf, len);
-	e = ask(WIRE_AUDIT, &b, -1, get_audit, &v);
+	e = ask(WIRE_AUDIT, &b, NULL, 0, get_audit, &v);
 	return e == CK_OK ? v.result : e;
 }
 
@@ -397,7 +399,7 @@ iso_recipients(const void *msg, size_t len, struct pgppkt_recipients *out)
 
 	memset(out, 0, sizeof(*out));
 	wire_put_bytes(&b, msg, len);
-	return ask(WIRE_PGP_RECIPIENTS, &b, -1, get_recipients, out);
+	return ask(WIRE_PGP_RECIPIENTS, &b, NULL, 0, get_recipients, out);
 }
 
 static int
@@ -407,7 +409,7 @@ iso_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
 
 	memset(out, 0, sizeof(*out));
 	wire_put_bytes(&b, key, len);
-	return ask(WIRE_PGP_SUBKEYS, &b, -1, get_subkeys, out);
+	return ask(WIRE_PGP_SUBKEYS, &b, NULL, 0, get_subkeys, out);
 }
 
 int

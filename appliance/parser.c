@@ -211,32 +211,52 @@ serve(int fd, struct qr_scanner *sc, uint8_t type, const uint8_t *p, size_t len)
 	return e == CK_OK ? PARSER_EXIT_OK : refuse(fd, e);
 }
 
+/* Append n bytes of in to *p, after a u32 length when blob. */
+static int
+append(uint8_t **p, size_t *len, const uint8_t *in, size_t n, int blob)
+{
+	uint8_t *np;
+	size_t head = blob ? 4 : 0;
+
+	if ((np = realloc(*p, *len + head + n + 1)) == NULL)
+		return CK_ERR_ALLOC;
+	if (blob) {
+		np[*len] = (uint8_t)(n >> 24);
+		np[*len + 1] = (uint8_t)(n >> 16);
+		np[*len + 2] = (uint8_t)(n >> 8);
+		np[*len + 3] = (uint8_t)n;
+	}
+	memcpy(np + *len + head, in, n);
+	*p = np;
+	*len += head + n;
+	return CK_OK;
+}
+
 /*
- * A request's input handed over as a file (WIRE_FD): read it here, the
- * only reading of it, and append it to the payload, where an inline
- * input would have been. A file that cannot be read is the request's
- * error, answered as any parse error.
+ * A request's input handed over as files (WIRE_FD): read them here, the
+ * only reading of them, and append them to the payload where inline
+ * input would have been: a first of two (a transcript's signature) as a
+ * blob, the last unprefixed. A file that cannot be read is the request's
+ * error, answered as any parse error. The files are closed either way.
  */
 static int
-take_input(int file, uint8_t type, uint8_t **p, size_t *len)
+take_input(const int *files, size_t n, uint8_t type, uint8_t **p,
+    size_t *len)
 {
-	uint8_t *in = NULL, *np;
-	size_t inlen = 0;
-	int e;
+	uint8_t *in = NULL;
+	size_t inlen = 0, i;
+	int e = CK_OK;
 
-	e = rd_fd(file, wire_input_max(type), &in, &inlen);
-	close(file);
-	if (e != CK_OK)
-		return e;
-	if ((np = realloc(*p, *len + inlen + 1)) == NULL) {
+	for (i = 0; i < n; i++) {
+		if (e == CK_OK && (e = rd_fd(files[i], i + 1 < n ?
+		    wire_lead_max(type) : wire_input_max(type), &in,
+		    &inlen)) == CK_OK)
+			e = append(p, len, in, inlen, i + 1 < n);
 		free(in);
-		return CK_ERR_ALLOC;
+		in = NULL;
+		close(files[i]);
 	}
-	memcpy(np + *len, in, inlen);
-	free(in);
-	*p = np;
-	*len += inlen;
-	return CK_OK;
+	return e;
 }
 
 int
@@ -245,7 +265,8 @@ parser_main(void)
 	struct qr_scanner *sc = NULL;
 	uint8_t type, *p;
 	size_t len;
-	int e, rc, file;
+	int files[WIRE_MAX_FILES], e, rc;
+	size_t nfiles;
 
 	/* Everything that opens a file or reads the clock for a seed, before
 	 * the filter: libsodium, jansson's hash seed, zbar's scanner. */
@@ -259,12 +280,13 @@ parser_main(void)
 	if (wire_send(PARSER_FD, WIRE_READY, NULL) != CK_OK)
 		return PARSER_EXIT_PROTOCOL;
 	for (;;) {
-		e = wire_recv_req(PARSER_FD, &type, &p, &len, &file);
+		e = wire_recv_req(PARSER_FD, &type, &p, &len, files, &nfiles);
 		if (e == CK_ERR_TRUNCATED)	/* the monitor closed */
 			return PARSER_EXIT_OK;
 		if (e != CK_OK)
 			return PARSER_EXIT_PROTOCOL;
-		if (file >= 0 && (e = take_input(file, type, &p, &len)) != CK_OK)
+		if (nfiles > 0 &&
+		    (e = take_input(files, nfiles, type, &p, &len)) != CK_OK)
 			rc = refuse(PARSER_FD, e);
 		else
 			rc = serve(PARSER_FD, sc, type & ~WIRE_FD, p, len);

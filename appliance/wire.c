@@ -76,6 +76,17 @@ wire_input_max(uint8_t type)
 	}
 }
 
+size_t
+wire_lead_max(uint8_t type)
+{
+	switch (type & ~WIRE_FD) {
+	case WIRE_TRANSCRIPT:
+	case WIRE_RECORD:
+	case WIRE_HANDOUT:	return MINISIG_MAX_SIGFILE;
+	default:		return 0;
+	}
+}
+
 void
 wire_buf_free(struct wire_buf *b)
 {
@@ -138,17 +149,19 @@ write_all(int fd, const uint8_t *p, size_t n)
 	return CK_OK;
 }
 
-/* The header's first byte with file attached (SCM_RIGHTS), then the rest. */
+/* The header's first byte with files attached (SCM_RIGHTS), then the rest. */
 static int
-write_with_fd(int fd, const uint8_t *p, size_t n, int file)
+write_with_fds(int fd, const uint8_t *p, size_t n, const int *files,
+    size_t nfiles)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(WIRE_MAX_FILES * sizeof(int))];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { .iov_base = (void *)p, .iov_len = 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
+	    .msg_control = c.buf,
+	    .msg_controllen = CMSG_SPACE(nfiles * sizeof(int)) };
 	struct cmsghdr *cm;
 	ssize_t w;
 
@@ -156,8 +169,8 @@ write_with_fd(int fd, const uint8_t *p, size_t n, int file)
 	cm = CMSG_FIRSTHDR(&m);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &file, sizeof(int));
+	cm->cmsg_len = CMSG_LEN(nfiles * sizeof(int));
+	memcpy(CMSG_DATA(cm), files, nfiles * sizeof(int));
 	while ((w = sendmsg(fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
 		;
 	if (w < 0)
@@ -167,7 +180,8 @@ write_with_fd(int fd, const uint8_t *p, size_t n, int file)
 }
 
 static int
-send_msg(int fd, uint8_t type, const struct wire_buf *b, int file)
+send_msg(int fd, uint8_t type, const struct wire_buf *b, const int *files,
+    size_t nfiles)
 {
 	size_t len = b != NULL ? b->len : 0;
 	uint8_t h[WIRE_HEADER_BYTES];
@@ -182,7 +196,7 @@ send_msg(int fd, uint8_t type, const struct wire_buf *b, int file)
 	h[2] = (uint8_t)(len >> 16);
 	h[3] = (uint8_t)(len >> 8);
 	h[4] = (uint8_t)len;
-	e = file >= 0 ? write_with_fd(fd, h, sizeof(h), file) :
+	e = nfiles > 0 ? write_with_fds(fd, h, sizeof(h), files, nfiles) :
 	    write_all(fd, h, sizeof(h));
 	if (e != CK_OK)
 		return e;
@@ -194,15 +208,29 @@ wire_send(int fd, uint8_t type, const struct wire_buf *b)
 {
 	if ((type & WIRE_FD) != 0)
 		return CK_ERR_INVALID_ARG;
-	return send_msg(fd, type, b, -1);
+	return send_msg(fd, type, b, NULL, 0);
+}
+
+/* Do n descriptors fit a request of type? */
+static int
+files_fit(uint8_t type, size_t n)
+{
+	return wire_input_max(type) > 0 &&
+	    (n == 1 || (n == 2 && wire_lead_max(type) > 0));
 }
 
 int
-wire_send_fd(int fd, uint8_t type, const struct wire_buf *b, int file)
+wire_send_fd(int fd, uint8_t type, const struct wire_buf *b,
+    const int *files, size_t n)
 {
-	if (file < 0 || wire_input_max(type) == 0)
+	size_t i;
+
+	if (!files_fit(type, n))
 		return CK_ERR_INVALID_ARG;
-	return send_msg(fd, type | WIRE_FD, b, file);
+	for (i = 0; i < n; i++)
+		if (files[i] < 0)
+			return CK_ERR_INVALID_ARG;
+	return send_msg(fd, type | WIRE_FD, b, files, n);
 }
 
 static long long
@@ -246,25 +274,27 @@ read_all(int fd, uint8_t *p, size_t n, long long deadline)
 }
 
 /*
- * The header's first byte and what came with it: *file one descriptor
- * (-1: none). More than one, or a truncated control message, closes them
- * all and is CK_ERR_FORMAT.
+ * The header's first byte and the descriptors that came with it (at most
+ * WIRE_MAX_FILES). More, another kind of control message, or a truncated
+ * one closes them all and is CK_ERR_FORMAT.
  */
 static int
-read_first(int fd, uint8_t *p, int *file)
+read_first(int fd, uint8_t *p, int files[WIRE_MAX_FILES], size_t *nfiles)
 {
 	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE((WIRE_MAX_FILES + 1) * sizeof(int))];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { .iov_base = p, .iov_len = 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = c.buf, .msg_controllen = sizeof(c.buf) };
 	struct cmsghdr *cm;
-	int fds[2], n = 0, e = CK_OK, i;
+	int fds[WIRE_MAX_FILES + 1];
+	size_t n = 0, i, k;
 	ssize_t got;
+	int e = CK_OK;
 
-	*file = -1;
+	*nfiles = 0;
 	while ((got = recvmsg(fd, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
 	if (got < 0)
@@ -276,26 +306,27 @@ read_first(int fd, uint8_t *p, int *file)
 			e = CK_ERR_FORMAT;
 			continue;
 		}
-		for (i = 0; (size_t)i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
-		    n < 2; i++)
-			memcpy(&fds[n++], CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k && n < WIRE_MAX_FILES + 1; i++)
+			memcpy(&fds[n++], CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(int));
 	}
-	if ((m.msg_flags & MSG_CTRUNC) != 0 || n > 1)
+	if ((m.msg_flags & MSG_CTRUNC) != 0 || n > WIRE_MAX_FILES)
 		e = CK_ERR_FORMAT;
 	if (e != CK_OK) {
 		for (i = 0; i < n; i++)
 			close(fds[i]);
 		return e;
 	}
-	if (n == 1)
-		*file = fds[0];
+	memcpy(files, fds, n * sizeof(int));
+	*nfiles = n;
 	return CK_OK;
 }
 
-/* The header and payload; with file non-NULL the first byte by recvmsg. */
+/* The header and payload; with files non-NULL the first byte by recvmsg. */
 static int
 recv_msg(int fd, long long deadline, uint8_t *type, uint8_t **payload,
-    size_t *len, int *file)
+    size_t *len, int *files, size_t *nfiles)
 {
 	uint8_t h[WIRE_HEADER_BYTES];
 	uint8_t *p = NULL;
@@ -304,15 +335,15 @@ recv_msg(int fd, long long deadline, uint8_t *type, uint8_t **payload,
 
 	*payload = NULL;
 	*len = 0;
-	if (file != NULL)
-		e = read_first(fd, h, file);
+	if (files != NULL)
+		e = read_first(fd, h, files, nfiles);
 	else
 		e = read_all(fd, h, 1, deadline);
 	if (e != CK_OK || (e = read_all(fd, h + 1, sizeof(h) - 1, deadline)) !=
 	    CK_OK)
 		return e;
 	n = (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
-	if ((h[0] & WIRE_FD) != 0 && (file == NULL || wire_input_max(h[0]) == 0))
+	if ((h[0] & WIRE_FD) != 0 && (files == NULL || wire_input_max(h[0]) == 0))
 		return CK_ERR_BAD_TYPE;
 	if ((e = limit(h[0] & ~WIRE_FD, &max)) != CK_OK)
 		return e;
@@ -337,22 +368,27 @@ wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
     size_t *len)
 {
 	return recv_msg(fd, timeout_ms < 0 ? -1 : now_ms() + timeout_ms, type,
-	    payload, len, NULL);
+	    payload, len, NULL, NULL);
 }
 
 int
 wire_recv_req(int fd, uint8_t *type, uint8_t **payload, size_t *len,
-    int *file)
+    int files[WIRE_MAX_FILES], size_t *n)
 {
-	int e = recv_msg(fd, -1, type, payload, len, file);
+	size_t i;
+	int e;
 
-	/* A file only with a request that says so, and always with one. */
-	if (e == CK_OK && ((*type & WIRE_FD) != 0) != (*file >= 0))
+	*n = 0;
+	e = recv_msg(fd, -1, type, payload, len, files, n);
+	/* Files only with a request that says so, always with one, and two
+	 * only where the first is a transcript's signature. */
+	if (e == CK_OK && ((*type & WIRE_FD) != 0 ? !files_fit(*type, *n) :
+	    *n != 0))
 		e = CK_ERR_FORMAT;
 	if (e != CK_OK) {
-		if (*file >= 0)
-			close(*file);
-		*file = -1;
+		for (i = 0; i < *n; i++)
+			close(files[i]);
+		*n = 0;
 		free(*payload);
 		*payload = NULL;
 		*len = 0;
@@ -874,15 +910,13 @@ fail:
 }
 
 void
-wire_put_transcript_req(struct wire_buf *b, const void *sig, size_t siglen,
+wire_put_transcript_req(struct wire_buf *b, int has_sig,
     const struct minisig_pubkey *expect)
 {
 	put_bool(b, expect != NULL);
 	if (expect != NULL)
 		put_key(b, expect);
-	put_bool(b, sig != NULL);
-	if (sig != NULL)
-		put_blob(b, sig, siglen);
+	put_bool(b, has_sig);
 }
 
 int

@@ -13,11 +13,13 @@
  *
  * A request's untrusted input is its last field, unprefixed. A request
  * with WIRE_FD set in its type carries that input as an open file
- * instead: exactly one descriptor rides with its header (SCM_RIGHTS), the
- * payload ends before the input, and the child reads the file with rd_fd
- * (crypto/reader.h) up to wire_input_max. The monitor opens it
- * (media/file.h file_open_read: no symlink, a regular file) and never
- * reads it. Descriptors travel to the child only.
+ * instead: its descriptor rides with the header (SCM_RIGHTS), the payload
+ * ends before the input, and the child reads the file with rd_fd
+ * (crypto/reader.h) up to wire_input_max. A transcript request may carry
+ * its signature file first (two descriptors): the child appends that one
+ * as a blob (up to wire_lead_max), then the transcript. The monitor opens
+ * them (media/file.h file_open_read: no symlink, a regular file) and never
+ * reads them. Descriptors travel to the child only.
  *
  * Payloads are built from a few field kinds, each with one encoder and
  * one decoder below: u8, u32, u64, bool, result (a CK_* code), blob (u32
@@ -70,7 +72,8 @@ enum wire_type {
 	WIRE_PNG = 6,			/* input: PNG file bytes */
 	WIRE_PNG_OK = 7,		/* image */
 	WIRE_TRANSCRIPT = 8,		/* bool has_expect | key | bool has_sig |
-					 * blob signature | input: transcript */
+					 * blob signature (a file first) |
+					 * input: transcript */
 	WIRE_TRANSCRIPT_OK = 9,	/* result | report */
 	WIRE_PGP_RECIPIENTS = 10,	/* input: an OpenPGP message */
 	WIRE_PGP_RECIPIENTS_OK = 11,	/* count | n * (keyid[16] | u8 algo) */
@@ -96,6 +99,13 @@ size_t wire_max(uint8_t type);
  * request that takes none (a QR scan, an answer, an unknown type). */
 size_t wire_input_max(uint8_t type);
 
+/* The most the first of two files may be (a transcript's signature
+ * file); 0 for a request that takes one file at most. */
+size_t wire_lead_max(uint8_t type);
+
+/* The most files a request carries. */
+#define WIRE_MAX_FILES	2
+
 /* A message being built (malloc'd; nothing secret goes in one). */
 struct wire_buf {
 	uint8_t *p;
@@ -113,9 +123,9 @@ void wire_put_bytes(struct wire_buf *b, const void *p, size_t n);
  */
 int wire_send(int fd, uint8_t type, const struct wire_buf *b) CK_WUR;
 
-/* The same for a request type | WIRE_FD, with file as its input. */
-int wire_send_fd(int fd, uint8_t type, const struct wire_buf *b, int file)
-    CK_WUR;
+/* The same for a request type | WIRE_FD with its n files (see above). */
+int wire_send_fd(int fd, uint8_t type, const struct wire_buf *b,
+    const int *files, size_t n) CK_WUR;
 
 /*
  * Receive one message, waiting at most timeout_ms for all of it (-1:
@@ -129,14 +139,14 @@ int wire_recv(int fd, int timeout_ms, uint8_t *type, uint8_t **payload,
     size_t *len) CK_WUR;
 
 /*
- * The child's receive: wire_recv without a deadline, and *file the
- * descriptor that came with a WIRE_FD request (-1 for any other; close
- * it). A WIRE_FD request without exactly one descriptor, one for a type
- * that takes no file, or a descriptor with any other message is
- * CK_ERR_FORMAT.
+ * The child's receive: wire_recv without a deadline, and files[0..*n) the
+ * descriptors that came with a WIRE_FD request (none with any other;
+ * close them). A WIRE_FD request without a descriptor, with two for a
+ * type that takes one, more than two, or a descriptor with any other
+ * message is CK_ERR_FORMAT; nothing is left open then.
  */
 int wire_recv_req(int fd, uint8_t *type, uint8_t **payload, size_t *len,
-    int *file) CK_WUR;
+    int files[WIRE_MAX_FILES], size_t *n) CK_WUR;
 
 /* ---- payloads: one put and one get per type ---- */
 
@@ -170,9 +180,10 @@ void wire_put_envelope(struct wire_buf *b, const uint8_t *bin, size_t binlen,
 int wire_get_envelope(const uint8_t *p, size_t len, struct envelope *env)
     CK_WUR;
 
-/* Everything before the transcript (the input) in its request. */
-void wire_put_transcript_req(struct wire_buf *b, const void *sig,
-    size_t siglen, const struct minisig_pubkey *expect);
+/* What comes before the files of a transcript request: whether a
+ * signature file comes (first), and the key it must be by, if any. */
+void wire_put_transcript_req(struct wire_buf *b, int has_sig,
+    const struct minisig_pubkey *expect);
 /* Borrows pointers into p; *expect points at key when the request has one. */
 int wire_get_transcript_req(const uint8_t *p, size_t len, const uint8_t **buf,
     size_t *buflen, const uint8_t **sig, size_t *siglen,

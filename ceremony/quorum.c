@@ -695,16 +695,16 @@ quorum_read_handout(const char *transcript, json_t **handout, char *why,
 	struct transcript_report rep;
 	uint8_t *buf = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0;
-	int fd = -1, verified = 0, r;
+	int fd = -1, sigfd = -1, verified = 0, r;
 
 	why[0] = '\0';
 	*handout = NULL;
 	/* The records read are the bytes that verified, read once. */
-	r = transcript_open_file(transcript, &fd, &sig, &siglen, &rep);
+	r = transcript_open_file(transcript, &fd, &sigfd, &rep);
 	if (r == CK_OK && isolated != NULL)
-		r = isolated(fd, sig, siglen, handout, &verified, &rep);
-	else if (r == CK_OK &&
-	    (r = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) == CK_OK)
+		r = isolated(fd, sigfd, handout, &verified, &rep);
+	else if (r == CK_OK && (r = transcript_read_files(fd, sigfd, &buf, &len,
+	    &sig, &siglen)) == CK_OK)
 		r = quorum_handout_build(buf, len, sig, siglen, handout,
 		    &verified, &rep);
 	if (r != CK_OK && !verified)
@@ -717,6 +717,8 @@ quorum_read_handout(const char *transcript, json_t **handout, char *why,
 		    "%s: the handout records are malformed", transcript);
 	if (fd >= 0)
 		close(fd);
+	if (sigfd >= 0)
+		close(sigfd);
 	free(buf);
 	free(sig);
 	return r;

@@ -109,10 +109,10 @@ int quorum_handout_check(const json_t *h) CK_WUR;
  * Where quorum_read_handout builds. NULL (the default) builds in this
  * process; the appliance's monitor installs its parser child's client
  * (appliance/monitor.h), which answers as quorum_handout_build does on
- * the file fd (transcript_open_file) and sig.
+ * the files transcript_open_file opened (sigfd -1: no signature file).
  */
-typedef int (*quorum_handout_fn)(int fd, const void *sig, size_t siglen,
-    json_t **handout, int *verified, struct transcript_report *rep);
+typedef int (*quorum_handout_fn)(int fd, int sigfd, json_t **handout,
+    int *verified, struct transcript_report *rep);
 void quorum_set_isolation(quorum_handout_fn fn);
 
 /*

@@ -433,16 +433,19 @@ record_read(const char *path, const struct minisig_pubkey *expect,
 {
 	uint8_t *buf = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0;
-	int fd = -1, e;
+	int fd = -1, sigfd = -1, e;
 
 	*out = NULL;
-	if ((e = transcript_open_file(path, &fd, &sig, &siglen, rep)) != CK_OK)
+	if ((e = transcript_open_file(path, &fd, &sigfd, rep)) != CK_OK)
 		return e;
 	if (isolated != NULL)
-		e = isolated(fd, sig, siglen, expect, out, rep);
-	else if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) == CK_OK)
+		e = isolated(fd, sigfd, expect, out, rep);
+	else if ((e = transcript_read_files(fd, sigfd, &buf, &len, &sig,
+	    &siglen)) == CK_OK)
 		e = record_build(buf, len, sig, siglen, expect, out, rep);
 	close(fd);
+	if (sigfd >= 0)
+		close(sigfd);
 	free(buf);
 	free(sig);
 	return e;

@@ -87,9 +87,9 @@ int record_build(const void *buf, size_t len, const void *sig, size_t siglen,
  * Where record_read builds. NULL (the default) builds in this process;
  * the appliance's monitor installs its parser child's client
  * (appliance/monitor.h), which answers exactly as record_build does on
- * the file fd (opened by transcript_open_file) and sig.
+ * the files transcript_open_file opened (sigfd -1: no signature file).
  */
-typedef int (*record_fn)(int fd, const void *sig, size_t siglen,
+typedef int (*record_fn)(int fd, int sigfd,
     const struct minisig_pubkey *expect, struct record **out,
     struct transcript_report *rep);
 void record_set_isolation(record_fn fn);

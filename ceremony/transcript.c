@@ -562,8 +562,6 @@ transcript_verify_buf(const void *buf, size_t len, const void *sig,
 	int e;
 
 	memset(rep, 0, sizeof(*rep));
-	if (isolated.verify != NULL)
-		return isolated.verify(buf, len, -1, sig, siglen, expect, rep);
 	e = scan_records(buf, len, 0, &st, rep);
 	fill_report(rep, &st);
 	if (e != CK_OK)
@@ -661,15 +659,14 @@ read_beside(int dirfd, const char *name, const char *suffix, size_t max,
 }
 
 int
-transcript_open_file(const char *path, int *fd, uint8_t **sig, size_t *siglen,
+transcript_open_file(const char *path, int *fd, int *sigfd,
     struct transcript_report *rep)
 {
-	char *name = NULL;
+	char *name = NULL, *signame = NULL;
 	int dirfd = -1, e;
 
 	*fd = -1;
-	*sig = NULL;
-	*siglen = 0;
+	*sigfd = -1;
 	memset(rep, 0, sizeof(*rep));
 	if ((e = open_parent(path, &dirfd, &name)) != CK_OK ||
 	    (e = file_open_read(dirfd, name, TRANSCRIPT_MAX_BYTES, fd)) != CK_OK) {
@@ -677,8 +674,12 @@ transcript_open_file(const char *path, int *fd, uint8_t **sig, size_t *siglen,
 		    ck_strerror(e));
 		goto out;
 	}
-	e = read_beside(dirfd, name, ".minisig", MINISIG_MAX_SIGFILE, sig,
-	    siglen);
+	if (asprintf(&signame, "%s.minisig", name) < 0) {
+		signame = NULL;
+		e = CK_ERR_ALLOC;
+		goto out;
+	}
+	e = file_open_read(dirfd, signame, MINISIG_MAX_SIGFILE, sigfd);
 	if (e == CK_ERR_NOT_FOUND)
 		e = CK_OK;
 	else if (e != CK_OK)
@@ -692,6 +693,25 @@ out:
 	if (dirfd >= 0)
 		close(dirfd);
 	free(name);
+	free(signame);
+	return e;
+}
+
+int
+transcript_read_files(int fd, int sigfd, uint8_t **buf, size_t *len,
+    uint8_t **sig, size_t *siglen)
+{
+	int e;
+
+	*sig = NULL;
+	*siglen = 0;
+	if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, buf, len)) != CK_OK ||
+	    sigfd < 0 ||
+	    (e = rd_fd(sigfd, MINISIG_MAX_SIGFILE, sig, siglen)) == CK_OK)
+		return e;
+	free(*buf);
+	*buf = NULL;
+	*len = 0;
 	return e;
 }
 
@@ -701,18 +721,21 @@ transcript_verify(const char *path, const struct minisig_pubkey *expect,
 {
 	uint8_t *buf = NULL, *sig = NULL;
 	size_t len = 0, siglen = 0;
-	int fd = -1, e;
+	int fd = -1, sigfd = -1, e;
 
-	if ((e = transcript_open_file(path, &fd, &sig, &siglen, rep)) != CK_OK)
+	if ((e = transcript_open_file(path, &fd, &sigfd, rep)) != CK_OK)
 		return e;
 	if (isolated.verify != NULL)
-		e = isolated.verify(NULL, 0, fd, sig, siglen, expect, rep);
-	else if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, &buf, &len)) != CK_OK)
+		e = isolated.verify(fd, sigfd, expect, rep);
+	else if ((e = transcript_read_files(fd, sigfd, &buf, &len, &sig,
+	    &siglen)) != CK_OK)
 		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
 		    ck_strerror(e));
 	else
 		e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
 	close(fd);
+	if (sigfd >= 0)
+		close(sigfd);
 	free(buf);
 	free(sig);
 	return e;

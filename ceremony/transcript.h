@@ -205,16 +205,14 @@ int transcript_verify_buf(const void *buf, size_t len, const void *sig,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 6)));
 
 /*
- * Where transcript_verify_buf, transcript_verify and
- * transcript_load_pubkey parse. NULL members (the default) parse in this
- * process; the appliance's monitor installs its parser child's client
- * (appliance/monitor.h), which answers exactly as they do. fd >= 0: the
- * transcript or the .pub is that open file (buf is NULL), opened and
- * checked by the caller.
+ * Where transcript_verify and transcript_load_pubkey parse. NULL members
+ * (the default) parse in this process; the appliance's monitor installs
+ * its parser child's client (appliance/monitor.h), which answers exactly
+ * as they do on the files the caller opened (transcript_open_file: the
+ * transcript and its signature file, sigfd -1 without one; the .pub).
  */
 struct transcript_isolation {
-	int (*verify)(const void *buf, size_t len, int fd, const void *sig,
-	    size_t siglen, const struct minisig_pubkey *expect,
+	int (*verify)(int fd, int sigfd, const struct minisig_pubkey *expect,
 	    struct transcript_report *rep);
 	int (*pubkey)(int fd, struct minisig_pubkey *pk);
 };
@@ -229,16 +227,22 @@ int transcript_verify(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 3)));
 
 /*
- * path opened for a parser to read (appliance/wire.h hands it to the
- * parser child): *fd the transcript (media/file.h file_open_read: no
- * symlink, a regular file within TRANSCRIPT_MAX_BYTES; close it) and
- * PATH.minisig's bytes (*sig malloc'd, NULL when there is none: the
- * verification then says so). On failure nothing is open and rep->reason
- * says what could not be read.
+ * path opened for a parser to read (appliance/wire.h hands the files to
+ * the parser child): *fd the transcript and *sigfd PATH.minisig, -1 when
+ * there is none (the verification then says so), each opened with
+ * media/file.h file_open_read (no symlink, a regular file within its
+ * limit); close them. On failure nothing is open and rep->reason says
+ * what could not be read.
  */
-int transcript_open_file(const char *path, int *fd, uint8_t **sig,
-    size_t *siglen, struct transcript_report *rep) CK_WUR
-    __attribute__((nonnull));
+int transcript_open_file(const char *path, int *fd, int *sigfd,
+    struct transcript_report *rep) CK_WUR __attribute__((nonnull));
+
+/*
+ * Read what transcript_open_file opened (sigfd -1: none) with rd_fd:
+ * *buf and *sig malloc'd (*sig NULL without a signature file).
+ */
+int transcript_read_files(int fd, int sigfd, uint8_t **buf, size_t *len,
+    uint8_t **sig, size_t *siglen) CK_WUR __attribute__((nonnull));
 
 /*
  * Read a minisign .pub file (at most MINISIG_MAX_PUBFILE bytes, symlinks

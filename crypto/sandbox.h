@@ -65,8 +65,9 @@ int sandbox_monitor(void) CK_WUR;
 int sandbox_bridge(void) CK_WUR;
 
 /* The parser child's descriptors (RLIMIT_NOFILE): stdin, stdout, stderr,
- * its socket, and the one file a request hands over (appliance/wire.h). */
-#define SANDBOX_PARSER_FILES	5
+ * its socket, and the files a request hands over (at most two: a
+ * transcript and its signature; appliance/wire.h). */
+#define SANDBOX_PARSER_FILES	6
 
 /* Who the parser child runs as when started by root: nobody/nogroup. */
 #define SANDBOX_PARSER_ID	65534

@@ -162,7 +162,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t type, *p;
 	size_t n;
-	int sv[2], file;
+	int sv[2], files[WIRE_MAX_FILES];
+	size_t nfiles;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		abort();
@@ -182,12 +183,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && send(sv[1], data, size, 0) != (ssize_t)size)
 		abort();
 	close(sv[1]);
-	while (wire_recv_req(sv[0], &type, &p, &n, &file) == CK_OK) {
-		if (file >= 0 || (type & WIRE_FD) != 0 || n > wire_max(type))
+	while (wire_recv_req(sv[0], &type, &p, &n, files, &nfiles) == CK_OK) {
+		if (nfiles != 0 || (type & WIRE_FD) != 0 || n > wire_max(type))
 			abort();
 		free(p);
 	}
-	if (file != -1)
+	if (nfiles != 0)
 		abort();
 	close(sv[0]);
 	return 0;

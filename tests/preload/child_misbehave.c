@@ -11,7 +11,8 @@
  *   deepjson answer an envelope request with the request's own (valid)
  *            envelope and a payload nested deeper than the monitor takes
  *   report   behave, and say on stderr of each request its type and
- *            whether a file came with it ("child: request 130, a file")
+ *            the files that came with it ("child: request 130, a file";
+ *            "no file", "2 files")
  * With CONCLAVE_TEST_REQUEST=N the child misbehaves on its first request
  * of type N (appliance/wire.h; a file-carrying one counts as its type),
  * answering the ones before honestly.
@@ -156,8 +157,11 @@ recvmsg(int fd, struct msghdr *m, int flags)
 	n = real_recvmsg(fd, m, flags);
 	if (h != NULL && fd == 3 && n > 0 && strcmp(h, "report") == 0) {
 		char line[64];
+		struct cmsghdr *cm = CMSG_FIRSTHDR(m);
+		size_t k = cm != NULL ?
+		    (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) : 0;
 		int l = snprintf(line, sizeof(line), "child: request %u, %s\n",
-		    first[0], CMSG_FIRSTHDR(m) != NULL ? "a file" : "no file");
+		    first[0], k == 0 ? "no file" : k == 1 ? "a file" : "2 files");
 
 		/* write(2) alone: stdio would probe the descriptor */
 		(void)!write(2, line, (size_t)l);

@@ -46,8 +46,8 @@ else
 	ok "(skipped: not root, the child keeps this user, who has no capabilities)"
 fi
 check_output "the child may start no process (RLIMIT_NPROC 0)" '^0$' limit "$child" "Max processes"
-check_output "the child may hold one file beyond its socket and stdio (RLIMIT_NOFILE 5)" \
-    '^5$' limit "$child" "Max open files"
+check_output "the child may hold two files beyond its socket and stdio (RLIMIT_NOFILE 6)" \
+    '^6$' limit "$child" "Max open files"
 check_output "the child may write no file (RLIMIT_FSIZE 0)" '^0$' limit "$child" "Max file size"
 check_output "the child's memory is bounded (RLIMIT_AS)" '^[0-9]+$' limit "$child" "Max address space"
 check_output "the child holds no file but its socket and stdio" '^0 1 2 3 $' \
@@ -231,8 +231,8 @@ out=$(pub_bad garbage 2>&1)
 check_output "a child that answers a minisign key with garbage is killed" \
     'answered out of protocol \(CK_ERR_TOO_LARGE\) and was killed' echo "$out"
 check_output "... and verify fails, no OK" '^exit 2$' echo "$out"
-check_output "a transcript to verify reaches the child as a file, for its record too" \
-    '^child: request 148, a file$' report "$CONCLAVE" verify "$T_TMP/t.jsonl"
+check_output "a transcript to verify and its .minisig reach the child as files, for its record too" \
+    '^child: request 148, 2 files$' report "$CONCLAVE" verify "$T_TMP/t.jsonl"
 rec_bad() {	# how
 	rm -f "$T_TMP/once8"
 	CONCLAVE_TEST_ONCE="$T_TMP/once8" CONCLAVE_TEST_CHILD=$1 \
@@ -290,7 +290,7 @@ check_output "the step again, with a fresh child, reaches the envelope's content
 # The handout commitments an unseal loads come from the child too.
 U=$T_TMP/un
 mkdir -p "$U"
-check_output "a handout transcript reaches the child as a file" \
+check_output "a handout transcript (open: no .minisig) reaches the child as a file" \
     '^child: request 150, a file$' report "$CONCLAVE" unseal begin \
     --state "$U/state" --exchange "$A/x" --handout-transcript "$A/state/transcript.jsonl"
 rm -rf "$U/state"

@@ -59,13 +59,13 @@ send_raw(int sock, uint8_t type, uint32_t len, int fd, int nfds)
 	uint8_t h[5] = { type, (uint8_t)(len >> 24), (uint8_t)(len >> 16),
 	    (uint8_t)(len >> 8), (uint8_t)len };
 	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(3 * sizeof(int))];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { .iov_base = h, .iov_len = sizeof(h) };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
-	int fds[2] = { fd, fd };
+	int fds[3] = { fd, fd, fd };
 
 	if (nfds > 0) {
 		memset(&c, 0, sizeof(c));
@@ -85,18 +85,20 @@ a_file_arrives_with_its_request(void **state)
 {
 	struct wire_buf b = { 0 };
 	uint8_t type, *p, *in;
-	size_t len, inlen;
-	int sv[2], fd, file;
+	size_t len, inlen, n;
+	int sv[2], fd, file, files[WIRE_MAX_FILES];
 
 	(void)state;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fd = file_with("-----BEGIN CONCLAVE ENVELOPE");
-	assert_int_equal(wire_send_fd(sv[0], WIRE_ENVELOPE, &b, fd), CK_OK);
+	assert_int_equal(wire_send_fd(sv[0], WIRE_ENVELOPE, &b, &fd, 1), CK_OK);
 	close(fd);
-	assert_int_equal(wire_recv_req(sv[1], &type, &p, &len, &file), CK_OK);
+	assert_int_equal(wire_recv_req(sv[1], &type, &p, &len, files, &n),
+	    CK_OK);
 	assert_int_equal(type, WIRE_ENVELOPE | WIRE_FD);
 	assert_int_equal(len, 0);
-	assert_true(file >= 0);
+	assert_int_equal(n, 1);
+	file = files[0];
 	assert_int_equal(rd_fd(file, wire_input_max(type), &in, &inlen), CK_OK);
 	assert_int_equal(inlen, 28);
 	assert_memory_equal(in, "-----BEGIN CONCLAVE ENVELOPE", 28);
@@ -105,14 +107,19 @@ a_file_arrives_with_its_request(void **state)
 	/* Without the flag, no file. */
 	wire_put_bytes(&b, "x", 1);
 	assert_int_equal(wire_send(sv[0], WIRE_ENVELOPE, &b), CK_OK);
-	assert_int_equal(wire_recv_req(sv[1], &type, &p, &len, &file), CK_OK);
+	assert_int_equal(wire_recv_req(sv[1], &type, &p, &len, files, &n),
+	    CK_OK);
 	assert_int_equal(type, WIRE_ENVELOPE);
-	assert_int_equal(file, -1);
+	assert_int_equal(n, 0);
 	free(p);
 	wire_buf_free(&b);
-	/* A request that takes no file cannot be sent with one. */
+	/* A request that takes no file cannot be sent with one, an envelope
+	 * not with two. */
 	fd = file_with("x");
-	assert_int_equal(wire_send_fd(sv[0], WIRE_QR_SCAN, NULL, fd),
+	assert_int_equal(wire_send_fd(sv[0], WIRE_QR_SCAN, NULL, &fd, 1),
+	    CK_ERR_INVALID_ARG);
+	files[0] = files[1] = fd;
+	assert_int_equal(wire_send_fd(sv[0], WIRE_ENVELOPE, NULL, files, 2),
 	    CK_ERR_INVALID_ARG);
 	close(fd);
 	close(sv[0]);
@@ -125,20 +132,21 @@ static int
 child_receives(uint8_t type, int nfds)
 {
 	uint8_t t, *p;
-	size_t len;
-	int sv[2], fd, file, before, e;
+	size_t len, n, i;
+	int sv[2], fd, files[WIRE_MAX_FILES], before, e;
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	fd = file_with("data");
 	before = open_fds();
 	send_raw(sv[0], type, 0, fd, nfds);
-	e = wire_recv_req(sv[1], &t, &p, &len, &file);
+	e = wire_recv_req(sv[1], &t, &p, &len, files, &n);
 	if (e == CK_OK) {
-		if (file >= 0)
-			close(file);
+		assert_int_equal(n, (size_t)nfds);
+		for (i = 0; i < n; i++)
+			close(files[i]);
 		free(p);
 	} else {
-		assert_int_equal(file, -1);
+		assert_int_equal(n, 0);
 		assert_null(p);
 	}
 	assert_int_equal(open_fds(), before);
@@ -155,11 +163,20 @@ files_come_only_where_the_request_says(void **state)
 	assert_int_equal(child_receives(WIRE_ENVELOPE | WIRE_FD, 1), CK_OK);
 	assert_int_equal(child_receives(WIRE_TRANSCRIPT | WIRE_FD, 1), CK_OK);
 	assert_int_equal(child_receives(WIRE_MINISIG_PUB | WIRE_FD, 1), CK_OK);
-	/* the flag without a file, a file without the flag, two files */
+	/* a transcript and its signature file */
+	assert_int_equal(child_receives(WIRE_TRANSCRIPT | WIRE_FD, 2), CK_OK);
+	assert_int_equal(child_receives(WIRE_RECORD | WIRE_FD, 2), CK_OK);
+	assert_int_equal(child_receives(WIRE_HANDOUT | WIRE_FD, 2), CK_OK);
+	/* the flag without a file, a file without the flag, two files where
+	 * one goes, three files */
 	assert_int_equal(child_receives(WIRE_ENVELOPE | WIRE_FD, 0),
 	    CK_ERR_FORMAT);
 	assert_int_equal(child_receives(WIRE_ENVELOPE, 1), CK_ERR_FORMAT);
 	assert_int_equal(child_receives(WIRE_ENVELOPE | WIRE_FD, 2),
+	    CK_ERR_FORMAT);
+	assert_int_equal(child_receives(WIRE_MINISIG_PUB | WIRE_FD, 2),
+	    CK_ERR_FORMAT);
+	assert_int_equal(child_receives(WIRE_TRANSCRIPT | WIRE_FD, 3),
 	    CK_ERR_FORMAT);
 	/* a request that takes no file, an answer, an unknown type */
 	assert_int_equal(child_receives(WIRE_QR_SCAN | WIRE_FD, 1),
