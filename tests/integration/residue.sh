@@ -26,6 +26,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
+t0=$SECONDS
 SCAN=$BUILD/tests/tools/memscan
 SHIM=$BUILD/tests/preload/residue_stop.so
 NEEDLES=$T_TMP/needles
@@ -207,6 +208,7 @@ check_output "every file they wrote (state, exchange, sticks, bridge output): cl
     "$T_TMP"/stick1 "$T_TMP"/stick2 "$T_TMP"/stick3
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 
+echo "# generate-root (set-up, OpenBao, sticks included): $((SECONDS - t0)) s"; t0=$SECONDS
 # --- init: a fresh server; its shares are known once handed out ---
 bao_start_shamir i1 || { fail "OpenBao (init) starts"; finish; }
 I=$T_TMP/init
@@ -241,6 +243,7 @@ scan_at_exit "init close" "$CLEAN" "$CONCLAVE" init close --state "$I/state"
 check_output "every file of the init ceremony (state, exchange, the bridge's output): clean" \
     "$CLEAN" "$SCAN" "$NEEDLES" files "$I/state" "$I/x" "$I/bridge.out"
 
+echo "# init: $((SECONDS - t0)) s"; t0=$SECONDS
 # --- unseal: the same shares, after a restart seals the server ---
 check "g1 restarts sealed" bao_restart g1
 U=$T_TMP/unseal
@@ -267,6 +270,7 @@ check_output "g1 is unsealed" '^false$' seal_field g1 .sealed
 check_output "every file of the unseal ceremony: clean" "$CLEAN" \
     "$SCAN" "$NEEDLES" files "$U/state" "$U/x" "$U/bridge.out"
 
+echo "# unseal: $((SECONDS - t0)) s"; t0=$SECONDS
 # --- rekey with verification: the current shares of alice, bob and erin;
 # new shares for carol and dave (2 of 2), known once handed out ---
 R=$T_TMP/rekey
@@ -318,6 +322,7 @@ check_output "every file of the rekey ceremony (state, exchange, new sticks, bri
 check_output "the rekey transcript verifies" '^OK' "$CONCLAVE" verify \
     "$R/state/transcript.jsonl"
 
+echo "# rekey: $((SECONDS - t0)) s"; t0=$SECONDS
 # --- the DR operation token, against the local stand-in for a Vault
 # Enterprise DR secondary (tests/fixtures/vault_dr.py): the same OTP mode,
 # then the token to a 0600 file and the promotion with it ---
@@ -360,4 +365,5 @@ check_output "every file of the DR ceremony (state, exchange, sticks, bridge out
     "$T_TMP"/stick1 "$T_TMP"/stick3 "$T_TMP"/stick5
 check "the gpg-agents of the steps were scanned (one per step that used a key)" \
     test "$AGENTS" -ge 23
+echo "# dr-token: $((SECONDS - t0)) s; $AGENTS gpg-agents read; all: $SECONDS s"
 finish
