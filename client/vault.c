@@ -351,24 +351,6 @@ vault_token_revoke_self(struct http_client *c)
 }
 
 int
-vault_revoke_root_token(struct http_client *c, struct vault_token_info *before)
-{
-	struct vault_token_info after;
-	int r;
-
-	if ((r = vault_token_lookup_self(c, before)) != CK_OK)
-		return r;
-	if (!before->is_root)
-		return CK_ERR_STATE;
-	if ((r = vault_token_revoke_self(c)) != CK_OK)
-		return r;
-	r = vault_token_lookup_self(c, &after);
-	if (r == CK_ERR_PERMISSION_DENIED)
-		return CK_OK;
-	return r == CK_OK ? CK_ERR_STATE : r;
-}
-
-int
 vault_init_ceremony(struct http_client *c, const json_t *request,
     json_t **response, struct vault_identity *id)
 {

@@ -127,18 +127,6 @@ int vault_token_lookup_self(struct http_client *c, struct vault_token_info *ti)
 /* PUT auth/token/revoke-self: revokes the client's token (204). */
 int vault_token_revoke_self(struct http_client *c) CK_WUR;
 
-/*
- * The closing step of init (DESIGN §4.1): with the client's token (the root
- * token, after the operator configured auth with it), look it up, revoke
- * it, and prove the revocation by a lookup that fails with
- * CK_ERR_PERMISSION_DENIED. *before is what the first lookup said (the
- * accessor is what the record names). CK_ERR_STATE if the token is not a
- * root token (nothing is revoked then) or if it still looks up after the
- * revocation.
- */
-int vault_revoke_root_token(struct http_client *c, struct vault_token_info *before)
-    CK_WUR;
-
 /* Who the server is, for an init-result: address, version, cluster. */
 struct vault_identity {
 	char address[HTTP_MAX_ADDRESS + 1];

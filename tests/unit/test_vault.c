@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "client/http.h"
+#include "client/revoke.h"
 #include "client/vault.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
@@ -281,9 +282,10 @@ static void
 s5_root_token_lookup_and_revoke(void **state)
 {
 	struct server *s = *state;
-	struct vault_token_info ti, before;
+	struct vault_token_info ti;
 	struct vault_seal_status st;
-	json_t *j = NULL, *req;
+	char accessor[sizeof(ti.accessor)], why[256];
+	json_t *j = NULL, *req, *proof = NULL;
 	const char *tok, *child;
 	long status;
 
@@ -303,21 +305,34 @@ s5_root_token_lookup_and_revoke(void **state)
 	    &status, &j), CK_OK);
 	child = json_string_value(json_object_get(json_object_get(j, "auth"), "client_token"));
 	assert_non_null(child);
-	assert_int_equal(http_set_token(s->c, child, strlen(child)), CK_OK);
-	assert_int_equal(vault_revoke_root_token(s->c, &before), CK_ERR_STATE);
-	assert_false(before.is_root);
+	assert_int_equal(revoke_root_token(s->c, child, NULL, &proof, why,
+	    sizeof(why)), CK_ERR_WRONG_KEY);
+	assert_null(proof);
+	assert_non_null(strstr(why, "no root policy"));
 	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_OK);
 	json_decref(j);
 	json_decref(req);
+	/* The root token, named by another accessor: refused, still valid. */
+	assert_int_equal(revoke_root_token(s->c, tok, "not-this-one", &proof, why,
+	    sizeof(why)), CK_ERR_WRONG_KEY);
+	assert_null(proof);
+	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_OK);
+	assert_true(ti.is_root);
+	snprintf(accessor, sizeof(accessor), "%s", ti.accessor);
 	/* The root token: looked up, revoked, and the revocation proven. */
-	assert_int_equal(http_set_token(s->c, tok, strlen(tok)), CK_OK);
-	assert_int_equal(vault_revoke_root_token(s->c, &before), CK_OK);
-	assert_true(before.is_root);
-	assert_true(strlen(before.accessor) > 0);
+	assert_int_equal(revoke_root_token(s->c, tok, accessor, &proof, why,
+	    sizeof(why)), CK_OK);
+	assert_true(json_is_true(json_object_get(proof, "root_token_revoked")));
+	assert_true(json_is_true(json_object_get(proof, "lookup_refused")));
+	assert_string_equal(json_string_value(json_object_get(proof, "accessor")),
+	    accessor);
+	json_decref(proof);
 	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_ERR_PERMISSION_DENIED);
 	assert_string_equal(ti.accessor, "");
 	/* Revoking twice cannot be passed off as a proof. */
-	assert_int_equal(vault_revoke_root_token(s->c, &before), CK_ERR_PERMISSION_DENIED);
+	assert_int_equal(revoke_root_token(s->c, tok, accessor, &proof, why,
+	    sizeof(why)), CK_ERR_PERMISSION_DENIED);
+	assert_null(proof);
 	assert_int_equal(vault_seal_status(s->c, &st), CK_OK);
 	assert_false(st.sealed);
 }
