@@ -19,7 +19,8 @@
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
 	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_SYSFS, OPT_STICK_MOUNT,
-	OPT_WAIT, OPT_EXCHANGE_MOUNT, OPT_ARCHIVE, OPT_HELP,
+	OPT_WAIT, OPT_EXCHANGE_MOUNT, OPT_ARCHIVE, OPT_CAMERA, OPT_CAMERA_FRAMES,
+	OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -36,6 +37,8 @@ static const struct option longopts[] = {
 	{ "stick-mount", required_argument, NULL, OPT_STICK_MOUNT },
 	{ "exchange-mount", required_argument, NULL, OPT_EXCHANGE_MOUNT },
 	{ "archive", required_argument, NULL, OPT_ARCHIVE },
+	{ "camera", required_argument, NULL, OPT_CAMERA },
+	{ "camera-frames", required_argument, NULL, OPT_CAMERA_FRAMES },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -45,7 +48,7 @@ static const char usage_text[] =
     "                [--sticks DIR|auto] [--stick-mount DIR] [--exchange-mount DIR]\n"
     "                [--sysfs DIR] [--archive DIR]\n"
     "                [--previous-transcript FILE] [--rehearsal] [--relock SECONDS]\n"
-    "                [--wait SECONDS]\n"
+    "                [--wait SECONDS] [--camera DEVICE | --camera-frames DIR]\n"
     "\n"
     "The guided ceremony on the terminal (keyboard only, 80x24 or larger):\n"
     "init, unseal, rekey (with the optional check of all new shares after\n"
@@ -93,6 +96,11 @@ static const char usage_text[] =
     "  --wait SECONDS   a wait for the bridge this long offers to keep waiting\n"
     "                   or to abandon the ceremony, and says what to do on the\n"
     "                   operator's workstation (120)\n"
+    "  --camera DEVICE  the V4L2 camera that scans the bridge's QR codes\n"
+    "                   (v on a screen waiting for the bridge; default\n"
+    "                   /dev/video0)\n"
+    "  --camera-frames DIR  rehearsals and tests without a camera: the PNG\n"
+    "                   files in DIR, by name, stand in for its frames\n"
     "The previous transcript of an init or rekey also names who holds which\n"
     "share: each share is then taken only from the holder it was handed to.\n";
 
@@ -116,6 +124,7 @@ cmd_ui_main(int argc, char **argv)
 	ui.exchange = "/run/conclave/exchange";
 	ui.sysfs = STICK_SYSROOT;
 	ui.stick_mount = "/run/conclave/stick";
+	ui.camera = "/dev/video0";
 	tmp = getenv("TMPDIR");
 	ui.gnupg_base = tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp";
 	optind = 1;
@@ -125,6 +134,8 @@ cmd_ui_main(int argc, char **argv)
 		case OPT_EXCHANGE: ui.exchange = exchange = optarg; break;
 		case OPT_EXCHANGE_MOUNT: ui.exchange = optarg; break;
 		case OPT_ARCHIVE: ui.archive_dir = optarg; break;
+		case OPT_CAMERA: ui.camera = optarg; break;
+		case OPT_CAMERA_FRAMES: ui.camera_frames = optarg; break;
 		case OPT_KEYS: ui.keys_dir = optarg; break;
 		case OPT_STICKS:
 			if (strcmp(optarg, "auto") == 0)

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -36,8 +37,11 @@ struct qr_scanner {
 };
 
 struct qr_camera {
-	zbar_video_t *video;
+	zbar_video_t *video;	/* a V4L2 device; NULL: recorded frames */
 	int enabled;
+	char *dir;		/* recorded: the folder of PNG frames */
+	char **names;		/* its *.png files, sorted */
+	size_t n, next;
 };
 
 static const QRecLevel ecc_levels[] = {
@@ -661,6 +665,73 @@ fail:
 	return r;
 }
 
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+qr_camera_open_recorded(const char *dir, struct qr_camera **out)
+{
+	struct qr_camera *cam;
+	struct dirent *e;
+	DIR *d;
+	size_t len;
+	char **v;
+	int r = CK_ERR_ALLOC;
+
+	*out = NULL;
+	if ((d = opendir(dir)) == NULL)
+		return errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
+	if ((cam = calloc(1, sizeof(*cam))) == NULL ||
+	    (cam->dir = strdup(dir)) == NULL)
+		goto fail;
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len <= 4 || strcmp(e->d_name + len - 4, ".png") != 0)
+			continue;
+		if (cam->n == QR_RECORDED_MAX) {
+			r = CK_ERR_TOO_LARGE;
+			goto fail;
+		}
+		if ((v = realloc(cam->names, (cam->n + 1) * sizeof(*v))) == NULL)
+			goto fail;
+		cam->names = v;
+		if ((v[cam->n] = strdup(e->d_name)) == NULL)
+			goto fail;
+		cam->n++;
+	}
+	if (cam->n == 0) {
+		r = CK_ERR_NOT_FOUND;
+		goto fail;
+	}
+	qsort(cam->names, cam->n, sizeof(*cam->names), by_name);
+	closedir(d);
+	*out = cam;
+	return CK_OK;
+fail:
+	closedir(d);
+	qr_camera_close(cam);
+	return r;
+}
+
+/* The next recorded frame, round and round as a camera keeps filming. */
+static int
+recorded_grab(struct qr_camera *cam, struct qr_image **out)
+{
+	char *path = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s", cam->dir, cam->names[cam->next]) < 0)
+		return CK_ERR_ALLOC;
+	cam->next = (cam->next + 1) % cam->n;
+	r = qr_png_read(path, out);
+	free(path);
+	/* a frame that was there and is not: the camera is gone */
+	return r == CK_ERR_NOT_FOUND ? CK_ERR_MEDIA_GONE : r;
+}
+
 int
 qr_camera_grab(struct qr_camera *cam, int timeout_ms, struct qr_image **out)
 {
@@ -670,6 +741,8 @@ qr_camera_grab(struct qr_camera *cam, int timeout_ms, struct qr_image **out)
 	int r;
 
 	*out = NULL;
+	if (cam->video == NULL)
+		return recorded_grab(cam, out);
 	pfd.fd = zbar_video_get_fd(cam->video);
 	pfd.events = POLLIN;
 	/* zbar_video_next_image blocks; wait on the device first. */
@@ -679,6 +752,9 @@ qr_camera_grab(struct qr_camera *cam, int timeout_ms, struct qr_image **out)
 			return CK_ERR_QR_NOT_FOUND;
 		if (r < 0)
 			return errno == EINTR ? CK_ERR_QR_NOT_FOUND : CK_ERR_IO;
+		/* unplugged: V4L2 wakes poll with an error (ENODEV after) */
+		if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+			return CK_ERR_MEDIA_GONE;
 	}
 	if ((raw = zbar_video_next_image(cam->video)) == NULL)
 		return CK_ERR_IO;
@@ -725,6 +801,11 @@ qr_camera_close(struct qr_camera *cam)
 		return;
 	if (cam->enabled)
 		(void)zbar_video_enable(cam->video, 0);
-	zbar_video_destroy(cam->video);
+	if (cam->video != NULL)
+		zbar_video_destroy(cam->video);
+	while (cam->n > 0)
+		free(cam->names[--cam->n]);
+	free(cam->names);
+	free(cam->dir);
 	free(cam);
 }

@@ -177,7 +177,8 @@ void qr_set_isolation(const struct qr_isolation *iso);
  * qr_camera_grab waits at most timeout_ms for a frame (CK_ERR_QR_NOT_FOUND
  * when none came) and hands it out as a grayscale image, for qr_scan in
  * another process if need be; qr_camera_scan is both, CK_ERR_QR_NOT_FOUND
- * also when the frame held no QR code.
+ * also when the frame held no QR code. A device that reports an error
+ * while waiting (unplugged) is CK_ERR_MEDIA_GONE.
  */
 int qr_camera_open(const char *dev, struct qr_camera **out) CK_WUR;
 int qr_camera_grab(struct qr_camera *cam, int timeout_ms,
@@ -185,5 +186,16 @@ int qr_camera_grab(struct qr_camera *cam, int timeout_ms,
 int qr_camera_scan(struct qr_camera *cam, struct qr_scanner *s, int timeout_ms,
     struct qr_symbols *out) CK_WUR;
 void qr_camera_close(struct qr_camera *cam);
+/*
+ * A recorded camera, for rehearsals and tests where no camera can be had:
+ * the *.png files of folder dir (at most QR_RECORDED_MAX, by name) handed
+ * out by qr_camera_grab one a call, round and round, as a camera keeps
+ * filming a screen; qr_camera_scan and qr_camera_close as for a device. A
+ * frame that is no longer there (the folder or the file removed) is
+ * CK_ERR_MEDIA_GONE: the camera is gone. Open: CK_ERR_NOT_FOUND for a
+ * missing folder or one without frames.
+ */
+#define QR_RECORDED_MAX 4096
+int qr_camera_open_recorded(const char *dir, struct qr_camera **out) CK_WUR;
 
 #endif

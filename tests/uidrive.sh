@@ -224,3 +224,27 @@ usb_mkfs() {
 		mkfs.ext4 -q -L "$2" "$1"
 	fi
 }
+
+# ui_roster_keys DIR: DIR/keys holds three holders (alice, bob, carol), an
+# operator (olga) and a witness (walt), named as the init screens expect.
+ui_roster_keys() {
+	local names=(alice bob carol) k
+	mkdir -p "$1/keys"
+	for k in 1 2 3; do
+		cp "$KEYS/holder$k.asc" "$1/keys/holder-${names[$k - 1]}.asc"
+	done
+	cp "$KEYS/operator.asc" "$1/keys/operator-olga.asc"
+	cp "$KEYS/witness.asc" "$1/keys/witness-walt.asc"
+}
+
+# ui_init_begun: from the start screen, the init of that roster (t = 2)
+# begun without detours; the ceremony key is on the screen.
+ui_init_begun() {
+	local k
+	ui_wait "Which ceremony is this?" >/dev/null && ui_keys Enter
+	ui_wait "3 holders, 1 operator, 1 witnesses" >/dev/null && ui_keys Enter
+	ui_wait "How many of them are needed" >/dev/null && ui_keys Enter
+	for k in 1 2 3 4 5; do ui_wait "Key $k of 5" >/dev/null && ui_keys y; done
+	ui_wait "Begin the init ceremony? Type y to begin." >/dev/null && ui_keys y
+	ui_wait "Ceremony key" >/dev/null
+}

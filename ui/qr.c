@@ -7,15 +7,25 @@
  * density. The envelope is on the exchange folder as always: the stick
  * still works, and the codes carry exactly its bytes.
  *
+ * The other way, v (or F4) scans the bridge's codes with the camera
+ * (ui.camera, V4L2; or ui.camera_frames, a folder of PNG frames for
+ * rehearsals and tests) with a progress bar; a complete envelope of this
+ * ceremony's next step from the bridge is put on the exchange folder, where
+ * the waiting screen reads and checks it as it reads the stick's. A stall
+ * or a camera that is gone ends the scan and offers the stick.
+ *
  * The bytes are copied when the appliance writes them (ui_qr_follow runs
  * before the exchange stick's tick), because with --sticks auto the stick
  * is unmounted as soon as the bridge's turn comes. Envelopes are signed,
  * not secret: a plain heap copy is fine.
  */
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "crypto/errors.h"
 #include "media/exchange.h"
@@ -23,9 +33,11 @@
 #include "media/qr.h"
 #include "media/qrstream.h"
 #include "protocol/envelope.h"
+#include "protocol/kinds.h"
 #include "ui/ui.h"
 
 #define QR_PAIR		7	/* white on black: the theme cannot invert it */
+#define UI_QRSCAN_FRAME_MS 40	/* at most this long for a camera frame */
 
 static struct {
 	uint8_t *msg;		/* the appliance's last envelope for the bridge */
@@ -306,4 +318,189 @@ ui_qr_free(void)
 {
 	ui_qr_close();
 	forget();
+}
+
+/* ---- the bridge's codes, from the camera ---- */
+
+static struct {
+	int on;
+	struct qr_camera *cam;
+	struct qr_scanner *sc;
+	struct qrs_receiver *r;
+	struct qrs_watch w;
+	time_t start;
+	int last;		/* what the last frame gave */
+} v;
+
+int
+ui_qrscan_on(void)
+{
+	return v.on;
+}
+
+void
+ui_qrscan_close(void)
+{
+	qr_camera_close(v.cam);
+	v.cam = NULL;
+	qrs_receiver_free(v.r);
+	v.r = NULL;
+	qr_scanner_free(v.sc);
+	v.sc = NULL;
+	v.on = 0;
+}
+
+int
+ui_qrscan_open(void)
+{
+	const char *src = ui.camera_frames != NULL ? ui.camera_frames : ui.camera;
+	int r;
+
+	if ((r = ui.camera_frames != NULL ?
+	    qr_camera_open_recorded(ui.camera_frames, &v.cam) :
+	    qr_camera_open(ui.camera, &v.cam)) != CK_OK) {
+		ui_say(1, "No camera at %s (%s): use the exchange stick.",
+		    ui_safe(src), ck_errname(r));
+		return r;
+	}
+	if ((r = qr_scanner_new(&v.sc)) != CK_OK ||
+	    (r = qrs_receiver_new(ENVELOPE_MAX_BYTES, &v.r)) != CK_OK) {
+		ui_qrscan_close();
+		ui_say_err("The scan could not start", r, "use the exchange stick");
+		return r;
+	}
+	v.start = time(NULL);
+	qrs_watch_start(&v.w, QRS_STALL_SECONDS, v.start);
+	v.last = CK_ERR_QR_NOT_FOUND;
+	v.on = 1;
+	return CK_OK;
+}
+
+/* A refusal of what the codes carried: said, on the record once. */
+static void
+refuse(int r, const char *why)
+{
+	(void)session_reject_why(ui.s, "qr-stream", r, why, KIND_ACTOR_APPLIANCE);
+	ui_say(1, "The codes were refused: %s (%s). Nothing was written; "
+	    "show the right codes, or use the exchange stick.", why, ck_errname(r));
+}
+
+/* The complete stream: this ceremony's next envelope onto the exchange
+ * folder, where the waiting screen reads it (and checks it in full). */
+static void
+place(void)
+{
+	struct envelope env;
+	struct exch_dir *x;
+	char name[ENVELOPE_FILE_NAME_MAX], hex[ENVELOPE_CEREMONY_ID_HEX + 1];
+	char why[160];
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int r;
+
+	memset(&env, 0, sizeof(env));
+	if ((r = qrs_receiver_message(v.r, &msg, &len)) != CK_OK ||
+	    (r = envelope_parse(msg, len, &env)) != CK_OK) {
+		refuse(r, "the codes carry no valid envelope");
+		goto out;
+	}
+	if (sodium_memcmp(env.ceremony_id, ui.s->id, sizeof(ui.s->id)) != 0) {
+		envelope_ceremony_id_hex(env.ceremony_id, hex);
+		snprintf(why, sizeof(why), "an envelope of another ceremony (%.8s..., "
+		    "this is %.8s...)", hex, ui.s->id_hex);
+		refuse(CK_ERR_WRONG_CEREMONY, why);
+		goto out;
+	}
+	if (envelope_type_dir(env.type) != ENVELOPE_B_TO_A ||
+	    env.seq != ui.s->last_seq + 1) {
+		snprintf(why, sizeof(why), "not the bridge's next envelope "
+		    "(%s, number %llu; this step waits for number %llu)",
+		    envelope_type_name(env.type) != NULL ?
+		    envelope_type_name(env.type) : "unknown type",
+		    (unsigned long long)env.seq,
+		    (unsigned long long)ui.s->last_seq + 1);
+		refuse(CK_ERR_REPLAY, why);
+		goto out;
+	}
+	if ((r = envelope_file_name(env.seq, env.type, name)) != CK_OK ||
+	    (r = session_exchange(ui.s, &x)) != CK_OK ||
+	    (r = exch_write(x, name, msg, len, 0)) != CK_OK) {
+		ui_say_err("The envelope from the codes could not be put on the "
+		    "exchange folder", r, ui.exchange_auto ?
+		    "put the exchange stick in, or use it instead" : NULL);
+		goto out;
+	}
+	ui_say(0, "The bridge's envelope came by QR code (%zu bytes): reading it.",
+	    len);
+out:
+	envelope_free(&env);
+	free(msg);
+	ui_qrscan_close();
+}
+
+void
+ui_qrscan_tick(void)
+{
+	struct ftn_progress p;
+
+	if (!v.on)
+		return;
+	v.last = qrs_receiver_camera(v.r, v.sc, v.cam, UI_QRSCAN_FRAME_MS);
+	if (v.last == CK_ERR_MEDIA_GONE || v.last == CK_ERR_IO ||
+	    v.last == CK_ERR_UNSUPPORTED || v.last == CK_ERR_ALLOC) {
+		ui_qrscan_close();
+		ui_say(1, "The camera is gone (%s): use the exchange stick.",
+		    ck_errname(v.last));
+		return;
+	}
+	qrs_receiver_progress(v.r, &p);
+	if (p.complete) {
+		place();
+		return;
+	}
+	if (qrs_watch_stalled(&v.w, &p, time(NULL))) {
+		ui_qrscan_close();
+		ui_say(1, "The scan stalled: nothing new for %d s (%u of %u "
+		    "fragments). Use the exchange stick instead.",
+		    QRS_STALL_SECONDS, p.recovered, p.fragments);
+	}
+}
+
+void
+ui_qrscan_draw(void)
+{
+	struct ftn_progress p;
+	struct qrs_link l;
+	char line[256];
+	int y;
+
+	qrs_receiver_progress(v.r, &p);
+	qrs_receiver_link(v.r, &l);
+	ui_bold(UI_TOP, 2, "Scanning the bridge's QR codes");
+	y = ui_para(UI_TOP + 2, "Hold the camera on the codes the operator's "
+	    "workstation shows. The stick works as well: Esc stops the scan.");
+	ui_text(y + 1, 2, "Camera: %s", ui_safe(ui.camera_frames != NULL ?
+	    ui.camera_frames : ui.camera));
+	if (p.fragments > 0)
+		ui_progress(y + 3, "Fragments", p.recovered, p.fragments);
+	else
+		ui_text(y + 3, 2, "Fragments: waiting for the first code");
+	qrs_progress_text(&p, line, sizeof(line));
+	ui_text(y + 5, 2, "%s", line);
+	qrs_link_text(&l, &p, difftime(time(NULL), v.start), qrs_link_hint(&l),
+	    line, sizeof(line));
+	ui_para(y + 6, line);
+	if (v.last == CK_ERR_QR_OTHER_MESSAGE)
+		ui_text(y + 9, 2, "A code of another envelope: is the right one "
+		    "on screen?");
+	else if (v.last == CK_ERR_BAD_MAGIC)
+		ui_text(y + 9, 2, "A QR code that is not a conclave code.");
+	ui_hints("Esc: stop scanning (use the stick)");
+}
+
+void
+ui_qrscan_key(int ch)
+{
+	if (ch == 27 || ch == 'v' || ch == KEY_F(4))
+		ui_qrscan_close();
 }

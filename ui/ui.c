@@ -1026,14 +1026,18 @@ ui_redraw(void)
 	}
 	hints_text = "";
 	draw_frame(sc);
-	sc->draw();
+	if (ui_qrscan_on())
+		ui_qrscan_draw();	/* the screen waits while the camera reads */
+	else
+		sc->draw();
 	draw_overlay();
 	draw_status();
 	/* Hints go on the last row; a screen waiting for the bridge offers
-	 * its envelope as QR codes too. */
-	if (ov == OV_NONE && waits() != NULL && ui_qr_offer()) {
-		snprintf(hints_qr, sizeof(hints_qr), "%s%sc: show as QR code",
-		    hints_text, hints_text[0] != '\0' ? "  " : "");
+	 * QR codes too: its envelope shown, the answer scanned. */
+	if (ov == OV_NONE && !ui_qrscan_on() && waits() != NULL) {
+		snprintf(hints_qr, sizeof(hints_qr), "%s%s%sv scan QR",
+		    hints_text, hints_text[0] != '\0' ? "  " : "",
+		    ui_qr_offer() ? "c show QR  " : "");
 		hints_text = hints_qr;
 	}
 	mvhline(23, 0, ' ', COLS);
@@ -1082,7 +1086,7 @@ watch_wait(void)
 		return;
 	}
 	/* codes on the screen: the room is crossing, not waiting */
-	if (wait_what != w || ui_qr_on()) {
+	if (wait_what != w || ui_qr_on() || ui_qrscan_on()) {
 		wait_what = w;
 		wait_since = time(NULL);
 	}
@@ -1320,7 +1324,8 @@ dispatch(void)
 	while (!quitting) {
 		ui_redraw();
 		/* QR codes change faster than the screens poll */
-		timeout(ui_qr_on() ? ui_qr_wait_ms() : UI_TICK_MS);
+		timeout(ui_qr_on() ? ui_qr_wait_ms() : ui_qrscan_on() ?
+		    UI_SCAN_MS : UI_TICK_MS);
 		/* The boot's last figure (the status page prints it). */
 		if (ui.first_screen[0] == '\0')
 			read_uptime(ui.first_screen, sizeof(ui.first_screen));
@@ -1328,7 +1333,9 @@ dispatch(void)
 		if (ch == ERR) {
 			/* while codes are shown, the rest ticks as often as before */
 			ui_qr_tick();
-			if (ui_qr_on() && now_ms() - ticked < UI_TICK_MS)
+			ui_qrscan_tick();
+			if ((ui_qr_on() || ui_qrscan_on()) &&
+			    now_ms() - ticked < UI_TICK_MS)
 				continue;
 			ticked = now_ms();
 			if (ov != OV_LOCK && ui.relock_secs > 0 &&
@@ -1337,6 +1344,7 @@ dispatch(void)
 					ui_field_clear(ui.secret);
 				if (ui_qr_on())
 					ui_qr_close();
+				ui_qrscan_close();
 				ov = OV_LOCK;
 			}
 			ui_qr_follow();
@@ -1347,6 +1355,8 @@ dispatch(void)
 			/* the bridge answered (or the step moved on): no more codes */
 			if (ui_qr_on() && waits() == NULL)
 				ui_qr_close();
+			if (ui_qrscan_on() && waits() == NULL)
+				ui_qrscan_close();
 			continue;
 		}
 		last = time(NULL);
@@ -1362,6 +1372,14 @@ dispatch(void)
 		}
 		if (ui_qr_on()) {
 			ui_qr_key(ch);
+			continue;
+		}
+		if (ui_qrscan_on()) {
+			ui_qrscan_key(ch);
+			continue;
+		}
+		if ((ch == 'v' || ch == KEY_F(4)) && !ui.typing && waits() != NULL) {
+			ui_qrscan_open();
 			continue;
 		}
 		if ((ch == 'c' || ch == KEY_F(3)) && !ui.typing && waits() != NULL &&

@@ -37,6 +37,7 @@
 #define UI_WAIT_SECS	120	/* default ui.wait_secs */
 #define UI_RELOCK_SECS	300	/* default inactivity relock */
 #define UI_TICK_MS	250
+#define UI_SCAN_MS	10	/* a key, between camera frames while scanning */
 #define UI_FIELD_MAX	256	/* names, paths, free text */
 #define UI_MAX_PENDING	64	/* records made before the ceremony exists */
 #define UI_MAX_KEYFILES	64
@@ -121,6 +122,9 @@ struct ui_ctx {
 	const char *sysfs;	/* where sticks are looked for (/sys) */
 	const char *stick_mount;	/* where a holder's stick is mounted */
 	const char *archive_dir;	/* --archive DIR: the archive as a folder */
+	const char *camera;	/* the V4L2 camera that scans the bridge's codes */
+	/* --camera-frames DIR: recorded frames instead (rehearsals, tests) */
+	const char *camera_frames;
 	int archived;		/* the closing archive step was done */
 	char first_screen[24];	/* uptime (s) when the first screen was drawn */
 	const char *gnupg_base;
@@ -344,6 +348,23 @@ void ui_qr_free(void);
  * "airgap:"/"boot:" line each (ui/airgap.c): the status page, Ctrl-A.
  */
 void ui_airgap(FILE *out);
+/*
+ * The bridge's answer from its QR codes: v (or F4) on a screen waiting for
+ * the bridge scans with ui.camera (or ui.camera_frames): ui_qrscan_tick
+ * takes a frame at a time, the screen shows fragments received / needed
+ * (ui_qrscan_draw, in the content rows). A complete envelope of this
+ * ceremony, the next in sequence from the bridge, is put on the exchange
+ * folder, where the screen reads it as it reads the stick's; another
+ * ceremony's or another step's is refused (said, on the record once) and
+ * nothing is written. A stall (QRS_STALL_SECONDS without a new fragment)
+ * or a camera that is gone ends the scan and offers the stick. Esc stops.
+ */
+int ui_qrscan_open(void);
+int ui_qrscan_on(void);
+void ui_qrscan_draw(void);
+void ui_qrscan_key(int ch);
+void ui_qrscan_tick(void);
+void ui_qrscan_close(void);
 /* Screen-switch for the screens' own sub-states: redraw now. */
 void ui_redraw(void);
 

@@ -16,22 +16,13 @@ T2P=$BUILD/tests/tools/qr_text2png
 [ -x "$T2P" ] || make -s -C "$TOP" BUILD="$BUILD" "$T2P" >/dev/null
 C=$T_TMP/c
 mkdir -p "$C/keys" "$C/x" "$C/sticks"
-names=(alice bob carol)
-for k in 1 2 3; do
-	cp "$KEYS/holder$k.asc" "$C/keys/holder-${names[$k - 1]}.asc"
-done
-cp "$KEYS/operator.asc" "$C/keys/operator-olga.asc"
-cp "$KEYS/witness.asc" "$C/keys/witness-walt.asc"
+ui_roster_keys "$C"
 
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --keys "$C/keys" --sticks "$C/sticks" --rehearsal
-ui_wait "Which ceremony is this?" >/dev/null && ui_keys Enter
-ui_wait "3 holders, 1 operator, 1 witnesses" >/dev/null && ui_keys Enter
-ui_wait "How many of them are needed" >/dev/null && ui_keys Enter
-for k in 1 2 3 4 5; do ui_wait "Key $k of 5" >/dev/null && ui_keys y; done
-ui_wait "Begin the init ceremony? Type y to begin." >/dev/null && ui_keys y
+ui_init_begun
 ui_wait "Enter: wait for the bridge's answer" >/dev/null && ui_keys Enter
-ui_step "c: show as QR code" qr-offered
+ui_step "c show QR  v scan QR" qr-offered
 env=$(ls "$C"/x/*/000001-init-request.env)
 check "the init request is on the exchange folder" test -s "$env"
 sum_before=$(md5sum "$env")
@@ -86,7 +77,7 @@ check_output "d at the densest the screen holds changes nothing" '^10/s 81B' sh 
 ui_keys Escape
 ui_step "Waiting for the bridge's init result" qr-back
 check_output "back at the waiting screen, the QR offer still there" \
-    "c: show as QR code" ui_screen
+    "c show QR  v scan QR" ui_screen
 check "the envelope on the exchange folder did not change" \
     test "$(md5sum "$env")" = "$sum_before"
 check "nothing but the init request is on the exchange folder" \
