@@ -141,9 +141,17 @@ check_server(struct init_ctx *ctx, int recovery)
 
 	if ((r = vault_seal_status(ctx->c, &st)) != CK_OK)
 		return fail("server", r, http_error_detail(ctx->c));
+	/* This request has no result yet (bsession_open found it waiting):
+	 * if a bridge initialised the server for it and stopped before
+	 * writing the result (tests/resume: kill points 1 and 2), the
+	 * shares and the root token died with that bridge. */
 	if (st.initialized)
 		return fail("server", CK_ERR_ALREADY_INIT,
-		    "nothing was sent to it and nothing was written");
+		    "nothing was sent to it and nothing was written. If a "
+		    "bridge stopped after initialising it for this request "
+		    "(which has no result yet), the shares and root token were "
+		    "lost with it: no one can unseal this cluster; wipe its "
+		    "storage, abandon on the appliance and begin again");
 	if (recovery != (strcmp(st.type, "shamir") != 0)) {
 		char why[160];
 

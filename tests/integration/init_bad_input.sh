@@ -95,6 +95,12 @@ check "A: begin" ceremony_begin "$A" 3
 check "A: bridge init" bridge_init_start "$A" "$(bao_addr s1)"
 check "already initialised: another request" ceremony_begin "$T_TMP/m3" 3
 bridge_refused "server already initialised" CK_ERR_ALREADY_INIT "$T_TMP/m3" "$(bao_addr s1)"
+# A bridge killed between sys/init and writing the result leaves the same
+# folder and server: the refusal says what was lost and what to do.
+check_output "already initialised: a bridge stopped after sys/init is named" \
+    'If a bridge stopped after initialising it for this request.*lost with it.*wipe its storage' \
+    joined "$BRIDGE" init --exchange "$T_TMP/m3/x" --address "$(bao_addr s1)" \
+    --root-token-fd 0 --key-words "$(key_words "$T_TMP/m3")" </dev/null
 
 F=$(ls -d "$A"/x/*)
 id=$(basename "$F")
