@@ -54,8 +54,8 @@ cmd_refuse(const char *cmd, const char *step, int err, const char *why)
 {
 	char *line = NULL;
 
-	if (asprintf(&line, "conclave %s %s: %s (%s)", cmd, step,
-	    ck_strerror(err), ck_errname(err)) < 0)
+	if (asprintf(&line, "conclave %s%s%s: %s (%s)", cmd, step[0] != '\0' ?
+	    " " : "", step, ck_strerror(err), ck_errname(err)) < 0)
 		line = NULL;
 	cmd_print_wrapped(stderr, line != NULL ? line : ck_errname(err));
 	free(line);
@@ -231,6 +231,33 @@ cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
 		fprintf(stderr, "conclave %s: key of %s (%s): %s (%s)\n", step,
 		    name, eq + 1, ck_strerror(r), ck_errname(r));
 	return r;
+}
+
+const char *
+cmd_closed_text(const struct session *s)
+{
+	return session_in_review(s) ? "Complete: the transcript stays open for "
+	    "the witnesses' review." : "Ceremony closed.";
+}
+
+int
+cmd_review_option(const char *step)
+{
+	if (strcmp(step, "begin") != 0) {
+		fprintf(stderr, "conclave: --review is an option of begin only\n");
+		return 2;
+	}
+	session_review_all(1);
+	return 0;
+}
+
+void
+cmd_review_next(const char *state)
+{
+	printf("In review: each witness checks the record against what happened "
+	    "in the room.\nNext: conclave review --state %s --witness NAME...\n"
+	    "  (--not-confirmed NAME --reason TEXT for a witness who does not "
+	    "confirm)\n", state);
 }
 
 void

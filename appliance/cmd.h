@@ -37,8 +37,8 @@ int cmd_begin_refused(const char *cmd, const char *state, int err);
 /* Print text wrapped within 80 columns (continuation lines indented). */
 void cmd_print_wrapped(FILE *f, const char *text);
 /*
- * Print "conclave CMD STEP: error (CK_ERR_...)" and why, each wrapped
- * within 80 columns; returns 1.
+ * Print "conclave CMD STEP: error (CK_ERR_...)" (STEP "": none) and why,
+ * each wrapped within 80 columns; returns 1.
  */
 int cmd_refuse(const char *cmd, const char *step, int err, const char *why);
 /* One NAME=KEYFILE member into ro (errors printed, prefixed "conclave STEP"). */
@@ -78,6 +78,18 @@ int cmd_holder_key(struct pgp_home *h, const char *cmd, const char *step,
  */
 const char *cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err,
     char *buf, size_t buflen);
+/*
+ * After the completing step: "Ceremony closed.", or, for a ceremony begun
+ * with --review, that it is held open for the witnesses' review.
+ */
+const char *cmd_closed_text(const struct session *s);
+/*
+ * --review given to step: begin's only (else a usage error, 2); the
+ * ceremony it begins is held for the witnesses' review (session_review_all).
+ */
+int cmd_review_option(const char *step);
+/* For a ceremony in review: what to run next (conclave review), on stdout. */
+void cmd_review_next(const char *state);
 /* The ceremony id and the ceremony key's id and words, on stdout. */
 void cmd_print_ceremony_key(const struct session *s);
 

@@ -16,7 +16,7 @@
 
 static const char usage_text[] =
     "usage: conclave generate-root begin --state DIR --exchange DIR\n"
-    "                             [--pgp-key NAME=KEYFILE]\n"
+    "                             [--pgp-key NAME=KEYFILE] [--review]\n"
     "                             [--previous-transcript FILE]\n"
     "                             [--handout-transcript FILE]\n"
     "       conclave generate-root accept --state DIR\n"
@@ -59,11 +59,15 @@ static const char usage_text[] =
     "           transcript is closed as abandoned, with --reason. After\n"
     "           submit (the bridge stopped and cannot go on) the record says\n"
     "           so and names any token issued: revoke it on the server.\n"
-    "  status   where the ceremony stands.\n";
+    "  status   where the ceremony stands.\n"
+    "  --review (begin): the step that completes the ceremony leaves the\n"
+    "           transcript open for the witnesses' review; conclave review\n"
+    "           records their answers and closes it.\n";
+
 
 static const char dr_usage_text[] =
     "usage: conclave dr-token begin --state DIR --exchange DIR\n"
-    "                             [--pgp-key NAME=KEYFILE]\n"
+    "                             [--pgp-key NAME=KEYFILE] [--review]\n"
     "                             [--previous-transcript FILE]\n"
     "       conclave dr-token accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                             [--witness NAME]\n"
@@ -82,7 +86,11 @@ static const char dr_usage_text[] =
     "token to the operator and can promote the secondary with it (--promote).\n"
     "  result   records the nonce, the endpoint, whether the secondary was\n"
     "           promoted, and closes the transcript: a DR operation token has\n"
-    "           no accessor and is not revoked by this ceremony.\n";
+    "           no accessor and is not revoked by this ceremony.\n"
+    "  --review (begin): the step that completes the ceremony leaves the\n"
+    "           transcript open for the witnesses' review; conclave review\n"
+    "           records their answers and closes it.\n";
+
 
 struct generate_root_ui {
 	struct quorum_cmd q;
@@ -199,8 +207,8 @@ step_result(const struct quorum_args *a)
 		printf("The DR secondary was promoted (%s).\n",
 		    json_string_value(json_object_get(iss, "promoted")));
 	if (closed) {
-		printf("Ceremony closed.\n");
-		cmd_quorum_print_head(a->state, head);
+		printf("%s\n", cmd_closed_text(s));
+		cmd_quorum_print_head(s, a->state, head);
 	} else {
 		printf("When the work is done: the token back to the bridge to "
 		    "revoke it,\nthen conclave generate-root close.\n");
@@ -223,8 +231,8 @@ step_close(const struct quorum_args *a)
 		session_free(s);
 		return cmd_refuse("generate-root", "close", r, why);
 	}
-	printf("The generated root token is revoked. Ceremony closed.\n");
-	cmd_quorum_print_head(a->state, head);
+	printf("The generated root token is revoked. %s\n", cmd_closed_text(s));
+	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;
 }

@@ -46,7 +46,7 @@ struct init_args {
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_HOLDER, OPT_OPERATOR, OPT_WITNESS,
 	OPT_THRESHOLD, OPT_RECOVERY, OPT_PREVIOUS, OPT_STICK, OPT_SECRET_KEY,
-	OPT_PASSPHRASE_FD, OPT_GNUPG_BASE, OPT_REASON, OPT_HELP,
+	OPT_PASSPHRASE_FD, OPT_GNUPG_BASE, OPT_REASON, OPT_REVIEW, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -63,6 +63,7 @@ static const struct option longopts[] = {
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "review", no_argument, NULL, OPT_REVIEW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -71,7 +72,7 @@ static const char usage_text[] =
     "usage: conclave init begin --state DIR --exchange DIR --threshold T\n"
     "                           --holder NAME=KEYFILE... --operator NAME=KEYFILE\n"
     "                           [--witness NAME=KEYFILE]... [--recovery]\n"
-    "                           [--previous-transcript FILE]\n"
+    "                           [--previous-transcript FILE] [--review]\n"
     "       conclave init accept --state DIR [--exchange DIR]\n"
     "       conclave init handout --state DIR --holder K --stick DIR\n"
     "                           [--secret-key FILE] [--passphrase-fd N]\n"
@@ -100,6 +101,9 @@ static const char usage_text[] =
     "           (--reason) and whether the server was initialised already, and\n"
     "           is closed and signed as abandoned (conclave verify says so).\n"
     "  status   where the ceremony stands, and the ceremony key's words.\n"
+    "  --review (begin): the step that completes the ceremony leaves the\n"
+    "           transcript open for the witnesses' review; conclave review\n"
+    "           records their answers and closes it.\n"
     "\n"
     "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
     "until close. KEYFILE is an OpenPGP public key, armored or binary.\n";
@@ -129,6 +133,10 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case OPT_PREVIOUS: a->previous = optarg; break;
 		case OPT_GNUPG_BASE: a->gnupg_base = optarg; break;
 		case OPT_REASON: a->reason = optarg; break;
+		case OPT_REVIEW:
+			if (cmd_review_option(argv[0]) != 0)
+				return usage(stderr);
+			break;
 		case OPT_RECOVERY: a->recovery = 1; break;
 		case OPT_HELP: return usage(stdout) == 0 ? 1 : 2;
 		case 't':
@@ -344,8 +352,8 @@ step_close(const struct init_args *a)
 		session_free(s);
 		return refuse("close", r, why);
 	}
-	printf("Ceremony closed. The initial root token is revoked.\n");
-	cmd_quorum_print_head(a->state, head);
+	printf("The initial root token is revoked. %s\n", cmd_closed_text(s));
+	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;
 }
@@ -365,7 +373,7 @@ step_abandon(const struct init_args *a)
 		return refuse("abandon", r, NULL);
 	}
 	printf("Abandoned. Ceremony closed as abandoned.\n");
-	cmd_quorum_print_head(a->state, head);
+	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;
 }
@@ -389,6 +397,8 @@ step_status(const struct init_args *a)
 	    (long long)json_integer_value(json_object_get(s->ext, "n")));
 	/* After a restart the room still compares these with the bridge's. */
 	cmd_print_ceremony_key(s);
+	if (session_in_review(s))
+		cmd_review_next(a->state);
 	session_free(s);
 	return 0;
 }

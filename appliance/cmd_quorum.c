@@ -24,7 +24,7 @@ enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
 	OPT_HOLDER, OPT_SHARE_FILE, OPT_SECRET_KEY, OPT_HOLDER_KEY, OPT_PASSPHRASE_FD,
 	OPT_GNUPG_BASE, OPT_PGP_KEY, OPT_STICK, OPT_HANDOUT_TRANSCRIPT, OPT_THRESHOLD, OPT_RECOVERY,
-	OPT_REASON,
+	OPT_REASON, OPT_REVIEW,
 	OPT_HELP,
 };
 
@@ -46,6 +46,7 @@ static const struct option longopts[] = {
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "recovery", no_argument, NULL, OPT_RECOVERY },
 	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "review", no_argument, NULL, OPT_REVIEW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -75,6 +76,10 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 		case OPT_HANDOUT_TRANSCRIPT: a->handout_transcript = optarg; break;
 		case OPT_RECOVERY: a->recovery = 1; break;
 		case OPT_REASON: a->reason = optarg; break;
+		case OPT_REVIEW:
+			if (cmd_review_option(argv[0]) != 0)
+				return 2;
+			break;
 		case 't':
 		case OPT_THRESHOLD:
 			if (rd_parse_uint(optarg, 1, 255, &v) != CK_OK)
@@ -102,7 +107,8 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 }
 
 void
-cmd_quorum_print_head(const char *state, const uint8_t head[TRANSCRIPT_HASH_BYTES])
+cmd_quorum_print_head(const struct session *s, const char *state,
+    const uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
 	char hex[2 * TRANSCRIPT_HASH_BYTES + 1];
 	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)], tally[AUDIT_TALLY_MAX];
@@ -121,6 +127,12 @@ cmd_quorum_print_head(const char *state, const uint8_t head[TRANSCRIPT_HASH_BYTE
 	if (r != CK_OK)
 		snprintf(tally, sizeof(tally), "the record could not be counted "
 		    "(%s)", ck_errname(r));
+	/* Begun with --review: the witnesses answer before it closes. */
+	if (session_in_review(s)) {
+		printf("Record: %s.\n", tally);
+		cmd_review_next(state);
+		return;
+	}
 	printf("Transcript %s/%s (signed: .minisig, key: .pub)\nHead %s\n  %s\n"
 	    "Record: %s.\n"
 	    "Witnesses: write the head words down and initial them.\n",
@@ -283,6 +295,8 @@ cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a)
 	}
 	printf("%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
 	    s->id_hex, quorum_sealed_count(s), quorum_threshold(s));
+	if (session_in_review(s))
+		cmd_review_next(a->state);
 	session_free(s);
 	return 0;
 }
@@ -337,7 +351,7 @@ cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
 		    "shares already; read its result first" : NULL);
 	}
 	printf("%s\n", done);
-	cmd_quorum_print_head(a->state, head);
+	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;
 }

@@ -47,7 +47,7 @@ struct quorum_args {
 int cmd_quorum_parse(int argc, char **argv, struct quorum_args *a);
 
 /* The transcript's location and head hash as hex and words. */
-void cmd_quorum_print_head(const char *state,
+void cmd_quorum_print_head(const struct session *s, const char *state,
     const uint8_t head[TRANSCRIPT_HASH_BYTES]);
 
 /* Node lists of an unseal offer or result (already checked printable). */

@@ -22,6 +22,7 @@
 static const char usage_text[] =
     "usage: conclave rekey begin --state DIR --exchange DIR --threshold T\n"
     "                            --holder NAME=KEYFILE... [--recovery]\n"
+    "                            [--review]\n"
     "                            [--previous-transcript FILE]\n"
     "                            [--handout-transcript FILE]\n"
     "       conclave rekey accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
@@ -67,7 +68,11 @@ static const char usage_text[] =
     "  abandon  at any step before `verify`: the bridge cancels the rekey on\n"
     "           the server, so the old shares stay the only ones; the\n"
     "           transcript is closed as abandoned, with --reason.\n"
-    "  status   where the ceremony stands.\n";
+    "  status   where the ceremony stands.\n"
+    "  --review (begin): the step that completes the ceremony leaves the\n"
+    "           transcript open for the witnesses' review; conclave review\n"
+    "           records their answers and closes it.\n";
+
 
 static const struct quorum_cmd rekey_cmd = { "rekey", KIND_REKEY, "requested" };
 
@@ -247,8 +252,8 @@ step_finish(const struct quorum_args *a)
 		return refuse("finish", r, why);
 	}
 	printf("The server verified the new shares: they are now the only ones.\n"
-	    "Ceremony closed.\n");
-	cmd_quorum_print_head(a->state, head);
+	    "%s\n", cmd_closed_text(s));
+	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;
 }

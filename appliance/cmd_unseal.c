@@ -15,7 +15,7 @@
 #include "crypto/errors.h"
 
 static const char usage_text[] =
-    "usage: conclave unseal begin --state DIR --exchange DIR\n"
+    "usage: conclave unseal begin --state DIR --exchange DIR [--review]\n"
     "                             [--previous-transcript FILE]\n"
     "                             [--handout-transcript FILE]\n"
     "       conclave unseal accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
@@ -65,6 +65,9 @@ static const char usage_text[] =
     "           the transcript is closed as abandoned, with --reason (and the\n"
     "           nodes left sealed). conclave verify reports it as abandoned.\n"
     "  status   where the ceremony stands.\n"
+    "  --review (begin): the step that completes the ceremony leaves the\n"
+    "           transcript open for the witnesses' review; conclave review\n"
+    "           records their answers and closes it.\n"
     "\n"
     "Exit status: 0 done, 1 refused (the reason is printed and recorded),\n"
     "2 usage, 3 `result` with nodes still sealed.\n"
@@ -72,7 +75,7 @@ static const char usage_text[] =
     "until the ceremony closes. Plaintext shares never reach it.\n";
 
 static const char migrate_usage_text[] =
-    "usage: conclave migrate begin --state DIR --exchange DIR\n"
+    "usage: conclave migrate begin --state DIR --exchange DIR [--review]\n"
     "                              [--previous-transcript FILE]\n"
     "                              [--handout-transcript FILE]\n"
     "       conclave migrate accept|share|submit|result|retry|abandon|status ...\n"
@@ -93,7 +96,7 @@ static const char migrate_usage_text[] =
     "  result   the per-node results and each node's seal type afterwards;\n"
     "           when every node is migrated the transcript is closed, naming\n"
     "           the seal before and after.\n"
-    "  retry, abandon, status: as for unseal.\n"
+    "  retry, abandon, status, --review: as for unseal.\n"
     "\n"
     "Afterwards the holders keep the same shares in a new role: unseal shares\n"
     "become recovery shares (to auto-unseal: they then serve rekey and\n"
@@ -159,8 +162,8 @@ print_migrated(const struct session *s)
 	const char *from = json_string_value(json_object_get(seal, "from"));
 	const char *to = json_string_value(json_object_get(seal, "to"));
 
-	printf("Every node is unsealed with its new seal: %s -> %s. Ceremony "
-	    "closed.\n", from != NULL ? from : "?", to != NULL ? to : "?");
+	printf("Every node is unsealed with its new seal: %s -> %s. %s\n",
+	    from != NULL ? from : "?", to != NULL ? to : "?", cmd_closed_text(s));
 	if (to != NULL && strcmp(to, "shamir") == 0)
 		printf("The holders' recovery shares are now UNSEAL shares: they "
 		    "unseal the cluster after every restart.\n");
@@ -191,9 +194,9 @@ step_result(const struct quorum_args *a)
 	if (closed && cur == &migrate_cmd)
 		print_migrated(s);
 	else if (closed)
-		printf("Every node is unsealed. Ceremony closed.\n");
+		printf("Every node is unsealed. %s\n", cmd_closed_text(s));
 	if (closed) {
-		cmd_quorum_print_head(a->state, head);
+		cmd_quorum_print_head(s, a->state, head);
 	} else {
 		printf("%u node(s) still sealed. When they are back: conclave %s "
 		    "retry (the bridge must still be running), or conclave %s "

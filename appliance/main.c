@@ -13,6 +13,7 @@
 #include "appliance/cmd_init.h"
 #include "appliance/cmd_record.h"
 #include "appliance/cmd_rekey.h"
+#include "appliance/cmd_review.h"
 #include "appliance/cmd_ui.h"
 #include "appliance/cmd_unseal.h"
 #include "appliance/cmd_verify.h"
@@ -41,6 +42,7 @@ static const struct command commands[] = {
 	{ "rekey", cmd_rekey_main, "rotate the shares to a new roster, n and threshold" },
 	{ "unseal", cmd_unseal_main, "unseal every node of a cluster with one quorum" },
 	{ "migrate", cmd_migrate_main, "migrate the seal (Shamir <-> auto-unseal) with the quorum" },
+	{ "review", cmd_review_main, "the witnesses' review of a ceremony begun with --review" },
 	{ "verify", cmd_verify_main, "check a transcript's hash chain and signature" },
 	{ "record", cmd_record_main, "print the paper record of a ceremony from its transcript" },
 	{ "archive", cmd_archive_main, "copy a closed transcript to the archive and verify it there" },

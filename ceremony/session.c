@@ -109,6 +109,15 @@ session_allow_disk(int yes)
 	disk_ok = yes != 0;
 }
 
+/* The command line's begin --review (session_review_all). */
+static int review_all;
+
+void
+session_review_all(int on)
+{
+	review_all = on != 0;
+}
+
 /*
  * dir, or the folder it will be created in, is on tmpfs or ramfs (or the
  * disk is allowed). Checked before anything is created or read.
@@ -563,6 +572,14 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 		goto out;
 	}
 	s->ext = json_object_get(s->state, "data");
+	if (review_all) {
+		if (json_object_set_new(s->state, SESSION_REVIEW_MARK,
+		    json_true()) != 0) {
+			r = CK_ERR_ALLOC;
+			goto out;
+		}
+		s->review = 1;
+	}
 	if ((r = file_write_atomic(s->dirfd, SESSION_KEY_FILE, s->sk,
 	    ENVELOPE_SK_BYTES, STATE_MODE, 0)) != CK_OK)
 		goto out;
@@ -739,6 +756,8 @@ session_load(const char *dir, const char *kind, const char *exchange_root,
 	if ((r = file_read(s->dirfd, SESSION_STATE_FILE, SESSION_STATE_MAX,
 	    &buf, &len)) != CK_OK || (r = parse_state(s, buf, len, kind)) != CK_OK)
 		goto out;
+	/* Begun with --review: every step holds the close for the review. */
+	s->review = json_is_true(json_object_get(s->state, SESSION_REVIEW_MARK));
 	j = json_object_get(s->state, "pending");
 	if ((r = load_key(s)) != CK_OK) {
 		/* The key goes only after the close is signed: finish it. */

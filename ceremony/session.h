@@ -214,6 +214,17 @@ int session_in_review(const struct session *s) __attribute__((nonnull));
 int session_review_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
     CK_WUR __attribute__((nonnull(1)));
 
+/*
+ * The command line's `begin --review`: a ceremony session_create makes
+ * after session_review_all(1) carries SESSION_REVIEW_MARK in ceremony.json
+ * from its first commit, and session_load turns session_review on for it,
+ * so every later step, in whichever process, holds its completion for the
+ * witnesses' review (`conclave review`). Without it the command-line
+ * steps close at the completing step; the guided UI always reviews.
+ */
+#define SESSION_REVIEW_MARK	"witness_review"
+void session_review_all(int on);
+
 /* The same for a ceremony that did not complete (transcript_close_as). */
 int session_close_as(struct session *s, const char *actor,
     const char *outcome, const char *reason,

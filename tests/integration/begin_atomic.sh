@@ -9,31 +9,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/ceremony.sh"
 
-# snap DIR: what is in DIR (or that it is absent), to compare.
-snap() {
-	if [ ! -e "$1" ]; then echo absent; return; fi
-	(cd "$1" && find . -printf '%p %y %m %s\n' | sort &&
-	    find . -type f -exec sha256sum {} + | sort)
-}
-# unchanged NAME DIR... -- CMD...: CMD fails and every DIR stays as it was.
-unchanged() {
-	local name=$1 dirs=() before=() i; shift
-	while [ "$1" != -- ]; do dirs+=("$1"); shift; done; shift
-	for i in "${!dirs[@]}"; do before[$i]=$(snap "${dirs[$i]}"); done
-	if "$@" >"$T_TMP/out" 2>&1; then
-		fail "$name: refused"; cat "$T_TMP/out"; return
-	fi
-	ok "$name: refused"
-	for i in "${!dirs[@]}"; do
-		if [ "$(snap "${dirs[$i]}")" = "${before[$i]}" ]; then
-			ok "$name: ${dirs[$i]#"$T_TMP"/} unchanged"
-		else
-			fail "$name: ${dirs[$i]#"$T_TMP"/} changed"
-			diff <(echo "${before[$i]}") <(snap "${dirs[$i]}") | head -5
-		fi
-	done
-}
-
 X=$T_TMP/x
 mkdir -p "$X"
 # An open init (its transcript: the roster, no handouts yet) and an open
