@@ -52,6 +52,8 @@ HOLDERS = ("alice", "bob")
 # How long a ceremony step on the appliance may take (gpg under TCG is slow).
 STEP = 120
 NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# The bridges started, stopped at the end whatever happened.
+bridges = []
 
 
 def free_port():
@@ -285,6 +287,7 @@ def run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp
         br = subprocess.Popen([bridge, "init", "--exchange", mnt, "--address", bao.addr, "--root-token-fd", str(token_r),
                                "--key-words", key_words],
                               pass_fds=(token_r,), stdout=open(out_path, "wb"), stderr=subprocess.STDOUT)
+        bridges.append(br)
         os.close(token_r)
         res = wait_file(os.path.join(mnt, cid, "000002-init-result.env"), br)
     bridge_out = open(out_path).read()
@@ -378,6 +381,7 @@ def run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, t
     with exchange as mnt:
         br = subprocess.Popen([bridge, "unseal", "--exchange", mnt, "--address", bao.addr],
                               stdout=open(out_path, "wb"), stderr=subprocess.STDOUT)
+        bridges.append(br)
         offer = wait_file(os.path.join(mnt, "*", "000002-session-offer.env"), br)
     bridge_out = open(out_path).read()
     if not check("unseal: the bridge writes its session offer", offer is not None, bridge_out[-400:]):
@@ -471,6 +475,10 @@ def test_ceremony(out, tmp):
     finally:
         if g.proc.poll() is None:
             g.proc.kill()
+        for br in bridges:
+            if br.poll() is None:
+                br.kill()
+                br.wait()
         bao.stop()
         for p in people.values():
             p.close()
