@@ -704,8 +704,8 @@ out:
 static void
 scan_usage(const char *prog)
 {
-	printf("usage: %s qr-scan (--out FILE | --exchange DIR) [--camera DEVICE]\n"
-	    "          [--stall SECONDS]\n"
+	printf("usage: %s qr-scan (--out FILE | --exchange DIR)\n"
+	    "          [--camera DEVICE | --camera-frames DIR] [--stall SECONDS]\n"
 	    "\n"
 	    "Read QR codes from a camera (default /dev/video0) until the envelope\n"
 	    "they carry is complete, then write it to FILE or into the exchange\n"
@@ -714,6 +714,9 @@ scan_usage(const char *prog)
 	    "with what the sender could change (faster, steadier, less dense).\n"
 	    "When no new information has come for SECONDS\n"
 	    "(default %d) it stops and says to use the USB stick instead.\n"
+	    "--camera-frames DIR, for rehearsals and tests without a camera: the\n"
+	    "PNG files in DIR, by name and round and round, are its frames; a\n"
+	    "frame removed before its turn is a camera that is gone.\n"
 	    "Exit status: 0 written, %d stalled, 1 error.\n",
 	    prog, QRS_STALL_SECONDS, QRCMD_EXIT_INCOMPLETE);
 }
@@ -739,6 +742,7 @@ qrcmd_scan(int argc, char **argv)
 	struct qr_camera *cam = NULL;
 	struct ftn_progress p;
 	const char *out = NULL, *exchange = NULL, *dev = "/dev/video0";
+	const char *frames = NULL;
 	unsigned long long stall = QRS_STALL_SECONDS;
 	struct qrs_watch w;
 	uint32_t seen = 0, rejected = 0;
@@ -756,6 +760,8 @@ qrcmd_scan(int argc, char **argv)
 			exchange = argv[++i];
 		else if (strcmp(argv[i], "--camera") == 0 && i + 1 < argc)
 			dev = argv[++i];
+		else if (strcmp(argv[i], "--camera-frames") == 0 && i + 1 < argc)
+			dev = frames = argv[++i];
 		else if (strcmp(argv[i], "--stall") == 0 && i + 1 < argc) {
 			if (parse_count(argv[++i], QRCMD_MAX_STALL, &stall) != CK_OK)
 				return bad_usage(prog, argv[0], "bad --stall");
@@ -769,7 +775,8 @@ qrcmd_scan(int argc, char **argv)
 		rc = fail(prog, "setting up", e);
 		goto out;
 	}
-	if ((e = qr_camera_open(dev, &cam)) != CK_OK) {
+	if ((e = frames != NULL ? qr_camera_open_recorded(frames, &cam) :
+	    qr_camera_open(dev, &cam)) != CK_OK) {
 		rc = fail(prog, dev, e);
 		goto out;
 	}
@@ -778,6 +785,11 @@ qrcmd_scan(int argc, char **argv)
 	start = told = time(NULL);
 	for (;;) {
 		e = qrs_receiver_camera(r, sc, cam, QRCMD_POLL_MS);
+		if (e == CK_ERR_MEDIA_GONE) {
+			fprintf(stderr, "%s: %s: the camera is gone (%s); use the USB "
+			    "stick instead\n", prog, dev, ck_errname(e));
+			goto out;
+		}
 		if (e == CK_ERR_IO || e == CK_ERR_UNSUPPORTED || e == CK_ERR_ALLOC) {
 			rc = fail(prog, dev, e);
 			goto out;

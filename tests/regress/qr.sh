@@ -150,4 +150,18 @@ check_output "qr-show --readback without a camera still shows the stream" \
 # No camera on this machine: the error names the device.
 check_output "qr-scan without a camera is named" '/dev/videoX: not found' \
     "$BRIDGE" qr-scan --out "$T_TMP/cam.out" --camera /dev/videoX
+# Recorded frames behind the camera's interface (--camera-frames): the
+# tilted camera frames make the envelope; frames that go away mid-scan are
+# a camera that is gone.
+check_output "qr-scan reads recorded camera frames" 'envelope of [0-9]+ bytes written' \
+    "$BRIDGE" qr-scan --out "$T_TMP/rec.out" --camera-frames "$T_TMP/tilt"
+check "... to the same bytes" cmp -s "$T_TMP/big.env" "$T_TMP/rec.out"
+mkdir -p "$T_TMP/camgone"
+cp "$T_TMP"/tilt/cam-000[0-2].png "$T_TMP/camgone/"
+( sleep 1; rm -rf "$T_TMP/camgone" ) &
+check_output "frames gone mid-scan: the camera is gone" \
+    'camgone: the camera is gone \(CK_ERR_MEDIA_GONE\); use the USB stick instead' \
+    "$CONCLAVE" qr-scan --out "$T_TMP/camgone.out" --camera-frames "$T_TMP/camgone"
+wait
+check "and nothing was written" test ! -e "$T_TMP/camgone.out"
 finish
