@@ -38,20 +38,27 @@ check "the envelope is a stream of several codes" test "${k:-0}" -gt 1
 
 # Film the screen: the pane's text as fast as tmux hands it out, for twice
 # the time the stream needs (codes drawn while captured are torn, and a
-# capture between two codes sees the same one twice).
+# capture between two codes sees the same one twice), and again while the
+# codes do not make the envelope yet (a loaded machine draws fewer), at
+# most four times.
 mkdir -p "$T_TMP/frames"
-end=$((SECONDS + 2 * k / 12 + 3))
 n=0
-while [ $SECONDS -lt $end ]; do
-	ui_screen >"$T_TMP/frames/f$(printf %05d $n)"
-	n=$((n + 1))
+for try in 1 2 3 4; do
+	end=$((SECONDS + 2 * k / 12 + 3))
+	while [ $SECONDS -lt $end ]; do
+		ui_screen >"$T_TMP/frames/f$(printf %05d $n)"
+		n=$((n + 1))
+	done
+	rm -rf "$T_TMP/png"
+	"$T2P" "$T_TMP/png" "$T_TMP"/frames/f* >/dev/null 2>&1
+	"$CONCLAVE" qr-decode --out "$T_TMP/got.env" "$T_TMP"/png/*.png \
+	    >"$T_TMP/decode.out" 2>&1 && break
 done
-echo "# $n screens captured in $((2 * k / 12 + 3)) s, a stream of $k codes"
-"$T2P" "$T_TMP/png" "$T_TMP"/frames/f* >/dev/null 2>&1
+echo "# $n screens captured in $try round(s), a stream of $k codes"
 check "every captured screen became an image" \
     test "$(ls "$T_TMP/png" | wc -l)" = "$n"
-check_output "qr-decode rebuilds the stream from the screens" "envelope of [0-9]+ bytes written" \
-    "$CONCLAVE" qr-decode --out "$T_TMP/got.env" "$T_TMP"/png/*.png
+check_output "qr-decode rebuilds the stream from the screens" \
+    "envelope of [0-9]+ bytes written" cat "$T_TMP/decode.out"
 check "the codes carried the exchange folder's envelope byte for byte" \
     cmp "$env" "$T_TMP/got.env"
 
