@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -861,6 +862,51 @@ fragment_for_a_screen_is_the_largest_that_fits(void **state)
 	assert_int_equal(f, FTN_MAX_FRAGMENT);
 }
 
+/*
+ * The recorded camera: the folder's PNG files by name (others ignored),
+ * one a grab, round and round; a frame removed is the camera gone; a
+ * missing folder or one without frames is no camera.
+ */
+static void
+recorded_frames_stand_in_for_a_camera(void **state)
+{
+	struct qr_camera *cam = NULL;
+	struct qr_image *img = NULL, *got = NULL;
+	char dir[96], path[128];
+	int dfd, i, w[3] = { 11, 7, 9 };
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/cam", tmpdir);
+	assert_int_equal(qr_camera_open_recorded(dir, &cam), CK_ERR_NOT_FOUND);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(qr_camera_open_recorded(dir, &cam), CK_ERR_NOT_FOUND);
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+	/* written out of order, told apart by their widths */
+	for (i = 2; i >= 0; i--) {
+		snprintf(path, sizeof(path), "f%d.png", i);
+		assert_int_equal(qr_image_new(w[i], 5, &img), CK_OK);
+		assert_int_equal(qr_png_write(img, dfd, path), CK_OK);
+		qr_image_free(img);
+	}
+	assert_int_equal(qr_image_new(3, 3, &img), CK_OK);
+	assert_int_equal(qr_png_write(img, dfd, "notes.pngx"), CK_OK);
+	qr_image_free(img);
+	close(dfd);
+	assert_int_equal(qr_camera_open_recorded(dir, &cam), CK_OK);
+	for (i = 0; i < 7; i++) {
+		assert_int_equal(qr_camera_grab(cam, 10, &got), CK_OK);
+		assert_int_equal(got->w, w[i % 3]);
+		qr_image_free(got);
+	}
+	snprintf(path, sizeof(path), "%s/f2.png", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(qr_camera_grab(cam, 10, &got), CK_OK);	/* f1 */
+	qr_image_free(got);
+	assert_int_equal(qr_camera_grab(cam, 10, &got), CK_ERR_MEDIA_GONE);
+	assert_null(got);
+	qr_camera_close(cam);
+}
+
 static int
 setup(void **state)
 {
@@ -891,6 +937,7 @@ main(void)
 		cmocka_unit_test(framebuffer_drawing_is_crisp_and_scans),
 		cmocka_unit_test(png_files_are_read_with_limits),
 		cmocka_unit_test(lossy_camera_channel_delivers),
+		cmocka_unit_test(recorded_frames_stand_in_for_a_camera),
 		cmocka_unit_test(tilted_dim_and_blurred_frames_are_read),
 		cmocka_unit_test(every_envelope_type_crosses_by_camera_both_ways),
 		cmocka_unit_test(frames_of_another_ceremony_are_refused),
