@@ -58,6 +58,7 @@ static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_QUORUM_RESULT] = &scr_quorum_result,
 	[UI_SCR_CHECK] = &scr_check,
 	[UI_SCR_ARCHIVE] = &scr_archive,
+	[UI_SCR_RESUME] = &scr_resume,
 };
 
 static enum ui_screen_id current;
@@ -1149,6 +1150,9 @@ ui_abandon(const char *reason)
 	case UI_KIND_REKEY:
 		r = rekey_abandon(ui.s, reason, ui.head);
 		break;
+	case UI_KIND_MIGRATE:	/* as `conclave migrate abandon` */
+		r = unseal_abandon(ui.s, reason, ui.head);
+		break;
 	default:
 		r = generate_root_abandon(ui.s, reason, ui.head);
 		break;
@@ -1427,7 +1431,8 @@ ui_run(void)
 	noecho();
 	keypad(stdscr, TRUE);
 	curs_set(0);
-	ui_goto(UI_SCR_START);
+	/* An open ceremony comes first: resumed or abandoned, never begun over. */
+	ui_goto(ui_resume_pending(ui.state_dir) ? UI_SCR_RESUME : UI_SCR_START);
 	dispatch();
 	ui_qr_free();
 	endwin();

@@ -65,6 +65,7 @@ enum ui_screen_id {
 	UI_SCR_QUORUM_RESULT,
 	UI_SCR_CHECK,
 	UI_SCR_ARCHIVE,
+	UI_SCR_RESUME,
 	UI_NSCREENS,
 };
 
@@ -165,6 +166,8 @@ extern struct ui_ctx ui;
 int ui_run(void);
 
 void ui_goto(enum ui_screen_id id);
+/* 1 when dir holds a ceremony not closed: the UI starts at scr_resume. */
+int ui_resume_pending(const char *dir);
 void ui_quit(void);
 /*
  * 1 when the exchange folder holds the ceremony's next envelope (the one
@@ -406,6 +409,6 @@ void ui_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 extern const struct ui_screen scr_start, scr_roster, scr_threshold, scr_fpr,
     scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary,
     scr_quorum_begin, scr_sas, scr_quorum_share, scr_quorum_result,
-    scr_check, scr_archive;
+    scr_check, scr_archive, scr_resume;
 
 #endif

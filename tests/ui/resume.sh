@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Resume: the UI killed (kill -9) mid-ceremony and started again on the
+# same state folder shows the open ceremony (kind, id, the step it is at)
+# instead of the start menu, offers no begin, says where it goes on (the
+# command line's status) and abandons it with the same signed abandon as
+# `conclave unseal abandon --reason`. The transcript verifies as abandoned
+# with one opening record and no record twice. No server is needed.
+# Screens kept (tests/ui/screens/resume-*.txt) and checked to fit 80x24.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/uidrive.sh"
+
+C=$T_TMP/c
+mkdir -p "$C/x"
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --rehearsal
+ui_step "Which ceremony is this?" start
+ui_keys Down Enter
+ui_wait "Begin the unseal ceremony? Type y to begin." >/dev/null
+ui_keys y
+ui_step "Ceremony key" begun
+ui_keys Enter
+ui_wait "Waiting" 10 >/dev/null
+
+# kill -9 the UI itself (the pane's shell stays and says how it ended)
+pane=$(uitmux display -p -t ui '#{pane_pid}')
+pid=$(ps -o pid= --ppid "$pane" | head -1 | tr -d ' ')
+check "the UI runs under the pane" test -n "$pid"
+kill -9 "$pid"
+check "the UI was killed" ui_wait "[ui exited 137]" 10
+T=$C/state/transcript.jsonl
+before=$(sha256sum "$T")
+ui_stop
+check_output "the CLI sees the open ceremony the UI left" '^requested' \
+    "$CONCLAVE" unseal status --state "$C/state" --exchange "$C/x"
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --rehearsal
+ui_step "An open ceremony is in the state folder" resume
+id=$(jq -r .ceremony_id "$C/state/ceremony.json")
+check "it names the kind and the ceremony id" ui_wait "unseal ceremony $id" 2
+check "it names the step it is at" ui_wait "At step " 2
+check "it says where the ceremony goes on" \
+    ui_wait "conclave unseal status --state" 2
+check "no start menu, no begin" sh -c "! tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -q 'Which ceremony'"
+check "showing it changed nothing" test "$(sha256sum "$T")" = "$before"
+
+ui_keys a
+ui_step "Why (recorded):" abandon-reason
+ui_keys Enter
+check "an empty reason abandons nothing" test "$(sha256sum "$T")" = "$before"
+ui_keys Escape
+check "Esc goes back" ui_wait "a abandon  Ctrl-Q leave" 5
+ui_keys a
+ui_wait "Why (recorded):" 5 >/dev/null
+ui_type "the appliance was restarted"
+ui_keys Enter
+ui_step "Ceremony closed. Abandoned" summary 10
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+
+check_output "the transcript verifies as abandoned, with why" \
+    'ceremony: unseal, abandoned: the appliance was restarted' \
+    "$CONCLAVE" verify "$T"
+check "one opening record, one request" test \
+    "$(jq -r .type "$T" | grep -cxE 'open|unseal-request-sent')" = 2
+check "no record twice: sequence numbers 0..N-1 each once" test \
+    "$(jq -r .seq "$T" | tr '\n' ' ')" = "$(seq -s ' ' 0 $(($(wc -l <"$T") - 1))) "
+check_output "the bridge is told (a closing request on the stick)" \
+    'closing-request' ls "$C"/x/*/
+
+# Started again on the closed ceremony: nothing open, the start menu.
+ui_stop
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --rehearsal
+check "a closed ceremony is not offered for resume" ui_wait "Which ceremony is this?" 10
+ui_check_screens resume
+finish
