@@ -132,6 +132,20 @@ encrypt_share() {
 	    --encrypt 2>/dev/null
 }
 
+# holder_sticks DIR SERVER: alice's, bob's and carol's sticks as folders
+# DIR/NAME, each with their share of SERVER (bao_init's) encrypted to their
+# key (the form init's handout writes) and their secret key file.
+holder_sticks() {
+	local k n names=(alice bob carol)
+	for k in 1 2 3; do
+		n=${names[$k - 1]}
+		mkdir -p "$1/$n"
+		encrypt_share "$k" "$(jq -r ".keys[$((k - 1))]" \
+		    "$(bao_dir "$2")/init.json")" >"$1/$n/share.gpg"
+		cp "$KEYS/holder$k.sec.asc" "$1/$n/"
+	done
+}
+
 # quorum_bridge_start DIR ARGS...: conclave-bridge ARGS in the background
 # (output in DIR/bridge.out), waiting until its session offer is written.
 quorum_bridge_start() {

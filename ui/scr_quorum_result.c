@@ -26,7 +26,11 @@ static time_t since;
 static void
 qresult_init(void)
 {
-	step = CONFIRM;
+	const char *phase = session_phase(ui.s);
+
+	/* resumed after the submit (scr_resume): its result is awaited */
+	step = strcmp(phase, "submitted") == 0 ? WAITING :
+	    strcmp(phase, "partial") == 0 ? PARTIAL : CONFIRM;
 }
 
 static int

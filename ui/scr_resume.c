@@ -2,11 +2,12 @@
  * The first screen when the state folder holds an open ceremony (the UI
  * was left, killed or lost power mid-ceremony): which ceremony, at which
  * step, and the two ways on. Never the start menu: a second ceremony
- * cannot begin over an open one. A ceremony waiting for the witnesses'
- * review resumes here into the review; one stopped at an earlier step
+ * cannot begin over an open one. Enter resumes on the screen of the
+ * next step (resume_screen); a kind the screens cannot take up there
  * continues on the command line (its steps are journaled in the state
- * folder, and `conclave KIND status` names the next one), or is abandoned
- * here with the same signed abandon as `conclave KIND abandon --reason`.
+ * folder, and `conclave KIND status` names the next one). Either way it
+ * can be abandoned here with the same signed abandon as
+ * `conclave KIND abandon --reason`.
  */
 #include <curses.h>
 #include <stdio.h>
@@ -14,23 +15,28 @@
 #include <string.h>
 
 #include "ceremony/init.h"
+#include "ceremony/quorum.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "protocol/kinds.h"
 #include "protocol/steps.h"
 #include "ui/ui.h"
 
+/* done: what a ceremony of the kind in review has done (the summary's
+ * first line, as its completing screen says it) */
 static const struct {
 	const char *kind;
 	enum ui_kind ui;
+	const char *done;
 } kinds[] = {
-	{ KIND_INIT, UI_KIND_INIT },
-	{ KIND_UNSEAL, UI_KIND_UNSEAL },
-	{ KIND_REKEY, UI_KIND_REKEY },
-	{ KIND_GENERATE_ROOT, UI_KIND_GENERATE_ROOT },
-	{ KIND_MIGRATE, UI_KIND_MIGRATE },
-	{ KIND_DR_TOKEN, UI_KIND_DR_TOKEN },
+	{ KIND_INIT, UI_KIND_INIT, "The initial root token is revoked." },
+	{ KIND_UNSEAL, UI_KIND_UNSEAL, "Every node is unsealed." },
+	{ KIND_REKEY, UI_KIND_REKEY, "Completed." },
+	{ KIND_GENERATE_ROOT, UI_KIND_GENERATE_ROOT, "Completed." },
+	{ KIND_MIGRATE, UI_KIND_MIGRATE, "Completed." },
+	{ KIND_DR_TOKEN, UI_KIND_DR_TOKEN, "Completed." },
 };
+static const char *done = "Completed.";
 
 static char kind[SESSION_PEEK_MAX], phase[SESSION_PEEK_MAX];
 static int loaded;		/* CK_OK: ui.s holds the ceremony */
@@ -38,6 +44,30 @@ static int asking;		/* the abandon's reason is being typed */
 static const struct steps_step *next;	/* the step to go on with, or NULL */
 static unsigned next_no;
 static struct ui_field reason;
+static enum ui_screen_id to;	/* the screen it resumes on; UI_NSCREENS: none */
+
+/*
+ * The screen of the next step, from the saved phase: the review for any
+ * kind; unseal and migrate at every step (their screens read what they
+ * show from the session: the sealed shares, who gave them, the nodes).
+ * UI_NSCREENS where the guided screens cannot take the kind up yet.
+ */
+static enum ui_screen_id
+resume_screen(void)
+{
+	if (session_in_review(ui.s))
+		return UI_SCR_REVIEW;
+	if (ui.kind != UI_KIND_UNSEAL && ui.kind != UI_KIND_MIGRATE)
+		return UI_NSCREENS;
+	if (strcmp(phase, "requested") == 0)
+		return UI_SCR_SAS;
+	if (strcmp(phase, QUORUM_PHASE_CONFIRMED) == 0)
+		return quorum_sealed_count(ui.s) >= quorum_threshold(ui.s) ?
+		    UI_SCR_QUORUM_RESULT : UI_SCR_QUORUM_SHARE;
+	if (strcmp(phase, "submitted") == 0 || strcmp(phase, "partial") == 0)
+		return UI_SCR_QUORUM_RESULT;
+	return UI_NSCREENS;
+}
 
 int
 ui_resume_pending(const char *dir)
@@ -89,6 +119,9 @@ find_next_step(void)
 static void
 resume_init(void)
 {
+	const struct ui_screen *sc;
+	const struct steps_kind *k;
+	const struct steps_step *st;
 	size_t i;
 	int r;
 
@@ -107,13 +140,25 @@ resume_init(void)
 		return;
 	}
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].kind, kind) == 0)
+		if (strcmp(kinds[i].kind, kind) == 0) {
 			ui.kind = kinds[i].ui;
+			done = kinds[i].done;
+		}
 	/* init and rekey keep their roster (its witnesses review) */
 	if ((r = init_load_roster(ui.s, &ui.roster)) != CK_OK &&
 	    r != CK_ERR_NOT_FOUND)
 		ui_say_err("Its roster could not be read", r, NULL);
 	find_next_step();
+	to = resume_screen();
+	ui.quorum_given = (unsigned)quorum_sealed_count(ui.s);
+	/* A quorum's step is done when all its shares are: the screen's own. */
+	if ((sc = to == UI_SCR_SAS ? &scr_sas : to == UI_SCR_QUORUM_SHARE ?
+	    &scr_quorum_share : to == UI_SCR_QUORUM_RESULT ? &scr_quorum_result :
+	    NULL) != NULL && (k = steps_for(kind)) != NULL &&
+	    (st = steps_on_screen(k, sc->step)) != NULL) {
+		next = st;
+		next_no = steps_number(k, st);
+	}
 }
 
 static void
@@ -140,9 +185,14 @@ resume_draw(void)
 		ui_text(y + 2, 2, "At step %u (phase %s):", next != NULL ?
 		    next_no : 0, phase);
 		y = ui_para(y + 3, next != NULL ? next->does : "(unknown)");
-		y = ui_para(y + 1, "The guided screens take this ceremony up "
-		    "only at its review. It goes on from the command line (its "
-		    "steps so far are kept in the state folder):");
+	}
+	if (to != UI_NSCREENS && !session_in_review(ui.s)) {
+		y = ui_para(y + 1, "Every step done so far is kept in the state "
+		    "folder: it goes on from here, nothing is done twice.");
+	} else if (to == UI_NSCREENS) {
+		y = ui_para(y + 1, "The guided screens take this kind up only at "
+		    "its review. It goes on from the command line (its steps so "
+		    "far are kept in the state folder):");
 		ui_text(y, 4, "conclave %s status --state %s", kind,
 		    ui_safe(ui.state_dir));
 		y++;
@@ -156,8 +206,7 @@ resume_draw(void)
 		return;
 	}
 	ui_para(y + 1, "A new ceremony cannot begin while this one is open.");
-	ui_hints(session_in_review(ui.s) ?
-	    "Enter resume (the review)  a abandon  Ctrl-Q leave" :
+	ui_hints(to != UI_NSCREENS ? "Enter resume  a abandon  Ctrl-Q leave" :
 	    "a abandon  Ctrl-Q leave");
 }
 
@@ -183,8 +232,12 @@ resume_key(int ch)
 		asking = 1;
 		ui.typing = 1;
 	} else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
-	    session_in_review(ui.s)) {
-		ui_ended("Completed: resumed for the witnesses' review.", NULL);
+	    to != UI_NSCREENS) {
+		if (to == UI_SCR_REVIEW)
+			ui_ended(done, "Resumed after a restart for the "
+			    "witnesses' review.");
+		else
+			ui_goto(to);
 	}
 }
 
@@ -193,9 +246,9 @@ const struct ui_screen scr_resume = {
 	.step = "resume",
 	.help = "conclave was left (or stopped) while a ceremony was open; its "
 	    "state folder kept every step done so far. A ceremony at the "
-	    "witnesses' review goes on here: Enter. At an earlier step it goes "
-	    "on from the command line, where `conclave KIND status` names the "
-	    "next step. Or abandon it (a): the reason is recorded, the bridge "
+	    "witnesses' review, and an unseal or migrate at any step, goes on "
+	    "here: Enter. Other kinds at an earlier step go on from the command "
+	    "line, where `conclave KIND status` names the next step. Or abandon it (a): the reason is recorded, the bridge "
 	    "is told to cancel, and the transcript is closed and signed as "
 	    "abandoned. No new ceremony begins while one is open.",
 	.init = resume_init,

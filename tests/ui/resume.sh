@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Resume: the UI killed (kill -9) mid-ceremony and started again on the
 # same state folder shows the open ceremony (kind, id, the step it is at)
-# instead of the start menu, offers no begin, says where it goes on (the
-# command line's status) and abandons it with the same signed abandon as
-# `conclave unseal abandon --reason`. The transcript verifies as abandoned
+# instead of the start menu, offers resume (tests/ui/resume_unseal.sh
+# takes it) and no begin, and abandons it with the same signed abandon as
+# `conclave unseal abandon --reason`. A generate-root before its review
+# goes on from the command line: the screen says so and offers abandon. The transcript verifies as abandoned
 # with one opening record and no record twice. No server is needed.
 # Screens kept (tests/ui/screens/resume-*.txt) and checked to fit 80x24.
 . "$(dirname "$0")/../lib.sh"
@@ -39,8 +40,7 @@ ui_step "An open ceremony is in the state folder" resume
 id=$(jq -r .ceremony_id "$C/state/ceremony.json")
 check "it names the kind and the ceremony id" ui_wait "unseal ceremony $id" 2
 check "it names the step it is at" ui_wait "At step " 2
-check "it says where the ceremony goes on" \
-    ui_wait "conclave unseal status --state" 2
+check "it offers resume and abandon" ui_wait "Enter resume  a abandon" 2
 check "no start menu, no begin" sh -c "! tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -q 'Which ceremony'"
 check "showing it changed nothing" test "$(sha256sum "$T")" = "$before"
 
@@ -73,5 +73,31 @@ ui_stop
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --rehearsal
 check "a closed ceremony is not offered for resume" ui_wait "Which ceremony is this?" 10
+
+# A kind the guided screens do not take up before its review (here a
+# generate-root begun on the command line): the screen says where it goes
+# on, and offers abandon; Enter resumes nothing.
+mkdir -p "$C/gx"
+check "generate-root begun on the command line" \
+    "$CONCLAVE" generate-root begin --state "$C/g" --exchange "$C/gx"
+ui_stop
+ui_start env TERM=linux "$CONCLAVE" --state "$C/g" --exchange "$C/gx" \
+    --rehearsal
+ui_step "An open ceremony is in the state folder" resume-cli
+check "it says the ceremony goes on from the command line" \
+    ui_wait "conclave generate-root status --state" 2
+check "it offers abandon, no resume" sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -qx 'a abandon  Ctrl-Q leave *'"
+ui_keys Enter
+check "Enter resumes nothing" ui_wait "conclave generate-root status --state" 2
+ui_keys a
+ui_wait "Why (recorded):" 5 >/dev/null
+ui_type "goes on elsewhere"
+ui_keys Enter
+ui_wait "Ceremony closed. Abandoned" 10 >/dev/null
+check_output "its abandon is generate-root's, signed" \
+    'ceremony: generate-root, abandoned: goes on elsewhere' \
+    "$CONCLAVE" verify "$C/g/transcript.jsonl"
+check_output "recorded as generate-root's abandon" 'generate-root-abandoned' \
+    cat "$C/g/transcript.jsonl"
 ui_check_screens resume
 finish
