@@ -258,13 +258,28 @@ run_tool(const char *path, char *const argv[])
 	return run_tool_out(path, argv, NULL, 0);
 }
 
-/* gpgme cannot stop an agent: gpgconf --homedir DIR --kill all. */
+/*
+ * gpgme cannot stop an agent. One gpg-connect-agent does what
+ * `gpgconf --kill all` does with four processes (gpgconf and three
+ * gpg-connect-agent runs, one of them for a dirmngr that --disable-dirmngr
+ * and offline mode never start): stop the agent's scdaemon if a card
+ * started one, then the agent. --no-autostart: a home whose agent never
+ * ran starts none here. No SCD command unless scdaemon runs, since any
+ * SCD command would start one.
+ */
 static void
 kill_agent(char *dir)
 {
-	char *argv[] = { "gpgconf", "--homedir", dir, "--kill", "all", NULL };
+	char path[PATH_MAX];
+	const char *bindir = gpgme_get_dirinfo("bindir");
+	char *argv[] = { "gpg-connect-agent", "--homedir", dir, "-s",
+	    "--no-autostart", "GETINFO scd_running", "/if ${! $?}",
+	    "scd killscd", "/end", "KILLAGENT", NULL };
 
-	(void)run_tool(gpgme_get_dirinfo("gpgconf-name"), argv);
+	if (bindir == NULL || (size_t)snprintf(path, sizeof(path),
+	    "%s/gpg-connect-agent", bindir) >= sizeof(path))
+		return;
+	(void)run_tool(path, argv);
 }
 
 static int

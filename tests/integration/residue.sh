@@ -54,8 +54,9 @@ mkdir -p "$GBASE"
 AGENTS=0
 
 # scan_agents PID NAME: when a child of step NAME (PID) stops before it
-# runs gpgconf --kill, each gpg-agent of the step, after all its
-# operations, holds no passphrase and no share; then the child goes on.
+# stops the agent (gpg-connect-agent KILLAGENT), each gpg-agent of the
+# step, after all its operations, holds no passphrase and no share; then
+# the child goes on.
 scan_agents() {
 	local c a
 	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do

@@ -7,8 +7,8 @@
  * gpg, curl's helpers) inherits it. RESIDUE_PLANT=TEXT (the scanner's
  * control) copies TEXT into the heap, where a leftover secret would be.
  *
- * Before the appliance ends a gpg-agent (it runs gpgconf --kill), the
- * child about to run gpgconf stops too, so the test can read the agent's
+ * Before the appliance ends a gpg-agent (it runs gpg-connect-agent with
+ * KILLAGENT), the child about to run it stops too, so the test can read the agent's
  * memory after every operation of the step and before it goes away.
  *
  * Registers are memory too: before it stops, the process's vector
@@ -79,7 +79,7 @@ execv(const char *path, char *const argv[])
 	int i;
 
 	for (i = 0; ours && argv[i] != NULL; i++)
-		if (strcmp(argv[i], "--kill") == 0)
+		if (strcmp(argv[i], "KILLAGENT") == 0)
 			raise(SIGSTOP);
 	return real(path, argv);
 }
