@@ -58,7 +58,7 @@ done
 ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_review walt review 90
-ui_step "your shares are RECOVERY shares now" summary 90
+ui_step "Ceremony closed. Auto-unseal: your shares are RECOVERY" summary 90
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 

@@ -117,7 +117,7 @@ holder bob "bob's share is sealed" new-bob
 ui_step "Submit the shares? Type y." submit-new
 ui_keys y
 ui_review walt review
-ui_step "The new shares are verified; the old ones are void." summary 60
+ui_step "Ceremony closed. The new shares are verified" summary 60
 new=()
 for k in 1 2 4; do
 	n=$( [ "$k" = 4 ] && echo dave || echo "${old[$k - 1]}")
