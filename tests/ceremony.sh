@@ -132,6 +132,22 @@ encrypt_share() {
 	    --encrypt 2>/dev/null
 }
 
+# init_folders DIR: what a guided init uses: DIR/keys with the roster's
+# public keys (holder-alice, -bob, -carol, operator-olga, witness-walt),
+# DIR/sticks/NAME with each holder's and walt's secret key file, DIR/x.
+init_folders() {
+	local k names=(alice bob carol)
+	mkdir -p "$1/keys" "$1/x" "$1/sticks/walt"
+	for k in 1 2 3; do
+		cp "$KEYS/holder$k.asc" "$1/keys/holder-${names[$k - 1]}.asc"
+		mkdir -p "$1/sticks/${names[$k - 1]}"
+		cp "$KEYS/holder$k.sec.asc" "$1/sticks/${names[$k - 1]}/"
+	done
+	cp "$KEYS/operator.asc" "$1/keys/operator-olga.asc"
+	cp "$KEYS/witness.asc" "$1/keys/witness-walt.asc"
+	cp "$KEYS/witness.sec.asc" "$1/sticks/walt/"
+}
+
 # holder_sticks DIR SERVER: alice's, bob's and carol's sticks as folders
 # DIR/NAME, each with their share of SERVER (bao_init's) encrypted to their
 # key (the form init's handout writes) and their secret key file.

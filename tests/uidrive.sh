@@ -153,6 +153,18 @@ ui_residue() {
 	    pid "$(ui_pid)"
 }
 
+# ui_kill9 WHEN: kill -9 the UI process itself (a crash, a power loss as
+# the UI sees it), checked; then ui_stop and a fresh ui_start resume.
+ui_kill9() {
+	local pid
+	pid=$(ui_pid)
+	check "the UI runs ($1)" test -n "$pid"
+	kill -9 "$pid"
+	# the pane's last line may wrap: "[ui exited 13" "7]"
+	check "the UI is killed ($1)" ui_wait "ui exited 13" 10
+	ui_stop
+}
+
 # ui_pid: the UI's conclave process (the child of the pane's shell).
 ui_pid() {
 	local pid

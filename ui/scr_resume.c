@@ -48,8 +48,10 @@ static enum ui_screen_id to;	/* the screen it resumes on; UI_NSCREENS: none */
 
 /*
  * The screen of the next step, from the saved phase: the review for any
- * kind; unseal and migrate at every step (their screens read what they
- * show from the session: the sealed shares, who gave them, the nodes).
+ * kind; init (the server's answer awaited, the handouts not yet taken,
+ * the revocation) and unseal and migrate at every step (their screens
+ * read what they show from the session: the handouts done, the sealed
+ * shares and who gave them, the nodes).
  * UI_NSCREENS where the guided screens cannot take the kind up yet.
  */
 static enum ui_screen_id
@@ -57,6 +59,14 @@ resume_screen(void)
 {
 	if (session_in_review(ui.s))
 		return UI_SCR_REVIEW;
+	if (ui.kind == UI_KIND_INIT && ui.roster != NULL) {
+		if (strcmp(phase, "requested") == 0)
+			return UI_SCR_RESULT;
+		if (strcmp(phase, "accepted") == 0)
+			return ui.handed_out == ui.roster->n_holders ?
+			    UI_SCR_CLOSE : UI_SCR_HANDOUT;
+		return UI_NSCREENS;
+	}
 	if (ui.kind != UI_KIND_UNSEAL && ui.kind != UI_KIND_MIGRATE)
 		return UI_NSCREENS;
 	if (strcmp(phase, "requested") == 0)
@@ -149,12 +159,17 @@ resume_init(void)
 	    r != CK_ERR_NOT_FOUND)
 		ui_say_err("Its roster could not be read", r, NULL);
 	find_next_step();
+	ui.handed_out = 0;
+	for (i = 1; ui.kind == UI_KIND_INIT && ui.roster != NULL &&
+	    i <= ui.roster->n_holders; i++)
+		ui.handed_out += init_handed_out(ui.s, (unsigned)i) != 0;
 	to = resume_screen();
 	ui.quorum_given = (unsigned)quorum_sealed_count(ui.s);
 	/* A quorum's step is done when all its shares are: the screen's own. */
 	if ((sc = to == UI_SCR_SAS ? &scr_sas : to == UI_SCR_QUORUM_SHARE ?
 	    &scr_quorum_share : to == UI_SCR_QUORUM_RESULT ? &scr_quorum_result :
-	    NULL) != NULL && (k = steps_for(kind)) != NULL &&
+	    to == UI_SCR_RESULT ? &scr_result : to == UI_SCR_HANDOUT ?
+	    &scr_handout : to == UI_SCR_CLOSE ? &scr_close : NULL) != NULL && (k = steps_for(kind)) != NULL &&
 	    (st = steps_on_screen(k, sc->step)) != NULL) {
 		next = st;
 		next_no = steps_number(k, st);
@@ -246,8 +261,8 @@ const struct ui_screen scr_resume = {
 	.step = "resume",
 	.help = "conclave was left (or stopped) while a ceremony was open; its "
 	    "state folder kept every step done so far. A ceremony at the "
-	    "witnesses' review, and an unseal or migrate at any step, goes on "
-	    "here: Enter. Other kinds at an earlier step go on from the command "
+	    "witnesses' review, and an init, unseal or migrate at any step, "
+	    "goes on here: Enter. Other kinds at an earlier step go on from the command "
 	    "line, where `conclave KIND status` names the next step. Or abandon it (a): the reason is recorded, the bridge "
 	    "is told to cancel, and the transcript is closed and signed as "
 	    "abandoned. No new ceremony begins while one is open.",

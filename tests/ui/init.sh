@@ -13,16 +13,8 @@
 
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
 C=$T_TMP/c
-mkdir -p "$C/keys" "$C/x" "$C/sticks/walt"
+init_folders "$C"
 names=(alice bob carol)
-for k in 1 2 3; do
-	cp "$KEYS/holder$k.asc" "$C/keys/holder-${names[$k - 1]}.asc"
-	mkdir -p "$C/sticks/${names[$k - 1]}"
-	cp "$KEYS/holder$k.sec.asc" "$C/sticks/${names[$k - 1]}/"
-done
-cp "$KEYS/operator.asc" "$C/keys/operator-olga.asc"
-cp "$KEYS/witness.asc" "$C/keys/witness-walt.asc"
-cp "$KEYS/witness.sec.asc" "$C/sticks/walt/"
 PASS=$(cat "$PASSFILE")
 start=$SECONDS
 

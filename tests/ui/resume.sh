@@ -22,15 +22,9 @@ ui_step "Ceremony key" begun
 ui_keys Enter
 ui_wait "Waiting" 10 >/dev/null
 
-# kill -9 the UI itself (the pane's shell stays and says how it ended)
-pane=$(uitmux display -p -t ui '#{pane_pid}')
-pid=$(ps -o pid= --ppid "$pane" | head -1 | tr -d ' ')
-check "the UI runs under the pane" test -n "$pid"
-kill -9 "$pid"
-check "the UI was killed" ui_wait "[ui exited 137]" 10
 T=$C/state/transcript.jsonl
+ui_kill9 "after the begin"
 before=$(sha256sum "$T")
-ui_stop
 check_output "the CLI sees the open ceremony the UI left" '^requested' \
     "$CONCLAVE" unseal status --state "$C/state" --exchange "$C/x"
 

@@ -25,12 +25,7 @@ ui() {
 }
 # kill -9 the UI process itself, then a fresh UI on the same state folder
 restart() {
-	local pid
-	pid=$(ui_pid)
-	check "the UI runs ($1)" test -n "$pid"
-	kill -9 "$pid"
-	check "the UI is killed ($1)" ui_wait "[ui exited 137]" 10
-	ui_stop
+	ui_kill9 "$1"
 	ui
 }
 share() {
