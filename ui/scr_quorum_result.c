@@ -28,9 +28,12 @@ qresult_init(void)
 {
 	const char *phase = session_phase(ui.s);
 
-	/* resumed after the submit (scr_resume): its result is awaited */
+	/* resumed after the submit (scr_resume): its result (or the token's
+	 * revocation) is awaited */
 	step = strcmp(phase, "submitted") == 0 ? WAITING :
-	    strcmp(phase, "partial") == 0 ? PARTIAL : CONFIRM;
+	    strcmp(phase, "partial") == 0 ? PARTIAL :
+	    strcmp(phase, "issued") == 0 ? ISSUED : CONFIRM;
+	since = time(NULL);
 }
 
 static int

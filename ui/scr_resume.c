@@ -49,9 +49,10 @@ static enum ui_screen_id to;	/* the screen it resumes on; UI_NSCREENS: none */
 /*
  * The screen of the next step, from the saved phase: the review for any
  * kind; init (the server's answer awaited, the handouts not yet taken,
- * the revocation) and unseal and migrate at every step (their screens
- * read what they show from the session: the handouts done, the sealed
- * shares and who gave them, the nodes).
+ * the revocation), and unseal, migrate, generate-root and dr-token at
+ * every step (their screens read what they show from the session: the
+ * handouts done, the sealed shares and who gave them, the nodes, the
+ * token issued).
  * UI_NSCREENS where the guided screens cannot take the kind up yet.
  */
 static enum ui_screen_id
@@ -67,14 +68,15 @@ resume_screen(void)
 			    UI_SCR_CLOSE : UI_SCR_HANDOUT;
 		return UI_NSCREENS;
 	}
-	if (ui.kind != UI_KIND_UNSEAL && ui.kind != UI_KIND_MIGRATE)
+	if (ui.kind == UI_KIND_REKEY)
 		return UI_NSCREENS;
 	if (strcmp(phase, "requested") == 0)
 		return UI_SCR_SAS;
 	if (strcmp(phase, QUORUM_PHASE_CONFIRMED) == 0)
 		return quorum_sealed_count(ui.s) >= quorum_threshold(ui.s) ?
 		    UI_SCR_QUORUM_RESULT : UI_SCR_QUORUM_SHARE;
-	if (strcmp(phase, "submitted") == 0 || strcmp(phase, "partial") == 0)
+	if (strcmp(phase, "submitted") == 0 || strcmp(phase, "partial") == 0 ||
+	    strcmp(phase, "issued") == 0)
 		return UI_SCR_QUORUM_RESULT;
 	return UI_NSCREENS;
 }
@@ -205,7 +207,7 @@ resume_draw(void)
 		y = ui_para(y + 1, "Every step done so far is kept in the state "
 		    "folder: it goes on from here, nothing is done twice.");
 	} else if (to == UI_NSCREENS) {
-		y = ui_para(y + 1, "The guided screens take this kind up only at "
+		y = ui_para(y + 1, "The guided screens take a rekey up only at "
 		    "its review. It goes on from the command line (its steps so "
 		    "far are kept in the state folder):");
 		ui_text(y, 4, "conclave %s status --state %s", kind,
@@ -261,8 +263,8 @@ const struct ui_screen scr_resume = {
 	.step = "resume",
 	.help = "conclave was left (or stopped) while a ceremony was open; its "
 	    "state folder kept every step done so far. A ceremony at the "
-	    "witnesses' review, and an init, unseal or migrate at any step, "
-	    "goes on here: Enter. Other kinds at an earlier step go on from the command "
+	    "witnesses' review, and any kind but rekey at any step, goes on "
+	    "here: Enter. Other kinds at an earlier step go on from the command "
 	    "line, where `conclave KIND status` names the next step. Or abandon it (a): the reason is recorded, the bridge "
 	    "is told to cancel, and the transcript is closed and signed as "
 	    "abandoned. No new ceremony begins while one is open.",

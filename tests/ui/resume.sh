@@ -3,12 +3,13 @@
 # same state folder shows the open ceremony (kind, id, the step it is at)
 # instead of the start menu, offers resume (tests/ui/resume_unseal.sh
 # takes it) and no begin, and abandons it with the same signed abandon as
-# `conclave unseal abandon --reason`. A generate-root before its review
-# goes on from the command line: the screen says so and offers abandon. The transcript verifies as abandoned
+# `conclave unseal abandon --reason`. A rekey before its review goes on
+# from the command line: the screen says so and offers abandon. The transcript verifies as abandoned
 # with one opening record and no record twice. No server is needed.
-# Screens kept (tests/ui/screens/resume-*.txt) and checked to fit 80x24.
+# Screens kept (tests/ui/screens/resume-abandon-*.txt) and checked to fit 80x24.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/uidrive.sh"
+KEYS=$TOP/tests/vectors/keys
 
 C=$T_TMP/c
 mkdir -p "$C/x"
@@ -68,30 +69,31 @@ ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --rehearsal
 check "a closed ceremony is not offered for resume" ui_wait "Which ceremony is this?" 10
 
-# A kind the guided screens do not take up before its review (here a
-# generate-root begun on the command line): the screen says where it goes
-# on, and offers abandon; Enter resumes nothing.
+# The kind the guided screens do not take up before its review (a rekey,
+# here begun on the command line): the screen says where it goes on, and
+# offers abandon; Enter resumes nothing.
 mkdir -p "$C/gx"
-check "generate-root begun on the command line" \
-    "$CONCLAVE" generate-root begin --state "$C/g" --exchange "$C/gx"
+check "rekey begun on the command line" "$CONCLAVE" rekey begin \
+    --state "$C/g" --exchange "$C/gx" --threshold 2 \
+    --holder alice="$KEYS/holder1.asc" --holder bob="$KEYS/holder2.asc"
 ui_stop
 ui_start env TERM=linux "$CONCLAVE" --state "$C/g" --exchange "$C/gx" \
     --rehearsal
 ui_step "An open ceremony is in the state folder" resume-cli
 check "it says the ceremony goes on from the command line" \
-    ui_wait "conclave generate-root status --state" 2
+    ui_wait "conclave rekey status --state" 2
 check "it offers abandon, no resume" sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -qx 'a abandon  Ctrl-Q leave *'"
 ui_keys Enter
-check "Enter resumes nothing" ui_wait "conclave generate-root status --state" 2
+check "Enter resumes nothing" ui_wait "conclave rekey status --state" 2
 ui_keys a
 ui_wait "Why (recorded):" 5 >/dev/null
 ui_type "goes on elsewhere"
 ui_keys Enter
 ui_wait "Ceremony closed. Abandoned" 10 >/dev/null
-check_output "its abandon is generate-root's, signed" \
-    'ceremony: generate-root, abandoned: goes on elsewhere' \
+check_output "its abandon is the rekey's, signed" \
+    'ceremony: rekey, abandoned: goes on elsewhere' \
     "$CONCLAVE" verify "$C/g/transcript.jsonl"
-check_output "recorded as generate-root's abandon" 'generate-root-abandoned' \
+check_output "recorded as the rekey's abandon" 'rekey-abandoned' \
     cat "$C/g/transcript.jsonl"
-ui_check_screens resume
+ui_check_screens resume-abandon
 finish

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Resume a root-token regeneration in the guided UI against a real
+# OpenBao and the real bridge: the UI is killed (kill -9) after alice's
+# share, and again once the new token is issued (its revocation awaited);
+# each time it is started again on the same state folder and resumes on
+# the next step's screen. The token is revoked, the transcript verifies
+# with every step once. Screens kept (tests/ui/screens/resume-gr-*.txt).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao starts"; finish; }
+check "OpenBao initialised with 3 shares, threshold 2" bao_init g1 3 2
+check "and unsealed" bao_unseal g1 "$(jq -r '.keys[0]' "$(bao_dir g1)/init.json")" \
+    "$(jq -r '.keys[1]' "$(bao_dir g1)/init.json")"
+addr=$(bao_addr g1)
+C=$T_TMP/c
+mkdir -p "$C/x"
+holder_sticks "$C/sticks" g1
+PASS=$(cat "$PASSFILE")
+T=$C/state/transcript.jsonl
+ui() {
+	ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+	    --sticks "$C/sticks" --rehearsal
+}
+restart() {
+	ui_kill9 "$1"
+	ui
+	ui_step "An open ceremony is in the state folder" "resume-$1"
+	check "it names the generate-root ($1)" ui_wait "generate-root ceremony" 2
+	ui_keys Enter
+}
+
+ui
+ui_step "Which ceremony is this?" start
+ui_keys Down Down Down Enter
+ui_wait "Why (the incident):" >/dev/null
+ui_type "INC-4712 resumed"; ui_keys Enter
+ui_wait "Type the authoriser" >/dev/null
+ui_type "walt"; ui_keys Enter
+ui_wait "Begin the root-token ceremony? Type y to begin." >/dev/null
+ui_keys y
+ui_wait "Ceremony key" >/dev/null
+check "the bridge starts the attempt and offers a session" quorum_bridge_start_token "$C" \
+    generate-root --exchange "$C/x" --address "$addr" --token-out "$C/new-token" --wait 60
+ui_keys Enter
+ui_wait "The bridge's words:" >/dev/null
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
+ui_quorum_turn alice "$PASS" alice
+restart share
+ui_quorum_turn bob "$PASS" bob
+ui_step "Submit the shares? Type y." submit
+ui_keys y
+ui_wait "A new root token was issued" 60 >/dev/null
+restart issued
+ui_step "A new root token was issued" resumed-issued
+tok=$(cat "$C/new-token")
+quorum_give_token "$C" "$tok"
+check "the bridge revokes it" bridge_wait "$C"
+ui_review walt review
+ui_step "Ceremony closed. The new root token is revoked." summary 60
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+
+check_output "the token no longer works" '^$' sh -c \
+    "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies // empty'"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
+check "no record twice: sequence numbers 0..N-1 each once" test \
+    "$(jq -r .seq "$T" | tr '\n' ' ')" = "$(seq -s ' ' 0 $(($(wc -l <"$T") - 1))) "
+check_output "two shares sealed, one token issued, one revocation" '^2 1 1$' sh -c \
+    "echo \$(grep -c '\"type\":\"share-sealed\"' '$T') \$(grep -c '\"type\":\"root-token-generated\"' '$T') \$(grep -c '\"type\":\"root-token-revoked\"' '$T')"
+ui_check_screens resume-gr
+finish
