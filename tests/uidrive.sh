@@ -165,6 +165,19 @@ ui_kill9() {
 	ui_stop
 }
 
+# ui_resume_at WHEN TEXT...: ui_kill9, then the UI again (ui_start with
+# the test's UI_CMD array) on the same state folder: the open ceremony's
+# screen, kept as resume-WHEN, shows each TEXT; Enter resumes.
+ui_resume_at() {
+	local when=$1 t
+	shift
+	ui_kill9 "$when"
+	ui_start "${UI_CMD[@]}"
+	ui_step "An open ceremony is in the state folder" "resume-$when"
+	for t in "$@"; do check "it says '$t' ($when)" ui_wait "$t" 2; done
+	ui_keys Enter
+}
+
 # ui_pid: the UI's conclave process (the child of the pane's shell).
 ui_pid() {
 	local pid

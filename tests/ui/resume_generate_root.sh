@@ -20,19 +20,10 @@ mkdir -p "$C/x"
 holder_sticks "$C/sticks" g1
 PASS=$(cat "$PASSFILE")
 T=$C/state/transcript.jsonl
-ui() {
-	ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-	    --sticks "$C/sticks" --rehearsal
-}
-restart() {
-	ui_kill9 "$1"
-	ui
-	ui_step "An open ceremony is in the state folder" "resume-$1"
-	check "it names the generate-root ($1)" ui_wait "generate-root ceremony" 2
-	ui_keys Enter
-}
+UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+	    --sticks "$C/sticks" --rehearsal)
 
-ui
+ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
 ui_keys Down Down Down Enter
 ui_wait "Why (the incident):" >/dev/null
@@ -48,12 +39,12 @@ ui_keys Enter
 ui_wait "The bridge's words:" >/dev/null
 ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
 ui_quorum_turn alice "$PASS" alice
-restart share
+ui_resume_at share "generate-root ceremony"
 ui_quorum_turn bob "$PASS" bob
 ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_wait "A new root token was issued" 60 >/dev/null
-restart issued
+ui_resume_at issued "generate-root ceremony"
 ui_step "A new root token was issued" resumed-issued
 tok=$(cat "$C/new-token")
 quorum_give_token "$C" "$tok"

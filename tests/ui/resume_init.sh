@@ -18,19 +18,8 @@ init_folders "$C"
 names=(alice bob carol)
 PASS=$(cat "$PASSFILE")
 T=$C/state/transcript.jsonl
-ui() {
-	ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-	    --keys "$C/keys" --sticks "$C/sticks" --rehearsal
-}
-# kill -9 the UI process itself, then a fresh UI on the same state folder:
-# the open ceremony's screen, and Enter resumes
-restart() {
-	ui_kill9 "$1"
-	ui
-	ui_step "An open ceremony is in the state folder" "resume-$1"
-	check "it names the init ($1)" ui_wait "init ceremony" 2
-	ui_keys Enter
-}
+UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+	    --keys "$C/keys" --sticks "$C/sticks" --rehearsal)
 handout() {
 	ui_wait "Is $1 at the appliance?" 30 >/dev/null || ui_keys o "$2"
 	ui_step "Is $1 at the appliance?" "handout-$1"
@@ -42,7 +31,7 @@ handout() {
 	ui_step "is on $1's stick and proven" "handout-$1-done" 60
 }
 
-ui
+ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
 ui_keys Enter
 ui_wait "3 holders, 1 operator, 1 witnesses" >/dev/null
@@ -56,14 +45,14 @@ ui_wait "Begin the init ceremony? Type y to begin." >/dev/null
 ui_keys y
 ui_wait "Ceremony key" >/dev/null
 
-restart begun
+ui_resume_at begun "init ceremony"
 ui_step "Ceremony key" resumed-result
 check "bridge init answers the resumed request" \
     bridge_init_start "$C" "$(bao_addr s1)" "$(ui_key_words)"
 ui_step "Init result accepted." accepted
 ui_keys Enter
 handout alice 1
-restart handout
+ui_resume_at handout "init ceremony" "At step 7 (phase accepted)"
 check "alice's handout counts" ui_wait "Shares handed out and proven: 1 of 3" 10
 handout bob 2
 ui_keys Enter
@@ -78,7 +67,7 @@ done
 check "bob's and carol's shares unseal the server" bao_unseal s1 "${shares[1]}" "${shares[2]}"
 check "bridge revokes the root token" bridge_init_finish "$C" "$(operator_root_token "$C")"
 ui_wait "Witness" 60 >/dev/null
-restart review
+ui_resume_at review "init ceremony" "the witnesses' review"
 ui_review walt review
 ui_step "Ceremony closed. The initial root token is revoked." summary 60
 ui_keys q q

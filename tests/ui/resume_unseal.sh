@@ -19,15 +19,8 @@ mkdir -p "$C/x"
 holder_sticks "$C/sticks" s1
 PASS=$(cat "$PASSFILE")
 T=$C/state/transcript.jsonl
-ui() {
-	ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-	    --sticks "$C/sticks" --rehearsal
-}
-# kill -9 the UI process itself, then a fresh UI on the same state folder
-restart() {
-	ui_kill9 "$1"
-	ui
-}
+UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+	    --sticks "$C/sticks" --rehearsal)
 share() {
 	ui_type "$1"; ui_keys Enter
 	ui_wait "Is $1 at the appliance?" >/dev/null
@@ -38,7 +31,7 @@ share() {
 	ui_type "$PASS"; ui_keys Enter
 }
 
-ui
+ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
 ui_keys Down Enter
 ui_wait "Begin the unseal ceremony? Type y to begin." >/dev/null
@@ -54,11 +47,7 @@ ui_wait "Next holder, your name:" >/dev/null
 share alice
 ui_step "alice's share is sealed to the bridge session." alice-done 60
 
-restart "after alice's share"
-ui_step "An open ceremony is in the state folder" resume-share
-check "it names the kind and where it stopped" ui_wait "unseal ceremony" 2
-check "no start menu" sh -c "! tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -q 'Which ceremony'"
-ui_keys Enter
+ui_resume_at share "unseal ceremony" "At step 4 (phase confirmed)"
 ui_step "Next holder, your name:" resumed-share
 check "the share already sealed counts" ui_wait "Shares sealed to the bridge: 1 of 2" 2
 share alice
@@ -74,9 +63,7 @@ ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_wait "Witness, your name:" 60 >/dev/null
 
-restart "at the review"
-ui_step "At its last step: the witnesses' review." resume-review
-ui_keys Enter
+ui_resume_at review "unseal ceremony" "At its last step: the witnesses' review."
 ui_review walt review
 ui_step "Ceremony closed. Every node is unsealed." summary 60
 ui_keys q
