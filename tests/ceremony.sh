@@ -148,6 +148,14 @@ init_folders() {
 	cp "$KEYS/witness.sec.asc" "$1/sticks/walt/"
 }
 
+# transcript_once T: T verifies, and its sequence numbers are 0..N-1, each
+# once (a resumed step recorded twice would repeat or skip one).
+transcript_once() {
+	check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$1"
+	check "no record twice: sequence numbers 0..N-1 each once" test \
+	    "$(jq -r .seq "$1" | tr '\n' ' ')" = "$(seq -s ' ' 0 $(($(wc -l <"$1") - 1))) "
+}
+
 # holder_sticks DIR SERVER: alice's, bob's and carol's sticks as folders
 # DIR/NAME, each with their share of SERVER (bao_init's) encrypted to their
 # key (the form init's handout writes) and their secret key file.

@@ -30,7 +30,8 @@ qresult_init(void)
 
 	/* resumed after the submit (scr_resume): its result (or the token's
 	 * revocation) is awaited */
-	step = strcmp(phase, "submitted") == 0 ? WAITING :
+	step = strcmp(phase, "submitted") == 0 ||
+	    strcmp(phase, "verify-submitted") == 0 ? WAITING :
 	    strcmp(phase, "partial") == 0 ? PARTIAL :
 	    strcmp(phase, "issued") == 0 ? ISSUED : CONFIRM;
 	since = time(NULL);

@@ -3,7 +3,7 @@
  * was left, killed or lost power mid-ceremony): which ceremony, at which
  * step, and the two ways on. Never the start menu: a second ceremony
  * cannot begin over an open one. Enter resumes on the screen of the
- * next step (resume_screen); a kind the screens cannot take up there
+ * next step (resume_screen); a phase the screens cannot take up
  * continues on the command line (its steps are journaled in the state
  * folder, and `conclave KIND status` names the next one). Either way it
  * can be abandoned here with the same signed abandon as
@@ -48,12 +48,13 @@ static enum ui_screen_id to;	/* the screen it resumes on; UI_NSCREENS: none */
 
 /*
  * The screen of the next step, from the saved phase: the review for any
- * kind; init (the server's answer awaited, the handouts not yet taken,
- * the revocation), and unseal, migrate, generate-root and dr-token at
+ * kind; init and rekey (the server's answer awaited, the handouts not
+ * yet taken, the revocation or the verification), and every quorum at
  * every step (their screens read what they show from the session: the
  * handouts done, the sealed shares and who gave them, the nodes, the
  * token issued).
- * UI_NSCREENS where the guided screens cannot take the kind up yet.
+ * UI_NSCREENS for a phase the guided screens cannot take up (none of
+ * today's, or an init or rekey without its roster): the command line.
  */
 static enum ui_screen_id
 resume_screen(void)
@@ -68,15 +69,18 @@ resume_screen(void)
 			    UI_SCR_CLOSE : UI_SCR_HANDOUT;
 		return UI_NSCREENS;
 	}
-	if (ui.kind == UI_KIND_REKEY)
-		return UI_NSCREENS;
+	/* rekey: the new holders' handouts between the old quorum and the
+	 * new one's verification */
+	if (ui.kind == UI_KIND_REKEY && strcmp(phase, "accepted") == 0)
+		return ui.roster == NULL ? UI_NSCREENS : UI_SCR_HANDOUT;
 	if (strcmp(phase, "requested") == 0)
 		return UI_SCR_SAS;
 	if (strcmp(phase, QUORUM_PHASE_CONFIRMED) == 0)
 		return quorum_sealed_count(ui.s) >= quorum_threshold(ui.s) ?
 		    UI_SCR_QUORUM_RESULT : UI_SCR_QUORUM_SHARE;
 	if (strcmp(phase, "submitted") == 0 || strcmp(phase, "partial") == 0 ||
-	    strcmp(phase, "issued") == 0)
+	    strcmp(phase, "issued") == 0 ||
+	    strcmp(phase, "verify-submitted") == 0)
 		return UI_SCR_QUORUM_RESULT;
 	return UI_NSCREENS;
 }
@@ -162,8 +166,8 @@ resume_init(void)
 		ui_say_err("Its roster could not be read", r, NULL);
 	find_next_step();
 	ui.handed_out = 0;
-	for (i = 1; ui.kind == UI_KIND_INIT && ui.roster != NULL &&
-	    i <= ui.roster->n_holders; i++)
+	for (i = 1; (ui.kind == UI_KIND_INIT || ui.kind == UI_KIND_REKEY) &&
+	    ui.roster != NULL && i <= ui.roster->n_holders; i++)
 		ui.handed_out += init_handed_out(ui.s, (unsigned)i) != 0;
 	to = resume_screen();
 	ui.quorum_given = (unsigned)quorum_sealed_count(ui.s);
@@ -207,8 +211,8 @@ resume_draw(void)
 		y = ui_para(y + 1, "Every step done so far is kept in the state "
 		    "folder: it goes on from here, nothing is done twice.");
 	} else if (to == UI_NSCREENS) {
-		y = ui_para(y + 1, "The guided screens take a rekey up only at "
-		    "its review. It goes on from the command line (its steps so "
+		y = ui_para(y + 1, "The guided screens cannot take this phase "
+		    "up. It goes on from the command line (its steps so "
 		    "far are kept in the state folder):");
 		ui_text(y, 4, "conclave %s status --state %s", kind,
 		    ui_safe(ui.state_dir));
@@ -253,6 +257,9 @@ resume_key(int ch)
 		if (to == UI_SCR_REVIEW)
 			ui_ended(done, "Resumed after a restart for the "
 			    "witnesses' review.");
+		else if (to == UI_SCR_HANDOUT && ui.kind == UI_KIND_REKEY &&
+		    ui.handed_out == ui.roster->n_holders)
+			ui_rekey_verify();	/* every handout done */
 		else
 			ui_goto(to);
 	}
@@ -263,9 +270,9 @@ const struct ui_screen scr_resume = {
 	.step = "resume",
 	.help = "conclave was left (or stopped) while a ceremony was open; its "
 	    "state folder kept every step done so far. A ceremony at the "
-	    "witnesses' review, and any kind but rekey at any step, goes on "
-	    "here: Enter. Other kinds at an earlier step go on from the command "
-	    "line, where `conclave KIND status` names the next step. Or abandon it (a): the reason is recorded, the bridge "
+	    "witnesses' review, and any kind at any step, goes on here: "
+	    "Enter. A phase the screens cannot take up goes on from the "
+	    "command line, where `conclave KIND status` names the next step. Or abandon it (a): the reason is recorded, the bridge "
 	    "is told to cancel, and the transcript is closed and signed as "
 	    "abandoned. No new ceremony begins while one is open.",
 	.init = resume_init,
