@@ -5,7 +5,11 @@
  * end: a room's printed script names them by number.
  */
 #include <curses.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "ceremony/session.h"
+#include "crypto/errors.h"
 #include "ui/ui.h"
 
 struct choice {
@@ -55,11 +59,19 @@ static const struct choice choices[] = {
 #define NCHOICES	(sizeof(choices) / sizeof(choices[0]))
 
 static unsigned sel;
+/* The kind of a closed ceremony in the state folder ("" when none): a
+ * begin there would only be refused, after the roster, as "not empty". */
+static char closed_kind[SESSION_PEEK_MAX];
 
 static void
 start_init(void)
 {
+	char phase[SESSION_PEEK_MAX];
+
 	sel = 0;
+	if (session_peek(ui.state_dir, closed_kind, phase) != CK_OK ||
+	    strcmp(phase, "closed") != 0)
+		closed_kind[0] = '\0';
 }
 
 static void
@@ -78,6 +90,17 @@ start_draw(void)
 			attroff(A_REVERSE);
 	}
 	ui_para(y + 1, choices[sel].what);
+	if (closed_kind[0] != '\0') {
+		char text[3 * UI_COLS];
+
+		snprintf(text, sizeof(text), "This state folder holds a closed "
+		    "%s ceremony. Archive it (conclave archive), then start the "
+		    "UI on an empty state folder (--state); its transcript can "
+		    "be the next one's previous transcript.", ui_safe(closed_kind));
+		attron(A_BOLD);
+		ui_para(y + 5, text);
+		attroff(A_BOLD);
+	}
 	ui_hints("Up/Down choose  Enter start  Ctrl-Q leave");
 }
 
@@ -90,6 +113,10 @@ start_key(int ch)
 		sel++;
 	else if (ch >= '1' && ch < '1' + (int)NCHOICES)
 		sel = (unsigned)(ch - '1');
+	else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
+	    closed_kind[0] != '\0')
+		ui_say(1, "A closed %s ceremony is here: use an empty state "
+		    "folder (--state).", ui_safe(closed_kind));
 	else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
 		ui.kind = choices[sel].kind;
 		ui.pgp_mode = choices[sel].pgp;

@@ -68,6 +68,12 @@ ui_stop
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --rehearsal
 check "a closed ceremony is not offered for resume" ui_wait "Which ceremony is this?" 10
+check "the start menu names the closed unseal ceremony and what to do" \
+    ui_wait "holds a closed unseal ceremony. Archive it" 10
+ui_keys Enter
+check "Enter there begins nothing: an empty state folder is asked for" \
+    ui_wait "ceremony is here: use an empty state folder (--state)." 10
+check "and the screen stays the start menu" ui_wait "Which ceremony is this?" 5
 
 # A ceremony begun on the command line (a rekey) is the UI's to resume
 # too, or to abandon with the rekey's own abandon.
