@@ -247,7 +247,36 @@ cmd_review_option(const char *step)
 		fprintf(stderr, "conclave: --review is an option of begin only\n");
 		return 2;
 	}
-	session_review_all(1);
+	return 0;
+}
+
+int
+cmd_review_begin(const char *const *witnesses, size_t n)
+{
+	size_t i, j, len;
+
+	if (witnesses != NULL && n == 0) {
+		fprintf(stderr, "conclave: --review names the witnesses who will "
+		    "answer at the review: --witness NAME (one or more)\n");
+		return 2;
+	}
+	for (i = 0; witnesses != NULL && i < n; i++) {
+		len = strlen(witnesses[i]);
+		if (len == 0 || len > ROSTER_NAME_MAX ||
+		    rd_printable_utf8(witnesses[i], len, 0) != CK_OK) {
+			fprintf(stderr, "conclave: a witness's name must be 1 to "
+			    "%d printable characters on one line\n",
+			    ROSTER_NAME_MAX);
+			return 2;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(witnesses[i], witnesses[j]) == 0) {
+				fprintf(stderr, "conclave: --witness %s is given "
+				    "twice\n", witnesses[i]);
+				return 2;
+			}
+	}
+	session_review_all(1, witnesses, n);
 	return 0;
 }
 
@@ -258,6 +287,25 @@ cmd_review_next(const char *state)
 	    "in the room.\nNext: conclave review --state %s --witness NAME...\n"
 	    "  (--not-confirmed NAME --reason TEXT for a witness who does not "
 	    "confirm)\n", state);
+}
+
+int
+cmd_abandon_refused(const char *cmd, const char *state, int err,
+    const char *why)
+{
+	char *text = NULL;
+
+	if (err != CK_ERR_IN_REVIEW)
+		return cmd_refuse(cmd, "abandon", err, why);
+	if (asprintf(&text, "its shares are out, its token revoked or its "
+	    "nodes unsealed: it is not abandoned but closed by its review. "
+	    "conclave review --state %s --witness NAME..., and a witness who "
+	    "saw something go wrong: --not-confirmed NAME --reason TEXT (on "
+	    "the record as a deviation).", state) < 0)
+		text = NULL;
+	cmd_refuse(cmd, "abandon", err, text);
+	free(text);
+	return 1;
 }
 
 void

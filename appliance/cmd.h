@@ -83,13 +83,24 @@ const char *cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err,
  * with --review, that it is held open for the witnesses' review.
  */
 const char *cmd_closed_text(const struct session *s);
-/*
- * --review given to step: begin's only (else a usage error, 2); the
- * ceremony it begins is held for the witnesses' review (session_review_all).
- */
+/* --review given to step: begin's only (else a usage error, 2). */
 int cmd_review_option(const char *step);
+/*
+ * After a begin's options, with --review: the ceremony it begins is held
+ * for the witnesses' review (session_review_all), and the witnesses who
+ * will answer are declared: the --witness NAME given (witnesses, n), or
+ * for init (witnesses NULL) its roster's own. None, an empty, overlong or
+ * unprintable name, or one name twice is a usage error (printed, 2).
+ */
+int cmd_review_begin(const char *const *witnesses, size_t n);
 /* For a ceremony in review: what to run next (conclave review), on stdout. */
 void cmd_review_next(const char *state);
+/*
+ * A refused abandon: cmd_refuse with why, and for a ceremony in review
+ * (CK_ERR_IN_REVIEW) what to do instead, its review. Returns 1.
+ */
+int cmd_abandon_refused(const char *cmd, const char *state, int err,
+    const char *why);
 /* The ceremony id and the ceremony key's id and words, on stdout. */
 void cmd_print_ceremony_key(const struct session *s);
 

@@ -16,7 +16,8 @@
 
 static const char usage_text[] =
     "usage: conclave generate-root begin --state DIR --exchange DIR\n"
-    "                             [--pgp-key NAME=KEYFILE] [--review]\n"
+    "                             [--pgp-key NAME=KEYFILE]\n"
+    "                             [--review --witness NAME...]\n"
     "                             [--previous-transcript FILE]\n"
     "                             [--handout-transcript FILE]\n"
     "       conclave generate-root accept --state DIR\n"
@@ -60,14 +61,16 @@ static const char usage_text[] =
     "           submit (the bridge stopped and cannot go on) the record says\n"
     "           so and names any token issued: revoke it on the server.\n"
     "  status   where the ceremony stands.\n"
-    "  --review (begin): the step that completes the ceremony leaves the\n"
-    "           transcript open for the witnesses' review; conclave review\n"
-    "           records their answers and closes it.\n";
+    "  --review --witness NAME... (begin): the step that completes the\n"
+    "           ceremony leaves the transcript open for the witnesses' review,\n"
+    "           where the witnesses named here answer; conclave review records\n"
+    "           their answers and closes it. Abandon is refused then.\n";
 
 
 static const char dr_usage_text[] =
     "usage: conclave dr-token begin --state DIR --exchange DIR\n"
-    "                             [--pgp-key NAME=KEYFILE] [--review]\n"
+    "                             [--pgp-key NAME=KEYFILE]\n"
+    "                             [--review --witness NAME...]\n"
     "                             [--previous-transcript FILE]\n"
     "       conclave dr-token accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
     "                             [--witness NAME]\n"
@@ -87,9 +90,10 @@ static const char dr_usage_text[] =
     "  result   records the nonce, the endpoint, whether the secondary was\n"
     "           promoted, and closes the transcript: a DR operation token has\n"
     "           no accessor and is not revoked by this ceremony.\n"
-    "  --review (begin): the step that completes the ceremony leaves the\n"
-    "           transcript open for the witnesses' review; conclave review\n"
-    "           records their answers and closes it.\n";
+    "  --review --witness NAME... (begin): the step that completes the\n"
+    "           ceremony leaves the transcript open for the witnesses' review,\n"
+    "           where the witnesses named here answer; conclave review records\n"
+    "           their answers and closes it. Abandon is refused then.\n";
 
 
 struct generate_root_ui {

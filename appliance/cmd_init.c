@@ -39,6 +39,7 @@ struct init_args {
 	unsigned holder;
 	int passphrase_fd;
 	int recovery;
+	int review;		/* begin --review */
 	struct member_arg members[MAX_MEMBERS];
 	size_t nmembers;
 };
@@ -102,8 +103,9 @@ static const char usage_text[] =
     "           is closed and signed as abandoned (conclave verify says so).\n"
     "  status   where the ceremony stands, and the ceremony key's words.\n"
     "  --review (begin): the step that completes the ceremony leaves the\n"
-    "           transcript open for the witnesses' review; conclave review\n"
-    "           records their answers and closes it.\n"
+    "           transcript open for the witnesses' review, where the roster's\n"
+    "           witnesses (one at least) answer; conclave review records\n"
+    "           their answers and closes it. Abandon is refused then.\n"
     "\n"
     "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
     "until close. KEYFILE is an OpenPGP public key, armored or binary.\n";
@@ -113,6 +115,20 @@ usage(FILE *f)
 {
 	fputs(usage_text, f);
 	return f == stdout ? 0 : 2;
+}
+
+/* begin --review: the roster's witnesses answer at the review. */
+static int
+review_witnesses(const struct init_args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->nmembers; i++)
+		if (a->members[i].role == ROSTER_WITNESS)
+			return cmd_review_begin(NULL, 0);
+	fprintf(stderr, "conclave init begin: --review needs the witnesses who "
+	    "will answer at the review on the roster: --witness NAME=KEYFILE\n");
+	return 2;
 }
 
 static int
@@ -136,6 +152,7 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case OPT_REVIEW:
 			if (cmd_review_option(argv[0]) != 0)
 				return usage(stderr);
+			a->review = 1;
 			break;
 		case OPT_RECOVERY: a->recovery = 1; break;
 		case OPT_HELP: return usage(stdout) == 0 ? 1 : 2;
@@ -170,7 +187,7 @@ parse_args(int argc, char **argv, struct init_args *a)
 	}
 	if (optind != argc || a->state == NULL)
 		return usage(stderr);
-	return 0;
+	return a->review ? review_witnesses(a) : 0;
 }
 
 static int
@@ -370,7 +387,7 @@ step_abandon(const struct init_args *a)
 	if ((r = init_abandon(s, a->reason != NULL ? a->reason :
 	    CMD_ABANDON_REASON, head)) != CK_OK) {
 		session_free(s);
-		return refuse("abandon", r, NULL);
+		return cmd_abandon_refused("init", a->state, r, NULL);
 	}
 	printf("Abandoned. Ceremony closed as abandoned.\n");
 	cmd_quorum_print_head(s, a->state, head);

@@ -66,7 +66,11 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 		case OPT_EXCHANGE: a->exchange = optarg; break;
 		case OPT_PREVIOUS: a->previous = optarg; break;
 		case OPT_CONFIRM: a->confirm = optarg; break;
-		case OPT_WITNESS: a->witness = optarg; break;
+		case OPT_WITNESS:
+			if (a->nwitnesses == QUORUM_ARGS_MAX_HOLDERS)
+				return 2;
+			a->witnesses[a->nwitnesses++] = a->witness = optarg;
+			break;
 		case OPT_HOLDER:
 			if (a->nholders == QUORUM_ARGS_MAX_HOLDERS)
 				return 2;
@@ -79,6 +83,7 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 		case OPT_REVIEW:
 			if (cmd_review_option(argv[0]) != 0)
 				return 2;
+			a->review = 1;
 			break;
 		case 't':
 		case OPT_THRESHOLD:
@@ -103,7 +108,7 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 	}
 	if (optind != argc || a->state == NULL)
 		return 2;
-	return 0;
+	return a->review ? cmd_review_begin(a->witnesses, a->nwitnesses) : 0;
 }
 
 void
@@ -346,9 +351,9 @@ cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
 	if ((r = close(s, a->reason != NULL ? a->reason : CMD_ABANDON_REASON,
 	    head)) != CK_OK) {
 		session_free(s);
-		return cmd_refuse(q->cmd, step, r, r == CK_ERR_STATE ?
-		    "too late to abandon: the server may have acted on the "
-		    "shares already; read its result first" : NULL);
+		return cmd_abandon_refused(q->cmd, a->state, r, r ==
+		    CK_ERR_STATE ? "too late to abandon: the server may have "
+		    "acted on the shares already; read its result first" : NULL);
 	}
 	printf("%s\n", done);
 	cmd_quorum_print_head(s, a->state, head);

@@ -38,6 +38,10 @@ struct quorum_args {
 	const char *reason;	/* abandon --reason */
 	const char *holders[QUORUM_ARGS_MAX_HOLDERS];	/* every --holder */
 	size_t nholders;
+	/* every --witness: at begin --review, the witnesses who review */
+	const char *witnesses[QUORUM_ARGS_MAX_HOLDERS];
+	size_t nwitnesses;
+	int review;		/* begin --review */
 	unsigned threshold;
 	int recovery;
 	int passphrase_fd;

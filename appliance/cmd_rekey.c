@@ -22,7 +22,7 @@
 static const char usage_text[] =
     "usage: conclave rekey begin --state DIR --exchange DIR --threshold T\n"
     "                            --holder NAME=KEYFILE... [--recovery]\n"
-    "                            [--review]\n"
+    "                            [--review --witness NAME...]\n"
     "                            [--previous-transcript FILE]\n"
     "                            [--handout-transcript FILE]\n"
     "       conclave rekey accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
@@ -69,9 +69,10 @@ static const char usage_text[] =
     "           the server, so the old shares stay the only ones; the\n"
     "           transcript is closed as abandoned, with --reason.\n"
     "  status   where the ceremony stands.\n"
-    "  --review (begin): the step that completes the ceremony leaves the\n"
-    "           transcript open for the witnesses' review; conclave review\n"
-    "           records their answers and closes it.\n";
+    "  --review --witness NAME... (begin): the step that completes the\n"
+    "           ceremony leaves the transcript open for the witnesses' review,\n"
+    "           where the witnesses named here answer; conclave review records\n"
+    "           their answers and closes it. Abandon is refused then.\n";
 
 
 static const struct quorum_cmd rekey_cmd = { "rekey", KIND_REKEY, "requested" };

@@ -10,10 +10,12 @@
 
 #include "appliance/cmd.h"
 #include "appliance/cmd_quorum.h"
+#include "ceremony/init.h"
 #include "ceremony/roster.h"
 #include "ceremony/session.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "protocol/kinds.h"
 
 #define MAX_ANSWERS	32
 #define REASON_MAX	400	/* bytes of a --reason */
@@ -45,9 +47,13 @@ static const char usage_text[] =
     "given, --witness NAME records that witness's confirmation, and\n"
     "--not-confirmed NAME --reason TEXT a deviation: that witness did not\n"
     "confirm, and why. Then the record's counts are printed and the\n"
-    "transcript is closed and signed.\n"
-    "A ceremony not in review, an empty or unprintable name or reason, or a\n"
-    "--not-confirmed without its --reason is refused and nothing changes.\n";
+    "transcript is closed and signed. The witnesses are the roster's (init)\n"
+    "and those begin --review --witness NAME declared; another name is\n"
+    "refused (CK_ERR_NOT_A_WITNESS). A ceremony in review is not abandoned:\n"
+    "what went wrong is a witness's --not-confirmed NAME --reason TEXT.\n"
+    "A ceremony not in review, an empty or unprintable name or reason, a\n"
+    "name given twice or a --not-confirmed without its --reason is refused,\n"
+    "on the record once, and nothing else changes.\n";
 
 static int
 usage(FILE *f)
@@ -56,7 +62,7 @@ usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-/* Every answer checked before anything is loaded or written. */
+/* An answer's name and reason: 1 to their limits, printable, one line. */
 static int
 check_answer(const struct answer *a, char *why, size_t whylen)
 {
@@ -68,8 +74,12 @@ check_answer(const struct answer *a, char *why, size_t whylen)
 		    "printable characters on one line", ROSTER_NAME_MAX);
 		return CK_ERR_INVALID_ARG;
 	}
-	if (a->reason != NULL && (a->reason[0] == '\0' ||
-	    strlen(a->reason) > REASON_MAX ||
+	if (a->reason != NULL && a->reason[0] == '\0') {
+		session_why(why, whylen, "--not-confirmed %s needs --reason TEXT: "
+		    "why that witness did not confirm", a->name);
+		return CK_ERR_INVALID_ARG;
+	}
+	if (a->reason != NULL && (strlen(a->reason) > REASON_MAX ||
 	    rd_printable_utf8(a->reason, strlen(a->reason), 0) != CK_OK)) {
 		session_why(why, whylen, "the reason %s did not confirm must be "
 		    "1 to %d printable characters on one line", a->name,
@@ -77,6 +87,51 @@ check_answer(const struct answer *a, char *why, size_t whylen)
 		return CK_ERR_INVALID_ARG;
 	}
 	return CK_OK;
+}
+
+/*
+ * Is name one of the ceremony's witnesses: the roster's (init) and those
+ * begin --review declared? A ceremony that names none (begun in the
+ * guided UI, where each witness types their name) takes any name. list
+ * receives the names, for the refusal.
+ */
+static int
+known_witness(struct session *s, const char *name, char *list, size_t len)
+{
+	const json_t *declared = json_object_get(s->state,
+	    SESSION_REVIEW_WITNESSES), *e;
+	struct roster *ro = NULL;
+	size_t i, used = 0, named = 0;
+	int found = 0;
+
+	list[0] = '\0';
+	if (init_load_roster(s, &ro) != CK_OK)
+		ro = NULL;
+	for (i = 0; ro != NULL && i < ro->n; i++)
+		if (ro->m[i].role == ROSTER_WITNESS) {
+			found |= strcmp(ro->m[i].name, name) == 0;
+			if (used < len)
+				used += (size_t)snprintf(list + used, len - used,
+				    "%s%s", named++ ? ", " : "", ro->m[i].name);
+		}
+	roster_free(ro);
+	json_array_foreach(declared, i, e) {
+		found |= json_is_string(e) && strcmp(json_string_value(e),
+		    name) == 0;
+		if (json_is_string(e) && used < len)
+			used += (size_t)snprintf(list + used, len - used, "%s%s",
+			    named++ ? ", " : "", json_string_value(e));
+	}
+	return found || named == 0;
+}
+
+/* Refused on a ceremony taken up: printed, and on its record once. */
+static int
+refused(struct session *s, int err, const char *why)
+{
+	session_reject_why(s, "review", err, why, KIND_ACTOR_APPLIANCE);
+	session_free(s);
+	return cmd_refuse("review", "", err, why);
 }
 
 static int
@@ -102,9 +157,10 @@ static int
 review(const char *state, const struct answer *ans, size_t n)
 {
 	char kind[SESSION_PEEK_MAX], phase[SESSION_PEEK_MAX];
+	char why[400], list[200];
 	uint8_t head[TRANSCRIPT_HASH_BYTES];
 	struct session *s = NULL;
-	size_t i;
+	size_t i, j;
 	int r;
 
 	if ((r = session_peek(state, kind, phase)) != CK_OK)
@@ -113,11 +169,27 @@ review(const char *state, const struct answer *ans, size_t n)
 	if ((r = session_load(state, kind, NULL, &s)) != CK_OK)
 		return cmd_refuse("review", "", r, r == CK_ERR_CLOSED ?
 		    "the ceremony is closed already" : NULL);
-	if (!session_in_review(s)) {
-		session_free(s);
-		return cmd_refuse("review", "", CK_ERR_STATE, "the ceremony is "
-		    "not held for the witnesses' review: it must be begun with "
-		    "--review and its completing step done");
+	/* Every refusal from here on is on the record, and nothing else. */
+	if (!session_in_review(s))
+		return refused(s, CK_ERR_STATE, "the ceremony is not held for "
+		    "the witnesses' review: it must be begun with --review and "
+		    "its completing step done");
+	for (i = 0; i < n; i++) {
+		if ((r = check_answer(&ans[i], why, sizeof(why))) != CK_OK)
+			return refused(s, r, why);
+		if (!known_witness(s, ans[i].name, list, sizeof(list))) {
+			session_why(why, sizeof(why), "%s is not one of this "
+			    "ceremony's witnesses (%s); the witnesses on its "
+			    "roster or declared at begin answer", ans[i].name,
+			    list);
+			return refused(s, CK_ERR_NOT_A_WITNESS, why);
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(ans[i].name, ans[j].name) == 0) {
+				session_why(why, sizeof(why), "%s answers twice: "
+				    "once each", ans[i].name);
+				return refused(s, CK_ERR_INVALID_ARG, why);
+			}
 	}
 	/* The answers and the close are durable as one. */
 	session_hold(s);
@@ -140,9 +212,8 @@ cmd_review_main(int argc, char **argv)
 {
 	struct answer ans[MAX_ANSWERS];
 	const char *state = NULL;
-	char why[160];
-	size_t n = 0, i;
-	int c, r;
+	size_t n = 0;
+	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -154,7 +225,7 @@ cmd_review_main(int argc, char **argv)
 				return usage(stderr);
 			ans[n].name = optarg;
 			ans[n++].reason = NULL;
-			/* A reason must follow (checked below). */
+			/* A reason must follow (check_answer). */
 			if (c == OPT_NOT_CONFIRMED)
 				ans[n - 1].reason = "";
 			break;
@@ -173,14 +244,5 @@ cmd_review_main(int argc, char **argv)
 	}
 	if (optind != argc || state == NULL || n == 0)
 		return usage(stderr);
-	for (i = 0; i < n; i++) {
-		if (ans[i].reason != NULL && ans[i].reason[0] == '\0') {
-			fprintf(stderr, "conclave review: --not-confirmed %s needs "
-			    "--reason TEXT\n", ans[i].name);
-			return usage(stderr);
-		}
-		if ((r = check_answer(&ans[i], why, sizeof(why))) != CK_OK)
-			return cmd_refuse("review", "", r, why);
-	}
 	return review(state, ans, n);
 }

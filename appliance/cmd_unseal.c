@@ -15,7 +15,8 @@
 #include "crypto/errors.h"
 
 static const char usage_text[] =
-    "usage: conclave unseal begin --state DIR --exchange DIR [--review]\n"
+    "usage: conclave unseal begin --state DIR --exchange DIR\n"
+    "                             [--review --witness NAME...]\n"
     "                             [--previous-transcript FILE]\n"
     "                             [--handout-transcript FILE]\n"
     "       conclave unseal accept --state DIR [--confirm-sas \"W1 W2 W3 W4 W5\"]\n"
@@ -65,9 +66,10 @@ static const char usage_text[] =
     "           the transcript is closed as abandoned, with --reason (and the\n"
     "           nodes left sealed). conclave verify reports it as abandoned.\n"
     "  status   where the ceremony stands.\n"
-    "  --review (begin): the step that completes the ceremony leaves the\n"
-    "           transcript open for the witnesses' review; conclave review\n"
-    "           records their answers and closes it.\n"
+    "  --review --witness NAME... (begin): the step that completes the\n"
+    "           ceremony leaves the transcript open for the witnesses' review,\n"
+    "           where the witnesses named here answer; conclave review records\n"
+    "           their answers and closes it. Abandon is refused then.\n"
     "\n"
     "Exit status: 0 done, 1 refused (the reason is printed and recorded),\n"
     "2 usage, 3 `result` with nodes still sealed.\n"
@@ -75,7 +77,8 @@ static const char usage_text[] =
     "until the ceremony closes. Plaintext shares never reach it.\n";
 
 static const char migrate_usage_text[] =
-    "usage: conclave migrate begin --state DIR --exchange DIR [--review]\n"
+    "usage: conclave migrate begin --state DIR --exchange DIR\n"
+    "                              [--review --witness NAME...]\n"
     "                              [--previous-transcript FILE]\n"
     "                              [--handout-transcript FILE]\n"
     "       conclave migrate accept|share|submit|result|retry|abandon|status ...\n"

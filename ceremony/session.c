@@ -111,11 +111,40 @@ session_allow_disk(int yes)
 
 /* The command line's begin --review (session_review_all). */
 static int review_all;
+static const char *const *review_names;
+static size_t review_nnames;
 
 void
-session_review_all(int on)
+session_review_all(int on, const char *const *witnesses, size_t n)
 {
 	review_all = on != 0;
+	review_names = witnesses;
+	review_nnames = witnesses != NULL ? n : 0;
+}
+
+/* The witnesses begin --review declared, into the state and the record. */
+static int
+review_mark(struct session *s, json_t *details)
+{
+	json_t *names = json_array();
+	size_t i;
+	int r = CK_ERR_ALLOC;
+
+	s->review = 1;
+	if (names == NULL || json_object_set_new(s->state, SESSION_REVIEW_MARK,
+	    json_true()) != 0)
+		goto out;
+	for (i = 0; i < review_nnames; i++)
+		if (json_array_append_new(names, json_string(review_names[i])) != 0)
+			goto out;
+	if (review_nnames > 0 &&
+	    (json_object_set(s->state, SESSION_REVIEW_WITNESSES, names) != 0 ||
+	    json_object_set(details, SESSION_REVIEW_WITNESSES, names) != 0))
+		goto out;
+	r = CK_OK;
+out:
+	json_decref(names);
+	return r;
 }
 
 /*
@@ -538,6 +567,7 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
     const uint8_t prev[TRANSCRIPT_HASH_BYTES], struct session **out)
 {
 	struct session *s = NULL;
+	json_t *d = NULL;
 	int r = CK_ERR_ALLOC, exists = 0;
 
 	*out = NULL;
@@ -572,26 +602,26 @@ session_create(const char *dir, const char *exchange_root, const char *kind,
 		goto out;
 	}
 	s->ext = json_object_get(s->state, "data");
-	if (review_all) {
-		if (json_object_set_new(s->state, SESSION_REVIEW_MARK,
-		    json_true()) != 0) {
-			r = CK_ERR_ALLOC;
-			goto out;
-		}
-		s->review = 1;
+	if ((d = details != NULL ? json_deep_copy(details) : json_object()) ==
+	    NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
 	}
+	if (review_all && (r = review_mark(s, d)) != CK_OK)
+		goto out;
 	if ((r = file_write_atomic(s->dirfd, SESSION_KEY_FILE, s->sk,
 	    ENVELOPE_SK_BYTES, STATE_MODE, 0)) != CK_OK)
 		goto out;
 	if ((r = exch_open(exchange_root, s->id, EXCH_CREATE, &s->x)) != CK_OK)
 		goto out;
-	if ((r = open_transcript(s, actor, kind, details, prev)) != CK_OK ||
+	if ((r = open_transcript(s, actor, kind, d, prev)) != CK_OK ||
 	    (r = session_save(s)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;
 	r = CK_OK;
 out:
+	json_decref(d);
 	if (s != NULL && s->dirfd >= 0)
 		session_discard(s);
 	else
@@ -1122,6 +1152,15 @@ session_abandon(struct session *s, const json_t *payload, const char *event,
 
 	if (strcmp(session_phase(s), "closed") == 0)
 		return CK_ERR_CLOSED;
+	/* Its irreversible steps are done (shares out, token revoked, nodes
+	 * unsealed): "abandoned" would misstate it. What went wrong goes on
+	 * the record through the review, as a witness's deviation. */
+	if (session_in_review(s)) {
+		session_reject_why(s, "abandon", CK_ERR_IN_REVIEW, "the "
+		    "ceremony is at the witnesses' review, after its irreversible "
+		    "steps: not abandoned", KIND_ACTOR_APPLIANCE);
+		return CK_ERR_IN_REVIEW;
+	}
 	if (reason[0] == '\0' || strlen(reason) > TRANSCRIPT_REASON_MAX ||
 	    rd_printable_utf8(reason, strlen(reason), 0) != CK_OK)
 		return CK_ERR_INVALID_ARG;

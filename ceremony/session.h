@@ -216,14 +216,19 @@ int session_review_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 
 /*
  * The command line's `begin --review`: a ceremony session_create makes
- * after session_review_all(1) carries SESSION_REVIEW_MARK in ceremony.json
- * from its first commit, and session_load turns session_review on for it,
- * so every later step, in whichever process, holds its completion for the
- * witnesses' review (`conclave review`). Without it the command-line
- * steps close at the completing step; the guided UI always reviews.
+ * after session_review_all(1, ...) carries SESSION_REVIEW_MARK in
+ * ceremony.json from its first commit, and session_load turns
+ * session_review on for it, so every later step, in whichever process,
+ * holds its completion for the witnesses' review (`conclave review`).
+ * witnesses (n names, borrowed until session_create; NULL: none): the
+ * witnesses declared at begin, who alone (with the roster's witnesses)
+ * answer at the review; in ceremony.json and in the opening record as
+ * SESSION_REVIEW_WITNESSES. Without it the command-line steps close at
+ * the completing step; the guided UI always reviews.
  */
 #define SESSION_REVIEW_MARK	"witness_review"
-void session_review_all(int on);
+#define SESSION_REVIEW_WITNESSES	"review_witnesses"
+void session_review_all(int on, const char *const *witnesses, size_t n);
 
 /* The same for a ceremony that did not complete (transcript_close_as). */
 int session_close_as(struct session *s, const char *actor,
@@ -238,6 +243,10 @@ int session_close_as(struct session *s, const char *actor,
  * {"kind", "abandon": true, "reason"}), recorded as event with details,
  * telling a waiting bridge to cancel its server attempt; the phase becomes
  * "abandoned" and the transcript is closed as abandoned with reason.
+ * A ceremony in review (session_in_review: its irreversible steps done) is
+ * not abandoned: CK_ERR_IN_REVIEW, on the record once, nothing else
+ * changes; its review closes it, a witness's deviation saying what went
+ * wrong.
  */
 int session_abandon(struct session *s, const json_t *payload,
     const char *event, json_t *details, const char *reason,

@@ -305,6 +305,34 @@ snap() {
 	(cd "$1" && find . -printf '%p %y %m %s\n' | sort &&
 	    find . -type f -exec sha256sum {} + | sort)
 }
+# refused_once NAME STATE ERR -- CMD...: CMD fails; STATE's transcript
+# gains one record, a refusal with error ERR, after its old bytes, and
+# nothing else in STATE changes.
+refused_once() {
+	local name=$1 st=$2 err=$3 t=$2/transcript.jsonl before old; shift 4
+	before=$(snap "$st" | grep -v '\./transcript\.jsonl')
+	old=$(wc -c <"$t")
+	cp "$t" "$T_TMP/before.jsonl"
+	if "$@" >"$T_TMP/out" 2>&1; then
+		fail "$name: refused"; cat "$T_TMP/out"; return
+	fi
+	ok "$name: refused"
+	if [ "$(snap "$st" | grep -v '\./transcript\.jsonl')" = "$before" ]; then
+		ok "$name: the state folder unchanged but for the record"
+	else
+		fail "$name: the state folder changed"
+		diff <(echo "$before") <(snap "$st" | grep -v '\./transcript\.jsonl') | head -5
+	fi
+	if head -c "$old" "$t" | cmp -s - "$T_TMP/before.jsonl" &&
+	    [ "$(tail -c +"$((old + 1))" "$t" | wc -l)" = 1 ] &&
+	    [ "$(tail -n 1 "$t" | jq -r '.type + " " + .details.error')" = "refused $err" ]; then
+		ok "$name: on the record once, as $err"
+	else
+		fail "$name: on the record once, as $err"
+		tail -c +"$((old + 1))" "$t" | head -3
+	fi
+}
+
 # unchanged NAME DIR... -- CMD...: CMD fails and every DIR stays as it was.
 unchanged() {
 	local name=$1 dirs=() before=() i; shift

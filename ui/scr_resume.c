@@ -227,7 +227,10 @@ resume_draw(void)
 		return;
 	}
 	ui_para(y + 1, "A new ceremony cannot begin while this one is open.");
-	ui_hints(to != UI_NSCREENS ? "Enter resume  a abandon  Ctrl-Q leave" :
+	/* In review its irreversible steps are done: not abandoned (the
+	 * review records what went wrong), as `conclave KIND abandon` says. */
+	ui_hints(session_in_review(ui.s) ? "Enter resume  Ctrl-Q leave" :
+	    to != UI_NSCREENS ? "Enter resume  a abandon  Ctrl-Q leave" :
 	    "a abandon  Ctrl-Q leave");
 }
 
@@ -249,7 +252,9 @@ resume_key(int ch)
 		}
 		return;
 	}
-	if (ch == 'a' || ch == 'A') {
+	if ((ch == 'a' || ch == 'A') && session_in_review(ui.s)) {
+		(void)ui_abandon("");	/* refused (CK_ERR_IN_REVIEW), recorded */
+	} else if (ch == 'a' || ch == 'A') {
 		asking = 1;
 		ui.typing = 1;
 	} else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&

@@ -1160,7 +1160,9 @@ ui_abandon(const char *reason)
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not be abandoned", r, r == CK_ERR_STATE ?
 		    "the server may have acted on the shares already: wait for its "
-		    "result" : NULL);
+		    "result" : r == CK_ERR_IN_REVIEW ? "its review closes it: a "
+		    "witness who saw something go wrong answers n and says why "
+		    "(F2)" : NULL);
 		return r;
 	}
 	ui_ended("Abandoned: the transcript is signed and says why.", NULL);

@@ -63,7 +63,9 @@ ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_wait "Witness, your name:" 60 >/dev/null
 
-ui_resume_at review "unseal ceremony" "At its last step: the witnesses' review."
+# In review its irreversible steps are done: no abandon is offered.
+ui_resume_at review "unseal ceremony" "At its last step: the witnesses' review." \
+    "Enter resume  Ctrl-Q leave"
 ui_review walt review
 ui_step "Ceremony closed. Every node is unsealed." summary 60
 ui_keys q
