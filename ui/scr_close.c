@@ -57,7 +57,7 @@ close_tick(void)
 	}
 	snprintf(did, sizeof(did), "%u of %zu shares handed out and proven.",
 	    ui.handed_out, ui.roster->n_holders);
-	ui_ended("The initial root token is revoked.", did);
+	ui_ended(ui_completed(), did);
 }
 
 static void

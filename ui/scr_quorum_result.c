@@ -88,8 +88,14 @@ qresult_draw(void)
 		ui_hints("r retry  a abandon");
 		break;
 	case ISSUED:
-		if (ui.recipient != NULL) {
-			ui_text(y++, 2, "A new root token was issued, encrypted to");
+		/* PGP mode: the recipient as the session keeps it (begun
+		 * here or before a restart) */
+		if (strcmp(ui_safe(json_string_value(json_object_get(ui.s->ext,
+		    "mode"))), "pgp") == 0) {
+			ui_text(y++, 2, "A new root token was issued, encrypted to "
+			    "the key of");
+			ui_text(y++, 4, "%s", ui_safe(json_string_value(
+			    json_object_get(ui.s->ext, "recipient"))));
 			ui_text(y++, 4, "%.70s", ui_safe(json_string_value(
 			    json_object_get(json_object_get(ui.s->ext, "issued"),
 			    "pgp_fingerprint"))));
@@ -133,19 +139,6 @@ closed_now(const char *how)
 	ui_ended(how, tally);
 }
 
-/* Migrate: what the holders' shares are now, for the whole room. */
-static void
-migrated_now(void)
-{
-	const json_t *seal = json_object_get(json_object_get(ui.s->ext, "offer"),
-	    "seal");
-	const char *to = json_string_value(json_object_get(seal, "to"));
-
-	closed_now(to != NULL && strcmp(to, "shamir") == 0 ?
-	    "Back on Shamir: your shares are UNSEAL shares now." :
-	    "Auto-unseal: your shares are RECOVERY shares now.");
-}
-
 /* Rekey: the new shares (then the handouts), or the verification's end. */
 static void
 rekey_tick(void)
@@ -156,8 +149,7 @@ rekey_tick(void)
 	if (strcmp(session_phase(ui.s), "verify-submitted") == 0) {
 		r = rekey_finish(ui.s, ui.head, why, sizeof(why));
 		if (r == CK_OK) {
-			closed_now("The new shares are verified; the old ones are "
-			    "void.");
+			closed_now(ui_completed());
 			return;
 		}
 	} else if ((r = rekey_result(ui.s, why, sizeof(why))) == CK_OK) {
@@ -178,13 +170,13 @@ generate_root_tick(void)
 
 	if (step == ISSUED) {
 		if ((r = generate_root_close(ui.s, ui.head, why, sizeof(why))) == CK_OK) {
-			closed_now("The new root token is revoked.");
+			closed_now(ui_completed());
 			return;
 		}
 	} else if ((r = generate_root_result(ui.s, &closed, ui.head, why,
 	    sizeof(why))) == CK_OK) {
 		if (closed)
-			closed_now("The DR operation token was issued.");
+			closed_now(ui_completed());
 		else {
 			step = ISSUED;
 			since = time(NULL);
@@ -217,10 +209,8 @@ qresult_tick(void)
 		step = PARTIAL;
 		return;
 	}
-	if (closed && ui.kind == UI_KIND_MIGRATE)
-		migrated_now();
-	else if (closed)
-		closed_now("Every node is unsealed.");
+	if (closed)
+		closed_now(ui_completed());
 	else
 		step = PARTIAL;
 }

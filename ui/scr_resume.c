@@ -22,21 +22,17 @@
 #include "protocol/steps.h"
 #include "ui/ui.h"
 
-/* done: what a ceremony of the kind in review has done (the summary's
- * first line, as its completing screen says it) */
 static const struct {
 	const char *kind;
 	enum ui_kind ui;
-	const char *done;
 } kinds[] = {
-	{ KIND_INIT, UI_KIND_INIT, "The initial root token is revoked." },
-	{ KIND_UNSEAL, UI_KIND_UNSEAL, "Every node is unsealed." },
-	{ KIND_REKEY, UI_KIND_REKEY, "Completed." },
-	{ KIND_GENERATE_ROOT, UI_KIND_GENERATE_ROOT, "Completed." },
-	{ KIND_MIGRATE, UI_KIND_MIGRATE, "Completed." },
-	{ KIND_DR_TOKEN, UI_KIND_DR_TOKEN, "Completed." },
+	{ KIND_INIT, UI_KIND_INIT },
+	{ KIND_UNSEAL, UI_KIND_UNSEAL },
+	{ KIND_REKEY, UI_KIND_REKEY },
+	{ KIND_GENERATE_ROOT, UI_KIND_GENERATE_ROOT },
+	{ KIND_MIGRATE, UI_KIND_MIGRATE },
+	{ KIND_DR_TOKEN, UI_KIND_DR_TOKEN },
 };
-static const char *done = "Completed.";
 
 static char kind[SESSION_PEEK_MAX], phase[SESSION_PEEK_MAX];
 static int loaded;		/* CK_OK: ui.s holds the ceremony */
@@ -70,9 +66,13 @@ resume_screen(void)
 		return UI_NSCREENS;
 	}
 	/* rekey: the new holders' handouts between the old quorum and the
-	 * new one's verification */
+	 * new one's verification; after the last one, the optional check of
+	 * all new shares is offered again (as the last handout's screen
+	 * offers it), Esc there goes on to the verification */
 	if (ui.kind == UI_KIND_REKEY && strcmp(phase, "accepted") == 0)
-		return ui.roster == NULL ? UI_NSCREENS : UI_SCR_HANDOUT;
+		return ui.roster == NULL ? UI_NSCREENS :
+		    ui.handed_out == ui.roster->n_holders ? UI_SCR_CHECK :
+		    UI_SCR_HANDOUT;
 	if (strcmp(phase, "requested") == 0)
 		return UI_SCR_SAS;
 	if (strcmp(phase, QUORUM_PHASE_CONFIRMED) == 0)
@@ -156,10 +156,8 @@ resume_init(void)
 		return;
 	}
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strcmp(kinds[i].kind, kind) == 0) {
+		if (strcmp(kinds[i].kind, kind) == 0)
 			ui.kind = kinds[i].ui;
-			done = kinds[i].done;
-		}
 	/* init and rekey keep their roster (its witnesses review) */
 	if ((r = init_load_roster(ui.s, &ui.roster)) != CK_OK &&
 	    r != CK_ERR_NOT_FOUND)
@@ -175,7 +173,9 @@ resume_init(void)
 	if ((sc = to == UI_SCR_SAS ? &scr_sas : to == UI_SCR_QUORUM_SHARE ?
 	    &scr_quorum_share : to == UI_SCR_QUORUM_RESULT ? &scr_quorum_result :
 	    to == UI_SCR_RESULT ? &scr_result : to == UI_SCR_HANDOUT ?
-	    &scr_handout : to == UI_SCR_CLOSE ? &scr_close : NULL) != NULL && (k = steps_for(kind)) != NULL &&
+	    &scr_handout : to == UI_SCR_CHECK ? &scr_check : to ==
+	    UI_SCR_CLOSE ? &scr_close : NULL) != NULL &&
+	    (k = steps_for(kind)) != NULL &&
 	    (st = steps_on_screen(k, sc->step)) != NULL) {
 		next = st;
 		next_no = steps_number(k, st);
@@ -260,11 +260,8 @@ resume_key(int ch)
 	} else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
 	    to != UI_NSCREENS) {
 		if (to == UI_SCR_REVIEW)
-			ui_ended(done, "Resumed after a restart for the "
+			ui_ended(ui_completed(), "Resumed after a restart for the "
 			    "witnesses' review.");
-		else if (to == UI_SCR_HANDOUT && ui.kind == UI_KIND_REKEY &&
-		    ui.handed_out == ui.roster->n_holders)
-			ui_rekey_verify();	/* every handout done */
 		else
 			ui_goto(to);
 	}

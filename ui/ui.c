@@ -1112,6 +1112,32 @@ ui_tally(char out[UI_COLS])
 	free(path);
 }
 
+const char *
+ui_completed(void)
+{
+	const char *to;
+
+	switch (ui.kind) {
+	case UI_KIND_INIT:
+		return "The initial root token is revoked.";
+	case UI_KIND_REKEY:
+		return "The new shares are verified; the old ones are void.";
+	case UI_KIND_GENERATE_ROOT:
+		return "The new root token is revoked.";
+	case UI_KIND_DR_TOKEN:
+		return "The DR operation token was issued.";
+	case UI_KIND_MIGRATE:
+		/* what the holders' shares are now, for the whole room */
+		to = json_string_value(json_object_get(json_object_get(
+		    json_object_get(ui.s->ext, "offer"), "seal"), "to"));
+		return to != NULL && strcmp(to, "shamir") == 0 ?
+		    "Back on Shamir: your shares are UNSEAL shares now." :
+		    "Auto-unseal: your shares are RECOVERY shares now.";
+	default:
+		return "Every node is unsealed.";
+	}
+}
+
 void
 ui_ended(const char *how, const char *did)
 {

@@ -204,6 +204,9 @@ int ui_ceremony_key(int y);
  * records, the summary shown next.
  */
 void ui_ended(const char *how, const char *did);
+/* How a ceremony of ui.kind that completed ends (ui_ended's how): the
+ * same words whether it ran unbroken or was resumed at its review. */
+const char *ui_completed(void);
 /* The transcript is closed: its head and counts, the summary next. */
 void ui_summary(void);
 /* The exceptions on the record so far (audit_tally_file), one line. */

@@ -5,7 +5,9 @@
 # takes it) and no begin, and abandons it with the same signed abandon as
 # `conclave unseal abandon --reason`; a rekey begun on the command line
 # is offered the same way and abandoned as the rekey's abandon. The transcript verifies as abandoned
-# with one opening record and no record twice. No server is needed.
+# with one opening record and no record twice. While the UI holds the
+# ceremony, the command line on the same state folder is refused naming
+# the UI, its pid and what to do. No server is needed.
 # Screens kept (tests/ui/screens/resume-abandon-*.txt) and checked to fit 80x24.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/uidrive.sh"
@@ -24,6 +26,18 @@ ui_keys Enter
 ui_wait "Waiting" 10 >/dev/null
 
 T=$C/state/transcript.jsonl
+# While the UI holds the ceremony, the command line is refused with who
+# holds it (the UI, its pid) and what to do, and changes nothing.
+before=$(sha256sum "$T" "$C/state/ceremony.json")
+pid=$(ui_pid)
+for step in status abandon; do
+	check_fails "unseal $step while the UI runs: refused" \
+	    "$CONCLAVE" unseal "$step" --state "$C/state" --exchange "$C/x"
+	check_output "  naming the UI, its pid, and what to do" \
+	    "CK_ERR_BUSY.*the guided UI \\(conclave ui, pid $pid\\) holds this state folder's ceremony.*Ctrl-Q" \
+	    joined "$CONCLAVE" unseal "$step" --state "$C/state" --exchange "$C/x"
+done
+check "  and nothing changed" test "$(sha256sum "$T" "$C/state/ceremony.json")" = "$before"
 ui_kill9 "after the begin"
 before=$(sha256sum "$T")
 check_output "the CLI sees the open ceremony the UI left" '^requested' \

@@ -3,8 +3,9 @@
 # bridge: the UI is killed (kill -9) after alice's old share, after alice's
 # handout of her new one, and after the last handout; each time it is
 # started again on the same state folder and resumes on the next step's
-# screen (bob's old share, bob's and dave's handouts with alice's done, the
-# new holders' verification). The rekey is verified and the transcript
+# screen (bob's old share, bob's and carol's handouts with alice's done,
+# the check of all new shares offered again as after an unbroken last
+# handout, then the new holders' verification). The rekey is verified and the transcript
 # verifies with every step once. Screens kept (tests/ui/screens/resume-rekey-*.txt).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
@@ -62,6 +63,19 @@ handout bob
 ui_keys Enter
 handout carol
 ui_resume_at handouts-done "rekey ceremony"
+# As after an unbroken last handout: the check of all new shares is
+# offered first (not straight to the verification), and it runs.
+ui_step "Start the check? Type y." resumed-check-intro
+check "it can be skipped for the verification" ui_wait "Esc skip it: verify the rekey" 2
+ui_keys y
+for n in alice bob carol; do
+	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
+	ui_wait "Holder's stick (folder):" >/dev/null && ui_keys Enter
+	ui_wait "passphrase of your key file" >/dev/null
+	ui_type "$PASS"; ui_keys Enter
+done
+ui_step "All new shares agree: any t of them open the new key." check-done 60
+ui_keys Enter
 ui_step "NEW shares sealed (verification):" verify 30
 ui_quorum_turn alice "$PASS" new-alice
 ui_quorum_turn bob "$PASS" new-bob
@@ -75,5 +89,7 @@ ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q 
 transcript_once "$T"
 check_output "four shares sealed, three handouts, one verification" '^4 3 1$' sh -c \
     "echo \$(grep -c '\"type\":\"share-sealed\"' '$T') \$(grep -c '\"type\":\"share-handed-out\"' '$T') \$(grep -c '\"type\":\"rekey-verified\"' '$T')"
+check_output "the check of all new shares is on the record, once" '^1$' sh -c \
+    "jq -r .type '$T' | grep -cx all-shares-check"
 ui_check_screens resume-rekey
 finish
