@@ -13,6 +13,7 @@
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "crypto/words.h"
+#include "media/file.h"
 #include "media/tty.h"
 #include "protocol/minisig.h"
 
@@ -66,6 +67,73 @@ cmd_refuse(const char *cmd, const char *step, int err, const char *why)
 		free(line);
 	}
 	return 1;
+}
+
+/* /proc/PID/cmdline: the whole command line, NUL-separated */
+#define CMDLINE_MAX	4096
+
+/* What process pid is, for people: the guided UI, a conclave command, or
+ * just its number (another program, or its command line unreadable). */
+static void
+describe_holder(long pid, char *out, size_t outlen)
+{
+	char path[64];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	const char *argv0, *arg1, *arg2, *base;
+
+	snprintf(out, outlen, "process %ld", pid);
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if (file_read_proc(path, CMDLINE_MAX, &buf, &len) != CK_OK ||
+	    len == 0 || rd_printable_utf8((const char *)buf, strnlen((const char *)buf,
+	    len), 0) != CK_OK) {
+		free(buf);
+		return;
+	}
+	buf[len] = '\0';	/* file_read_proc leaves room for it */
+	argv0 = (const char *)buf;
+	arg1 = argv0 + strlen(argv0) + 1;
+	arg2 = arg1 < (const char *)buf + len ? arg1 + strlen(arg1) + 1 : arg1;
+	if (arg1 >= (const char *)buf + len)
+		arg1 = "";
+	if (arg2 >= (const char *)buf + len)
+		arg2 = "";
+	if (rd_printable_utf8(arg1, strlen(arg1), 0) != CK_OK ||
+	    rd_printable_utf8(arg2, strlen(arg2), 0) != CK_OK)
+		arg1 = arg2 = "?";
+	base = strrchr(argv0, '/') != NULL ? strrchr(argv0, '/') + 1 : argv0;
+	if (strcmp(base, "conclave") == 0 && (arg1[0] == '\0' ||
+	    arg1[0] == '-' || strcmp(arg1, "ui") == 0))
+		snprintf(out, outlen, "the guided UI (conclave ui, pid %ld)",
+		    pid);
+	else if (strcmp(base, "conclave") == 0)
+		snprintf(out, outlen, "conclave %.24s%s%.24s (pid %ld)", arg1,
+		    arg2[0] == '-' || arg2[0] == '\0' ? "" : " ",
+		    arg2[0] == '-' ? "" : arg2, pid);
+	free(buf);
+}
+
+const char *
+cmd_load_why(const char *state, int err)
+{
+	static char why[320];
+	char who[96], *path = NULL;
+	long pid = 0;
+
+	if (err != CK_ERR_BUSY)
+		return NULL;
+	if (asprintf(&path, "%s/%s", state, SESSION_TRANSCRIPT) >= 0 &&
+	    transcript_lock_holder(path, &pid) == CK_OK)
+		describe_holder(pid, who, sizeof(who));
+	else
+		snprintf(who, sizeof(who), "another conclave (the guided UI "
+		    "or a command)");
+	free(path);
+	snprintf(why, sizeof(why), "%s holds this state folder's ceremony; "
+	    "nothing was changed. Leave the UI there (Ctrl-Q) or let the "
+	    "command end, then run this again: one process at a time "
+	    "writes a ceremony.", who);
+	return why;
 }
 
 int

@@ -34,6 +34,13 @@ int cmd_load_prev(const char *step, const char *path,
  * instead of a bare "already exists". Returns 1.
  */
 int cmd_begin_refused(const char *cmd, const char *state, int err);
+/*
+ * Why a ceremony could not be loaded, for cmd_refuse: for CK_ERR_BUSY
+ * (another process holds its transcript) who holds it (the guided UI or
+ * a conclave command, with its pid where the kernel says it) and what to
+ * do; NULL for any other error. Static text, until the next call.
+ */
+const char *cmd_load_why(const char *state, int err);
 /* Print text wrapped within 80 columns (continuation lines indented). */
 void cmd_print_wrapped(FILE *f, const char *text);
 /*

@@ -191,7 +191,8 @@ step_result(const struct quorum_args *a)
 	int r, closed = 0;
 
 	if ((r = session_load(a->state, cur->q.kind, a->exchange, &s)) != CK_OK)
-		return cmd_refuse(cur->q.cmd, "result", r, NULL);
+		return cmd_refuse(cur->q.cmd, "result", r,
+		    cmd_load_why(a->state, r));
 	if ((r = generate_root_result(s, &closed, head, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return cmd_refuse(cur->q.cmd, "result", r, why);
@@ -230,7 +231,8 @@ step_close(const struct quorum_args *a)
 	int r;
 
 	if ((r = session_load(a->state, KIND_GENERATE_ROOT, a->exchange, &s)) != CK_OK)
-		return cmd_refuse("generate-root", "close", r, NULL);
+		return cmd_refuse("generate-root", "close", r,
+		    cmd_load_why(a->state, r));
 	if ((r = generate_root_close(s, head, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return cmd_refuse("generate-root", "close", r, why);

@@ -298,7 +298,7 @@ step_accept(const struct init_args *a)
 	int r;
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
-		return refuse("accept", r, NULL);
+		return refuse("accept", r, cmd_load_why(a->state, r));
 	if ((r = init_accept(s, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return refuse("accept", r, why);
@@ -328,7 +328,7 @@ step_handout(const struct init_args *a)
 	if (a->stick == NULL || a->holder == 0)
 		return usage(stderr);
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
-		return refuse("handout", r, NULL);
+		return refuse("handout", r, cmd_load_why(a->state, r));
 	if ((r = cmd_pgp_home("init handout", a->gnupg_base, &h)) != CK_OK)
 		goto out;
 	cmd_holder_member(s, a->holder, actor, enc_keyid);
@@ -364,7 +364,7 @@ step_close(const struct init_args *a)
 	int r;
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
-		return refuse("close", r, NULL);
+		return refuse("close", r, cmd_load_why(a->state, r));
 	if ((r = init_close(s, head, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return refuse("close", r, why);
@@ -383,7 +383,7 @@ step_abandon(const struct init_args *a)
 	int r;
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
-		return refuse("abandon", r, NULL);
+		return refuse("abandon", r, cmd_load_why(a->state, r));
 	if ((r = init_abandon(s, a->reason != NULL ? a->reason :
 	    CMD_ABANDON_REASON, head)) != CK_OK) {
 		session_free(s);
@@ -406,7 +406,7 @@ step_status(const struct init_args *a)
 			printf("closed\n");
 			return 0;
 		}
-		return refuse("status", r, NULL);
+		return refuse("status", r, cmd_load_why(a->state, r));
 	}
 	printf("%s\nceremony %s, %zu of %lld shares handed out\n",
 	    session_phase(s), s->id_hex,

@@ -180,7 +180,8 @@ cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a)
 	int r, rc = 1;
 
 	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
-		return cmd_refuse(q->cmd, "accept", r, NULL);
+		return cmd_refuse(q->cmd, "accept", r,
+		    cmd_load_why(a->state, r));
 	r = quorum_accept_offer(s, q->begun, a->confirm, a->witness, sas,
 	    &offer, why, sizeof(why));
 	if (sas[0] != '\0')
@@ -225,7 +226,8 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		return 2;
 	}
 	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
-		return cmd_refuse(q->cmd, "share", r, NULL);
+		return cmd_refuse(q->cmd, "share", r,
+		    cmd_load_why(a->state, r));
 	if ((r = file_read_path(a->share_file, PGP_MSG_MAX, &msg, &len)) != CK_OK) {
 		cmd_refuse(q->cmd, "share", r, a->share_file);
 		goto out;
@@ -274,7 +276,8 @@ cmd_quorum_submit(const struct quorum_cmd *q, const struct quorum_args *a)
 	int r;
 
 	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
-		return cmd_refuse(q->cmd, "submit", r, NULL);
+		return cmd_refuse(q->cmd, "submit", r,
+		    cmd_load_why(a->state, r));
 	if ((r = quorum_submit(s, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return cmd_refuse(q->cmd, "submit", r, why);
@@ -296,7 +299,8 @@ cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a)
 			printf("closed\n");
 			return 0;
 		}
-		return cmd_refuse(q->cmd, "status", r, NULL);
+		return cmd_refuse(q->cmd, "status", r,
+		    cmd_load_why(a->state, r));
 	}
 	printf("%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
 	    s->id_hex, quorum_sealed_count(s), quorum_threshold(s));
@@ -347,7 +351,7 @@ cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
 	int r;
 
 	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK)
-		return cmd_refuse(q->cmd, step, r, NULL);
+		return cmd_refuse(q->cmd, step, r, cmd_load_why(a->state, r));
 	if ((r = close(s, a->reason != NULL ? a->reason : CMD_ABANDON_REASON,
 	    head)) != CK_OK) {
 		session_free(s);

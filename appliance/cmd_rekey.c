@@ -142,13 +142,13 @@ step_submit(const struct quorum_args *a)
 	int r, verifying;
 
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("submit", r, NULL);
+		return refuse("submit", r, cmd_load_why(a->state, r));
 	verifying = rekey_verifying(s);
 	session_free(s);
 	if (!verifying)
 		return cmd_quorum_submit(&rekey_cmd, a);
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("submit", r, NULL);
+		return refuse("submit", r, cmd_load_why(a->state, r));
 	if ((r = rekey_verify_submit(s, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return refuse("submit", r, why);
@@ -167,7 +167,7 @@ step_result(const struct quorum_args *a)
 	int r;
 
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("result", r, NULL);
+		return refuse("result", r, cmd_load_why(a->state, r));
 	if ((r = rekey_result(s, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return refuse("result", r, why);
@@ -194,7 +194,7 @@ step_handout(const struct quorum_args *a)
 	    rd_parse_uint(a->holder, 1, KIND_MAX_SHARES, &k) != CK_OK)
 		return usage(stderr);
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("handout", r, NULL);
+		return refuse("handout", r, cmd_load_why(a->state, r));
 	if ((r = cmd_pgp_home("rekey handout", a->gnupg_base, &h)) != CK_OK)
 		goto out;
 	cmd_holder_member(s, (unsigned)k, actor, enc_keyid);
@@ -227,7 +227,7 @@ step_verify(const struct quorum_args *a)
 	int r;
 
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("verify", r, NULL);
+		return refuse("verify", r, cmd_load_why(a->state, r));
 	if ((r = rekey_verify_start(s, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return refuse("verify", r, why);
@@ -247,7 +247,7 @@ step_finish(const struct quorum_args *a)
 	int r;
 
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("finish", r, NULL);
+		return refuse("finish", r, cmd_load_why(a->state, r));
 	if ((r = rekey_finish(s, head, why, sizeof(why))) != CK_OK) {
 		session_free(s);
 		return refuse("finish", r, why);
@@ -321,7 +321,7 @@ step_check_all(const struct quorum_args *a)
 	if (a->nholders == 0)
 		return usage(stderr);
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("check-all", r, NULL);
+		return refuse("check-all", r, cmd_load_why(a->state, r));
 	printf("ALL-SHARES CHECK: every new holder decrypts in turn, and for a\n"
 	    "moment this appliance holds enough shares to rebuild the new key.\n"
 	    "The transcript records that this happened.\n");

@@ -186,7 +186,7 @@ step_result(const struct quorum_args *a)
 	int r, closed = 0;
 
 	if ((r = session_load(a->state, cur->kind, a->exchange, &s)) != CK_OK)
-		return refuse("result", r, NULL);
+		return refuse("result", r, cmd_load_why(a->state, r));
 	if ((r = unseal_result(s, &closed, &pending, head, why,
 	    sizeof(why))) != CK_OK) {
 		session_free(s);
@@ -216,7 +216,7 @@ step_retry(const struct quorum_args *a)
 	int r;
 
 	if ((r = session_load(a->state, cur->kind, a->exchange, &s)) != CK_OK)
-		return refuse("retry", r, NULL);
+		return refuse("retry", r, cmd_load_why(a->state, r));
 	if ((r = unseal_retry(s)) != CK_OK) {
 		session_free(s);
 		return refuse("retry", r, r == CK_ERR_STATE ?

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 #include "crypto/words.h"
 #include "media/file.h"
 
@@ -975,7 +978,49 @@ lock_journal(int fd)
 {
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 		return CK_OK;
-	return errno == EWOULDBLOCK ? CK_ERR_STATE : file_errno(errno);
+	return errno == EWOULDBLOCK ? CK_ERR_BUSY : file_errno(errno);
+}
+
+/* /proc/locks: a few lines per lock held on the system */
+#define LOCKS_MAX	(1024 * 1024)
+#define LOCKS_LINE_MAX	256
+
+int
+transcript_lock_holder(const char *path, long *pid)
+{
+	char line[LOCKS_LINE_MAX + 1], kind[16];
+	const uint8_t *l;
+	uint8_t *buf = NULL;
+	size_t len = 0, llen;
+	unsigned long long ino;
+	unsigned maj, min;
+	struct stat st;
+	struct rd rd;
+	long p;
+	int r = CK_ERR_NOT_FOUND;
+
+	*pid = 0;
+	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    file_read_proc("/proc/locks", LOCKS_MAX, &buf, &len) != CK_OK)
+		return CK_ERR_NOT_FOUND;
+	/* "ID: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INODE START END"; a
+	 * waiter's line has "->" after the ID and is not the holder */
+	rd_init(&rd, buf, len);
+	while (rd_left(&rd) > 0 && rd_line(&rd, LOCKS_LINE_MAX, &l, &llen) ==
+	    CK_OK) {
+		memcpy(line, l, llen);
+		line[llen] = '\0';
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%llu", kind, &p,
+		    &maj, &min, &ino) == 5 && strcmp(kind, "FLOCK") == 0 &&
+		    maj == major(st.st_dev) && min == minor(st.st_dev) &&
+		    ino == (unsigned long long)st.st_ino && p > 0) {
+			*pid = p;
+			r = CK_OK;
+			break;
+		}
+	}
+	free(buf);
+	return r;
 }
 
 int

@@ -73,13 +73,23 @@ int transcript_open(struct transcript **t, const char *path,
  * public key, which signs from then on (the old key died with the process).
  * CK_ERR_CLOSED if the transcript already has its close record (if the
  * power went between the close record and the signature, the transcript
- * stays unsigned: verify says CK_ERR_NOT_FOUND). CK_ERR_STATE if another
+ * stays unsigned: verify says CK_ERR_NOT_FOUND). CK_ERR_BUSY if another
  * handle has it open: a journal has one writer (flock), in transcript_open
  * too.
  */
 int transcript_resume(struct transcript **t, const char *path,
     const char *actor, const unsigned char sk[MINISIG_SK_BYTES])
     CK_WUR __attribute__((nonnull));
+
+/*
+ * Who holds the writer's lock on the journal at path (CK_ERR_BUSY's
+ * process): its pid, from the kernel's list of locks (/proc/locks, the
+ * journal's device and inode). CK_ERR_NOT_FOUND when no process holds it
+ * or the list cannot be read (another system, no /proc); path itself is
+ * not followed if it is a symlink.
+ */
+int transcript_lock_holder(const char *path, long *pid) CK_WUR
+    __attribute__((nonnull));
 
 /*
  * Sign a transcript whose close record is written but whose signature

@@ -22,6 +22,8 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_NOT_RAM, "the state folder is not on a RAM file system (tmpfs or ramfs); "
 	    "a rehearsal on disk must say so: CONCLAVE_STATE_ON_DISK=1"),
 	E(CK_ERR_MLOCK, "memory for secrets cannot be locked (RLIMIT_MEMLOCK?)"),
+	E(CK_ERR_BUSY, "the ceremony is in use by another running process (the "
+	    "lock on its transcript)"),
 	E(CK_ERR_TRUNCATED, "input is truncated"),
 	E(CK_ERR_TOO_LARGE, "input exceeds its size limit"),
 	E(CK_ERR_TRAILING, "unexpected data after the end of the input"),

@@ -28,6 +28,7 @@ enum ck_err {
 	CK_ERR_STATE = -8,
 	CK_ERR_NOT_RAM = -9,		/* state folder not on tmpfs/ramfs */
 	CK_ERR_MLOCK = -10,		/* memory for secrets cannot be locked */
+	CK_ERR_BUSY = -11,		/* another process holds the ceremony */
 	/* parsing untrusted bytes */
 	CK_ERR_TRUNCATED = -20,
 	CK_ERR_TOO_LARGE = -21,

@@ -76,6 +76,14 @@ int file_read_path(const char *path, size_t max, uint8_t **out,
     size_t *outlen) CK_WUR __attribute__((nonnull));
 
 /*
+ * A kernel file (/proc/locks, /proc/PID/cmdline: its size reads as 0),
+ * read to its end, at most max bytes (CK_ERR_TOO_LARGE past them), as
+ * file_read's *out. Symlinks are not followed.
+ */
+int file_read_proc(const char *path, size_t max, uint8_t **out,
+    size_t *outlen) CK_WUR __attribute__((nonnull));
+
+/*
  * Open dirfd/name for reading by someone else, with the checks of
  * file_read (O_NOFOLLOW|O_NONBLOCK, a regular file, at most max bytes by
  * fstat): the appliance hands the descriptor to its parser child, which

@@ -162,7 +162,7 @@ resume_cuts_a_torn_line_and_continues(void **state)
 
 		/* One writer at a time. */
 		assert_int_equal(transcript_resume(&second, f->path, "operator",
-		    f->sk), CK_ERR_STATE);
+		    f->sk), CK_ERR_BUSY);
 		assert_null(second);
 	}
 	transcript_free(t);	/* the process dies: no close record */
