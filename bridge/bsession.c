@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "bridge/bqr.h"
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "client/revoke.h"
@@ -49,26 +51,118 @@ set_root(struct bsession *b, const char *exchange)
 	return (b->root = strdup(exchange)) == NULL ? CK_ERR_ALLOC : CK_OK;
 }
 
+/*
+ * An envelope that came by QR code, onto the exchange folder as the
+ * record (what the stick would have carried): a file already there under
+ * its name must hold the same bytes.
+ */
+static int
+record(struct bsession *b, const struct envelope *env, const uint8_t *msg,
+    size_t len)
+{
+	char name[ENVELOPE_FILE_NAME_MAX];
+	uint8_t *old = NULL;
+	size_t oldlen = 0;
+	int r;
+
+	if ((r = envelope_file_name(env->seq, env->type, name)) != CK_OK ||
+	    (r = exch_open(b->root, b->id, EXCH_CREATE, &b->x)) != CK_OK)
+		return r;
+	r = exch_write(b->x, name, msg, len, 0);
+	if (r == CK_ERR_EXISTS && exch_read(b->x, name, ENVELOPE_MAX_BYTES, &old,
+	    &oldlen) == CK_OK && oldlen == len && memcmp(old, msg, len) == 0)
+		r = CK_OK;
+	free(old);
+	dir_close(b);
+	if (r != CK_OK)
+		opts_fail(b->o->cmd, "the scanned envelope's copy on the exchange "
+		    "folder", r, r == CK_ERR_EXISTS ? "a different file holds its "
+		    "name there" : NULL);
+	return r;
+}
+
+/*
+ * A scan that stalled or whose camera is gone: on a terminal, the
+ * exchange folder is offered instead (the operator copies the stick
+ * there); 1 when taken. Without one the command ends, nothing written.
+ */
+static int
+offer_folder(const struct bsession *b, int r)
+{
+	char line[16];
+
+	if ((r != CK_ERR_QR_STALLED && r != CK_ERR_MEDIA_GONE) ||
+	    !isatty(STDIN_FILENO) ||
+	    tty_ask("Use the exchange stick instead: copy it into the exchange "
+	    "folder, then press\nEnter to read the envelope from there "
+	    "(q and Enter: stop) ", line, sizeof(line)) != CK_OK ||
+	    strcmp(line, "q") == 0) {
+		if (r == CK_ERR_QR_STALLED || r == CK_ERR_MEDIA_GONE) {
+			char *t = NULL, *w = NULL;
+
+			if (asprintf(&t, "Carry this envelope on the exchange stick "
+			    "(%s) instead: on a terminal the bridge offers that in "
+			    "place; here it stops.", b->root) >= 0)
+				w = tty_wrap(t, TTY_COLS, 0, NULL);
+			fprintf(stderr, "%s\n", w != NULL ? w : "Carry this "
+			    "envelope on the exchange stick instead.");
+			free(w);
+			free(t);
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* The first request by QR code: its ceremony learned from it. */
+static int
+open_scanned(struct bsession *b, const char *ceremony, enum envelope_type want,
+    struct envelope *req)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((r = bqr_receive(b->o->cmd, b->o, ceremony != NULL ? b->id : NULL,
+	    NULL, 0, want, 0, 0, req, &msg, &len)) != CK_OK)
+		return r;
+	memcpy(b->id, req->ceremony_id, sizeof(b->id));
+	envelope_ceremony_id_hex(b->id, b->id_hex);
+	r = record(b, req, msg, len);
+	free(msg);
+	return r;
+}
+
 int
-bsession_open(struct bsession *b, const char *exchange, const char *ceremony,
-    enum envelope_type want, struct envelope *req)
+bsession_open(struct bsession *b, const struct bridge_opts *o,
+    const char *ceremony, enum envelope_type want, struct envelope *req)
 {
 	int r;
 
 	memset(b, 0, sizeof(*b));
-	if (ceremony != NULL)
-		r = envelope_ceremony_id_parse(ceremony, strlen(ceremony), b->id);
-	else
-		r = courier_find_ceremony(exchange, want, b->id);
-	if (r != CK_OK)
+	b->o = o;
+	if (ceremony != NULL &&
+	    (r = envelope_ceremony_id_parse(ceremony, strlen(ceremony), b->id)) !=
+	    CK_OK)
 		return r;
-	envelope_ceremony_id_hex(b->id, b->id_hex);
-	if ((r = set_root(b, exchange)) != CK_OK || (r = dir_open(b)) != CK_OK)
+	if ((r = set_root(b, o->exchange)) != CK_OK)
 		return r;
-	r = courier_receive(b->x, b->id, NULL, 0, want, req);
-	dir_close(b);
-	if (r != CK_OK)
+	r = CK_ERR_NOT_FOUND;
+	if (bqr_scanning(o) && (r = open_scanned(b, ceremony, want, req)) !=
+	    CK_OK && !offer_folder(b, r))
 		return r;
+	if (r != CK_OK) {
+		if (ceremony == NULL &&
+		    (r = courier_find_ceremony(o->exchange, want, b->id)) != CK_OK)
+			return r;
+		envelope_ceremony_id_hex(b->id, b->id_hex);
+		if ((r = dir_open(b)) != CK_OK)
+			return r;
+		r = courier_receive(b->x, b->id, NULL, 0, want, req);
+		dir_close(b);
+		if (r != CK_OK)
+			return r;
+	}
 	memcpy(b->appliance_pk, req->signer_pk, sizeof(b->appliance_pk));
 	b->last_seq = req->seq;
 	if ((b->sk = secmem_alloc(ENVELOPE_SK_BYTES)) == NULL ||
@@ -234,16 +328,24 @@ bsession_send(struct bsession *b, enum envelope_type type,
     const json_t *payload)
 {
 	int r;
+	char name[ENVELOPE_FILE_NAME_MAX];
+	uint8_t *bin = NULL;
+	size_t len = 0;
 
-	if ((r = dir_open(b)) != CK_OK)
+	if ((r = courier_seal(type, b->id, b->last_seq + 1, payload, b->sk, name,
+	    &bin, &len)) != CK_OK || (r = dir_open(b)) != CK_OK) {
+		free(bin);
 		return r;
-	r = courier_send(b->x, type, b->id, b->last_seq + 1, payload, b->sk,
-	    NULL);
+	}
+	r = exch_write(b->x, name, bin, len, 0);
 	dir_close(b);
-	if (r != CK_OK)
-		return r;
-	b->last_seq++;
-	return CK_OK;
+	if (r == CK_OK) {
+		b->last_seq++;
+		/* A code that cannot be shown leaves the stick: said, not fatal. */
+		bqr_send(b->o->cmd, b->o, name, bin, len);
+	}
+	free(bin);
+	return r;
 }
 
 int
@@ -251,9 +353,28 @@ bsession_wait(struct bsession *b, enum envelope_type want,
     enum envelope_type want2, unsigned timeout_s, struct envelope *env)
 {
 	struct timespec pause = { 0, POLL_MS * 1000000L };
-	time_t deadline = time(NULL) + (time_t)timeout_s;
+	time_t deadline;
+	uint8_t *msg = NULL;
+	size_t len = 0;
 	int r;
 
+	if (bqr_scanning(b->o)) {
+		r = bqr_receive(b->o->cmd, b->o, b->id, b->appliance_pk,
+		    b->last_seq, want, want2, timeout_s, env, &msg, &len);
+		if (r == CK_OK) {
+			r = record(b, env, msg, len);
+			free(msg);
+			if (r != CK_OK) {
+				envelope_free(env);
+				return r;
+			}
+			b->last_seq = env->seq;
+			return CK_OK;
+		}
+		if (!offer_folder(b, r))
+			return r;
+	}
+	deadline = time(NULL) + (time_t)timeout_s;
 	for (;;) {
 		/* The folder is missing while the stick is out: not yet. */
 		if ((r = dir_open(b)) == CK_OK) {

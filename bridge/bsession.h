@@ -31,6 +31,7 @@
 struct bsession {
 	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES];
 	char id_hex[ENVELOPE_CEREMONY_ID_HEX + 1];
+	const struct bridge_opts *o;	/* the command's: exchange folder, QR */
 	char *root;			/* the exchange folder */
 	struct exch_dir *x;		/* its ceremony folder, open only during a read or write */
 	uint8_t appliance_pk[ENVELOPE_PK_BYTES];
@@ -42,12 +43,17 @@ struct bsession {
 };
 
 /*
- * Open the ceremony under exchange (ceremony: its id in hex, or NULL to
+ * Open the ceremony under o->exchange (ceremony: its id in hex, or NULL to
  * find the one folder waiting with an envelope of type want at seq 1),
  * take that request (every check of courier_receive; its signer becomes
- * the pinned appliance key) into *req, and make the session keys.
+ * the pinned appliance key) into *req, and make the session keys. With a
+ * camera (bqr_scanning) the request is scanned instead (bqr_receive, the
+ * stall rule from the start; NULL ceremony: it names its own) and copied
+ * onto the exchange folder; a stall or a camera gone offers the folder
+ * on a terminal. o (its cmd names the command in messages) must outlive b:
+ * every later send and wait crosses as it says.
  */
-int bsession_open(struct bsession *b, const char *exchange,
+int bsession_open(struct bsession *b, const struct bridge_opts *o,
     const char *ceremony, enum envelope_type want, struct envelope *req)
     CK_WUR __attribute__((nonnull(1, 2, 5)));
 
@@ -128,14 +134,22 @@ void bsession_nonce(char out[2 * BSESSION_NONCE_BYTES + 1])
 void bsession_box_pk_hex(const struct bsession *b,
     char out[2 * SEALBOX_PK_LEN + 1]) __attribute__((nonnull));
 
-/* Sign and write payload as the next envelope. */
+/*
+ * Sign and write payload as the next envelope, onto the exchange folder
+ * and, when the command was asked to, as QR codes (bqr_send: a code that
+ * cannot be shown is said and leaves the folder's copy to the stick).
+ */
 int bsession_send(struct bsession *b, enum envelope_type type,
     const json_t *payload) CK_WUR __attribute__((nonnull));
 
 /*
  * Wait up to timeout_s seconds for the next envelope from the appliance,
  * of type want or (when want2 is not 0) want2. CK_ERR_NOT_FOUND on
- * timeout; any binding error of courier_receive as it is.
+ * timeout; any binding error of courier_receive as it is. With a camera
+ * it is scanned instead (bqr_receive: timeout_s until its first fragment,
+ * then the stall rule) and copied onto the exchange folder; a stall or a
+ * camera gone (CK_ERR_QR_STALLED, CK_ERR_MEDIA_GONE) offers the folder on
+ * a terminal, where the wait goes on as without a camera.
  */
 int bsession_wait(struct bsession *b, enum envelope_type want,
     enum envelope_type want2, unsigned timeout_s, struct envelope *env)

@@ -100,7 +100,7 @@ dr_usage(FILE *f)
 	    "                       (" DR_PROMOTE_PATH "); OTP mode only\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
 	    "  --wait S             seconds to wait for the sealed shares (default %d)\n"
-	    OPTS_HELP_TEXT, DEFAULT_WAIT);
+	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT);
 }
 
 static void
@@ -142,7 +142,7 @@ usage(FILE *f)
 	    "  --root-token-fd N    read the token to revoke from file descriptor N\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
 	    "  --wait S             seconds to wait for the sealed shares (default %d)\n"
-	    OPTS_HELP_TEXT, DEFAULT_WAIT);
+	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT);
 }
 
 static const char *fail_cmd = "generate-root";
@@ -158,6 +158,7 @@ parse(struct generate_root_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPTS_LONGOPTS,
+		OPTS_QR_LONGOPTS,
 		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "token-out", required_argument, NULL, OPT_TOKEN_OUT },
@@ -168,7 +169,7 @@ parse(struct generate_root_ctx *ctx, int argc, char **argv)
 	unsigned long long v;
 	int ch;
 
-	opts_init(&ctx->o);
+	opts_init(&ctx->o, fail_cmd);
 	ctx->wait_s = DEFAULT_WAIT;
 	ctx->token_fd = -1;
 	optind = 1;
@@ -709,7 +710,7 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
-	r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony, k->request, &req);
+	r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony, k->request, &req);
 	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
 		bsession_free(&ctx.b);
 		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL, k->request, &req,

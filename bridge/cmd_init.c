@@ -48,7 +48,7 @@ usage(FILE *f)
 	    "  --root-token-fd N    read the root token from file descriptor N\n"
 	    "  --key-words WORDS    the ceremony key's words as the appliance shows\n"
 	    "                       them, instead of typing them (scripts, tests)\n"
-	    OPTS_HELP_TEXT);
+	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT);
 }
 
 static int
@@ -237,6 +237,7 @@ parse(struct init_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPTS_LONGOPTS,
+		OPTS_QR_LONGOPTS,
 		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
 		{ "root-token-fd", required_argument, NULL, OPT_ROOT_TOKEN_FD },
 		{ "key-words", required_argument, NULL, OPT_KEY_WORDS },
@@ -245,7 +246,7 @@ parse(struct init_ctx *ctx, int argc, char **argv)
 	unsigned long long v;
 	int ch, e;
 
-	opts_init(&ctx->o);
+	opts_init(&ctx->o, "init");
 	ctx->token_fd = -1;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -278,7 +279,7 @@ bridge_init_main(int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
-	if ((r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
+	if ((r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony,
 	    ENVELOPE_INIT_REQUEST, &env)) != CK_OK) {
 		fail("init request", r, r == CK_ERR_EXISTS ? "several ceremonies "
 		    "wait: name one with --ceremony" : r == CK_ERR_NOT_FOUND ?

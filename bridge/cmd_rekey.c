@@ -98,7 +98,7 @@ usage(FILE *f)
 	    "Options:\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
 	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
-	    OPTS_HELP_TEXT, DEFAULT_WAIT);
+	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT);
 }
 
 static int
@@ -112,6 +112,7 @@ parse(struct rekey_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPTS_LONGOPTS,
+		OPTS_QR_LONGOPTS,
 		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ NULL, 0, NULL, 0 },
@@ -119,7 +120,7 @@ parse(struct rekey_ctx *ctx, int argc, char **argv)
 	unsigned long long v;
 	int ch;
 
-	opts_init(&ctx->o);
+	opts_init(&ctx->o, "rekey");
 	ctx->wait_s = DEFAULT_WAIT;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -589,7 +590,7 @@ bridge_rekey_main(int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
-	r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
+	r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony,
 	    ENVELOPE_REKEY_REQUEST, &req);
 	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
 		bsession_free(&ctx.b);

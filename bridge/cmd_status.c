@@ -138,7 +138,7 @@ status_main(int argc, char **argv)
 	size_t i;
 	int ch, e, rc = 2;
 
-	opts_init(&o);
+	opts_init(&o, "status");
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		if ((e = opts_handle(&o, ch, optarg)) == CK_OK)
 			continue;

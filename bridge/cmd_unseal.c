@@ -102,7 +102,7 @@ usage_migrate(FILE *f)
 	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
 	    "                       initialised yet may take to join once another\n"
 	    "                       node is unsealed (default %d)\n"
-	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
+	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static void
@@ -140,7 +140,7 @@ usage(FILE *f)
 	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
 	    "                       initialised yet may take to join once another\n"
 	    "                       node is unsealed (default %d)\n"
-	    OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
+	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static const char *cmd_name = KIND_UNSEAL;
@@ -155,6 +155,7 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		OPTS_LONGOPTS,
+		OPTS_QR_LONGOPTS,
 		{ "ceremony", required_argument, NULL, OPT_CEREMONY },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "settle", required_argument, NULL, OPT_SETTLE },
@@ -165,7 +166,7 @@ parse(struct unseal_ctx *ctx, int argc, char **argv)
 	unsigned long long v;
 	int ch;
 
-	opts_init(&ctx->o);
+	opts_init(&ctx->o, cmd_name);
 	ctx->wait_s = DEFAULT_WAIT;
 	ctx->settle_s = DEFAULT_SETTLE;
 	ctx->join_wait_s = DEFAULT_JOIN_WAIT;
@@ -788,7 +789,7 @@ run_main(int argc, char **argv, int migrate)
 	ctx.nnodes = ctx.o.naddresses;
 	for (i = 0; i < ctx.nnodes; i++)
 		ctx.nodes[i].address = ctx.o.addresses[i];
-	r = bsession_open(&ctx.b, ctx.o.exchange, ctx.ceremony,
+	r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony,
 	    ENVELOPE_UNSEAL_REQUEST, &req);
 	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
 		json_t *offer = NULL;

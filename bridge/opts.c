@@ -9,13 +9,16 @@
 #include <string.h>
 
 #include "crypto/errors.h"
+#include "media/qrstream.h"
 #include "media/tty.h"
 
 void
-opts_init(struct bridge_opts *o)
+opts_init(struct bridge_opts *o, const char *cmd)
 {
 	memset(o, 0, sizeof(*o));
+	o->cmd = cmd;
 	o->format = OPTS_FORMAT_TABLE;
+	o->stall_s = QRS_STALL_SECONDS;
 }
 
 /* Adds each comma-separated address of list. */
@@ -43,6 +46,8 @@ add_addresses(struct bridge_opts *o, const char *list)
 int
 opts_handle(struct bridge_opts *o, int opt, const char *arg)
 {
+	unsigned long long v;
+
 	switch (opt) {
 	case OPTS_ADDRESS:
 		return add_addresses(o, arg);
@@ -69,6 +74,23 @@ opts_handle(struct bridge_opts *o, int opt, const char *arg)
 		return CK_OK;
 	case OPTS_HELP:
 		o->help = 1;
+		return CK_OK;
+	case OPTS_CAMERA:
+		o->camera = arg;
+		return CK_OK;
+	case OPTS_CAMERA_FRAMES:
+		o->camera_frames = arg;
+		return CK_OK;
+	case OPTS_PNG_DIR:
+		o->png_dir = arg;
+		return CK_OK;
+	case OPTS_QR_SHOW:
+		o->qr_show = 1;
+		return CK_OK;
+	case OPTS_STALL:
+		if (rd_parse_uint(arg, 1, OPTS_MAX_STALL, &v) != CK_OK)
+			return CK_ERR_INVALID_ARG;
+		o->stall_s = (unsigned)v;
 		return CK_OK;
 	case OPTS_FORMAT:
 		if (strcmp(arg, "table") == 0)
@@ -201,7 +223,8 @@ opts_done_exchange(struct bridge_opts *o, int next, int argc)
 {
 	if (o->help)
 		return 1;
-	if (next != argc || opts_finish(o) != CK_OK || o->exchange == NULL)
+	if (next != argc || opts_finish(o) != CK_OK || o->exchange == NULL ||
+	    (o->camera != NULL && o->camera_frames != NULL))
 		return 2;
 	return 0;
 }

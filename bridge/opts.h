@@ -27,6 +27,8 @@
 #include "client/http.h"
 #include "crypto/reader.h"
 
+/* --stall upper bound, seconds (as qr-scan's) */
+#define OPTS_MAX_STALL		3600
 /* Most nodes one command talks to (a Raft cluster is typically 3 or 5). */
 #define OPTS_MAX_ADDRESSES	16
 /* What the vault CLI assumes when nothing is set. */
@@ -48,6 +50,11 @@ enum {
 	OPTS_INSECURE,
 	OPTS_NO_FORWARDING,
 	OPTS_HELP,
+	OPTS_CAMERA,
+	OPTS_CAMERA_FRAMES,
+	OPTS_STALL,
+	OPTS_PNG_DIR,
+	OPTS_QR_SHOW,
 };
 
 #define OPTS_LONGOPTS \
@@ -61,6 +68,33 @@ enum {
 	{ "insecure-skip-verify", no_argument, NULL, OPTS_INSECURE }, \
 	{ "no-forwarding", no_argument, NULL, OPTS_NO_FORWARDING }, \
 	{ "help", no_argument, NULL, OPTS_HELP }
+
+/*
+ * The optical crossing, for the ceremony commands (docs/qr.md, "The
+ * bridge's ceremony commands"): the appliance's envelopes scanned from a
+ * camera, the bridge's shown on this terminal or written as PNG codes.
+ * The exchange folder keeps every envelope either way (the record).
+ */
+#define OPTS_QR_LONGOPTS \
+	{ "camera", required_argument, NULL, OPTS_CAMERA }, \
+	{ "camera-frames", required_argument, NULL, OPTS_CAMERA_FRAMES }, \
+	{ "stall", required_argument, NULL, OPTS_STALL }, \
+	{ "png-dir", required_argument, NULL, OPTS_PNG_DIR }, \
+	{ "qr-show", no_argument, NULL, OPTS_QR_SHOW }
+
+#define OPTS_QR_HELP_TEXT \
+	"QR codes instead of the exchange stick (the folder keeps a copy of each):\n" \
+	"  --camera DEVICE      scan the appliance's envelopes with this V4L2 camera\n" \
+	"                       (e.g. /dev/video0), progress on stderr\n" \
+	"  --camera-frames DIR  the same from PNG images in DIR (photos of the\n" \
+	"                       codes, or a camera's recorded frames), read round\n" \
+	"                       and round, new files joining each round\n" \
+	"  --stall S            stop a scan after S seconds without a new fragment\n" \
+	"                       and offer the exchange folder (default 20)\n" \
+	"  --qr-show            show each envelope of the bridge as animated QR\n" \
+	"                       codes on this terminal until Enter is pressed\n" \
+	"  --png-dir DIR        write each envelope of the bridge as QR codes,\n" \
+	"                       DIR/NNNNNN-TYPE/qr-0000.png, ...\n"
 
 /* The common part of every command's --help. */
 #define OPTS_HELP_TEXT \
@@ -83,6 +117,7 @@ enum {
 	"  --help               this text\n"
 
 struct bridge_opts {
+	const char *cmd;		/* the command, for messages */
 	char *addresses[OPTS_MAX_ADDRESSES];	/* owned copies */
 	size_t naddresses;
 	const char *ca_cert;		/* borrowed from argv or the environment */
@@ -94,10 +129,16 @@ struct bridge_opts {
 	int insecure;
 	int no_forwarding;
 	int help;
+	/* the QR crossing (OPTS_QR_LONGOPTS); borrowed from argv */
+	const char *camera;		/* a V4L2 device */
+	const char *camera_frames;	/* or a folder of PNG frames */
+	const char *png_dir;
+	unsigned stall_s;
+	int qr_show;
 };
 
-/* Zeroes *o (table format, no addresses). */
-void opts_init(struct bridge_opts *o);
+/* Zeroes *o (table format, no addresses, the default stall) for command cmd. */
+void opts_init(struct bridge_opts *o, const char *cmd);
 
 /*
  * Takes one getopt_long result. CK_OK if it was a common option,
@@ -131,8 +172,8 @@ int opts_status_client(const struct bridge_opts *o, struct http_client **out)
  */
 /*
  * The end of a ceremony command's getopt loop: 1 for --help, 2 for a
- * usage error (operands left over, a bad common option, no --exchange),
- * else 0 with opts_finish() done.
+ * usage error (operands left over, a bad common option, no --exchange,
+ * both --camera and --camera-frames), else 0 with opts_finish() done.
  */
 int opts_done_exchange(struct bridge_opts *o, int next, int argc);
 

@@ -95,6 +95,7 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_QR_NO_FIT, "QR code does not fit on the screen"),
 	E(CK_ERR_QR_VERIFY, "generated QR code did not decode back to its data"),
 	E(CK_ERR_QR_IMAGE_TOO_LARGE, "image over the QR reader's limits (8192 pixels a side, 32 MiB)"),
+	E(CK_ERR_QR_STALLED, "the QR scan stalled: no new fragment in time"),
 	E(CK_ERR_CHILD_DIED, "the parser child died (crashed or killed by its sandbox)"),
 	E(CK_ERR_CHILD_TIMEOUT, "the parser child did not answer in time and was killed"),
 	E(CK_ERR_CHILD_PROTOCOL, "the parser child answered out of protocol and was killed"),

@@ -107,6 +107,7 @@ enum ck_err {
 	CK_ERR_QR_NO_FIT = -145,
 	CK_ERR_QR_VERIFY = -146,
 	CK_ERR_QR_IMAGE_TOO_LARGE = -147,
+	CK_ERR_QR_STALLED = -148,
 
 	/* The appliance's parser child (appliance/monitor.h). */
 	CK_ERR_CHILD_DIED = -160,

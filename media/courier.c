@@ -84,6 +84,46 @@ why_missing(struct exch_dir *d, uint64_t seq, enum envelope_type want, int err)
 	return r == CK_ERR_SYMLINK || r == CK_ERR_NOT_REGULAR ? r : err;
 }
 
+/*
+ * The binding rules on a parsed envelope (courier_receive's order): the
+ * ceremony, the signer (NULL: a first contact, bound to the one it
+ * names), the seq, the file name it came under (NULL: none, it came by
+ * QR code), the type.
+ */
+static int
+check_received(const struct envelope *e,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES],
+    const uint8_t *signer_pk, uint64_t last_seq, const char *name,
+    enum envelope_type want)
+{
+	int r;
+
+	if ((r = envelope_check_binding(e, ceremony_id,
+	    signer_pk != NULL ? signer_pk : e->signer_pk, last_seq)) != CK_OK)
+		return r;
+	/* The name is unsigned: it must agree with what is signed. */
+	if (name != NULL &&
+	    (r = envelope_file_name_matches(e, name, strlen(name))) != CK_OK)
+		return r;
+	return e->type == want ? CK_OK : CK_ERR_BAD_TYPE;
+}
+
+int
+courier_accept(const uint8_t *msg, size_t len,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES],
+    const uint8_t *signer_pk, uint64_t last_seq, enum envelope_type want,
+    struct envelope *env)
+{
+	int r;
+
+	memset(env, 0, sizeof(*env));
+	if ((r = envelope_parse(msg, len, env)) != CK_OK)
+		return r;
+	/* kept on a failed check too: the caller names what it was */
+	return check_received(env, ceremony_id != NULL ? ceremony_id :
+	    env->ceremony_id, signer_pk, last_seq, NULL, want);
+}
+
 int
 courier_receive(struct exch_dir *d,
     const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES],
@@ -107,16 +147,9 @@ courier_receive(struct exch_dir *d,
 	    (r = envelope_parse_fd(fd, &e)) != CK_OK)
 		goto out;
 	/* A first contact has no key to compare: bind to the one it names. */
-	if ((r = envelope_check_binding(&e, ceremony_id,
-	    signer_pk != NULL ? signer_pk : e.signer_pk, last_seq)) != CK_OK)
+	if ((r = check_received(&e, ceremony_id, signer_pk, last_seq, name,
+	    want)) != CK_OK)
 		goto out;
-	/* The name is unsigned: it must agree with what is signed. */
-	if ((r = envelope_file_name_matches(&e, name, strlen(name))) != CK_OK)
-		goto out;
-	if (e.type != want) {
-		r = CK_ERR_BAD_TYPE;
-		goto out;
-	}
 	*env = e;
 	memset(&e, 0, sizeof(e));
 	r = CK_OK;

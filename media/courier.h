@@ -57,6 +57,20 @@ int courier_receive(struct exch_dir *d,
     struct envelope *env) CK_WUR __attribute__((nonnull(1, 2, 6)));
 
 /*
+ * The same checks for an envelope's bytes that came another way (QR
+ * codes): it parses and its signature holds, then the binding as
+ * courier_receive checks it (ceremony_id NULL: a first contact that
+ * names its ceremony too), then the type. There is no file name to check.
+ * When it parses but a check fails, *env still holds it (free it), so
+ * the caller can say what it was (another ceremony's, an envelope
+ * already taken); on a parse error *env is empty.
+ */
+int courier_accept(const uint8_t *msg, size_t len,
+    const uint8_t ceremony_id[ENVELOPE_CEREMONY_ID_BYTES],
+    const uint8_t *signer_pk, uint64_t last_seq, enum envelope_type want,
+    struct envelope *env) CK_WUR __attribute__((nonnull(1, 7)));
+
+/*
  * The ceremony id of the one folder under root that holds an envelope of
  * type want with seq 1 and nothing else yet answered (for the bridge,
  * which learns the ceremony from the stick). CK_ERR_NOT_FOUND when there

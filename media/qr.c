@@ -671,65 +671,94 @@ by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int
-qr_camera_open_recorded(const char *dir, struct qr_camera **out)
+/*
+ * (Re)read the recorded camera's folder: its *.png files, sorted by name.
+ * CK_ERR_NOT_FOUND for a missing folder or one without frames.
+ */
+static int
+recorded_list(struct qr_camera *cam)
 {
-	struct qr_camera *cam;
 	struct dirent *e;
 	DIR *d;
 	size_t len;
 	char **v;
 	int r = CK_ERR_ALLOC;
 
-	*out = NULL;
-	if ((d = opendir(dir)) == NULL)
+	while (cam->n > 0)
+		free(cam->names[--cam->n]);
+	cam->next = 0;
+	if ((d = opendir(cam->dir)) == NULL)
 		return errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
-	if ((cam = calloc(1, sizeof(*cam))) == NULL ||
-	    (cam->dir = strdup(dir)) == NULL)
-		goto fail;
 	while ((e = readdir(d)) != NULL) {
 		len = strlen(e->d_name);
 		if (len <= 4 || strcmp(e->d_name + len - 4, ".png") != 0)
 			continue;
 		if (cam->n == QR_RECORDED_MAX) {
 			r = CK_ERR_TOO_LARGE;
-			goto fail;
+			goto out;
 		}
 		if ((v = realloc(cam->names, (cam->n + 1) * sizeof(*v))) == NULL)
-			goto fail;
+			goto out;
 		cam->names = v;
 		if ((v[cam->n] = strdup(e->d_name)) == NULL)
-			goto fail;
+			goto out;
 		cam->n++;
 	}
-	if (cam->n == 0) {
-		r = CK_ERR_NOT_FOUND;
-		goto fail;
-	}
-	qsort(cam->names, cam->n, sizeof(*cam->names), by_name);
+	r = cam->n == 0 ? CK_ERR_NOT_FOUND : CK_OK;
+	if (r == CK_OK)
+		qsort(cam->names, cam->n, sizeof(*cam->names), by_name);
+out:
 	closedir(d);
-	*out = cam;
-	return CK_OK;
-fail:
-	closedir(d);
-	qr_camera_close(cam);
 	return r;
 }
 
-/* The next recorded frame, round and round as a camera keeps filming. */
+int
+qr_camera_open_recorded(const char *dir, struct qr_camera **out)
+{
+	struct qr_camera *cam;
+	int r;
+
+	*out = NULL;
+	if ((cam = calloc(1, sizeof(*cam))) == NULL ||
+	    (cam->dir = strdup(dir)) == NULL) {
+		free(cam);
+		return CK_ERR_ALLOC;
+	}
+	if ((r = recorded_list(cam)) != CK_OK) {
+		qr_camera_close(cam);
+		return r;
+	}
+	*out = cam;
+	return CK_OK;
+}
+
+/*
+ * The next recorded frame, round and round as a camera keeps filming; the
+ * folder is read again at each round, as a camera sees a screen's new
+ * codes (frames added meanwhile join the next round).
+ */
 static int
 recorded_grab(struct qr_camera *cam, struct qr_image **out)
 {
 	char *path = NULL;
-	int r;
+	int r, l;
 
+	if (cam->n == 0)	/* a round that found no frames */
+		return CK_ERR_MEDIA_GONE;
 	if (asprintf(&path, "%s/%s", cam->dir, cam->names[cam->next]) < 0)
 		return CK_ERR_ALLOC;
-	cam->next = (cam->next + 1) % cam->n;
 	r = qr_png_read(path, out);
 	free(path);
 	/* a frame that was there and is not: the camera is gone */
-	return r == CK_ERR_NOT_FOUND ? CK_ERR_MEDIA_GONE : r;
+	if (r == CK_ERR_NOT_FOUND)
+		return CK_ERR_MEDIA_GONE;
+	if (++cam->next == cam->n && (l = recorded_list(cam)) != CK_OK) {
+		/* the folder, or every frame in it, is gone */
+		qr_image_free(*out);
+		*out = NULL;
+		return l == CK_ERR_NOT_FOUND ? CK_ERR_MEDIA_GONE : l;
+	}
+	return r;
 }
 
 int

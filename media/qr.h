@@ -190,9 +190,11 @@ void qr_camera_close(struct qr_camera *cam);
  * A recorded camera, for rehearsals and tests where no camera can be had:
  * the *.png files of folder dir (at most QR_RECORDED_MAX, by name) handed
  * out by qr_camera_grab one a call, round and round, as a camera keeps
- * filming a screen; qr_camera_scan and qr_camera_close as for a device. A
- * frame that is no longer there (the folder or the file removed) is
- * CK_ERR_MEDIA_GONE: the camera is gone. Open: CK_ERR_NOT_FOUND for a
+ * filming a screen; the folder is read again at each round, so frames
+ * added meanwhile (the screen's next codes) join the next one.
+ * qr_camera_scan and qr_camera_close as for a device. A frame that is no
+ * longer there (the folder or the file removed, or a round that finds no
+ * frames) is CK_ERR_MEDIA_GONE: the camera is gone. Open: CK_ERR_NOT_FOUND for a
  * missing folder or one without frames.
  */
 #define QR_RECORDED_MAX 4096

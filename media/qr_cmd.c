@@ -338,8 +338,9 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Wait one code's time, taking keys meanwhile when k->on. */
-static void
+/* Wait one code's time, taking keys meanwhile when k->on: 1 when Enter
+ * or q was pressed (the receiver has the envelope), else 0. */
+static int
 pause_frame(unsigned int *fps, const struct keys *k)
 {
 	double end = now_s() + 1.0 / *fps, left;
@@ -362,10 +363,17 @@ pause_frame(unsigned int *fps, const struct keys *k)
 			listen = 0;	/* the terminal went away: just wait */
 			continue;
 		}
-		for (i = 0; i < got; i++)
+		for (i = 0; i < got; i++) {
+			if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == 'q')
+				return 1;
 			key_rate(buf[i], fps);
+		}
 	}
+	return 0;
 }
+
+/* show_text's keys: 0 none, 1 the rate, SHOW_UNTIL_ENTER the rate and Enter */
+#define SHOW_UNTIL_ENTER 2
 
 /* One code on the terminal, with a status line under it (one row). */
 static int
@@ -382,6 +390,9 @@ show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k,
 	fputs(t, stdout);
 	if (k == 0)
 		printf("read-back test code %u: hold the camera on it\x1b[K\n", n);
+	else if (keys == SHOW_UNTIL_ENTER)
+		printf("code %u of %u fragment(s), %u codes/s: + faster, - slower, "
+		    "Enter once the appliance has it\x1b[K\n", n, k, fps);
 	else if (k == 1)
 		printf("conclave envelope: one code\x1b[K\n");
 	else if (keys)
@@ -526,7 +537,7 @@ qrcmd_show(int argc, char **argv)
 			goto out;
 		}
 		if (frames == 0 || n + 1 < frames)
-			pause_frame(&a.o.fps, &keys);
+			(void)pause_frame(&a.o.fps, &keys);
 	}
 	rc = 0;
 out:
@@ -535,6 +546,50 @@ out:
 	free(msg);
 	keys_end(&keys);
 	return rc;
+}
+
+int
+qrcmd_show_until_enter(const uint8_t *msg, size_t len)
+{
+	struct qr_scanner *sc = NULL;
+	struct qrs_sender *snd = NULL;
+	struct qrs_opts o;
+	struct winsize ws;
+	struct keys keys = { 0 };
+	uint32_t n, k;
+	int e, done = 0;
+
+	qrs_opts_init(&o);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0 ||
+	    ws.ws_row == 0)
+		return CK_ERR_IO;
+	if ((e = qr_scanner_new(&sc)) != CK_OK ||
+	    (e = qrs_sender_new(msg, len, o.fragment, o.ecc, &snd)) != CK_OK)
+		goto out;
+	k = qrs_sender_fragments(snd);
+	keys_start(&keys);
+	if (!keys.on) {
+		e = CK_ERR_IO;
+		goto out;
+	}
+	for (n = 0; !done && stop_signal == 0; n++) {
+		struct qr_code *c = NULL;
+
+		if ((e = qrs_sender_next(snd, sc, &c)) == CK_OK)
+			e = show_text(c, ws.ws_col, ws.ws_row, n, k, o.fps,
+			    SHOW_UNTIL_ENTER);
+		qr_code_free(c);
+		if (e != CK_OK)
+			goto out;
+		done = pause_frame(&o.fps, &keys);
+	}
+	fputs("\x1b[2J\x1b[H", stdout);
+	fflush(stdout);
+out:
+	keys_end(&keys);
+	qrs_sender_free(snd);
+	qr_scanner_free(sc);
+	return e;
 }
 
 /* ---- qr-decode and qr-scan ---- */

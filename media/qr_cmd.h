@@ -10,12 +10,25 @@
 #ifndef CONCLAVE_QR_CMD_H
 #define CONCLAVE_QR_CMD_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #define QRCMD_EXIT_INCOMPLETE 3	/* not enough codes yet: show more or use a stick */
 
 int qrcmd_encode(int argc, char **argv);
 int qrcmd_show(int argc, char **argv);
 int qrcmd_decode(int argc, char **argv);
 int qrcmd_scan(int argc, char **argv);
+
+/*
+ * An envelope's bytes as an animated stream on this terminal (stdout), as
+ * qr-show draws it, until Enter or q is typed on it (+ and - change the
+ * rate meanwhile): for the bridge's ceremony commands (--qr-show).
+ * CK_ERR_IO when stdout or stdin is not a terminal, CK_ERR_QR_NO_FIT when
+ * the code does not fit it.
+ */
+int qrcmd_show_until_enter(const uint8_t *msg, size_t len)
+    __attribute__((warn_unused_result));
 
 /*
  * The text armor (docs/envelope.md §6), the airgap's last resort when

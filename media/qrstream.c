@@ -26,6 +26,9 @@ struct qrs_sender {
 struct qrs_receiver {
 	struct ftn_decoder *dec;
 	struct qrs_link link;
+	uint8_t skip[QRS_SKIP_MAX][FTN_ID_LEN];	/* messages passed over */
+	size_t nskip;
+	uint32_t max_len;
 };
 
 int
@@ -96,6 +99,7 @@ qrs_receiver_new(uint32_t max_len, struct qrs_receiver **out)
 		return e;
 	}
 	ftn_decoder_set_limit(r->dec, max_len);
+	r->max_len = max_len;
 	*out = r;
 	return CK_OK;
 }
@@ -109,10 +113,48 @@ qrs_receiver_free(struct qrs_receiver *r)
 	free(r);
 }
 
+/* A frame of a message passed over is refused before the decoder sees it,
+ * so it can never lock onto it. */
+static int
+add_frame(struct qrs_receiver *r, const uint8_t *frame, size_t len)
+{
+	struct ftn_frame f;
+	size_t i;
+
+	if (r->nskip > 0 && ftn_frame_parse(frame, len, &f) == CK_OK)
+		for (i = 0; i < r->nskip; i++)
+			if (memcmp(f.id, r->skip[i], FTN_ID_LEN) == 0)
+				return CK_ERR_QR_OTHER_MESSAGE;
+	return ftn_decoder_add(r->dec, frame, len);
+}
+
 int
 qrs_receiver_frame(struct qrs_receiver *r, const uint8_t *frame, size_t len)
 {
-	return ftn_decoder_add(r->dec, frame, len);
+	return add_frame(r, frame, len);
+}
+
+int
+qrs_receiver_pass_over(struct qrs_receiver *r)
+{
+	uint8_t id[FTN_ID_LEN];
+	struct ftn_decoder *fresh = NULL;
+	int e;
+
+	if ((e = ftn_decoder_id(r->dec, id)) != CK_OK)
+		return e;
+	if ((e = ftn_decoder_new(&fresh)) != CK_OK)
+		return e;
+	ftn_decoder_set_limit(fresh, r->max_len);
+	ftn_decoder_free(r->dec);
+	r->dec = fresh;
+	/* the oldest is forgotten first: the screen moved on from it */
+	if (r->nskip == QRS_SKIP_MAX)
+		memmove(r->skip[0], r->skip[1], (QRS_SKIP_MAX - 1) * FTN_ID_LEN);
+	else
+		r->nskip++;
+	memcpy(r->skip[r->nskip - 1], id, FTN_ID_LEN);
+	return CK_OK;
 }
 
 /* Feed every scanned symbol; the result rule is in qrstream.h. */
@@ -123,7 +165,7 @@ feed_symbols(struct qrs_receiver *r, struct qr_symbols *syms)
 	size_t i;
 
 	for (i = 0; i < syms->n; i++) {
-		e = ftn_decoder_add(r->dec, syms->data[i], syms->len[i]);
+		e = add_frame(r, syms->data[i], syms->len[i]);
 		if (e == CK_OK) {
 			good = 1;
 			/* a frame the decoder took is well formed: L is its length */

@@ -133,6 +133,16 @@ int qrs_receiver_png(struct qrs_receiver *r, struct qr_scanner *sc,
 int qrs_receiver_camera(struct qrs_receiver *r, struct qr_scanner *sc,
     struct qr_camera *cam, int timeout_ms) CK_WUR;
 void qrs_receiver_progress(const struct qrs_receiver *r, struct ftn_progress *p);
+/*
+ * Pass over the message decoded (or being decoded) so far: the receiver
+ * starts again, and frames of that message are refused from now on with
+ * CK_ERR_QR_OTHER_MESSAGE, so a code still on screen that was already
+ * taken (the sender's last envelope, before its next) cannot hold the
+ * receiver. The last QRS_SKIP_MAX messages are remembered. CK_ERR_STATE
+ * before the first frame.
+ */
+#define QRS_SKIP_MAX 8
+int qrs_receiver_pass_over(struct qrs_receiver *r) CK_WUR;
 /* The message once complete (malloc'd copy); CK_ERR_STATE before. */
 int qrs_receiver_message(const struct qrs_receiver *r, uint8_t **msg,
     size_t *len) CK_WUR;

@@ -170,14 +170,20 @@ holder_sticks() {
 	done
 }
 
-# quorum_bridge_start DIR ARGS...: conclave-bridge ARGS in the background
-# (output in DIR/bridge.out), waiting until its session offer is written.
-quorum_bridge_start() {
+# bridge_bg DIR ARGS...: conclave-bridge ARGS in the background, its
+# output in DIR/bridge.out, its pid in DIR/bridge.pid (killed at the end).
+bridge_bg() {
 	local dir=$1; shift
 	"$BRIDGE" "$@" >"$dir/bridge.out" 2>&1 &
 	echo $! >"$dir/bridge.pid"
 	on_exit "kill $(cat "$dir/bridge.pid") 2>/dev/null"
-	wait_for sh -c "ls '$dir'/x/*/000002-session-offer.env >/dev/null 2>&1"
+}
+
+# quorum_bridge_start DIR ARGS...: bridge_bg, waiting until its session
+# offer is written.
+quorum_bridge_start() {
+	bridge_bg "$@" &&
+	    wait_for sh -c "ls '$1'/x/*/000002-session-offer.env >/dev/null 2>&1"
 }
 
 # quorum_bridge_start_token DIR ARGS...: the same, with the bridge reading the

@@ -907,6 +907,115 @@ recorded_frames_stand_in_for_a_camera(void **state)
 	qr_camera_close(cam);
 }
 
+/* Feed sender snd's codes to rcv until it is complete or n codes were fed;
+ * every feed must give want (CK_OK: any). */
+static void
+feed(struct qrs_receiver *rcv, struct qr_scanner *s, struct qrs_sender *snd,
+    int n, int want)
+{
+	struct ftn_progress p = { 0 };
+	int i, e;
+
+	for (i = 0; i < n && !p.complete; i++) {
+		struct qr_code *c = NULL;
+		struct qr_image *img = NULL;
+
+		assert_int_equal(qrs_sender_next(snd, s, &c), CK_OK);
+		assert_int_equal(qr_render_image(c, 2, &img), CK_OK);
+		e = qrs_receiver_image(rcv, s, img);
+		if (want != CK_OK)
+			assert_int_equal(e, want);
+		qr_image_free(img);
+		qr_code_free(c);
+		qrs_receiver_progress(rcv, &p);
+	}
+}
+
+/*
+ * A message passed over (the sender's last envelope, still on its screen
+ * while the next is awaited) cannot hold the receiver again: its frames
+ * are refused as another message's, and the next message decodes.
+ */
+static void
+receiver_passes_over_a_message_already_taken(void **state)
+{
+	uint8_t id[ENVELOPE_CEREMONY_ID_BYTES], pk[32], sk[64];
+	uint8_t *old, *next, *got = NULL;
+	struct qrs_sender *so = NULL, *sn = NULL;
+	struct qrs_receiver *rcv = NULL;
+	struct qr_scanner *s = scanner();
+	struct ftn_progress p;
+	size_t ol, nl, glen;
+
+	(void)state;
+	envelope_ceremony_id_new(id);
+	crypto_sign_keypair(pk, sk);
+	old = make_envelope(ENVELOPE_SESSION_OFFER, id, 2, sk, 1500, &ol);
+	next = make_envelope(ENVELOPE_SUBMISSION_RESULT, id, 4, sk, 1500, &nl);
+	assert_int_equal(qrs_sender_new(old, ol, 300, QR_ECC_L, &so), CK_OK);
+	assert_int_equal(qrs_sender_new(next, nl, 300, QR_ECC_L, &sn), CK_OK);
+	assert_int_equal(qrs_receiver_new(FTN_MAX_MESSAGE, &rcv), CK_OK);
+	assert_int_equal(qrs_receiver_pass_over(rcv), CK_ERR_STATE);
+	feed(rcv, s, so, 100, CK_OK);
+	qrs_receiver_progress(rcv, &p);
+	assert_true(p.complete);
+	assert_int_equal(qrs_receiver_pass_over(rcv), CK_OK);
+	qrs_receiver_progress(rcv, &p);
+	assert_false(p.complete);
+	assert_int_equal(p.fragments, 0);
+	/* the old codes again: refused, the receiver stays free */
+	feed(rcv, s, so, 12, CK_ERR_QR_OTHER_MESSAGE);
+	qrs_receiver_progress(rcv, &p);
+	assert_int_equal(p.fragments, 0);
+	feed(rcv, s, sn, 100, CK_OK);
+	assert_int_equal(qrs_receiver_message(rcv, &got, &glen), CK_OK);
+	assert_int_equal(glen, nl);
+	assert_memory_equal(got, next, nl);
+	free(got);
+	free(old);
+	free(next);
+	qrs_sender_free(so);
+	qrs_sender_free(sn);
+	qrs_receiver_free(rcv);
+	qr_scanner_free(s);
+}
+
+/*
+ * The recorded camera reads its folder again at each round, as a camera
+ * sees a screen's next codes: a frame added joins the next round.
+ */
+static void
+recorded_frames_follow_the_folder(void **state)
+{
+	struct qr_camera *cam = NULL;
+	struct qr_image *img = NULL, *got = NULL;
+	char dir[96];
+	int dfd;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/follow", tmpdir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_true((dfd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0);
+	assert_int_equal(qr_image_new(5, 5, &img), CK_OK);
+	assert_int_equal(qr_png_write(img, dfd, "a.png"), CK_OK);
+	qr_image_free(img);
+	assert_int_equal(qr_camera_open_recorded(dir, &cam), CK_OK);
+	assert_int_equal(qr_image_new(6, 5, &img), CK_OK);
+	assert_int_equal(qr_png_write(img, dfd, "b.png"), CK_OK);
+	qr_image_free(img);
+	close(dfd);
+	assert_int_equal(qr_camera_grab(cam, 10, &got), CK_OK);	/* a */
+	assert_int_equal(got->w, 5);
+	qr_image_free(got);
+	assert_int_equal(qr_camera_grab(cam, 10, &got), CK_OK);	/* a again */
+	assert_int_equal(got->w, 5);
+	qr_image_free(got);
+	assert_int_equal(qr_camera_grab(cam, 10, &got), CK_OK);	/* b joined */
+	assert_int_equal(got->w, 6);
+	qr_image_free(got);
+	qr_camera_close(cam);
+}
+
 static int
 setup(void **state)
 {
@@ -938,6 +1047,8 @@ main(void)
 		cmocka_unit_test(png_files_are_read_with_limits),
 		cmocka_unit_test(lossy_camera_channel_delivers),
 		cmocka_unit_test(recorded_frames_stand_in_for_a_camera),
+		cmocka_unit_test(recorded_frames_follow_the_folder),
+		cmocka_unit_test(receiver_passes_over_a_message_already_taken),
 		cmocka_unit_test(tilted_dim_and_blurred_frames_are_read),
 		cmocka_unit_test(every_envelope_type_crosses_by_camera_both_ways),
 		cmocka_unit_test(frames_of_another_ceremony_are_refused),

@@ -1,0 +1,261 @@
+/*
+ * The bridge's optical crossing (see bqr.h).
+ *
+ * Limits: envelopes of at most ENVELOPE_MAX_BYTES (the receiver refuses a
+ * stream claiming more before allocating for it); a camera frame waited
+ * for at most POLL_MS; a folder of frames read at RECORDED_FPS, the pace
+ * of a camera filming a screen, so a long wait costs little.
+ */
+#include "bridge/bqr.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/errors.h"
+#include "media/courier.h"
+#include "media/file.h"
+#include "media/qr.h"
+#include "media/qr_cmd.h"
+#include "media/qrstream.h"
+
+#define POLL_MS		250
+#define RECORDED_FPS	QRS_DEFAULT_FPS
+
+int
+bqr_scanning(const struct bridge_opts *o)
+{
+	return o->camera != NULL || o->camera_frames != NULL;
+}
+
+static const char *
+source(const struct bridge_opts *o)
+{
+	return o->camera_frames != NULL ? o->camera_frames : o->camera;
+}
+
+/* What the complete stream carried, checked as an envelope from the stick. */
+static int
+check_stream(const uint8_t *msg, size_t len, const uint8_t *ceremony_id,
+    const uint8_t *signer_pk, uint64_t last_seq, enum envelope_type want,
+    enum envelope_type want2, struct envelope *env)
+{
+	int r;
+
+	r = courier_accept(msg, len, ceremony_id, signer_pk, last_seq, want, env);
+	if (r == CK_ERR_BAD_TYPE && want2 != 0) {
+		envelope_free(env);
+		r = courier_accept(msg, len, ceremony_id, signer_pk, last_seq,
+		    want2, env);
+	}
+	return r;
+}
+
+/* A refused stream, said by what it was. */
+static void
+refused(const char *cmd, int r, const struct envelope *env,
+    const uint8_t *ceremony_id)
+{
+	char why[200], theirs[ENVELOPE_CEREMONY_ID_HEX + 1];
+	char ours[ENVELOPE_CEREMONY_ID_HEX + 1];
+
+	if (r == CK_ERR_WRONG_CEREMONY && ceremony_id != NULL) {
+		envelope_ceremony_id_hex(env->ceremony_id, theirs);
+		envelope_ceremony_id_hex(ceremony_id, ours);
+		snprintf(why, sizeof(why), "the codes carry an envelope of another "
+		    "ceremony (%s, this is %s); nothing was written", theirs, ours);
+	} else if (env->payload != NULL) {
+		snprintf(why, sizeof(why), "the codes carry %s number %llu, refused; "
+		    "nothing was written", envelope_type_name(env->type) != NULL ?
+		    envelope_type_name(env->type) : "an envelope",
+		    (unsigned long long)env->seq);
+	} else {
+		snprintf(why, sizeof(why), "the codes carry no valid envelope; "
+		    "nothing was written");
+	}
+	opts_fail(cmd, "QR codes", r, why);
+}
+
+/* A pause between recorded frames; a device paces itself. */
+static void
+pace(const struct bridge_opts *o)
+{
+	struct timespec t = { 0, 1000000000L / RECORDED_FPS };
+
+	if (o->camera_frames != NULL)
+		nanosleep(&t, NULL);
+}
+
+int
+bqr_receive(const char *cmd, const struct bridge_opts *o,
+    const uint8_t *ceremony_id, const uint8_t *signer_pk, uint64_t last_seq,
+    enum envelope_type want, enum envelope_type want2, unsigned wait_s,
+    struct envelope *env, uint8_t **msg, size_t *len)
+{
+	struct qr_camera *cam = NULL;
+	struct qr_scanner *sc = NULL;
+	struct qrs_receiver *rcv = NULL;
+	struct ftn_progress p;
+	struct qrs_watch w;
+	time_t deadline = time(NULL) + (time_t)wait_s;
+	uint32_t shown = 0;
+	int r, started = wait_s == 0;
+
+	memset(env, 0, sizeof(*env));
+	*msg = NULL;
+	*len = 0;
+	if ((r = o->camera_frames != NULL ?
+	    qr_camera_open_recorded(o->camera_frames, &cam) :
+	    qr_camera_open(o->camera, &cam)) != CK_OK) {
+		opts_fail(cmd, source(o), r, "no camera there");
+		goto out;
+	}
+	if ((r = qr_scanner_new(&sc)) != CK_OK ||
+	    (r = qrs_receiver_new(ENVELOPE_MAX_BYTES, &rcv)) != CK_OK) {
+		opts_fail(cmd, "QR scan", r, NULL);
+		goto out;
+	}
+	fprintf(stderr, "conclave-bridge %s: scanning the appliance's codes with "
+	    "%s (envelope %llu)\n", cmd, source(o),
+	    (unsigned long long)last_seq + 1);
+	qrs_watch_start(&w, o->stall_s, time(NULL));
+	for (;;) {
+		pace(o);
+		r = qrs_receiver_camera(rcv, sc, cam, POLL_MS);
+		if (r == CK_ERR_MEDIA_GONE || r == CK_ERR_IO ||
+		    r == CK_ERR_UNSUPPORTED || r == CK_ERR_ALLOC) {
+			opts_fail(cmd, source(o), r, "the camera is gone; nothing "
+			    "was written");
+			r = r == CK_ERR_ALLOC ? r : CK_ERR_MEDIA_GONE;
+			goto out;
+		}
+		qrs_receiver_progress(rcv, &p);
+		if (p.recovered != shown) {
+			if (!started) {
+				started = 1;
+				qrs_watch_start(&w, o->stall_s, time(NULL));
+			}
+			shown = p.recovered;
+			fprintf(stderr, "conclave-bridge %s: QR: %u of %u fragments\n",
+			    cmd, p.recovered, p.fragments);
+		}
+		if (p.complete) {
+			if ((r = qrs_receiver_message(rcv, msg, len)) != CK_OK)
+				goto out;
+			r = check_stream(*msg, *len, ceremony_id, signer_pk, last_seq, want,
+			    want2, env);
+			if (r == CK_OK)
+				goto out;
+			if (r == CK_ERR_REPLAY && signer_pk != NULL) {
+				/* the appliance's last envelope, still on its screen */
+				fprintf(stderr, "conclave-bridge %s: QR: that is envelope "
+				    "%llu, already taken; waiting for %llu\n", cmd,
+				    (unsigned long long)env->seq,
+				    (unsigned long long)last_seq + 1);
+				envelope_free(env);
+				free(*msg);
+				*msg = NULL;
+				if ((r = qrs_receiver_pass_over(rcv)) != CK_OK)
+					goto out;
+				shown = 0;
+				started = wait_s == 0;
+				qrs_watch_start(&w, o->stall_s, time(NULL));
+				continue;
+			}
+			refused(cmd, r, env, ceremony_id);
+			goto out;
+		}
+		if (started && qrs_watch_stalled(&w, &p, time(NULL))) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "nothing new for %u s (%u of %u "
+			    "fragments); nothing was written", o->stall_s,
+			    p.recovered, p.fragments);
+			r = CK_ERR_QR_STALLED;
+			opts_fail(cmd, "QR scan", r, why);
+			goto out;
+		}
+		if (!started && time(NULL) >= deadline) {
+			r = CK_ERR_NOT_FOUND;
+			opts_fail(cmd, "QR scan", r, "no code of the appliance's next "
+			    "envelope in time; nothing was written");
+			goto out;
+		}
+	}
+out:
+	if (r != CK_OK) {
+		envelope_free(env);
+		free(*msg);
+		*msg = NULL;
+		*len = 0;
+	}
+	qrs_receiver_free(rcv);
+	qr_scanner_free(sc);
+	qr_camera_close(cam);
+	return r;
+}
+
+/* The codes as PNG files in a folder that appears complete. */
+static int
+write_codes(const char *cmd, const struct bridge_opts *o, const char *name,
+    const uint8_t *msg, size_t len)
+{
+	struct qr_scanner *sc = NULL;
+	struct qrs_opts qo;
+	char base[ENVELOPE_FILE_NAME_MAX], tmp[ENVELOPE_FILE_NAME_MAX + 8];
+	uint32_t k = 0;
+	int r, dfd = -1, sub = -1;
+	size_t n = strlen(name);
+
+	/* NNNNNN-TYPE.env names the folder NNNNNN-TYPE */
+	snprintf(base, sizeof(base), "%.*s", (int)(n > 4 ? n - 4 : n), name);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp", base);
+	qrs_opts_init(&qo);
+	if ((r = ftn_fragment_count(len, qo.fragment, &k)) != CK_OK ||
+	    (r = file_open_dir(AT_FDCWD, o->png_dir, FILE_CREATE, 0755, &dfd)) !=
+	    CK_OK || (r = file_open_dir(dfd, tmp, FILE_CREATE, 0755, &sub)) !=
+	    CK_OK || (r = qr_scanner_new(&sc)) != CK_OK ||
+	    (r = qrs_export_png(msg, len, &qo, sc, sub, qrs_png_frames(k),
+	    &k)) != CK_OK)
+		goto out;
+	if (renameat(dfd, tmp, dfd, base) != 0) {
+		r = file_errno(errno);
+		goto out;
+	}
+	fprintf(stderr, "conclave-bridge %s: its codes are in %s/%s (%u "
+	    "fragment(s)): show them to the appliance's camera\n", cmd,
+	    o->png_dir, base, k);
+out:
+	if (r != CK_OK)
+		opts_fail(cmd, o->png_dir, r, "the codes could not be written; "
+		    "the envelope is on the exchange folder");
+	if (sub >= 0)
+		close(sub);
+	if (dfd >= 0)
+		close(dfd);
+	qr_scanner_free(sc);
+	return r;
+}
+
+void
+bqr_send(const char *cmd, const struct bridge_opts *o, const char *name,
+    const uint8_t *msg, size_t len)
+{
+	int r;
+
+	if (o->png_dir != NULL && write_codes(cmd, o, name, msg, len) != CK_OK)
+		return;
+	if (!o->qr_show)
+		return;
+	fflush(stdout);
+	if ((r = qrcmd_show_until_enter(msg, len)) != CK_OK)
+		opts_fail(cmd, "showing the codes", r, r == CK_ERR_QR_NO_FIT ?
+		    "enlarge the terminal; the envelope is on the exchange folder" :
+		    "no terminal; the envelope is on the exchange folder");
+	else
+		printf("%s shown as QR codes.\n", name);
+}

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The bridge's ceremony commands crossing by QR code (issue 11, item 2):
+# a whole unseal ceremony against a real OpenBao in which EVERY envelope
+# crosses as codes, none by a shared folder. The appliance and the bridge
+# each have their own exchange folder. The appliance's envelopes are drawn
+# as codes (conclave qr-encode, real qrencode) and filmed into the folder
+# the bridge's recorded camera reads (--camera-frames: no V4L2 camera can
+# be had here, so recorded frames stand behind the same interface); the
+# bridge writes its own envelopes' codes (--png-dir), which the appliance
+# reads (conclave qr-decode --exchange, real zbar/zxing). The bridge's
+# folder keeps a copy of every envelope, both ways, byte for byte the
+# appliance's. Before it, the bad inputs, each refused by name with the
+# bridge's exchange folder and codes folder byte-identical before and
+# after: another ceremony's codes mid-session, a stalled (truncated)
+# stream, a camera folder that disappears mid-scan, a tampered envelope.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+
+# film ENV CAM [QR-OPTIONS]: ENV drawn as codes and put where the camera
+# sees them, each frame appearing whole (a rename), named after ENV.
+film() {
+	local env=$1 cam=$2 tag f; shift 2
+	tag=$(basename "$env" .env)
+	rm -rf "$T_TMP/draw" && mkdir -p "$cam" &&
+	    "$CONCLAVE" qr-encode "$env" --png-dir "$T_TMP/draw" "$@" >/dev/null ||
+	    return 1
+	for f in "$T_TMP"/draw/qr-*.png; do
+		cp "$f" "$cam/.$tag" && mv "$cam/.$tag" "$cam/$tag-$(basename "$f")" ||
+		    return 1
+	done
+}
+
+# read_codes CODES ENVNAME APPLIANCE_X: the appliance reads the bridge's
+# codes of ENVNAME (once they are all written) into its own folder.
+read_codes() {
+	wait_for test -d "$1/$2" &&
+	    "$CONCLAVE" qr-decode --exchange "$3" "$1/$2"/qr-*.png 2>"$T_TMP/decode.log"
+}
+
+bao_start_shamir q1 || { fail "OpenBao (Shamir) starts"; finish; }
+check "OpenBao initialises (sealed, 5 shares, threshold 3)" bao_init q1 5 3
+check "the holders' sticks get their encrypted shares" quorum_sticks q1
+addr=$(bao_addr q1)
+check_output "the server is sealed" '^true$' seal_field q1 .sealed
+
+# --- bad inputs ---
+
+# Another ceremony's codes while a session waits: the bridge is in a
+# session of ceremony F (its offer written and shown), and the appliance
+# screen in front of its camera shows an envelope of ceremony G.
+F=$T_TMP/f; G=$T_TMP/g
+mkdir -p "$F/x" "$F/bx" "$G/x"
+"$CONCLAVE" unseal begin --state "$F/state" --exchange "$F/x" >/dev/null
+"$CONCLAVE" unseal begin --state "$G/state" --exchange "$G/x" >/dev/null
+fid=$(basename "$(dirname "$(ls "$F"/x/*/000001-unseal-request.env)")")
+gid=$(basename "$(dirname "$(ls "$G"/x/*/000001-unseal-request.env)")")
+check "ceremony F's request is filmed" film "$F/x/$fid/000001-unseal-request.env" "$F/cam"
+bridge_bg "$F" unseal --exchange "$F/bx" --address "$addr" \
+    --camera-frames "$F/cam" --png-dir "$F/codes" --wait 60
+check "the bridge scans F's request and writes its offer's codes" \
+    wait_for test -d "$F/codes/000002-session-offer"
+check "  and keeps a copy of the scanned request, the appliance's bytes" \
+    cmp -s "$F/x/$fid/000001-unseal-request.env" "$F/bx/$fid/000001-unseal-request.env"
+before_x=$(snap "$F/bx"); before_codes=$(snap "$F/codes")
+check "ceremony G's request comes before the camera" \
+    film "$G/x/$gid/000001-unseal-request.env" "$F/cam"
+check "the bridge stops" wait_for sh -c "! kill -0 $(cat "$F/bridge.pid") 2>/dev/null"
+wait "$(cat "$F/bridge.pid")"; rc=$?
+check "  with exit status 1" test "$rc" = 1
+check_output "  F's own request, still in view, was passed over" \
+    'that is envelope 1, already taken; waiting for 3' cat "$F/bridge.out"
+check_output "  G's codes are refused by name, both ceremonies' ids" \
+    "CK_ERR_WRONG_CEREMONY.*another ceremony \($gid, this is $fid\)" joined cat "$F/bridge.out"
+check "  the bridge's exchange folder is unchanged" test "$(snap "$F/bx")" = "$before_x"
+check "  its codes folder is unchanged" test "$(snap "$F/codes")" = "$before_codes"
+
+# A stalled stream: a request drawn as many small codes, fewer of them in
+# view than it needs.
+S=$T_TMP/s
+mkdir -p "$S/bx" "$S/codes"
+check "a request drawn as small codes" \
+    film "$F/x/$fid/000001-unseal-request.env" "$S/all" --fragment 32
+mkdir -p "$S/cam" && cp "$(ls "$S"/all/*.png | head -n 1)" "$S/cam/"
+unchanged "a stalled stream" "$S/bx" "$S/codes" -- "$BRIDGE" unseal \
+    --exchange "$S/bx" --address "$addr" --camera-frames "$S/cam" \
+    --png-dir "$S/codes" --stall 2
+check_output "  says it stalled, fragments received of needed" \
+    'QR scan: .*CK_ERR_QR_STALLED.*nothing new for 2 s \(1 of [0-9]+ fragments\); nothing was written' \
+    joined cat "$T_TMP/out"
+check_output "  progress: fragments received / needed" 'QR: 1 of [0-9]+ fragments' \
+    cat "$T_TMP/out"
+check_output "  and offers the exchange stick" 'Carry this envelope on the exchange stick' \
+    joined cat "$T_TMP/out"
+
+# A camera that disappears mid-scan: the folder of frames is removed while
+# the bridge scans it (one fragment in, more needed).
+V=$T_TMP/v
+mkdir -p "$V/bx" "$V/codes" "$V/cam"
+cp "$(ls "$S"/all/*.png | head -n 2 | tail -n 1)" "$V/cam/"
+before_x=$(snap "$V/bx"); before_codes=$(snap "$V/codes")
+bridge_bg "$V" unseal --exchange "$V/bx" --address "$addr" \
+    --camera-frames "$V/cam" --png-dir "$V/codes" --stall 60
+check "the bridge is scanning (a fragment in)" wait_for grep -q 'QR: 1 of' "$V/bridge.out"
+rm -rf "$V/cam"
+check "the camera goes: the bridge stops" \
+    wait_for sh -c "! kill -0 $(cat "$V/bridge.pid") 2>/dev/null"
+wait "$(cat "$V/bridge.pid")"; rc=$?
+check "  with exit status 1" test "$rc" = 1
+check_output "  saying the camera is gone" \
+    "$V/cam: .*CK_ERR_MEDIA_GONE.*the camera is gone; nothing was written" \
+    joined cat "$V/bridge.out"
+check "  the bridge's exchange folder is unchanged" test "$(snap "$V/bx")" = "$before_x"
+check "  its codes folder is unchanged" test "$(snap "$V/codes")" = "$before_codes"
+
+# A tampered code: the request with one byte of its signed payload changed,
+# drawn as good codes (the stream is whole; the envelope is not).
+X=$T_TMP/t
+mkdir -p "$X/bx" "$X/codes"
+cp "$F/x/$fid/000001-unseal-request.env" "$X/req.env"
+printf 'Z' | dd of="$X/req.env" bs=1 seek=$(($(stat -c %s "$X/req.env") - 80)) \
+    conv=notrunc status=none
+check "the tampered request is filmed" film "$X/req.env" "$X/cam"
+unchanged "a tampered envelope" "$X/bx" "$X/codes" -- "$BRIDGE" unseal \
+    --exchange "$X/bx" --address "$addr" --camera-frames "$X/cam" \
+    --png-dir "$X/codes" --stall 5
+check_output "  refused by its signature" \
+    'QR codes: .*CK_ERR_BAD_SIGNATURE.*nothing was written' joined cat "$T_TMP/out"
+check_output "both camera options at once are a usage error" 'usage' \
+    "$BRIDGE" unseal --exchange "$X/bx" --camera /dev/video0 --camera-frames "$X/cam"
+
+# --- the whole unseal ceremony, every crossing by QR code ---
+C=$T_TMP/c	# the appliance: $C/x, $C/state
+B=$T_TMP/b	# the bridge: $B/x; its camera $B/cam, its codes $B/codes
+mkdir -p "$C/x" "$B/x" "$B/cam"
+check "unseal begin (the appliance's folder)" \
+    "$CONCLAVE" unseal begin --state "$C/state" --exchange "$C/x"
+cid=$(basename "$(dirname "$(ls "$C"/x/*/000001-unseal-request.env)")")
+check "1: the unseal request, filmed" film "$C/x/$cid/000001-unseal-request.env" "$B/cam"
+bridge_bg "$B" unseal --exchange "$B/x" --address "$addr" \
+    --camera-frames "$B/cam" --png-dir "$B/codes" --wait 120
+check "2: the session offer crosses as the bridge's codes" \
+    read_codes "$B/codes" 000002-session-offer "$C/x"
+check_output "  progress on the bridge: fragments received / needed" \
+    'QR: [0-9]+ of [0-9]+ fragments' cat "$B/bridge.out"
+sas=$(bridge_sas "$B")
+check "the witness confirms the words" \
+    "$CONCLAVE" unseal accept --state "$C/state" --witness walt --confirm-sas "$sas"
+for h in alice:1 carol:3 erin:5; do
+	check "${h%:*}'s share is sealed" quorum_share unseal "$C" "${h%:*}" "${h#*:}"
+done
+check "submit" "$CONCLAVE" unseal submit --state "$C/state"
+check "3: the sealed shares, filmed" \
+    film "$C/x/$cid/000003-share-submission.env" "$B/cam"
+check "4: the result crosses as the bridge's codes" \
+    read_codes "$B/codes" 000004-submission-result "$C/x"
+check_output "result: the node is unsealed, the ceremony closed" 'Ceremony closed' \
+    "$CONCLAVE" unseal result --state "$C/state"
+check "the bridge exits 0" bridge_wait "$B"
+check_output "the server is unsealed" '^false$' seal_field q1 .sealed
+check_output "  the request still in view was passed over while the holders came" \
+    'that is envelope 1, already taken; waiting for 3' cat "$B/bridge.out"
+same_folders() {
+	local f
+	[ "$(ls "$C/x/$cid")" = "$(ls "$B/x/$cid")" ] || return 1
+	for f in "$C/x/$cid"/*.env; do cmp -s "$f" "$B/x/$cid/$(basename "$f")" || return 1; done
+}
+check "the bridge's folder holds every envelope, the appliance's bytes" same_folders
+check_output "4 envelopes crossed" '^4$' sh -c "ls '$B/x/$cid' | wc -l"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+finish
