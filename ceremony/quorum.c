@@ -693,20 +693,20 @@ quorum_read_handout(const char *transcript, json_t **handout, char *why,
     size_t whylen)
 {
 	struct transcript_report rep;
-	uint8_t *buf = NULL, *sig = NULL;
-	size_t len = 0, siglen = 0;
-	int fd = -1, sigfd = -1, verified = 0, r;
+	struct transcript_files f;
+	int verified = 0, r;
 
 	why[0] = '\0';
 	*handout = NULL;
 	/* The records read are the bytes that verified, read once. */
-	r = transcript_open_file(transcript, &fd, &sigfd, &rep);
-	if (r == CK_OK && isolated != NULL)
-		r = isolated(fd, sigfd, handout, &verified, &rep);
-	else if (r == CK_OK && (r = transcript_read_files(fd, sigfd, &buf, &len,
-	    &sig, &siglen)) == CK_OK)
-		r = quorum_handout_build(buf, len, sig, siglen, handout,
+	if ((r = transcript_files_open(transcript, isolated == NULL, &f, &rep))
+	    == CK_OK) {
+		r = isolated != NULL ?
+		    isolated(f.fd, f.sigfd, handout, &verified, &rep) :
+		    quorum_handout_build(f.buf, f.len, f.sig, f.siglen, handout,
 		    &verified, &rep);
+		transcript_files_close(&f);
+	}
 	if (r != CK_OK && !verified)
 		session_why(why, whylen, "%s does not verify: %s", transcript,
 		    rep.reason[0] != '\0' ? rep.reason : ck_strerror(r));
@@ -715,12 +715,6 @@ quorum_read_handout(const char *transcript, json_t **handout, char *why,
 		    "%s is not the transcript of an init or a rekey: give the "
 		    "cluster's latest init or rekey transcript" :
 		    "%s: the handout records are malformed", transcript);
-	if (fd >= 0)
-		close(fd);
-	if (sigfd >= 0)
-		close(sigfd);
-	free(buf);
-	free(sig);
 	return r;
 }
 

@@ -109,7 +109,7 @@ int quorum_handout_check(const json_t *h) CK_WUR;
  * Where quorum_read_handout builds. NULL (the default) builds in this
  * process; the appliance's monitor installs its parser child's client
  * (appliance/monitor.h), which answers as quorum_handout_build does on
- * the files transcript_open_file opened (sigfd -1: no signature file).
+ * the files transcript_files_open opened (sigfd -1: no signature file).
  */
 typedef int (*quorum_handout_fn)(int fd, int sigfd, json_t **handout,
     int *verified, struct transcript_report *rep);

@@ -431,23 +431,16 @@ int
 record_read(const char *path, const struct minisig_pubkey *expect,
     struct record **out, struct transcript_report *rep)
 {
-	uint8_t *buf = NULL, *sig = NULL;
-	size_t len = 0, siglen = 0;
-	int fd = -1, sigfd = -1, e;
+	struct transcript_files f;
+	int e;
 
 	*out = NULL;
-	if ((e = transcript_open_file(path, &fd, &sigfd, rep)) != CK_OK)
+	if ((e = transcript_files_open(path, isolated == NULL, &f, rep))
+	    != CK_OK)
 		return e;
-	if (isolated != NULL)
-		e = isolated(fd, sigfd, expect, out, rep);
-	else if ((e = transcript_read_files(fd, sigfd, &buf, &len, &sig,
-	    &siglen)) == CK_OK)
-		e = record_build(buf, len, sig, siglen, expect, out, rep);
-	close(fd);
-	if (sigfd >= 0)
-		close(sigfd);
-	free(buf);
-	free(sig);
+	e = isolated != NULL ? isolated(f.fd, f.sigfd, expect, out, rep) :
+	    record_build(f.buf, f.len, f.sig, f.siglen, expect, out, rep);
+	transcript_files_close(&f);
 	return e;
 }
 

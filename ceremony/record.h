@@ -87,7 +87,7 @@ int record_build(const void *buf, size_t len, const void *sig, size_t siglen,
  * Where record_read builds. NULL (the default) builds in this process;
  * the appliance's monitor installs its parser child's client
  * (appliance/monitor.h), which answers exactly as record_build does on
- * the files transcript_open_file opened (sigfd -1: no signature file).
+ * the files transcript_files_open opened (sigfd -1: no signature file).
  */
 typedef int (*record_fn)(int fd, int sigfd,
     const struct minisig_pubkey *expect, struct record **out,

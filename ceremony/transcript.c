@@ -661,8 +661,9 @@ read_beside(int dirfd, const char *name, const char *suffix, size_t max,
 	return e;
 }
 
-int
-transcript_open_file(const char *path, int *fd, int *sigfd,
+/* path and PATH.minisig opened with media/file.h file_open_read. */
+static int
+open_files(const char *path, int *fd, int *sigfd,
     struct transcript_report *rep)
 {
 	char *name = NULL, *signame = NULL;
@@ -701,46 +702,53 @@ out:
 }
 
 int
-transcript_read_files(int fd, int sigfd, uint8_t **buf, size_t *len,
-    uint8_t **sig, size_t *siglen)
+transcript_files_open(const char *path, int read_here,
+    struct transcript_files *f, struct transcript_report *rep)
 {
 	int e;
 
-	*sig = NULL;
-	*siglen = 0;
-	if ((e = rd_fd(fd, TRANSCRIPT_MAX_BYTES, buf, len)) != CK_OK ||
-	    sigfd < 0 ||
-	    (e = rd_fd(sigfd, MINISIG_MAX_SIGFILE, sig, siglen)) == CK_OK)
+	memset(f, 0, sizeof(*f));
+	if ((e = open_files(path, &f->fd, &f->sigfd, rep)) != CK_OK ||
+	    !read_here)
 		return e;
-	free(*buf);
-	*buf = NULL;
-	*len = 0;
+	if ((e = rd_fd(f->fd, TRANSCRIPT_MAX_BYTES, &f->buf, &f->len))
+	    == CK_OK && f->sigfd >= 0)
+		e = rd_fd(f->sigfd, MINISIG_MAX_SIGFILE, &f->sig, &f->siglen);
+	if (e != CK_OK) {
+		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
+		    ck_strerror(e));
+		transcript_files_close(f);
+	}
 	return e;
+}
+
+void
+transcript_files_close(struct transcript_files *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->sigfd >= 0)
+		close(f->sigfd);
+	free(f->buf);
+	free(f->sig);
+	memset(f, 0, sizeof(*f));
+	f->fd = f->sigfd = -1;
 }
 
 int
 transcript_verify(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep)
 {
-	uint8_t *buf = NULL, *sig = NULL;
-	size_t len = 0, siglen = 0;
-	int fd = -1, sigfd = -1, e;
+	struct transcript_files f;
+	int e;
 
-	if ((e = transcript_open_file(path, &fd, &sigfd, rep)) != CK_OK)
+	if ((e = transcript_files_open(path, isolated.verify == NULL, &f,
+	    rep)) != CK_OK)
 		return e;
-	if (isolated.verify != NULL)
-		e = isolated.verify(fd, sigfd, expect, rep);
-	else if ((e = transcript_read_files(fd, sigfd, &buf, &len, &sig,
-	    &siglen)) != CK_OK)
-		fail_at(rep, 0, NULL, "cannot read the transcript: %s",
-		    ck_strerror(e));
-	else
-		e = transcript_verify_buf(buf, len, sig, siglen, expect, rep);
-	close(fd);
-	if (sigfd >= 0)
-		close(sigfd);
-	free(buf);
-	free(sig);
+	e = isolated.verify != NULL ?
+	    isolated.verify(f.fd, f.sigfd, expect, rep) :
+	    transcript_verify_buf(f.buf, f.len, f.sig, f.siglen, expect, rep);
+	transcript_files_close(&f);
 	return e;
 }
 

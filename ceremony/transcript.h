@@ -218,7 +218,7 @@ int transcript_verify_buf(const void *buf, size_t len, const void *sig,
  * Where transcript_verify and transcript_load_pubkey parse. NULL members
  * (the default) parse in this process; the appliance's monitor installs
  * its parser child's client (appliance/monitor.h), which answers exactly
- * as they do on the files the caller opened (transcript_open_file: the
+ * as they do on the files the caller opened (transcript_files_open: the
  * transcript and its signature file, sigfd -1 without one; the .pub).
  */
 struct transcript_isolation {
@@ -237,22 +237,29 @@ int transcript_verify(const char *path, const struct minisig_pubkey *expect,
     struct transcript_report *rep) CK_WUR __attribute__((nonnull(1, 3)));
 
 /*
- * path opened for a parser to read (appliance/wire.h hands the files to
- * the parser child): *fd the transcript and *sigfd PATH.minisig, -1 when
- * there is none (the verification then says so), each opened with
- * media/file.h file_open_read (no symlink, a regular file within its
- * limit); close them. On failure nothing is open and rep->reason says
- * what could not be read.
+ * A transcript's files as its readers take them: fd the transcript and
+ * sigfd PATH.minisig (-1 when there is none: the verification then says
+ * so), each opened with media/file.h file_open_read (no symlink, a
+ * regular file within its limit); buf and sig their bytes when read here
+ * (sig NULL without a signature file).
  */
-int transcript_open_file(const char *path, int *fd, int *sigfd,
-    struct transcript_report *rep) CK_WUR __attribute__((nonnull));
+struct transcript_files {
+	int fd, sigfd;
+	uint8_t *buf, *sig;
+	size_t len, siglen;
+};
 
 /*
- * Read what transcript_open_file opened (sigfd -1: none) with rd_fd:
- * *buf and *sig malloc'd (*sig NULL without a signature file).
+ * Open path's files into *f and, with read_here, read them (with rd_fd)
+ * for a parser in this process; without it only the descriptors are
+ * open, for a parser child (appliance/wire.h hands it the files). On
+ * failure nothing is open and rep->reason says what could not be read;
+ * else transcript_files_close(f).
  */
-int transcript_read_files(int fd, int sigfd, uint8_t **buf, size_t *len,
-    uint8_t **sig, size_t *siglen) CK_WUR __attribute__((nonnull));
+int transcript_files_open(const char *path, int read_here,
+    struct transcript_files *f, struct transcript_report *rep) CK_WUR
+    __attribute__((nonnull));
+void transcript_files_close(struct transcript_files *f);
 
 /*
  * Read a minisign .pub file (at most MINISIG_MAX_PUBFILE bytes, symlinks
