@@ -87,7 +87,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal demo all check check-unit check-resume resume-bin check-sanitize check-oom check-residue compat-matrix fuzz-smoke bench-qr bench-privsep bench-ceremony install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-resume resume-bin check-sanitize check-oom check-residue compat-matrix fuzz-smoke bench-qr bench-stick bench-privsep bench-ceremony install clean bootstrap
 .PHONY: check-card
 .PHONY: check-servers check-vault
 .PHONY: image image-test image-repro
@@ -248,6 +248,15 @@ $(BUILD)/bench/bench_qr: $(call obj,tests/bench/bench_qr.c tests/unit/helper_cam
 
 bench-qr: $(BUILD)/bench/bench_qr
 	@$(BUILD)/bench/bench_qr $(BENCH_ARGS)
+
+# The stick check before the PIN, as it was (gpg) and as it is (packets).
+$(BUILD)/bench/bench_stick: $(call obj,tests/bench/bench_stick.c) $(APPLIANCE_OBJ) $(UI_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(APPLIANCE_LIBS)
+
+bench-stick: $(BUILD)/bench/bench_stick
+	@$(BUILD)/bench/bench_stick tests/vectors/keys $(BENCH_ARGS)
 
 # What the parser child costs at start and per decoded image.
 bench-privsep: all $(BUILD)/tests/tools/transcript_tool

@@ -412,11 +412,36 @@ iso_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
 	return ask(WIRE_PGP_SUBKEYS, &b, NULL, 0, get_subkeys, out);
 }
 
+static int
+get_fprs(const uint8_t *p, size_t len, void *out)
+{
+	return wire_get_fprs(p, len, out);
+}
+
+/*
+ * The child reads the key file itself (its bytes never enter this
+ * process) and is ended after its answer: a secret key without a
+ * passphrase is a secret, and the child holds none beyond one request
+ * (the next one starts a fresh child).
+ */
+static int
+iso_keyfile(int file, struct pgppkt_fprs *out)
+{
+	struct wire_buf b = { 0 };
+	int e;
+
+	memset(out, 0, sizeof(*out));
+	e = ask(WIRE_PGP_KEYFILE, &b, &file, 1, get_fprs, out);
+	reap(1);
+	return e;
+}
+
 int
 monitor_start(void)
 {
 	static const struct qr_isolation qr = { iso_scan, iso_png };
-	static const struct pgppkt_isolation pgp = { iso_recipients, iso_subkeys };
+	static const struct pgppkt_isolation pgp = { iso_recipients, iso_subkeys,
+	    iso_keyfile };
 	static const struct transcript_isolation tr = { iso_transcript, iso_pubkey };
 	int e;
 

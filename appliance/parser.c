@@ -171,6 +171,19 @@ answer_subkeys(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
 	return wire_send(fd, WIRE_PGP_SUBKEYS_OK, b);
 }
 
+/* A holder's secret key file: the fingerprints of its keys. */
+static int
+answer_keyfile(int fd, const uint8_t *p, size_t len, struct wire_buf *b)
+{
+	struct pgppkt_fprs f;
+	int e;
+
+	if ((e = pgppkt_secret_fprs(p, len, &f)) != CK_OK)
+		return e;
+	wire_put_fprs(b, &f);
+	return wire_send(fd, WIRE_PGP_KEYFILE_OK, b);
+}
+
 /* A parse error goes back as WIRE_ERROR. */
 static int
 refuse(int fd, int err)
@@ -205,6 +218,7 @@ serve(int fd, struct qr_scanner *sc, uint8_t type, const uint8_t *p, size_t len)
 	case WIRE_MINISIG_PUB:	e = answer_pubkey(fd, p, len, &b); break;
 	case WIRE_RECORD:	e = answer_record(fd, p, len, &b); break;
 	case WIRE_HANDOUT:	e = answer_handout(fd, p, len, &b); break;
+	case WIRE_PGP_KEYFILE:	e = answer_keyfile(fd, p, len, &b); break;
 	default:		return PARSER_EXIT_PROTOCOL;
 	}
 	wire_buf_free(&b);

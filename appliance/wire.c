@@ -45,6 +45,8 @@ limit(uint8_t type, size_t *max)
 	case WIRE_HANDOUT_OK:		*max = 256 + WIRE_REASON_MAX +
 					    TRANSCRIPT_REASON_MAX + WIRE_JSON_MAX; break;
 	case WIRE_MINISIG_PUB_OK:	*max = WIRE_KEY_BYTES; break;
+	case WIRE_PGP_KEYFILE:		*max = PGPPKT_ARMOR_MAX; break;
+	case WIRE_PGP_KEYFILE_OK:	*max = 1 + PGPPKT_KEYS_MAX * PGPPKT_FPR_BYTES; break;
 	case WIRE_READY:		*max = 0; break;	/* the child is ready */
 	default:			return CK_ERR_BAD_TYPE;
 	}
@@ -71,7 +73,8 @@ wire_input_max(uint8_t type)
 	case WIRE_PGP_RECIPIENTS:
 	case WIRE_PGP_SUBKEYS:
 	case WIRE_AUDIT:
-	case WIRE_MINISIG_PUB:	return wire_max(type);
+	case WIRE_MINISIG_PUB:
+	case WIRE_PGP_KEYFILE:	return wire_max(type);
 	default:		return 0;
 	}
 }
@@ -1267,26 +1270,48 @@ get_keyid(struct rd *r, char out[PGPPKT_KEYID_LEN + 1])
 	return CK_OK;
 }
 
-int
-wire_get_recipients(const uint8_t *p, size_t len, struct pgppkt_recipients *out)
+/*
+ * A counted list of at most max plain items into out (size bytes, its
+ * count at *n), each read by item: all of it or nothing (out zeroed).
+ */
+static int
+get_list(const uint8_t *p, size_t len, size_t max, void *out, size_t size,
+    size_t *n, int (*item)(struct rd *r, void *out, size_t i))
 {
-	size_t i, n;
+	size_t i, count;
 	struct rd r;
 	int e;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, size);
 	rd_init(&r, p, len);
-	if ((e = get_count(&r, PGPPKT_RECIPIENTS_MAX, &n)) != CK_OK)
+	if ((e = get_count(&r, max, &count)) != CK_OK)
 		return e;
-	for (i = 0; i < n && e == CK_OK; i++)
-		if ((e = get_keyid(&r, out->keyid[i])) == CK_OK)
-			e = rd_u8(&r, &out->algo[i]);
+	for (i = 0; i < count && e == CK_OK; i++)
+		e = item(&r, out, i);
 	if (e == CK_OK && (e = rd_end(&r)) == CK_OK) {
-		out->n = n;
+		*n = count;
 		return CK_OK;
 	}
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, size);
 	return e;
+}
+
+static int
+get_recipient(struct rd *r, void *out, size_t i)
+{
+	struct pgppkt_recipients *rc = out;
+	int e;
+
+	if ((e = get_keyid(r, rc->keyid[i])) != CK_OK)
+		return e;
+	return rd_u8(r, &rc->algo[i]);
+}
+
+int
+wire_get_recipients(const uint8_t *p, size_t len, struct pgppkt_recipients *out)
+{
+	return get_list(p, len, PGPPKT_RECIPIENTS_MAX, out, sizeof(*out),
+	    &out->n, get_recipient);
 }
 
 void
@@ -1302,27 +1327,47 @@ wire_put_subkeys(struct wire_buf *b, const struct pgppkt_subkeys *sk)
 	}
 }
 
+static int
+get_subkey(struct rd *r, void *out, size_t i)
+{
+	struct pgppkt_subkeys *sk = out;
+	int e;
+
+	if ((e = rd_u32be(r, &sk->k[i].created)) != CK_OK ||
+	    (e = rd_u32be(r, &sk->k[i].bound)) != CK_OK)
+		return e;
+	return rd_u8(r, &sk->k[i].algo);
+}
+
 int
 wire_get_subkeys(const uint8_t *p, size_t len, struct pgppkt_subkeys *out)
 {
-	size_t i, n;
-	struct rd r;
-	int e;
+	return get_list(p, len, PGPPKT_SUBKEYS_MAX, out, sizeof(*out),
+	    &out->n, get_subkey);
+}
 
-	memset(out, 0, sizeof(*out));
-	rd_init(&r, p, len);
-	if ((e = get_count(&r, PGPPKT_SUBKEYS_MAX, &n)) != CK_OK)
-		return e;
-	for (i = 0; i < n && e == CK_OK; i++)
-		if ((e = rd_u32be(&r, &out->k[i].created)) == CK_OK &&
-		    (e = rd_u32be(&r, &out->k[i].bound)) == CK_OK)
-			e = rd_u8(&r, &out->k[i].algo);
-	if (e == CK_OK && (e = rd_end(&r)) == CK_OK) {
-		out->n = n;
-		return CK_OK;
-	}
-	memset(out, 0, sizeof(*out));
-	return e;
+void
+wire_put_fprs(struct wire_buf *b, const struct pgppkt_fprs *f)
+{
+	size_t i;
+
+	put_count(b, f->n);
+	for (i = 0; i < f->n; i++)
+		wire_put_bytes(b, f->fpr[i], PGPPKT_FPR_BYTES);
+}
+
+static int
+get_fpr(struct rd *r, void *out, size_t i)
+{
+	return rd_bytes(r, ((struct pgppkt_fprs *)out)->fpr[i],
+	    PGPPKT_FPR_BYTES);
+}
+
+int
+wire_get_fprs(const uint8_t *p, size_t len, struct pgppkt_fprs *out)
+{
+	return get_list(p, len, PGPPKT_KEYS_MAX, out, sizeof(*out), &out->n,
+	    get_fpr);
 }
 
 void

@@ -89,6 +89,8 @@ enum wire_type {
 					 * built) | record */
 	WIRE_HANDOUT = 22,		/* as WIRE_TRANSCRIPT */
 	WIRE_HANDOUT_OK = 23,		/* verdict | bool verified | JSON tree */
+	WIRE_PGP_KEYFILE = 24,		/* input: a secret key file */
+	WIRE_PGP_KEYFILE_OK = 25,	/* count | n * fingerprint[20] */
 };
 
 /* The payload limit of a type (WIRE_FD ignored): 0 for an unknown or an
@@ -223,6 +225,10 @@ int wire_get_recipients(const uint8_t *p, size_t len,
     struct pgppkt_recipients *out) CK_WUR;
 void wire_put_subkeys(struct wire_buf *b, const struct pgppkt_subkeys *sk);
 int wire_get_subkeys(const uint8_t *p, size_t len, struct pgppkt_subkeys *out)
+    CK_WUR;
+
+void wire_put_fprs(struct wire_buf *b, const struct pgppkt_fprs *f);
+int wire_get_fprs(const uint8_t *p, size_t len, struct pgppkt_fprs *out)
     CK_WUR;
 
 void wire_put_pubkey(struct wire_buf *b, const struct minisig_pubkey *k);

@@ -578,7 +578,7 @@ init_stick_check(struct session *s, struct pgp_home *h, unsigned k,
 		r = card_ready(h, m);
 		goto refused;
 	}
-	if ((r = pgp_keyfile_fprs(h, keyfile, &f)) != CK_OK)
+	if ((r = pgp_keyfile_fprs(keyfile, &f)) != CK_OK)
 		goto refused;
 	for (j = 0; j < f.n; j++)
 		if (strcasecmp(f.fpr[j], m->fpr) == 0)

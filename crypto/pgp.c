@@ -132,6 +132,33 @@ pgp_fpr_grouped(const char *fpr, char *out, size_t outlen)
 
 /* ---- files ---- */
 
+/* Open a regular file of at most max bytes (its size in *size). No
+ * symlinks. */
+static int
+open_bounded(const char *path, size_t max, int *fd, size_t *size)
+{
+	struct stat st;
+	int r;
+
+	*fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (*fd < 0)
+		return errno == ELOOP ? CK_ERR_SYMLINK :
+		    errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
+	if (fstat(*fd, &st) != 0)
+		r = CK_ERR_IO;
+	else if (!S_ISREG(st.st_mode))
+		r = CK_ERR_NOT_REGULAR;
+	else if ((uint64_t)st.st_size > max)
+		r = CK_ERR_TOO_LARGE;
+	else {
+		*size = (size_t)st.st_size;
+		return CK_OK;
+	}
+	close(*fd);
+	*fd = -1;
+	return r;
+}
+
 /*
  * Read a regular file of at most max bytes into secmem (key files may be
  * secret keys; public ones are small enough not to matter). No symlinks.
@@ -139,48 +166,12 @@ pgp_fpr_grouped(const char *fpr, char *out, size_t outlen)
 static int
 read_bounded(const char *path, size_t max, struct secbuf *out)
 {
-	struct stat st;
-	uint8_t probe;
-	ssize_t n;
-	int fd, r = CK_ERR_INTERNAL;
+	size_t size;
+	int fd, r;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return errno == ELOOP ? CK_ERR_SYMLINK :
-		    errno == ENOENT ? CK_ERR_NOT_FOUND : CK_ERR_IO;
-	if (fstat(fd, &st) != 0) {
-		r = CK_ERR_IO;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = CK_ERR_NOT_REGULAR;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		r = CK_ERR_TOO_LARGE;
-		goto out;
-	}
-	if ((r = secbuf_reserve(out, (size_t)st.st_size + 1)) != CK_OK)
-		goto out;
-	while (out->len < (size_t)st.st_size) {
-		n = read(fd, out->p + out->len, (size_t)st.st_size - out->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n == 0 ? CK_ERR_TRUNCATED : CK_ERR_IO;
-			goto out;
-		}
-		out->len += (size_t)n;
-	}
-	/* A file that grew while we read it is not the file we measured. */
-	if ((n = read(fd, &probe, 1)) != 0) {
-		r = n > 0 ? CK_ERR_TOO_LARGE : CK_ERR_IO;
-		goto out;
-	}
-	r = CK_OK;
- out:
-	if (r != CK_OK)
-		secbuf_free(out);
+	if ((r = open_bounded(path, max, &fd, &size)) != CK_OK)
+		return r;
+	r = secbuf_read_fd(out, fd, size);
 	close(fd);
 	return r;
 }
@@ -1129,18 +1120,27 @@ pgp_decrypt(struct pgp_home *h, const void *msg, size_t len,
 	return r;
 }
 
+_Static_assert(PGPPKT_KEYS_MAX <= PGP_IMPORT_MAX, "a key file's keys fit");
+
 int
-pgp_keyfile_fprs(struct pgp_home *h, const char *keyfile, struct pgp_fprs *out)
+pgp_keyfile_fprs(const char *keyfile, struct pgp_fprs *out)
 {
-	struct pgp_home *sh = NULL;
-	int r;
+	struct pgppkt_fprs f;
+	size_t size, i;
+	int fd, r;
 
 	memset(out, 0, sizeof(*out));
-	/* A home of its own: the secret key never meets the roster's keys. */
-	if ((r = pgp_home_open(h->base, &sh)) != CK_OK)
+	if ((r = open_bounded(keyfile, PGP_KEYFILE_MAX, &fd, &size)) != CK_OK)
 		return r;
-	r = pgp_import_secret_file(sh, keyfile, out);
-	pgp_home_close(sh);	/* deletes the secret key, kills the agent */
+	r = pgppkt_keyfile_fprs(fd, size, &f);
+	close(fd);
+	for (i = 0; r == CK_OK && i < f.n; i++)
+		r = codec_hex_encode(f.fpr[i], PGPPKT_FPR_BYTES, out->fpr[i],
+		    sizeof(out->fpr[i]));
+	if (r != CK_OK)
+		memset(out, 0, sizeof(*out));
+	else
+		out->n = f.n;
 	return r;
 }
 

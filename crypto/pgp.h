@@ -200,12 +200,13 @@ int pgp_decrypt(struct pgp_home *h, const void *msg, size_t len,
     __attribute__((nonnull));
 /*
  * Which key a holder's stick brings, before anyone types its passphrase:
- * the secret key file imported (still protected; nothing is asked) into a
- * throwaway home under h's base directory, its primary fingerprint(s) in
- * out, the home closed.
+ * the primary fingerprint(s) of the secret key file (a regular file of at
+ * most PGP_KEYFILE_MAX bytes, no symlink), read from its packets by
+ * crypto/pgppkt.h pgppkt_keyfile_fprs (in the parser child when one is
+ * installed) without a GnuPG home or a gpg run; nothing secret is read.
  */
-int pgp_keyfile_fprs(struct pgp_home *h, const char *keyfile,
-    struct pgp_fprs *out) CK_WUR __attribute__((nonnull));
+int pgp_keyfile_fprs(const char *keyfile, struct pgp_fprs *out) CK_WUR
+    __attribute__((nonnull));
 /*
  * A holder's stick: import the secret key file into a second throwaway
  * home under h's base directory, decrypt, delete the key, close the home.

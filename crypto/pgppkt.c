@@ -11,8 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "crypto/secmem.h"
 #include "crypto/sha1.h"
 
 #define PGPPKT_SUBPACKETS_MAX	64
@@ -21,6 +24,7 @@
 #define TAG_PKESK	1
 #define TAG_SIG	2
 #define TAG_SKESK	3
+#define TAG_SECKEY	5
 #define TAG_PUBKEY	6
 #define TAG_SED	9
 #define TAG_UID	13
@@ -328,57 +332,91 @@ note_binding(const uint8_t *body, size_t blen, struct pgppkt_subkeys *sk,
 	return CK_OK;
 }
 
-int
-pgppkt_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
+/*
+ * The packets of a binary key file in order, each to visit with its
+ * index: every one must have a body, the first one must be tagged first.
+ * CK_ERR_TRUNCATED when there is none.
+ */
+static int
+walk_key(const uint8_t *key, size_t len, uint8_t first,
+    int (*visit)(uint8_t tag, const uint8_t *body, size_t blen, size_t npkt,
+    void *arg), void *arg)
 {
-	struct pgppkt_subkeys sk;
 	const uint8_t *body;
-	size_t blen, npkt, cur = SIZE_MAX;
+	size_t blen, npkt;
 	uint8_t tag;
 	struct rd r;
 	int e;
 
-	memset(out, 0, sizeof(*out));
-	if (isolated.subkeys != NULL)
-		return isolated.subkeys(key, len, out);
-	memset(&sk, 0, sizeof(sk));
-	if (len > PGPPKT_KEY_MAX)
-		return CK_ERR_TOO_LARGE;
 	rd_init(&r, key, len);
 	for (npkt = 0; rd_left(&r) > 0; npkt++) {
 		if (npkt == PGPPKT_PACKETS_MAX)
 			return CK_ERR_TOO_LARGE;
 		if ((e = pkt_next(&r, &tag, &body, &blen)) != CK_OK)
 			return e;
-		if (body == NULL || (npkt == 0 && tag != TAG_PUBKEY))
+		if (body == NULL || (npkt == 0 && tag != first))
 			return CK_ERR_FORMAT;
-		switch (tag) {
-		case TAG_PUBKEY:
-			if (npkt != 0)	/* a second key */
-				return CK_ERR_TRAILING;
-			break;
-		case TAG_PUBSUBKEY:
-			if ((e = add_subkey(body, blen, &sk)) != CK_OK)
-				return e;
-			cur = sk.n - 1;
-			break;
-		case TAG_SIG:
-			if (cur != SIZE_MAX &&
-			    (e = note_binding(body, blen, &sk, cur)) != CK_OK)
-				return e;
-			break;
-		case TAG_UID:
-		case TAG_UATTR:
-			cur = SIZE_MAX;
-			break;
-		default:	/* trust and other packets: not ours to judge */
-			break;
-		}
+		if ((e = visit(tag, body, blen, npkt, arg)) != CK_OK)
+			return e;
 	}
-	if (npkt == 0)
-		return CK_ERR_TRUNCATED;
-	*out = sk;
+	return npkt == 0 ? CK_ERR_TRUNCATED : CK_OK;
+}
+
+/* pgppkt_subkeys' walk: the subkeys so far, and the one a signature
+ * binds (SIZE_MAX: none). */
+struct subkey_walk {
+	struct pgppkt_subkeys sk;
+	size_t cur;
+};
+
+static int
+visit_subkeys(uint8_t tag, const uint8_t *body, size_t blen, size_t npkt,
+    void *arg)
+{
+	struct subkey_walk *w = arg;
+	int e;
+
+	switch (tag) {
+	case TAG_PUBKEY:
+		if (npkt != 0)	/* a second key */
+			return CK_ERR_TRAILING;
+		break;
+	case TAG_PUBSUBKEY:
+		if ((e = add_subkey(body, blen, &w->sk)) != CK_OK)
+			return e;
+		w->cur = w->sk.n - 1;
+		break;
+	case TAG_SIG:
+		if (w->cur != SIZE_MAX &&
+		    (e = note_binding(body, blen, &w->sk, w->cur)) != CK_OK)
+			return e;
+		break;
+	case TAG_UID:
+	case TAG_UATTR:
+		w->cur = SIZE_MAX;
+		break;
+	default:	/* trust and other packets: not ours to judge */
+		break;
+	}
 	return CK_OK;
+}
+
+int
+pgppkt_subkeys(const void *key, size_t len, struct pgppkt_subkeys *out)
+{
+	struct subkey_walk w;
+	int e;
+
+	memset(out, 0, sizeof(*out));
+	if (isolated.subkeys != NULL)
+		return isolated.subkeys(key, len, out);
+	if (len > PGPPKT_KEY_MAX)
+		return CK_ERR_TOO_LARGE;
+	memset(&w, 0, sizeof(w));
+	w.cur = SIZE_MAX;
+	if ((e = walk_key(key, len, TAG_PUBKEY, visit_subkeys, &w)) == CK_OK)
+		*out = w.sk;
+	return e;
 }
 
 /* CRC-24 of the armor checksum line (RFC 9580 §6.1). */
@@ -399,8 +437,16 @@ crc24(const uint8_t *p, size_t len)
 	return crc & 0xffffff;
 }
 
-#define ARMOR_BEGIN	"-----BEGIN PGP PUBLIC KEY BLOCK-----"
-#define ARMOR_END	"-----END PGP PUBLIC KEY BLOCK-----"
+/* The armor blocks a key file may be (RFC 9580 §6.2). */
+static const char *const armor_begin[] = {
+	"-----BEGIN PGP PUBLIC KEY BLOCK-----",
+	"-----BEGIN PGP PRIVATE KEY BLOCK-----",
+};
+static const char *const armor_end[] = {
+	"-----END PGP PUBLIC KEY BLOCK-----",
+	"-----END PGP PRIVATE KEY BLOCK-----",
+};
+enum armor_block { ARMOR_PUBLIC, ARMOR_PRIVATE };
 
 /* A line without its "\n" and a trailing "\r" or blanks, as armor allows. */
 static void
@@ -417,9 +463,11 @@ line_is(const uint8_t *line, size_t len, const char *s)
 	return len == strlen(s) && memcmp(line, s, len) == 0;
 }
 
-int
-pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out, size_t outmax,
-    size_t *outlen)
+/* pgppkt_dearmor_key for block kind; the base64 copy is wiped (a
+ * secret key's may be unprotected). */
+static int
+dearmor(enum armor_block kind, const void *in, size_t len, uint8_t *out,
+    size_t outmax, size_t *outlen)
 {
 	enum { BEFORE, HEADERS, BODY, CRC, DONE } at = BEFORE;
 	const uint8_t *line, *crcline = NULL;
@@ -452,7 +500,7 @@ pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out, size_t outmax,
 		trim(&line, &llen);
 		switch (at) {
 		case BEFORE:
-			if (line_is(line, llen, ARMOR_BEGIN))
+			if (line_is(line, llen, armor_begin[kind]))
 				at = HEADERS;
 			break;
 		case HEADERS:	/* "Key: value" lines up to an empty one */
@@ -463,7 +511,7 @@ pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out, size_t outmax,
 			break;
 		case BODY:
 		case CRC:
-			if (line_is(line, llen, ARMOR_END)) {
+			if (line_is(line, llen, armor_end[kind])) {
 				at = DONE;
 			} else if (at == CRC) {
 				goto out;	/* only END may follow the checksum */
@@ -503,20 +551,58 @@ pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out, size_t outmax,
 	e = CK_OK;
 out:
 	if (e != CK_OK && *outlen > 0) {
-		memset(out, 0, *outlen);
+		sodium_memzero(out, *outlen);
 		*outlen = 0;
 	}
+	if (b64 != NULL)
+		sodium_memzero(b64, len + 1);
 	free(b64);
 	return e;
+}
+
+int
+pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out, size_t outmax,
+    size_t *outlen)
+{
+	return dearmor(ARMOR_PUBLIC, in, len, out, outmax, outlen);
+}
+
+/* A key packet's version: v4 is what the roster holds. */
+static int
+key_version(const uint8_t *body, size_t blen)
+{
+	if (blen == 0)
+		return CK_ERR_FORMAT;
+	if (body[0] == 6)
+		return CK_ERR_UNSUPPORTED;
+	return body[0] == 4 ? CK_OK : CK_ERR_BAD_VERSION;
+}
+
+/* The v4 fingerprint of a key's public part, pub[0..len) (§5.5.4). */
+static int
+fpr_v4(const uint8_t *pub, size_t len, uint8_t fpr[PGPPKT_FPR_BYTES])
+{
+	uint8_t hdr[3];
+	struct sha1 c;
+
+	if (len > 0xffff)
+		return CK_ERR_TOO_LARGE;
+	hdr[0] = 0x99;
+	hdr[1] = (uint8_t)(len >> 8);
+	hdr[2] = (uint8_t)len;
+	sha1_init(&c);
+	sha1_update(&c, hdr, sizeof(hdr));
+	sha1_update(&c, pub, len);
+	sha1_final(&c, fpr);
+	return CK_OK;
 }
 
 int
 pgppkt_fingerprint(const void *key, size_t len, uint8_t fpr[PGPPKT_FPR_BYTES])
 {
 	const uint8_t *body;
-	uint8_t tag, hdr[3];
+	uint8_t tag;
 	size_t blen;
-	struct sha1 c;
 	struct rd r;
 	int e;
 
@@ -526,20 +612,153 @@ pgppkt_fingerprint(const void *key, size_t len, uint8_t fpr[PGPPKT_FPR_BYTES])
 	rd_init(&r, key, len);
 	if ((e = pkt_next(&r, &tag, &body, &blen)) != CK_OK)
 		return e;
-	if (body == NULL || tag != TAG_PUBKEY || blen == 0)
+	if (body == NULL || tag != TAG_PUBKEY)
 		return CK_ERR_FORMAT;
-	if (body[0] == 6)
-		return CK_ERR_UNSUPPORTED;
-	if (body[0] != 4)
-		return CK_ERR_BAD_VERSION;
-	if (blen > 0xffff)
-		return CK_ERR_TOO_LARGE;
-	hdr[0] = 0x99;
-	hdr[1] = (uint8_t)(blen >> 8);
-	hdr[2] = (uint8_t)blen;
-	sha1_init(&c);
-	sha1_update(&c, hdr, sizeof(hdr));
-	sha1_update(&c, body, blen);
-	sha1_final(&c, fpr);
+	if ((e = key_version(body, blen)) != CK_OK)
+		return e;
+	return fpr_v4(body, blen, fpr);
+}
+
+/* An MPI (§3.2: a bit count, then its octets) or, oid set, a curve OID
+ * (one length octet, 0 and 0xff reserved, then the octets). */
+static int
+skip_field(struct rd *r, int oid)
+{
+	const uint8_t *p;
+	uint16_t bits;
+	uint8_t n;
+	size_t len;
+	int e;
+
+	if (oid && (e = rd_u8(r, &n)) == CK_OK) {
+		len = n;
+		if (n == 0 || n == 0xff)
+			return CK_ERR_FORMAT;
+	} else if (!oid && (e = rd_u16be(r, &bits)) == CK_OK) {
+		len = ((size_t)bits + 7) / 8;
+	} else {
+		return e;
+	}
+	return rd_ptr(r, &p, len);
+}
+
+/*
+ * The length of a v4 secret-key packet's public part (§5.5.2-5.5.3): the
+ * version, creation time, algorithm and the algorithm's public fields
+ * (§5.5.5), which is what the public key's fingerprint hashes. At least
+ * the S2K usage octet must follow.
+ */
+static int
+public_part(const uint8_t *body, size_t blen, size_t *publen)
+{
+	const uint8_t *p;
+	uint8_t ver, algo;
+	uint32_t created;
+	size_t mpis = 0, fixed = 0;
+	struct rd r;
+	int e, oid = 0;
+
+	if ((e = key_version(body, blen)) != CK_OK)
+		return e;
+	rd_init(&r, body, blen);
+	if ((e = rd_u8(&r, &ver)) != CK_OK ||
+	    (e = rd_u32be(&r, &created)) != CK_OK ||
+	    (e = rd_u8(&r, &algo)) != CK_OK)
+		return e;
+	/* The algorithms a primary key may sign with: a key whose primary
+	 * cannot is no holder's (crypto/pgp.h CK_ERR_KEY_CANNOT_SIGN). */
+	switch (algo) {
+	case 1: case 3:		mpis = 2; break;	/* RSA: n, e */
+	case 17:		mpis = 4; break;	/* DSA: p, q, g, y */
+	case 19: case 22:	oid = 1; mpis = 1; break;	/* ECDSA, EdDSA */
+	case 27:		fixed = 32; break;	/* Ed25519 */
+	case 28:		fixed = 57; break;	/* Ed448 */
+	default:		return CK_ERR_UNSUPPORTED;
+	}
+	if (oid && (e = skip_field(&r, 1)) != CK_OK)
+		return e;
+	for (; mpis > 0; mpis--)
+		if ((e = skip_field(&r, 0)) != CK_OK)
+			return e;
+	if (fixed > 0 && (e = rd_ptr(&r, &p, fixed)) != CK_OK)
+		return e;
+	if (rd_left(&r) == 0)	/* no S2K usage octet */
+		return CK_ERR_TRUNCATED;
+	*publen = blen - rd_left(&r);
 	return CK_OK;
+}
+
+/* One secret key's fingerprint into f, once. */
+static int
+add_fpr(const uint8_t *body, size_t blen, struct pgppkt_fprs *f)
+{
+	uint8_t fpr[PGPPKT_FPR_BYTES];
+	size_t publen = 0, i;
+	int e;
+
+	if ((e = public_part(body, blen, &publen)) != CK_OK ||
+	    (e = fpr_v4(body, publen, fpr)) != CK_OK)
+		return e;
+	for (i = 0; i < f->n; i++)
+		if (memcmp(f->fpr[i], fpr, sizeof(fpr)) == 0)
+			return CK_OK;
+	if (f->n == PGPPKT_KEYS_MAX)
+		return CK_ERR_TOO_LARGE;
+	memcpy(f->fpr[f->n++], fpr, sizeof(fpr));
+	return CK_OK;
+}
+
+/* A secret key file's packets: each secret key's fingerprint, once. */
+static int
+visit_secret(uint8_t tag, const uint8_t *body, size_t blen, size_t npkt,
+    void *arg)
+{
+	(void)npkt;
+	if (tag == TAG_PUBKEY)	/* a public key is not what a stick brings */
+		return CK_ERR_FORMAT;
+	return tag == TAG_SECKEY ? add_fpr(body, blen, arg) : CK_OK;
+}
+
+int
+pgppkt_secret_fprs(const void *file, size_t len, struct pgppkt_fprs *out)
+{
+	struct pgppkt_fprs f;
+	uint8_t *bin = NULL;
+	size_t blen = 0;
+	int e;
+
+	memset(out, 0, sizeof(*out));
+	memset(&f, 0, sizeof(f));
+	if (len > PGPPKT_ARMOR_MAX)
+		return CK_ERR_TOO_LARGE;
+	if (len > 0 && (((const uint8_t *)file)[0] & 0x80) != 0)
+		e = walk_key(file, len, TAG_SECKEY, visit_secret, &f);
+	else if ((bin = malloc(PGPPKT_KEY_MAX)) == NULL)
+		return CK_ERR_ALLOC;
+	else if ((e = dearmor(ARMOR_PRIVATE, file, len, bin, PGPPKT_KEY_MAX,
+	    &blen)) == CK_OK)
+		e = walk_key(bin, blen, TAG_SECKEY, visit_secret, &f);
+	if (bin != NULL)
+		sodium_memzero(bin, blen);
+	free(bin);
+	if (e == CK_OK)
+		*out = f;
+	return e;
+}
+
+int
+pgppkt_keyfile_fprs(int fd, size_t size, struct pgppkt_fprs *out)
+{
+	struct secbuf b = { 0 };
+	int e;
+
+	memset(out, 0, sizeof(*out));
+	if (isolated.keyfile != NULL)
+		return isolated.keyfile(fd, out);
+	if (size > PGPPKT_ARMOR_MAX)
+		return CK_ERR_TOO_LARGE;
+	if ((e = secbuf_read_fd(&b, fd, size)) == CK_OK)
+		e = pgppkt_secret_fprs(b.p, b.len, out);
+	secbuf_free(&b);
+	return e;
 }

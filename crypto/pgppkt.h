@@ -6,7 +6,8 @@
  *     BEFORE anyone decrypts), and
  *   - when each subkey of a public key was last bound (the creation time of
  *     its newest binding signature), which is how OpenBao's go-crypto ranks
- *     encryption subkeys (vault-openbao-api.md §7).
+ *     encryption subkeys (vault-openbao-api.md §7);
+ * and, without a GnuPG home, which key a holder's secret key file brings.
  * Signatures are not verified here: gpg verified the key on import, and a
  * forged binding can only make a prediction wrong, which the PKESK check
  * then catches.
@@ -27,6 +28,7 @@
 #define PGPPKT_PACKETS_MAX	4096	/* packets in one message or key */
 #define PGPPKT_PARTIAL_MAX	4096	/* partial-length chunks per packet */
 #define PGPPKT_FPR_BYTES	20	/* v4 fingerprint */
+#define PGPPKT_KEYS_MAX	8	/* primary keys in one secret key file */
 #define PGPPKT_ARMOR_MAX	(PGPPKT_KEY_MAX / 3 * 4 + 4096)	/* armored key file */
 
 /* Key ids named by an encrypted message's PKESK packets, in order. */
@@ -87,16 +89,51 @@ int pgppkt_dearmor_key(const void *in, size_t len, uint8_t *out,
 int pgppkt_fingerprint(const void *key, size_t len,
     uint8_t fpr[PGPPKT_FPR_BYTES]) CK_WUR __attribute__((nonnull));
 
+/* The v4 fingerprints of the primary keys in a secret key file. */
+struct pgppkt_fprs {
+	size_t n;
+	uint8_t fpr[PGPPKT_KEYS_MAX][PGPPKT_FPR_BYTES];
+};
+
 /*
- * Where pgppkt_recipients and pgppkt_subkeys run. NULL members (the
- * default) parse in this process; the appliance's monitor installs its
- * parser child's client (appliance/monitor.h), which answers exactly as
- * they do.
+ * The keys a holder's secret key file brings (gpg --export-secret-keys,
+ * binary, or armored as one "PRIVATE KEY BLOCK" read as pgppkt_dearmor_key
+ * reads a public one), without importing it: every secret-key packet
+ * (tag 5) starts a key, and its fingerprint is the v4 fingerprint of the
+ * public part the packet begins with (RFC 9580 §5.5.3), which is the
+ * public key's. The protected part (S2K, key material) is not read,
+ * passphrase or none. Each key once, in file order. CK_ERR_FORMAT when the
+ * file does not start with a secret key or holds a public-key packet;
+ * CK_ERR_UNSUPPORTED for a v6 key or a primary whose algorithm cannot sign
+ * (RSA, DSA, ECDSA, EdDSA, Ed25519 and Ed448 can);
+ * CK_ERR_BAD_VERSION for v3 or unknown versions; CK_ERR_TOO_LARGE past
+ * PGPPKT_KEYS_MAX keys or PGPPKT_ARMOR_MAX bytes. The armor's decoded
+ * copies are wiped before they are freed.
+ */
+int pgppkt_secret_fprs(const void *file, size_t len, struct pgppkt_fprs *out)
+    CK_WUR __attribute__((nonnull));
+
+/*
+ * pgppkt_secret_fprs on an open key file of size bytes: the parser child
+ * reads and parses it when one is installed (stick bytes are untrusted),
+ * else it is read here into secure memory (an unprotected secret key is a
+ * secret). The caller closes fd.
+ */
+int pgppkt_keyfile_fprs(int fd, size_t size, struct pgppkt_fprs *out)
+    CK_WUR __attribute__((nonnull));
+
+/*
+ * Where pgppkt_recipients, pgppkt_subkeys and pgppkt_keyfile_fprs run.
+ * NULL members (the default) parse in this process; the appliance's
+ * monitor installs its parser child's client (appliance/monitor.h), which
+ * answers exactly as they do (keyfile: the child reads the file it is
+ * handed).
  */
 struct pgppkt_isolation {
 	int (*recipients)(const void *msg, size_t len,
 	    struct pgppkt_recipients *out);
 	int (*subkeys)(const void *key, size_t len, struct pgppkt_subkeys *out);
+	int (*keyfile)(int fd, struct pgppkt_fprs *out);
 };
 void pgppkt_set_isolation(const struct pgppkt_isolation *iso);
 

@@ -1,9 +1,11 @@
 #include "crypto/secmem.h"
 
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -150,4 +152,35 @@ secbuf_free(struct secbuf *b)
 	sodium_free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+int
+secbuf_read_fd(struct secbuf *b, int fd, size_t size)
+{
+	uint8_t probe;
+	ssize_t n;
+	int r;
+
+	if (size == SIZE_MAX)
+		return CK_ERR_TOO_LARGE;
+	if ((r = secbuf_reserve(b, b->len + size + 1)) != CK_OK)
+		return r;
+	size += b->len;
+	while (b->len < size) {
+		n = read(fd, b->p + b->len, size - b->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n == 0 ? CK_ERR_TRUNCATED : CK_ERR_IO;
+			goto out;
+		}
+		b->len += (size_t)n;
+	}
+	/* A file that grew while we read it is not the file we measured. */
+	if ((n = read(fd, &probe, 1)) != 0)
+		r = n > 0 ? CK_ERR_TOO_LARGE : CK_ERR_IO;
+ out:
+	if (r != CK_OK)
+		secbuf_free(b);
+	return r;
 }

@@ -50,5 +50,12 @@ int secbuf_reserve(struct secbuf *b, size_t cap) __attribute__((warn_unused_resu
 int secbuf_append(struct secbuf *b, const void *data, size_t len)
     __attribute__((warn_unused_result));
 void secbuf_free(struct secbuf *b);
+/*
+ * Read exactly size bytes of fd (a regular file of that size) into b, and
+ * then its end: a file that grew after it was measured is CK_ERR_TOO_LARGE,
+ * one that shrank CK_ERR_TRUNCATED. On failure b is freed.
+ */
+int secbuf_read_fd(struct secbuf *b, int fd, size_t size)
+    __attribute__((warn_unused_result));
 
 #endif

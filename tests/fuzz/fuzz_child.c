@@ -46,6 +46,7 @@ monitor_reads(void *arg)
 	struct audit_report audit;
 	struct pgppkt_recipients rc;
 	struct pgppkt_subkeys sk;
+	struct pgppkt_fprs fp;
 	struct minisig_pubkey pub;
 	struct record *rec;
 	json_t *h;
@@ -90,6 +91,9 @@ monitor_reads(void *arg)
 		break;
 	case WIRE_MINISIG_PUB_OK:
 		e = wire_get_pubkey(p, n, &pub);
+		break;
+	case WIRE_PGP_KEYFILE_OK:
+		e = wire_get_fprs(p, n, &fp);
 		break;
 	case WIRE_RECORD_OK:
 		e = wire_get_record(p, n, &result, &rep, &rec);

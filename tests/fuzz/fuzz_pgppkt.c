@@ -1,8 +1,9 @@
 /*
  * crypto/pgppkt on arbitrary bytes: the PKESK walk over an encrypted share
  * or token from the server, the subkey/binding walk over a public key
- * from a stick, and a key file as the bridge reads it for the printed
- * script (armor, then the v4 fingerprint). Byte 0 picks the parser. Besides memory safety: what is
+ * from a stick, a key file as the bridge reads it for the printed
+ * script (armor, then the v4 fingerprint), and a holder's secret key file
+ * as the stick check reads it. Byte 0 picks the parser. Besides memory safety: what is
  * accepted stays within the stated limits and every key id is 16
  * lowercase hex digits; a failed parse leaves its output empty.
  */
@@ -72,20 +73,44 @@ keyfile(const uint8_t *p, size_t n)
 		abort();
 }
 
+/* A secret key file: at most PGPPKT_KEYS_MAX keys, each once; a refusal
+ * leaves nothing. */
+static void
+secret_keyfile(const uint8_t *p, size_t n)
+{
+	struct pgppkt_fprs f;
+	size_t i, j;
+
+	if (pgppkt_secret_fprs(p, n, &f) != CK_OK) {
+		if (f.n != 0)
+			abort();
+		return;
+	}
+	if (f.n == 0 || f.n > PGPPKT_KEYS_MAX)
+		abort();
+	for (i = 0; i < f.n; i++)
+		for (j = 0; j < i; j++)
+			if (memcmp(f.fpr[i], f.fpr[j], PGPPKT_FPR_BYTES) == 0)
+				abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		recipients(data + 1, size - 1);
 		break;
 	case 1:
 		subkeys(data + 1, size - 1);
 		break;
-	default:
+	case 2:
 		keyfile(data + 1, size - 1);
+		break;
+	default:
+		secret_keyfile(data + 1, size - 1);
 		break;
 	}
 	return 0;

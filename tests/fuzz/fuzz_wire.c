@@ -51,6 +51,7 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 	struct audit_report audit;
 	struct pgppkt_recipients rc;
 	struct pgppkt_subkeys sk;
+	struct pgppkt_fprs fp;
 	struct minisig_pubkey key, pub;
 	struct record *rec;
 	json_t *h;
@@ -150,6 +151,12 @@ payload(uint8_t type, const uint8_t *p, size_t n)
 		if (wire_get_subkeys(p, n, &sk) != CK_OK && sk.n != 0)
 			abort();
 		if (sk.n > PGPPKT_SUBKEYS_MAX)
+			abort();
+		break;
+	case WIRE_PGP_KEYFILE_OK:
+		if (wire_get_fprs(p, n, &fp) != CK_OK && fp.n != 0)
+			abort();
+		if (fp.n > PGPPKT_KEYS_MAX)
 			abort();
 		break;
 	default:

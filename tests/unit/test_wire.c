@@ -163,6 +163,7 @@ files_come_only_where_the_request_says(void **state)
 	assert_int_equal(child_receives(WIRE_ENVELOPE | WIRE_FD, 1), CK_OK);
 	assert_int_equal(child_receives(WIRE_TRANSCRIPT | WIRE_FD, 1), CK_OK);
 	assert_int_equal(child_receives(WIRE_MINISIG_PUB | WIRE_FD, 1), CK_OK);
+	assert_int_equal(child_receives(WIRE_PGP_KEYFILE | WIRE_FD, 1), CK_OK);
 	/* a transcript and its signature file */
 	assert_int_equal(child_receives(WIRE_TRANSCRIPT | WIRE_FD, 2), CK_OK);
 	assert_int_equal(child_receives(WIRE_RECORD | WIRE_FD, 2), CK_OK);
@@ -175,6 +176,8 @@ files_come_only_where_the_request_says(void **state)
 	assert_int_equal(child_receives(WIRE_ENVELOPE | WIRE_FD, 2),
 	    CK_ERR_FORMAT);
 	assert_int_equal(child_receives(WIRE_MINISIG_PUB | WIRE_FD, 2),
+	    CK_ERR_FORMAT);
+	assert_int_equal(child_receives(WIRE_PGP_KEYFILE | WIRE_FD, 2),
 	    CK_ERR_FORMAT);
 	assert_int_equal(child_receives(WIRE_TRANSCRIPT | WIRE_FD, 3),
 	    CK_ERR_FORMAT);
@@ -441,6 +444,35 @@ a_handout_from_the_child_must_have_its_shape(void **state)
 	wire_buf_free(&b);
 }
 
+/* A key file's fingerprints: as many as a file may bring, 20 bytes each. */
+static void
+fingerprints_cross_whole(void **state)
+{
+	struct wire_buf b = { 0 };
+	struct pgppkt_fprs in, out;
+	size_t i;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	for (i = 0; i < PGPPKT_KEYS_MAX; i++)
+		memset(in.fpr[i], (int)i + 1, PGPPKT_FPR_BYTES);
+	in.n = PGPPKT_KEYS_MAX;
+	wire_put_fprs(&b, &in);
+	assert_int_equal(b.err, CK_OK);
+	assert_int_equal(b.len, wire_max(WIRE_PGP_KEYFILE_OK));
+	assert_int_equal(wire_get_fprs(b.p, b.len, &out), CK_OK);
+	assert_memory_equal(&out, &in, sizeof(in));
+	/* one byte short, one byte more, a count past the limit */
+	assert_int_equal(wire_get_fprs(b.p, b.len - 1, &out), CK_ERR_TRUNCATED);
+	assert_int_equal(out.n, 0);
+	wire_put_bytes(&b, "x", 1);
+	assert_int_equal(wire_get_fprs(b.p, b.len, &out), CK_ERR_TRAILING);
+	b.p[0] = PGPPKT_KEYS_MAX + 1;
+	assert_int_not_equal(wire_get_fprs(b.p, b.len, &out), CK_OK);
+	assert_int_equal(out.n, 0);
+	wire_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -452,6 +484,7 @@ main(void)
 		cmocka_unit_test(a_tree_the_parser_would_not_make_is_refused),
 		cmocka_unit_test(the_child_refuses_to_send_a_tree_too_deep),
 		cmocka_unit_test(a_handout_from_the_child_must_have_its_shape),
+		cmocka_unit_test(fingerprints_cross_whole),
 	};
 
 	if (sodium_init() < 0)
