@@ -15,6 +15,7 @@
  */
 #include "crypto/pgp.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,8 +33,15 @@
 
 #include "crypto/codec.h"
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 
-#define PGP_HOME_TEMPLATE	"/conclave-gpg.XXXXXX"
+#define PGP_HOME_PREFIX		"conclave-gpg."
+#define PGP_HOME_TEMPLATE	"/" PGP_HOME_PREFIX "XXXXXX"
+/* In every home: "PID PIDNS\n", the process that made it and its pid
+ * namespace, so that a later process can tell a home left behind by a
+ * killed one (clear_stale_homes) from one in use. */
+#define PGP_HOME_OWNER		"conclave-owner"
+#define PGP_HOME_OWNER_MAX	64
 #define PGP_GPGME_MIN	"1.18.0"
 
 struct pgp_home {
@@ -294,6 +303,101 @@ write_conf(const char *dir, const char *name, const char *text)
 	return r;
 }
 
+/* Our pid namespace's inode (0 without /proc): pids compare within it. */
+static unsigned long long
+pid_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ?
+	    (unsigned long long)st.st_ino : 0;
+}
+
+/* The agent stopped, the files removed (the home's keys with them). */
+static void
+remove_home(char *dir)
+{
+	kill_agent(dir);
+	(void)nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Is basedir/name a home a dead process left (kill -9, a power cut
+ * inside a running system)? Only a real directory of ours (no symlink,
+ * our uid) named as pgp_home_open names them, whose owner file (a
+ * regular file of ours) names a process of our pid namespace that no
+ * longer exists. Anything else is left alone: a home in use, another
+ * user's, one without an owner (it cannot be told).
+ */
+static int
+stale_home(int basefd, const char *name)
+{
+	const size_t plen = strlen(PGP_HOME_PREFIX);
+	unsigned long long pid, ns;
+	char *sp;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int dfd, fd, stale = 0;
+
+	if (strncmp(name, PGP_HOME_PREFIX, plen) != 0 ||
+	    strlen(name) != plen + 6 ||
+	    fstatat(basefd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return 0;
+	if ((dfd = openat(basefd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return 0;
+	fd = openat(dfd, PGP_HOME_OWNER, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_uid == geteuid() &&
+	    rd_fd(fd, PGP_HOME_OWNER_MAX, &buf, &len) == CK_OK &&
+	    len > 0 && buf[len - 1] == '\n') {
+		buf[len - 1] = '\0';
+		if ((sp = strchr((char *)buf, ' ')) != NULL) {
+			*sp++ = '\0';
+			stale = rd_parse_uint((char *)buf, 1, INT_MAX, &pid) ==
+			    CK_OK && rd_parse_uint(sp, 0, ULLONG_MAX, &ns) ==
+			    CK_OK && ns == pid_ns() && (pid_t)pid != getpid() &&
+			    kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+		}
+	}
+	free(buf);
+	close(fd);
+	return stale;
+}
+
+/*
+ * The homes under basedir that killed processes left (their agents still
+ * running, perhaps an imported key still in them): stopped and removed
+ * before a new one is made.
+ */
+static void
+clear_stale_homes(const char *basedir)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	if ((fd = open(basedir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
+	while ((e = readdir(d)) != NULL)
+		if (stale_home(fd, e->d_name) &&
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", basedir,
+		    e->d_name) < sizeof(path))
+			remove_home(path);
+	closedir(d);
+}
+
 int
 pgp_home_open(const char *basedir, struct pgp_home **out)
 {
@@ -312,6 +416,7 @@ pgp_home_open(const char *basedir, struct pgp_home **out)
 	    "max-cache-ttl 0\n"
 	    "s2k-count 65536\n";
 	struct pgp_home *h = NULL;
+	char owner[PGP_HOME_OWNER_MAX];
 	int r = CK_ERR_INTERNAL;
 
 	*out = NULL;
@@ -328,6 +433,7 @@ pgp_home_open(const char *basedir, struct pgp_home **out)
 		r = CK_ERR_TOO_LARGE;
 		goto out;
 	}
+	clear_stale_homes(basedir);
 	if (mkdtemp(h->dir) == NULL) {
 		h->dir[0] = '\0';
 		r = CK_ERR_IO;
@@ -338,7 +444,9 @@ pgp_home_open(const char *basedir, struct pgp_home **out)
 		r = CK_ERR_IO;
 		goto out;
 	}
-	if ((r = write_conf(h->dir, "gpg-agent.conf", agent_conf)) != CK_OK)
+	snprintf(owner, sizeof(owner), "%ld %llu\n", (long)getpid(), pid_ns());
+	if ((r = write_conf(h->dir, PGP_HOME_OWNER, owner)) != CK_OK ||
+	    (r = write_conf(h->dir, "gpg-agent.conf", agent_conf)) != CK_OK)
 		goto out;
 	r = CK_ERR_PGP;
 	if (gpgme_new(&h->ctx) != 0) {
@@ -395,10 +503,8 @@ pgp_home_close(struct pgp_home *h)
 		delete_secret_keys(h);
 		gpgme_release(h->ctx);
 	}
-	if (h->dir[0] != '\0') {
-		kill_agent(h->dir);
-		(void)nftw(h->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	}
+	if (h->dir[0] != '\0')
+		remove_home(h->dir);
 	free(h);
 }
 

@@ -7,7 +7,10 @@
  * and passphrases come from conclave's own UI, from secmem memory, through
  * gpgme's passphrase callback and never through argv, env or a file.
  * pgp_home_close() deletes secret keys, kills the agent and removes the
- * directory.
+ * directory. A process killed before that leaves its home (and agent)
+ * behind: each home names its owner (pid and pid namespace), and
+ * pgp_home_open() first removes the homes under basedir whose owner is
+ * gone, stopping their agents.
  *
  * Holder keys are validated the way OpenBao and Vault >= 1.13 will use them
  * (ProtonMail go-crypto; vault-openbao-api.md §7): the primary must have a
@@ -78,8 +81,10 @@ struct pgp_keyinfo {
 
 /*
  * Create a throwaway GNUPGHOME under basedir and a gpgme context bound to
- * it. CK_ERR_IO if the directory cannot be made, CK_ERR_PGP if gpgme or
- * the gpg engine is unusable.
+ * it, after clearing the homes killed processes left there (only real
+ * directories of this uid named as these, whose owner file names a dead
+ * process of this pid namespace). CK_ERR_IO if the directory cannot be
+ * made, CK_ERR_PGP if gpgme or the gpg engine is unusable.
  */
 int pgp_home_open(const char *basedir, struct pgp_home **out) CK_WUR
     __attribute__((nonnull));

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 
 #define TMP_NAME_MAX	(sizeof(FILE_TMP_PREFIX) - 1 + FILE_NAME_MAX + \
 			    sizeof(FILE_TMP_SUFFIX) - 1)
@@ -392,8 +393,6 @@ out:
 int
 file_read_proc(const char *path, size_t max, uint8_t **out, size_t *outlen)
 {
-	uint8_t *buf = NULL;
-	size_t got = 0;
 	int fd, r;
 
 	*out = NULL;
@@ -401,21 +400,7 @@ file_read_proc(const char *path, size_t max, uint8_t **out, size_t *outlen)
 	if ((fd = ops->openat(AT_FDCWD, path, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC, 0)) < 0)
 		return file_errno(errno);
-	if ((buf = malloc(max + 2)) == NULL) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	/* read_into's "grew while read" is this file's "longer than max" */
-	if ((r = read_into(fd, buf, max, &got)) != CK_OK) {
-		if (r == CK_ERR_IO)
-			r = CK_ERR_TOO_LARGE;
-		goto out;
-	}
-	*out = buf;
-	*outlen = got;
-	buf = NULL;
-out:
-	free(buf);
+	r = rd_fd(fd, max, out, outlen);
 	ops->close(fd);
 	return r;
 }
