@@ -5,7 +5,8 @@
 # at each step — the ceremony key shown (the bridge's words not yet
 # compared), the words compared (no share yet), after each of the three
 # holders' shares (the submit not yet asked after the last), the submit
-# done (the witnesses' review) — and each time started again on the same
+# done (the bridge's result awaited, the bridge held meanwhile), the
+# result taken (the witnesses' review) — and each time started again on the same
 # state folder, it resumes on that step's screen. The token is issued and
 # the secondary promoted once, the transcript verifies with every step
 # once, and it says as an unbroken run does that the token was issued.
@@ -54,7 +55,14 @@ ui_quorum_turn carol "$PASS" carol
 ui_wait "Submit the shares? Type y." >/dev/null
 ui_resume_at shares "dr-token ceremony" "(phase confirmed)"
 ui_step "Submit the shares? Type y." resumed-submit
+# The bridge held (SIGSTOP) until the UI waits for the result: killed
+# there, the UI resumes on that wait, and the result is taken once.
+kill -STOP "$(cat "$C/bridge.pid")"
 ui_keys y
+ui_wait "Waiting for the nodes' results" 30 >/dev/null
+ui_resume_at submitted "dr-token ceremony" "(phase submitted)"
+ui_step "Waiting for the nodes' results" resumed-waiting
+kill -CONT "$(cat "$C/bridge.pid")"
 ui_wait "Witness, your name:" 60 >/dev/null
 ui_resume_at review "dr-token ceremony" "At its last step: the witnesses' review."
 ui_review walt review

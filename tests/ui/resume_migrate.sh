@@ -4,7 +4,8 @@
 # real bridge (conclave-bridge migrate): the UI is killed (kill -9) at each
 # step — the ceremony key shown (the bridge's words not yet compared), the
 # words compared (no share yet), alice's share sealed, bob's (the submit
-# not yet asked), the submit done (the witnesses' review) — and each time
+# not yet asked), the submit done (the bridge's result awaited), the
+# result taken (the witnesses' review) — and each time
 # started again on the same state folder, it resumes on that step's
 # screen. The server ends on the static seal with recovery shares, the
 # transcript verifies with every step once. Screens kept
@@ -49,7 +50,14 @@ ui_quorum_turn bob "$PASS" bob
 ui_wait "Submit the shares? Type y." >/dev/null
 ui_resume_at shares "migrate ceremony" "(phase confirmed)"
 ui_step "Submit the shares? Type y." resumed-submit
+# The bridge held (SIGSTOP) until the UI waits for the result: killed
+# there, the UI resumes on that wait, and the result is taken once.
+kill -STOP "$(cat "$C/bridge.pid")"
 ui_keys y
+ui_wait "Waiting for the nodes' results" 30 >/dev/null
+ui_resume_at submitted "migrate ceremony" "(phase submitted)"
+ui_step "Waiting for the nodes' results" resumed-waiting
+kill -CONT "$(cat "$C/bridge.pid")"
 ui_wait "Witness, your name:" 90 >/dev/null
 ui_resume_at review "migrate ceremony" "At its last step: the witnesses' review."
 ui_review walt review 90
