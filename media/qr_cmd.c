@@ -661,11 +661,59 @@ place_envelope(const char *prog, const char *root, const uint8_t *msg,
 	return 0;
 }
 
+/*
+ * What qr-decode and qr-scan share: where the envelope goes (--out FILE
+ * or --exchange DIR) and the scanner and receiver that reassemble it.
+ */
+struct intake {
+	const char *out, *exchange;
+	struct qr_scanner *sc;
+	struct qrs_receiver *r;
+};
+
+/* argv[*i] is --out FILE or --exchange DIR: take it and its value (1). */
+static int
+intake_option(struct intake *in, int argc, char **argv, int *i)
+{
+	const char **to = strcmp(argv[*i], "--out") == 0 ? &in->out :
+	    strcmp(argv[*i], "--exchange") == 0 ? &in->exchange : NULL;
+
+	if (to == NULL || *i + 1 >= argc)
+		return 0;
+	*to = argv[++*i];
+	return 1;
+}
+
+/* Exactly one of --out and --exchange (else bad usage, need saying
+ * what), then the scanner and the receiver: 0 or the exit status.
+ * intake_close either way. */
+static int
+intake_open(struct intake *in, const char *prog, const char *cmd,
+    const char *need)
+{
+	int e;
+
+	if ((in->out == NULL) == (in->exchange == NULL))
+		return bad_usage(prog, cmd, need);
+	if ((e = qr_scanner_new(&in->sc)) != CK_OK ||
+	    (e = qrs_receiver_new(ENVELOPE_MAX_BYTES, &in->r)) != CK_OK)
+		return fail(prog, "setting up", e);
+	return 0;
+}
+
+static void
+intake_close(struct intake *in)
+{
+	qrs_receiver_free(in->r);
+	qr_scanner_free(in->sc);
+}
+
 /* Write the complete message to --out FILE or into --exchange ROOT. */
 static int
-finish(const char *prog, const struct qrs_receiver *r, const char *out,
-    const char *exchange)
+finish(const char *prog, const struct intake *in)
 {
+	const struct qrs_receiver *r = in->r;
+	const char *out = in->out, *exchange = in->exchange;
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	int e, rc;
@@ -703,11 +751,10 @@ decode_usage(const char *prog)
 int
 qrcmd_decode(int argc, char **argv)
 {
+	static const char need[] = "need images and --out FILE or --exchange DIR";
 	const char *prog = program_invocation_short_name;
-	struct qrs_receiver *r = NULL;
-	struct qr_scanner *sc = NULL;
+	struct intake in = { 0 };
 	struct ftn_progress p;
-	const char *out = NULL, *exchange = NULL;
 	int i, e, images = 0, rc = 1;
 
 	if (want_help(argc, argv)) {
@@ -715,44 +762,37 @@ qrcmd_decode(int argc, char **argv)
 		return 0;
 	}
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-			out = argv[++i];
-		else if (strcmp(argv[i], "--exchange") == 0 && i + 1 < argc)
-			exchange = argv[++i];
-		else if (argv[i][0] == '-')
+		if (intake_option(&in, argc, argv, &i))
+			continue;
+		if (argv[i][0] == '-')
 			return bad_usage(prog, argv[0], "unexpected option");
-		else
-			images++;
+		images++;
 	}
-	if ((out == NULL) == (exchange == NULL) || images == 0)
-		return bad_usage(prog, argv[0], "need images and --out FILE or --exchange DIR");
-	if ((e = qr_scanner_new(&sc)) != CK_OK ||
-	    (e = qrs_receiver_new(ENVELOPE_MAX_BYTES, &r)) != CK_OK) {
-		rc = fail(prog, "setting up", e);
+	if (images == 0)
+		return bad_usage(prog, argv[0], need);
+	if ((rc = intake_open(&in, prog, argv[0], need)) != 0)
 		goto out;
-	}
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--exchange") == 0) {
 			i++;
 			continue;
 		}
-		e = qrs_receiver_png(r, sc, argv[i]);
-		report(prog, argv[i], e, r);
-		qrs_receiver_progress(r, &p);
+		e = qrs_receiver_png(in.r, in.sc, argv[i]);
+		report(prog, argv[i], e, in.r);
+		qrs_receiver_progress(in.r, &p);
 		if (p.complete)
 			break;
 	}
-	qrs_receiver_progress(r, &p);
+	qrs_receiver_progress(in.r, &p);
 	if (!p.complete) {
 		fprintf(stderr, "%s: incomplete: %u of %u fragments; scan more codes "
 		    "or use the USB stick\n", prog, p.recovered, p.fragments);
 		rc = QRCMD_EXIT_INCOMPLETE;
 		goto out;
 	}
-	rc = finish(prog, r, out, exchange);
+	rc = finish(prog, &in);
 out:
-	qrs_receiver_free(r);
-	qr_scanner_free(sc);
+	intake_close(&in);
 	return rc;
 }
 
@@ -792,12 +832,10 @@ int
 qrcmd_scan(int argc, char **argv)
 {
 	const char *prog = program_invocation_short_name;
-	struct qrs_receiver *r = NULL;
-	struct qr_scanner *sc = NULL;
+	struct intake in = { 0 };
 	struct qr_camera *cam = NULL;
 	struct ftn_progress p;
-	const char *out = NULL, *exchange = NULL, *dev = "/dev/video0";
-	const char *frames = NULL;
+	const char *dev = "/dev/video0", *frames = NULL;
 	unsigned long long stall = QRS_STALL_SECONDS;
 	struct qrs_watch w;
 	uint32_t seen = 0, rejected = 0;
@@ -809,11 +847,9 @@ qrcmd_scan(int argc, char **argv)
 		return 0;
 	}
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
-			out = argv[++i];
-		else if (strcmp(argv[i], "--exchange") == 0 && i + 1 < argc)
-			exchange = argv[++i];
-		else if (strcmp(argv[i], "--camera") == 0 && i + 1 < argc)
+		if (intake_option(&in, argc, argv, &i))
+			continue;
+		if (strcmp(argv[i], "--camera") == 0 && i + 1 < argc)
 			dev = argv[++i];
 		else if (strcmp(argv[i], "--camera-frames") == 0 && i + 1 < argc)
 			dev = frames = argv[++i];
@@ -823,13 +859,10 @@ qrcmd_scan(int argc, char **argv)
 		} else
 			return bad_usage(prog, argv[0], "unexpected argument");
 	}
-	if ((out == NULL) == (exchange == NULL))
-		return bad_usage(prog, argv[0], "need --out FILE or --exchange DIR");
-	if ((e = qr_scanner_new(&sc)) != CK_OK ||
-	    (e = qrs_receiver_new(ENVELOPE_MAX_BYTES, &r)) != CK_OK) {
-		rc = fail(prog, "setting up", e);
+	if ((rc = intake_open(&in, prog, argv[0],
+	    "need --out FILE or --exchange DIR")) != 0)
 		goto out;
-	}
+	rc = 1;
 	if ((e = frames != NULL ? qr_camera_open_recorded(frames, &cam) :
 	    qr_camera_open(dev, &cam)) != CK_OK) {
 		rc = fail(prog, dev, e);
@@ -839,7 +872,7 @@ qrcmd_scan(int argc, char **argv)
 	qrs_watch_start(&w, (unsigned int)stall, time(NULL));
 	start = told = time(NULL);
 	for (;;) {
-		e = qrs_receiver_camera(r, sc, cam, QRCMD_POLL_MS);
+		e = qrs_receiver_camera(in.r, in.sc, cam, QRCMD_POLL_MS);
 		if (e == CK_ERR_MEDIA_GONE) {
 			fprintf(stderr, "%s: %s: the camera is gone (%s); use the USB "
 			    "stick instead\n", prog, dev, ck_errname(e));
@@ -849,22 +882,22 @@ qrcmd_scan(int argc, char **argv)
 			rc = fail(prog, dev, e);
 			goto out;
 		}
-		qrs_receiver_progress(r, &p);
+		qrs_receiver_progress(in.r, &p);
 		/* Report what changed: new information, or a refused code. */
 		if (p.frames_useful != seen || p.frames_rejected != rejected) {
 			seen = p.frames_useful;
 			rejected = p.frames_rejected;
-			report(prog, dev, e, r);
+			report(prog, dev, e, in.r);
 		}
 		if (p.complete)
 			break;
 		/* The read rate, for the person at the sender, now and then. */
 		if (time(NULL) - told >= QRCMD_LINK_EVERY) {
 			told = time(NULL);
-			link_report(prog, r, &p, (double)(told - start));
+			link_report(prog, in.r, &p, (double)(told - start));
 		}
 		if (qrs_watch_stalled(&w, &p, time(NULL))) {
-			link_report(prog, r, &p, (double)(time(NULL) - start));
+			link_report(prog, in.r, &p, (double)(time(NULL) - start));
 			fprintf(stderr, "%s: stalled: nothing new for %llu s (%u of %u "
 			    "fragments); use the USB stick instead\n", prog, stall,
 			    p.recovered, p.fragments);
@@ -872,11 +905,10 @@ qrcmd_scan(int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = finish(prog, r, out, exchange);
+	rc = finish(prog, &in);
 out:
 	qr_camera_close(cam);
-	qrs_receiver_free(r);
-	qr_scanner_free(sc);
+	intake_close(&in);
 	return rc;
 }
 

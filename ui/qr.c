@@ -236,29 +236,40 @@ ui_qr_tick(void)
 	q.n++;
 }
 
+/* The code's next line at *p (n bytes, without its '\n'): 0 after the
+ * last. */
+static int
+next_line(const char **p, const char **line, int *n)
+{
+	const char *e = strchr(*p, '\n');
+
+	if (e == NULL)
+		return 0;
+	*line = *p;
+	*n = (int)(e - *p);
+	*p = e + 1;
+	return 1;
+}
+
 void
 ui_qr_draw(void)
 {
 	char hints[UI_COLS + 1];
-	const char *p, *e;
-	int y = 0, w = 0, lines = 0, x0, y0;
+	const char *p, *line;
+	int y, i, n, w = 0, lines = 0, x0, y0;
 
 	erase();
 	if (q.text == NULL)
 		return;
 	/* the block's size: lines, and cells a line (one glyph a cell) */
-	for (p = q.text; *p != '\0'; p = e + 1) {
-		if ((e = strchr(p, '\n')) == NULL)
-			break;
-		if (lines++ == 0)
-			for (w = 0; p < e; p++)
-				w += (*p & 0xc0) != 0x80;
-	}
+	for (p = q.text; next_line(&p, &line, &n); lines++)
+		for (i = 0; lines == 0 && i < n; i++)
+			w += (line[i] & 0xc0) != 0x80;
 	x0 = (COLS - w) / 2;
 	y0 = (LINES - 1 - lines) / 2;
 	attron(COLOR_PAIR(QR_PAIR));
-	for (p = q.text; *p != '\0' && (e = strchr(p, '\n')) != NULL; p = e + 1)
-		mvaddnstr(y0 + y++, x0 < 0 ? 0 : x0, p, (int)(e - p));
+	for (p = q.text, y = y0; next_line(&p, &line, &n); y++)
+		mvaddnstr(y, x0 < 0 ? 0 : x0, line, n);
 	attroff(COLOR_PAIR(QR_PAIR));
 	snprintf(hints, sizeof(hints), "%u/s %zuB k=%u%s  + - rate  s d "
 	    "sparser/denser  Esc: back", q.o.fps, q.o.fragment, q.k,
