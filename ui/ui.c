@@ -952,6 +952,11 @@ draw_overlay(void)
 	case OV_HELP:
 		ui_bold(UI_TOP, 2, "Help");
 		y = ui_para(UI_TOP + 2, sc->help);
+		if (waits() != NULL)
+			y = ui_para(y + 1, "QR code instead of the stick: c (or F3) "
+			    "shows the envelope for the bridge's camera (+ - rate, s d "
+			    "density), v (or F4) scans the bridge's codes; a stalled "
+			    "scan offers the stick.");
 		ui_para(y + 1, "Everywhere: F1 or ? help, F2 or Ctrl-E record a "
 		    "deviation, Ctrl-A the appliance's status (airgap, power "
 		    "off), Ctrl-Q leave. After a few minutes without a key the "

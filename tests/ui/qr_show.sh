@@ -89,5 +89,12 @@ check "the envelope on the exchange folder did not change" \
     test "$(md5sum "$env")" = "$sum_before"
 check "nothing but the init request is on the exchange folder" \
     test "$(ls "$C"/x/*/ | wc -l)" = 1
+ui_keys '?'
+check "the waiting screen's help names the QR keys" \
+    ui_wait "QR code instead of the stick: c (or F3)"
+check_output "  v too" 'v \(or F4\) scans the bridge.s' ui_screen
+ui_screen >"$T_TMP/help.txt"
+check "  and it fits 80x24" ui_fits "$T_TMP/help.txt"
+ui_keys Escape
 ui_stop
 finish
