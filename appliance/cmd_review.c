@@ -168,7 +168,7 @@ review(const char *state, const struct answer *ans, size_t n)
 		    "folder");
 	if ((r = session_load(state, kind, NULL, &s)) != CK_OK)
 		return cmd_refuse("review", "", r, r == CK_ERR_CLOSED ?
-		    "the ceremony is closed already" : NULL);
+		    "the ceremony is closed already" : cmd_load_why(state, r));
 	/* Every refusal from here on is on the record, and nothing else. */
 	if (!session_in_review(s))
 		return refused(s, CK_ERR_STATE, "the ceremony is not held for "

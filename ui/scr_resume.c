@@ -16,6 +16,7 @@
 
 #include "ceremony/init.h"
 #include "ceremony/quorum.h"
+#include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "protocol/kinds.h"
@@ -36,6 +37,7 @@ static const struct {
 
 static char kind[SESSION_PEEK_MAX], phase[SESSION_PEEK_MAX];
 static int loaded;		/* CK_OK: ui.s holds the ceremony */
+static long holder;		/* CK_ERR_BUSY: the process holding it, or 0 */
 static int asking;		/* the abandon's reason is being typed */
 static const struct steps_step *next;	/* the step to go on with, or NULL */
 static unsigned next_no;
@@ -139,6 +141,7 @@ resume_init(void)
 	const struct steps_kind *k;
 	const struct steps_step *st;
 	size_t i;
+	char *path;
 	int r;
 
 	if (reason.buf == NULL && ui_field_init(&reason, 0) != CK_OK)
@@ -151,6 +154,13 @@ resume_init(void)
 	if (loaded == CK_OK)
 		loaded = session_load(ui.state_dir, kind, ui.exchange_auto ?
 		    NULL : ui.exchange, &ui.s);
+	holder = 0;
+	if (loaded == CK_ERR_BUSY && asprintf(&path, "%s/%s", ui.state_dir,
+	    SESSION_TRANSCRIPT) >= 0) {
+		if (transcript_lock_holder(path, &holder) != CK_OK)
+			holder = 0;
+		free(path);
+	}
 	if (loaded != CK_OK) {
 		ui_say_err("The open ceremony could not be loaded", loaded, NULL);
 		return;
@@ -187,6 +197,17 @@ resume_draw(void)
 {
 	int y = UI_TOP + 1;
 
+	if (loaded == CK_ERR_BUSY) {
+		y = ui_para(y, "Another conclave is running on this state folder "
+		    "and holds its ceremony (the guided UI on another terminal, "
+		    "or a command): one process at a time writes a ceremony. "
+		    "Nothing was changed. Leave here (Ctrl-Q) and go on there, "
+		    "or end that one first and start again.");
+		if (holder > 0)
+			ui_text(y + 1, 4, "It is process %ld.", holder);
+		ui_hints("Ctrl-Q leave");
+		return;
+	}
 	if (loaded != CK_OK) {
 		y = ui_para(y, "The state folder holds a ceremony that cannot be "
 		    "taken up (the line below says why). Nothing was changed. "

@@ -7,7 +7,8 @@
 # is offered the same way and abandoned as the rekey's abandon. The transcript verifies as abandoned
 # with one opening record and no record twice. While the UI holds the
 # ceremony, the command line on the same state folder is refused naming
-# the UI, its pid and what to do. No server is needed.
+# the UI, its pid and what to do, and a second UI says the same. No
+# server is needed.
 # Screens kept (tests/ui/screens/resume-abandon-*.txt) and checked to fit 80x24.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/uidrive.sh"
@@ -37,6 +38,15 @@ for step in status abandon; do
 	    "CK_ERR_BUSY.*the guided UI \\(conclave ui, pid $pid\\) holds this state folder's ceremony.*Ctrl-Q" \
 	    joined "$CONCLAVE" unseal "$step" --state "$C/state" --exchange "$C/x"
 done
+# A second UI on the same state folder: told who holds it, nothing changed.
+first=$UI_SOCKET
+UI_SOCKET=$first-second
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" --rehearsal
+ui_step "Another conclave is running on this state folder" second-ui
+check "it names the first UI's process" ui_wait "It is process $pid." 2
+check "it offers only to leave" ui_wait "Ctrl-Q leave" 2
+ui_stop
+UI_SOCKET=$first
 check "  and nothing changed" test "$(sha256sum "$T" "$C/state/ceremony.json")" = "$before"
 ui_kill9 "after the begin"
 before=$(sha256sum "$T")
