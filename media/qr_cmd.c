@@ -247,11 +247,19 @@ parse_size(const char *s, int *cols, int *rows)
 	return CK_OK;
 }
 
+/* The side, in modules with the quiet zone, of the largest code a terminal
+ * of cols x rows holds as qr_render_text draws it (status line off). */
+static int
+terminal_side(int cols, int rows)
+{
+	return cols < 2 * (rows - 1) ? cols : 2 * (rows - 1);
+}
+
 /* Say what would fit this terminal instead. */
 static void
 no_fit(const char *prog, const struct sender_args *a)
 {
-	int w = a->cols < 2 * (a->rows - 1) ? a->cols : 2 * (a->rows - 1);
+	int w = terminal_side(a->cols, a->rows);
 	size_t f = 0;
 
 	fprintf(stderr, "%s: the code does not fit on this %dx%d terminal: "
@@ -391,8 +399,8 @@ show_text(const struct qr_code *c, int cols, int rows, uint32_t n, uint32_t k,
 	if (k == 0)
 		printf("read-back test code %u: hold the camera on it\x1b[K\n", n);
 	else if (keys == SHOW_UNTIL_ENTER)
-		printf("code %u of %u fragment(s), %u codes/s: + faster, - slower, "
-		    "Enter once the appliance has it\x1b[K\n", n, k, fps);
+		printf("code %u of %u, %u/s: + faster, - slower, Enter once the "
+		    "appliance has it\x1b[K\n", n, k, fps);
 	else if (k == 1)
 		printf("conclave envelope: one code\x1b[K\n");
 	else if (keys)
@@ -451,7 +459,7 @@ readback(const char *prog, struct sender_args *a, struct qr_scanner *sc)
 	}
 	if (a->place == NULL) {
 		/* what the terminal holds, as qr_render_text draws (status line off) */
-		w = a->cols < 2 * (a->rows - 1) ? a->cols : 2 * (a->rows - 1);
+		w = terminal_side(a->cols, a->rows);
 		if ((e = qrs_fragment_for_width(w - 2 * QR_QUIET, a->o.ecc, &max)) != CK_OK)
 			goto out;
 	}
@@ -559,10 +567,18 @@ qrcmd_show_until_enter(const uint8_t *msg, size_t len)
 	uint32_t n, k;
 	int e, done = 0;
 
+	size_t max;
+
 	qrs_opts_init(&o);
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0 ||
 	    ws.ws_row == 0)
 		return CK_ERR_IO;
+	/* the densest code this terminal holds, as the appliance's screen does */
+	if ((e = qrs_fragment_for_width(terminal_side(ws.ws_col, ws.ws_row) -
+	    2 * QR_QUIET, o.ecc, &max)) != CK_OK)
+		return e;
+	if (o.fragment > max)
+		o.fragment = max;
 	if ((e = qr_scanner_new(&sc)) != CK_OK ||
 	    (e = qrs_sender_new(msg, len, o.fragment, o.ecc, &snd)) != CK_OK)
 		goto out;
@@ -572,6 +588,9 @@ qrcmd_show_until_enter(const uint8_t *msg, size_t len)
 		e = CK_ERR_IO;
 		goto out;
 	}
+	/* the codes on the alternate screen: what was printed before (the
+	 * words to compare) is there again after */
+	fputs("\x1b[?1049h", stdout);
 	for (n = 0; !done && stop_signal == 0; n++) {
 		struct qr_code *c = NULL;
 
@@ -580,10 +599,10 @@ qrcmd_show_until_enter(const uint8_t *msg, size_t len)
 			    SHOW_UNTIL_ENTER);
 		qr_code_free(c);
 		if (e != CK_OK)
-			goto out;
+			break;
 		done = pause_frame(&o.fps, &keys);
 	}
-	fputs("\x1b[2J\x1b[H", stdout);
+	fputs("\x1b[?1049l", stdout);
 	fflush(stdout);
 out:
 	keys_end(&keys);

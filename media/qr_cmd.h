@@ -22,8 +22,10 @@ int qrcmd_scan(int argc, char **argv);
 
 /*
  * An envelope's bytes as an animated stream on this terminal (stdout), as
- * qr-show draws it, until Enter or q is typed on it (+ and - change the
- * rate meanwhile): for the bridge's ceremony commands (--qr-show).
+ * qr-show draws it at the densest code the terminal holds (at most the
+ * default fragment), on the alternate screen so that what was printed
+ * before is back after, until Enter or q is typed on it (+ and - change
+ * the rate meanwhile): for the bridge's ceremony commands (--qr-show).
  * CK_ERR_IO when stdout or stdin is not a terminal, CK_ERR_QR_NO_FIT when
  * the code does not fit it.
  */

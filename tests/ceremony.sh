@@ -170,6 +170,21 @@ holder_sticks() {
 	done
 }
 
+# film ENV CAM [QR-OPTIONS]: ENV drawn as codes (conclave qr-encode) and
+# put where a recorded camera (--camera-frames CAM) sees them, each frame
+# appearing whole (a rename), named after ENV.
+film() {
+	local env=$1 cam=$2 tag f; shift 2
+	tag=$(basename "$env" .env)
+	rm -rf "$T_TMP/draw" && mkdir -p "$cam" &&
+	    "$CONCLAVE" qr-encode "$env" --png-dir "$T_TMP/draw" "$@" >/dev/null ||
+	    return 1
+	for f in "$T_TMP"/draw/qr-*.png; do
+		cp "$f" "$cam/.$tag" && mv "$cam/.$tag" "$cam/$tag-$(basename "$f")" ||
+		    return 1
+	done
+}
+
 # bridge_bg DIR ARGS...: conclave-bridge ARGS in the background, its
 # output in DIR/bridge.out, its pid in DIR/bridge.pid (killed at the end).
 bridge_bg() {

@@ -17,20 +17,6 @@
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
 
-# film ENV CAM [QR-OPTIONS]: ENV drawn as codes and put where the camera
-# sees them, each frame appearing whole (a rename), named after ENV.
-film() {
-	local env=$1 cam=$2 tag f; shift 2
-	tag=$(basename "$env" .env)
-	rm -rf "$T_TMP/draw" && mkdir -p "$cam" &&
-	    "$CONCLAVE" qr-encode "$env" --png-dir "$T_TMP/draw" "$@" >/dev/null ||
-	    return 1
-	for f in "$T_TMP"/draw/qr-*.png; do
-		cp "$f" "$cam/.$tag" && mv "$cam/.$tag" "$cam/$tag-$(basename "$f")" ||
-		    return 1
-	done
-}
-
 # read_codes CODES ENVNAME APPLIANCE_X: the appliance reads the bridge's
 # codes of ENVNAME (once they are all written) into its own folder.
 read_codes() {
