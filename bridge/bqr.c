@@ -111,7 +111,10 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 	if ((r = o->camera_frames != NULL ?
 	    qr_camera_open_recorded(o->camera_frames, &cam) :
 	    qr_camera_open(o->camera, &cam)) != CK_OK) {
-		opts_fail(cmd, source(o), r, "no camera there");
+		opts_fail(cmd, source(o), r, "no camera there; nothing was written");
+		/* as a camera gone: the stick is offered, and no missing request
+		 * is taken for one a stopped bridge left under way */
+		r = r == CK_ERR_ALLOC ? r : CK_ERR_MEDIA_GONE;
 		goto out;
 	}
 	if ((r = qr_scanner_new(&sc)) != CK_OK ||

@@ -30,7 +30,8 @@ int bqr_scanning(const struct bridge_opts *o) __attribute__((nonnull));
  * fragment the scan waits up to wait_s seconds (0: the stall rule from
  * the start); from then on it stops after o->stall_s seconds without a
  * new fragment (CK_ERR_QR_STALLED). A camera that is gone is
- * CK_ERR_MEDIA_GONE; none there to open, its open error. Any check of
+ * CK_ERR_MEDIA_GONE, and so is none there to open (its own error said).
+ * Any check of
  * courier_accept that fails is said (another ceremony's codes by both
  * ceremonies' ids) and returned. On CK_OK, *env and the envelope's bytes
  * (*msg, free()) are the caller's; on any error nothing is.

@@ -112,6 +112,17 @@ unchanged "a tampered envelope" "$X/bx" "$X/codes" -- "$BRIDGE" unseal \
     --png-dir "$X/codes" --stall 5
 check_output "  refused by its signature" \
     'QR codes: .*CK_ERR_BAD_SIGNATURE.*nothing was written' joined cat "$T_TMP/out"
+unchanged "no camera there" "$X/bx" "$X/codes" -- "$BRIDGE" unseal \
+    --exchange "$X/bx" --address "$addr" --camera-frames "$X/none" --png-dir "$X/codes"
+check_output "  said" "$X/none: .*CK_ERR_NOT_FOUND.*no camera there; nothing was written" \
+    joined cat "$T_TMP/out"
+check_output "  and the stick offered" 'Carry this envelope on the exchange stick' \
+    cat "$T_TMP/out"
+for cmd in init unseal migrate rekey generate-root dr-token; do
+	check_output "conclave-bridge $cmd takes the QR crossing" \
+	    '--camera DEVICE.*--camera-frames DIR.*--stall S.*--qr-show.*--png-dir DIR' \
+	    joined "$BRIDGE" "$cmd" --help
+done
 check_output "both camera options at once are a usage error" 'usage' \
     "$BRIDGE" unseal --exchange "$X/bx" --camera /dev/video0 --camera-frames "$X/cam"
 
