@@ -37,9 +37,10 @@
 
 #define PGP_HOME_PREFIX		"conclave-gpg."
 #define PGP_HOME_TEMPLATE	"/" PGP_HOME_PREFIX "XXXXXX"
-/* In every home: "PID PIDNS\n", the process that made it and its pid
- * namespace, so that a later process can tell a home left behind by a
- * killed one (clear_stale_homes) from one in use. */
+/* In every home: "PID PIDNS START\n", the process that made it, its pid
+ * namespace and its start time (clock ticks after boot; 0: unknown), so
+ * that a later process can tell a home left behind by a killed one
+ * (clear_stale_homes) from one in use, also once the pid is reused. */
 #define PGP_HOME_OWNER		"conclave-owner"
 #define PGP_HOME_OWNER_MAX	64
 #define PGP_GPGME_MIN	"1.18.0"
@@ -313,6 +314,35 @@ pid_ns(void)
 	    (unsigned long long)st.st_ino : 0;
 }
 
+/*
+ * When process pid started (field 22 of /proc/PID/stat, after the command
+ * name in parentheses, which may hold anything): CK_OK, or the process
+ * or its /proc entry is not there.
+ */
+static int
+proc_start(long pid, unsigned long long *start)
+{
+	char path[40], *p, *save = NULL, *f;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd, i, r = CK_ERR_NOT_FOUND;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return CK_ERR_NOT_FOUND;
+	if (rd_fd(fd, 4096, &buf, &len) == CK_OK &&
+	    (p = strrchr((char *)buf, ')')) != NULL) {
+		for (i = 3, f = strtok_r(p + 1, " \n", &save); f != NULL &&
+		    i < 22; i++)
+			f = strtok_r(NULL, " \n", &save);
+		if (f != NULL && rd_parse_uint(f, 0, ULLONG_MAX, start) == CK_OK)
+			r = CK_OK;
+	}
+	free(buf);
+	close(fd);
+	return r;
+}
+
 /* The agent stopped, the files removed (the home's keys with them). */
 static void
 remove_home(char *dir)
@@ -326,15 +356,15 @@ remove_home(char *dir)
  * inside a running system)? Only a real directory of ours (no symlink,
  * our uid) named as pgp_home_open names them, whose owner file (a
  * regular file of ours) names a process of our pid namespace that no
- * longer exists. Anything else is left alone: a home in use, another
+ * longer exists (its pid free, or taken by a process started later). Anything else is left alone: a home in use, another
  * user's, one without an owner (it cannot be told).
  */
 static int
 stale_home(int basefd, const char *name)
 {
 	const size_t plen = strlen(PGP_HOME_PREFIX);
-	unsigned long long pid, ns;
-	char *sp;
+	unsigned long long pid, ns, start, now;
+	char *f[3], *save = NULL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	struct stat st;
@@ -358,13 +388,18 @@ stale_home(int basefd, const char *name)
 	    rd_fd(fd, PGP_HOME_OWNER_MAX, &buf, &len) == CK_OK &&
 	    len > 0 && buf[len - 1] == '\n') {
 		buf[len - 1] = '\0';
-		if ((sp = strchr((char *)buf, ' ')) != NULL) {
-			*sp++ = '\0';
-			stale = rd_parse_uint((char *)buf, 1, INT_MAX, &pid) ==
-			    CK_OK && rd_parse_uint(sp, 0, ULLONG_MAX, &ns) ==
-			    CK_OK && ns == pid_ns() && (pid_t)pid != getpid() &&
-			    kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-		}
+		f[0] = strtok_r((char *)buf, " ", &save);
+		f[1] = strtok_r(NULL, " ", &save);
+		f[2] = strtok_r(NULL, " ", &save);
+		/* gone, or its pid now another process's (started later) */
+		stale = f[2] != NULL && strtok_r(NULL, " ", &save) == NULL &&
+		    rd_parse_uint(f[0], 1, INT_MAX, &pid) == CK_OK &&
+		    rd_parse_uint(f[1], 0, ULLONG_MAX, &ns) == CK_OK &&
+		    rd_parse_uint(f[2], 0, ULLONG_MAX, &start) == CK_OK &&
+		    ns == pid_ns() && (pid_t)pid != getpid() &&
+		    ((kill((pid_t)pid, 0) != 0 && errno == ESRCH) ||
+		    (start != 0 && proc_start((long)pid, &now) == CK_OK &&
+		    now != start));
 	}
 	free(buf);
 	close(fd);
@@ -417,6 +452,7 @@ pgp_home_open(const char *basedir, struct pgp_home **out)
 	    "s2k-count 65536\n";
 	struct pgp_home *h = NULL;
 	char owner[PGP_HOME_OWNER_MAX];
+	unsigned long long start;
 	int r = CK_ERR_INTERNAL;
 
 	*out = NULL;
@@ -444,7 +480,10 @@ pgp_home_open(const char *basedir, struct pgp_home **out)
 		r = CK_ERR_IO;
 		goto out;
 	}
-	snprintf(owner, sizeof(owner), "%ld %llu\n", (long)getpid(), pid_ns());
+	if (proc_start((long)getpid(), &start) != CK_OK)
+		start = 0;
+	snprintf(owner, sizeof(owner), "%ld %llu %llu\n", (long)getpid(),
+	    pid_ns(), start);
 	if ((r = write_conf(h->dir, PGP_HOME_OWNER, owner)) != CK_OK ||
 	    (r = write_conf(h->dir, "gpg-agent.conf", agent_conf)) != CK_OK)
 		goto out;

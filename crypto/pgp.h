@@ -8,7 +8,7 @@
  * gpgme's passphrase callback and never through argv, env or a file.
  * pgp_home_close() deletes secret keys, kills the agent and removes the
  * directory. A process killed before that leaves its home (and agent)
- * behind: each home names its owner (pid and pid namespace), and
+ * behind: each home names its owner (pid, pid namespace, start time), and
  * pgp_home_open() first removes the homes under basedir whose owner is
  * gone, stopping their agents.
  *
@@ -82,8 +82,8 @@ struct pgp_keyinfo {
 /*
  * Create a throwaway GNUPGHOME under basedir and a gpgme context bound to
  * it, after clearing the homes killed processes left there (only real
- * directories of this uid named as these, whose owner file names a dead
- * process of this pid namespace). CK_ERR_IO if the directory cannot be
+ * directories of this uid named as these, whose owner file names a
+ * process of this pid namespace that is gone, its pid free or reused). CK_ERR_IO if the directory cannot be
  * made, CK_ERR_PGP if gpgme or the gpg engine is unusable.
  */
 int pgp_home_open(const char *basedir, struct pgp_home **out) CK_WUR
