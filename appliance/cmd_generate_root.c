@@ -181,6 +181,22 @@ step_begin(const struct quorum_args *a)
 	return 0;
 }
 
+/*
+ * Closed as failed after the token was issued but not handed over: why
+ * says what became of it (revoked by the bridge, or NOT revoked and what
+ * to do); then the transcript's head. Frees s; returns 1.
+ */
+static int
+undelivered(struct session *s, const char *state, const char *step,
+    const char *why, const uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	cmd_refuse(cur->q.cmd, step, CK_ERR_SERVER, why);
+	printf("Ceremony closed as failed.\n");
+	cmd_quorum_print_head(s, state, head);
+	session_free(s);
+	return 1;
+}
+
 static int
 step_result(const struct quorum_args *a)
 {
@@ -193,11 +209,14 @@ step_result(const struct quorum_args *a)
 	if ((r = session_load(a->state, cur->q.kind, a->exchange, &s)) != CK_OK)
 		return cmd_refuse(cur->q.cmd, "result", r,
 		    cmd_load_why(a->state, r));
-	if ((r = generate_root_result(s, &closed, head, why, sizeof(why))) != CK_OK) {
+	r = generate_root_result(s, &closed, head, why, sizeof(why));
+	iss = json_object_get(s->ext, "issued");
+	if (r == CK_ERR_SERVER && iss != NULL)	/* issued, closed as failed */
+		return undelivered(s, a->state, "result", why, head);
+	if (r != CK_OK) {
 		session_free(s);
 		return cmd_refuse(cur->q.cmd, "result", r, why);
 	}
-	iss = json_object_get(s->ext, "issued");
 	printf("%s generated through %s (nonce %s).\n",
 	    closed ? "DR operation token" : "Root token",
 	    json_string_value(json_object_get(iss, "endpoint")),
@@ -214,6 +233,11 @@ step_result(const struct quorum_args *a)
 	if (closed) {
 		printf("%s\n", cmd_closed_text(s));
 		cmd_quorum_print_head(s, a->state, head);
+	} else if (json_is_false(json_object_get(iss, "handed_over"))) {
+		printf("The bridge could not hand the token over (%s).\nIts "
+		    "closing result says what became of it: conclave generate-root "
+		    "close once it is on the stick.\n", json_string_value(
+		    json_object_get(iss, "handover_error")));
 	} else {
 		printf("When the work is done: the token back to the bridge to "
 		    "revoke it,\nthen conclave generate-root close.\n");
@@ -233,7 +257,9 @@ step_close(const struct quorum_args *a)
 	if ((r = session_load(a->state, KIND_GENERATE_ROOT, a->exchange, &s)) != CK_OK)
 		return cmd_refuse("generate-root", "close", r,
 		    cmd_load_why(a->state, r));
-	if ((r = generate_root_close(s, head, why, sizeof(why))) != CK_OK) {
+	if ((r = generate_root_close(s, head, why, sizeof(why))) == CK_ERR_SERVER)
+		return undelivered(s, a->state, "close", why, head);
+	if (r != CK_OK) {
 		session_free(s);
 		return cmd_refuse("generate-root", "close", r, why);
 	}

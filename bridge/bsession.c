@@ -542,7 +542,7 @@ int
 bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
     int token_fd, const char *held, const char *accessor)
 {
-	char why[HTTP_MAX_DETAIL + 256], how[HTTP_MAX_DETAIL + 64];
+	char why[HTTP_MAX_DETAIL + 256];
 	json_t *p = NULL;
 	int r, err, rc = 1;
 	struct sigaction sa, old[3];
@@ -575,6 +575,24 @@ bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
 		goto out;
 	}
 	/* Not given back: the bridge revokes the one it holds, if it does. */
+	if ((rc = bsession_revoke_held(b, cmd, c, held, accessor, "was not "
+	    "given back", err, why)) == 0)
+		printf("Next: conclave %s close on the appliance.\n", cmd);
+out:
+	json_decref(p);
+	return rc;
+}
+
+int
+bsession_revoke_held(struct bsession *b, const char *cmd, struct http_client *c,
+    const char *held, const char *accessor, const char *what, int err,
+    const char *why)
+{
+	char how[HTTP_MAX_DETAIL + 64], text[HTTP_MAX_DETAIL + 512];
+	json_t *p = NULL;
+	int r, rc = 1;
+
+	snprintf(text, sizeof(text), "%s", why);
 	if (held != NULL && (r = revoke_root_token(c, held, accessor, &p, how,
 	    sizeof(how))) == CK_OK) {
 		if (json_object_set_new(p, "revoked_by", json_string("bridge")) != 0 ||
@@ -585,24 +603,23 @@ bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
 			    "IS revoked");
 			goto out;
 		}
-		printf("The token was not given back (%s).\nThe bridge revoked it "
-		    "itself (accessor %s); a lookup with it is refused.\nClosing "
-		    "result written, saying so: next, conclave %s close on the "
-		    "appliance.\n", why, json_string_value(json_object_get(p,
-		    "accessor")), cmd);
+		printf("The token %s (%s).\nThe bridge revoked it itself "
+		    "(accessor %s); a lookup with it is refused.\nClosing result "
+		    "written, saying so.\n", what, why,
+		    json_string_value(json_object_get(p, "accessor")));
 		rc = 0;
 		goto out;
 	}
 	if (held != NULL)
-		snprintf(why + strlen(why), sizeof(why) - strlen(why), "; the "
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "; the "
 		    "bridge's own revocation failed too: %s", how);
 	p = json_pack("{s:b, s:o}", "root_token_revoked", 0, "error",
-	    bsession_error_text(err, why));
+	    bsession_error_text(err, text));
 	if (p == NULL || (r = bsession_send(b, ENVELOPE_CLOSING_RESULT, p)) !=
 	    CK_OK)
 		opts_fail(cmd, "writing the closing result", p == NULL ?
 		    CK_ERR_ALLOC : r, NULL);
-	opts_fail(cmd, "the root token is NOT revoked", err, why);
+	opts_fail(cmd, "the root token is NOT revoked", err, text);
 	fprintf(stderr, "Revoke it on the server yourself (bao token revoke "
 	    "-self, with the token).\nThe closing result tells the appliance, "
 	    "which records it.\n");

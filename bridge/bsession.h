@@ -202,6 +202,20 @@ int bsession_close_root(struct bsession *b, const char *cmd,
     struct http_client *c, int token_fd, const char *held,
     const char *accessor) __attribute__((nonnull(1, 2, 3)));
 
+/*
+ * The same closing-result when the token was not given back, or could not
+ * be handed over at all (what says which, err and why why): held (the
+ * token, when this process holds it) is revoked with c (accessor: the
+ * ceremony's) and the closing-result says so ("revoked_by": "bridge",
+ * the reason); else, or when that revocation fails, it says the token is
+ * NOT revoked and why. Returns the exit status (0: revoked by the bridge,
+ * the closing-result written).
+ */
+int bsession_revoke_held(struct bsession *b, const char *cmd,
+    struct http_client *c, const char *held, const char *accessor,
+    const char *what, int err, const char *why)
+    __attribute__((nonnull(1, 2, 3, 6, 8)));
+
 /* Wipe the keys, close the folder. NULL-safe fields. */
 void bsession_free(struct bsession *b) __attribute__((nonnull));
 

@@ -75,6 +75,7 @@ struct generate_root_ctx {
 					 * held until it is revoked */
 	struct vault_generate_root_status st;
 	char accessor[VAULT_MAX_ID];
+	json_t *undelivered;		/* why the token was not handed over */
 };
 
 static void
@@ -132,7 +133,9 @@ usage(FILE *f)
 	    "  5. OTP mode: decodes the token and shows it on this terminal only, or\n"
 	    "     writes it to --token-out FILE (created 0600, never overwritten);\n"
 	    "     PGP mode: shows the encrypted token for its recipient. The appliance\n"
-	    "     gets the nonce and the accessor, never the token;\n"
+	    "     gets the nonce and the accessor, never the token. A token that\n"
+	    "     cannot be handed over is revoked at once, and the result and the\n"
+	    "     closing result tell the appliance so (exit 1);\n"
 	    "  6. when the work is done, the operator gives the token back (typed,\n"
 	    "     hidden, or on --root-token-fd N): it is revoked and the proof (a\n"
 	    "     lookup with it is refused) goes to the appliance.\n"
@@ -482,28 +485,14 @@ dr_hand_over(struct generate_root_ctx *ctx, const char *tok)
 	return CK_OK;
 }
 
-/* A token nobody received does not stay live: revoke it now. */
-static void
-revoke_undelivered(struct generate_root_ctx *ctx, struct http_client *tc)
-{
-	char why[HTTP_MAX_DETAIL + 160];
-	json_t *proof = NULL;
-	int r;
-
-	if ((r = revoke_root_token(tc, ctx->token, ctx->accessor, &proof, why,
-	    sizeof(why))) == CK_OK)
-		printf("The token could not be handed over: the bridge revoked it "
-		    "(accessor %s).\n", ctx->accessor);
-	else
-		fail("the undelivered root token is NOT revoked", r, why);
-	json_decref(proof);
-	secmem_free(ctx->token);
-	ctx->token = NULL;
-}
-
-/* OTP mode: decode, check it is a working root token, hand it over. */
+/*
+ * OTP mode: decode, check it is a working root token, hand it over. On
+ * failure why says what failed; ctx->token is still held when the token
+ * is a live root token that could not be handed over (the caller revokes
+ * it), NULL when it was never known to be one.
+ */
 static int
-hand_over(struct generate_root_ctx *ctx)
+hand_over(struct generate_root_ctx *ctx, char *why, size_t whylen)
 {
 	struct vault_token_info ti;
 	struct http_client *tc = NULL;
@@ -511,21 +500,29 @@ hand_over(struct generate_root_ctx *ctx)
 	int r;
 
 	if ((r = otp_decode_token(ctx->st.encoded_token,
-	    strlen(ctx->st.encoded_token), ctx->otp, strlen(ctx->otp), &tok)) != CK_OK)
+	    strlen(ctx->st.encoded_token), ctx->otp, strlen(ctx->otp), &tok)) != CK_OK) {
+		snprintf(why, whylen, "the token could not be decoded");
 		return fail("decoding the token", r, NULL);
+	}
 	secmem_wipe(ctx->st.encoded_token, sizeof(ctx->st.encoded_token));
 	if (ctx->k->dr) {
-		r = dr_hand_over(ctx, tok);
+		if ((r = dr_hand_over(ctx, tok)) != CK_OK)
+			snprintf(why, whylen, "the DR operation token could not be "
+			    "handed over%s", ctx->promote ? " or the secondary "
+			    "promoted" : "");
 		goto out;
 	}
 	if ((r = opts_client(&ctx->o, 0, &tc)) != CK_OK ||
 	    (r = http_set_token(tc, tok, strlen(tok))) != CK_OK ||
 	    (r = vault_token_lookup_self(tc, &ti)) != CK_OK) {
+		snprintf(why, whylen, "the new token could not be looked up (%s)",
+		    tc != NULL ? http_error_detail(tc) : "no client");
 		fail("looking up the new token", r, tc != NULL ?
 		    http_error_detail(tc) : NULL);
 		goto out;
 	}
 	if (!ti.is_root) {
+		snprintf(why, whylen, "the new token has no root policy");
 		r = fail("new token", CK_ERR_WRONG_KEY, "it has no root policy");
 		goto out;
 	}
@@ -537,6 +534,8 @@ hand_over(struct generate_root_ctx *ctx)
 	if (ctx->token_out != NULL) {
 		if ((r = write_token_file(ctx->token_out, ctx->token,
 		    strlen(ctx->token))) != CK_OK) {
+			snprintf(why, whylen, "writing it to %s failed (%s)",
+			    ctx->token_out, ck_strerror(r));
 			fail("writing the token", r, ctx->token_out);
 			goto out;
 		}
@@ -547,14 +546,14 @@ hand_over(struct generate_root_ctx *ctx)
 		    ti.accessor);
 		if ((r = tty_write_secret(STDOUT_FILENO, "  ", ctx->token,
 		    strlen(ctx->token))) != CK_OK) {
+			snprintf(why, whylen, "showing it on this terminal failed "
+			    "(%s)", ck_strerror(r));
 			fail("showing the token", r, NULL);
 			goto out;
 		}
 	}
 	r = CK_OK;
 out:
-	if (r != CK_OK && ctx->token != NULL)
-		revoke_undelivered(ctx, tc);
 	http_client_free(tc);
 	secmem_free(tok);
 	return r;
@@ -582,9 +581,59 @@ send_result(struct generate_root_ctx *ctx, int err, const char *detail)
 		json_object_set_new(p, "accessor", json_string(ctx->accessor));
 	if (err == CK_OK && ctx->promoted)
 		json_object_set_new(p, "promoted", json_string(DR_PROMOTE_PATH));
+	/* Issued, but not handed over: the closing result follows at once. */
+	if (err == CK_OK && ctx->undelivered != NULL &&
+	    (json_object_set_new(p, "handed_over", json_false()) != 0 ||
+	    json_object_set(p, "handover_error", ctx->undelivered) != 0)) {
+		json_decref(p);
+		return CK_ERR_ALLOC;
+	}
 	r = bsession_send(&ctx->b, ctx->k->result, p);
 	json_decref(p);
 	return r;
+}
+
+/*
+ * The token could not be handed over (err, why). The appliance is told at
+ * once, never left waiting: a live root token this process holds is in a
+ * result that says it was not handed over, then revoked here with the
+ * closing result saying so (or that it is NOT revoked, and why); else a
+ * failed result says what happened to it.
+ */
+static void
+undelivered(struct generate_root_ctx *ctx, int err, const char *why)
+{
+	struct http_client *rc = NULL;
+	char text[BSESSION_ERROR_MAX + 1];
+	int r;
+
+	if (ctx->token == NULL) {
+		/* bsession_error_text cuts it to what an envelope carries. */
+		if (snprintf(text, sizeof(text), "%s%s", ctx->k->dr ? "" :
+		    "a root token no one holds, NOT revoked (an administrator "
+		    "revokes it, auth/token/accessors): ", why) < 0)
+			text[0] = '\0';
+		if (send_result(ctx, err, text) == CK_OK)
+			printf("The failure is reported to the appliance: conclave "
+			    "%s result there closes the ceremony as failed.\n",
+			    ctx->k->cmd);
+		return;
+	}
+	if ((ctx->undelivered = bsession_error_text(err, why)) == NULL ||
+	    (r = send_result(ctx, CK_OK, NULL)) != CK_OK)
+		fail("writing the result", ctx->undelivered == NULL ?
+		    CK_ERR_ALLOC : r, "the closing result follows anyway");
+	if ((r = opts_client(&ctx->o, 0, &rc)) != CK_OK) {
+		fail("server", r, "the root token is NOT revoked");
+		return;
+	}
+	if (bsession_revoke_held(&ctx->b, ctx->k->cmd, rc, ctx->token,
+	    ctx->accessor, "could not be handed over", err, why) == 0)
+		printf("Next: conclave %s result on the appliance takes both and "
+		    "closes the ceremony as failed.\n", ctx->k->cmd);
+	http_client_free(rc);
+	secmem_free(ctx->token);
+	ctx->token = NULL;
 }
 
 static int
@@ -607,7 +656,7 @@ static int
 run(struct generate_root_ctx *ctx)
 {
 	struct envelope env = { 0 };
-	char why[128];
+	char why[256];
 	int r, rc = 1;
 
 	if ((r = detect(ctx)) != CK_OK) {
@@ -655,10 +704,17 @@ run(struct generate_root_ctx *ctx)
 		    "message; its recipient decrypts it with\n"
 		    "  base64 -d | gpg --decrypt):\n  %s\n", ctx->st.pgp_fingerprint,
 		    ctx->st.encoded_token);
-	else if (hand_over(ctx) != CK_OK)
+	else if ((r = hand_over(ctx, why, sizeof(why))) != CK_OK) {
+		undelivered(ctx, r, why);
 		goto out;
+	}
 	if ((r = send_result(ctx, CK_OK, NULL)) != CK_OK) {
 		fail("writing the result", r, NULL);
+		/* Nobody is told to give it back: not left live. */
+		if (ctx->token != NULL)
+			(void)bsession_revoke_held(&ctx->b, ctx->k->cmd, ctx->c,
+			    ctx->token, ctx->accessor, "could not be reported to "
+			    "the appliance", r, "writing the result failed");
 		goto out;
 	}
 	secmem_free(ctx->otp);
@@ -743,6 +799,7 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 	rc = run(&ctx);
 out:
 	json_decref(offer);
+	json_decref(ctx.undelivered);
 	secmem_free(ctx.otp);
 	secmem_free(ctx.token);
 	secmem_wipe(&ctx.st, sizeof(ctx.st));

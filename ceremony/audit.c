@@ -107,7 +107,8 @@ int
 audit_is_exception(const char *type)
 {
 	static const char *const also[] = { "refused", "deviation", "resume",
-	    "endpoint-disabled", "retry-requested", NULL };
+	    "endpoint-disabled", "retry-requested", "root-token-not-revoked",
+	    NULL };
 	size_t i, n = strlen(type);
 
 	for (i = 0; also[i] != NULL; i++)

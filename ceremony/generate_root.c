@@ -133,11 +133,32 @@ check_result(struct session *s, const json_t *p, char *why, size_t whylen)
 			    fpr != NULL ? fpr : "the recipient");
 			return CK_ERR_WRONG_RECIPIENT;
 		}
-	} else if (!is_dr(s) && !quorum_field_ok(p, "accessor")) {
-		session_why(why, whylen, "the result names no token accessor");
+	} else if (!is_dr(s) && (!quorum_field_ok(p, "accessor") ||
+	    json_string_length(json_object_get(p, "accessor")) >
+	    KIND_MAX_ACCESSOR)) {
+		session_why(why, whylen, "the result names no token accessor "
+		    "(1..%d bytes)", KIND_MAX_ACCESSOR);
+		return CK_ERR_FORMAT;
+	}
+	/* Issued but not handed over (OTP mode): the bridge says why, and its
+	 * closing result follows. */
+	if (json_object_get(p, "handed_over") != NULL &&
+	    (!json_is_false(json_object_get(p, "handed_over")) ||
+	    strcmp(mode, "otp") != 0 || is_dr(s) ||
+	    !quorum_field_ok(p, "handover_error"))) {
+		session_why(why, whylen, "handed_over is false, in OTP mode, with "
+		    "its handover_error, or absent");
 		return CK_ERR_FORMAT;
 	}
 	return CK_OK;
+}
+
+/* The result said the token was not handed over. */
+static int
+undelivered(const struct session *s)
+{
+	return json_is_false(json_object_get(json_object_get(s->ext, "issued"),
+	    "handed_over"));
 }
 
 
@@ -148,7 +169,7 @@ generate_root_result(struct session *s, int *closed,
 	struct envelope env = { 0 };
 	json_t *details = NULL, *p;
 	const char *keys[] = { "endpoint", "nonce", "accessor", "pgp_fingerprint",
-	    "promoted" };
+	    "promoted", "handover_error" };
 	size_t i;
 	int r;
 
@@ -180,6 +201,9 @@ generate_root_result(struct session *s, int *closed,
 		if (quorum_field_ok(p, keys[i]) &&
 		    json_object_set(details, keys[i], json_object_get(p, keys[i])))
 			r = CK_ERR_ALLOC;
+	if (json_is_false(json_object_get(p, "handed_over")) &&
+	    json_object_set_new(details, "handed_over", json_false()) != 0)
+		r = CK_ERR_ALLOC;
 	if (r != CK_OK || json_object_set(s->ext, "issued", details) != 0) {
 		r = CK_ERR_ALLOC;
 		goto out;
@@ -196,8 +220,91 @@ generate_root_result(struct session *s, int *closed,
 		transcript_head(s->t, head, NULL);
 		*closed = 1;
 	}
+	/* Not handed over: the bridge's closing result, on the stick with the
+	 * result, closes the ceremony now, not after a wait for a token
+	 * nobody holds (CK_ERR_SERVER: closed as failed, why says how). */
+	if (undelivered(s) && session_envelope_waiting(s) &&
+	    (r = generate_root_close(s, head, why, whylen)) == CK_ERR_SERVER)
+		*closed = 1;
 out:
 	json_decref(details);
+	envelope_free(&env);
+	return r;
+}
+
+/*
+ * The closing result after a token that was not handed over: what the
+ * bridge did with it (revoked it, proved; or NOT, and why) goes on the
+ * record, and the ceremony closes as failed, saying so.
+ */
+static int
+close_undelivered(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
+    char *why, size_t whylen)
+{
+	const json_t *iss = json_object_get(s->ext, "issued");
+	const char *acc = json_string_value(json_object_get(iss, "accessor"));
+	struct envelope env = { 0 };
+	json_t *d = NULL, *f = NULL, *p;
+	const char *event = "root-token-revoked";
+	char reason[TRANSCRIPT_REASON_MAX + 1];
+	int r;
+
+	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK) {
+		session_reject(s, "closing-result", r, KIND_ACTOR_APPLIANCE);
+		goto out;
+	}
+	p = env.payload;
+	if (json_is_false(json_object_get(p, "root_token_revoked")) &&
+	    quorum_field_ok(p, "error")) {
+		event = "root-token-not-revoked";
+		d = json_pack("{s:s, s:O, s:b}", "accessor", acc, "error",
+		    json_object_get(p, "error"), "handed_over", 0);
+		snprintf(reason, sizeof(reason), "the new root token (accessor "
+		    "%s) could not be handed over and is NOT revoked: revoke it "
+		    "on the server (the bridge's error is on the record)", acc);
+	} else if ((r = init_check_revocation(p, acc, why, whylen)) != CK_OK) {
+		session_reject_why(s, "closing-result", r, why,
+		    KIND_ACTOR_APPLIANCE);
+		goto out;
+	} else {
+		d = json_pack("{s:s, s:b, s:s, s:O, s:b}", "accessor", acc,
+		    "lookup_refused", 1, "revoked_by", "bridge", "reason",
+		    json_object_get(p, "reason") != NULL ? json_object_get(p,
+		    "reason") : json_object_get(iss, "handover_error"),
+		    "handed_over", 0);
+		snprintf(reason, sizeof(reason), "the new root token (accessor "
+		    "%s) could not be handed over; the bridge revoked it, and a "
+		    "lookup with it is refused (why is on the record)", acc);
+	}
+	/* What became of it, in the state for the screens (saved with the
+	 * step: a failed step leaves the old state). */
+	if (d == NULL || json_object_set_new((json_t *)iss, "revoked",
+	    json_boolean(strcmp(event, "root-token-revoked") == 0)) != 0) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	/* The failure itself is an exception on the record (and counted),
+	 * then what became of the token. */
+	if ((f = json_pack("{s:s, s:O}", "accessor", acc, "error",
+	    json_object_get(iss, "handover_error"))) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	session_hold(s);
+	if ((r = session_set_phase(s, "failed")) == CK_OK &&
+	    (r = session_record(s, "handover-failed", KIND_ACTOR_BRIDGE, f)) ==
+	    CK_OK &&
+	    (r = session_accept(s, &env, event, KIND_ACTOR_BRIDGE, d)) == CK_OK)
+		r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_FAILED,
+		    reason, NULL);
+	if ((r = session_release(s, r)) == CK_OK) {
+		transcript_head(s->t, head, NULL);
+		session_why(why, whylen, "%s", reason);
+		r = CK_ERR_SERVER;
+	}
+out:
+	json_decref(d);
+	json_decref(f);
 	envelope_free(&env);
 	return r;
 }
@@ -209,5 +316,8 @@ generate_root_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
 	why[0] = '\0';
 	if (strcmp(session_phase(s), "issued") != 0)
 		return CK_ERR_STATE;
-	return init_take_revocation(s, head, why, whylen);
+	if (undelivered(s))
+		return close_undelivered(s, head, why, whylen);
+	return init_take_revocation(s, json_string_value(json_object_get(
+	    json_object_get(s->ext, "issued"), "accessor")), head, why, whylen);
 }

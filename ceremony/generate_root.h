@@ -61,7 +61,17 @@ int generate_root_result(struct session *s, int *closed,
     uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen) CK_WUR
     __attribute__((nonnull));
 
-/* The closing-result (init_take_revocation); the ceremony closes. */
+/*
+ * The closing-result (init_take_revocation: in OTP mode its accessor must
+ * be the issued token's, CK_ERR_WRONG_TOKEN otherwise); the ceremony
+ * closes. After a result that says the token was not handed over
+ * ("handed_over": false, with the bridge's handover_error) the closing
+ * result says what the bridge did with it: revoked it (proved as above)
+ * or NOT (its error): either goes on the record, issued.revoked says
+ * which, and the ceremony is closed as failed: CK_ERR_SERVER, why the
+ * reason. generate_root_result does this at once when the closing result
+ * is on the stick with the result.
+ */
 int generate_root_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
     char *why, size_t whylen) CK_WUR __attribute__((nonnull));
 

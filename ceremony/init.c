@@ -800,15 +800,38 @@ check_revocation(const json_t *p, char *why, size_t whylen)
 }
 
 int
-init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
-    char *why, size_t whylen)
+init_check_revocation(const json_t *p, const char *issued, char *why,
+    size_t whylen)
+{
+	const char *acc;
+	int r;
+
+	if ((r = check_revocation(p, why, whylen)) != CK_OK)
+		return r;
+	/* The bridge's word twice, both signed: the token it revoked must be
+	 * the one its result said the server issued (the accessor is the
+	 * server's name for it; the token itself never crosses). */
+	acc = json_string_value(json_object_get(p, "accessor"));
+	if (issued != NULL && strcmp(acc, issued) != 0) {
+		session_why(why, whylen, "the bridge revoked accessor %s, not the "
+		    "token this ceremony issued (accessor %s): that one may be "
+		    "live", acc, issued);
+		return CK_ERR_WRONG_TOKEN;
+	}
+	return CK_OK;
+}
+
+int
+init_take_revocation(struct session *s, const char *issued,
+    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen)
 {
 	struct envelope env = { 0 };
 	json_t *details = NULL;
 	int r;
 
 	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK ||
-	    (r = check_revocation(env.payload, why, whylen)) != CK_OK) {
+	    (r = init_check_revocation(env.payload, issued, why, whylen)) !=
+	    CK_OK) {
 		session_reject_why(s, "closing-result", r, why, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
@@ -858,5 +881,5 @@ init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
 	}
 	if (missing > 0)
 		return CK_ERR_INCOMPLETE;
-	return init_take_revocation(s, head, why, whylen);
+	return init_take_revocation(s, NULL, head, why, whylen);
 }

@@ -137,10 +137,22 @@ int init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
  * The closing-result every root-token ceremony ends with (init,
  * generate-root): the token revoked and a lookup with it refused
  * (CK_ERR_FORMAT otherwise), recorded with its accessor, and the
- * transcript closed and signed. why says what is missing.
+ * transcript closed and signed. why says what is missing. issued: the
+ * accessor of the token this ceremony issued, as its signed result named
+ * it (generate-root, OTP mode), or NULL where the appliance was never told
+ * (init and PGP mode: the token is encrypted to the operator): a closing
+ * result revoking another accessor is CK_ERR_WRONG_TOKEN, on the record
+ * once, and nothing else changes.
  */
-int init_take_revocation(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
-    char *why, size_t whylen) CK_WUR __attribute__((nonnull));
+/*
+ * Its checks alone, on a closing-result's payload p: CK_OK when it proves
+ * the token issued (may be NULL) revoked; else the error, why says why.
+ */
+int init_check_revocation(const json_t *p, const char *issued, char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull(1, 3)));
+int init_take_revocation(struct session *s, const char *issued,
+    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull(1, 3, 4)));
 
 /* The roster saved with the ceremony (caller frees with roster_free). */
 int init_load_roster(struct session *s, struct roster **out) CK_WUR

@@ -227,11 +227,18 @@ one(struct record *r, json_t *rec, const char *type, const char *time)
 		/* Who gave a share signs, if the roster has not named them. */
 		return signer(r, str(d, "holder"), "holder");
 	}
+	if (strcmp(type, "root-token-not-revoked") == 0)
+		return add(r, RECORD_REVOCATION, RECORD_TEXT, "Root token",
+		    "accessor %s NOT revoked (at %s the bridge could not hand it "
+		    "over nor revoke it: %s)", str(d, "accessor"), time,
+		    str(d, "error"));
 	if (strcmp(type, "root-token-revoked") == 0)
 		return add(r, RECORD_REVOCATION, RECORD_TEXT, "Root token",
 		    "accessor %s revoked at %s%s%s%s; a lookup afterwards was %s",
-		    str(d, "accessor"), time, str(d, "reason")[0] != '\0' ?
-		    " by the bridge, not given back (" : "", str(d, "reason"),
+		    str(d, "accessor"), time, str(d, "reason")[0] == '\0' ? "" :
+		    json_is_false(json_object_get(d, "handed_over")) ?
+		    " by the bridge, never handed over (" :
+		    " by the bridge, not given back (", str(d, "reason"),
 		    str(d, "reason")[0] != '\0' ? ")" : "",
 		    json_is_true(json_object_get(d, "lookup_refused")) ?
 		    "refused (the token is gone)" : "NOT refused");

@@ -1113,6 +1113,22 @@ session_review_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES])
 	return session_close_as(s, KIND_ACTOR_APPLIANCE, NULL, NULL, head);
 }
 
+int
+session_envelope_waiting(struct session *s)
+{
+	struct exch_list l;
+	size_t i;
+	int found = 0;
+
+	if (session_exchange(s, NULL) != CK_OK || exch_list(s->x, &l) != CK_OK)
+		return 0;
+	for (i = 0; i < l.n; i++)
+		if (l.v[i].seq == s->last_seq + 1)
+			found = 1;
+	exch_list_free(&l);
+	return found;
+}
+
 /* The bridge's envelope waiting at the next seq, if any: read and recorded. */
 static int
 take_pending(struct session *s)

@@ -156,6 +156,12 @@ int session_send(struct session *s, enum envelope_type type,
  */
 int session_receive(struct session *s, enum envelope_type want,
     struct envelope *env) CK_WUR __attribute__((nonnull));
+/*
+ * Is an envelope at the next sequence number on the exchange folder (not
+ * read, nor checked)? For a step that waits, or goes on at once when the
+ * bridge has written its next envelope already.
+ */
+int session_envelope_waiting(struct session *s) __attribute__((nonnull));
 
 /*
  * Record env as accepted (event, details) and advance the sequence. The

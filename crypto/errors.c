@@ -60,6 +60,7 @@ static const struct err_desc errs[] = {
 	E(CK_ERR_WRONG_HOLDER, "this share belongs to another holder"),
 	E(CK_ERR_IN_REVIEW, "the ceremony's irreversible steps are done: it ends with the witnesses' review, not an abandon"),
 	E(CK_ERR_NOT_A_WITNESS, "that name is not one of this ceremony's witnesses"),
+	E(CK_ERR_WRONG_TOKEN, "the token revoked is not the one this ceremony issued"),
 	E(CK_ERR_SYMLINK, "refusing a symbolic link"),
 	E(CK_ERR_NOT_REGULAR, "not a regular file"),
 	E(CK_ERR_BAD_NAME, "file name is not one conclave writes"),

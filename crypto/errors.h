@@ -68,6 +68,7 @@ enum ck_err {
 	CK_ERR_WRONG_HOLDER = -73,
 	CK_ERR_IN_REVIEW = -74,
 	CK_ERR_NOT_A_WITNESS = -75,
+	CK_ERR_WRONG_TOKEN = -76,
 	/* media */
 	CK_ERR_SYMLINK = -80,
 	CK_ERR_NOT_REGULAR = -81,

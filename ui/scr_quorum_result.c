@@ -103,6 +103,12 @@ qresult_draw(void)
 			    "it encrypted). Do the break-glass work, then give the "
 			    "token back to conclave-bridge, which revokes it and "
 			    "writes the proof to the exchange stick.");
+		} else if (json_is_false(json_object_get(json_object_get(
+		    ui.s->ext, "issued"), "handed_over"))) {
+			y = ui_para(y, "A new root token was issued, but the bridge "
+			    "could not hand it over. Its closing result says what "
+			    "became of it (revoked by the bridge, or not); the "
+			    "ceremony closes as failed when it is read.");
 		} else {
 			ui_text(y++, 2, "A new root token was issued (accessor %s).",
 			    ui_safe(json_string_value(json_object_get(
@@ -161,6 +167,21 @@ rekey_tick(void)
 	step = FAILED;
 }
 
+/* The token issued but not handed over, closed as failed: 1, shown. */
+static int
+undelivered_closed(void)
+{
+	const json_t *iss = json_object_get(ui.s->ext, "issued");
+
+	if (!json_is_false(json_object_get(iss, "handed_over")))
+		return 0;
+	ui_ended("Failed: the bridge could not hand the new root token over.",
+	    json_is_true(json_object_get(iss, "revoked")) ? "The bridge revoked "
+	    "it: a lookup with it is refused (on the record)." : "It is NOT "
+	    "revoked: revoke it on the server (its accessor is on the record).");
+	return 1;
+}
+
 /* Generate-root: the result (the token's accessor), then its revocation. */
 static void
 generate_root_tick(void)
@@ -183,6 +204,10 @@ generate_root_tick(void)
 		}
 		return;
 	}
+	/* Issued, not handed over: the bridge's closing result closed it as
+	 * failed, saying what became of the token; no wait for it. */
+	if (r == CK_ERR_SERVER && undelivered_closed())
+		return;
 	ui_say_err("The bridge's answer was refused", r, why);
 	step = FAILED;
 }

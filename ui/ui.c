@@ -534,19 +534,7 @@ ui_quit(void)
 int
 ui_envelope_waiting(void)
 {
-	struct exch_list l;
-	struct exch_dir *x;
-	size_t i;
-	int found = 0;
-
-	if (ui.s == NULL || session_exchange(ui.s, &x) != CK_OK ||
-	    exch_list(x, &l) != CK_OK)
-		return 0;
-	for (i = 0; i < l.n; i++)
-		if (l.v[i].seq == ui.s->last_seq + 1)
-			found = 1;
-	exch_list_free(&l);
-	return found;
+	return ui.s != NULL && session_envelope_waiting(ui.s);
 }
 
 static int

@@ -5,7 +5,11 @@
 # bridge revokes the token it holds (generate-root, OTP mode) and the
 # closing result and the record say so; where it holds none (PGP mode,
 # init) the closing result says the token is NOT revoked and why, and the
-# appliance records that refusal. Against a real server (SERVER).
+# appliance records that refusal. A token that cannot be handed over at
+# all (--token-out names a file that exists) is revoked by the bridge at
+# once, its result and closing result say so, and the appliance's result
+# step closes the ceremony as failed without waiting. Against a real
+# server (SERVER).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -83,6 +87,44 @@ check_output "it says why" 'not given back \(interrupted by signal 15' joined ca
 check_output "the token no longer works" '^$' lookup "$addr" "$tok"
 check_output "close records the revocation by the bridge" 'revoked. Ceremony closed' \
     "$CONCLAVE" generate-root close --state "$C/state"
+
+# --- OTP mode: the token cannot be handed over (--token-out names a file
+# that exists: never overwritten); the bridge revokes it and says so at
+# once, and the appliance's result closes the ceremony as failed ---
+C=$T_TMP/undelivered
+mkdir -p "$C/x"
+echo "someone else's file" >"$C/new-token"
+check "generate-root begins (the token file exists already)" "$CONCLAVE" \
+    generate-root begin --state "$C/state" --exchange "$C/x"
+check "the bridge offers" quorum_bridge_start_token "$C" generate-root \
+    --exchange "$C/x" --address "$addr" --token-out "$C/new-token" --wait 60
+check "accept, three shares, submit" sh -c "'$CONCLAVE' generate-root accept \
+    --state '$C/state' --witness walt --confirm-sas '$(bridge_sas "$C")' >/dev/null"
+share "$C" alice 1 >/dev/null && share "$C" bob 2 >/dev/null &&
+    share "$C" carol 3 >/dev/null
+check "submit" "$CONCLAVE" generate-root submit --state "$C/state"
+check_fails "the bridge fails (exit 1), not waiting for a token nobody has" \
+    bridge_wait "$C"
+check_output "it says why" \
+    'The token could not be handed over \(writing it to .*new-token failed \(already exists\)\)' \
+    cat "$C/bridge.out"
+check_output "and that it revoked the token itself" 'The bridge revoked it itself' \
+    cat "$C/bridge.out"
+check_output "the file is left as it was" "^someone else's file$" cat "$C/new-token"
+check "the result and the closing result are both on the stick" \
+    sh -c "ls '$C'/x/*/000004-generate-root-result.env '$C'/x/*/000005-closing-result.env"
+check_fails "result: closed as failed at once (exit 1)" \
+    sh -c "'$CONCLAVE' generate-root result --state '$C/state' >'$T_TMP/r.out' 2>&1"
+check_output "  saying the bridge revoked it" \
+    'could not be handed over; the bridge revoked it, and a lookup with it is refused' \
+    joined cat "$T_TMP/r.out"
+acc=$(jq -r 'select(.type == "root-token-generated") | .details.accessor' "$C/state/transcript.jsonl")
+check_output "the issued token is gone on the server (by its accessor)" '^$' \
+    sh -c "curl -s -H 'X-Vault-Token: $root0' -X POST -d '{\"accessor\":\"$acc\"}' \
+    '$addr/v1/auth/token/lookup-accessor' | jq -r '.data.accessor // empty'"
+check_output "verify: failed, and why" \
+    'ceremony: generate-root, failed: the new root token \(accessor .*could not be handed over' \
+    joined "$CONCLAVE" verify "$C/state/transcript.jsonl"
 
 # --- PGP mode: the bridge never holds the token; a wrong line, then the end ---
 C=$T_TMP/pgp

@@ -5,7 +5,9 @@
 # the record first (an empty reason is refused), SAS, alice and bob give their
 # shares, the bridge hands the new root token to the operator (it works),
 # the operator gives it back, it is revoked and the ceremony closes. The
-# token never appears on the appliance's screens.
+# token never appears on the appliance's screens. Then a second one whose
+# token the bridge cannot hand over: it is revoked at once, and the UI
+# closes the ceremony as failed without waiting.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -16,40 +18,46 @@ check "OpenBao initialised with 3 shares, threshold 2" bao_init g1 3 2
 key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir g1)/init.json"; }
 check "and unsealed" bao_unseal g1 "$(key 1)" "$(key 2)"
 addr=$(bao_addr g1)
-C=$T_TMP/c
-mkdir -p "$C/x"
-names=(alice bob)
-for k in 1 2; do
-	d=$C/sticks/${names[$k - 1]}
-	mkdir -p "$d"
-	encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
-	cp "$KEYS/holder$k.sec.asc" "$d/"
-done
-PASS=$(cat "$PASSFILE")
-start=$SECONDS
+# to_submit C: a generate-root ceremony in C through the guided UI up to
+# the submitted shares (the bridge writes the token to C/new-token).
+to_submit() {
+	local C=$1 d k names=(alice bob)
+	mkdir -p "$C/x"
+	for k in 1 2; do
+		d=$C/sticks/${names[$k - 1]}
+		mkdir -p "$d"
+		encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
+		cp "$KEYS/holder$k.sec.asc" "$d/"
+	done
 
-ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --sticks "$C/sticks" --rehearsal
-ui_step "Which ceremony is this?" start
-ui_keys Down Down Down Enter
-ui_step "Why (the incident):" reason
-ui_keys Enter
-ui_wait "Type the reason: printable text." >/dev/null && ok "an empty reason is refused" ||
-    fail "an empty reason is refused"
-ui_type "INC-4711 all admins locked out"; ui_keys Enter
-ui_wait "Type the authoriser" >/dev/null
-ui_type "walt"; ui_keys Enter
-ui_step "Begin the root-token ceremony? Type y to begin." begin
-ui_keys y
-ui_step "Ceremony key" begun
-check "the bridge starts the attempt and offers a session" quorum_bridge_start_token "$C" \
-    generate-root --exchange "$C/x" --address "$addr" --token-out "$C/new-token" --wait 60
-ui_keys Enter
-ui_step "The bridge's words:" sas
-ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
-for n in alice bob; do ui_quorum_turn "$n" "$PASS" "$n"; done
-ui_step "Submit the shares? Type y." submit
-ui_keys y
+	ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+	    --sticks "$C/sticks" --rehearsal
+	ui_step "Which ceremony is this?" start
+	ui_keys Down Down Down Enter
+	ui_step "Why (the incident):" reason
+	ui_keys Enter
+	ui_wait "Type the reason: printable text." >/dev/null && ok "an empty reason is refused" ||
+	    fail "an empty reason is refused"
+	ui_type "INC-4711 all admins locked out"; ui_keys Enter
+	ui_wait "Type the authoriser" >/dev/null
+	ui_type "walt"; ui_keys Enter
+	ui_step "Begin the root-token ceremony? Type y to begin." begin
+	ui_keys y
+	ui_step "Ceremony key" begun
+	check "the bridge starts the attempt and offers a session" quorum_bridge_start_token "$C" \
+	    generate-root --exchange "$C/x" --address "$addr" --token-out "$C/new-token" --wait 60
+	ui_keys Enter
+	ui_step "The bridge's words:" sas
+	ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
+	for n in alice bob; do ui_quorum_turn "$n" "$PASS" "$n"; done
+	ui_step "Submit the shares? Type y." submit
+	ui_keys y
+}
+
+PASS=$(cat "$PASSFILE")
+C=$T_TMP/c
+start=$SECONDS
+to_submit "$C"
 ui_step "A new root token was issued" issued 60
 tok=$(cat "$C/new-token")
 check_output "the operator's new token works and is a root token" '^root$' sh -c \
@@ -86,5 +94,30 @@ check_output "the reason and the authoriser are on the record" \
     '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-4711 all admins locked out"' \
     grep break-glass-authorised "$C/state/transcript.jsonl"
 ui_no_secrets "$(key 1)" "$(key 2)" "$PASS" "$tok"
+
+# --- the bridge cannot hand the next token over: --token-out names a file
+# that exists (never overwritten). It revokes the token at once and says so
+# in its result and closing result; the UI does not wait for a token
+# nobody holds: it takes both and ends the ceremony as failed, saying so.
+ui_stop
+C=$T_TMP/u
+mkdir -p "$C"
+echo "someone else's file" >"$C/new-token"
+to_submit "$C"
+ui_step "Failed: the bridge could not hand the new root token over." failed 60
+check "it says the bridge revoked it" ui_wait "The bridge revoked it: a lookup with it is refused" 2
+check "the summary counts the failed handover" ui_wait "0 refusals, 0 deviations, 1 exception" 2
+check_fails "the bridge exits 1" bridge_wait "$C"
+check_output "the token file is left as it was" "^someone else's file$" cat "$C/new-token"
+acc=$(jq -r 'select(.type == "root-token-generated") | .details.accessor' "$C/state/transcript.jsonl")
+root=$(jq -r .root_token "$(bao_dir g1)/init.json")
+check_output "the issued token is gone on the server (by its accessor)" '^$' \
+    sh -c "curl -s -H 'X-Vault-Token: $root' -X POST -d '{\"accessor\":\"$acc\"}' \
+    '$addr/v1/auth/token/lookup-accessor' | jq -r '.data.accessor // empty'"
+check_output "the transcript verifies as failed, saying so" \
+    'ceremony: generate-root, failed: the new root token .*could not be handed over; the bridge revoked it' \
+    joined "$CONCLAVE" verify "$C/state/transcript.jsonl"
+ui_keys q
+ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 ui_check_screens generate-root
 finish
