@@ -89,42 +89,6 @@ check_answer(const struct answer *a, char *why, size_t whylen)
 	return CK_OK;
 }
 
-/*
- * Is name one of the ceremony's witnesses: the roster's (init) and those
- * begin --review declared? A ceremony that names none (begun in the
- * guided UI, where each witness types their name) takes any name. list
- * receives the names, for the refusal.
- */
-static int
-known_witness(struct session *s, const char *name, char *list, size_t len)
-{
-	const json_t *declared = json_object_get(s->state,
-	    SESSION_REVIEW_WITNESSES), *e;
-	struct roster *ro = NULL;
-	size_t i, used = 0, named = 0;
-	int found = 0;
-
-	list[0] = '\0';
-	if (init_load_roster(s, &ro) != CK_OK)
-		ro = NULL;
-	for (i = 0; ro != NULL && i < ro->n; i++)
-		if (ro->m[i].role == ROSTER_WITNESS) {
-			found |= strcmp(ro->m[i].name, name) == 0;
-			if (used < len)
-				used += (size_t)snprintf(list + used, len - used,
-				    "%s%s", named++ ? ", " : "", ro->m[i].name);
-		}
-	roster_free(ro);
-	json_array_foreach(declared, i, e) {
-		found |= json_is_string(e) && strcmp(json_string_value(e),
-		    name) == 0;
-		if (json_is_string(e) && used < len)
-			used += (size_t)snprintf(list + used, len - used, "%s%s",
-			    named++ ? ", " : "", json_string_value(e));
-	}
-	return found || named == 0;
-}
-
 /* Refused on a ceremony taken up: printed, and on its record once. */
 static int
 refused(struct session *s, int err, const char *why)
@@ -157,7 +121,7 @@ static int
 review(const char *state, const struct answer *ans, size_t n)
 {
 	char kind[SESSION_PEEK_MAX], phase[SESSION_PEEK_MAX];
-	char why[400], list[200];
+	char why[400];
 	uint8_t head[TRANSCRIPT_HASH_BYTES];
 	struct session *s = NULL;
 	size_t i, j;
@@ -177,13 +141,9 @@ review(const char *state, const struct answer *ans, size_t n)
 	for (i = 0; i < n; i++) {
 		if ((r = check_answer(&ans[i], why, sizeof(why))) != CK_OK)
 			return refused(s, r, why);
-		if (!known_witness(s, ans[i].name, list, sizeof(list))) {
-			session_why(why, sizeof(why), "%s is not one of this "
-			    "ceremony's witnesses (%s); the witnesses on its "
-			    "roster or declared at begin answer", ans[i].name,
-			    list);
-			return refused(s, CK_ERR_NOT_A_WITNESS, why);
-		}
+		if ((r = init_check_witness(s, ans[i].name, why,
+		    sizeof(why))) != CK_OK)
+			return refused(s, r, why);
 		for (j = 0; j < i; j++)
 			if (strcmp(ans[i].name, ans[j].name) == 0) {
 				session_why(why, sizeof(why), "%s answers twice: "

@@ -149,6 +149,43 @@ init_load_roster(struct session *s, struct roster **out)
 	return r;
 }
 
+int
+init_check_witness(struct session *s, const char *name, char *why,
+    size_t whylen)
+{
+	const json_t *declared = json_object_get(s->state,
+	    SESSION_REVIEW_WITNESSES), *e;
+	struct roster *ro = NULL;
+	char list[200] = "";
+	size_t i, used = 0, named = 0;
+	int found = 0;
+
+	if (init_load_roster(s, &ro) != CK_OK)
+		ro = NULL;
+	for (i = 0; ro != NULL && i < ro->n; i++)
+		if (ro->m[i].role == ROSTER_WITNESS) {
+			found |= strcmp(ro->m[i].name, name) == 0;
+			if (used < sizeof(list))
+				used += (size_t)snprintf(list + used, sizeof(list) -
+				    used, "%s%s", named++ ? ", " : "", ro->m[i].name);
+		}
+	roster_free(ro);
+	json_array_foreach(declared, i, e) {
+		if (!json_is_string(e))
+			continue;
+		found |= strcmp(json_string_value(e), name) == 0;
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used,
+			    "%s%s", named++ ? ", " : "", json_string_value(e));
+	}
+	if (found || named == 0)
+		return CK_OK;
+	session_why(why, whylen, "%s is not one of this ceremony's witnesses "
+	    "(%s); the witnesses on its roster or declared at begin answer",
+	    name, list);
+	return CK_ERR_NOT_A_WITNESS;
+}
+
 static unsigned
 ext_uint(const struct session *s, const char *key)
 {

@@ -154,6 +154,17 @@ int init_take_revocation(struct session *s, const char *issued,
     uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen) CK_WUR
     __attribute__((nonnull(1, 3, 4)));
 
+/*
+ * May name answer at s's witnesses' review? The ceremony's witnesses are
+ * its roster's and those begin --review declared
+ * (SESSION_REVIEW_WITNESSES); one that names none (begun in the guided UI
+ * without a roster of witnesses, where each witness types their name)
+ * takes any name. CK_ERR_NOT_A_WITNESS otherwise, why naming name and the
+ * witnesses. name must be printable (checked before).
+ */
+int init_check_witness(struct session *s, const char *name, char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull));
+
 /* The roster saved with the ceremony (caller frees with roster_free). */
 int init_load_roster(struct session *s, struct roster **out) CK_WUR
     __attribute__((nonnull));

@@ -5,7 +5,9 @@
  * or revoked), before the transcript is closed, so that their answers are
  * on it. One witness or several: the roster's witnesses each in turn
  * (init), or, for the ceremonies without a roster of witnesses, whoever
- * witnessed types their name; more may follow. A witness who does not
+ * witnessed types their name; more may follow, with a roster of witnesses
+ * only from it (init_check_witness: the rule conclave review keeps; a
+ * refusal is on the record). A witness who does not
  * confirm is recorded as a deviation. Then session_review_close closes and
  * signs the transcript; OpenPGP signatures follow on the summary.
  */
@@ -13,8 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ceremony/init.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "protocol/kinds.h"
 #include "ui/ui.h"
 
 enum { NAME, ASK, MORE };
@@ -90,7 +94,8 @@ review_draw(void)
 		    "checks the review against what happened in the room and the "
 		    "paper script; the answers go into the transcript, which "
 		    "closes after them.");
-		ui_hints("Type the name, Enter");
+		ui_hints(answered > 0 ? "Type the name, Enter  Esc: no one else" :
+		    "Type the name, Enter");
 		break;
 	case ASK:
 		attron(A_BOLD);
@@ -124,13 +129,26 @@ close_reviewed(void)
 static void
 review_key(int ch)
 {
-	int r;
+	char why[400];
+	int f, r;
 
 	switch (step) {
 	case NAME:
-		if (ui_field_key(&namef, ch) > 0 && namef.len > 0 &&
+		if ((f = ui_field_key(&namef, ch)) < 0 && answered > 0) {
+			step = MORE;	/* Esc: nobody else after all */
+			ui.typing = 0;
+		} else if (f > 0 && namef.len > 0 &&
 		    namef.len <= ROSTER_NAME_MAX &&
 		    rd_printable_utf8(namef.buf, namef.len, 0) == CK_OK) {
+			/* Only the ceremony's witnesses, as conclave review. */
+			if ((r = init_check_witness(ui.s, namef.buf, why,
+			    sizeof(why))) != CK_OK) {
+				session_reject_why(ui.s, "review", r, why,
+				    KIND_ACTOR_APPLIANCE);
+				ui_say_err("Not a witness of this ceremony", r, why);
+				ui_field_clear(&namef);
+				return;
+			}
 			step = ASK;
 			ui.typing = 0;
 		}

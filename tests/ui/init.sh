@@ -107,8 +107,22 @@ ui_residue "every share handed out" "${shares[@]}" "$PASS" "not-the-passphrase"
 check "bob's and carol's shares unseal the server" bao_unseal s1 "${shares[1]}" "${shares[2]}"
 root=$(operator_root_token "$C")
 check "bridge revokes the root token" bridge_init_finish "$C" "$root"
-# The witnesses' review comes after the revocation, before the close.
-ui_review walt review
+# The witnesses' review comes after the revocation, before the close:
+# walt, the roster's witness; then a name not on the roster is refused
+# (on the record once, as conclave review does), and Esc goes back.
+ui_step "walt (witness): does this match what you saw?" review 60
+ui_keys y
+ui_step "Every witness has answered" review-done
+ui_keys a
+ui_wait "Witness, your name:" >/dev/null
+ui_type mallory; ui_keys Enter
+check "a name not on the roster is refused" ui_wait "CK_ERR_NOT_A_WITNESS" 5
+check "  naming the roster's witnesses" ui_wait "mallory is not one of this ceremony" 2
+check_output "  on the record once" '^1$' sh -c \
+    "grep -c '\"error\":\"CK_ERR_NOT_A_WITNESS\"' '$C/state/transcript.jsonl'"
+ui_keys Escape
+ui_wait "Every witness has answered" >/dev/null
+ui_keys Enter
 ui_step "Ceremony closed. The initial root token is revoked." summary
 ui_keys s
 ui_step "walt, the passphrase of your key file" witness-sign
