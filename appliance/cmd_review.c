@@ -23,15 +23,18 @@
 struct answer {
 	const char *name;
 	const char *reason;	/* NULL: confirmed */
+	int absent;		/* --absent: not there to answer */
 };
 
-enum { OPT_STATE = 0x100, OPT_WITNESS, OPT_NOT_CONFIRMED, OPT_REASON, OPT_HELP };
+enum { OPT_STATE = 0x100, OPT_WITNESS, OPT_NOT_CONFIRMED, OPT_REASON,
+	OPT_ABSENT, OPT_HELP };
 
 static const struct option longopts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "witness", required_argument, NULL, OPT_WITNESS },
 	{ "not-confirmed", required_argument, NULL, OPT_NOT_CONFIRMED },
 	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "absent", required_argument, NULL, OPT_ABSENT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -39,6 +42,7 @@ static const struct option longopts[] = {
 static const char usage_text[] =
     "usage: conclave review --state DIR --witness NAME [--witness NAME]...\n"
     "                       [--not-confirmed NAME --reason TEXT]...\n"
+    "                       [--absent NAME]...\n"
     "\n"
     "The witnesses' review of a ceremony begun with --review, after its\n"
     "completing step (init close, unseal result, rekey finish, generate-root\n"
@@ -46,11 +50,14 @@ static const char usage_text[] =
     "against what happened in the room and the paper script. In the order\n"
     "given, --witness NAME records that witness's confirmation, and\n"
     "--not-confirmed NAME --reason TEXT a deviation: that witness did not\n"
-    "confirm, and why. Then the record's counts are printed and the\n"
-    "transcript is closed and signed. The witnesses are the roster's (init)\n"
-    "and those begin --review --witness NAME declared; another name is\n"
-    "refused (CK_ERR_NOT_A_WITNESS). A ceremony in review is not abandoned:\n"
-    "what went wrong is a witness's --not-confirmed NAME --reason TEXT.\n"
+    "confirm, and why; --absent NAME that a witness was not there to answer\n"
+    "(a deviation, by the appliance: nobody answers for them), so that a\n"
+    "review closes even when no witness could stay. Then the record's\n"
+    "counts are printed and the transcript is closed and signed. The\n"
+    "witnesses are the roster's (init) and those begin --review --witness\n"
+    "NAME declared; another name is refused (CK_ERR_NOT_A_WITNESS).\n"
+    "A ceremony in review is not abandoned: what went wrong is a witness's\n"
+    "--not-confirmed NAME --reason TEXT.\n"
     "A ceremony not in review, an empty or unprintable name or reason, a\n"
     "name given twice or a --not-confirmed without its --reason is refused,\n"
     "on the record once, and nothing else changes.\n";
@@ -104,15 +111,19 @@ record_answer(struct session *s, const struct answer *a)
 	json_t *d;
 	int r;
 
-	if (a->reason == NULL)
+	if (a->absent)
+		d = json_pack("{s:s, s:s}", "text", INIT_WITNESS_ABSENT,
+		    "witness", a->name);
+	else if (a->reason == NULL)
 		d = json_pack("{s:b}", "confirmed", 1);
 	else
 		d = json_pack("{s:s+}", "text", "the witness did not confirm "
 		    "the review: ", a->reason);
 	if (d == NULL)
 		return CK_ERR_ALLOC;
-	r = session_record(s, a->reason == NULL ? "witness-confirmation" :
-	    "deviation", a->name, d);
+	r = session_record(s, a->absent ? "deviation" : a->reason == NULL ?
+	    "witness-confirmation" : "deviation", a->absent ?
+	    KIND_ACTOR_APPLIANCE : a->name, d);
 	json_decref(d);
 	return r;
 }
@@ -181,9 +192,11 @@ cmd_review_main(int argc, char **argv)
 		case OPT_STATE: state = optarg; break;
 		case OPT_WITNESS:
 		case OPT_NOT_CONFIRMED:
+		case OPT_ABSENT:
 			if (n == MAX_ANSWERS)
 				return usage(stderr);
 			ans[n].name = optarg;
+			ans[n].absent = c == OPT_ABSENT;
 			ans[n++].reason = NULL;
 			/* A reason must follow (check_answer). */
 			if (c == OPT_NOT_CONFIRMED)

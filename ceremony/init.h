@@ -164,6 +164,11 @@ int init_take_revocation(struct session *s, const char *issued,
  */
 int init_check_witness(struct session *s, const char *name, char *why,
     size_t whylen) CK_WUR __attribute__((nonnull));
+/*
+ * A witness not there to answer at the review: a deviation the appliance
+ * records (nobody answers for them), {"text": this, "witness": name}.
+ */
+#define INIT_WITNESS_ABSENT	"a witness of this ceremony was not there for the review"
 
 /* The roster saved with the ceremony (caller frees with roster_free). */
 int init_load_roster(struct session *s, struct roster **out) CK_WUR

@@ -103,8 +103,10 @@ review_draw(void)
 		    ui_safe(namef.buf));
 		attroff(A_BOLD);
 		ui_para(y + 2, "y records your confirmation in the transcript. "
-		    "n records that you did not confirm; say why with F2/Ctrl-E.");
-		ui_hints("y confirm  n do not confirm");
+		    "n records that you did not confirm; say why with F2/Ctrl-E. "
+		    "x: this witness is not here (the appliance records that, "
+		    "nobody answers for them).");
+		ui_hints("y confirm  n do not confirm  x not here");
 		break;
 	case MORE:
 		ui_para(y, "Every witness has answered. Enter closes the "
@@ -166,13 +168,18 @@ review_key(int ch)
 	else if (ch == 'n' || ch == 'N')
 		r = ui_record("deviation", namef.buf, json_pack("{s:s}", "text",
 		    "the witness did not confirm the review"));
+	else if (ch == 'x' || ch == 'X')	/* as conclave review --absent */
+		r = ui_record("deviation", KIND_ACTOR_APPLIANCE, json_pack(
+		    "{s:s, s:s}", "text", INIT_WITNESS_ABSENT, "witness",
+		    namef.buf));
 	else
 		return;
 	if (r != CK_OK) {
 		ui_say_err("recording", r, NULL);
 		return;
 	}
-	ui_say(0, "Recorded for %s.", ui_safe(namef.buf));
+	ui_say(0, ch == 'x' || ch == 'X' ? "Recorded: %s was not here." :
+	    "Recorded for %s.", ui_safe(namef.buf));
 	answered++;
 	ui_tally(tally);
 	if (ui.roster == NULL || !next_witness(wi + 1))

@@ -14,6 +14,8 @@
 #     it is NOT revoked; the summary counts the failed handover (and a
 #     token NOT revoked) as exceptions;
 #     there too another accessor is refused.
+#   - Begun with --review: after the revocation abandon is refused, and
+#     witnesses who could not stay are recorded absent by the appliance.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/ceremony.sh"
 ENV_TOOL=$BUILD/tests/tools/envelope_tool
@@ -37,7 +39,7 @@ issue() {
 	local C=$1 sas
 	mkdir -p "$C/x"
 	"$CONCLAVE" generate-root begin --state "$C/state" --exchange "$C/x" \
-	    >/dev/null || return 1
+	    "${BEGIN[@]}" >/dev/null || return 1
 	send "$C" 2 session-offer "{\"kind\":\"generate-root\",\"box_pk\":\"$BOX_PK\",
 	    \"nonce\":\"n-$RANDOM\",\"threshold\":1,\"mode\":\"otp\",
 	    \"endpoint\":\"sys/generate-root\",\"otp_length\":28,
@@ -54,6 +56,7 @@ issue() {
 	    accessor: $a}' <<<"${2:-{\}}")"
 }
 proof() { jq -nc --arg a "$1" '{root_token_revoked: true, accessor: $a, lookup_refused: true}'; }
+BEGIN=()
 
 # --- the token given back and revoked: the accessor must be the issued one ---
 C=$T_TMP/given
@@ -126,4 +129,30 @@ check_output "  on the record once" '^1$' \
     sh -c "grep -c '\"error\":\"CK_ERR_WRONG_TOKEN\"' '$C/state/transcript.jsonl'"
 check_output "  the ceremony stays issued" '^issued' \
     "$CONCLAVE" generate-root status --state "$C/state"
+
+# --- begun with --review (walt and vera witnessing), neither could stay:
+# the token revoked, abandon is refused (its irreversible steps are done),
+# and the review closes it with both recorded absent, by the appliance ---
+C=$T_TMP/absent
+BEGIN=(--review --witness walt --witness vera)
+check "a token is issued (begun with --review)" issue "$C"
+BEGIN=()
+check "result" "$CONCLAVE" generate-root result --state "$C/state"
+send "$C" 5 closing-result "$(proof "$ACC")"
+check_output "close: revoked, held for the review" 'stays open for the witnesses. review' \
+    "$CONCLAVE" generate-root close --state "$C/state"
+refused_once "abandon after the revocation" "$C/state" CK_ERR_IN_REVIEW -- \
+    "$CONCLAVE" generate-root abandon --state "$C/state" --reason "nobody stayed"
+refused_once "--absent of someone not a witness" "$C/state" CK_ERR_NOT_A_WITNESS -- \
+    "$CONCLAVE" review --state "$C/state" --absent mallory
+check "review: walt and vera were not there" "$CONCLAVE" review --state "$C/state" \
+    --absent walt --absent vera
+check_output "  both on the record, by the appliance, naming them" \
+    '^deviation:appliance:walt deviation:appliance:vera $' sh -c "jq -r \
+    'select(.type == \"deviation\") | .type + \":\" + .actor + \":\" + .details.witness' \
+    '$C/state/transcript.jsonl' | tr '\n' ' '"
+check_fails "  nobody confirmed for them" grep -q witness-confirmation "$C/state/transcript.jsonl"
+check_output "the transcript verifies, counting both" \
+    '^record: 2 refusals, 2 deviations, 4 exceptions in all' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl"
 finish

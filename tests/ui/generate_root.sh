@@ -77,6 +77,13 @@ ui_type wendy; ui_keys Enter
 ui_wait "wendy (witness): does this match what you saw?" >/dev/null && ui_keys n
 ui_step "Every witness has answered" review-two
 check_output "the review counts the deviation at once" '1 deviation,' ui_screen
+# xavier witnessed too but had to leave: x records that, by the appliance.
+ui_keys a
+ui_wait "Witness, your name:" >/dev/null
+ui_type xavier; ui_keys Enter
+ui_wait "xavier (witness): does this match what you saw?" >/dev/null && ui_keys x
+check "x: xavier is recorded as not here" ui_wait "Recorded: xavier was not here." 5
+check_output "  and counted" '2 deviations,' ui_screen
 ui_keys Enter
 ui_step "Ceremony closed. The new root token is revoked." summary 60
 ui_residue "the summary" "$(key 1)" "$(key 2)" "$PASS" "$tok"
@@ -88,8 +95,10 @@ check_output "the token no longer works" '^$' sh -c \
     "curl -s -H 'X-Vault-Token: $tok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies // empty'"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 check_output "both witnesses answered after the revocation, then the close" \
-    '^root-token-revoked witness-confirmation:walt deviation:wendy close:appliance $' \
+    '^root-token-revoked witness-confirmation:walt deviation:wendy deviation:appliance close:appliance $' \
     sh -c "jq -r 'select(.type==\"root-token-revoked\" or .type==\"witness-confirmation\" or .type==\"deviation\" or .type==\"close\") | if .type==\"root-token-revoked\" then .type else .type + \":\" + .actor end' '$C/state/transcript.jsonl' | tr '\n' ' '"
+check_output "xavier's absence names him, recorded by the appliance" \
+    '"type":"deviation","actor":"appliance".*"witness":"xavier"' cat "$C/state/transcript.jsonl"
 check_output "the reason and the authoriser are on the record" \
     '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-4711 all admins locked out"' \
     grep break-glass-authorised "$C/state/transcript.jsonl"
