@@ -132,19 +132,31 @@ encrypt_share() {
 	    --encrypt 2>/dev/null
 }
 
-# init_folders DIR: what a guided init uses: DIR/keys with the roster's
-# public keys (holder-alice, -bob, -carol, operator-olga, witness-walt),
-# DIR/sticks/NAME with each holder's and walt's secret key file, DIR/x.
-init_folders() {
+# roster_keys DIR [N]: DIR/keys holds the public keys of the first N
+# (default 3) of the holders alice, bob and carol (holder-NAME.asc), of
+# the operator olga and of the witness walt, named as the init screens
+# expect.
+roster_keys() {
 	local k names=(alice bob carol)
-	mkdir -p "$1/keys" "$1/x" "$1/sticks/walt"
-	for k in 1 2 3; do
+	mkdir -p "$1/keys"
+	for k in $(seq "${2:-3}"); do
 		cp "$KEYS/holder$k.asc" "$1/keys/holder-${names[$k - 1]}.asc"
-		mkdir -p "$1/sticks/${names[$k - 1]}"
-		cp "$KEYS/holder$k.sec.asc" "$1/sticks/${names[$k - 1]}/"
 	done
 	cp "$KEYS/operator.asc" "$1/keys/operator-olga.asc"
 	cp "$KEYS/witness.asc" "$1/keys/witness-walt.asc"
+}
+
+# init_folders DIR: what a guided init uses: DIR/keys with the roster's
+# public keys (roster_keys), DIR/sticks/NAME with each holder's and walt's
+# secret key file, DIR/x.
+init_folders() {
+	local k names=(alice bob carol)
+	roster_keys "$1"
+	mkdir -p "$1/x" "$1/sticks/walt"
+	for k in 1 2 3; do
+		mkdir -p "$1/sticks/${names[$k - 1]}"
+		cp "$KEYS/holder$k.sec.asc" "$1/sticks/${names[$k - 1]}/"
+	done
 	cp "$KEYS/witness.sec.asc" "$1/sticks/walt/"
 }
 
@@ -156,16 +168,16 @@ transcript_once() {
 	    "$(jq -r .seq "$1" | tr '\n' ' ')" = "$(seq -s ' ' 0 $(($(wc -l <"$1") - 1))) "
 }
 
-# holder_sticks DIR SERVER: alice's, bob's and carol's sticks as folders
-# DIR/NAME, each with their share of SERVER (bao_init's) encrypted to their
-# key (the form init's handout writes) and their secret key file.
+# holder_sticks DIR SERVER [N]: the sticks of the first N (default 3) of
+# alice, bob and carol as folders DIR/NAME, each with their share of
+# SERVER (bao_init's) encrypted to their key (the form init's handout
+# writes) and their secret key file.
 holder_sticks() {
 	local k n names=(alice bob carol)
-	for k in 1 2 3; do
+	for k in $(seq "${3:-3}"); do
 		n=${names[$k - 1]}
 		mkdir -p "$1/$n"
-		encrypt_share "$k" "$(jq -r ".keys[$((k - 1))]" \
-		    "$(bao_dir "$2")/init.json")" >"$1/$n/share.gpg"
+		encrypt_share "$k" "$(bao_share "$2" "$k")" >"$1/$n/share.gpg"
 		cp "$KEYS/holder$k.sec.asc" "$1/$n/"
 	done
 }

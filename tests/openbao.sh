@@ -47,7 +47,8 @@
 # Accessors: bao_addr NAME, bao_cacert NAME, bao_log NAME, bao_dir NAME,
 # bao_pid NAME. Helpers over curl+jq: bao_curl NAME ARGS... (adds the CA),
 # bao_seal_status NAME, bao_init NAME SHARES THRESHOLD (writes
-# $(bao_dir NAME)/init.json), bao_unseal NAME KEY..., bao_stop NAME,
+# $(bao_dir NAME)/init.json; bao_share NAME K prints its K-th key),
+# bao_unseal NAME KEY..., bao_stop NAME,
 # bao_restart NAME (stop, start again on the same ports and data; sealed),
 # bao_set_seal NAME STANZA... (the seal stanzas of NAME's next start: each
 # STANZA is "static", "static-disabled", "transit:SERVER" or
@@ -144,6 +145,8 @@ bao_init() {
 	    "$(bao_addr "$name")/v1/sys/init" >"$d/init.json" &&
 	    jq -e '.root_token | length > 0' "$d/init.json" >/dev/null
 }
+
+bao_share() { jq -r ".keys[$(($2 - 1))]" "$(bao_dir "$1")/init.json"; }
 
 # bao_unseal NAME KEY...: submits each key; succeeds when NAME is unsealed.
 # A Raft joiner finishes unsealing a moment after its last share (it first

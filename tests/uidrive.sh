@@ -160,9 +160,21 @@ ui_kill9() {
 	pid=$(ui_pid)
 	check "the UI runs ($1)" test -n "$pid"
 	kill -9 "$pid"
-	# the pane's last line may wrap: "[ui exited 13" "7]"
-	check "the UI is killed ($1)" ui_wait "ui exited 13" 10
+	# gone, not the pane's "[ui exited 137]": where that wraps depends on
+	# the column the UI left the cursor in and on the paths in bash's
+	# "Killed" line before it
+	check "the UI is killed ($1)" ui_gone "$pid"
 	ui_stop
+}
+
+# ui_gone PID: PID has ended (within 10 s).
+ui_gone() {
+	local i
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # ui_resume_at WHEN TEXT...: ui_kill9, then the UI again (ui_start with
@@ -250,16 +262,71 @@ usb_mkfs() {
 	fi
 }
 
-# ui_roster_keys DIR: DIR/keys holds three holders (alice, bob, carol), an
-# operator (olga) and a witness (walt), named as the init screens expect.
-ui_roster_keys() {
-	local names=(alice bob carol) k
-	mkdir -p "$1/keys"
-	for k in 1 2 3; do
-		cp "$KEYS/holder$k.asc" "$1/keys/holder-${names[$k - 1]}.asc"
-	done
-	cp "$KEYS/operator.asc" "$1/keys/operator-olga.asc"
-	cp "$KEYS/witness.asc" "$1/keys/witness-walt.asc"
+# usb_bus: the sysfs tree SYS=$T_TMP/sys whose USB bus the loop-device
+# sticks below go on. Real mounts need root and a free loop device:
+# without them the test fails.
+usb_bus() {
+	if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
+		fail "root and a free loop device (real mounts need them)"; finish
+	fi
+	SYS=$T_TMP/sys
+	mkdir -p "$SYS/block"
+}
+
+# Loop-device sticks for --sticks auto, on the USB bus of the sysfs tree
+# $SYS (usb_bus): usb_stick NAME LABEL [ro] makes a 16 MiB image $T_TMP/NAME.img
+# with a file system labelled LABEL (usb_mkfs), attached (read-only with
+# ro) as ${USB_DEV[NAME]}, unmounted and detached at the end; usb_fill
+# NAME FILE... copies files onto it; usb_insert NAME and usb_pull NAME put
+# it on the bus and take it off; usb_sum NAME is its image's checksum.
+declare -A USB_DEV
+usb_stick() {
+	truncate -s 16M "$T_TMP/$1.img"
+	usb_mkfs "$T_TMP/$1.img" "$2"
+	USB_DEV[$1]=$(losetup -f --show ${3:+-r} "$T_TMP/$1.img") || return
+	on_exit "umount '${USB_DEV[$1]}' 2>/dev/null; blockdev --setrw '${USB_DEV[$1]}'; losetup -d '${USB_DEV[$1]}'"
+}
+usb_fill() {
+	local n=$1 m=$T_TMP/usb-fill
+	shift
+	mkdir -p "$m" && mount "${USB_DEV[$n]}" "$m" && cp -r "$@" "$m/" &&
+	    umount "$m"
+}
+usb_insert() { usb_stick_in "$SYS" "${USB_DEV[$1]}" "Stick $1"; }
+usb_pull() { usb_stick_out "$SYS" "${USB_DEV[$1]}"; }
+usb_sum() { md5sum <"$T_TMP/$1.img"; }
+
+# ui_server NAME [unsealed] [ARGS...]: a Shamir OpenBao NAME
+# (bao_start_shamir NAME ARGS; the test ends if it does not start)
+# initialised with 3 shares, t = 2, and with unsealed, unsealed with the
+# first two (bao_share NAME K).
+ui_server() {
+	local name=$1 unseal=; shift
+	[ "${1:-}" = unsealed ] && { unseal=1; shift; }
+	bao_start_shamir "$name" "$@" || { fail "OpenBao $name starts"; finish; }
+	check "OpenBao initialised with 3 shares, threshold 2" bao_init "$name" 3 2
+	[ -z "$unseal" ] || check "and unsealed" bao_unseal "$name" \
+	    "$(bao_share "$name" 1)" "$(bao_share "$name" 2)"
+}
+
+# ui_room [keys] [ARGS...]: a guided-UI test's folders under C=$T_TMP/c
+# (the exchange folder C/x, the state folder C/state, the holders' stick
+# folders C/sticks; with keys, the key folder C/keys), T its transcript,
+# PASS the holders' passphrase, and UI_CMD the UI on them as the tests run
+# it (the console's TERM=linux, a rehearsal), with ARGS.
+ui_room() {
+	local keys=()
+	C=$T_TMP/c
+	mkdir -p "$C/x"
+	if [ "${1:-}" = keys ]; then
+		shift
+		mkdir -p "$C/keys"
+		keys=(--keys "$C/keys")
+	fi
+	T=$C/state/transcript.jsonl
+	PASS=$(cat "$PASSFILE")
+	UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x"
+	    "${keys[@]}" --sticks "$C/sticks" --rehearsal "$@")
 }
 
 # ui_init_begun: from the start screen, the init of that roster (t = 2)

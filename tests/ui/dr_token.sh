@@ -14,20 +14,11 @@
 
 check "the DR fixture listens" dr_fixture dr 28
 addr="http://127.0.0.1:$(cat "$T_TMP/dr.port")"
-C=$T_TMP/c
-mkdir -p "$C/x"
-names=(alice bob carol)
-for k in 1 2 3; do
-	d=$C/sticks/${names[$k - 1]}
-	mkdir -p "$d"
-	encrypt_share "$k" "$(jq -r ".keys[$((k - 1))]" "$T_TMP/bao/dr/init.json")" >"$d/share.gpg"
-	cp "$KEYS/holder$k.sec.asc" "$d/"
-done
-PASS=$(cat "$PASSFILE")
+ui_room
+holder_sticks "$C/sticks" dr	# the fixture's keys, as bao_init's
 start=$SECONDS
 
-ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --sticks "$C/sticks" --rehearsal
+ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
 ui_keys 7
 ui_step "DR operation token (Vault Enterprise)" choice

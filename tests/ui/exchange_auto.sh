@@ -32,63 +32,40 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
-	fail "root and a free loop device (real mounts need them)"; finish
-fi
+usb_bus
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
 C=$T_TMP/c
-SYS=$T_TMP/sys
 MNT=$T_TMP/stick
 XM=$T_TMP/exchange
 M=$T_TMP/m
-mkdir -p "$C/x" "$SYS/block" "$M"
-declare -A dev
-# stick NAME LABEL [ro]: a 16 MiB image with a file system labelled LABEL,
-# attached (read-only with ro); files go on it with fill NAME FILE...
-stick() {
-	truncate -s 16M "$T_TMP/$1.img"
-	usb_mkfs "$T_TMP/$1.img" "$2"
-	dev[$1]=$(losetup -f --show ${3:+-r} "$T_TMP/$1.img")
-	on_exit "umount '$M' '$MNT' '$XM' 2>/dev/null; blockdev --setrw '${dev[$1]}'; losetup -d '${dev[$1]}'"
-}
-fill() {
-	local n=$1; shift
-	mount "${dev[$n]}" "$M" && cp -r "$@" "$M/" && umount "$M"
-}
-sum() { md5sum <"$T_TMP/$1.img"; }
-insert() { usb_stick_in "$SYS" "${dev[$1]}" "Stick $1"; }
-pull() { usb_stick_out "$SYS" "${dev[$1]}"; }
+mkdir -p "$C/x" "$M"
 xmounted() { findmnt -n -o OPTIONS --mountpoint "$XM"; }
 PASS=$(cat "$PASSFILE")
 
-mkdir -p "$T_TMP/keys"
-cp "$KEYS/holder1.asc" "$T_TMP/keys/holder-alice.asc"
-cp "$KEYS/holder2.asc" "$T_TMP/keys/holder-bob.asc"
-cp "$KEYS/operator.asc" "$T_TMP/keys/operator-olga.asc"
-cp "$KEYS/witness.asc" "$T_TMP/keys/witness-walt.asc"
-stick xchg exchange
-fill xchg "$T_TMP"/keys/*.asc
-stick alice alice
-fill alice "$KEYS/holder1.sec.asc"
-stick bob bob
-fill bob "$KEYS/holder2.sec.asc"
-stick blank blank
+roster_keys "$T_TMP" 2
+usb_stick xchg exchange
+usb_fill xchg "$T_TMP"/keys/*.asc
+usb_stick alice alice
+usb_fill alice "$KEYS/holder1.sec.asc"
+usb_stick bob bob
+usb_fill bob "$KEYS/holder2.sec.asc"
+usb_stick blank blank
 dd if=/dev/zero of="$T_TMP/blank.img" bs=1M count=16 conv=notrunc status=none
-stick wp exchange ro
+usb_stick wp exchange ro
 # Another ceremony's exchange stick, and one labelled as ours but empty.
-stick other exchange
+usb_stick other exchange
 mkdir -p "$T_TMP/0123456789abcdef0123456789abcdef"
-fill other "$T_TMP/0123456789abcdef0123456789abcdef"
-stick twin exchange
+usb_fill other "$T_TMP/0123456789abcdef0123456789abcdef"
+usb_stick twin exchange
 declare -A before
-for n in alice blank wp other twin; do before[$n]=$(sum "$n"); done
+for n in alice blank wp other twin; do before[$n]=$(usb_sum "$n"); done
 
 # to_bridge: the operator carries the stick over (the appliance's new
 # envelopes into the bridge's folder); from_bridge: and back (the bridge's
 # new envelopes onto the stick, each under a temp name renamed).
 to_bridge() {
 	local f id
-	mount -o ro "${dev[xchg]}" "$M" || return 1
+	mount -o ro "${USB_DEV[xchg]}" "$M" || return 1
 	for f in "$M"/[0-9a-f]*/[0-9]*.env; do
 		id=$(basename "$(dirname "$f")")
 		mkdir -p "$C/x/$id"
@@ -99,7 +76,7 @@ to_bridge() {
 }
 from_bridge() {
 	local f id
-	mount "${dev[xchg]}" "$M" || return 1
+	mount "${USB_DEV[xchg]}" "$M" || return 1
 	for f in "$C"/x/*/[0-9]*.env; do
 		id=$(basename "$(dirname "$f")")
 		[ -e "$M/$id/${f##*/}" ] && continue
@@ -120,27 +97,27 @@ ui_type p; ui_keys Enter
 check "power off is refused away from the appliance (not started by init)" \
     ui_wait "Power off is for the appliance, where init started conclave ui."
 # Before the ceremony: the sticks that are not the exchange stick.
-insert alice
+usb_insert alice
 ui_step "This is a holder's stick (a key or share file is on it)" holder-refused
-pull alice
-check_output "the holder's stick is byte for byte as it was" "^${before[alice]}\$" sum alice
-insert blank
+usb_pull alice
+check_output "the holder's stick is byte for byte as it was" "^${before[alice]}\$" usb_sum alice
+usb_insert blank
 ui_step "No vfat, exFAT or ext4 file system on this stick" blank-refused
-pull blank
-insert wp
+usb_pull blank
+usb_insert wp
 ui_step "The stick is write-protected (CK_ERR_READ_ONLY)" wp-refused
-pull wp
+usb_pull wp
 check "none of them is left mounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
 check "the mount point is not left behind" test ! -e "$XM"
-insert xchg
+usb_insert xchg
 ui_step "Exchange stick in, mounted read-write" exchange-in
 check_output "the exchange stick is mounted read-write, nodev, nosuid, noexec" \
     '^rw,nosuid,nodev,noexec' xmounted
 # Pulled while mounted: said, and taken back when it returns.
-pull xchg
+usb_pull xchg
 ui_step "The exchange stick was pulled before it was unmounted" pulled
 check "it is unmounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
-insert xchg
+usb_insert xchg
 ui_wait "Exchange stick in, mounted read-write" >/dev/null
 ui_keys Enter
 ui_step "2 holders, 1 operator, 1 witnesses" roster
@@ -152,20 +129,20 @@ ui_wait "Ceremony key" >/dev/null && words=$(ui_key_words) && ui_keys Enter
 ui_step "remove it now and take it to the bridge" exchange-out
 check "the exchange stick is unmounted before it crosses" \
     sh -c "! findmnt --mountpoint '$XM' >/dev/null && test ! -e '$XM'"
-pull xchg
+usb_pull xchg
 ui_step "Bring the exchange stick back" exchange-away
 check "the operator's workstation reads the request off the stick" to_bridge
 check "bridge init answers the request" bridge_init_start "$C" "$(bao_addr s1)" "$words"
 check "the answer goes onto the stick" from_bridge
 # The wrong sticks coming back.
-insert other
+usb_insert other
 ui_step "This is the exchange stick of another ceremony (01234567...)" other-refused
-pull other
-insert twin
+usb_pull other
+usb_insert twin
 ui_step "This is not this ceremony's exchange stick" twin-refused
-pull twin
+usb_pull twin
 check "neither is left mounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
-insert xchg
+usb_insert xchg
 ui_step "Init result accepted." accepted 60
 check_output "back, it is mounted read-write again" '^rw,nosuid,nodev,noexec' xmounted
 ui_keys Enter
@@ -174,21 +151,21 @@ for h in alice bob; do
 	n=$((n + 1))
 	ui_wait "Is $h at the appliance?" >/dev/null && ui_keys y
 	ui_wait "Insert your stick now." >/dev/null
-	insert "$h"
+	usb_insert "$h"
 	ui_wait "passphrase of your key file" >/dev/null
 	ui_type "$PASS"; ui_keys Enter
 	ui_wait "is on $h's stick and proven" 60 >/dev/null
-	pull "$h"
+	usb_pull "$h"
 	ui_keys Enter
 done
 ui_step "Waiting for the closing result" closing
 ui_wait "remove it now and take it to the bridge" >/dev/null
 check "unmounted again before it crosses" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
-pull xchg
+usb_pull xchg
 shares=()
 for k in 1 2; do
 	h=$([ "$k" = 1 ] && echo alice || echo bob)
-	mount -o ro "${dev[$h]}" "$M"
+	mount -o ro "${USB_DEV[$h]}" "$M"
 	shares+=("$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$(ls "$M"/conclave-*-share-*.gpg)")")
 	umount "$M"
 done
@@ -196,47 +173,47 @@ check "the two shares unseal the server" bao_unseal s1 "${shares[0]}" "${shares[
 check "the operator's workstation reads the close off the stick" to_bridge
 check "bridge revokes the root token" bridge_init_finish "$C" "$(operator_root_token "$C")"
 check "its proof goes onto the stick" from_bridge
-insert xchg
+usb_insert xchg
 ui_review walt
 ui_step "Ceremony closed. The initial root token is revoked." summary 60
 ui_wait "The exchange stick is unmounted: remove it now." >/dev/null
 check "at the end it is synced and unmounted" sh -c "! findmnt --mountpoint '$XM' >/dev/null"
-pull xchg
+usb_pull xchg
 
 # --- the archive, the closing step: bad sticks first, then the archive stick ---
-stick arch archive
-stick full archive
-mount "${dev[full]}" "$M" && { dd if=/dev/zero of="$M/filler" bs=64k 2>/dev/null
+usb_stick arch archive
+usb_stick full archive
+mount "${USB_DEV[full]}" "$M" && { dd if=/dev/zero of="$M/filler" bs=64k 2>/dev/null
 	dd if=/dev/zero of="$M/filler2" bs=1k 2>/dev/null; sync; umount "$M"; }
-stick wparch archive ro
-before[bob]=$(sum bob); before[wparch]=$(sum wparch)
+usb_stick wparch archive ro
+before[bob]=$(usb_sum bob); before[wparch]=$(usb_sum wparch)
 ui_keys q
 ui_step "The transcript is not archived yet" not-archived
 ui_keys a
 ui_step "Insert the archive stick now." archive-insert
-insert bob
+usb_insert bob
 ui_step "This is a holder's stick" archive-holder-refused
-pull bob
-insert wparch
+usb_pull bob
+usb_insert wparch
 ui_step "The stick is write-protected (CK_ERR_READ_ONLY)" archive-wp-refused
-pull wparch
-insert full
+usb_pull wparch
+usb_insert full
 ui_step "The archive stick is full" archive-full 60
 check "the full stick is unmounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
-pull full
-mount -o ro "${dev[full]}" "$M"
+usb_pull full
+mount -o ro "${USB_DEV[full]}" "$M"
 check_output "nothing torn and no temp file on the full stick" '^$' \
     sh -c "find '$M' -name '*.tmp'; for f in \$(find '$M/conclave-archive' -type f 2>/dev/null); do cmp -s \"\$f\" '$C/state/'\"\${f##*/}\" || echo \"\$f\"; done"
 umount "$M"
-insert arch
+usb_insert arch
 ui_step "Archived and verified on the archive stick" archived 60
 check "the archive stick is unmounted before it may be removed" \
     sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
-pull arch
+usb_pull arch
 for n in bob wparch; do
-	check_output "the refused $n stick is byte for byte as it was" "^${before[$n]}\$" sum "$n"
+	check_output "the refused $n stick is byte for byte as it was" "^${before[$n]}\$" usb_sum "$n"
 done
-mount -o ro "${dev[arch]}" "$M"
+mount -o ro "${USB_DEV[arch]}" "$M"
 A=$(ls -d "$M"/conclave-archive/*/)
 check_output "the archive folder is named by the ceremony" "/conclave-archive/$(ls "$C/x")/\$" echo "$A"
 check_output "conclave verify checks the copy on the stick" '^OK' \
@@ -249,11 +226,11 @@ ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 
 for n in blank wp other twin; do
-	check_output "the $n stick is byte for byte as it was" "^${before[$n]}\$" sum "$n"
+	check_output "the $n stick is byte for byte as it was" "^${before[$n]}\$" usb_sum "$n"
 done
 check_output "another ceremony's stick and the twin are each on the record once" '^2$' \
     sh -c "grep -c '\"what\":\"exchange-stick\"' '$C/state/transcript.jsonl'"
-mount -o ro "${dev[xchg]}" "$M"
+mount -o ro "${USB_DEV[xchg]}" "$M"
 check_output "the exchange stick holds the whole ceremony, no temp file" '^0$' \
     sh -c "ls -A '$M'/*/ | grep -c '\\.tmp\$'"
 check "and the same envelopes as the bridge's folder" diff -r "$M/$(ls "$C/x")" "$C/x/$(ls "$C/x")"

@@ -13,22 +13,14 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init g1 3 2
-key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir g1)/init.json"; }
-check "and unsealed" bao_unseal g1 "$(key 1)" "$(key 2)"
+ui_server g1 unsealed --legacy-generate-root
 addr=$(bao_addr g1)
 # to_submit C: a generate-root ceremony in C through the guided UI up to
 # the submitted shares (the bridge writes the token to C/new-token).
 to_submit() {
-	local C=$1 d k names=(alice bob)
+	local C=$1
 	mkdir -p "$C/x"
-	for k in 1 2; do
-		d=$C/sticks/${names[$k - 1]}
-		mkdir -p "$d"
-		encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
-		cp "$KEYS/holder$k.sec.asc" "$d/"
-	done
+	holder_sticks "$C/sticks" g1 2
 
 	ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
 	    --sticks "$C/sticks" --rehearsal
@@ -86,7 +78,7 @@ check "x: xavier is recorded as not here" ui_wait "Recorded: xavier was not here
 check_output "  and counted" '2 deviations,' ui_screen
 ui_keys Enter
 ui_step "Ceremony closed. The new root token is revoked." summary 60
-ui_residue "the summary" "$(key 1)" "$(key 2)" "$PASS" "$tok"
+ui_residue "the summary" "$(bao_share g1 1)" "$(bao_share g1 2)" "$PASS" "$tok"
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI generate-root ceremony: $((SECONDS - start)) s"
@@ -102,7 +94,7 @@ check_output "xavier's absence names him, recorded by the appliance" \
 check_output "the reason and the authoriser are on the record" \
     '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-4711 all admins locked out"' \
     grep break-glass-authorised "$C/state/transcript.jsonl"
-ui_no_secrets "$(key 1)" "$(key 2)" "$PASS" "$tok"
+ui_no_secrets "$(bao_share g1 1)" "$(bao_share g1 2)" "$PASS" "$tok"
 
 # --- the bridge cannot hand the next token over: --token-out names a file
 # that exists (never overwritten). It revokes the token at once and says so

@@ -11,29 +11,17 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init g1 3 2
-key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir g1)/init.json"; }
-check "and unsealed" bao_unseal g1 "$(key 1)" "$(key 2)"
+ui_server g1 unsealed --legacy-generate-root
 addr=$(bao_addr g1)
-C=$T_TMP/c
-mkdir -p "$C/x" "$C/keys"
+ui_room keys
 echo "not an OpenPGP key" >"$C/keys/0broken.asc"
 cp "$KEYS/operator.asc" "$C/keys/operator-olga.asc"
-names=(alice bob)
-for k in 1 2; do
-	d=$C/sticks/${names[$k - 1]}
-	mkdir -p "$d"
-	encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
-	cp "$KEYS/holder$k.sec.asc" "$d/"
-done
-PASS=$(cat "$PASSFILE")
+holder_sticks "$C/sticks" g1 2
 fpr=$(gpg --with-colons --import-options show-only --import "$KEYS/operator.asc" 2>/dev/null |
     awk -F: '/^fpr/ {print tolower($10); exit}')
 start=$SECONDS
 
-ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --keys "$C/keys" --sticks "$C/sticks" --rehearsal
+ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
 ui_keys 6
 ui_step "Regenerate a root token (PGP mode)" choice
@@ -73,13 +61,12 @@ ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI generate-root (PGP) ceremony: $((SECONDS - start)) s"
 
-T=$C/state/transcript.jsonl
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
 check_output "the request names olga's key" "\"pgp_fingerprint\":\"$fpr\"" \
     grep -m1 request-sent "$T"
 check_output "the reason and the authoriser are on the record" \
     '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-99 lost root"' \
     grep break-glass-authorised "$T"
-ui_no_secrets "$(key 1)" "$(key 2)" "$PASS" "$ptok"
+ui_no_secrets "$(bao_share g1 1)" "$(bao_share g1 2)" "$PASS" "$ptok"
 ui_check_screens generate-root-pgp
 finish

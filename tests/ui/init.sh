@@ -12,14 +12,12 @@
 . "$TOP/tests/uidrive.sh"
 
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
-C=$T_TMP/c
+ui_room keys
 init_folders "$C"
 names=(alice bob carol)
-PASS=$(cat "$PASSFILE")
 start=$SECONDS
 
-ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --keys "$C/keys" --sticks "$C/sticks" --rehearsal
+ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
 check "the REHEARSAL banner is on the screen" grep -q "REHEARSAL" "$UI_SNAPS/01-start.txt"
 ui_keys Enter
@@ -133,7 +131,6 @@ ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI init ceremony (with the unseal and gpg in between): $((SECONDS - start)) s"
 
-T=$C/state/transcript.jsonl
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
 check_output "conclave verify checks the ceremony: 3 of 3 proven, root token revoked" \
     '3 of 3 shares handed out with a decrypt proof, threshold 2, initial root token revoked' \

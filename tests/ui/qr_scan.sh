@@ -17,7 +17,7 @@
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
 C=$T_TMP/c
 mkdir -p "$C/keys" "$C/x" "$C/sticks" "$C/b/x"
-ui_roster_keys "$C"
+roster_keys "$C"
 CAM=$C/cam
 
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \

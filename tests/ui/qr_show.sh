@@ -16,7 +16,7 @@ T2P=$BUILD/tests/tools/qr_text2png
 [ -x "$T2P" ] || make -s -C "$TOP" BUILD="$BUILD" "$T2P" >/dev/null
 C=$T_TMP/c
 mkdir -p "$C/keys" "$C/x" "$C/sticks"
-ui_roster_keys "$C"
+roster_keys "$C"
 
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --keys "$C/keys" --sticks "$C/sticks" --rehearsal

@@ -18,13 +18,8 @@
 
 check "the DR fixture listens" dr_fixture dr 28
 addr="http://127.0.0.1:$(cat "$T_TMP/dr.port")"
-C=$T_TMP/c
-mkdir -p "$C/x"
+ui_room
 holder_sticks "$C/sticks" dr	# the fixture's keys, as bao_init's
-PASS=$(cat "$PASSFILE")
-T=$C/state/transcript.jsonl
-UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --sticks "$C/sticks" --rehearsal)
 
 ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start

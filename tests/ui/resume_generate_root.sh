@@ -10,18 +10,10 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init g1 3 2
-check "and unsealed" bao_unseal g1 "$(jq -r '.keys[0]' "$(bao_dir g1)/init.json")" \
-    "$(jq -r '.keys[1]' "$(bao_dir g1)/init.json")"
+ui_server g1 unsealed --legacy-generate-root
 addr=$(bao_addr g1)
-C=$T_TMP/c
-mkdir -p "$C/x"
+ui_room
 holder_sticks "$C/sticks" g1
-PASS=$(cat "$PASSFILE")
-T=$C/state/transcript.jsonl
-UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-	    --sticks "$C/sticks" --rehearsal)
 
 ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start

@@ -13,13 +13,9 @@
 . "$TOP/tests/uidrive.sh"
 
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
-C=$T_TMP/c
+ui_room keys
 init_folders "$C"
 names=(alice bob carol)
-PASS=$(cat "$PASSFILE")
-T=$C/state/transcript.jsonl
-UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-	    --keys "$C/keys" --sticks "$C/sticks" --rehearsal)
 handout() {
 	ui_wait "Is $1 at the appliance?" 30 >/dev/null || ui_keys o "$2"
 	ui_step "Is $1 at the appliance?" "handout-$1"

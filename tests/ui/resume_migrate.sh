@@ -15,18 +15,11 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init s1 3 2
-key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir s1)/init.json"; }
+ui_server s1
 bao_set_seal s1 static
 check "restarted with a static seal stanza: it waits for a migration" bao_restart s1
-C=$T_TMP/c
-mkdir -p "$C/x"
+ui_room
 holder_sticks "$C/sticks" s1
-PASS=$(cat "$PASSFILE")
-T=$C/state/transcript.jsonl
-UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --sticks "$C/sticks" --rehearsal)
 
 ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
@@ -73,6 +66,6 @@ check_output "it names the seal before and after" '"seal":{"from":"shamir","to":
 check_output "each step once: request, offer, two shares, submit, result, review, close" \
     '^unseal-request-sent session-offer-accepted share-sealed share-sealed shares-submitted unseal-result witness-confirmation close $' \
     sh -c "jq -r 'select(.type != \"open\" and .type != \"refused\" and .type != \"deviation\") | .type' '$T' | tr '\n' ' '"
-ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "$PASS"
+ui_no_secrets "$(bao_share s1 1)" "$(bao_share s1 2)" "$(bao_share s1 3)" "$PASS"
 ui_check_screens resume-migrate
 finish

@@ -12,20 +12,12 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-bao_start_shamir k1 --legacy-rekey || { fail "OpenBao (legacy rekey) starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init k1 3 2
-check "and unsealed" bao_unseal k1 "$(jq -r '.keys[0]' "$(bao_dir k1)/init.json")" \
-    "$(jq -r '.keys[1]' "$(bao_dir k1)/init.json")"
-C=$T_TMP/c
-mkdir -p "$C/x" "$C/keys"
+ui_server k1 unsealed --legacy-rekey
+ui_room keys
 holder_sticks "$C/sticks" k1
 cp "$KEYS/holder1.asc" "$C/keys/holder-alice.asc"
 cp "$KEYS/holder2.asc" "$C/keys/holder-bob.asc"
 cp "$KEYS/holder3.asc" "$C/keys/holder-carol.asc"
-PASS=$(cat "$PASSFILE")
-T=$C/state/transcript.jsonl
-UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --keys "$C/keys" --sticks "$C/sticks" --rehearsal)
 handout() {
 	ui_step "Is $1 at the appliance?" "handout-$1" 60
 	ui_keys y

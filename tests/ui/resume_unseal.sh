@@ -12,15 +12,9 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init s1 3 2
-C=$T_TMP/c
-mkdir -p "$C/x"
+ui_server s1
+ui_room
 holder_sticks "$C/sticks" s1
-PASS=$(cat "$PASSFILE")
-T=$C/state/transcript.jsonl
-UI_CMD=(env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-	    --sticks "$C/sticks" --rehearsal)
 share() {
 	ui_type "$1"; ui_keys Enter
 	ui_wait "Is $1 at the appliance?" >/dev/null

@@ -22,40 +22,21 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-if [ "$(id -u)" != 0 ] || ! losetup -f >/dev/null 2>&1; then
-	fail "root and a free loop device (real mounts need them)"; finish
-fi
+usb_bus
 bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
 C=$T_TMP/c
-SYS=$T_TMP/sys
 MNT=$T_TMP/stick
-mkdir -p "$C/x" "$SYS/block"
+mkdir -p "$C/x" "$T_TMP/fill"
 names=(alice bob)
-declare -A loopdev
 for k in 1 2; do
 	n=${names[$k - 1]}
-	img=$T_TMP/$n.img
-	truncate -s 16M "$img"
-	usb_mkfs "$img" "$n"
-	loopdev[$n]=$(losetup -f --show "$img")
-	on_exit "umount '$MNT' 2>/dev/null; blockdev --setrw '${loopdev[$n]}'; losetup -d '${loopdev[$n]}'"
-	mkdir -p "$T_TMP/fill"
-	mount "${loopdev[$n]}" "$T_TMP/fill" || { fail "$n's stick mounts to be filled"; finish; }
-	cp "$KEYS/holder$k.sec.asc" "$T_TMP/fill/"
-	umount "$T_TMP/fill"
+	usb_stick "$n" "$n" && usb_fill "$n" "$KEYS/holder$k.sec.asc" ||
+	    { fail "$n's stick is made"; finish; }
 done
-sum() { md5sum <"$T_TMP/$1.img"; }
-# insert NAME: the loop device appears on the USB bus; pull NAME: gone.
-insert() { usb_stick_in "$SYS" "${loopdev[$1]}" "Stick $1"; }
-pull() { usb_stick_out "$SYS" "${loopdev[$1]}"; }
 mounted() { findmnt -n -o OPTIONS --mountpoint "$MNT"; }
 PASS=$(cat "$PASSFILE")
 
-mkdir -p "$C/keys"
-cp "$KEYS/holder1.asc" "$C/keys/holder-alice.asc"
-cp "$KEYS/holder2.asc" "$C/keys/holder-bob.asc"
-cp "$KEYS/operator.asc" "$C/keys/operator-olga.asc"
-cp "$KEYS/witness.asc" "$C/keys/witness-walt.asc"
+roster_keys "$C" 2
 I=$T_TMP/i
 mkdir -p "$I/x"
 
@@ -73,23 +54,20 @@ ui_keys Enter
 ui_wait "Init result accepted." 60 >/dev/null && ui_keys Enter
 # A write-protected stick (a read-only loop device) for alice's handout:
 # refused plainly, nothing mounted, nothing written; then her own.
-truncate -s 16M "$T_TMP/ro.img"
-usb_mkfs "$T_TMP/ro.img" ro
-loopdev[ro]=$(losetup -r -f --show "$T_TMP/ro.img")
-on_exit "losetup -d '${loopdev[ro]}'"
-before_ro=$(sum ro)
+usb_stick ro ro ro
+before_ro=$(usb_sum ro)
 for n in alice bob; do
 	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
 	ui_step "Insert your stick now." "handout-$n-insert"
 	if [ "$n" = alice ]; then
-		insert ro
+		usb_insert ro
 		ui_step "The stick is write-protected (CK_ERR_READ_ONLY)" handout-alice-write-protected
 		check "the write-protected stick is not left mounted" \
 		    sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
-		check_output "and is byte for byte as it was" "^$before_ro\$" sum ro
-		pull ro
+		check_output "and is byte for byte as it was" "^$before_ro\$" usb_sum ro
+		usb_pull ro
 	fi
-	insert "$n"
+	usb_insert "$n"
 	ui_step "passphrase of your key file" "handout-$n-pass"
 	if [ "$n" = alice ]; then
 		check_output "the handout mounts it read-write, nodev, nosuid, noexec" \
@@ -99,7 +77,7 @@ for n in alice bob; do
 	ui_step "is on $n's stick and proven" "handout-$n-done" 60
 	check "$n's stick is unmounted before it may be removed" \
 	    sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
-	pull "$n"
+	usb_pull "$n"
 	ui_keys Enter
 done
 ui_wait "Waiting for the closing result" >/dev/null
@@ -107,7 +85,7 @@ ui_wait "Waiting for the closing result" >/dev/null
 shares=()
 for k in 1 2; do
 	n=${names[$k - 1]}
-	mount -o ro "${loopdev[$n]}" "$T_TMP/fill"
+	mount -o ro "${USB_DEV[$n]}" "$T_TMP/fill"
 	shares+=("$(gpg_decrypt_as "holder$k" "$KEYS/holder$k.sec.asc" <"$(ls "$T_TMP"/fill/conclave-*-share-*.gpg)")")
 	umount "$T_TMP/fill"
 	check_output "stock gpg opens the share the handout wrote to $n's stick" \
@@ -125,7 +103,7 @@ ui_stop
 
 # --- unseal after a restart: the shares read back, the sticks mounted read-only ---
 check "the server restarts sealed" bao_restart s1
-before_alice=$(sum alice); before_bob=$(sum bob)
+before_alice=$(usb_sum alice); before_bob=$(usb_sum bob)
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --sticks auto --sysfs "$SYS" --stick-mount "$MNT" --rehearsal
 ui_step "Which ceremony is this?" start
@@ -142,31 +120,31 @@ ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
 ui_step "Next holder, your name:" alice-name
 ui_type alice; ui_keys Enter
 # alice's stick is in before her turn begins: it does not count yet.
-insert alice
+usb_insert alice
 ui_wait "Is alice at the appliance?" >/dev/null && ui_keys y
 ui_step "Waiting for alice's stick..." alice-insert
 sleep 1
 check "a stick that was in already is not taken" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
-pull alice; sleep 1; insert alice
+usb_pull alice; sleep 1; usb_insert alice
 ui_step "passphrase of your key file" alice-pass
 check_output "put in again, it is mounted read-only, nodev, nosuid, noexec" \
     '^ro,nosuid,nodev,noexec' mounted
-check_output "the status line names the stick and its file system label" "Stick ${loopdev[alice]} Rehears Stick alice \"(ALICE|alice)\", 16 MB" ui_screen
+check_output "the status line names the stick and its file system label" "Stick ${USB_DEV[alice]} Rehears Stick alice \"(ALICE|alice)\", 16 MB" ui_screen
 ui_type "$PASS"; ui_keys Enter
 ui_step "alice's share is sealed to the bridge session." alice-done 60
 check_output "the screen says to remove it only once it is unmounted" \
     "unmounted: remove it now" ui_screen
 check "it is unmounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
 check_output "the loop device is writable again (the ro flag was ours)" '^0$' \
-    blockdev --getro "${loopdev[alice]}"
+    blockdev --getro "${USB_DEV[alice]}"
 ui_keys Enter
-pull alice
+usb_pull alice
 
 ui_step "Next holder, your name:" bob-name
 ui_type bob; ui_keys Enter
 ui_wait "Is bob at the appliance?" >/dev/null && ui_keys y
 ui_wait "Waiting for bob's stick..." >/dev/null
-insert bob
+usb_insert bob
 ui_step "passphrase of your key file" bob-pass
 # With the stick taken by the appliance, the passphrase field has the keys
 # too: a '?' in it is text, not the help screen (it was help).
@@ -178,7 +156,7 @@ ui_keys C-u
 ui_type "$PASS"; ui_keys Enter
 ui_step "bob's share is sealed to the bridge session." bob-done 60
 ui_keys Enter
-pull bob
+usb_pull bob
 ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_review walt
@@ -188,8 +166,8 @@ ui_wait "The transcript is not archived yet" >/dev/null && ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 
 check_output "the server is unsealed" '^false$' seal_field s1 .sealed
-check_output "alice's stick is byte for byte as it was" "^$before_alice\$" sum alice
-check_output "bob's stick is byte for byte as it was" "^$before_bob\$" sum bob
+check_output "alice's stick is byte for byte as it was" "^$before_alice\$" usb_sum alice
+check_output "bob's stick is byte for byte as it was" "^$before_bob\$" usb_sum bob
 check "nothing is left mounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 ui_no_secrets "${shares[@]}" "$PASS"

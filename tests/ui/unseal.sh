@@ -12,23 +12,12 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
-check "OpenBao initialised with 3 shares, threshold 2" bao_init s1 3 2
-key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir s1)/init.json"; }
-C=$T_TMP/c
-mkdir -p "$C/x"
-names=(alice bob carol)
-for k in 1 2 3; do
-	d=$C/sticks/${names[$k - 1]}
-	mkdir -p "$d"
-	encrypt_share "$k" "$(key "$k")" >"$d/share.gpg"
-	cp "$KEYS/holder$k.sec.asc" "$d/"
-done
-PASS=$(cat "$PASSFILE")
+ui_server s1
+ui_room
+holder_sticks "$C/sticks" s1
 start=$SECONDS
 
-ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
-    --sticks "$C/sticks" --rehearsal
+ui_start "${UI_CMD[@]}"
 ui_step "Which ceremony is this?" start
 ui_keys Down Enter
 ui_step "Begin the unseal ceremony? Type y to begin." begin
@@ -43,24 +32,23 @@ ui_type "aardvark absurd accrue acme adrift"; ui_keys Enter
 ui_step "The words differ" sas-mismatch
 ui_type "$(bridge_sas "$C")"; ui_keys Enter
 ui_step "Next holder, your name:" share-name
-for k in 1 2; do
-	n=${names[$k - 1]}
-	[ "$k" = 1 ] || ui_step "Next holder, your name:" "share-$n-name"
+for n in alice bob; do
+	[ "$n" = alice ] || ui_step "Next holder, your name:" "share-$n-name"
 	ui_type "$n"; ui_keys Enter
 	ui_step "Is $n at the appliance?" "share-$n-ask"
 	ui_keys y
 	ui_step "$n's stick (folder):" "share-$n-stick"
 	ui_keys Enter
 	ui_step "passphrase of your key file" "share-$n-pass"
-	if [ "$k" = 1 ]; then
+	if [ "$n" = alice ]; then
 		ui_type "not-the-passphrase"; ui_keys Enter
 		ui_step "Wrong passphrase. Nothing was revealed" "share-$n-wrong" 60
 	fi
 	ui_type "$PASS"; ui_keys Enter
 	ui_step "$n's share is sealed to the bridge session." "share-$n-done" 60
-	ui_residue "$n's share sealed" "$(key 1)" "$(key 2)" "$(key 3)" "$PASS" \
+	ui_residue "$n's share sealed" "$(bao_share s1 1)" "$(bao_share s1 2)" "$(bao_share s1 3)" "$PASS" \
 	    "not-the-passphrase"
-	if [ "$k" = 1 ] && [ "$(id -u)" = 0 ]; then
+	if [ "$n" = alice ] && [ "$(id -u)" = 0 ]; then
 		printf 'state str:%s\n' "$C/state" >"$T_TMP/ui-control"
 		check_output "control: the scan finds the UI's own state folder in its memory" \
 		    'found state at' "$BUILD/tests/tools/memscan" "$T_TMP/ui-control" pid "$(ui_pid)"
@@ -73,13 +61,12 @@ ui_keys y
 # after the nodes are unsealed, before the transcript closes.
 ui_review walt review
 ui_step "Ceremony closed. Every node is unsealed." summary 60
-ui_residue "the summary" "$(key 1)" "$(key 2)" "$(key 3)" "$PASS" "not-the-passphrase"
+ui_residue "the summary" "$(bao_share s1 1)" "$(bao_share s1 2)" "$(bao_share s1 3)" "$PASS" "not-the-passphrase"
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
 echo "# UI unseal ceremony: $((SECONDS - start)) s"
 
 check_output "the server is unsealed" '^false$' seal_field s1 .sealed
-T=$C/state/transcript.jsonl
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$T"
 check_output "the refused words are on the record" 'CK_ERR_SAS_MISMATCH' cat "$T"
 check_output "the witness reviewed after the unseal result, then the close" \
@@ -94,6 +81,6 @@ check_output "the summary counts every refusal on the record" \
     sh -c "cat '$UI_SNAPS'/*-summary.txt"
 check_output "the witness's confirmed words are on the record" \
     "\"sas\":\"$(bridge_sas "$C")\",\"sas_confirmed\":true" cat "$T"
-ui_no_secrets "$(key 1)" "$(key 2)" "$(key 3)" "$PASS" "not-the-passphrase"
+ui_no_secrets "$(bao_share s1 1)" "$(bao_share s1 2)" "$(bao_share s1 3)" "$PASS" "not-the-passphrase"
 ui_check_screens unseal
 finish
