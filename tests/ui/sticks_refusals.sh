@@ -53,10 +53,10 @@ stick_out() { usb_stick_out "$SYS" "$1"; }
 stick_mount_opts() { findmnt -n -o OPTIONS --mountpoint "$MNT" | sed 's/.*/,&,/'; }
 on_exit "umount '$MNT' 2>/dev/null"
 
+roster_keys "$C"
 declare -A dev
 for k in 1 2 3; do
 	n=${names[$k - 1]}
-	cp "$KEYS/holder$k.asc" "$C/keys/holder-$n.asc"
 	dev[$n]=$(stick_make "$n" "$KEYS/holder$k.sec.asc") ||
 	    { fail "$n's stick is made"; finish; }
 	on_exit "losetup -d ${dev[$n]} 2>/dev/null"
@@ -67,8 +67,6 @@ dev[blank]=$(losetup -f --show "$blank") && on_exit "losetup -d ${dev[blank]} 2>
 stick_make wp >/dev/null
 losetup -d "$(losetup -j "$C/img/wp.img" -O NAME -n)"
 dev[wp]=$(losetup -r -f --show "$C/img/wp.img") && on_exit "losetup -d ${dev[wp]} 2>/dev/null"
-cp "$KEYS/operator.asc" "$C/keys/operator-olga.asc"
-cp "$KEYS/witness.asc" "$C/keys/witness-walt.asc"
 PASS=$(cat "$PASSFILE")
 blank_sum=$(sha256sum <"$blank")
 wp_sum=$(sha256sum <"$C/img/wp.img")
