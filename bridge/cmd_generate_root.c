@@ -605,7 +605,7 @@ undelivered(struct generate_root_ctx *ctx, int err, const char *why)
 {
 	struct http_client *rc = NULL;
 	char text[BSESSION_ERROR_MAX + 1];
-	int r;
+	int r = CK_OK;	/* set before it is read; gcc -O1 cannot see that */
 
 	if (ctx->token == NULL) {
 		/* bsession_error_text cuts it to what an envelope carries. */
