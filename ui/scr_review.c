@@ -24,20 +24,44 @@
 enum { NAME, ASK, MORE };
 
 static int step;
-static size_t wi;		/* roster index of the witness asked now */
+static size_t wi;		/* index of the witness asked now (witness_at) */
 static unsigned answered;
 static unsigned deviations;	/* ui.deviations when tally was counted */
 static struct ui_field namef;
 static char tally[UI_COLS];
 
-/* The roster's next witness from index from on; 0 when none is left. */
+/*
+ * The ceremony's witnesses, asked in turn: the roster's (index i < its
+ * size: NULL for a member who is no witness), then those a command-line
+ * begin --review declared (a ceremony resumed here). NULL past the end.
+ */
+static const char *
+witness_at(size_t i, int *end)
+{
+	size_t n = ui.roster != NULL ? ui.roster->n : 0;
+
+	*end = 0;
+	if (i < n)
+		return ui.roster->m[i].role == ROSTER_WITNESS ?
+		    ui.roster->m[i].name : NULL;
+	if (i - n < json_array_size(json_object_get(ui.s->state,
+	    SESSION_REVIEW_WITNESSES)))
+		return json_string_value(json_array_get(json_object_get(
+		    ui.s->state, SESSION_REVIEW_WITNESSES), i - n));
+	*end = 1;
+	return NULL;
+}
+
+/* The next witness from index from on; 0 when none is left. */
 static int
 next_witness(size_t from)
 {
-	for (wi = from; ui.roster != NULL && wi < ui.roster->n; wi++)
-		if (ui.roster->m[wi].role == ROSTER_WITNESS) {
-			snprintf(namef.buf, UI_FIELD_MAX + 1, "%s",
-			    ui.roster->m[wi].name);
+	const char *name;
+	int end = 0;
+
+	for (wi = from; !end; wi++)
+		if ((name = witness_at(wi, &end)) != NULL) {
+			snprintf(namef.buf, UI_FIELD_MAX + 1, "%s", name);
 			namef.len = strlen(namef.buf);
 			return 1;
 		}
@@ -182,7 +206,7 @@ review_key(int ch)
 	    "Recorded for %s.", ui_safe(namef.buf));
 	answered++;
 	ui_tally(tally);
-	if (ui.roster == NULL || !next_witness(wi + 1))
+	if (!next_witness(wi + 1))
 		step = MORE;
 }
 
