@@ -12,6 +12,8 @@
 #   ui_snap NAME           keep the screen as $UI_SNAPS/NN-NAME.txt
 #   ui_fits FILE           at most 24 lines of at most 80 columns, and no
 #                          line cut by the UI's overflow mark
+#   ui_film NAME OUT       film a stream of QR codes the pane shows until
+#                          the envelope it carries is rebuilt into OUT
 # UI_TARGET names the pane (session:window.pane); scripts/demo's panes can
 # be driven by setting it and UI_SOCKET.
 UI_SOCKET=${UI_SOCKET:-conclave-test-$$}
@@ -81,6 +83,34 @@ ui_fits() {
 		echo "    $f: a line was cut:"; grep -E '^.{79}>$' "$f" | sed 's/^/    | /'
 		return 1
 	fi
+}
+
+# ui_film NAME OUT: film the QR stream the pane shows (the UI's c, whose
+# hint line says k=N, or conclave-bridge --qr-show, "code n of N,"): the
+# pane's text as fast as tmux hands it out for twice the stream's length
+# (codes drawn while captured are torn, and a capture between two codes
+# sees one twice), rasterised (tests/tools/qr_text2png) into
+# $T_TMP/png-NAME, until conclave qr-decode rebuilds the envelope into OUT
+# (at most four rounds: a loaded machine draws fewer codes).
+ui_film() {
+	local t2p=$BUILD/tests/tools/qr_text2png k n=0 try end
+	[ -x "$t2p" ] || make -s -C "$TOP" BUILD="$BUILD" "$t2p" >/dev/null
+	k=$(ui_screen | sed -n 's/.* k=\([0-9]*\) .*/\1/p; s/.*code [0-9]* of \([0-9]*\),.*/\1/p' |
+	    tail -n 1)
+	rm -rf "$T_TMP/frames-$1"; mkdir -p "$T_TMP/frames-$1"
+	for try in 1 2 3 4; do
+		end=$((SECONDS + 2 * ${k:-1} / 12 + 3))
+		while [ $SECONDS -lt $end ]; do
+			ui_screen >"$T_TMP/frames-$1/f$(printf %05d $n)"
+			n=$((n + 1))
+		done
+		rm -rf "$T_TMP/png-$1"
+		"$t2p" "$T_TMP/png-$1" "$T_TMP/frames-$1"/f* >/dev/null 2>&1
+		"$CONCLAVE" qr-decode --out "$2" "$T_TMP/png-$1"/*.png \
+		    >"$T_TMP/decode-$1.out" 2>&1 && return 0
+	done
+	cat "$T_TMP/decode-$1.out"
+	return 1
 }
 
 # ui_step TEXT NAME [SECS]: wait for TEXT, keep the screen as NAME; a

@@ -95,6 +95,9 @@ ui_qr_follow(void)
 int
 ui_qr_offer(void)
 {
+	/* A key can come before the tick that takes the new envelope: the
+	 * envelope offered (and shown) is always the one written last. */
+	ui_qr_follow();
 	return q.msg != NULL;
 }
 

@@ -332,7 +332,8 @@ int ui_archive_reread(void);
  * The envelope for the bridge as QR codes (ui/qr.c), the optical crossing
  * beside the stick. ui_qr_follow, every tick before the exchange stick's:
  * a copy of the envelope the appliance last wrote, taken while it is on
- * the folder; ui_qr_offer: 1 when there is one. While a screen waits for
+ * the folder; ui_qr_offer: 1 when there is one (following first, so a key
+ * before the tick never gets the one before). While a screen waits for
  * the bridge, c or F3 opens the codes (ui_qr_open; refusals said); while ui_qr_on, the dispatcher draws
  * ui_qr_draw instead of the screen, gives every key to ui_qr_key (+ -
  * rate, s d density, Esc back), waits at most ui_qr_wait_ms for a key and

@@ -16,31 +16,6 @@
 . "$TOP/tests/ceremony.sh"
 . "$TOP/tests/uidrive.sh"
 
-T2P=$BUILD/tests/tools/qr_text2png
-[ -x "$T2P" ] || make -s -C "$TOP" BUILD="$BUILD" "$T2P" >/dev/null
-
-# shown_envelope NAME OUT: film the pane while the bridge shows a stream
-# (the status line says of how many codes), as tests/ui/qr_show.sh does,
-# until qr-decode rebuilds the envelope into OUT (at most four rounds).
-shown_envelope() {
-	local k n=0 try end
-	k=$(ui_screen | sed -n 's/.*code [0-9]* of \([0-9]*\),.*/\1/p' | tail -n 1)
-	rm -rf "$T_TMP/frames-$1"; mkdir -p "$T_TMP/frames-$1"
-	for try in 1 2 3 4; do
-		end=$((SECONDS + 2 * ${k:-1} / 12 + 3))
-		while [ $SECONDS -lt $end ]; do
-			ui_screen >"$T_TMP/frames-$1/f$(printf %05d $n)"
-			n=$((n + 1))
-		done
-		rm -rf "$T_TMP/png-$1"
-		"$T2P" "$T_TMP/png-$1" "$T_TMP/frames-$1"/f* >/dev/null 2>&1
-		"$CONCLAVE" qr-decode --out "$2" "$T_TMP/png-$1"/*.png \
-		    >"$T_TMP/decode-$1.out" 2>&1 && return 0
-	done
-	cat "$T_TMP/decode-$1.out"
-	return 1
-}
-
 bao_start_shamir q1 || { fail "OpenBao (Shamir) starts"; finish; }
 check "OpenBao initialises (sealed, 5 shares, threshold 3)" bao_init q1 5 3
 check "the holders' sticks get their encrypted shares" quorum_sticks q1
@@ -61,7 +36,7 @@ check "  the code and its status line fit 80x24" ui_fits "$T_TMP/offer.txt"
 check_output "  its status line: code n of k, 12 a second, Enter when read" \
     'code [0-9]+ of [0-9]+, 12/s: \+ faster' cat "$T_TMP/offer.txt"
 check "the appliance reads the codes off the terminal" \
-    shown_envelope offer "$T_TMP/offer.env"
+    ui_film offer "$T_TMP/offer.env"
 check "  byte for byte the offer on the bridge's folder" \
     cmp "$T_TMP/offer.env" "$B/x/$cid/000002-session-offer.env"
 ui_keys Enter
@@ -92,7 +67,7 @@ ui_keys Enter
 check "the same session reads it from the folder and answers, as codes" \
     ui_wait "Enter once the appliance has it" 60
 check "the appliance reads the result off the terminal" \
-    shown_envelope result "$T_TMP/result.env"
+    ui_film result "$T_TMP/result.env"
 check "  byte for byte the bridge's" \
     cmp "$T_TMP/result.env" "$B/x/$cid/000004-submission-result.env"
 ui_keys Enter
