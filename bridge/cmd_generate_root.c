@@ -101,7 +101,7 @@ dr_usage(FILE *f)
 	    "                       (" DR_PROMOTE_PATH "); OTP mode only\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
 	    "  --wait S             seconds to wait for the sealed shares (default %d)\n"
-	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT);
+	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT, DEFAULT_WAIT);
 }
 
 static void
@@ -145,7 +145,7 @@ usage(FILE *f)
 	    "  --root-token-fd N    read the token to revoke from file descriptor N\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
 	    "  --wait S             seconds to wait for the sealed shares (default %d)\n"
-	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT);
+	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT, DEFAULT_WAIT);
 }
 
 static const char *fail_cmd = "generate-root";

@@ -48,7 +48,7 @@ usage(FILE *f)
 	    "  --root-token-fd N    read the root token from file descriptor N\n"
 	    "  --key-words WORDS    the ceremony key's words as the appliance shows\n"
 	    "                       them, instead of typing them (scripts, tests)\n"
-	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT);
+	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT);
 }
 
 static int

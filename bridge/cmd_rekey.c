@@ -98,7 +98,7 @@ usage(FILE *f)
 	    "Options:\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
 	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
-	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT);
+	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT, DEFAULT_WAIT);
 }
 
 static int

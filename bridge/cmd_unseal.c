@@ -102,7 +102,7 @@ usage_migrate(FILE *f)
 	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
 	    "                       initialised yet may take to join once another\n"
 	    "                       node is unsealed (default %d)\n"
-	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
+	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static void
@@ -140,7 +140,7 @@ usage(FILE *f)
 	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
 	    "                       initialised yet may take to join once another\n"
 	    "                       node is unsealed (default %d)\n"
-	    OPTS_QR_HELP_TEXT OPTS_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
+	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static const char *cmd_name = KIND_UNSEAL;

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "crypto/errors.h"
-#include "media/qrstream.h"
 #include "media/tty.h"
 
 void

@@ -26,6 +26,7 @@
 
 #include "client/http.h"
 #include "crypto/reader.h"
+#include "media/qrstream.h"
 
 /* --stall upper bound, seconds (as qr-scan's) */
 #define OPTS_MAX_STALL		3600
@@ -83,14 +84,15 @@ enum {
 	{ "qr-show", no_argument, NULL, OPTS_QR_SHOW }
 
 #define OPTS_QR_HELP_TEXT \
-	"QR codes instead of the exchange stick (the folder keeps a copy of each):\n" \
+	"\nQR codes instead of the exchange stick (the folder keeps a copy of each):\n" \
 	"  --camera DEVICE      scan the appliance's envelopes with this V4L2 camera\n" \
 	"                       (e.g. /dev/video0), progress on stderr\n" \
 	"  --camera-frames DIR  the same from PNG images in DIR (photos of the\n" \
 	"                       codes, or a camera's recorded frames), read round\n" \
 	"                       and round, new files joining each round\n" \
 	"  --stall S            stop a scan after S seconds without a new fragment\n" \
-	"                       and offer the exchange folder (default 20)\n" \
+	"                       and offer the exchange folder (default " \
+	QRS_STR(QRS_STALL_SECONDS) ")\n" \
 	"  --qr-show            show each envelope of the bridge as animated QR\n" \
 	"                       codes on this terminal until Enter is pressed\n" \
 	"  --png-dir DIR        write each envelope of the bridge as QR codes,\n" \
