@@ -122,6 +122,7 @@ open_scanned(struct bsession *b, const char *ceremony, enum envelope_type want,
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	int r;
+	struct exch_list l = { 0 };
 
 	if ((r = bqr_receive(b->o->cmd, b->o, ceremony != NULL ? b->id : NULL,
 	    NULL, 0, want, 0, 0, req, &msg, &len)) != CK_OK)
@@ -130,6 +131,18 @@ open_scanned(struct bsession *b, const char *ceremony, enum envelope_type want,
 	envelope_ceremony_id_hex(b->id, b->id_hex);
 	r = record(b, req, msg, len);
 	free(msg);
+	if (r != CK_OK || (r = dir_open(b)) != CK_OK)
+		return r;
+	r = exch_list(b->x, &l);
+	dir_close(b);
+	/* Answered already: a bridge that stopped left its session under way
+	 * (the appliance still shows the request), which cannot go on. As
+	 * for the stick, the command finds it and cancels its attempt. */
+	if (r == CK_OK && l.n > 1) {
+		envelope_free(req);
+		r = CK_ERR_NOT_FOUND;
+	}
+	exch_list_free(&l);
 	return r;
 }
 

@@ -49,7 +49,9 @@ struct bsession {
  * the pinned appliance key) into *req, and make the session keys. With a
  * camera (bqr_scanning) the request is scanned instead (bqr_receive, the
  * stall rule from the start; NULL ceremony: it names its own) and copied
- * onto the exchange folder; a stall or a camera gone offers the folder
+ * onto the exchange folder (CK_ERR_NOT_FOUND when the folder shows it
+ * answered already: a session a stopped bridge left under way, which
+ * bsession_orphan then finds); a stall or a camera gone offers the folder
  * on a terminal. o (its cmd names the command in messages) must outlive b:
  * every later send and wait crosses as it says.
  */

@@ -61,6 +61,18 @@ check_output "  G's codes are refused by name, both ceremonies' ids" \
 check "  the bridge's exchange folder is unchanged" test "$(snap "$F/bx")" = "$before_x"
 check "  its codes folder is unchanged" test "$(snap "$F/codes")" = "$before_codes"
 
+# Started again with the camera on F's request, the bridge finds in its
+# folder that F's session was under way (its key died with the bridge
+# that stopped): it says so, checks the node and writes nothing.
+check "F's request alone before the camera again" \
+    film "$F/x/$fid/000001-unseal-request.env" "$F/cam2"
+unchanged "a session a stopped bridge left under way" "$F/bx" "$F/codes" -- \
+    "$BRIDGE" unseal --exchange "$F/bx" --address "$addr" --camera-frames "$F/cam2" \
+    --png-dir "$F/codes"
+check_output "  is found, and cannot go on" \
+    "Ceremony $fid: a session was under way when a bridge stopped" cat "$T_TMP/out"
+check_output "  the room is told to abandon it" 'abandon that ceremony' cat "$T_TMP/out"
+
 # A stalled stream: a request drawn as many small codes, fewer of them in
 # view than it needs.
 S=$T_TMP/s
