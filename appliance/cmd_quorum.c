@@ -238,6 +238,11 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "share", r, why);
 		goto out;
 	}
+	if (a->secret_key != NULL && (r = quorum_check_key_file(s, a->holder,
+	    a->secret_key, why, sizeof(why))) != CK_OK) {
+		cmd_refuse(q->cmd, "share", r, why);
+		goto out;
+	}
 	snprintf(step, sizeof(step), "%s share", q->cmd);
 	if ((r = cmd_pgp_home(step, a->gnupg_base, &h)) != CK_OK)
 		goto out;

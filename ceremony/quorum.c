@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ceremony/init.h"
@@ -327,7 +328,7 @@ quorum_add_share(struct session *s, struct pgp_home *h, const char *holder,
 	r = CK_OK;
 	goto out;
 refused:
-	session_reject(s, "share", r, holder);
+	session_reject_why(s, "share", r, why, holder);
 out:
 	secbuf_free(&plain);
 	free(box);
@@ -823,7 +824,61 @@ quorum_check_share_file(struct session *s, const char *holder,
 	int r = share_file_owner(s, holder, msg, len, why, whylen);
 
 	if (r != CK_OK)
-		session_reject(s, "share", r, holder);
+		session_reject_why(s, "share", r, why, holder);
+	return r;
+}
+
+/* The handout entry holding one of the fingerprints in f, or NULL. */
+static const json_t *
+handout_key_owner(const json_t *h, const struct pgp_fprs *f)
+{
+	const json_t *e;
+	const char *fpr;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(h, "holders"), i, e) {
+		if ((fpr = json_string_value(json_object_get(e, "fingerprint"))) ==
+		    NULL)
+			continue;
+		for (j = 0; j < f->n; j++)
+			if (strcasecmp(f->fpr[j], fpr) == 0)
+				return e;
+	}
+	return NULL;
+}
+
+int
+quorum_check_key_file(struct session *s, const char *holder,
+    const char *keyfile, char *why, size_t whylen)
+{
+	const json_t *ho = json_object_get(s->ext, "handout"), *me, *owner;
+	struct pgp_fprs f;
+	int r;
+
+	why[0] = '\0';
+	if (ho == NULL || (me = handout_owner(ho, "name", holder, 0)) == NULL ||
+	    json_string_value(json_object_get(me, "fingerprint")) == NULL)
+		return CK_OK;	/* the share file's check decides */
+	if ((r = pgp_keyfile_fprs(keyfile, &f)) != CK_OK) {
+		session_why(why, whylen, "the key file on %s's stick could not be "
+		    "read", holder);
+		goto refused;
+	}
+	if ((owner = handout_key_owner(ho, &f)) == me)
+		return CK_OK;
+	if (owner != NULL) {
+		session_why(why, whylen, "this stick brings %s's key, not %s's: "
+		    "%s's stick is needed", json_string_value(json_object_get(owner,
+		    "name")), holder, holder);
+		r = CK_ERR_WRONG_HOLDER;
+	} else {
+		session_why(why, whylen, "the key on this stick is no holder's of "
+		    "%s ceremony %.8s, not %s's", json_string_value(json_object_get(ho,
+		    "kind")), handout_id(s), holder);
+		r = CK_ERR_WRONG_KEY;
+	}
+refused:
+	session_reject_why(s, "share", r, why, holder);
 	return r;
 }
 

@@ -144,6 +144,18 @@ int quorum_check_share_file(struct session *s, const char *holder,
     const uint8_t *msg, size_t len, char *why, size_t whylen) CK_WUR
     __attribute__((nonnull));
 
+/*
+ * Before anyone types a passphrase: is the secret key file on holder's
+ * stick that holder's key, as the loaded handout knows it? Another
+ * holder's key is CK_ERR_WRONG_HOLDER and why names whose it is; a key of
+ * no holder CK_ERR_WRONG_KEY. CK_OK when no handout is loaded or it names
+ * no key for holder (quorum_check_share_file decides then). A refusal is
+ * recorded.
+ */
+int quorum_check_key_file(struct session *s, const char *holder,
+    const char *keyfile, char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull));
+
 /* Shares sealed so far, and the offer's threshold (0 before the offer). */
 size_t quorum_sealed_count(const struct session *s) __attribute__((nonnull));
 unsigned quorum_threshold(const struct session *s) __attribute__((nonnull));

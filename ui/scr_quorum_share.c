@@ -135,6 +135,7 @@ stick_is_holders(void)
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	char why[256] = "";
+	const char *what;
 	int r;
 
 	if ((r = read_share(turn.stick.buf, &msg, &len)) != CK_OK) {
@@ -143,9 +144,14 @@ stick_is_holders(void)
 	}
 	r = quorum_check_share_file(ui.s, namef.buf, msg, len, why, sizeof(why));
 	free(msg);
-	if (r == CK_OK)
+	if (r != CK_OK)
+		what = "Not this holder's share";
+	else if (turn.keyfile != NULL && (r = quorum_check_key_file(ui.s,
+	    namef.buf, turn.keyfile, why, sizeof(why))) != CK_OK)
+		what = "Not this holder's key";
+	else
 		return 1;
-	ui_say_err("Not this holder's share", r, why);
+	ui_say_err(what, r, why);
 	ui_sticks_done();
 	naming = 1;
 	ui.typing = 1;

@@ -5,7 +5,8 @@
 # `conclave unseal begin --handout-transcript` loads those, and then a share of
 # another cluster is refused on the appliance (CK_ERR_WRONG_CEREMONY) before
 # anything is sealed, another holder's stick is named and refused before a
-# PIN is asked (CK_ERR_WRONG_HOLDER), while the holders' own shares unseal
+# PIN is asked (CK_ERR_WRONG_HOLDER), as is a stick bringing another
+# holder's key file with the right share file, while the holders' own shares unseal
 # the server. A handout with the wrong holder's key writes nothing to the stick.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
@@ -73,6 +74,14 @@ check_output "bob with carol's stick and carol's key file: refused too" \
     "this is carol's share" "$CONCLAVE" unseal share --state "$C/state" --holder bob \
     --share-file "$(ls "$I/stick3"/*.gpg)" --secret-key "$KEYS/holder3.sec.asc" \
     --passphrase-fd 3 3<"$PASSFILE"
+check_output "bob's own share with carol's key file: named, before any passphrase is read" \
+    "CK_ERR_WRONG_HOLDER.*this stick brings carol's key, not bob's" \
+    joined "$CONCLAVE" unseal share --state "$C/state" --holder bob \
+    --share-file "$(ls "$I/stick2"/*.gpg)" --secret-key "$KEYS/holder3.sec.asc" \
+    --passphrase-fd 3 3</dev/null
+check_output "the refusals on the record say whose share and whose key it was" \
+    "this is carol's share.*this stick brings carol's key" \
+    sh -c "jq -r 'select(.type==\"refused\") | .details.reason' '$C/state/transcript.jsonl' | tr '\n' ' '"
 check_output "nothing was sealed" '0 of 3 shares sealed' \
     "$CONCLAVE" unseal status --state "$C/state"
 check "alice's handed-out share passes" stickshare alice 1

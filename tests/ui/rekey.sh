@@ -149,6 +149,17 @@ check "bridge unseal (after the rekey)" quorum_bridge_start "$U" unseal \
     --exchange "$U/x" --address "$(bao_addr k1)" --wait 120
 ui_wait "The bridge's words:" >/dev/null
 ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$U")"; ui_keys Enter
+# alice's shares with bob's key file: the stick's key is checked against
+# the rekey's handout before any passphrase is asked, and named.
+mkdir -p "$T_TMP/mixed"
+cp -p "$C"/sticks/alice/*.gpg "$C"/sticks/bob/*.sec.asc "$T_TMP/mixed/"
+ui_wait "Next holder, your name:" >/dev/null && { ui_type alice; ui_keys Enter; }
+ui_wait "Is alice at the appliance?" >/dev/null && ui_keys y
+ui_wait "stick (folder):" >/dev/null && { ui_keys C-u; ui_type "$T_TMP/mixed"; ui_keys Enter; }
+check "a stick with alice's share and bob's key: bob's key is named" \
+    ui_wait "this stick brings bob's key, not alice's" 30
+check_fails "... and no passphrase is asked" \
+    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
 for n in alice bob; do
 	ui_wait "Next holder, your name:" >/dev/null && { ui_type "$n"; ui_keys Enter; }
 	ui_wait "Is $n at the appliance?" >/dev/null && ui_keys y
