@@ -12,7 +12,9 @@
 # appliance's. Before it, the bad inputs, each refused by name with the
 # bridge's exchange folder and codes folder byte-identical before and
 # after: another ceremony's codes mid-session, a stalled (truncated)
-# stream, a camera folder that disappears mid-scan, a tampered envelope.
+# stream, a camera folder that disappears mid-scan or is not there, a
+# tampered envelope, a session a stopped bridge left under way. After it,
+# a whole generate-root (OTP) the same way, its five envelopes all by QR.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -177,4 +179,51 @@ same_folders() {
 check "the bridge's folder holds every envelope, the appliance's bytes" same_folders
 check_output "4 envelopes crossed" '^4$' sh -c "ls '$B/x/$cid' | wc -l"
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+
+# --- generate-root (OTP), five crossings, every one by QR code ---
+# The closing result too: the bridge revokes the new root token given
+# back to it and carries the proof as codes.
+bao_start_shamir g1 --legacy-generate-root || { fail "OpenBao (legacy generate-root) starts"; finish; }
+gkey() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir g1)/init.json"; }
+if bao_init g1 5 3 && bao_unseal g1 "$(gkey 1)" "$(gkey 2)" "$(gkey 3)" &&
+    quorum_sticks g1; then ok "g1 initialised and unsealed, its holders' sticks"
+else fail "g1 initialised and unsealed, its holders' sticks"; finish; fi
+gaddr=$(bao_addr g1)
+A=$T_TMP/ga	# the appliance
+D=$T_TMP/gd	# the bridge: $D/x, $D/cam, $D/codes
+mkdir -p "$A/x" "$D/x" "$D/cam"
+check "generate-root begin (OTP)" \
+    "$CONCLAVE" generate-root begin --state "$A/state" --exchange "$A/x"
+greq=$(ls "$A"/x/*/000001-*.env)
+gid=$(basename "$(dirname "$greq")")
+check "1: the request, filmed" film "$greq" "$D/cam"
+check "the bridge scans it, starts the attempt, offers a session" \
+    quorum_bridge_start_token "$D" generate-root --exchange "$D/x" --address "$gaddr" \
+    --camera-frames "$D/cam" --png-dir "$D/codes" --token-out "$D/new-token" --wait 60
+check "2: the offer crosses as the bridge's codes" \
+    read_codes "$D/codes" 000002-session-offer "$A/x"
+check "the witness confirms the words" "$CONCLAVE" generate-root accept \
+    --state "$A/state" --witness walt --confirm-sas "$(bridge_sas "$D")"
+for h in alice:1 bob:2 carol:3; do
+	check "${h%:*}'s share is sealed" quorum_share generate-root "$A" "${h%:*}" "${h#*:}"
+done
+check "submit" "$CONCLAVE" generate-root submit --state "$A/state"
+check "3: the sealed shares, filmed" film "$A/x/$gid/000003-share-submission.env" "$D/cam"
+check "4: the result crosses as the bridge's codes" \
+    read_codes "$D/codes" 000004-generate-root-result "$A/x"
+check_output "result: the new token's accessor" '^Accessor ' \
+    "$CONCLAVE" generate-root result --state "$A/state"
+tok=$(cat "$D/new-token")
+quorum_give_token "$D" "$tok"
+check "5: the revocation's proof crosses as the bridge's codes" \
+    read_codes "$D/codes" 000005-closing-result "$A/x"
+check "the bridge exits 0" bridge_wait "$D"
+check_output "the token no longer works" '^$' sh -c "curl -s -H 'X-Vault-Token: $tok' \
+    '$gaddr/v1/auth/token/lookup-self' | jq -r '(.data.policies // []) | join(\",\")'"
+check_output "close records the revocation" 'revoked. Ceremony closed' \
+    "$CONCLAVE" generate-root close --state "$A/state"
+check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$A/state/transcript.jsonl"
+check "the bridge's folder holds the five envelopes, the appliance's bytes" \
+    sh -c "[ \$(ls '$D/x/$gid' | wc -l) = 5 ] && for f in '$A/x/$gid'/*.env; do
+        cmp -s \"\$f\" '$D/x/$gid'/\$(basename \"\$f\") || exit 1; done"
 finish
