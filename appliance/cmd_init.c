@@ -35,6 +35,7 @@ struct init_args {
 	const char *previous;
 	const char *gnupg_base;
 	const char *reason;	/* abandon --reason */
+	const char *confirm;	/* repin --confirm-sas */
 	unsigned threshold;
 	unsigned holder;
 	int passphrase_fd;
@@ -48,6 +49,7 @@ enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_HOLDER, OPT_OPERATOR, OPT_WITNESS,
 	OPT_THRESHOLD, OPT_RECOVERY, OPT_PREVIOUS, OPT_STICK, OPT_SECRET_KEY,
 	OPT_PASSPHRASE_FD, OPT_GNUPG_BASE, OPT_REASON, OPT_REVIEW, OPT_HELP,
+	OPT_CONFIRM,
 };
 
 static const struct option longopts[] = {
@@ -64,6 +66,7 @@ static const struct option longopts[] = {
 	{ "passphrase-fd", required_argument, NULL, OPT_PASSPHRASE_FD },
 	{ "gnupg-base", required_argument, NULL, OPT_GNUPG_BASE },
 	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "confirm-sas", required_argument, NULL, OPT_CONFIRM },
 	{ "review", no_argument, NULL, OPT_REVIEW },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -77,6 +80,8 @@ static const char usage_text[] =
     "       conclave init accept --state DIR [--exchange DIR]\n"
     "       conclave init handout --state DIR --holder K --stick DIR\n"
     "                           [--secret-key FILE] [--passphrase-fd N]\n"
+    "       conclave init repin --state DIR [--confirm-sas WORDS]\n"
+    "                           [--witness NAME]\n"
     "       conclave init close --state DIR [--exchange DIR]\n"
     "       conclave init abandon --state DIR [--reason TEXT]\n"
     "       conclave init status --state DIR\n"
@@ -96,6 +101,10 @@ static const char usage_text[] =
     "           --secret-key: the holder's key file (else a smartcard);\n"
     "           the passphrase or PIN is asked for on the terminal, or read\n"
     "           from --passphrase-fd.\n"
+    "  repin    a restarted bridge offers a new key (its old one died with it):\n"
+    "           show the words to compare with the bridge's screen; with\n"
+    "           --confirm-sas (the words a witness read there) pin the new key,\n"
+    "           recorded as a deviation. Other words pin nothing.\n"
     "  close    read the bridge's proof that the root token is revoked, close the\n"
     "           transcript and sign it with the ceremony key.\n"
     "  abandon  give the ceremony up at any step: the transcript records why\n"
@@ -149,6 +158,7 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case OPT_PREVIOUS: a->previous = optarg; break;
 		case OPT_GNUPG_BASE: a->gnupg_base = optarg; break;
 		case OPT_REASON: a->reason = optarg; break;
+		case OPT_CONFIRM: a->confirm = optarg; break;
 		case OPT_REVIEW:
 			if (cmd_review_option(argv[0]) != 0)
 				return usage(stderr);
@@ -356,6 +366,38 @@ out:
 }
 
 static int
+step_repin(const struct init_args *a, const char *witness)
+{
+	struct session *s = NULL;
+	char sas[SESSION_SAS_MAX], why[256];
+	int r, rc = 1;
+
+	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
+		return refuse("repin", r, NULL);
+	r = session_repin(s, a->confirm, witness, sas, why, sizeof(why));
+	if (sas[0] != '\0')
+		printf("The bridge restarted and offers a new key. Its words "
+		    "(compare with the\nbridge's screen):\n  %s\n", sas);
+	if (r == CK_ERR_INCOMPLETE) {
+		printf("Not pinned yet: when a witness has seen the same words on "
+		    "both screens, run\n  conclave init repin --state %s "
+		    "--confirm-sas \"%s\"\n", a->state, sas);
+		goto out;
+	}
+	if (r != CK_OK) {
+		refuse("repin", r, r == CK_ERR_NOT_FOUND ? "no re-pin from a "
+		    "restarted bridge waits on the exchange folder" : why);
+		goto out;
+	}
+	printf("The new key is pinned (recorded: %s).\nNext: the bridge's "
+	    "closing result, then conclave init close.\n", SESSION_REPIN_TEXT);
+	rc = 0;
+out:
+	session_free(s);
+	return rc;
+}
+
+static int
 step_close(const struct init_args *a)
 {
 	struct session *s = NULL;
@@ -399,6 +441,7 @@ static int
 step_status(const struct init_args *a)
 {
 	struct session *s = NULL;
+	char why[256];
 	int r;
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK) {
@@ -414,6 +457,8 @@ step_status(const struct init_args *a)
 	    (long long)json_integer_value(json_object_get(s->ext, "n")));
 	/* After a restart the room still compares these with the bridge's. */
 	cmd_print_ceremony_key(s);
+	if (init_repin_waiting(s, why, sizeof(why)))
+		printf("%s.\n", why);
 	if (session_in_review(s))
 		cmd_review_next(a->state);
 	session_free(s);
@@ -442,6 +487,13 @@ cmd_init_main(int argc, char **argv)
 			return usage(stderr);
 		a.holder = (unsigned)k;
 		return step_handout(&a);
+	}
+	if (strcmp(step, "repin") == 0) {
+		/* --witness NAME: who compared the words (no key file here). */
+		if (a.nmembers > 1 || (a.nmembers == 1 &&
+		    a.members[0].role != ROSTER_WITNESS))
+			return usage(stderr);
+		return step_repin(&a, a.nmembers == 1 ? a.members[0].spec : NULL);
 	}
 	if (strcmp(step, "begin") == 0)
 		return step_begin(&a);

@@ -248,6 +248,110 @@ bsession_orphan_cancel(const struct bsession *b, const char *cmd,
 	return 1;
 }
 
+int
+bsession_last(struct bsession *b, uint64_t *seq,
+    char type[EXCH_TYPE_MAX + 1])
+{
+	struct exch_list l = { 0 };
+	int r;
+
+	*seq = 0;
+	type[0] = '\0';
+	if ((r = dir_open(b)) != CK_OK)
+		return r;
+	if ((r = exch_list(b->x, &l)) == CK_OK && l.n > 0) {
+		*seq = l.v[l.n - 1].seq;
+		snprintf(type, EXCH_TYPE_MAX + 1, "%s", l.v[l.n - 1].type);
+	}
+	exch_list_free(&l);
+	dir_close(b);
+	return r;
+}
+
+int
+bsession_read(struct bsession *b, uint64_t seq, enum envelope_type type,
+    struct envelope *env)
+{
+	int r;
+
+	if ((r = dir_open(b)) != CK_OK)
+		return r;
+	r = courier_receive(b->x, b->id, NULL, seq - 1, type, env);
+	dir_close(b);
+	return r;
+}
+
+int
+bsession_adopt(struct bsession *b, char name[ENVELOPE_FILE_NAME_MAX])
+{
+	char type[EXCH_TYPE_MAX + 1];
+	struct envelope env = { 0 };
+	enum envelope_type t;
+	uint8_t *bin = NULL;
+	uint64_t last;
+	size_t len;
+	unsigned w;
+	int r, found = 0;
+
+	name[0] = '\0';
+	if ((r = bsession_last(b, &last, type)) != CK_OK || (r = dir_open(b)) !=
+	    CK_OK)
+		return r;
+	for (w = 1; w < 256 && !found; w++) {
+		if (envelope_type_from_byte((uint8_t)w, &t) != CK_OK ||
+		    envelope_type_dir(t) != ENVELOPE_B_TO_A ||
+		    envelope_file_name(last + 1, t, name) != CK_OK ||
+		    exch_read_tmp(b->x, name, ENVELOPE_MAX_BYTES, &bin, &len) !=
+		    CK_OK)
+			continue;
+		/* Whole and signed, this ceremony's, the next seq, of the type
+		 * its name says, and not signed by the appliance's key. */
+		found = envelope_parse(bin, len, &env) == CK_OK &&
+		    envelope_check_binding(&env, b->id, env.signer_pk, last) ==
+		    CK_OK && envelope_file_name_matches(&env, name,
+		    strlen(name)) == CK_OK && sodium_memcmp(env.signer_pk,
+		    b->appliance_pk, sizeof(b->appliance_pk)) != 0;
+		envelope_free(&env);
+		free(bin);
+		bin = NULL;
+	}
+	r = found ? exch_adopt_tmp(b->x, name) : CK_ERR_NOT_FOUND;
+	dir_close(b);
+	if (r != CK_OK)
+		name[0] = '\0';
+	return r;
+}
+
+int
+bsession_repin(struct bsession *b, const char *kind, char sas[BSESSION_SAS_MAX])
+{
+	char type[EXCH_TYPE_MAX + 1];
+	json_t *p = NULL;
+	int r;
+
+	sas[0] = '\0';
+	if ((r = bsession_last(b, &b->last_seq, type)) != CK_OK)
+		return r;
+	/* A fresh key, even when bsession_open made one: the room compares
+	 * the words of the key this process holds, and no other. */
+	secmem_free(b->sk);
+	secmem_free(b->box_sk);
+	b->box_sk = NULL;
+	if ((b->sk = secmem_alloc(ENVELOPE_SK_BYTES)) == NULL ||
+	    crypto_sign_keypair(b->pk, b->sk) != 0)
+		return CK_ERR_ALLOC;
+	if ((r = sealbox_keypair(b->box_pk, &b->box_sk)) != CK_OK ||
+	    (r = words_sas(b->appliance_pk, b->pk, b->id, WORDS_SAS_DEFAULT, sas,
+	    BSESSION_SAS_MAX)) != CK_OK)
+		return r;
+	if ((p = json_pack("{s:s, s:I}", "kind", kind, "after_seq",
+	    (json_int_t)b->last_seq)) == NULL)
+		return CK_ERR_ALLOC;
+	r = bsession_send(b, ENVELOPE_BRIDGE_REPIN, p);
+	json_decref(p);
+	return r;
+}
+
 static void
 signer_words(const struct bsession *b, char id[17],
     char words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)])

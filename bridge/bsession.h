@@ -103,6 +103,46 @@ int bsession_orphan_cancel(const struct bsession *b, const char *cmd,
     const struct bsession_attempt *a) __attribute__((nonnull(1, 2, 3, 6)));
 
 /*
+ * The folder's last envelope (b opened by bsession_open or
+ * bsession_orphan): its seq (0: none) and type name.
+ */
+int bsession_last(struct bsession *b, uint64_t *seq,
+    char type[EXCH_TYPE_MAX + 1]) CK_WUR __attribute__((nonnull));
+
+/*
+ * The envelope of type at seq as it is on the folder (a stopped bridge's,
+ * for the one started again): binding and signature checked against the
+ * key that signed it, which no one has pinned here.
+ */
+int bsession_read(struct bsession *b, uint64_t seq, enum envelope_type type,
+    struct envelope *env) CK_WUR __attribute__((nonnull));
+
+/*
+ * An envelope a stopped bridge wrote in full but did not put in place (a
+ * kill between its write and its rename: media/file.h file_adopt_tmp):
+ * when the temp of the folder's next seq is a whole envelope, signed, of
+ * this ceremony, that seq and a bridge's type, it is renamed into place
+ * and name receives its file name. Its signature is the stopped
+ * session's: the appliance takes it when that key is the one pinned.
+ * CK_ERR_NOT_FOUND when there is none.
+ */
+int bsession_adopt(struct bsession *b, char name[ENVELOPE_FILE_NAME_MAX])
+    CK_WUR __attribute__((nonnull));
+
+/*
+ * A bridge started again after the one that held the pinned session key
+ * stopped (bsession_orphan; docs/envelope.md, "Re-pin"): makes a new
+ * session key and writes a bridge-repin envelope at the next seq, signed
+ * by it and bound to the ceremony (its id) and the old session's last seq
+ * (payload {"kind", "after_seq"}). sas receives its words (words_sas over
+ * the ceremony key, the new signing key and the ceremony id): the room
+ * compares them with the appliance's screen, and the appliance pins the
+ * key only then; until it does, it refuses what this key signs.
+ */
+int bsession_repin(struct bsession *b, const char *kind,
+    char sas[BSESSION_SAS_MAX]) CK_WUR __attribute__((nonnull));
+
+/*
  * The ceremony key that signed the request (what: "Init request", ...),
  * as the appliance's screen shows it: its key id and its words
  * (minisig_keyid_words), on stdout, for the room to compare.

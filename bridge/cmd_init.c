@@ -180,6 +180,18 @@ send_result(struct init_ctx *ctx, json_t *resp, const struct vault_identity *vi)
 	return r;
 }
 
+/* The root token of sys/init's answer, encrypted to the operator's key. */
+static void
+print_root_token(const json_t *resp)
+{
+	const char *tok = json_string_value(json_object_get(resp, "root_token"));
+
+	printf("The initial root token, encrypted to the operator's key:\n"
+	    "  %s\n"
+	    "Decrypt it with: echo '<that text>' | base64 -d | gpg --decrypt\n",
+	    tok != NULL ? tok : "(missing)");
+}
+
 static int
 do_init(struct init_ctx *ctx, const json_t *payload)
 {
@@ -197,24 +209,25 @@ do_init(struct init_ctx *ctx, const json_t *payload)
 	}
 	if (check_server(ctx, recovery) != 0)
 		goto out;
-	r = vault_init_ceremony(ctx->c, req, &resp, &vi);
-	if (resp == NULL) {
+	if ((r = vault_init_ceremony(ctx->c, req, &resp, &vi)) != CK_OK) {
 		fail("sys/init", r, http_error_detail(ctx->c));
 		goto out;
 	}
-	/* Even if the status read failed, the shares exist only here now. */
-	if (r != CK_OK)
-		memset(&vi, 0, sizeof(vi));
+	/*
+	 * The shares and the root token exist only in resp now, and the server
+	 * gives them once: the first thing is their durable write (a stop
+	 * before it loses them for good; check_server says so to the next
+	 * bridge). Nothing, not even a line on the screen, comes first.
+	 */
 	if ((r = send_result(ctx, resp, &vi)) != CK_OK) {
-		fail("writing the init result", r, NULL);
+		fail("writing the init result", r, "the shares and the root token "
+		    "are lost: wipe the server's storage, abandon on the appliance "
+		    "and begin again");
 		goto out;
 	}
-	printf("Server initialised: %s (%s %s). Init result written.\n"
-	    "The initial root token, encrypted to the operator's key:\n"
-	    "  %s\n"
-	    "Decrypt it with: echo '<that text>' | base64 -d | gpg --decrypt\n",
-	    vi.address, vi.type, vi.version,
-	    json_string_value(json_object_get(resp, "root_token")));
+	printf("Server initialised: %s (%s %s). Init result written.\n",
+	    vi.address, vi.type, vi.version);
+	print_root_token(resp);
 	rc = 0;
 out:
 	json_decref(req);
@@ -230,6 +243,44 @@ revoke_root(struct init_ctx *ctx)
 	    "token to revoke it.\n");
 	return bsession_close_root(&ctx->b, "init", ctx->c, ctx->token_fd, NULL,
 	    NULL);
+}
+
+/*
+ * A bridge started again on a ceremony whose init result a stopped bridge
+ * wrote (last: the folder's last seq, type its type): the shares are with
+ * the appliance, but the session key that must sign the closing result
+ * died with that bridge. A new one is offered for the room to compare
+ * (bsession_repin), then the root token is revoked as usual.
+ */
+static int
+resume_init(struct init_ctx *ctx, const char *type)
+{
+	struct envelope res = { 0 };
+	char sas[BSESSION_SAS_MAX];
+	int r;
+
+	if (strcmp(type, envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0) {
+		printf("Ceremony %s: the closing result is on the exchange folder "
+		    "already:\nnothing is left for the bridge. Next: conclave init "
+		    "close on the appliance.\n", ctx->b.id_hex);
+		return 0;
+	}
+	/* The operator needs the root token the stopped bridge received. */
+	if ((r = bsession_read(&ctx->b, 2, ENVELOPE_INIT_RESULT, &res)) != CK_OK)
+		return fail("init result", r, "the stopped bridge's, at seq 2");
+	print_root_token(json_object_get(res.payload, "response"));
+	envelope_free(&res);
+	if ((r = bsession_repin(&ctx->b, KIND_INIT, sas)) != CK_OK)
+		return fail("re-pin", r, "writing the new key's envelope");
+	printf("Ceremony %s: the server was initialised and its init result "
+	    "written by a\nbridge that stopped. Its session key died with it; "
+	    "this bridge offers a new\none. The room compares its words with "
+	    "the appliance's screen\n(conclave init repin, or the closing "
+	    "screen); only then does the appliance\ntake what this bridge "
+	    "signs:\n  %s\n", ctx->b.id_hex, sas);
+	if ((r = opts_client(&ctx->o, 0, &ctx->c)) != CK_OK)
+		return fail("server address", r, ctx->o.addresses[0]);
+	return revoke_root(ctx);
 }
 
 static int
@@ -270,6 +321,8 @@ bridge_init_main(int argc, char **argv)
 {
 	struct init_ctx ctx;
 	struct envelope env = { 0 };
+	char type[EXCH_TYPE_MAX + 1], adopted[ENVELOPE_FILE_NAME_MAX];
+	uint64_t last = 0;
 	int r, rc = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -279,11 +332,38 @@ bridge_init_main(int argc, char **argv)
 		return r == 1 ? 0 : 2;
 	}
 	opts_warn(&ctx.o, stderr);
-	if ((r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony,
-	    ENVELOPE_INIT_REQUEST, &env)) != CK_OK) {
+	r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony, ENVELOPE_INIT_REQUEST,
+	    &env);
+	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
+		json_t *offer = NULL;
+
+		/* No request waits alone: one whose bridge stopped, maybe. */
+		bsession_free(&ctx.b);
+		envelope_free(&env);
+		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL,
+		    ENVELOPE_INIT_REQUEST, &env, &offer) == CK_OK) {
+			ctx.b.o = &ctx.o;
+			r = CK_OK;
+		}
+		json_decref(offer);
+	}
+	if (r != CK_OK) {
 		fail("init request", r, r == CK_ERR_EXISTS ? "several ceremonies "
 		    "wait: name one with --ceremony" : r == CK_ERR_NOT_FOUND ?
 		    "no init request waiting" : NULL);
+		goto out;
+	}
+	/* The stopped bridge's last envelope, written but not put in place. */
+	if (bsession_adopt(&ctx.b, adopted) == CK_OK)
+		printf("Ceremony %s: a bridge that stopped had written %s in full "
+		    "but not put\nit in place: it is in place now.\n", ctx.b.id_hex,
+		    adopted);
+	if ((r = bsession_last(&ctx.b, &last, type)) != CK_OK) {
+		fail("exchange folder", r, NULL);
+		goto out;
+	}
+	if (last > 1) {
+		rc = resume_init(&ctx, type);
 		goto out;
 	}
 	/* The room compares the words before the server is touched. */

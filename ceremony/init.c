@@ -898,6 +898,19 @@ out:
 }
 
 int
+init_repin_waiting(struct session *s, char *why, size_t whylen)
+{
+	char sas[SESSION_SAS_MAX];
+
+	if (session_repin(s, NULL, NULL, sas, why, whylen) != CK_ERR_INCOMPLETE)
+		return 0;
+	session_why(why, whylen, "the bridge restarted with a new key, whose "
+	    "words are: %s. Compare them with the bridge's screen and re-pin it "
+	    "(conclave init repin) before its closing result", sas);
+	return 1;
+}
+
+int
 init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
     size_t whylen)
 {
@@ -918,5 +931,6 @@ init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
 	}
 	if (missing > 0)
 		return CK_ERR_INCOMPLETE;
-	return init_take_revocation(s, NULL, head, why, whylen);
+	return init_repin_waiting(s, why, whylen) ? CK_ERR_STATE :
+	    init_take_revocation(s, NULL, head, why, whylen);
 }

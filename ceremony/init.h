@@ -126,6 +126,15 @@ int init_open_share(struct pgp_home *h, const char *keyfile,
     __attribute__((nonnull(1, 3, 4, 6, 7)));
 
 /*
+ * 1 when a restarted bridge's new key waits to be re-pinned
+ * (session_repin) at the next seq: why then says so, with the words the
+ * room compares; init_close refuses (CK_ERR_STATE, nothing recorded)
+ * until it is re-pinned. 0 otherwise (why untouched or emptied).
+ */
+int init_repin_waiting(struct session *s, char *why, size_t whylen)
+    __attribute__((nonnull));
+
+/*
  * Take the closing-result (the initial root token revoked, and a lookup
  * with it refused) and close the transcript, signed. Every holder must
  * have had their handout with its proof (CK_ERR_INCOMPLETE).

@@ -28,6 +28,7 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "crypto/words.h"
 #include "media/courier.h"
 #include "media/file.h"
 #include "protocol/kinds.h"
@@ -996,6 +997,108 @@ session_accept(struct session *s, const struct envelope *env,
 	r = commit(s);
 out:
 	json_decref(d);
+	return r;
+}
+
+/* The re-pin's own content: this ceremony's kind, and the seq it follows. */
+static int
+check_repin(const struct session *s, const struct envelope *env, char *why,
+    size_t whylen)
+{
+	const char *kind = json_string_value(json_object_get(s->state, "kind"));
+	const char *k = json_string_value(json_object_get(env->payload, "kind"));
+	const json_t *after = json_object_get(env->payload, "after_seq");
+
+	if (sodium_memcmp(env->signer_pk, s->pk, sizeof(s->pk)) == 0) {
+		session_why(why, whylen, "signed with this appliance's own "
+		    "ceremony key");
+		return CK_ERR_WRONG_KEY;
+	}
+	if (sodium_memcmp(env->signer_pk, s->peer_pk, sizeof(s->peer_pk)) == 0) {
+		session_why(why, whylen, "it offers the key pinned already");
+		return CK_ERR_FORMAT;
+	}
+	if (k == NULL || kind == NULL || strcmp(k, kind) != 0) {
+		session_why(why, whylen, "its kind is not this ceremony's (%s)",
+		    kind != NULL ? kind : "");
+		return CK_ERR_FORMAT;
+	}
+	if (!json_is_integer(after) ||
+	    (uint64_t)json_integer_value(after) != env->seq - 1 ||
+	    json_object_size(env->payload) != 2) {
+		session_why(why, whylen, "after_seq must be %llu, and nothing "
+		    "but kind and after_seq", (unsigned long long)(env->seq - 1));
+		return CK_ERR_FORMAT;
+	}
+	return CK_OK;
+}
+
+int
+session_repin(struct session *s, const char *confirm, const char *witness,
+    char sas[SESSION_SAS_MAX], char *why, size_t whylen)
+{
+	struct envelope env = { 0 };
+	char pkhex[2 * ENVELOPE_PK_BYTES + 1];
+	json_t *d = NULL;
+	size_t differs = 0;
+	int r;
+
+	sas[0] = '\0';
+	why[0] = '\0';
+	/* A re-pin replaces a key: before one was pinned there is none. */
+	if (!s->has_peer)
+		return CK_ERR_STATE;
+	/* Signed by the key it offers: nothing to compare it with yet. */
+	if ((r = session_exchange(s, NULL)) != CK_OK ||
+	    (r = courier_receive(s->x, s->id, NULL, s->last_seq,
+	    ENVELOPE_BRIDGE_REPIN, &env)) != CK_OK ||
+	    (r = check_repin(s, &env, why, whylen)) != CK_OK)
+		goto refused;
+	if ((r = words_sas(s->pk, env.signer_pk, s->id, WORDS_SAS_DEFAULT, sas,
+	    SESSION_SAS_MAX)) != CK_OK)
+		goto out;
+	if (confirm == NULL) {
+		session_why(why, whylen, "a witness compares the words on both "
+		    "screens");
+		r = CK_ERR_INCOMPLETE;
+		goto out;
+	}
+	if (words_match(confirm, sas, &differs) != CK_OK) {
+		session_why(why, whylen, "word %zu of %d typed is not this "
+		    "screen's: the new key may not be your bridge's; it is not "
+		    "pinned", differs, WORDS_SAS_DEFAULT);
+		r = CK_ERR_SAS_MISMATCH;
+		goto refused;
+	}
+	if (codec_hex_encode(env.signer_pk, sizeof(env.signer_pk), pkhex,
+	    sizeof(pkhex)) != CK_OK) {
+		r = CK_ERR_INTERNAL;
+		goto out;
+	}
+	/* One record: the deviation, with the envelope's hash; the new key,
+	 * the sequence and the record are saved together. */
+	if ((d = json_pack("{s:s, s:s, s:s, s:b, s:s}", "text",
+	    SESSION_REPIN_TEXT, "bridge_pk", pkhex, "sas", sas, "sas_confirmed",
+	    1, "witness", witness != NULL ? witness : "")) == NULL) {
+		r = CK_ERR_ALLOC;
+		goto out;
+	}
+	if ((r = transcript_check_details(d, NULL, 0)) != CK_OK ||
+	    (r = append(s, "deviation", witness != NULL && witness[0] != '\0' ?
+	    witness : KIND_ACTOR_APPLIANCE, d, env.hash, NULL)) != CK_OK)
+		goto out;
+	memcpy(s->peer_pk, env.signer_pk, sizeof(s->peer_pk));
+	s->last_seq = env.seq;
+	r = commit(s);
+	goto out;
+refused:
+	/* Peeking (confirm NULL) records nothing: no re-pin is not a refusal. */
+	if (confirm != NULL)
+		session_reject_why(s, "bridge-repin", r, why, witness != NULL &&
+		    witness[0] != '\0' ? witness : KIND_ACTOR_APPLIANCE);
+out:
+	json_decref(d);
+	envelope_free(&env);
 	return r;
 }
 

@@ -24,6 +24,7 @@
 
 #include "ceremony/transcript.h"
 #include "crypto/reader.h"
+#include "crypto/words.h"
 #include "media/exchange.h"
 #include "protocol/envelope.h"
 
@@ -172,6 +173,28 @@ int session_envelope_waiting(struct session *s) __attribute__((nonnull));
 int session_accept(struct session *s, const struct envelope *env,
     const char *event, const char *actor, json_t *details) CK_WUR
     __attribute__((nonnull(1, 2, 3, 4)));
+
+/*
+ * A restarted bridge's new key (docs/envelope.md, "Re-pin"): the key the
+ * ceremony pinned died with the bridge's process, and the bridge started
+ * again offers a new one in a bridge-repin envelope at the next seq,
+ * signed by that new key (payload {"kind", "after_seq": seq - 1}).
+ * Nothing is taken on its word: sas receives the words both screens show
+ * (words_sas over the ceremony key, the new signing key and the ceremony
+ * id), and only the room's comparison pins it. confirm NULL: the words
+ * alone, nothing recorded (CK_ERR_INCOMPLETE; any other error: no re-pin
+ * waits or it is unusable). Otherwise confirm must match them as
+ * words_match compares (CK_ERR_SAS_MISMATCH: why names the word); a match
+ * pins the new key, recorded once as a deviation (SESSION_REPIN_TEXT,
+ * the new key, the words, the witness) saved with the key and the seq. A
+ * refusal (binding, signature, content, words) is on the record once and
+ * changes nothing else. CK_ERR_STATE before any key was pinned.
+ */
+#define SESSION_SAS_MAX		WORDS_TEXT_MAX(WORDS_SAS_DEFAULT)
+#define SESSION_REPIN_TEXT	"bridge restarted, key re-pinned"
+int session_repin(struct session *s, const char *confirm, const char *witness,
+    char sas[SESSION_SAS_MAX], char *why, size_t whylen) CK_WUR
+    __attribute__((nonnull(1, 4, 5)));
 
 /*
  * Record that something was refused (an envelope, a decrypt proof), with

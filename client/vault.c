@@ -355,29 +355,22 @@ vault_init_ceremony(struct http_client *c, const json_t *request,
     json_t **response, struct vault_identity *id)
 {
 	struct vault_seal_status st;
-	json_t *resp = NULL;
-	int initialized, r;
+	int r;
 
 	*response = NULL;
 	memset(id, 0, sizeof(*id));
-	if ((r = vault_init_status(c, &initialized)) != CK_OK)
-		return r;
-	if (initialized)
-		return CK_ERR_ALREADY_INIT;
-	if ((r = vault_init(c, request, &resp)) != CK_OK)
-		return r;
-	/* The shares exist now: a failing status read must not lose them, so
-	 * the response is handed over even then, with the error. */
-	*response = resp;
+	/* The identity is read before init: the shares exist once the server
+	 * answers, and from then on nothing may stand between its answer and
+	 * the caller's durable write of it (not even a status read). */
 	if ((r = vault_seal_status(c, &st)) != CK_OK)
 		return r;
+	if (st.initialized)
+		return CK_ERR_ALREADY_INIT;
 	snprintf(id->address, sizeof(id->address), "%s", http_client_address(c));
 	memcpy(id->version, st.version, sizeof(id->version));
-	memcpy(id->cluster_name, st.cluster_name, sizeof(id->cluster_name));
-	memcpy(id->cluster_id, st.cluster_id, sizeof(id->cluster_id));
 	memcpy(id->type, st.type, sizeof(id->type));
 	id->recovery_seal = st.recovery_seal;
-	return CK_OK;
+	return vault_init(c, request, response);
 }
 
 int

@@ -145,14 +145,13 @@ struct vault_identity {
 int vault_identity_json(const struct vault_identity *id, json_t **out) CK_WUR;
 
 /*
- * The HTTP half of `conclave-bridge init`: checks the server is not yet
- * initialised (CK_ERR_ALREADY_INIT), PUTs sys/init with the request as
- * given, then reads seal-status for the server's identity. A Shamir server
- * is still sealed afterwards, so its cluster id is not known yet ("").
- * *response as for vault_init(). Exception to the usual ownership rule: if
- * init succeeded but the status read after it fails, *response is still set
- * (the shares exist nowhere else) and the status error is returned; the
- * caller must keep the response whenever *response != NULL.
+ * The HTTP half of `conclave-bridge init`: reads seal-status for the
+ * server's identity and checks it is not yet initialised
+ * (CK_ERR_ALREADY_INIT), then PUTs sys/init with the request as given and
+ * returns at once with its answer (*response as for vault_init()): the
+ * shares exist only in that answer, so the caller's next act is its
+ * durable write. The identity is the one before init: cluster_name and
+ * cluster_id are "" (a server not yet initialised has none).
  */
 int vault_init_ceremony(struct http_client *c, const json_t *request,
     json_t **response, struct vault_identity *id) CK_WUR;

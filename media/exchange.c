@@ -159,6 +159,29 @@ exch_open_file(struct exch_dir *d, const char *name, size_t max, int *fdp)
 	return file_open_read(d->fd, name, max, fdp);
 }
 
+int
+exch_read_tmp(struct exch_dir *d, const char *name, size_t max, uint8_t **out,
+    size_t *outlen)
+{
+	int r;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((r = exch_name_parse(name, NULL, NULL)) != CK_OK)
+		return r;
+	return file_read_tmp(d->fd, name, max, out, outlen);
+}
+
+int
+exch_adopt_tmp(struct exch_dir *d, const char *name)
+{
+	int r;
+
+	if ((r = exch_name_parse(name, NULL, NULL)) != CK_OK)
+		return r;
+	return file_adopt_tmp(d->fd, name);
+}
+
 static int
 entry_cmp(const void *a, const void *b)
 {

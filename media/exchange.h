@@ -119,6 +119,16 @@ int exch_open_file(struct exch_dir *d, const char *name, size_t max, int *fdp)
 int exch_read(struct exch_dir *d, const char *name, size_t max,
     uint8_t **out, size_t *outlen) CK_WUR __attribute__((nonnull));
 
+/*
+ * An envelope whose writer stopped after writing it in full and before
+ * its rename (media/file.h file_read_tmp, file_adopt_tmp): read the temp
+ * of name for the caller to check, then put it in place.
+ */
+int exch_read_tmp(struct exch_dir *d, const char *name, size_t max,
+    uint8_t **out, size_t *outlen) CK_WUR __attribute__((nonnull));
+int exch_adopt_tmp(struct exch_dir *d, const char *name) CK_WUR
+    __attribute__((nonnull));
+
 /* The envelopes in the folder, in sequence order; free with exch_list_free. */
 int exch_list(struct exch_dir *d, struct exch_list *out) CK_WUR
     __attribute__((nonnull));

@@ -304,6 +304,33 @@ out:
 	return r;
 }
 
+int
+file_read_tmp(int dirfd, const char *name, size_t max, uint8_t **out,
+    size_t *outlen)
+{
+	char tmp[TMP_NAME_MAX + 1];
+
+	*out = NULL;
+	*outlen = 0;
+	if (!name_ok(name))
+		return CK_ERR_BAD_NAME;
+	tmp_name(name, tmp);
+	return file_read(dirfd, tmp, max, out, outlen);
+}
+
+int
+file_adopt_tmp(int dirfd, const char *name)
+{
+	char tmp[TMP_NAME_MAX + 1];
+
+	if (!name_ok(name))
+		return CK_ERR_BAD_NAME;
+	tmp_name(name, tmp);
+	if (ops->renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) != 0)
+		return file_errno(errno);
+	return ops->fsync(dirfd) == 0 ? CK_OK : file_errno(errno);
+}
+
 /* Open for reading and check that it is a regular file within max. */
 static int
 open_regular(int dirfd, const char *name, size_t max, int *fdp,

@@ -100,6 +100,20 @@ int file_open_read_path(const char *path, size_t max, int *fdp) CK_WUR
 int file_read_secret(int dirfd, const char *name, size_t max,
     struct secbuf *out) CK_WUR __attribute__((nonnull));
 
+/*
+ * A temp file file_write_atomic left for name when its process stopped
+ * between the temp's fsync and its rename (a kill -9 there): read it as
+ * file_read does (CK_ERR_NOT_FOUND when there is none), and, once the
+ * caller has checked it is whole, file_adopt_tmp renames it into place
+ * (never over an existing name: CK_ERR_EXISTS) and syncs the directory.
+ * A temp cut short by an earlier stop fails the caller's check and stays
+ * (the next write of that name removes it).
+ */
+int file_read_tmp(int dirfd, const char *name, size_t max, uint8_t **out,
+    size_t *outlen) CK_WUR __attribute__((nonnull));
+int file_adopt_tmp(int dirfd, const char *name) CK_WUR
+    __attribute__((nonnull));
+
 /* Is s one of our temp names (".<name>.tmp")? Listings skip them. */
 int file_is_tmp_name(const char *s);
 

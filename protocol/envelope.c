@@ -49,6 +49,7 @@ static const struct {
 	{ ENVELOPE_DR_TOKEN_REQUEST, "dr-token-request", ENVELOPE_A_TO_B },
 	{ ENVELOPE_DR_TOKEN_RESULT, "dr-token-result", ENVELOPE_B_TO_A },
 	{ ENVELOPE_UNSEAL_REQUEST, "unseal-request", ENVELOPE_A_TO_B },
+	{ ENVELOPE_BRIDGE_REPIN, "bridge-repin", ENVELOPE_B_TO_A },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 

@@ -89,6 +89,7 @@ enum envelope_type {
 	ENVELOPE_DR_TOKEN_REQUEST = 0x0d,	/* A -> B */
 	ENVELOPE_DR_TOKEN_RESULT = 0x0e,	/* B -> A */
 	ENVELOPE_UNSEAL_REQUEST = 0x0f,		/* A -> B */
+	ENVELOPE_BRIDGE_REPIN = 0x10,		/* B -> A */
 };
 
 /* Which side sends a type. */

@@ -310,8 +310,8 @@ make_vectors(void)
 	add("bad-version-0.bin", b, len, CK_ERR_BAD_VERSION);
 	len = raw_payload(b, 0x00, 1, init_payload, plen);
 	add("bad-type-00.bin", b, len, CK_ERR_BAD_TYPE);
-	len = raw_payload(b, 0x10, 1, init_payload, plen);
-	add("bad-type-10.bin", b, len, CK_ERR_BAD_TYPE);
+	len = raw_payload(b, 0x11, 1, init_payload, plen);
+	add("bad-type-11.bin", b, len, CK_ERR_BAD_TYPE);
 	len = raw_payload(b, 0xff, 1, init_payload, plen);
 	add("bad-type-ff.bin", b, len, CK_ERR_BAD_TYPE);
 	len = raw_payload(b, ENVELOPE_INIT_REQUEST, 0, init_payload, plen);
@@ -775,6 +775,7 @@ type_registry_is_complete_and_stable(void **state)
 		{ 0x0d, "dr-token-request", ENVELOPE_A_TO_B },
 		{ 0x0e, "dr-token-result", ENVELOPE_B_TO_A },
 		{ 0x0f, "unseal-request", ENVELOPE_A_TO_B },
+		{ 0x10, "bridge-repin", ENVELOPE_B_TO_A },
 	};
 	enum envelope_type t;
 	size_t i, n = 0;
@@ -846,7 +847,7 @@ file_names_are_strict(void **state)
 	    CK_ERR_INVALID_ARG);
 	assert_int_equal(envelope_file_name(ENVELOPE_SEQ_MAX + 1,
 	    ENVELOPE_INIT_REQUEST, name), CK_ERR_INVALID_ARG);
-	assert_int_equal(envelope_file_name(1, 0x10, name), CK_ERR_INVALID_ARG);
+	assert_int_equal(envelope_file_name(1, 0x11, name), CK_ERR_INVALID_ARG);
 }
 
 static void
