@@ -42,6 +42,9 @@ usage(FILE *f)
 	    "(it is encrypted to the operator's key), then give the token back\n"
 	    "(typed, hidden, or on --root-token-fd N) and it is revoked; the proof\n"
 	    "(a lookup with it is refused) goes to the appliance.\n"
+	    "Started again after a bridge stopped with the result written, it\n"
+	    "offers a new session key (its words, for the room to compare with\n"
+	    "conclave init repin) and then takes the root token as above.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
@@ -260,8 +263,8 @@ resume_init(struct init_ctx *ctx, const char *type)
 	int r;
 
 	if (strcmp(type, envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0) {
-		printf("Ceremony %s: the closing result is on the exchange folder "
-		    "already:\nnothing is left for the bridge. Next: conclave init "
+		printf("Ceremony %s:\nthe closing result is on the exchange folder "
+		    "already: nothing is left for\nthe bridge. Next: conclave init "
 		    "close on the appliance.\n", ctx->b.id_hex);
 		return 0;
 	}
@@ -272,12 +275,12 @@ resume_init(struct init_ctx *ctx, const char *type)
 	envelope_free(&res);
 	if ((r = bsession_repin(&ctx->b, KIND_INIT, sas)) != CK_OK)
 		return fail("re-pin", r, "writing the new key's envelope");
-	printf("Ceremony %s: the server was initialised and its init result "
-	    "written by a\nbridge that stopped. Its session key died with it; "
-	    "this bridge offers a new\none. The room compares its words with "
-	    "the appliance's screen\n(conclave init repin, or the closing "
-	    "screen); only then does the appliance\ntake what this bridge "
-	    "signs:\n  %s\n", ctx->b.id_hex, sas);
+	printf("Ceremony %s:\nthe server was initialised and its init result "
+	    "written by a bridge that\nstopped. Its session key died with it; "
+	    "this bridge offers a new one. The\nroom compares its words with "
+	    "the appliance's (conclave init repin, or the\nclosing screen); "
+	    "only then does the appliance take what this bridge signs.\n"
+	    "The new key's words:\n  %s\n", ctx->b.id_hex, sas);
 	if ((r = opts_client(&ctx->o, 0, &ctx->c)) != CK_OK)
 		return fail("server address", r, ctx->o.addresses[0]);
 	return revoke_root(ctx);
@@ -355,9 +358,9 @@ bridge_init_main(int argc, char **argv)
 	}
 	/* The stopped bridge's last envelope, written but not put in place. */
 	if (bsession_adopt(&ctx.b, adopted) == CK_OK)
-		printf("Ceremony %s: a bridge that stopped had written %s in full "
-		    "but not put\nit in place: it is in place now.\n", ctx.b.id_hex,
-		    adopted);
+		printf("Ceremony %s:\na bridge that stopped had written %s in "
+		    "full\nbut not put it in place: it is in place now.\n",
+		    ctx.b.id_hex, adopted);
 	if ((r = bsession_last(&ctx.b, &last, type)) != CK_OK) {
 		fail("exchange folder", r, NULL);
 		goto out;

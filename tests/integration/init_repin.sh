@@ -47,9 +47,9 @@ on_exit "kill $B2 2>/dev/null"
 exec {TFD}>"$C/token.fifo"
 check "the restarted bridge offers a new key (a bridge-repin at seq 3)" \
     wait_for test -f "$F/000003-bridge-repin.env"
-check_output "  and shows its words for the room" 'take what this bridge signs' \
+check_output "  and shows its words for the room" "The new key's words:" \
     cat "$C/bridge2.out"
-words=$(grep -A1 'take what this bridge signs' "$C/bridge2.out" | tail -n 1 | sed 's/^ *//')
+words=$(grep -A1 "The new key's words:" "$C/bridge2.out" | tail -n 1 | sed 's/^ *//')
 check_output "  and the root token for the operator again" \
     "encrypted to the operator's key" cat "$C/bridge2.out"
 cp "$F/000003-bridge-repin.env" "$T_TMP/good.env"

@@ -73,7 +73,7 @@ token() {
 	    gpg_decrypt_as operator "$KEYS/operator.sec.asc"
 }
 repin_words() {
-	grep -A1 'take what this bridge signs' "$T_TMP/bridge.out" | tail -n 1 |
+	grep -A1 "The new key's words:" "$T_TMP/bridge.out" | tail -n 1 |
 	    sed 's/^ *//'
 }
 # The room's next step on the appliance: 0 one was done, 1 nothing to do
@@ -152,7 +152,7 @@ run() {
 	done
 	alive && { kill "$BPID"; echo stuck; return; }
 	if [ "$restarted" = 0 ]; then echo finished
-	elif grep -q 'take what this bridge signs' "$T_TMP/bridge.out"; then
+	elif grep -q "The new key's words:" "$T_TMP/bridge.out"; then
 		echo re-pinned
 	else echo resumed
 	fi
