@@ -385,8 +385,9 @@ step_repin(const struct init_args *a, const char *witness)
 		goto out;
 	}
 	if (r != CK_OK) {
-		refuse("repin", r, r == CK_ERR_NOT_FOUND ? "no re-pin from a "
-		    "restarted bridge waits on the exchange folder" : why);
+		refuse("repin", r, r == CK_ERR_NOT_FOUND || r == CK_ERR_BAD_TYPE ?
+		    "no re-pin from a restarted bridge waits next on the exchange "
+		    "folder" : why);
 		goto out;
 	}
 	printf("The new key is pinned (recorded: %s).\nNext: the bridge's "

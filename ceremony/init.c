@@ -780,8 +780,12 @@ int
 init_abandon(struct session *s, const char *reason,
     uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
-	json_t *d = json_pack("{s:b, s:I}", "server_initialised",
-	    strcmp(session_phase(s), "requested") != 0, "shares_proven",
+	/* Before an init result came back the appliance cannot know: a bridge
+	 * may have initialised the server and stopped before writing it. */
+	json_t *d = strcmp(session_phase(s), "requested") == 0 ?
+	    json_pack("{s:s, s:I}", "server_initialised", "unknown: no init "
+	    "result came back", "shares_proven", (json_int_t)0) :
+	    json_pack("{s:b, s:I}", "server_initialised", 1, "shares_proven",
 	    (json_int_t)json_array_size(json_object_get(s->ext, "proofs")));
 	int r;
 

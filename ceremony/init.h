@@ -185,7 +185,9 @@ int init_load_roster(struct session *s, struct roster **out) CK_WUR
 
 /*
  * Give up, in any phase before the close: the transcript records whether
- * the server was initialised already and how many handouts were proven,
+ * the server was initialised already (true once an init result was
+ * accepted; before that "unknown": a bridge may have initialised it and
+ * stopped before writing its answer) and how many handouts were proven,
  * a closing-request tells the bridge, and the transcript is closed as
  * abandoned with reason (session_abandon). An initialised server stays
  * initialised: the record says so.

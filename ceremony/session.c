@@ -1092,8 +1092,9 @@ session_repin(struct session *s, const char *confirm, const char *witness,
 	r = commit(s);
 	goto out;
 refused:
-	/* Peeking (confirm NULL) records nothing: no re-pin is not a refusal. */
-	if (confirm != NULL)
+	/* Peeking (confirm NULL) records nothing, and no re-pin there (none,
+	 * or an envelope of another type next) is no refusal. */
+	if (confirm != NULL && r != CK_ERR_NOT_FOUND && r != CK_ERR_BAD_TYPE)
 		session_reject_why(s, "bridge-repin", r, why, witness != NULL &&
 		    witness[0] != '\0' ? witness : KIND_ACTOR_APPLIANCE);
 out:

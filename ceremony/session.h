@@ -188,7 +188,9 @@ int session_accept(struct session *s, const struct envelope *env,
  * pins the new key, recorded once as a deviation (SESSION_REPIN_TEXT,
  * the new key, the words, the witness) saved with the key and the seq. A
  * refusal (binding, signature, content, words) is on the record once and
- * changes nothing else. CK_ERR_STATE before any key was pinned.
+ * changes nothing else. CK_ERR_NOT_FOUND (nothing next) and
+ * CK_ERR_BAD_TYPE (another type next) say no re-pin waits, unrecorded.
+ * CK_ERR_STATE before any key was pinned.
  */
 #define SESSION_SAS_MAX		WORDS_TEXT_MAX(WORDS_SAS_DEFAULT)
 #define SESSION_REPIN_TEXT	"bridge restarted, key re-pinned"

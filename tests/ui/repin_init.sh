@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The guided UI when the bridge is started again at init (issue 10, item
+# 1): the bridge is killed (kill -9) while the closing screen waits for its
+# proof; started again, it offers a new session key. The closing screen
+# asks a witness for the bridge's words: other words are refused (on the
+# record, nothing pinned), the same words typed as heard pin it, and the
+# new bridge's closing result closes the ceremony with the deviation on
+# the record once. Screens kept (tests/ui/screens/repin-init-*.txt).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+. "$TOP/tests/crashresume.sh"
+
+check "the test keys, quick to unlock" resume_fast_keys
+bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
+addr=$(bao_addr s1)
+C=$T_TMP/c
+init_folders "$C"
+names=(alice bob carol)
+PASS=$(cat "$PASSFILE")
+T=$C/state/transcript.jsonl
+
+ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
+    --keys "$C/keys" --sticks "$C/sticks" --rehearsal
+ui_wait "Which ceremony is this?" >/dev/null
+ui_keys Enter
+ui_wait "3 holders, 1 operator, 1 witnesses" >/dev/null
+ui_keys Enter
+ui_wait "How many of them are needed" >/dev/null
+ui_keys BSpace; ui_type 2; ui_keys Enter
+ui_wait "Key 1 of 5" >/dev/null
+for k in 2 3 4 5; do ui_keys y; ui_wait "Key $k of 5" >/dev/null; done
+ui_keys y
+ui_wait "Begin the init ceremony? Type y to begin." >/dev/null
+ui_keys y
+ui_wait "Ceremony key" >/dev/null
+check "bridge init answers the request" \
+    bridge_init_start "$C" "$addr" "$(ui_key_words)"
+ui_keys Enter
+ui_wait "Enter: start the handouts" 60 >/dev/null
+ui_keys Enter
+for k in 1 2 3; do
+	n=${names[$k - 1]}
+	ui_wait "Is $n at the appliance?" 30 >/dev/null || ui_keys o "$k"
+	ui_step "Is $n at the appliance?" "handout-$n"
+	ui_keys y
+	ui_wait "Holder's stick (folder):" >/dev/null
+	ui_keys Enter
+	ui_wait "passphrase of your key file" 60 >/dev/null
+	ui_type "$PASS"; ui_keys Enter
+	ui_step "is on $n's stick and proven" "handout-$n-done" 60
+	ui_keys Enter
+done
+ui_step "Waiting for the closing result" closing
+check "bob's and carol's shares unseal the server" bao_unseal s1 \
+    "$(gpg_decrypt_as holder2 "$KEYS/holder2.sec.asc" <"$C"/sticks/bob/*.gpg)" \
+    "$(gpg_decrypt_as holder3 "$KEYS/holder3.sec.asc" <"$C"/sticks/carol/*.gpg)"
+tok=$(operator_root_token "$C")
+
+# The bridge dies while it waits for the token; the operator starts it again.
+kill -9 "$(cat "$C/bridge.pid")"
+rm -f "$C/token.fifo"
+mkfifo "$C/token.fifo"
+"$BRIDGE" init --exchange "$C/x" --address "$addr" --root-token-fd 3 \
+    3<"$C/token.fifo" >"$C/bridge2.out" 2>&1 &
+B2=$!
+on_exit "kill $B2 2>/dev/null"
+exec {TFD}>"$C/token.fifo"
+check "the restarted bridge shows its new key's words" \
+    wait_for grep -q "The new key's words:" "$C/bridge2.out"
+words=$(grep -A1 "The new key's words:" "$C/bridge2.out" | tail -n 1 | sed 's/^ *//')
+
+ui_step "The bridge was started again" repin 30
+ui_type walt; ui_keys Enter
+wrong=$(echo "$words" | awk '{ $2 = ($2 == "aardvark" ? "absurd" : "aardvark"); print }')
+ui_type "$wrong"; ui_keys Enter
+ui_step "The words differ. STOP" repin-mismatch
+check_output "other words: refused on the record, naming the word" \
+    '^1 word 2 of 5' jq -rs '[.[] | select(.type == "refused" and .details.what == "bridge-repin")] |
+    "\(length) \(.[0].details.reason)"' "$T"
+ui_type "$(echo "$words" | tr a-z A-Z)"; ui_keys Enter
+ui_step "Waiting for the closing result" closing-repinned
+check "the new key is pinned, recorded once as a deviation" test "$(jq -s \
+    '[.[] | select(.type == "deviation" and .details.text == "bridge restarted, key re-pinned")] | length' "$T")" = 1
+printf '%s\n' "$tok" >&"$TFD"
+exec {TFD}>&-
+check "the restarted bridge revokes the root token" wait "$B2"
+ui_wait "Witness" 60 >/dev/null
+ui_review walt
+ui_step "Ceremony closed. The initial root token is revoked." summary 60
+check "the summary counts the re-pin among the deviations" \
+    grep -q "1 deviation" "$UI_SNAPS/$(printf %02d $UI_NSNAP)-summary.txt"
+ui_keys q q
+ui_wait "[ui exited 0]" 10 >/dev/null
+check_output "the transcript verifies, the re-pin on it" '1 refusal, 1 deviation' \
+    "$CONCLAVE" verify "$T"
+ui_check_screens repin-init
+finish
