@@ -23,8 +23,11 @@ revoke_root_token(struct http_client *c, const char *tok, const char *accessor,
 		return CK_ERR_FORMAT;
 	}
 	if ((r = http_set_token(c, tok, strlen(tok))) != CK_OK) {
+		/* Which rule it broke, never any of its characters. */
 		snprintf(why, whylen, "that line is not a token (%zu characters, "
-		    "not all printable)", strlen(tok));
+		    "%s)", strlen(tok), strlen(tok) > HTTP_MAX_TOKEN ? "too long" :
+		    strpbrk(tok, " \t") != NULL ? "with a space in it" :
+		    "with a character no token holds");
 		return r;
 	}
 	if ((r = vault_token_lookup_self(c, &ti)) != CK_OK) {

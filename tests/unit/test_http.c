@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "client/http.h"
+#include "client/revoke.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 
@@ -55,6 +56,31 @@ addresses_are_checked(void **state)
 	http_client_free(c);
 	cfg.namespace = "team a";	/* would split the header */
 	assert_int_equal(http_client_new(&cfg, &c), CK_ERR_INVALID_ARG);
+}
+
+/* A line given back that is no token says which rule it broke. */
+static void
+revoke_names_a_bad_line(void **state)
+{
+	struct http_client *c = client(REFUSED_ADDR);
+	char why[160], big[HTTP_MAX_TOKEN + 2];
+	json_t *proof = NULL;
+
+	(void)state;
+	assert_int_equal(revoke_root_token(c, "hvs.abc def", NULL, &proof, why,
+	    sizeof(why)), CK_ERR_INVALID_ARG);
+	assert_string_equal(why, "that line is not a token (11 characters, "
+	    "with a space in it)");
+	assert_int_equal(revoke_root_token(c, "hvs.abc\x7f", NULL, &proof, why,
+	    sizeof(why)), CK_ERR_INVALID_ARG);
+	assert_non_null(strstr(why, "with a character no token holds"));
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(revoke_root_token(c, big, NULL, &proof, why,
+	    sizeof(why)), CK_ERR_INVALID_ARG);
+	assert_non_null(strstr(why, "too long"));
+	assert_null(proof);
+	http_client_free(c);
 }
 
 static void
@@ -374,6 +400,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(addresses_are_checked),
 		cmocka_unit_test(tokens_cannot_inject_headers),
+		cmocka_unit_test(revoke_names_a_bad_line),
 		cmocka_unit_test(token_from_environment_is_wiped),
 		cmocka_unit_test(refused_connection_is_unreachable),
 		cmocka_unit_test(paths_and_methods_are_checked),
