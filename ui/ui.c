@@ -427,6 +427,22 @@ ui_turn_start(struct ui_turn *t, const char *who)
 	ui.typing = 0;
 }
 
+/*
+ * A typed stick folder that is not there (a typo, or the stick not in or
+ * not mounted) is said as such: nothing of the holder's was checked.
+ */
+static int
+turn_stick_missing(const struct ui_turn *t)
+{
+	struct stat st;
+
+	if (stat(t->stick.buf, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	ui_say_err("No stick there", CK_ERR_NOT_FOUND, "no such folder: is "
+	    "the stick in and mounted, and the path right?");
+	return 1;
+}
+
 /* The stick given (typed, or mounted): checked before the PIN is asked. */
 static void
 turn_stick_taken(struct ui_turn *t)
@@ -482,7 +498,7 @@ ui_turn_key(struct ui_turn *t, int ch)
 		if ((f = ui_field_key(&t->stick, ch)) < 0) {
 			t->step = UI_TURN_ASK;
 			ui.typing = 0;
-		} else if (f > 0) {
+		} else if (f > 0 && !turn_stick_missing(t)) {
 			ui_stick_keyfile(&t->stick, &t->keyfile);
 			turn_stick_taken(t);
 		}

@@ -73,6 +73,15 @@ for k in 3 1 2; do
 	if [ "$k" = 1 ]; then
 		# bob's stick at alice's turn: the key it brings is checked before
 		# any passphrase is asked, named, and nothing is written to it.
+		# A stick folder that is not there (a typo, the stick not
+		# mounted) is said as such, not as someone's wrong key.
+		nref0=$(grep -c '"type":"refused"' "$C/state/transcript.jsonl")
+		ui_keys C-u; ui_type "$C/sticks/nobody"; ui_keys Enter
+		check "  a stick folder that is not there is refused" ui_wait "No stick there"
+		check_output "  a missing stick folder is named as missing" \
+		    'is the stick in and mounted, and the path right' joined ui_screen
+		check_output "  ... not as a holder's wrong key, and not recorded" "^$nref0\$" \
+		    grep -c '"type":"refused"' "$C/state/transcript.jsonl"
 		bob_before=$(ls -l "$C/sticks/bob" | md5sum)
 		ui_keys C-u; ui_type "$C/sticks/bob"; ui_keys Enter
 		ui_step "this stick brings bob's key, not alice's" handout-alice-wrong-stick 60
