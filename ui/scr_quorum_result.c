@@ -55,6 +55,29 @@ draw_nodes(int y)
 	return y;
 }
 
+/* What the bridge's answer brings, in each kind's words: only unseal and
+ * migrate submit to every node. */
+static const char *
+waiting_for(void)
+{
+	switch (ui.kind) {
+	case UI_KIND_REKEY:
+		return rekey_verifying(ui.s) ? "Waiting for the verification's "
+		    "result (with it, the old shares stop working). Take the "
+		    "exchange stick to the bridge." : "Waiting for the new shares. "
+		    "Take the exchange stick to the bridge.";
+	case UI_KIND_GENERATE_ROOT:
+		return "Waiting for the new root token to be issued to the "
+		    "operator. Take the exchange stick to the bridge.";
+	case UI_KIND_DR_TOKEN:
+		return "Waiting for the DR operation token to be issued to the "
+		    "operator. Take the exchange stick to the bridge.";
+	default:
+		return "Waiting for the nodes' results. Take the exchange stick "
+		    "to the bridge.";
+	}
+}
+
 static void
 qresult_draw(void)
 {
@@ -73,8 +96,7 @@ qresult_draw(void)
 		ui_hints("y submit");
 		break;
 	case WAITING:
-		y = ui_para(y, "Take the exchange stick to the bridge. Waiting for "
-		    "the nodes' results...");
+		y = ui_para(y, waiting_for());
 		ui_text(y + 1, 2, "Waiting... %lds", (long)(time(NULL) - since));
 		ui_hints("The stick is read as soon as the results are on it");
 		break;

@@ -54,9 +54,9 @@ ui_step "Submit the shares? Type y." resumed-submit
 # there, the UI resumes on that wait, and the result is taken once.
 kill -STOP "$(cat "$C/bridge.pid")"
 ui_keys y
-ui_wait "Waiting for the nodes' results" 30 >/dev/null
+ui_wait "Waiting for the DR operation token to be issued to the operator" 30 >/dev/null
 ui_resume_at submitted "dr-token ceremony" "(phase submitted)"
-ui_step "Waiting for the nodes' results" resumed-waiting
+ui_step "Waiting for the DR operation token to be issued to the operator" resumed-waiting
 kill -CONT "$(cat "$C/bridge.pid")"
 ui_wait "Witness, your name:" 60 >/dev/null
 ui_resume_at review "dr-token ceremony" "At its last step: the witnesses' review."
