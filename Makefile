@@ -87,7 +87,7 @@ TOOL_BIN := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(sort $(wildcard 
 PRELOAD_SO := $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%.so,$(sort $(wildcard tests/preload/*.c)))
 
 .SECONDARY:
-.PHONY: rehearsal demo all check check-unit check-resume resume-bin check-sanitize check-oom check-residue compat-matrix fuzz-smoke bench-qr bench-stick bench-privsep bench-ceremony install clean bootstrap
+.PHONY: rehearsal demo all check check-unit check-resume resume-bin check-sanitize check-oom check-residue compat-matrix fuzz-smoke bench-qr bench-stick bench-privsep bench-ceremony bench-qr-screen install clean bootstrap
 .PHONY: check-card
 .PHONY: check-servers check-vault
 .PHONY: image image-test image-repro
@@ -264,6 +264,9 @@ bench-privsep: all $(BUILD)/tests/tools/transcript_tool
 
 # Each ceremony's machine time through conclave beside the server CLI and
 # gpg doing the same server operations (issue 10; prints, asserts nothing).
+bench-qr-screen: all
+	@BUILD=$(BUILD) tests/bench/qr_screen.sh
+
 bench-ceremony: all
 	@BUILD=$(BUILD) tests/bench/ceremony.sh
 

@@ -13,6 +13,7 @@
 #include "ceremony/quorum.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "media/qr.h"
 #include "media/stick.h"
 #include "ui/ui.h"
 
@@ -20,7 +21,7 @@ enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_KEYS, OPT_STICKS, OPT_REHEARSAL,
 	OPT_RELOCK, OPT_GNUPG_BASE, OPT_PREVIOUS, OPT_SYSFS, OPT_STICK_MOUNT,
 	OPT_WAIT, OPT_EXCHANGE_MOUNT, OPT_ARCHIVE, OPT_CAMERA, OPT_CAMERA_FRAMES,
-	OPT_HELP,
+	OPT_FRAMEBUFFER, OPT_FRAMEBUFFER_SIZE, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -39,6 +40,8 @@ static const struct option longopts[] = {
 	{ "archive", required_argument, NULL, OPT_ARCHIVE },
 	{ "camera", required_argument, NULL, OPT_CAMERA },
 	{ "camera-frames", required_argument, NULL, OPT_CAMERA_FRAMES },
+	{ "framebuffer", required_argument, NULL, OPT_FRAMEBUFFER },
+	{ "framebuffer-size", required_argument, NULL, OPT_FRAMEBUFFER_SIZE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -49,6 +52,7 @@ static const char usage_text[] =
     "                [--sysfs DIR] [--archive DIR]\n"
     "                [--previous-transcript FILE] [--rehearsal] [--relock SECONDS]\n"
     "                [--wait SECONDS] [--camera DEVICE | --camera-frames DIR]\n"
+    "                [--framebuffer DEVICE|off] [--framebuffer-size WxH]\n"
     "\n"
     "The guided ceremony on the terminal (keyboard only, 80x24 or larger):\n"
     "init, unseal, rekey (with the optional check of all new shares after\n"
@@ -101,8 +105,32 @@ static const char usage_text[] =
     "                   /dev/video0)\n"
     "  --camera-frames DIR  rehearsals and tests without a camera: the PNG\n"
     "                   files in DIR, by name, stand in for its frames\n"
+    "  --framebuffer DEVICE|off  where c draws the codes for the bridge's\n"
+    "                   camera: a framebuffer (denser codes between the text\n"
+    "                   rows), or off (text half blocks). Default: /dev/fb0\n"
+    "                   when the UI runs on a Linux virtual console (/dev/ttyN)\n"
+    "                   and /dev/fb0 exists, otherwise off\n"
+    "  --framebuffer-size WxH  rehearsals and tests: --framebuffer names a\n"
+    "                   file standing in for one, W x H pixels of XRGB8888\n"
     "The previous transcript of an init or rekey also names who holds which\n"
     "share: each share is then taken only from the holder it was handed to.\n";
+
+/*
+ * The framebuffer under this terminal, if it is a Linux virtual console
+ * (/dev/ttyN; fbcon draws every console on fb0) and /dev/fb0 is there to
+ * write: the console's codes are drawn there. A serial line, a
+ * pseudo-terminal (ssh, tmux) or a console in VGA text mode: none.
+ */
+static const char *
+console_framebuffer(void)
+{
+	const char *t = ttyname(STDIN_FILENO);
+
+	if (t == NULL || strncmp(t, "/dev/tty", 8) != 0 || t[8] < '0' ||
+	    t[8] > '9' || strspn(t + 8, "0123456789") != strlen(t + 8))
+		return NULL;
+	return access(UI_CONSOLE_FB, W_OK) == 0 ? UI_CONSOLE_FB : NULL;
+}
 
 static int
 usage(FILE *f)
@@ -114,8 +142,8 @@ usage(FILE *f)
 int
 cmd_ui_main(int argc, char **argv)
 {
-	unsigned long long v;
-	const char *tmp, *exchange = NULL;
+	unsigned long long v, v2;
+	const char *tmp, *exchange = NULL, *fb = NULL;
 	char why[512];
 	int c, r;
 
@@ -136,6 +164,13 @@ cmd_ui_main(int argc, char **argv)
 		case OPT_ARCHIVE: ui.archive_dir = optarg; break;
 		case OPT_CAMERA: ui.camera = optarg; break;
 		case OPT_CAMERA_FRAMES: ui.camera_frames = optarg; break;
+		case OPT_FRAMEBUFFER: fb = optarg; break;
+		case OPT_FRAMEBUFFER_SIZE:
+			if (rd_parse_size(optarg, QR_MAX_IMAGE_SIDE, &v, &v2) != CK_OK)
+				return usage(stderr);
+			ui.fb_file_w = (uint32_t)v;
+			ui.fb_file_h = (uint32_t)v2;
+			break;
 		case OPT_KEYS: ui.keys_dir = optarg; break;
 		case OPT_STICKS:
 			if (strcmp(optarg, "auto") == 0)
@@ -171,6 +206,10 @@ cmd_ui_main(int argc, char **argv)
 		(void)rmdir(ui.exchange);
 	if (ui.keys_dir == NULL)
 		ui.keys_dir = ui.exchange;
+	ui.framebuffer = fb == NULL ? console_framebuffer() :
+	    strcmp(fb, "off") == 0 ? NULL : fb;
+	if (ui.fb_file_w != 0 && ui.framebuffer == NULL)
+		return usage(stderr);
 	/* The ceremony key will live in the state folder: a folder on disk
 	 * is refused before the room has done anything, not at the begin. */
 	if ((r = session_check_ram(ui.state_dir)) != CK_OK)

@@ -281,3 +281,20 @@ rd_parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	*out = v;
 	return CK_OK;
 }
+
+int
+rd_parse_size(const char *s, unsigned long long max, unsigned long long *w,
+    unsigned long long *h)
+{
+	const char *x = strchr(s, 'x');
+	char buf[24];
+
+	if (x == NULL || (size_t)(x - s) >= sizeof(buf))
+		return CK_ERR_FORMAT;
+	memcpy(buf, s, (size_t)(x - s));
+	buf[x - s] = '\0';
+	if (rd_parse_uint(buf, 1, max, w) != CK_OK ||
+	    rd_parse_uint(x + 1, 1, max, h) != CK_OK)
+		return CK_ERR_FORMAT;
+	return CK_OK;
+}

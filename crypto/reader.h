@@ -69,5 +69,8 @@ int rd_printable_utf8(const void *buf, size_t len, int allow_newline) CK_WUR;
 /* Decimal unsigned integer, whole string, within [min, max]. */
 int rd_parse_uint(const char *s, unsigned long long min,
     unsigned long long max, unsigned long long *out) CK_WUR;
+/* "WxH" (a terminal's cells, a screen's pixels), each within [1, max]. */
+int rd_parse_size(const char *s, unsigned long long max,
+    unsigned long long *w, unsigned long long *h) CK_WUR;
 
 #endif

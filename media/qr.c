@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <qrencode.h>
@@ -337,7 +338,8 @@ fb_put(struct qr_fb *fb, uint32_t x, uint32_t y, uint32_t v)
 }
 
 int
-qr_fb_draw(struct qr_fb *fb, const struct qr_code *c)
+qr_fb_draw_at(struct qr_fb *fb, const struct qr_code *c, uint32_t rx,
+    uint32_t ry, uint32_t rw, uint32_t rh)
 {
 	uint32_t side = (uint32_t)(c->width + 2 * QR_QUIET), scale, x0, y0, x, y;
 	uint32_t white, bpp = fb->bits_per_pixel;
@@ -345,18 +347,20 @@ qr_fb_draw(struct qr_fb *fb, const struct qr_code *c)
 	if (bpp != 16 && bpp != 24 && bpp != 32)
 		return CK_ERR_UNSUPPORTED;
 	if ((size_t)fb->line_length * fb->yres > fb->size ||
-	    (size_t)fb->xres * (bpp / 8) > fb->line_length)
+	    (size_t)fb->xres * (bpp / 8) > fb->line_length ||
+	    rx > fb->xres || ry > fb->yres || rw > fb->xres - rx ||
+	    rh > fb->yres - ry)
 		return CK_ERR_INVALID_ARG;
-	scale = (fb->xres < fb->yres ? fb->xres : fb->yres) / side;
+	scale = (rw < rh ? rw : rh) / side;
 	if (scale == 0)
 		return CK_ERR_QR_NO_FIT;
 	white = fb_channel_max(fb->red_off, fb->red_len) |
 	    fb_channel_max(fb->green_off, fb->green_len) |
 	    fb_channel_max(fb->blue_off, fb->blue_len);
-	x0 = (fb->xres - side * scale) / 2;
-	y0 = (fb->yres - side * scale) / 2;
-	for (y = 0; y < fb->yres; y++)
-		for (x = 0; x < fb->xres; x++) {
+	x0 = rx + (rw - side * scale) / 2;
+	y0 = ry + (rh - side * scale) / 2;
+	for (y = ry; y < ry + rh; y++)
+		for (x = rx; x < rx + rw; x++) {
 			int dark = 0;
 
 			if (x >= x0 && y >= y0 && x < x0 + side * scale &&
@@ -369,44 +373,93 @@ qr_fb_draw(struct qr_fb *fb, const struct qr_code *c)
 }
 
 int
-qr_fb_show(const char *dev, const struct qr_code *c)
+qr_fb_draw(struct qr_fb *fb, const struct qr_code *c)
+{
+	return qr_fb_draw_at(fb, c, 0, 0, fb->xres, fb->yres);
+}
+
+int
+qr_fb_open(const char *path, uint32_t file_w, uint32_t file_h,
+    struct qr_fb *fb)
 {
 	struct fb_var_screeninfo var;
 	struct fb_fix_screeninfo fix;
-	struct qr_fb fb;
-	void *mem = MAP_FAILED;
-	int fd, r = CK_ERR_IO;
+	struct stat st;
+	size_t skip;
+	int fd, r = CK_ERR_UNSUPPORTED;
 
-	if ((fd = open(dev, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
+	memset(fb, 0, sizeof(*fb));
+	fb->map = MAP_FAILED;
+	memset(&var, 0, sizeof(var));
+	memset(&fix, 0, sizeof(fix));
+	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0)
 		return file_errno(errno);
-	if (ioctl(fd, FBIOGET_VSCREENINFO, &var) != 0 ||
-	    ioctl(fd, FBIOGET_FSCREENINFO, &fix) != 0) {
-		r = CK_ERR_UNSUPPORTED;
+	if (file_w != 0 && file_h != 0) {
+		/* a stand-in file: XRGB8888, rows packed, no ioctls */
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    file_w > QR_MAX_IMAGE_SIDE || file_h > QR_MAX_IMAGE_SIDE ||
+		    (uint64_t)st.st_size < (uint64_t)file_w * file_h * 4)
+			goto out;
+		var.xres = file_w;
+		var.yres = file_h;
+		var.bits_per_pixel = 32;
+		var.red.offset = 16, var.red.length = 8;
+		var.green.offset = 8, var.green.length = 8;
+		var.blue.length = 8;
+		fix.line_length = file_w * 4;
+		fix.smem_len = file_w * file_h * 4;
+	} else if (ioctl(fd, FBIOGET_VSCREENINFO, &var) != 0 ||
+	    ioctl(fd, FBIOGET_FSCREENINFO, &fix) != 0)
+		goto out;
+	/* Draw on the visible part of the virtual screen. */
+	skip = (size_t)var.yoffset * fix.line_length +
+	    (size_t)var.xoffset * (var.bits_per_pixel / 8);
+	if (skip >= fix.smem_len) {
+		r = CK_ERR_INVALID_ARG;
 		goto out;
 	}
-	if ((mem = mmap(NULL, fix.smem_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0)) == MAP_FAILED)
+	if ((fb->map = mmap(NULL, fix.smem_len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, fd, 0)) == MAP_FAILED) {
+		r = CK_ERR_IO;
 		goto out;
-	memset(&fb, 0, sizeof(fb));
-	/* Draw on the visible part of the virtual screen. */
-	fb.mem = (uint8_t *)mem + (size_t)var.yoffset * fix.line_length +
-	    (size_t)var.xoffset * (var.bits_per_pixel / 8);
-	fb.size = fix.smem_len - (size_t)(fb.mem - (uint8_t *)mem);
-	fb.xres = var.xres;
-	fb.yres = var.yres;
-	fb.line_length = fix.line_length;
-	fb.bits_per_pixel = var.bits_per_pixel;
-	fb.red_off = var.red.offset;
-	fb.red_len = var.red.length;
-	fb.green_off = var.green.offset;
-	fb.green_len = var.green.length;
-	fb.blue_off = var.blue.offset;
-	fb.blue_len = var.blue.length;
-	r = qr_fb_draw(&fb, c);
+	}
+	fb->map_len = fix.smem_len;
+	fb->mem = (uint8_t *)fb->map + skip;
+	fb->size = fix.smem_len - skip;
+	fb->xres = var.xres;
+	fb->yres = var.yres;
+	fb->line_length = fix.line_length;
+	fb->bits_per_pixel = var.bits_per_pixel;
+	fb->red_off = var.red.offset;
+	fb->red_len = var.red.length;
+	fb->green_off = var.green.offset;
+	fb->green_len = var.green.length;
+	fb->blue_off = var.blue.offset;
+	fb->blue_len = var.blue.length;
+	r = CK_OK;
 out:
-	if (mem != MAP_FAILED)
-		munmap(mem, fix.smem_len);
 	close(fd);
+	return r;
+}
+
+void
+qr_fb_close(struct qr_fb *fb)
+{
+	if (fb->map != NULL && fb->map != MAP_FAILED)
+		munmap(fb->map, fb->map_len);
+	memset(fb, 0, sizeof(*fb));
+}
+
+int
+qr_fb_show(const char *dev, const struct qr_code *c)
+{
+	struct qr_fb fb;
+	int r;
+
+	if ((r = qr_fb_open(dev, 0, 0, &fb)) != CK_OK)
+		return r;
+	r = qr_fb_draw(&fb, c);
+	qr_fb_close(&fb);
 	return r;
 }
 

@@ -109,6 +109,8 @@ struct qr_fb {
 	uint32_t line_length;		/* bytes per row */
 	uint32_t bits_per_pixel;	/* 16, 24 or 32 */
 	uint32_t red_off, red_len, green_off, green_len, blue_off, blue_len;
+	void *map;			/* qr_fb_open's mapping, for qr_fb_close */
+	size_t map_len;
 };
 /*
  * Clear the visible screen to white and draw the symbol centred, each module
@@ -117,7 +119,26 @@ struct qr_fb {
  * CK_ERR_UNSUPPORTED for other pixel depths.
  */
 int qr_fb_draw(struct qr_fb *fb, const struct qr_code *c) CK_WUR;
-/* qr_fb_draw on a framebuffer device such as /dev/fb0. */
+/*
+ * qr_fb_draw within the rectangle of w x h pixels at x, y (cleared to
+ * white), the rest of the screen untouched: the guided UI keeps text rows
+ * of the console above and below the code. CK_ERR_INVALID_ARG for a
+ * rectangle outside the screen.
+ */
+int qr_fb_draw_at(struct qr_fb *fb, const struct qr_code *c, uint32_t x,
+    uint32_t y, uint32_t w, uint32_t h) CK_WUR;
+/*
+ * Map a framebuffer for drawing until qr_fb_close: a device such as
+ * /dev/fb0 (its geometry from FBIOGET_VSCREENINFO and FBIOGET_FSCREENINFO;
+ * the visible part of its virtual screen) or, with file_w and file_h not 0,
+ * a regular file standing in for one in rehearsals and tests (file_w x
+ * file_h pixels of XRGB8888, rows packed, the file at least that long).
+ * CK_ERR_UNSUPPORTED: not a framebuffer (or a stand-in file too short).
+ */
+int qr_fb_open(const char *path, uint32_t file_w, uint32_t file_h,
+    struct qr_fb *fb) CK_WUR;
+void qr_fb_close(struct qr_fb *fb);
+/* qr_fb_open, qr_fb_draw, qr_fb_close. */
 int qr_fb_show(const char *dev, const struct qr_code *c) CK_WUR;
 
 /*

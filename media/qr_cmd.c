@@ -232,15 +232,8 @@ static int
 parse_size(const char *s, int *cols, int *rows)
 {
 	unsigned long long c, r;
-	const char *x = strchr(s, 'x');
-	char buf[16];
 
-	if (x == NULL || (size_t)(x - s) >= sizeof(buf))
-		return CK_ERR_INVALID_ARG;
-	memcpy(buf, s, (size_t)(x - s));
-	buf[x - s] = '\0';
-	if (rd_parse_uint(buf, 1, 10000, &c) != CK_OK ||
-	    rd_parse_uint(x + 1, 1, 10000, &r) != CK_OK)
+	if (rd_parse_size(s, 10000, &c, &r) != CK_OK)
 		return CK_ERR_INVALID_ARG;
 	*cols = (int)c;
 	*rows = (int)r;

@@ -3,8 +3,10 @@
  * the optical crossing beside the exchange stick. While a screen waits for
  * the bridge, c (or F3) shows the envelope the appliance last wrote as an
  * animated stream (media/qrstream.h, docs/qr.md) drawn in half blocks over
- * the whole terminal, white on black; + and - change the rate, s and d the
- * density. The envelope is on the exchange folder as always: the stick
+ * the whole terminal, white on black, or, where the console has a
+ * framebuffer (ui.framebuffer), in pixels on it between a text row above
+ * and the hint row below: far denser codes than text cells allow. + and -
+ * change the rate, s and d the density. The envelope is on the exchange folder as always: the stick
  * still works, and the codes carry exactly its bytes.
  *
  * The other way, v (or F4) scans the bridge's codes with the camera
@@ -38,6 +40,9 @@
 
 #define QR_PAIR		7	/* white on black: the theme cannot invert it */
 #define UI_QRSCAN_FRAME_MS 40	/* at most this long for a camera frame */
+/* Pixels a module at the densest code on a framebuffer: a camera across
+ * the table still resolves 4-pixel modules of a laptop-sized screen. */
+#define UI_QR_FB_MIN_PX	4
 
 static struct {
 	uint8_t *msg;		/* the appliance's last envelope for the bridge */
@@ -49,6 +54,10 @@ static struct {
 	struct qrs_opts o;
 	uint32_t k, n;		/* fragments; codes shown */
 	char *text;		/* the code on screen, as qr_render_text drew it */
+	int fb_on;		/* drawn on the framebuffer fb instead */
+	struct qr_fb fb;
+	struct qr_code *code;	/* the code for the framebuffer */
+	uint32_t painted;	/* the code (q.n) last painted there */
 	int cols, rows;		/* the terminal it was drawn for */
 	struct timespec due;	/* when the next code is due */
 } q;
@@ -107,14 +116,39 @@ ui_qr_on(void)
 	return q.on;
 }
 
+/*
+ * Where the code goes on the framebuffer: below the first text row and
+ * above the last (the hints), in pixels. The console's font cell is not
+ * known here: the row heights are bounded by the screen's height over
+ * LINES (at most) and over LINES + 1 (at least: the console fits no
+ * further row), so no text row is drawn over.
+ */
+static void
+fb_region(uint32_t *y, uint32_t *h)
+{
+	uint32_t rows = (uint32_t)LINES, top, bottom;
+
+	top = (q.fb.yres + rows - 1) / rows;
+	bottom = (rows - 1) * (q.fb.yres / (rows + 1));
+	*y = top;
+	*h = bottom > top ? bottom - top : 0;
+}
+
 /* The densest fragment whose code fits this terminal, the last row kept
- * for the hints (CK_ERR_QR_NO_FIT: none does). */
+ * for the hints, or the framebuffer's region at UI_QR_FB_MIN_PX pixels a
+ * module (CK_ERR_QR_NO_FIT: none does). */
 static int
 max_fragment(size_t *f)
 {
-	int side = COLS < 2 * (LINES - 1) ? COLS : 2 * (LINES - 1);
+	uint32_t y, h, side;
 
-	return qrs_fragment_for_width(side - 2 * QR_QUIET, q.o.ecc, f);
+	if (q.fb_on) {
+		fb_region(&y, &h);
+		side = (q.fb.xres < h ? q.fb.xres : h) / UI_QR_FB_MIN_PX;
+		return qrs_fragment_for_width((int)side - 2 * QR_QUIET, q.o.ecc, f);
+	}
+	side = (uint32_t)(COLS < 2 * (LINES - 1) ? COLS : 2 * (LINES - 1));
+	return qrs_fragment_for_width((int)side - 2 * QR_QUIET, q.o.ecc, f);
 }
 
 /* A new stream at the density in q.o: the receiver starts over too. */
@@ -124,6 +158,7 @@ restart(void)
 	qrs_sender_free(q.snd);
 	q.snd = NULL;
 	q.n = 0;
+	q.painted = 0;
 	clock_gettime(CLOCK_MONOTONIC, &q.due);
 	return qrs_sender_new(q.msg, q.len, q.o.fragment, q.o.ecc, &q.snd);
 }
@@ -137,7 +172,13 @@ ui_qr_close(void)
 	q.sc = NULL;
 	free(q.text);
 	q.text = NULL;
+	qr_code_free(q.code);
+	q.code = NULL;
+	if (q.fb_on)
+		qr_fb_close(&q.fb);
+	q.fb_on = 0;
 	q.on = 0;
+	/* the whole console redrawn: its text over the code's pixels */
 	clear();
 }
 
@@ -153,7 +194,23 @@ ui_qr_open(void)
 		return CK_ERR_NOT_FOUND;
 	}
 	qrs_opts_init(&q.o);
+	if (ui.framebuffer != NULL) {
+		if ((r = qr_fb_open(ui.framebuffer, ui.fb_file_w, ui.fb_file_h,
+		    &q.fb)) == CK_OK)
+			q.fb_on = 1;
+		else
+			ui_say(1, "The framebuffer %s cannot be drawn on (%s): the "
+			    "codes are text.", ui_safe(ui.framebuffer),
+			    ck_errname(r));
+		if (q.fb_on && max_fragment(&max) != CK_OK) {
+			qr_fb_close(&q.fb);
+			q.fb_on = 0;
+			ui_say(1, "The framebuffer %s is too small for a code: the "
+			    "codes are text.", ui_safe(ui.framebuffer));
+		}
+	}
 	if ((r = max_fragment(&max)) != CK_OK) {
+		ui_qr_close();
 		ui_say_err("The code does not fit this screen", r,
 		    "use the exchange stick");
 		return r;
@@ -217,7 +274,14 @@ ui_qr_tick(void)
 		clock_gettime(CLOCK_MONOTONIC, &q.due);
 		period_on(&q.due);
 	}
-	if ((r = qrs_sender_next(q.snd, q.sc, &c)) == CK_OK)
+	if ((r = qrs_sender_next(q.snd, q.sc, &c)) == CK_OK && q.fb_on) {
+		/* painted by ui_qr_draw, after the text rows */
+		qr_code_free(q.code);
+		q.code = c;
+		q.n++;
+		return;
+	}
+	if (r == CK_OK)
 		r = qr_render_text(c, COLS, LINES - 1, 0, &t);
 	qr_code_free(c);
 	if (r == CK_ERR_QR_NO_FIT && max_fragment(&max) == CK_OK) {
@@ -254,13 +318,52 @@ next_line(const char **p, const char **line, int *n)
 	return 1;
 }
 
+static void
+draw_hints(void)
+{
+	char hints[UI_COLS + 1];
+
+	snprintf(hints, sizeof(hints), "%u/s %zuB k=%u%s  + - rate  s d "
+	    "sparser/denser  Esc: back", q.o.fps, q.o.fragment, q.k,
+	    q.k == 1 ? " (one code)" : "");
+	mvaddnstr(LINES - 1, 0, hints, COLS);
+}
+
+/* The text rows first (their cells in the middle stay blank, so the
+ * console leaves the pixels there alone), then the code, once a code. */
+static void
+fb_draw(void)
+{
+	uint32_t y, h;
+	int r;
+
+	erase();
+	mvprintw(0, 0, "%.*s", COLS, "The envelope for the bridge, drawn on the "
+	    "framebuffer: film the code.");
+	draw_hints();
+	refresh();
+	if (q.code == NULL || q.painted == q.n)
+		return;
+	fb_region(&y, &h);
+	if ((r = qr_fb_draw_at(&q.fb, q.code, 0, y, q.fb.xres, h)) != CK_OK) {
+		ui_qr_close();
+		ui_say_err("The codes could not be drawn on the framebuffer", r,
+		    "use the exchange stick");
+		return;
+	}
+	q.painted = q.n;
+}
+
 void
 ui_qr_draw(void)
 {
-	char hints[UI_COLS + 1];
 	const char *p, *line;
 	int y, i, n, w = 0, lines = 0, x0, y0;
 
+	if (q.fb_on) {
+		fb_draw();
+		return;
+	}
 	erase();
 	if (q.text == NULL)
 		return;
@@ -274,10 +377,7 @@ ui_qr_draw(void)
 	for (p = q.text, y = y0; next_line(&p, &line, &n); y++)
 		mvaddnstr(y, x0 < 0 ? 0 : x0, line, n);
 	attroff(COLOR_PAIR(QR_PAIR));
-	snprintf(hints, sizeof(hints), "%u/s %zuB k=%u%s  + - rate  s d "
-	    "sparser/denser  Esc: back", q.o.fps, q.o.fragment, q.k,
-	    q.k == 1 ? " (one code)" : "");
-	mvaddnstr(LINES - 1, 0, hints, COLS);
+	draw_hints();
 }
 
 void

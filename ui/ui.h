@@ -19,6 +19,7 @@
 #define CONCLAVE_UI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -38,6 +39,7 @@
 #define UI_RELOCK_SECS	300	/* default inactivity relock */
 #define UI_TICK_MS	250
 #define UI_SCAN_MS	10	/* a key, between camera frames while scanning */
+#define UI_CONSOLE_FB	"/dev/fb0"	/* fbcon draws the virtual consoles here */
 #define UI_FIELD_MAX	256	/* names, paths, free text */
 #define UI_MAX_PENDING	64	/* records made before the ceremony exists */
 #define UI_MAX_KEYFILES	64
@@ -126,6 +128,10 @@ struct ui_ctx {
 	const char *camera;	/* the V4L2 camera that scans the bridge's codes */
 	/* --camera-frames DIR: recorded frames instead (rehearsals, tests) */
 	const char *camera_frames;
+	/* where c draws the codes: a framebuffer (NULL: text half blocks);
+	 * fb_file_w x fb_file_h: a file stands in for it (tests) */
+	const char *framebuffer;
+	uint32_t fb_file_w, fb_file_h;
 	int archived;		/* the closing archive step was done */
 	char first_screen[24];	/* uptime (s) when the first screen was drawn */
 	const char *gnupg_base;

@@ -386,6 +386,53 @@ framebuffer_drawing_is_crisp_and_scans(void **state)
 	qr_scanner_free(s);
 }
 
+/*
+ * A file standing in for a framebuffer (the guided UI's tests): mapped,
+ * the code drawn within a rectangle, the pixels outside it untouched; a
+ * file too short, a regular file asked for its screen info and a
+ * rectangle beyond the screen are refused.
+ */
+static void
+framebuffer_file_region(void **state)
+{
+	struct qr_scanner *s = scanner();
+	uint8_t data[300];
+	struct qr_code *c = NULL;
+	struct qr_image *img;
+	struct qr_fb fb;
+	char path[64];
+	size_t i;
+	int fd;
+
+	(void)state;
+	fill_binary(data, sizeof(data));
+	assert_int_equal(qr_encode(data, sizeof(data), QR_ECC_L, &c), CK_OK);
+	snprintf(path, sizeof(path), "%s/fb", tmpdir);
+	assert_true((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) >= 0);
+	assert_int_equal(ftruncate(fd, 320 * 240 * 4 - 1), 0);
+	assert_int_equal(qr_fb_open(path, 320, 240, &fb), CK_ERR_UNSUPPORTED);
+	assert_int_equal(ftruncate(fd, 320 * 240 * 4), 0);
+	close(fd);
+	/* no ioctls answer on a regular file */
+	assert_int_equal(qr_fb_open(path, 0, 0, &fb), CK_ERR_UNSUPPORTED);
+	assert_int_equal(qr_fb_open(path, 320, 240, &fb), CK_OK);
+	assert_int_equal(qr_fb_draw_at(&fb, c, 0, 20, 320, 221), CK_ERR_INVALID_ARG);
+	assert_int_equal(qr_fb_draw_at(&fb, c, 0, 20, 320, 200), CK_OK);
+	for (i = 0; i < 320 * 20 * 4; i++)	/* the rows above: as they were */
+		assert_int_equal(fb.mem[i], 0);
+	for (i = 320 * 220 * 4; i < 320 * 240 * 4; i++)	/* and below */
+		assert_int_equal(fb.mem[i], 0);
+	assert_int_equal(fb.mem[320 * 20 * 4], 0xff);	/* the quiet zone, white */
+	img = fb_to_image(&fb);
+	assert_scans_to(s, img, data, sizeof(data));
+	qr_image_free(img);
+	qr_fb_close(&fb);
+	assert_null(fb.mem);
+	assert_int_equal(unlink(path), 0);
+	qr_code_free(c);
+	qr_scanner_free(s);
+}
+
 /* A valid PNG of w x h gray pixels (media/png's writer). */
 static uint8_t *
 png_of_size(int w, int h, size_t *len)
@@ -1044,6 +1091,7 @@ main(void)
 		cmocka_unit_test(foreign_qr_codes_are_named),
 		cmocka_unit_test(terminal_rendering_scans_and_refuses_to_overflow),
 		cmocka_unit_test(framebuffer_drawing_is_crisp_and_scans),
+		cmocka_unit_test(framebuffer_file_region),
 		cmocka_unit_test(png_files_are_read_with_limits),
 		cmocka_unit_test(lossy_camera_channel_delivers),
 		cmocka_unit_test(recorded_frames_stand_in_for_a_camera),

@@ -122,6 +122,24 @@ uint_parsing_checks_range_and_end(void **state)
 }
 
 static void
+size_parsing_takes_w_x_h(void **state)
+{
+	unsigned long long w = 0, h = 0;
+
+	(void)state;
+	assert_int_equal(rd_parse_size("1024x768", 8192, &w, &h), CK_OK);
+	assert_int_equal(w, 1024);
+	assert_int_equal(h, 768);
+	assert_int_equal(rd_parse_size("1024x0", 8192, &w, &h), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_size("8193x10", 8192, &w, &h), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_size("1024", 8192, &w, &h), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_size("x768", 8192, &w, &h), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_size("10x10x10", 8192, &w, &h), CK_ERR_FORMAT);
+	assert_int_equal(rd_parse_size("123456789012345678901234x1", ~0ULL, &w, &h),
+	    CK_ERR_FORMAT);
+}
+
+static void
 lines_are_bounded_and_need_their_newline(void **state)
 {
 	static const char buf[] = "ab\n\nlong line\ntorn";
@@ -201,6 +219,7 @@ main(void)
 		cmocka_unit_test(printable_utf8_refuses_controls_and_bad_sequences),
 		cmocka_unit_test(utf8_allows_controls_but_not_bad_sequences),
 		cmocka_unit_test(uint_parsing_checks_range_and_end),
+		cmocka_unit_test(size_parsing_takes_w_x_h),
 		cmocka_unit_test(lines_are_bounded_and_need_their_newline),
 		cmocka_unit_test(files_are_read_up_to_their_limit),
 	};

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/fb.h>
 #include <linux/netlink.h>
 
 #include "crypto/sandbox.h"
@@ -247,6 +248,40 @@ tiocsti_refused(void)
 	return r;
 }
 
+/*
+ * What the guided UI does to draw codes on a framebuffer (media/qr.h
+ * qr_fb_open) passes the monitor's list as it is: the screen-info ioctls
+ * reach the kernel (ENOTTY on a file, not ENOSYS nor EACCES) and a shared
+ * read-write mapping of the device's fd is made and written through.
+ */
+static int
+framebuffer_calls_pass(void)
+{
+	struct fb_var_screeninfo var;
+	struct fb_fix_screeninfo fix;
+	char path[] = "/tmp/test_sandbox_fb.XXXXXX";
+	uint8_t *p, b = 0;
+	int fd, r = 0;
+
+	if ((fd = mkstemp(path)) < 0 || unlink(path) != 0 ||
+	    ftruncate(fd, 4096) != 0)
+		return 2;
+	if (ioctl(fd, FBIOGET_VSCREENINFO, &var) == 0 || errno != ENOTTY ||
+	    ioctl(fd, FBIOGET_FSCREENINFO, &fix) == 0 || errno != ENOTTY)
+		r = 3;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		r = 4;
+	else {
+		p[100] = 0xff;
+		munmap(p, 4096);
+		if (pread(fd, &b, 1, 100) != 1 || b != 0xff)
+			r = 5;
+	}
+	close(fd);
+	return r;
+}
+
 #ifdef __x86_64__
 /* The i386 entry (int 0x80) with socketcall(SYS_SOCKET): the 32-bit ABI
  * has socket calls the 64-bit rules never see, so any 32-bit call kills.
@@ -292,6 +327,14 @@ no_tiocsti_under_the_monitor(void **state)
 	assert_int_equal(exit_under(NULL, tiocsti_refused), 1);	/* control */
 	assert_int_equal(in_child(tiocsti_refused), 0);
 	assert_int_equal(exit_under(sandbox_bridge, tiocsti_refused), 0);
+}
+
+static void
+framebuffer_drawing_passes_the_monitor(void **state)
+{
+	(void)state;
+	assert_int_equal(exit_under(NULL, framebuffer_calls_pass), 0);	/* control */
+	assert_int_equal(in_child(framebuffer_calls_pass), 0);
 }
 
 static void
@@ -457,6 +500,7 @@ main(void)
 		cmocka_unit_test(no_namespace_under_the_monitor),
 		cmocka_unit_test(no_writable_code_under_the_monitor),
 		cmocka_unit_test(no_tiocsti_under_the_monitor),
+		cmocka_unit_test(framebuffer_drawing_passes_the_monitor),
 		cmocka_unit_test(i386_system_calls_kill),
 		cmocka_unit_test(bridge_has_inet_and_unix_sockets_only),
 		cmocka_unit_test(bridge_starts_no_program),
