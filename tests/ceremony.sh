@@ -52,6 +52,25 @@ bridge_init_finish() {
 	wait "$(cat "$dir/bridge.pid")"
 }
 
+# bridge_init_restart DIR ADDR OUT: the bridge started again on DIR/x after
+# the one bridge_init_start began was killed (BPID2 its pid, output in OUT,
+# the root token on the FIFO DIR/token.fifo, its fd TOKEN_FD); waits until
+# it shows the new key's words, into REPIN_WORDS. Not in a subshell: the
+# FIFO's writer must stay open.
+bridge_init_restart() {
+	local dir=$1 addr=$2 out=$3
+	rm -f "$dir/token.fifo"
+	mkfifo "$dir/token.fifo"
+	"$BRIDGE" init --exchange "$dir/x" --address "$addr" --root-token-fd 3 \
+	    3<"$dir/token.fifo" >"$out" 2>&1 &
+	BPID2=$!
+	on_exit "kill $BPID2 2>/dev/null"
+	exec {TOKEN_FD}>"$dir/token.fifo"
+	wait_for grep -q "The new key's words:" "$out" || return 1
+	REPIN_WORDS=$(grep -A1 "The new key's words:" "$out" | tail -n 1 |
+	    sed 's/^ *//')
+}
+
 # A private gpg home with a secret key imported (the holder's own machine).
 gpg_home_with() {	# NAME KEYFILE
 	local h=$T_TMP/gpg-$1

@@ -12,50 +12,19 @@
 #include <time.h>
 
 #include "ceremony/init.h"
-#include "ceremony/roster.h"
 #include "crypto/errors.h"
-#include "crypto/reader.h"
 #include "ui/ui.h"
 
-/* WAITING for the closing result; or a re-pin: WHO compares, their WORDS. */
-enum { WAITING, WHO, WORDS, MISMATCH };
-
 static time_t since;
-static int refused, step;
-static struct ui_field whof, wordsf;
+static int refused, repin;	/* repin: a new key's words asked (w) */
+static struct ui_words w;
 
 static void
 close_init(void)
 {
-	if ((whof.buf == NULL && ui_field_init(&whof, 0) != CK_OK) ||
-	    (wordsf.buf == NULL && ui_field_init(&wordsf, 0) != CK_OK))
-		ui_fatal("out of memory");
 	since = time(NULL);
 	refused = 0;
-	step = WAITING;
-}
-
-static void
-repin_draw(int y)
-{
-	y = ui_para(y, "The bridge was started again: the session key this "
-	    "ceremony pinned died with the old one, and the new bridge offers "
-	    "another. A witness reads the five words on the bridge's screen and "
-	    "types them here; only the same words pin the new key (the record "
-	    "says so).");
-	ui_text(y + 1, 2, "Witness (name):");
-	ui_field_draw(y + 1, 20, 40, &whof);
-	ui_text(y + 3, 2, "The bridge's words:");
-	ui_field_draw(y + 4, 2, 76, &wordsf);
-	if (step == MISMATCH) {
-		attron(A_BOLD);
-		ui_para(y + 6, "The words differ. STOP: the new key may not be "
-		    "your bridge's. The refusal is on the record. Check the words "
-		    "again, or end the ceremony.");
-		attroff(A_BOLD);
-	}
-	ui_hints(step == WHO ? "Type the witness's name, Enter" :
-	    "Type the five words as you hear them, Enter");
+	repin = 0;
 }
 
 static void
@@ -63,8 +32,14 @@ close_draw(void)
 {
 	int y = UI_TOP;
 
-	if (step != WAITING) {
-		repin_draw(y);
+	if (repin) {
+		ui_words_draw(y, &w, "The bridge was started again: the session "
+		    "key this ceremony pinned died with the old one, and the new "
+		    "bridge offers another. A witness reads the five words on the "
+		    "bridge's screen and types them here; only the same words pin "
+		    "the new key (the record says so).", "The words differ. STOP: "
+		    "the new key may not be your bridge's. The refusal is on the "
+		    "record. Check the words again, or end the ceremony.");
 		return;
 	}
 	y = ui_para(y, "Operator: configure the server with the initial root "
@@ -89,13 +64,13 @@ close_tick(void)
 	char why[256] = "", did[UI_COLS], sas[SESSION_SAS_MAX];
 	int r;
 
-	if (refused || step != WAITING || !ui_envelope_waiting())
+	if (refused || repin || !ui_envelope_waiting())
 		return;
 	/* A restarted bridge's new key comes before its closing result. */
 	if (session_repin(ui.s, NULL, NULL, sas, why, sizeof(why)) ==
 	    CK_ERR_INCOMPLETE) {
-		step = WHO;
-		ui.typing = 1;
+		repin = 1;
+		ui_words_start(&w);
 		return;
 	}
 	if ((r = init_close(ui.s, ui.head, why, sizeof(why))) != CK_OK) {
@@ -112,25 +87,13 @@ static void
 repin_key(int ch)
 {
 	char why[256] = "", sas[SESSION_SAS_MAX];
-	int f, r;
+	int r;
 
-	if (step == WHO) {
-		if ((f = ui_field_key(&whof, ch)) > 0 && whof.len > 0 &&
-		    whof.len <= ROSTER_NAME_MAX &&
-		    rd_printable_utf8(whof.buf, whof.len, 0) == CK_OK)
-			step = WORDS;
+	if (!ui_words_key(&w, ch))
 		return;
-	}
-	if ((f = ui_field_key(&wordsf, ch)) < 0) {
-		step = WHO;
-		return;
-	}
-	if (f == 0 || wordsf.len == 0)
-		return;
-	r = session_repin(ui.s, wordsf.buf, whof.buf, sas, why, sizeof(why));
-	ui_field_clear(&wordsf);
+	r = session_repin(ui.s, w.words.buf, w.who.buf, sas, why, sizeof(why));
 	if (r == CK_ERR_SAS_MISMATCH) {
-		step = MISMATCH;
+		ui_words_mismatch(&w);
 		ui_say_err("The words differ", r, why);
 		return;
 	}
@@ -140,14 +103,15 @@ repin_key(int ch)
 	}
 	ui_say(0, "The witness confirmed the words: the bridge's new key is "
 	    "pinned.");
-	step = WAITING;
+	ui_field_clear(&w.words);
+	repin = 0;
 	ui.typing = 0;
 }
 
 static void
 close_key(int ch)
 {
-	if (step != WAITING)
+	if (repin)
 		repin_key(ch);
 	else if (refused && ch == 'r')
 		close_init();
@@ -156,7 +120,7 @@ close_key(int ch)
 static const char *
 close_waiting(void)
 {
-	return refused || step != WAITING ? NULL : "the operator gives the initial root token back "
+	return refused || repin ? NULL : "the operator gives the initial root token back "
 	    "to conclave-bridge init, which revokes it and writes the proof.";
 }
 

@@ -10,23 +10,17 @@
 
 #include "ceremony/quorum.h"
 #include "crypto/errors.h"
-#include "crypto/reader.h"
 #include "ui/ui.h"
 
-enum { WAITING, WHO, WORDS, MISMATCH };
-
-static int step;
+static int waiting;		/* for the offer; then the words (w) */
 static time_t since;
 static char sas[QUORUM_SAS_MAX];
-static struct ui_field whof, wordsf;
+static struct ui_words w;
 
 static void
 sas_init(void)
 {
-	if ((whof.buf == NULL && ui_field_init(&whof, 0) != CK_OK) ||
-	    (wordsf.buf == NULL && ui_field_init(&wordsf, 0) != CK_OK))
-		ui_fatal("out of memory");
-	step = WAITING;
+	waiting = 1;
 	since = time(NULL);
 }
 
@@ -35,30 +29,20 @@ sas_draw(void)
 {
 	int y = UI_TOP;
 
-	if (step == WAITING) {
+	if (waiting) {
 		y = ui_para(y, "Waiting for the bridge's session offer on the "
 		    "exchange stick.");
 		ui_text(y + 1, 2, "Waiting... %lds", (long)(time(NULL) - since));
 		ui_hints("The stick is read as soon as the offer is on it");
 		return;
 	}
-	y = ui_para(y, "The bridge shows five words: its short authentication "
-	    "string. A witness reads them from the bridge's screen and types them "
-	    "here; the appliance compares them with its own. Until they match, "
-	    "no share is sealed to the bridge.");
-	ui_text(y + 1, 2, "Witness (name):");
-	ui_field_draw(y + 1, 20, 40, &whof);
-	ui_text(y + 3, 2, "The bridge's words:");
-	ui_field_draw(y + 4, 2, 76, &wordsf);
-	if (step == MISMATCH) {
-		attron(A_BOLD);
-		ui_para(y + 6, "The words differ. STOP: the offer may not come "
-		    "from your bridge (a substituted stick). The refusal is on the "
-		    "record. Check the words again, or end the ceremony.");
-		attroff(A_BOLD);
-	}
-	ui_hints(step == WHO ? "Type the witness's name, Enter" :
-	    "Type the five words as you hear them, Enter");
+	ui_words_draw(y, &w, "The bridge shows five words: its short "
+	    "authentication string. A witness reads them from the bridge's "
+	    "screen and types them here; the appliance compares them with its "
+	    "own. Until they match, no share is sealed to the bridge.",
+	    "The words differ. STOP: the offer may not come from your bridge (a "
+	    "substituted stick). The refusal is on the record. Check the words "
+	    "again, or end the ceremony.");
 }
 
 static void
@@ -67,7 +51,7 @@ sas_tick(void)
 	char why[256] = "";
 	int r;
 
-	if (step != WAITING || !ui_envelope_waiting())
+	if (!waiting || !ui_envelope_waiting())
 		return;
 	/* confirm NULL: nothing is recorded; sas gets the appliance's words. */
 	r = quorum_accept_offer(ui.s, "requested", NULL, NULL, sas, NULL, why,
@@ -82,36 +66,22 @@ sas_tick(void)
 		ui_say_err("The session offer was refused", r, why);
 		return;
 	}
-	step = WHO;
-	ui.typing = 1;
+	waiting = 0;
+	ui_words_start(&w);
 }
 
 static void
 sas_key(int ch)
 {
 	char why[256] = "";
-	int f, r;
+	int r;
 
-	if (step == WAITING)
+	if (waiting || !ui_words_key(&w, ch))
 		return;
-	if (step == WHO) {
-		if ((f = ui_field_key(&whof, ch)) > 0 && whof.len > 0 &&
-		    whof.len <= ROSTER_NAME_MAX &&
-		    rd_printable_utf8(whof.buf, whof.len, 0) == CK_OK)
-			step = WORDS;
-		return;
-	}
-	if ((f = ui_field_key(&wordsf, ch)) < 0) {
-		step = WHO;
-		return;
-	}
-	if (f == 0 || wordsf.len == 0)
-		return;
-	r = quorum_accept_offer(ui.s, "requested", wordsf.buf, whof.buf, sas,
+	r = quorum_accept_offer(ui.s, "requested", w.words.buf, w.who.buf, sas,
 	    NULL, why, sizeof(why));
 	if (r == CK_ERR_SAS_MISMATCH) {
-		step = MISMATCH;
-		ui_field_clear(&wordsf);
+		ui_words_mismatch(&w);
 		ui_say_err("The words differ", r, why);
 		return;
 	}
@@ -127,7 +97,7 @@ sas_key(int ch)
 static const char *
 sas_waiting(void)
 {
-	if (step != WAITING)
+	if (!waiting)
 		return NULL;
 	return ui.kind == UI_KIND_REKEY ? "conclave-bridge rekey, with this "
 	    "exchange stick, writes the session offer." : ui.kind == UI_KIND_UNSEAL ?

@@ -283,6 +283,60 @@ ui_field_key(struct ui_field *f, int ch)
 }
 
 void
+ui_words_start(struct ui_words *w)
+{
+	if ((w->who.buf == NULL && ui_field_init(&w->who, 0) != CK_OK) ||
+	    (w->words.buf == NULL && ui_field_init(&w->words, 0) != CK_OK))
+		ui_fatal("out of memory");
+	w->step = UI_WORDS_WHO;
+	ui.typing = 1;
+}
+
+int
+ui_words_key(struct ui_words *w, int ch)
+{
+	int f;
+
+	if (w->step == UI_WORDS_WHO) {
+		if (ui_field_key(&w->who, ch) > 0 && w->who.len > 0 &&
+		    w->who.len <= ROSTER_NAME_MAX &&
+		    rd_printable_utf8(w->who.buf, w->who.len, 0) == CK_OK)
+			w->step = UI_WORDS_WORDS;
+		return 0;
+	}
+	if ((f = ui_field_key(&w->words, ch)) < 0) {
+		w->step = UI_WORDS_WHO;
+		return 0;
+	}
+	return f > 0 && w->words.len > 0;
+}
+
+void
+ui_words_mismatch(struct ui_words *w)
+{
+	w->step = UI_WORDS_MISMATCH;
+	ui_field_clear(&w->words);
+}
+
+void
+ui_words_draw(int y, const struct ui_words *w, const char *intro,
+    const char *stop)
+{
+	y = ui_para(y, intro);
+	ui_text(y + 1, 2, "Witness (name):");
+	ui_field_draw(y + 1, 20, 40, &w->who);
+	ui_text(y + 3, 2, "The bridge's words:");
+	ui_field_draw(y + 4, 2, 76, &w->words);
+	if (w->step == UI_WORDS_MISMATCH) {
+		attron(A_BOLD);
+		ui_para(y + 6, stop);
+		attroff(A_BOLD);
+	}
+	ui_hints(w->step == UI_WORDS_WHO ? "Type the witness's name, Enter" :
+	    "Type the five words as you hear them, Enter");
+}
+
+void
 ui_field_draw(int y, int x, int width, const struct ui_field *f)
 {
 	const char *shown;

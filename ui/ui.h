@@ -405,6 +405,26 @@ int ui_field_key(struct ui_field *f, int ch);
 void ui_field_draw(int y, int x, int width, const struct ui_field *f);
 
 /*
+ * A witness types the words another screen shows (a bridge's short
+ * authentication string, a restarted bridge's new key): their name, then
+ * the words, which the caller compares. ui_words_start: fields ready, the
+ * name asked (ui.typing). ui_words_key: 1 when words were entered (in
+ * w->words.buf), 0 otherwise; Escape goes back to the name.
+ * ui_words_mismatch: the words cleared, the STOP paragraph shown.
+ * ui_words_draw from line y: intro, the two fields, stop after a mismatch.
+ */
+enum ui_words_step { UI_WORDS_WHO, UI_WORDS_WORDS, UI_WORDS_MISMATCH };
+struct ui_words {
+	struct ui_field who, words;
+	enum ui_words_step step;
+};
+void ui_words_start(struct ui_words *w) __attribute__((nonnull));
+int ui_words_key(struct ui_words *w, int ch) __attribute__((nonnull));
+void ui_words_mismatch(struct ui_words *w) __attribute__((nonnull));
+void ui_words_draw(int y, const struct ui_words *w, const char *intro,
+    const char *stop) __attribute__((nonnull));
+
+/*
  * Put an event on the record: into the transcript once the ceremony
  * exists, else queued until it does (ui_flush_pending after init_begin).
  * details is taken over (may be NULL).

@@ -38,18 +38,11 @@ F=$(ls -d "$C"/x/*)
 id=$(basename "$F")
 
 # The bridge started again on the same exchange folder.
-rm -f "$C/token.fifo"
-mkfifo "$C/token.fifo"
-"$BRIDGE" init --exchange "$C/x" --address "$addr" --root-token-fd 3 \
-    3<"$C/token.fifo" >"$C/bridge2.out" 2>&1 &
-B2=$!
-on_exit "kill $B2 2>/dev/null"
-exec {TFD}>"$C/token.fifo"
+bridge_init_restart "$C" "$addr" "$C/bridge2.out"
+words=$REPIN_WORDS
 check "the restarted bridge offers a new key (a bridge-repin at seq 3)" \
-    wait_for test -f "$F/000003-bridge-repin.env"
-check_output "  and shows its words for the room" "The new key's words:" \
-    cat "$C/bridge2.out"
-words=$(grep -A1 "The new key's words:" "$C/bridge2.out" | tail -n 1 | sed 's/^ *//')
+    test -f "$F/000003-bridge-repin.env"
+check "  and shows its words for the room" test -n "$words"
 check_output "  and the root token for the operator again" \
     "encrypted to the operator's key" cat "$C/bridge2.out"
 cp "$F/000003-bridge-repin.env" "$T_TMP/good.env"
@@ -109,9 +102,9 @@ check_output "the words typed as heard pin the new key" 'new key is pinned' \
 check_output "  recorded once as a deviation" '^1$' jq -s \
     '[.[] | select(.type == "deviation" and .details.text == "bridge restarted, key re-pinned")] | length' \
     "$S/transcript.jsonl"
-printf '%s\n' "$tok" >&"$TFD"
-exec {TFD}>&-
-check "the restarted bridge revokes the root token" wait "$B2"
+printf '%s\n' "$tok" >&"$TOKEN_FD"
+exec {TOKEN_FD}>&-
+check "the restarted bridge revokes the root token" wait "$BPID2"
 check_output "the closing result, signed by the re-pinned key, closes" \
     'root token is revoked' "$CONCLAVE" init close --state "$S"
 check_output "verify: closed, 1 deviation among the exceptions" \

@@ -23,18 +23,7 @@ T=$C/state/transcript.jsonl
 
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x" \
     --keys "$C/keys" --sticks "$C/sticks" --rehearsal
-ui_wait "Which ceremony is this?" >/dev/null
-ui_keys Enter
-ui_wait "3 holders, 1 operator, 1 witnesses" >/dev/null
-ui_keys Enter
-ui_wait "How many of them are needed" >/dev/null
-ui_keys BSpace; ui_type 2; ui_keys Enter
-ui_wait "Key 1 of 5" >/dev/null
-for k in 2 3 4 5; do ui_keys y; ui_wait "Key $k of 5" >/dev/null; done
-ui_keys y
-ui_wait "Begin the init ceremony? Type y to begin." >/dev/null
-ui_keys y
-ui_wait "Ceremony key" >/dev/null
+ui_init_begun
 check "bridge init answers the request" \
     bridge_init_start "$C" "$addr" "$(ui_key_words)"
 ui_keys Enter
@@ -60,16 +49,9 @@ tok=$(operator_root_token "$C")
 
 # The bridge dies while it waits for the token; the operator starts it again.
 kill -9 "$(cat "$C/bridge.pid")"
-rm -f "$C/token.fifo"
-mkfifo "$C/token.fifo"
-"$BRIDGE" init --exchange "$C/x" --address "$addr" --root-token-fd 3 \
-    3<"$C/token.fifo" >"$C/bridge2.out" 2>&1 &
-B2=$!
-on_exit "kill $B2 2>/dev/null"
-exec {TFD}>"$C/token.fifo"
-check "the restarted bridge shows its new key's words" \
-    wait_for grep -q "The new key's words:" "$C/bridge2.out"
-words=$(grep -A1 "The new key's words:" "$C/bridge2.out" | tail -n 1 | sed 's/^ *//')
+bridge_init_restart "$C" "$addr" "$C/bridge2.out"
+words=$REPIN_WORDS
+check "the restarted bridge shows its new key's words" test -n "$words"
 
 ui_step "The bridge was started again" repin 30
 ui_type walt; ui_keys Enter
@@ -83,9 +65,9 @@ ui_type "$(echo "$words" | tr a-z A-Z)"; ui_keys Enter
 ui_step "Waiting for the closing result" closing-repinned
 check "the new key is pinned, recorded once as a deviation" test "$(jq -s \
     '[.[] | select(.type == "deviation" and .details.text == "bridge restarted, key re-pinned")] | length' "$T")" = 1
-printf '%s\n' "$tok" >&"$TFD"
-exec {TFD}>&-
-check "the restarted bridge revokes the root token" wait "$B2"
+printf '%s\n' "$tok" >&"$TOKEN_FD"
+exec {TOKEN_FD}>&-
+check "the restarted bridge revokes the root token" wait "$BPID2"
 ui_wait "Witness" 60 >/dev/null
 ui_review walt
 ui_step "Ceremony closed. The initial root token is revoked." summary 60
