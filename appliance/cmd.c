@@ -137,15 +137,15 @@ cmd_load_why(const char *state, int err)
 }
 
 int
-cmd_begin_refused(const char *cmd, const char *state, int err)
+cmd_begin_refused(const char *cmd, const char *state, const char *exchange,
+    int err)
 {
 	char kind[SESSION_PEEK_MAX], phase[SESSION_PEEK_MAX];
 
 	if (err != CK_ERR_EXISTS ||
 	    session_peek(state, kind, phase) != CK_OK)
-		return cmd_refuse(cmd, "begin", err, err == CK_ERR_EXISTS ?
-		    "the state folder is not empty: begin in an empty folder" :
-		    NULL);
+		return cmd_refuse(cmd, "begin", err, session_begin_why(exchange,
+		    err));
 	fprintf(stderr, "conclave %s begin: a %s ceremony is in %s (%s).\n",
 	    cmd, kind, state, phase);
 	if (strcmp(phase, "closed") == 0)

@@ -29,11 +29,13 @@ int cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
 int cmd_load_prev(const char *step, const char *path,
     uint8_t head[TRANSCRIPT_HASH_BYTES]);
 /*
- * A refused begin: cmd_refuse, and when the state folder holds a ceremony
+ * A refused begin: cmd_refuse (with session_begin_why on exchange), and
+ * when the state folder holds a ceremony
  * already, what it is and the two ways on (go on with it, or abandon it)
  * instead of a bare "already exists". Returns 1.
  */
-int cmd_begin_refused(const char *cmd, const char *state, int err);
+int cmd_begin_refused(const char *cmd, const char *state,
+    const char *exchange, int err);
 /*
  * Why a ceremony could not be loaded, for cmd_refuse: for CK_ERR_BUSY
  * (another process holds its transcript) who holds it (the guided UI or

@@ -165,7 +165,7 @@ step_begin(const struct quorum_args *a)
 	json_decref(handout);
 	if (r != CK_OK) {
 		roster_free(ro);
-		return cmd_begin_refused(cur->q.cmd, a->state, r);
+		return cmd_begin_refused(cur->q.cmd, a->state, a->exchange, r);
 	}
 	cmd_print_ceremony_key(s);
 	cmd_quorum_print_handout(s);

@@ -284,7 +284,7 @@ step_begin(const struct init_args *a)
 		roster_free(ro);
 		if (r == CK_ERR_QUORUM)
 			return refuse("begin", r, why);
-		return cmd_begin_refused("init", a->state, r);
+		return cmd_begin_refused("init", a->state, a->exchange, r);
 	}
 	cmd_print_ceremony_key(s);
 	printf("\nRoster (each holder reads their fingerprint words aloud):\n");

@@ -117,7 +117,7 @@ step_begin(const struct quorum_args *a)
 			goto out;
 	if ((r = rekey_begin(a->state, a->exchange, ro, a->threshold, a->recovery,
 	    a->previous != NULL ? prev : NULL, handout, &s)) != CK_OK) {
-		cmd_begin_refused("rekey", a->state, r);
+		cmd_begin_refused("rekey", a->state, a->exchange, r);
 		goto out;
 	}
 	cmd_print_ceremony_key(s);

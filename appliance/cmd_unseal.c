@@ -145,7 +145,7 @@ step_begin(const struct quorum_args *a)
 	    a->previous != NULL ? prev : NULL, handout, &s);
 	json_decref(handout);
 	if (r != CK_OK)
-		return cmd_begin_refused(cur->cmd, a->state, r);
+		return cmd_begin_refused(cur->cmd, a->state, a->exchange, r);
 	cmd_print_ceremony_key(s);
 	cmd_quorum_print_handout(s);
 	printf("\n%s request written to %s.\n"

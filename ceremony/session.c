@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -297,6 +298,20 @@ check_exchange_root(const char *root)
 		return r;
 	close(fd);
 	return CK_OK;
+}
+
+const char *
+session_begin_why(const char *exchange_root, int err)
+{
+	struct stat st;
+
+	if (err == CK_ERR_EXISTS)
+		return "the state folder is not empty: begin in an empty folder";
+	if (err == CK_ERR_NOT_FOUND && exchange_root != NULL &&
+	    (stat(exchange_root, &st) != 0 || !S_ISDIR(st.st_mode)))
+		return "the exchange folder is not there: is the exchange stick in "
+		    "and mounted, and the folder named right?";
+	return NULL;
 }
 
 static int

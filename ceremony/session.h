@@ -87,6 +87,13 @@ int session_create(const char *dir, const char *exchange_root,
     CK_WUR __attribute__((nonnull(1, 2, 3, 4, 7)));
 
 /*
+ * Why a begin was refused with err, for people, or NULL when err says it
+ * all: a state folder not empty (CK_ERR_EXISTS), or an exchange_root that
+ * is not there (CK_ERR_NOT_FOUND: the exchange stick not in or mounted).
+ */
+const char *session_begin_why(const char *exchange_root, int err);
+
+/*
  * Pick up the ceremony in dir: its state, key and transcript (whose chain
  * is re-verified). kind must match (CK_ERR_BAD_TYPE); a closed ceremony is
  * CK_ERR_CLOSED. exchange_root overrides the saved one when the stick is

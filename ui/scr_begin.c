@@ -120,7 +120,7 @@ begin_key(int ch)
 		    ui.has_prev ? ui.prev : NULL, &ui.s);
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,
-		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);
+		    session_begin_why(ui.exchange, r));
 		return;
 	}
 	if ((r = ui_flush_pending()) != CK_OK)

@@ -208,7 +208,7 @@ begin(void)
 		    &ui.s);
 	if (r != CK_OK) {
 		ui_say_err("The ceremony could not begin", r,
-		    r == CK_ERR_EXISTS ? "the state folder is not empty" : NULL);
+		    session_begin_why(ui.exchange, r));
 		return;
 	}
 	if (break_glass() && (r = ui_record("break-glass-authorised", authf.buf,

@@ -34,6 +34,16 @@ begin_refused "revoked encryption subkey" CK_ERR_KEY_REVOKED -t 2 $H1 $H2 \
 begin_refused "the same key twice" CK_ERR_KEY_DUPLICATE -t 2 $H1 $H2 \
     --holder alice2="$KEYS/holder1.asc" $OP
 
+# The exchange folder not there (the stick not mounted) is named as such.
+d=$T_TMP/no-exchange
+check_output "no exchange folder: named" \
+    'CK_ERR_NOT_FOUND.*the exchange folder is not there: is the exchange stick in' \
+    joined "$CONCLAVE" init begin --state "$d/state" --exchange "$d/x" -t 2 $H1 $H2 $H3 $OP
+check "no exchange folder: nothing written" test ! -e "$d/state"
+check_output "the same for unseal begin" 'the exchange folder is not there' \
+    joined "$CONCLAVE" unseal begin --state "$d/state" --exchange "$d/x"
+check "... nothing written" test ! -e "$d/state"
+
 # An unusable TMPDIR (where the throwaway GnuPG home goes) is named.
 tmpdir_refused() {	# NAME TMPDIR
 	local d=$T_TMP/tmpdir-$RANDOM

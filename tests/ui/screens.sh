@@ -2,8 +2,8 @@
 # The guided UI's behaviour that needs no server, driven in tmux with
 # TERM=xterm-256color: the inactivity lock, help, a file name carrying a
 # terminal escape, a key nobody recognises, leaving with confirmation, a
-# terminal smaller than 80x24, no terminal at all, a previous transcript
-# that does not verify.
+# terminal smaller than 80x24, no terminal at all, a begin without the
+# exchange folder, a previous transcript that does not verify.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/uidrive.sh"
 KEYS=$TOP/tests/vectors/keys
@@ -67,6 +67,18 @@ ui_wait "Leave conclave?" >/dev/null
 ui_keys y
 check "y leaves, status 0" ui_wait "[ui exited 0]" 10
 check_fails "nothing began: no state folder" test -e "$C/state"
+ui_stop
+
+# Beginning with the exchange folder not there (the stick not mounted):
+# said as such, and nothing begins.
+ui_start env TERM=xterm-256color "$CONCLAVE" ui --state "$C/state" \
+    --exchange "$C/no-exchange" --keys "$C/keys"
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys 2 Enter
+ui_wait "Type y to begin." >/dev/null && ui_keys y
+ui_wait "could not begin" 10 >/dev/null
+check_output "a begin without the exchange folder says the stick is not there" \
+    'the exchange folder is not there: is the exchange stick in' joined ui_screen
+check_fails "... and nothing began: no state folder" test -e "$C/state"
 ui_stop
 
 # The previous ceremony's transcript is verified before anything starts.
