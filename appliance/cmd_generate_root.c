@@ -181,22 +181,6 @@ step_begin(const struct quorum_args *a)
 	return 0;
 }
 
-/*
- * Closed as failed after the token was issued but not handed over: why
- * says what became of it (revoked by the bridge, or NOT revoked and what
- * to do); then the transcript's head. Frees s; returns 1.
- */
-static int
-undelivered(struct session *s, const char *state, const char *step,
-    const char *why, const uint8_t head[TRANSCRIPT_HASH_BYTES])
-{
-	cmd_refuse(cur->q.cmd, step, CK_ERR_SERVER, why);
-	printf("Ceremony closed as failed.\n");
-	cmd_quorum_print_head(s, state, head);
-	session_free(s);
-	return 1;
-}
-
 static int
 step_result(const struct quorum_args *a)
 {
@@ -211,8 +195,9 @@ step_result(const struct quorum_args *a)
 		    cmd_load_why(a->state, r));
 	r = generate_root_result(s, &closed, head, why, sizeof(why));
 	iss = json_object_get(s->ext, "issued");
-	if (r == CK_ERR_SERVER && iss != NULL)	/* issued, closed as failed */
-		return undelivered(s, a->state, "result", why, head);
+	if (r == CK_ERR_SERVER && iss != NULL)	/* issued, then closed as failed */
+		return cmd_quorum_closed_failed(cur->q.cmd, "result", s, a->state,
+		    why, head);
 	if (r != CK_OK) {
 		session_free(s);
 		return cmd_refuse(cur->q.cmd, "result", r, why);
@@ -258,7 +243,8 @@ step_close(const struct quorum_args *a)
 		return cmd_refuse("generate-root", "close", r,
 		    cmd_load_why(a->state, r));
 	if ((r = generate_root_close(s, head, why, sizeof(why))) == CK_ERR_SERVER)
-		return undelivered(s, a->state, "close", why, head);
+		return cmd_quorum_closed_failed(cur->q.cmd, "close", s, a->state,
+		    why, head);
 	if (r != CK_OK) {
 		session_free(s);
 		return cmd_refuse("generate-root", "close", r, why);

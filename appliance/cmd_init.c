@@ -408,7 +408,10 @@ step_close(const struct init_args *a)
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
 		return refuse("close", r, cmd_load_why(a->state, r));
-	if ((r = init_close(s, head, why, sizeof(why))) != CK_OK) {
+	if ((r = init_close(s, head, why, sizeof(why))) == CK_ERR_SERVER)
+		return cmd_quorum_closed_failed("init", "close", s, a->state, why,
+		    head);
+	if (r != CK_OK) {
 		session_free(s);
 		return refuse("close", r, why);
 	}

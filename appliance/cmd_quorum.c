@@ -346,6 +346,18 @@ cmd_quorum_print_handout(const struct session *s)
 }
 
 int
+cmd_quorum_closed_failed(const char *cmd, const char *step, struct session *s,
+    const char *state, const char *why,
+    const uint8_t head[TRANSCRIPT_HASH_BYTES])
+{
+	cmd_refuse(cmd, step, CK_ERR_SERVER, why);
+	printf("Ceremony closed as failed.\n");
+	cmd_quorum_print_head(s, state, head);
+	session_free(s);
+	return 1;
+}
+
+int
 cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
     const char *step,
     int (*close)(struct session *, const char *, uint8_t *),

@@ -54,6 +54,16 @@ int cmd_quorum_parse(int argc, char **argv, struct quorum_args *a);
 void cmd_quorum_print_head(const struct session *s, const char *state,
     const uint8_t head[TRANSCRIPT_HASH_BYTES]);
 
+/*
+ * A step that closed the ceremony as failed (CK_ERR_SERVER from the
+ * closing of a root token: NOT revoked, or never handed over): why (what
+ * became of the token, what to do), then the transcript's head. Frees s;
+ * returns 1.
+ */
+int cmd_quorum_closed_failed(const char *cmd, const char *step,
+    struct session *s, const char *state, const char *why,
+    const uint8_t head[TRANSCRIPT_HASH_BYTES]);
+
 /* Node lists of an unseal offer or result (already checked printable). */
 void cmd_quorum_print_nodes(const json_t *nodes);
 

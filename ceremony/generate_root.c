@@ -232,92 +232,24 @@ out:
 	return r;
 }
 
-/*
- * The closing result after a token that was not handed over: what the
- * bridge did with it (revoked it, proved; or NOT, and why) goes on the
- * record, and the ceremony closes as failed, saying so.
- */
-static int
-close_undelivered(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
-    char *why, size_t whylen)
-{
-	const json_t *iss = json_object_get(s->ext, "issued");
-	const char *acc = json_string_value(json_object_get(iss, "accessor"));
-	struct envelope env = { 0 };
-	json_t *d = NULL, *f = NULL, *p;
-	const char *event = "root-token-revoked";
-	char reason[TRANSCRIPT_REASON_MAX + 1];
-	int r;
-
-	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK) {
-		session_reject(s, "closing-result", r, KIND_ACTOR_APPLIANCE);
-		goto out;
-	}
-	p = env.payload;
-	if (json_is_false(json_object_get(p, "root_token_revoked")) &&
-	    quorum_field_ok(p, "error")) {
-		event = "root-token-not-revoked";
-		d = json_pack("{s:s, s:O, s:b}", "accessor", acc, "error",
-		    json_object_get(p, "error"), "handed_over", 0);
-		snprintf(reason, sizeof(reason), "the new root token (accessor "
-		    "%s) could not be handed over and is NOT revoked: revoke it "
-		    "on the server (the bridge's error is on the record)", acc);
-	} else if ((r = init_check_revocation(p, acc, why, whylen)) != CK_OK) {
-		session_reject_why(s, "closing-result", r, why,
-		    KIND_ACTOR_APPLIANCE);
-		goto out;
-	} else {
-		d = json_pack("{s:s, s:b, s:s, s:O, s:b}", "accessor", acc,
-		    "lookup_refused", 1, "revoked_by", "bridge", "reason",
-		    json_object_get(p, "reason") != NULL ? json_object_get(p,
-		    "reason") : json_object_get(iss, "handover_error"),
-		    "handed_over", 0);
-		snprintf(reason, sizeof(reason), "the new root token (accessor "
-		    "%s) could not be handed over; the bridge revoked it, and a "
-		    "lookup with it is refused (why is on the record)", acc);
-	}
-	/* What became of it, in the state for the screens (saved with the
-	 * step: a failed step leaves the old state). */
-	if (d == NULL || json_object_set_new((json_t *)iss, "revoked",
-	    json_boolean(strcmp(event, "root-token-revoked") == 0)) != 0) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	/* The failure itself is an exception on the record (and counted),
-	 * then what became of the token. */
-	if ((f = json_pack("{s:s, s:O}", "accessor", acc, "error",
-	    json_object_get(iss, "handover_error"))) == NULL) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	session_hold(s);
-	if ((r = session_set_phase(s, "failed")) == CK_OK &&
-	    (r = session_record(s, "handover-failed", KIND_ACTOR_BRIDGE, f)) ==
-	    CK_OK &&
-	    (r = session_accept(s, &env, event, KIND_ACTOR_BRIDGE, d)) == CK_OK)
-		r = session_close_as(s, KIND_ACTOR_APPLIANCE, TRANSCRIPT_FAILED,
-		    reason, NULL);
-	if ((r = session_release(s, r)) == CK_OK) {
-		transcript_head(s->t, head, NULL);
-		session_why(why, whylen, "%s", reason);
-		r = CK_ERR_SERVER;
-	}
-out:
-	json_decref(d);
-	json_decref(f);
-	envelope_free(&env);
-	return r;
-}
-
 int
 generate_root_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
     char *why, size_t whylen)
 {
+	const json_t *iss = json_object_get(s->ext, "issued");
+	json_t *und = NULL;
+	int r;
+
 	why[0] = '\0';
 	if (strcmp(session_phase(s), "issued") != 0)
 		return CK_ERR_STATE;
-	if (undelivered(s))
-		return close_undelivered(s, head, why, whylen);
-	return init_take_revocation(s, json_string_value(json_object_get(
-	    json_object_get(s->ext, "issued"), "accessor")), head, why, whylen);
+	/* Not handed over: the failure and what became of the token. */
+	if (undelivered(s) && (und = json_pack("{s:O, s:O}", "accessor",
+	    json_object_get(iss, "accessor"), "error", json_object_get(iss,
+	    "handover_error"))) == NULL)
+		return CK_ERR_ALLOC;
+	r = init_take_revocation(s, json_string_value(json_object_get(iss,
+	    "accessor")), und, head, why, whylen);
+	json_decref(und);
+	return r;
 }

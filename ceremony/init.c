@@ -801,18 +801,9 @@ check_revocation(const json_t *p, char *why, size_t whylen)
 {
 	const json_t *acc = json_object_get(p, "accessor");
 	const json_t *reason = json_object_get(p, "reason");
-	const char *err = json_string_value(json_object_get(p, "error")), *by;
+	const char *by;
 	int r;
 
-	/* The bridge could not revoke it and says why: that goes on the
-	 * record as the refusal's reason. */
-	if (json_is_false(json_object_get(p, "root_token_revoked")) &&
-	    err != NULL && session_check_recordable(json_object_get(p, "error"),
-	    "error", why, whylen) == CK_OK) {
-		session_why(why, whylen, "the bridge did NOT revoke the root "
-		    "token: %s", err);
-		return CK_ERR_STATE;
-	}
 	if (!json_is_true(json_object_get(p, "root_token_revoked")) ||
 	    !json_is_true(json_object_get(p, "lookup_refused")) ||
 	    !json_is_string(acc)) {
@@ -862,39 +853,102 @@ init_check_revocation(const json_t *p, const char *issued, char *why,
 	return CK_OK;
 }
 
+/*
+ * The closing result's details for the record, and, when the ceremony
+ * cannot complete (the token NOT revoked, or never handed over), the
+ * reason it closes as failed (reason[0] '\0' otherwise).
+ */
+static int
+revocation_details(const json_t *p, const char *issued,
+    const json_t *undelivered, json_t **d, const char **event, char *reason,
+    size_t reasonlen, char *why, size_t whylen)
+{
+	const json_t *err = json_object_get(p, "error");
+	int r;
+
+	reason[0] = '\0';
+	if (json_is_false(json_object_get(p, "root_token_revoked")) &&
+	    json_is_string(err) && json_string_length(err) > 0 &&
+	    session_check_recordable(err, "error", why, whylen) == CK_OK) {
+		/* The bridge could not revoke it and says why: on the record,
+		 * and the ceremony ends there, failed; nothing can revoke it
+		 * later in this ceremony. */
+		*event = "root-token-not-revoked";
+		*d = issued != NULL ? json_pack("{s:O, s:s}", "error", err,
+		    "accessor", issued) : json_pack("{s:O}", "error", err);
+		snprintf(reason, reasonlen, "the %sroot token%s%s%s%s is NOT "
+		    "revoked: revoke it on the server (the bridge's error is on "
+		    "the record)", undelivered != NULL ? "new " : "",
+		    issued != NULL ? " (accessor " : "", issued != NULL ? issued :
+		    "", issued != NULL ? ")" : "", undelivered != NULL ?
+		    " could not be handed over and" : "");
+		return *d != NULL ? CK_OK : CK_ERR_ALLOC;
+	}
+	if ((r = init_check_revocation(p, issued, why, whylen)) != CK_OK)
+		return r;
+	*event = "root-token-revoked";
+	if ((*d = json_pack("{s:O, s:b}", "accessor", json_object_get(p,
+	    "accessor"), "lookup_refused", 1)) == NULL)
+		return CK_ERR_ALLOC;
+	/* Revoked by the bridge: not given back, or never handed over. */
+	if ((json_object_get(p, "reason") != NULL || undelivered != NULL) &&
+	    (json_object_set_new(*d, "revoked_by", json_string("bridge")) != 0 ||
+	    json_object_set(*d, "reason", json_object_get(p, "reason") != NULL ?
+	    json_object_get(p, "reason") : json_object_get(undelivered,
+	    "error")) != 0))
+		return CK_ERR_ALLOC;
+	if (undelivered != NULL)
+		snprintf(reason, reasonlen, "the new root token (accessor %s) "
+		    "could not be handed over; the bridge revoked it, and a lookup "
+		    "with it is refused (why is on the record)", issued != NULL ?
+		    issued : "unknown");
+	return CK_OK;
+}
+
 int
 init_take_revocation(struct session *s, const char *issued,
-    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen)
+    const json_t *undelivered, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
+    size_t whylen)
 {
 	struct envelope env = { 0 };
 	json_t *details = NULL;
+	const char *event = NULL;
+	char reason[TRANSCRIPT_REASON_MAX + 1];
 	int r;
 
 	if ((r = session_receive(s, ENVELOPE_CLOSING_RESULT, &env)) != CK_OK ||
-	    (r = init_check_revocation(env.payload, issued, why, whylen)) !=
-	    CK_OK) {
+	    (r = revocation_details(env.payload, issued, undelivered, &details,
+	    &event, reason, sizeof(reason), why, whylen)) != CK_OK) {
 		session_reject_why(s, "closing-result", r, why, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
-	details = json_pack("{s:O, s:b}", "accessor",
-	    json_object_get(env.payload, "accessor"), "lookup_refused", 1);
-	if (details != NULL && json_object_get(env.payload, "reason") != NULL &&
-	    (json_object_set_new(details, "revoked_by", json_string("bridge")) !=
-	    0 || json_object_set(details, "reason", json_object_get(env.payload,
-	    "reason")) != 0)) {
-		json_decref(details);
-		details = NULL;
-	}
-	if (details == NULL) {
+	if ((undelivered != NULL && json_object_set_new(details, "handed_over",
+	    json_false()) != 0) ||
+	    json_object_set_new(s->ext, "root_token_revoked", json_boolean(
+	    strcmp(event, "root-token-revoked") == 0)) != 0) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}
+	/* The failed handover itself goes first (an exception, counted),
+	 * then what became of the token, then the close. */
 	session_hold(s);
-	if ((r = session_accept(s, &env, "root-token-revoked", KIND_ACTOR_BRIDGE,
-	    details)) == CK_OK)
-		r = session_close(s, KIND_ACTOR_APPLIANCE, NULL);
-	if ((r = session_release(s, r)) == CK_OK)
-		transcript_head(s->t, head, NULL);
+	r = undelivered != NULL ? session_record(s, "handover-failed",
+	    KIND_ACTOR_BRIDGE, (json_t *)undelivered) : CK_OK;
+	if (r == CK_OK && reason[0] != '\0')
+		r = session_set_phase(s, "failed");
+	if (r == CK_OK)
+		r = session_accept(s, &env, event, KIND_ACTOR_BRIDGE, details);
+	if (r == CK_OK)
+		r = reason[0] != '\0' ? session_close_as(s, KIND_ACTOR_APPLIANCE,
+		    TRANSCRIPT_FAILED, reason, NULL) : session_close(s,
+		    KIND_ACTOR_APPLIANCE, NULL);
+	if ((r = session_release(s, r)) != CK_OK)
+		goto out;
+	transcript_head(s->t, head, NULL);
+	if (reason[0] != '\0') {
+		session_why(why, whylen, "%s", reason);
+		r = CK_ERR_SERVER;
+	}
 out:
 	json_decref(details);
 	envelope_free(&env);
@@ -936,5 +990,5 @@ init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
 	if (missing > 0)
 		return CK_ERR_INCOMPLETE;
 	return init_repin_waiting(s, why, whylen) ? CK_ERR_STATE :
-	    init_take_revocation(s, NULL, head, why, whylen);
+	    init_take_revocation(s, NULL, NULL, head, why, whylen);
 }

@@ -143,25 +143,34 @@ int init_close(struct session *s, uint8_t head[TRANSCRIPT_HASH_BYTES],
     char *why, size_t whylen) CK_WUR __attribute__((nonnull));
 
 /*
- * The closing-result every root-token ceremony ends with (init,
- * generate-root): the token revoked and a lookup with it refused
- * (CK_ERR_FORMAT otherwise), recorded with its accessor, and the
- * transcript closed and signed. why says what is missing. issued: the
- * accessor of the token this ceremony issued, as its signed result named
- * it (generate-root, OTP mode), or NULL where the appliance was never told
- * (init and PGP mode: the token is encrypted to the operator): a closing
- * result revoking another accessor is CK_ERR_WRONG_TOKEN, on the record
- * once, and nothing else changes.
- */
-/*
- * Its checks alone, on a closing-result's payload p: CK_OK when it proves
+ * A closing-result's proof (payload p): CK_OK when it proves
  * the token issued (may be NULL) revoked; else the error, why says why.
  */
 int init_check_revocation(const json_t *p, const char *issued, char *why,
     size_t whylen) CK_WUR __attribute__((nonnull(1, 3)));
+/*
+ * The closing-result every root-token ceremony ends with (init,
+ * generate-root): the token revoked and a lookup with it refused
+ * (CK_ERR_FORMAT otherwise), recorded with its accessor, and the
+ * transcript closed and signed (or held for the review). why says what is
+ * missing. issued: the accessor of the token this ceremony issued, as its
+ * signed result named it (generate-root, OTP mode), or NULL where the
+ * appliance was never told (init and PGP mode: the token is encrypted to
+ * the operator): a closing result revoking another accessor is
+ * CK_ERR_WRONG_TOKEN. A refused closing result is on the record once and
+ * nothing else changes.
+ * A closing result saying the bridge could NOT revoke the token, and why,
+ * is recorded (root-token-not-revoked) and the ceremony closed as failed,
+ * the reason saying it must be revoked on the server: CK_ERR_SERVER, why
+ * the reason; no later step of the ceremony could revoke it. undelivered
+ * ({"accessor", "error"}: the bridge could not hand the token over, or
+ * NULL): handover-failed goes on the record first, and the ceremony
+ * closes as failed either way, saying what became of the token. The
+ * ceremony's state says which: root_token_revoked.
+ */
 int init_take_revocation(struct session *s, const char *issued,
-    uint8_t head[TRANSCRIPT_HASH_BYTES], char *why, size_t whylen) CK_WUR
-    __attribute__((nonnull(1, 3, 4)));
+    const json_t *undelivered, uint8_t head[TRANSCRIPT_HASH_BYTES], char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull(1, 4, 5)));
 
 /*
  * May name answer at s's witnesses' review? The ceremony's witnesses are

@@ -227,11 +227,6 @@ one(struct record *r, json_t *rec, const char *type, const char *time)
 		/* Who gave a share signs, if the roster has not named them. */
 		return signer(r, str(d, "holder"), "holder");
 	}
-	if (strcmp(type, "root-token-not-revoked") == 0)
-		return add(r, RECORD_REVOCATION, RECORD_TEXT, "Root token",
-		    "accessor %s NOT revoked (at %s the bridge could not hand it "
-		    "over nor revoke it: %s)", str(d, "accessor"), time,
-		    str(d, "error"));
 	if (strcmp(type, "root-token-revoked") == 0)
 		return add(r, RECORD_REVOCATION, RECORD_TEXT, "Root token",
 		    "accessor %s revoked at %s%s%s%s; a lookup afterwards was %s",

@@ -73,7 +73,14 @@ close_tick(void)
 		ui_words_start(&w);
 		return;
 	}
-	if ((r = init_close(ui.s, ui.head, why, sizeof(why))) != CK_OK) {
+	if ((r = init_close(ui.s, ui.head, why, sizeof(why))) == CK_ERR_SERVER) {
+		/* The bridge could not revoke it: on the record, closed as
+		 * failed; nothing later in this ceremony can revoke it. */
+		ui_ended("Failed: the initial root token is NOT revoked.",
+		    "Revoke it on the server; the bridge's error is on the record.");
+		return;
+	}
+	if (r != CK_OK) {
 		ui_say_err("Closing result refused", r, why);
 		refused = 1;
 		return;

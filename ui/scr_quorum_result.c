@@ -189,18 +189,26 @@ rekey_tick(void)
 	step = FAILED;
 }
 
-/* The token issued but not handed over, closed as failed: 1, shown. */
+/*
+ * The new root token's closing closed the ceremony as failed (NOT revoked,
+ * or never handed over): shown, 1; else 0.
+ */
 static int
-undelivered_closed(void)
+revocation_failed(int r)
 {
 	const json_t *iss = json_object_get(ui.s->ext, "issued");
 
-	if (!json_is_false(json_object_get(iss, "handed_over")))
+	if (r != CK_ERR_SERVER || iss == NULL)
 		return 0;
-	ui_ended("Failed: the bridge could not hand the new root token over.",
-	    json_is_true(json_object_get(iss, "revoked")) ? "The bridge revoked "
-	    "it: a lookup with it is refused (on the record)." : "It is NOT "
-	    "revoked: revoke it on the server (its accessor is on the record).");
+	if (!json_is_true(json_object_get(ui.s->ext, "root_token_revoked")))
+		ui_ended(json_is_false(json_object_get(iss, "handed_over")) ?
+		    "Failed: the new root token was not handed over, NOT revoked." :
+		    "Failed: the new root token is NOT revoked.", "Revoke it on the "
+		    "server: its accessor and the bridge's error are on record.");
+	else
+		ui_ended("Failed: the bridge could not hand the new root token "
+		    "over.", "The bridge revoked it: a lookup with it is refused "
+		    "(on the record).");
 	return 1;
 }
 
@@ -226,9 +234,9 @@ generate_root_tick(void)
 		}
 		return;
 	}
-	/* Issued, not handed over: the bridge's closing result closed it as
-	 * failed, saying what became of the token; no wait for it. */
-	if (r == CK_ERR_SERVER && undelivered_closed())
+	/* Closed as failed by the bridge's closing result, saying what became
+	 * of the token (not handed over: at once, with the result). */
+	if (revocation_failed(r))
 		return;
 	ui_say_err("The bridge's answer was refused", r, why);
 	step = FAILED;

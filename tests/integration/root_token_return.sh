@@ -5,7 +5,8 @@
 # bridge revokes the token it holds (generate-root, OTP mode) and the
 # closing result and the record say so; where it holds none (PGP mode,
 # init) the closing result says the token is NOT revoked and why, and the
-# appliance records that refusal. A token that cannot be handed over at
+# appliance records that and closes the ceremony as failed (nothing later
+# in it could revoke the token). A token that cannot be handed over at
 # all (--token-out names a file that exists) is revoked by the bridge at
 # once, its result and closing result say so, and the appliance's result
 # step closes the ceremony as failed without waiting. Against a real
@@ -138,11 +139,16 @@ check_output "it says the token is NOT revoked, and why" \
     'the root token is NOT revoked.*does not know that token' joined cat "$C/bridge.out"
 check_output "the token still works (the record must not claim otherwise)" '^root$' \
     lookup "$addr" "$ptok"
-check_output "close refuses, with the bridge's reason" \
-    'the bridge did NOT revoke the root token: CK_ERR_PERMISSION_DENIED' \
-    joined "$CONCLAVE" generate-root close --state "$C/state"
-check_output "the refusal is on the record" 'did NOT revoke the root token' \
-    cat "$C/state/transcript.jsonl"
+check_fails "close: closed as failed (exit 1)" sh -c \
+    "'$CONCLAVE' generate-root close --state '$C/state' >'$T_TMP/c.out' 2>&1"
+check_output "  saying it is NOT revoked and what to do" \
+    'the root token is NOT revoked: revoke it on the server' joined cat "$T_TMP/c.out"
+check_output "the bridge's reason is on the record" \
+    '"type":"root-token-not-revoked".*CK_ERR_PERMISSION_DENIED' cat "$C/state/transcript.jsonl"
+check_output "verify: failed, NOT revoked" 'ceremony: generate-root, failed: the root token is NOT revoked' \
+    joined "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the facts say NOT revoked" 'NOT revoked' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
 curl -s -o /dev/null -H "X-Vault-Token: $ptok" -X POST "$addr/v1/auth/token/revoke-self"
 
 # --- init: a wrong line, then the right token: asked again, revoked ---
@@ -158,5 +164,30 @@ check_output "the wrong line was named" 'does not know that token.*give it again
     joined cat "$C/bridge.out"
 check_output "the initial root token no longer works" '^$' lookup "$(bao_addr s1)" "$root"
 check "a closing result was written" sh -c "ls '$C'/x/*/000003-closing-result.env"
+
+# --- init: only a wrong line, then the end: the bridge never held the
+# token, so it is NOT revoked; the appliance's close records that and
+# closes the ceremony as failed at once (nothing later could revoke it) ---
+bao_start_static s2 || { fail "OpenBao (static seal, 2) starts"; finish; }
+C=$T_TMP/init2
+check "init begin (2)" ceremony_begin "$C" 3 --recovery
+check "bridge init (2)" bridge_init_start "$C" "$(bao_addr s2)"
+check "init accept" "$CONCLAVE" init accept --state "$C/state"
+for k in 1 2 3 4 5; do check "handout $k" handout "$C" "$k"; done
+root=$(operator_root_token "$C")
+give_lines "$C" "s.typo"
+check_fails "the bridge cannot revoke it: exit 1" bridge_wait "$C"
+check_fails "init close: closed as failed (exit 1)" sh -c \
+    "'$CONCLAVE' init close --state '$C/state' >'$T_TMP/c.out' 2>&1"
+check_output "  saying it is NOT revoked and what to do" \
+    'the root token is NOT revoked: revoke it on the server' joined cat "$T_TMP/c.out"
+check_output "  the record keeps the bridge's reason" \
+    '"type":"root-token-not-revoked".*does not know that token' cat "$C/state/transcript.jsonl"
+check_output "status: closed" '^closed$' "$CONCLAVE" init status --state "$C/state"
+check_output "verify: failed, NOT revoked" 'ceremony: init, failed: the root token is NOT revoked' \
+    joined "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the token still works (the record does not claim otherwise)" '^root$' \
+    lookup "$(bao_addr s2)" "$root"
+curl -s -o /dev/null -H "X-Vault-Token: $root" -X POST "$(bao_addr s2)/v1/auth/token/revoke-self"
 
 finish

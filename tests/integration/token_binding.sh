@@ -116,6 +116,26 @@ check_output "  and the summary counts both as exceptions" \
     '^Record: 0 refusals, 0 deviations, 2 exceptions in all' cat "$T_TMP/r.out"
 check_output "verify: failed" 'ceremony: generate-root, failed: .*NOT revoked' \
     joined "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check_output "the facts: both exceptions, with the bridge's words" \
+    'handover-failed \(bridge\): .*CK_ERR_EXISTS.*root-token-not-revoked \(bridge\): .*CK_ERR_UNREACHABLE' \
+    sh -c "'$CONCLAVE' verify '$C/state/transcript.jsonl' --facts | tr '\n' ' '"
+
+# --- given back, but the bridge could NOT revoke it: closed as failed ---
+C=$T_TMP/notrevoked
+check "a token is issued (4)" issue "$C"
+check "result" "$CONCLAVE" generate-root result --state "$C/state"
+send "$C" 5 closing-result '{"root_token_revoked":false,"error":"CK_ERR_UNREACHABLE: server unreachable"}'
+check_fails "close: closed as failed (exit 1), not a refusal left open" \
+    sh -c "'$CONCLAVE' generate-root close --state '$C/state' >'$T_TMP/r.out' 2>&1"
+check_output "  says it is NOT revoked, its accessor, and what to do" \
+    "the root token \\(accessor $ACC\\) is NOT revoked: revoke it on the server" \
+    joined cat "$T_TMP/r.out"
+check_output "status: closed" '^closed$' "$CONCLAVE" generate-root status --state "$C/state"
+check_output "the facts: NOT revoked, in the bridge's words" \
+    'root-token-not-revoked \(bridge\): .*CK_ERR_UNREACHABLE' \
+    "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
+check_fails "  and no handover failure (it was handed over)" \
+    grep -q handover-failed "$C/state/transcript.jsonl"
 
 # --- not handed over, the bridge's revocation of another accessor: refused ---
 C=$T_TMP/wrong
