@@ -223,9 +223,11 @@ cmd_ui_main(int argc, char **argv)
 		if (cmd_load_prev("ui", ui.previous, ui.prev) != CK_OK)
 			return 1;
 		ui.has_prev = 1;
-		/* An init or rekey before: its holders give their shares. */
+		/* An init or rekey before: its holders give their shares. Any
+		 * other kind, or one abandoned or failed (the shares are still
+		 * those before it): chained to, no handout to check against. */
 		r = quorum_read_handout(ui.previous, &ui.handout, why, sizeof(why));
-		if (r != CK_OK && r != CK_ERR_BAD_TYPE)
+		if (r != CK_OK && r != CK_ERR_BAD_TYPE && r != CK_ERR_STATE)
 			return cmd_refuse("ui", "previous transcript", r, why);
 	}
 	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {

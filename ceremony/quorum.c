@@ -594,6 +594,9 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 	if (r != CK_OK)
 		return r;
 	*verified = 1;
+	/* An init or rekey abandoned or failed changed no one's share. */
+	if (rep->closed && rep->outcome[0] != '\0')
+		return CK_ERR_STATE;
 	if ((holders = json_array()) == NULL)
 		return CK_ERR_ALLOC;
 	if ((r = collect_handout(buf, len, holders, id, &kind)) == CK_OK &&
@@ -715,6 +718,9 @@ quorum_read_handout(const char *transcript, json_t **handout, char *why,
 		session_why(why, whylen, r == CK_ERR_BAD_TYPE ?
 		    "%s is not the transcript of an init or a rekey: give the "
 		    "cluster's latest init or rekey transcript" :
+		    r == CK_ERR_STATE ? "%s closed as abandoned or failed: it "
+		    "handed out no share that counts; give the transcript of the "
+		    "init or rekey that did" :
 		    "%s: the handout records are malformed", transcript);
 	return r;
 }

@@ -136,6 +136,13 @@ check_output "the abandoned transcript verifies" '^OK' "$CONCLAVE" verify "$A/st
 check_output "the rekey is cancelled on the server" '"started":false' \
     curl -s "$addr/v1/sys/rekey/init"
 check_output "the server keeps 7 shares, threshold 4" '^7 4$' seal_field k1 '"\(.n) \(.t)"'
+# Its new shares never counted: as the handout to check shares against it
+# is refused by name (it was taken, with no holder who could give a share).
+check_output "the abandoned rekey is refused as a handout, by name" \
+    'CK_ERR_STATE.*closed as abandoned or failed: it handed out no share that counts' \
+    joined "$CONCLAVE" unseal begin --state "$A/unseal" --exchange "$A/x" \
+    --handout-transcript "$A/state/transcript.jsonl"
+check "... nothing written" test ! -e "$A/unseal"
 
 # --- OpenBao's default listener: sys/rekey disabled, named with its setting
 # (Vault has no such setting: its sys/rekey is on, as used above) ---
