@@ -1052,10 +1052,11 @@ int
 session_repin(struct session *s, const char *confirm, const char *witness,
     char sas[SESSION_SAS_MAX], char *why, size_t whylen)
 {
-	struct envelope env = { 0 };
+	struct envelope env = { 0 }, next = { 0 };
 	char pkhex[2 * ENVELOPE_PK_BYTES + 1];
 	json_t *d = NULL;
 	size_t differs = 0;
+	json_int_t superseded = 0;
 	int r;
 
 	sas[0] = '\0';
@@ -1069,6 +1070,22 @@ session_repin(struct session *s, const char *confirm, const char *witness,
 	    ENVELOPE_BRIDGE_REPIN, &env)) != CK_OK ||
 	    (r = check_repin(s, &env, why, whylen)) != CK_OK)
 		goto refused;
+	/*
+	 * A bridge started again more than once before the room compared:
+	 * each re-pin after the first follows the one before, and only the
+	 * last one's bridge is still running to show its words. The earlier
+	 * ones were never trusted; they are passed over (counted on the
+	 * record), and the last one is the one compared.
+	 */
+	while (courier_receive(s->x, s->id, NULL, env.seq, ENVELOPE_BRIDGE_REPIN,
+	    &next) == CK_OK && check_repin(s, &next, why, whylen) == CK_OK) {
+		envelope_free(&env);
+		env = next;
+		memset(&next, 0, sizeof(next));
+		superseded++;
+	}
+	envelope_free(&next);
+	why[0] = '\0';
 	if ((r = words_sas(s->pk, env.signer_pk, s->id, WORDS_SAS_DEFAULT, sas,
 	    SESSION_SAS_MAX)) != CK_OK)
 		goto out;
@@ -1092,9 +1109,10 @@ session_repin(struct session *s, const char *confirm, const char *witness,
 	}
 	/* One record: the deviation, with the envelope's hash; the new key,
 	 * the sequence and the record are saved together. */
-	if ((d = json_pack("{s:s, s:s, s:s, s:b, s:s}", "text",
+	if ((d = json_pack("{s:s, s:s, s:s, s:b, s:s, s:I}", "text",
 	    SESSION_REPIN_TEXT, "bridge_pk", pkhex, "sas", sas, "sas_confirmed",
-	    1, "witness", witness != NULL ? witness : "")) == NULL) {
+	    1, "witness", witness != NULL ? witness : "", "superseded",
+	    superseded)) == NULL) {
 		r = CK_ERR_ALLOC;
 		goto out;
 	}

@@ -193,7 +193,11 @@ int session_accept(struct session *s, const struct envelope *env,
  * waits or it is unusable). Otherwise confirm must match them as
  * words_match compares (CK_ERR_SAS_MISMATCH: why names the word); a match
  * pins the new key, recorded once as a deviation (SESSION_REPIN_TEXT,
- * the new key, the words, the witness) saved with the key and the seq. A
+ * the new key, the words, the witness) saved with the key and the seq.
+ * Re-pins that follow one another (a bridge started again more than once
+ * before the room compared) are one offer: the last one's words are the
+ * ones compared and pinned, the earlier ones passed over ("superseded":
+ * how many, on the record). A
  * refusal (binding, signature, content, words) is on the record once and
  * changes nothing else. CK_ERR_NOT_FOUND (nothing next) and
  * CK_ERR_BAD_TYPE (another type next) say no re-pin waits, unrecorded.

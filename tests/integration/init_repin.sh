@@ -7,7 +7,8 @@
 # byte for byte as before and the refusal on the record once: a re-pin of
 # another ceremony, one with a forged signature, one of another kind, one
 # whose words the room rejects; and what an unpinned key signs is still
-# refused. Then the real one, its words typed as heard, and the ceremony
+# refused. Then the bridge started once more (its re-pin follows the
+# first, which is passed over), its words typed as heard, and the ceremony
 # closes with one deviation on the record.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
@@ -95,13 +96,23 @@ rm "$F/000003-closing-result.env"
 put "$T_TMP/good.env"
 check "  the folders as they were" [ "$(bytes)" = "$before" ]
 
+# Started again once more before the room compared: that bridge's re-pin
+# follows the first, and only its words are on a screen now.
+kill -9 "$BPID2"
+wait "$BPID2" 2>/dev/null
+bridge_init_restart "$C" "$addr" "$C/bridge3.out"
+check "a bridge started once more offers another key (seq 4)" \
+    test -f "$F/000004-bridge-repin.env"
+check "  with other words" test "$REPIN_WORDS" != "$words"
+words=$REPIN_WORDS
+
 # The room's words as heard: other case, other spacing.
 loud=$(echo "$words" | tr a-z A-Z | sed 's/ /   /g')
 check_output "the words typed as heard pin the new key" 'new key is pinned' \
     "$CONCLAVE" init repin --state "$S" --witness walt --confirm-sas "  $loud "
-check_output "  recorded once as a deviation" '^1$' jq -s \
-    '[.[] | select(.type == "deviation" and .details.text == "bridge restarted, key re-pinned")] | length' \
-    "$S/transcript.jsonl"
+check_output "  recorded once as a deviation, the first re-pin passed over" '^1 1$' jq -rs \
+    '[.[] | select(.type == "deviation" and .details.text == "bridge restarted, key re-pinned")] |
+    "\(length) \(.[0].details.superseded)"' "$S/transcript.jsonl"
 printf '%s\n' "$tok" >&"$TOKEN_FD"
 exec {TOKEN_FD}>&-
 check "the restarted bridge revokes the root token" wait "$BPID2"

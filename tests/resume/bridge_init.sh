@@ -246,6 +246,13 @@ check "the bridge's init: every kill point re-pinned, cancelled or lost as it mu
     [ "$bad" = 0 ]
 check "  the wait for the token, killed, is re-pinned and closed" \
     [ "${count[re-pinned]:-0}" -ge 1 ]
+# What the stopped bridge wrote in full is put in place, not lost: only
+# the point right after sys/init's answer is (a result or closing result
+# left as a temp file would count here too).
+check "  only the point between sys/init's answer and its write is lost" \
+    [ "${count[lost]:-0}" -le 1 ]
+check "  a closing result written in full is put in place and closes" \
+    [ "${count[resumed]:-0}" -ge 1 ]
 echo "# bridge init: $R_POINTS kill points: ${count[resumed]:-0} resumed, ${count[re-pinned]:-0} re-pinned and closed, ${count[cancelled]:-0} cancelled (the token revoked by the stopped bridge, its proof lost with it), ${count[lost]:-0} lost"
 echo "resume (bridge init): ${count[lost]:-0} kill points lost for good between sys/init's answer and its result on the stick (the server gives the shares once): each time the server was wiped and the ceremony begun again"
 resume_summary
