@@ -594,15 +594,22 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 	if (r != CK_OK)
 		return r;
 	*verified = 1;
-	/* An init or rekey abandoned or failed changed no one's share. */
-	if (rep->closed && rep->outcome[0] != '\0')
-		return CK_ERR_STATE;
 	if ((holders = json_array()) == NULL)
 		return CK_ERR_ALLOC;
+	/*
+	 * An abandoned init or a rekey that did not complete changed no
+	 * one's share (the server keeps the old ones until a rekey's
+	 * verification). An init that failed at its close (the root token
+	 * not revoked) handed out every share: they count.
+	 */
 	if ((r = collect_handout(buf, len, holders, id, &kind)) == CK_OK &&
-	    (*handout = json_pack("{s:s, s:s, s:s, s:O}", "ceremony_id", id,
-	    "kind", kind, "state", rep->closed ? "closed" : "open",
-	    "holders", holders)) == NULL)
+	    rep->closed && rep->outcome[0] != '\0' &&
+	    (strcmp(kind, KIND_INIT) != 0 ||
+	    strcmp(rep->outcome, TRANSCRIPT_FAILED) != 0))
+		r = CK_ERR_STATE;
+	if (r == CK_OK && (*handout = json_pack("{s:s, s:s, s:s, s:O}",
+	    "ceremony_id", id, "kind", kind, "state", rep->closed ? "closed" :
+	    "open", "holders", holders)) == NULL)
 		r = CK_ERR_ALLOC;
 	json_decref(holders);
 	return r;
@@ -718,9 +725,9 @@ quorum_read_handout(const char *transcript, json_t **handout, char *why,
 		session_why(why, whylen, r == CK_ERR_BAD_TYPE ?
 		    "%s is not the transcript of an init or a rekey: give the "
 		    "cluster's latest init or rekey transcript" :
-		    r == CK_ERR_STATE ? "%s closed as abandoned or failed: it "
-		    "handed out no share that counts; give the transcript of the "
-		    "init or rekey that did" :
+		    r == CK_ERR_STATE ? "%s is an init abandoned or a rekey that "
+		    "did not complete: it handed out no share that counts; give "
+		    "the transcript of the init or rekey that did" :
 		    "%s: the handout records are malformed", transcript);
 	return r;
 }

@@ -139,7 +139,7 @@ check_output "the server keeps 7 shares, threshold 4" '^7 4$' seal_field k1 '"\(
 # Its new shares never counted: as the handout to check shares against it
 # is refused by name (it was taken, with no holder who could give a share).
 check_output "the abandoned rekey is refused as a handout, by name" \
-    'CK_ERR_STATE.*closed as abandoned or failed: it handed out no share that counts' \
+    'CK_ERR_STATE.*a rekey that did not complete: it handed out no share that counts' \
     joined "$CONCLAVE" unseal begin --state "$A/unseal" --exchange "$A/x" \
     --handout-transcript "$A/state/transcript.jsonl"
 check "... nothing written" test ! -e "$A/unseal"
