@@ -7,7 +7,10 @@
  *
  * The two module probes ask the kernel to load a module only where module
  * loading is locked (kernel.modules_disabled=1): the answer must be EPERM.
- * Anywhere else (a test machine) they are not tried.
+ * Anywhere else (a test machine) they are not tried. They are made once,
+ * by ui_airgap_probe before the seccomp allow-list is installed (it does
+ * not list finit_module and would answer ENOSYS itself, hiding the
+ * kernel's own answer); the page prints what was found then.
  */
 #include "ui/ui.h"
 
@@ -114,23 +117,26 @@ nics(FILE *out)
 	    "driver: %u\n", all, bound);
 }
 
+/* The probes' lines, made before the sandbox (ui_airgap_probe). */
+static char probed[2][AIRGAP_LINE];
+
 /* Ask the kernel to load the module file rel (under /lib/modules/KV). */
 static void
-probe(FILE *out, const char *what, const char *kv, const char *rel)
+probe(char *line, const char *what, const char *kv, const char *rel)
 {
 	char path[AIRGAP_LINE];
 	int fd;
 
 	snprintf(path, sizeof(path), "/lib/modules/%s/%s", kv, rel);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		fprintf(out, "airgap: %s: %s: %s\n", what, ui_safe(rel),
+		snprintf(line, AIRGAP_LINE, "%s: %s: %s", what, rel,
 		    strerror(errno));
 		return;
 	}
 	if (syscall(SYS_finit_module, fd, "", 0) == 0)
-		fprintf(out, "airgap: %s: %s: loaded\n", what, ui_safe(rel));
+		snprintf(line, AIRGAP_LINE, "%s: %s: loaded", what, rel);
 	else
-		fprintf(out, "airgap: %s: %s: %s\n", what, ui_safe(rel),
+		snprintf(line, AIRGAP_LINE, "%s: %s: %s", what, rel,
 		    strerror(errno));
 	close(fd);
 }
@@ -177,12 +183,33 @@ sticks(FILE *out)
 }
 
 void
+ui_airgap_probe(void)
+{
+	char buf[AIRGAP_LINE], rel[AIRGAP_LINE];
+	struct utsname u;
+
+	first_line("/proc/sys/kernel/modules_disabled", buf, sizeof(buf));
+	if (strcmp(buf, "1") != 0 || uname(&u) != 0) {
+		snprintf(probed[0], AIRGAP_LINE, "module load probe: not tried "
+		    "(loading is not locked)");
+		return;
+	}
+	first_line("/etc/conclave/modules.load", rel, sizeof(rel));
+	probe(probed[0], "module load probe", u.release, rel);
+	find_module(u.release, "e1000", rel, sizeof(rel));
+	if (rel[0] != '\0')
+		probe(probed[1], "modprobe e1000", u.release, rel);
+	else
+		snprintf(probed[1], AIRGAP_LINE, "modprobe e1000: not in the "
+		    "image");
+}
+
+void
 ui_airgap(FILE *out)
 {
 	static const char *const net[] = { "tcp", "tcp6", "udp", "udp6", "raw",
 	    "raw6" };
-	char path[64], buf[AIRGAP_LINE], rel[AIRGAP_LINE];
-	struct utsname u;
+	char path[64], buf[AIRGAP_LINE];
 	size_t i;
 	long n;
 
@@ -198,18 +225,9 @@ ui_airgap(FILE *out)
 	nics(out);
 	first_line("/proc/sys/kernel/modules_disabled", buf, sizeof(buf));
 	fprintf(out, "airgap: kernel.modules_disabled=%s\n", buf);
-	if (strcmp(buf, "1") != 0 || uname(&u) != 0) {
-		fprintf(out, "airgap: module load probe: not tried (loading is "
-		    "not locked)\n");
-	} else {
-		first_line("/etc/conclave/modules.load", rel, sizeof(rel));
-		probe(out, "module load probe", u.release, rel);
-		find_module(u.release, "e1000", rel, sizeof(rel));
-		if (rel[0] != '\0')
-			probe(out, "modprobe e1000", u.release, rel);
-		else
-			fprintf(out, "airgap: modprobe e1000: not in the image\n");
-	}
+	for (i = 0; i < 2; i++)
+		if (probed[i][0] != '\0')
+			fprintf(out, "airgap: %s\n", ui_safe(probed[i]));
 	sticks(out);
 	n = count_lines("/proc/swaps");
 	fprintf(out, "airgap: swap devices: %ld\n", n > 0 ? n - 1 : 0);

@@ -361,6 +361,9 @@ void ui_qr_free(void);
  * "airgap:"/"boot:" line each (ui/airgap.c): the status page, Ctrl-A.
  */
 void ui_airgap(FILE *out);
+/* The status page's module probes, made once before the seccomp allow-list
+ * is installed (it would answer them itself); ui_airgap prints them. */
+void ui_airgap_probe(void);
 /*
  * The bridge's answer from its QR codes: v (or F4) on a screen waiting for
  * the bridge scans with ui.camera (or ui.camera_frames): ui_qrscan_tick
