@@ -3,16 +3,20 @@
  */
 #include "appliance/cmd_ui.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "appliance/cmd.h"
 #include "ceremony/quorum.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "media/file.h"
 #include "media/qr.h"
 #include "media/stick.h"
 #include "ui/ui.h"
@@ -132,6 +136,51 @@ console_framebuffer(void)
 	return access(UI_CONSOLE_FB, W_OK) == 0 ? UI_CONSOLE_FB : NULL;
 }
 
+/*
+ * One guided ceremony at a time handles a machine's sticks. The image
+ * offers conclave ui on the screen and on the serial port; two of them
+ * would both mount the stick put in, and the kernel refuses the second
+ * mount (EBUSY: the first holds the device, or its file system is live
+ * read-write while the second mounts read-only), besides sharing one
+ * state folder. The lock is on the folder the sticks are mounted under
+ * and dies with the process (the fd is not inherited: O_CLOEXEC). A
+ * second one says so and waits until the first is left.
+ */
+static int
+lock_sticks(const char *mountpoint, int *fdp)
+{
+	char *dir;
+	int fd, r, e;
+
+	if ((r = file_parent(mountpoint, &dir)) != CK_OK)
+		return r;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	e = errno;
+	free(dir);
+	if (fd < 0)
+		return file_errno(e);
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK) {
+			r = file_errno(errno);
+			goto out;
+		}
+		printf("The ceremony is running on another console of this "
+		    "machine.\nThis console starts it when that one is left.\n");
+		fflush(stdout);
+		while (flock(fd, LOCK_EX) != 0)
+			if (errno != EINTR) {
+				r = file_errno(errno);
+				goto out;
+			}
+	}
+	*fdp = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 static int
 usage(FILE *f)
 {
@@ -145,7 +194,7 @@ cmd_ui_main(int argc, char **argv)
 	unsigned long long v, v2;
 	const char *tmp, *exchange = NULL, *fb = NULL;
 	char why[512];
-	int c, r;
+	int c, r, lock = -1;
 
 	memset(&ui, 0, sizeof(ui));
 	ui.state_dir = "/run/conclave/ceremony";
@@ -219,6 +268,8 @@ cmd_ui_main(int argc, char **argv)
 		    "the command-line steps are `conclave init ...`\n");
 		return 2;
 	}
+	if (ui.sticks_auto && (r = lock_sticks(ui.stick_mount, &lock)) != CK_OK)
+		return cmd_refuse("ui", "--stick-mount", r, NULL);
 	if (ui.previous != NULL) {
 		if (cmd_load_prev("ui", ui.previous, ui.prev) != CK_OK)
 			return 1;
@@ -235,5 +286,8 @@ cmd_ui_main(int argc, char **argv)
 		    ui.gnupg_base, ck_strerror(r));
 		return 1;
 	}
-	return ui_run();
+	r = ui_run();
+	if (lock >= 0)
+		close(lock);
+	return r;
 }

@@ -157,7 +157,7 @@ int
 session_check_ram(const char *dir)
 {
 	struct statfs st;
-	char *parent, *slash;
+	char *parent;
 	int r;
 
 	if (disk_ok)
@@ -165,15 +165,8 @@ session_check_ram(const char *dir)
 	if (statfs(dir, &st) != 0) {
 		if (errno != ENOENT)
 			return file_errno(errno);
-		if ((parent = strdup(dir)) == NULL)
-			return CK_ERR_ALLOC;
-		slash = strrchr(parent, '/');
-		if (slash == NULL)
-			strcpy(parent, ".");
-		else if (slash == parent)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
+		if ((r = file_parent(dir, &parent)) != CK_OK)
+			return r;
 		r = statfs(parent, &st);
 		free(parent);
 		if (r != 0)

@@ -91,6 +91,24 @@ file_errno(int errnum)
 	}
 }
 
+int
+file_parent(const char *path, char **out)
+{
+	char *slash;
+
+	if ((*out = malloc(strlen(path) + 2)) == NULL)
+		return CK_ERR_ALLOC;
+	strcpy(*out, path);
+	slash = strrchr(*out, '/');
+	if (slash == NULL)
+		strcpy(*out, ".");
+	else if (slash == *out)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return CK_OK;
+}
+
 static int
 name_ok(const char *name)
 {

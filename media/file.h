@@ -41,6 +41,10 @@
 /* The CK_ERR_* for an errno from a file operation on a medium. */
 int file_errno(int errnum);
 
+/* The folder holding path ("." for a bare name, "/" for "/x"), malloc'd
+ * into *out (free it). */
+int file_parent(const char *path, char **out) CK_WUR __attribute__((nonnull));
+
 /*
  * Open directory name relative to atfd (AT_FDCWD for a path), refusing a
  * symlink in the last component (CK_ERR_SYMLINK) and anything but a

@@ -43,11 +43,7 @@ struct slot {
 	int mounted;
 	char name[STICK_NAME_MAX + 1];	/* the mounted stick's device */
 	char label[2 * UI_COLS];
-	unsigned busy;		/* ticks its mount has been busy */
 };
-
-/* How long a stick that will not mount yet (busy) is tried again: 10 s. */
-#define SLOT_BUSY_TICKS		(10000 / UI_TICK_MS)
 
 static struct slot holder, exch;
 
@@ -160,7 +156,7 @@ static int
 slot_poll(struct slot *sl, const char *dir, int writable,
     int (*accept)(const char *, char *, size_t), char *why, size_t whylen)
 {
-	struct stick_list now, before;
+	struct stick_list now;
 	struct stick_id id;
 	const struct stick *s;
 	const char *dev;
@@ -172,7 +168,6 @@ slot_poll(struct slot *sl, const char *dir, int writable,
 		return CK_ERR_STATE;
 	if ((r = stick_scan(ui.sysfs, &now)) != CK_OK)
 		return r;
-	before = sl->seen;
 	r = stick_arrived(&sl->seen, &now, &i);
 	/* One that left counts again when it comes back; one that came and
 	 * would not mount (or came with another) counts again only then too. */
@@ -193,21 +188,13 @@ slot_poll(struct slot *sl, const char *dir, int writable,
 	if ((r = stick_mount(dev, dir, &sl->mnt)) != CK_OK) {
 		if (sl == &exch)
 			(void)rmdir(dir);
-		/*
-		 * Busy: a stick just plugged in is held by the kernel while it
-		 * reads its partition table (seconds under emulation). It
-		 * counts as arriving again on the next ticks, for a while.
-		 */
-		if (r == CK_ERR_STATE && ++sl->busy < SLOT_BUSY_TICKS) {
-			sl->seen = before;
-			return CK_ERR_NOT_FOUND;
-		}
-		sl->busy = 0;
+		/* Busy: mounted already, by something else than this process
+		 * (one conclave ui per machine handles sticks: cmd_ui). */
 		if (r == CK_ERR_STATE)
-			snprintf(why, whylen, "a stick the system holds busy");
+			snprintf(why, whylen, "a stick mounted elsewhere on this "
+			    "machine");
 		return r;
 	}
-	sl->busy = 0;
 	sl->mounted = 1;
 	if ((accept != NULL && (r = accept(dir, why, whylen)) != CK_OK) ||
 	    (writable && (r = stick_set_writable(&sl->mnt, 1)) != CK_OK)) {

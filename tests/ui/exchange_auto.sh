@@ -22,7 +22,8 @@
 # a blank stick, a write-protected one, another ceremony's exchange stick
 # and a stick with the same label as the exchange stick but without this
 # ceremony's folder; the last two on the transcript once each. A stick
-# pulled while mounted is said so, and taken back. The status page
+# pulled while mounted is said so, and taken back. A second conclave ui
+# on the same sticks (another console) waits until the first is left. The status page
 # (Ctrl-A) shows the airgap facts and refuses to power off here. A stick with no
 # partition table (the file system on the whole disk) is the normal case
 # here; one with a partition table is tests/unit/test_stick.c's.
@@ -88,6 +89,17 @@ from_bridge() {
 ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --sticks auto \
     --sysfs "$SYS" --stick-mount "$MNT" --exchange-mount "$XM" --rehearsal
 ui_step "Which ceremony is this?" start
+# A second conclave ui handling the same sticks (the image's other
+# console): both would mount the stick put in, the second refused by the
+# kernel (EBUSY). It says so and waits, drawing nothing, until the first
+# is left (checked at the end).
+uitmux new-window -d -t ui -n second "$(printf '%q ' env TERM=linux "$CONCLAVE" \
+    --state "$T_TMP/state2" --sticks auto --sysfs "$SYS" --stick-mount "$MNT" \
+    --exchange-mount "$T_TMP/x2" --rehearsal)"
+second() { uitmux capture-pane -p -t ui:second; }
+sleep 1
+check_output "a second one on these sticks says it waits for the first" \
+    '^The ceremony is running on another console of this machine' second
 # The status page (Ctrl-A): the airgap as this kernel sees it, plain lines.
 ui_keys C-a
 ui_wait "appliance: Enter goes back" >/dev/null
@@ -224,6 +236,8 @@ ui_keys Enter
 ui_step "archived and verified there" summary-archived
 ui_keys q
 ui_wait "[ui exited 0]" 10 >/dev/null && ok "q leaves with status 0" || fail "q leaves with status 0"
+for _ in $(seq 50); do second | grep -q "Which ceremony is this?" && break; sleep 0.1; done
+check_output "the second one starts once the first is left" 'Which ceremony is this\?' second
 
 for n in blank wp other twin; do
 	check_output "the $n stick is byte for byte as it was" "^${before[$n]}\$" usb_sum "$n"

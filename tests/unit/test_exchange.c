@@ -715,6 +715,25 @@ listing_faults_are_reported(void **state)
 	assert_null(c.ids);
 }
 
+/* file_parent: the folder a state folder or mount point is made in. */
+static void
+file_parent_names_the_folder(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "/run/conclave/stick", "/run/conclave" }, { "/stick", "/" },
+		{ "stick", "." }, { "a/b", "a" },
+	};
+	size_t i;
+	char *p;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(file_parent(cases[i][0], &p), CK_OK);
+		assert_string_equal(p, cases[i][1]);
+		free(p);
+	}
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -734,6 +753,7 @@ main(void)
 		T(oversize_is_refused_at_the_boundary),
 		T(foreign_names_are_refused),
 		cmocka_unit_test(name_parse_extracts_seq_and_type),
+		cmocka_unit_test(file_parent_names_the_folder),
 		T(listing_is_in_sequence_order),
 		T(listing_is_bounded),
 		T(ceremonies_are_discovered),
