@@ -3,10 +3,12 @@
 console (make image-test; docs/image.md).
 
   usb   -nic none and a virtual USB stick (vfat) holding a roster's OpenPGP
-        keys: conclave init begin reads them from the stick and writes its
-        signed init request to the stick; the host reads it back with
-        mtools and checks it (tests/tools/envelope_tool, when built).
-        A second stick is plugged in and out at run time (QEMU monitor).
+        keys: conclave ui on the serial console finds and mounts it as the
+        exchange stick itself, reads the roster from it, begins an init and
+        writes its signed init request to it, then unmounts it before it
+        says to take it to the bridge; the host reads the request back with
+        mtools and checks it (tests/tools/envelope_tool, when built). A
+        second stick plugged in at run time (QEMU monitor) is told apart.
   nics  e1000 and virtio-net attached: only lo, no sockets, modules locked.
   iso   the hybrid ISO boots under BIOS (CD-ROM) and UEFI (OVMF, USB stick),
         with a data stick attached.
@@ -20,8 +22,11 @@ console (make image-test; docs/image.md).
         login, getty, perl, package manager or charset converters, and does
         ship the fonts conclave record prints with.
 
-Every boot prints its time to conclave's first screen and where it went
-(a figure, not a pass/fail: a loaded host moves it by 2x).
+The consoles run conclave ui itself (no shell, no menu): the tests press
+its keys, read the airgap from its status page (Ctrl-A, plain lines) and
+power off from there. Every boot prints its time to conclave's first
+screen and where it went (a figure, not a pass/fail: a loaded host moves
+it by 2x).
 Prints "ok - ..." lines, the figures, and "N passed, N failed".
 Usage: boot_test.py [-o BUILD/image] [size|usb|nics|iso|lock|uki ...]
 """
@@ -37,7 +42,7 @@ import tempfile
 import threading
 import time
 
-# Seconds a boot may take to reach the console prompt before a test fails;
+# Seconds a boot may take to reach the first screen before a test fails;
 # generous for a loaded 2-core machine, the measured figure is printed.
 BOOT_TIMEOUT = 90
 STEP_TIMEOUT = 30
@@ -48,7 +53,16 @@ MEM_MB = 512
 # last decade has; "-cpu max" boots 1-3 s slower under TCG (docs/image.md).
 # IMAGE_TEST_CPU overrides.
 CPU = os.environ.get("IMAGE_TEST_CPU", "qemu64,+ssse3,+sse4.1,+sse4.2,+popcnt,+aes,+pclmulqdq,+rdrand")
-PROMPT = "conclave> "
+# The start screen, as its words arrive through the serial line (curses
+# moves the cursor between them: the moves are stripped, blanks may go).
+START = r"Which\s*ceremony\s*is\s*this"
+# busybox init's askfirst: a console's conclave ui starts once Enter is
+# pressed there (docs/image.md).
+ASK = r"Please press Enter to activate this console"
+# What a second console's conclave ui says while the first one runs.
+BUSY = r"The ceremony is running on another console of this machine"
+# The end of the status page (Ctrl-A): Enter goes back, "p" Enter powers off.
+STATUS_END = r"appliance: Enter goes back"
 # The ISO must fit in 30 MB (issue 15; it was 32.6 MB before the image root
 # was cut down to what runs).
 ISO_MAX = 30_000_000
@@ -86,7 +100,11 @@ class Guest:
     """A QEMU guest: its first serial port is our stdin/stdout, its QMP
     monitor a socket in tmp (for plugging devices in and out)."""
 
-    def __init__(self, args, log, tmp, machine="q35"):
+    def __init__(self, args, log, tmp, machine="q35", term=None):
+        # term: a terminal emulator fed the raw serial bytes (the ceremony
+        # test reads whole screens through pyte, as a serial terminal
+        # shows them), or None.
+        self.term = term
         self.buf = b""
         self.pos = 0
         self.arrivals = []  # (len(buf) after a chunk, seconds since launch, QEMU CPU seconds)
@@ -111,6 +129,8 @@ class Guest:
             self.log.write(data)
             self.log.flush()
             with self.lock:
+                if self.term is not None:
+                    self.term.feed(data)
                 self.buf += ANSI.sub(b"", data)
                 self.arrivals.append((len(self.buf), self.elapsed(), self.cpu()))
                 self.lock.notify_all()
@@ -138,13 +158,38 @@ class Guest:
                     return None
                 self.lock.wait(left)
 
-    def run(self, line, pattern, timeout=STEP_TIMEOUT):
-        """Sends a console line, returns the match of pattern in its output
-        (the prompt that follows is consumed too)."""
-        self.send(line.encode() + b"\r")
+    def status(self, pattern, timeout=STEP_TIMEOUT):
+        """Opens conclave ui's status page (Ctrl-A), returns the match of
+        pattern in it, and goes back to the screen (Enter)."""
+        self.send(b"\x01")
         m = self.expect(pattern, timeout)
-        if m:
-            self.expect(re.escape(PROMPT), timeout)
+        self.back(timeout)
+        return m
+
+    def back(self, timeout=STEP_TIMEOUT):
+        """From the end of the status page back to the screen, and waits
+        until curses has drawn it (keys sent before that reach a terminal
+        in line mode, where Ctrl-Q is flow control)."""
+        self.expect(STATUS_END, timeout)
+        self.send(b"\r")
+        self.expect(r"F1/\?\s*help", timeout)
+
+    def activate(self, timeout=STEP_TIMEOUT):
+        """Presses Enter at busybox init's askfirst prompt on the serial
+        console, which starts conclave ui there; the match or None."""
+        return self.keys(ASK, b"\r", timeout)
+
+    def tty1_keys(self, *combos):
+        """Presses keys on the machine's own keyboard (tty1), each combo a
+        list of QEMU key names pressed together (["ctrl", "q"])."""
+        for c in combos:
+            self.monitor("send-key", keys=[{"type": "qcode", "data": k} for k in c])
+
+    def keys(self, pattern, keys, timeout=STEP_TIMEOUT):
+        """Waits for pattern on the screen, then presses keys; the match."""
+        m = self.expect(pattern, timeout)
+        if m is not None:
+            self.send(keys)
         return m
 
     def elapsed(self):
@@ -207,9 +252,12 @@ class Guest:
                 time.sleep(0.2)
 
     def stop(self, timeout=STEP_TIMEOUT):
-        """Powers the guest off through the console; True if QEMU exited."""
+        """Powers the guest off from conclave ui's status page (no ceremony
+        open); True if QEMU exited."""
         try:
-            self.send(b"poweroff\r")
+            self.send(b"\x01")
+            self.expect(STATUS_END, timeout)
+            self.send(b"p\r")
             self.proc.wait(timeout)
             return True
         except (subprocess.TimeoutExpired, BrokenPipeError):
@@ -256,17 +304,16 @@ def kernel_args(out):
 
 
 def first_screen(g, what, before_kernel="QEMU start and kernel decompression"):
-    """Waits for conclave's first screen and the prompt, then prints the
-    boot's figures: where the time went, from the guest's uptimes (/init
-    and the console record them; status prints them) and, from the ISO,
-    when GRUB said it was loading and starting the kernel."""
-    m = g.expect(r"conclave (\d+\.\d+[^\s]*)\n", BOOT_TIMEOUT)
+    """Waits for conclave ui's first screen, then prints the boot's
+    figures: where the time went, from the guest's uptimes (/init and
+    conclave ui record them; its status page prints them) and, from the
+    ISO, when GRUB said it was loading and starting the kernel."""
+    m = g.activate(BOOT_TIMEOUT) and g.expect(START, STEP_TIMEOUT)
     t, cpu = g.elapsed(), g.cpu()
-    if not check(what + ": conclave's first screen on the serial console", m is not None):
+    if not check(what + ": conclave ui's first screen on the serial console", m is not None):
         return None
-    check(what + ": console prompt", g.expect(re.escape(PROMPT), STEP_TIMEOUT) is not None)
-    m = g.run("status", r"boot: uptimes \(s\): init ([\d.]+) modules-locked ([\d.]+) "
-              r"init-exec ([\d.]+) first-screen ([\d.]+)")
+    m = g.status(r"boot: uptimes \(s\): init ([\d.]+) modules-locked ([\d.]+) "
+                 r"init-exec ([\d.]+) first-screen ([\d.]+)")
     parts = ""
     if check(what + ": status prints the boot's uptimes", m is not None):
         u_init, u_mods, u_exec, u_shown = (float(x) for x in m.groups())
@@ -280,69 +327,84 @@ def first_screen(g, what, before_kernel="QEMU start and kernel decompression"):
             pre = f"{before_kernel} {before:.1f}"
         parts = (f" = before the kernel's clock {before:.1f} s ({pre}) + kernel to /init {u_init:.1f}"
                  f" + /init {u_exec - u_init:.1f} (mounts, sysctls, modules until locked {u_mods - u_init:.1f})"
-                 f" + init, console and conclave --version {u_shown - u_exec:.1f}")
+                 f" + init and conclave ui's first screen {u_shown - u_exec:.1f}")
     print(f"# boot {what}: first screen after {t:.1f} s wall{parts}; QEMU CPU time {cpu:.1f} s,"
           f" load average {os.getloadavg()[0]:.1f}", flush=True)
     return t
 
 
 def test_usb(out, tmp):
-    """The closest thing to a ceremony step today: conclave init begin reads
-    the roster's OpenPGP keys from the stick and writes the signed init
-    request into the stick's exchange folder."""
+    """The first steps of a ceremony on the booted image, the sticks by the
+    appliance itself: conclave ui mounts the exchange stick (in from power
+    on), reads the roster's OpenPGP keys from it, begins an init and writes
+    its signed init request to it, then syncs and unmounts it before it says
+    to take it to the bridge. A stick plugged in at run time is found and
+    told apart from the exchange stick."""
     keys = os.path.join(TOP, "tests", "vectors", "keys")
     fprs = dict(line.split() for line in open(os.path.join(keys, "fingerprints.txt")))
+    roster = (("holder1", "holder-alice"), ("holder2", "holder-bob"), ("operator", "operator-olga"),
+              ("witness", "witness-walt"))
     stick = make_stick(os.path.join(tmp, "stick.img"),
-                       [(os.path.join(keys, k + ".asc"), k + ".asc") for k in ("holder1", "holder2", "operator")])
+                       [(os.path.join(keys, k + ".asc"), f + ".asc") for k, f in roster], "EXCHANGE")
     marker = os.path.join(tmp, "second-stick.txt")
     with open(marker, "w") as f:
         f.write("the second stick\n")
-    second = make_stick(os.path.join(tmp, "second.img"), [(marker, "second-stick.txt")], "SECOND")
+    second = make_stick(os.path.join(tmp, "second.img"), [(marker, "second-stick.txt")], "EXCHANGE")
 
     g = Guest(["-nic", "none"] + kernel_args(out) + usb_controller() + stick_args("stick", stick),
               os.path.join(out, "test-usb.log"), tmp)
     t = first_screen(g, "usb")
     ceremony = None
     if t is not None:
-        m = g.run("stick", r"stick (/dev/sd[a-z]+1?) mounted read-only \(vfat\)")
-        check("usb: the stick is found and mounted read-only", m is not None)
-        m = g.run("ls; sh -i $(id)", r"\[conclave exit (\d+)\]")
-        check("usb: a shell line is only words for conclave", m is not None and m.group(1) == b"2")
-        m = g.run("rw init begin --state state --exchange /run/conclave/exchange --threshold 2"
-                  " --holder alice=/run/conclave/exchange/holder1.asc --holder bob=/run/conclave/exchange/holder2.asc"
-                  " --operator olga=/run/conclave/exchange/operator.asc",
-                  r"(?s)Ceremony ([0-9a-f]{32})\n(.*?)\[conclave exit (\d+)\]", 120)
-        if check("usb: conclave init begin reads the roster from the stick", m is not None and m.group(3) == b"0",
-                 m.group(0).decode(errors="replace")[-400:] if m else "no answer"):
-            ceremony = m.group(1).decode()
-            screen = re.sub(r"\s+", "", m.group(2).decode())
-            check("usb: the roster shows the keys' fingerprints",
-                  all(fprs[k] in screen for k in ("holder1", "holder2", "operator")))
-        m = g.run("rw init begin --state state2 --exchange /run/conclave/exchange --threshold 2"
-                  " --holder alice=/run/conclave/exchange/nonexistent.asc --operator olga=/run/conclave/exchange/operator.asc",
-                  r"\[conclave exit (\d+)\]", 60)
-        check("usb: a missing key file is refused", m is not None and m.group(1) != b"0")
-        g.send(b"ui\r")
-        m = g.expect(r"Which\s*ceremony\s*is\s*this", 60)
-        check("usb: the guided ceremony (conclave ui) starts on the serial console", m is not None)
-        g.send(b"\x11")  # Ctrl-Q: quit, then confirm
-        time.sleep(1)
-        g.send(b"y")  # no CR: the terminal is still raw
-        m = g.expect(r"\[conclave exit (\d+)\]", 60)
-        g.expect(re.escape(PROMPT))
-        check("usb: the ui quits back to the console", m is not None and m.group(1) == b"0")
-        m = g.run("status", r"airgap: interfaces: ([^\n]*)\n")
-        check("usb: only lo with -nic none", m is not None and m.group(1).split() == [b"lo"])
-        m = g.run("eject", r"the stick can be removed")
-        check("usb: stick unmounted", m is not None)
-        # Sticks come and go at run time: pull this one, plug in another.
+        m = g.expect(r"Exchange\s*stick\s*in,\s*mounted\s*read-write:\s*/dev/sd[a-z]+1?", 60)
+        check("usb: conclave ui finds the exchange stick and mounts it read-write", m is not None)
+        g.send(b"\r")  # init
+        m = g.keys(r"2\s*holders,\s*1\s*operator,\s*1\s*witnesses", b"\r", 60)
+        check("usb: the roster is read from the stick's key files", m is not None)
+        g.keys(r"How\s*many\s*of\s*them\s*are\s*needed", b"\r")
+        seen = b""
+        for k in range(1, 5):
+            m = g.expect(r"Key\s*%d\s*of\s*4(?s:(.*?))Does\s*this\s*match" % k, 60)
+            if m is None:
+                break
+            seen += re.sub(rb"\s+", b"", m.group(1))
+            g.send(b"y")
+        check("usb: each member's fingerprint is shown from their key file",
+              all(fprs[k].encode() in seen for k, _ in roster))
+        m = g.keys(r"Type\s*y\s*to\s*begin", b"y")
+        m = g.expect(r"Ceremony\s*([0-9a-f]{32})", 120)
+        check("usb: the init begins", m is not None)
+        ceremony = m.group(1).decode() if m else None
+        g.send(b"\r")
+        m = g.expect(r"exchange\s*stick\s*is\s*unmounted:\s*remove\s*it\s*now\s*and\s*take\s*it", 60)
+        check("usb: the exchange stick is synced and unmounted before it goes to the bridge", m is not None)
         g.unplug_stick("stick")
+        m = g.expect(r"Bring\s*the\s*exchange\s*stick\s*back", 60)
+        check("usb: the stick pulled out is noticed", m is not None)
+        # Sticks come and go at run time: another one, with the same label.
         g.plug_stick("second", second)
-        m = g.run("stick", r"stick /dev/sd[a-z]+1? mounted read-only \(vfat\)(?s:.*?)second-stick\.txt", 60)
-        check("usb: a stick plugged in at run time is found and listed", m is not None)
-        m = g.run("eject", r"the stick can be removed")
-        check("usb: second stick unmounted", m is not None)
-    check("usb: poweroff ends QEMU", g.stop())
+        m = g.expect(r"not\s*this\s*ceremony's\s*exchange\s*stick", 60)
+        check("usb: a stick plugged in at run time is found and told apart (not this ceremony's)", m is not None,
+              "sticks the appliance sees: " + (lambda m: m.group(1).decode() if m else "?")(
+                  g.status(r"airgap: USB sticks:([^\n]*)\n")))
+        g.unplug_stick("second")
+        m = g.status(r"airgap: interfaces: ([^\n]*)\n")
+        check("usb: only lo with -nic none", m is not None and m.group(1).split() == [b"lo"])
+        g.send(b"\x11")  # Ctrl-Q: leave, then confirm; init starts it again
+        time.sleep(1)
+        g.send(b"y")
+        check("usb: leaving conclave ui starts it again on the console, at the open ceremony",
+              g.activate(60) is not None and ceremony is not None and
+              g.expect(r"An\s*open\s*ceremony\s*is\s*in\s*the\s*state\s*folder:\s*init\s*ceremony\s*"
+                       + ceremony, 60) is not None)
+        g.send(b"\x01")
+        g.expect(STATUS_END)
+        g.send(b"p\r")
+        check("usb: power off is refused while a ceremony is open (its state is in RAM)",
+              g.expect(r"A\s*ceremony\s*is\s*open:\s*finish\s*or\s*abandon\s*it\s*before\s*powering\s*off")
+              is not None)
+    g.proc.kill()  # a ceremony is open: no power off from the appliance
+    g.stop()
 
     listing = subprocess.run(["mdir", "-a", "-b", "-i", stick, "::/"], capture_output=True, text=True).stdout
     check("usb: host finds the ceremony folder on the stick", ceremony is not None and ceremony in listing, listing)
@@ -371,7 +433,7 @@ def test_nics(out, tmp):
               + kernel_args(out), os.path.join(out, "test-nics.log"), tmp)
     t = first_screen(g, "nics")
     if t is not None:
-        g.send(b"status\r")
+        g.send(b"\x01")  # the status page
         m = g.expect(r"airgap: interfaces: ([^\n]*)\n")
         check("nics: only lo exists", m is not None and m.group(1).split() == [b"lo"],
               m.group(1).decode() if m else "no answer")
@@ -395,7 +457,22 @@ def test_nics(out, tmp):
               m.group(1).decode() if m else "no answer")
         m = g.expect(r"airgap: swap devices: (\d+)")
         check("nics: no swap", m is not None and m.group(1) == b"0")
-        g.expect(re.escape(PROMPT))
+        g.back()
+        # One console's conclave ui owns the sticks and the state: Enter on
+        # the screen's console (tty1) starts one that waits; leaving the
+        # serial one hands over to it, and the serial console's new one
+        # waits in turn until the screen's is left.
+        g.tty1_keys(["ret"])
+        time.sleep(2)
+        g.send(b"\x11")
+        time.sleep(1)
+        g.send(b"y")
+        check("nics: a second console's conclave ui waits while another one runs",
+              g.activate(60) is not None and g.expect(BUSY, 60) is not None)
+        g.tty1_keys(["ctrl", "q"])
+        time.sleep(1)
+        g.tty1_keys(["y"])
+        check("nics: and starts when that one is left", g.expect(START, 60) is not None)
     check("nics: poweroff ends QEMU", g.stop())
     return t
 
@@ -421,7 +498,7 @@ def test_iso(out, tmp):
         g = Guest(["-nic", "none"] + args + stick_args("data", data), os.path.join(out, f"test-{what}.log"), tmp)
         times[what] = first_screen(g, what)
         if times[what] is not None:
-            m = g.run("status", r"airgap: kernel\.modules_disabled=(\d)")
+            m = g.status(r"airgap: kernel\.modules_disabled=(\d)")
             check(what + ": modules locked", m is not None and m.group(1) == b"1")
         check(what + ": poweroff ends QEMU", g.stop())
     return times
@@ -437,7 +514,7 @@ def test_lock(out, tmp):
     g = Guest(["-nic", "none", "-cdrom", os.path.join(out, "conclave.iso"), "-boot", "d"],
               os.path.join(out, "test-lock.log"), tmp)
     stops = (("editor", r"Minimum Emacs-like screen editing"), ("command line", r"grub> "),
-             ("password", r"Enter username"), ("kernel", r"Starting conclave|conclave \d+\.\d+"))
+             ("password", r"Enter username"), ("kernel", r"Starting conclave|" + START))
     seen = menu_keyed = None
     end = time.monotonic() + BOOT_TIMEOUT
     while seen is None and time.monotonic() < end and g.proc.poll() is None:
@@ -458,15 +535,15 @@ def test_lock(out, tmp):
     elif seen == "password":
         g.send(b"\r\r")  # no user, no password: refused, back to booting
     shell = None
-    if seen in ("editor", "command line") and g.expect(r"can't access tty|/ # |conclave \d+\.\d+", BOOT_TIMEOUT):
+    if seen in ("editor", "command line") and g.expect(r"can't access tty|/ # |" + START, BOOT_TIMEOUT):
         g.send(b"\x15echo SHELL-$((40+2))\r")
         shell = g.expect(r"\nSHELL-42", STEP_TIMEOUT)
     check("lock: GRUB shows no menu entry editor", seen != "editor")
     check("lock: GRUB gives no command line", seen != "command line")
     check("lock: no shell from an edited kernel command line", shell is None)
-    g.send(b"\x15")  # the keys pressed must not reach the console's first line
+    g.send(b"\x15")  # keys pressed during the boot are not a command on any console
     if shell is None and first_screen(g, "lock") is not None:
-        m = g.run("status", r"boot: command line: ([^\n]*)\n")
+        m = g.status(r"boot: command line: ([^\n]*)\n")
         args = m.group(1).decode().split() if m else []
         check("lock: the kernel ran with the built command line, nothing added",
               args == ["BOOT_IMAGE=/boot/vmlinuz"] + cmdline, " ".join(args))
@@ -509,7 +586,7 @@ def test_uki(out, tmp):
     g = secure_boot_guest("uki", esp_stick(os.path.join(tmp, "esp-signed.img"), signed), out, tmp,
                           stick_args("data", data))
     if first_screen(g, "uki", "firmware, systemd-stub and kernel decompression") is not None:
-        m = g.run("status", r"airgap: kernel\.modules_disabled=(\d)(?s:.*?)boot: command line: ([^\n]*)\n")
+        m = g.status(r"airgap: kernel\.modules_disabled=(\d)(?s:.*?)boot: command line: ([^\n]*)\n")
         check("uki: signed, it boots with Secure Boot on; modules locked", m is not None and m.group(1) == b"1")
         check("uki: the kernel ran with the command line built into the UKI",
               m is not None and m.group(2).decode().split() == built_cmdline(),

@@ -159,11 +159,10 @@ for f in $files; do
 	is_elf "$f" || continue
 	for lib in $(libs_of "$f"); do keep "$lib"; done
 done
-# busybox applets the console and /init run by name (PATH=/usr/bin): only
-# these are linked, so a name not here is not a command on the image.
-for a in sh cat chmod ls mkdir readlink stty sync tr tty uname wc; do
-	ln -s busybox "$root/usr/bin/$a"
-done
+# The one busybox applet run by name: sh, which /init is written in and
+# which init runs an inittab line with variables through. /init names
+# every other tool as busybox's; a name not here is not a command.
+ln -s busybox "$root/usr/bin/sh"
 
 # Kernel and the module allowlist with its dependencies, in load order.
 log "kernel $kpkg and module allowlist"
@@ -192,7 +191,6 @@ strip -o "$root/usr/bin/conclave" "$out/app/conclave"
 cp "$root/usr/bin/conclave" "$donor/usr/bin/conclave"
 for lib in $(libs_of /usr/bin/conclave); do keep "$lib"; done
 install -m 0755 image/rootfs/init "$root/init"
-install -m 0755 image/rootfs/conclave-console "$root/usr/sbin/conclave-console"
 # Every program in the image finds its libraries there.
 find "$root" -path "$root/usr/lib/modules" -prune -o -type f -print | sort | while read -r f; do
 	[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue

@@ -16,11 +16,16 @@ handout expects, and takes their encrypted share home. At the end the
 transcripts come off the archive stick (conclave archive) and are verified
 on the host with conclave verify and minisign -V.
 
-The appliance's side is typed at the console's prompt as conclave commands
-(init begin/accept/handout/close, unseal begin/accept/share/submit/result,
-archive): the console starts the guided UI on the one stick it mounted, for
-the UI's whole run; once init respawns conclave ui --sticks auto, the same
-crossings run through the UI's screens.
+The appliance's side is the guided UI that init starts on the serial
+console (conclave ui --sticks auto), driven by the keys a room presses and
+read whole through a VT100 emulator (pyte): the roster from the exchange
+stick, the threshold, each member's fingerprint, the ceremony key's words
+the operator types into the bridge, the handouts to the holders' sticks
+plugged in one at a time, the root token's revocation, the witness's
+review and the archive stick. The unseal runs on a fresh boot (the
+appliance's state is in RAM, the unseal is another day): the bridge's
+short authentication string typed in by the witness, each holder's turn
+with her stick, the submit, the review and the archive stick.
 
 Prints "ok - ..." lines, the ceremony's figures, and "N passed, N failed".
 Usage: ceremony_test.py [-o BUILD/image]
@@ -40,14 +45,15 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error
 import urllib.request
 
+import pyte
+
 import boot_test
-from boot_test import Guest, check, first_screen, kernel_args, usb_controller, PROMPT
+from boot_test import Guest, check, first_screen, kernel_args, usb_controller
 
 TOP = boot_test.TOP
-# The exchange folder the console mounts a stick on (image/rootfs/conclave-console).
-X = "/run/conclave/exchange"
 HOLDERS = ("alice", "bob")
 # How long a ceremony step on the appliance may take (gpg under TCG is slow).
 STEP = 120
@@ -225,58 +231,114 @@ def wait_file(pattern, proc, timeout=60):
     return None
 
 
-class Appliance:
-    """The appliance's side, typed at the console of the booted image."""
+class Screen:
+    """What a VT100 on the serial line shows (pyte): the UI's 80x24 screen."""
 
-    def __init__(self, g):
-        self.g = g
+    def __init__(self):
+        self.screen = pyte.Screen(80, 24)
+        self.stream = pyte.ByteStream(self.screen)
+
+    def feed(self, data):
+        self.stream.feed(data)
+
+    def text(self):
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+
+class Appliance:
+    """The appliance's side: the guided UI (conclave ui --sticks auto, started
+    by init on the serial console), driven by the keys a room presses; its
+    screens are read whole through a terminal emulator. Sticks go in and out
+    through the QEMU monitor; the UI mounts and unmounts them itself."""
+
+    def __init__(self, g, term):
+        self.g, self.term = g, term
+        self.last = ""
+
+    def screen(self):
+        with self.g.lock:
+            return self.term.text()
+
+    def wait(self, pattern, timeout=STEP):
+        """The match of pattern (a regex) on the screen, waiting for it;
+        None on timeout (the screen is kept for the failure's detail)."""
+        end = time.monotonic() + timeout
+        while True:
+            self.last = self.screen()
+            m = re.search(pattern, self.last)
+            if m or time.monotonic() > end or self.g.proc.poll() is not None:
+                return m
+            time.sleep(0.1)
+
+    def at(self, pattern, keys, timeout=STEP):
+        """Waits for pattern, then presses keys; True if it showed."""
+        if self.wait(pattern, timeout) is None:
+            return False
+        self.g.send(keys)
+        return True
+
+    def type(self, text):
+        self.g.send(text.encode())
 
     def plug(self, name, image):
-        """A stick in, and the console's "stick" mounts it on X (read-only)."""
         self.g.plug_stick(name, image)
-        return self.g.run("stick", r"stick /dev/sd[a-z]+1? mounted read-only \((vfat|exfat|ext4)\)", 60) is not None
 
     def pull(self, name):
-        """Unmount ("eject"), then the stick out."""
-        m = self.g.run("eject", r"the stick can be removed")
         self.g.unplug_stick(name)
-        return m is not None
 
-    def conclave(self, args, writes=False, passphrase=None, timeout=STEP):
-        """Runs a conclave command (through "rw" when it writes to the stick);
-        types the passphrase when asked. Returns (exit status, output)."""
-        self.g.send(("rw " if writes else "conclave ") + args + "\r")
-        if passphrase is not None:
-            if self.g.expect(r"Passphrase: ", timeout) is None:
-                return None, "no passphrase prompt"
-            self.g.send(passphrase + "\r")
-        start = self.g.pos
-        m = self.g.expect(r"\[conclave exit (\d+)\]", timeout)
-        self.g.expect(re.escape(PROMPT), timeout)
-        if m is None:
-            return None, "no answer"
-        return int(m.group(1)), self.g.buf[start:m.start()].decode(errors="replace")
+    def holder_turn(self, what, name, image, passphrase, done, done_pattern):
+        """A holder's turn once the screen asks for her stick: it goes in, she
+        types her passphrase (no echo), the step is done, and the stick comes
+        out once the screen says it is unmounted; Enter for the next."""
+        self.plug(name, image)
+        if self.step(f"{what}: {name}'s stick is mounted, her key file found", r"passphrase of your key file", None,
+                     60):
+            self.type(passphrase + "\r")
+        self.step(f"{what}: {name}: {done}", done_pattern)
+        self.step(f"{what}: {name}'s stick is unmounted before she takes it", r"unmounted: remove it now")
+        self.pull(name)
+        self.g.send(b"\r")
+
+    def step(self, what, pattern, keys=None, timeout=STEP):
+        """A checked step: pattern shows (then keys are pressed)."""
+        ok = self.wait(pattern, timeout) is not None
+        check(what, ok, "waiting for '%s'; the screen:\n%s" % (pattern, self.last))
+        if ok and keys is not None:
+            self.g.send(keys)
+        return ok
 
 
 def run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures):
-    """The init ceremony, 2 of 2, with an operator; returns the ceremony id,
-    each holder's share as they open it at home and its file on their stick."""
+    """The init ceremony, 2 of 2, with an operator and a witness, through
+    the UI's screens; returns the ceremony id, each holder's share as they
+    open it at home and its file on their stick."""
     t0 = time.monotonic()
     ops = people["olga"]
-    check("init: the exchange stick is mounted on the appliance", a.plug("exchange", exchange.path))
-    roster = " ".join(f"--holder {n}={X}/{n}.asc" for n in HOLDERS)
-    rc, out = a.conclave(f"init begin --state init --exchange {X} --threshold 2 {roster} --operator olga={X}/olga.asc",
-                         writes=True)
-    m = re.search(r"Ceremony ([0-9a-f]{32})", out or "")
-    if not check("init: begin writes the signed request to the exchange stick", rc == 0 and m, out[-400:]):
+    a.plug("exchange", exchange.path)
+    if not a.step("init: the UI mounts the exchange stick read-write by itself",
+                  r"Exchange stick in, mounted read-write", b"\r", 60):
         return None, None, None
-    cid = m.group(1)
-    # The ceremony key's words as the appliance's screen shows them: the
-    # operator types them into the bridge, which compares them with its own.
-    key_words = re.search(r"Ceremony key \S+\n\s*([^\n]+)", out).group(1).strip()
-    screen = re.sub(r"\s+", "", out)
-    check("init: the roster shows each member's fingerprint", all(p.fpr.lower() in screen.lower() for p in people.values()))
-    check("init: the exchange stick comes out", a.pull("exchange"))
+    a.step("init: the roster is read from the stick's key files",
+           r"2 holders, 1 operator, 1 witnesses", b"\r")
+    a.step("init: the threshold screen", r"How many of them are needed", b"\r")
+    for k in range(1, 5):
+        if a.wait(r"Key %d of 4" % k) is None:
+            break
+        screen = re.sub(r"\s+", "", a.last).lower()
+        who = next((n for n, p in people.items() if p.fpr.lower() in screen), None)
+        check(f"init: fingerprint {k} of 4 on the screen is a roster member's key ({who})", who is not None,
+              a.last)
+        a.g.send(b"y")
+    a.step("init: the room begins", r"Begin the init ceremony\? Type y to begin\.", b"y")
+    m = a.wait(r"Ceremony\s+([0-9a-f]{32})\n\s*Ceremony key\s+\S+\n\s*([a-zA-Z ]+?)\n")
+    if not check("init: the ceremony key's words are on the screen", m is not None, a.last):
+        return None, None, None
+    cid, key_words = m.group(1), " ".join(m.group(2).split())
+    a.g.send(b"\r")  # wait for the bridge's answer
+    a.step("init: the request is written and the exchange stick unmounted before it goes to the bridge",
+           r"The exchange stick is unmounted: remove it now and take it to the bridge", None, 60)
+    a.pull("exchange")
+    a.step("init: the stick taken out is noticed", r"Bring the exchange stick back", None, 30)
 
     # The operator's workstation: the bridge initialises the server and waits
     # for the root token, which the operator gives back once the server is
@@ -291,35 +353,38 @@ def run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp
         os.close(token_r)
         res = wait_file(os.path.join(mnt, cid, "000002-init-result.env"), br)
     bridge_out = open(out_path).read()
-    if not check("init: the bridge initialises the server and writes the init result", res is not None, bridge_out[-400:]):
+    if not check("init: the bridge takes the words read off the appliance's screen, initialises the server "
+                 "and writes the init result", res is not None, bridge_out[-400:]):
         br.kill()
         return cid, None, None
     check("init: the server says it is initialised", bao.seal_status().get("initialized") is True)
 
-    check("init: the exchange stick goes back in", a.plug("exchange", exchange.path))
-    rc, out = a.conclave(f"init accept --state init --exchange {X}")
-    check("init: accept checks the result (every share to its holder)", rc == 0, out[-400:])
-    check("init: the exchange stick comes out again", a.pull("exchange"))
-
+    a.plug("exchange", exchange.path)
+    a.step("init: back in, the UI checks the result (every share to its holder)", r"Init result accepted\.", b"\r")
     share_files = {}
-    for k, name in enumerate(HOLDERS, 1):
+    for name in HOLDERS:
         p = people[name]
-        check(f"init: {name}'s stick is mounted", a.plug(name, holder_sticks[name].path))
-        rc, out = a.conclave(f"init handout --state init --holder {k} --stick {X} --secret-key {X}/{name}.sec.asc",
-                             writes=True, passphrase=p.passphrase)
-        m = re.search(r"written to \S+/(conclave-[0-9a-f]+-share-%d\.gpg) and proven" % k, out or "")
-        check(f"init: {name}'s key file decrypts the share on the appliance; it is written to her stick",
-              rc == 0 and m, (out or "")[-400:])
-        share_files[name] = m.group(1) if m else "none"
-        check(f"init: {name}'s stick comes out", a.pull(name))
+        a.at(r"Is %s at the appliance\?" % name, b"y")
+        a.step(f"init: {name}'s turn asks for her stick", r"Insert your stick now\.")
+        a.holder_turn("init", name, holder_sticks[name].path, p.passphrase,
+                      "her key file decrypts the share on the appliance; it is written to her stick",
+                      r"Share \d is on %s's stick and proven\." % name)
+    a.step("init: the handouts are done; the close waits for the bridge", r"Waiting for the closing result")
+    a.step("init: the exchange stick is unmounted before it goes to the bridge again",
+           r"The exchange stick is unmounted: remove it now and take it to the bridge", None, 60)
+    a.pull("exchange")
     t_appliance = time.monotonic() - t0
 
     # Each holder at home: stock gpg opens the share on their stick.
     shares = {}
-    for k, name in enumerate(HOLDERS, 1):
-        enc = holder_sticks[name].read(share_files[name])
+    for name in HOLDERS:
+        with holder_sticks[name] as d:
+            found = sorted(glob.glob(os.path.join(d, "conclave-*-share-*.gpg")))
+            enc = open(found[-1], "rb").read() if found else None
+        share_files[name] = os.path.basename(found[-1]) if found else "none"
         share = people[name].decrypt(enc).decode().strip() if enc else ""
-        check(f"init: {name} opens her share with stock gpg at home", re.fullmatch(r"[0-9a-f]{66}", share) is not None)
+        check(f"init: {name} opens her share from her stick with stock gpg at home",
+              re.fullmatch(r"[0-9a-f]{66}", share) is not None)
         shares[name] = share
     if not all(shares.values()):
         br.kill()
@@ -327,9 +392,8 @@ def run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp
     # The operator unseals the fresh server with the holders and gives the
     # root token back to be revoked; the bridge writes the proof.
     st = {}
-    for s in shares.values():
-        if s:
-            st = bao.unseal(s)
+    for sh in shares.values():
+        st = bao.unseal(sh)
     check("init: the holders' shares unseal the server", st.get("sealed") is False and bao.wait_active())
     m = re.search(r"encrypted to the operator's key:\n\s*(\S+)", bridge_out)
     token = ops.decrypt(base64.b64decode(m.group(1))).decode().strip() if m else ""
@@ -348,90 +412,120 @@ def run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp
     check("init: the root token is refused by the server", revoked)
 
     t1 = time.monotonic()
-    check("init: the exchange stick goes back for the close", a.plug("exchange", exchange.path))
-    rc, out = a.conclave(f"init close --state init --exchange {X}")
-    check("init: close reads the proof, closes and signs the transcript", rc == 0, (out or "")[-400:])
-    ok, what = archive(a, "init", archive_stick)
-    check("init: conclave archive copies the transcript onto the archive stick and verifies it there", ok, what)
-    check("init: the exchange stick goes back in", a.plug("exchange", exchange.path))
+    a.plug("exchange", exchange.path)
+    review(a, "init", "walt")
+    a.step("init: the UI reads the proof and closes the transcript",
+           r"Ceremony closed\. The initial root token is revoked\.")
+    a.step("init: at the end the exchange stick is synced and unmounted",
+           r"The exchange stick is unmounted: remove it now\.")
+    a.pull("exchange")
+    archive(a, "init", archive_stick)
     figures["init"] = t_appliance + time.monotonic() - t1
     figures["init-wall"] = time.monotonic() - t0
     return cid, shares, share_files
 
 
-def archive(a, state, stick):
-    """The exchange stick out, the archive stick in: conclave archive copies
-    the closed ceremony's transcript onto it and verifies the copy there."""
-    ok = a.pull("exchange") and a.plug("archive", stick.path)
-    rc, out = a.conclave(f"archive --state {state} --to {X}", writes=True)
-    ok = ok and rc == 0 and re.search(r"archived: \S+ \(\d+ files\)", out or "") is not None
-    return a.pull("archive") and ok, (out or "")[-300:]
+def review(a, what, witness):
+    """The witnesses' review before the transcript closes: the witness (the
+    roster's, or typing their name where the roster names none) confirms."""
+    m = a.wait(r"Witness, your name:|%s \(witness\): does this match" % witness)
+    if m is not None and m.group(0).startswith("Witness"):
+        a.type(witness + "\r")
+    a.step(f"{what}: the witness reviews the ceremony", r"%s \(witness\): does this match what you saw\?" % witness,
+           b"y")
+    a.step(f"{what}: every witness has answered", r"Every witness has answered", b"\r")
 
 
-def run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, share_files, figures):
-    """The unseal ceremony after the server's restart, chained to the init
-    and taking each share from the holder it was handed to."""
+def archive(a, what, stick):
+    """The closing step at the summary: the archive stick in, the UI copies
+    the transcript onto it and verifies the copy there, unmounts it."""
+    a.g.send(b"a")
+    a.step(f"{what}: the summary asks for the archive stick", r"Insert the archive stick now\.")
+    a.plug("archive", stick.path)
+    a.step(f"{what}: the transcript is archived and verified on the archive stick",
+           r"Archived and verified on the archive stick", None, 60)
+    a.pull("archive")
+    a.g.send(b"\r")
+    a.step(f"{what}: the summary says so", r"archived and verified there")
+
+
+def run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures):
+    """The unseal ceremony after the server's restart, on a fresh boot of the
+    appliance (its state is in RAM: a new day), each holder bringing the
+    stick her share was handed out to."""
     t0 = time.monotonic()
-    rc, out = a.conclave(f"unseal begin --state unseal --exchange {X} --previous-transcript init/transcript.jsonl"
-                         f" --handout-transcript init/transcript.jsonl", writes=True)
-    if not check("unseal: begin writes the signed request to the exchange stick", rc == 0, (out or "")[-400:]):
-        return
-    check("unseal: the exchange stick comes out", a.pull("exchange"))
+    a.plug("exchange", exchange.path)
+    if not a.step("unseal: the UI mounts the exchange stick", r"Exchange stick in, mounted read-write", b"2\r", 60):
+        return None
+    a.step("unseal: the room begins", r"Begin the unseal ceremony\? Type y to begin\.", b"y")
+    m = a.wait(r"Ceremony\s+([0-9a-f]{32})")
+    check("unseal: the request is signed", m is not None, a.last)
+    uid = m.group(1) if m else "none"
+    a.at(r"Ceremony key", b"\r")
+    a.step("unseal: the exchange stick is unmounted before it goes to the bridge",
+           r"The exchange stick is unmounted: remove it now and take it to the bridge", None, 60)
+    a.pull("exchange")
     out_path = os.path.join(tmp, "bridge-unseal.out")
     with exchange as mnt:
         br = subprocess.Popen([bridge, "unseal", "--exchange", mnt, "--address", bao.addr],
                               stdout=open(out_path, "wb"), stderr=subprocess.STDOUT)
         bridges.append(br)
-        offer = wait_file(os.path.join(mnt, "*", "000002-session-offer.env"), br)
+        offer = wait_file(os.path.join(mnt, uid, "000002-session-offer.env"), br)
     bridge_out = open(out_path).read()
     if not check("unseal: the bridge writes its session offer", offer is not None, bridge_out[-400:]):
         br.kill()
-        return
-    uid = os.path.basename(os.path.dirname(offer))
-    sas = re.search(r"Short authentication string[^\n]*\n\s*([^\n]+)", bridge_out).group(1).strip()
+        return uid
+    sas = " ".join(re.search(r"Short authentication string[^\n]*\n\s*([^\n]+)", bridge_out).group(1).split())
 
-    check("unseal: the exchange stick goes back in", a.plug("exchange", exchange.path))
-    rc, out = a.conclave("unseal accept --state unseal")
-    check("unseal: the appliance shows the bridge's short authentication string",
-          rc == 1 and " ".join(sas.split()) in " ".join(out.split()), out[-300:])
-    # The console has no quoting: the words go as one argument, joined by "-".
-    rc, out = a.conclave(f'unseal accept --state unseal --witness walt --confirm-sas {"-".join(sas.split())}')
-    check("unseal: the witness confirms it", rc == 0, out[-300:])
-    check("unseal: the exchange stick comes out", a.pull("exchange"))
-    for k, name in enumerate(HOLDERS, 1):
+    a.plug("exchange", exchange.path)
+    if a.step("unseal: the appliance asks the witness for the bridge's words", r"Witness \(name\):", None, 60):
+        a.type("walt\r")
+        a.at(r"The bridge's words:", (sas + "\r").encode())
+    for name in HOLDERS:
         p = people[name]
-        check(f"unseal: {name}'s stick is mounted", a.plug(name, holder_sticks[name].path))
-        rc, out = a.conclave(f"unseal share --state unseal --holder {name} --share-file {X}/{share_files[name]}"
-                             f" --secret-key {X}/{name}.sec.asc", passphrase=p.passphrase)
-        check(f"unseal: {name}'s share is opened on the appliance and sealed to the bridge session",
-              rc == 0, (out or "")[-400:])
-        check(f"unseal: {name}'s stick comes out", a.pull(name))
-    check("unseal: the exchange stick goes back in", a.plug("exchange", exchange.path))
-    rc, out = a.conclave("unseal submit --state unseal", writes=True)
-    check("unseal: submit writes the sealed shares to the exchange stick", rc == 0, (out or "")[-300:])
-    check("unseal: the exchange stick comes out", a.pull("exchange"))
+        a.step(f"unseal: {name}'s turn" + (" (the witness's words matched the bridge's)" if name == HOLDERS[0] else ""),
+               r"Next holder, your name:", (name + "\r").encode())
+        a.at(r"Is %s at the appliance\?" % name, b"y")
+        a.step(f"unseal: the UI waits for {name}'s stick", r"Waiting for %s's stick" % name)
+        a.holder_turn("unseal", name, holder_sticks[name].path, p.passphrase,
+                      "her share is opened on the appliance and sealed to the bridge session",
+                      r"%s's share is sealed to the bridge session\." % name)
+    a.step("unseal: the quorum is in", r"Submit the shares\? Type y\.", b"y")
+    a.step("unseal: the sealed shares are written and the exchange stick unmounted",
+           r"The exchange stick is unmounted: remove it now and take it to the bridge", None, 60)
+    a.pull("exchange")
     t_appliance = time.monotonic() - t0
     with exchange as mnt:
         res = wait_file(os.path.join(mnt, uid, "000004-submission-result.env"), br)
     check("unseal: the bridge submits the shares and writes the result", res is not None,
           open(out_path).read()[-400:])
     check("unseal: the server says it is unsealed", bao.seal_status().get("sealed") is False)
-
-    t1 = time.monotonic()
-    check("unseal: the exchange stick goes back for the result", a.plug("exchange", exchange.path))
-    rc, out = a.conclave("unseal result --state unseal")
-    check("unseal: result closes and signs the transcript", rc == 0, (out or "")[-300:])
     try:
         rc = br.wait(60)
     except subprocess.TimeoutExpired:
         br.kill()
         rc = None
     check("unseal: the bridge is done (exit 0)", rc == 0, open(out_path).read()[-300:])
-    ok, what = archive(a, "unseal", archive_stick)
-    check("unseal: conclave archive copies the transcript onto the archive stick and verifies it there", ok, what)
+
+    t1 = time.monotonic()
+    a.plug("exchange", exchange.path)
+    review(a, "unseal", "walt")
+    a.step("unseal: the UI reads the result and closes the transcript", r"Ceremony closed\. Every node is unsealed\.")
+    a.step("unseal: at the end the exchange stick is synced and unmounted",
+           r"The exchange stick is unmounted: remove it now\.")
+    a.pull("exchange")
+    archive(a, "unseal", archive_stick)
     figures["unseal"] = t_appliance + time.monotonic() - t1
     figures["unseal-wall"] = time.monotonic() - t0
     return uid
+
+
+def boot(out, tmp, name):
+    """The image booted to the UI's first screen on the serial console."""
+    term = Screen()
+    g = Guest(["-nic", "none"] + kernel_args(out) + usb_controller(), os.path.join(out, f"test-{name}.log"), tmp,
+              term=term)
+    return g, Appliance(g, term), first_screen(g, name) is not None
 
 
 def test_ceremony(out, tmp):
@@ -443,37 +537,49 @@ def test_ceremony(out, tmp):
     figures = {}
     t0 = time.monotonic()
     # Made side by side: each key is a gpg and a gpg-agent of its own.
+    roles = {"alice": "holder", "bob": "holder", "olga": "operator", "walt": "witness"}
     with concurrent.futures.ThreadPoolExecutor() as pool:
-        people = dict(zip(HOLDERS + ("olga",), pool.map(lambda n: Person(tmp, n, secrets.token_urlsafe(12)),
-                                                        HOLDERS + ("olga",))))
-    print(f"# ceremony: 3 throwaway OpenPGP keys in {time.monotonic() - t0:.1f} s", flush=True)
+        people = dict(zip(roles, pool.map(lambda n: Person(tmp, n, secrets.token_urlsafe(12)), roles)))
+    print(f"# ceremony: {len(people)} throwaway OpenPGP keys in {time.monotonic() - t0:.1f} s", flush=True)
     fs = host_fs()
     if fs != "vfat":
         print("# this kernel has no vfat: the sticks are ext4", flush=True)
+    # The exchange stick brings the roster: ROLE-NAME.asc (docs/exchange.md).
     exchange = Stick(os.path.join(tmp, "exchange.img"), fs, "exchange",
-                     [(p.pub, n + ".asc") for n, p in people.items()])
+                     [(p.pub, f"{roles[n]}-{n}.asc") for n, p in people.items()])
     archive_stick = Stick(os.path.join(tmp, "archive.img"), fs, "archive")
     holder_sticks = {n: Stick(os.path.join(tmp, n + ".img"), fs, n, [(people[n].sec, n + ".sec.asc")])
                      for n in HOLDERS}
     bao = OpenBao(tmp)
     bao.start()
-    g = Guest(["-nic", "none"] + kernel_args(out) + usb_controller(), os.path.join(out, "test-ceremony.log"), tmp)
-    a = Appliance(g)
     shares = None
+    logs = []
+    g = None
     try:
-        if first_screen(g, "ceremony") is not None:
+        g, a, up = boot(out, tmp, "ceremony")
+        logs.append(g.log.name)
+        if up:
             try:
-                init_id, shares, share_files = run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures)
-                if shares:
-                    bao.stop()
-                    bao.start()
-                    check("restart: the server is sealed again", bao.seal_status().get("sealed") is True)
-                    run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, share_files, figures)
+                init_id, shares, share_files = run_init(a, bao, people, exchange, holder_sticks, archive_stick,
+                                                        bridge, tmp, figures)
             except Exception:  # a step that broke is a failure, the rest still runs
-                boot_test.fail("ceremony: a step raised", traceback.format_exc()[-800:])
-        check("ceremony: poweroff ends QEMU", g.stop())
+                boot_test.fail("ceremony: an init step raised", traceback.format_exc()[-800:])
+        check("init: power off from the status page ends QEMU (the ceremony is closed)", g.stop())
+        if shares:
+            bao.stop()
+            bao.start()
+            check("restart: the server is sealed again", bao.seal_status().get("sealed") is True)
+            # Another day: the appliance boots afresh (its state was in RAM).
+            g, a, up = boot(out, tmp, "ceremony-unseal")
+            logs.append(g.log.name)
+            if up:
+                try:
+                    run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures)
+                except Exception:
+                    boot_test.fail("ceremony: an unseal step raised", traceback.format_exc()[-800:])
+            check("unseal: power off from the status page ends QEMU", g.stop())
     finally:
-        if g.proc.poll() is None:
+        if g is not None and g.proc.poll() is None:
             g.proc.kill()
         for br in bridges:
             if br.poll() is None:
@@ -508,7 +614,7 @@ def test_ceremony(out, tmp):
         m = subprocess.run(["minisign", "-Vm", t, "-p", t + ".pub", "-q"], capture_output=True)
         check(f"archive: stock minisign verifies the {name} transcript", m.returncode == 0)
     if shares:
-        log = open(os.path.join(out, "test-ceremony.log"), "rb").read()
+        log = b"".join(open(f, "rb").read() for f in logs)
         for what, stick in (("exchange", exchange), ("archive", archive_stick)):
             img = stick.raw()
             check(f"secrets: no share is on the {what} stick in plaintext",
