@@ -42,6 +42,8 @@ import tempfile
 import threading
 import time
 
+import pyte
+
 # Seconds a boot may take to reach the first screen before a test fails;
 # generous for a loaded 2-core machine, the measured figure is printed.
 BOOT_TIMEOUT = 90
@@ -73,7 +75,13 @@ OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 SB_CODE = "/usr/share/OVMF/OVMF_CODE_4M.snakeoil.fd"
 SB_VARS = "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd"
 SB_KEY, SB_CERT, SB_PASS = "/usr/share/ovmf/PkKek-1-snakeoil.key", "/usr/share/ovmf/PkKek-1-snakeoil.pem", "snakeoil"
-ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\r")
+# Control sequences stripped from the serial output before matching:
+# cursor moves, charset selection and shifts (curses' line drawing), keypad
+# mode, CR.
+ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]|[\r\x0e\x0f]")
+# An escape sequence cut at the end of a read: kept until the rest comes
+# (stripped in two halves, "6C" of a cursor move landed in the text).
+ANSI_CUT = re.compile(rb"\x1b(\[[0-9;?]*|[()])?\Z")
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 passed = failed = 0
@@ -96,6 +104,22 @@ def check(name, cond, detail=""):
     return cond
 
 
+class Screen:
+    """What a VT100 on the serial line shows (pyte): conclave ui's 80x24
+    screen, whole. curses draws only what changed, so the serial bytes of a
+    screen may lack characters the one before had in the same place."""
+
+    def __init__(self):
+        self.screen = pyte.Screen(80, 24)
+        self.stream = pyte.ByteStream(self.screen)
+
+    def feed(self, data):
+        self.stream.feed(data)
+
+    def text(self):
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+
 class Guest:
     """A QEMU guest: its first serial port is our stdin/stdout, its QMP
     monitor a socket in tmp (for plugging devices in and out)."""
@@ -105,7 +129,9 @@ class Guest:
         # test reads whole screens through pyte, as a serial terminal
         # shows them), or None.
         self.term = term
+        self.shown = ""
         self.buf = b""
+        self.cut = b""
         self.pos = 0
         self.arrivals = []  # (len(buf) after a chunk, seconds since launch, QEMU CPU seconds)
         self.lock = threading.Condition()
@@ -131,6 +157,10 @@ class Guest:
             with self.lock:
                 if self.term is not None:
                     self.term.feed(data)
+                data, self.cut = self.cut + data, b""
+                m = ANSI_CUT.search(data)
+                if m:
+                    data, self.cut = data[:m.start()], data[m.start():]
                 self.buf += ANSI.sub(b"", data)
                 self.arrivals.append((len(self.buf), self.elapsed(), self.cpu()))
                 self.lock.notify_all()
@@ -173,6 +203,18 @@ class Guest:
         self.expect(STATUS_END, timeout)
         self.send(b"\r")
         self.expect(r"F1/\?\s*help", timeout)
+
+    def screen_wait(self, pattern, timeout=STEP_TIMEOUT):
+        """The match of pattern (a str regex) on the screen as a terminal
+        shows it (needs term=Screen()), waiting for it; None on timeout."""
+        end = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                self.shown = self.term.text()
+            m = re.search(pattern, self.shown)
+            if m or time.monotonic() > end or self.proc.poll() is not None:
+                return m
+            time.sleep(0.1)
 
     def activate(self, timeout=STEP_TIMEOUT):
         """Presses Enter at busybox init's askfirst prompt on the serial
@@ -352,7 +394,7 @@ def test_usb(out, tmp):
     second = make_stick(os.path.join(tmp, "second.img"), [(marker, "second-stick.txt")], "EXCHANGE")
 
     g = Guest(["-nic", "none"] + kernel_args(out) + usb_controller() + stick_args("stick", stick),
-              os.path.join(out, "test-usb.log"), tmp)
+              os.path.join(out, "test-usb.log"), tmp, term=Screen())
     t = first_screen(g, "usb")
     ceremony = None
     if t is not None:
@@ -362,19 +404,18 @@ def test_usb(out, tmp):
         m = g.keys(r"2\s*holders,\s*1\s*operator,\s*1\s*witnesses", b"\r", 60)
         check("usb: the roster is read from the stick's key files", m is not None)
         g.keys(r"How\s*many\s*of\s*them\s*are\s*needed", b"\r")
-        seen = b""
+        seen = ""
         for k in range(1, 5):
-            m = g.expect(r"Key\s*%d\s*of\s*4(?s:(.*?))Does\s*this\s*match" % k, 60)
-            if m is None:
+            if g.screen_wait(r"Key %d of 4(?s:.*)Does this match" % k, 60) is None:
                 break
-            seen += re.sub(rb"\s+", b"", m.group(1))
+            seen += re.sub(r"\s+", "", g.shown)
             g.send(b"y")
         check("usb: each member's fingerprint is shown from their key file",
-              all(fprs[k].encode() in seen for k, _ in roster))
+              all(fprs[k] in seen for k, _ in roster), seen)
         m = g.keys(r"Type\s*y\s*to\s*begin", b"y")
-        m = g.expect(r"Ceremony\s*([0-9a-f]{32})", 120)
-        check("usb: the init begins", m is not None)
-        ceremony = m.group(1).decode() if m else None
+        m = g.screen_wait(r"Ceremony\s+([0-9a-f]{32})", 120)
+        check("usb: the init begins", m is not None, g.shown)
+        ceremony = m.group(1) if m else None
         g.send(b"\r")
         m = g.expect(r"exchange\s*stick\s*is\s*unmounted:\s*remove\s*it\s*now\s*and\s*take\s*it", 60)
         check("usb: the exchange stick is synced and unmounted before it goes to the bridge", m is not None)
@@ -395,8 +436,8 @@ def test_usb(out, tmp):
         g.send(b"y")
         check("usb: leaving conclave ui starts it again on the console, at the open ceremony",
               g.activate(60) is not None and ceremony is not None and
-              g.expect(r"An\s*open\s*ceremony\s*is\s*in\s*the\s*state\s*folder:\s*init\s*ceremony\s*"
-                       + ceremony, 60) is not None)
+              g.screen_wait(r"An open ceremony is in the state folder:\s+init ceremony " + ceremony, 60)
+              is not None, g.shown)
         g.send(b"\x01")
         g.expect(STATUS_END)
         g.send(b"p\r")

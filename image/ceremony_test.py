@@ -48,10 +48,8 @@ import traceback
 import urllib.error
 import urllib.request
 
-import pyte
-
 import boot_test
-from boot_test import Guest, check, first_screen, kernel_args, usb_controller
+from boot_test import Guest, Screen, check, first_screen, kernel_args, usb_controller
 
 TOP = boot_test.TOP
 HOLDERS = ("alice", "bob")
@@ -231,44 +229,24 @@ def wait_file(pattern, proc, timeout=60):
     return None
 
 
-class Screen:
-    """What a VT100 on the serial line shows (pyte): the UI's 80x24 screen."""
-
-    def __init__(self):
-        self.screen = pyte.Screen(80, 24)
-        self.stream = pyte.ByteStream(self.screen)
-
-    def feed(self, data):
-        self.stream.feed(data)
-
-    def text(self):
-        return "\n".join(line.rstrip() for line in self.screen.display)
-
-
 class Appliance:
     """The appliance's side: the guided UI (conclave ui --sticks auto, started
     by init on the serial console), driven by the keys a room presses; its
     screens are read whole through a terminal emulator. Sticks go in and out
     through the QEMU monitor; the UI mounts and unmounts them itself."""
 
-    def __init__(self, g, term):
-        self.g, self.term = g, term
-        self.last = ""
+    def __init__(self, g):
+        self.g = g
 
-    def screen(self):
-        with self.g.lock:
-            return self.term.text()
+    @property
+    def last(self):
+        """The screen as last looked at."""
+        return self.g.shown
 
     def wait(self, pattern, timeout=STEP):
         """The match of pattern (a regex) on the screen, waiting for it;
         None on timeout (the screen is kept for the failure's detail)."""
-        end = time.monotonic() + timeout
-        while True:
-            self.last = self.screen()
-            m = re.search(pattern, self.last)
-            if m or time.monotonic() > end or self.g.proc.poll() is not None:
-                return m
-            time.sleep(0.1)
+        return self.g.screen_wait(pattern, timeout)
 
     def at(self, pattern, keys, timeout=STEP):
         """Waits for pattern, then presses keys; True if it showed."""
@@ -522,10 +500,9 @@ def run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, t
 
 def boot(out, tmp, name):
     """The image booted to the UI's first screen on the serial console."""
-    term = Screen()
     g = Guest(["-nic", "none"] + kernel_args(out) + usb_controller(), os.path.join(out, f"test-{name}.log"), tmp,
-              term=term)
-    return g, Appliance(g, term), first_screen(g, name) is not None
+              term=Screen())
+    return g, Appliance(g), first_screen(g, name) is not None
 
 
 def test_ceremony(out, tmp):
