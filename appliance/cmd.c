@@ -280,6 +280,43 @@ cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err, char *buf,
 }
 
 int
+cmd_handout(const char *kind, const struct cmd_handout_args *a, char **file)
+{
+	struct session *s = NULL;
+	struct pgp_home *h = NULL;
+	char *pass = NULL, step[32], why[160];
+	char actor[ROSTER_NAME_MAX + 1], enc_keyid[PGP_KEYID_LEN + 1];
+	struct cmd_step st;
+	int r, rc = 1;
+
+	*file = NULL;
+	if ((r = session_load(a->state, kind, a->exchange, &s)) != CK_OK)
+		return cmd_refuse(kind, "handout", r,
+		    cmd_load_why(a->state, r));
+	snprintf(step, sizeof(step), "%s handout", kind);
+	if ((r = cmd_pgp_home(step, a->gnupg_base, &h)) != CK_OK)
+		goto out;
+	cmd_holder_member(s, a->holder, actor, enc_keyid);
+	st = (struct cmd_step){ s, kind, "handout", "decrypt-proof", actor,
+	    enc_keyid };
+	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
+	    &pass) != CK_OK)
+		goto out;
+	if ((r = init_handout(s, h, a->holder, a->stick, a->secret_key, pass,
+	    file)) != CK_OK) {
+		cmd_refuse(kind, "handout", r, cmd_decrypt_why(h,
+		    a->secret_key, r, why, sizeof(why)));
+		goto out;
+	}
+	rc = 0;
+out:
+	secmem_free(pass);
+	pgp_home_close(h);
+	session_free(s);
+	return rc;
+}
+
+int
 cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
     const char *spec, enum roster_role role)
 {

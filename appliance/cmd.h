@@ -87,6 +87,21 @@ int cmd_holder_key(struct pgp_home *h, const char *cmd, const char *step,
  */
 const char *cmd_decrypt_why(struct pgp_home *h, const char *keyfile, int err,
     char *buf, size_t buflen);
+/* A handout step's arguments (conclave init handout, rekey handout). */
+struct cmd_handout_args {
+	const char *state, *exchange, *gnupg_base, *stick, *secret_key;
+	int passphrase_fd;
+	unsigned holder;
+};
+/*
+ * conclave KIND handout (KIND_INIT or KIND_REKEY): holder a->holder's
+ * share written onto their stick (a->stick) as *file (free it) and proven
+ * with their key (a->secret_key, or their card) before anyone leaves with
+ * it (ceremony/init.h init_handout). 0, or 1 refused (printed, and on the
+ * record where the step got that far).
+ */
+int cmd_handout(const char *kind, const struct cmd_handout_args *a,
+    char **file);
 /*
  * After the completing step: "Ceremony closed.", or, for a ceremony begun
  * with --review, that it is held open for the witnesses' review.

@@ -270,35 +270,21 @@ static int step_share(const struct quorum_args *a) { return cmd_quorum_share(&cu
 static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(&cur->q, a); }
 static int step_status(const struct quorum_args *a) { return cmd_quorum_status(&cur->q, a); }
 
-static const struct {
-	const char *name;
-	int (*run)(const struct quorum_args *);
-} steps[] = {
+/* close last: the DR token ceremony has none (no token of its own to
+ * revoke). */
+static const struct quorum_step steps[] = {
 	{ "begin", step_begin }, { "accept", step_accept },
 	{ "share", step_share }, { "submit", step_submit },
-	{ "result", step_result }, { "close", step_close },
-	{ "abandon", step_abandon }, { "status", step_status },
+	{ "result", step_result }, { "abandon", step_abandon },
+	{ "status", step_status }, { "close", step_close },
 };
 
 static int
 run(int argc, char **argv)
 {
-	struct quorum_args a;
-	size_t i;
-	int r;
+	size_t n = sizeof(steps) / sizeof(steps[0]) - (cur == &dr_ui);
 
-	if (argc < 2)
-		return usage(stderr);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
-		return usage(stdout);
-	if ((r = cmd_quorum_parse(argc - 1, argv + 1, &a)) != 0)
-		return r == 1 ? usage(stdout) : usage(stderr);
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (strcmp(argv[1], steps[i].name) == 0 &&
-		    (cur != &dr_ui || steps[i].run != step_close))
-			return steps[i].run(&a);
-	fprintf(stderr, "conclave %s: unknown step '%s'\n", cur->q.cmd, argv[1]);
-	return usage(stderr);
+	return cmd_quorum_run(cur->q.cmd, steps, n, argc, argv, usage);
 }
 
 int

@@ -328,41 +328,19 @@ step_accept(const struct init_args *a)
 static int
 step_handout(const struct init_args *a)
 {
-	struct session *s = NULL;
-	struct pgp_home *h = NULL;
-	char *pass = NULL, *file = NULL, why[160];
-	char actor[ROSTER_NAME_MAX + 1], enc_keyid[PGP_KEYID_LEN + 1];
-	struct cmd_step st;
-	int r, rc = 1;
+	const struct cmd_handout_args h = { a->state, a->exchange,
+	    a->gnupg_base, a->stick, a->secret_key, a->passphrase_fd, a->holder };
+	char *file = NULL;
 
 	if (a->stick == NULL || a->holder == 0)
 		return usage(stderr);
-	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
-		return refuse("handout", r, cmd_load_why(a->state, r));
-	if ((r = cmd_pgp_home("init handout", a->gnupg_base, &h)) != CK_OK)
-		goto out;
-	cmd_holder_member(s, a->holder, actor, enc_keyid);
-	st = (struct cmd_step){ s, "init", "handout", "decrypt-proof", actor,
-	    enc_keyid };
-	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
-	    &pass) != CK_OK)
-		goto out;
-	r = init_handout(s, h, a->holder, a->stick, a->secret_key, pass, &file);
-	if (r != CK_OK) {
-		refuse("handout", r, cmd_decrypt_why(h, a->secret_key, r, why,
-		    sizeof(why)));
-		goto out;
-	}
+	if (cmd_handout(KIND_INIT, &h, &file) != 0)
+		return 1;
 	printf("Share %u written to %s/%s and proven: the holder's key decrypts it\n"
 	    "to a well-formed share. To read it later: gpg --decrypt %s/%s\n",
 	    a->holder, a->stick, file, a->stick, file);
-	rc = 0;
-out:
 	free(file);
-	secmem_free(pass);
-	pgp_home_close(h);
-	session_free(s);
-	return rc;
+	return 0;
 }
 
 static int

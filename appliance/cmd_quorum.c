@@ -51,8 +51,9 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int
-cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
+/* The common options: 0, 1 for --help, 2 for a usage error. */
+static int
+parse(int argc, char **argv, struct quorum_args *a)
 {
 	unsigned long long v;
 	int c;
@@ -109,6 +110,27 @@ cmd_quorum_parse(int argc, char **argv, struct quorum_args *a)
 	if (optind != argc || a->state == NULL)
 		return 2;
 	return a->review ? cmd_review_begin(a->witnesses, a->nwitnesses) : 0;
+}
+
+int
+cmd_quorum_run(const char *cmd, const struct quorum_step *steps, size_t n,
+    int argc, char **argv, int (*usage)(FILE *))
+{
+	struct quorum_args a;
+	size_t i;
+	int r;
+
+	if (argc < 2)
+		return usage(stderr);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
+		return usage(stdout);
+	if ((r = parse(argc - 1, argv + 1, &a)) != 0)
+		return r == 1 ? usage(stdout) : usage(stderr);
+	for (i = 0; i < n; i++)
+		if (strcmp(argv[1], steps[i].name) == 0)
+			return steps[i].run(&a);
+	fprintf(stderr, "conclave %s: unknown step '%s'\n", cmd, argv[1]);
+	return usage(stderr);
 }
 
 void

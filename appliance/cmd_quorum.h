@@ -8,6 +8,7 @@
 #define CONCLAVE_CMD_QUORUM_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -47,8 +48,19 @@ struct quorum_args {
 	int passphrase_fd;
 };
 
-/* Parse the common options: 0, 1 for --help, 2 for a usage error. */
-int cmd_quorum_parse(int argc, char **argv, struct quorum_args *a);
+/* A quorum command's step (conclave CMD STEP [options]). */
+struct quorum_step {
+	const char *name;
+	int (*run)(const struct quorum_args *);
+};
+
+/*
+ * conclave CMD STEP [options]: the common options parsed and STEP (one of
+ * the n steps) run with them. usage(stdout) for help; usage(stderr)
+ * without a step, for an unknown one or for bad options.
+ */
+int cmd_quorum_run(const char *cmd, const struct quorum_step *steps, size_t n,
+    int argc, char **argv, int (*usage)(FILE *));
 
 /* The transcript's location and head hash as hex and words. */
 void cmd_quorum_print_head(const struct session *s, const char *state,

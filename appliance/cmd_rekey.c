@@ -182,41 +182,20 @@ step_result(const struct quorum_args *a)
 static int
 step_handout(const struct quorum_args *a)
 {
-	struct session *s = NULL;
-	struct pgp_home *h = NULL;
+	struct cmd_handout_args h = { a->state, a->exchange, a->gnupg_base,
+	    a->stick, a->secret_key, a->passphrase_fd, 0 };
 	unsigned long long k;
-	char *pass = NULL, *file = NULL, why[160];
-	char actor[ROSTER_NAME_MAX + 1], enc_keyid[PGP_KEYID_LEN + 1];
-	struct cmd_step st;
-	int r, rc = 1;
+	char *file = NULL;
 
 	if (a->stick == NULL || a->holder == NULL ||
 	    rd_parse_uint(a->holder, 1, KIND_MAX_SHARES, &k) != CK_OK)
 		return usage(stderr);
-	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
-		return refuse("handout", r, cmd_load_why(a->state, r));
-	if ((r = cmd_pgp_home("rekey handout", a->gnupg_base, &h)) != CK_OK)
-		goto out;
-	cmd_holder_member(s, (unsigned)k, actor, enc_keyid);
-	st = (struct cmd_step){ s, "rekey", "handout", "decrypt-proof", actor,
-	    enc_keyid };
-	if (cmd_holder_secret(h, &st, a->secret_key, a->passphrase_fd,
-	    &pass) != CK_OK)
-		goto out;
-	if ((r = init_handout(s, h, (unsigned)k, a->stick, a->secret_key, pass,
-	    &file)) != CK_OK) {
-		refuse("handout", r, cmd_decrypt_why(h, a->secret_key, r, why,
-		    sizeof(why)));
-		goto out;
-	}
+	h.holder = (unsigned)k;
+	if (cmd_handout(KIND_REKEY, &h, &file) != 0)
+		return 1;
 	printf("New share %llu written to %s/%s and proven.\n", k, a->stick, file);
-	rc = 0;
-out:
 	free(file);
-	secmem_free(pass);
-	pgp_home_close(h);
-	session_free(s);
-	return rc;
+	return 0;
 }
 
 static int
@@ -344,10 +323,7 @@ out:
 	return rc;
 }
 
-static const struct {
-	const char *name;
-	int (*run)(const struct quorum_args *);
-} steps[] = {
+static const struct quorum_step steps[] = {
 	{ "begin", step_begin }, { "accept", step_accept },
 	{ "share", step_share }, { "submit", step_submit },
 	{ "result", step_result }, { "handout", step_handout },
@@ -360,19 +336,6 @@ static const struct {
 int
 cmd_rekey_main(int argc, char **argv)
 {
-	struct quorum_args a;
-	size_t i;
-	int r;
-
-	if (argc < 2)
-		return usage(stderr);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
-		return usage(stdout);
-	if ((r = cmd_quorum_parse(argc - 1, argv + 1, &a)) != 0)
-		return r == 1 ? usage(stdout) : usage(stderr);
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (strcmp(argv[1], steps[i].name) == 0)
-			return steps[i].run(&a);
-	fprintf(stderr, "conclave rekey: unknown step '%s'\n", argv[1]);
-	return usage(stderr);
+	return cmd_quorum_run("rekey", steps, sizeof(steps) / sizeof(steps[0]),
+	    argc, argv, usage);
 }

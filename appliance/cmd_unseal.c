@@ -240,10 +240,7 @@ static int step_share(const struct quorum_args *a) { return cmd_quorum_share(cur
 static int step_submit(const struct quorum_args *a) { return cmd_quorum_submit(cur, a); }
 static int step_status(const struct quorum_args *a) { return cmd_quorum_status(cur, a); }
 
-static const struct {
-	const char *name;
-	int (*run)(const struct quorum_args *);
-} steps[] = {
+static const struct quorum_step steps[] = {
 	{ "begin", step_begin }, { "accept", step_accept },
 	{ "share", step_share }, { "submit", step_submit },
 	{ "result", step_result }, { "retry", step_retry },
@@ -253,21 +250,8 @@ static const struct {
 static int
 run_main(int argc, char **argv)
 {
-	struct quorum_args a;
-	size_t i;
-	int r;
-
-	if (argc < 2)
-		return usage(stderr);
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0)
-		return usage(stdout);
-	if ((r = cmd_quorum_parse(argc - 1, argv + 1, &a)) != 0)
-		return r == 1 ? usage(stdout) : usage(stderr);
-	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-		if (strcmp(argv[1], steps[i].name) == 0)
-			return steps[i].run(&a);
-	fprintf(stderr, "conclave %s: unknown step '%s'\n", cur->cmd, argv[1]);
-	return usage(stderr);
+	return cmd_quorum_run(cur->cmd, steps, sizeof(steps) / sizeof(steps[0]),
+	    argc, argv, usage);
 }
 
 int
