@@ -16,10 +16,11 @@
 #               new session key, the room compares its words on the
 #               appliance (conclave init repin), the bridge revokes the
 #               root token and the ceremony closes, one deviation on record;
-#   cancelled   the stopped bridge revoked the root token but its proof died
+#   failed      the stopped bridge revoked the root token but its proof died
 #               with it: the restarted bridge cannot prove which token it
-#               was and says so, the appliance records that and abandons;
-#               the token is revoked on the server;
+#               was and says so; the appliance records the token as not
+#               proven revoked and closes the ceremony as failed; the token
+#               is revoked on the server;
 #   lost        after sys/init answered and before its result was written:
 #               the server gives the shares once, so they are lost for good.
 #               The restarted bridge says exactly that; the appliance
@@ -110,7 +111,7 @@ next() {
 
 # run N: one run from after begin (N 0: from the begin just made, no crash), the bridge killed at point N (WAIT:
 # with kill -9 while it waits for the token) and started again; echoes
-# finished, re-pinned, cancelled, lost or what went wrong.
+# finished, resumed, re-pinned, failed, lost or what went wrong.
 run() {
 	local n=$1 rc restarted=0 i r
 	[ "$n" = 0 ] || _r_restore "$S" "$C/x"
@@ -125,11 +126,9 @@ run() {
 		next >>"$T_TMP/steps.out" 2>&1
 		r=$?
 		case $r in 0) continue ;; 2) break ;; 3)
-			# The closing result says the token is not proven revoked.
-			"$CONCLAVE" init abandon --state "$S" --reason \
-			    "the token's revocation was not proven" \
-			    >>"$T_TMP/steps.out" 2>&1
-			echo cancelled; return ;;
+			# The closing result says the token is not proven
+			# revoked: the ceremony is closed as failed.
+			echo failed; return ;;
 		esac
 		if ! alive; then
 			wait "$BPID"; rc=$?
@@ -182,11 +181,10 @@ right() {
 		[ "$(deviations)" = 1 ] &&
 		grep -q 'bridge restarted, key re-pinned' "$S/transcript.jsonl" &&
 		grep -q '1 deviation' "$C/verify.out" ;;
-	cancelled) grep -q 'abandoned: the token' "$C/verify.out" && revoked &&
-		grep -q 'already revoked' "$T_TMP/bridge.out" &&
-		jq -e -s 'map(select(.type == "refused" and
-		    (.details.reason | test("did NOT revoke")))) | length == 1' \
-		    "$S/transcript.jsonl" >/dev/null ;;
+	failed) grep -q 'failed: the root token is NOT revoked' "$C/verify.out" &&
+		revoked && grep -q 'already revoked' "$T_TMP/bridge.out" &&
+		jq -e -s 'map(select(.type == "root-token-not-revoked")) |
+		    length == 1' "$S/transcript.jsonl" >/dev/null ;;
 	lost) grep -q 'abandoned: the bridge stopped after sys/init' \
 		"$C/verify.out" && initialised true &&
 		grep -q 'shares and root token were lost' "$T_TMP/bridge.out" &&
@@ -242,7 +240,7 @@ for n in $(seq 1 40); do
 	point "$n" "$out"
 done
 point WAIT "$(run WAIT)"
-check "the bridge's init: every kill point re-pinned, cancelled or lost as it must be" \
+check "the bridge's init: every kill point resumed, re-pinned, failed or lost as it must be" \
     [ "$bad" = 0 ]
 check "  the wait for the token, killed, is re-pinned and closed" \
     [ "${count[re-pinned]:-0}" -ge 1 ]
@@ -253,7 +251,7 @@ check "  only the point between sys/init's answer and its write is lost" \
     [ "${count[lost]:-0}" -le 1 ]
 check "  a closing result written in full is put in place and closes" \
     [ "${count[resumed]:-0}" -ge 1 ]
-echo "# bridge init: $R_POINTS kill points: ${count[resumed]:-0} resumed, ${count[re-pinned]:-0} re-pinned and closed, ${count[cancelled]:-0} cancelled (the token revoked by the stopped bridge, its proof lost with it), ${count[lost]:-0} lost"
+echo "# bridge init: $R_POINTS kill points: ${count[resumed]:-0} resumed, ${count[re-pinned]:-0} re-pinned and closed, ${count[failed]:-0} closed as failed (the token revoked by the stopped bridge, its proof lost with it), ${count[lost]:-0} lost"
 echo "resume (bridge init): ${count[lost]:-0} kill points lost for good between sys/init's answer and its result on the stick (the server gives the shares once): each time the server was wiped and the ceremony begun again"
 resume_summary
 finish
