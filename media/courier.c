@@ -161,7 +161,20 @@ out:
 	return r;
 }
 
-/* Does folder id under root hold a first envelope of type want, alone? */
+/*
+ * Is the last envelope one after which no bridge waits: the appliance's
+ * closing-request, or the bridge's last answer (the submission's result
+ * for unseal and migrate, the closing result)?
+ */
+static int
+session_over(const struct exch_entry *last)
+{
+	return strcmp(last->type, envelope_type_name(ENVELOPE_CLOSING_REQUEST))
+	    == 0 || strcmp(last->type, envelope_type_name(
+	    ENVELOPE_SUBMISSION_RESULT)) == 0 || strcmp(last->type,
+	    envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0;
+}
+
 /*
  * Does the folder of ceremony id start with a request of type want, and
  * then: nothing else (under_way 0), or an answer and no closing-request
@@ -179,8 +192,8 @@ is_request(const char *root, const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES],
 		return 0;
 	if (exch_list(d, &l) == CK_OK && l.n >= 1 && l.v[0].seq == 1 &&
 	    strcmp(l.v[0].type, envelope_type_name(want)) == 0)
-		yes = under_way ? l.n > 1 && strcmp(l.v[l.n - 1].type,
-		    envelope_type_name(ENVELOPE_CLOSING_REQUEST)) != 0 : l.n == 1;
+		yes = under_way ? l.n > 1 && !session_over(&l.v[l.n - 1]) :
+		    l.n == 1;
 	exch_list_free(&l);
 	exch_close(d);
 	return yes;

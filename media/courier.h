@@ -82,8 +82,9 @@ int courier_find_ceremony(const char *root, enum envelope_type want,
 
 /*
  * The ceremony id of the one folder under root whose session was under
- * way: its seq 1 is of type want, an answer followed, and the appliance
- * has not closed it (its last envelope is no closing-request). For a
+ * way: its seq 1 is of type want, an answer followed, and the session is
+ * not over (its last envelope is no closing-request, and no submission
+ * result or closing result, the bridge's last answer). For a
  * bridge started again after it stopped mid-session: its session key died
  * with it, so it can only cancel that session's attempt on the server.
  * CK_ERR_NOT_FOUND when there is none, CK_ERR_EXISTS when several.

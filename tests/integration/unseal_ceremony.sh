@@ -84,6 +84,11 @@ check_output "  and the ceremony closed" 'Ceremony closed' cat "$T_TMP/result.ou
 t1=$(date +%s.%N)
 echo "# 3-node unseal ceremony (begin to closed, holders scripted): $(echo "$t1 - $t0" | bc) s"
 check "the bridge exits 0" bridge_wait "$C"
+# Run again on the same exchange folder, the bridge does not take the
+# finished session (its result written) for one a stopped bridge left.
+check_fails "a second bridge on the finished ceremony finds no session under way" \
+    sh -c "'$BRIDGE' unseal --exchange '$C/x' --address '$(bao_addr u1)' 2>&1 |
+    grep -q 'a session was under way'"
 for n in u1 u2 u3; do
 	check_output "$n is unsealed" '^false$' seal_field "$n" .sealed
 done
