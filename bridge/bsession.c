@@ -414,10 +414,41 @@ bsession_confirm_signer(const struct bsession *b, const char *cmd,
 }
 
 int
-bsession_sas(const struct bsession *b, char sas[BSESSION_SAS_MAX])
+bsession_offer(struct bsession *b, json_t *payload, char sas[BSESSION_SAS_MAX])
 {
-	return words_sas(b->appliance_pk, b->box_pk, b->id, WORDS_SAS_DEFAULT,
-	    sas, BSESSION_SAS_MAX);
+	int r;
+
+	sas[0] = '\0';
+	if (payload == NULL) {
+		opts_fail(b->o->cmd, "offer", CK_ERR_ALLOC, NULL);
+		return CK_ERR_ALLOC;
+	}
+	r = bsession_send(b, ENVELOPE_SESSION_OFFER, payload);
+	json_decref(payload);
+	if (r != CK_OK) {
+		opts_fail(b->o->cmd, "writing the session offer", r, NULL);
+		return r;
+	}
+	if ((r = words_sas(b->appliance_pk, b->box_pk, b->id, WORDS_SAS_DEFAULT,
+	    sas, BSESSION_SAS_MAX)) != CK_OK)
+		opts_fail(b->o->cmd, "short authentication string", r, NULL);
+	return r;
+}
+
+int
+bsession_unavailable(struct bsession *b, const char *kind,
+    const char *endpoint, const char *setting, const char *alternative)
+{
+	json_t *p;
+	int r;
+
+	p = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", kind, "unavailable",
+	    "endpoint", endpoint, "setting", setting, "alternative", alternative);
+	if (p == NULL)
+		return CK_ERR_ALLOC;
+	r = bsession_send(b, ENVELOPE_SESSION_OFFER, p);
+	json_decref(p);
+	return r;
 }
 
 void

@@ -164,9 +164,23 @@ void bsession_show_signer(const struct bsession *b, const char *what)
 int bsession_confirm_signer(const struct bsession *b, const char *cmd,
     const char *given) CK_WUR __attribute__((nonnull(1, 2)));
 
-/* The 5 words both screens show (appliance key, box key, ceremony id). */
-int bsession_sas(const struct bsession *b, char sas[BSESSION_SAS_MAX]) CK_WUR
-    __attribute__((nonnull));
+/*
+ * The session offer: payload (released here; NULL, a json_pack that
+ * failed, is CK_ERR_ALLOC) written as the next envelope, then the 5 words
+ * both screens show (appliance key, box key, ceremony id) into sas. A
+ * failure is said (opts_fail) and returned.
+ */
+int bsession_offer(struct bsession *b, json_t *payload,
+    char sas[BSESSION_SAS_MAX]) CK_WUR __attribute__((nonnull(1, 3)));
+
+/*
+ * The offer a bridge sends instead when the server keeps kind's
+ * unauthenticated endpoint closed: the endpoint, the server setting that
+ * opens it, and the alternative (the appliance says them to the room).
+ */
+int bsession_unavailable(struct bsession *b, const char *kind,
+    const char *endpoint, const char *setting, const char *alternative)
+    CK_WUR __attribute__((nonnull));
 
 /* A fresh random nonce as hex (2 * BSESSION_NONCE_BYTES + NUL). */
 void bsession_nonce(char out[2 * BSESSION_NONCE_BYTES + 1])

@@ -261,18 +261,10 @@ detect(void *vctx)
 static int
 send_unavailable(struct generate_root_ctx *ctx)
 {
-	json_t *p;
-	int r;
-
-	p = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", ctx->k->kind,
-	    "unavailable", "endpoint", vault_generate_root_path(VAULT_GENERATE_ROOT_LEGACY),
-	    "setting", VAULT_GENERATE_ROOT_LEGACY_SETTING, "alternative",
+	return bsession_unavailable(&ctx->b, ctx->k->kind,
+	    vault_generate_root_path(VAULT_GENERATE_ROOT_LEGACY),
+	    VAULT_GENERATE_ROOT_LEGACY_SETTING,
 	    "sys/generate-root-token with a token (--token-file), OpenBao >= 2.6");
-	if (p == NULL)
-		return CK_ERR_ALLOC;
-	r = bsession_send(&ctx->b, ENVELOPE_SESSION_OFFER, p);
-	json_decref(p);
-	return r;
 }
 
 /*
@@ -344,7 +336,6 @@ send_offer(struct generate_root_ctx *ctx)
 {
 	char pk[2 * SEALBOX_PK_LEN + 1], sas[BSESSION_SAS_MAX];
 	json_t *p;
-	int r;
 
 	bsession_box_pk_hex(&ctx->b, pk);
 	p = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:s}", "kind",
@@ -353,17 +344,11 @@ send_offer(struct generate_root_ctx *ctx)
 	    "endpoint", vault_generate_root_path(ctx->api), "otp_length",
 	    ctx->pgp ? 0 : (int)ctx->st.otp_length,
 	    "address", http_client_address(ctx->c));
-	if (p == NULL)
-		return fail("offer", CK_ERR_ALLOC, NULL);
-	if (ctx->pgp)
+	if (p != NULL && ctx->pgp)
 		json_object_set_new(p, "pgp_fingerprint",
 		    json_string(ctx->st.pgp_fingerprint));
-	r = bsession_send(&ctx->b, ENVELOPE_SESSION_OFFER, p);
-	json_decref(p);
-	if (r != CK_OK)
-		return fail("writing the session offer", r, NULL);
-	if ((r = bsession_sas(&ctx->b, sas)) != CK_OK)
-		return fail("short authentication string", r, NULL);
+	if (bsession_offer(&ctx->b, p, sas) != CK_OK)
+		return 1;
 	printf("Attempt started on %s (nonce %s, %u shares needed).\n"
 	    "Short authentication string (read it aloud; the appliance must show "
 	    "the same):\n  %s\nWaiting for the sealed shares...\n",

@@ -277,17 +277,8 @@ detect(void *vctx)
 static int
 send_unavailable(struct rekey_ctx *ctx)
 {
-	json_t *p;
-	int r;
-
-	p = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", KIND_REKEY,
-	    "unavailable", "endpoint", ctx->api->base, "setting", REKEY_SETTING,
-	    "alternative", "sys/rotate with a token (--token-file), OpenBao >= 2.4");
-	if (p == NULL)
-		return CK_ERR_ALLOC;
-	r = bsession_send(&ctx->b, ENVELOPE_SESSION_OFFER, p);
-	json_decref(p);
-	return r;
+	return bsession_unavailable(&ctx->b, KIND_REKEY, ctx->api->base,
+	    REKEY_SETTING, "sys/rotate with a token (--token-file), OpenBao >= 2.4");
 }
 
 static int
@@ -341,21 +332,14 @@ send_offer(struct rekey_ctx *ctx)
 {
 	char pk[2 * SEALBOX_PK_LEN + 1], sas[BSESSION_SAS_MAX];
 	json_t *p;
-	int r;
 
 	bsession_box_pk_hex(&ctx->b, pk);
 	p = json_pack("{s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:s}", "kind",
 	    KIND_REKEY, "box_pk", pk, "nonce", ctx->nonce, "threshold",
 	    (int)ctx->st.required, "endpoint", ctx->api->base, "n", (int)ctx->n,
 	    "t", (int)ctx->t, "address", http_client_address(ctx->c));
-	if (p == NULL)
-		return fail("offer", CK_ERR_ALLOC, NULL);
-	r = bsession_send(&ctx->b, ENVELOPE_SESSION_OFFER, p);
-	json_decref(p);
-	if (r != CK_OK)
-		return fail("writing the session offer", r, NULL);
-	if ((r = bsession_sas(&ctx->b, sas)) != CK_OK)
-		return fail("short authentication string", r, NULL);
+	if (bsession_offer(&ctx->b, p, sas) != CK_OK)
+		return 1;
 	printf("Rekey started on %s (nonce %s; %u current shares needed; new: %u "
 	    "of %u).\nShort authentication string (read it aloud; the appliance "
 	    "must show the same):\n  %s\nWaiting for the current shares...\n",

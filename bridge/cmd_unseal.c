@@ -305,14 +305,8 @@ send_offer(struct unseal_ctx *ctx)
 		json_decref(p);
 		p = NULL;
 	}
-	if (p == NULL)
-		return fail("offer", CK_ERR_ALLOC, NULL);
-	r = bsession_send(&ctx->b, ENVELOPE_SESSION_OFFER, p);
-	json_decref(p);
-	if (r != CK_OK)
-		return fail("writing the session offer", r, NULL);
-	if ((r = bsession_sas(&ctx->b, sas)) != CK_OK)
-		return fail("short authentication string", r, NULL);
+	if (bsession_offer(&ctx->b, p, sas) != CK_OK)
+		return 1;
 	printf("Session offer written (threshold %u).\n"
 	    "Short authentication string (read it aloud; the appliance must show "
 	    "the same):\n  %s\n", ctx->threshold, sas);
