@@ -64,6 +64,18 @@ struct unseal_ctx {
 	uint64_t boxes_seq;	/* the envelope that carried them */
 };
 
+/* The options unseal and migrate share, after their own (3 %d: the
+ * defaults of --wait, --settle and --join-wait). */
+#define UNSEAL_OPTIONS_HELP \
+	"  --ceremony ID        the ceremony folder, when the exchange holds several\n" \
+	"  --wait S             seconds to wait for each appliance step (default %d)\n" \
+	"  --settle S           seconds a Raft joiner may take to finish unsealing\n" \
+	"                       after its last share (default %d)\n" \
+	"  --join-wait S        seconds a fresh Raft cluster's node that is not\n" \
+	"                       initialised yet may take to join once another\n" \
+	"                       node is unsealed (default %d)\n" \
+	OPTS_HELP_TEXT OPTS_QR_HELP_TEXT
+
 static void
 usage_migrate(FILE *f)
 {
@@ -95,14 +107,7 @@ usage_migrate(FILE *f)
 	    "Options:\n"
 	    "  --to TYPE            the seal type the nodes must migrate to (shamir,\n"
 	    "                       static, transit, ...)\n"
-	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
-	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
-	    "  --settle S           seconds a Raft joiner may take to finish unsealing\n"
-	    "                       after its last share (default %d)\n"
-	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
-	    "                       initialised yet may take to join once another\n"
-	    "                       node is unsealed (default %d)\n"
-	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
+	    UNSEAL_OPTIONS_HELP, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static void
@@ -133,14 +138,7 @@ usage(FILE *f)
 	    "     the nodes still sealed again) or `abandon` (it wipes and stops).\n"
 	    "\n"
 	    "Options:\n"
-	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
-	    "  --wait S             seconds to wait for each appliance step (default %d)\n"
-	    "  --settle S           seconds a Raft joiner may take to finish unsealing\n"
-	    "                       after its last share (default %d)\n"
-	    "  --join-wait S        seconds a fresh Raft cluster's node that is not\n"
-	    "                       initialised yet may take to join once another\n"
-	    "                       node is unsealed (default %d)\n"
-	    OPTS_HELP_TEXT OPTS_QR_HELP_TEXT, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
+	    UNSEAL_OPTIONS_HELP, DEFAULT_WAIT, DEFAULT_SETTLE, DEFAULT_JOIN_WAIT);
 }
 
 static const char *cmd_name = KIND_UNSEAL;
