@@ -326,7 +326,6 @@ int
 bsession_repin(struct bsession *b, const char *kind, char sas[BSESSION_SAS_MAX])
 {
 	char type[EXCH_TYPE_MAX + 1];
-	json_t *p = NULL;
 	int r;
 
 	sas[0] = '\0';
@@ -344,12 +343,8 @@ bsession_repin(struct bsession *b, const char *kind, char sas[BSESSION_SAS_MAX])
 	    (r = words_sas(b->appliance_pk, b->pk, b->id, WORDS_SAS_DEFAULT, sas,
 	    BSESSION_SAS_MAX)) != CK_OK)
 		return r;
-	if ((p = json_pack("{s:s, s:I}", "kind", kind, "after_seq",
-	    (json_int_t)b->last_seq)) == NULL)
-		return CK_ERR_ALLOC;
-	r = bsession_send(b, ENVELOPE_BRIDGE_REPIN, p);
-	json_decref(p);
-	return r;
+	return bsession_send_new(b, ENVELOPE_BRIDGE_REPIN, json_pack("{s:s, s:I}",
+	    "kind", kind, "after_seq", (json_int_t)b->last_seq));
 }
 
 static void
@@ -439,16 +434,9 @@ int
 bsession_unavailable(struct bsession *b, const char *kind,
     const char *endpoint, const char *setting, const char *alternative)
 {
-	json_t *p;
-	int r;
-
-	p = json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", kind, "unavailable",
-	    "endpoint", endpoint, "setting", setting, "alternative", alternative);
-	if (p == NULL)
-		return CK_ERR_ALLOC;
-	r = bsession_send(b, ENVELOPE_SESSION_OFFER, p);
-	json_decref(p);
-	return r;
+	return bsession_send_new(b, ENVELOPE_SESSION_OFFER,
+	    json_pack("{s:s, s:{s:s, s:s, s:s}}", "kind", kind, "unavailable",
+	    "endpoint", endpoint, "setting", setting, "alternative", alternative));
 }
 
 void
@@ -493,6 +481,18 @@ bsession_send(struct bsession *b, enum envelope_type type,
 		bqr_send(b->o->cmd, b->o, name, bin, len);
 	}
 	free(bin);
+	return r;
+}
+
+int
+bsession_send_new(struct bsession *b, enum envelope_type type, json_t *payload)
+{
+	int r;
+
+	if (payload == NULL)
+		return CK_ERR_ALLOC;
+	r = bsession_send(b, type, payload);
+	json_decref(payload);
 	return r;
 }
 

@@ -197,6 +197,10 @@ void bsession_box_pk_hex(const struct bsession *b,
  */
 int bsession_send(struct bsession *b, enum envelope_type type,
     const json_t *payload) CK_WUR __attribute__((nonnull));
+/* bsession_send of a payload just built, released here: NULL (a
+ * json_pack that failed) is CK_ERR_ALLOC. */
+int bsession_send_new(struct bsession *b, enum envelope_type type,
+    json_t *payload) CK_WUR __attribute__((nonnull(1)));
 
 /*
  * Wait up to timeout_s seconds for the next envelope from the appliance,

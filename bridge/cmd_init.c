@@ -169,18 +169,11 @@ check_server(struct init_ctx *ctx, int recovery)
 static int
 send_result(struct init_ctx *ctx, json_t *resp, const struct vault_identity *vi)
 {
-	json_t *p;
-	int r;
-
-	p = json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s, s:b}}", "response", resp,
+	return bsession_send_new(&ctx->b, ENVELOPE_INIT_RESULT,
+	    json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s, s:b}}", "response", resp,
 	    "server", "address", vi->address, "version", vi->version,
 	    "type", vi->type, "cluster_id", vi->cluster_id,
-	    "cluster_name", vi->cluster_name, "recovery_seal", vi->recovery_seal);
-	if (p == NULL)
-		return CK_ERR_ALLOC;
-	r = bsession_send(&ctx->b, ENVELOPE_INIT_RESULT, p);
-	json_decref(p);
-	return r;
+	    "cluster_name", vi->cluster_name, "recovery_seal", vi->recovery_seal));
 }
 
 /* The root token of sys/init's answer, encrypted to the operator's key. */

@@ -419,15 +419,9 @@ submit(struct rekey_ctx *ctx, const char *leaf, const char *nonce,
 static int
 send_error(struct rekey_ctx *ctx, enum envelope_type type, int err)
 {
-	json_t *p = json_pack("{s:s, s:b, s:o}", "kind", KIND_REKEY, "complete", 0,
-	    "error", bsession_error_text(err, http_error_detail(ctx->c)));
-	int r;
-
-	if (p == NULL)
-		return CK_ERR_ALLOC;
-	r = bsession_send(&ctx->b, type, p);
-	json_decref(p);
-	return r;
+	return bsession_send_new(&ctx->b, type, json_pack("{s:s, s:b, s:o}",
+	    "kind", KIND_REKEY, "complete", 0, "error",
+	    bsession_error_text(err, http_error_detail(ctx->c))));
 }
 
 static int

@@ -627,7 +627,7 @@ run_nodes(struct unseal_ctx *ctx, int *all_done)
 {
 	char seal_after[VAULT_MAX_TYPE];
 	const char *res;
-	json_t *list = json_array(), *err, *p;
+	json_t *list = json_array(), *err;
 	size_t i;
 	int r, waiting[OPTS_MAX_ADDRESSES];
 
@@ -655,13 +655,9 @@ run_nodes(struct unseal_ctx *ctx, int *all_done)
 			*all_done = 0;
 		json_array_append(list, ctx->nodes[i].result);
 	}
-	p = json_pack("{s:s, s:o, s:b}", "kind", ctx->kind, "nodes", list,
-	    "done", *all_done);
-	if (p == NULL)
-		return fail("result", CK_ERR_ALLOC, NULL);
-	r = bsession_send(&ctx->b, ENVELOPE_SUBMISSION_RESULT, p);
-	json_decref(p);
-	if (r != CK_OK)
+	if ((r = bsession_send_new(&ctx->b, ENVELOPE_SUBMISSION_RESULT,
+	    json_pack("{s:s, s:o, s:b}", "kind", ctx->kind, "nodes", list,
+	    "done", *all_done))) != CK_OK)
 		return fail("writing the result", r, NULL);
 	fflush(stdout);
 	return 0;
