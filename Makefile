@@ -283,6 +283,7 @@ $(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)
 image-test: image $(BUILD)/tests/tools/envelope_tool $(BUILD)/conclave $(BUILD)/conclave-bridge
 	python3 image/boot_test.py -o $(BUILD)/image
 	python3 -B image/ceremony_test.py -o $(BUILD)/image
+	python3 -B image/fb_test.py -o $(BUILD)/image
 
 # Builds twice, the second time offline from the first build's .debs and
 # from a copy of the checkout in another folder (REPRO_DIR, default under /tmp).
