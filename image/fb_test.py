@@ -181,8 +181,8 @@ def test_fb(out, tmp):
         k2 = re.search(r"(\d+)/\1 fragments", " ".join(last2))
         print(f"# {w}x{h}: the init request in {k.group(1) if k else '?'} codes by default, "
               f"{k2.group(1) if k2 else '?'} at the densest", flush=True)
-        # Text codes on this console (160x50 cells) hold at most about 700
-        # bytes: 10 codes or more for the init request.
+        # Text codes on this console (160x50 cells) need 11 codes at their
+        # densest (measured with the UI's framebuffer left unused).
         check("fb: the densest codes are pixels, not text cells (at most 4 codes)",
               k2 is not None and int(k2.group(1)) <= 4, k2.group(0) if k2 else "no count")
         s.key("esc")
