@@ -27,15 +27,6 @@ cmd_gnupg_base(const char *opt)
 	return t != NULL && t[0] != '\0' ? t : "/tmp";
 }
 
-void
-cmd_print_wrapped(FILE *f, const char *text)
-{
-	char *w = tty_wrap(text, TTY_COLS, 2, NULL);
-
-	fprintf(f, "%s\n", w != NULL ? w : text);
-	free(w);
-}
-
 int
 cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
 {
@@ -43,7 +34,8 @@ cmd_pgp_home(const char *step, const char *opt, struct pgp_home **h)
 	int r;
 
 	if ((r = pgp_home_open(base, h)) != CK_OK)
-		fprintf(stderr, "conclave %s: cannot make a private GnuPG home in "
+		tty_printw(stderr,
+		    "conclave %s: cannot make a private GnuPG home in "
 		    "%s (%s): %s (%s)\n", step, base, opt != NULL ? "--gnupg-base" :
 		    getenv("TMPDIR") != NULL && getenv("TMPDIR")[0] != '\0' ?
 		    "TMPDIR" : "the default", ck_strerror(r), ck_errname(r));
@@ -58,12 +50,12 @@ cmd_refuse(const char *cmd, const char *step, int err, const char *why)
 	if (asprintf(&line, "conclave %s%s%s: %s (%s)", cmd, step[0] != '\0' ?
 	    " " : "", step, ck_strerror(err), ck_errname(err)) < 0)
 		line = NULL;
-	cmd_print_wrapped(stderr, line != NULL ? line : ck_errname(err));
+	tty_printw(stderr, "%s\n", line != NULL ? line : ck_errname(err));
 	free(line);
 	if (why != NULL && why[0] != '\0') {
 		if (asprintf(&line, "  %s", why) < 0)
 			return 1;
-		cmd_print_wrapped(stderr, line);
+		tty_printw(stderr, "%s\n", line);
 		free(line);
 	}
 	return 1;

@@ -43,8 +43,6 @@ int cmd_begin_refused(const char *cmd, const char *state,
  * do; NULL for any other error. Static text, until the next call.
  */
 const char *cmd_load_why(const char *state, int err);
-/* Print text wrapped within 80 columns (continuation lines indented). */
-void cmd_print_wrapped(FILE *f, const char *text);
 /*
  * Print "conclave CMD STEP: error (CK_ERR_...)" (STEP "": none) and why,
  * each wrapped within 80 columns; returns 1.

@@ -22,6 +22,7 @@
 #include "media/qr.h"
 #include "media/qr_cmd.h"
 #include "media/qrstream.h"
+#include "media/tty.h"
 
 #define POLL_MS		250
 #define RECORDED_FPS	QRS_DEFAULT_FPS
@@ -122,7 +123,8 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 		opts_fail(cmd, "QR scan", r, NULL);
 		goto out;
 	}
-	fprintf(stderr, "conclave-bridge %s: scanning the appliance's codes with "
+	tty_printw(stderr,
+	    "conclave-bridge %s: scanning the appliance's codes with "
 	    "%s (envelope %llu)\n", cmd, source(o),
 	    (unsigned long long)last_seq + 1);
 	qrs_watch_start(&w, o->stall_s, time(NULL));
@@ -143,7 +145,8 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 				qrs_watch_start(&w, o->stall_s, time(NULL));
 			}
 			shown = p.recovered;
-			fprintf(stderr, "conclave-bridge %s: QR: %u of %u fragments\n",
+			tty_printw(stderr,
+			    "conclave-bridge %s: QR: %u of %u fragments\n",
 			    cmd, p.recovered, p.fragments);
 		}
 		if (p.complete) {
@@ -155,7 +158,8 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 				goto out;
 			if (r == CK_ERR_REPLAY && signer_pk != NULL) {
 				/* the appliance's last envelope, still on its screen */
-				fprintf(stderr, "conclave-bridge %s: QR: that is envelope "
+				tty_printw(stderr,
+				    "conclave-bridge %s: QR: that is envelope "
 				    "%llu, already taken; waiting for %llu\n", cmd,
 				    (unsigned long long)env->seq,
 				    (unsigned long long)last_seq + 1);
@@ -229,7 +233,7 @@ write_codes(const char *cmd, const struct bridge_opts *o, const char *name,
 		r = file_errno(errno);
 		goto out;
 	}
-	fprintf(stderr, "conclave-bridge %s: its codes are in %s/%s (%u "
+	tty_printw(stderr, "conclave-bridge %s: its codes are in %s/%s (%u "
 	    "fragment(s)): show them to the appliance's camera\n", cmd,
 	    o->png_dir, base, k);
 out:
@@ -260,5 +264,5 @@ bqr_send(const char *cmd, const struct bridge_opts *o, const char *name,
 		    "enlarge the terminal; the envelope is on the exchange folder" :
 		    "no terminal; the envelope is on the exchange folder");
 	else
-		printf("%s shown as QR codes.\n", name);
+		tty_printw(stdout, "%s shown as QR codes.\n", name);
 }

@@ -98,16 +98,10 @@ offer_folder(const struct bsession *b, int r)
 	    "(q and Enter: stop) ", line, sizeof(line)) != CK_OK ||
 	    strcmp(line, "q") == 0) {
 		if (r == CK_ERR_QR_STALLED || r == CK_ERR_MEDIA_GONE) {
-			char *t = NULL, *w = NULL;
-
-			if (asprintf(&t, "Carry this envelope on the exchange stick "
-			    "(%s) instead: on a terminal the bridge offers that in "
-			    "place; here it stops.", b->root) >= 0)
-				w = tty_wrap(t, TTY_COLS, 0, NULL);
-			fprintf(stderr, "%s\n", w != NULL ? w : "Carry this "
-			    "envelope on the exchange stick instead.");
-			free(w);
-			free(t);
+			tty_printw(stderr,
+			    "Carry this envelope on the exchange "
+			    "stick (%s) instead: on a terminal the bridge offers "
+			    "that in place; here it stops.\n", b->root);
 		}
 		return 0;
 	}
@@ -223,28 +217,33 @@ bsession_orphan_cancel(const struct bsession *b, const char *cmd,
 	const char *old = json_string_value(json_object_get(offer, "nonce"));
 	int r;
 
-	printf("Ceremony %s: a session was under way when a bridge stopped. Its "
-	    "session key\ndied with it, so that session cannot go on.\n",
+	tty_printw(stdout,
+	    "Ceremony %s: a session was under way when a bridge stopped. Its "
+	    "session key died with it, so that session cannot go on.\n",
 	    b->id_hex);
 	if (old == NULL) {
-		printf("It had started no %s on the server: nothing to cancel.\n",
+		tty_printw(stdout,
+		    "It had started no %s on the server: nothing to cancel.\n",
 		    what);
 	} else if ((r = opts_client(a->o, 0, a->client)) != CK_OK ||
 	    (r = a->detect(a->ctx)) != CK_OK) {
 		return opts_fail(cmd, "server", r, "it could not be looked up: "
 		    "cancel it on the server if it is still there");
 	} else if (!*a->started || strcmp(a->nonce, old) != 0) {
-		printf("The server has no %s of that session any more (it finished "
-		    "or was\ncancelled): nothing to cancel.\n", what);
+		tty_printw(stdout,
+		    "The server has no %s of that session any more (it finished "
+		    "or was cancelled): nothing to cancel.\n", what);
 		if (if_finished != NULL)
-			printf("%s\n", if_finished);
+			tty_printw(stdout, "%s\n", if_finished);
 	} else if ((r = a->cancel(a->ctx)) != CK_OK) {
 		return opts_fail(cmd, "cancelling it", r, NULL);
 	} else {
-		printf("Its %s on the server (nonce %s) is cancelled.\n", what, old);
+		tty_printw(stdout,
+		    "Its %s on the server (nonce %s) is cancelled.\n", what, old);
 	}
-	printf("On the appliance: abandon that ceremony (conclave %s abandon, or "
-	    "a on its\nwait screen), then begin again.\n", cmd);
+	tty_printw(stdout,
+	    "On the appliance: abandon that ceremony (conclave %s abandon, or "
+	    "a on its wait screen), then begin again.\n", cmd);
 	return 1;
 }
 
@@ -366,7 +365,7 @@ bsession_show_signer(const struct bsession *b, const char *what)
 	char id[17], words[WORDS_TEXT_MAX(MINISIG_KEYID_BYTES)];
 
 	signer_words(b, id, words);
-	printf("%s signed by ceremony key %s\n  %s\n"
+	tty_printw(stdout, "%s signed by ceremony key %s\n  %s\n"
 	    "Compare these words with the appliance's screen.\n", what, id, words);
 	fflush(stdout);
 }
@@ -395,7 +394,8 @@ bsession_confirm_signer(const struct bsession *b, const char *cmd,
 		}
 		if (words_match(given != NULL ? given : typed, words, &differs) ==
 		    CK_OK) {
-			printf("The ceremony key's words match the appliance's.\n");
+			tty_printw(stdout,
+			    "The ceremony key's words match the appliance's.\n");
 			return CK_OK;
 		}
 		snprintf(why, sizeof(why), "word %zu of %d is not the request's: "
@@ -715,7 +715,8 @@ bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
 			opts_fail(cmd, "writing the closing result", r, NULL);
 			goto out;
 		}
-		printf("Root token (accessor %s) revoked; a lookup with it is "
+		tty_printw(stdout,
+		    "Root token (accessor %s) revoked; a lookup with it is "
 		    "refused.\nClosing result written: next, conclave %s close on "
 		    "the appliance.\n", json_string_value(json_object_get(p,
 		    "accessor")), cmd);
@@ -725,7 +726,8 @@ bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
 	/* Not given back: the bridge revokes the one it holds, if it does. */
 	if ((rc = bsession_revoke_held(b, cmd, c, held, accessor, "was not "
 	    "given back", err, why)) == 0)
-		printf("Next: conclave %s close on the appliance.\n", cmd);
+		tty_printw(stdout,
+		    "Next: conclave %s close on the appliance.\n", cmd);
 out:
 	json_decref(p);
 	return rc;
@@ -751,7 +753,8 @@ bsession_revoke_held(struct bsession *b, const char *cmd, struct http_client *c,
 			    "IS revoked");
 			goto out;
 		}
-		printf("The token %s (%s).\nThe bridge revoked it itself "
+		tty_printw(stdout,
+		    "The token %s (%s).\nThe bridge revoked it itself "
 		    "(accessor %s); a lookup with it is refused.\nClosing result "
 		    "written, saying so.\n", what, why,
 		    json_string_value(json_object_get(p, "accessor")));
@@ -768,7 +771,7 @@ bsession_revoke_held(struct bsession *b, const char *cmd, struct http_client *c,
 		opts_fail(cmd, "writing the closing result", p == NULL ?
 		    CK_ERR_ALLOC : r, NULL);
 	opts_fail(cmd, "the root token is NOT revoked", err, text);
-	fprintf(stderr, "Revoke it on the server yourself (bao token revoke "
+	tty_printw(stderr, "Revoke it on the server yourself (bao token revoke "
 	    "-self, with the token).\nThe closing result tells the appliance, "
 	    "which records it.\n");
 out:

@@ -293,8 +293,9 @@ start(struct generate_root_ctx *ctx)
 		/* No offer was written for this request (bsession_open found
 		 * it waiting): a bridge that started this attempt stopped
 		 * before telling the appliance. */
-		printf("An attempt in progress on the server (nonce %s) has no "
-		    "shares and is\nin this request's mode: a bridge stopped "
+		tty_printw(stdout,
+		    "An attempt in progress on the server (nonce %s) has no "
+		    "shares and is in this request's mode: a bridge stopped "
 		    "before offering the session.\nIt is cancelled and started "
 		    "again.\n", ctx->st.nonce);
 		if ((r = vault_generate_root_cancel(ctx->c, ctx->api)) != CK_OK ||
@@ -349,7 +350,8 @@ send_offer(struct generate_root_ctx *ctx)
 		    json_string(ctx->st.pgp_fingerprint));
 	if (bsession_offer(&ctx->b, p, sas) != CK_OK)
 		return 1;
-	printf("Attempt started on %s (nonce %s, %u shares needed).\n"
+	tty_printw(stdout,
+	    "Attempt started on %s (nonce %s, %u shares needed).\n"
 	    "Short authentication string (read it aloud; the appliance must show "
 	    "the same):\n  %s\nWaiting for the sealed shares...\n",
 	    vault_generate_root_path(ctx->api), ctx->st.nonce, ctx->st.required, sas);
@@ -453,10 +455,12 @@ dr_hand_over(struct generate_root_ctx *ctx, const char *tok)
 	if (ctx->token_out != NULL) {
 		if ((r = write_token_file(ctx->token_out, tok, strlen(tok))) != CK_OK)
 			return fail("writing the token", r, ctx->token_out);
-		printf("DR operation token written to %s (mode 0600).\n",
+		tty_printw(stdout,
+		    "DR operation token written to %s (mode 0600).\n",
 		    ctx->token_out);
 	} else {
-		printf("DR operation token, for the operator only:\n");
+		tty_printw(stdout,
+		    "DR operation token, for the operator only:\n");
 		if ((r = tty_write_secret(STDOUT_FILENO, "  ", tok,
 		    strlen(tok))) != CK_OK)
 			return fail("showing the token", r, NULL);
@@ -465,7 +469,7 @@ dr_hand_over(struct generate_root_ctx *ctx, const char *tok)
 		if ((r = promote(ctx, tok)) != CK_OK)
 			return fail(DR_PROMOTE_PATH, r, http_error_detail(ctx->c));
 		ctx->promoted = 1;
-		printf("The DR secondary is promoted.\n");
+		tty_printw(stdout, "The DR secondary is promoted.\n");
 	}
 	return CK_OK;
 }
@@ -524,10 +528,12 @@ hand_over(struct generate_root_ctx *ctx, char *why, size_t whylen)
 			fail("writing the token", r, ctx->token_out);
 			goto out;
 		}
-		printf("New root token (accessor %s) written to %s (mode 0600).\n",
+		tty_printw(stdout,
+		    "New root token (accessor %s) written to %s (mode 0600).\n",
 		    ti.accessor, ctx->token_out);
 	} else {
-		printf("New root token (accessor %s), for the operator only:\n",
+		tty_printw(stdout,
+		    "New root token (accessor %s), for the operator only:\n",
 		    ti.accessor);
 		if ((r = tty_write_secret(STDOUT_FILENO, "  ", ctx->token,
 		    strlen(ctx->token))) != CK_OK) {
@@ -599,7 +605,8 @@ undelivered(struct generate_root_ctx *ctx, int err, const char *why)
 		    "revokes it, auth/token/accessors): ", why) < 0)
 			text[0] = '\0';
 		if (send_result(ctx, err, text) == CK_OK)
-			printf("The failure is reported to the appliance: conclave "
+			tty_printw(stdout,
+			    "The failure is reported to the appliance: conclave "
 			    "%s result there closes the ceremony as failed.\n",
 			    ctx->k->cmd);
 		return;
@@ -614,7 +621,8 @@ undelivered(struct generate_root_ctx *ctx, int err, const char *why)
 	}
 	if (bsession_revoke_held(&ctx->b, ctx->k->cmd, rc, ctx->token,
 	    ctx->accessor, "could not be handed over", err, why) == 0)
-		printf("Next: conclave %s result on the appliance takes both and "
+		tty_printw(stdout,
+		    "Next: conclave %s result on the appliance takes both and "
 		    "closes the ceremony as failed.\n", ctx->k->cmd);
 	http_client_free(rc);
 	secmem_free(ctx->token);
@@ -627,7 +635,8 @@ close_token(struct generate_root_ctx *ctx)
 	struct http_client *rc = NULL;
 	int r, ret;
 
-	printf("\nWhen the emergency work is done, give the token back to revoke "
+	tty_printw(stdout,
+	    "\nWhen the emergency work is done, give the token back to revoke "
 	    "it.\n");
 	if ((r = opts_client(&ctx->o, 0, &rc)) != CK_OK)
 		return fail("server", r, NULL);
@@ -646,7 +655,8 @@ run(struct generate_root_ctx *ctx)
 
 	if ((r = detect(ctx)) != CK_OK) {
 		if (r == CK_ERR_DISABLED_ENDPOINT && send_unavailable(ctx) == CK_OK)
-			printf("The offer tells the appliance so.\n");
+			tty_printw(stdout,
+			    "The offer tells the appliance so.\n");
 		return fail(vault_generate_root_path(ctx->api), r, r == CK_ERR_DISABLED_ENDPOINT ?
 		    "open it for the ceremony with the listener setting "
 		    VAULT_GENERATE_ROOT_LEGACY_SETTING ", or give a token for "
@@ -665,7 +675,8 @@ run(struct generate_root_ctx *ctx)
 			    r, "cancel it on the server (DELETE .../attempt)");
 			goto out;
 		}
-		printf("Abandoned by the appliance: the attempt is cancelled on the "
+		tty_printw(stdout,
+		    "Abandoned by the appliance: the attempt is cancelled on the "
 		    "server.\n");
 		rc = 0;
 		goto out;
@@ -680,16 +691,17 @@ run(struct generate_root_ctx *ctx)
 		fail("submitting the shares", r, http_error_detail(ctx->c));
 		vault_generate_root_cancel(ctx->c, ctx->api);
 		if (send_result(ctx, r, http_error_detail(ctx->c)) == CK_OK)
-			printf("Attempt cancelled; the failure is reported to the "
+			tty_printw(stdout,
+			    "Attempt cancelled; the failure is reported to the "
 			    "appliance.\n");
 		goto out;
 	}
-	if (ctx->pgp)
-		printf("New root token, encrypted to %s (base64 of an OpenPGP "
-		    "message; its recipient decrypts it with\n"
-		    "  base64 -d | gpg --decrypt):\n  %s\n", ctx->st.pgp_fingerprint,
-		    ctx->st.encoded_token);
-	else if ((r = hand_over(ctx, why, sizeof(why))) != CK_OK) {
+	if (ctx->pgp) {
+		tty_printw(stdout, "New root token, encrypted to %s (base64 of "
+		    "an OpenPGP message; its recipient decrypts it with "
+		    "base64 -d | gpg --decrypt):\n", ctx->st.pgp_fingerprint);
+		tty_print_copyable(stdout, ctx->st.encoded_token);
+	} else if ((r = hand_over(ctx, why, sizeof(why))) != CK_OK) {
 		undelivered(ctx, r, why);
 		goto out;
 	}
@@ -779,7 +791,8 @@ generate_root_main(const struct generate_root_kind *k, int argc, char **argv)
 	}
 	bsession_show_signer(&ctx.b, k->dr ? "DR token request" :
 	    "Generate-root request");
-	printf("%s request of ceremony %s (%s mode).\n", k->cmd, ctx.b.id_hex,
+	tty_printw(stdout,
+	    "%s request of ceremony %s (%s mode).\n", k->cmd, ctx.b.id_hex,
 	    ctx.pgp ? "PGP" : "OTP");
 	rc = run(&ctx);
 out:

@@ -12,6 +12,7 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/pgppkt.h"
+#include "media/tty.h"
 #include "protocol/kinds.h"
 
 enum { OPT_CEREMONY = 0x200, OPT_ROOT_TOKEN_FD, OPT_KEY_WORDS };
@@ -182,10 +183,11 @@ print_root_token(const json_t *resp)
 {
 	const char *tok = json_string_value(json_object_get(resp, "root_token"));
 
-	printf("The initial root token, encrypted to the operator's key:\n"
-	    "  %s\n"
-	    "Decrypt it with: echo '<that text>' | base64 -d | gpg --decrypt\n",
-	    tok != NULL ? tok : "(missing)");
+	tty_printw(stdout,
+	    "The initial root token, encrypted to the operator's key:\n");
+	tty_print_copyable(stdout, tok != NULL ? tok : "(missing)");
+	tty_printw(stdout, "Decrypt it with: echo '<those lines>' | base64 -d | "
+	    "gpg --decrypt\n");
 }
 
 static int
@@ -221,7 +223,8 @@ do_init(struct init_ctx *ctx, const json_t *payload)
 		    "and begin again");
 		goto out;
 	}
-	printf("Server initialised: %s (%s %s). Init result written.\n",
+	tty_printw(stdout,
+	    "Server initialised: %s (%s %s). Init result written.\n",
 	    vi.address, vi.type, vi.version);
 	print_root_token(resp);
 	rc = 0;
@@ -235,7 +238,8 @@ out:
 static int
 revoke_root(struct init_ctx *ctx)
 {
-	printf("\nWhen the initial configuration is done, give the initial root "
+	tty_printw(stdout,
+	    "\nWhen the initial configuration is done, give the initial root "
 	    "token to revoke it.\n");
 	return bsession_close_root(&ctx->b, "init", ctx->c, ctx->token_fd, NULL,
 	    NULL);
@@ -256,8 +260,9 @@ resume_init(struct init_ctx *ctx, const char *type)
 	int r;
 
 	if (strcmp(type, envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0) {
-		printf("Ceremony %s:\nthe closing result is on the exchange folder "
-		    "already: nothing is left for\nthe bridge. Next: conclave init "
+		tty_printw(stdout,
+		    "Ceremony %s:\nthe closing result is on the exchange folder "
+		    "already: nothing is left for the bridge. Next: conclave init "
 		    "close on the appliance.\n", ctx->b.id_hex);
 		return 0;
 	}
@@ -268,10 +273,11 @@ resume_init(struct init_ctx *ctx, const char *type)
 	envelope_free(&res);
 	if ((r = bsession_repin(&ctx->b, KIND_INIT, sas)) != CK_OK)
 		return fail("re-pin", r, "writing the new key's envelope");
-	printf("Ceremony %s:\nthe server was initialised and its init result "
-	    "written by a bridge that\nstopped. Its session key died with it; "
-	    "this bridge offers a new one. The\nroom compares its words with "
-	    "the appliance's (conclave init repin, or the\nclosing screen); "
+	tty_printw(stdout,
+	    "Ceremony %s:\nthe server was initialised and its init result "
+	    "written by a bridge that stopped. Its session key died with it; "
+	    "this bridge offers a new one. The room compares its words with "
+	    "the appliance's (conclave init repin, or the closing screen); "
 	    "only then does the appliance take what this bridge signs.\n"
 	    "The new key's words:\n  %s\n", ctx->b.id_hex, sas);
 	if ((r = opts_client(&ctx->o, 0, &ctx->c)) != CK_OK)
@@ -351,8 +357,9 @@ bridge_init_main(int argc, char **argv)
 	}
 	/* The stopped bridge's last envelope, written but not put in place. */
 	if (bsession_adopt(&ctx.b, adopted) == CK_OK)
-		printf("Ceremony %s:\na bridge that stopped had written %s in "
-		    "full\nbut not put it in place: it is in place now.\n",
+		tty_printw(stdout,
+		    "Ceremony %s:\na bridge that stopped had written %s in "
+		    "full but not put it in place: it is in place now.\n",
 		    ctx.b.id_hex, adopted);
 	if ((r = bsession_last(&ctx.b, &last, type)) != CK_OK) {
 		fail("exchange folder", r, NULL);

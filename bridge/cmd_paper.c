@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "crypto/errors.h"
+#include "media/tty.h"
 #include "paper/plan.h"
 #include "paper/script.h"
 
@@ -94,7 +95,7 @@ run(int argc, char **argv, int cards)
 	    plan_one_holder(name, key, date != NULL ? date : today, &pl, why,
 	    sizeof(why));
 	if (e != CK_OK) {
-		fprintf(stderr, "conclave-bridge %s: %s: %s [%s]\n", cmd,
+		tty_printw(stderr, "conclave-bridge %s: %s: %s [%s]\n", cmd,
 		    plan_path != NULL ? plan_path : key,
 		    why[0] != '\0' ? why : ck_strerror(e), ck_errname(e));
 		return 1;
@@ -102,11 +103,12 @@ run(int argc, char **argv, int cards)
 	e = cards ? script_holder_cards(&pl, out, size) :
 	    script_write(&pl, out, size);
 	if (e != CK_OK) {
-		fprintf(stderr, "conclave-bridge %s: %s: %s [%s]\n", cmd, out,
+		tty_printw(stderr,
+		    "conclave-bridge %s: %s: %s [%s]\n", cmd, out,
 		    ck_strerror(e), ck_errname(e));
 		return 1;
 	}
-	printf("%s: %s for %s on %s, %zu holder(s)\n", out,
+	tty_printw(stdout, "%s: %s for %s on %s, %zu holder(s)\n", out,
 	    cards ? "holder cards" : "ceremony script", pl.kind != NULL ?
 	    pl.kind->kind : "any ceremony", pl.date, pl.n_holders);
 	return 0;

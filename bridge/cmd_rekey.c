@@ -23,6 +23,7 @@
 #include "client/vault.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "media/tty.h"
 #include "protocol/kinds.h"
 
 #define DEFAULT_WAIT	3600	/* the handouts take a while */
@@ -245,7 +246,8 @@ cancel_rekey(struct rekey_ctx *ctx)
 	json_decref(body);
 	json_decref(j);
 	if (r != CK_OK)
-		fprintf(stderr, "conclave-bridge rekey: cancelling the rekey on %s "
+		tty_printw(stderr,
+		    "conclave-bridge rekey: cancelling the rekey on %s "
 		    "failed: %s (%s): %s\n", path, ck_strerror(r), ck_errname(r),
 		    http_error_detail(ctx->c));
 }
@@ -295,9 +297,10 @@ start(struct rekey_ctx *ctx)
 		 * it waiting), and a rekey to its n and t with no share yet is
 		 * in progress: a bridge stopped between starting it and
 		 * offering the session. */
-		printf("A rekey to this request's %u of %u with no share yet is in "
-		    "progress (nonce\n%s): a bridge stopped before offering the "
-		    "session. It is cancelled\nand started again.\n", ctx->t,
+		tty_printw(stdout,
+		    "A rekey to this request's %u of %u with no share yet is in "
+		    "progress (nonce %s): a bridge stopped before offering the "
+		    "session. It is cancelled and started again.\n", ctx->t,
 		    ctx->n, ctx->st.nonce);
 		memcpy(ctx->nonce, ctx->st.nonce, sizeof(ctx->nonce));
 		cancel_rekey(ctx);
@@ -340,7 +343,8 @@ send_offer(struct rekey_ctx *ctx)
 	    "t", (int)ctx->t, "address", http_client_address(ctx->c));
 	if (bsession_offer(&ctx->b, p, sas) != CK_OK)
 		return 1;
-	printf("Rekey started on %s (nonce %s; %u current shares needed; new: %u "
+	tty_printw(stdout,
+	    "Rekey started on %s (nonce %s; %u current shares needed; new: %u "
 	    "of %u).\nShort authentication string (read it aloud; the appliance "
 	    "must show the same):\n  %s\nWaiting for the current shares...\n",
 	    ctx->api->base, ctx->nonce, ctx->st.required, ctx->t, ctx->n, sas);
@@ -453,12 +457,14 @@ run(struct rekey_ctx *ctx)
 	if ((r = http_use_active_node(ctx->c, &moved)) != CK_OK)
 		return fail("finding the active node", r, http_error_detail(ctx->c));
 	if (moved)
-		printf("%s is a standby: the rekey goes to the active node it "
+		tty_printw(stdout,
+		    "%s is a standby: the rekey goes to the active node it "
 		    "announces, %s.\n", http_client_address(ctx->c),
 		    http_client_node(ctx->c));
 	if ((r = detect(ctx)) != CK_OK) {
 		if (r == CK_ERR_DISABLED_ENDPOINT && send_unavailable(ctx) == CK_OK)
-			printf("The offer tells the appliance so.\n");
+			tty_printw(stdout,
+			    "The offer tells the appliance so.\n");
 		return fail(ctx->api->base, r, r == CK_ERR_DISABLED_ENDPOINT ?
 		    "open it for the ceremony with the listener setting "
 		    REKEY_SETTING ", or give a token for sys/rotate" :
@@ -477,7 +483,8 @@ run(struct rekey_ctx *ctx)
 		cancel_rekey(ctx);
 		if (send_error(ctx, ENVELOPE_REKEY_RESULT, r != CK_OK ? r :
 		    CK_ERR_FORMAT) == CK_OK)
-			printf("Rekey cancelled; the failure is reported to the "
+			tty_printw(stdout,
+			    "Rekey cancelled; the failure is reported to the "
 			    "appliance.\n");
 		goto out;
 	}
@@ -491,7 +498,8 @@ run(struct rekey_ctx *ctx)
 		fail("writing the rekey result", p == NULL ? CK_ERR_ALLOC : r, NULL);
 		goto out;
 	}
-	printf("New shares (encrypted to their holders) written. Waiting for the "
+	tty_printw(stdout,
+	    "New shares (encrypted to their holders) written. Waiting for the "
 	    "handouts and the new shares for verification...\n");
 	fflush(stdout);
 	/* No new shares (abandoned, timed out, refused): the rekey is
@@ -503,7 +511,8 @@ run(struct rekey_ctx *ctx)
 	}
 	if (env.type == ENVELOPE_CLOSING_REQUEST) {
 		cancel_rekey(ctx);
-		printf("Abandoned by the appliance: the rekey is cancelled; the old "
+		tty_printw(stdout,
+		    "Abandoned by the appliance: the rekey is cancelled; the old "
 		    "shares stay in force.\n");
 		rc = 0;
 		goto out;
@@ -517,7 +526,8 @@ run(struct rekey_ctx *ctx)
 	    "shares"), env.seq)) != CK_OK) {
 		fail("verifying the new shares", r, http_error_detail(ctx->c));
 		if (send_error(ctx, ENVELOPE_SUBMISSION_RESULT, r) == CK_OK)
-			printf("The failure is reported to the appliance; the old "
+			tty_printw(stdout,
+			    "The failure is reported to the appliance; the old "
 			    "shares are still in force.\n");
 		goto out;
 	}
@@ -530,7 +540,8 @@ run(struct rekey_ctx *ctx)
 		    NULL);
 		goto out;
 	}
-	printf("The server verified the new shares: the rekey is complete.\n");
+	tty_printw(stdout,
+	    "The server verified the new shares: the rekey is complete.\n");
 	rc = 0;
 	goto out;
 cancel:
@@ -596,7 +607,8 @@ bridge_rekey_main(int argc, char **argv)
 		goto out;
 	}
 	bsession_show_signer(&ctx.b, "Rekey request");
-	printf("Rekey request of ceremony %s: %s shares, new %u of %u.\n",
+	tty_printw(stdout,
+	    "Rekey request of ceremony %s: %s shares, new %u of %u.\n",
 	    ctx.b.id_hex, ctx.recovery ? "recovery" : "unseal", ctx.t, ctx.n);
 	rc = run(&ctx);
 out:

@@ -9,6 +9,7 @@
 #include "bridge/opts.h"
 #include "client/vault.h"
 #include "crypto/errors.h"
+#include "media/tty.h"
 
 /* One node's answer, or why there is none. */
 struct node {
@@ -53,7 +54,7 @@ query(const struct bridge_opts *o, size_t i, struct node *nd)
 static void
 print_error(const struct node *nd)
 {
-	fprintf(stderr, "conclave-bridge: status: %s: %s%s%s\n", nd->address,
+	tty_printw(stderr, "conclave-bridge: status: %s: %s%s%s\n", nd->address,
 	    ck_strerror(nd->err), nd->detail[0] != '\0' ? ": " : "", nd->detail);
 }
 
@@ -143,7 +144,8 @@ status_main(int argc, char **argv)
 		if ((e = opts_handle(&o, ch, optarg)) == CK_OK)
 			continue;
 		if (e == CK_ERR_INVALID_ARG)
-			fprintf(stderr, "conclave-bridge: status: bad value for an option"
+			tty_printw(stderr,
+			    "conclave-bridge: status: bad value for an option"
 			    " (format is table or json; at most %d addresses)\n",
 			    OPTS_MAX_ADDRESSES);
 		usage(stderr);

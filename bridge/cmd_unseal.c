@@ -29,6 +29,7 @@
 #include "crypto/codec.h"
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
+#include "media/tty.h"
 #include "protocol/kinds.h"
 
 #define DEFAULT_WAIT		900	/* seconds for the appliance's next step */
@@ -270,7 +271,8 @@ send_offer(struct unseal_ctx *ctx)
 			json_decref(nodes);
 			return fail("offer", CK_ERR_ALLOC, NULL);
 		}
-		printf("  %-32s %s\n", ctx->nodes[i].address, r != CK_OK ?
+		tty_printw(stdout,
+		    "  %-32s %s\n", ctx->nodes[i].address, r != CK_OK ?
 		    "unreachable" : !st.initialized ? "not initialised (a Raft "
 		    "joiner joins once a node is unsealed)" :
 		    st.sealed ? "sealed" : "unsealed");
@@ -305,7 +307,7 @@ send_offer(struct unseal_ctx *ctx)
 	}
 	if (bsession_offer(&ctx->b, p, sas) != CK_OK)
 		return 1;
-	printf("Session offer written (threshold %u).\n"
+	tty_printw(stdout, "Session offer written (threshold %u).\n"
 	    "Short authentication string (read it aloud; the appliance must show "
 	    "the same):\n  %s\n", ctx->threshold, sas);
 	fflush(stdout);
@@ -456,11 +458,13 @@ set_result(struct node *nd, const char *res, json_t *err, const char *seal_type)
 	nd->done = strcmp(res, KIND_NODE_UNREACHABLE) != 0 &&
 	    strcmp(res, KIND_NODE_FAILED) != 0;
 	if (seal_type != NULL && seal_type[0] != '\0')
-		printf("  %-32s %s (seal %s)\n", nd->address, res, seal_type);
+		tty_printw(stdout,
+		    "  %-32s %s (seal %s)\n", nd->address, res, seal_type);
 	else
-		printf("  %-32s %s\n", nd->address, res);
+		tty_printw(stdout, "  %-32s %s\n", nd->address, res);
 	if (json_object_get(n, "error") != NULL)
-		printf("  %-32s   %s\n", "", json_string_value(json_object_get(n,
+		tty_printw(stdout,
+		    "  %-32s   %s\n", "", json_string_value(json_object_get(n,
 		    "error")));
 }
 
@@ -487,7 +491,8 @@ settle_migration(struct unseal_ctx *ctx)
 	int pending[OPTS_MAX_ADDRESSES] = { 0 }, left;
 	size_t i;
 
-	printf("Waiting for the seal migration to finish on every node...\n");
+	tty_printw(stdout,
+	    "Waiting for the seal migration to finish on every node...\n");
 	fflush(stdout);
 	do {
 		left = 0;
@@ -579,7 +584,8 @@ await_joiners(struct unseal_ctx *ctx, int waiting[OPTS_MAX_ADDRESSES])
 	for (i = 0; i < ctx->nnodes; i++)
 		left += waiting[i] != 0;
 	if (left > 0 && can_join) {
-		printf("Waiting up to %u s for %zu node%s to join the cluster "
+		tty_printw(stdout,
+		    "Waiting up to %u s for %zu node%s to join the cluster "
 		    "(--join-wait)...\n", ctx->join_wait_s, left, left == 1 ? "" :
 		    "s");
 		fflush(stdout);
@@ -590,7 +596,8 @@ await_joiners(struct unseal_ctx *ctx, int waiting[OPTS_MAX_ADDRESSES])
 				continue;
 			waiting[i] = 0;
 			left--;
-			printf("  %-32s joined the cluster after %ld s\n",
+			tty_printw(stdout,
+			    "  %-32s joined the cluster after %ld s\n",
 			    ctx->nodes[i].address, (long)(time(NULL) - start));
 			seal_after[0] = '\0';
 			(void)unseal_node(ctx, i, &res, &err, seal_after);
@@ -599,7 +606,8 @@ await_joiners(struct unseal_ctx *ctx, int waiting[OPTS_MAX_ADDRESSES])
 		if (left == 0 || time(NULL) >= start + (time_t)ctx->join_wait_s)
 			break;
 		if (time(NULL) >= next) {
-			printf("  ... %zu node%s not initialised yet, %ld s of %u\n",
+			tty_printw(stdout,
+			    "  ... %zu node%s not initialised yet, %ld s of %u\n",
 			    left, left == 1 ? "" : "s", (long)(time(NULL) - start),
 			    ctx->join_wait_s);
 			fflush(stdout);
@@ -670,7 +678,8 @@ run(struct unseal_ctx *ctx)
 	int r, all_done = 0, retry = 0, rc = 1;
 
 	for (;;) {
-		printf(retry ? "Waiting for the appliance (retry or abandon)...\n" :
+		tty_printw(stdout,
+		    retry ? "Waiting for the appliance (retry or abandon)...\n" :
 		    "Waiting for the sealed shares...\n");
 		fflush(stdout);
 		r = bsession_wait(&ctx->b, ENVELOPE_SHARE_SUBMISSION,
@@ -682,7 +691,8 @@ run(struct unseal_ctx *ctx)
 			goto out;
 		}
 		if (env.type == ENVELOPE_CLOSING_REQUEST) {
-			printf("Abandoned by the appliance: the sealed shares and the "
+			tty_printw(stdout,
+			    "Abandoned by the appliance: the sealed shares and the "
 			    "session keys are wiped.\n");
 			rc = 0;
 			goto out;
@@ -694,12 +704,14 @@ run(struct unseal_ctx *ctx)
 			ctx->boxes_seq = env.seq;
 		}
 		envelope_free(&env);
-		printf("%s %zu sealed shares:\n", retry ? "Retrying with the" :
+		tty_printw(stdout,
+		    "%s %zu sealed shares:\n", retry ? "Retrying with the" :
 		    "Submitting", json_array_size(ctx->boxes));
 		if (run_nodes(ctx, &all_done) != 0)
 			goto out;
 		if (all_done) {
-			printf("Every node is unsealed. The sealed shares and the session "
+			tty_printw(stdout,
+			    "Every node is unsealed. The sealed shares and the session "
 			    "keys are wiped.\n");
 			rc = 0;
 			goto out;
@@ -726,33 +738,39 @@ orphan(struct unseal_ctx *ctx)
 	size_t i;
 	int r;
 
-	printf("Ceremony %s: a session was under way when a bridge stopped. Its "
-	    "session key\ndied with it, so that session cannot go on.\n",
+	tty_printw(stdout,
+	    "Ceremony %s: a session was under way when a bridge stopped. Its "
+	    "session key died with it, so that session cannot go on.\n",
 	    ctx->b.id_hex);
 	for (i = 0; i < ctx->nnodes; i++) {
 		c = NULL;
 		if ((r = opts_client(&ctx->o, i, &c)) == CK_OK)
 			r = vault_seal_status(c, &st);
 		if (r != CK_OK)
-			printf("  %s: %s; look at it by hand.\n",
+			tty_printw(stdout, "  %s: %s; look at it by hand.\n",
 			    ctx->nodes[i].address, ck_errname(r));
 		else if (!st.sealed)
-			printf("  %s: unsealed (the stopped bridge's submission "
+			tty_printw(stdout,
+			    "  %s: unsealed (the stopped bridge's submission "
 			    "reached it).\n", ctx->nodes[i].address);
 		else if (st.progress == 0)
-			printf("  %s: sealed, no share in progress.\n",
+			tty_printw(stdout,
+			    "  %s: sealed, no share in progress.\n",
 			    ctx->nodes[i].address);
 		else if ((r = vault_unseal_reset(c, &st)) != CK_OK)
-			printf("  %s: sealed with %u share(s) in progress, and the "
-			    "reset failed (%s):\n  reset it by hand.\n",
+			tty_printw(stdout,
+			    "  %s: sealed with %u share(s) in progress, and the "
+			    "reset failed (%s): reset it by hand.\n",
 			    ctx->nodes[i].address, st.progress, ck_errname(r));
 		else
-			printf("  %s: sealed; the shares in progress are "
+			tty_printw(stdout,
+			    "  %s: sealed; the shares in progress are "
 			    "discarded.\n", ctx->nodes[i].address);
 		http_client_free(c);
 	}
-	printf("On the appliance: abandon that ceremony (conclave %s abandon, or "
-	    "a on its\nwait screen), then begin again if nodes are sealed.\n",
+	tty_printw(stdout,
+	    "On the appliance: abandon that ceremony (conclave %s abandon, or "
+	    "a on its wait screen), then begin again if nodes are sealed.\n",
 	    ctx->kind);
 	return 1;
 }
@@ -807,7 +825,8 @@ run_main(int argc, char **argv, int migrate)
 	}
 	bsession_show_signer(&ctx.b, migrate ? "Migrate request" :
 	    "Unseal request");
-	printf("%s request of ceremony %s. Nodes:\n", migrate ? "Migrate" :
+	tty_printw(stdout,
+	    "%s request of ceremony %s. Nodes:\n", migrate ? "Migrate" :
 	    "Unseal", ctx.b.id_hex);
 	if (send_offer(&ctx) != 0)
 		goto out;

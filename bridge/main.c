@@ -18,6 +18,7 @@
 #include "crypto/sandbox.h"
 #include "crypto/secmem.h"
 #include "media/qr_cmd.h"
+#include "media/tty.h"
 
 struct bridge_command {
 	const char *name;
@@ -68,16 +69,19 @@ main(int argc, char **argv)
 	int e;
 
 	if ((e = secmem_init()) != CK_OK) {
-		fprintf(stderr, "conclave-bridge: cannot secure process memory: %s; "
+		tty_printw(stderr,
+		    "conclave-bridge: cannot secure process memory: %s; "
 		    "refusing to run\n", ck_strerror(e));
 		return 1;
 	}
 	if (http_global_init() != CK_OK) {
-		fprintf(stderr, "conclave-bridge: cannot initialise libcurl\n");
+		tty_printw(stderr,
+		    "conclave-bridge: cannot initialise libcurl\n");
 		return 1;
 	}
 	if (sandbox_bridge() != CK_OK) {
-		fprintf(stderr, "conclave-bridge: cannot install its seccomp "
+		tty_printw(stderr,
+		    "conclave-bridge: cannot install its seccomp "
 		    "allow-list; refusing to run\n");
 		return 1;
 	}
@@ -92,6 +96,7 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(bridge_commands) / sizeof(bridge_commands[0]); i++)
 		if (bridge_commands[i].run != NULL && strcmp(argv[1], bridge_commands[i].name) == 0)
 			return bridge_commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "conclave-bridge: unknown command '%s' (try --help)\n", argv[1]);
+	tty_printw(stderr,
+	    "conclave-bridge: unknown command '%s' (try --help)\n", argv[1]);
 	return 2;
 }

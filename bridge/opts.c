@@ -202,7 +202,7 @@ opts_free(struct bridge_opts *o)
 int
 opts_fail(const char *cmd, const char *what, int err, const char *detail)
 {
-	char *line = NULL, *w = NULL;
+	char *line = NULL;
 
 	/* Within 80 columns: the error's name and the remedy stay readable. */
 	if (asprintf(&line, "conclave-bridge %s: %s: %s (%s)%s%s", cmd, what,
@@ -210,9 +210,7 @@ opts_fail(const char *cmd, const char *what, int err, const char *detail)
 	    detail != NULL && detail[0] != '\0' ? ": " : "",
 	    detail != NULL ? detail : "") < 0)
 		line = NULL;
-	w = line != NULL ? tty_wrap(line, TTY_COLS, 2, NULL) : NULL;
-	fprintf(stderr, "%s\n", w != NULL ? w : ck_errname(err));
-	free(w);
+	tty_printw(stderr, "%s\n", line != NULL ? line : ck_errname(err));
 	free(line);
 	return 1;
 }

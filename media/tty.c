@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +178,39 @@ tty_wrap(const char *text, size_t width, size_t indent, size_t *lines)
 	if (lines != NULL)
 		*lines = n;
 	return out;
+}
+
+void
+tty_printw(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *text = NULL, *para, *nl, *w;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	/* A line at a time: a hard break starts the next at column 0. */
+	for (para = text; *para != '\0'; para = nl != NULL ? nl + 1 : "") {
+		if ((nl = strchr(para, '\n')) != NULL)
+			*nl = '\0';
+		/* One that fits is left as it is (a prompt keeps its space). */
+		w = strlen(para) > TTY_COLS ?
+		    tty_wrap(para, TTY_COLS, 2, NULL) : NULL;
+		fprintf(f, "%s%s", w != NULL ? w : para,
+		    nl != NULL ? "\n" : "");
+		free(w);
+	}
+	free(text);
+}
+
+void
+tty_print_copyable(FILE *f, const char *text)
+{
+	char *w = tty_wrap(text, TTY_COPY_COLS, 0, NULL);
+
+	fprintf(f, "%s\n", w != NULL ? w : text);
+	free(w);
 }

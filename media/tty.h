@@ -7,6 +7,7 @@
 #define CONCLAVE_TTY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define TTY_SECRET_MAX	1024
 
@@ -49,5 +50,25 @@ int tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
  */
 #define TTY_COLS	80
 char *tty_wrap(const char *text, size_t width, size_t indent, size_t *lines);
+
+/*
+ * fprintf(f, fmt, ...) as prose people read on an 80-column terminal:
+ * each line of the text (its '\n's kept) wrapped by tty_wrap within
+ * TTY_COLS, the lines it breaks off indented 2. For every status and
+ * error line of the bridge and the appliance's commands; never for a
+ * secret (the text passes through f's buffer). Out of memory: a line
+ * unwrapped, or nothing when the text cannot be formatted.
+ */
+void tty_printw(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * text that is copied rather than read (the base64 of an encrypted
+ * token) to f in lines of TTY_COPY_COLS, no indent, a newline after the
+ * last: the lines copied as they are decode as they are (base64 -d skips
+ * newlines, not spaces).
+ */
+#define TTY_COPY_COLS	76
+void tty_print_copyable(FILE *f, const char *text);
 
 #endif

@@ -89,8 +89,8 @@ gpg_decrypt_as() {	# NAME KEYFILE < ciphertext
 
 # operator_root_token DIR: the root token the bridge printed, decrypted.
 operator_root_token() {
-	grep -A1 "encrypted to the operator's key" "$1/bridge.out" | tail -n 1 |
-	    tr -d ' ' | base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc"
+	base64_after "encrypted to the operator's key" "$1/bridge.out" |
+	    base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc"
 }
 
 # handout DIR K: holder K's stick is DIR/stickK; passphrase on fd 3.

@@ -44,6 +44,26 @@ check_output() {
 # read as one space), for a pattern written as one line.
 joined() { "$@" 2>&1 | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n  */ /g'; }
 
+# base64_after REGEX FILE: the first block of base64 lines (copyable, in
+# lines of 76) after FILE's first line matching REGEX, as one line.
+base64_after() {
+	awk -v re="$1" 'f && /^[A-Za-z0-9+\/=]+$/ { printf "%s", $0; b = 1; next }
+	    b { exit } $0 ~ re { f = 1 }' "$2"
+}
+# fits80 CMD...: passes when every line CMD prints (stdout+stderr) is at
+# most 80 characters, the width of the terminal the programs promise
+# (issue 10); the longer lines are printed with their length.
+fits80() {
+	"$@" 2>&1 | LC_ALL=C.UTF-8 awk 'length($0) > 80 {
+	    print "    " length($0) ": " $0; bad = 1 } END { exit bad }'
+}
+# bridge_fits80: fits80 over every bridge.out this test left.
+bridge_fits80() {
+	local f
+	mapfile -t f < <(find "$T_TMP" -name bridge.out)
+	[ "${#f[@]}" -gt 0 ] && fits80 cat "${f[@]}"
+}
+
 on_exit() { T_CLEANUPS+=("$*"); }
 
 _t_cleanup() {

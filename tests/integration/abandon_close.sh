@@ -82,16 +82,21 @@ check "the witness confirms the words" "$CONCLAVE" generate-root accept \
     --state "$K/state" --confirm-sas "$(bridge_sas "$K")"
 kill -9 "$(cat "$K/bridge.pid")"
 check_output "after kill -9 the server's attempt is still started" '^true$' attempt
+again() {	# N: the bridge started again, its output in again-N/bridge.out
+	mkdir -p "$T_TMP/again-$1"
+	"$BRIDGE" generate-root --exchange "$K/x" --address "$addr" --wait 5 \
+	    >"$T_TMP/again-$1/bridge.out" 2>&1
+	cat "$T_TMP/again-$1/bridge.out"
+}
 check_output "the bridge started again cancels that session's attempt" \
-    'Its attempt on the server \(nonce .*\) is cancelled' \
-    "$BRIDGE" generate-root --exchange "$K/x" --address "$addr" --wait 5
+    'Its attempt on the server \(nonce .*\) is cancelled' joined again 1
 check_output "... and tells the room to abandon on the appliance" \
-    'conclave generate-root abandon' \
-    "$BRIDGE" generate-root --exchange "$K/x" --address "$addr" --wait 5
+    'conclave generate-root abandon' joined again 2
 check_output "the server's attempt is gone (2)" '^false$' attempt
 check "the appliance abandons" "$CONCLAVE" generate-root abandon --state "$K/state" \
     --reason "the bridge was killed"
 check_output "the transcript verifies as abandoned (2)" \
     'ceremony: generate-root, abandoned: the bridge was killed' \
     "$CONCLAVE" verify "$K/state/transcript.jsonl"
+check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish

@@ -72,8 +72,9 @@ unchanged "a session a stopped bridge left under way" "$F/bx" "$F/codes" -- \
     "$BRIDGE" unseal --exchange "$F/bx" --address "$addr" --camera-frames "$F/cam2" \
     --png-dir "$F/codes"
 check_output "  is found, and cannot go on" \
-    "Ceremony $fid: a session was under way when a bridge stopped" cat "$T_TMP/out"
-check_output "  the room is told to abandon it" 'abandon that ceremony' cat "$T_TMP/out"
+    "Ceremony $fid: a session was under way when a bridge stopped" joined cat "$T_TMP/out"
+check_output "  the room is told to abandon it" 'abandon that ceremony' joined cat "$T_TMP/out"
+check "  in lines that fit 80 columns" fits80 cat "$T_TMP/out"
 
 # A stalled stream: a request drawn as many small codes, fewer of them in
 # view than it needs.
@@ -226,4 +227,5 @@ check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$A/state/transc
 check "the bridge's folder holds the five envelopes, the appliance's bytes" \
     sh -c "[ \$(ls '$D/x/$gid' | wc -l) = 5 ] && for f in '$A/x/$gid'/*.env; do
         cmp -s \"\$f\" '$D/x/$gid'/\$(basename \"\$f\") || exit 1; done"
+check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish

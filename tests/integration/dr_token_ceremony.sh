@@ -55,4 +55,5 @@ check_output "the bridge refuses to guess an OTP length" \
     joined "$BRIDGE" dr-token --exchange "$D/x" --address "http://127.0.0.1:$(cat "$T_TMP/dr0.port")" --wait 5
 check_output "no attempt was started on it" '^$' sh -c \
     "grep '\"POST\"' '$T_TMP/dr0.log' || true"
+check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish

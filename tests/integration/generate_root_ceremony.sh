@@ -81,8 +81,8 @@ check "the bridge answers (PGP)" wait_envelope "$C" 4 generate-root-result
 check_output "result: encrypted to the operator's fingerprint" \
     "^Encrypted to $(gpg --with-colons --import-options show-only --import "$KEYS/operator.asc" 2>/dev/null | awk -F: '/^fpr/ {print tolower($10); exit}')" \
     "$CONCLAVE" generate-root result --state "$C/state"
-ptok=$(grep -A2 '^New root token, encrypted' "$C/bridge.out" | tail -n 1 | tr -d ' ' |
-    base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc")
+ptok=$(base64_after '^New root token, encrypted' "$C/bridge.out" | base64 -d |
+    gpg_decrypt_as operator "$KEYS/operator.sec.asc")
 check_output "the operator's key decrypts a working root token" '^root$' lookup "$addr" "$ptok"
 quorum_give_token "$C" "$ptok"
 check "revoked (PGP)" bridge_wait "$C"
@@ -177,4 +177,5 @@ quorum_give_token "$C" "$ttok"
 check "revoked (token)" bridge_wait "$C"
 check "close (token)" "$CONCLAVE" generate-root close --state "$C/state"
 check_output "the transcript verifies (token)" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
+check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish

@@ -84,4 +84,5 @@ check "recovery: stock minisign verifies" minisign -Vm "$R/state/transcript.json
 check_output "recovery: seal-status reports recovery_seal with n=5 t=3" \
     '^true 5 3$' seal_field r1 '"\(.recovery_seal) \(.n) \(.t)"'
 check_output "recovery: stock gpg opens a recovery share" '^[0-9a-f]{66}$' gpg_share "$R" 4
+check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish

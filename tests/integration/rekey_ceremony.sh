@@ -197,4 +197,5 @@ check_output "the bridge used $recovery" "Rekey started on $recovery " \
 check_output "r1 now has 2 recovery shares, threshold 2" '^true 2 2$' \
     seal_field r1 '"\(.recovery_seal) \(.n) \(.t)"'
 check_output "the transcript verifies (recovery)" '^OK' "$CONCLAVE" verify "$T_TMP/rec/state/transcript.jsonl"
+check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish

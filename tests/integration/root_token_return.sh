@@ -108,7 +108,7 @@ check_fails "the bridge fails (exit 1), not waiting for a token nobody has" \
     bridge_wait "$C"
 check_output "it says why" \
     'The token could not be handed over \(writing it to .*new-token failed \(already exists\)\)' \
-    cat "$C/bridge.out"
+    joined cat "$C/bridge.out"
 check_output "and that it revoked the token itself" 'The bridge revoked it itself' \
     cat "$C/bridge.out"
 check_output "the file is left as it was" "^someone else's file$" cat "$C/new-token"
@@ -131,8 +131,8 @@ check_output "verify: failed, and why" \
 C=$T_TMP/pgp
 check "a generate-root ceremony issues a token (PGP mode)" issued "$C" \
     --pgp-key olga="$KEYS/operator.asc"
-ptok=$(grep -A2 '^New root token, encrypted' "$C/bridge.out" | tail -n 1 | tr -d ' ' |
-    base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc")
+ptok=$(base64_after '^New root token, encrypted' "$C/bridge.out" | base64 -d |
+    gpg_decrypt_as operator "$KEYS/operator.sec.asc")
 give_lines "$C" "${ptok}x"
 check_fails "the bridge cannot revoke it: exit 1" bridge_wait "$C"
 check_output "it says the token is NOT revoked, and why" \

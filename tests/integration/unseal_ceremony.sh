@@ -182,4 +182,5 @@ check_output "... as abandoned, with the reason" \
     "$CONCLAVE" verify "$C/state/transcript.jsonl"
 check_output "... and the nodes left sealed on record" '"nodes_left"' \
     cat "$C/state/transcript.jsonl"
+check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish

@@ -6,18 +6,13 @@
 # tests/ui/screens.sh.
 . "$(dirname "$0")/../lib.sh"
 
-export LC_ALL=C.UTF-8
-fits() {	# PROGRAM ARGS...: its output, every line <= 80 characters
-	"$@" 2>&1 | awk 'length($0) > 80 { print length($0) ": " $0; bad = 1 }
-	    END { exit bad }'
-}
 commands() { "$1" --help | awk '/^  [a-z]/ { print $1 }' | grep -v '^help$'; }
-check "conclave --help fits 80 columns" fits "$CONCLAVE" --help
-check "conclave-bridge --help fits 80 columns" fits "$BRIDGE" --help
+check "conclave --help fits 80 columns" fits80 "$CONCLAVE" --help
+check "conclave-bridge --help fits 80 columns" fits80 "$BRIDGE" --help
 for cmd in $(commands "$CONCLAVE"); do
-	check "conclave $cmd --help fits 80 columns" fits "$CONCLAVE" "$cmd" --help
+	check "conclave $cmd --help fits 80 columns" fits80 "$CONCLAVE" "$cmd" --help
 done
 for cmd in $(commands "$BRIDGE"); do
-	check "conclave-bridge $cmd --help fits 80 columns" fits "$BRIDGE" "$cmd" --help
+	check "conclave-bridge $cmd --help fits 80 columns" fits80 "$BRIDGE" "$cmd" --help
 done
 finish

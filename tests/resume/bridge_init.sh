@@ -69,8 +69,8 @@ br_up() {	# [CRASH-AT]
 alive() { kill -0 "$BPID" 2>/dev/null; }
 # The root token as the first bridge printed it, decrypted by the operator.
 token() {
-	grep -A1 "encrypted to the operator's key" "$T_TMP/bridge.out" |
-	    sed -n 2p | tr -d ' ' | base64 -d |
+	base64_after "encrypted to the operator's key" "$T_TMP/bridge.out" |
+	    base64 -d |
 	    gpg_decrypt_as operator "$KEYS/operator.sec.asc"
 }
 repin_words() {

@@ -49,8 +49,8 @@ ui_step "Submit the shares? Type y." submit
 ui_keys y
 ui_step "A new root token was issued, encrypted to" issued 60
 check_output "the screen names olga's fingerprint" "$fpr" ui_screen
-ptok=$(grep -A2 '^New root token, encrypted' "$C/bridge.out" | tail -n 1 | tr -d ' ' |
-    base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc")
+ptok=$(base64_after '^New root token, encrypted' "$C/bridge.out" | base64 -d |
+    gpg_decrypt_as operator "$KEYS/operator.sec.asc")
 check_output "olga's key opens a working root token" '^root$' sh -c \
     "curl -s -H 'X-Vault-Token: $ptok' '$addr/v1/auth/token/lookup-self' | jq -r '.data.policies | join(\",\")'"
 quorum_give_token "$C" "$ptok"

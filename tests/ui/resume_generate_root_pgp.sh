@@ -48,8 +48,8 @@ check_output "after the restart: olga and her key's fingerprint again" "olga.*$f
     sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t ui | tr '\n' ' '"
 check_fails "  and no OTP mode's accessor line" \
     sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t ui | grep -q accessor"
-ptok=$(grep -A2 '^New root token, encrypted' "$C/bridge.out" | tail -n 1 | tr -d ' ' |
-    base64 -d | gpg_decrypt_as operator "$KEYS/operator.sec.asc")
+ptok=$(base64_after '^New root token, encrypted' "$C/bridge.out" | base64 -d |
+    gpg_decrypt_as operator "$KEYS/operator.sec.asc")
 quorum_give_token "$C" "$ptok"
 check "the bridge revokes it" bridge_wait "$C"
 ui_review walt review

@@ -173,11 +173,32 @@ wrap_rules(void **state)
 	assert_null(tty_wrap("x", 2, 2, NULL));
 }
 
+/* tty_printw: each line of the text wrapped, its own breaks kept, a
+ * line that fits left as it is (trailing space and all). */
+static void
+printw_rules(void **state)
+{
+	char buf[512] = { 0 }, id[41];
+	FILE *f;
+
+	(void)state;
+	memset(id, 'a', 40);
+	id[40] = '\0';
+	assert_non_null(f = fmemopen(buf, sizeof(buf) - 1, "w"));
+	tty_printw(f, "Ceremony %s: a session was under way when a bridge "
+	    "stopped.\nnext: ", id);
+	tty_printw(f, "%s\n", "");
+	fclose(f);
+	assert_string_equal(buf, "Ceremony aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    ": a session was under way when\n  a bridge stopped.\nnext: \n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wrap_rules),
+		cmocka_unit_test(printw_rules),
 		cmocka_unit_test(every_error_on_the_command_lines),
 		cmocka_unit_test(every_error_in_the_ui_status),
 	};
