@@ -43,6 +43,10 @@ int cmd_begin_refused(const char *cmd, const char *state,
  * do; NULL for any other error. Static text, until the next call.
  */
 const char *cmd_load_why(const char *state, int err);
+/* The help of every command that opens a GnuPG home: where it goes. */
+#define CMD_GNUPG_BASE_HELP \
+    "--gnupg-base DIR: where the throwaway GnuPG home is made (else $TMPDIR,\n" \
+    "else /tmp); it is removed with its agent at the end.\n"
 /*
  * Print "conclave CMD STEP: error (CK_ERR_...)" (STEP "": none) and why,
  * each wrapped within 80 columns; returns 1.

@@ -64,7 +64,8 @@ static const char usage_text[] =
     "  --review --witness NAME... (begin): the step that completes the\n"
     "           ceremony leaves the transcript open for the witnesses' review,\n"
     "           where the witnesses named here answer; conclave review records\n"
-    "           their answers and closes it. Abandon is refused then.\n";
+    "           their answers and closes it. Abandon is refused then.\n"
+    CMD_GNUPG_BASE_HELP;
 
 
 static const char dr_usage_text[] =
@@ -93,7 +94,8 @@ static const char dr_usage_text[] =
     "  --review --witness NAME... (begin): the step that completes the\n"
     "           ceremony leaves the transcript open for the witnesses' review,\n"
     "           where the witnesses named here answer; conclave review records\n"
-    "           their answers and closes it. Abandon is refused then.\n";
+    "           their answers and closes it. Abandon is refused then.\n"
+    CMD_GNUPG_BASE_HELP;
 
 
 struct generate_root_ui {

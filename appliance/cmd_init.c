@@ -117,7 +117,8 @@ static const char usage_text[] =
     "           their answers and closes it. Abandon is refused then.\n"
     "\n"
     "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
-    "until close. KEYFILE is an OpenPGP public key, armored or binary.\n";
+    "until close. KEYFILE is an OpenPGP public key, armored or binary.\n"
+    CMD_GNUPG_BASE_HELP;
 
 static int
 usage(FILE *f)

@@ -72,7 +72,8 @@ static const char usage_text[] =
     "  --review --witness NAME... (begin): the step that completes the\n"
     "           ceremony leaves the transcript open for the witnesses' review,\n"
     "           where the witnesses named here answer; conclave review records\n"
-    "           their answers and closes it. Abandon is refused then.\n";
+    "           their answers and closes it. Abandon is refused then.\n"
+    CMD_GNUPG_BASE_HELP;
 
 
 static const struct quorum_cmd rekey_cmd = { "rekey", KIND_REKEY, "requested" };

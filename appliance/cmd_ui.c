@@ -117,7 +117,8 @@ static const char usage_text[] =
     "  --framebuffer-size WxH  rehearsals and tests: --framebuffer names a\n"
     "                   file standing in for one, W x H pixels of XRGB8888\n"
     "The previous transcript of an init or rekey also names who holds which\n"
-    "share: each share is then taken only from the holder it was handed to.\n";
+    "share: each share is then taken only from the holder it was handed to.\n"
+    CMD_GNUPG_BASE_HELP;
 
 /*
  * The framebuffer under this terminal, if it is a Linux virtual console

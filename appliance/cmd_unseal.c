@@ -74,7 +74,8 @@ static const char usage_text[] =
     "Exit status: 0 done, 1 refused (the reason is printed and recorded),\n"
     "2 usage, 3 `result` with nodes still sealed.\n"
     "--state DIR must be on RAM (tmpfs): it holds the ceremony's signing key\n"
-    "until the ceremony closes. Plaintext shares never reach it.\n";
+    "until the ceremony closes. Plaintext shares never reach it.\n"
+    CMD_GNUPG_BASE_HELP;
 
 static const char migrate_usage_text[] =
     "usage: conclave migrate begin --state DIR --exchange DIR\n"
@@ -106,7 +107,8 @@ static const char migrate_usage_text[] =
     "root-token generation, not unsealing), recovery shares become unseal\n"
     "shares (to Shamir). A rekey straight after gives the holders fresh shares\n"
     "for the new role (conclave rekey begin --recovery, or without it).\n"
-    "--state DIR must be on RAM (tmpfs). Plaintext shares never reach it.\n";
+    "--state DIR must be on RAM (tmpfs). Plaintext shares never reach it.\n"
+    CMD_GNUPG_BASE_HELP;
 
 /* conclave unseal or conclave migrate: set by the entry point. */
 static const struct quorum_cmd unseal_cmd = { "unseal", KIND_UNSEAL, "requested" };
