@@ -541,6 +541,16 @@ def test_iso(out, tmp):
         if times[what] is not None:
             m = g.status(r"airgap: kernel\.modules_disabled=(\d)")
             check(what + ": modules locked", m is not None and m.group(1) == b"1")
+            # Under UEFI the screen is the firmware's graphics mode, handed
+            # on by GRUB (efi_gop): without it the kernel has no framebuffer
+            # and the screen stays dark after GRUB.
+            m = g.status(r"boot: screen: ([^\n]*)\n")
+            shown = m.group(1).decode() if m else "(no status line)"
+            check(what + ": the screen is " +
+                  ("a framebuffer" if what == "iso-uefi" else "the VGA text console"),
+                  shown.startswith("framebuffer") == (what == "iso-uefi"), shown)
+            check(what + ": GRUB found a video mode",
+                  g.seen_at(r"no suitable video mode") is None)
         check(what + ": poweroff ends QEMU", g.stop())
     return times
 

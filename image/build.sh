@@ -212,9 +212,12 @@ cp "$out/vmlinuz" "$out/initrd.img" "$iso/boot/"
 cmdline=$(grep -v '^#' image/cmdline)
 sed "s|@CMDLINE@|$cmdline|" image/grub.cfg >"$iso/boot/grub/grub.cfg"
 find "$iso" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-# Only the GRUB modules grub.cfg and finding the ISO need (2 MB less).
+# Only the GRUB modules grub.cfg and finding the ISO need (2 MB less);
+# all_video so that under UEFI GRUB hands the firmware's graphics mode to
+# the kernel (without it: "no suitable video mode", no framebuffer, and
+# nothing on the screen but the serial console).
 grub-mkrescue --quiet --compress=xz --fonts= --locales= --themes= \
-	--install-modules="linux normal echo serial terminal password_pbkdf2 iso9660 search search_fs_uuid search_label search_fs_file part_msdos part_gpt fat configfile test" \
+	--install-modules="all_video linux normal echo serial terminal password_pbkdf2 iso9660 search search_fs_uuid search_label search_fs_file part_msdos part_gpt fat configfile test" \
 	-o "$out/conclave.iso" "$iso" -- \
 	-volume_date uuid "$iso_date" -volume_date all_file_dates "=$SOURCE_DATE_EPOCH" 2>"$work/grub-mkrescue.log" ||
 	{ cat "$work/grub-mkrescue.log" >&2; exit 1; }

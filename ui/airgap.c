@@ -233,6 +233,15 @@ ui_airgap(FILE *out)
 	fprintf(out, "airgap: swap devices: %ld\n", n > 0 ? n - 1 : 0);
 	first_line("/proc/cmdline", buf, sizeof(buf));
 	fprintf(out, "boot: command line: %s\n", ui_safe(buf));
+	/* Whether c can draw dense codes on the screen: a kernel booted by
+	 * UEFI has a framebuffer only if the boot loader handed it the
+	 * firmware's graphics mode. */
+	first_line("/sys/class/graphics/fb0/virtual_size", buf, sizeof(buf));
+	if (buf[0] != '\0')
+		buf[strcspn(buf, ",")] = 'x';
+	fprintf(out, "boot: screen: %s%s\n", buf[0] != '\0' ?
+	    "framebuffer /dev/fb0 " : "text only (no framebuffer: the QR "
+	    "codes are drawn as text)", ui_safe(buf));
 	first_line("/run/boot-times", buf, sizeof(buf));
 	fprintf(out, "boot: uptimes (s): %s first-screen %s\n",
 	    buf[0] != '\0' ? buf : "(not booted from the image)",
