@@ -357,6 +357,7 @@ void
 cmd_quorum_print_handout(const struct session *s)
 {
 	const json_t *h = json_object_get(s->ext, "handout");
+	const json_t *via = json_object_get(h, "via");
 
 	if (h == NULL)
 		return;
@@ -365,6 +366,10 @@ cmd_quorum_print_handout(const struct session *s)
 	    json_string_value(json_object_get(h, "kind")),
 	    json_string_value(json_object_get(h, "ceremony_id")),
 	    json_string_value(json_object_get(h, "state")));
+	if (via != NULL)
+		printf("That handout is carried forward from %s ceremony %s.\n",
+		    json_string_value(json_object_get(via, "kind")),
+		    json_string_value(json_object_get(via, "ceremony_id")));
 }
 
 int

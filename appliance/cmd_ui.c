@@ -116,8 +116,10 @@ static const char usage_text[] =
     "                   and /dev/fb0 exists, otherwise off\n"
     "  --framebuffer-size WxH  rehearsals and tests: --framebuffer names a\n"
     "                   file standing in for one, W x H pixels of XRGB8888\n"
-    "The previous transcript of an init or rekey also names who holds which\n"
+    "The previous transcript of an init or rekey, or of a ceremony since that\n"
+    "checked a handout (it carries it forward), also names who holds which\n"
     "share: each share is then taken only from the holder it was handed to.\n"
+    "Without one, the begin screen says shares are not checked against holders.\n"
     CMD_GNUPG_BASE_HELP;
 
 /*
@@ -275,12 +277,16 @@ cmd_ui_main(int argc, char **argv)
 		if (cmd_load_prev("ui", ui.previous, ui.prev) != CK_OK)
 			return 1;
 		ui.has_prev = 1;
-		/* An init or rekey before: its holders give their shares. Any
-		 * other kind, or one abandoned or failed (the shares are still
-		 * those before it): chained to, no handout to check against. */
+		/* An init or rekey before, or a ceremony since that carries its
+		 * handout forward: its holders give their shares. A ceremony
+		 * that checked none, an init abandoned or a rekey that did not
+		 * complete (the shares are still those before it): chained to,
+		 * no handout to check against, and the begin screen says so. */
 		r = quorum_read_handout(ui.previous, &ui.handout, why, sizeof(why));
-		if (r != CK_OK && r != CK_ERR_BAD_TYPE && r != CK_ERR_STATE)
+		if (r != CK_OK && r != CK_ERR_BAD_TYPE && r != CK_ERR_STATE &&
+		    r != CK_ERR_NOT_FOUND && r != CK_ERR_UNSUPPORTED)
 			return cmd_refuse("ui", "previous transcript", r, why);
+		ui.prev_no_handout = r;
 	}
 	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {
 		fprintf(stderr, "conclave: cannot open a keyring under %s: %s\n",

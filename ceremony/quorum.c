@@ -513,10 +513,29 @@ collect_holders(const json_t *list, json_t *holders)
 	return CK_OK;
 }
 
-/* Who was handed which share, from the records of one init or rekey. */
+/* The kinds whose shares a quorum gives (they take a handout). */
+static const char *
+quorum_kind(const char *k)
+{
+	static const char *const kinds[] = { KIND_UNSEAL, KIND_GENERATE_ROOT,
+	    KIND_DR_TOKEN, KIND_MIGRATE, NULL };
+	size_t i;
+
+	for (i = 0; kinds[i] != NULL; i++)
+		if (strcmp(kinds[i], k) == 0)
+			return kinds[i];
+	return NULL;
+}
+
+/*
+ * Who was handed which share, from the records of one init or rekey; or,
+ * from a quorum ceremony's, the handout it took (*carried: that record's
+ * details, NULL when it took none).
+ */
 static int
 collect_handout(const uint8_t *buf, size_t len, json_t *holders,
-    char id[ENVELOPE_CEREMONY_ID_HEX + 1], const char **kind)
+    char id[ENVELOPE_CEREMONY_ID_HEX + 1], const char **kind,
+    json_t **carried)
 {
 	const uint8_t *line;
 	const char *type, *k, *cid, *c, *who;
@@ -548,7 +567,15 @@ collect_handout(const uint8_t *buf, size_t len, json_t *holders,
 				if (json_object_get(d, "holders") != NULL)
 					r = collect_holders(json_object_get(d, "holders"),
 					    holders);
+			} else if (quorum_kind(k) != NULL) {
+				*kind = quorum_kind(k);
+				memcpy(id, cid, ENVELOPE_CEREMONY_ID_HEX + 1);
 			}
+		} else if (*kind != NULL && quorum_kind(*kind) != NULL) {
+			/* A quorum ceremony takes one handout, at its begin. */
+			if (strcmp(type, "handout-commitments-loaded") == 0 &&
+			    *carried == NULL)
+				*carried = json_incref(d);
 		} else if (strcmp(type, "roster") == 0) {
 			r = collect_holders(json_object_get(d, "holders"), holders);
 		} else if (strcmp(type, "share-handed-out") == 0) {
@@ -570,6 +597,34 @@ collect_handout(const uint8_t *buf, size_t len, json_t *holders,
 	return r;
 }
 
+/*
+ * The handout a quorum ceremony (id, kind) took, from its record
+ * (quorum_take_handout): the shares are still those of the init or rekey
+ * it names, whatever that ceremony's outcome. It took none: CK_ERR_NOT_FOUND.
+ */
+static int
+carry_handout(const json_t *d, const char *id, const char *kind,
+    json_t **handout)
+{
+	if (d == NULL)
+		return CK_ERR_NOT_FOUND;
+	/* A record written before handouts were carried names no commitment. */
+	if (json_object_get(d, "handout") == NULL)
+		return CK_ERR_UNSUPPORTED;
+	if ((*handout = json_pack("{s:O?, s:O?, s:O?, s:O, s:{s:s, s:s}}",
+	    "ceremony_id", json_object_get(d, "ceremony_id"), "kind",
+	    json_object_get(d, "kind"), "state", json_object_get(d, "state"),
+	    "holders", json_object_get(d, "handout"), "via", "ceremony_id", id,
+	    "kind", kind)) == NULL)
+		return CK_ERR_ALLOC;
+	if (quorum_handout_check(*handout) != CK_OK) {
+		json_decref(*handout);
+		*handout = NULL;
+		return CK_ERR_FORMAT;
+	}
+	return CK_OK;
+}
+
 int
 quorum_handout_build(const void *buf, size_t len, const void *sig,
     size_t siglen, json_t **handout, int *verified,
@@ -577,7 +632,7 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 {
 	char id[ENVELOPE_CEREMONY_ID_HEX + 1];
 	const char *kind = NULL;
-	json_t *holders = NULL;
+	json_t *holders = NULL, *carried = NULL;
 	int r;
 
 	*handout = NULL;
@@ -596,14 +651,18 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 	*verified = 1;
 	if ((holders = json_array()) == NULL)
 		return CK_ERR_ALLOC;
+	if ((r = collect_handout(buf, len, holders, id, &kind, &carried)) ==
+	    CK_OK && quorum_kind(kind) != NULL) {
+		r = carry_handout(carried, id, kind, handout);
+		goto done;
+	}
 	/*
 	 * An abandoned init or a rekey that did not complete changed no
 	 * one's share (the server keeps the old ones until a rekey's
 	 * verification). An init that failed at its close (the root token
 	 * not revoked) handed out every share: they count.
 	 */
-	if ((r = collect_handout(buf, len, holders, id, &kind)) == CK_OK &&
-	    rep->closed && rep->outcome[0] != '\0' &&
+	if (r == CK_OK && rep->closed && rep->outcome[0] != '\0' &&
 	    (strcmp(kind, KIND_INIT) != 0 ||
 	    strcmp(rep->outcome, TRANSCRIPT_FAILED) != 0))
 		r = CK_ERR_STATE;
@@ -611,6 +670,8 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 	    "ceremony_id", id, "kind", kind, "state", rep->closed ? "closed" :
 	    "open", "holders", holders)) == NULL)
 		r = CK_ERR_ALLOC;
+done:
+	json_decref(carried);
 	json_decref(holders);
 	return r;
 }
@@ -645,25 +706,41 @@ members_ok(const json_t *o, const char *const *keys)
 	return 1;
 }
 
+/* A ceremony id: ENVELOPE_CEREMONY_ID_HEX lower-case hex digits. */
+static int
+hex_id_ok(const json_t *v)
+{
+	const char *id = json_string_value(v);
+
+	return id != NULL && strlen(id) == ENVELOPE_CEREMONY_ID_HEX &&
+	    strspn(id, "0123456789abcdef") == ENVELOPE_CEREMONY_ID_HEX;
+}
+
 int
 quorum_handout_check(const json_t *h)
 {
 	static const char *const top[] = { "ceremony_id", "kind", "state",
-	    "holders", NULL };
+	    "holders", "via", NULL };
+	static const char *const via[] = { "ceremony_id", "kind", NULL };
 	static const char *const holder[] = { "name", "share", "fingerprint",
 	    "encryption_key", "x_tag", "commitment", NULL };
 	const char *kind = json_string_value(json_object_get(h, "kind"));
 	const char *state = json_string_value(json_object_get(h, "state"));
-	const char *id = json_string_value(json_object_get(h, "ceremony_id"));
-	const json_t *e, *f, *x;
+	const json_t *e, *f, *x, *v = json_object_get(h, "via");
 	size_t i, j;
+
+	/* The quorum ceremony that carried it forward (quorum_handout_build). */
+	if (v != NULL && (!json_is_object(v) || !members_ok(v, via) ||
+	    !hex_id_ok(json_object_get(v, "ceremony_id")) ||
+	    !json_is_string(json_object_get(v, "kind")) ||
+	    quorum_kind(json_string_value(json_object_get(v, "kind"))) == NULL))
+		return CK_ERR_FORMAT;
 
 	if (!json_is_object(h) || !members_ok(h, top) || kind == NULL ||
 	    (strcmp(kind, KIND_INIT) != 0 && strcmp(kind, KIND_REKEY) != 0) ||
 	    state == NULL || (strcmp(state, "open") != 0 &&
-	    strcmp(state, "closed") != 0) || id == NULL ||
-	    strlen(id) != ENVELOPE_CEREMONY_ID_HEX ||
-	    strspn(id, "0123456789abcdef") != ENVELOPE_CEREMONY_ID_HEX ||
+	    strcmp(state, "closed") != 0) ||
+	    !hex_id_ok(json_object_get(h, "ceremony_id")) ||
 	    !json_is_array(json_object_get(h, "holders")) ||
 	    /* a rekey names the old holders and the new */
 	    json_array_size(json_object_get(h, "holders")) > 2 * KIND_MAX_SHARES)
@@ -723,11 +800,19 @@ quorum_read_handout(const char *transcript, json_t **handout, char *why,
 		    rep.reason[0] != '\0' ? rep.reason : ck_strerror(r));
 	else if (r != CK_OK)
 		session_why(why, whylen, r == CK_ERR_BAD_TYPE ?
-		    "%s is not the transcript of an init or a rekey: give the "
-		    "cluster's latest init or rekey transcript" :
+		    "%s is not the transcript of a ceremony that hands out or "
+		    "takes shares: give the cluster's latest init or rekey "
+		    "transcript, or one of the chain since" :
 		    r == CK_ERR_STATE ? "%s is an init abandoned or a rekey that "
 		    "did not complete: it handed out no share that counts; give "
 		    "the transcript of the init or rekey that did" :
+		    r == CK_ERR_NOT_FOUND ? "%s checked no handout: its shares "
+		    "were not checked against holders; give the latest init or "
+		    "rekey transcript, or that of a ceremony since that checked "
+		    "one" :
+		    r == CK_ERR_UNSUPPORTED ? "%s records its handout without "
+		    "the commitments (an older transcript): give the latest "
+		    "init or rekey transcript" :
 		    "%s: the handout records are malformed", transcript);
 	return r;
 }
@@ -745,10 +830,22 @@ quorum_take_handout(struct session *s, const json_t *handout)
 	json_array_foreach(json_object_get(handout, "holders"), i, e)
 		if (json_object_get(e, "commitment") != NULL)
 			json_array_append(names, json_object_get(e, "name"));
-	d = json_pack("{s:O, s:O, s:O, s:o}", "ceremony_id",
+	/*
+	 * The whole handout goes on the record: the next quorum ceremony
+	 * chained to this one carries it forward (quorum_handout_build), and
+	 * "via" names the ceremony it was carried from, so an auditor follows
+	 * the chain back to the init or rekey that handed the shares out.
+	 */
+	d = json_pack("{s:O, s:O, s:O, s:o, s:O}", "ceremony_id",
 	    json_object_get(handout, "ceremony_id"), "kind",
 	    json_object_get(handout, "kind"), "state",
-	    json_object_get(handout, "state"), "holders", names);
+	    json_object_get(handout, "state"), "holders", names, "handout",
+	    json_object_get(handout, "holders"));
+	if (d != NULL && json_object_get(handout, "via") != NULL &&
+	    json_object_set(d, "via", json_object_get(handout, "via")) != 0) {
+		json_decref(d);
+		d = NULL;
+	}
 	if (d == NULL || json_object_set(s->ext, "handout",
 	    (json_t *)handout) != 0) {
 		json_decref(d);

@@ -75,14 +75,23 @@ int quorum_add_share(struct session *s, struct pgp_home *h,
 
 /*
  * Who holds which share: from the transcript of the cluster's latest init
- * or rekey (open or closed; every record must verify, else its error;
- * CK_ERR_BAD_TYPE for a transcript of another kind), the holders with
- * their share number, fingerprint, encryption key id and, for those who
- * were handed a share, its x-tag and keyed commitment:
+ * or rekey (open or closed; every record must verify, else its error), the
+ * holders with their share number, fingerprint, encryption key id and, for
+ * those who were handed a share, its x-tag and keyed commitment:
  *   {"ceremony_id", "kind", "state": "open"|"closed",
  *    "holders": [{"name", "share", "fingerprint", "encryption_key",
- *                 "x_tag", "commitment"}]}
- * Nothing is written: a begin step reads it before anything exists.
+ *                 "x_tag", "commitment"}],
+ *    "via": {"ceremony_id", "kind"}}
+ * An init abandoned or a rekey that did not complete: CK_ERR_STATE. From
+ * the transcript of a quorum ceremony chained since (unseal,
+ * generate-root, dr-token, migrate; any outcome: the shares are still
+ * those of that init or rekey), the handout it took and recorded, carried
+ * forward: ceremony_id, kind and state still name the init or rekey, and
+ * "via" the ceremony it was carried from (absent when read from the init
+ * or rekey itself). A quorum ceremony that took none: CK_ERR_NOT_FOUND;
+ * one whose record predates the commitments on it: CK_ERR_UNSUPPORTED.
+ * Any other kind: CK_ERR_BAD_TYPE. Nothing is written: a begin step reads
+ * it before anything exists.
  */
 int quorum_read_handout(const char *transcript, json_t **handout, char *why,
     size_t whylen) CK_WUR __attribute__((nonnull));
@@ -117,7 +126,8 @@ void quorum_set_isolation(quorum_handout_fn fn);
 
 /*
  * Take a handout (quorum_read_handout, or a rekey's own) into a session
- * and on the record: from then on quorum_add_share accepts a share only
+ * and on the record (all of it, "via" included, so the next ceremony of
+ * the chain can carry it forward): from then on quorum_add_share accepts a share only
  * from the holder it was handed to (quorum_check_share_file before the
  * decryption, the holder's own commitment after it).
  */

@@ -797,7 +797,17 @@ ui_previous(int y)
 	if (transcript_head_words(ui.prev, words, sizeof(words)) != CK_OK)
 		words[0] = '\0';
 	ui_text(y++, 2, "Previous ceremony's transcript verified; its head:");
-	return ui_para(y, words);
+	y = ui_para(y, words);
+	/* Init hands shares out; the others take them. */
+	if (ui.prev_no_handout != CK_OK && ui.kind != UI_KIND_INIT)
+		y = ui_para(y, ui.prev_no_handout == CK_ERR_STATE ? "The previous "
+		    "ceremony handed out no share that counts; shares are not "
+		    "checked against holders." : ui.prev_no_handout ==
+		    CK_ERR_NOT_FOUND ? "The previous ceremony checked no handout; "
+		    "shares are not checked against holders." : "The previous "
+		    "ceremony gives no handout to check against; shares are not "
+		    "checked against holders.");
+	return y;
 }
 
 char *

@@ -138,7 +138,8 @@ struct ui_ctx {
 	const char *previous;	/* the cluster's previous transcript, verified */
 	int has_prev;
 	uint8_t prev[TRANSCRIPT_HASH_BYTES];	/* its head hash */
-	json_t *handout;	/* who holds which share, when prev is an init or rekey */
+	json_t *handout;	/* who holds which share (quorum_read_handout) */
+	int prev_no_handout;	/* why prev gives no handout (quorum_read_handout), or 0 */
 	int rehearsal;
 	unsigned relock_secs;
 	unsigned wait_secs;	/* a wait this long offers retry or abandon */

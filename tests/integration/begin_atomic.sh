@@ -2,8 +2,8 @@
 # A refused begin changes nothing: every check runs before anything is
 # written, so the state folder and the exchange stick are byte for byte as
 # they were (a recursive listing with modes, sizes and sha256 compared
-# before and after). Cases: a --handout-transcript of the wrong kind, one
-# cut short, one that is not a transcript; the exchange folder missing; a
+# before and after). Cases: a --handout-transcript of a ceremony that
+# checked no handout (nothing to carry forward), one cut short, one that is not a transcript; the exchange folder missing; a
 # state folder that holds a ceremony (which names the ways on instead of
 # a bare "already exists"). No server is needed: nothing gets that far.
 . "$(dirname "$0")/../lib.sh"
@@ -21,10 +21,12 @@ INIT_T=$T_TMP/init/state/transcript.jsonl
 head -c -20 "$INIT_T" >"$T_TMP/cut.jsonl"
 echo "not a transcript" >"$T_TMP/junk.jsonl"
 
-unchanged "unseal begin, handout transcript of an unseal" "$T_TMP/s1" "$X" -- \
+unchanged "unseal begin, handout transcript of an unseal that checked none" \
+    "$T_TMP/s1" "$X" -- \
     "$CONCLAVE" unseal begin --state "$T_TMP/s1" --exchange "$X" \
     --handout-transcript "$UNSEAL_T"
-check_output "... says why" 'CK_ERR_BAD_TYPE' cat "$T_TMP/out"
+check_output "... says why" 'CK_ERR_NOT_FOUND.*checked no handout' \
+    joined cat "$T_TMP/out"
 mkdir "$T_TMP/s2"
 unchanged "generate-root begin, handout transcript cut short" "$T_TMP/s2" "$X" -- \
     "$CONCLAVE" generate-root begin --state "$T_TMP/s2" --exchange "$X" \

@@ -81,6 +81,20 @@ check_output "the summary counts every refusal on the record" \
     sh -c "cat '$UI_SNAPS'/*-summary.txt"
 check_output "the witness's confirmed words are on the record" \
     "\"sas\":\"$(bridge_sas "$C")\",\"sas_confirmed\":true" cat "$T"
+
+# The next unseal, chained to this one, which checked no handout: the begin
+# screen says plainly that shares are not checked against holders.
+ui_stop
+mkdir -p "$T_TMP/c2/x"
+ui_start env TERM=linux "$CONCLAVE" --state "$T_TMP/c2/state" --exchange "$T_TMP/c2/x" \
+    --sticks "$C/sticks" --rehearsal --previous-transcript "$T"
+ui_step "Which ceremony is this?" next-start
+ui_keys Down Enter
+ui_step "Begin the unseal ceremony? Type y to begin." next-begin
+check_output "the begin screen says the previous ceremony checked no handout" \
+    'checked no handout; shares are not checked against holders' \
+    sh -c "cat '$UI_SNAPS'/*-next-begin.txt | tr '\n' ' ' | sed 's/  */ /g'"
+ui_stop
 ui_no_secrets "$(bao_share s1 1)" "$(bao_share s1 2)" "$(bao_share s1 3)" "$PASS" "not-the-passphrase"
 ui_check_screens unseal
 finish
