@@ -215,8 +215,16 @@ bsession_orphan_cancel(const struct bsession *b, const char *cmd,
     const struct bsession_attempt *a)
 {
 	const char *old = json_string_value(json_object_get(offer, "nonce"));
+	const char *ep = json_string_value(json_object_get(json_object_get(
+	    offer, "unavailable"), "endpoint"));
 	int r;
 
+	if (ep != NULL) {
+		tty_printw(stdout, "Ceremony %s is closed as failed: the "
+		    "server's %s is disabled (its offer said so). Begin a new %s "
+		    "ceremony.\n", b->id_hex, ep, cmd);
+		return 1;
+	}
 	tty_printw(stdout,
 	    "Ceremony %s: a session was under way when a bridge stopped. Its "
 	    "session key died with it, so that session cannot go on.\n",

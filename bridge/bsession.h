@@ -96,7 +96,11 @@ struct bsession_attempt {
  * when it is that session's, cancelled (what: "attempt", "rekey"). Tells
  * the operator what became of it (if_finished, when not NULL: what a
  * finished one leaves behind) and to abandon the ceremony on the
- * appliance. Returns the exit status (1: the ceremony cannot go on).
+ * appliance. An offer that said the server's endpoint is disabled
+ * (bsession_unavailable) ended the ceremony: the appliance closes it as
+ * failed on reading it, so the operator is told it is closed and a new
+ * one must be begun, and nothing is looked up. Returns the exit status
+ * (1: the ceremony cannot go on).
  */
 int bsession_orphan_cancel(const struct bsession *b, const char *cmd,
     const char *what, const char *if_finished, const json_t *offer,

@@ -168,6 +168,15 @@ if server_has unauthed-off; then
 	    "$CONCLAVE" rekey accept --state "$D/state"
 	check_output "the offer is on the record once" '^1$' \
 	    grep -c '"type":"endpoint-disabled"' "$D/state/transcript.jsonl"
+	# Run again with a token, the bridge finds that offer: the ceremony is
+	# closed, not a session a stopped bridge left (nothing to abandon).
+	jq -r .root_token "$(bao_dir k2)/init.json" >"$D/root"
+	"$BRIDGE" rekey --exchange "$D/x" --address "$(bao_addr k2)" \
+	    --token-file "$D/root" --wait 5 >"$D/again.out" 2>&1
+	check_output "run again with a token, it says the ceremony is closed" \
+	    'is closed as failed: .* is disabled .*Begin a new rekey ceremony' \
+	    joined cat "$D/again.out"
+	check_fails "... and tells nobody to abandon it" grep -q 'abandon' "$D/again.out"
 fi
 
 # --- the same server with a token: sys/rotate/root, 5/3 -> 2/2 (Vault has
