@@ -733,9 +733,9 @@ out:
  */
 #define ORPHAN_FINISHED							\
 	"If it finished, the server made a token only the stopped bridge "	\
-	"received\n(OTP mode: no one can decode it; PGP mode: it never "	\
-	"reached the recipient).\nIt is alive: an administrator revokes the "	\
-	"token no one holds\n(auth/token/accessors, created at the "		\
+	"received (OTP mode: no one can decode it; PGP mode: it never "		\
+	"reached the recipient). It is alive: an administrator revokes the "	\
+	"token no one holds (auth/token/accessors, created at the "		\
 	"ceremony's time)."
 
 static int
