@@ -650,7 +650,7 @@ on_signal(int sig)
  */
 static int
 take_token(const char *cmd, struct http_client *c, int fd, const char *accessor,
-    json_t **proof, char *why, size_t whylen)
+    long long init_time, json_t **proof, char *why, size_t whylen)
 {
 	char *tok = NULL, detail[HTTP_MAX_DETAIL + 160];
 	unsigned tries;
@@ -673,7 +673,8 @@ take_token(const char *cmd, struct http_client *c, int fd, const char *accessor,
 			return last;
 		}
 		if (r == CK_OK)
-			r = revoke_root_token(c, tok, accessor, proof, detail,
+			r = revoke_root_token(c, tok, accessor, init_time, proof,
+			    detail,
 			    sizeof(detail));
 		else
 			snprintf(detail, sizeof(detail), "the line is longer than "
@@ -696,7 +697,7 @@ take_token(const char *cmd, struct http_client *c, int fd, const char *accessor,
 
 int
 bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
-    int token_fd, const char *held, const char *accessor)
+    int token_fd, const char *held, const char *accessor, long long init_time)
 {
 	char why[HTTP_MAX_DETAIL + 256];
 	json_t *p = NULL;
@@ -715,7 +716,8 @@ bsession_close_root(struct bsession *b, const char *cmd, struct http_client *c,
 	for (i = 0; i < 3; i++)
 		sigaction(sigs[i], &sa, &old[i]);
 	fflush(stdout);
-	err = take_token(cmd, c, token_fd, accessor, &p, why, sizeof(why));
+	err = take_token(cmd, c, token_fd, accessor, init_time, &p, why,
+	    sizeof(why));
 	for (i = 0; i < 3; i++)
 		sigaction(sigs[i], &old[i], NULL);
 	if (err == CK_OK) {
@@ -751,8 +753,8 @@ bsession_revoke_held(struct bsession *b, const char *cmd, struct http_client *c,
 	int r, rc = 1;
 
 	snprintf(text, sizeof(text), "%s", why);
-	if (held != NULL && (r = revoke_root_token(c, held, accessor, &p, how,
-	    sizeof(how))) == CK_OK) {
+	if (held != NULL && (r = revoke_root_token(c, held, accessor, -1, &p,
+	    how, sizeof(how))) == CK_OK) {
 		if (json_object_set_new(p, "revoked_by", json_string("bridge")) != 0 ||
 		    json_object_set_new(p, "reason", bsession_error_text(err,
 		    why)) != 0 ||

@@ -251,7 +251,8 @@ json_t *bsession_error_text(int err, const char *detail);
  * generate-root; cmd names it in messages): the operator gives the token
  * back (typed hidden, or one line at a time on token_fd when >= 0), it is
  * revoked with c (revoke_root_token; accessor: the ceremony's token's,
- * when known) and the proof goes to the appliance as the closing-result.
+ * when known; init_time: at init, the server's clock when it answered
+ * sys/init, else -1) and the proof goes to the appliance as the closing-result.
  * A line that is not the ceremony's root token is said precisely and the
  * token asked again, at most BSESSION_TOKEN_TRIES times. When the input
  * ends or the tries run out, the bridge never leaves the token live if
@@ -264,7 +265,8 @@ json_t *bsession_error_text(int err, const char *detail);
 #define BSESSION_TOKEN_TRIES	5
 int bsession_close_root(struct bsession *b, const char *cmd,
     struct http_client *c, int token_fd, const char *held,
-    const char *accessor) __attribute__((nonnull(1, 2, 3)));
+    const char *accessor, long long init_time)
+    __attribute__((nonnull(1, 2, 3)));
 
 /*
  * The same closing-result when the token was not given back, or could not

@@ -641,7 +641,7 @@ close_token(struct generate_root_ctx *ctx)
 	if ((r = opts_client(&ctx->o, 0, &rc)) != CK_OK)
 		return fail("server", r, NULL);
 	ret = bsession_close_root(&ctx->b, ctx->k->cmd, rc, ctx->token_fd,
-	    ctx->token, ctx->pgp ? NULL : ctx->accessor);
+	    ctx->token, ctx->pgp ? NULL : ctx->accessor, -1);
 	http_client_free(rc);
 	return ret;
 }

@@ -24,6 +24,9 @@ struct init_ctx {
 	int token_fd;
 	struct bsession b;	/* the exchange folder, pinned keys, sequence */
 	struct http_client *c;
+	/* The server's clock when it answered sys/init (the init result's
+	 * server.init_time): the initial root token was made by then. */
+	long long init_time;
 };
 
 static void
@@ -171,10 +174,11 @@ static int
 send_result(struct init_ctx *ctx, json_t *resp, const struct vault_identity *vi)
 {
 	return bsession_send_new(&ctx->b, ENVELOPE_INIT_RESULT,
-	    json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s, s:b}}", "response", resp,
-	    "server", "address", vi->address, "version", vi->version,
+	    json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s, s:b, s:I}}", "response",
+	    resp, "server", "address", vi->address, "version", vi->version,
 	    "type", vi->type, "cluster_id", vi->cluster_id,
-	    "cluster_name", vi->cluster_name, "recovery_seal", vi->recovery_seal));
+	    "cluster_name", vi->cluster_name, "recovery_seal", vi->recovery_seal,
+	    "init_time", (json_int_t)vi->init_time));
 }
 
 /* The root token of sys/init's answer, encrypted to the operator's key. */
@@ -223,6 +227,7 @@ do_init(struct init_ctx *ctx, const json_t *payload)
 		    "and begin again");
 		goto out;
 	}
+	ctx->init_time = vi.init_time;
 	tty_printw(stdout,
 	    "Server initialised: %s (%s %s). Init result written.\n",
 	    vi.address, vi.type, vi.version);
@@ -242,7 +247,7 @@ revoke_root(struct init_ctx *ctx)
 	    "\nWhen the initial configuration is done, give the initial root "
 	    "token to revoke it.\n");
 	return bsession_close_root(&ctx->b, "init", ctx->c, ctx->token_fd, NULL,
-	    NULL);
+	    NULL, ctx->init_time);
 }
 
 /*
@@ -270,6 +275,11 @@ resume_init(struct init_ctx *ctx, const char *type)
 	if ((r = bsession_read(&ctx->b, 2, ENVELOPE_INIT_RESULT, &res)) != CK_OK)
 		return fail("init result", r, "the stopped bridge's, at seq 2");
 	print_root_token(json_object_get(res.payload, "response"));
+	/* Absent (or not a positive integer) is 0: no token passes. */
+	ctx->init_time = json_integer_value(json_object_get(
+	    json_object_get(res.payload, "server"), "init_time"));
+	if (ctx->init_time < 0)
+		ctx->init_time = 0;
 	envelope_free(&res);
 	if ((r = bsession_repin(&ctx->b, KIND_INIT, sas)) != CK_OK)
 		return fail("re-pin", r, "writing the new key's envelope");

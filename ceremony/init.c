@@ -376,7 +376,7 @@ static const char *const result_members[] = { "response", "server", NULL };
 static const char *const response_members[] = { "keys", "keys_base64",
 	"recovery_keys", "recovery_keys_base64", "root_token", NULL };
 static const char *const server_members[] = { "address", "version", "type",
-	"cluster_id", "cluster_name", "recovery_seal", NULL };
+	"cluster_id", "cluster_name", "recovery_seal", "init_time", NULL };
 
 /* The envelope's shape: known members only, the identity recordable. */
 static int

@@ -14,6 +14,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -44,6 +45,7 @@ struct http_client {
 	int resp_overflow;
 	char errbuf[CURL_ERROR_SIZE];
 	char detail[HTTP_MAX_DETAIL + 1];
+	long long date;		/* the last answer's Date, unix seconds; 0: none */
 };
 
 /*
@@ -228,6 +230,12 @@ http_client_scrub(struct http_client *c)
 	/* The answer went through libc's string functions, and so through
 	 * the vector registers. */
 	secmem_wipe_registers();
+}
+
+long long
+http_answer_date(const struct http_client *c)
+{
+	return c->date;
 }
 
 const char *
@@ -470,6 +478,23 @@ set_options(struct http_client *c, const char *method, const char *url,
 	return bad ? CK_ERR_INTERNAL : CK_OK;
 }
 
+/* The Date header of the answer just received (unix seconds), 0 if none
+ * or not an HTTP date: bounded and printable before curl_getdate reads it. */
+static long long
+answer_date(CURL *h)
+{
+	struct curl_header *hd;
+	size_t n;
+	time_t t;
+
+	if (curl_easy_header(h, "Date", 0, CURLH_HEADER, -1, &hd) != CURLHE_OK ||
+	    (n = strlen(hd->value)) == 0 || n > HTTP_MAX_DATE ||
+	    rd_printable_utf8(hd->value, n, 0) != CK_OK ||
+	    (t = curl_getdate(hd->value, NULL)) <= 0)
+		return 0;
+	return (long long)t;
+}
+
 /*
  * One exchange with base/v1/path. The body received is in c->resp; *status
  * is the HTTP status. Transport failures are mapped; libcurl's text is in
@@ -498,6 +523,7 @@ perform(struct http_client *c, const char *method, const char *base,
 		return map_curl_error(c, cc);
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
+	c->date = answer_date(c->curl);
 	/* The server has acted on a request that changes something: the
 	 * resume test's kill point before the bridge records the answer. */
 	if (strcmp(method, "GET") != 0)

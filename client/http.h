@@ -33,6 +33,8 @@
 #define HTTP_MAX_ADDRESS	512
 #define HTTP_MAX_NAMESPACE	256
 #define HTTP_MAX_PATH		256
+/* An HTTP Date header: "Sun, 06 Nov 1994 08:49:37 GMT" is 29. */
+#define HTTP_MAX_DATE		64
 /* Longest token accepted (Vault batch tokens are the longest, < 200). */
 #define HTTP_MAX_TOKEN		1024
 /* Redirects followed for one request (a standby to the active node is one;
@@ -99,6 +101,13 @@ void http_client_free(struct http_client *c);	/* NULL-safe; wipes the token */
  * secret (an init answer, an unseal key, a token lookup).
  */
 void http_client_scrub(struct http_client *c);
+
+/*
+ * The server's clock when it gave the last answer: its Date header, unix
+ * seconds (whole: the header has no finer), 0 when it had none. Kept
+ * across http_client_scrub().
+ */
+long long http_answer_date(const struct http_client *c);
 
 /* The address the client talks to (normalised, for display and records). */
 const char *http_client_address(const struct http_client *c);

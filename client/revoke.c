@@ -11,7 +11,7 @@
 
 int
 revoke_root_token(struct http_client *c, const char *tok, const char *accessor,
-    json_t **proof, char *why, size_t whylen)
+    long long init_time, json_t **proof, char *why, size_t whylen)
 {
 	struct vault_token_info ti;
 	int r;
@@ -48,6 +48,23 @@ revoke_root_token(struct http_client *c, const char *tok, const char *accessor,
 		snprintf(why, whylen, "that is a root token, but not the one this "
 		    "ceremony made (accessor %s, not %s): nothing was revoked",
 		    ti.accessor, accessor);
+		return CK_ERR_WRONG_KEY;
+	}
+	/* At init the bridge never saw the token (sys/init encrypted it to the
+	 * operator): what binds it to the ceremony is that sys/init made it,
+	 * so it was made by the time the server answered. */
+	if (init_time == 0) {
+		snprintf(why, whylen, "the server's time of init is unknown (its "
+		    "answer had no Date), so the initial root token cannot be "
+		    "told from another: nothing was revoked");
+		return CK_ERR_WRONG_KEY;
+	}
+	if (init_time > 0 && (ti.creation_time > init_time + REVOKE_CLOCK_SLACK ||
+	    ti.creation_time < init_time - REVOKE_INIT_SPAN)) {
+		snprintf(why, whylen, "that is a root token, but not the initial "
+		    "one (accessor %s): made at %lld, the server was initialised "
+		    "at %lld: nothing was revoked", ti.accessor, ti.creation_time,
+		    init_time);
 		return CK_ERR_WRONG_KEY;
 	}
 	if ((r = vault_token_revoke_self(c)) != CK_OK) {

@@ -297,7 +297,7 @@ join_policies(const json_t *arr, struct vault_token_info *ti)
 static int
 parse_token_info(json_t *body, struct vault_token_info *ti)
 {
-	json_t *d, *ttl;
+	json_t *d, *ttl, *made;
 	int r;
 
 	memset(ti, 0, sizeof(*ti));
@@ -305,6 +305,7 @@ parse_token_info(json_t *body, struct vault_token_info *ti)
 	if ((d = http_body_data(body)) == NULL || d == body)
 		return CK_ERR_FORMAT;
 	ttl = json_object_get(d, "ttl");
+	made = json_object_get(d, "creation_time");
 	if ((r = get_str(d, "accessor", 1, ti->accessor, sizeof(ti->accessor))) != CK_OK ||
 	    (r = get_str(d, "display_name", 0, ti->display_name,
 	    sizeof(ti->display_name))) != CK_OK ||
@@ -313,9 +314,12 @@ parse_token_info(json_t *body, struct vault_token_info *ti)
 	r = CK_ERR_FORMAT;
 	/* The accessor is what the transcript names as revoked: never empty. */
 	if (ti->accessor[0] == '\0' || !json_is_integer(ttl) ||
-	    json_integer_value(ttl) < 0)
+	    json_integer_value(ttl) < 0 || (made != NULL &&
+	    (!json_is_integer(made) || json_integer_value(made) < 0)))
 		goto fail;
 	ti->ttl = json_integer_value(ttl);
+	/* Absent is 0: no check that needs it passes. */
+	ti->creation_time = made != NULL ? json_integer_value(made) : 0;
 	return CK_OK;
 fail:
 	memset(ti, 0, sizeof(*ti));
@@ -370,16 +374,19 @@ vault_init_ceremony(struct http_client *c, const json_t *request,
 	memcpy(id->version, st.version, sizeof(id->version));
 	memcpy(id->type, st.type, sizeof(id->type));
 	id->recovery_seal = st.recovery_seal;
-	return vault_init(c, request, response);
+	if ((r = vault_init(c, request, response)) == CK_OK)
+		id->init_time = http_answer_date(c);
+	return r;
 }
 
 int
 vault_identity_json(const struct vault_identity *id, json_t **out)
 {
-	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "address", id->address,
-	    "version", id->version, "cluster_name", id->cluster_name,
-	    "cluster_id", id->cluster_id, "type", id->type,
-	    "recovery_seal", id->recovery_seal);
+	*out = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "address",
+	    id->address, "version", id->version, "cluster_name",
+	    id->cluster_name, "cluster_id", id->cluster_id, "type", id->type,
+	    "recovery_seal", id->recovery_seal, "init_time",
+	    (json_int_t)id->init_time);
 	return *out != NULL ? CK_OK : CK_ERR_ALLOC;
 }
 

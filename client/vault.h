@@ -114,6 +114,7 @@ struct vault_token_info {
 	char policies[VAULT_MAX_POLICIES];	/* joined with "," */
 	long long ttl;				/* seconds; 0 = never expires */
 	int is_root;				/* policies contain "root" */
+	long long creation_time;	/* unix seconds, server clock; 0 if not said */
 };
 
 /*
@@ -135,12 +136,16 @@ struct vault_identity {
 	char cluster_id[VAULT_MAX_ID];		/* "" while sealed */
 	char type[VAULT_MAX_TYPE];
 	int recovery_seal;
+	/* The server's clock when it answered sys/init (http_answer_date):
+	 * the initial root token was made before it. 0: not said. */
+	long long init_time;
 };
 
 /*
  * The identity as a JSON object for an init-result payload:
- * {"address","version","cluster_name","cluster_id","type","recovery_seal"}
- * (strings, cluster_* "" while sealed; recovery_seal a boolean).
+ * {"address","version","cluster_name","cluster_id","type","recovery_seal",
+ * "init_time"} (strings, cluster_* "" while sealed; recovery_seal a
+ * boolean; init_time an integer).
  */
 int vault_identity_json(const struct vault_identity *id, json_t **out) CK_WUR;
 
@@ -151,7 +156,8 @@ int vault_identity_json(const struct vault_identity *id, json_t **out) CK_WUR;
  * returns at once with its answer (*response as for vault_init()): the
  * shares exist only in that answer, so the caller's next act is its
  * durable write. The identity is the one before init: cluster_name and
- * cluster_id are "" (a server not yet initialised has none).
+ * cluster_id are "" (a server not yet initialised has none); init_time is
+ * the Date of sys/init's answer.
  */
 int vault_init_ceremony(struct http_client *c, const json_t *request,
     json_t **response, struct vault_identity *id) CK_WUR;

@@ -151,19 +151,34 @@ check_output "the facts say NOT revoked" 'NOT revoked' \
     "$CONCLAVE" verify "$C/state/transcript.jsonl" --facts
 curl -s -o /dev/null -H "X-Vault-Token: $ptok" -X POST "$addr/v1/auth/token/revoke-self"
 
-# --- init: a wrong line, then the right token: asked again, revoked ---
+# --- init: a wrong line, a root token made after init, then the initial
+# one: each wrong one named and asked again, only the initial one revoked ---
 # (static seal: the server is unsealed right after init, as the lookup needs)
 bao_start_static s1 || { fail "OpenBao (static seal) starts"; finish; }
 C=$T_TMP/init
 check "init begin" ceremony_begin "$C" 3 --recovery
 check "bridge init" bridge_init_start "$C" "$(bao_addr s1)"
 root=$(operator_root_token "$C")
-give_lines "$C" "s.typo" "$root"
+check_output "the init result records the server's clock at sys/init" '"init_time":[0-9]{10}' \
+    cat "$C"/x/*/000002-init-result.env
+acc0=$(curl -s -H "X-Vault-Token: $root" "$(bao_addr s1)/v1/auth/token/lookup-self" | jq -r .data.accessor)
+sleep 2	# the later token's creation_time is past init's second and its slack
+later=$(curl -s -H "X-Vault-Token: $root" -X POST -d '{"policies":["root"],"no_parent":true}' \
+    "$(bao_addr s1)/v1/auth/token/create" | jq -r .auth.client_token)
+check_output "a root token made after init works" '^root$' lookup "$(bao_addr s1)" "$later"
+give_lines "$C" "s.typo" "$later" "$root"
 check "the bridge asks again and revokes the right one (exit 0)" bridge_wait "$C"
 check_output "the wrong line was named" 'does not know that token.*give it again' \
     joined cat "$C/bridge.out"
+check_output "the later root token was named, not the initial one, nothing revoked" \
+    '\(CK_ERR_WRONG_KEY\): that is a root token, but not the initial one \(accessor [^)]*\): made at [0-9]+, the server was initialised at [0-9]+: nothing was revoked; give it again' \
+    joined cat "$C/bridge.out"
+check_output "the later root token still works" '^root$' lookup "$(bao_addr s1)" "$later"
 check_output "the initial root token no longer works" '^$' lookup "$(bao_addr s1)" "$root"
 check "a closing result was written" sh -c "ls '$C'/x/*/000003-closing-result.env"
+check_output "  its proof names the initial token's accessor" "\"accessor\":\"$acc0\"" \
+    cat "$C"/x/*/000003-closing-result.env
+curl -s -o /dev/null -H "X-Vault-Token: $later" -X POST "$(bao_addr s1)/v1/auth/token/revoke-self"
 
 # --- init: only a wrong line, then the end: the bridge never held the
 # token, so it is NOT revoked; the appliance's close records that and

@@ -67,16 +67,16 @@ revoke_names_a_bad_line(void **state)
 	json_t *proof = NULL;
 
 	(void)state;
-	assert_int_equal(revoke_root_token(c, "hvs.abc def", NULL, &proof, why,
+	assert_int_equal(revoke_root_token(c, "hvs.abc def", NULL, -1, &proof, why,
 	    sizeof(why)), CK_ERR_INVALID_ARG);
 	assert_string_equal(why, "that line is not a token (11 characters, "
 	    "with a space in it)");
-	assert_int_equal(revoke_root_token(c, "hvs.abc\x7f", NULL, &proof, why,
+	assert_int_equal(revoke_root_token(c, "hvs.abc\x7f", NULL, -1, &proof, why,
 	    sizeof(why)), CK_ERR_INVALID_ARG);
 	assert_non_null(strstr(why, "with a character no token holds"));
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(revoke_root_token(c, big, NULL, &proof, why,
+	assert_int_equal(revoke_root_token(c, big, NULL, -1, &proof, why,
 	    sizeof(why)), CK_ERR_INVALID_ARG);
 	assert_non_null(strstr(why, "too long"));
 	assert_null(proof);

@@ -120,6 +120,7 @@ unseal_keys_cannot_escape_json(void **state)
 struct server {
 	struct http_client *c;
 	json_t *init;		/* the init response */
+	long long init_time;	/* the server's clock at its answer */
 };
 
 static int
@@ -181,6 +182,9 @@ s1_init(void **state)
 	assert_string_equal(id.type, "shamir");
 	assert_true(id.version[0] != '\0');
 	assert_string_equal(id.cluster_id, "");	/* read before init */
+	/* The Date of sys/init's answer: what binds the initial root token. */
+	assert_true(id.init_time > 1700000000);
+	s->init_time = id.init_time;
 	assert_int_equal(vault_init_ceremony(s->c, req, &again, &id), CK_ERR_ALREADY_INIT);
 	assert_null(again);
 	/* And the server's own refusal, not just our pre-check. */
@@ -305,7 +309,7 @@ s5_root_token_lookup_and_revoke(void **state)
 	    &status, &j), CK_OK);
 	child = json_string_value(json_object_get(json_object_get(j, "auth"), "client_token"));
 	assert_non_null(child);
-	assert_int_equal(revoke_root_token(s->c, child, NULL, &proof, why,
+	assert_int_equal(revoke_root_token(s->c, child, NULL, -1, &proof, why,
 	    sizeof(why)), CK_ERR_WRONG_KEY);
 	assert_null(proof);
 	assert_non_null(strstr(why, "no root policy"));
@@ -313,15 +317,31 @@ s5_root_token_lookup_and_revoke(void **state)
 	json_decref(j);
 	json_decref(req);
 	/* The root token, named by another accessor: refused, still valid. */
-	assert_int_equal(revoke_root_token(s->c, tok, "not-this-one", &proof, why,
-	    sizeof(why)), CK_ERR_WRONG_KEY);
+	assert_int_equal(revoke_root_token(s->c, tok, "not-this-one", -1, &proof,
+	    why, sizeof(why)), CK_ERR_WRONG_KEY);
 	assert_null(proof);
 	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_OK);
 	assert_true(ti.is_root);
 	snprintf(accessor, sizeof(accessor), "%s", ti.accessor);
+	/* sys/init made it: by the time the server answered. */
+	assert_true(ti.creation_time > 0);
+	assert_true(ti.creation_time <= s->init_time + REVOKE_CLOCK_SLACK);
+	assert_true(ti.creation_time >= s->init_time - REVOKE_INIT_SPAN);
+	/* A server initialised before the token was made: not the initial
+	 * token, refused by name, still valid. */
+	assert_int_equal(revoke_root_token(s->c, tok, NULL, ti.creation_time -
+	    REVOKE_CLOCK_SLACK - 1, &proof, why, sizeof(why)), CK_ERR_WRONG_KEY);
+	assert_null(proof);
+	assert_non_null(strstr(why, "not the initial one"));
+	/* No time of init: nothing can pass. */
+	assert_int_equal(revoke_root_token(s->c, tok, NULL, 0, &proof, why,
+	    sizeof(why)), CK_ERR_WRONG_KEY);
+	assert_null(proof);
+	assert_non_null(strstr(why, "time of init is unknown"));
+	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_OK);
 	/* The root token: looked up, revoked, and the revocation proven. */
-	assert_int_equal(revoke_root_token(s->c, tok, accessor, &proof, why,
-	    sizeof(why)), CK_OK);
+	assert_int_equal(revoke_root_token(s->c, tok, accessor, s->init_time,
+	    &proof, why, sizeof(why)), CK_OK);
 	assert_true(json_is_true(json_object_get(proof, "root_token_revoked")));
 	assert_true(json_is_true(json_object_get(proof, "lookup_refused")));
 	assert_string_equal(json_string_value(json_object_get(proof, "accessor")),
@@ -330,7 +350,7 @@ s5_root_token_lookup_and_revoke(void **state)
 	assert_int_equal(vault_token_lookup_self(s->c, &ti), CK_ERR_PERMISSION_DENIED);
 	assert_string_equal(ti.accessor, "");
 	/* Revoking twice cannot be passed off as a proof. */
-	assert_int_equal(revoke_root_token(s->c, tok, accessor, &proof, why,
+	assert_int_equal(revoke_root_token(s->c, tok, accessor, -1, &proof, why,
 	    sizeof(why)), CK_ERR_PERMISSION_DENIED);
 	assert_null(proof);
 	assert_int_equal(vault_seal_status(s->c, &st), CK_OK);
