@@ -19,6 +19,7 @@
 #include "media/file.h"
 #include "media/qr.h"
 #include "media/stick.h"
+#include "media/tty.h"
 #include "ui/ui.h"
 
 enum {
@@ -98,7 +99,8 @@ static const char usage_text[] =
     "  --previous-transcript FILE\n"
     "                   the cluster's previous ceremony (from the archive\n"
     "                   stick): verified before anything starts, and its head\n"
-    "                   hash chained into this ceremony's transcript\n"
+    "                   hash chained into this ceremony's transcript (or p on\n"
+    "                   the start screen: the chain's latest from the archive)\n"
     "  --rehearsal      a practice run: a REHEARSAL banner on every screen\n"
     "  --relock SECONDS lock the screen after this long without a key (300)\n"
     "  --wait SECONDS   a wait for the bridge this long offers to keep waiting\n"
@@ -273,20 +275,11 @@ cmd_ui_main(int argc, char **argv)
 	}
 	if (ui.sticks_auto && (r = lock_sticks(ui.stick_mount, &lock)) != CK_OK)
 		return cmd_refuse("ui", "--stick-mount", r, NULL);
-	if (ui.previous != NULL) {
-		if (cmd_load_prev("ui", ui.previous, ui.prev) != CK_OK)
-			return 1;
-		ui.has_prev = 1;
-		/* An init or rekey before, or a ceremony since that carries its
-		 * handout forward: its holders give their shares. A ceremony
-		 * that checked none, an init abandoned or a rekey that did not
-		 * complete (the shares are still those before it): chained to,
-		 * no handout to check against, and the begin screen says so. */
-		r = quorum_read_handout(ui.previous, &ui.handout, why, sizeof(why));
-		if (r != CK_OK && r != CK_ERR_BAD_TYPE && r != CK_ERR_STATE &&
-		    r != CK_ERR_NOT_FOUND && r != CK_ERR_UNSUPPORTED)
-			return cmd_refuse("ui", "previous transcript", r, why);
-		ui.prev_no_handout = r;
+	if (ui.previous != NULL &&
+	    (r = ui_take_previous(ui.previous, why, sizeof(why))) != CK_OK) {
+		tty_printw(stderr, "conclave ui: previous transcript %s: %s (%s)\n"
+		    "  %s\n", ui.previous, ck_strerror(r), ck_errname(r), why);
+		return 1;
 	}
 	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {
 		fprintf(stderr, "conclave: cannot open a keyring under %s: %s\n",

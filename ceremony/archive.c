@@ -90,9 +90,36 @@ list_names(int dirfd, struct names *out)
 	return r;
 }
 
-/* dir/SESSION_TRANSCRIPT verified against dir/...pub, as `conclave verify`. */
+/* What archive_list keeps of a verified record. */
 static int
-verify_in(const char *dir, struct archive_report *rep, const char *where)
+entry_of(const struct record *rec, struct archive_entry *e)
+{
+	size_t i, n;
+
+	snprintf(e->id, sizeof(e->id), "%s", rec->ceremony_id);
+	snprintf(e->kind, sizeof(e->kind), "%s", rec->kind_name);
+	snprintf(e->closed, sizeof(e->closed), "%s", rec->closed);
+	memcpy(e->head, rec->rep.head, sizeof(e->head));
+	e->has_previous = 0;
+	for (i = 0; i < rec->n; i++) {
+		if (strcmp(rec->item[i].label, RECORD_PREVIOUS_HEAD) != 0)
+			continue;
+		if (sodium_hex2bin(e->previous, sizeof(e->previous),
+		    rec->item[i].value, strlen(rec->item[i].value), NULL, &n,
+		    NULL) != 0 || n != sizeof(e->previous))
+			return CK_ERR_FORMAT;
+		e->has_previous = 1;
+	}
+	return CK_OK;
+}
+
+/*
+ * dir/SESSION_TRANSCRIPT verified against dir/...pub, as `conclave verify`;
+ * e (may be NULL) filled from it.
+ */
+static int
+verify_in(const char *dir, struct archive_report *rep, const char *where,
+    struct archive_entry *e)
 {
 	struct minisig_pubkey pk;
 	struct transcript_report trep;
@@ -121,6 +148,11 @@ verify_in(const char *dir, struct archive_report *rep, const char *where)
 		snprintf(rep->why, sizeof(rep->why), "%s: the ceremony is not "
 		    "complete: %s", where, rec->audit.problem[0] != '\0' ?
 		    rec->audit.problem : ck_strerror(r));
+		goto out;
+	}
+	if (e != NULL && (r = entry_of(rec, e)) != CK_OK) {
+		snprintf(rep->why, sizeof(rep->why), "%s: the previous "
+		    "ceremony's head is not a hash", where);
 		goto out;
 	}
 	snprintf(rep->id, sizeof(rep->id), "%s", rec->ceremony_id);
@@ -191,7 +223,7 @@ archive_write(const char *state_dir, const char *root,
 	size_t i;
 
 	memset(rep, 0, sizeof(*rep));
-	if ((r = verify_in(state_dir, rep, "the state folder")) != CK_OK)
+	if ((r = verify_in(state_dir, rep, "the state folder", NULL)) != CK_OK)
 		goto out;
 	if (!is_id_hex(rep->id)) {
 		r = CK_ERR_FORMAT;
@@ -245,7 +277,7 @@ archive_check(const char *root, struct archive_report *rep)
 	memset(&copy, 0, sizeof(copy));
 	if (asprintf(&dir, "%s/%s/%s", root, ARCHIVE_FOLDER, rep->id) < 0)
 		return CK_ERR_ALLOC;
-	if ((r = verify_in(dir, &copy, "the archive")) != CK_OK) {
+	if ((r = verify_in(dir, &copy, "the archive", NULL)) != CK_OK) {
 		memcpy(rep->why, copy.why, sizeof(rep->why));
 		goto out;
 	}
@@ -260,6 +292,88 @@ archive_check(const char *root, struct archive_report *rep)
 		    "transcript than the one written");
 	}
 out:
+	free(dir);
+	return r;
+}
+
+/* Latest closed first: the times are ISO 8601, UTC. */
+static int
+by_closed(const void *a, const void *b)
+{
+	return strcmp(((const struct archive_entry *)b)->closed,
+	    ((const struct archive_entry *)a)->closed);
+}
+
+int
+archive_list(const char *root, struct archive_list *l)
+{
+	struct archive_report rep;
+	struct dirent *de;
+	char *dir = NULL, *one = NULL, where[sizeof(ARCHIVE_FOLDER) + 40];
+	DIR *d = NULL;
+	size_t i, j;
+	int r = CK_OK;
+
+	memset(l, 0, sizeof(*l));
+	if (asprintf(&dir, "%s/%s", root, ARCHIVE_FOLDER) < 0)
+		return CK_ERR_ALLOC;
+	if ((d = opendir(dir)) == NULL) {
+		r = errno == ENOENT || errno == ENOTDIR ? CK_ERR_NOT_FOUND :
+		    file_errno(errno);
+		snprintf(l->why, sizeof(l->why), "no %s/ folder on it",
+		    ARCHIVE_FOLDER);
+		goto out;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!is_id_hex(de->d_name))
+			continue;
+		if (l->n == ARCHIVE_LIST_MAX) {
+			r = CK_ERR_TOO_LARGE;
+			snprintf(l->why, sizeof(l->why), "more than %d ceremonies "
+			    "in %s/", ARCHIVE_LIST_MAX, ARCHIVE_FOLDER);
+			goto out;
+		}
+		free(one);
+		memset(&rep, 0, sizeof(rep));
+		if (asprintf(&one, "%s/%s", dir, de->d_name) < 0) {
+			one = NULL;
+			r = CK_ERR_ALLOC;
+			goto out;
+		}
+		snprintf(where, sizeof(where), "%s/%.32s", ARCHIVE_FOLDER,
+		    de->d_name);
+		if ((r = verify_in(one, &rep, where, &l->e[l->n])) != CK_OK) {
+			memcpy(l->why, rep.why, sizeof(l->why));
+			goto out;
+		}
+		l->n++;
+	}
+	if (l->n == 0) {
+		r = CK_ERR_NOT_FOUND;
+		snprintf(l->why, sizeof(l->why), "no ceremony in %s/",
+		    ARCHIVE_FOLDER);
+		goto out;
+	}
+	qsort(l->e, l->n, sizeof(l->e[0]), by_closed);
+	for (i = 0; i < l->n; i++) {
+		l->e[i].is_head = 1;
+		for (j = 0; j < l->n; j++)
+			if (l->e[j].has_previous && memcmp(l->e[j].previous,
+			    l->e[i].head, sizeof(l->e[i].head)) == 0)
+				l->e[i].is_head = 0;
+		l->heads += (size_t)l->e[i].is_head;
+	}
+	/* A cycle cannot be signed (each head hashes its previous): kept
+	 * as a refusal rather than an assumption. */
+	if (l->heads == 0) {
+		r = CK_ERR_CHAIN;
+		snprintf(l->why, sizeof(l->why), "no transcript in %s/ ends "
+		    "the chain", ARCHIVE_FOLDER);
+	}
+out:
+	if (d != NULL)
+		closedir(d);
+	free(one);
 	free(dir);
 	return r;
 }

@@ -18,6 +18,11 @@
  * on the archived transcript against the archived .pub, whose key must be
  * the state's, and the same head hash. The UI remounts the stick before
  * it checks, so the copy is read back from the medium.
+ *
+ * archive_list reads an archive back for the next ceremony: every
+ * ceremony archived under root, each verified as archive_check does, and
+ * which of them are the chain's heads (no other archived transcript names
+ * it as its previous): the one to chain to.
  */
 #ifndef CONCLAVE_ARCHIVE_H
 #define CONCLAVE_ARCHIVE_H
@@ -25,12 +30,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ceremony/audit.h"
 #include "ceremony/transcript.h"
 #include "crypto/reader.h"
 
 #define ARCHIVE_FOLDER		"conclave-archive"
 #define ARCHIVE_ID_HEX		32
 #define ARCHIVE_WHY_MAX		256
+#define ARCHIVE_LIST_MAX	64	/* ceremonies read from one archive */
 
 struct archive_report {
 	char id[40];	/* the ceremony id (32 hex digits): its folder */
@@ -55,6 +62,33 @@ int archive_write(const char *state_dir, const char *root,
  * its head is not the one written.
  */
 int archive_check(const char *root, struct archive_report *rep) CK_WUR
+    __attribute__((nonnull));
+
+/* One archived ceremony (archive_list). */
+struct archive_entry {
+	char id[40];		/* its folder */
+	char kind[AUDIT_KIND_MAX + 1];
+	char closed[24];	/* the close record's time */
+	uint8_t head[TRANSCRIPT_HASH_BYTES];
+	uint8_t previous[TRANSCRIPT_HASH_BYTES];	/* if has_previous */
+	int has_previous;
+	int is_head;	/* no other archived transcript names it as previous */
+};
+
+struct archive_list {
+	size_t n, heads;
+	struct archive_entry e[ARCHIVE_LIST_MAX];	/* latest closed first */
+	char why[ARCHIVE_WHY_MAX];	/* on failure: which folder, and why */
+};
+
+/*
+ * Every ceremony under root/conclave-archive/, each verified (see above),
+ * into *l: CK_OK with at least one head; CK_ERR_NOT_FOUND if root holds
+ * no archive or an empty one; a transcript that does not verify fails the
+ * whole list with its error (l->why names its folder); CK_ERR_TOO_LARGE
+ * past ARCHIVE_LIST_MAX. A folder not named by a ceremony id is skipped.
+ */
+int archive_list(const char *root, struct archive_list *l) CK_WUR
     __attribute__((nonnull));
 
 #endif

@@ -120,7 +120,7 @@ opening(struct record *r, json_t *d, const char *time)
 	if (prev[0] == '\0')
 		return add(r, RECORD_HEAD, RECORD_TEXT, "Previous ceremony",
 		    "none named: the chain of this cluster starts here");
-	if ((e = add(r, RECORD_HEAD, RECORD_HEX, "Previous ceremony's head",
+	if ((e = add(r, RECORD_HEAD, RECORD_HEX, RECORD_PREVIOUS_HEAD,
 	    "%s", prev)) != CK_OK || (e = hex_words(prev, words, sizeof(words)))
 	    != CK_OK)
 		return e;

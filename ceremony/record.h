@@ -39,6 +39,9 @@ enum record_style {
 
 #define RECORD_LABEL_MAX	128
 #define RECORD_VALUE_MAX	640
+/* The item that names the previous ceremony (RECORD_HEAD, hex): how the
+ * archive finds the chain (ceremony/archive.h). */
+#define RECORD_PREVIOUS_HEAD	"Previous ceremony's head"
 
 struct record_item {
 	enum record_section section;

@@ -79,7 +79,7 @@ archive_init(void)
 static void
 archive_tick(void)
 {
-	if (step != STICK || ui.archive_dir != NULL || !ui_archive_take())
+	if (step != STICK || ui.archive_dir != NULL || !ui_archive_take(1))
 		return;
 	ui_say(0, "Archive stick %s: writing...", ui_safe(ui_sticks_label()));
 	ui_redraw();

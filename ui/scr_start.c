@@ -101,7 +101,10 @@ start_draw(void)
 		ui_para(y + 5, text);
 		attroff(A_BOLD);
 	}
-	ui_hints("Up/Down choose  Enter start  Ctrl-Q leave");
+	if (ui.has_prev && closed_kind[0] == '\0')
+		ui_previous(y + 5);
+	ui_hints("Up/Down choose  Enter start  p previous ceremony  Ctrl-Q "
+	    "leave");
 }
 
 static void
@@ -111,6 +114,11 @@ start_key(int ch)
 		sel--;
 	else if (ch == KEY_DOWN && sel + 1 < NCHOICES)
 		sel++;
+	else if (ch == 'p' && (ui.archive_dir != NULL || ui.sticks_auto))
+		ui_goto(UI_SCR_PREVIOUS);
+	else if (ch == 'p')
+		ui_say(1, "No archive to read: the archive stick needs --sticks "
+		    "auto, a folder --archive DIR.");
 	else if (ch >= '1' && ch < '1' + (int)NCHOICES)
 		sel = (unsigned)(ch - '1');
 	else if ((ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
@@ -132,7 +140,8 @@ const struct ui_screen scr_start = {
 	    "(OTP or PGP mode) and a DR operation token are break-glass: the "
 	    "room records why and who authorised it before anything starts. "
 	    "The rekey's check of all new shares is offered after its "
-	    "handouts. Use the arrow keys or the number, then Enter.",
+	    "handouts. Use the arrow keys or the number, then Enter. p takes "
+	    "the previous ceremony of the chain from the archive stick.",
 	.init = start_init,
 	.draw = start_draw,
 	.key = start_key,

@@ -293,12 +293,12 @@ ui_sticks_done(void)
 }
 
 int
-ui_archive_take(void)
+ui_archive_take(int writable)
 {
 	char why[UI_COLS];
 	int r;
 
-	r = slot_poll(&holder, ui.stick_mount, 1, archive_accept, why,
+	r = slot_poll(&holder, ui.stick_mount, writable, archive_accept, why,
 	    sizeof(why));
 	if (r == CK_ERR_NOT_FOUND)
 		return 0;
@@ -307,6 +307,16 @@ ui_archive_take(void)
 		return 0;
 	}
 	return 1;
+}
+
+int
+ui_archive_done(void)
+{
+	int r = ui_sticks_release();
+
+	if (stick_scan(ui.sysfs, &exch.seen) != CK_OK)
+		exch.seen.n = 0;
+	return r;
 }
 
 int

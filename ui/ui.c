@@ -23,6 +23,7 @@
 #include "ceremony/unseal.h"
 #include "ceremony/rekey.h"
 #include "ceremony/generate_root.h"
+#include "ceremony/quorum.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
@@ -59,6 +60,7 @@ static const struct ui_screen *const screens[UI_NSCREENS] = {
 	[UI_SCR_CHECK] = &scr_check,
 	[UI_SCR_ARCHIVE] = &scr_archive,
 	[UI_SCR_RESUME] = &scr_resume,
+	[UI_SCR_PREVIOUS] = &scr_previous,
 };
 
 static enum ui_screen_id current;
@@ -785,6 +787,38 @@ ui_ceremony_key(int y)
 }
 
 int
+ui_take_previous(const char *path, char *why, size_t whylen)
+{
+	struct transcript_report rep;
+	json_t *handout = NULL;
+	int r;
+
+	memset(&rep, 0, sizeof(rep));
+	if ((r = transcript_verify(path, NULL, &rep)) != CK_OK) {
+		snprintf(why, whylen, "does not verify: %s", rep.reason);
+		return r;
+	}
+	/* An init or rekey before, or a ceremony since that carries its
+	 * handout forward: its holders give their shares. A ceremony that
+	 * checked none, an init abandoned or a rekey that did not complete
+	 * (the shares are still those before it): chained to, no handout to
+	 * check against, and the begin screen says so (ui_previous). */
+	why[0] = '\0';
+	r = quorum_read_handout(path, &handout, why, whylen);
+	if (r != CK_OK && r != CK_ERR_BAD_TYPE && r != CK_ERR_STATE &&
+	    r != CK_ERR_NOT_FOUND && r != CK_ERR_UNSUPPORTED) {
+		json_decref(handout);
+		return r;
+	}
+	json_decref(ui.handout);
+	ui.handout = handout;
+	ui.prev_no_handout = r;
+	memcpy(ui.prev, rep.head, sizeof(ui.prev));
+	ui.has_prev = 1;
+	return CK_OK;
+}
+
+int
 ui_previous(int y)
 {
 	char words[WORDS_TEXT_MAX(TRANSCRIPT_HEAD_WORDS)];
@@ -1453,7 +1487,10 @@ dispatch(void)
 				ov = OV_LOCK;
 			}
 			ui_qr_follow();
-			ui_exchange_tick(waits() != NULL);
+			/* The archive stick read for the previous ceremony
+			 * is not the exchange stick (ui_archive_done). */
+			if (current != UI_SCR_PREVIOUS)
+				ui_exchange_tick(waits() != NULL);
 			if (ov == OV_NONE && screens[current]->tick != NULL)
 				screens[current]->tick();
 			watch_wait();

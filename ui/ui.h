@@ -68,6 +68,7 @@ enum ui_screen_id {
 	UI_SCR_CHECK,
 	UI_SCR_ARCHIVE,
 	UI_SCR_RESUME,
+	UI_SCR_PREVIOUS,
 	UI_NSCREENS,
 };
 
@@ -224,6 +225,14 @@ int ui_abandon(const char *reason);
 
 /* The previous transcript's head as words (or that there is none). */
 int ui_previous(int y);
+/*
+ * The cluster's previous transcript at path taken as --previous-transcript
+ * and the archive (ui/scr_previous.c) give it: verified (transcript_verify,
+ * its own key), its handout read (quorum_read_handout, in the parser
+ * child); then ui.prev, ui.handout and ui.prev_no_handout are its. On an
+ * error nothing changes and why says what.
+ */
+int ui_take_previous(const char *path, char *why, size_t whylen) CK_WUR;
 /* ui.sticks_dir/name, or "" without --sticks (malloc'd, or NULL). */
 char *ui_stick_path(const char *name);
 /* The stick field filled in with that path for name (to edit or accept). */
@@ -331,7 +340,14 @@ void ui_exchange_release(void);
  * arrived is mounted read-write on ui.stick_mount (a holder's stick is
  * refused, said and recorded); ui_sticks_release unmounts it.
  */
-int ui_archive_take(void);
+int ui_archive_take(int writable);
+/*
+ * The archive stick read for the previous ceremony (ui/scr_previous.c),
+ * mounted read-only by ui_archive_take(0): the exchange stick's slot does
+ * not look at arrivals meanwhile (ui.c), and ui_archive_done unmounts it
+ * with the sticks in then not counting for that slot either.
+ */
+int ui_archive_done(void);
 /* The archive stick mounted again, read-only, to check the copy from the
  * medium (CK_ERR_MEDIA_GONE: it was pulled). */
 int ui_archive_reread(void);
@@ -443,6 +459,6 @@ void ui_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 extern const struct ui_screen scr_start, scr_roster, scr_threshold, scr_fpr,
     scr_begin, scr_result, scr_handout, scr_review, scr_close, scr_summary,
     scr_quorum_begin, scr_sas, scr_quorum_share, scr_quorum_result,
-    scr_check, scr_archive, scr_resume;
+    scr_check, scr_archive, scr_resume, scr_previous;
 
 #endif

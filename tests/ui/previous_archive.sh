@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The previous ceremony from the archive (issue 10): the booted appliance
+# starts the UI with fixed options, so the cluster's previous transcript
+# comes from the archive, not --previous-transcript. An init (conclave's
+# steps, a real OpenBao and the real bridge) is archived to a folder (the
+# --archive form of the archive stick); a fresh UI with no
+# --previous-transcript takes it with p on the start screen, the unseal's
+# begin screen shows the chain, and a stick bringing another holder's key
+# is refused by name. An archive with a tampered transcript, and a folder
+# with no archive, are refused and change nothing.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/openbao.sh"
+. "$TOP/tests/ceremony.sh"
+. "$TOP/tests/uidrive.sh"
+
+bao_start_shamir s1 || { fail "OpenBao (Shamir) starts"; finish; }
+I=$T_TMP/init
+check "an init: begun" ceremony_begin "$I" 3
+check "... answered by the bridge" bridge_init_start "$I" "$(bao_addr s1)"
+check "... accepted" "$CONCLAVE" init accept --state "$I/state"
+for k in 1 2 3 4 5; do handout "$I" "$k" >/dev/null 2>&1; done
+check "... its shares unseal the server" \
+    bao_unseal s1 "$(gpg_share "$I" 1)" "$(gpg_share "$I" 2)" "$(gpg_share "$I" 3)"
+check "... the root token revoked" bridge_init_finish "$I" "$(operator_root_token "$I")"
+check "... closed" sh -c "'$CONCLAVE' init close --state '$I/state' >/dev/null"
+A=$T_TMP/archive
+mkdir -p "$A"
+check "... and archived" sh -c "'$CONCLAVE' archive --state '$I/state' --to '$A' >/dev/null"
+check "the server restarts sealed" bao_restart s1
+
+# The holders' sticks: their share from the init and their key file.
+S=$T_TMP/sticks
+names=(alice bob carol)
+for k in 1 2 3; do
+	mkdir -p "$S/${names[$k - 1]}"
+	cp "$I/stick$k"/*.gpg "$KEYS/holder$k.sec.asc" "$S/${names[$k - 1]}/"
+done
+mkdir -p "$S/mixed"
+cp "$I"/stick1/*.gpg "$KEYS/holder2.sec.asc" "$S/mixed/"
+
+# A folder with no archive, then an archive whose transcript was altered.
+E=$T_TMP/empty
+B=$T_TMP/tampered
+mkdir -p "$E" "$B"
+cp -a "$A/conclave-archive" "$B/"
+sed -i '2s/"seq":1/"seq":01/' "$B"/conclave-archive/*/transcript.jsonl
+sum() { find "$1" -type f -exec md5sum {} + | sort; }
+before=$(sum "$B")
+U=$T_TMP/u
+mkdir -p "$U/x"
+ui_start env TERM=linux "$CONCLAVE" --state "$U/state" --exchange "$U/x" \
+    --sticks "$S" --rehearsal --archive "$E"
+ui_step "Which ceremony is this?" start
+check "the start screen offers p" ui_wait "p previous ceremony" 2
+ui_keys p
+check_output "a folder with no archive is said so" \
+    "No previous ceremony taken.*no conclave-archive/ folder on it" joined ui_screen
+ui_keys Escape
+ui_stop
+ui_start env TERM=linux "$CONCLAVE" --state "$U/state" --exchange "$U/x" \
+    --sticks "$S" --rehearsal --archive "$B"
+ui_wait "Which ceremony is this?" >/dev/null
+ui_keys p
+check "a tampered archived transcript is refused" \
+    ui_wait "No previous ceremony taken" 10
+check_output "... naming the archived transcript" \
+    'conclave-archive/[0-9a-f]{32}: transcript.jsonl' joined ui_screen
+check "... and the archive is as it was" test "$(sum "$B")" = "$before"
+ui_keys Escape
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
+ui_step "Begin the unseal ceremony? Type y to begin." tampered-begin
+check "... nothing was taken: the begin screen names no previous ceremony" \
+    ui_wait "Previous ceremony: none given" 2
+check_fails "... and nothing began" test -e "$U/state/transcript.jsonl"
+ui_stop
+
+# The archive the init wrote: p takes it, as --previous-transcript would.
+ui_start env TERM=linux "$CONCLAVE" --state "$U/state" --exchange "$U/x" \
+    --sticks "$S" --rehearsal --archive "$A"
+ui_wait "Which ceremony is this?" >/dev/null
+ui_keys p
+ui_step "Previous ceremony taken from the archive" taken
+check_output "it names the archived init" "Ceremony +init $(ls "$A/conclave-archive")" ui_screen
+ui_keys Enter
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
+ui_step "Begin the unseal ceremony? Type y to begin." begin
+check "the begin screen shows the chain" \
+    ui_wait "Previous ceremony's transcript verified; its head:" 2
+ui_keys y
+ui_wait "Ceremony key" >/dev/null && ui_keys Enter
+check "bridge unseal offers a session" quorum_bridge_start "$U" unseal \
+    --exchange "$U/x" --address "$(bao_addr s1)" --wait 120
+ui_wait "The bridge's words:" >/dev/null
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$U")"; ui_keys Enter
+ui_wait "Next holder, your name:" >/dev/null && { ui_type alice; ui_keys Enter; }
+ui_wait "Is alice at the appliance?" >/dev/null && ui_keys y
+ui_wait "stick (folder):" >/dev/null && { ui_keys C-u; ui_type "$S/mixed"; ui_keys Enter; }
+check "alice's share with bob's key: refused, bob named (the init's handout)" \
+    ui_wait "this stick brings bob's key, not alice's" 30
+check_output "... on the record" 'CK_ERR_WRONG_HOLDER' cat "$U/state/transcript.jsonl"
+check_fails "... and no passphrase is asked" \
+    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
+ui_stop
+ui_check_screens previous_archive
+finish
