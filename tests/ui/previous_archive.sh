@@ -7,7 +7,8 @@
 # --previous-transcript takes it with p on the start screen, the unseal's
 # begin screen shows the chain, and a stick bringing another holder's key
 # is refused by name. An archive with a tampered transcript, and a folder
-# with no archive, are refused and change nothing.
+# with no archive, are refused and change nothing. Then the archive stick
+# itself (--sticks auto, loop devices: needs root, as CI runs).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -100,6 +101,45 @@ check "alice's share with bob's key: refused, bob named (the init's handout)" \
 check_output "... on the record" 'CK_ERR_WRONG_HOLDER' cat "$U/state/transcript.jsonl"
 check_fails "... and no passphrase is asked" \
     sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
+ui_stop
+
+# The same with real sticks (--sticks auto, loop devices on a faked USB
+# bus; the exchange stick by the appliance too): a holder's stick is
+# refused; the archive stick is mounted read-only, not taken for the
+# exchange stick, and unmounted before the screen says to remove it.
+usb_bus
+MNT=$T_TMP/stick
+XM=$T_TMP/exchange
+usb_stick arch archive
+usb_fill arch "$A/conclave-archive"
+usb_stick alice alice
+usb_fill alice "$KEYS/holder1.sec.asc"
+arch_before=$(usb_sum arch)
+alice_before=$(usb_sum alice)
+ui_start env TERM=linux "$CONCLAVE" --state "$T_TMP/u2/state" --sticks auto \
+    --sysfs "$SYS" --stick-mount "$MNT" --exchange-mount "$XM" --rehearsal
+ui_wait "Which ceremony is this?" >/dev/null
+ui_keys p
+ui_step "Insert the archive stick now." stick-insert
+usb_insert alice
+ui_step "This is a holder's stick" stick-holder-refused
+check "... unmounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+usb_pull alice
+check_output "... and byte for byte as it was" "^$alice_before\$" usb_sum alice
+usb_insert arch
+ui_step "Previous ceremony taken from the archive" stick-taken 30
+check "the archive stick is unmounted before it may be removed" \
+    sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
+check "... the screen says to remove it" ui_wait "unmounted: remove it now" 2
+check "... it was not taken for the exchange stick" \
+    sh -c "! findmnt --mountpoint '$XM' >/dev/null"
+usb_pull arch
+check_output "... and byte for byte as it was" "^$arch_before\$" usb_sum arch
+ui_keys Enter
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
+ui_step "Begin the unseal ceremony? Type y to begin." stick-begin
+check "the begin screen shows the chain" \
+    ui_wait "Previous ceremony's transcript verified; its head:" 2
 ui_stop
 ui_check_screens previous_archive
 finish
