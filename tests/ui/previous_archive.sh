@@ -7,7 +7,9 @@
 # --previous-transcript takes it with p on the start screen, the unseal's
 # begin screen shows the chain, and a stick bringing another holder's key
 # is refused by name. An archive with a tampered transcript, and a folder
-# with no archive, are refused and change nothing. Then the archive stick
+# with no archive, are refused and change nothing; with two chains archived
+# both heads are listed and the room picks (an abandoned init: the begin
+# screen says it handed out no share that counts). Then the archive stick
 # itself (--sticks auto, loop devices: needs root, as CI runs).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
@@ -101,6 +103,53 @@ check "alice's share with bob's key: refused, bob named (the init's handout)" \
 check_output "... on the record" 'CK_ERR_WRONG_HOLDER' cat "$U/state/transcript.jsonl"
 check_fails "... and no passphrase is asked" \
     sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
+ui_stop
+
+# Two chains in one archive: the init and an unseal chained to it (its
+# head: the unseal), and an init given up before anything (on its own).
+# Both heads are listed, the latest closed first; the init the unseal
+# names is not; the room picks.
+H=$T_TMP/heads
+N=$T_TMP/next
+J=$T_TMP/other
+mkdir -p "$N/x"
+cp -a "$A" "$H"
+check "an unseal chained to the init, abandoned and archived" sh -c \
+    "'$CONCLAVE' unseal begin --state '$N/state' --exchange '$N/x' \
+    --previous-transcript '$I/state/transcript.jsonl' >/dev/null &&
+    '$CONCLAVE' unseal abandon --state '$N/state' --reason 'another day' >/dev/null &&
+    '$CONCLAVE' archive --state '$N/state' --to '$H' >/dev/null"
+sleep 1	# the close records' times differ: the order is by them
+ceremony_begin "$J" 3
+check "... given up" sh -c "'$CONCLAVE' init abandon --state '$J/state' --reason 'wrong room' >/dev/null &&
+    '$CONCLAVE' archive --state '$J/state' --to '$H' >/dev/null"
+nid=$(jq -r 'select(.type=="open") | .details.ceremony_id' "$N/state/transcript.jsonl")
+jid=$(jq -r 'select(.type=="open") | .details.ceremony_id' "$J/state/transcript.jsonl")
+iid=$(ls "$A/conclave-archive")
+mkdir -p "$T_TMP/u3/x"
+ui_start env TERM=linux "$CONCLAVE" --state "$T_TMP/u3/state" --exchange "$T_TMP/u3/x" \
+    --sticks "$S" --rehearsal --archive "$H"
+ui_wait "Which ceremony is this?" >/dev/null
+ui_keys p
+ui_step "The archive holds 2 chains" heads
+check_output "the abandoned init is listed first (closed last), the unseal next" \
+    "init +$jid .* unseal +$nid" joined ui_screen
+check_fails "... the init the unseal chains to is not listed" \
+    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q '$iid'"
+ui_keys Down Enter
+ui_step "Previous ceremony taken from the archive" heads-taken
+check_output "the room's pick is taken" "Ceremony +unseal $nid" ui_screen
+ui_keys Enter
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys p
+ui_wait "The archive holds 2 chains" >/dev/null && ui_keys Enter
+check "p again: the abandoned init taken instead" \
+    ui_wait "Ceremony  init $jid" 10
+ui_keys Enter
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
+ui_step "Begin the unseal ceremony? Type y to begin." heads-begin
+check_output "the begin screen says the abandoned init handed out no share" \
+    'handed out no share that counts; shares are not checked against holders' \
+    joined ui_screen
 ui_stop
 
 # The same with real sticks (--sticks auto, loop devices on a faked USB
