@@ -373,8 +373,9 @@ def run_init(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp
     for sh in shares.values():
         st = bao.unseal(sh)
     check("init: the holders' shares unseal the server", st.get("sealed") is False and bao.wait_active())
-    m = re.search(r"encrypted to the operator's key:\n\s*(\S+)", bridge_out)
-    token = ops.decrypt(base64.b64decode(m.group(1))).decode().strip() if m else ""
+    # The encrypted token is a block of base64 lines, copyable as printed.
+    m = re.search(r"encrypted to the operator's key:\n((?:[A-Za-z0-9+/=]+\n)+)", bridge_out)
+    token = ops.decrypt(base64.b64decode(m.group(1).replace("\n", ""))).decode().strip() if m else ""
     with exchange as mnt:
         os.write(token_w, token.encode() + b"\n")
         os.close(token_w)
@@ -427,14 +428,29 @@ def archive(a, what, stick):
     a.step(f"{what}: the summary says so", r"archived and verified there")
 
 
-def run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures):
+def run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures, init_id):
     """The unseal ceremony after the server's restart, on a fresh boot of the
     appliance (its state is in RAM: a new day), each holder bringing the
     stick her share was handed out to."""
     t0 = time.monotonic()
+    # The previous ceremony (the init) from the archive stick, so that each
+    # share is checked against the holder it was handed to (p on the start
+    # screen; the stick read-only, unmounted before it is to be removed).
+    a.step("unseal: p on the start screen asks for the archive stick",
+           r"Which ceremony is this\?", b"p")
+    a.step("unseal: ... which it waits for", r"Insert the archive stick now\.")
+    a.plug("archive", archive_stick.path)
+    a.step("unseal: the init is taken from the archive stick, verified",
+           r"Previous ceremony taken from the archive", None, 60)
+    check("unseal: ... the init's own ceremony", a.wait(r"Ceremony\s+init\s+" + init_id) is not None, a.last)
+    a.step("unseal: ... and the stick unmounted", r"The archive stick is unmounted: remove it now\.")
+    a.pull("archive")
+    a.g.send(b"\r")
     a.plug("exchange", exchange.path)
     if not a.step("unseal: the UI mounts the exchange stick", r"Exchange stick in, mounted read-write", b"2\r", 60):
         return None
+    a.step("unseal: the begin screen names the init as the previous ceremony",
+           r"Previous ceremony's transcript verified")
     a.step("unseal: the room begins", r"Begin the unseal ceremony\? Type y to begin\.", b"y")
     m = a.wait(r"Ceremony\s+([0-9a-f]{32})")
     check("unseal: the request is signed", m is not None, a.last)
@@ -551,7 +567,8 @@ def test_ceremony(out, tmp):
             logs.append(g.log.name)
             if up:
                 try:
-                    run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures)
+                    run_unseal(a, bao, people, exchange, holder_sticks, archive_stick, bridge, tmp, figures,
+                               init_id)
                 except Exception:
                     boot_test.fail("ceremony: an unseal step raised", traceback.format_exc()[-800:])
             check("unseal: power off from the status page ends QEMU", g.stop())
@@ -588,6 +605,11 @@ def test_ceremony(out, tmp):
             check("archive: the init transcript says 2 of 2 proven and the root token revoked",
                   "2 of 2 shares handed out with a decrypt proof, threshold 2, initial root token revoked" in v.stdout,
                   v.stdout[-300:])
+        if name == "unseal":
+            recs = [json.loads(line) for line in open(t) if line.strip()]
+            loaded = [r for r in recs if r.get("type") == "handout-commitments-loaded"]
+            check("archive: the unseal checked each share against the init's handout (from the archive stick)",
+                  len(loaded) == 1, str(loaded)[:300])
         m = subprocess.run(["minisign", "-Vm", t, "-p", t + ".pub", "-q"], capture_output=True)
         check(f"archive: stock minisign verifies the {name} transcript", m.returncode == 0)
     if shares:
