@@ -280,10 +280,15 @@ $(BUILD)/image/SHA256SUMS: $(IMAGE_DEPS)
 	@scripts/bootstrap image
 	IMAGE_OUT=$(BUILD)/image image/build.sh
 
+# Debian's own Python: the image tests read the screen with python3-pyte,
+# which scripts/bootstrap image installs for it (another python3 earlier on
+# PATH would not have it).
+IMAGE_PYTHON ?= /usr/bin/python3
 image-test: image $(BUILD)/tests/tools/envelope_tool $(BUILD)/conclave $(BUILD)/conclave-bridge
-	python3 image/boot_test.py -o $(BUILD)/image
-	python3 -B image/ceremony_test.py -o $(BUILD)/image
-	python3 -B image/fb_test.py -o $(BUILD)/image
+	@scripts/bootstrap image
+	$(IMAGE_PYTHON) image/boot_test.py -o $(BUILD)/image
+	$(IMAGE_PYTHON) -B image/ceremony_test.py -o $(BUILD)/image
+	$(IMAGE_PYTHON) -B image/fb_test.py -o $(BUILD)/image
 
 # Builds twice, the second time offline from the first build's .debs and
 # from a copy of the checkout in another folder (REPRO_DIR, default under /tmp).
