@@ -150,7 +150,6 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 	struct envelope env = { 0 };
 	uint8_t box_pk[SEALBOX_PK_LEN];
 	json_t *details = NULL, *o = NULL, *p;
-	size_t differs;
 	int r;
 
 	why[0] = '\0';
@@ -170,23 +169,13 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 		session_reject(s, "session-offer", r, KIND_ACTOR_APPLIANCE);
 		goto out;
 	}
-	if ((r = words_sas(s->pk, box_pk, s->id, QUORUM_SAS_WORDS, sas,
-	    QUORUM_SAS_MAX)) != CK_OK)
-		goto out;
-	if (confirm == NULL) {
-		session_why(why, whylen, "a witness compares the words on both screens");
-		r = CK_ERR_INCOMPLETE;
-		goto out;
-	}
-	if (words_match(confirm, sas, &differs) != CK_OK) {
-		session_why(why, whylen, "word %zu of %u typed is not this screen's: "
-		    "the offer may come from another bridge; nothing is sealed to "
-		    "it", differs, QUORUM_SAS_WORDS);
+	r = session_sas_confirm(s, box_pk, confirm, "the offer may come from "
+	    "another bridge; nothing is sealed to it", sas, why, whylen);
+	if (r == CK_ERR_SAS_MISMATCH)
 		session_reject(s, "session-offer", CK_ERR_SAS_MISMATCH,
 		    witness != NULL ? witness : KIND_ACTOR_APPLIANCE);
-		r = CK_ERR_SAS_MISMATCH;
+	if (r != CK_OK)
 		goto out;
-	}
 	o = json_pack("{s:O, s:O, s:O}", "box_pk", json_object_get(p, "box_pk"),
 	    "nonce", json_object_get(p, "nonce"), "threshold",
 	    json_object_get(p, "threshold"));

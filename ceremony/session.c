@@ -1042,13 +1042,37 @@ check_repin(const struct session *s, const struct envelope *env, char *why,
 }
 
 int
+session_sas_confirm(const struct session *s,
+    const uint8_t peer_pk[WORDS_SAS_PK_LEN], const char *confirm,
+    const char *consequence, char sas[SESSION_SAS_MAX], char *why,
+    size_t whylen)
+{
+	size_t differs = 0;
+	int r;
+
+	if ((r = words_sas(s->pk, peer_pk, s->id, WORDS_SAS_DEFAULT, sas,
+	    SESSION_SAS_MAX)) != CK_OK)
+		return r;
+	if (confirm == NULL) {
+		session_why(why, whylen, "a witness compares the words on both "
+		    "screens");
+		return CK_ERR_INCOMPLETE;
+	}
+	if (words_match(confirm, sas, &differs) != CK_OK) {
+		session_why(why, whylen, "word %zu of %d typed is not this "
+		    "screen's: %s", differs, WORDS_SAS_DEFAULT, consequence);
+		return CK_ERR_SAS_MISMATCH;
+	}
+	return CK_OK;
+}
+
+int
 session_repin(struct session *s, const char *confirm, const char *witness,
     char sas[SESSION_SAS_MAX], char *why, size_t whylen)
 {
 	struct envelope env = { 0 }, next = { 0 };
 	char pkhex[2 * ENVELOPE_PK_BYTES + 1];
 	json_t *d = NULL;
-	size_t differs = 0;
 	json_int_t superseded = 0;
 	int r;
 
@@ -1079,22 +1103,12 @@ session_repin(struct session *s, const char *confirm, const char *witness,
 	}
 	envelope_free(&next);
 	why[0] = '\0';
-	if ((r = words_sas(s->pk, env.signer_pk, s->id, WORDS_SAS_DEFAULT, sas,
-	    SESSION_SAS_MAX)) != CK_OK)
-		goto out;
-	if (confirm == NULL) {
-		session_why(why, whylen, "a witness compares the words on both "
-		    "screens");
-		r = CK_ERR_INCOMPLETE;
-		goto out;
-	}
-	if (words_match(confirm, sas, &differs) != CK_OK) {
-		session_why(why, whylen, "word %zu of %d typed is not this "
-		    "screen's: the new key may not be your bridge's; it is not "
-		    "pinned", differs, WORDS_SAS_DEFAULT);
-		r = CK_ERR_SAS_MISMATCH;
+	r = session_sas_confirm(s, env.signer_pk, confirm, "the new key may "
+	    "not be your bridge's; it is not pinned", sas, why, whylen);
+	if (r == CK_ERR_SAS_MISMATCH)
 		goto refused;
-	}
+	if (r != CK_OK)
+		goto out;
 	if (codec_hex_encode(env.signer_pk, sizeof(env.signer_pk), pkhex,
 	    sizeof(pkhex)) != CK_OK) {
 		r = CK_ERR_INTERNAL;

@@ -305,6 +305,19 @@ char *session_path(const struct session *s, const char *name)
     __attribute__((nonnull));
 
 /*
+ * The words both screens show for the bridge key peer_pk (words_sas over
+ * the ceremony key, peer_pk and the ceremony id) into sas, and a witness's
+ * typed words (confirm) compared with them as words_match does:
+ * CK_ERR_INCOMPLETE when none were typed yet (why: compare them), or
+ * CK_ERR_SAS_MISMATCH with why naming the word that differs and then
+ * consequence (what is not done with that key).
+ */
+int session_sas_confirm(const struct session *s,
+    const uint8_t peer_pk[WORDS_SAS_PK_LEN], const char *confirm,
+    const char *consequence, char sas[SESSION_SAS_MAX], char *why,
+    size_t whylen) CK_WUR __attribute__((nonnull(1, 2, 4, 5, 6)));
+
+/*
  * Put a reason for a refusal into the caller's why buffer (the ceremony
  * steps' common "why, whylen" out-parameter).
  */
