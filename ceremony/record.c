@@ -26,26 +26,6 @@ struct when {
 	unsigned count;
 };
 
-/*
- * A long field is cut to its item's size; never inside a character, so
- * what is printed stays valid UTF-8.
- */
-static void
-utf8_cut(char *s)
-{
-	size_t n = strlen(s), k = n;
-
-	while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
-		k--;	/* continuation bytes at the end */
-	if (k > 0 && (unsigned char)s[k - 1] >= 0xc0) {
-		unsigned char lead = (unsigned char)s[k - 1];
-		size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-
-		if (n - (k - 1) < want)
-			s[k - 1] = '\0';	/* the last character was cut */
-	}
-}
-
 static int
 add(struct record *r, enum record_section sec, enum record_style st,
     const char *label, const char *fmt, ...)
@@ -71,8 +51,9 @@ add(struct record *r, enum record_section sec, enum record_style st,
 	va_start(ap, fmt);
 	vsnprintf(it->value, sizeof(it->value), fmt, ap);
 	va_end(ap);
-	utf8_cut(it->label);
-	utf8_cut(it->value);
+	/* A long field is cut to its item's size, never inside a character. */
+	rd_utf8_cut(it->label);
+	rd_utf8_cut(it->value);
 	return CK_OK;
 }
 

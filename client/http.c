@@ -396,7 +396,8 @@ map_curl_error(const struct http_client *c, CURLcode cc)
 	}
 }
 
-/* The detail, formatted (clipped to HTTP_MAX_DETAIL). */
+/* The detail, formatted (clipped to HTTP_MAX_DETAIL, on a character
+ * boundary: a server's message may be cut by the prefix put before it). */
 static void
 set_detail(struct http_client *c, const char *fmt, ...)
 {
@@ -405,6 +406,7 @@ set_detail(struct http_client *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
 	va_end(ap);
+	rd_utf8_cut(c->detail);
 }
 
 /*

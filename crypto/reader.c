@@ -265,6 +265,22 @@ rd_printable_utf8(const void *buf, size_t len, int allow_newline)
 	return utf8_check(buf, len, 1, allow_newline);
 }
 
+void
+rd_utf8_cut(char *s)
+{
+	size_t n = strlen(s), k = n;
+
+	while (k > 0 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+		k--;	/* continuation bytes at the end */
+	if (k > 0 && (unsigned char)s[k - 1] >= 0xc0) {
+		unsigned char lead = (unsigned char)s[k - 1];
+		size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+		if (n - (k - 1) < want)
+			s[k - 1] = '\0';	/* the last character was cut */
+	}
+}
+
 int
 rd_parse_uint(const char *s, unsigned long long min, unsigned long long max,
     unsigned long long *out)

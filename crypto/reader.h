@@ -66,6 +66,12 @@ int rd_utf8(const void *buf, size_t len) CK_WUR;
  */
 int rd_printable_utf8(const void *buf, size_t len, int allow_newline) CK_WUR;
 
+/*
+ * Drops a character that snprintf's clipping cut short at the end of s,
+ * so a clipped valid string stays valid UTF-8.
+ */
+void rd_utf8_cut(char *s);
+
 /* Decimal unsigned integer, whole string, within [min, max]. */
 int rd_parse_uint(const char *s, unsigned long long min,
     unsigned long long max, unsigned long long *out) CK_WUR;

@@ -30,6 +30,10 @@ def canned(path):
         "/v1/nul": (200, js, b'{"a":"x\x00y"}'),
         "/v1/escape": (400, js, b'{"errors":["evil \\u001b[2J text"]}'),
         "/v1/long-error": (400, js, json.dumps({"errors": ["x" * 2000]}).encode()),
+        # Four-byte characters: the 5xx prefix ("<node> answered HTTP 500: ")
+        # shifts them so the clip falls inside one (a crash fuzz-smoke found).
+        "/v1/long-error-5xx": (500, js, json.dumps(
+            {"errors": ["\U0001f512" * 600]}, ensure_ascii=False).encode()),
         "/v1/multi": (400, js, b'{"errors":["one","two\\n\\tthree"]}'),
         "/v1/html": (502, {"Content-Type": "text/html"}, b"<html>bad gateway</html>"),
         "/v1/sealed": (503, js, b'{"errors":["Vault is sealed"]}'),

@@ -17,6 +17,7 @@
 #include "client/http.h"
 #include "client/revoke.h"
 #include "crypto/errors.h"
+#include "crypto/reader.h"
 #include "crypto/secmem.h"
 
 /* Port 1 on loopback: nothing listens there, so connect is refused. */
@@ -241,6 +242,11 @@ h_error_statuses(void **state)
 	assert_string_equal(http_error_detail(c), "one; two  three");
 	assert_int_equal(get(c, "long-error", &status), CK_ERR_SERVER);
 	assert_int_equal(strlen(http_error_detail(c)), HTTP_MAX_DETAIL);
+	/* Clipped after the node's name is put first: still whole characters. */
+	assert_int_equal(get(c, "long-error-5xx", &status), CK_ERR_SERVER);
+	assert_int_equal(rd_printable_utf8(http_error_detail(c),
+	    strlen(http_error_detail(c)), 0), CK_OK);
+	assert_true(strlen(http_error_detail(c)) > HTTP_MAX_DETAIL - 4);
 	assert_int_equal(get(c, "html", &status), CK_ERR_SERVER);
 	/* A 5xx names the node that answered it. */
 	assert_non_null(strstr(http_error_detail(c), " answered HTTP 502"));
