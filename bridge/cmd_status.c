@@ -64,27 +64,104 @@ yesno(int v)
 	return v ? "yes" : "no";
 }
 
+/* The table's columns; a node's row is its cells in this order. */
+enum { COL_ADDRESS, COL_TYPE, COL_INIT, COL_SEALED, COL_TN, COL_PROGRESS,
+    COL_VERSION, COL_CLUSTER, NCOLS };
+static const char *const heads[NCOLS] = { "ADDRESS", "TYPE", "INIT",
+    "SEALED", "T/N", "PROGRESS", "VERSION", "CLUSTER" };
+
+struct row {
+	const char *cell[NCOLS];
+	size_t ncells;		/* NCOLS, or 2 for a node that did not answer */
+	char tn[16], progress[8], error[160];	/* "error: " and a ck_strerror */
+};
+
 static void
-print_table(const struct node *nodes, size_t n)
+row_of(const struct node *nd, struct row *r)
+{
+	r->cell[COL_ADDRESS] = nd->address;
+	if (nd->err != CK_OK) {
+		snprintf(r->error, sizeof(r->error), "error: %s",
+		    ck_strerror(nd->err));
+		r->cell[1] = r->error;
+		r->ncells = 2;
+		return;
+	}
+	snprintf(r->tn, sizeof(r->tn), "%u/%u", nd->st.t, nd->st.n);
+	snprintf(r->progress, sizeof(r->progress), "%u", nd->st.progress);
+	r->cell[COL_TYPE] = nd->st.type;
+	r->cell[COL_INIT] = yesno(nd->st.initialized);
+	r->cell[COL_SEALED] = yesno(nd->st.sealed);
+	r->cell[COL_TN] = r->tn;
+	r->cell[COL_PROGRESS] = r->progress;
+	r->cell[COL_VERSION] = nd->st.version;
+	r->cell[COL_CLUSTER] = nd->st.cluster_name[0] != '\0' ?
+	    nd->st.cluster_name : "-";
+	r->ncells = NCOLS;
+}
+
+/* One row, each cell but the last padded to its column's width. */
+static void
+print_row(const char *const cell[], size_t ncells, const size_t width[])
 {
 	size_t i;
 
-	printf("%-28s %-8s %-5s %-6s %-7s %-8s %-10s %s\n", "ADDRESS", "TYPE",
-	    "INIT", "SEALED", "T/N", "PROGRESS", "VERSION", "CLUSTER");
-	for (i = 0; i < n; i++) {
-		const struct node *nd = &nodes[i];
-		char tn[16];
+	for (i = 0; i < ncells; i++)
+		printf("%s%*s", cell[i], i + 1 < ncells ?
+		    (int)(width[i] - tty_cols(cell[i]) + 1) : 0, "");
+	putchar('\n');
+}
 
-		if (nd->err != CK_OK) {
-			printf("%-28s error: %s\n", nd->address, ck_strerror(nd->err));
-			continue;
-		}
-		snprintf(tn, sizeof(tn), "%u/%u", nd->st.t, nd->st.n);
-		printf("%-28s %-8s %-5s %-6s %-7s %-8u %-10s %s\n", nd->address,
-		    nd->st.type, yesno(nd->st.initialized), yesno(nd->st.sealed), tn,
-		    nd->st.progress, nd->st.version,
-		    nd->st.cluster_name[0] != '\0' ? nd->st.cluster_name : "-");
+/* A node as a block: its address, then its cells in prose, each line
+ * wrapped by tty_printw. */
+static void
+print_block(const struct node *nd, const struct row *r)
+{
+	tty_printw(stdout, "%s\n", nd->address);
+	if (r->ncells != NCOLS) {
+		tty_printw(stdout, "  %s\n", r->error);
+		return;
 	}
+	tty_printw(stdout, "  type %s, initialized %s, sealed %s, t/n %s,"
+	    " progress %s\n  version %s, cluster %s\n", r->cell[COL_TYPE],
+	    r->cell[COL_INIT], r->cell[COL_SEALED], r->tn, r->progress,
+	    r->cell[COL_VERSION], r->cell[COL_CLUSTER]);
+}
+
+/*
+ * Each column as wide as its widest cell: the table when every row fits
+ * TTY_COLS, otherwise (long addresses, cluster names or versions) a block
+ * per node, wrapped within TTY_COLS: no value is ever cut.
+ */
+static void
+print_table(const struct node *nodes, size_t n)
+{
+	struct row rows[OPTS_MAX_ADDRESSES];
+	size_t width[NCOLS], total = NCOLS - 1, widest = 0, i, c;
+
+	for (c = 0; c < NCOLS; c++)
+		width[c] = tty_cols(heads[c]);
+	for (i = 0; i < n; i++) {
+		row_of(&nodes[i], &rows[i]);
+		for (c = 0; c < rows[i].ncells; c++) {
+			/* An error spans the columns after the address. */
+			size_t *w = rows[i].ncells == NCOLS || c == COL_ADDRESS ?
+			    &width[c] : &widest;
+
+			if (tty_cols(rows[i].cell[c]) > *w)
+				*w = tty_cols(rows[i].cell[c]);
+		}
+	}
+	for (c = 0; c < NCOLS; c++)
+		total += width[c];
+	if (total <= TTY_COLS && width[COL_ADDRESS] + 1 + widest <= TTY_COLS) {
+		print_row(heads, NCOLS, width);
+		for (i = 0; i < n; i++)
+			print_row(rows[i].cell, rows[i].ncells, width);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		print_block(&nodes[i], &rows[i]);
 }
 
 static json_t *

@@ -136,6 +136,16 @@ bytes_for(const char *p, size_t cols)
 	return i;
 }
 
+size_t
+tty_cols(const char *text)
+{
+	size_t c = 0;
+
+	for (; *text != '\0'; text++)
+		c += ((unsigned char)*text & 0xc0) != 0x80;
+	return c;
+}
+
 char *
 tty_wrap(const char *text, size_t width, size_t indent, size_t *lines)
 {
@@ -197,7 +207,7 @@ tty_printw(FILE *f, const char *fmt, ...)
 		if ((nl = strchr(para, '\n')) != NULL)
 			*nl = '\0';
 		/* One that fits is left as it is (a prompt keeps its space). */
-		w = strlen(para) > TTY_COLS ?
+		w = tty_cols(para) > TTY_COLS ?
 		    tty_wrap(para, TTY_COLS, 2, NULL) : NULL;
 		fprintf(f, "%s%s", w != NULL ? w : para,
 		    nl != NULL ? "\n" : "");

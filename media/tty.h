@@ -51,6 +51,9 @@ int tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
 #define TTY_COLS	80
 char *tty_wrap(const char *text, size_t width, size_t indent, size_t *lines);
 
+/* The columns text takes, counted as tty_wrap counts them. */
+size_t tty_cols(const char *text);
+
 /*
  * fprintf(f, fmt, ...) as prose people read on an 80-column terminal:
  * each line of the text (its '\n's kept) wrapped by tty_wrap within

@@ -36,6 +36,7 @@
 # OPTS:
 #   --tls                   HTTPS with a certificate from a CA made in $T_TMP
 #                           (bao_cacert NAME gives the CA file)
+#   --cluster-name NAME     the cluster_name the server reports once unsealed
 #   --legacy-rekey          disable_unauthed_rekey_endpoints = false
 #   --legacy-generate-root  disable_unauthed_generate_root_endpoints = false
 # The two legacy options default from BAO_LEGACY_REKEY=1 and
@@ -315,6 +316,8 @@ _bao_config() {
 		fi
 		# A test's own seal stanzas (seal migration: bao_set_seal).
 		[ -f "$d/seal.hcl" ] && cat "$d/seal.hcl"
+		[ -f "$d/cluster_name" ] &&
+		    echo "cluster_name = \"$(cat "$d/cluster_name")\""
 		[ "$SERVER_KIND" = vault ] && echo "disable_mlock = true"
 		echo "api_addr     = \"$scheme://127.0.0.1:$api\""
 		echo "cluster_addr = \"https://127.0.0.1:$cport\""
@@ -324,11 +327,13 @@ _bao_config() {
 
 _bao_opts() {
 	_bao_tls=0
+	_bao_cluster_name=
 	_bao_legacy_rekey=$BAO_LEGACY_REKEY
 	_bao_legacy_genroot=$BAO_LEGACY_GENERATE_ROOT
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--tls) _bao_tls=1 ;;
+		--cluster-name) _bao_cluster_name=$2; shift ;;
 		--legacy-rekey) _bao_legacy_rekey=1 ;;
 		--legacy-generate-root) _bao_legacy_genroot=1 ;;
 		*) echo "openbao.sh: unknown option $1" >&2; return 2 ;;
@@ -342,6 +347,7 @@ _bao_prepare() {
 	local d scheme=http
 	d=$(bao_dir "$1")
 	mkdir -p "$d/data"
+	[ -z "$_bao_cluster_name" ] || echo "$_bao_cluster_name" >"$d/cluster_name"
 	if [ "$_bao_tls" = 1 ]; then
 		: >"$d/tls"
 		scheme=https

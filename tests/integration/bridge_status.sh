@@ -7,7 +7,10 @@
 
 js() { "$BRIDGE" status --format=json "$@" 2>/dev/null; }
 
-if ! bao_start_shamir sh || ! bao_start_static st; then
+# The name a real cluster may be given (its config's cluster_name, reported
+# once unsealed): long, and not ASCII only.
+long_name=ceremony-room-cluster-eu-west-1-production-vault-københavn-été-2026
+if ! bao_start_shamir sh || ! bao_start_static st --cluster-name "$long_name"; then
 	fail "OpenBao servers start"
 	finish
 fi
@@ -27,6 +30,21 @@ bao_init st 3 2 || fail "static: init"
 check_output "static: initialised, auto-unsealed, t/n of the recovery config" \
     '^true false 2 3 true$' sh -c "$(declare -f js); BRIDGE='$BRIDGE' js --address '$b' | \
     jq -r '.[0] | \"\(.initialized) \(.sealed) \(.t) \(.n) \(.cluster_id | length == 36)\"'"
+
+# Issue 10: every line of the table fits 80 columns, whatever the length
+# of the values the servers report or the addresses given; nothing is cut
+# (the long cluster name is there whole, the output valid UTF-8).
+far=https://vault-node-3.ceremony-room.eu-west-1.compute.internal.invalid:8200
+check "status fits 80 columns: a long cluster name, three nodes" \
+    fits80 "$BRIDGE" status --address "$a,$b,$b"
+check "status fits 80 columns: a long unresolvable address" \
+    fits80 "$BRIDGE" status --address "$b,$far"
+check_output "  the long cluster name is shown whole" "cluster $long_name\$" \
+    "$BRIDGE" status --address "$a,$b"
+check "  as valid UTF-8" sh -c "'$BRIDGE' status --address '$a,$b,$far' 2>&1 |
+    iconv -f UTF-8 -t UTF-8 >/dev/null"
+check_output "  a short table stays a table" "^ADDRESS +TYPE +INIT +SEALED" \
+    "$BRIDGE" status --address "$a"
 
 # Several nodes: repeated and comma-separated, in order.
 check_output "three nodes, comma-separated and repeated" '^sh,st,sh$' sh -c \
