@@ -171,6 +171,9 @@ wrap_rules(void **state)
 	assert_int_equal(n, 1);
 	free(w);
 	assert_null(tty_wrap("x", 2, 2, NULL));
+	/* Columns as tty_wrap counts them: a UTF-8 character is one. */
+	assert_int_equal(tty_cols("\xc3\xa9t\xc3\xa9"), 3);
+	assert_int_equal(tty_cols(""), 0);
 }
 
 /* tty_printw: each line of the text wrapped, its own breaks kept, a
