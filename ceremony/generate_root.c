@@ -60,14 +60,9 @@ generate_root_begin(const char *kind, const char *state_dir,
 		goto out;
 	if (handout != NULL && (r = quorum_take_handout(s, handout)) != CK_OK)
 		goto out;
-	if (json_object_update(s->ext, details) != 0) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = session_set_phase(s, "requested")) != CK_OK ||
-	    (r = session_send(s, strcmp(kind, KIND_DR_TOKEN) == 0 ?
+	if ((r = session_request(s, strcmp(kind, KIND_DR_TOKEN) == 0 ?
 	    ENVELOPE_DR_TOKEN_REQUEST : ENVELOPE_GENERATE_ROOT_REQUEST, payload,
-	    "request-sent", KIND_ACTOR_APPLIANCE, details)) != CK_OK)
+	    "request-sent", details)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;

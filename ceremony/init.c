@@ -113,13 +113,8 @@ init_begin(const char *state_dir, const char *exchange_root,
 		goto out;
 	if ((r = request_payload(roster, t, shares, &payload)) != CK_OK)
 		goto out;
-	if (json_object_update(s->ext, details) != 0) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = session_set_phase(s, "requested")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_INIT_REQUEST, payload,
-	    "init-request-sent", KIND_ACTOR_APPLIANCE, details)) != CK_OK)
+	if ((r = session_request(s, ENVELOPE_INIT_REQUEST, payload,
+	    "init-request-sent", details)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;

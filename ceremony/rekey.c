@@ -65,13 +65,8 @@ rekey_begin(const char *state_dir, const char *exchange_root,
 		goto out;
 	if (handout != NULL && (r = quorum_take_handout(s, handout)) != CK_OK)
 		goto out;
-	if (json_object_update(s->ext, details) != 0) {
-		r = CK_ERR_ALLOC;
-		goto out;
-	}
-	if ((r = session_set_phase(s, "requested")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_REKEY_REQUEST, payload,
-	    "rekey-request-sent", KIND_ACTOR_APPLIANCE, details)) != CK_OK)
+	if ((r = session_request(s, ENVELOPE_REKEY_REQUEST, payload,
+	    "rekey-request-sent", details)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;

@@ -929,6 +929,20 @@ session_send(struct session *s, enum envelope_type type, const json_t *payload,
 }
 
 int
+session_request(struct session *s, enum envelope_type type,
+    const json_t *payload, const char *event, json_t *details)
+{
+	int r;
+
+	if (details != NULL && json_object_update(s->ext, details) != 0)
+		return CK_ERR_ALLOC;
+	if ((r = session_set_phase(s, "requested")) != CK_OK)
+		return r;
+	return session_send(s, type, payload, event, KIND_ACTOR_APPLIANCE,
+	    details);
+}
+
+int
 session_receive(struct session *s, enum envelope_type want,
     struct envelope *env)
 {

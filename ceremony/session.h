@@ -144,6 +144,14 @@ int session_set_phase(struct session *s, const char *phase) CK_WUR
     __attribute__((nonnull));
 
 /*
+ * A begin's last step: details (may be NULL) kept in the state, the phase
+ * "requested", and the request sent by the appliance as session_send.
+ */
+int session_request(struct session *s, enum envelope_type type,
+    const json_t *payload, const char *event, json_t *details) CK_WUR
+    __attribute__((nonnull(1, 3, 4)));
+
+/*
  * Sign payload as the next envelope, write it to the exchange folder,
  * record it in the transcript as event (with details, may be NULL) and
  * save the state.

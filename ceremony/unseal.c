@@ -42,9 +42,8 @@ unseal_begin(const char *kind, const char *state_dir,
 	}
 	if (handout != NULL && (r = quorum_take_handout(s, handout)) != CK_OK)
 		goto out;
-	if ((r = session_set_phase(s, "requested")) != CK_OK ||
-	    (r = session_send(s, ENVELOPE_UNSEAL_REQUEST, payload,
-	    "unseal-request-sent", KIND_ACTOR_APPLIANCE, NULL)) != CK_OK)
+	if ((r = session_request(s, ENVELOPE_UNSEAL_REQUEST, payload,
+	    "unseal-request-sent", NULL)) != CK_OK)
 		goto out;
 	*out = s;
 	s = NULL;
