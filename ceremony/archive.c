@@ -296,22 +296,69 @@ out:
 	return r;
 }
 
-/* Latest closed first: the times are ISO 8601, UTC. */
+/*
+ * The ceremony in folder name of dir into e: verified, or not usable with
+ * its error and why. The folder must be named by the ceremony's id: the
+ * next ceremony takes it by that name (CK_ERR_BAD_NAME otherwise). Only
+ * running out of memory fails.
+ */
 static int
-by_closed(const void *a, const void *b)
+read_one(const char *dir, const char *name, struct archive_entry *e)
 {
-	return strcmp(((const struct archive_entry *)b)->closed,
-	    ((const struct archive_entry *)a)->closed);
+	struct archive_report rep;
+	char *one = NULL, where[sizeof(ARCHIVE_FOLDER) + 40];
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	memset(&rep, 0, sizeof(rep));
+	if (asprintf(&one, "%s/%s", dir, name) < 0)
+		return CK_ERR_ALLOC;
+	snprintf(where, sizeof(where), "%s/%.32s", ARCHIVE_FOLDER, name);
+	if ((r = verify_in(one, &rep, where, e)) == CK_OK &&
+	    strcmp(e->id, name) != 0) {
+		r = CK_ERR_BAD_NAME;
+		snprintf(rep.why, sizeof(rep.why), "%s: it holds ceremony %.32s",
+		    where, e->id);
+	}
+	free(one);
+	if (r == CK_ERR_ALLOC)
+		return r;
+	if (r != CK_OK) {
+		/* Nothing of a transcript that does not verify is kept. */
+		memset(e, 0, sizeof(*e));
+		e->err = r;
+		memcpy(e->why, rep.why, sizeof(e->why));
+	}
+	snprintf(e->id, sizeof(e->id), "%s", name);
+	return CK_OK;
+}
+
+/*
+ * The order listed: those that do not verify first (a tampered one may be
+ * the latest), by folder; then latest closed first (ISO 8601 times, UTC),
+ * ties by id.
+ */
+static int
+by_listing(const void *va, const void *vb)
+{
+	const struct archive_entry *a = va, *b = vb;
+	int c;
+
+	if ((a->err != CK_OK) != (b->err != CK_OK))
+		return a->err != CK_OK ? -1 : 1;
+	if (a->err == CK_OK && (c = strcmp(b->closed, a->closed)) != 0)
+		return c;
+	return strcmp(a->id, b->id);
 }
 
 int
 archive_list(const char *root, struct archive_list *l)
 {
-	struct archive_report rep;
+	struct archive_entry *all = NULL, *grown;
 	struct dirent *de;
-	char *dir = NULL, *one = NULL, where[sizeof(ARCHIVE_FOLDER) + 40];
+	char *dir = NULL;
 	DIR *d = NULL;
-	size_t i, j;
+	size_t n = 0, cap = 0, i, j, verified = 0;
 	int r = CK_OK;
 
 	memset(l, 0, sizeof(*l));
@@ -324,48 +371,49 @@ archive_list(const char *root, struct archive_list *l)
 		    ARCHIVE_FOLDER);
 		goto out;
 	}
+	/* Every folder is read, not only ARCHIVE_LIST_MAX of them: a head is
+	 * one no other names, and the latest are known once all are. */
 	while ((de = readdir(d)) != NULL) {
 		if (!is_id_hex(de->d_name))
 			continue;
-		if (l->n == ARCHIVE_LIST_MAX) {
-			r = CK_ERR_TOO_LARGE;
-			snprintf(l->why, sizeof(l->why), "more than %d ceremonies "
-			    "in %s/", ARCHIVE_LIST_MAX, ARCHIVE_FOLDER);
-			goto out;
+		if (n == cap) {
+			cap = cap ? 2 * cap : ARCHIVE_LIST_MAX;
+			if ((grown = reallocarray(all, cap, sizeof(*all))) == NULL) {
+				r = CK_ERR_ALLOC;
+				goto out;
+			}
+			all = grown;
 		}
-		free(one);
-		memset(&rep, 0, sizeof(rep));
-		if (asprintf(&one, "%s/%s", dir, de->d_name) < 0) {
-			one = NULL;
-			r = CK_ERR_ALLOC;
+		if ((r = read_one(dir, de->d_name, &all[n])) != CK_OK)
 			goto out;
-		}
-		snprintf(where, sizeof(where), "%s/%.32s", ARCHIVE_FOLDER,
-		    de->d_name);
-		if ((r = verify_in(one, &rep, where, &l->e[l->n])) != CK_OK) {
-			memcpy(l->why, rep.why, sizeof(l->why));
-			goto out;
-		}
-		l->n++;
+		verified += all[n++].err == CK_OK;
 	}
-	if (l->n == 0) {
+	if (n == 0) {
 		r = CK_ERR_NOT_FOUND;
 		snprintf(l->why, sizeof(l->why), "no ceremony in %s/",
 		    ARCHIVE_FOLDER);
 		goto out;
 	}
-	qsort(l->e, l->n, sizeof(l->e[0]), by_closed);
-	for (i = 0; i < l->n; i++) {
-		l->e[i].is_head = 1;
-		for (j = 0; j < l->n; j++)
-			if (l->e[j].has_previous && memcmp(l->e[j].previous,
-			    l->e[i].head, sizeof(l->e[i].head)) == 0)
-				l->e[i].is_head = 0;
-		l->heads += (size_t)l->e[i].is_head;
+	qsort(all, n, sizeof(all[0]), by_listing);
+	for (i = 0; i < n; i++) {
+		all[i].is_head = all[i].err == CK_OK;
+		for (j = 0; j < n && all[i].is_head; j++)
+			if (all[j].err == CK_OK && all[j].has_previous &&
+			    memcmp(all[j].previous, all[i].head,
+			    sizeof(all[i].head)) == 0)
+				all[i].is_head = 0;
+		if (all[i].err == CK_OK && !all[i].is_head)
+			continue;
+		l->heads += (size_t)all[i].is_head;
+		l->bad += (size_t)(all[i].err != CK_OK);
+		if (l->n == ARCHIVE_LIST_MAX)
+			l->unlisted++;
+		else
+			l->e[l->n++] = all[i];
 	}
 	/* A cycle cannot be signed (each head hashes its previous): kept
 	 * as a refusal rather than an assumption. */
-	if (l->heads == 0) {
+	if (verified > 0 && l->heads == 0) {
 		r = CK_ERR_CHAIN;
 		snprintf(l->why, sizeof(l->why), "no transcript in %s/ ends "
 		    "the chain", ARCHIVE_FOLDER);
@@ -373,7 +421,7 @@ archive_list(const char *root, struct archive_list *l)
 out:
 	if (d != NULL)
 		closedir(d);
-	free(one);
+	free(all);
 	free(dir);
 	return r;
 }

@@ -22,7 +22,8 @@
  * archive_list reads an archive back for the next ceremony: every
  * ceremony archived under root, each verified as archive_check does, and
  * which of them are the chain's heads (no other archived transcript names
- * it as its previous): the one to chain to.
+ * it as its previous): the one to chain to. A ceremony that does not
+ * verify is listed as not usable, never as a head: the others stay usable.
  */
 #ifndef CONCLAVE_ARCHIVE_H
 #define CONCLAVE_ARCHIVE_H
@@ -37,7 +38,7 @@
 #define ARCHIVE_FOLDER		"conclave-archive"
 #define ARCHIVE_ID_HEX		32
 #define ARCHIVE_WHY_MAX		256
-#define ARCHIVE_LIST_MAX	64	/* ceremonies read from one archive */
+#define ARCHIVE_LIST_MAX	64	/* ceremonies listed from one archive */
 
 struct archive_report {
 	char id[40];	/* the ceremony id (32 hex digits): its folder */
@@ -73,20 +74,30 @@ struct archive_entry {
 	uint8_t previous[TRANSCRIPT_HASH_BYTES];	/* if has_previous */
 	int has_previous;
 	int is_head;	/* no other archived transcript names it as previous */
+	int err;	/* CK_OK, or why it is not usable: its verification's */
+	char why[ARCHIVE_WHY_MAX];	/* if err: which file, and what */
 };
 
 struct archive_list {
-	size_t n, heads;
-	struct archive_entry e[ARCHIVE_LIST_MAX];	/* latest closed first */
+	size_t n;		/* listed in e: bad ones, then heads */
+	size_t heads;		/* the chains' heads: the usable ones */
+	size_t bad;		/* ceremonies that do not verify */
+	size_t unlisted;	/* of both, those past ARCHIVE_LIST_MAX */
+	struct archive_entry e[ARCHIVE_LIST_MAX];
 	char why[ARCHIVE_WHY_MAX];	/* on failure: which folder, and why */
 };
 
 /*
  * Every ceremony under root/conclave-archive/, each verified (see above),
- * into *l: CK_OK with at least one head; CK_ERR_NOT_FOUND if root holds
- * no archive or an empty one; a transcript that does not verify fails the
- * whole list with its error (l->why names its folder); CK_ERR_TOO_LARGE
- * past ARCHIVE_LIST_MAX. A folder not named by a ceremony id is skipped.
+ * into *l: those that do not verify first (err and why say why, by
+ * folder), then the chains' heads, latest closed first; the ceremonies a
+ * head chains past are not listed. Past ARCHIVE_LIST_MAX the oldest are
+ * not listed (l->unlisted counts them); every folder is still verified,
+ * so that the heads are the chains' and the listed ones the latest.
+ * CK_OK with at least one listed; CK_ERR_NOT_FOUND if root holds no
+ * archive or an empty one. A folder not named by a ceremony id is
+ * skipped; one named by another ceremony's id than its transcript's is
+ * not usable (CK_ERR_BAD_NAME).
  */
 int archive_list(const char *root, struct archive_list *l) CK_WUR
     __attribute__((nonnull));

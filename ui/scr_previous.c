@@ -5,7 +5,9 @@
  * (ui/scr_archive.c), or from the --archive folder. Every ceremony
  * archived there is verified (archive_list); the chain's head, the one no
  * other archived transcript names as its previous, is proposed, and with
- * several heads the room picks one. It is taken exactly as
+ * several heads the room picks one from a list that scrolls. One that
+ * does not verify is listed as not usable and refused if picked, by name;
+ * the others stay usable. It is taken exactly as
  * --previous-transcript takes it (ui_take_previous). With --sticks auto
  * the stick is mounted read-only and unmounted before the screen says to
  * remove it. No ceremony is open yet: a refusal is said on the screen.
@@ -20,9 +22,12 @@
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
+#define PICK_ROWS	11	/* the list's rows, above a status of 3 rows */
+
 static enum { STICK, PICK, DONE } step;
 static struct archive_list list;
-static size_t sel;		/* PICK: the chosen head, an index in list */
+static size_t sel;		/* PICK: the chosen one, an index in list */
+static size_t top;		/* PICK: the first row shown */
 static const struct archive_entry *taken;
 
 static int
@@ -75,25 +80,38 @@ take(size_t i)
 	    " Remove the archive stick." : "");
 }
 
-/* The next head from i on (wrapping), for PICK. */
-static size_t
-next_head(size_t i, int dir)
+/* PICK: sel moved by d rows (clamped), the list scrolled to show it. */
+static void
+pick_move(long d)
 {
-	size_t k, n = list.n;
+	long to = (long)sel + d, last = (long)list.n - 1;
 
-	for (k = 1; k <= n; k++) {
-		size_t j = (i + n + (size_t)dir * k) % n;
+	sel = (size_t)(to < 0 ? 0 : to > last ? last : to);
+	if (sel < top)
+		top = sel;
+	else if (sel >= top + PICK_ROWS)
+		top = sel - PICK_ROWS + 1;
+}
 
-		if (list.e[j].is_head)
-			return j;
+/* PICK, Enter: a ceremony that does not verify is never taken. */
+static void
+pick(void)
+{
+	const struct archive_entry *e = &list.e[sel];
+	char what[80];
+
+	if (e->err == CK_OK) {
+		take(sel);
+		return;
 	}
-	return i;
+	snprintf(what, sizeof(what), "Archived ceremony %.32s is not usable",
+	    ui_safe(e->id));
+	ui_say_err(what, e->err, e->why);
 }
 
 static void
 read_archive(void)
 {
-	size_t i;
 	int r;
 
 	if ((r = archive_list(root(), &list)) != CK_OK) {
@@ -101,13 +119,14 @@ read_archive(void)
 		ui_say_err("No previous ceremony taken", r, list.why);
 		return;
 	}
-	for (i = 0; !list.e[i].is_head; i++)
-		;
-	if (list.heads == 1) {
-		take(i);
+	if (list.heads == 1 && list.bad == 0) {
+		take(0);
 		return;
 	}
-	sel = i;
+	/* The latest head chosen (the ones not usable are above it). */
+	ui.status[0] = '\0';
+	sel = top = 0;
+	pick_move(list.bad < list.n ? (long)list.bad : 0);
 	step = PICK;
 }
 
@@ -133,18 +152,67 @@ previous_tick(void)
 	read_archive();
 }
 
+/* The list from row y: PICK_ROWS rows of it, where sel is, and why. */
+static void
+draw_pick(int y)
+{
+	const struct archive_entry *e;
+	char more[80];
+	size_t i;
+
+	if (list.bad == 0)
+		ui_text(y, 2, "The archive holds %zu chains: which one is this "
+		    "cluster's?", list.heads);
+	else if (list.heads == 1)
+		ui_text(y, 2, "The archive holds 1 chain and %zu not usable: "
+		    "is it this cluster's?", list.bad);
+	else if (list.heads == 0)
+		ui_text(y, 2, "No ceremony in the archive verifies: none can be "
+		    "taken.");
+	else
+		ui_text(y, 2, "The archive holds %zu chains and %zu not usable: "
+		    "which is this cluster's?", list.heads, list.bad);
+	ui_text(y + 1, 4, "%-14s %-32s  %s", "kind", "ceremony id", "closed");
+	y += 2;
+	for (i = top; i < list.n && i < top + PICK_ROWS; i++, y++) {
+		e = &list.e[i];
+		if (i == sel)
+			attron(A_REVERSE);
+		if (e->err == CK_OK)
+			ui_text(y, 4, "%-14.14s %.32s  %.19s", ui_safe(e->kind),
+			    e->id, ui_safe(e->closed));
+		else
+			ui_text(y, 4, "%-14.14s %.32s  %.26s", "NOT USABLE",
+			    e->id, ck_strerror(e->err));
+		if (i == sel)
+			attroff(A_REVERSE);
+	}
+	snprintf(more, sizeof(more), "%s%s", top > 0 ? "  more above" : "",
+	    top + PICK_ROWS < list.n ? "  more below" : "");
+	ui_text(UI_TOP + 3 + PICK_ROWS, 4, "%zu of %zu%s", sel + 1, list.n,
+	    more);
+	if (list.unlisted > 0)
+		ui_text(UI_TOP + 4 + PICK_ROWS, 4, "%zu older not listed "
+		    "(the latest %d are)", list.unlisted, ARCHIVE_LIST_MAX);
+	ui_para(UI_TOP + 5 + PICK_ROWS, list.bad == 0 ? "Each is the latest "
+	    "of its chain; take the one the room's paper record names." :
+	    "Each is the latest of its chain; take the one the room's paper "
+	    "record names. One NOT USABLE did not verify: it cannot be taken.");
+	ui_hints("Up/Down PgUp/PgDn choose  Enter take  Esc back");
+}
+
 static void
 previous_draw(void)
 {
 	int y = UI_TOP + 1;
-	size_t i;
 
 	if (step == STICK && from_stick()) {
 		ui_bold(y, 2, "Insert the archive stick now.");
 		ui_para(y + 2, "The ceremonies archived on it (conclave-archive/) "
 		    "are each verified; the latest of the chain, the one no "
 		    "other names as its previous, becomes this ceremony's "
-		    "previous transcript, as --previous-transcript does. The "
+		    "previous transcript, as --previous-transcript does; one "
+		    "that does not verify cannot be taken. The "
 		    "stick is mounted read-only and unmounted before the screen "
 		    "says to remove it. A holder's stick is refused.");
 		ui_hints("Esc back to the start");
@@ -158,23 +226,7 @@ previous_draw(void)
 		return;
 	}
 	if (step == PICK) {
-		ui_text(y, 2, "The archive holds %zu chains: which one is this "
-		    "cluster's?", list.heads);
-		y += 2;
-		for (i = 0; i < list.n && y < UI_TOP + 16; i++) {
-			if (!list.e[i].is_head)
-				continue;
-			if (i == sel)
-				attron(A_REVERSE);
-			ui_text(y++, 4, "%-14.14s %.32s  %.19s",
-			    ui_safe(list.e[i].kind), list.e[i].id,
-			    ui_safe(list.e[i].closed));
-			if (i == sel)
-				attroff(A_REVERSE);
-		}
-		ui_para(y + 1, "Each is the latest of its chain (kind, ceremony "
-		    "id, closed); take the one the room's paper record names.");
-		ui_hints("Up/Down choose  Enter take  Esc back");
+		draw_pick(y);
 		return;
 	}
 	ui_bold(y, 2, "Previous ceremony taken from the archive");
@@ -192,11 +244,19 @@ previous_key(int ch)
 	int enter = ch == '\n' || ch == '\r' || ch == KEY_ENTER;
 
 	if (step == PICK && ch == KEY_UP)
-		sel = next_head(sel, -1);
+		pick_move(-1);
 	else if (step == PICK && ch == KEY_DOWN)
-		sel = next_head(sel, 1);
+		pick_move(1);
+	else if (step == PICK && ch == KEY_PPAGE)
+		pick_move(-PICK_ROWS);
+	else if (step == PICK && ch == KEY_NPAGE)
+		pick_move(PICK_ROWS);
+	else if (step == PICK && ch == KEY_HOME)
+		pick_move(-(long)list.n);
+	else if (step == PICK && ch == KEY_END)
+		pick_move((long)list.n);
 	else if (step == PICK && enter)
-		take(sel);
+		pick();
 	else if (step == STICK && !from_stick() && enter)
 		read_archive();
 	else if (ch == 27 || (step == DONE && enter)) {
@@ -213,9 +273,10 @@ const struct ui_screen scr_previous = {
 	    "transcript, verified, names the holders a share is accepted "
 	    "from. On the appliance it comes from the archive stick the "
 	    "closing step wrote. With several chains archived there, pick "
-	    "the one the paper record of the last ceremony names. A stick "
-	    "that holds no archive, or a transcript that does not verify, "
-	    "is refused and nothing changes.",
+	    "the one the paper record of the last ceremony names (Up/Down, "
+	    "PgUp/PgDn, Home/End). A transcript that does not verify is "
+	    "listed as NOT USABLE and cannot be taken; a stick that holds no "
+	    "archive is refused. Nothing changes either way.",
 	.init = previous_init,
 	.draw = previous_draw,
 	.key = previous_key,

@@ -6,8 +6,10 @@
 # --archive form of the archive stick); a fresh UI with no
 # --previous-transcript takes it with p on the start screen, the unseal's
 # begin screen shows the chain, and a stick bringing another holder's key
-# is refused by name. An archive with a tampered transcript, and a folder
-# with no archive, are refused and change nothing; with two chains archived
+# is refused by name. A tampered archived transcript is listed as not
+# usable and refused if picked, a folder with no archive is refused; both
+# change nothing (tests/ui/previous_archive_list.sh: a tampered one among
+# good ones, and archives of many chains); with two chains archived
 # both heads are listed and the room picks (an abandoned init: the begin
 # screen says it handed out no share that counts). Then the archive stick
 # itself (--sticks auto, loop devices: needs root, as CI runs).
@@ -64,10 +66,14 @@ ui_start env TERM=linux "$CONCLAVE" --state "$U/state" --exchange "$U/x" \
     --sticks "$S" --rehearsal --archive "$B"
 ui_wait "Which ceremony is this?" >/dev/null
 ui_keys p
-check "a tampered archived transcript is refused" \
-    ui_wait "No previous ceremony taken" 10
-check_output "... naming the archived transcript" \
-    'conclave-archive/[0-9a-f]{32}: transcript.jsonl' joined ui_screen
+check "a tampered archived transcript is listed as not usable" \
+    ui_wait "No ceremony in the archive verifies: none can be taken." 10
+check_output "... with its error" "NOT USABLE +$(ls "$B/conclave-archive") +invalid JSON" \
+    ui_screen
+ui_keys Enter
+check_output "picked, it is refused, naming the archived transcript" \
+    'Archived ceremony [0-9a-f]{32} is not usable: .*conclave-archive/[0-9a-f]{32}: transcript.jsonl' \
+    joined ui_screen
 check "... and the archive is as it was" test "$(sum "$B")" = "$before"
 ui_keys Escape
 ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
@@ -159,8 +165,14 @@ ui_stop
 usb_bus
 MNT=$T_TMP/stick
 XM=$T_TMP/exchange
+# On it: the two chains above, the abandoned init's transcript tampered.
+G=$T_TMP/stick-archive
+mkdir -p "$G"
+cp -a "$H/conclave-archive" "$G/"
+sed -i 's/"reason":"wrong room"/"reason":"right room"/' \
+    "$G/conclave-archive/$jid/transcript.jsonl"
 usb_stick arch archive
-usb_fill arch "$A/conclave-archive"
+usb_fill arch "$G/conclave-archive"
 usb_stick alice alice
 usb_fill alice "$KEYS/holder1.sec.asc"
 arch_before=$(usb_sum arch)
@@ -176,7 +188,16 @@ check "... unmounted" sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
 usb_pull alice
 check_output "... and byte for byte as it was" "^$alice_before\$" usb_sum alice
 usb_insert arch
+ui_step "The archive holds 1 chain and 1 not usable" stick-list 30
+check_output "the tampered init is listed, not usable" "NOT USABLE +$jid +hash chain is broken" \
+    ui_screen
+ui_keys Home Enter
+check "... picked, it is refused by name" ui_wait "Archived ceremony $jid is not usable" 5
+check "... the stick stays mounted, read-only" \
+    sh -c "findmnt -n -o OPTIONS --mountpoint '$MNT' | grep -qw ro"
+ui_keys Down Enter
 ui_step "Previous ceremony taken from the archive" stick-taken 30
+check_output "the unseal is taken" "Ceremony +unseal $nid" ui_screen
 check "the archive stick is unmounted before it may be removed" \
     sh -c "! findmnt --mountpoint '$MNT' >/dev/null"
 check "... the screen says to remove it" ui_wait "unmounted: remove it now" 2
