@@ -23,6 +23,7 @@
 #include "ui/ui.h"
 
 #define PICK_ROWS	11	/* the list's rows, above a status of 3 rows */
+#define PICK_WHY_COLS	26	/* a row's error, after kind and id */
 
 static enum { STICK, PICK, DONE } step;
 static struct archive_list list;
@@ -181,9 +182,10 @@ draw_pick(int y)
 		if (e->err == CK_OK)
 			ui_text(y, 4, "%-14.14s %.32s  %.19s", ui_safe(e->kind),
 			    e->id, ui_safe(e->closed));
-		else
-			ui_text(y, 4, "%-14.14s %.32s  %.26s", "NOT USABLE",
-			    e->id, ck_strerror(e->err));
+		else	/* the message if it fits, else its name; Enter says all */
+			ui_text(y, 4, "%-14.14s %.32s  %s", "NOT USABLE", e->id,
+			    strlen(ck_strerror(e->err)) <= PICK_WHY_COLS ?
+			    ck_strerror(e->err) : ck_errname(e->err));
 		if (i == sel)
 			attroff(A_REVERSE);
 	}

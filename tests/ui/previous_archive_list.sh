@@ -5,9 +5,9 @@
 # abandon and archive: each is a chain's head; no server needed).
 #   - 20 chains: more than the screen shows; the list scrolls (PgDn, End,
 #     "k of N") to the oldest, which is taken.
-#   - a tampered transcript among good ones: listed as not usable, refused
-#     by name if picked, the archive and the state folder unchanged; the
-#     good ones are still taken.
+#   - a tampered transcript (and a folder named by another id) among good
+#     ones: listed as not usable, refused by name if picked, the archive
+#     and the state folder unchanged; the good ones are still taken.
 #   - 65 chains, past the 64 listed: the latest 64 listed, the older said
 #     to be not listed; the listing is not refused.
 . "$(dirname "$0")/../lib.sh"
@@ -82,8 +82,9 @@ check "the unseal's begin screen chains to it" \
     ui_wait "Previous ceremony's transcript verified; its head:" 10
 ui_stop
 
-# Three of them, one tampered (a reason edited: its chain breaks). It is
-# listed first (it may be the latest), as not usable; picked, it is
+# Three of them, one tampered (a reason edited: its chain breaks), and a
+# fourth good one copied to a folder named by another id. Those two are
+# listed first (either may be the latest), as not usable; picked, each is
 # refused by name and nothing changes; the two good ones are each taken.
 B=$T_TMP/tampered
 mkdir -p "$B/conclave-archive"
@@ -95,23 +96,31 @@ sed -i 's/"reason":"rehearsal /"reason":"Rehearsal /' \
     "$B/conclave-archive/$bad/transcript.jsonl"
 check_fails "a tampered transcript: conclave verify refuses it" \
     "$CONCLAVE" verify "$B/conclave-archive/$bad/transcript.jsonl"
+other=ffffffffffffffffffffffffffffffff
+cp -a "$A/conclave-archive/${order[6]}" "$B/conclave-archive/$other"
 before=$(sum "$B")
 state_before=$(sum "$U/state")
 ui_start "${UI[@]}" --archive "$B"
 ui_wait "Which ceremony is this?" >/dev/null && ui_keys p
-ui_step "The archive holds 2 chains and 1 not usable" tampered
+ui_step "The archive holds 2 chains and 2 not usable" tampered
 check_output "the tampered one is listed first, not usable, its error said" \
     "NOT USABLE +$bad +hash chain is broken" ui_screen
-check "... the good ones listed after it" sh -c \
+check_output "... the misnamed one next" \
+    "NOT USABLE +$other +CK_ERR_BAD_NAME" ui_screen
+check "... the good ones listed after them" sh -c \
     "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' |
-    grep -A2 'NOT USABLE' | grep -q '${order[5]}'"
-check "... the latest good one chosen: 2 of 3" ui_wait "2 of 3" 2
-ui_keys Up Enter
+    grep -A1 'NOT USABLE *$other' | grep -q '${order[5]}'"
+check "... the latest good one chosen: 3 of 4" ui_wait "3 of 4" 2
+ui_keys Home Enter
 ui_step "Archived ceremony $bad is not usable" tampered-refused
 check_output "picked: refused by name, with why" \
     "Archived ceremony $bad is not usable: hash chain is broken \(CK_ERR_CHAIN\): conclave-archive/$bad: transcript.jsonl" \
     joined ui_screen
-check "... the list stays" ui_wait "1 of 3" 2
+check "... the list stays" ui_wait "1 of 4" 2
+ui_keys Down Enter
+check_output "the misnamed one: refused by name, the ceremony it holds said" \
+    "Archived ceremony $other is not usable: .*\(CK_ERR_BAD_NAME\): conclave-archive/$other: it holds ceremony ${order[6]}" \
+    joined ui_screen
 check "... the archive is as it was" test "$(sum "$B")" = "$before"
 check "... and the state folder" test "$(sum "$U/state")" = "$state_before"
 check_fails "... nothing began" test -e "$U/state/transcript.jsonl"
@@ -120,7 +129,7 @@ ui_step "Previous ceremony taken from the archive" tampered-good-taken
 check "a good one is taken: the latest" ui_wait "Ceremony  init ${order[5]}" 2
 ui_keys Enter
 ui_wait "Which ceremony is this?" >/dev/null && ui_keys p
-ui_wait "The archive holds 2 chains and 1 not usable" >/dev/null &&
+ui_wait "The archive holds 2 chains and 2 not usable" >/dev/null &&
     ui_keys End Enter
 check "... and the other: the oldest" ui_wait "Ceremony  init $oldest" 10
 ui_stop
