@@ -206,10 +206,11 @@ out:
 	return r;
 }
 
-/* The codes as PNG files in a folder that appears complete. */
+/* The codes as PNG files in a folder that appears complete (again: one
+ * there already, the stopped bridge's, is kept). */
 static int
 write_codes(const char *cmd, const struct bridge_opts *o, const char *name,
-    const uint8_t *msg, size_t len)
+    const uint8_t *msg, size_t len, int again)
 {
 	struct qr_scanner *sc = NULL;
 	struct qrs_opts qo;
@@ -224,7 +225,15 @@ write_codes(const char *cmd, const struct bridge_opts *o, const char *name,
 	qrs_opts_init(&qo);
 	if ((r = ftn_fragment_count(len, qo.fragment, &k)) != CK_OK ||
 	    (r = file_open_dir(AT_FDCWD, o->png_dir, FILE_CREATE, 0755, &dfd)) !=
-	    CK_OK || (r = file_open_dir(dfd, tmp, FILE_CREATE, 0755, &sub)) !=
+	    CK_OK)
+		goto out;
+	if (again && faccessat(dfd, base, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		tty_printw(stderr, "conclave-bridge %s: its codes are in %s/%s "
+		    "still: show them to the appliance's camera\n", cmd,
+		    o->png_dir, base);
+		goto out;
+	}
+	if ((r = file_open_dir(dfd, tmp, FILE_CREATE, 0755, &sub)) !=
 	    CK_OK || (r = qr_scanner_new(&sc)) != CK_OK ||
 	    (r = qrs_export_png(msg, len, &qo, sc, sub, qrs_png_frames(k),
 	    &k)) != CK_OK)
@@ -248,16 +257,21 @@ out:
 	return r;
 }
 
-void
-bqr_send(const char *cmd, const struct bridge_opts *o, const char *name,
-    const uint8_t *msg, size_t len)
+static void
+send_codes(const char *cmd, const struct bridge_opts *o, const char *name,
+    const uint8_t *msg, size_t len, int again)
 {
 	int r;
 
-	if (o->png_dir != NULL && write_codes(cmd, o, name, msg, len) != CK_OK)
+	if (o->png_dir != NULL && write_codes(cmd, o, name, msg, len, again) !=
+	    CK_OK)
 		return;
 	if (!o->qr_show)
 		return;
+	if (again)
+		tty_printw(stdout, "%s, written by a bridge that stopped, as QR "
+		    "codes: Enter passes over it when the appliance has it.\n",
+		    name);
 	fflush(stdout);
 	if ((r = qrcmd_show_until_enter(msg, len)) != CK_OK)
 		opts_fail(cmd, "showing the codes", r, r == CK_ERR_QR_NO_FIT ?
@@ -265,4 +279,18 @@ bqr_send(const char *cmd, const struct bridge_opts *o, const char *name,
 		    "no terminal; the envelope is on the exchange folder");
 	else
 		tty_printw(stdout, "%s shown as QR codes.\n", name);
+}
+
+void
+bqr_send(const char *cmd, const struct bridge_opts *o, const char *name,
+    const uint8_t *msg, size_t len)
+{
+	send_codes(cmd, o, name, msg, len, 0);
+}
+
+void
+bqr_send_again(const char *cmd, const struct bridge_opts *o, const char *name,
+    const uint8_t *msg, size_t len)
+{
+	send_codes(cmd, o, name, msg, len, 1);
 }

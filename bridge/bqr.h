@@ -53,4 +53,14 @@ int bqr_receive(const char *cmd, const struct bridge_opts *o,
 void bqr_send(const char *cmd, const struct bridge_opts *o, const char *name,
     const uint8_t *msg, size_t len) __attribute__((nonnull));
 
+/*
+ * bqr_send of an envelope a bridge that stopped wrote (for the one started
+ * again: bsession_carry_again): its codes folder, when that bridge wrote
+ * one, is left as it is and named; on the terminal the operator is told
+ * whose envelope it is, so Enter passes over one the appliance has taken.
+ */
+void bqr_send_again(const char *cmd, const struct bridge_opts *o,
+    const char *name, const uint8_t *msg, size_t len)
+    __attribute__((nonnull));
+
 #endif

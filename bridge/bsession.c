@@ -108,6 +108,39 @@ offer_folder(const struct bsession *b, int r)
 	return 1;
 }
 
+/*
+ * A first scan that stalled or whose camera is gone (r), when the
+ * exchange folder shows this bridge's ceremony under way already (the
+ * one named, or the one folder whose request was answered): a bridge
+ * started again after it stopped, while the appliance shows no code (it
+ * waits for the bridge's next one). The command goes on from the folder
+ * as on the stick: 1, said. 0 otherwise (r is the scan's failure).
+ */
+static int
+under_way(struct bsession *b, const char *ceremony, enum envelope_type want,
+    int r)
+{
+	struct exch_list l = { 0 };
+	int found;
+
+	if (r != CK_ERR_QR_STALLED && r != CK_ERR_MEDIA_GONE)
+		return 0;
+	if (ceremony == NULL &&
+	    courier_find_under_way(b->root, want, b->id) != CK_OK)
+		return 0;
+	envelope_ceremony_id_hex(b->id, b->id_hex);
+	if (dir_open(b) != CK_OK)
+		return 0;
+	found = exch_list(b->x, &l) == CK_OK && l.n > 1;
+	exch_list_free(&l);
+	dir_close(b);
+	if (found)
+		tty_printw(stdout, "Ceremony %s:\nunder way on the exchange "
+		    "folder (%s) when a bridge stopped: this bridge goes on "
+		    "from there.\n", b->id_hex, b->root);
+	return found;
+}
+
 /* The first request by QR code: its ceremony learned from it. */
 static int
 open_scanned(struct bsession *b, const char *ceremony, enum envelope_type want,
@@ -156,7 +189,7 @@ bsession_open(struct bsession *b, const struct bridge_opts *o,
 		return r;
 	r = CK_ERR_NOT_FOUND;
 	if (bqr_scanning(o) && (r = open_scanned(b, ceremony, want, req)) !=
-	    CK_OK && !offer_folder(b, r))
+	    CK_OK && !under_way(b, ceremony, want, r) && !offer_folder(b, r))
 		return r;
 	if (r != CK_OK) {
 		if (ceremony == NULL &&
@@ -352,6 +385,38 @@ bsession_repin(struct bsession *b, const char *kind, char sas[BSESSION_SAS_MAX])
 		return r;
 	return bsession_send_new(b, ENVELOPE_BRIDGE_REPIN, json_pack("{s:s, s:I}",
 	    "kind", kind, "after_seq", (json_int_t)b->last_seq));
+}
+
+void
+bsession_carry_again(struct bsession *b, uint64_t after)
+{
+	struct exch_list l = { 0 };
+	enum envelope_type t;
+	uint8_t *bin = NULL;
+	size_t i, len = 0;
+	int r;
+
+	if ((b->o->png_dir == NULL && !b->o->qr_show) || dir_open(b) != CK_OK)
+		return;
+	r = exch_list(b->x, &l);
+	dir_close(b);
+	for (i = 0; r == CK_OK && i < l.n; i++) {
+		if (l.v[i].seq <= after || envelope_type_from_name(l.v[i].type,
+		    strlen(l.v[i].type), &t) != CK_OK ||
+		    envelope_type_dir(t) != ENVELOPE_B_TO_A || dir_open(b) != CK_OK)
+			continue;
+		r = exch_read(b->x, l.v[i].name, ENVELOPE_MAX_BYTES, &bin, &len);
+		dir_close(b);
+		if (r == CK_OK)
+			bqr_send_again(b->o->cmd, b->o, l.v[i].name, bin, len);
+		else
+			opts_fail(b->o->cmd, l.v[i].name, r, "not carried as "
+			    "codes: take it on the exchange stick");
+		free(bin);
+		bin = NULL;
+		r = CK_OK;
+	}
+	exch_list_free(&l);
 }
 
 static void

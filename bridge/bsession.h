@@ -51,8 +51,10 @@ struct bsession {
  * stall rule from the start; NULL ceremony: it names its own) and copied
  * onto the exchange folder (CK_ERR_NOT_FOUND when the folder shows it
  * answered already: a session a stopped bridge left under way, which
- * bsession_orphan then finds); a stall or a camera gone offers the folder
- * on a terminal. o (its cmd names the command in messages) must outlive b:
+ * bsession_orphan then finds); a stall or a camera gone goes on from the
+ * folder when it shows the ceremony under way (said), else offers the
+ * folder on a terminal. o (its cmd names the command in messages) must
+ * outlive b:
  * every later send and wait crosses as it says.
  */
 int bsession_open(struct bsession *b, const struct bridge_opts *o,
@@ -145,6 +147,18 @@ int bsession_adopt(struct bsession *b, char name[ENVELOPE_FILE_NAME_MAX])
  */
 int bsession_repin(struct bsession *b, const char *kind,
     char sas[BSESSION_SAS_MAX]) CK_WUR __attribute__((nonnull));
+
+/*
+ * For a bridge started again: the envelopes of the bridge's own that a
+ * stopped bridge wrote after seq after, carried again, in order, when the
+ * command crosses by QR code (bqr_send_again; nothing to do without
+ * --png-dir or --qr-show). The appliance takes envelopes in sequence only,
+ * and those codes died with the stopped bridge's screen, or were never
+ * drawn (it stopped between the write and its codes); on the stick they
+ * are in the folder already.
+ */
+void bsession_carry_again(struct bsession *b, uint64_t after)
+    __attribute__((nonnull));
 
 /*
  * The ceremony key that signed the request (what: "Init request", ...),

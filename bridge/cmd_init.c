@@ -48,7 +48,8 @@ usage(FILE *f)
 	    "(a lookup with it is refused) goes to the appliance.\n"
 	    "Started again after a bridge stopped with the result written, it\n"
 	    "offers a new session key (its words, for the room to compare with\n"
-	    "conclave init repin) and then takes the root token as above.\n"
+	    "conclave init repin) and then takes the root token as above; by\n"
+	    "QR code it carries what the stopped bridge wrote again first.\n"
 	    "\n"
 	    "Options:\n"
 	    "  --ceremony ID        the ceremony folder, when the exchange holds several\n"
@@ -264,7 +265,10 @@ resume_init(struct init_ctx *ctx, const char *type)
 	char sas[BSESSION_SAS_MAX];
 	int r;
 
+	/* What the stopped bridge wrote after the request, carried again
+	 * when the room crosses by QR code. */
 	if (strcmp(type, envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0) {
+		bsession_carry_again(&ctx->b, 1);
 		tty_printw(stdout,
 		    "Ceremony %s:\nthe closing result is on the exchange folder "
 		    "already: nothing is left for the bridge. Next: conclave init "
@@ -281,6 +285,7 @@ resume_init(struct init_ctx *ctx, const char *type)
 	if (ctx->init_time < 0)
 		ctx->init_time = 0;
 	envelope_free(&res);
+	bsession_carry_again(&ctx->b, 1);
 	if ((r = bsession_repin(&ctx->b, KIND_INIT, sas)) != CK_OK)
 		return fail("re-pin", r, "writing the new key's envelope");
 	tty_printw(stdout,

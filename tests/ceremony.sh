@@ -27,14 +27,16 @@ wait_for() {
 # (DIR/begin.out), which the room compares with the bridge's.
 key_words() { grep -A1 '^Ceremony key' "$1/begin.out" | tail -n 1 | sed 's/^ *//'; }
 
-# bridge_init_start DIR ADDR [WORDS]: runs until it has written the init
-# result; the ceremony key's words the room confirms are WORDS, or those
-# DIR/begin.out shows.
+# bridge_init_start DIR ADDR [WORDS [ARGS...]]: runs until it has written
+# the init result; the ceremony key's words the room confirms are WORDS
+# (when empty or absent, those DIR/begin.out shows); ARGS are more of the
+# bridge's options (the QR crossing's).
 bridge_init_start() {
 	local dir=$1 addr=$2 words=${3:-$(key_words "$1")}
+	shift 2; shift $(($# > 0))
 	mkfifo "$dir/token.fifo"
 	"$BRIDGE" init --exchange "$dir/x" --address "$addr" --root-token-fd 3 \
-	    --key-words "$words" 3<"$dir/token.fifo" >"$dir/bridge.out" 2>&1 &
+	    --key-words "$words" "$@" 3<"$dir/token.fifo" >"$dir/bridge.out" 2>&1 &
 	echo $! >"$dir/bridge.pid"
 	on_exit "kill $(cat "$dir/bridge.pid") 2>/dev/null"
 	# Opening the FIFO for writing lets the bridge's redirection proceed.
@@ -52,17 +54,19 @@ bridge_init_finish() {
 	wait "$(cat "$dir/bridge.pid")"
 }
 
-# bridge_init_restart DIR ADDR OUT: the bridge started again on DIR/x after
-# the one bridge_init_start began was killed (BPID2 its pid, output in OUT,
-# the root token on the FIFO DIR/token.fifo, its fd TOKEN_FD); waits until
-# it shows the new key's words, into REPIN_WORDS. Not in a subshell: the
-# FIFO's writer must stay open.
+# bridge_init_restart DIR ADDR OUT [ARGS...]: the bridge started again on
+# DIR/x (with ARGS) after the one bridge_init_start began was killed (BPID2
+# its pid, output in OUT, the root token on the FIFO DIR/token.fifo, its fd
+# TOKEN_FD); waits until it shows the new key's words, into REPIN_WORDS.
+# Not in a subshell: the FIFO's writer must stay open.
 bridge_init_restart() {
 	local dir=$1 addr=$2 out=$3
+	shift 3
+	REPIN_WORDS=
 	rm -f "$dir/token.fifo"
 	mkfifo "$dir/token.fifo"
 	"$BRIDGE" init --exchange "$dir/x" --address "$addr" --root-token-fd 3 \
-	    3<"$dir/token.fifo" >"$out" 2>&1 &
+	    "$@" 3<"$dir/token.fifo" >"$out" 2>&1 &
 	BPID2=$!
 	on_exit "kill $BPID2 2>/dev/null"
 	exec {TOKEN_FD}>"$dir/token.fifo"
