@@ -14,6 +14,7 @@
 #include "ceremony/session.h"
 #include "crypto/errors.h"
 #include "crypto/words.h"
+#include "media/tty.h"
 #include "protocol/minisig.h"
 
 static int
@@ -62,24 +63,24 @@ cmd_archive_main(int argc, char **argv)
 	if (to == NULL)
 		return usage(stderr);
 	if ((r = archive_write(state, to, &rep)) != CK_OK) {
-		fprintf(stderr, "conclave archive: not archived: %s [%s]\n",
+		tty_printw(stderr, "conclave archive: not archived: %s [%s]\n",
 		    rep.why[0] != '\0' ? rep.why : ck_strerror(r), ck_errname(r));
 		return 1;
 	}
-	printf("archived: %s/%s/%s/ (%zu files)\n", to, ARCHIVE_FOLDER, rep.id,
+	tty_printw(stdout, "archived: %s/%s/%s/ (%zu files)\n", to, ARCHIVE_FOLDER, rep.id,
 	    rep.files);
 	if ((r = archive_check(to, &rep)) != CK_OK) {
-		fprintf(stderr, "conclave archive: the copy does not verify: %s "
+		tty_printw(stderr, "conclave archive: the copy does not verify: %s "
 		    "[%s]\n", rep.why[0] != '\0' ? rep.why : ck_strerror(r),
 		    ck_errname(r));
 		return 1;
 	}
 	sodium_bin2hex(hex, sizeof(hex), rep.head, sizeof(rep.head));
 	minisig_keyid_hex(&rep.key, id);
-	printf("OK %s/%s/%s/%s: %" PRIu64 " records, signed by key %s (the "
-	    "state's), head %s\n", to, ARCHIVE_FOLDER, rep.id, SESSION_TRANSCRIPT,
-	    rep.records, id, hex);
+	tty_printw(stdout, "OK %s/%s/%s/%s: %" PRIu64 " records, signed by key %s "
+	    "(the state's)\nhead %s\n", to, ARCHIVE_FOLDER, rep.id,
+	    SESSION_TRANSCRIPT, rep.records, id, hex);
 	if (transcript_head_words(rep.head, words, sizeof(words)) == CK_OK)
-		printf("head as words: %s\n", words);
+		tty_printw(stdout, "head as words: %s\n", words);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include "ceremony/generate_root.h"
 #include "crypto/errors.h"
 #include "crypto/pgp.h"
+#include "media/tty.h"
 
 static const char usage_text[] =
     "usage: conclave generate-root begin --state DIR --exchange DIR\n"
@@ -173,11 +174,11 @@ step_begin(const struct quorum_args *a)
 	cmd_print_ceremony_key(s);
 	cmd_quorum_print_handout(s);
 	if (ro != NULL)
-		printf("PGP mode: the token will be encrypted to %s, %s\n",
+		tty_printw(stdout, "PGP mode: the token will be encrypted to %s, %s\n",
 		    roster_operator(ro)->name, roster_operator(ro)->fpr);
 	else
-		printf("OTP mode: the bridge decodes the token for the operator.\n");
-	printf("Request written to %s. Next: conclave-bridge %s.\n",
+		tty_printw(stdout, "OTP mode: the bridge decodes the token for the operator.\n");
+	tty_printw(stdout, "Request written to %s. Next: conclave-bridge %s.\n",
 	    a->exchange, cur->q.cmd);
 	roster_free(ro);
 	session_free(s);
@@ -205,29 +206,29 @@ step_result(const struct quorum_args *a)
 		session_free(s);
 		return cmd_refuse(cur->q.cmd, "result", r, why);
 	}
-	printf("%s generated through %s (nonce %s).\n",
+	tty_printw(stdout, "%s generated through %s (nonce %s).\n",
 	    closed ? "DR operation token" : "Root token",
 	    json_string_value(json_object_get(iss, "endpoint")),
 	    json_string_value(json_object_get(iss, "nonce")));
 	if (json_object_get(iss, "accessor") != NULL)
-		printf("Accessor %s\n", json_string_value(json_object_get(iss,
+		tty_printw(stdout, "Accessor %s\n", json_string_value(json_object_get(iss,
 		    "accessor")));
 	if (json_object_get(iss, "pgp_fingerprint") != NULL)
-		printf("Encrypted to %s\n", json_string_value(json_object_get(iss,
+		tty_printw(stdout, "Encrypted to %s\n", json_string_value(json_object_get(iss,
 		    "pgp_fingerprint")));
 	if (json_object_get(iss, "promoted") != NULL)
-		printf("The DR secondary was promoted (%s).\n",
+		tty_printw(stdout, "The DR secondary was promoted (%s).\n",
 		    json_string_value(json_object_get(iss, "promoted")));
 	if (closed) {
-		printf("%s\n", cmd_closed_text(s));
+		tty_printw(stdout, "%s\n", cmd_closed_text(s));
 		cmd_quorum_print_head(s, a->state, head);
 	} else if (json_is_false(json_object_get(iss, "handed_over"))) {
-		printf("The bridge could not hand the token over (%s).\nIts "
+		tty_printw(stdout, "The bridge could not hand the token over (%s).\nIts "
 		    "closing result says what became of it: conclave generate-root "
 		    "close once it is on the stick.\n", json_string_value(
 		    json_object_get(iss, "handover_error")));
 	} else {
-		printf("When the work is done: the token back to the bridge to "
+		tty_printw(stdout, "When the work is done: the token back to the bridge to "
 		    "revoke it,\nthen conclave generate-root close.\n");
 	}
 	session_free(s);
@@ -252,7 +253,7 @@ step_close(const struct quorum_args *a)
 		session_free(s);
 		return cmd_refuse("generate-root", "close", r, why);
 	}
-	printf("The generated root token is revoked. %s\n", cmd_closed_text(s));
+	tty_printw(stdout, "The generated root token is revoked. %s\n", cmd_closed_text(s));
 	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;

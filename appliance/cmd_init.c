@@ -18,6 +18,7 @@
 #include "crypto/pgp.h"
 #include "crypto/reader.h"
 #include "crypto/secmem.h"
+#include "media/tty.h"
 #include "protocol/minisig.h"
 
 #define MAX_MEMBERS	64
@@ -136,7 +137,7 @@ review_witnesses(const struct init_args *a)
 	for (i = 0; i < a->nmembers; i++)
 		if (a->members[i].role == ROSTER_WITNESS)
 			return cmd_review_begin(NULL, 0);
-	fprintf(stderr, "conclave init begin: --review needs the witnesses who "
+	tty_printw(stderr, "conclave init begin: --review needs the witnesses who "
 	    "will answer at the review on the roster: --witness NAME=KEYFILE\n");
 	return 2;
 }
@@ -170,7 +171,7 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case 't':
 		case OPT_THRESHOLD:
 			if (rd_parse_uint(optarg, 1, KIND_MAX_SHARES, &v) != CK_OK) {
-				fprintf(stderr, "conclave init: threshold must be 1..%d\n",
+				tty_printw(stderr, "conclave init: threshold must be 1..%d\n",
 				    KIND_MAX_SHARES);
 				return 2;
 			}
@@ -185,7 +186,7 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case OPT_OPERATOR:
 		case OPT_WITNESS:
 			if (a->nmembers == MAX_MEMBERS) {
-				fprintf(stderr, "conclave init: at most %d keys\n", MAX_MEMBERS);
+				tty_printw(stderr, "conclave init: at most %d keys\n", MAX_MEMBERS);
 				return 2;
 			}
 			a->members[a->nmembers].role = c == OPT_HOLDER ? ROSTER_HOLDER :
@@ -207,6 +208,23 @@ refuse(const char *step, int err, const char *why)
 	return cmd_refuse("init", step, err, why);
 }
 
+/* The roster's listing: a member's lines under its name at this indent. */
+#define MEMBER_INDENT	12
+
+/* One of a member's lines, wrapped within TTY_COLS at MEMBER_INDENT. */
+static void
+print_under(const char *label, const char *text)
+{
+	char *line = NULL, *w = NULL;
+
+	if (asprintf(&line, "%*s%s%s", MEMBER_INDENT, "", label, text) < 0)
+		return;
+	w = tty_wrap(line, TTY_COLS, MEMBER_INDENT, NULL);
+	printf("%s\n", w != NULL ? w : line);
+	free(w);
+	free(line);
+}
+
 static void
 print_member(const struct roster_member *m)
 {
@@ -218,14 +236,16 @@ print_member(const struct roster_member *m)
 	    roster_fpr_words(m, words, sizeof(words)) != CK_OK)
 		return;
 	if (m->role == ROSTER_HOLDER)
-		printf("  share %-3u %s\n", m->share_index, m->name);
+		tty_printw(stdout, "  share %-3u %s\n", m->share_index, m->name);
 	else
-		printf("  %-9s %s\n", roster_role_name(m->role), m->name);
-	printf("            %s\n            %s\n", grouped, words);
+		tty_printw(stdout, "  %-9s %s\n", roster_role_name(m->role),
+		    m->name);
+	print_under("", grouped);
+	print_under("", words);
 	for (bit = 1; bit != 0 && bit <= m->warnings; bit <<= 1)
 		if ((m->warnings & bit) &&
 		    pgp_warning_text(bit, m->enc_algo, warn) != NULL)
-			printf("            warning: %s\n", warn);
+			print_under("warning: ", warn);
 }
 
 static int
@@ -269,7 +289,7 @@ step_begin(const struct init_args *a)
 	if ((r = build_roster(a, &ro)) != CK_OK)
 		return 1;
 	if (roster_operator(ro) == NULL) {
-		fprintf(stderr, "conclave init begin: --operator NAME=KEYFILE is "
+		tty_printw(stderr, "conclave init begin: --operator NAME=KEYFILE is "
 		    "required: the initial root token is encrypted to that key\n");
 		roster_free(ro);
 		return 2;
@@ -288,10 +308,10 @@ step_begin(const struct init_args *a)
 		return cmd_begin_refused("init", a->state, a->exchange, r);
 	}
 	cmd_print_ceremony_key(s);
-	printf("\nRoster (each holder reads their fingerprint words aloud):\n");
+	tty_printw(stdout, "\nRoster (each holder reads their fingerprint words aloud):\n");
 	for (i = 0; i < ro->n; i++)
 		print_member(&ro->m[i]);
-	printf("\n%zu %s shares, any %u of them unseal. Init request written to %s.\n"
+	tty_printw(stdout, "\n%zu %s shares, any %u of them unseal. Init request written to %s.\n"
 	    "Next: conclave-bridge init on the operator's workstation.\n",
 	    ro->n_holders, a->recovery ? "recovery" : "unseal", a->threshold,
 	    a->exchange);
@@ -315,7 +335,7 @@ step_accept(const struct init_args *a)
 		return refuse("accept", r, why);
 	}
 	srv = json_object_get(s->ext, "server");
-	printf("Init result accepted: %zu encrypted shares, each to its holder's key.\n"
+	tty_printw(stdout, "Init result accepted: %zu encrypted shares, each to its holder's key.\n"
 	    "Server %s (%s %s)\n"
 	    "Next: conclave init handout --holder K, for each holder in turn.\n",
 	    json_array_size(json_object_get(s->ext, "encrypted_shares")),
@@ -337,7 +357,7 @@ step_handout(const struct init_args *a)
 		return usage(stderr);
 	if (cmd_handout(KIND_INIT, &h, &file) != 0)
 		return 1;
-	printf("Share %u written to %s/%s and proven: the holder's key decrypts it\n"
+	tty_printw(stdout, "Share %u written to %s/%s and proven: the holder's key decrypts it\n"
 	    "to a well-formed share. To read it later: gpg --decrypt %s/%s\n",
 	    a->holder, a->stick, file, a->stick, file);
 	free(file);
@@ -355,10 +375,10 @@ step_repin(const struct init_args *a, const char *witness)
 		return refuse("repin", r, NULL);
 	r = session_repin(s, a->confirm, witness, sas, why, sizeof(why));
 	if (sas[0] != '\0')
-		printf("The bridge restarted and offers a new key. Its words "
+		tty_printw(stdout, "The bridge restarted and offers a new key. Its words "
 		    "(compare with the\nbridge's screen):\n  %s\n", sas);
 	if (r == CK_ERR_INCOMPLETE) {
-		printf("Not pinned yet: when a witness has seen the same words on "
+		tty_printw(stdout, "Not pinned yet: when a witness has seen the same words on "
 		    "both screens, run\n  conclave init repin --state %s "
 		    "--confirm-sas \"%s\"\n", a->state, sas);
 		goto out;
@@ -369,7 +389,7 @@ step_repin(const struct init_args *a, const char *witness)
 		    "folder" : why);
 		goto out;
 	}
-	printf("The new key is pinned (recorded: %s).\nNext: the bridge's "
+	tty_printw(stdout, "The new key is pinned (recorded: %s).\nNext: the bridge's "
 	    "closing result, then conclave init close.\n", SESSION_REPIN_TEXT);
 	rc = 0;
 out:
@@ -394,7 +414,7 @@ step_close(const struct init_args *a)
 		session_free(s);
 		return refuse("close", r, why);
 	}
-	printf("The initial root token is revoked. %s\n", cmd_closed_text(s));
+	tty_printw(stdout, "The initial root token is revoked. %s\n", cmd_closed_text(s));
 	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;
@@ -414,7 +434,7 @@ step_abandon(const struct init_args *a)
 		session_free(s);
 		return cmd_abandon_refused("init", a->state, r, NULL);
 	}
-	printf("Abandoned. Ceremony closed as abandoned.\n");
+	tty_printw(stdout, "Abandoned. Ceremony closed as abandoned.\n");
 	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;
@@ -429,19 +449,19 @@ step_status(const struct init_args *a)
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK) {
 		if (r == CK_ERR_CLOSED) {
-			printf("closed\n");
+			tty_printw(stdout, "closed\n");
 			return 0;
 		}
 		return refuse("status", r, cmd_load_why(a->state, r));
 	}
-	printf("%s\nceremony %s, %zu of %lld shares handed out\n",
+	tty_printw(stdout, "%s\nceremony %s, %zu of %lld shares handed out\n",
 	    session_phase(s), s->id_hex,
 	    json_array_size(json_object_get(s->ext, "proofs")),
 	    (long long)json_integer_value(json_object_get(s->ext, "n")));
 	/* After a restart the room still compares these with the bridge's. */
 	cmd_print_ceremony_key(s);
 	if (init_repin_waiting(s, why, sizeof(why)))
-		printf("%s.\n", why);
+		tty_printw(stdout, "%s.\n", why);
 	if (session_in_review(s))
 		cmd_review_next(a->state);
 	session_free(s);
@@ -488,6 +508,6 @@ cmd_init_main(int argc, char **argv)
 		return step_abandon(&a);
 	if (strcmp(step, "status") == 0)
 		return step_status(&a);
-	fprintf(stderr, "conclave init: unknown step '%s'\n", step);
+	tty_printw(stderr, "conclave init: unknown step '%s'\n", step);
 	return usage(stderr);
 }

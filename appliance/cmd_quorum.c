@@ -19,6 +19,7 @@
 #include "crypto/secmem.h"
 #include "crypto/words.h"
 #include "media/file.h"
+#include "media/tty.h"
 
 enum {
 	OPT_STATE = 0x100, OPT_EXCHANGE, OPT_PREVIOUS, OPT_CONFIRM, OPT_WITNESS,
@@ -129,7 +130,7 @@ cmd_quorum_run(const char *cmd, const struct quorum_step *steps, size_t n,
 	for (i = 0; i < n; i++)
 		if (strcmp(argv[1], steps[i].name) == 0)
 			return steps[i].run(&a);
-	fprintf(stderr, "conclave %s: unknown step '%s'\n", cmd, argv[1]);
+	tty_printw(stderr, "conclave %s: unknown step '%s'\n", cmd, argv[1]);
 	return usage(stderr);
 }
 
@@ -156,11 +157,11 @@ cmd_quorum_print_head(const struct session *s, const char *state,
 		    "(%s)", ck_errname(r));
 	/* Begun with --review: the witnesses answer before it closes. */
 	if (session_in_review(s)) {
-		printf("Record: %s.\n", tally);
+		tty_printw(stdout, "Record: %s.\n", tally);
 		cmd_review_next(state);
 		return;
 	}
-	printf("Transcript %s/%s (signed: .minisig, key: .pub)\nHead %s\n  %s\n"
+	tty_printw(stdout, "Transcript %s/%s (signed: .minisig, key: .pub)\nHead %s\n  %s\n"
 	    "Record: %s.\n"
 	    "Witnesses: write the head words down and initial them.\n",
 	    state, SESSION_TRANSCRIPT, hex, words, tally);
@@ -181,10 +182,10 @@ cmd_quorum_print_nodes(const json_t *nodes)
 		/* Printed only after check_nodes / the envelope parser's
 		 * printable-UTF-8 rule has passed over the payload. */
 		if (res != NULL)
-			printf("  %-32s %s%s%s\n", addr != NULL ? addr : "?", res,
+			tty_printw(stdout, "  %-32s %s%s%s\n", addr != NULL ? addr : "?", res,
 			    err != NULL ? ": " : "", err != NULL ? err : "");
 		else
-			printf("  %-32s %s\n", addr != NULL ? addr : "?",
+			tty_printw(stdout, "  %-32s %s\n", addr != NULL ? addr : "?",
 			    !json_is_true(json_object_get(n, "reachable")) ?
 			    "unreachable" : json_is_false(json_object_get(n,
 			    "initialized")) ? "not initialised (a Raft joiner "
@@ -207,10 +208,10 @@ cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a)
 	r = quorum_accept_offer(s, q->begun, a->confirm, a->witness, sas,
 	    &offer, why, sizeof(why));
 	if (sas[0] != '\0')
-		printf("Short authentication string (compare with the bridge's "
+		tty_printw(stdout, "Short authentication string (compare with the bridge's "
 		    "screen):\n  %s\n", sas);
 	if (r == CK_ERR_INCOMPLETE) {
-		printf("Not accepted yet: when a witness has seen the same words on "
+		tty_printw(stdout, "Not accepted yet: when a witness has seen the same words on "
 		    "both screens, run\n  conclave %s accept --state %s "
 		    "--confirm-sas \"%s\"\n", q->cmd, a->state, sas);
 		goto out;
@@ -219,10 +220,10 @@ cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "accept", r, why);
 		goto out;
 	}
-	printf("Session offer accepted; the witness confirmed the words.\n"
+	tty_printw(stdout, "Session offer accepted; the witness confirmed the words.\n"
 	    "Threshold %u.\n", quorum_threshold(s));
 	cmd_quorum_print_nodes(json_object_get(offer, "nodes"));
-	printf("Next: conclave %s share, for %u holders.\n", q->cmd,
+	tty_printw(stdout, "Next: conclave %s share, for %u holders.\n", q->cmd,
 	    quorum_threshold(s));
 	rc = 0;
 out:
@@ -243,7 +244,7 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 	int r, rc = 1;
 
 	if (a->holder == NULL || a->share_file == NULL) {
-		fprintf(stderr, "conclave %s share: --holder NAME and --share-file "
+		tty_printw(stderr, "conclave %s share: --holder NAME and --share-file "
 		    "FILE are required\n", q->cmd);
 		return 2;
 	}
@@ -281,11 +282,11 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "share", r, why);
 		goto out;
 	}
-	printf("%s's share is sealed to the bridge session and wiped here "
+	tty_printw(stdout, "%s's share is sealed to the bridge session and wiped here "
 	    "(%zu of %u).\n", a->holder, quorum_sealed_count(s),
 	    quorum_threshold(s));
 	if (quorum_sealed_count(s) >= quorum_threshold(s))
-		printf("Next: conclave %s submit.\n", q->cmd);
+		tty_printw(stdout, "Next: conclave %s submit.\n", q->cmd);
 	rc = 0;
 out:
 	secmem_free(pass);
@@ -309,7 +310,7 @@ cmd_quorum_submit(const struct quorum_cmd *q, const struct quorum_args *a)
 		session_free(s);
 		return cmd_refuse(q->cmd, "submit", r, why);
 	}
-	printf("Sealed shares submitted. Next: conclave %s result, once the "
+	tty_printw(stdout, "Sealed shares submitted. Next: conclave %s result, once the "
 	    "bridge has answered.\n", q->cmd);
 	session_free(s);
 	return 0;
@@ -323,13 +324,13 @@ cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a)
 
 	if ((r = session_load(a->state, q->kind, a->exchange, &s)) != CK_OK) {
 		if (r == CK_ERR_CLOSED) {
-			printf("closed\n");
+			tty_printw(stdout, "closed\n");
 			return 0;
 		}
 		return cmd_refuse(q->cmd, "status", r,
 		    cmd_load_why(a->state, r));
 	}
-	printf("%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
+	tty_printw(stdout, "%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
 	    s->id_hex, quorum_sealed_count(s), quorum_threshold(s));
 	if (session_in_review(s))
 		cmd_review_next(a->state);
@@ -361,13 +362,13 @@ cmd_quorum_print_handout(const struct session *s)
 
 	if (h == NULL)
 		return;
-	printf("Each share is checked against the handout of %s ceremony %s "
+	tty_printw(stdout, "Each share is checked against the handout of %s ceremony %s "
 	    "(%s):\nonly the holder it was handed to can give it.\n",
 	    json_string_value(json_object_get(h, "kind")),
 	    json_string_value(json_object_get(h, "ceremony_id")),
 	    json_string_value(json_object_get(h, "state")));
 	if (via != NULL)
-		printf("That handout is carried forward from %s ceremony %s.\n",
+		tty_printw(stdout, "That handout is carried forward from %s ceremony %s.\n",
 		    json_string_value(json_object_get(via, "kind")),
 		    json_string_value(json_object_get(via, "ceremony_id")));
 }
@@ -378,7 +379,7 @@ cmd_quorum_closed_failed(const char *cmd, const char *step, struct session *s,
     const uint8_t head[TRANSCRIPT_HASH_BYTES])
 {
 	cmd_refuse(cmd, step, CK_ERR_SERVER, why);
-	printf("Ceremony closed as failed.\n");
+	tty_printw(stdout, "Ceremony closed as failed.\n");
 	cmd_quorum_print_head(s, state, head);
 	session_free(s);
 	return 1;
@@ -403,7 +404,7 @@ cmd_quorum_close(const struct quorum_cmd *q, const struct quorum_args *a,
 		    CK_ERR_STATE ? "too late to abandon: the server may have "
 		    "acted on the shares already; read its result first" : NULL);
 	}
-	printf("%s\n", done);
+	tty_printw(stdout, "%s\n", done);
 	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;

@@ -12,6 +12,7 @@
 #include "ceremony/record.h"
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
+#include "media/tty.h"
 #include "paper/doc.h"
 #include "appliance/cmd_verify.h"
 
@@ -122,7 +123,7 @@ cmd_record_main(int argc, char **argv)
 		return usage(stderr);
 	if ((e = cmd_verify_read("conclave record", path, pubpath, &r)) != 0) {
 		if (e == 1)
-			fprintf(stderr, "conclave record: no record printed\n");
+			tty_printw(stderr, "conclave record: no record printed\n");
 		return e;
 	}
 	snprintf(title, sizeof(title), "Ceremony record: %s",
@@ -130,7 +131,7 @@ cmd_record_main(int argc, char **argv)
 	snprintf(footer, sizeof(footer), "conclave record: ceremony %s",
 	    r->ceremony_id);
 	if ((e = paper_open(out, size, title, footer, r->closed, &p)) != CK_OK) {
-		fprintf(stderr, "conclave record: %s: %s [%s]\n", out,
+		tty_printw(stderr, "conclave record: %s: %s [%s]\n", out,
 		    ck_strerror(e), ck_errname(e));
 		record_free(r);
 		return 1;
@@ -143,12 +144,12 @@ cmd_record_main(int argc, char **argv)
 		section(p, r, (enum record_section)s);
 	e = paper_finish(p);
 	if (e != CK_OK) {
-		fprintf(stderr, "conclave record: %s: %s [%s]\n", out,
+		tty_printw(stderr, "conclave record: %s: %s [%s]\n", out,
 		    ck_strerror(e), ck_errname(e));
 		record_free(r);
 		return 1;
 	}
-	printf("%s: the record of %s ceremony %s (%" PRIu64 " records, %s)\n",
+	tty_printw(stdout, "%s: the record of %s ceremony %s (%" PRIu64 " records, %s)\n",
 	    out, r->kind_name, r->ceremony_id, r->rep.records,
 	    r->audit_err == CK_OK ? "complete" : "INCOMPLETE");
 	record_free(r);

@@ -15,6 +15,7 @@
 #include "ceremony/session.h"
 #include "crypto/errors.h"
 #include "crypto/reader.h"
+#include "media/tty.h"
 #include "protocol/kinds.h"
 
 #define MAX_ANSWERS	32
@@ -172,7 +173,7 @@ review(const char *state, const struct answer *ans, size_t n)
 		session_free(s);
 		return cmd_refuse("review", "", r, "nothing was recorded");
 	}
-	printf("%zu witness answer(s) recorded. Ceremony closed.\n", n);
+	tty_printw(stdout, "%zu witness answer(s) recorded. Ceremony closed.\n", n);
 	cmd_quorum_print_head(s, state, head);
 	session_free(s);
 	return 0;
@@ -205,7 +206,7 @@ cmd_review_main(int argc, char **argv)
 		case OPT_REASON:
 			if (n == 0 || ans[n - 1].reason == NULL ||
 			    ans[n - 1].reason[0] != '\0' || optarg[0] == '\0') {
-				fprintf(stderr, "conclave review: --reason TEXT "
+				tty_printw(stderr, "conclave review: --reason TEXT "
 				    "follows its --not-confirmed NAME, once\n");
 				return usage(stderr);
 			}

@@ -169,7 +169,7 @@ lock_sticks(const char *mountpoint, int *fdp)
 			r = file_errno(errno);
 			goto out;
 		}
-		printf("The ceremony is running on another console of this "
+		tty_printw(stdout, "The ceremony is running on another console of this "
 		    "machine.\nThis console starts it when that one is left.\n");
 		fflush(stdout);
 		while (flock(fd, LOCK_EX) != 0)
@@ -269,7 +269,7 @@ cmd_ui_main(int argc, char **argv)
 	if ((r = session_check_ram(ui.state_dir)) != CK_OK)
 		return cmd_refuse("ui", "--state", r, NULL);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "conclave: the guided ceremony needs a terminal; "
+		tty_printw(stderr, "conclave: the guided ceremony needs a terminal; "
 		    "the command-line steps are `conclave init ...`\n");
 		return 2;
 	}
@@ -282,7 +282,7 @@ cmd_ui_main(int argc, char **argv)
 		return 1;
 	}
 	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {
-		fprintf(stderr, "conclave: cannot open a keyring under %s: %s\n",
+		tty_printw(stderr, "conclave: cannot open a keyring under %s: %s\n",
 		    ui.gnupg_base, ck_strerror(r));
 		return 1;
 	}

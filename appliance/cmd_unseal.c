@@ -13,6 +13,7 @@
 #include "appliance/cmd_quorum.h"
 #include "ceremony/unseal.h"
 #include "crypto/errors.h"
+#include "media/tty.h"
 
 static const char usage_text[] =
     "usage: conclave unseal begin --state DIR --exchange DIR\n"
@@ -152,7 +153,7 @@ step_begin(const struct quorum_args *a)
 		return cmd_begin_refused(cur->cmd, a->state, a->exchange, r);
 	cmd_print_ceremony_key(s);
 	cmd_quorum_print_handout(s);
-	printf("\n%s request written to %s.\n"
+	tty_printw(stdout, "\n%s request written to %s.\n"
 	    "Next: conclave-bridge %s on the operator's workstation, then\n"
 	    "conclave %s accept here.\n", cur == &migrate_cmd ? "Migrate" :
 	    "Unseal", a->exchange, cur->cmd, cur->cmd);
@@ -169,13 +170,13 @@ print_migrated(const struct session *s)
 	const char *from = json_string_value(json_object_get(seal, "from"));
 	const char *to = json_string_value(json_object_get(seal, "to"));
 
-	printf("Every node is unsealed with its new seal: %s -> %s. %s\n",
+	tty_printw(stdout, "Every node is unsealed with its new seal: %s -> %s. %s\n",
 	    from != NULL ? from : "?", to != NULL ? to : "?", cmd_closed_text(s));
 	if (to != NULL && strcmp(to, "shamir") == 0)
-		printf("The holders' recovery shares are now UNSEAL shares: they "
+		tty_printw(stdout, "The holders' recovery shares are now UNSEAL shares: they "
 		    "unseal the cluster after every restart.\n");
 	else
-		printf("The holders' unseal shares are now RECOVERY shares: the "
+		tty_printw(stdout, "The holders' unseal shares are now RECOVERY shares: the "
 		    "cluster unseals itself; the shares serve rekey and root-token "
 		    "generation, and a migration back to Shamir.\n");
 }
@@ -196,16 +197,16 @@ step_result(const struct quorum_args *a)
 		session_free(s);
 		return refuse("result", r, why);
 	}
-	printf("Node results:\n");
+	tty_printw(stdout, "Node results:\n");
 	cmd_quorum_print_nodes(json_object_get(s->ext, "nodes"));
 	if (closed && cur == &migrate_cmd)
 		print_migrated(s);
 	else if (closed)
-		printf("Every node is unsealed. %s\n", cmd_closed_text(s));
+		tty_printw(stdout, "Every node is unsealed. %s\n", cmd_closed_text(s));
 	if (closed) {
 		cmd_quorum_print_head(s, a->state, head);
 	} else {
-		printf("%u node(s) still sealed. When they are back: conclave %s "
+		tty_printw(stdout, "%u node(s) still sealed. When they are back: conclave %s "
 		    "retry (the bridge must still be running), or conclave %s "
 		    "abandon.\n", pending, cur->cmd, cur->cmd);
 	}
@@ -226,7 +227,7 @@ step_retry(const struct quorum_args *a)
 		return refuse("retry", r, r == CK_ERR_STATE ?
 		    "only nodes left sealed by a result can be retried" : NULL);
 	}
-	printf("Retry requested. Next: conclave %s result.\n", cur->cmd);
+	tty_printw(stdout, "Retry requested. Next: conclave %s result.\n", cur->cmd);
 	session_free(s);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "ceremony/transcript.h"
 #include "crypto/errors.h"
 #include "crypto/words.h"
+#include "media/tty.h"
 #include "protocol/minisig.h"
 
 static int
@@ -50,20 +51,20 @@ usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-/* "WHO: PATH: line N (seq S): why [CK_ERR_...]" */
+/* "WHO: PATH: line N (seq S): why [CK_ERR_...]", one line to wrap. */
 static void
 report_failure(const char *who, const char *path,
     const struct transcript_report *rep, int e)
 {
-	fprintf(stderr, "%s: %s: ", who, path);
-	if (rep->bad_line > 0) {
-		fprintf(stderr, "line %" PRIu64, rep->bad_line);
-		if (rep->has_bad_seq)
-			fprintf(stderr, " (seq %" PRIu64 ")", rep->bad_seq);
-		fprintf(stderr, ": ");
-	}
-	fprintf(stderr, "%s [%s]\n", rep->reason[0] != '\0' ? rep->reason :
-	    ck_strerror(e), ck_errname(e));
+	char where[64] = "";
+
+	if (rep->bad_line > 0 && rep->has_bad_seq)
+		snprintf(where, sizeof(where), "line %" PRIu64 " (seq %" PRIu64
+		    "): ", rep->bad_line, rep->bad_seq);
+	else if (rep->bad_line > 0)
+		snprintf(where, sizeof(where), "line %" PRIu64 ": ", rep->bad_line);
+	tty_printw(stderr, "%s: %s: %s%s [%s]\n", who, path, where,
+	    rep->reason[0] != '\0' ? rep->reason : ck_strerror(e), ck_errname(e));
 }
 
 int
@@ -76,7 +77,7 @@ cmd_verify_read(const char *who, const char *path, const char *pubpath,
 
 	if (pubpath != NULL &&
 	    (e = transcript_load_pubkey(pubpath, &expect)) != CK_OK) {
-		fprintf(stderr, "%s: %s: not a minisign public key file: %s [%s]\n",
+		tty_printw(stderr, "%s: %s: not a minisign public key file: %s [%s]\n",
 		    who, pubpath, ck_strerror(e), ck_errname(e));
 		return 2;
 	}
@@ -96,10 +97,10 @@ facts(const struct record *r)
 	size_t i;
 
 	for (sec = 0; sec < RECORD_NSECTIONS; sec++) {
-		printf("\n== %s\n", record_section_title((enum record_section)sec));
+		tty_printw(stdout, "\n== %s\n", record_section_title((enum record_section)sec));
 		for (i = 0; i < r->n; i++)
 			if (r->item[i].section == sec)
-				printf("%s: %s\n", r->item[i].label, r->item[i].value);
+				tty_printw(stdout, "%s: %s\n", r->item[i].label, r->item[i].value);
 	}
 }
 
@@ -136,7 +137,7 @@ cmd_verify_main(int argc, char **argv)
 	 * before anything goes to stdout: OK appears only when every check held.
 	 */
 	if (r->audit_err != CK_OK) {
-		fprintf(stderr, "conclave verify: %s: the ceremony is not complete: "
+		tty_printw(stderr, "conclave verify: %s: the ceremony is not complete: "
 		    "%s [%s]\n", path, r->audit.problem[0] != '\0' ? r->audit.problem :
 		    ck_strerror(r->audit_err), ck_errname(r->audit_err));
 		record_free(r);
@@ -144,19 +145,21 @@ cmd_verify_main(int argc, char **argv)
 	}
 	sodium_bin2hex(hex, sizeof(hex), rep.head, sizeof(rep.head));
 	minisig_keyid_hex(&rep.key, id);
-	printf("OK %s: %" PRIu64 " records, signed by key %s%s, head %s\n",
-	    path, rep.records, id, pubpath != NULL ? " (as given)" :
+	/* The head on a line of its own: a wrapped line never parts it from
+	 * its name. */
+	tty_printw(stdout, "OK %s: %" PRIu64 " records, signed by key %s%s\n"
+	    "head %s\n", path, rep.records, id, pubpath != NULL ? " (as given)" :
 	    " (named in the transcript: compare with the paper record)", hex);
 	if (rep.resumes > 0)
-		printf("note: resumed %" PRIu64 " time(s) after a restart, each "
+		tty_printw(stdout, "note: resumed %" PRIu64 " time(s) after a restart, each "
 		    "with a new key; the paper record must name key %s\n",
 		    rep.resumes, id);
-	printf("ceremony: %s\n", r->outcome);
+	tty_printw(stdout, "ceremony: %s\n", r->outcome);
 	audit_tally_text(&r->audit, tally, sizeof(tally));
-	printf("record: %s\n", tally);
+	tty_printw(stdout, "record: %s\n", tally);
 	/* The same hash as the witnesses read it aloud and initial it. */
 	if (transcript_head_words(rep.head, words, sizeof(words)) == CK_OK)
-		printf("head as words: %s\n", words);
+		tty_printw(stdout, "head as words: %s\n", words);
 	if (all)
 		facts(r);
 	record_free(r);

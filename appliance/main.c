@@ -24,6 +24,7 @@
 #include "crypto/errors.h"
 #include "crypto/secmem.h"
 #include "media/qr_cmd.h"
+#include "media/tty.h"
 #include "ui/ui.h"
 
 struct command {
@@ -81,7 +82,7 @@ dispatch(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].main != NULL && strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].main(argc - 1, argv + 1);
-	fprintf(stderr, "conclave: unknown command '%s' (try conclave --help)\n", argv[1]);
+	tty_printw(stderr, "conclave: unknown command '%s' (try conclave --help)\n", argv[1]);
 	return 2;
 }
 
@@ -94,7 +95,7 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], PARSER_ARG) == 0)
 		return parser_main();
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-		printf("conclave %s\n", CONCLAVE_VERSION);
+		tty_printw(stdout, "conclave %s\n", CONCLAVE_VERSION);
 		return 0;
 	}
 	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0))
@@ -103,7 +104,7 @@ main(int argc, char **argv)
 	if (getenv(SESSION_DISK_ENV) != NULL && strcmp(getenv(SESSION_DISK_ENV), "1") == 0)
 		session_allow_disk(1);
 	if ((e = secmem_init()) != CK_OK) {
-		fprintf(stderr, "conclave: cannot secure process memory: %s; "
+		tty_printw(stderr, "conclave: cannot secure process memory: %s; "
 		    "refusing to run\n", ck_strerror(e));
 		return 1;
 	}
@@ -112,12 +113,12 @@ main(int argc, char **argv)
 	if (argc < 2 || argv[1][0] == '-' || strcmp(argv[1], "ui") == 0)
 		ui_airgap_probe();
 	if (sandbox_monitor() != CK_OK) {
-		fprintf(stderr, "conclave: cannot install its seccomp "
+		tty_printw(stderr, "conclave: cannot install its seccomp "
 		    "allow-list; refusing to run\n");
 		return 1;
 	}
 	if ((e = monitor_start()) != CK_OK) {
-		fprintf(stderr, "conclave: cannot start the parser child: %s%s%s; "
+		tty_printw(stderr, "conclave: cannot start the parser child: %s%s%s; "
 		    "refusing to run\n", ck_strerror(e),
 		    monitor_event() != NULL ? ": " : "",
 		    monitor_event() != NULL ? monitor_event() : "");
@@ -125,7 +126,7 @@ main(int argc, char **argv)
 	}
 	rc = dispatch(argc, argv);
 	if (monitor_event() != NULL)
-		fprintf(stderr, "conclave: %s\n", monitor_event());
+		tty_printw(stderr, "conclave: %s\n", monitor_event());
 	monitor_stop();
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include "media/exchange.h"
 #include "media/file.h"
 #include "media/qrstream.h"
+#include "media/tty.h"
 #include "protocol/envelope.h"
 
 #define QRCMD_MAX_FRAMES 100000		/* --frames upper bound */
@@ -32,7 +33,7 @@
 static int
 fail(const char *prog, const char *what, int err)
 {
-	fprintf(stderr, "%s: %s: %s (%s)\n", prog, what, ck_strerror(err),
+	tty_printw(stderr, "%s: %s: %s (%s)\n", prog, what, ck_strerror(err),
 	    ck_errname(err));
 	return 1;
 }
@@ -40,7 +41,7 @@ fail(const char *prog, const char *what, int err)
 static int
 bad_usage(const char *prog, const char *cmd, const char *msg)
 {
-	fprintf(stderr, "%s %s: %s (try %s %s --help)\n", prog, cmd, msg, prog, cmd);
+	tty_printw(stderr, "%s %s: %s (try %s %s --help)\n", prog, cmd, msg, prog, cmd);
 	return 2;
 }
 
@@ -194,7 +195,7 @@ qrcmd_encode(int argc, char **argv)
 		rc = fail(prog, "writing QR codes", e);
 		goto out;
 	}
-	printf("%s: %llu code(s) in %s: %zu bytes, %u fragment(s) of %zu bytes%s\n",
+	tty_printw(stdout, "%s: %llu code(s) in %s: %zu bytes, %u fragment(s) of %zu bytes%s\n",
 	    prog, frames, a.place, len, k, a.o.fragment,
 	    k == 1 ? " (one static code)" : "; any large enough subset decodes");
 	rc = 0;
@@ -254,12 +255,12 @@ no_fit(const char *prog, const struct sender_args *a)
 {
 	int w = terminal_side(a->cols, a->rows);
 	size_t f = 0;
+	char less[48] = "";
 
-	fprintf(stderr, "%s: the code does not fit on this %dx%d terminal: "
-	    "enlarge it", prog, a->cols, a->rows);
 	if (qrs_fragment_for_width(w - 2 * QR_QUIET, a->o.ecc, &f) == CK_OK)
-		fprintf(stderr, ", use --fragment %zu or less", f);
-	fprintf(stderr, ", or use the USB stick\n");
+		snprintf(less, sizeof(less), ", use --fragment %zu or less", f);
+	tty_printw(stderr, "%s: the code does not fit on this %dx%d terminal: "
+	    "enlarge it%s, or use the USB stick\n", prog, a->cols, a->rows, less);
 }
 
 /*
@@ -446,7 +447,7 @@ readback(const char *prog, struct sender_args *a, struct qr_scanner *sc)
 	int e, w;
 
 	if ((e = qr_camera_open(a->readback, &sp.cam)) != CK_OK) {
-		fprintf(stderr, "%s: read-back skipped: no camera at %s (%s)\n",
+		tty_printw(stderr, "%s: read-back skipped: no camera at %s (%s)\n",
 		    prog, a->readback, ck_strerror(e));
 		return CK_OK;
 	}
@@ -458,12 +459,12 @@ readback(const char *prog, struct sender_args *a, struct qr_scanner *sc)
 	}
 	e = qrs_readback(sc, &a->o, max, QRS_READBACK_FRAMES, &io, &pick, &best);
 	if (e == CK_OK) {
-		fprintf(stderr, "%s: read-back: %u-byte codes read in %u of %u frames; "
+		tty_printw(stderr, "%s: read-back: %u-byte codes read in %u of %u frames; "
 		    "showing with --fragment %zu\n", prog, best.fragment, best.read,
 		    best.scanned, pick.fragment);
 		a->o = pick;
 	} else if (e == CK_ERR_QR_NOT_FOUND) {
-		fprintf(stderr, "%s: read-back: the camera read no test code; keeping "
+		tty_printw(stderr, "%s: read-back: the camera read no test code; keeping "
 		    "--fragment %zu\n", prog, a->o.fragment);
 		e = CK_OK;
 	}
@@ -641,7 +642,7 @@ report(const char *prog, const char *src, int e, const struct qrs_receiver *r)
 	}
 	qrs_receiver_progress(r, &p);
 	qrs_progress_text(&p, line, sizeof(line));
-	fprintf(stderr, "%s: %s: %s; %s\n", prog, src, what, line);
+	tty_printw(stderr, "%s: %s: %s; %s\n", prog, src, what, line);
 }
 
 /*
@@ -669,7 +670,7 @@ place_envelope(const char *prog, const char *root, const uint8_t *msg,
 	exch_close(d);
 	if (e != CK_OK)
 		return fail(prog, root, e);
-	fprintf(stderr, "%s: envelope %s placed in %s/%s\n", prog, name, root, hex);
+	tty_printw(stderr, "%s: envelope %s placed in %s/%s\n", prog, name, root, hex);
 	return 0;
 }
 
@@ -741,7 +742,7 @@ finish(const char *prog, const struct intake *in)
 	free(msg);
 	if (e != CK_OK)
 		return fail(prog, out, e);
-	fprintf(stderr, "%s: envelope of %zu bytes written to %s\n", prog, len, out);
+	tty_printw(stderr, "%s: envelope of %zu bytes written to %s\n", prog, len, out);
 	return 0;
 }
 
@@ -797,7 +798,7 @@ qrcmd_decode(int argc, char **argv)
 	}
 	qrs_receiver_progress(in.r, &p);
 	if (!p.complete) {
-		fprintf(stderr, "%s: incomplete: %u of %u fragments; scan more codes "
+		tty_printw(stderr, "%s: incomplete: %u of %u fragments; scan more codes "
 		    "or use the USB stick\n", prog, p.recovered, p.fragments);
 		rc = QRCMD_EXIT_INCOMPLETE;
 		goto out;
@@ -837,7 +838,7 @@ link_report(const char *prog, const struct qrs_receiver *r,
 
 	qrs_receiver_link(r, &l);
 	qrs_link_text(&l, p, secs, qrs_link_hint(&l), line, sizeof(line));
-	fprintf(stderr, "%s: %s\n", prog, line);
+	tty_printw(stderr, "%s: %s\n", prog, line);
 }
 
 int
@@ -880,13 +881,13 @@ qrcmd_scan(int argc, char **argv)
 		rc = fail(prog, dev, e);
 		goto out;
 	}
-	fprintf(stderr, "%s: scanning with %s; hold the codes in view\n", prog, dev);
+	tty_printw(stderr, "%s: scanning with %s; hold the codes in view\n", prog, dev);
 	qrs_watch_start(&w, (unsigned int)stall, time(NULL));
 	start = told = time(NULL);
 	for (;;) {
 		e = qrs_receiver_camera(in.r, in.sc, cam, QRCMD_POLL_MS);
 		if (e == CK_ERR_MEDIA_GONE) {
-			fprintf(stderr, "%s: %s: the camera is gone (%s); use the USB "
+			tty_printw(stderr, "%s: %s: the camera is gone (%s); use the USB "
 			    "stick instead\n", prog, dev, ck_errname(e));
 			goto out;
 		}
@@ -910,7 +911,7 @@ qrcmd_scan(int argc, char **argv)
 		}
 		if (qrs_watch_stalled(&w, &p, time(NULL))) {
 			link_report(prog, in.r, &p, (double)(time(NULL) - start));
-			fprintf(stderr, "%s: stalled: nothing new for %llu s (%u of %u "
+			tty_printw(stderr, "%s: stalled: nothing new for %llu s (%u of %u "
 			    "fragments); use the USB stick instead\n", prog, stall,
 			    p.recovered, p.fragments);
 			rc = QRCMD_EXIT_INCOMPLETE;
@@ -1029,7 +1030,7 @@ qrcmd_dearmor(int argc, char **argv)
 	else if ((e = write_message(out, msg, len)) != CK_OK)
 		rc = fail(prog, out, e);
 	else {
-		fprintf(stderr, "%s: envelope of %zu bytes written to %s\n", prog,
+		tty_printw(stderr, "%s: envelope of %zu bytes written to %s\n", prog,
 		    len, out);
 		rc = 0;
 	}

@@ -24,8 +24,13 @@ wait_for() {
 }
 
 # key_words DIR: the ceremony key's words as conclave's begin printed them
-# (DIR/begin.out), which the room compares with the bridge's.
-key_words() { grep -A1 '^Ceremony key' "$1/begin.out" | tail -n 1 | sed 's/^ *//'; }
+# (DIR/begin.out: the indented lines under "Ceremony key", one line wrapped
+# within 80 columns), which the room compares with the bridge's.
+key_words() {
+	awk '/^Ceremony key/ { on = 1; next } on && /^  / { sub(/^ +/, "");
+	    w = w (w == "" ? "" : " ") $0; next } on { exit } END { print w }' \
+	    "$1/begin.out"
+}
 
 # bridge_init_start DIR ADDR [WORDS [ARGS...]]: runs until it has written
 # the init result; the ceremony key's words the room confirms are WORDS

@@ -40,7 +40,7 @@ mkdir -p "$U/x"
 check "an unseal chains to the abandoned init" "$CONCLAVE" unseal begin \
     --state "$U/state" --exchange "$U/x" --previous-transcript "$I/state/transcript.jsonl"
 check_output "... which it names as its previous transcript" \
-    "\"previous_transcript\":\"$("$CONCLAVE" verify "$I/state/transcript.jsonl" | sed -n 's/.*head \([0-9a-f]*\).*/\1/p')\"" \
+    "\"previous_transcript\":\"$("$CONCLAVE" verify "$I/state/transcript.jsonl" | sed -n 's/^head \([0-9a-f]\{64\}\)$/\1/p')\"" \
     head -n 1 "$U/state/transcript.jsonl"
 check "the unseal is abandoned before any offer" "$CONCLAVE" unseal abandon --state "$U/state"
 check_output "and verifies as abandoned (the default reason)" \

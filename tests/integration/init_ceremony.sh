@@ -55,7 +55,8 @@ check_output "transcript records 5 proofs" '^5$' \
     sh -c "grep -c '\"type\":\"share-handed-out\"' '$T'"
 check_output "transcript records the revocation" 'root-token-revoked' cat "$T"
 check "no share text in the transcript, state or exchange" no_share_text "$C"
-check_output "verify and close show the same head words" "$(sed -n 's/^  //p' "$C/close.out" | tail -n 1)" \
+check_output "verify and close show the same head words" \
+    "$(joined cat "$C/close.out" | sed -n 's/^Head [0-9a-f]* //p')" \
     "$CONCLAVE" verify "$T"
 
 seal_with_sealer "$addr"
@@ -85,4 +86,19 @@ check_output "recovery: seal-status reports recovery_seal with n=5 t=3" \
     '^true 5 3$' seal_field r1 '"\(.recovery_seal) \(.n) \(.t)"'
 check_output "recovery: stock gpg opens a recovery share" '^[0-9a-f]{66}$' gpg_share "$R" 4
 check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
+# And every line conclave printed: the roster with its fingerprint words,
+# the close with the head words, verify's listing and facts (issue 10).
+check "conclave's begin and close fit 80 columns (issue 10)" \
+    fits80 cat "$C/begin.out" "$C/close.out"
+check "conclave verify --facts fits 80 columns" fits80 "$CONCLAVE" verify --facts "$T"
+# Holders with the longest names a roster takes (64 bytes, not ASCII only).
+L=$T_TMP/long
+long="Dr. Maximiliane Ø. von Wittelsbach-Hohenzollern-Sigmaringen 1"
+mkdir -p "$L/x"
+check "init begin with long names" sh -c "'$CONCLAVE' init begin --state '$L/state' \
+    --exchange '$L/x' -t 2 --holder '$long=$KEYS/holder5.asc' \
+    --holder '${long%1}2=$KEYS/holder2.asc' --operator '${long%1}3=$KEYS/operator.asc' \
+    --witness '${long%1}4=$KEYS/witness.asc' >'$L/begin.out' 2>&1"
+check "  its roster fits 80 columns" fits80 cat "$L/begin.out"
+check_output "  each name whole" "^  share 1 +$long\$" cat "$L/begin.out"
 finish

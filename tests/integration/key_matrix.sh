@@ -92,7 +92,7 @@ for name in "${bad[@]}"; do
 	check_output "$name: the refusal names $want" "key of $name .*\\($want\\)" cat "$C/begin.out"
 	check "$name: the refused begin wrote nothing" \
 	    sh -c "[ ! -e '$C/state' ] && [ -z \"\$(ls -A '$C/x')\" ]"
-	roster="refused: $(sed -n "s/^conclave init begin: key of $name ([^)]*): //p" "$C/begin.out" | cell)"
+	roster="refused: $(joined cat "$C/begin.out" | sed -n "s/^conclave init begin: key of $name ([^)]*): //p" | cell)"
 
 	# A fresh server for every probe: on Raft storage a refused sys/init
 	# leaves state behind ("cluster already has state"), so a second
@@ -140,9 +140,12 @@ for i in "${!good[@]}"; do
 	name=${good[$i]} k=$((i + 1))
 	kid=$(want_kid "$name")
 	# What begin printed for this holder: its warnings, if any.
-	# (A member's block starts at a line indented by two spaces.)
-	warn=$(awk -v n="$name" '/^  [^ ]/ {on = ($1 == "share" && $3 == n); next}
-	    on && /warning:/ {sub(/^ *warning: */, ""); print}' "$C/begin.out" | cell)
+	# (A member's block starts at a line indented by two spaces; a
+	# warning wrapped at 80 columns goes on at the same indent.)
+	warn=$(awk -v n="$name" '/^  [^ ]/ {if (w) print t; on = ($1 == "share" && $3 == n); w = 0; next}
+	    on && /warning:/ {if (w) print t; sub(/^ *warning: */, ""); t = $0; w = 1; next}
+	    on && w && /^ +[^ ]/ {sub(/^ +/, ""); t = t " " $0; next}
+	    w {print t; w = 0} END {if (w) print t}' "$C/begin.out" | cell)
 	roster="accepted${warn:+; warns: $warn}"
 	mkdir -p "$C/stick$k"
 	pass_of "$name" >"$C/pass$k"

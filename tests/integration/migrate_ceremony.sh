@@ -209,10 +209,10 @@ start_cluster() {
 start_cluster || { fail "a 3-node Raft cluster starts and initialises"; finish; }
 ok "a 3-node Raft cluster starts and initialises"
 rkey() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir r1)/init.json"; }
-joined() { seal_field "$1" .initialized | grep -qx true; }
+node_joined() { seal_field "$1" .initialized | grep -qx true; }
 check "r1 unseals" bao_unseal r1 "$(rkey 1)" "$(rkey 2)" "$(rkey 3)"
 for n in r2 r3; do
-	check "$n joins" wait_for joined "$n"
+	check "$n joins" wait_for node_joined "$n"
 	check "$n unseals" bao_unseal "$n" "$(rkey 1)" "$(rkey 2)" "$(rkey 3)"
 done
 check "the holders' sticks get the cluster's shares" quorum_sticks r1

@@ -57,8 +57,16 @@ check "the script has blanks for the words made on the day" \
 # the appliance (below) with gpg; they must print the same words.
 C=$T_TMP/c1
 check "init begin (the appliance reads the same keys with gpg)" ceremony_begin "$C" 3
+# member_words REGEX: the fingerprint words begin printed under the roster
+# member whose line matches REGEX (after the hex line, wrapped at 80).
+member_words() {
+	awk -v re="$1" '$0 ~ re { on = 1; n = 0; next } on && /warning:/ { exit }
+	    on && /^            [^ ]/ { if (n++ == 0) next
+	    sub(/^ +/, ""); w = w (w == "" ? "" : " ") $0; next }
+	    on { exit } END { print w }' "$C/begin.out"
+}
 for k in 1 2 3 4 5; do
-	words=$(grep -A2 "share $k " "$C/begin.out" | sed -n '3s/^ *//p')
+	words=$(member_words "^  share $k ")
 	hex=$(grep -A1 "share $k " "$C/begin.out" | sed -n '2s/^ *//p')
 	check "holder $k's fingerprint words in the script are the appliance's" has "$P/script.pdf" "$words"
 	check "holder $k's card has their fingerprint words" has "$P/cards.pdf" "$words"
@@ -67,7 +75,7 @@ done
 check "a holder prints their own card from their own key" \
     "$BRIDGE" holder-cards --key "$KEYS/holder3.asc" --name carol --date 2026-12-01 --out "$P/own.pdf"
 check "  with the words the appliance shows for that key" has "$P/own.pdf" \
-    "$(grep -A2 "share 3 " "$C/begin.out" | sed -n '3s/^ *//p')"
+    "$(member_words '^  share 3 ')"
 check_output "  dated as asked" 'CreationDate: .*Dec  1 00:00:00 2026' pdfinfo "$P/own.pdf"
 check_output "a secret key file is not a public key (CK_ERR_FORMAT)" CK_ERR_FORMAT \
     "$BRIDGE" holder-cards --key "$KEYS/holder3.sec.asc" --name carol --out "$P/own2.pdf"
@@ -75,7 +83,7 @@ check_fails "  and no card is written" test -e "$P/own2.pdf"
 check_output "--key needs --name (usage error)" '^2$' \
     sh -c "'$BRIDGE' holder-cards --key '$KEYS/holder3.asc' --out '$P/own3.pdf' 2>/dev/null; echo \$?"
 check "the witness's words are in the script too" has "$P/script.pdf" \
-    "$(grep -A2 ' walt' "$C/begin.out" | sed -n '3s/^ *//p')"
+    "$(member_words ' walt$')"
 
 # Pages to look at (docs/paper.md shows them).
 check "pdftoppm renders the first step page" pdftoppm -gray -r 50 -f 2 -l 2 "$P/script.pdf" "$P/page"
@@ -136,7 +144,7 @@ check_output "  which is US Letter" 'Page size: +612 x 792' pdfinfo "$C/letter.p
 closed=$(tail -n 1 "$T" | jq -r .time)
 check_output "the record is dated by the close record ($closed)" \
     "CreationDate: .*$(date -u -d "$closed" '+%b %e %H:%M:%S %Y' | sed 's/  */ +/g')" pdfinfo "$C/record.pdf"
-headwords=$(sed -n 's/^  //p' "$C/close.out" | tail -n 1)
+headwords=$(joined cat "$C/close.out" | sed -n 's/^Head [0-9a-f]* //p')
 check "the record has the head words the close screen showed" has "$C/record.pdf" "$headwords"
 check "the record has the head hash" hexhas "$C/record.pdf" \
     "$(sed -n 's/^Head //p' "$C/close.out")"

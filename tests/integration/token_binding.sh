@@ -44,7 +44,7 @@ issue() {
 	    \"nonce\":\"n-$RANDOM\",\"threshold\":1,\"mode\":\"otp\",
 	    \"endpoint\":\"sys/generate-root\",\"otp_length\":28,
 	    \"address\":\"http://127.0.0.1:1\"}" || return 1
-	sas=$("$CONCLAVE" generate-root accept --state "$C/state" |
+	sas=$(joined "$CONCLAVE" generate-root accept --state "$C/state" |
 	    sed -n 's/.*--confirm-sas "\(.*\)"$/\1/p')
 	"$CONCLAVE" generate-root accept --state "$C/state" --witness walt \
 	    --confirm-sas "$sas" >/dev/null &&

@@ -30,9 +30,9 @@ ok "a 3-node Raft cluster starts and initialises"
 key() { jq -r ".keys[$(($1 - 1))]" "$(bao_dir u1)/init.json"; }
 check "node 1 unseals with bao_unseal" bao_unseal u1 "$(key 1)" "$(key 2)" "$(key 3)"
 # A joiner reports initialized once retry_join has found the active node.
-joined() { seal_field "$1" .initialized | grep -qx true; }
+node_joined() { seal_field "$1" .initialized | grep -qx true; }
 for n in u2 u3; do
-	check "$n joins the cluster" wait_for joined "$n"
+	check "$n joins the cluster" wait_for node_joined "$n"
 	check "$n unseals" bao_unseal "$n" "$(key 1)" "$(key 2)" "$(key 3)"
 done
 
@@ -183,4 +183,6 @@ check_output "... as abandoned, with the reason" \
 check_output "... and the nodes left sealed on record" '"nodes_left"' \
     cat "$C/state/transcript.jsonl"
 check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
+check "conclave's node results and close fit 80 columns (issue 10)" \
+    fits80 cat "$T_TMP/result.out" "$T_TMP/c2/result.out"
 finish

@@ -97,7 +97,7 @@ check "the appliance: every node is unsealed" \
     ui_wait "Ceremony closed. Every node is unsealed." 60
 check_output "the server is unsealed" '^false$' sh -c \
     "curl -s --noproxy '*' \$(cat '$dir/bao/demo/addr')/v1/sys/seal-status | jq -r .sealed"
-head1=$("$CONCLAVE" verify "$dir/state1/transcript.jsonl" | sed -n 's/.* head \([0-9a-f]*\).*/\1/p')
+head1=$("$CONCLAVE" verify "$dir/state1/transcript.jsonl" | sed -n 's/^head \([0-9a-f]\{64\}\)$/\1/p')
 check_output "the unseal transcript verifies and names init's head as previous" "$head1" \
     sh -c "'$CONCLAVE' verify '$dir/state2/transcript.jsonl' && head -n 1 '$dir/state2/transcript.jsonl'"
 echo "# init and unseal through make demo's panes: $((SECONDS - start)) s"

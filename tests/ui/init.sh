@@ -145,7 +145,7 @@ check_output "conclave verify checks the ceremony: 3 of 3 proven, root token rev
     '3 of 3 shares handed out with a decrypt proof, threshold 2, initial root token revoked' \
     "$CONCLAVE" verify "$T"
 check "stock minisign verifies it" minisign -Vm "$T" -p "$T.pub" -q
-hw=$("$CONCLAVE" verify "$T" | sed -n 's/^head as words: //p')
+hw=$(joined "$CONCLAVE" verify "$T" | sed -n 's/^head as words: //p')
 check "verify prints the head words" test -n "$hw"
 check_output "the summary shows the head words conclave verify prints" "$hw" \
     sh -c "cat '$UI_SNAPS'/*-summary.txt | tr -s ' \n' '  '"
