@@ -67,8 +67,9 @@ cmd_archive_main(int argc, char **argv)
 		    rep.why[0] != '\0' ? rep.why : ck_strerror(r), ck_errname(r));
 		return 1;
 	}
-	tty_printw(stdout, "archived: %s/%s/%s/ (%zu files)\n", to, ARCHIVE_FOLDER, rep.id,
-	    rep.files);
+	/* Named under --to first: a long --to wraps without cutting the id. */
+	tty_printw(stdout, "archived: %s/%s/ (%zu files) in %s\n", ARCHIVE_FOLDER,
+	    rep.id, rep.files, to);
 	if ((r = archive_check(to, &rep)) != CK_OK) {
 		tty_printw(stderr, "conclave archive: the copy does not verify: %s "
 		    "[%s]\n", rep.why[0] != '\0' ? rep.why : ck_strerror(r),
@@ -77,8 +78,8 @@ cmd_archive_main(int argc, char **argv)
 	}
 	sodium_bin2hex(hex, sizeof(hex), rep.head, sizeof(rep.head));
 	minisig_keyid_hex(&rep.key, id);
-	tty_printw(stdout, "OK %s/%s/%s/%s: %" PRIu64 " records, signed by key %s "
-	    "(the state's)\nhead %s\n", to, ARCHIVE_FOLDER, rep.id,
+	tty_printw(stdout, "OK %s/%s/%s: %" PRIu64 " records, signed by key %s "
+	    "(the state's)\nhead %s\n", ARCHIVE_FOLDER, rep.id,
 	    SESSION_TRANSCRIPT, rep.records, id, hex);
 	if (transcript_head_words(rep.head, words, sizeof(words)) == CK_OK)
 		tty_printw(stdout, "head as words: %s\n", words);

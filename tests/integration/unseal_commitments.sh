@@ -99,7 +99,7 @@ check_output "s1 is unsealed, ceremony closed" 'Ceremony closed' \
 check_output "the transcript verifies" '^OK' "$CONCLAVE" verify "$C/state/transcript.jsonl"
 
 # --- the next unseal, chained to the first: its handout carried forward ---
-flat() { "$@" 2>&1 | tr '\n' ' '; }	# CMD...: its output as one line
+flat() { joined "$@" | tr '\n' ' '; }	# CMD...: its output as one line (wrapped lines rejoined)
 check "the sealer seals s1 again" seal_with_sealer "$addr"
 first=$(jq -r 'select(.type=="open") | .details.ceremony_id' "$C/state/transcript.jsonl")
 initid=$(jq -r 'select(.type=="open") | .details.ceremony_id' "$I/state/transcript.jsonl")
