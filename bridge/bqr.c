@@ -95,7 +95,7 @@ int
 bqr_receive(const char *cmd, const struct bridge_opts *o,
     const uint8_t *ceremony_id, const uint8_t *signer_pk, uint64_t last_seq,
     enum envelope_type want, enum envelope_type want2, unsigned wait_s,
-    struct envelope *env, uint8_t **msg, size_t *len)
+    struct envelope *env, uint8_t **msg, size_t *len, struct envelope *seen)
 {
 	struct qr_camera *cam = NULL;
 	struct qr_scanner *sc = NULL;
@@ -107,6 +107,8 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 	int r, started = wait_s == 0;
 
 	memset(env, 0, sizeof(*env));
+	if (seen != NULL)
+		memset(seen, 0, sizeof(*seen));
 	*msg = NULL;
 	*len = 0;
 	if ((r = o->camera_frames != NULL ?
@@ -174,6 +176,10 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 				continue;
 			}
 			refused(cmd, r, env, ceremony_id);
+			if (seen != NULL && env->payload != NULL) {
+				*seen = *env;
+				memset(env, 0, sizeof(*env));
+			}
 			goto out;
 		}
 		if (started && qrs_watch_stalled(&w, &p, time(NULL))) {

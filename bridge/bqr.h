@@ -34,12 +34,15 @@ int bqr_scanning(const struct bridge_opts *o) __attribute__((nonnull));
  * Any check of
  * courier_accept that fails is said (another ceremony's codes by both
  * ceremonies' ids) and returned. On CK_OK, *env and the envelope's bytes
- * (*msg, free()) are the caller's; on any error nothing is.
+ * (*msg, free()) are the caller's; on any error nothing is, but for
+ * *seen (when not NULL): a whole, signed envelope refused by those
+ * checks (envelope_free it; payload NULL when there is none).
  */
 int bqr_receive(const char *cmd, const struct bridge_opts *o,
     const uint8_t *ceremony_id, const uint8_t *signer_pk, uint64_t last_seq,
     enum envelope_type want, enum envelope_type want2, unsigned wait_s,
-    struct envelope *env, uint8_t **msg, size_t *len) CK_WUR
+    struct envelope *env, uint8_t **msg, size_t *len, struct envelope *seen)
+    CK_WUR
     __attribute__((nonnull(1, 2, 9, 10, 11)));
 
 /*

@@ -141,19 +141,59 @@ under_way(struct bsession *b, const char *ceremony, enum envelope_type want,
 	return found;
 }
 
+/*
+ * A later envelope of a ceremony in the scan of a first request (seen,
+ * refused as out of order): the appliance shows its last
+ * envelope, and when the exchange folder holds that ceremony's request,
+ * signed by the same key and answered, a bridge that stopped left its
+ * session under way there. Said; 1 when so.
+ */
+static int
+seen_under_way(struct bsession *b, enum envelope_type want,
+    const struct envelope *seen)
+{
+	struct envelope req = { 0 };
+	struct exch_list l = { 0 };
+	char hex[ENVELOPE_CEREMONY_ID_HEX + 1];
+	int found;
+
+	if (exch_open(b->root, seen->ceremony_id, 0, &b->x) != CK_OK)
+		return 0;
+	found = courier_receive(b->x, seen->ceremony_id, seen->signer_pk, 0,
+	    want, &req) == CK_OK && exch_list(b->x, &l) == CK_OK && l.n > 1;
+	envelope_free(&req);
+	exch_list_free(&l);
+	dir_close(b);
+	if (found) {
+		envelope_ceremony_id_hex(seen->ceremony_id, hex);
+		tty_printw(stdout, "Ceremony %s:\nthe appliance shows its "
+		    "envelope %llu; the exchange folder holds the ceremony, "
+		    "answered by a bridge that stopped.\n", hex,
+		    (unsigned long long)seen->seq);
+	}
+	return found;
+}
+
 /* The first request by QR code: its ceremony learned from it. */
 static int
 open_scanned(struct bsession *b, const char *ceremony, enum envelope_type want,
     struct envelope *req)
 {
+	struct envelope seen = { 0 };
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	int r;
 	struct exch_list l = { 0 };
 
 	if ((r = bqr_receive(b->o->cmd, b->o, ceremony != NULL ? b->id : NULL,
-	    NULL, 0, want, 0, 0, req, &msg, &len)) != CK_OK)
+	    NULL, 0, want, 0, 0, req, &msg, &len, &seen)) != CK_OK) {
+		/* As for the request answered already, below. */
+		if (seen.payload != NULL && r == CK_ERR_OUT_OF_ORDER &&
+		    seen_under_way(b, want, &seen))
+			r = CK_ERR_NOT_FOUND;
+		envelope_free(&seen);
 		return r;
+	}
 	memcpy(b->id, req->ceremony_id, sizeof(b->id));
 	envelope_ceremony_id_hex(b->id, b->id_hex);
 	r = record(b, req, msg, len);
@@ -581,7 +621,7 @@ bsession_wait(struct bsession *b, enum envelope_type want,
 
 	if (bqr_scanning(b->o)) {
 		r = bqr_receive(b->o->cmd, b->o, b->id, b->appliance_pk,
-		    b->last_seq, want, want2, timeout_s, env, &msg, &len);
+		    b->last_seq, want, want2, timeout_s, env, &msg, &len, NULL);
 		if (r == CK_OK) {
 			r = record(b, env, msg, len);
 			free(msg);

@@ -15,8 +15,11 @@
 #      again in camera mode: it finds the ceremony under way in its
 #      folder, offers a new key as codes, the room compares the words
 #      (conclave init repin) and the ceremony closes with one deviation.
-#   3. A whole rekey of that cluster with verification, its six envelopes
-#      every one by QR; the new shares unseal it.
+#   3. A rekey of that cluster whose bridge is killed mid-session and
+#      started again in camera mode on the appliance's sealed shares: the
+#      session found under way, the rekey cancelled, the room told to
+#      abandon. Then a whole rekey with verification, its six envelopes
+#      every one by QR; the new shares unseal the cluster.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -172,15 +175,60 @@ check "both folders hold the same five envelopes" same_envelopes "$P/x" "$Q/x" "
 # --- 3. a whole rekey with verification, every crossing by QR code ---
 # The cluster just initialised, its shares on the holders' sticks.
 kaddr=$addr
+# First a rekey whose bridge is killed while it waits for the shares:
+# started again, its camera sees the appliance's last envelope, the
+# sealed shares (envelope 3), not the request. Its folder shows the
+# session under way: the rekey on the server is cancelled (the old
+# shares stay the only ones) and the room told to abandon, as on the
+# stick.
+R=$T_TMP/r0
+K=$T_TMP/k0
+mkdir -p "$R/x" "$K/x"
+"$CONCLAVE" rekey begin --state "$R/state" --exchange "$R/x" --threshold 2 \
+    --holder carol="$KEYS/holder3.asc" --holder dave="$KEYS/holder4.asc" >/dev/null
+kid=$(basename "$(dirname "$(ls "$R"/x/*/000001-rekey-request.env)")")
+film "$R/x/$kid/000001-rekey-request.env" "$K/cam"
+bridge_bg "$K" rekey --exchange "$K/x" --address "$kaddr" \
+    --camera-frames "$K/cam" --png-dir "$K/codes" --wait 120
+# current_shares: alice's, bob's and erin's shares from their sticks.
+current_shares() {
+	local h
+	for h in alice:1 bob:2 erin:5; do
+		quorum_share rekey "$R" "${h%:*}" "${h#*:}" \
+		    "$(ls "$C/stick${h#*:}"/*.gpg)" || return 1
+	done
+}
+if scan_codes "$K/codes" 000002-session-offer "$R/x" &&
+    "$CONCLAVE" rekey accept --state "$R/state" --confirm-sas "$(bridge_sas "$K")" &&
+    current_shares >/dev/null && "$CONCLAVE" rekey submit --state "$R/state" >/dev/null; then
+	ok "a rekey under way: the offer by codes, the current shares sealed and submitted"
+else fail "a rekey under way: the offer by codes, the current shares sealed and submitted"; fi
+kill -9 "$(cat "$K/bridge.pid")"
+wait "$(cat "$K/bridge.pid")" 2>/dev/null
+check "the bridge killed; the appliance's screen shows its envelope 3" \
+    film "$R/x/$kid/000003-share-submission.env" "$K/cam2"
+unchanged "the bridge started again on it" "$K/x" -- "$BRIDGE" rekey --exchange "$K/x" \
+    --address "$kaddr" --camera-frames "$K/cam2" --png-dir "$K/codes" --stall 5
+check_output "  finds the session under way in its folder" \
+    "the appliance shows its envelope 3; the exchange folder holds the ceremony" \
+    joined cat "$T_TMP/out"
+check "  in lines that fit 80 columns" fits80 cat "$T_TMP/out"
+check_output "  cancels its rekey on the server" 'Its rekey on the server \(nonce .*\) is cancelled' \
+    joined cat "$T_TMP/out"
+check_output "  and tells the room to abandon" 'abandon that ceremony' joined cat "$T_TMP/out"
+check_output "the server has no rekey in progress" '"started":false' \
+    curl -s "$kaddr/v1/sys/rekey/init"
+check "the appliance abandons" "$CONCLAVE" rekey abandon --state "$R/state" \
+    --reason "the bridge stopped mid-session"
+
 R=$T_TMP/r	# the appliance: $R/x, $R/state, the new holders' sticks $R/nK
 K=$T_TMP/k	# the bridge: $K/x, $K/cam, $K/codes
 mkdir -p "$R/x" "$K/x"
 check "rekey begin: carol and dave, threshold 2" "$CONCLAVE" rekey begin \
     --state "$R/state" --exchange "$R/x" --threshold 2 \
     --holder carol="$KEYS/holder3.asc" --holder dave="$KEYS/holder4.asc"
-kreq=$(ls "$R"/x/*/000001-rekey-request.env)
-kid=$(basename "$(dirname "$kreq")")
-check "1: the rekey request, filmed" film "$kreq" "$K/cam"
+kid=$(basename "$(dirname "$(ls "$R"/x/*/000001-rekey-request.env)")")
+check "1: the rekey request, filmed" film "$R/x/$kid/000001-rekey-request.env" "$K/cam"
 bridge_bg "$K" rekey --exchange "$K/x" --address "$kaddr" \
     --camera-frames "$K/cam" --png-dir "$K/codes" --wait 120
 check "2: the session offer crosses as the bridge's codes" \
@@ -190,10 +238,7 @@ check_output "  the server's rekey is started, verification required" \
     curl -s "$kaddr/v1/sys/rekey/init"
 check "the witness confirms the words" "$CONCLAVE" rekey accept --state "$R/state" \
     --witness walt --confirm-sas "$(bridge_sas "$K")"
-for h in alice:1 bob:2 erin:5; do
-	check "${h%:*}'s current share is sealed" quorum_share rekey "$R" "${h%:*}" \
-	    "${h#*:}" "$(ls "$C/stick${h#*:}"/*.gpg)"
-done
+check "alice's, bob's and erin's current shares are sealed" current_shares
 # rekey_round MINE THEIRS: the appliance's submission, envelope MINE,
 # filmed for the bridge, whose answer THEIRS crosses back as its codes.
 rekey_round() {
