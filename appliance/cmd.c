@@ -141,10 +141,12 @@ cmd_begin_refused(const char *cmd, const char *state, const char *exchange,
 	tty_printw(stderr, "conclave %s begin: a %s ceremony is in %s (%s).\n",
 	    cmd, kind, state, phase);
 	if (strcmp(phase, "closed") == 0)
-		tty_printw(stderr, "  It is closed: archive its transcript, then begin "
+		tty_printw(stderr,
+		    "  It is closed: archive its transcript, then begin "
 		    "in an empty folder.\n");
 	else
-		tty_printw(stderr, "  Go on with it:  conclave %s status --state %s\n"
+		tty_printw(stderr,
+		    "  Go on with it:  conclave %s status --state %s\n"
 		    "  or give it up: conclave %s abandon --state %s\n", kind,
 		    state, kind, state);
 	return 1;
@@ -318,14 +320,16 @@ cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
 
 	if ((eq = strchr(spec, '=')) == NULL || eq == spec ||
 	    (size_t)(eq - spec) > ROSTER_NAME_MAX) {
-		tty_printw(stderr, "conclave %s: expected NAME=KEYFILE, got '%s'\n",
+		tty_printw(stderr,
+		    "conclave %s: expected NAME=KEYFILE, got '%s'\n",
 		    step, spec);
 		return CK_ERR_INVALID_ARG;
 	}
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = '\0';
 	if ((r = roster_add_keyfile(ro, h, name, role, eq + 1)) != CK_OK)
-		tty_printw(stderr, "conclave %s: key of %s (%s): %s (%s)\n", step,
+		tty_printw(stderr,
+		    "conclave %s: key of %s (%s): %s (%s)\n", step,
 		    name, eq + 1, ck_strerror(r), ck_errname(r));
 	return r;
 }
@@ -341,7 +345,8 @@ int
 cmd_review_option(const char *step)
 {
 	if (strcmp(step, "begin") != 0) {
-		tty_printw(stderr, "conclave: --review is an option of begin only\n");
+		tty_printw(stderr,
+		    "conclave: --review is an option of begin only\n");
 		return 2;
 	}
 	return 0;
@@ -353,7 +358,8 @@ cmd_review_begin(const char *const *witnesses, size_t n)
 	size_t i, j, len;
 
 	if (witnesses != NULL && n == 0) {
-		tty_printw(stderr, "conclave: --review names the witnesses who will "
+		tty_printw(stderr,
+		    "conclave: --review names the witnesses who will "
 		    "answer at the review: --witness NAME (one or more)\n");
 		return 2;
 	}
@@ -361,14 +367,16 @@ cmd_review_begin(const char *const *witnesses, size_t n)
 		len = strlen(witnesses[i]);
 		if (len == 0 || len > ROSTER_NAME_MAX ||
 		    rd_printable_utf8(witnesses[i], len, 0) != CK_OK) {
-			tty_printw(stderr, "conclave: a witness's name must be 1 to "
+			tty_printw(stderr,
+			    "conclave: a witness's name must be 1 to "
 			    "%d printable characters on one line\n",
 			    ROSTER_NAME_MAX);
 			return 2;
 		}
 		for (j = 0; j < i; j++)
 			if (strcmp(witnesses[i], witnesses[j]) == 0) {
-				tty_printw(stderr, "conclave: --witness %s is given "
+				tty_printw(stderr,
+				    "conclave: --witness %s is given "
 				    "twice\n", witnesses[i]);
 				return 2;
 			}
@@ -380,7 +388,8 @@ cmd_review_begin(const char *const *witnesses, size_t n)
 void
 cmd_review_next(const char *state)
 {
-	tty_printw(stdout, "In review: each witness checks the record against what happened "
+	tty_printw(stdout,
+	    "In review: each witness checks the record against what happened "
 	    "in the room.\nNext: conclave review --state %s --witness NAME...\n"
 	    "  (--not-confirmed NAME --reason TEXT for a witness who does not "
 	    "confirm)\n", state);
@@ -415,7 +424,8 @@ cmd_print_ceremony_key(const struct session *s)
 	minisig_keyid_hex(&pk, id);
 	if (minisig_keyid_words(&pk, words, sizeof(words)) != CK_OK)
 		words[0] = '\0';
-	tty_printw(stdout, "Ceremony %s\nCeremony key %s\n  %s\n", s->id_hex, id, words);
+	tty_printw(stdout,
+	    "Ceremony %s\nCeremony key %s\n  %s\n", s->id_hex, id, words);
 }
 
 int

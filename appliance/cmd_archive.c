@@ -68,10 +68,12 @@ cmd_archive_main(int argc, char **argv)
 		return 1;
 	}
 	/* Named under --to first: a long --to wraps without cutting the id. */
-	tty_printw(stdout, "archived: %s/%s/ (%zu files) in %s\n", ARCHIVE_FOLDER,
+	tty_printw(stdout,
+	    "archived: %s/%s/ (%zu files) in %s\n", ARCHIVE_FOLDER,
 	    rep.id, rep.files, to);
 	if ((r = archive_check(to, &rep)) != CK_OK) {
-		tty_printw(stderr, "conclave archive: the copy does not verify: %s "
+		tty_printw(stderr,
+		    "conclave archive: the copy does not verify: %s "
 		    "[%s]\n", rep.why[0] != '\0' ? rep.why : ck_strerror(r),
 		    ck_errname(r));
 		return 1;

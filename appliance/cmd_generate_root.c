@@ -174,10 +174,12 @@ step_begin(const struct quorum_args *a)
 	cmd_print_ceremony_key(s);
 	cmd_quorum_print_handout(s);
 	if (ro != NULL)
-		tty_printw(stdout, "PGP mode: the token will be encrypted to %s, %s\n",
+		tty_printw(stdout,
+		    "PGP mode: the token will be encrypted to %s, %s\n",
 		    roster_operator(ro)->name, roster_operator(ro)->fpr);
 	else
-		tty_printw(stdout, "OTP mode: the bridge decodes the token for the operator.\n");
+		tty_printw(stdout, "OTP mode: the bridge decodes the token for "
+		    "the operator.\n");
 	tty_printw(stdout, "Request written to %s. Next: conclave-bridge %s.\n",
 	    a->exchange, cur->q.cmd);
 	roster_free(ro);
@@ -211,10 +213,12 @@ step_result(const struct quorum_args *a)
 	    json_string_value(json_object_get(iss, "endpoint")),
 	    json_string_value(json_object_get(iss, "nonce")));
 	if (json_object_get(iss, "accessor") != NULL)
-		tty_printw(stdout, "Accessor %s\n", json_string_value(json_object_get(iss,
+		tty_printw(stdout,
+		    "Accessor %s\n", json_string_value(json_object_get(iss,
 		    "accessor")));
 	if (json_object_get(iss, "pgp_fingerprint") != NULL)
-		tty_printw(stdout, "Encrypted to %s\n", json_string_value(json_object_get(iss,
+		tty_printw(stdout,
+		    "Encrypted to %s\n", json_string_value(json_object_get(iss,
 		    "pgp_fingerprint")));
 	if (json_object_get(iss, "promoted") != NULL)
 		tty_printw(stdout, "The DR secondary was promoted (%s).\n",
@@ -223,12 +227,14 @@ step_result(const struct quorum_args *a)
 		tty_printw(stdout, "%s\n", cmd_closed_text(s));
 		cmd_quorum_print_head(s, a->state, head);
 	} else if (json_is_false(json_object_get(iss, "handed_over"))) {
-		tty_printw(stdout, "The bridge could not hand the token over (%s).\nIts "
+		tty_printw(stdout,
+		    "The bridge could not hand the token over (%s).\nIts "
 		    "closing result says what became of it: conclave generate-root "
 		    "close once it is on the stick.\n", json_string_value(
 		    json_object_get(iss, "handover_error")));
 	} else {
-		tty_printw(stdout, "When the work is done: the token back to the bridge to "
+		tty_printw(stdout,
+		    "When the work is done: the token back to the bridge to "
 		    "revoke it,\nthen conclave generate-root close.\n");
 	}
 	session_free(s);
@@ -253,7 +259,8 @@ step_close(const struct quorum_args *a)
 		session_free(s);
 		return cmd_refuse("generate-root", "close", r, why);
 	}
-	tty_printw(stdout, "The generated root token is revoked. %s\n", cmd_closed_text(s));
+	tty_printw(stdout,
+	    "The generated root token is revoked. %s\n", cmd_closed_text(s));
 	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;

@@ -137,7 +137,8 @@ review_witnesses(const struct init_args *a)
 	for (i = 0; i < a->nmembers; i++)
 		if (a->members[i].role == ROSTER_WITNESS)
 			return cmd_review_begin(NULL, 0);
-	tty_printw(stderr, "conclave init begin: --review needs the witnesses who "
+	tty_printw(stderr,
+	    "conclave init begin: --review needs the witnesses who "
 	    "will answer at the review on the roster: --witness NAME=KEYFILE\n");
 	return 2;
 }
@@ -171,7 +172,8 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case 't':
 		case OPT_THRESHOLD:
 			if (rd_parse_uint(optarg, 1, KIND_MAX_SHARES, &v) != CK_OK) {
-				tty_printw(stderr, "conclave init: threshold must be 1..%d\n",
+				tty_printw(stderr,
+				    "conclave init: threshold must be 1..%d\n",
 				    KIND_MAX_SHARES);
 				return 2;
 			}
@@ -186,7 +188,9 @@ parse_args(int argc, char **argv, struct init_args *a)
 		case OPT_OPERATOR:
 		case OPT_WITNESS:
 			if (a->nmembers == MAX_MEMBERS) {
-				tty_printw(stderr, "conclave init: at most %d keys\n", MAX_MEMBERS);
+				tty_printw(stderr,
+				    "conclave init: at most %d keys\n",
+				    MAX_MEMBERS);
 				return 2;
 			}
 			a->members[a->nmembers].role = c == OPT_HOLDER ? ROSTER_HOLDER :
@@ -236,7 +240,8 @@ print_member(const struct roster_member *m)
 	    roster_fpr_words(m, words, sizeof(words)) != CK_OK)
 		return;
 	if (m->role == ROSTER_HOLDER)
-		tty_printw(stdout, "  share %-3u %s\n", m->share_index, m->name);
+		tty_printw(stdout,
+		    "  share %-3u %s\n", m->share_index, m->name);
 	else
 		tty_printw(stdout, "  %-9s %s\n", roster_role_name(m->role),
 		    m->name);
@@ -289,7 +294,8 @@ step_begin(const struct init_args *a)
 	if ((r = build_roster(a, &ro)) != CK_OK)
 		return 1;
 	if (roster_operator(ro) == NULL) {
-		tty_printw(stderr, "conclave init begin: --operator NAME=KEYFILE is "
+		tty_printw(stderr,
+		    "conclave init begin: --operator NAME=KEYFILE is "
 		    "required: the initial root token is encrypted to that key\n");
 		roster_free(ro);
 		return 2;
@@ -308,10 +314,12 @@ step_begin(const struct init_args *a)
 		return cmd_begin_refused("init", a->state, a->exchange, r);
 	}
 	cmd_print_ceremony_key(s);
-	tty_printw(stdout, "\nRoster (each holder reads their fingerprint words aloud):\n");
+	tty_printw(stdout,
+	    "\nRoster (each holder reads their fingerprint words aloud):\n");
 	for (i = 0; i < ro->n; i++)
 		print_member(&ro->m[i]);
-	tty_printw(stdout, "\n%zu %s shares, any %u of them unseal. Init request written to %s.\n"
+	tty_printw(stdout,
+	    "\n%zu %s shares, any %u of them unseal. Init request written to %s.\n"
 	    "Next: conclave-bridge init on the operator's workstation.\n",
 	    ro->n_holders, a->recovery ? "recovery" : "unseal", a->threshold,
 	    a->exchange);
@@ -335,7 +343,8 @@ step_accept(const struct init_args *a)
 		return refuse("accept", r, why);
 	}
 	srv = json_object_get(s->ext, "server");
-	tty_printw(stdout, "Init result accepted: %zu encrypted shares, each to its holder's key.\n"
+	tty_printw(stdout,
+	    "Init result accepted: %zu encrypted shares, each to its holder's key.\n"
 	    "Server %s (%s %s)\n"
 	    "Next: conclave init handout --holder K, for each holder in turn.\n",
 	    json_array_size(json_object_get(s->ext, "encrypted_shares")),
@@ -357,7 +366,8 @@ step_handout(const struct init_args *a)
 		return usage(stderr);
 	if (cmd_handout(KIND_INIT, &h, &file) != 0)
 		return 1;
-	tty_printw(stdout, "Share %u written to %s/%s and proven: the holder's key decrypts it\n"
+	tty_printw(stdout,
+	    "Share %u written to %s/%s and proven: the holder's key decrypts it\n"
 	    "to a well-formed share. To read it later: gpg --decrypt %s/%s\n",
 	    a->holder, a->stick, file, a->stick, file);
 	free(file);
@@ -375,10 +385,12 @@ step_repin(const struct init_args *a, const char *witness)
 		return refuse("repin", r, NULL);
 	r = session_repin(s, a->confirm, witness, sas, why, sizeof(why));
 	if (sas[0] != '\0')
-		tty_printw(stdout, "The bridge restarted and offers a new key. Its words "
+		tty_printw(stdout,
+		    "The bridge restarted and offers a new key. Its words "
 		    "(compare with the\nbridge's screen):\n  %s\n", sas);
 	if (r == CK_ERR_INCOMPLETE) {
-		tty_printw(stdout, "Not pinned yet: when a witness has seen the same words on "
+		tty_printw(stdout,
+		    "Not pinned yet: when a witness has seen the same words on "
 		    "both screens, run\n  conclave init repin --state %s "
 		    "--confirm-sas \"%s\"\n", a->state, sas);
 		goto out;
@@ -389,7 +401,8 @@ step_repin(const struct init_args *a, const char *witness)
 		    "folder" : why);
 		goto out;
 	}
-	tty_printw(stdout, "The new key is pinned (recorded: %s).\nNext: the bridge's "
+	tty_printw(stdout,
+	    "The new key is pinned (recorded: %s).\nNext: the bridge's "
 	    "closing result, then conclave init close.\n", SESSION_REPIN_TEXT);
 	rc = 0;
 out:
@@ -414,7 +427,8 @@ step_close(const struct init_args *a)
 		session_free(s);
 		return refuse("close", r, why);
 	}
-	tty_printw(stdout, "The initial root token is revoked. %s\n", cmd_closed_text(s));
+	tty_printw(stdout,
+	    "The initial root token is revoked. %s\n", cmd_closed_text(s));
 	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
 	return 0;

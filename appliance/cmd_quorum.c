@@ -161,7 +161,8 @@ cmd_quorum_print_head(const struct session *s, const char *state,
 		cmd_review_next(state);
 		return;
 	}
-	tty_printw(stdout, "Transcript %s/%s (signed: .minisig, key: .pub)\nHead %s\n  %s\n"
+	tty_printw(stdout,
+	    "Transcript %s/%s (signed: .minisig, key: .pub)\nHead %s\n  %s\n"
 	    "Record: %s.\n"
 	    "Witnesses: write the head words down and initial them.\n",
 	    state, SESSION_TRANSCRIPT, hex, words, tally);
@@ -182,10 +183,12 @@ cmd_quorum_print_nodes(const json_t *nodes)
 		/* Printed only after check_nodes / the envelope parser's
 		 * printable-UTF-8 rule has passed over the payload. */
 		if (res != NULL)
-			tty_printw(stdout, "  %-32s %s%s%s\n", addr != NULL ? addr : "?", res,
+			tty_printw(stdout,
+			    "  %-32s %s%s%s\n", addr != NULL ? addr : "?", res,
 			    err != NULL ? ": " : "", err != NULL ? err : "");
 		else
-			tty_printw(stdout, "  %-32s %s\n", addr != NULL ? addr : "?",
+			tty_printw(stdout,
+			    "  %-32s %s\n", addr != NULL ? addr : "?",
 			    !json_is_true(json_object_get(n, "reachable")) ?
 			    "unreachable" : json_is_false(json_object_get(n,
 			    "initialized")) ? "not initialised (a Raft joiner "
@@ -208,10 +211,12 @@ cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a)
 	r = quorum_accept_offer(s, q->begun, a->confirm, a->witness, sas,
 	    &offer, why, sizeof(why));
 	if (sas[0] != '\0')
-		tty_printw(stdout, "Short authentication string (compare with the bridge's "
+		tty_printw(stdout,
+		    "Short authentication string (compare with the bridge's "
 		    "screen):\n  %s\n", sas);
 	if (r == CK_ERR_INCOMPLETE) {
-		tty_printw(stdout, "Not accepted yet: when a witness has seen the same words on "
+		tty_printw(stdout,
+		    "Not accepted yet: when a witness has seen the same words on "
 		    "both screens, run\n  conclave %s accept --state %s "
 		    "--confirm-sas \"%s\"\n", q->cmd, a->state, sas);
 		goto out;
@@ -220,7 +225,8 @@ cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "accept", r, why);
 		goto out;
 	}
-	tty_printw(stdout, "Session offer accepted; the witness confirmed the words.\n"
+	tty_printw(stdout,
+	    "Session offer accepted; the witness confirmed the words.\n"
 	    "Threshold %u.\n", quorum_threshold(s));
 	cmd_quorum_print_nodes(json_object_get(offer, "nodes"));
 	tty_printw(stdout, "Next: conclave %s share, for %u holders.\n", q->cmd,
@@ -244,7 +250,8 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 	int r, rc = 1;
 
 	if (a->holder == NULL || a->share_file == NULL) {
-		tty_printw(stderr, "conclave %s share: --holder NAME and --share-file "
+		tty_printw(stderr,
+		    "conclave %s share: --holder NAME and --share-file "
 		    "FILE are required\n", q->cmd);
 		return 2;
 	}
@@ -282,7 +289,8 @@ cmd_quorum_share(const struct quorum_cmd *q, const struct quorum_args *a)
 		cmd_refuse(q->cmd, "share", r, why);
 		goto out;
 	}
-	tty_printw(stdout, "%s's share is sealed to the bridge session and wiped here "
+	tty_printw(stdout,
+	    "%s's share is sealed to the bridge session and wiped here "
 	    "(%zu of %u).\n", a->holder, quorum_sealed_count(s),
 	    quorum_threshold(s));
 	if (quorum_sealed_count(s) >= quorum_threshold(s))
@@ -310,7 +318,8 @@ cmd_quorum_submit(const struct quorum_cmd *q, const struct quorum_args *a)
 		session_free(s);
 		return cmd_refuse(q->cmd, "submit", r, why);
 	}
-	tty_printw(stdout, "Sealed shares submitted. Next: conclave %s result, once the "
+	tty_printw(stdout,
+	    "Sealed shares submitted. Next: conclave %s result, once the "
 	    "bridge has answered.\n", q->cmd);
 	session_free(s);
 	return 0;
@@ -330,7 +339,8 @@ cmd_quorum_status(const struct quorum_cmd *q, const struct quorum_args *a)
 		return cmd_refuse(q->cmd, "status", r,
 		    cmd_load_why(a->state, r));
 	}
-	tty_printw(stdout, "%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
+	tty_printw(stdout,
+	    "%s\nceremony %s, %zu of %u shares sealed\n", session_phase(s),
 	    s->id_hex, quorum_sealed_count(s), quorum_threshold(s));
 	if (session_in_review(s))
 		cmd_review_next(a->state);
@@ -362,13 +372,15 @@ cmd_quorum_print_handout(const struct session *s)
 
 	if (h == NULL)
 		return;
-	tty_printw(stdout, "Each share is checked against the handout of %s ceremony %s "
+	tty_printw(stdout,
+	    "Each share is checked against the handout of %s ceremony %s "
 	    "(%s):\nonly the holder it was handed to can give it.\n",
 	    json_string_value(json_object_get(h, "kind")),
 	    json_string_value(json_object_get(h, "ceremony_id")),
 	    json_string_value(json_object_get(h, "state")));
 	if (via != NULL)
-		tty_printw(stdout, "That handout is carried forward from %s ceremony %s.\n",
+		tty_printw(stdout,
+		    "That handout is carried forward from %s ceremony %s.\n",
 		    json_string_value(json_object_get(via, "kind")),
 		    json_string_value(json_object_get(via, "ceremony_id")));
 }

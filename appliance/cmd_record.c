@@ -123,7 +123,8 @@ cmd_record_main(int argc, char **argv)
 		return usage(stderr);
 	if ((e = cmd_verify_read("conclave record", path, pubpath, &r)) != 0) {
 		if (e == 1)
-			tty_printw(stderr, "conclave record: no record printed\n");
+			tty_printw(stderr,
+			    "conclave record: no record printed\n");
 		return e;
 	}
 	snprintf(title, sizeof(title), "Ceremony record: %s",
@@ -149,7 +150,8 @@ cmd_record_main(int argc, char **argv)
 		record_free(r);
 		return 1;
 	}
-	tty_printw(stdout, "%s: the record of %s ceremony %s (%" PRIu64 " records, %s)\n",
+	tty_printw(stdout,
+	    "%s: the record of %s ceremony %s (%" PRIu64 " records, %s)\n",
 	    out, r->kind_name, r->ceremony_id, r->rep.records,
 	    r->audit_err == CK_OK ? "complete" : "INCOMPLETE");
 	record_free(r);

@@ -123,7 +123,8 @@ step_begin(const struct quorum_args *a)
 	}
 	cmd_print_ceremony_key(s);
 	cmd_quorum_print_handout(s);
-	tty_printw(stdout, "\nNew roster: %zu %s shares, any %u of them. Rekey request written "
+	tty_printw(stdout,
+	    "\nNew roster: %zu %s shares, any %u of them. Rekey request written "
 	    "to %s.\nNext: conclave-bridge rekey.\n", ro->n_holders,
 	    a->recovery ? "recovery" : "unseal", a->threshold, a->exchange);
 	rc = 0;
@@ -154,7 +155,8 @@ step_submit(const struct quorum_args *a)
 		session_free(s);
 		return refuse("submit", r, why);
 	}
-	tty_printw(stdout, "New shares submitted for verification. Next: conclave rekey "
+	tty_printw(stdout,
+	    "New shares submitted for verification. Next: conclave rekey "
 	    "finish, once the bridge has answered.\n");
 	session_free(s);
 	return 0;
@@ -173,7 +175,8 @@ step_result(const struct quorum_args *a)
 		session_free(s);
 		return refuse("result", r, why);
 	}
-	tty_printw(stdout, "%zu new encrypted shares, each to its holder's key.\n"
+	tty_printw(stdout,
+	    "%zu new encrypted shares, each to its holder's key.\n"
 	    "Next: conclave rekey handout --holder K, for each new holder.\n",
 	    json_array_size(json_object_get(s->ext, "encrypted_shares")));
 	session_free(s);
@@ -194,7 +197,8 @@ step_handout(const struct quorum_args *a)
 	h.holder = (unsigned)k;
 	if (cmd_handout(KIND_REKEY, &h, &file) != 0)
 		return 1;
-	tty_printw(stdout, "New share %llu written to %s/%s and proven.\n", k, a->stick, file);
+	tty_printw(stdout,
+	    "New share %llu written to %s/%s and proven.\n", k, a->stick, file);
 	free(file);
 	return 0;
 }
@@ -212,7 +216,8 @@ step_verify(const struct quorum_args *a)
 		session_free(s);
 		return refuse("verify", r, why);
 	}
-	tty_printw(stdout, "Every new holder is proven. Next: conclave rekey share with %u NEW "
+	tty_printw(stdout,
+	    "Every new holder is proven. Next: conclave rekey share with %u NEW "
 	    "shares, then submit.\n", quorum_threshold(s));
 	session_free(s);
 	return 0;
@@ -232,7 +237,8 @@ step_finish(const struct quorum_args *a)
 		session_free(s);
 		return refuse("finish", r, why);
 	}
-	tty_printw(stdout, "The server verified the new shares: they are now the only ones.\n"
+	tty_printw(stdout,
+	    "The server verified the new shares: they are now the only ones.\n"
 	    "%s\n", cmd_closed_text(s));
 	cmd_quorum_print_head(s, a->state, head);
 	session_free(s);
@@ -279,7 +285,9 @@ check_holders(struct rekey_check *c, const struct quorum_args *a)
 		    (r = tty_read_secret(prompt, a->passphrase_fd, &pass)) == CK_OK)
 			r = rekey_check_add(c, h, (unsigned)k, eq + 1, pass);
 		if (r == CK_OK)
-			tty_printw(stdout, "new holder %llu: decrypted, held for the check\n", k);
+			tty_printw(stdout,
+			    "new holder %llu: decrypted, held for the check\n",
+			    k);
 		else
 			refuse("check-all", r, NULL);
 		secmem_free(pass);
@@ -302,7 +310,8 @@ step_check_all(const struct quorum_args *a)
 		return usage(stderr);
 	if ((r = session_load(a->state, KIND_REKEY, a->exchange, &s)) != CK_OK)
 		return refuse("check-all", r, cmd_load_why(a->state, r));
-	tty_printw(stdout, "ALL-SHARES CHECK: every new holder decrypts in turn, and for a\n"
+	tty_printw(stdout,
+	    "ALL-SHARES CHECK: every new holder decrypts in turn, and for a\n"
 	    "moment this appliance holds enough shares to rebuild the new key.\n"
 	    "The transcript records that this happened.\n");
 	if ((r = rekey_check_open(s, &c)) != CK_OK) {
@@ -315,7 +324,8 @@ step_check_all(const struct quorum_args *a)
 		refuse("check-all", r, why);
 		goto out;
 	}
-	tty_printw(stdout, "All %zu new shares lie on one polynomial: any threshold of them "
+	tty_printw(stdout,
+	    "All %zu new shares lie on one polynomial: any threshold of them "
 	    "gives the same key. Wiped.\n", a->nholders);
 	rc = 0;
 out:

@@ -173,7 +173,8 @@ review(const char *state, const struct answer *ans, size_t n)
 		session_free(s);
 		return cmd_refuse("review", "", r, "nothing was recorded");
 	}
-	tty_printw(stdout, "%zu witness answer(s) recorded. Ceremony closed.\n", n);
+	tty_printw(stdout,
+	    "%zu witness answer(s) recorded. Ceremony closed.\n", n);
 	cmd_quorum_print_head(s, state, head);
 	session_free(s);
 	return 0;
@@ -206,7 +207,8 @@ cmd_review_main(int argc, char **argv)
 		case OPT_REASON:
 			if (n == 0 || ans[n - 1].reason == NULL ||
 			    ans[n - 1].reason[0] != '\0' || optarg[0] == '\0') {
-				tty_printw(stderr, "conclave review: --reason TEXT "
+				tty_printw(stderr,
+				    "conclave review: --reason TEXT "
 				    "follows its --not-confirmed NAME, once\n");
 				return usage(stderr);
 			}

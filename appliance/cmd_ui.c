@@ -169,7 +169,8 @@ lock_sticks(const char *mountpoint, int *fdp)
 			r = file_errno(errno);
 			goto out;
 		}
-		tty_printw(stdout, "The ceremony is running on another console of this "
+		tty_printw(stdout,
+		    "The ceremony is running on another console of this "
 		    "machine.\nThis console starts it when that one is left.\n");
 		fflush(stdout);
 		while (flock(fd, LOCK_EX) != 0)
@@ -269,7 +270,8 @@ cmd_ui_main(int argc, char **argv)
 	if ((r = session_check_ram(ui.state_dir)) != CK_OK)
 		return cmd_refuse("ui", "--state", r, NULL);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		tty_printw(stderr, "conclave: the guided ceremony needs a terminal; "
+		tty_printw(stderr,
+		    "conclave: the guided ceremony needs a terminal; "
 		    "the command-line steps are `conclave init ...`\n");
 		return 2;
 	}
@@ -277,12 +279,14 @@ cmd_ui_main(int argc, char **argv)
 		return cmd_refuse("ui", "--stick-mount", r, NULL);
 	if (ui.previous != NULL &&
 	    (r = ui_take_previous(ui.previous, why, sizeof(why))) != CK_OK) {
-		tty_printw(stderr, "conclave ui: previous transcript %s: %s (%s)\n"
+		tty_printw(stderr,
+		    "conclave ui: previous transcript %s: %s (%s)\n"
 		    "  %s\n", ui.previous, ck_strerror(r), ck_errname(r), why);
 		return 1;
 	}
 	if ((r = pgp_home_open(ui.gnupg_base, &ui.home)) != CK_OK) {
-		tty_printw(stderr, "conclave: cannot open a keyring under %s: %s\n",
+		tty_printw(stderr,
+		    "conclave: cannot open a keyring under %s: %s\n",
 		    ui.gnupg_base, ck_strerror(r));
 		return 1;
 	}

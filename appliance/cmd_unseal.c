@@ -170,13 +170,16 @@ print_migrated(const struct session *s)
 	const char *from = json_string_value(json_object_get(seal, "from"));
 	const char *to = json_string_value(json_object_get(seal, "to"));
 
-	tty_printw(stdout, "Every node is unsealed with its new seal: %s -> %s. %s\n",
+	tty_printw(stdout,
+	    "Every node is unsealed with its new seal: %s -> %s. %s\n",
 	    from != NULL ? from : "?", to != NULL ? to : "?", cmd_closed_text(s));
 	if (to != NULL && strcmp(to, "shamir") == 0)
-		tty_printw(stdout, "The holders' recovery shares are now UNSEAL shares: they "
+		tty_printw(stdout,
+		    "The holders' recovery shares are now UNSEAL shares: they "
 		    "unseal the cluster after every restart.\n");
 	else
-		tty_printw(stdout, "The holders' unseal shares are now RECOVERY shares: the "
+		tty_printw(stdout,
+		    "The holders' unseal shares are now RECOVERY shares: the "
 		    "cluster unseals itself; the shares serve rekey and root-token "
 		    "generation, and a migration back to Shamir.\n");
 }
@@ -202,11 +205,13 @@ step_result(const struct quorum_args *a)
 	if (closed && cur == &migrate_cmd)
 		print_migrated(s);
 	else if (closed)
-		tty_printw(stdout, "Every node is unsealed. %s\n", cmd_closed_text(s));
+		tty_printw(stdout,
+		    "Every node is unsealed. %s\n", cmd_closed_text(s));
 	if (closed) {
 		cmd_quorum_print_head(s, a->state, head);
 	} else {
-		tty_printw(stdout, "%u node(s) still sealed. When they are back: conclave %s "
+		tty_printw(stdout,
+		    "%u node(s) still sealed. When they are back: conclave %s "
 		    "retry (the bridge must still be running), or conclave %s "
 		    "abandon.\n", pending, cur->cmd, cur->cmd);
 	}
@@ -227,7 +232,8 @@ step_retry(const struct quorum_args *a)
 		return refuse("retry", r, r == CK_ERR_STATE ?
 		    "only nodes left sealed by a result can be retried" : NULL);
 	}
-	tty_printw(stdout, "Retry requested. Next: conclave %s result.\n", cur->cmd);
+	tty_printw(stdout,
+	    "Retry requested. Next: conclave %s result.\n", cur->cmd);
 	session_free(s);
 	return 0;
 }

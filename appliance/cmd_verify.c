@@ -62,9 +62,11 @@ report_failure(const char *who, const char *path,
 		snprintf(where, sizeof(where), "line %" PRIu64 " (seq %" PRIu64
 		    "): ", rep->bad_line, rep->bad_seq);
 	else if (rep->bad_line > 0)
-		snprintf(where, sizeof(where), "line %" PRIu64 ": ", rep->bad_line);
+		snprintf(where, sizeof(where), "line %" PRIu64 ": ",
+		    rep->bad_line);
 	tty_printw(stderr, "%s: %s: %s%s [%s]\n", who, path, where,
-	    rep->reason[0] != '\0' ? rep->reason : ck_strerror(e), ck_errname(e));
+	    rep->reason[0] != '\0' ? rep->reason : ck_strerror(e),
+	    ck_errname(e));
 }
 
 int
@@ -77,7 +79,8 @@ cmd_verify_read(const char *who, const char *path, const char *pubpath,
 
 	if (pubpath != NULL &&
 	    (e = transcript_load_pubkey(pubpath, &expect)) != CK_OK) {
-		tty_printw(stderr, "%s: %s: not a minisign public key file: %s [%s]\n",
+		tty_printw(stderr,
+		    "%s: %s: not a minisign public key file: %s [%s]\n",
 		    who, pubpath, ck_strerror(e), ck_errname(e));
 		return 2;
 	}
@@ -97,10 +100,14 @@ facts(const struct record *r)
 	size_t i;
 
 	for (sec = 0; sec < RECORD_NSECTIONS; sec++) {
-		tty_printw(stdout, "\n== %s\n", record_section_title((enum record_section)sec));
+		tty_printw(stdout,
+		    "\n== %s\n",
+		    record_section_title((enum record_section)sec));
 		for (i = 0; i < r->n; i++)
 			if (r->item[i].section == sec)
-				tty_printw(stdout, "%s: %s\n", r->item[i].label, r->item[i].value);
+				tty_printw(stdout,
+				    "%s: %s\n", r->item[i].label,
+				    r->item[i].value);
 	}
 }
 
@@ -137,7 +144,8 @@ cmd_verify_main(int argc, char **argv)
 	 * before anything goes to stdout: OK appears only when every check held.
 	 */
 	if (r->audit_err != CK_OK) {
-		tty_printw(stderr, "conclave verify: %s: the ceremony is not complete: "
+		tty_printw(stderr,
+		    "conclave verify: %s: the ceremony is not complete: "
 		    "%s [%s]\n", path, r->audit.problem[0] != '\0' ? r->audit.problem :
 		    ck_strerror(r->audit_err), ck_errname(r->audit_err));
 		record_free(r);
@@ -148,10 +156,12 @@ cmd_verify_main(int argc, char **argv)
 	/* The head on a line of its own: a wrapped line never parts it from
 	 * its name. */
 	tty_printw(stdout, "OK %s: %" PRIu64 " records, signed by key %s%s\n"
-	    "head %s\n", path, rep.records, id, pubpath != NULL ? " (as given)" :
+	    "head %s\n", path, rep.records, id,
+	    pubpath != NULL ? " (as given)" :
 	    " (named in the transcript: compare with the paper record)", hex);
 	if (rep.resumes > 0)
-		tty_printw(stdout, "note: resumed %" PRIu64 " time(s) after a restart, each "
+		tty_printw(stdout,
+		    "note: resumed %" PRIu64 " time(s) after a restart, each "
 		    "with a new key; the paper record must name key %s\n",
 		    rep.resumes, id);
 	tty_printw(stdout, "ceremony: %s\n", r->outcome);

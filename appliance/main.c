@@ -82,7 +82,8 @@ dispatch(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].main != NULL && strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].main(argc - 1, argv + 1);
-	tty_printw(stderr, "conclave: unknown command '%s' (try conclave --help)\n", argv[1]);
+	tty_printw(stderr,
+	    "conclave: unknown command '%s' (try conclave --help)\n", argv[1]);
 	return 2;
 }
 
@@ -104,7 +105,8 @@ main(int argc, char **argv)
 	if (getenv(SESSION_DISK_ENV) != NULL && strcmp(getenv(SESSION_DISK_ENV), "1") == 0)
 		session_allow_disk(1);
 	if ((e = secmem_init()) != CK_OK) {
-		tty_printw(stderr, "conclave: cannot secure process memory: %s; "
+		tty_printw(stderr,
+		    "conclave: cannot secure process memory: %s; "
 		    "refusing to run\n", ck_strerror(e));
 		return 1;
 	}
@@ -118,7 +120,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if ((e = monitor_start()) != CK_OK) {
-		tty_printw(stderr, "conclave: cannot start the parser child: %s%s%s; "
+		tty_printw(stderr,
+		    "conclave: cannot start the parser child: %s%s%s; "
 		    "refusing to run\n", ck_strerror(e),
 		    monitor_event() != NULL ? ": " : "",
 		    monitor_event() != NULL ? monitor_event() : "");

@@ -275,7 +275,8 @@ send_codes(const char *cmd, const struct bridge_opts *o, const char *name,
 	if (!o->qr_show)
 		return;
 	if (again)
-		tty_printw(stdout, "%s, written by a bridge that stopped, as QR "
+		tty_printw(stdout,
+		    "%s, written by a bridge that stopped, as QR "
 		    "codes: Enter passes over it when the appliance has it.\n",
 		    name);
 	fflush(stdout);

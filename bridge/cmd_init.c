@@ -191,7 +191,8 @@ print_root_token(const json_t *resp)
 	tty_printw(stdout,
 	    "The initial root token, encrypted to the operator's key:\n");
 	tty_print_copyable(stdout, tok != NULL ? tok : "(missing)");
-	tty_printw(stdout, "Decrypt it with: echo '<those lines>' | base64 -d | "
+	tty_printw(stdout,
+	    "Decrypt it with: echo '<those lines>' | base64 -d | "
 	    "gpg --decrypt\n");
 }
 

@@ -73,7 +73,8 @@ static const char *const heads[NCOLS] = { "ADDRESS", "TYPE", "INIT",
 struct row {
 	const char *cell[NCOLS];
 	size_t ncells;		/* NCOLS, or 2 for a node that did not answer */
-	char tn[16], progress[8], error[160];	/* "error: " and a ck_strerror */
+	/* "error: " and a ck_strerror, for a node that did not answer */
+	char tn[16], progress[8], error[160];
 };
 
 static void
@@ -145,8 +146,8 @@ print_table(const struct node *nodes, size_t n)
 		row_of(&nodes[i], &rows[i]);
 		for (c = 0; c < rows[i].ncells; c++) {
 			/* An error spans the columns after the address. */
-			size_t *w = rows[i].ncells == NCOLS || c == COL_ADDRESS ?
-			    &width[c] : &widest;
+			size_t *w = rows[i].ncells == NCOLS ||
+			    c == COL_ADDRESS ? &width[c] : &widest;
 
 			if (tty_cols(rows[i].cell[c]) > *w)
 				*w = tty_cols(rows[i].cell[c]);

@@ -41,7 +41,8 @@ fail(const char *prog, const char *what, int err)
 static int
 bad_usage(const char *prog, const char *cmd, const char *msg)
 {
-	tty_printw(stderr, "%s %s: %s (try %s %s --help)\n", prog, cmd, msg, prog, cmd);
+	tty_printw(stderr,
+	    "%s %s: %s (try %s %s --help)\n", prog, cmd, msg, prog, cmd);
 	return 2;
 }
 
@@ -195,7 +196,8 @@ qrcmd_encode(int argc, char **argv)
 		rc = fail(prog, "writing QR codes", e);
 		goto out;
 	}
-	tty_printw(stdout, "%s: %llu code(s) in %s: %zu bytes, %u fragment(s) of %zu bytes%s\n",
+	tty_printw(stdout, "%s: %llu code(s) in %s: %zu bytes, %u fragment(s) "
+	    "of %zu bytes%s\n",
 	    prog, frames, a.place, len, k, a.o.fragment,
 	    k == 1 ? " (one static code)" : "; any large enough subset decodes");
 	rc = 0;
@@ -260,7 +262,8 @@ no_fit(const char *prog, const struct sender_args *a)
 	if (qrs_fragment_for_width(w - 2 * QR_QUIET, a->o.ecc, &f) == CK_OK)
 		snprintf(less, sizeof(less), ", use --fragment %zu or less", f);
 	tty_printw(stderr, "%s: the code does not fit on this %dx%d terminal: "
-	    "enlarge it%s, or use the USB stick\n", prog, a->cols, a->rows, less);
+	    "enlarge it%s, or use the USB stick\n", prog, a->cols, a->rows,
+	    less);
 }
 
 /*
@@ -447,7 +450,8 @@ readback(const char *prog, struct sender_args *a, struct qr_scanner *sc)
 	int e, w;
 
 	if ((e = qr_camera_open(a->readback, &sp.cam)) != CK_OK) {
-		tty_printw(stderr, "%s: read-back skipped: no camera at %s (%s)\n",
+		tty_printw(stderr,
+		    "%s: read-back skipped: no camera at %s (%s)\n",
 		    prog, a->readback, ck_strerror(e));
 		return CK_OK;
 	}
@@ -459,12 +463,14 @@ readback(const char *prog, struct sender_args *a, struct qr_scanner *sc)
 	}
 	e = qrs_readback(sc, &a->o, max, QRS_READBACK_FRAMES, &io, &pick, &best);
 	if (e == CK_OK) {
-		tty_printw(stderr, "%s: read-back: %u-byte codes read in %u of %u frames; "
+		tty_printw(stderr,
+		    "%s: read-back: %u-byte codes read in %u of %u frames; "
 		    "showing with --fragment %zu\n", prog, best.fragment, best.read,
 		    best.scanned, pick.fragment);
 		a->o = pick;
 	} else if (e == CK_ERR_QR_NOT_FOUND) {
-		tty_printw(stderr, "%s: read-back: the camera read no test code; keeping "
+		tty_printw(stderr,
+		    "%s: read-back: the camera read no test code; keeping "
 		    "--fragment %zu\n", prog, a->o.fragment);
 		e = CK_OK;
 	}
@@ -670,7 +676,8 @@ place_envelope(const char *prog, const char *root, const uint8_t *msg,
 	exch_close(d);
 	if (e != CK_OK)
 		return fail(prog, root, e);
-	tty_printw(stderr, "%s: envelope %s placed in %s/%s\n", prog, name, root, hex);
+	tty_printw(stderr,
+	    "%s: envelope %s placed in %s/%s\n", prog, name, root, hex);
 	return 0;
 }
 
@@ -742,7 +749,8 @@ finish(const char *prog, const struct intake *in)
 	free(msg);
 	if (e != CK_OK)
 		return fail(prog, out, e);
-	tty_printw(stderr, "%s: envelope of %zu bytes written to %s\n", prog, len, out);
+	tty_printw(stderr,
+	    "%s: envelope of %zu bytes written to %s\n", prog, len, out);
 	return 0;
 }
 
@@ -798,7 +806,8 @@ qrcmd_decode(int argc, char **argv)
 	}
 	qrs_receiver_progress(in.r, &p);
 	if (!p.complete) {
-		tty_printw(stderr, "%s: incomplete: %u of %u fragments; scan more codes "
+		tty_printw(stderr,
+		    "%s: incomplete: %u of %u fragments; scan more codes "
 		    "or use the USB stick\n", prog, p.recovered, p.fragments);
 		rc = QRCMD_EXIT_INCOMPLETE;
 		goto out;
@@ -881,13 +890,15 @@ qrcmd_scan(int argc, char **argv)
 		rc = fail(prog, dev, e);
 		goto out;
 	}
-	tty_printw(stderr, "%s: scanning with %s; hold the codes in view\n", prog, dev);
+	tty_printw(stderr,
+	    "%s: scanning with %s; hold the codes in view\n", prog, dev);
 	qrs_watch_start(&w, (unsigned int)stall, time(NULL));
 	start = told = time(NULL);
 	for (;;) {
 		e = qrs_receiver_camera(in.r, in.sc, cam, QRCMD_POLL_MS);
 		if (e == CK_ERR_MEDIA_GONE) {
-			tty_printw(stderr, "%s: %s: the camera is gone (%s); use the USB "
+			tty_printw(stderr,
+			    "%s: %s: the camera is gone (%s); use the USB "
 			    "stick instead\n", prog, dev, ck_errname(e));
 			goto out;
 		}
@@ -911,7 +922,8 @@ qrcmd_scan(int argc, char **argv)
 		}
 		if (qrs_watch_stalled(&w, &p, time(NULL))) {
 			link_report(prog, in.r, &p, (double)(time(NULL) - start));
-			tty_printw(stderr, "%s: stalled: nothing new for %llu s (%u of %u "
+			tty_printw(stderr,
+			    "%s: stalled: nothing new for %llu s (%u of %u "
 			    "fragments); use the USB stick instead\n", prog, stall,
 			    p.recovered, p.fragments);
 			rc = QRCMD_EXIT_INCOMPLETE;
@@ -1030,7 +1042,8 @@ qrcmd_dearmor(int argc, char **argv)
 	else if ((e = write_message(out, msg, len)) != CK_OK)
 		rc = fail(prog, out, e);
 	else {
-		tty_printw(stderr, "%s: envelope of %zu bytes written to %s\n", prog,
+		tty_printw(stderr,
+		    "%s: envelope of %zu bytes written to %s\n", prog,
 		    len, out);
 		rc = 0;
 	}
