@@ -353,13 +353,19 @@ bridge_init_main(int argc, char **argv)
 	r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony, ENVELOPE_INIT_REQUEST,
 	    &env);
 	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
+		char seen[ENVELOPE_CEREMONY_ID_HEX + 1];
 		json_t *offer = NULL;
 
-		/* No request waits alone: one whose bridge stopped, maybe. */
+		/* No request waits alone: one whose bridge stopped, maybe. A
+		 * request scanned and found answered names its ceremony, even
+		 * one whose closing result is written (by QR code, the
+		 * appliance may never have taken it: resume_init carries it
+		 * again). */
+		snprintf(seen, sizeof(seen), "%s", ctx.b.id_hex);
 		bsession_free(&ctx.b);
 		envelope_free(&env);
-		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL,
-		    ENVELOPE_INIT_REQUEST, &env, &offer) == CK_OK) {
+		if (bsession_orphan(&ctx.b, ctx.o.exchange, seen[0] != '\0' ?
+		    seen : NULL, ENVELOPE_INIT_REQUEST, &env, &offer) == CK_OK) {
 			ctx.b.o = &ctx.o;
 			r = CK_OK;
 		}

@@ -10,7 +10,9 @@
 # qr-scan --camera-frames) or which it reads as images (qr-decode).
 #   1. A whole init: the roster of five holders, operator and witness, the
 #      ceremony key's words confirmed on the bridge, the handouts with
-#      decrypt proofs, the initial root token returned and revoked, close.
+#      decrypt proofs, the initial root token returned and revoked, close;
+#      the proof's codes lost on the way, a bridge started again on the
+#      request in view carries them again.
 #   2. The bridge killed while it waits for the root token and started
 #      again in camera mode: it finds the ceremony under way in its
 #      folder, offers a new key as codes, the room compares the words
@@ -86,8 +88,17 @@ check "the bridge revokes the root token it is given back" bridge_init_finish "$
 check_output "  a lookup with it is refused" '^403$' \
     curl -s -o /dev/null -w '%{http_code}' -H "X-Vault-Token: $root" \
     "$addr/v1/auth/token/lookup-self"
-check "3: the revocation's proof crosses as the bridge's codes" \
-    scan_codes "$B/codes" 000003-closing-result "$C/x"
+# The codes of the proof die before the appliance takes them (the
+# terminal that showed them closed; here a new codes folder): the bridge
+# started again on the request still in view carries them again.
+check "the bridge started again on the request in view" \
+    sh -c "'$BRIDGE' init --exchange '$B/x' --address '$addr' --camera-frames '$B/cam' \
+    --png-dir '$B/codes2' --stall 5 >'$B/bridge2.out' 2>&1"
+check_output "  finds the closing result written: nothing left for it" \
+    'the closing result is on the exchange folder already: nothing is left for the bridge' \
+    joined cat "$B/bridge2.out"
+check "3: the revocation's proof crosses as its codes" \
+    scan_codes "$B/codes2" 000003-closing-result "$C/x"
 check_output "init close: the root token revoked, the transcript signed" \
     'root token is revoked' "$CONCLAVE" init close --state "$C/state"
 check_output "verify: 5 of 5 proven, the root token revoked" \
@@ -275,6 +286,6 @@ check "the sealer the operator configured at init seals the server" \
 check_output "  it is sealed" '^true$' seal_field i1 .sealed
 check "the two new shares unseal it" bao_unseal i1 "$(newshare 1)" "$(newshare 2)"
 check "every line the bridges printed fits 80 columns (issue 10)" bridge_fits80
-check "  the restarted ones' too" fits80 cat "$Q/bridge2.out" "$Q/bridge3.out"
+check "  the restarted ones' too" fits80 cat "$B/bridge2.out" "$Q/bridge2.out" "$Q/bridge3.out"
 
 finish
