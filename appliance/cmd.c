@@ -105,6 +105,50 @@ describe_holder(long pid, char *out, size_t outlen)
 	free(buf);
 }
 
+/*
+ * s as one shell word: as it is when it holds only characters no shell
+ * reads specially, else double-quoted with " $ ` \\ escaped. malloc'd.
+ */
+static char *
+shell_word(const char *s)
+{
+	static const char plain[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789_./-+,:=@%";
+	char *out, *o;
+
+	if (s[0] != '\0' && s[strspn(s, plain)] == '\0')
+		return strdup(s);
+	if ((out = o = malloc(2 * strlen(s) + 3)) == NULL)
+		return NULL;
+	*o++ = '"';
+	for (; *s != '\0'; s++) {
+		if (strchr("\"$`\\", *s) != NULL)
+			*o++ = '\\';
+		*o++ = *s;
+	}
+	*o++ = '"';
+	*o = '\0';
+	return out;
+}
+
+void
+cmd_print_confirm(const char *cmd, const char *step, const char *state,
+    const char *sas, const char *not_yet)
+{
+	char *line = NULL, *st = shell_word(state);
+
+	tty_printw(stdout, "%s: when a witness has seen the same words on both "
+	    "screens, run\n", not_yet);
+	if (st == NULL || asprintf(&line, "conclave %s %s --state %s "
+	    "--confirm-sas \"%s\"", cmd, step, st, sas) < 0)
+		printf("  conclave %s %s --state %s --confirm-sas \"%s\"\n", cmd,
+		    step, state, sas);
+	else
+		tty_print_command(stdout, line);
+	free(line);
+	free(st);
+}
+
 const char *
 cmd_load_why(const char *state, int err)
 {

@@ -52,6 +52,13 @@ const char *cmd_load_why(const char *state, int err);
  * each wrapped within 80 columns; returns 1.
  */
 int cmd_refuse(const char *cmd, const char *step, int err, const char *why);
+/*
+ * A new key's words not confirmed yet ("NOT_YET: when a witness ...") and
+ * the command that confirms them, printed so it runs as copied (tty's
+ * tty_print_command): conclave CMD STEP --state STATE --confirm-sas "SAS".
+ */
+void cmd_print_confirm(const char *cmd, const char *step, const char *state,
+    const char *sas, const char *not_yet);
 /* One NAME=KEYFILE member into ro (errors printed, prefixed "conclave STEP"). */
 int cmd_roster_add(struct roster *ro, struct pgp_home *h, const char *step,
     const char *spec, enum roster_role role);

@@ -389,10 +389,8 @@ step_repin(const struct init_args *a, const char *witness)
 		    "The bridge restarted and offers a new key. Its words "
 		    "(compare with the\nbridge's screen):\n  %s\n", sas);
 	if (r == CK_ERR_INCOMPLETE) {
-		tty_printw(stdout,
-		    "Not pinned yet: when a witness has seen the same words on "
-		    "both screens, run\n  conclave init repin --state %s "
-		    "--confirm-sas \"%s\"\n", a->state, sas);
+		cmd_print_confirm("init", "repin", a->state, sas,
+		    "Not pinned yet");
 		goto out;
 	}
 	if (r != CK_OK) {

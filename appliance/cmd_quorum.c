@@ -215,10 +215,8 @@ cmd_quorum_accept(const struct quorum_cmd *q, const struct quorum_args *a)
 		    "Short authentication string (compare with the bridge's "
 		    "screen):\n  %s\n", sas);
 	if (r == CK_ERR_INCOMPLETE) {
-		tty_printw(stdout,
-		    "Not accepted yet: when a witness has seen the same words on "
-		    "both screens, run\n  conclave %s accept --state %s "
-		    "--confirm-sas \"%s\"\n", q->cmd, a->state, sas);
+		cmd_print_confirm(q->cmd, "accept", a->state, sas,
+		    "Not accepted yet");
 		goto out;
 	}
 	if (r != CK_OK) {

@@ -136,14 +136,21 @@ bytes_for(const char *p, size_t cols)
 	return i;
 }
 
+/* The columns of text's first n bytes. */
+static size_t
+tty_cols_n(const char *text, size_t n)
+{
+	size_t c = 0, i;
+
+	for (i = 0; i < n && text[i] != '\0'; i++)
+		c += ((unsigned char)text[i] & 0xc0) != 0x80;
+	return c;
+}
+
 size_t
 tty_cols(const char *text)
 {
-	size_t c = 0;
-
-	for (; *text != '\0'; text++)
-		c += ((unsigned char)*text & 0xc0) != 0x80;
-	return c;
+	return tty_cols_n(text, strlen(text));
 }
 
 char *
@@ -214,6 +221,69 @@ tty_printw(FILE *f, const char *fmt, ...)
 		free(w);
 	}
 	free(text);
+}
+
+/* The bytes of cmd's next word: up to a space outside double quotes. */
+static size_t
+word_len(const char *p)
+{
+	size_t i;
+	int quoted = 0;
+
+	for (i = 0; p[i] != '\0' && (quoted || p[i] != ' '); i++) {
+		if (p[i] == '\\' && p[i + 1] != '\0')
+			i++;	/* an escaped character */
+		else if (p[i] == '"')
+			quoted = !quoted;
+	}
+	return i;
+}
+
+/* Whether p's first n bytes end in an escaping backslash. */
+static int
+escaped_at_end(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && p[n - 1 - k] == '\\')
+		k++;
+	return k % 2 == 1;
+}
+
+void
+tty_print_command(FILE *f, const char *cmd)
+{
+	const char *p = cmd;
+	size_t col = 2, n, cols, take;
+
+	fputs("  ", f);
+	while (*p != '\0') {
+		n = word_len(p);
+		cols = tty_cols_n(p, n);
+		/* Room is kept for " \\" at the end of every line but the last. */
+		if (col > 4 && col + 1 + cols + 2 > TTY_COLS) {
+			fputs(" \\\n    ", f);
+			col = 4;
+		} else if (p != cmd) {
+			fputc(' ', f);
+			col++;
+		}
+		while (col + cols + 2 > TTY_COLS) {
+			take = bytes_for(p, TTY_COLS - 1 - col);
+			if (escaped_at_end(p, take))
+				take--;	/* never between a backslash and its character */
+			fprintf(f, "%.*s\\\n", (int)take, p);
+			p += take;
+			n -= take;
+			cols = tty_cols_n(p, n);
+			col = 0;
+		}
+		fprintf(f, "%.*s", (int)n, p);
+		col += cols;
+		for (p += n; *p == ' '; p++)
+			;
+	}
+	fputc('\n', f);
 }
 
 void

@@ -74,4 +74,15 @@ void tty_printw(FILE *f, const char *fmt, ...)
 #define TTY_COPY_COLS	76
 void tty_print_copyable(FILE *f, const char *text);
 
+/*
+ * A shell command for people to copy and run (cmd: words separated by
+ * spaces, a double-quoted part one word), indented 2, as lines within
+ * TTY_COLS that a shell runs as that one command: each break is a
+ * backslash-newline, between words where it can be (the next line
+ * indented 4), inside a word that no line holds (the rest from column 0,
+ * where the shell joins it to the word again, quoted or not). A
+ * backslash escapes the character after it, as in the shell.
+ */
+void tty_print_command(FILE *f, const char *cmd);
+
 #endif

@@ -14,7 +14,9 @@ addr="http://127.0.0.1:$(cat "$T_TMP/dr.port")"
 check "the holders' sticks" quorum_sticks dr
 share() { quorum_share dr-token "$@"; }
 
-C=$T_TMP/dr1
+# A long state path with spaces: the command the appliance prints for the
+# witness is broken over lines and must still run as copied.
+C="$T_TMP/dr1 the ceremony folder of the locked room on the third floor, east wing"
 mkdir -p "$C/x"
 check "dr-token begin" "$CONCLAVE" dr-token begin --state "$C/state" --exchange "$C/x"
 check "the bridge starts the attempt and offers a session" quorum_bridge_start "$C" \
@@ -23,8 +25,15 @@ check_output "the OTP has the length the server announced" \
     '"fields": \["otp"\]' grep '"POST", "path": "/v1/sys/replication/dr/secondary/generate-operation-token/attempt"' "$T_TMP/dr.log"
 check_output "a mismatched SAS is refused" CK_ERR_SAS_MISMATCH \
     "$CONCLAVE" dr-token accept --state "$C/state" --confirm-sas "one two three four five"
-check "the witness confirms the SAS" "$CONCLAVE" dr-token accept --state "$C/state" \
-    --confirm-sas "$(bridge_sas "$C")"
+"$CONCLAVE" dr-token accept --state "$C/state" >"$C/accept.out" 2>&1
+check_output "without the words: not accepted yet" '^Not accepted yet' cat "$C/accept.out"
+check "the command it prints fits 80 columns" \
+    awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$C/accept.out"
+check_output "and is broken over lines" '\\$' cat "$C/accept.out"
+# The witness's copy of the printed command, run as it is.
+sed -n '/^  conclave /,$p' "$C/accept.out" >"$C/accept.cmd"
+check "the witness confirms the SAS with the printed command, as copied" \
+    env PATH="$(dirname "$CONCLAVE"):$PATH" sh "$C/accept.cmd"
 check "alice" share "$C" alice 1
 check "carol" share "$C" carol 3
 check "erin" share "$C" erin 5

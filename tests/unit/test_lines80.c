@@ -196,12 +196,74 @@ printw_rules(void **state)
 	    ": a session was under way when\n  a bridge stopped.\nnext: \n");
 }
 
+/*
+ * What tty_print_command prints, run by sh as it is (each line checked
+ * to fit first): into out, what the command wrote.
+ */
+static void
+run_printed(const char *cmd, char *out, size_t outlen)
+{
+	char buf[4096] = { 0 }, one[4096], run[64], tmp[] = "/tmp/lines80.XXXXXX";
+	char *line;
+	FILE *f, *sh;
+	size_t n;
+	int fd;
+
+	assert_non_null(f = fmemopen(buf, sizeof(buf) - 1, "w"));
+	tty_print_command(f, cmd);
+	fclose(f);
+	for (line = buf; *line != '\0'; line = strchr(line, '\n') + 1) {
+		n = strcspn(line, "\n");
+		memcpy(one, line, n);
+		one[n] = '\0';
+		assert_true(tty_cols(one) <= TTY_COLS);
+		assert_int_equal(line[n], '\n');
+	}
+	assert_true((fd = mkstemp(tmp)) >= 0);
+	close(fd);
+	snprintf(run, sizeof(run), "sh -s >%s", tmp);
+	assert_non_null(sh = popen(run, "w"));
+	fputs(buf, sh);
+	assert_int_equal(pclose(sh), 0);
+	assert_non_null(f = fopen(tmp, "r"));
+	n = fread(out, 1, outlen - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	unlink(tmp);
+}
+
+/* A command people copy runs as printed: breaks are backslash-newlines,
+ * between words, inside a long word and inside a quoted one. */
+static void
+command_runs_as_printed(void **state)
+{
+	char path[201], cmd[1024], out[1024], want[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 200; i++)
+		path[i] = i % 50 == 0 ? '/' : 'a' + i % 26;
+	path[200] = '\0';
+	snprintf(cmd, sizeof(cmd), "printf %%s\\\\n conclave unseal accept "
+	    "--state %s --confirm-sas \"\xc3\xa9" "cho wyoming aztec dragon "
+	    "%.60s\" \"a \\\"quoted\\\" \\$x\"", path, path);
+	snprintf(want, sizeof(want), "conclave\nunseal\naccept\n--state\n%s\n"
+	    "--confirm-sas\n\xc3\xa9" "cho wyoming aztec dragon %.60s\n"
+	    "a \"quoted\" $x\n", path, path);
+	run_printed(cmd, out, sizeof(out));
+	assert_string_equal(out, want);
+	/* A short one stays on one line, indented 2. */
+	run_printed("printf %s\\\\n a b", out, sizeof(out));
+	assert_string_equal(out, "a\nb\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(wrap_rules),
 		cmocka_unit_test(printw_rules),
+		cmocka_unit_test(command_runs_as_printed),
 		cmocka_unit_test(every_error_on_the_command_lines),
 		cmocka_unit_test(every_error_in_the_ui_status),
 	};
