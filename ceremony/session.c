@@ -1168,17 +1168,27 @@ session_reject_why(struct session *s, const char *what, int err,
     const char *why, const char *actor)
 {
 	json_t *d;
-	char key[sizeof(s->last_refusal)];
+	const char *reason = why != NULL && why[0] != '\0' ? why :
+	    ck_strerror(err);
+	const char *part[4] = { what, ck_errname(err), actor, reason };
+	uint8_t key[sizeof(s->last_refusal)];
+	crypto_generichash_state h;
 	uint64_t n = 0;
+	size_t i;
 	int r;
 
+	/* Each part with its NUL, so no two splits of one text collide. */
+	crypto_generichash_init(&h, NULL, 0, sizeof(key));
+	for (i = 0; i < 4; i++)
+		crypto_generichash_update(&h, (const uint8_t *)part[i],
+		    strlen(part[i]) + 1);
+	crypto_generichash_final(&h, key, sizeof(key));
 	transcript_head(s->t, NULL, &n);
-	snprintf(key, sizeof(key), "%s/%s/%s", what, ck_errname(err), actor);
-	if (n == s->last_refusal_at && strcmp(key, s->last_refusal) == 0)
+	if (n == s->last_refusal_at &&
+	    memcmp(key, s->last_refusal, sizeof(key)) == 0)
 		return CK_OK;
 	if ((d = json_pack("{s:s, s:s, s:s}", "what", what, "error",
-	    ck_errname(err), "reason", why != NULL && why[0] != '\0' ? why :
-	    ck_strerror(err))) == NULL)
+	    ck_errname(err), "reason", reason)) == NULL)
 		return CK_ERR_ALLOC;
 	r = session_record(s, "refused", actor, d);
 	json_decref(d);

@@ -50,9 +50,11 @@ struct session {
 	int has_peer;
 	uint8_t peer_pk[ENVELOPE_PK_BYTES];	/* the bridge's signing key */
 	int created_dir;		/* session_create made dir (discard removes it) */
-	/* The last refusal recorded and the records then: the same refusal
-	 * again with nothing in between is one event, recorded once. */
-	char last_refusal[96];
+	/* The last refusal recorded (a hash of what, error, actor and
+	 * reason) and the records then: the same refusal again with nothing
+	 * in between is one event, recorded once; another reason (another
+	 * holder's stick, other words) is another event. */
+	uint8_t last_refusal[16];
 	uint64_t last_refusal_at;
 	int hold;			/* session_hold depth */
 	int review;			/* session_review: completion waits */

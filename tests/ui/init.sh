@@ -89,6 +89,11 @@ for k in 3 1 2; do
 		check_fails "  and no passphrase is asked" \
 		    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
 		check_output "  bob's stick is as it was" "^$bob_before\$" sh -c "ls -l '$C/sticks/bob' | md5sum"
+		# Then carol's stick: another stick, another refusal, on the
+		# record too (not taken for the same one again).
+		ui_keys C-u; ui_type "$C/sticks/carol"; ui_keys Enter
+		check "  carol's stick next is refused by name" \
+		    ui_wait "this stick brings carol's key, not alice's" 60
 		ui_keys C-u; ui_type "$C/sticks/alice"
 	fi
 	ui_keys Enter
@@ -153,6 +158,8 @@ check_output "the handouts are on the record in the order the room chose" \
     '^3 1 2 $' sh -c "jq -r 'select(.type==\"share-handed-out\") | .details.share' '$T' | tr '\n' ' '"
 check_output "the wrong stick is on the record once, with whose key it brought" '^1$' \
     sh -c "grep '\"what\":\"stick\"' '$T' | grep -c 'bob.s key, not alice'"
+check_output "and the next wrong stick (carol's) once too: another refusal" '^1$' \
+    sh -c "grep '\"what\":\"stick\"' '$T' | grep -c 'carol.s key, not alice'"
 check_output "the deviation is in the transcript" \
     '"type":"deviation".*"actor":"walt".*10 minutes late' cat "$T"
 # The record is honest: the wrong passphrase was refused and recorded, and
