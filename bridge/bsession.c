@@ -790,7 +790,17 @@ take_token(const char *cmd, struct http_client *c, int fd, const char *accessor,
 			return CK_OK;
 		last = r;
 		snprintf(why, whylen, "%s", detail);
-		if (tries < BSESSION_TOKEN_TRIES)
+		/* A sealed server can neither look a token up nor revoke it:
+		 * the line may well be right, and giving it again cannot help
+		 * until the server is unsealed (after a Shamir init it is
+		 * sealed), so it is said and the try not counted. */
+		if (r == CK_ERR_SEALED) {
+			tries--;
+			snprintf(detail + strlen(detail), sizeof(detail) -
+			    strlen(detail), "; unseal the server first (an "
+			    "unseal ceremony), then give the token again: "
+			    "that was not counted as a try");
+		} else if (tries < BSESSION_TOKEN_TRIES)
 			snprintf(detail + strlen(detail), sizeof(detail) -
 			    strlen(detail), "; give it again (%u more %s)",
 			    BSESSION_TOKEN_TRIES - tries,

@@ -268,7 +268,9 @@ json_t *bsession_error_text(int err, const char *detail);
  * when known; init_time: at init, the server's clock when it answered
  * sys/init, else -1) and the proof goes to the appliance as the closing-result.
  * A line that is not the ceremony's root token is said precisely and the
- * token asked again, at most BSESSION_TOKEN_TRIES times. When the input
+ * token asked again, at most BSESSION_TOKEN_TRIES times (a server that
+ * answers sealed does not count: the line may be right, and the server
+ * must be unsealed first). When the input
  * ends or the tries run out, the bridge never leaves the token live if
  * it can help it: held (the token itself, when this process holds it) is
  * revoked here and the closing-result says so ("revoked_by": "bridge"
