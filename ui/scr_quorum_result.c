@@ -17,7 +17,7 @@
 #include "crypto/errors.h"
 #include "ui/ui.h"
 
-enum { CONFIRM, WAITING, PARTIAL, ABANDON, FAILED, ISSUED };
+enum { CONFIRM, UNDELIVERED, WAITING, PARTIAL, ABANDON, FAILED, ISSUED };
 
 static int step;
 static unsigned pending;
@@ -78,9 +78,32 @@ waiting_for(void)
 	}
 }
 
+/* Where the bridge submits the shares, in each kind's words: only unseal
+ * and migrate submit to every node. */
+static const char *
+submits_to(void)
+{
+	switch (ui.kind) {
+	case UI_KIND_REKEY:
+		return rekey_verifying(ui.s) ? "The bridge submits them to the "
+		    "rekey's verification; with it, the old shares stop working." :
+		    "The bridge submits them to the server's rekey, which then "
+		    "makes the new shares.";
+	case UI_KIND_GENERATE_ROOT:
+		return "The bridge submits them to the server's root-token "
+		    "attempt.";
+	case UI_KIND_DR_TOKEN:
+		return "The bridge submits them to the DR secondary's "
+		    "operation-token attempt.";
+	default:
+		return "The bridge submits them to every sealed node.";
+	}
+}
+
 static void
 qresult_draw(void)
 {
+	char text[512];
 	int y = UI_TOP;
 
 	switch (step) {
@@ -89,11 +112,24 @@ qresult_draw(void)
 		    "(threshold %u).", quorum_sealed_count(ui.s),
 		    ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ? "NEW " : "",
 		    quorum_threshold(ui.s));
-		y = ui_para(y + 2, "Submitting writes them to the exchange stick, in "
-		    "one envelope only the confirmed bridge session can open. The "
-		    "bridge submits them to every sealed node.");
+		snprintf(text, sizeof(text), "Submitting writes them to the "
+		    "exchange stick, in one envelope only the confirmed bridge "
+		    "session can open. %s", submits_to());
+		y = ui_para(y + 2, text);
 		ui_bold(y + 1, 2, "Submit the shares? Type y.");
 		ui_hints("y submit");
+		break;
+	case UNDELIVERED:
+		snprintf(text, sizeof(text), "The submission is saved in the "
+		    "state folder, but the exchange stick could not take it "
+		    "(below). Nothing is lost, and no holder comes back: put "
+		    "this ceremony's exchange stick in (its folder %.8s... must "
+		    "be on it) and r writes the submission there. Leaving "
+		    "(Ctrl-Q) and starting again writes it to the exchange stick "
+		    "given then.", json_string_value(json_object_get(ui.s->state,
+		    "ceremony_id")));
+		ui_para(y, text);
+		ui_hints("r write it to the exchange stick");
 		break;
 	case WAITING:
 		y = ui_para(y, waiting_for());
@@ -200,11 +236,15 @@ revocation_failed(int r)
 
 	if (r != CK_ERR_SERVER || iss == NULL)
 		return 0;
+	/* In PGP mode the appliance is never told the accessor. */
 	if (!json_is_true(json_object_get(ui.s->ext, "root_token_revoked")))
 		ui_ended(json_is_false(json_object_get(iss, "handed_over")) ?
 		    "Failed: the new root token was not handed over, NOT revoked." :
-		    "Failed: the new root token is NOT revoked.", "Revoke it on the "
-		    "server: its accessor and the bridge's error are on record.");
+		    "Failed: the new root token is NOT revoked.",
+		    json_object_get(iss, "accessor") != NULL ? "Revoke it on the "
+		    "server: its accessor and the bridge's error are on record." :
+		    "Its recipient revokes it on the server (PGP mode: no "
+		    "accessor here); the bridge's error is on record.");
 	else
 		ui_ended("Failed: the bridge could not hand the new root token "
 		    "over.", "The bridge revoked it: a lookup with it is refused "
@@ -270,23 +310,55 @@ qresult_tick(void)
 		step = PARTIAL;
 }
 
+/* The submission is saved, but not on the exchange stick (r: why). */
+static void
+undelivered(int r)
+{
+	step = UNDELIVERED;
+	ui_say_err("The exchange stick could not take the submission", r,
+	    r == CK_ERR_NOT_FOUND ? "this ceremony's folder is not on it: "
+	    "another ceremony's stick?" : NULL);
+}
+
 static void
 qresult_key(int ch)
 {
-	char why[256] = "";
+	char why[256] = "", before[32];
 	int r;
 
 	switch (step) {
 	case CONFIRM:
 		if (ch != 'y' && ch != 'Y')
 			return;
+		snprintf(before, sizeof(before), "%s", session_phase(ui.s));
 		r = ui.kind == UI_KIND_REKEY && rekey_verifying(ui.s) ?
 		    rekey_verify_submit(ui.s, why, sizeof(why)) :
 		    quorum_submit(ui.s, why, sizeof(why));
+		/* The phase moved on: the submission is journaled in the
+		 * state folder (the sealed shares are in it, no longer
+		 * apart) and only its writing to the exchange stick failed.
+		 * Asking to submit again could only be refused. */
+		if (r != CK_OK && strcmp(session_phase(ui.s), before) != 0) {
+			undelivered(r);
+			return;
+		}
 		if (r != CK_OK) {
 			ui_say_err("The submission failed", r, why);
 			return;
 		}
+		step = WAITING;
+		since = time(NULL);
+		break;
+	case UNDELIVERED:
+		if (ch != 'r' && ch != 'R')
+			return;
+		/* The step's journal is carried out again: the envelope, then
+		 * the records the transcript does not have yet. */
+		if ((r = session_save(ui.s)) != CK_OK) {
+			undelivered(r);
+			return;
+		}
+		ui_say(0, "The submission is on the exchange stick.");
 		step = WAITING;
 		since = time(NULL);
 		break;

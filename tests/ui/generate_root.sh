@@ -15,8 +15,9 @@
 
 ui_server g1 unsealed --legacy-generate-root
 addr=$(bao_addr g1)
-# to_submit C: a generate-root ceremony in C through the guided UI up to
-# the submitted shares (the bridge writes the token to C/new-token).
+# to_submit C [swap]: a generate-root ceremony in C through the guided UI
+# up to the submitted shares (the bridge writes the token to C/new-token);
+# with swap, the exchange stick is another ceremony's at the submit first.
 to_submit() {
 	local C=$1
 	mkdir -p "$C/x"
@@ -43,13 +44,53 @@ to_submit() {
 	ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$C")"; ui_keys Enter
 	for n in alice bob; do ui_quorum_turn "$n" "$PASS" "$n"; done
 	ui_step "Submit the shares? Type y." submit
-	ui_keys y
+	check_output "  the submit screen says the shares go to the root-token attempt" \
+	    "submits them to the server's root-token attempt" \
+	    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | tr -s ' \n' '  '"
+	if [ "${2:-}" = swap ]; then swapped_stick "$C"; else ui_keys y; fi
+}
+
+# swapped_stick C: at the submit the exchange stick is another ceremony's
+# (the UI started again after a crash with the stick mounted by hand at
+# C/x2, which holds another ceremony's folder and not this one's). The
+# submission is saved in the state folder but cannot be written there:
+# the screen says so, and does not ask to submit again (that could only be
+# refused: the sealed shares are in the saved submission). This
+# ceremony's stick in its place, r writes it there; carried to the
+# bridge, the ceremony goes on.
+swapped_stick() {
+	local C=$1 id other=0123456789abcdef0123456789abcdef
+	id=$(ls "$C/x")
+	ui_kill9 "before the submit"
+	mkdir -p "$C/x2/$other"
+	ui_start env TERM=linux "$CONCLAVE" --state "$C/state" --exchange "$C/x2" \
+	    --sticks "$C/sticks" --rehearsal
+	ui_wait "An open ceremony is in the state folder" >/dev/null && ui_keys Enter
+	ui_wait "Submit the shares? Type y." >/dev/null && ui_keys y
+	check "  another ceremony's stick: the submission is kept, and said so" \
+	    ui_wait "The exchange stick could not take the submission"
+	check_output "  naming the folder that must be on it, r to write it there" \
+	    "its folder ${id:0:8}\\.\\.\\. must be on it\\) and r writes the submission there" \
+	    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | tr -s ' \n' '  '"
+	check_fails "  not asked to submit again" sh -c \
+	    "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'Submit the shares? Type y'"
+	check_output "  nothing written to the other ceremony's stick" '^0$' \
+	    sh -c "ls '$C/x2/$other' | wc -l"
+	rm -r "$C/x2/$other"
+	mv "$C/x/$id" "$C/x2/$id"
+	ui_keys r
+	check "  this ceremony's stick in: r writes the submission" \
+	    ui_wait "The submission is on the exchange stick."
+	check "  ... there" test -f "$C/x2/$id/000003-share-submission.env"
+	check_output "  ... recorded once" '^1$' grep -c '"type":"shares-submitted"' \
+	    "$C/state/transcript.jsonl"
+	mv "$C/x2/$id" "$C/x/$id"	# carried to the bridge
 }
 
 PASS=$(cat "$PASSFILE")
 C=$T_TMP/c
 start=$SECONDS
-to_submit "$C"
+to_submit "$C" swap
 ui_step "A new root token was issued" issued 60
 tok=$(cat "$C/new-token")
 check_output "the operator's new token works and is a root token" '^root$' sh -c \

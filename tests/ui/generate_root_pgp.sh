@@ -67,6 +67,39 @@ check_output "the request names olga's key" "\"pgp_fingerprint\":\"$fpr\"" \
 check_output "the reason and the authoriser are on the record" \
     '"type":"break-glass-authorised".*"actor":"walt".*"reason":"INC-99 lost root"' \
     grep break-glass-authorised "$T"
+
+# A second one whose token is never given back (the operator's input ends):
+# the bridge, which never held it (PGP mode), says it is NOT revoked, and
+# the summary says who can revoke it. The appliance was never told its
+# accessor in PGP mode, so the summary does not send the room to look for
+# one on the record.
+D=$T_TMP/d
+mkdir -p "$D/x"
+ui_stop
+ui_start env TERM=linux "$CONCLAVE" --state "$D/state" --exchange "$D/x" \
+    --keys "$C/keys" --sticks "$C/sticks" --rehearsal
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys 6 Enter
+ui_wait "Why (the incident):" >/dev/null && { ui_type "INC-100"; ui_keys Enter; }
+ui_wait "Type the authoriser" >/dev/null && { ui_type "walt"; ui_keys Enter; }
+ui_wait "Who may read the token?" >/dev/null && ui_keys Down Enter
+ui_wait "Token for:      olga" >/dev/null && ui_keys y
+ui_wait "Ceremony key" >/dev/null
+check "(2) the bridge offers a session" quorum_bridge_start_token "$D" generate-root \
+    --exchange "$D/x" --address "$addr" --wait 60
+ui_keys Enter
+ui_wait "The bridge's words:" >/dev/null
+ui_type walt; ui_keys Enter; ui_type "$(bridge_sas "$D")"; ui_keys Enter
+for n in alice bob; do ui_quorum_turn "$n" "$PASS"; done
+ui_wait "Submit the shares? Type y." >/dev/null && ui_keys y
+check "(2) the token is issued" ui_wait "A new root token was issued, encrypted to" 60
+fd=$(cat "$D/token.fd"); eval "exec $fd>&-"
+check_fails "(2) the bridge cannot revoke a token it never held: exit 1" bridge_wait "$D"
+check "(2) the ceremony closes as failed: NOT revoked" \
+    ui_wait "Failed: the new root token is NOT revoked." 60
+check_output "(2) the summary says its recipient revokes it, PGP mode: no accessor here" \
+    'Its recipient revokes it on the server \(PGP mode: no accessor here\)' ui_screen
+check_output "(2) ... and no accessor is on the record to send the room to" '^0$' \
+    sh -c "grep -c accessor '$D/state/transcript.jsonl'"
 ui_no_secrets "$(bao_share g1 1)" "$(bao_share g1 2)" "$PASS" "$ptok"
 ui_check_screens generate-root-pgp
 finish

@@ -65,6 +65,12 @@ holder() {
 holder alice "alice's share is sealed" old-alice
 holder bob "bob's share is sealed" old-bob
 ui_step "Submit the shares? Type y." submit-old
+# The screen says where a rekey's shares go, not an unseal's nodes.
+flat() { ui_screen | tr -s ' \n' '  '; }
+check_output "the submit screen says the shares go to the server's rekey" \
+    "submits them to the server's rekey, which then makes the new shares" flat
+check_fails "  not to every sealed node (an unseal's words)" sh -c \
+    "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'every sealed node'"
 ui_keys y
 for n in alice bob dave; do
 	ui_step "Is $n at the appliance?" "handout-$n-ask" 60
@@ -109,6 +115,8 @@ ui_step "NEW shares sealed (verification):" verify
 holder alice "alice's share is sealed" new-alice
 holder bob "bob's share is sealed" new-bob
 ui_step "Submit the shares? Type y." submit-new
+check_output "the verification's submit screen says the old shares then stop" \
+    "submits them to the rekey's verification; with it, the old shares stop working" flat
 ui_keys y
 ui_review walt review
 ui_step "Ceremony closed. The new shares are verified" summary 60
