@@ -524,7 +524,7 @@ quorum_kind(const char *k)
 static int
 collect_handout(const uint8_t *buf, size_t len, json_t *holders,
     char id[ENVELOPE_CEREMONY_ID_HEX + 1], const char **kind,
-    json_t **carried)
+    json_t **carried, int *old_in_force)
 {
 	const uint8_t *line;
 	const char *type, *k, *cid, *c, *who;
@@ -565,6 +565,18 @@ collect_handout(const uint8_t *buf, size_t len, json_t *holders,
 			if (strcmp(type, "handout-commitments-loaded") == 0 &&
 			    *carried == NULL)
 				*carried = json_incref(d);
+		} else if (strcmp(type, "handout-commitments-loaded") == 0) {
+			/* A rekey checks the old shares against the handout
+			 * that gave them, taken at its begin. */
+			if (*carried == NULL)
+				*carried = json_incref(d);
+		} else if (strcmp(type, "rekey-failed") == 0 ||
+		    (strcmp(type, "rekey-abandoned") == 0 &&
+		    json_is_true(json_object_get(d, "old_shares_in_force")))) {
+			/* Failed before its verification (the bridge cancels
+			 * it), or abandoned where the server still keeps the
+			 * old shares (rekey_abandon says which). */
+			*old_in_force = 1;
 		} else if (strcmp(type, "roster") == 0) {
 			r = collect_holders(json_object_get(d, "holders"), holders);
 		} else if (strcmp(type, "share-handed-out") == 0) {
@@ -622,7 +634,7 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 	char id[ENVELOPE_CEREMONY_ID_HEX + 1];
 	const char *kind = NULL;
 	json_t *holders = NULL, *carried = NULL;
-	int r;
+	int old_in_force = 0, r;
 
 	*handout = NULL;
 	*verified = 0;
@@ -640,8 +652,8 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 	*verified = 1;
 	if ((holders = json_array()) == NULL)
 		return CK_ERR_ALLOC;
-	if ((r = collect_handout(buf, len, holders, id, &kind, &carried)) ==
-	    CK_OK && quorum_kind(kind) != NULL) {
+	if ((r = collect_handout(buf, len, holders, id, &kind, &carried,
+	    &old_in_force)) == CK_OK && quorum_kind(kind) != NULL) {
 		r = carry_handout(carried, id, kind, handout);
 		goto done;
 	}
@@ -649,12 +661,19 @@ quorum_handout_build(const void *buf, size_t len, const void *sig,
 	 * An abandoned init or a rekey that did not complete changed no
 	 * one's share (the server keeps the old ones until a rekey's
 	 * verification). An init that failed at its close (the root token
-	 * not revoked) handed out every share: they count.
+	 * not revoked) handed out every share: they count. Such a rekey,
+	 * where its record says the old shares are still in force, carries
+	 * forward the handout it took for them, as a quorum ceremony does:
+	 * the chain's latest is then still checked against holders.
 	 */
 	if (r == CK_OK && rep->closed && rep->outcome[0] != '\0' &&
 	    (strcmp(kind, KIND_INIT) != 0 ||
-	    strcmp(rep->outcome, TRANSCRIPT_FAILED) != 0))
-		r = CK_ERR_STATE;
+	    strcmp(rep->outcome, TRANSCRIPT_FAILED) != 0)) {
+		r = strcmp(kind, KIND_REKEY) == 0 && old_in_force &&
+		    carried != NULL ? carry_handout(carried, id, kind, handout) :
+		    CK_ERR_STATE;
+		goto done;
+	}
 	if (r == CK_OK && (*handout = json_pack("{s:s, s:s, s:s, s:O}",
 	    "ceremony_id", id, "kind", kind, "state", rep->closed ? "closed" :
 	    "open", "holders", holders)) == NULL)
@@ -722,7 +741,9 @@ quorum_handout_check(const json_t *h)
 	if (v != NULL && (!json_is_object(v) || !members_ok(v, via) ||
 	    !hex_id_ok(json_object_get(v, "ceremony_id")) ||
 	    !json_is_string(json_object_get(v, "kind")) ||
-	    quorum_kind(json_string_value(json_object_get(v, "kind"))) == NULL))
+	    (quorum_kind(json_string_value(json_object_get(v, "kind"))) ==
+	    NULL && strcmp(json_string_value(json_object_get(v, "kind")),
+	    KIND_REKEY) != 0)))
 		return CK_ERR_FORMAT;
 
 	if (!json_is_object(h) || !members_ok(h, top) || kind == NULL ||

@@ -143,6 +143,28 @@ check_output "the abandoned rekey is refused as a handout, by name" \
     joined "$CONCLAVE" unseal begin --state "$A/unseal" --exchange "$A/x" \
     --handout-transcript "$A/state/transcript.jsonl"
 check "... nothing written" test ! -e "$A/unseal"
+# A rekey that checked its old shares against the handout that gave them
+# (the rekey above) and was abandoned before its verification: the old
+# shares are still in force, so it carries that handout forward, as a
+# quorum ceremony does, and the next ceremony still checks each share
+# against its holder (the guided UI takes the chain's latest the same way).
+A2=$T_TMP/abandon2
+mkdir -p "$A2/x"
+check "rekey begin, checking shares against the rekey's handout" "$CONCLAVE" rekey \
+    begin --state "$A2/state" --exchange "$A2/x" --threshold 2 \
+    --holder alice="$KEYS/holder1.asc" --holder bob="$KEYS/holder2.asc" \
+    --handout-transcript "$C/state/transcript.jsonl"
+check "abandoned before any share" "$CONCLAVE" rekey abandon --state "$A2/state" \
+    --reason "the room rehearses an abandon"
+cid=$(jq -r 'select(.type=="open") | .details.ceremony_id' "$C/state/transcript.jsonl")
+a2id=$(jq -r 'select(.type=="open") | .details.ceremony_id' "$A2/state/transcript.jsonl")
+check_output "the abandoned rekey gives the handout it took, carried forward" \
+    "handout of rekey ceremony $cid .*carried forward from rekey ceremony $a2id" \
+    sh -c "'$CONCLAVE' unseal begin --state '$A2/unseal' --exchange '$A2/x' \
+    --handout-transcript '$A2/state/transcript.jsonl' | tr '\n' ' '"
+check_output "  the unseal's record names the rekey it came through" \
+    "\"via\":\\{\"ceremony_id\":\"$a2id\",\"kind\":\"rekey\"\\}" \
+    grep handout-commitments-loaded "$A2/unseal/transcript.jsonl"
 
 # --- OpenBao's default listener: sys/rekey disabled, named with its setting
 # (Vault has no such setting: its sys/rekey is on, as used above) ---
