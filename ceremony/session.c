@@ -1073,8 +1073,10 @@ session_sas_confirm(const struct session *s,
 		return CK_ERR_INCOMPLETE;
 	}
 	if (words_match(confirm, sas, &differs) != CK_OK) {
-		session_why(why, whylen, "word %zu of %d typed is not this "
-		    "screen's: %s", differs, WORDS_SAS_DEFAULT, consequence);
+		/* "this screen's" was wrong in the guided UI, which shows no
+		 * words of its own there (the witness reads the bridge's). */
+		session_why(why, whylen, "word %zu of %d typed differs from the "
+		    "appliance's: %s", differs, WORDS_SAS_DEFAULT, consequence);
 		return CK_ERR_SAS_MISMATCH;
 	}
 	return CK_OK;

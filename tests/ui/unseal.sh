@@ -30,6 +30,10 @@ ui_step "The bridge's words:" sas
 ui_type walt; ui_keys Enter
 ui_type "aardvark absurd accrue acme adrift"; ui_keys Enter
 ui_step "The words differ" sas-mismatch
+# The UI shows no words of its own here: the message names whose words the
+# typed ones differ from, not "this screen's".
+check_output "  the word that differs is named, against the appliance's words" \
+    'word 1 of 5 typed differs from the appliance.s' joined ui_screen
 ui_type "$(bridge_sas "$C")"; ui_keys Enter
 ui_step "Next holder, your name:" share-name
 for n in alice bob; do
