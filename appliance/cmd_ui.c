@@ -105,7 +105,7 @@ static const char usage_text[] =
     "  --relock SECONDS lock the screen after this long without a key (300)\n"
     "  --wait SECONDS   a wait for the bridge this long offers to keep waiting\n"
     "                   or to abandon the ceremony, and says what to do on the\n"
-    "                   operator's workstation (120)\n"
+    "                   operator's workstation (120); a abandons at any time\n"
     "  --camera DEVICE  the V4L2 camera that scans the bridge's QR codes\n"
     "                   (v on a screen waiting for the bridge; default\n"
     "                   /dev/video0)\n"

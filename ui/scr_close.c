@@ -54,7 +54,7 @@ close_draw(void)
 	} else {
 		ui_text(y + 1, 2, "Waiting for the closing result... %lds",
 		    (long)(time(NULL) - since));
-		ui_hints("The stick is read as soon as the proof is on it");
+		ui_hints("Read as soon as the proof is on the stick");
 	}
 }
 

@@ -134,7 +134,7 @@ qresult_draw(void)
 	case WAITING:
 		y = ui_para(y, waiting_for());
 		ui_text(y + 1, 2, "Waiting... %lds", (long)(time(NULL) - since));
-		ui_hints("The stick is read as soon as the results are on it");
+		ui_hints("Read as soon as the results are on the stick");
 		break;
 	case PARTIAL:
 		ui_text(y++, 2, "%u node(s) still sealed:", pending);
@@ -178,7 +178,7 @@ qresult_draw(void)
 		}
 		ui_text(y + 1, 2, "Waiting for the revocation... %lds",
 		    (long)(time(NULL) - since));
-		ui_hints("The stick is read as soon as the proof is on it");
+		ui_hints("Read as soon as the proof is on the stick");
 		break;
 	case FAILED:
 		ui_para(y, "The bridge's answer was refused or reports a failure "

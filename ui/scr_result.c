@@ -61,7 +61,7 @@ result_draw(void)
 		ui_hints("r read the stick again");
 	} else {
 		ui_text(y, 2, "Waiting... %lds", (long)(time(NULL) - since));
-		ui_hints("The stick is read as soon as the result is on it");
+		ui_hints("Read as soon as the result is on the stick");
 	}
 }
 

@@ -33,7 +33,7 @@ sas_draw(void)
 		y = ui_para(y, "Waiting for the bridge's session offer on the "
 		    "exchange stick.");
 		ui_text(y + 1, 2, "Waiting... %lds", (long)(time(NULL) - since));
-		ui_hints("The stick is read as soon as the offer is on it");
+		ui_hints("Read as soon as the offer is on the stick");
 		return;
 	}
 	ui_words_draw(y, &w, "The bridge shows five words: its short "

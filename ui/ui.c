@@ -1143,7 +1143,7 @@ ui_redraw(void)
 	/* Hints go on the last row; a screen waiting for the bridge offers
 	 * QR codes too: its envelope shown, the answer scanned. */
 	if (ov == OV_NONE && !ui_qrscan_on() && waits() != NULL) {
-		snprintf(hints_qr, sizeof(hints_qr), "%s%s%sv scan QR",
+		snprintf(hints_qr, sizeof(hints_qr), "%s%s%sv scan QR  a abandon",
 		    hints_text, hints_text[0] != '\0' ? "  " : "",
 		    ui_qr_offer() ? "c show QR  " : "");
 		hints_text = hints_qr;
@@ -1330,7 +1330,9 @@ overlay_key(int ch)
 			if (ui_abandon("no answer from the bridge") != CK_OK)
 				wait_since = time(NULL);
 		} else if (ch == 'n' || ch == 'N' || ch == 27) {
-			ov = OV_WAIT;
+			/* back to where a was pressed: the wait, or its screen */
+			ov = time(NULL) - wait_since >= (time_t)ui.wait_secs ?
+			    OV_WAIT : OV_NONE;
 		}
 		break;
 	case OV_QUIT:
@@ -1527,6 +1529,14 @@ dispatch(void)
 		if ((ch == 'c' || ch == KEY_F(3)) && !ui.typing && waits() != NULL &&
 		    ui_qr_offer()) {
 			ui_qr_open();
+			continue;
+		}
+		/* A bridge known to have stopped (it says so when started
+		 * again, and tells the room to abandon): no need to sit out
+		 * the wait first. */
+		if ((ch == 'a' || ch == 'A') && !ui.typing && waits() != NULL) {
+			watch_wait();	/* since when: a before the first tick */
+			ov = OV_WAIT_ABANDON;
 			continue;
 		}
 		if (ch == KEY_F(1) || (ch == '?' && !ui.typing)) {

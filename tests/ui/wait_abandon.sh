@@ -39,5 +39,29 @@ check_output "the transcript verifies as abandoned, with why" \
     'ceremony: unseal, abandoned: no answer from the bridge' "$CONCLAVE" verify "$T"
 check_output "the bridge is told (a closing request on the stick)" \
     'closing-request' ls "$C"/x/*/
+
+# A bridge started again says its session cannot go on and tells the room
+# to abandon ("a on its wait screen"): a waiting screen takes a at once,
+# without sitting out the wait (here 600 s); n goes back to the wait itself.
+D=$T_TMP/d
+mkdir -p "$D/x"
+ui_stop
+ui_start env TERM=linux "$CONCLAVE" --state "$D/state" --exchange "$D/x" \
+    --rehearsal --wait 600
+ui_wait "Which ceremony is this?" >/dev/null && ui_keys Down Enter
+ui_wait "Begin the unseal ceremony? Type y to begin." >/dev/null && ui_keys y
+ui_wait "Ceremony key" >/dev/null && ui_keys Enter
+check "a waiting screen offers a abandon in its hints" ui_wait "v scan QR  a abandon" 10
+ui_keys a
+check "a asks to abandon at once, before the wait is over" ui_wait "Abandon the ceremony?" 5
+ui_keys n
+check "n goes back to the waiting screen, not the wait's end" ui_wait "v scan QR  a abandon" 5
+check_fails "  (no 'r keep waiting': the wait is not over)" sh -c \
+    "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'r keep waiting'"
+ui_keys a
+ui_wait "Abandon the ceremony?" 5 >/dev/null && ui_keys y
+check "abandoned: closed and signed" ui_wait "Ceremony closed. Abandoned" 10
+check_output "  the transcript verifies as abandoned" 'ceremony: unseal, abandoned: ' \
+    "$CONCLAVE" verify "$D/state/transcript.jsonl"
 ui_check_screens wait
 finish
