@@ -171,8 +171,10 @@ quorum_accept_offer(struct session *s, const char *want_phase,
 	}
 	r = session_sas_confirm(s, box_pk, confirm, "the offer may come from "
 	    "another bridge; nothing is sealed to it", sas, why, whylen);
+	/* With why: the record names the word that differs, and other
+	 * words typed next are another refusal, not a repeat of this one. */
 	if (r == CK_ERR_SAS_MISMATCH)
-		session_reject(s, "session-offer", CK_ERR_SAS_MISMATCH,
+		session_reject_why(s, "session-offer", CK_ERR_SAS_MISMATCH, why,
 		    witness != NULL ? witness : KIND_ACTOR_APPLIANCE);
 	if (r != CK_OK)
 		goto out;

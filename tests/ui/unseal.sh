@@ -34,6 +34,12 @@ ui_step "The words differ" sas-mismatch
 # typed ones differ from, not "this screen's".
 check_output "  the word that differs is named, against the appliance's words" \
     'word 1 of 5 typed differs from the appliance.s' joined ui_screen
+# Other wrong words next: another refusal on the record, not a repeat.
+nsas=$(grep -c 'CK_ERR_SAS_MISMATCH' "$T")
+ui_type "$(bridge_sas "$C" | sed 's/[^ ]*$/zulu/')"; ui_keys Enter
+check "  other wrong words (the last one): refused, naming word 5" ui_wait "word 5 of 5 typed" 10
+check_output "  ... and on the record too, naming the word" "^$((nsas + 1))\$" sh -c \
+    "grep 'CK_ERR_SAS_MISMATCH' '$T' | grep -c 'word [15] of 5 typed'"
 ui_type "$(bridge_sas "$C")"; ui_keys Enter
 ui_step "Next holder, your name:" share-name
 for n in alice bob; do
