@@ -182,9 +182,9 @@ const struct ui_screen scr_roster = {
 	.title = "Roster: who takes part",
 	.step = "roster",
 	.help = "Every public key file in the key folder is listed. Give each "
-	    "one its role: holders receive shares (in the order shown), the "
-	    "operator's key receives the initial root token, witnesses watch "
-	    "and sign off. A file named holder-NAME.asc, operator-NAME.asc or "
+	    "one its role: holders receive shares (in the order shown), at "
+	    "init the operator's key receives the initial root token (a rekey "
+	    "makes none), witnesses watch and sign off. A file named holder-NAME.asc, operator-NAME.asc or "
 	    "witness-NAME.asc starts with that role and name. Enter checks "
 	    "every key the way the server will use it. r reads the folder again.",
 	.init = roster_init,

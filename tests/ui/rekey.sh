@@ -39,6 +39,12 @@ for n in alice bob dave; do
 	ui_keys n C-u; ui_type "$n"; ui_keys Enter Down
 done
 ui_step "3      holder    dave" roster-named
+# The roster's help is right for a rekey: no initial root token to receive.
+ui_keys '?'
+check_output "the roster's help: the operator's token is init's, a rekey makes none" \
+    'at init the operator.s key receives the initial root token \(a rekey makes none\)' \
+    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | tr -s ' \n' '  '"
+ui_keys Space	# any key: back to the step
 ui_keys Enter
 ui_step "How many of them are needed" quorum
 ui_keys Enter
