@@ -98,16 +98,22 @@ draw_recipient(int y)
 static void
 qbegin_draw(void)
 {
+	char text[400];
 	int y = UI_TOP;
 
 	if (stage == BEGUN) {
 		y = ui_ceremony_key(y);
-		y = ui_para(y + 1, "Operator: write the ceremony key words down; "
-		    "the bridge shows the words of the key that signed the request "
-		    "and they must be the same. Take the "
+		/* this ceremony's bridge command, not every kind's */
+		snprintf(text, sizeof(text), "Operator: write the ceremony key "
+		    "words down; the bridge shows the words of the key that "
+		    "signed the request and they must be the same. Take the "
 		    "exchange stick to the operator's workstation and run "
-		    "conclave-bridge unseal or migrate (every node's address), "
-		    "generate-root or dr-token.");
+		    "conclave-bridge %s.", ui.kind == UI_KIND_UNSEAL ? "unseal "
+		    "(every node's address)" : ui.kind == UI_KIND_MIGRATE ?
+		    "migrate (every node's address)" : ui.kind ==
+		    UI_KIND_DR_TOKEN ? "dr-token (the DR secondary's address)" :
+		    "generate-root");
+		y = ui_para(y + 1, text);
 		ui_hints("Enter: wait for the bridge's session offer");
 		return;
 	}

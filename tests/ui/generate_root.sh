@@ -37,6 +37,9 @@ to_submit() {
 	ui_step "Begin the root-token ceremony? Type y to begin." begin
 	ui_keys y
 	ui_step "Ceremony key" begun
+	check_output "  the begun screen names this ceremony's bridge command only" \
+	    'run conclave-bridge generate-root\.' \
+	    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | tr -s ' \n' '  '"
 	check "the bridge starts the attempt and offers a session" quorum_bridge_start_token "$C" \
 	    generate-root --exchange "$C/x" --address "$addr" --token-out "$C/new-token" --wait 60
 	ui_keys Enter
