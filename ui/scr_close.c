@@ -9,6 +9,7 @@
  */
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "ceremony/init.h"
@@ -30,6 +31,7 @@ close_init(void)
 static void
 close_draw(void)
 {
+	const char *shares;
 	int y = UI_TOP;
 
 	if (repin) {
@@ -46,6 +48,13 @@ close_draw(void)
 	    "token (it was encrypted to your key), then give the token back to "
 	    "conclave-bridge. It revokes the token, checks that a lookup with it "
 	    "is refused, and writes the proof to the exchange stick.");
+	/* A Shamir seal: the token is of no use, and cannot be revoked,
+	 * until the holders have unsealed the new server. */
+	shares = json_string_value(json_object_get(ui.s->ext, "shares"));
+	if (shares != NULL && strcmp(shares, "unseal") == 0)
+		y = ui_para(y, "The server is sealed after init (Shamir): the "
+		    "holders unseal it first; until then the token can be neither "
+		    "used nor revoked (docs/init.md, step 5).");
 	y = ui_para(y + 1, "Bring the stick back here. The witnesses then review "
 	    "the ceremony, and the transcript is closed and signed.");
 	if (refused) {

@@ -107,6 +107,9 @@ for k in 3 1 2; do
 	ui_keys Enter
 done
 ui_step "Waiting for the closing result" closing
+check_output "the closing screen says the new (Shamir) server is sealed until the holders unseal it" \
+    'The server is sealed after init \(Shamir\): the holders unseal it first; until then the token can be neither used nor revoked' \
+    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | tr -s ' \n' '  '"
 # Shares: what gpg gives each holder from their stick; two unseal the server.
 shares=()
 for k in 1 2 3; do
