@@ -678,27 +678,41 @@ ui_find_secret_key(const char *folder, char **out)
 	return find_in(folder, is_secret_key_name, 0, out);
 }
 
+static char share_prefix[32];
+
+static int
+is_share_of(const char *n)
+{
+	return strncmp(n, share_prefix, strlen(share_prefix)) == 0 &&
+	    is_share_name(n);
+}
+
+/* The share file a ceremony (id_hex) handed out to the stick in folder. */
+static int
+find_share_of(const char *folder, const char *id_hex, char **out)
+{
+	/* init_handout's name: conclave-<first 8 of the id>-share-K.gpg */
+	snprintf(share_prefix, sizeof(share_prefix), "conclave-%.8s-", id_hex);
+	return find_in(folder, is_share_of, 0, out);
+}
+
 int
 ui_find_share_file(const char *folder, char **out)
 {
+	const char *h = ui.s == NULL ? NULL : json_string_value(json_object_get(
+	    json_object_get(ui.s->ext, "handout"), "ceremony_id"));
+
+	/* The handout's own file first: after a rekey that did not complete
+	 * the stick also holds that rekey's newer, void share. */
+	if (h != NULL && find_share_of(folder, h, out) == CK_OK)
+		return CK_OK;
 	return find_in(folder, is_share_name, 1, out);
-}
-
-static char new_prefix[32];
-
-static int
-is_new_share_name(const char *n)
-{
-	return strncmp(n, new_prefix, strlen(new_prefix)) == 0 &&
-	    is_share_name(n);
 }
 
 int
 ui_find_new_share(const char *folder, char **out)
 {
-	/* init_handout's name: conclave-<first 8 of the id>-share-K.gpg */
-	snprintf(new_prefix, sizeof(new_prefix), "conclave-%.8s-", ui.s->id_hex);
-	return find_in(folder, is_new_share_name, 0, out);
+	return find_share_of(folder, ui.s->id_hex, out);
 }
 
 static int

@@ -188,7 +188,9 @@ int ui_envelope_waiting(void);
  * *.sec.asc or *.sec.gpg by name, malloc'd path in *out; CK_ERR_NOT_FOUND.
  */
 int ui_find_secret_key(const char *folder, char **out);
-/* The same for a share file: the newest *.gpg that is not *.sec.gpg. */
+/* The same for a share file: the one the open ceremony's handout (the
+ * init or rekey its shares come from) wrote there, else the newest *.gpg
+ * that is not *.sec.gpg. */
 int ui_find_share_file(const char *folder, char **out);
 /* The share file this ceremony's handout wrote there (rekey verification). */
 int ui_find_new_share(const char *folder, char **out);

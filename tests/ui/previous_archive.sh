@@ -109,6 +109,19 @@ check "alice's share with bob's key: refused, bob named (the init's handout)" \
 check_output "... on the record" 'CK_ERR_WRONG_HOLDER' cat "$U/state/transcript.jsonl"
 check_fails "... and no passphrase is asked" \
     sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
+# After a rekey that did not complete (its handouts done, its verification
+# never), alice's stick also holds that rekey's share, newer and void: the
+# share read is the one the init's handout wrote (its file name), not the
+# newest, so alice is not turned away with a share that cannot count.
+encrypt_share 1 "$(printf '%064x01' 7)" >"$S/alice/conclave-0badc0de-share-1.gpg"
+touch -d '1 minute' "$S/alice/conclave-0badc0de-share-1.gpg"
+ui_wait "Next holder, your name:" >/dev/null && { ui_type alice; ui_keys Enter; }
+ui_wait "Is alice at the appliance?" >/dev/null && ui_keys y
+ui_wait "stick (folder):" >/dev/null && { ui_keys C-u; ui_type "$S/alice"; ui_keys Enter; }
+ui_wait "passphrase of your key file" >/dev/null && { ui_type "$(cat "$PASSFILE")"; ui_keys Enter; }
+check "a void newer share on the stick: the init's share is the one taken" \
+    ui_wait "alice's share is sealed to the bridge session." 60
+rm "$S/alice/conclave-0badc0de-share-1.gpg"
 ui_stop
 
 # Two chains in one archive: the init and an unseal chained to it (its
