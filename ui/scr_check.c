@@ -55,16 +55,26 @@ check_init(void)
 	step = INTRO;
 }
 
+/* The new threshold: as many new shares verify the rekey. */
+static long long
+new_t(void)
+{
+	return (long long)json_integer_value(json_object_get(ui.s->ext, "t"));
+}
+
 static void
 check_draw(void)
 {
 	const struct roster_member *m;
+	char text[256];
 	int y = UI_TOP;
 
 	if (step == INTRO) {
-		y = ui_para(y, "The check of all new shares: each of the "
-		    "holders decrypts their new share here once more, and the "
-		    "appliance checks that any t of them give the same key.");
+		snprintf(text, sizeof(text), "The check of all new shares: "
+		    "each of the holders decrypts their new share here once "
+		    "more, and the appliance checks that any %lld of them give "
+		    "the same key.", new_t());
+		y = ui_para(y, text);
 		attron(A_BOLD);
 		y = ui_para(y + 1, "While it runs, the NEW key is in this "
 		    "appliance's memory (locked, wiped at the end). The transcript "
@@ -78,11 +88,14 @@ check_draw(void)
 	    (unsigned)ui.roster->n_holders);
 	y += 2;
 	if (step == RESULT) {
-		ui_bold(y, 2, passed ? "All new shares agree: any t of them open "
-		    "the new key." : "The check failed (below); it is on the "
-		    "record.");
-		ui_para(y + 2, passed ? "The key is wiped from memory. Next, t new "
-		    "shares verify the rekey on the server." : "The old shares stay "
+		snprintf(text, sizeof(text), "All new shares agree: any %lld of "
+		    "them open the new key.", new_t());
+		ui_bold(y, 2, passed ? text : "The check failed (below); it is "
+		    "on the record.");
+		snprintf(text, sizeof(text), "The key is wiped from memory. "
+		    "Next, %lld new shares verify the rekey on the server.",
+		    new_t());
+		ui_para(y + 2, passed ? text : "The old shares stay "
 		    "valid until the rekey is verified. Record a deviation and "
 		    "follow the script: Enter continues to the verification, "
 		    "Ctrl-Q leaves.");

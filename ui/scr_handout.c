@@ -52,6 +52,7 @@ static void
 handout_draw(void)
 {
 	const struct roster_member *m = holder();
+	char text[320];
 	int y = UI_TOP;
 
 	ui_progress(y, "Shares handed out and proven:", ui.handed_out,
@@ -110,11 +111,14 @@ handout_draw(void)
 		    "screen before the next holder comes.");
 		if (ui.kind == UI_KIND_REKEY &&
 		    ui.handed_out == ui.roster->n_holders) {
-			ui_para(y + 7, "Every new share is handed out. Next, t new "
-			    "shares verify the rekey. If the script asks for it, c "
-			    "first checks all of them together (each new holder once "
-			    "more; the new key is in this appliance's memory for a "
-			    "moment).");
+			snprintf(text, sizeof(text), "Every new share is handed "
+			    "out. Next, %lld new shares verify the rekey. If the "
+			    "script asks for it, c first checks all of them "
+			    "together (each new holder once more; the new key is "
+			    "in this appliance's memory for a moment).",
+			    (long long)json_integer_value(json_object_get(
+			    ui.s->ext, "t")));
+			ui_para(y + 7, text);
 			ui_hints("Enter: verify the rekey  c: check all new shares "
 			    "first");
 		} else

@@ -89,6 +89,9 @@ for n in alice bob dave; do
 done
 check "the last handout offers the check of all new shares" \
     ui_wait "c: check all new shares first"
+check_output "  and says how many new shares verify the rekey (the number, not 't')" \
+    'Next, 2 new shares verify the rekey\.' \
+    sh -c "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | tr -s ' \n' '  '"
 ui_keys c
 ui_step "Start the check? Type y." check-intro
 ui_keys y
@@ -115,7 +118,7 @@ for n in dave alice bob; do
 	fi
 	ui_type "$PASS"; ui_keys Enter
 done
-ui_step "All new shares agree: any t of them open the new key." check-done 60
+ui_step "All new shares agree: any 2 of them open the new key." check-done 60
 ui_keys Enter
 ui_step "NEW shares sealed (verification):" verify
 holder alice "alice's share is sealed" new-alice

@@ -66,7 +66,7 @@ for n in alice bob carol; do
 	ui_wait "passphrase of your key file" >/dev/null
 	ui_type "$PASS"; ui_keys Enter
 done
-ui_step "All new shares agree: any t of them open the new key." check-done 60
+ui_step "All new shares agree: any 2 of them open the new key." check-done 60
 ui_keys Enter
 ui_step "NEW shares sealed (verification):" verify 30
 ui_quorum_turn alice "$PASS" new-alice
