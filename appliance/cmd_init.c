@@ -382,7 +382,7 @@ step_repin(const struct init_args *a, const char *witness)
 	int r, rc = 1;
 
 	if ((r = session_load(a->state, KIND_INIT, a->exchange, &s)) != CK_OK)
-		return refuse("repin", r, NULL);
+		return refuse("repin", r, cmd_load_why(a->state, r));
 	r = session_repin(s, a->confirm, witness, sas, why, sizeof(why));
 	if (sas[0] != '\0')
 		tty_printw(stdout,

@@ -54,6 +54,13 @@ words=$REPIN_WORDS
 check "the restarted bridge shows its new key's words" test -n "$words"
 
 ui_step "The bridge was started again" repin 30
+# The command line's repin while the UI holds the ceremony: refused,
+# naming the UI and its pid, nothing changed.
+before=$(sha256sum "$T" "$C/state/ceremony.json")
+check_output "init repin while the UI runs: refused, naming the UI" \
+    "CK_ERR_BUSY.*the guided UI \\(conclave ui, pid $(ui_pid)\\) holds this state folder's ceremony" \
+    joined "$CONCLAVE" init repin --state "$C/state" --exchange "$C/x" --confirm-sas "$words"
+check "  and nothing changed" test "$(sha256sum "$T" "$C/state/ceremony.json")" = "$before"
 ui_type walt; ui_keys Enter
 wrong=$(echo "$words" | awk '{ $2 = ($2 == "aardvark" ? "absurd" : "aardvark"); print }')
 ui_type "$wrong"; ui_keys Enter
