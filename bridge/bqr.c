@@ -56,12 +56,34 @@ check_stream(const uint8_t *msg, size_t len, const uint8_t *ceremony_id,
 	return r;
 }
 
-/* A refused stream, said by what it was. */
+/* A failure of the scan, said, or held when the caller asks. */
+static void
+failed(const char *cmd, struct bqr_refusal *held, const char *what, int r,
+    const char *why)
+{
+	if (held == NULL) {
+		opts_fail(cmd, what, r, why);
+		return;
+	}
+	held->what = what;
+	held->err = r;
+	snprintf(held->why, sizeof(held->why), "%s", why);
+}
+
+void
+bqr_refusal_say(const char *cmd, struct bqr_refusal *f)
+{
+	if (f->what != NULL)
+		opts_fail(cmd, f->what, f->err, f->why);
+	f->what = NULL;
+}
+
+/* A refused stream, said (or held) by what it was. */
 static void
 refused(const char *cmd, int r, const struct envelope *env,
-    const uint8_t *ceremony_id)
+    const uint8_t *ceremony_id, struct bqr_refusal *held)
 {
-	char why[200], theirs[ENVELOPE_CEREMONY_ID_HEX + 1];
+	char why[sizeof(held->why)], theirs[ENVELOPE_CEREMONY_ID_HEX + 1];
 	char ours[ENVELOPE_CEREMONY_ID_HEX + 1];
 
 	if (r == CK_ERR_WRONG_CEREMONY && ceremony_id != NULL) {
@@ -78,7 +100,7 @@ refused(const char *cmd, int r, const struct envelope *env,
 		snprintf(why, sizeof(why), "the codes carry no valid envelope; "
 		    "nothing was written");
 	}
-	opts_fail(cmd, "QR codes", r, why);
+	failed(cmd, held, "QR codes", r, why);
 }
 
 /* A pause between recorded frames; a device paces itself. */
@@ -95,7 +117,8 @@ int
 bqr_receive(const char *cmd, const struct bridge_opts *o,
     const uint8_t *ceremony_id, const uint8_t *signer_pk, uint64_t last_seq,
     enum envelope_type want, enum envelope_type want2, unsigned wait_s,
-    struct envelope *env, uint8_t **msg, size_t *len, struct envelope *seen)
+    struct envelope *env, uint8_t **msg, size_t *len,
+    struct bqr_refusal *held)
 {
 	struct qr_camera *cam = NULL;
 	struct qr_scanner *sc = NULL;
@@ -107,14 +130,15 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 	int r, started = wait_s == 0;
 
 	memset(env, 0, sizeof(*env));
-	if (seen != NULL)
-		memset(seen, 0, sizeof(*seen));
+	if (held != NULL)
+		memset(held, 0, sizeof(*held));
 	*msg = NULL;
 	*len = 0;
 	if ((r = o->camera_frames != NULL ?
 	    qr_camera_open_recorded(o->camera_frames, &cam) :
 	    qr_camera_open(o->camera, &cam)) != CK_OK) {
-		opts_fail(cmd, source(o), r, "no camera there; nothing was written");
+		failed(cmd, held, source(o), r, "no camera there; nothing was "
+		    "written");
 		/* as a camera gone: the stick is offered, and no missing request
 		 * is taken for one a stopped bridge left under way */
 		r = r == CK_ERR_ALLOC ? r : CK_ERR_MEDIA_GONE;
@@ -122,7 +146,7 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 	}
 	if ((r = qr_scanner_new(&sc)) != CK_OK ||
 	    (r = qrs_receiver_new(ENVELOPE_MAX_BYTES, &rcv)) != CK_OK) {
-		opts_fail(cmd, "QR scan", r, NULL);
+		failed(cmd, held, "QR scan", r, "");
 		goto out;
 	}
 	tty_printw(stderr,
@@ -135,8 +159,8 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 		r = qrs_receiver_camera(rcv, sc, cam, POLL_MS);
 		if (r == CK_ERR_MEDIA_GONE || r == CK_ERR_IO ||
 		    r == CK_ERR_UNSUPPORTED || r == CK_ERR_ALLOC) {
-			opts_fail(cmd, source(o), r, "the camera is gone; nothing "
-			    "was written");
+			failed(cmd, held, source(o), r, "the camera is gone; "
+			    "nothing was written");
 			r = r == CK_ERR_ALLOC ? r : CK_ERR_MEDIA_GONE;
 			goto out;
 		}
@@ -175,9 +199,9 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 				qrs_watch_start(&w, o->stall_s, time(NULL));
 				continue;
 			}
-			refused(cmd, r, env, ceremony_id);
-			if (seen != NULL && env->payload != NULL) {
-				*seen = *env;
+			refused(cmd, r, env, ceremony_id, held);
+			if (held != NULL && env->payload != NULL) {
+				held->seen = *env;
 				memset(env, 0, sizeof(*env));
 			}
 			goto out;
@@ -189,13 +213,14 @@ bqr_receive(const char *cmd, const struct bridge_opts *o,
 			    "fragments); nothing was written", o->stall_s,
 			    p.recovered, p.fragments);
 			r = CK_ERR_QR_STALLED;
-			opts_fail(cmd, "QR scan", r, why);
+			failed(cmd, held, "QR scan", r, why);
 			goto out;
 		}
 		if (!started && time(NULL) >= deadline) {
 			r = CK_ERR_NOT_FOUND;
-			opts_fail(cmd, "QR scan", r, "no code of the appliance's next "
-			    "envelope in time; nothing was written");
+			failed(cmd, held, "QR scan", r, "no code of the "
+			    "appliance's next envelope in time; nothing was "
+			    "written");
 			goto out;
 		}
 	}

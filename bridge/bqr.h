@@ -21,6 +21,25 @@
 int bqr_scanning(const struct bridge_opts *o) __attribute__((nonnull));
 
 /*
+ * A first scan's failure, held for its caller rather than said: the
+ * scan may have met a session a stopped bridge left (the appliance's
+ * later envelope in view, or no code at all), which the caller says
+ * instead; otherwise it says this (bqr_refusal_say), as bqr_receive
+ * would have.
+ */
+struct bqr_refusal {
+	struct envelope seen;	/* a whole, signed envelope refused (payload
+				 * NULL: none); envelope_free it */
+	const char *what;	/* what failed; NULL: nothing held */
+	int err;
+	char why[200];
+};
+
+/* Say f's refusal, if one is held, once. */
+void bqr_refusal_say(const char *cmd, struct bqr_refusal *f)
+    __attribute__((nonnull));
+
+/*
  * Scan the appliance's next envelope: of type want (or want2, when not
  * 0), of ceremony ceremony_id (NULL: a first contact names it), signed
  * by signer_pk (NULL: a first contact), with seq last_seq + 1. Progress
@@ -34,15 +53,15 @@ int bqr_scanning(const struct bridge_opts *o) __attribute__((nonnull));
  * Any check of
  * courier_accept that fails is said (another ceremony's codes by both
  * ceremonies' ids) and returned. On CK_OK, *env and the envelope's bytes
- * (*msg, free()) are the caller's; on any error nothing is, but for
- * *seen (when not NULL): a whole, signed envelope refused by those
- * checks (envelope_free it; payload NULL when there is none).
+ * (*msg, free()) are the caller's; on any error nothing is. With held
+ * (not NULL) a failure is not said but held there, with a whole, signed
+ * envelope refused by those checks (the caller's either way).
  */
 int bqr_receive(const char *cmd, const struct bridge_opts *o,
     const uint8_t *ceremony_id, const uint8_t *signer_pk, uint64_t last_seq,
     enum envelope_type want, enum envelope_type want2, unsigned wait_s,
-    struct envelope *env, uint8_t **msg, size_t *len, struct envelope *seen)
-    CK_WUR
+    struct envelope *env, uint8_t **msg, size_t *len,
+    struct bqr_refusal *held) CK_WUR
     __attribute__((nonnull(1, 2, 9, 10, 11)));
 
 /*

@@ -108,37 +108,66 @@ offer_folder(const struct bsession *b, int r)
 	return 1;
 }
 
+/* Which way the folder entry e crossed (0: a type not known). */
+static enum envelope_dir
+entry_dir(const struct exch_entry *e)
+{
+	enum envelope_type t;
+
+	return envelope_type_from_name(e->type, strlen(e->type), &t) == CK_OK ?
+	    envelope_type_dir(t) : 0;
+}
+
+/*
+ * Did a bridge finish the session on folder list l: its last envelope the
+ * bridge's last answer (courier_session_over), which the appliance may
+ * not have taken yet?
+ */
+static int
+finished(const struct exch_list *l)
+{
+	return l->n > 1 && courier_session_over(&l->v[l->n - 1]) &&
+	    entry_dir(&l->v[l->n - 1]) == ENVELOPE_B_TO_A;
+}
+
 /*
  * A first scan that stalled or whose camera is gone (r), when the
  * exchange folder shows this bridge's ceremony under way already (the
  * one named, or the one folder whose request was answered): a bridge
  * started again after it stopped, while the appliance shows no code (it
- * waits for the bridge's next one). The command goes on from the folder
- * as on the stick: 1, said. 0 otherwise (r is the scan's failure).
+ * waits for the bridge's next one). CK_OK, said: the command goes on
+ * from the folder as on the stick. CK_ERR_NOT_FOUND when the named
+ * ceremony's session is finished (bsession_finished). Either way the
+ * scan's failure held in f is no refusal, and dropped. Otherwise r.
  */
 static int
 under_way(struct bsession *b, const char *ceremony, enum envelope_type want,
-    int r)
+    int r, struct bqr_refusal *f)
 {
 	struct exch_list l = { 0 };
-	int found;
+	int found, over;
 
 	if (r != CK_ERR_QR_STALLED && r != CK_ERR_MEDIA_GONE)
-		return 0;
+		return r;
 	if (ceremony == NULL &&
 	    courier_find_under_way(b->root, want, b->id) != CK_OK)
-		return 0;
+		return r;
 	envelope_ceremony_id_hex(b->id, b->id_hex);
 	if (dir_open(b) != CK_OK)
-		return 0;
+		return r;
 	found = exch_list(b->x, &l) == CK_OK && l.n > 1;
+	over = found && finished(&l);
 	exch_list_free(&l);
 	dir_close(b);
-	if (found)
-		tty_printw(stdout, "Ceremony %s:\nunder way on the exchange "
-		    "folder (%s) when a bridge stopped: this bridge goes on "
-		    "from there.\n", b->id_hex, b->root);
-	return found;
+	if (!found)
+		return r;
+	f->what = NULL;
+	if (over)
+		return CK_ERR_NOT_FOUND;
+	tty_printw(stdout, "Ceremony %s:\nunder way on the exchange "
+	    "folder (%s) when a bridge stopped: this bridge goes on "
+	    "from there.\n", b->id_hex, b->root);
+	return CK_OK;
 }
 
 /*
@@ -146,7 +175,8 @@ under_way(struct bsession *b, const char *ceremony, enum envelope_type want,
  * refused as out of order): the appliance shows its last
  * envelope, and when the exchange folder holds that ceremony's request,
  * signed by the same key and answered, a bridge that stopped left its
- * session under way there. Said; 1 when so.
+ * session there (under way, or finished): its ceremony is b's. Said; 1
+ * when so.
  */
 static int
 seen_under_way(struct bsession *b, enum envelope_type want,
@@ -154,7 +184,6 @@ seen_under_way(struct bsession *b, enum envelope_type want,
 {
 	struct envelope req = { 0 };
 	struct exch_list l = { 0 };
-	char hex[ENVELOPE_CEREMONY_ID_HEX + 1];
 	int found;
 
 	if (exch_open(b->root, seen->ceremony_id, 0, &b->x) != CK_OK)
@@ -165,35 +194,38 @@ seen_under_way(struct bsession *b, enum envelope_type want,
 	exch_list_free(&l);
 	dir_close(b);
 	if (found) {
-		envelope_ceremony_id_hex(seen->ceremony_id, hex);
+		memcpy(b->id, seen->ceremony_id, sizeof(b->id));
+		envelope_ceremony_id_hex(b->id, b->id_hex);
 		tty_printw(stdout, "Ceremony %s:\nthe appliance shows its "
 		    "envelope %llu; the exchange folder holds the ceremony, "
-		    "answered by a bridge that stopped.\n", hex,
+		    "answered by a bridge that stopped.\n", b->id_hex,
 		    (unsigned long long)seen->seq);
 	}
 	return found;
 }
 
-/* The first request by QR code: its ceremony learned from it. */
+/* The first request by QR code: its ceremony learned from it. A failure
+ * of the scan is held in f. */
 static int
 open_scanned(struct bsession *b, const char *ceremony, enum envelope_type want,
-    struct envelope *req)
+    struct envelope *req, struct bqr_refusal *f)
 {
-	struct envelope seen = { 0 };
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	int r;
 	struct exch_list l = { 0 };
 
-	if ((r = bqr_receive(b->o->cmd, b->o, ceremony != NULL ? b->id : NULL,
-	    NULL, 0, want, 0, 0, req, &msg, &len, &seen)) != CK_OK) {
-		/* As for the request answered already, below. */
-		if (seen.payload != NULL && r == CK_ERR_OUT_OF_ORDER &&
-		    seen_under_way(b, want, &seen))
-			r = CK_ERR_NOT_FOUND;
-		envelope_free(&seen);
-		return r;
+	r = bqr_receive(b->o->cmd, b->o, ceremony != NULL ? b->id : NULL,
+	    NULL, 0, want, 0, 0, req, &msg, &len, f);
+	/* As for the request answered already, below: no refusal. */
+	if (r == CK_ERR_OUT_OF_ORDER && f->seen.payload != NULL &&
+	    seen_under_way(b, want, &f->seen)) {
+		f->what = NULL;
+		r = CK_ERR_NOT_FOUND;
 	}
+	envelope_free(&f->seen);
+	if (r != CK_OK)
+		return r;
 	memcpy(b->id, req->ceremony_id, sizeof(b->id));
 	envelope_ceremony_id_hex(b->id, b->id_hex);
 	r = record(b, req, msg, len);
@@ -217,7 +249,8 @@ int
 bsession_open(struct bsession *b, const struct bridge_opts *o,
     const char *ceremony, enum envelope_type want, struct envelope *req)
 {
-	int r;
+	struct bqr_refusal f;
+	int r, scanned = 0;
 
 	memset(b, 0, sizeof(*b));
 	b->o = o;
@@ -227,11 +260,18 @@ bsession_open(struct bsession *b, const struct bridge_opts *o,
 		return r;
 	if ((r = set_root(b, o->exchange)) != CK_OK)
 		return r;
-	r = CK_ERR_NOT_FOUND;
-	if (bqr_scanning(o) && (r = open_scanned(b, ceremony, want, req)) !=
-	    CK_OK && !under_way(b, ceremony, want, r) && !offer_folder(b, r))
-		return r;
-	if (r != CK_OK) {
+	/* The scan's failure is said after what the folder shows: a
+	 * session a stopped bridge left is no refusal. */
+	if (bqr_scanning(o) &&
+	    (r = open_scanned(b, ceremony, want, req, &f)) == CK_OK)
+		scanned = 1;
+	else if (bqr_scanning(o) &&
+	    (r = under_way(b, ceremony, want, r, &f)) != CK_OK) {
+		bqr_refusal_say(o->cmd, &f);
+		if (!offer_folder(b, r))
+			return r;
+	}
+	if (!scanned) {
 		if (ceremony == NULL &&
 		    (r = courier_find_ceremony(o->exchange, want, b->id)) != CK_OK)
 			return r;
@@ -427,23 +467,33 @@ bsession_repin(struct bsession *b, const char *kind, char sas[BSESSION_SAS_MAX])
 	    "kind", kind, "after_seq", (json_int_t)b->last_seq));
 }
 
+/* Does the command carry the bridge's envelopes as codes? */
+static int
+carries_codes(const struct bridge_opts *o)
+{
+	return o->png_dir != NULL || o->qr_show;
+}
+
 void
-bsession_carry_again(struct bsession *b, uint64_t after)
+bsession_carry_again(struct bsession *b)
 {
 	struct exch_list l = { 0 };
-	enum envelope_type t;
 	uint8_t *bin = NULL;
+	uint64_t after = 0;
 	size_t i, len = 0;
 	int r;
 
-	if ((b->o->png_dir == NULL && !b->o->qr_show) || dir_open(b) != CK_OK)
+	if (!carries_codes(b->o) || dir_open(b) != CK_OK)
 		return;
 	r = exch_list(b->x, &l);
 	dir_close(b);
+	/* The appliance took all before its own last envelope. */
+	for (i = 0; r == CK_OK && i < l.n; i++)
+		if (entry_dir(&l.v[i]) == ENVELOPE_A_TO_B)
+			after = l.v[i].seq;
 	for (i = 0; r == CK_OK && i < l.n; i++) {
-		if (l.v[i].seq <= after || envelope_type_from_name(l.v[i].type,
-		    strlen(l.v[i].type), &t) != CK_OK ||
-		    envelope_type_dir(t) != ENVELOPE_B_TO_A || dir_open(b) != CK_OK)
+		if (l.v[i].seq <= after || entry_dir(&l.v[i]) != ENVELOPE_B_TO_A ||
+		    dir_open(b) != CK_OK)
 			continue;
 		r = exch_read(b->x, l.v[i].name, ENVELOPE_MAX_BYTES, &bin, &len);
 		dir_close(b);
@@ -457,6 +507,35 @@ bsession_carry_again(struct bsession *b, uint64_t after)
 		r = CK_OK;
 	}
 	exch_list_free(&l);
+}
+
+int
+bsession_finished(struct bsession *b)
+{
+	struct exch_list l = { 0 };
+	char last[EXCH_NAME_MAX + 1];
+	int over, closing = 0;
+
+	if (b->id_hex[0] == '\0' || dir_open(b) != CK_OK)
+		return 0;
+	over = exch_list(b->x, &l) == CK_OK && finished(&l);
+	if (over) {
+		snprintf(last, sizeof(last), "%s", l.v[l.n - 1].name);
+		closing = strcmp(l.v[l.n - 1].type,
+		    envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0;
+	}
+	exch_list_free(&l);
+	dir_close(b);
+	if (!over)
+		return 0;
+	tty_printw(stdout, "Ceremony %s:\nfinished on the server side: a bridge "
+	    "that stopped wrote its last result (%s). %s Nothing else is left "
+	    "for the bridge. Next: conclave %s %s on the appliance.\n",
+	    b->id_hex, last, carries_codes(b->o) ? "Only the appliance's copy "
+	    "is missing: it is carried again as codes." : "It is on the "
+	    "exchange folder.", b->o->cmd, closing ? "close" : "result");
+	bsession_carry_again(b);
+	return 1;
 }
 
 static void

@@ -50,12 +50,15 @@ struct bsession {
  * camera (bqr_scanning) the request is scanned instead (bqr_receive, the
  * stall rule from the start; NULL ceremony: it names its own) and copied
  * onto the exchange folder (CK_ERR_NOT_FOUND when the folder shows it
- * answered already: a session a stopped bridge left under way, which
- * bsession_orphan then finds); a stall or a camera gone goes on from the
- * folder when it shows the ceremony under way (said), else offers the
- * folder on a terminal. o (its cmd names the command in messages) must
- * outlive b:
- * every later send and wait crosses as it says.
+ * answered already, or the scan is the appliance's later envelope of a
+ * ceremony there: a session a stopped bridge left under way, which
+ * bsession_orphan then finds, or finished, which bsession_finished finds;
+ * b->id_hex names it); a stall or a camera gone goes on from the folder
+ * when it shows the ceremony under way (said; CK_ERR_NOT_FOUND when the
+ * named one is finished), else offers the folder on a terminal. Such a
+ * session is said before anything else, the scan's failure not at all;
+ * any other failure of the scan is said. o (its cmd names the command in
+ * messages) must outlive b: every later send and wait crosses as it says.
  */
 int bsession_open(struct bsession *b, const struct bridge_opts *o,
     const char *ceremony, enum envelope_type want, struct envelope *req)
@@ -150,15 +153,26 @@ int bsession_repin(struct bsession *b, const char *kind,
 
 /*
  * For a bridge started again: the envelopes of the bridge's own that a
- * stopped bridge wrote after seq after, carried again, in order, when the
- * command crosses by QR code (bqr_send_again; nothing to do without
- * --png-dir or --qr-show). The appliance takes envelopes in sequence only,
- * and those codes died with the stopped bridge's screen, or were never
- * drawn (it stopped between the write and its codes); on the stick they
- * are in the folder already.
+ * stopped bridge wrote after the appliance's last one (all before that,
+ * the appliance took), carried again, in order, when the command crosses
+ * by QR code (bqr_send_again; nothing to do without --png-dir or
+ * --qr-show). The appliance takes envelopes in sequence only, and those
+ * codes died with the stopped bridge's screen, or were never drawn (it
+ * stopped between the write and its codes); on the stick they are in the
+ * folder already.
  */
-void bsession_carry_again(struct bsession *b, uint64_t after)
-    __attribute__((nonnull));
+void bsession_carry_again(struct bsession *b) __attribute__((nonnull));
+
+/*
+ * After bsession_open's CK_ERR_NOT_FOUND (or on a folder read at resume):
+ * is b's ceremony, as the scan or the folder named it, one whose session
+ * a stopped bridge finished, its last envelope the bridge's last answer
+ * (courier_session_over)? Then, said (finished on the server side; by
+ * QR code only the appliance's copy is missing), the bridge's envelopes
+ * the appliance may not have are carried again (bsession_carry_again),
+ * and 1: nothing else is left for the command. 0 otherwise, nothing said.
+ */
+int bsession_finished(struct bsession *b) CK_WUR __attribute__((nonnull));
 
 /*
  * The ceremony key that signed the request (what: "Init request", ...),

@@ -254,28 +254,22 @@ revoke_root(struct init_ctx *ctx)
 
 /*
  * A bridge started again on a ceremony whose init result a stopped bridge
- * wrote (last: the folder's last seq, type its type): the shares are with
- * the appliance, but the session key that must sign the closing result
- * died with that bridge. A new one is offered for the room to compare
- * (bsession_repin), then the root token is revoked as usual.
+ * wrote: the shares are with the appliance, but the session key that
+ * must sign the closing result died with that bridge. A new one is
+ * offered for the room to compare (bsession_repin), then the root token
+ * is revoked as usual. A closing result written: bsession_finished.
  */
 static int
-resume_init(struct init_ctx *ctx, const char *type)
+resume_init(struct init_ctx *ctx)
 {
 	struct envelope res = { 0 };
 	char sas[BSESSION_SAS_MAX];
 	int r;
 
-	/* What the stopped bridge wrote after the request, carried again
-	 * when the room crosses by QR code. */
-	if (strcmp(type, envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0) {
-		bsession_carry_again(&ctx->b, 1);
-		tty_printw(stdout,
-		    "Ceremony %s:\nthe closing result is on the exchange folder "
-		    "already: nothing is left for the bridge. Next: conclave init "
-		    "close on the appliance.\n", ctx->b.id_hex);
+	/* A closing result written: at most the appliance's copy is
+	 * missing. */
+	if (bsession_finished(&ctx->b))
 		return 0;
-	}
 	/* The operator needs the root token the stopped bridge received. */
 	if ((r = bsession_read(&ctx->b, 2, ENVELOPE_INIT_RESULT, &res)) != CK_OK)
 		return fail("init result", r, "the stopped bridge's, at seq 2");
@@ -286,7 +280,9 @@ resume_init(struct init_ctx *ctx, const char *type)
 	if (ctx->init_time < 0)
 		ctx->init_time = 0;
 	envelope_free(&res);
-	bsession_carry_again(&ctx->b, 1);
+	/* What the stopped bridge wrote after the request, carried again
+	 * when the room crosses by QR code. */
+	bsession_carry_again(&ctx->b);
 	if ((r = bsession_repin(&ctx->b, KIND_INIT, sas)) != CK_OK)
 		return fail("re-pin", r, "writing the new key's envelope");
 	tty_printw(stdout,
@@ -352,20 +348,18 @@ bridge_init_main(int argc, char **argv)
 	opts_warn(&ctx.o, stderr);
 	r = bsession_open(&ctx.b, &ctx.o, ctx.ceremony, ENVELOPE_INIT_REQUEST,
 	    &env);
+	if (r == CK_ERR_NOT_FOUND && bsession_finished(&ctx.b)) {
+		rc = 0;
+		goto out;
+	}
 	if (r == CK_ERR_NOT_FOUND && ctx.ceremony == NULL) {
-		char seen[ENVELOPE_CEREMONY_ID_HEX + 1];
 		json_t *offer = NULL;
 
-		/* No request waits alone: one whose bridge stopped, maybe. A
-		 * request scanned and found answered names its ceremony, even
-		 * one whose closing result is written (by QR code, the
-		 * appliance may never have taken it: resume_init carries it
-		 * again). */
-		snprintf(seen, sizeof(seen), "%s", ctx.b.id_hex);
+		/* No request waits alone: one whose bridge stopped, maybe. */
 		bsession_free(&ctx.b);
 		envelope_free(&env);
-		if (bsession_orphan(&ctx.b, ctx.o.exchange, seen[0] != '\0' ?
-		    seen : NULL, ENVELOPE_INIT_REQUEST, &env, &offer) == CK_OK) {
+		if (bsession_orphan(&ctx.b, ctx.o.exchange, NULL,
+		    ENVELOPE_INIT_REQUEST, &env, &offer) == CK_OK) {
 			ctx.b.o = &ctx.o;
 			r = CK_OK;
 		}
@@ -388,7 +382,7 @@ bridge_init_main(int argc, char **argv)
 		goto out;
 	}
 	if (last > 1) {
-		rc = resume_init(&ctx, type);
+		rc = resume_init(&ctx);
 		goto out;
 	}
 	/* The room compares the words before the server is touched. */

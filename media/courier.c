@@ -161,18 +161,18 @@ out:
 	return r;
 }
 
-/*
- * Is the last envelope one after which no bridge waits: the appliance's
- * closing-request, or the bridge's last answer (the submission's result
- * for unseal and migrate, the closing result)?
- */
-static int
-session_over(const struct exch_entry *last)
+int
+courier_session_over(const struct exch_entry *last)
 {
-	return strcmp(last->type, envelope_type_name(ENVELOPE_CLOSING_REQUEST))
-	    == 0 || strcmp(last->type, envelope_type_name(
-	    ENVELOPE_SUBMISSION_RESULT)) == 0 || strcmp(last->type,
-	    envelope_type_name(ENVELOPE_CLOSING_RESULT)) == 0;
+	static const enum envelope_type over[] = { ENVELOPE_CLOSING_REQUEST,
+	    ENVELOPE_SUBMISSION_RESULT, ENVELOPE_DR_TOKEN_RESULT,
+	    ENVELOPE_CLOSING_RESULT };
+	size_t i;
+
+	for (i = 0; i < sizeof(over) / sizeof(over[0]); i++)
+		if (strcmp(last->type, envelope_type_name(over[i])) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -192,7 +192,7 @@ is_request(const char *root, const uint8_t id[ENVELOPE_CEREMONY_ID_BYTES],
 		return 0;
 	if (exch_list(d, &l) == CK_OK && l.n >= 1 && l.v[0].seq == 1 &&
 	    strcmp(l.v[0].type, envelope_type_name(want)) == 0)
-		yes = under_way ? l.n > 1 && !session_over(&l.v[l.n - 1]) :
+		yes = under_way ? l.n > 1 && !courier_session_over(&l.v[l.n - 1]) :
 		    l.n == 1;
 	exch_list_free(&l);
 	exch_close(d);

@@ -81,10 +81,17 @@ int courier_find_ceremony(const char *root, enum envelope_type want,
     __attribute__((nonnull));
 
 /*
+ * Is last (a folder's last envelope) one after which no bridge waits: the
+ * appliance's closing-request, or the bridge's last answer (the
+ * submission's result for unseal, migrate and rekey, the DR token's
+ * result, the closing result)?
+ */
+int courier_session_over(const struct exch_entry *last) __attribute__((nonnull));
+
+/*
  * The ceremony id of the one folder under root whose session was under
  * way: its seq 1 is of type want, an answer followed, and the session is
- * not over (its last envelope is no closing-request, and no submission
- * result or closing result, the bridge's last answer). For a
+ * not over (courier_session_over). For a
  * bridge started again after it stopped mid-session: its session key died
  * with it, so it can only cancel that session's attempt on the server.
  * CK_ERR_NOT_FOUND when there is none, CK_ERR_EXISTS when several.

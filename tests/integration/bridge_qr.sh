@@ -13,8 +13,12 @@
 # bridge's exchange folder and codes folder byte-identical before and
 # after: another ceremony's codes mid-session, a stalled (truncated)
 # stream, a camera folder that disappears mid-scan or is not there, a
-# tampered envelope, a session a stopped bridge left under way. After it,
-# a whole generate-root (OTP) the same way, its five envelopes all by QR.
+# tampered envelope, a session a stopped bridge left under way. In it, the
+# bridge killed once its result is written, before the appliance took
+# its codes: started again in camera mode it says the ceremony finished
+# (no refusal of the envelope in view) and carries the result again. After
+# it, a whole generate-root (OTP) the same way, its five envelopes all by
+# QR, its bridge killed and started again the same way at the last.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/openbao.sh"
 . "$TOP/tests/ceremony.sh"
@@ -141,6 +145,47 @@ done
 check_output "both camera options at once are a usage error" 'usage' \
     "$BRIDGE" unseal --exchange "$X/bx" --camera /dev/video0 --camera-frames "$X/cam"
 
+# said DIR: what the bridge started again printed, on one line (\n
+# between its lines).
+said() { joined cat "$1/again.out" | sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n/g'; }
+# no_refusal DIR: what the bridge started again said on stderr is its
+# scan's progress and where its codes are, no refusal (the envelope in
+# view is no error).
+no_refusal() {
+	! joined cat "$1/again.err" | grep -v -e ': scanning the appliance' \
+	    -e ': QR: [0-9]* of [0-9]* fragments$' -e ': its codes are in ' | grep . >&2
+}
+
+# finished_again D A ID ENV CMD NEXT ARGS...: the bridge of D (its folder
+# D/x) killed once it wrote ENV of ceremony ID, before the appliance (its
+# folder A/x) took its codes, which die with it: started again in camera
+# mode (conclave-bridge CMD ARGS, its codes in D/codes2) on the
+# appliance's envelope 3 still in view, it says first what it found, then
+# that the ceremony is finished (Next: conclave CMD NEXT), no refusal; the
+# appliance takes ENV from its codes.
+finished_again() {
+	local d=$1 a=$2 id=$3 env=$4 cmd=$5 next=$6; shift 6
+	check "$env: the bridge writes it" wait_for test -f "$d/x/$id/$env.env"
+	kill -9 "$(cat "$d/bridge.pid")" 2>/dev/null
+	wait "$(cat "$d/bridge.pid")" 2>/dev/null
+	check "the bridge killed; the appliance's screen shows its envelope 3" \
+	    film "$a/x/$id/000003-share-submission.env" "$d/cam2"
+	if "$BRIDGE" "$cmd" "$@" --camera-frames "$d/cam2" --png-dir "$d/codes2" \
+	    --stall 5 >"$d/again.out" 2>"$d/again.err"
+	then ok "the bridge started again in camera mode exits 0"
+	else fail "the bridge started again in camera mode exits 0"; fi
+	check_output "  says the ceremony is finished, only the appliance's copy missing" \
+	    "^finished on the server side: a bridge that stopped wrote its last result \\($env\\.env\\)\\. Only the appliance's copy is missing: it is carried again as codes\\. Nothing else is left for the bridge\\. Next: conclave $cmd $next on the appliance\\.$" \
+	    joined cat "$d/again.out"
+	check_output "  the first thing it says: the ceremony in view, found in its folder" \
+	    "^Ceremony $id:\\\\nthe appliance shows its envelope 3; the exchange folder holds the ceremony, answered by a bridge that stopped\\.\\\\nCeremony " \
+	    said "$d"
+	check "  and no refusal of the envelope in view" no_refusal "$d"
+	check "  in lines that fit 80 columns" fits80 cat "$d/again.out" "$d/again.err"
+	check "$env crosses as the codes of the bridge started again" \
+	    read_codes "$d/codes2" "$env" "$a/x"
+}
+
 # --- the whole unseal ceremony, every crossing by QR code ---
 C=$T_TMP/c	# the appliance: $C/x, $C/state
 B=$T_TMP/b	# the bridge: $B/x; its camera $B/cam, its codes $B/codes
@@ -164,11 +209,15 @@ done
 check "submit" "$CONCLAVE" unseal submit --state "$C/state"
 check "3: the sealed shares, filmed" \
     film "$C/x/$cid/000003-share-submission.env" "$B/cam"
-check "4: the result crosses as the bridge's codes" \
-    read_codes "$B/codes" 000004-submission-result "$C/x"
+# The bridge is killed once its result is written, before the appliance
+# took its codes (they die with it: the appliance reads a new codes
+# folder). Started again in camera mode on the appliance's last envelope
+# still in view, it finds the ceremony finished and carries the result
+# again.
+finished_again "$B" "$C" "$cid" 000004-submission-result unseal result \
+    --exchange "$B/x" --address "$addr"
 check_output "result: the node is unsealed, the ceremony closed" 'Ceremony closed' \
     "$CONCLAVE" unseal result --state "$C/state"
-check "the bridge exits 0" bridge_wait "$B"
 check_output "the server is unsealed" '^false$' seal_field q1 .sealed
 check_output "  the request still in view was passed over while the holders came" \
     'that is envelope 1, already taken; waiting for 3' cat "$B/bridge.out"
@@ -216,9 +265,10 @@ check_output "result: the new token's accessor" '^Accessor ' \
     "$CONCLAVE" generate-root result --state "$A/state"
 tok=$(cat "$D/new-token")
 quorum_give_token "$D" "$tok"
-check "5: the revocation's proof crosses as the bridge's codes" \
-    read_codes "$D/codes" 000005-closing-result "$A/x"
-check "the bridge exits 0" bridge_wait "$D"
+# Killed once the revocation's proof is written, before the appliance
+# took its codes: started again, it carries the proof again.
+finished_again "$D" "$A" "$gid" 000005-closing-result generate-root close \
+    --exchange "$D/x" --address "$gaddr"
 check_output "the token no longer works" '^$' sh -c "curl -s -H 'X-Vault-Token: $tok' \
     '$gaddr/v1/auth/token/lookup-self' | jq -r '(.data.policies // []) | join(\",\")'"
 check_output "close records the revocation" 'revoked. Ceremony closed' \

@@ -94,8 +94,8 @@ check_output "  a lookup with it is refused" '^403$' \
 check "the bridge started again on the request in view" \
     sh -c "'$BRIDGE' init --exchange '$B/x' --address '$addr' --camera-frames '$B/cam' \
     --png-dir '$B/codes2' --stall 5 >'$B/bridge2.out' 2>&1"
-check_output "  finds the closing result written: nothing left for it" \
-    'the closing result is on the exchange folder already: nothing is left for the bridge' \
+check_output "  finds the closing result written: only the appliance's copy missing" \
+    "finished on the server side: a bridge that stopped wrote its last result \\(000003-closing-result\\.env\\)\\. Only the appliance's copy is missing: it is carried again as codes\\. Nothing else is left for the bridge\\. Next: conclave init close on the appliance\\." \
     joined cat "$B/bridge2.out"
 check "3: the revocation's proof crosses as its codes" \
     scan_codes "$B/codes2" 000003-closing-result "$C/x"
@@ -161,6 +161,8 @@ check "started again with no code in view, it offers another key" \
 check_output "  having found the ceremony under way on its folder" \
     "under way on the exchange folder .* this bridge goes on from there" \
     joined cat "$Q/bridge3.out"
+check "  its scan's stall not said as a failure" \
+    sh -c "! grep -e CK_ERR_QR_STALLED -e 'nothing was written' '$Q/bridge3.out'"
 check_output "  the stopped bridges' codes kept where they are" \
     'codes/000003-bridge-repin still' joined cat "$Q/bridge3.out"
 check "4: that re-pin crosses as codes" scan_codes "$Q/codes" 000004-bridge-repin "$P/x"
@@ -223,6 +225,8 @@ unchanged "the bridge started again on it" "$K/x" -- "$BRIDGE" rekey --exchange 
 check_output "  finds the session under way in its folder" \
     "the appliance shows its envelope 3; the exchange folder holds the ceremony" \
     joined cat "$T_TMP/out"
+check "  the envelope in view not said as refused" \
+    sh -c "! grep -e CK_ERR_OUT_OF_ORDER -e 'refused; nothing was written' '$T_TMP/out'"
 check "  in lines that fit 80 columns" fits80 cat "$T_TMP/out"
 check_output "  cancels its rekey on the server" 'Its rekey on the server \(nonce .*\) is cancelled' \
     joined cat "$T_TMP/out"
