@@ -369,20 +369,16 @@ bsession_orphan_cancel(const struct bsession *b, const char *cmd,
 }
 
 int
-bsession_last(struct bsession *b, uint64_t *seq,
-    char type[EXCH_TYPE_MAX + 1])
+bsession_last(struct bsession *b, uint64_t *seq)
 {
 	struct exch_list l = { 0 };
 	int r;
 
 	*seq = 0;
-	type[0] = '\0';
 	if ((r = dir_open(b)) != CK_OK)
 		return r;
-	if ((r = exch_list(b->x, &l)) == CK_OK && l.n > 0) {
+	if ((r = exch_list(b->x, &l)) == CK_OK && l.n > 0)
 		*seq = l.v[l.n - 1].seq;
-		snprintf(type, EXCH_TYPE_MAX + 1, "%s", l.v[l.n - 1].type);
-	}
 	exch_list_free(&l);
 	dir_close(b);
 	return r;
@@ -404,7 +400,6 @@ bsession_read(struct bsession *b, uint64_t seq, enum envelope_type type,
 int
 bsession_adopt(struct bsession *b, char name[ENVELOPE_FILE_NAME_MAX])
 {
-	char type[EXCH_TYPE_MAX + 1];
 	struct envelope env = { 0 };
 	enum envelope_type t;
 	uint8_t *bin = NULL;
@@ -414,7 +409,7 @@ bsession_adopt(struct bsession *b, char name[ENVELOPE_FILE_NAME_MAX])
 	int r, found = 0;
 
 	name[0] = '\0';
-	if ((r = bsession_last(b, &last, type)) != CK_OK || (r = dir_open(b)) !=
+	if ((r = bsession_last(b, &last)) != CK_OK || (r = dir_open(b)) !=
 	    CK_OK)
 		return r;
 	for (w = 1; w < 256 && !found; w++) {
@@ -445,11 +440,10 @@ bsession_adopt(struct bsession *b, char name[ENVELOPE_FILE_NAME_MAX])
 int
 bsession_repin(struct bsession *b, const char *kind, char sas[BSESSION_SAS_MAX])
 {
-	char type[EXCH_TYPE_MAX + 1];
 	int r;
 
 	sas[0] = '\0';
-	if ((r = bsession_last(b, &b->last_seq, type)) != CK_OK)
+	if ((r = bsession_last(b, &b->last_seq)) != CK_OK)
 		return r;
 	/* A fresh key, even when bsession_open made one: the room compares
 	 * the words of the key this process holds, and no other. */

@@ -112,11 +112,11 @@ int bsession_orphan_cancel(const struct bsession *b, const char *cmd,
     const struct bsession_attempt *a) __attribute__((nonnull(1, 2, 3, 6)));
 
 /*
- * The folder's last envelope (b opened by bsession_open or
- * bsession_orphan): its seq (0: none) and type name.
+ * The seq of the folder's last envelope (0: none; b opened by
+ * bsession_open or bsession_orphan).
  */
-int bsession_last(struct bsession *b, uint64_t *seq,
-    char type[EXCH_TYPE_MAX + 1]) CK_WUR __attribute__((nonnull));
+int bsession_last(struct bsession *b, uint64_t *seq) CK_WUR
+    __attribute__((nonnull));
 
 /*
  * The envelope of type at seq as it is on the folder (a stopped bridge's,

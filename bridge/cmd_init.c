@@ -335,7 +335,7 @@ bridge_init_main(int argc, char **argv)
 {
 	struct init_ctx ctx;
 	struct envelope env = { 0 };
-	char type[EXCH_TYPE_MAX + 1], adopted[ENVELOPE_FILE_NAME_MAX];
+	char adopted[ENVELOPE_FILE_NAME_MAX];
 	uint64_t last = 0;
 	int r, rc = 1;
 
@@ -377,7 +377,7 @@ bridge_init_main(int argc, char **argv)
 		    "Ceremony %s:\na bridge that stopped had written %s in "
 		    "full but not put it in place: it is in place now.\n",
 		    ctx.b.id_hex, adopted);
-	if ((r = bsession_last(&ctx.b, &last, type)) != CK_OK) {
+	if ((r = bsession_last(&ctx.b, &last)) != CK_OK) {
 		fail("exchange folder", r, NULL);
 		goto out;
 	}
