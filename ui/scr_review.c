@@ -21,13 +21,14 @@
 #include "protocol/kinds.h"
 #include "ui/ui.h"
 
-enum { NAME, ASK, MORE };
+enum { NAME, ASK, WHY, MORE };
 
 static int step;
 static size_t wi;		/* index of the witness asked now (witness_at) */
 static unsigned answered;
 static unsigned deviations;	/* ui.deviations when tally was counted */
 static struct ui_field namef;
+static struct ui_field whyf;	/* why a witness did not confirm */
 static char tally[UI_COLS];
 
 /*
@@ -79,7 +80,8 @@ to_name(void)
 static void
 review_init(void)
 {
-	if (namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK)
+	if ((namef.buf == NULL && ui_field_init(&namef, 0) != CK_OK) ||
+	    (whyf.buf == NULL && ui_field_init(&whyf, 0) != CK_OK))
 		ui_fatal("out of memory");
 	answered = 0;
 	deviations = ui.deviations;
@@ -127,10 +129,18 @@ review_draw(void)
 		    ui_safe(namef.buf));
 		attroff(A_BOLD);
 		ui_para(y + 2, "y records your confirmation in the transcript. "
-		    "n records that you did not confirm; say why with F2/Ctrl-E. "
+		    "n records that you did not confirm, and why. "
 		    "x: this witness is not here (the appliance records that, "
 		    "nobody answers for them).");
 		ui_hints("y confirm  n do not confirm  x not here");
+		break;
+	case WHY:
+		ui_text(y, 2, "%s did not confirm. Why (what did not match)?",
+		    ui_safe(namef.buf));
+		ui_field_draw(y + 2, 2, 76, &whyf);
+		ui_para(y + 4, "The reason goes on the record with the deviation, "
+		    "as conclave review --not-confirmed NAME --reason TEXT.");
+		ui_hints("Type why, Enter  Esc back");
 		break;
 	case MORE:
 		ui_para(y, "Every witness has answered. Enter closes the "
@@ -185,19 +195,37 @@ review_key(int ch)
 		else if (ch == '\n' || ch == '\r' || ch == KEY_ENTER)
 			close_reviewed();
 		return;
+	case WHY:
+		if ((f = ui_field_key(&whyf, ch)) < 0) {
+			step = ASK;	/* Esc: the question again */
+			ui.typing = 0;
+			return;
+		}
+		if (f == 0 || whyf.len == 0 ||
+		    rd_printable_utf8(whyf.buf, whyf.len, 0) != CK_OK)
+			return;
+		/* as conclave review --not-confirmed NAME --reason TEXT */
+		r = ui_record("deviation", namef.buf, json_pack("{s:s+}", "text",
+		    "the witness did not confirm the review: ", whyf.buf));
+		ui.typing = 0;
+		break;
+	default:
+		if (ch == 'n' || ch == 'N') {
+			ui_field_clear(&whyf);
+			step = WHY;
+			ui.typing = 1;
+			return;
+		}
+		if (ch == 'y' || ch == 'Y')
+			r = ui_record("witness-confirmation", namef.buf,
+			    json_pack("{s:b}", "confirmed", 1));
+		else if (ch == 'x' || ch == 'X')	/* as review --absent */
+			r = ui_record("deviation", KIND_ACTOR_APPLIANCE, json_pack(
+			    "{s:s, s:s}", "text", INIT_WITNESS_ABSENT, "witness",
+			    namef.buf));
+		else
+			return;
 	}
-	if (ch == 'y' || ch == 'Y')
-		r = ui_record("witness-confirmation", namef.buf,
-		    json_pack("{s:b}", "confirmed", 1));
-	else if (ch == 'n' || ch == 'N')
-		r = ui_record("deviation", namef.buf, json_pack("{s:s}", "text",
-		    "the witness did not confirm the review"));
-	else if (ch == 'x' || ch == 'X')	/* as conclave review --absent */
-		r = ui_record("deviation", KIND_ACTOR_APPLIANCE, json_pack(
-		    "{s:s, s:s}", "text", INIT_WITNESS_ABSENT, "witness",
-		    namef.buf));
-	else
-		return;
 	if (r != CK_OK) {
 		ui_say_err("recording", r, NULL);
 		return;

@@ -111,7 +111,13 @@ ui_keys a
 ui_step "Witness, your name:" review-second
 ui_type wendy; ui_keys Enter
 ui_wait "wendy (witness): does this match what you saw?" >/dev/null && ui_keys n
+# n asks why, as conclave review --not-confirmed NAME --reason TEXT does.
+check "n asks the witness why" ui_wait "wendy did not confirm. Why (what did not match)?" 5
+ui_type "the operator left the room with the token"; ui_keys Enter
 ui_step "Every witness has answered" review-two
+check_output "  the deviation on the record says why" \
+    '"type":"deviation","actor":"wendy".*did not confirm the review: the operator left the room with the token' \
+    cat "$C/state/transcript.jsonl"
 check_output "the review counts the deviation at once" '1 deviation,' ui_screen
 # xavier witnessed too but had to leave: x records that, by the appliance.
 ui_keys a
