@@ -94,7 +94,7 @@ main(int argc, char **argv)
 
 	/* The monitor exec'd this image as its parser child: nothing else. */
 	if (argc == 2 && strcmp(argv[1], PARSER_ARG) == 0)
-		return parser_main();
+		sandbox_parser_exit(parser_main());
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		tty_printw(stdout, "conclave %s\n", CONCLAVE_VERSION);
 		return 0;
