@@ -650,13 +650,26 @@ static int
 run(struct generate_root_ctx *ctx)
 {
 	struct envelope env = { 0 };
-	char why[256];
+	char why[HTTP_MAX_DETAIL + 256];
 	int r, rc = 1;
 
 	if ((r = detect(ctx)) != CK_OK) {
 		if (r == CK_ERR_DISABLED_ENDPOINT && send_unavailable(ctx) == CK_OK)
 			tty_printw(stdout,
 			    "The offer tells the appliance so.\n");
+		/* A server with no DR replication (OpenBao, Vault without
+		 * Enterprise) refuses the path as unknown or forbidden: said
+		 * as such, not only as a token problem. */
+		if (ctx->k->dr && (r == CK_ERR_PERMISSION_DENIED ||
+		    r == CK_ERR_NO_ENDPOINT)) {
+			snprintf(why, sizeof(why), "%s; is it a Vault Enterprise "
+			    "DR secondary (OpenBao and Vault without Enterprise "
+			    "have no DR replication; Vault 2.x wants a token, "
+			    "--token-file)? Nothing was started: abandon the "
+			    "ceremony on the appliance (a)",
+			    http_error_detail(ctx->c));
+			return fail(vault_generate_root_path(ctx->api), r, why);
+		}
 		return fail(vault_generate_root_path(ctx->api), r, r == CK_ERR_DISABLED_ENDPOINT ?
 		    "open it for the ceremony with the listener setting "
 		    VAULT_GENERATE_ROOT_LEGACY_SETTING ", or give a token for "

@@ -64,5 +64,20 @@ check_output "the bridge refuses to guess an OTP length" \
     joined "$BRIDGE" dr-token --exchange "$D/x" --address "http://127.0.0.1:$(cat "$T_TMP/dr0.port")" --wait 5
 check_output "no attempt was started on it" '^$' sh -c \
     "grep '\"POST\"' '$T_TMP/dr0.log' || true"
+
+# --- a server with no DR replication (a real OpenBao): the bridge says what
+# the refusal likely means and that nothing was started, not only that a
+# token is missing ---
+bao_start_shamir o1 || { fail "OpenBao starts"; finish; }
+check "OpenBao initialised" bao_init o1 3 2
+check "and unsealed" bao_unseal o1 "$(bao_share o1 1)" "$(bao_share o1 2)"
+E=$T_TMP/dr3
+mkdir -p "$E/x"
+check "dr-token begin (OpenBao)" "$CONCLAVE" dr-token begin --state "$E/state" --exchange "$E/x"
+check_fails "the bridge refuses (exit 1)" sh -c "'$BRIDGE' dr-token --exchange '$E/x' \
+    --address '$(bao_addr o1)' --wait 5 >'$E/bridge.out' 2>&1"
+check_output "  asking whether it is a Vault Enterprise DR secondary" \
+    'is it a Vault Enterprise DR secondary \(OpenBao and Vault without Enterprise have no DR replication.*Nothing was started: abandon the ceremony on the appliance' \
+    joined cat "$E/bridge.out"
 check "every line the bridge printed fits 80 columns (issue 10)" bridge_fits80
 finish
