@@ -44,8 +44,8 @@ issue() {
 	    \"nonce\":\"n-$RANDOM\",\"threshold\":1,\"mode\":\"otp\",
 	    \"endpoint\":\"sys/generate-root\",\"otp_length\":28,
 	    \"address\":\"http://127.0.0.1:1\"}" || return 1
-	sas=$(joined "$CONCLAVE" generate-root accept --state "$C/state" |
-	    sed -n 's/.*--confirm-sas "\(.*\)"$/\1/p')
+	sas=$("$CONCLAVE" generate-root accept --state "$C/state" |
+	    sed -n '/^Short authentication string/{n;s/^ *//;p;}')
 	"$CONCLAVE" generate-root accept --state "$C/state" --witness walt \
 	    --confirm-sas "$sas" >/dev/null &&
 	quorum_share generate-root "$C" alice 1 "$T_TMP/share.gpg" >/dev/null &&
