@@ -943,8 +943,14 @@ int
 quorum_check_share_file(struct session *s, const char *holder,
     const uint8_t *msg, size_t len, char *why, size_t whylen)
 {
-	int r = share_file_owner(s, holder, msg, len, why, whylen);
+	/* A holder whose share is sealed already (a turn taken before a
+	 * restart, say) is told so before typing a passphrase for nothing. */
+	int r = already_given(s, holder, -1);
 
+	if (r != CK_OK)
+		session_why(why, whylen, "%s has given a share already", holder);
+	else
+		r = share_file_owner(s, holder, msg, len, why, whylen);
 	if (r != CK_OK)
 		session_reject_why(s, "share", r, why, holder);
 	return r;

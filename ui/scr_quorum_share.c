@@ -144,7 +144,9 @@ stick_is_holders(void)
 	}
 	r = quorum_check_share_file(ui.s, namef.buf, msg, len, why, sizeof(why));
 	free(msg);
-	if (r != CK_OK)
+	if (r == CK_ERR_SAME_HOLDER)
+		what = "This holder's share is sealed already";
+	else if (r != CK_OK)
 		what = "Not this holder's share";
 	else if (turn.keyfile != NULL && (r = quorum_check_key_file(ui.s,
 	    namef.buf, turn.keyfile, why, sizeof(why))) != CK_OK)

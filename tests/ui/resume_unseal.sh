@@ -44,10 +44,15 @@ ui_step "alice's share is sealed to the bridge session." alice-done 60
 ui_resume_at share "unseal ceremony" "At step 4 (phase confirmed)"
 ui_step "Next holder, your name:" resumed-share
 check "the share already sealed counts" ui_wait "Shares sealed to the bridge: 1 of 2" 2
-share alice
+ui_type alice; ui_keys Enter
+ui_wait "Is alice at the appliance?" >/dev/null && ui_keys y
+ui_wait "alice's stick (folder):" >/dev/null && ui_keys Enter
 check "alice's turn was taken before the kill: refused" \
     ui_wait "CK_ERR_SAME_HOLDER" 60
-ui_keys Escape
+check_output "  at her stick, before any passphrase is asked" \
+    'This holder.s share is sealed already' joined ui_screen
+check_fails "  (no passphrase prompt)" sh -c \
+    "tmux -L '$UI_SOCKET' capture-pane -p -t '$UI_TARGET' | grep -q 'passphrase of your key file'"
 ui_wait "Next holder, your name:" 10 >/dev/null || ui_keys Escape
 ui_wait "Next holder, your name:" 10 >/dev/null
 share bob
