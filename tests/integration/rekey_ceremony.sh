@@ -161,7 +161,7 @@ a2id=$(jq -r 'select(.type=="open") | .details.ceremony_id' "$A2/state/transcrip
 check_output "the abandoned rekey gives the handout it took, carried forward" \
     "handout of rekey ceremony $cid .*carried forward from rekey ceremony $a2id" \
     sh -c "'$CONCLAVE' unseal begin --state '$A2/unseal' --exchange '$A2/x' \
-    --handout-transcript '$A2/state/transcript.jsonl' | tr '\n' ' '"
+    --handout-transcript '$A2/state/transcript.jsonl' | tr -s '\n ' '  '"
 check_output "  the unseal's record names the rekey it came through" \
     "\"via\":\\{\"ceremony_id\":\"$a2id\",\"kind\":\"rekey\"\\}" \
     grep handout-commitments-loaded "$A2/unseal/transcript.jsonl"
