@@ -67,6 +67,13 @@ bridge_fits80() {
 	[ "${#f[@]}" -gt 0 ] && fits80 cat "${f[@]}"
 }
 
+# asan_build: the programs under test are built with AddressSanitizer
+# (make check-sanitize-integration). A memory scan (tests/tools/memscan)
+# is not made there: ASan's shadow is terabytes of mappings to read (one
+# scan ran for minutes), and its allocator is not the one that ships;
+# make check-residue and the normal suites scan the normal build.
+asan_build() { ldd "$CONCLAVE" 2>/dev/null | grep -q libasan; }
+
 on_exit() { T_CLEANUPS+=("$*"); }
 
 _t_cleanup() {

@@ -32,12 +32,8 @@ SHIM=$BUILD/tests/preload/residue_stop.so
 NEEDLES=$T_TMP/needles
 CLEAN='^scanned [1-9][0-9]* bytes, 0 found$'
 
-# Under AddressSanitizer (make check-sanitize-integration) the question
-# is not asked: its shadow memory is terabytes of mappings to read (one
-# scan ran for minutes), and its allocator is not the one that ships.
-# make check-residue asks it of the normal build.
-if ldd "$CONCLAVE" | grep -q libasan; then
-	skip_all "$CONCLAVE is built with AddressSanitizer"
+if asan_build; then
+	skip_all "$CONCLAVE is built with AddressSanitizer (tests/lib.sh: asan_build)"
 fi
 if [ "$(id -u)" != 0 ]; then
 	fail "reading another process's memory (/proc/PID/mem of a non-dumpable process) needs root; CI runs as root"
