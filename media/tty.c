@@ -122,9 +122,8 @@ tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
 	return CK_OK;
 }
 
-/* Bytes of the longest prefix of p that takes at most cols columns. */
-static size_t
-bytes_for(const char *p, size_t cols)
+size_t
+tty_bytes_for(const char *p, size_t cols)
 {
 	size_t i = 0, c = 0;
 
@@ -136,8 +135,7 @@ bytes_for(const char *p, size_t cols)
 	return i;
 }
 
-/* The columns of text's first n bytes. */
-static size_t
+size_t
 tty_cols_n(const char *text, size_t n)
 {
 	size_t c = 0, i;
@@ -175,7 +173,7 @@ tty_wrap(const char *text, size_t width, size_t indent, size_t *lines)
 			used += indent;
 		}
 		start = used;
-		take = bytes_for(p, n == 0 ? width : width - indent);
+		take = tty_bytes_for(p, n == 0 ? width : width - indent);
 		/* Break at the last space that fits, if there is one. */
 		if (p[take] != '\0' && p[take] != ' ') {
 			for (w = take; w > 0 && p[w] != ' '; w--)
@@ -269,7 +267,7 @@ tty_print_command(FILE *f, const char *cmd)
 			col++;
 		}
 		while (col + cols + 2 > TTY_COLS) {
-			take = bytes_for(p, TTY_COLS - 1 - col);
+			take = tty_bytes_for(p, TTY_COLS - 1 - col);
 			if (escaped_at_end(p, take))
 				take--;	/* never between a backslash and its character */
 			fprintf(f, "%.*s\\\n", (int)take, p);

@@ -51,8 +51,12 @@ int tty_write_secret(int fd, const char *indent, const char *secret, size_t len)
 #define TTY_COLS	80
 char *tty_wrap(const char *text, size_t width, size_t indent, size_t *lines);
 
-/* The columns text takes, counted as tty_wrap counts them. */
+/* The columns text takes, counted as tty_wrap counts them (a UTF-8
+ * character is one); tty_cols_n: of its first n bytes at most. */
 size_t tty_cols(const char *text);
+size_t tty_cols_n(const char *text, size_t n);
+/* The bytes of text's longest start that takes at most cols columns. */
+size_t tty_bytes_for(const char *text, size_t cols);
 
 /*
  * fprintf(f, fmt, ...) as prose people read on an 80-column terminal:

@@ -34,6 +34,7 @@
 #include "media/fountain.h"
 #include "media/qr.h"
 #include "media/qrstream.h"
+#include "media/tty.h"
 #include "protocol/envelope.h"
 #include "protocol/kinds.h"
 #include "ui/ui.h"
@@ -358,7 +359,7 @@ void
 ui_qr_draw(void)
 {
 	const char *p, *line;
-	int y, i, n, w = 0, lines = 0, x0, y0;
+	int y, n, w = 0, lines = 0, x0, y0;
 
 	if (q.fb_on) {
 		fb_draw();
@@ -369,8 +370,8 @@ ui_qr_draw(void)
 		return;
 	/* the block's size: lines, and cells a line (one glyph a cell) */
 	for (p = q.text; next_line(&p, &line, &n); lines++)
-		for (i = 0; lines == 0 && i < n; i++)
-			w += (line[i] & 0xc0) != 0x80;
+		if (lines == 0)
+			w = (int)tty_cols_n(line, (size_t)n);
 	x0 = (COLS - w) / 2;
 	y0 = (LINES - 1 - lines) / 2;
 	attron(COLOR_PAIR(QR_PAIR));

@@ -87,17 +87,6 @@ ui_safe(const char *text)
 	return text;
 }
 
-/* Columns text takes (UTF-8: one per character; names are not CJK). */
-static int
-width_of(const char *t)
-{
-	int w = 0;
-
-	for (; *t != '\0'; t++)
-		w += ((unsigned char)*t & 0xc0) != 0x80;
-	return w;
-}
-
 /*
  * Every string reaches the screen here. A string too wide for the row is
  * cut, and the cut is marked with a reverse '>' in the last column so a
@@ -108,17 +97,11 @@ put(int y, int x, const char *t)
 {
 	int room = COLS - x;
 
-	int n = 0, cols = 0;
-
 	if (room <= 0)
 		return;
 	/* addstr would wrap onto the next row: cut at the margin. */
-	while (t[n] != '\0' && (cols < room || ((unsigned char)t[n] & 0xc0) == 0x80)) {
-		cols += ((unsigned char)t[n] & 0xc0) != 0x80;
-		n++;
-	}
-	mvaddnstr(y, x, t, n);
-	if (width_of(t) > room) {
+	mvaddnstr(y, x, t, (int)tty_bytes_for(t, (size_t)room));
+	if (tty_cols(t) > (size_t)room) {
 		attron(A_REVERSE);
 		mvaddch(y, COLS - 1, '>');
 		attroff(A_REVERSE);

@@ -27,16 +27,6 @@
 #define REMEDY "the server's sys/generate-root is disabled; the listener " \
 	"setting that opens it: " VAULT_GENERATE_ROOT_LEGACY_SETTING
 
-static size_t
-columns(const char *p, size_t n)
-{
-	size_t i, c = 0;
-
-	for (i = 0; i < n; i++)
-		c += ((unsigned char)p[i] & 0xc0) != 0x80;
-	return c;
-}
-
 /* Every line of text within 80 columns; how many lines. */
 static size_t
 check_lines(const char *text)
@@ -46,7 +36,7 @@ check_lines(const char *text)
 
 	for (;;) {
 		nl = strchr(p, '\n');
-		if (columns(p, nl != NULL ? (size_t)(nl - p) : strlen(p)) > TTY_COLS)
+		if (tty_cols_n(p, nl != NULL ? (size_t)(nl - p) : strlen(p)) > TTY_COLS)
 			fail_msg("longer than 80 columns: %.*s",
 			    (int)(nl != NULL ? nl - p : (long)strlen(p)), p);
 		n++;
